@@ -1,0 +1,55 @@
+# Cunzhi (村治). `make help` lists the targets.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.DEFAULT_GOAL := help
+.PHONY: help venv run test lint format migrate demo worker beat messages bench clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-10s %s\n", $$1, $$2}'
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "Cunzhi needs Python 3.11")'
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --upgrade pip
+	$(VENV)/bin/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+venv: $(VENV)/.installed ## Create the virtual environment and install the pinned dependencies
+
+migrate: venv ## Apply database migrations
+	$(PY) manage.py migrate --noinput
+
+demo: migrate ## Load the demo data (idempotent)
+	$(PY) manage.py seed_demo
+
+run: demo ## Serve the demo on http://127.0.0.1:8000 (SQLite unless DATABASE_URL is set)
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+test: venv ## Run every test (PostgreSQL and Redis when DATABASE_URL / REDIS_URL are set)
+	$(PY) manage.py makemigrations --check --dry-run
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: venv ## Check formatting and lint with ruff
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: venv ## Format the code with ruff
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+worker: venv ## Run a Celery worker (needs REDIS_URL)
+	$(VENV)/bin/celery -A governance worker -l info
+
+beat: venv ## Run Celery beat (needs REDIS_URL)
+	$(VENV)/bin/celery -A governance beat -l info
+
+messages: venv ## Extract and compile translations (needs gettext)
+	$(PY) manage.py makemessages -l en -l zh_Hans --ignore=.venv --ignore=static
+	$(PY) manage.py compilemessages --ignore=.venv
+
+clean: ## Remove the virtual environment and the SQLite database
+	rm -rf $(VENV) db.sqlite3

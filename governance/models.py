@@ -1,0 +1,160 @@
+"""Responsibility (三级多方), notifications and idempotent request records."""
+
+from django.conf import settings
+from django.contrib.auth.models import Group
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from grids.models import Courtyard, Grid, Township, Village
+
+
+class Role(models.TextChoices):
+    TOWNSHIP_LEADER = "township_leader", _("township leader (主要领导)")
+    TOWNSHIP_OFFICIAL = "township_official", _("township official (分管领导/驻村工作组)")
+    DEPARTMENT_HANDLER = "department_handler", _("department handler (职能部门)")
+    VILLAGE_CADRE = "village_cadre", _("village cadre (村两委)")
+    SHOP_CLERK = "shop_clerk", _("points shop clerk (积分超市)")
+    GRID_LEADER = "grid_leader", _("grid leader (网格长)")
+    GRID_WORKER = "grid_worker", _("grid worker (网格员)")
+    COURTYARD_HELPER = "courtyard_helper", _("courtyard helper (包院落)")
+
+
+# Which place each role is assigned to; enforced by a CheckConstraint below.
+ROLE_LEVEL = {
+    Role.TOWNSHIP_LEADER: "township",
+    Role.TOWNSHIP_OFFICIAL: "township",
+    Role.DEPARTMENT_HANDLER: "department",
+    Role.VILLAGE_CADRE: "village",
+    Role.SHOP_CLERK: "village",
+    Role.GRID_LEADER: "grid",
+    Role.GRID_WORKER: "grid",
+    Role.COURTYARD_HELPER: "courtyard",
+}
+
+
+class Department(models.Model):
+    """A township 职能部门 (司法所, 派出所 ...). Its auth Group carries per-object grants."""
+
+    township = models.ForeignKey(Township, on_delete=models.PROTECT, related_name="departments")
+    name = models.CharField(_("name"), max_length=100)
+    group = models.OneToOneField(Group, on_delete=models.PROTECT, related_name="department", editable=False)
+
+    class Meta:
+        verbose_name = _("department")
+        verbose_name_plural = _("departments")
+        ordering = ["township_id", "name"]
+        constraints = [models.UniqueConstraint(fields=["township", "name"], name="department_name_unique_in_township")]
+
+    def __str__(self):
+        return f"{self.township.name} {self.name}"
+
+
+def _level_check(level: str) -> Q:
+    """The assignment points at exactly the place its role's level needs."""
+    filled = {
+        "township": Q(village__isnull=True, grid__isnull=True, courtyard__isnull=True, department__isnull=True),
+        "village": Q(village__isnull=False, grid__isnull=True, courtyard__isnull=True, department__isnull=True),
+        "grid": Q(village__isnull=False, grid__isnull=False, courtyard__isnull=True, department__isnull=True),
+        "courtyard": Q(village__isnull=False, grid__isnull=False, courtyard__isnull=False, department__isnull=True),
+        "department": Q(village__isnull=True, grid__isnull=True, courtyard__isnull=True, department__isnull=False),
+    }
+    return filled[level]
+
+
+class Assignment(models.Model):
+    """A user's responsibility for a place (or a department), from a date and until a date.
+
+    Rows are kept when people change, so that past compliance is never rewritten. Every
+    assignment carries its township id (and village, grid as deep as its level), so the
+    scope filter is built from plain id lists.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="assignments")
+    role = models.CharField(_("role"), max_length=30, choices=Role.choices)
+    township = models.ForeignKey(Township, on_delete=models.PROTECT, related_name="+")
+    village = models.ForeignKey(Village, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    grid = models.ForeignKey(Grid, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    courtyard = models.ForeignKey(Courtyard, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    department = models.ForeignKey(
+        Department, on_delete=models.PROTECT, null=True, blank=True, related_name="assignments"
+    )
+    title = models.CharField(_("title"), max_length=100, blank=True)
+    valid_from = models.DateField(_("valid from"))
+    valid_to = models.DateField(_("valid to"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("assignment")
+        verbose_name_plural = _("assignments")
+        ordering = ["user_id", "valid_from", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(valid_to__isnull=True) | Q(valid_to__gte=models.F("valid_from")),
+                name="assignment_valid_range",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    (Q(role__in=["township_leader", "township_official"]) & _level_check("township"))
+                    | (Q(role="department_handler") & _level_check("department"))
+                    | (Q(role__in=["village_cadre", "shop_clerk"]) & _level_check("village"))
+                    | (Q(role__in=["grid_leader", "grid_worker"]) & _level_check("grid"))
+                    | (Q(role="courtyard_helper") & _level_check("courtyard"))
+                ),
+                name="assignment_place_matches_role",
+            ),
+        ]
+        indexes = [models.Index(fields=["user", "valid_from", "valid_to"])]
+
+    def __str__(self):
+        return f"{self.user} · {self.get_role_display()} · {self.place_name}"
+
+    @property
+    def place_name(self) -> str:
+        place = self.courtyard or self.grid or self.village or self.department or self.township
+        return str(place)
+
+
+class Notification(models.Model):
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    title = models.CharField(_("title"), max_length=200)
+    body = models.TextField(_("body"), blank=True)
+    url = models.CharField(_("link"), max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+    # Email delivery: wants_email is decided at creation (the user had an address); the
+    # sweep sends every row with wants_email and no emailed_at.
+    wants_email = models.BooleanField(default=False)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+    email_attempts = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["user", "read_at"]),
+            models.Index(
+                fields=["created_at"],
+                condition=Q(wants_email=True, emailed_at__isnull=True),
+                name="notification_unsent",
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+
+class IdempotencyRecord(models.Model):
+    """The first response to a create request carrying an Idempotency-Key header."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=200)
+    method = models.CharField(max_length=10)
+    path = models.CharField(max_length=300)
+    status_code = models.PositiveSmallIntegerField()
+    body = models.JSONField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="idempotency_key_unique_per_user")]

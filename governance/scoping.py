@@ -1,0 +1,169 @@
+"""Who sees what: the caller's scope, built from their current assignments in one query.
+
+A scope maps each role the user holds today to the ids of the places (or departments) it
+is assigned to. Visibility is the union over roles; what the user may *do* is decided by
+the role that covers the object. Lists and details both filter through `Scope.filter`, so
+an object out of scope is a 404 exactly like one that does not exist.
+"""
+
+from dataclasses import dataclass, field
+
+from django.db.models import Q
+from django.utils import timezone
+
+from governance.models import ROLE_LEVEL, Assignment, Role
+
+# What each role may do beyond seeing its scope.
+REGISTER_EDITORS = frozenset({Role.VILLAGE_CADRE, Role.GRID_LEADER, Role.GRID_WORKER})
+HOUSEHOLD_MOVERS = frozenset({Role.VILLAGE_CADRE})
+ID_NUMBER_REVEALERS = frozenset({Role.VILLAGE_CADRE, Role.TOWNSHIP_OFFICIAL, Role.TOWNSHIP_LEADER})
+TOWNSHIP_ROLES = frozenset({Role.TOWNSHIP_LEADER, Role.TOWNSHIP_OFFICIAL})
+VILLAGE_ROLES = frozenset({Role.VILLAGE_CADRE, Role.SHOP_CLERK})
+GRID_ROLES = frozenset({Role.GRID_LEADER, Role.GRID_WORKER})
+
+# For each kind of personal row, the field that holds the id at each level. The
+# department level is absent: a department sees the households and residents that its
+# matters name, which the matters app adds.
+PERSON_FIELDS = {
+    "household": {
+        "township": "township_id",
+        "village": "village_id",
+        "grid": "grid_id",
+        "courtyard": "courtyard_id",
+    },
+    "resident": {
+        "township": "township_id",
+        "village": "village_id",
+        "grid": "grid_id",
+        "courtyard": "household__courtyard_id",
+    },
+}
+
+
+@dataclass(frozen=True)
+class Scope:
+    is_superuser: bool = False
+    # role -> ids of the place (or department) at that role's level
+    by_role: dict[str, frozenset[int]] = field(default_factory=dict)
+    # every township the user works in, whatever the role
+    township_ids: frozenset[int] = frozenset()
+    # the village of every grid/courtyard/village assignment (for place lists)
+    village_ids: frozenset[int] = frozenset()
+    grid_ids: frozenset[int] = frozenset()
+    # townships of department assignments: handlers see their township's places by name
+    _department_townships: frozenset[int] = frozenset()
+
+    @property
+    def roles(self) -> frozenset[str]:
+        return frozenset(self.by_role)
+
+    def has_any_role(self, roles) -> bool:
+        return self.is_superuser or bool(self.roles & set(roles))
+
+    def ids_for(self, roles) -> set[int]:
+        ids: set[int] = set()
+        for role in roles:
+            ids |= self.by_role.get(role, frozenset())
+        return ids
+
+    def filter(self, queryset, kind: str, roles=None):
+        """Households or residents (`kind`) this scope covers, optionally only through `roles`."""
+        if self.is_superuser:
+            return queryset
+        fields = PERSON_FIELDS[kind]
+        condition = Q(pk__in=[])
+        for role, ids in self.by_role.items():
+            if roles is not None and role not in roles:
+                continue
+            lookup = fields.get(ROLE_LEVEL[role])
+            if lookup:
+                condition |= Q(**{f"{lookup}__in": sorted(ids)})
+        return queryset.filter(condition)
+
+    def filter_places(self, queryset, kind: str):
+        """Townships, villages, grids or courtyards (`kind`) the user may see by name.
+
+        Township-level staff and department handlers see every place of their township;
+        everyone else sees the places on the way down to their own.
+        """
+        if self.is_superuser:
+            return queryset
+        township_wide = sorted(self.ids_for(TOWNSHIP_ROLES) | self._department_townships)
+        if kind == "township":
+            return queryset.filter(pk__in=sorted(self.township_ids))
+        condition = Q(township_id__in=township_wide)
+        if kind == "village":
+            condition |= Q(pk__in=sorted(self.village_ids))
+        elif kind == "grid":
+            condition |= Q(village_id__in=sorted(self.ids_for(VILLAGE_ROLES))) | Q(pk__in=sorted(self.grid_ids))
+        elif kind == "courtyard":
+            condition |= (
+                Q(village_id__in=sorted(self.ids_for(VILLAGE_ROLES)))
+                | Q(grid_id__in=sorted(self.ids_for(GRID_ROLES)))
+                | Q(pk__in=sorted(self.by_role.get(Role.COURTYARD_HELPER, frozenset())))
+            )
+        else:
+            raise ValueError(kind)
+        return queryset.filter(condition)
+
+    def covers(self, obj, roles) -> bool:
+        """Whether one of `roles` covers `obj` (a Household or Resident-like row with place ids)."""
+        if self.is_superuser:
+            return True
+        for role in roles:
+            ids = self.by_role.get(role)
+            if not ids:
+                continue
+            level = ROLE_LEVEL[role]
+            if level == "courtyard":
+                courtyard_id = getattr(obj, "courtyard_id", None)
+                if courtyard_id is None and hasattr(obj, "household"):
+                    courtyard_id = obj.household.courtyard_id
+                if courtyard_id in ids:
+                    return True
+            elif level != "department" and getattr(obj, f"{level}_id", None) in ids:
+                return True
+        return False
+
+
+def current_assignments(user, on=None):
+    day = on or timezone.localdate()
+    return (
+        Assignment.objects.filter(user=user, valid_from__lte=day)
+        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=day))
+        .select_related("township", "village", "grid", "courtyard", "department")
+    )
+
+
+def scope_for(user, on=None) -> Scope:
+    """The user's scope today (or on `on`). Cached on the user object for one request."""
+    if not user.is_authenticated:
+        return Scope()
+    if on is None and hasattr(user, "_cunzhi_scope"):
+        return user._cunzhi_scope
+    by_role: dict[str, set[int]] = {}
+    townships, villages, grids, department_townships = set(), set(), set(), set()
+    for a in current_assignments(user, on).values(
+        "role", "township_id", "village_id", "grid_id", "courtyard_id", "department_id"
+    ):
+        level = ROLE_LEVEL[a["role"]]
+        place_id = a[f"{level}_id"]
+        by_role.setdefault(a["role"], set()).add(place_id)
+        townships.add(a["township_id"])
+        if level == "department":
+            department_townships.add(a["township_id"])
+        if a["village_id"]:
+            villages.add(a["village_id"])
+        if a["grid_id"]:
+            grids.add(a["grid_id"])
+    scope = Scope(
+        is_superuser=user.is_superuser,
+        by_role={role: frozenset(ids) for role, ids in by_role.items()},
+        township_ids=frozenset(townships),
+        village_ids=frozenset(villages),
+        grid_ids=frozenset(grids),
+        _department_townships=frozenset(department_townships),
+    )
+    if on is None:
+        user._cunzhi_scope = scope
+    return scope

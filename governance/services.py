@@ -1,0 +1,152 @@
+"""Writes for responsibility and notifications."""
+
+import datetime
+import logging
+
+from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from governance.models import ROLE_LEVEL, Assignment, Department, Notification
+from grids.models import Township
+
+logger = logging.getLogger(__name__)
+
+
+def enqueue(task, *args) -> None:
+    """Schedule a Celery task after commit; never let a broker outage fail the request.
+
+    What could not be queued stays marked unsent in the database, and a periodic sweep
+    picks it up once Redis and the worker are back.
+    """
+
+    def send():
+        try:
+            task.apply_async(args=args, retry=False)
+        except Exception:  # the broker is down or unreachable: the sweep will deliver
+            logger.warning("could not queue %s%r; the sweep will retry", task.name, args, exc_info=True)
+
+    transaction.on_commit(send)
+
+
+@transaction.atomic
+def department_create(*, township: Township, name: str) -> Department:
+    """A township department and its auth Group (the holder of per-matter permissions)."""
+    group, _created = Group.objects.get_or_create(name=f"dept:{township.code}:{name}")
+    return Department.objects.create(township=township, name=name, group=group)
+
+
+@transaction.atomic
+def assignment_create(
+    *,
+    user,
+    role: str,
+    place=None,
+    department: Department | None = None,
+    valid_from: datetime.date | None = None,
+    valid_to: datetime.date | None = None,
+    title: str = "",
+) -> Assignment:
+    """Give `user` a role on a place (township, village, grid, courtyard) or a department."""
+    level = ROLE_LEVEL[role]
+    fields = {"township": None, "village": None, "grid": None, "courtyard": None, "department": None}
+    if level == "department":
+        if department is None:
+            raise ValidationError({"department": _("A department handler needs a department.")})
+        fields.update(department=department, township=department.township)
+    else:
+        expected = {"township": "Township", "village": "Village", "grid": "Grid", "courtyard": "Courtyard"}[level]
+        if place is None or type(place).__name__ != expected:
+            raise ValidationError({"place": _("This role is assigned to a place of another level.")})
+        fields[level] = place
+        if level == "township":
+            fields["township"] = place
+        else:
+            fields["township_id"] = place.township_id
+            fields.pop("township")
+            if level != "village":
+                fields["village_id"] = place.village_id
+                fields.pop("village")
+            if level == "courtyard":
+                fields["grid_id"] = place.grid_id
+                fields.pop("grid")
+    assignment = Assignment.objects.create(
+        user=user,
+        role=role,
+        valid_from=valid_from or timezone.localdate(),
+        valid_to=valid_to,
+        title=title,
+        **fields,
+    )
+    if department is not None:
+        user.groups.add(department.group)
+    return assignment
+
+
+@transaction.atomic
+def assignment_end(*, assignment: Assignment, on: datetime.date | None = None) -> Assignment:
+    """End an assignment (the row stays, for history). Leaving a department leaves its group."""
+    assignment = Assignment.objects.select_for_update().get(pk=assignment.pk)
+    end = on or timezone.localdate()
+    if end < assignment.valid_from:
+        raise ValidationError({"valid_to": _("An assignment cannot end before it starts.")})
+    assignment.valid_to = end
+    assignment.save(update_fields=["valid_to"])
+    if assignment.department_id:
+        still = Assignment.objects.filter(user_id=assignment.user_id, department_id=assignment.department_id).filter(
+            valid_to__isnull=True
+        )
+        if not still.exists():
+            assignment.user.groups.remove(assignment.department.group)
+    return assignment
+
+
+def notify(*, user, title: str, body: str = "", url: str = "") -> Notification:
+    """Tell `user` something: an inbox row now, and an email after commit if they have an address.
+
+    The one entry point every capability uses. It joins the caller's transaction, so a
+    rolled-back action notifies nobody.
+    """
+    from governance.tasks import send_notification_email
+
+    notification = Notification.objects.create(user=user, title=title, body=body, url=url, wants_email=bool(user.email))
+    if notification.wants_email:
+        enqueue(send_notification_email, notification.pk)
+    return notification
+
+
+def notification_mark_read(*, user, notification_ids=None) -> int:
+    """Mark the user's notifications read (all unread ones when no ids are given)."""
+    rows = Notification.objects.filter(user=user, read_at__isnull=True)
+    if notification_ids is not None:
+        rows = rows.filter(pk__in=notification_ids)
+    return rows.update(read_at=timezone.now())
+
+
+def notification_send_email(*, notification_id: int) -> bool:
+    """Email one notification, once. Claims the row first so that two workers never both send."""
+    from django.core.mail import send_mail
+
+    now = timezone.now()
+    claimed = Notification.objects.filter(pk=notification_id, wants_email=True, emailed_at__isnull=True).update(
+        emailed_at=now
+    )
+    if not claimed:
+        return False
+    notification = Notification.objects.select_related("user").get(pk=notification_id)
+    try:
+        send_mail(
+            subject=f"[村治] {notification.title}",
+            message=notification.body or notification.title,
+            from_email=None,
+            recipient_list=[notification.user.email],
+        )
+    except Exception:
+        # Release the claim so the sweep tries again later.
+        Notification.objects.filter(pk=notification_id).update(
+            emailed_at=None, email_attempts=notification.email_attempts + 1
+        )
+        raise
+    return True

@@ -1,0 +1,88 @@
+from django.contrib import admin
+
+from grids.models import Courtyard, Grid, Household, HouseholdMove, IdNumberReveal, Resident, Tag, Township, Village
+
+
+@admin.register(Township)
+class TownshipAdmin(admin.ModelAdmin):
+    list_display = ["name", "code", "district"]
+    search_fields = ["name", "code"]
+
+
+@admin.register(Village)
+class VillageAdmin(admin.ModelAdmin):
+    list_display = ["name", "code", "township", "is_community"]
+    list_filter = ["township"]
+    search_fields = ["name", "code"]
+
+
+@admin.register(Grid)
+class GridAdmin(admin.ModelAdmin):
+    list_display = ["name", "number", "village", "township"]
+    list_filter = ["township", "village"]
+    list_select_related = ["village", "township"]
+
+
+@admin.register(Courtyard)
+class CourtyardAdmin(admin.ModelAdmin):
+    list_display = ["name", "grid", "village"]
+    list_select_related = ["grid__village", "village"]
+
+
+@admin.register(Tag)
+class TagAdmin(admin.ModelAdmin):
+    list_display = ["name", "code", "is_key_group"]
+
+
+class ResidentInline(admin.TabularInline):
+    model = Resident
+    fields = ["name", "relation_to_head", "gender", "birth_date", "id_number_masked", "status"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Household)
+class HouseholdAdmin(admin.ModelAdmin):
+    list_display = ["number", "head_name", "village", "grid", "address"]
+    list_filter = ["township", "village"]
+    search_fields = ["number", "head_name", "head_name_pinyin", "head_name_initials"]
+    list_select_related = ["village", "grid__village"]
+    raw_id_fields = ["grid", "courtyard"]
+    readonly_fields = ["township", "village"]
+    inlines = [ResidentInline]
+
+
+@admin.register(Resident)
+class ResidentAdmin(admin.ModelAdmin):
+    list_display = ["name", "household", "relation_to_head", "gender", "id_number_masked", "status"]
+    list_filter = ["status", "gender", "village"]
+    search_fields = ["name", "name_pinyin", "name_initials"]
+    list_select_related = ["household"]
+    readonly_fields = ["township", "village", "grid", "household", "id_number_masked"]
+    exclude = ["id_number_encrypted", "id_number_hash"]
+
+
+@admin.register(HouseholdMove)
+class HouseholdMoveAdmin(admin.ModelAdmin):
+    list_display = ["household", "from_grid", "to_grid", "moved_by", "moved_at"]
+    readonly_fields = [f.name for f in HouseholdMove._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(IdNumberReveal)
+class IdNumberRevealAdmin(admin.ModelAdmin):
+    list_display = ["user", "resident", "revealed_at", "channel"]
+    readonly_fields = ["user", "resident", "revealed_at", "channel"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,238 @@
+"""Places and people: township → village → grid → courtyard → household → resident.
+
+Every row below Township carries its township and village ids (and, below Grid, the grid
+id), so that scoping a list to a caller is one indexed filter, never a walk up the tree.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from grids.idnumbers import mask_phone
+
+
+class Township(models.Model):
+    name = models.CharField(_("name"), max_length=100)
+    code = models.CharField(_("code"), max_length=20, unique=True)
+    district = models.CharField(_("district"), max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = _("township")
+        verbose_name_plural = _("townships")
+        ordering = ["code"]
+
+    def __str__(self):
+        return self.name
+
+
+class Village(models.Model):
+    township = models.ForeignKey(Township, on_delete=models.PROTECT, related_name="villages")
+    name = models.CharField(_("name"), max_length=100)
+    code = models.CharField(_("code"), max_length=20, unique=True)
+    is_community = models.BooleanField(_("urban community (社区)"), default=False)
+
+    class Meta:
+        verbose_name = _("village")
+        verbose_name_plural = _("villages")
+        ordering = ["code"]
+
+    def __str__(self):
+        return self.name
+
+
+class Grid(models.Model):
+    township = models.ForeignKey(Township, on_delete=models.PROTECT, related_name="+")
+    village = models.ForeignKey(Village, on_delete=models.PROTECT, related_name="grids")
+    number = models.PositiveIntegerField(_("number"))
+    name = models.CharField(_("name"), max_length=100)
+
+    class Meta:
+        verbose_name = _("grid")
+        verbose_name_plural = _("grids")
+        ordering = ["village_id", "number"]
+        constraints = [models.UniqueConstraint(fields=["village", "number"], name="grid_number_unique_in_village")]
+
+    def __str__(self):
+        return f"{self.village.name} {self.name}"
+
+
+class Courtyard(models.Model):
+    """院落: an optional cluster of households inside a grid, looked after by a helper."""
+
+    township = models.ForeignKey(Township, on_delete=models.PROTECT, related_name="+")
+    village = models.ForeignKey(Village, on_delete=models.PROTECT, related_name="+")
+    grid = models.ForeignKey(Grid, on_delete=models.PROTECT, related_name="courtyards")
+    name = models.CharField(_("name"), max_length=100)
+
+    class Meta:
+        verbose_name = _("courtyard")
+        verbose_name_plural = _("courtyards")
+        ordering = ["grid_id", "name"]
+        constraints = [models.UniqueConstraint(fields=["grid", "name"], name="courtyard_name_unique_in_grid")]
+
+    def __str__(self):
+        return self.name
+
+
+class Tag(models.Model):
+    """A label on households and residents (独居老人, 困难户 ...); later drives visit targets."""
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=40, unique=True)
+    is_key_group = models.BooleanField(_("key group (重点人群)"), default=False)
+
+    class Meta:
+        verbose_name = _("tag")
+        verbose_name_plural = _("tags")
+        ordering = ["code"]
+
+    def __str__(self):
+        return self.name
+
+
+class Household(models.Model):
+    township = models.ForeignKey(Township, on_delete=models.PROTECT, related_name="+")
+    village = models.ForeignKey(Village, on_delete=models.PROTECT, related_name="households")
+    grid = models.ForeignKey(Grid, on_delete=models.PROTECT, related_name="households")
+    courtyard = models.ForeignKey(Courtyard, on_delete=models.PROTECT, null=True, blank=True, related_name="households")
+    number = models.CharField(_("household number"), max_length=30)
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    phone = models.CharField(_("phone"), max_length=20, blank=True)
+    # The head's name, kept here so a household list needs no join to residents.
+    head_name = models.CharField(_("head of household"), max_length=50, blank=True)
+    head_name_pinyin = models.CharField(max_length=200, blank=True, editable=False)
+    head_name_initials = models.CharField(max_length=50, blank=True, editable=False)
+    tags = models.ManyToManyField(Tag, blank=True, related_name="households", verbose_name=_("tags"))
+    notes = models.TextField(_("notes"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("household")
+        verbose_name_plural = _("households")
+        ordering = ["id"]
+        constraints = [models.UniqueConstraint(fields=["village", "number"], name="household_number_unique_in_village")]
+        indexes = [
+            models.Index(fields=["township", "id"]),
+            models.Index(fields=["village", "id"]),
+            models.Index(fields=["grid", "id"]),
+            models.Index(fields=["head_name_pinyin"]),
+            models.Index(fields=["head_name_initials"]),
+        ]
+
+    def __str__(self):
+        return f"{self.number} {self.head_name}".strip()
+
+    @property
+    def phone_masked(self) -> str:
+        return mask_phone(self.phone)
+
+
+class HouseholdMove(models.Model):
+    """The record of a household moved to another grid: who did it, when, and why."""
+
+    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="moves")
+    from_grid = models.ForeignKey(Grid, on_delete=models.PROTECT, related_name="+")
+    to_grid = models.ForeignKey(Grid, on_delete=models.PROTECT, related_name="+")
+    from_courtyard = models.ForeignKey(Courtyard, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    to_courtyard = models.ForeignKey(Courtyard, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    moved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    moved_at = models.DateTimeField(auto_now_add=True)
+    reason = models.CharField(_("reason"), max_length=200)
+
+    class Meta:
+        verbose_name = _("household move")
+        verbose_name_plural = _("household moves")
+        ordering = ["-moved_at"]
+
+
+class Resident(models.Model):
+    class Gender(models.TextChoices):
+        MALE = "male", _("male")
+        FEMALE = "female", _("female")
+
+    class Relation(models.TextChoices):
+        HEAD = "head", _("head of household")
+        SPOUSE = "spouse", _("spouse")
+        CHILD = "child", _("child")
+        CHILD_IN_LAW = "child_in_law", _("son- or daughter-in-law")
+        PARENT = "parent", _("parent")
+        GRANDCHILD = "grandchild", _("grandchild")
+        GRANDPARENT = "grandparent", _("grandparent")
+        SIBLING = "sibling", _("brother or sister")
+        OTHER = "other", _("other")
+
+    class Status(models.TextChoices):
+        RESIDENT = "resident", _("living here")
+        AWAY = "away", _("working or living away")
+        MOVED_OUT = "moved_out", _("moved out")
+        DECEASED = "deceased", _("deceased")
+
+    township = models.ForeignKey(Township, on_delete=models.PROTECT, related_name="+")
+    village = models.ForeignKey(Village, on_delete=models.PROTECT, related_name="+")
+    grid = models.ForeignKey(Grid, on_delete=models.PROTECT, related_name="+")
+    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="members")
+    name = models.CharField(_("name"), max_length=50)
+    name_pinyin = models.CharField(max_length=200, editable=False)
+    name_initials = models.CharField(max_length=50, editable=False)
+    relation_to_head = models.CharField(_("relation to head"), max_length=20, choices=Relation.choices)
+    gender = models.CharField(_("gender"), max_length=10, choices=Gender.choices)
+    birth_date = models.DateField(_("birth date"), null=True, blank=True)
+    # 身份证号: ciphertext, a keyed hash for look-up and uniqueness, and the 4+4 mask for lists.
+    id_number_encrypted = models.TextField(blank=True, editable=False)
+    id_number_hash = models.CharField(max_length=64, null=True, blank=True, editable=False)
+    id_number_masked = models.CharField(_("ID number"), max_length=18, blank=True, editable=False)
+    phone = models.CharField(_("phone"), max_length=20, blank=True)
+    ethnicity = models.CharField(_("ethnicity"), max_length=20, blank=True, default="汉族")
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.RESIDENT)
+    tags = models.ManyToManyField(Tag, blank=True, related_name="residents", verbose_name=_("tags"))
+    notes = models.TextField(_("notes"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("resident")
+        verbose_name_plural = _("residents")
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["id_number_hash"],
+                condition=Q(id_number_hash__isnull=False),
+                name="resident_id_number_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["household"],
+                condition=Q(relation_to_head="head"),
+                name="one_head_per_household",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["township", "id"]),
+            models.Index(fields=["village", "id"]),
+            models.Index(fields=["grid", "id"]),
+            models.Index(fields=["name"]),
+            models.Index(fields=["name_pinyin"]),
+            models.Index(fields=["name_initials"]),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def phone_masked(self) -> str:
+        return mask_phone(self.phone)
+
+
+class IdNumberReveal(models.Model):
+    """Audit row: someone saw a resident's full ID number."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    resident = models.ForeignKey(Resident, on_delete=models.PROTECT, related_name="+")
+    revealed_at = models.DateTimeField(auto_now_add=True)
+    channel = models.CharField(max_length=20)
+
+    class Meta:
+        verbose_name = _("ID number reveal")
+        verbose_name_plural = _("ID number reveals")
+        ordering = ["-revealed_at"]

@@ -1,0 +1,256 @@
+"""Writes to the household register. Every function runs in one transaction."""
+
+import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+from pypinyin import Style, lazy_pinyin
+
+from grids.idnumbers import encrypt_id_number, hash_id_number, mask_id_number, validate_id_number, validate_phone
+from grids.models import Courtyard, Grid, Household, HouseholdMove, Resident, Tag, Township, Village
+
+
+def name_pinyin(name: str) -> tuple[str, str]:
+    """Full pinyin and initials, lower case without separators: 张三 → ("zhangsan", "zs")."""
+    full = "".join(lazy_pinyin(name, errors="ignore")).lower()
+    initials = "".join(lazy_pinyin(name, style=Style.FIRST_LETTER, errors="ignore")).lower()
+    return full, initials
+
+
+def _check_courtyard(grid: Grid, courtyard: Courtyard | None) -> None:
+    if courtyard is not None and courtyard.grid_id != grid.pk:
+        raise ValidationError({"courtyard": _("This courtyard is not in the chosen grid.")})
+
+
+def township_create(*, name: str, code: str, district: str = "") -> Township:
+    return Township.objects.create(name=name, code=code, district=district)
+
+
+def village_create(*, township: Township, name: str, code: str, is_community: bool = False) -> Village:
+    return Village.objects.create(township=township, name=name, code=code, is_community=is_community)
+
+
+def grid_create(*, village: Village, number: int, name: str) -> Grid:
+    return Grid.objects.create(township_id=village.township_id, village=village, number=number, name=name)
+
+
+def courtyard_create(*, grid: Grid, name: str) -> Courtyard:
+    return Courtyard.objects.create(township_id=grid.township_id, village_id=grid.village_id, grid=grid, name=name)
+
+
+@transaction.atomic
+def household_create(
+    *,
+    grid: Grid,
+    number: str,
+    courtyard: Courtyard | None = None,
+    address: str = "",
+    phone: str = "",
+    notes: str = "",
+    tags: list[Tag] | tuple = (),
+) -> Household:
+    """Create a household in `grid`. Its head is added with `resident_create`."""
+    _check_courtyard(grid, courtyard)
+    if Household.objects.filter(village_id=grid.village_id, number=number).exists():
+        raise ValidationError({"number": _("This household number is already used in the village.")})
+    household = Household.objects.create(
+        township_id=grid.township_id,
+        village_id=grid.village_id,
+        grid=grid,
+        courtyard=courtyard,
+        number=number,
+        address=address,
+        phone=validate_phone(phone),
+        notes=notes,
+    )
+    if tags:
+        household.tags.set(tags)
+    return household
+
+
+@transaction.atomic
+def household_update(*, household: Household, **changes) -> Household:
+    """Change a household's own fields. Moving it to another grid is `household_move`."""
+    allowed = {"number", "courtyard", "address", "phone", "notes", "tags"}
+    unknown = set(changes) - allowed
+    if unknown:
+        raise TypeError(f"household_update cannot change {sorted(unknown)}")
+    household = Household.objects.select_for_update().get(pk=household.pk)
+    tags = changes.pop("tags", None)
+    number = changes.get("number", household.number)
+    if number != household.number and Household.objects.filter(village_id=household.village_id, number=number).exists():
+        raise ValidationError({"number": _("This household number is already used in the village.")})
+    if "courtyard" in changes:
+        _check_courtyard(household.grid, changes["courtyard"])
+    if "phone" in changes:
+        changes["phone"] = validate_phone(changes["phone"])
+    for name, value in changes.items():
+        setattr(household, name, value)
+    household.save()
+    if tags is not None:
+        household.tags.set(tags)
+    return household
+
+
+@transaction.atomic
+def household_move(
+    *, household: Household, to_grid: Grid, moved_by, reason: str, to_courtyard: Courtyard | None = None
+) -> HouseholdMove:
+    """Move a household (and its residents) to another grid of the same village, on the record."""
+    household = Household.objects.select_for_update().get(pk=household.pk)
+    if to_grid.village_id != household.village_id:
+        raise ValidationError({"to_grid": _("A household can only move to a grid of its own village.")})
+    if to_grid.pk == household.grid_id and to_courtyard == household.courtyard:
+        raise ValidationError({"to_grid": _("The household is already in this grid.")})
+    if not reason.strip():
+        raise ValidationError({"reason": _("Say why the household moves.")})
+    _check_courtyard(to_grid, to_courtyard)
+    move = HouseholdMove.objects.create(
+        household=household,
+        from_grid_id=household.grid_id,
+        to_grid=to_grid,
+        from_courtyard_id=household.courtyard_id,
+        to_courtyard=to_courtyard,
+        moved_by=moved_by,
+        reason=reason.strip(),
+    )
+    household.grid = to_grid
+    household.courtyard = to_courtyard
+    household.save(update_fields=["grid", "courtyard", "updated_at"])
+    Resident.objects.filter(household=household).update(grid=to_grid)
+    return move
+
+
+def _set_id_number(resident: Resident, id_number: str) -> None:
+    if not id_number:
+        resident.id_number_encrypted = ""
+        resident.id_number_hash = None
+        resident.id_number_masked = ""
+        return
+    number = validate_id_number(id_number)
+    digest = hash_id_number(number)
+    clash = Resident.objects.filter(id_number_hash=digest)
+    if resident.pk:
+        clash = clash.exclude(pk=resident.pk)
+    if clash.exists():
+        raise ValidationError({"id_number": _("A resident with this ID number is already registered.")})
+    resident.id_number_encrypted = encrypt_id_number(number)
+    resident.id_number_hash = digest
+    resident.id_number_masked = mask_id_number(number)
+    if resident.birth_date is None:
+        resident.birth_date = datetime.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+
+
+def _sync_head_name(household: Household) -> None:
+    head = Resident.objects.filter(household=household, relation_to_head=Resident.Relation.HEAD).first()
+    name = head.name if head else ""
+    pinyin, initials = name_pinyin(name)
+    Household.objects.filter(pk=household.pk).update(
+        head_name=name, head_name_pinyin=pinyin, head_name_initials=initials
+    )
+    household.head_name, household.head_name_pinyin, household.head_name_initials = name, pinyin, initials
+
+
+def _check_single_head(household: Household, relation: str, exclude_pk=None) -> None:
+    if relation != Resident.Relation.HEAD:
+        return
+    heads = Resident.objects.filter(household=household, relation_to_head=Resident.Relation.HEAD)
+    if exclude_pk:
+        heads = heads.exclude(pk=exclude_pk)
+    if heads.exists():
+        raise ValidationError({"relation_to_head": _("This household already has a head.")})
+
+
+def _save_resident(resident: Resident) -> None:
+    try:
+        with transaction.atomic():
+            resident.save()
+    except IntegrityError as exc:
+        # Two requests racing for the same ID number or the same household head.
+        raise ValidationError(_("Another change to this record was saved at the same time; please try again.")) from exc
+
+
+@transaction.atomic
+def resident_create(
+    *,
+    household: Household,
+    name: str,
+    relation_to_head: str,
+    gender: str,
+    birth_date: datetime.date | None = None,
+    id_number: str = "",
+    phone: str = "",
+    ethnicity: str = "汉族",
+    status: str = Resident.Status.RESIDENT,
+    notes: str = "",
+    tags: list[Tag] | tuple = (),
+) -> Resident:
+    """Add a member to a household; a head also sets the household's head name."""
+    household = Household.objects.select_for_update().get(pk=household.pk)
+    _check_single_head(household, relation_to_head)
+    pinyin, initials = name_pinyin(name)
+    resident = Resident(
+        township_id=household.township_id,
+        village_id=household.village_id,
+        grid_id=household.grid_id,
+        household=household,
+        name=name.strip(),
+        name_pinyin=pinyin,
+        name_initials=initials,
+        relation_to_head=relation_to_head,
+        gender=gender,
+        birth_date=birth_date,
+        phone=validate_phone(phone),
+        ethnicity=ethnicity,
+        status=status,
+        notes=notes,
+    )
+    _set_id_number(resident, id_number)
+    _save_resident(resident)
+    if tags:
+        resident.tags.set(tags)
+    if relation_to_head == Resident.Relation.HEAD:
+        _sync_head_name(household)
+    return resident
+
+
+@transaction.atomic
+def resident_update(*, resident: Resident, **changes) -> Resident:
+    """Change a resident's details. `id_number` replaces the stored number (empty clears it)."""
+    allowed = {
+        "name",
+        "relation_to_head",
+        "gender",
+        "birth_date",
+        "id_number",
+        "phone",
+        "ethnicity",
+        "status",
+        "notes",
+        "tags",
+    }
+    unknown = set(changes) - allowed
+    if unknown:
+        raise TypeError(f"resident_update cannot change {sorted(unknown)}")
+    household = Household.objects.select_for_update().get(pk=resident.household_id)
+    resident = Resident.objects.select_for_update().get(pk=resident.pk)
+    was_head = resident.relation_to_head == Resident.Relation.HEAD
+    tags = changes.pop("tags", None)
+    if "relation_to_head" in changes:
+        _check_single_head(household, changes["relation_to_head"], exclude_pk=resident.pk)
+    if "id_number" in changes:
+        _set_id_number(resident, changes.pop("id_number"))
+    if "phone" in changes:
+        changes["phone"] = validate_phone(changes["phone"])
+    if "name" in changes:
+        changes["name"] = changes["name"].strip()
+        resident.name_pinyin, resident.name_initials = name_pinyin(changes["name"])
+    for name, value in changes.items():
+        setattr(resident, name, value)
+    _save_resident(resident)
+    if tags is not None:
+        resident.tags.set(tags)
+    if was_head or resident.relation_to_head == Resident.Relation.HEAD:
+        _sync_head_name(household)
+    return resident

@@ -1,0 +1,110 @@
+"""Personas and a small world: 渭沱镇 (七星村 grids 1 and 2, 化龙村) and 小沔镇 (李湾村)."""
+
+import os
+from types import SimpleNamespace
+
+import pytest
+
+from governance.models import Role
+from governance.services import department_create
+from grids.services import courtyard_create, grid_create, township_create, village_create
+from tests.factories import assign, make_household, make_user
+
+
+def pytest_configure(config):
+    from django.conf import settings
+
+    # Hashing a dozen persona passwords with PBKDF2 per test costs seconds; tests do not
+    # measure password strength.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Under CI every test must run: a skip there (no Chromium, no PostgreSQL) is a failure."""
+    outcome = yield
+    report = outcome.get_result()
+    if os.environ.get("CI") == "true" and report.skipped and not hasattr(report, "wasxfail"):
+        report.outcome = "failed"
+        report.longrepr = f"skipped under CI=true, where every test must run: {report.longrepr}"
+
+
+@pytest.fixture
+def world(db):
+    weituo = township_create(name="渭沱镇", code="500117101", district="合川区")
+    xiaomian = township_create(name="小沔镇", code="500117102", district="合川区")
+    qixing = village_create(township=weituo, name="七星村", code="500117101001")
+    hualong = village_create(township=weituo, name="化龙村", code="500117101002")
+    liwan = village_create(township=xiaomian, name="李湾村", code="500117102001")
+    q1 = grid_create(village=qixing, number=1, name="第一网格")
+    q2 = grid_create(village=qixing, number=2, name="第二网格")
+    h1 = grid_create(village=hualong, number=1, name="第一网格")
+    l1 = grid_create(village=liwan, number=1, name="第一网格")
+    yard = courtyard_create(grid=q1, name="老院子")
+    sifasuo = department_create(township=weituo, name="司法所")
+
+    users = SimpleNamespace(
+        grid1=make_user("t_grid1", name="网格员一"),
+        grid2=make_user("t_grid2", name="网格员二"),
+        helper=make_user("t_helper", name="包院落党员"),
+        cadre=make_user("t_cadre", name="七星村干部", email="cadre@example.com"),
+        clerk=make_user("t_clerk", name="积分超市"),
+        other_cadre=make_user("t_hualong", name="化龙村干部"),
+        official=make_user("t_official", name="渭沱镇干部"),
+        leader=make_user("t_leader", name="渭沱镇领导"),
+        other_official=make_user("t_xiaomian", name="小沔镇干部"),
+        handler=make_user("t_sifasuo", name="司法所"),
+        outsider=make_user("t_outsider", name="无任职"),
+        admin=make_user("t_admin", name="管理员", is_superuser=True, is_staff=True),
+    )
+    assign(users.grid1, Role.GRID_WORKER, q1)
+    assign(users.grid2, Role.GRID_WORKER, q2)
+    assign(users.helper, Role.COURTYARD_HELPER, yard)
+    assign(users.cadre, Role.VILLAGE_CADRE, qixing)
+    assign(users.clerk, Role.SHOP_CLERK, qixing)
+    assign(users.other_cadre, Role.VILLAGE_CADRE, hualong)
+    assign(users.official, Role.TOWNSHIP_OFFICIAL, weituo)
+    assign(users.leader, Role.TOWNSHIP_LEADER, weituo)
+    assign(users.other_official, Role.TOWNSHIP_OFFICIAL, xiaomian)
+    assign(users.handler, Role.DEPARTMENT_HANDLER, department=sifasuo)
+
+    households = SimpleNamespace(
+        q1=make_household(q1, head_name="张三", courtyard=yard),
+        q1b=make_household(q1, head_name="李四"),
+        q2=make_household(q2, head_name="王五"),
+        h1=make_household(h1, head_name="赵六"),
+        l1=make_household(l1, head_name="马七"),
+    )
+    return SimpleNamespace(
+        weituo=weituo,
+        xiaomian=xiaomian,
+        qixing=qixing,
+        hualong=hualong,
+        liwan=liwan,
+        q1=q1,
+        q2=q2,
+        h1=h1,
+        l1=l1,
+        yard=yard,
+        sifasuo=sifasuo,
+        users=users,
+        households=households,
+    )
+
+
+@pytest.fixture
+def api_client():
+    from rest_framework.test import APIClient
+
+    return APIClient()
+
+
+@pytest.fixture
+def as_user(api_client):
+    """Log an API client in as a user: as_user(world.users.grid1)."""
+
+    def login(user):
+        api_client.force_authenticate(user)
+        return api_client
+
+    return login
