@@ -150,7 +150,7 @@ LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/accounts/login/"
 
 # django-guardian: per-object grants (a department's group on one matter). No anonymous user.
-GUARDIAN_ANONYMOUS_USER_NAME = None
+ANONYMOUS_USER_NAME = None
 
 # django-axes: login attempts are limited per username, whatever address they come from.
 AXES_ENABLED = env_bool("AXES_ENABLED", True)

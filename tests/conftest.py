@@ -18,6 +18,12 @@ def pytest_configure(config):
     # measure password strength.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
+    from governance.celery import app
+
+    # Tasks run in-process by default in tests; the tests that exercise the real broker and
+    # worker (tests/governance/test_notifications.py) switch to Redis explicitly.
+    app.conf.task_always_eager = True
+
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):

@@ -1,0 +1,94 @@
+"""Notifications: the inbox row, the email after commit, and delivery when Redis is down."""
+
+import os
+from contextlib import contextmanager
+
+import pytest
+from django.core import mail
+from django.db import transaction
+
+from governance.celery import app
+from governance.models import Notification
+from governance.services import notification_mark_read, notify
+from governance.tasks import sweep_unsent_notifications
+
+
+@contextmanager
+def broker(url: str):
+    """Point the Celery app at a real broker (not eager) for the duration of a test."""
+    saved = (app.conf.broker_url, app.conf.task_always_eager)
+    app.conf.broker_url, app.conf.task_always_eager = url, False
+    app._pool = None
+    app.amqp._producer_pool = None
+    try:
+        yield
+    finally:
+        app.conf.broker_url, app.conf.task_always_eager = saved
+        app._pool = None
+        app.amqp._producer_pool = None
+
+
+def test_notify_writes_inbox_row_and_emails_once_after_commit(world, django_capture_on_commit_callbacks):
+    cadre = world.users.cadre
+    with django_capture_on_commit_callbacks(execute=True):
+        note = notify(user=cadre, title="新事项", body="七星村一网格有新事项", url="/")
+    assert Notification.objects.filter(user=cadre, read_at__isnull=True).count() == 1
+    assert len(mail.outbox) == 1 and mail.outbox[0].to == ["cadre@example.com"]
+    note.refresh_from_db()
+    assert note.emailed_at is not None
+    # A second delivery attempt (a retried task, the sweep) sends nothing more.
+    assert sweep_unsent_notifications(older_than_seconds=0) == 0
+    assert len(mail.outbox) == 1
+
+
+def test_user_without_email_gets_inbox_only(world, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        note = notify(user=world.users.grid1, title="提醒")
+    assert not note.wants_email and mail.outbox == []
+
+
+def test_rolled_back_action_notifies_nobody(world, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(RuntimeError), transaction.atomic():
+        notify(user=world.users.cadre, title="不会发出")
+        raise RuntimeError("the action failed")
+    assert not Notification.objects.exists() and mail.outbox == []
+
+
+def test_mark_read_only_touches_own_notifications(world):
+    mine = notify(user=world.users.grid1, title="a")
+    theirs = notify(user=world.users.grid2, title="b")
+    assert notification_mark_read(user=world.users.grid1, notification_ids=[mine.pk, theirs.pk]) == 1
+    theirs.refresh_from_db()
+    assert theirs.read_at is None
+
+
+def test_redis_down_request_succeeds_and_sweep_delivers_later(world, django_capture_on_commit_callbacks):
+    # Port 1 refuses connections exactly like a Redis that has been killed.
+    with broker("redis://127.0.0.1:1/0"), django_capture_on_commit_callbacks(execute=True):
+        note = notify(user=world.users.cadre, title="Redis 停了也要送到")
+    assert Notification.objects.filter(pk=note.pk).exists()
+    note.refresh_from_db()
+    assert note.emailed_at is None and mail.outbox == []
+    assert sweep_unsent_notifications(older_than_seconds=0) == 1
+    assert len(mail.outbox) == 1
+    assert sweep_unsent_notifications(older_than_seconds=0) == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_email_goes_through_real_redis_and_worker(world):
+    redis_url = os.environ.get("REDIS_URL")
+    if not redis_url:
+        pytest.skip("REDIS_URL is not set: no Redis to send the task through")
+    from celery.contrib.testing.worker import start_worker
+
+    with broker(redis_url), start_worker(app, perform_ping_check=False, shutdown_timeout=10):
+        note = notify(user=world.users.cadre, title="经由 Redis")
+        for _ in range(100):
+            note.refresh_from_db()
+            if note.emailed_at:
+                break
+            import time
+
+            time.sleep(0.1)
+    assert note.emailed_at is not None
+    assert [m.subject for m in mail.outbox] == ["[村治] 经由 Redis"]

@@ -1,0 +1,83 @@
+import io
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import CommandError, call_command
+
+from governance.models import Assignment
+from governance.scoping import scope_for
+from grids.idnumbers import decrypt_id_number, validate_id_number
+from grids.models import Courtyard, Grid, Household, Resident, Township, Village
+
+CONTRACT_ACCOUNTS = [
+    "admin",
+    "weituo_leader",
+    "weituo_official",
+    "weituo_sifasuo",
+    "qixing_cadre",
+    "qixing_clerk",
+    "qixing_grid1",
+    "qixing_grid2",
+    "hualong_cadre",
+    "liwan_cadre",
+    "xiaomian_official",
+]
+
+
+@pytest.fixture
+def demo(db):
+    call_command("seed_demo", force=True, stdout=io.StringIO())
+
+
+def counts():
+    return [m.objects.count() for m in (Township, Village, Grid, Courtyard, Household, Resident, Assignment)]
+
+
+def test_seed_demo_is_idempotent(demo):
+    before = counts()
+    call_command("seed_demo", force=True, stdout=io.StringIO())
+    assert counts() == before
+
+
+def test_demo_has_the_contract_places_and_accounts(demo):
+    assert set(Township.objects.values_list("name", flat=True)) == {"渭沱镇", "小沔镇"}
+    assert {"七星村", "化龙村", "金山村", "渭沱社区", "李湾村"} <= set(Village.objects.values_list("name", flat=True))
+    assert Courtyard.objects.filter(name="方溪还房", village__name="渭沱社区").exists()
+    for username in CONTRACT_ACCOUNTS:
+        user = get_user_model().objects.get(username=username)
+        assert user.is_active and user.check_password("demo12345"), username
+    assert Resident.objects.count() >= 300
+
+
+def test_demo_id_numbers_are_valid_and_from_hechuan(demo):
+    for resident in Resident.objects.exclude(id_number_encrypted="")[:100]:
+        number = decrypt_id_number(resident.id_number_encrypted)
+        assert validate_id_number(number) == number
+        assert number.startswith("500117")
+
+
+def test_demo_accounts_see_only_their_places(demo):
+    from django.contrib.auth import get_user_model
+
+    User = get_user_model()
+
+    def villages_seen(username):
+        user = User.objects.get(username=username)
+        rows = scope_for(user).filter(Household.objects.all(), "household")
+        return set(rows.values_list("village__name", flat=True))
+
+    assert villages_seen("qixing_grid1") == {"七星村"}
+    grid1 = User.objects.get(username="qixing_grid1")
+    assert set(
+        scope_for(grid1).filter(Household.objects.all(), "household").values_list("grid__number", flat=True)
+    ) == {1}
+    assert villages_seen("weituo_official") == {"七星村", "化龙村", "金山村", "渭沱社区"}
+    assert villages_seen("liwan_cadre") == {"李湾村"}
+    assert villages_seen("weituo_sifasuo") == set()
+
+
+def test_seed_demo_refuses_with_debug_off(db, settings):
+    settings.DEBUG = False
+    with pytest.raises(CommandError):
+        call_command("seed_demo")
+    assert not Township.objects.exists()
