@@ -1,1 +1,27 @@
-urlpatterns: list = []
+"""The server-rendered pages (the API lives under /api/v1/, see api_urls.py)."""
+
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from governance import views
+
+governance_patterns = (
+    [
+        path("", views.home, name="home"),
+        path("notifications/", views.notification_list, name="notification-list"),
+        path("notifications/read-all/", views.notification_read_all, name="notification-read-all"),
+        path("notifications/<int:pk>/read/", views.notification_read, name="notification-read"),
+    ],
+    "governance",
+)
+
+urlpatterns = [
+    path(
+        "accounts/login/",
+        auth_views.LoginView.as_view(template_name="registration/login.html", redirect_authenticated_user=True),
+        name="login",
+    ),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("", include(governance_patterns)),
+    path("", include("grids.urls")),
+]

@@ -163,9 +163,8 @@ def _ensure_places(log) -> None:
                     for yard in courtyards:
                         if not Courtyard.objects.filter(grid=grid, name=yard).exists():
                             courtyard_create(grid=grid, name=yard)
-    log(
-        f"places: {Township.objects.count()} townships, {Village.objects.count()} villages, {Grid.objects.count()} grids"
-    )
+    townships, villages, grids = Township.objects.count(), Village.objects.count(), Grid.objects.count()
+    log(f"places: {townships} townships, {villages} villages, {grids} grids")
 
 
 def _ensure_tags() -> dict[str, Tag]:

@@ -7,8 +7,15 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 from pypinyin import Style, lazy_pinyin
 
-from grids.idnumbers import encrypt_id_number, hash_id_number, mask_id_number, validate_id_number, validate_phone
-from grids.models import Courtyard, Grid, Household, HouseholdMove, Resident, Tag, Township, Village
+from grids.idnumbers import (
+    decrypt_id_number,
+    encrypt_id_number,
+    hash_id_number,
+    mask_id_number,
+    validate_id_number,
+    validate_phone,
+)
+from grids.models import Courtyard, Grid, Household, HouseholdMove, IdNumberReveal, Resident, Tag, Township, Village
 
 
 def name_pinyin(name: str) -> tuple[str, str]:
@@ -254,3 +261,16 @@ def resident_update(*, resident: Resident, **changes) -> Resident:
     if was_head or resident.relation_to_head == Resident.Relation.HEAD:
         _sync_head_name(household)
     return resident
+
+
+@transaction.atomic
+def resident_reveal_id_number(*, resident: Resident, user, channel: str) -> str:
+    """A resident's full ID number, for a caller the view has already authorised.
+
+    The audit row is written before the number is decrypted, so nobody sees a number
+    that was not recorded. Returns "" when no number is stored (and records nothing).
+    """
+    if not resident.id_number_encrypted:
+        return ""
+    IdNumberReveal.objects.create(user=user, resident=resident, channel=channel)
+    return decrypt_id_number(resident.id_number_encrypted)
