@@ -117,8 +117,6 @@ class Household(models.Model):
             models.Index(fields=["township", "id"]),
             models.Index(fields=["village", "id"]),
             models.Index(fields=["grid", "id"]),
-            models.Index(fields=["head_name_pinyin"]),
-            models.Index(fields=["head_name_initials"]),
         ]
 
     def __str__(self):
@@ -211,9 +209,6 @@ class Resident(models.Model):
             models.Index(fields=["township", "id"]),
             models.Index(fields=["village", "id"]),
             models.Index(fields=["grid", "id"]),
-            models.Index(fields=["name"]),
-            models.Index(fields=["name_pinyin"]),
-            models.Index(fields=["name_initials"]),
         ]
 
     def __str__(self):
@@ -236,3 +231,17 @@ class IdNumberReveal(models.Model):
         verbose_name = _("ID number reveal")
         verbose_name_plural = _("ID number reveals")
         ordering = ["-revealed_at"]
+
+
+class RegisterExport(models.Model):
+    """Audit row: someone downloaded the household register, and whether it was unmasked."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    exported_at = models.DateTimeField(auto_now_add=True)
+    rows = models.PositiveIntegerField()
+    revealed = models.BooleanField(help_text=_("ID numbers and phones were exported in full."))
+
+    class Meta:
+        verbose_name = _("register export")
+        verbose_name_plural = _("register exports")
+        ordering = ["-exported_at"]
