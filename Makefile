@@ -4,6 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
+PYTEST_ARGS ?= -n auto
 
 .DEFAULT_GOAL := help
 .PHONY: help venv run test lint format migrate demo worker beat messages bench clean
@@ -50,6 +51,19 @@ beat: venv ## Run Celery beat (needs REDIS_URL)
 messages: venv ## Extract and compile translations (needs gettext)
 	$(PY) manage.py makemessages -l en -l zh_Hans --ignore=.venv --ignore=static
 	$(PY) manage.py compilemessages --ignore=.venv
+
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/cunzhi_bench
+SCALE_ARGS ?= --townships 30 --villages-per 10 --grids-per 10 --households-per 130
+
+bench: venv ## Benchmark on a district-sized PostgreSQL database (built once with generate_scale)
+	@db=$${BENCH_DATABASE_URL##*/}; base=$${BENCH_DATABASE_URL%/*}; \
+	  psql "$$base/postgres" -tAc "SELECT 1 FROM pg_database WHERE datname='$$db'" | grep -q 1 \
+	  || psql "$$base/postgres" -c "CREATE DATABASE $$db"
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) manage.py migrate --noinput -v0
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) manage.py shell -c \
+	  "from grids.models import Township; import sys; sys.exit(0 if Township.objects.filter(code__startswith='S').exists() else 1)" \
+	  || DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) manage.py generate_scale $(SCALE_ARGS)
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) manage.py bench --output docs/bench-latest.md
 
 clean: ## Remove the virtual environment and the SQLite database
 	rm -rf $(VENV) db.sqlite3

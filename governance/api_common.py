@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from django.http import Http404
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from rest_framework import exceptions, status
 from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
@@ -19,7 +20,7 @@ class StateConflict(exceptions.APIException):
 
     status_code = status.HTTP_409_CONFLICT
     default_code = "conflict"
-    default_detail = "This action is not possible in the current state."
+    default_detail = gettext_lazy("This action is not possible in the current state.")
 
 
 def exception_handler(exc, context):

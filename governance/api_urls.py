@@ -1,8 +1,22 @@
 from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
+from governance import api as governance_api
+from grids import api as grids_api
+
 router = DefaultRouter()
+router.register("townships", grids_api.TownshipViewSet, basename="township")
+router.register("villages", grids_api.VillageViewSet, basename="village")
+router.register("grids", grids_api.GridViewSet, basename="grid")
+router.register("courtyards", grids_api.CourtyardViewSet, basename="courtyard")
+router.register("households", grids_api.HouseholdViewSet, basename="household")
+router.register("residents", grids_api.ResidentViewSet, basename="resident")
+router.register("departments", governance_api.DepartmentViewSet, basename="department")
+router.register("assignments", governance_api.AssignmentViewSet, basename="assignment")
+router.register("notifications", governance_api.NotificationViewSet, basename="notification")
 
 urlpatterns = [
+    path("auth/token/", governance_api.TokenView.as_view(), name="auth-token"),
+    path("me/", governance_api.MeView.as_view(), name="me"),
     path("", include(router.urls)),
 ]

@@ -16,6 +16,7 @@ from governance.models import ROLE_LEVEL, Assignment, Role
 # What each role may do beyond seeing its scope.
 REGISTER_EDITORS = frozenset({Role.VILLAGE_CADRE, Role.GRID_LEADER, Role.GRID_WORKER})
 HOUSEHOLD_MOVERS = frozenset({Role.VILLAGE_CADRE})
+REGISTER_IMPORTERS = frozenset({Role.VILLAGE_CADRE})
 ID_NUMBER_REVEALERS = frozenset({Role.VILLAGE_CADRE, Role.TOWNSHIP_OFFICIAL, Role.TOWNSHIP_LEADER})
 TOWNSHIP_ROLES = frozenset({Role.TOWNSHIP_LEADER, Role.TOWNSHIP_OFFICIAL})
 VILLAGE_ROLES = frozenset({Role.VILLAGE_CADRE, Role.SHOP_CLERK})

@@ -626,10 +626,11 @@ def _apply(rows: list[_Row], ctx: _Context, user) -> ImportResult:
             household.grid, household.courtyard = head_row.grid, head_row.courtyard
             result.households_moved += 1
             changed = True
-        for name, value in (("address", address), ("phone", head_row.fields["phone"])):
-            if value and getattr(household, name) != value and not (name == "phone" and "*" in value):
-                setattr(household, name, value)
-                changed = True
+        # The household's own phone is set from the head's only when the household is new:
+        # the register has no household phone column, so an existing one is left alone.
+        if address and household.address != address:
+            household.address = address
+            changed = True
         if changed:
             changed_households.append(household)
     Household.objects.bulk_create(new_households, batch_size=1000)

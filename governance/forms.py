@@ -1,0 +1,87 @@
+"""Form plumbing shared by every page: a one-time token per rendered form, and service errors.
+
+Double submits. Every form that writes carries a hidden `form_token`, a fresh UUID each
+time the empty form is rendered. Saving claims that token for the user by inserting an
+`IdempotencyRecord` keyed "page-form:<uuid>" *in the same transaction* as the change:
+
+- the first post inserts the claim, runs the service and stores where it redirected;
+- a second post of the same form (a double tap, a resend after a timeout, the back button)
+  hits the unique (user, key) constraint and is sent where the first one went, writing
+  nothing; two concurrent posts serialise on that constraint in the database;
+- if the service refuses the input, the claim rolls back with it, so the user can correct
+  the form and send it again with the same token.
+
+The browser also disables the button on submit (static/js/app.js); that only saves a
+round trip, the server is what guarantees a single write.
+"""
+
+import uuid
+from collections.abc import Callable
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext_lazy as _
+
+from governance.models import IdempotencyRecord
+
+FORM_TOKEN_PREFIX = "page-form:"
+
+
+class OnceForm(forms.Form):
+    """A form whose writes happen at most once per rendering (see the module docstring)."""
+
+    form_token = forms.UUIDField(
+        widget=forms.HiddenInput,
+        error_messages={
+            "required": _("This form has expired. Please check the details and send it again."),
+            "invalid": _("This form has expired. Please check the details and send it again."),
+        },
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial["form_token"] = uuid.uuid4()
+
+    def full_clean(self):
+        super().full_clean()
+        # A missing or mangled token: the page comes back with a fresh one, so that
+        # sending the corrected form works.
+        if self.is_bound and "form_token" in self._errors:
+            data = self.data.copy()
+            data[self.add_prefix("form_token")] = str(uuid.uuid4())
+            self.data = data
+
+
+def submit_once(*, request, token: uuid.UUID, perform: Callable[[], str]) -> tuple[str, bool]:
+    """Run `perform` (which saves and returns the URL to go to next) once per form token.
+
+    Returns (url, created): created is False when this token was already used, in which
+    case nothing ran and url is where the first submission went. Exceptions from
+    `perform` (a ValidationError from a service) roll back the claim and propagate.
+    """
+    key = f"{FORM_TOKEN_PREFIX}{token}"
+    try:
+        with transaction.atomic():
+            record = IdempotencyRecord.objects.create(
+                user=request.user, key=key, method="POST", path=request.path[:300], status_code=302, body={}
+            )
+            url = perform()
+            record.body = {"location": url}
+            record.save(update_fields=["body"])
+            return url, True
+    except IntegrityError:
+        first = IdempotencyRecord.objects.filter(user=request.user, key=key).first()
+        if first is None:
+            raise
+        return first.body.get("location") or request.path, False
+
+
+def add_service_errors(form: forms.Form, error: ValidationError) -> None:
+    """Show a service's ValidationError on the form: next to the field it names, else on top."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)

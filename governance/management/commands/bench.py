@@ -1,0 +1,199 @@
+"""`make bench`: timings against a `generate_scale` database (PostgreSQL).
+
+For a grid worker, a village cadre and a township official: the household and resident list
+API (first page, search by name, by pinyin initials, by ID number), its median and p95 time
+and query count, and the same query through a bare `.values()` view, as a throughput ratio.
+Then the import of a 10 000-row register file: its time and memory peak. Requests go through
+the whole Django stack in-process (middleware, token authentication), without a network.
+"""
+
+import datetime
+import io
+import platform
+import statistics
+import time
+import tracemalloc
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection, reset_queries, transaction
+from django.test import Client, override_settings
+from django.test.utils import CaptureQueriesContext
+from openpyxl import Workbook
+from rest_framework.authtoken.models import Token
+
+from governance.scoping import scope_for
+from grids.idnumbers import decrypt_id_number, id_check_char
+from grids.management.commands.generate_scale import scale_usernames
+from grids.models import Grid, Household, Resident, Village
+from grids.register import COLUMNS, register_import
+from grids.services import grid_create, village_create
+
+
+class _Rollback(Exception):
+    pass
+
+
+class Command(BaseCommand):
+    help = "Benchmark the register API and the Excel import on a generate_scale database."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--requests", type=int, default=60, help="timed requests per case")
+        parser.add_argument("--import-rows", type=int, default=10_000)
+        parser.add_argument("--output", help="also write the Markdown report to this file")
+
+    def handle(self, *args, requests, import_rows, output, **options):
+        residents = Resident.objects.count()
+        if not Village.objects.filter(code__startswith="S").exists():
+            raise CommandError("No generate_scale data here: run `manage.py generate_scale` first (make bench does).")
+        lines = [
+            f"Machine: {platform.processor() or platform.machine()}, {_cpus()} cores, "
+            f"Python {platform.python_version()}, {connection.vendor} {_db_version()}; "
+            f"{Household.objects.count():,} households, {residents:,} residents; "
+            f"{requests} timed requests per case after 5 warm-up, in-process through the whole middleware stack.",
+            "",
+            "| persona | endpoint | query | API median ms | API p95 ms | API queries | bare median ms | bare queries "
+            "| API/bare throughput |",
+            "|---|---|---|---:|---:|---:|---:|---:|---:|",
+        ]
+        self.stdout.write("\n".join(lines))
+        with override_settings(ROOT_URLCONF="grids.bench", DEBUG=False):
+            for persona, username in scale_usernames().items():
+                user = get_user_model().objects.get(username=username)
+                token, _created = Token.objects.get_or_create(user=user)
+                client = Client(HTTP_AUTHORIZATION=f"Token {token.key}")
+                for endpoint, cases in self._cases(user).items():
+                    for label, search in cases:
+                        api = self._measure(client, f"/api/v1/{endpoint}/", search, requests)
+                        bare = self._measure(client, f"/bare/{endpoint}/", search, requests)
+                        ratio = bare["median"] / api["median"]
+                        line = (
+                            f"| {persona} | {endpoint} | {label} | {api['median']:.1f} | {api['p95']:.1f} | "
+                            f"{api['queries']} | {bare['median']:.1f} | {bare['queries']} | {ratio:.2f} |"
+                        )
+                        lines.append(line)
+                        self.stdout.write(line)
+        lines += ["", self._bench_import(import_rows)]
+        self.stdout.write(lines[-1])
+        if output:
+            with open(output, "w", encoding="utf-8") as file:
+                file.write("\n".join(lines) + "\n")
+
+    def _cases(self, user) -> dict[str, list[tuple[str, str]]]:
+        """First page, and searches for a real resident in the persona's scope (the last one,
+        so that the search cannot stop at the first rows of the table)."""
+        resident = scope_for(user).filter(Resident.objects.all(), "resident").order_by("-id").first()
+        number = decrypt_id_number(resident.id_number_encrypted)
+        cases = [
+            ("first page", ""),
+            (f"name {resident.name}", resident.name),
+            (f"initials {resident.name_initials}", resident.name_initials),
+            ("ID number", number),
+        ]
+        return {"households": cases, "residents": cases}
+
+    def _measure(self, client, url, search, requests) -> dict:
+        params = {"search": search} if search else {}
+        for _ in range(5):
+            response = client.get(url, params)
+            if response.status_code != 200:
+                raise CommandError(f"{url} {params} answered {response.status_code}: {response.content[:200]!r}")
+        reset_queries()  # the request's own reset would otherwise hide its queries from the capture
+        with CaptureQueriesContext(connection) as captured:
+            client.get(url, params)
+        queries = len(captured.captured_queries)  # read now: the next request clears the log
+        timings = []
+        for _ in range(requests):
+            started = time.perf_counter()
+            client.get(url, params)
+            timings.append((time.perf_counter() - started) * 1000)
+        timings.sort()
+        return {
+            "median": statistics.median(timings),
+            "p95": timings[max(0, int(len(timings) * 0.95) - 1)],
+            "queries": queries,
+        }
+
+    def _bench_import(self, rows: int) -> str:
+        user = get_user_model().objects.get(username=scale_usernames()["village_cadre"])
+        data = None
+        timings = {}
+        for measure in ("time", "memory"):
+            try:
+                with transaction.atomic():
+                    village = _bench_village()
+                    if data is None:
+                        data = _register_file(village, rows)
+                    if measure == "memory":
+                        tracemalloc.start()
+                    started = time.perf_counter()
+                    result = register_import(user=user, file=io.BytesIO(data), village_ids={village.pk})
+                    timings[measure] = time.perf_counter() - started
+                    if measure == "memory":
+                        timings["peak"] = tracemalloc.get_traced_memory()[1]
+                        tracemalloc.stop()
+                    raise _Rollback
+            except _Rollback:
+                pass
+        return (
+            f"Import of a {rows:,}-row register file ({result.households_created:,} households, "
+            f"{result.residents_created:,} residents, into a new village of the scale database, rolled back): "
+            f"{timings['time']:.1f} s; Python memory peak {timings['peak'] / 2**20:.0f} MiB (tracemalloc, "
+            f"a separate run: {timings['memory']:.1f} s with tracing)."
+        )
+
+
+def _bench_village() -> Village:
+    township = Village.objects.filter(code__startswith="S").first().township
+    village = village_create(township=township, name="基准导入村", code="BENCH-IMPORT")
+    for number in range(1, 11):
+        grid_create(village=village, number=number, name=f"第{number}网格")
+    return village
+
+
+def _register_file(village: Village, rows: int) -> bytes:
+    """A realistic 台账 with `rows` residents in households of about three, valid ID numbers."""
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append([c.header for c in COLUMNS])
+    grids = list(Grid.objects.filter(village=village).order_by("number"))
+    relations = ["户主", "配偶", "子女"]
+    for i in range(rows):
+        household = i // 3
+        birth = datetime.date(1940, 1, 1) + datetime.timedelta(days=(i * 7) % 25_000)
+        first17 = f"500118{birth:%Y%m%d}{i % 1000:03d}"
+        sheet.append(
+            [
+                village.name,
+                grids[household % len(grids)].number,
+                "",
+                f"B{household:05d}",
+                f"基准村{household}号",
+                f"测试{'甲乙丙丁戊己庚辛'[i % 8]}{'一二三四五六七八九'[(i // 8) % 9]}",
+                relations[i % 3],
+                "男" if i % 2 else "女",
+                "",
+                first17 + id_check_char(first17),
+                "15800001234" if i % 3 == 0 else "",
+                "汉族",
+                "在家",
+                "",
+                "",
+                "",
+            ]
+        )
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def _cpus() -> int:
+    import os
+
+    return os.cpu_count() or 1
+
+
+def _db_version() -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT version()" if connection.vendor == "postgresql" else "SELECT sqlite_version()")
+        return cursor.fetchone()[0].split(" on ")[0]

@@ -1,0 +1,94 @@
+"""API serializers for login, the caller, responsibility and notifications."""
+
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from governance.models import ROLE_LEVEL, Assignment, Department, Notification
+
+
+class TokenRequestSerializer(serializers.Serializer):
+    username = serializers.CharField(label=_("username"), max_length=150)
+    password = serializers.CharField(
+        label=_("password"), max_length=128, trim_whitespace=False, write_only=True, style={"input_type": "password"}
+    )
+
+
+class TokenSerializer(serializers.Serializer):
+    token = serializers.CharField(read_only=True)
+
+
+class DepartmentSerializer(serializers.ModelSerializer):
+    township_name = serializers.CharField(source="township.name", read_only=True)
+
+    class Meta:
+        model = Department
+        fields = ["id", "township", "township_name", "name"]
+
+
+class AssignmentSerializer(serializers.ModelSerializer):
+    """An assignment and the place it points at: `place_type` is township, village, grid,
+    courtyard or department, and `place_id` the id of that row."""
+
+    user_name = serializers.CharField(source="user.first_name", read_only=True)
+    role_label = serializers.CharField(source="get_role_display", read_only=True)
+    place_type = serializers.SerializerMethodField()
+    place_id = serializers.SerializerMethodField()
+    place_name = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = Assignment
+        fields = [
+            "id",
+            "user",
+            "user_name",
+            "role",
+            "role_label",
+            "title",
+            "place_type",
+            "place_id",
+            "place_name",
+            "township",
+            "village",
+            "grid",
+            "courtyard",
+            "department",
+            "valid_from",
+            "valid_to",
+        ]
+        read_only_fields = fields
+
+    def get_place_type(self, obj) -> str:
+        return ROLE_LEVEL[obj.role]
+
+    def get_place_id(self, obj) -> int:
+        return getattr(obj, f"{ROLE_LEVEL[obj.role]}_id")
+
+
+class MeSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    username = serializers.CharField(read_only=True)
+    name = serializers.CharField(source="first_name", read_only=True)
+    email = serializers.EmailField(read_only=True)
+    is_superuser = serializers.BooleanField(read_only=True)
+    assignments = AssignmentSerializer(many=True, read_only=True, help_text=_("Current assignments only."))
+
+
+class NotificationSerializer(serializers.ModelSerializer):
+    is_read = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Notification
+        fields = ["id", "title", "body", "url", "created_at", "read_at", "is_read"]
+        read_only_fields = fields
+
+    def get_is_read(self, obj) -> bool:
+        return obj.read_at is not None
+
+
+class UnreadCountSerializer(serializers.Serializer):
+    unread_count = serializers.IntegerField(read_only=True)
+
+
+class MarkAllReadSerializer(serializers.Serializer):
+    marked = serializers.IntegerField(read_only=True, help_text=_("How many notifications were marked read."))
+    unread_count = serializers.IntegerField(read_only=True)

@@ -1,0 +1,129 @@
+"""Pages: each role's home, and the notification inbox."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_POST
+
+from governance.models import Notification, Role
+from governance.scoping import GRID_ROLES, REGISTER_EDITORS, TOWNSHIP_ROLES, VILLAGE_ROLES, scope_for
+from governance.services import notification_mark_read
+from grids.selectors import (
+    assignments_of,
+    grids_with_counts,
+    households_visible_to,
+    townships_for,
+    villages_with_counts,
+    with_member_counts,
+)
+from grids.views import household_filter_form, household_rows
+
+HOME_HOUSEHOLDS = 20
+NOTIFICATIONS_PER_PAGE = 20
+FIELD_ROLES = GRID_ROLES | {Role.COURTYARD_HELPER}
+
+
+def _group(children, key, parents) -> list[dict]:
+    """[{place, children, households, residents}] in the parents' order, from one flat query
+    of children; the totals are sums of counts the database already computed."""
+    by_parent = {}
+    for child in children:
+        by_parent.setdefault(getattr(child, key), []).append(child)
+    groups = []
+    for parent in parents:
+        rows = by_parent.get(parent.pk, [])
+        groups.append(
+            {
+                "place": parent,
+                "children": rows,
+                "households": sum(row.household_count for row in rows),
+                "residents": sum(row.resident_count for row in rows),
+            }
+        )
+    return groups
+
+
+@login_required
+def home(request):
+    """The dashboard: one section per kind of work the user holds today.
+
+    Grid staff see their households, village staff their grids, township staff their
+    villages, department handlers their departments. Every count is computed in the
+    database, so the page costs the same few queries however large the place is.
+    """
+    user = request.user
+    scope = scope_for(user)
+    assignments = list(assignments_of(user))
+    context = {"assignments": assignments}
+
+    field = [a for a in assignments if a.role in FIELD_ROLES]
+    if field:
+        households = households_visible_to(user, roles=FIELD_ROLES)
+        ordered = with_member_counts(households).order_by("village__code", "grid__number", "number", "pk")
+        context["field"] = {
+            "grids": list(grids_with_counts(grid_ids={a.grid_id for a in field if a.role in GRID_ROLES})),
+            "courtyards": [a.courtyard for a in field if a.role == Role.COURTYARD_HELPER],
+            "rows": household_rows(user, ordered[:HOME_HOUSEHOLDS]),
+            "total": households.count(),
+            "search_form": household_filter_form(user),
+        }
+
+    village_ids = scope.ids_for(VILLAGE_ROLES)
+    if village_ids:
+        villages = list(villages_with_counts(village_ids=village_ids))
+        context["villages"] = _group(grids_with_counts(village_ids=village_ids), "village_id", villages)
+
+    township_ids = None if user.is_superuser else scope.ids_for(TOWNSHIP_ROLES)
+    if township_ids is None or township_ids:
+        townships = list(townships_for(township_ids))
+        villages = villages_with_counts(township_ids=[t.pk for t in townships])
+        context["townships"] = _group(villages, "township_id", townships)
+
+    context["departments"] = [a.department for a in assignments if a.role == Role.DEPARTMENT_HANDLER]
+    context["can_add_household"] = scope.has_any_role(REGISTER_EDITORS)
+    context["heading"] = _home_heading(assignments)
+    return render(request, "governance/home.html", context)
+
+
+def _home_heading(assignments) -> str:
+    places = list(dict.fromkeys(a.place_name for a in assignments))
+    if 0 < len(places) <= 2:
+        return " · ".join(places)
+    return _("My work")
+
+
+@login_required
+def notification_list(request):
+    rows = Notification.objects.filter(user=request.user).order_by("-created_at", "-id")
+    page = Paginator(rows, NOTIFICATIONS_PER_PAGE).get_page(request.GET.get("page"))
+    counts = rows.aggregate(total=Count("pk"), unread=Count("pk", filter=Q(read_at__isnull=True)))
+    return render(request, "governance/notification_list.html", {"page": page, "counts": counts})
+
+
+@login_required
+@require_POST
+def notification_read(request, pk):
+    notification = get_object_or_404(Notification, pk=pk, user=request.user)
+    notification_mark_read(user=request.user, notification_ids=[notification.pk])
+    if request.headers.get("HX-Request"):
+        notification.refresh_from_db()
+        unread = Notification.objects.filter(user=request.user, read_at__isnull=True).count()
+        return render(request, "governance/_notification_read.html", {"notification": notification, "unread": unread})
+    return redirect("governance:notification-list")
+
+
+@login_required
+@require_POST
+def notification_read_all(request):
+    count = notification_mark_read(user=request.user)
+    if count:
+        messages.success(
+            request,
+            ngettext("%(count)d notification marked read.", "%(count)d notifications marked read.", count)
+            % {"count": count},
+        )
+    return redirect("governance:notification-list")

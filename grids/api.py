@@ -1,0 +1,301 @@
+"""REST API for places and the household register (/api/v1/).
+
+Every queryset goes through the caller's scope, so a row out of scope is a 404 exactly
+like one that does not exist; what a role may do to a row it sees is a 403
+(`RegisterPermission`); input errors are 400s, from the serializers or the services.
+"""
+
+from django.db.models import Prefetch
+from django.http import HttpResponse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import mixins, permissions, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.parsers import MultiPartParser
+from rest_framework.response import Response
+
+from governance.api_common import IdempotentCreateMixin, StateConflict, idempotent
+from governance.scoping import (
+    HOUSEHOLD_MOVERS,
+    ID_NUMBER_REVEALERS,
+    REGISTER_EDITORS,
+    REGISTER_IMPORTERS,
+    scope_for,
+)
+from grids import services
+from grids.filters import CourtyardFilter, GridFilter, HouseholdFilter, ResidentFilter, VillageFilter
+from grids.models import Courtyard, Grid, Household, Resident, Township, Village
+from grids.register import RegisterImportError, register_export, register_import, register_template
+from grids.selectors import households_visible_to, residents_visible_to
+from grids.serializers import (
+    CourtyardSerializer,
+    GridSerializer,
+    HouseholdCreateSerializer,
+    HouseholdMoveSerializer,
+    HouseholdSerializer,
+    HouseholdUpdateSerializer,
+    IdNumberSerializer,
+    RegisterImportErrorSerializer,
+    RegisterImportResultSerializer,
+    RegisterImportSerializer,
+    ResidentCreateSerializer,
+    ResidentSerializer,
+    ResidentUpdateSerializer,
+    TownshipSerializer,
+    VillageSerializer,
+)
+
+
+class _PlaceViewSet(viewsets.ReadOnlyModelViewSet):
+    """Places the caller may see by name (Scope.filter_places)."""
+
+    place_kind = ""
+
+    def get_queryset(self):
+        return scope_for(self.request.user).filter_places(self.queryset, self.place_kind)
+
+
+class TownshipViewSet(_PlaceViewSet):
+    queryset = Township.objects.all()
+    serializer_class = TownshipSerializer
+    place_kind = "township"
+
+
+class VillageViewSet(_PlaceViewSet):
+    queryset = Village.objects.select_related("township")
+    serializer_class = VillageSerializer
+    filterset_class = VillageFilter
+    place_kind = "village"
+
+
+class GridViewSet(_PlaceViewSet):
+    queryset = Grid.objects.select_related("village")
+    serializer_class = GridSerializer
+    filterset_class = GridFilter
+    place_kind = "grid"
+
+
+class CourtyardViewSet(_PlaceViewSet):
+    queryset = Courtyard.objects.select_related("grid")
+    serializer_class = CourtyardSerializer
+    filterset_class = CourtyardFilter
+    place_kind = "courtyard"
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _for_output(queryset, *joins):
+    """Only the joins the output needs (each extra one is 50 model instances per page), and
+    tags prefetched into a list (see grids.serializers._tags)."""
+    return (
+        queryset.select_related(None)
+        .select_related(*joins)
+        .prefetch_related(None)
+        .prefetch_related(Prefetch("tags", to_attr="tag_list"))
+    )
+
+
+class RegisterPermission(permissions.BasePermission):
+    """Creating needs a role that edits the register somewhere; acting on a row needs a
+    role that covers that row for the action (`view.action_roles`)."""
+
+    def has_permission(self, request, view):
+        if view.action == "create" and not scope_for(request.user).has_any_role(REGISTER_EDITORS):
+            self.message = _("Your role may not add to the household register.")
+            return False
+        return True
+
+    def has_object_permission(self, request, view, obj):
+        roles = view.action_roles.get(view.action)
+        if roles is None or scope_for(request.user).covers(obj, roles):
+            return True
+        self.message = view.action_refusals[view.action]
+        return False
+
+
+class _RegisterViewSet(
+    IdempotentCreateMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.ReadOnlyModelViewSet,
+):
+    """List, retrieve, create and update through the services; input and output serializers
+    differ (the input ones render with the output ones)."""
+
+    permission_classes = [permissions.IsAuthenticated, RegisterPermission]
+    action_roles = {"update": REGISTER_EDITORS, "partial_update": REGISTER_EDITORS}
+    action_refusals = {
+        "update": _("Your role may not change this record."),
+        "partial_update": _("Your role may not change this record."),
+    }
+    create_serializer_class = None
+    update_serializer_class = None
+
+    def get_serializer_class(self):
+        if self.action == "create":
+            return self.create_serializer_class
+        if self.action in ("update", "partial_update"):
+            return self.update_serializer_class
+        return self.serializer_class
+
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        context["scope"] = scope_for(self.request.user)
+        return context
+
+    def check_may_edit(self, place_row) -> None:
+        """403 unless a register-editing role covers the row being created."""
+        if not scope_for(self.request.user).covers(place_row, REGISTER_EDITORS):
+            raise PermissionDenied(_("Your role may not add to the household register here."))
+
+
+@extend_schema_view(
+    create=extend_schema(request=HouseholdCreateSerializer, responses={201: HouseholdSerializer}),
+    update=extend_schema(request=HouseholdUpdateSerializer, responses=HouseholdSerializer),
+    partial_update=extend_schema(request=HouseholdUpdateSerializer, responses=HouseholdSerializer),
+)
+class HouseholdViewSet(_RegisterViewSet):
+    """Households in the caller's scope. Moving one to another grid is the `move` action."""
+
+    queryset = Household.objects.none()
+    serializer_class = HouseholdSerializer
+    create_serializer_class = HouseholdCreateSerializer
+    update_serializer_class = HouseholdUpdateSerializer
+    filterset_class = HouseholdFilter
+    action_roles = {**_RegisterViewSet.action_roles, "move": HOUSEHOLD_MOVERS}
+    action_refusals = {**_RegisterViewSet.action_refusals, "move": _("Only a village cadre may move a household.")}
+
+    def get_queryset(self):
+        return _for_output(households_visible_to(self.request.user), "village", "grid", "courtyard")
+
+    def perform_create(self, serializer):
+        data = dict(serializer.validated_data)
+        grid = data.pop("grid")
+        self.check_may_edit(Household(township_id=grid.township_id, village_id=grid.village_id, grid=grid))
+        serializer.instance = services.household_create(grid=grid, **data)
+
+    def perform_update(self, serializer):
+        serializer.instance = services.household_update(household=serializer.instance, **serializer.validated_data)
+
+    @extend_schema(request=HouseholdMoveSerializer, responses=HouseholdSerializer)
+    @action(detail=True, methods=["post"])
+    def move(self, request, pk=None):
+        """Move the household (and its members) to another grid of its village, on the record."""
+        household = self.get_object()
+
+        def perform():
+            serializer = HouseholdMoveSerializer(data=request.data, context=self.get_serializer_context())
+            serializer.is_valid(raise_exception=True)
+            services.household_move(household=household, moved_by=request.user, **serializer.validated_data)
+            moved = self.get_queryset().get(pk=household.pk)
+            return Response(HouseholdSerializer(moved, context=self.get_serializer_context()).data)
+
+        return idempotent(request, perform)
+
+    @extend_schema(
+        request={"multipart/form-data": RegisterImportSerializer},
+        responses={201: RegisterImportResultSerializer, 400: RegisterImportErrorSerializer},
+    )
+    @action(detail=False, methods=["post"], url_path="import", parser_classes=[MultiPartParser])
+    def import_register(self, request):
+        """Import the household register (.xlsx in the template): all rows or none."""
+        scope = scope_for(request.user)
+        if not scope.has_any_role(REGISTER_IMPORTERS):
+            raise PermissionDenied(_("Only a village cadre may import the household register."))
+
+        def perform():
+            serializer = RegisterImportSerializer(data=request.data)
+            serializer.is_valid(raise_exception=True)
+            village_ids = None if scope.is_superuser else scope.ids_for(REGISTER_IMPORTERS)
+            try:
+                result = register_import(
+                    user=request.user, file=serializer.validated_data["file"], village_ids=village_ids
+                )
+            except RegisterImportError as refused:
+                return Response(
+                    {
+                        "detail": _("The file was not imported: %(count)d errors. Nothing was written.")
+                        % {"count": len(refused.errors)},
+                        "code": "invalid_register",
+                        "errors": [e.as_dict() for e in refused.errors],
+                    },
+                    status=status.HTTP_400_BAD_REQUEST,
+                )
+            return Response(result.as_dict(), status=status.HTTP_201_CREATED)
+
+        return idempotent(request, perform)
+
+    @extend_schema(
+        parameters=[OpenApiParameter("reveal", bool, description=_("Full ID numbers and phones (audited)."))],
+        responses={(200, XLSX): OpenApiTypes.BINARY},
+    )
+    @action(detail=False, methods=["get"], url_path="export")
+    def export_register(self, request):
+        """The register of the households the caller sees (filters apply), in the import template."""
+        scope = scope_for(request.user)
+        reveal = request.query_params.get("reveal") in ("1", "true")
+        households = self.filter_queryset(households_visible_to(request.user))
+        if reveal:
+            if not scope.has_any_role(ID_NUMBER_REVEALERS):
+                raise PermissionDenied(_("Your role may not see full ID numbers."))
+            households = scope.filter(households, "household", roles=ID_NUMBER_REVEALERS)
+        data = register_export(user=request.user, households=households, reveal=reveal)
+        return _xlsx_response(data, f"household-register-{timezone.localdate():%Y%m%d}.xlsx")
+
+    @extend_schema(responses={(200, XLSX): OpenApiTypes.BINARY})
+    @action(detail=False, methods=["get"], url_path="import-template")
+    def import_template(self, request):
+        """The blank register template, with a sheet of instructions."""
+        return _xlsx_response(register_template(), "household-register-template.xlsx")
+
+
+def _xlsx_response(data: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(data, content_type=XLSX)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@extend_schema_view(
+    create=extend_schema(request=ResidentCreateSerializer, responses={201: ResidentSerializer}),
+    update=extend_schema(request=ResidentUpdateSerializer, responses=ResidentSerializer),
+    partial_update=extend_schema(request=ResidentUpdateSerializer, responses=ResidentSerializer),
+)
+class ResidentViewSet(_RegisterViewSet):
+    """Residents in the caller's scope. ID numbers are shown masked; `reveal-id-number`
+    shows one in full to a role allowed to see it, and records that it did."""
+
+    queryset = Resident.objects.none()
+    serializer_class = ResidentSerializer
+    create_serializer_class = ResidentCreateSerializer
+    update_serializer_class = ResidentUpdateSerializer
+    filterset_class = ResidentFilter
+    action_roles = {**_RegisterViewSet.action_roles, "reveal_id_number": ID_NUMBER_REVEALERS}
+    action_refusals = {
+        **_RegisterViewSet.action_refusals,
+        "reveal_id_number": _("Your role may not see full ID numbers."),
+    }
+
+    def get_queryset(self):
+        return _for_output(residents_visible_to(self.request.user), "household", "village", "grid")
+
+    def perform_create(self, serializer):
+        data = dict(serializer.validated_data)
+        self.check_may_edit(data["household"])
+        serializer.instance = services.resident_create(**data)
+
+    def perform_update(self, serializer):
+        serializer.instance = services.resident_update(resident=serializer.instance, **serializer.validated_data)
+
+    @extend_schema(request=None, responses=IdNumberSerializer)
+    @action(detail=True, methods=["post"], url_path="reveal-id-number")
+    def reveal_id_number(self, request, pk=None):
+        """The resident's full ID number. Every reveal is recorded (IdNumberReveal)."""
+        resident = self.get_object()
+        if not resident.id_number_encrypted:
+            raise StateConflict(_("No ID number is recorded for this resident."), code="no_id_number")
+        number = services.resident_reveal_id_number(resident=resident, user=request.user, channel="api")
+        return Response({"id_number": number})

@@ -1,0 +1,87 @@
+"""Query-string filters for the register API (django-filter)."""
+
+from django.utils.translation import gettext_lazy as _
+from django_filters import rest_framework as filters
+
+from grids.idnumbers import hash_id_number, looks_like_id_number
+from grids.models import Courtyard, Grid, Household, Resident, Village
+from grids.selectors import search_households, search_residents
+
+
+def _with_id_number(value: str):
+    """Residents holding this full ID number (none when it is not shaped like one)."""
+    value = (value or "").strip()
+    if not looks_like_id_number(value):
+        return Resident.objects.none()
+    return Resident.objects.filter(id_number_hash=hash_id_number(value))
+
+
+class HouseholdFilter(filters.FilterSet):
+    search = filters.CharFilter(
+        method="filter_search",
+        label=_("Head or member name (characters, pinyin, initials), full ID number, household number or address"),
+    )
+    id_number = filters.CharFilter(method="filter_id_number", label=_("A member's full ID number"))
+    tag = filters.CharFilter(field_name="tags__code", label=_("Tag code"))
+    grid = filters.NumberFilter(field_name="grid_id")
+    village = filters.NumberFilter(field_name="village_id")
+    courtyard = filters.NumberFilter(field_name="courtyard_id")
+
+    class Meta:
+        model = Household
+        fields = ["search", "id_number", "tag", "grid", "village", "courtyard"]
+
+    def filter_search(self, queryset, name, value):
+        return search_households(queryset, value)
+
+    def filter_id_number(self, queryset, name, value):
+        return queryset.filter(pk__in=_with_id_number(value).values("household_id"))
+
+
+class ResidentFilter(filters.FilterSet):
+    search = filters.CharFilter(
+        method="filter_search", label=_("Name (characters, pinyin, initials) or full ID number")
+    )
+    id_number = filters.CharFilter(method="filter_id_number", label=_("Full ID number"))
+    tag = filters.CharFilter(field_name="tags__code", label=_("Tag code"))
+    household = filters.NumberFilter(field_name="household_id")
+    grid = filters.NumberFilter(field_name="grid_id")
+    village = filters.NumberFilter(field_name="village_id")
+    courtyard = filters.NumberFilter(field_name="household__courtyard_id")
+    status = filters.ChoiceFilter(choices=Resident.Status.choices)
+
+    class Meta:
+        model = Resident
+        fields = ["search", "id_number", "tag", "household", "grid", "village", "courtyard", "status"]
+
+    def filter_search(self, queryset, name, value):
+        return search_residents(queryset, value)
+
+    def filter_id_number(self, queryset, name, value):
+        return queryset.filter(pk__in=_with_id_number(value).values("pk"))
+
+
+class VillageFilter(filters.FilterSet):
+    township = filters.NumberFilter(field_name="township_id")
+
+    class Meta:
+        model = Village
+        fields = ["township"]
+
+
+class GridFilter(filters.FilterSet):
+    township = filters.NumberFilter(field_name="township_id")
+    village = filters.NumberFilter(field_name="village_id")
+
+    class Meta:
+        model = Grid
+        fields = ["township", "village"]
+
+
+class CourtyardFilter(filters.FilterSet):
+    village = filters.NumberFilter(field_name="village_id")
+    grid = filters.NumberFilter(field_name="grid_id")
+
+    class Meta:
+        model = Courtyard
+        fields = ["village", "grid"]

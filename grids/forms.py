@@ -1,0 +1,185 @@
+"""Forms of the household register. They parse and check input; grids.services writes."""
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from governance.forms import OnceForm
+from grids.idnumbers import validate_id_number, validate_phone
+from grids.models import Courtyard, Grid, Resident, Tag, Village
+
+
+class GridChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, grid):
+        return f"{grid.village.name} · {grid.name}"
+
+
+class CourtyardChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, courtyard):
+        return f"{courtyard.grid.name} · {courtyard.name}"
+
+
+def _drop_empty_tags(form) -> None:
+    """No tags defined yet (the administrator adds them): no empty box of checkboxes."""
+    if not Tag.objects.exists():
+        del form.fields["tags"]
+
+
+def _tag_field(label):
+    return forms.ModelMultipleChoiceField(
+        label=label,
+        queryset=Tag.objects.order_by("code"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+
+class HouseholdFilterForm(forms.Form):
+    """The household list's search box and filters (GET). Invalid values are ignored."""
+
+    q = forms.CharField(
+        label=_("Search"),
+        required=False,
+        max_length=50,
+        widget=forms.TextInput(
+            attrs={"type": "search", "autocomplete": "off", "enterkeyhint": "search", "autocapitalize": "off"}
+        ),
+        help_text=_("Name, pinyin or initials (zs for 张三), household number, address, or a full ID number."),
+    )
+    village = forms.ModelChoiceField(
+        label=_("Village"), queryset=Village.objects.none(), required=False, empty_label=_("All villages")
+    )
+    grid = GridChoiceField(label=_("Grid"), queryset=Grid.objects.none(), required=False, empty_label=_("All grids"))
+    tag = forms.ModelChoiceField(
+        label=_("Tag"), queryset=Tag.objects.order_by("code"), required=False, empty_label=_("All tags")
+    )
+
+    def __init__(self, *args, grids, villages, **kwargs):
+        super().__init__(*args, **kwargs)
+        # A filter with a single choice is noise on a phone: a grid worker sees no grid filter.
+        for name, queryset in (("village", villages), ("grid", grids)):
+            if queryset.count() > 1:
+                self.fields[name].queryset = queryset
+            else:
+                del self.fields[name]
+        if not self.fields["tag"].queryset.exists():
+            del self.fields["tag"]
+
+    def filters(self) -> dict:
+        """The valid filters only: a stale grid id in a bookmark must not break the page."""
+        self.is_valid()
+        data = getattr(self, "cleaned_data", {})
+        return {name: data.get(name) for name in self.fields if name not in self.errors}
+
+
+class HouseholdForm(OnceForm):
+    grid = GridChoiceField(label=_("Grid"), queryset=Grid.objects.none(), empty_label=_("Choose a grid"))
+    number = forms.CharField(
+        label=_("Household number"),
+        max_length=30,
+        help_text=_("The number used in the village's register, e.g. 3-015."),
+    )
+    courtyard = CourtyardChoiceField(
+        label=_("Courtyard"),
+        queryset=Courtyard.objects.none(),
+        required=False,
+        empty_label=_("No courtyard"),
+    )
+    address = forms.CharField(label=_("Address"), max_length=200, required=False)
+    phone = forms.CharField(
+        label=_("Household phone"),
+        max_length=20,
+        required=False,
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
+    )
+    tags = _tag_field(_("Household tags"))
+    notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, grids, courtyards, with_grid=True, **kwargs):
+        super().__init__(*args, **kwargs)
+        if with_grid:
+            self.fields["grid"].queryset = grids
+        else:
+            del self.fields["grid"]
+        self.fields["courtyard"].queryset = courtyards
+        if not courtyards.exists():
+            del self.fields["courtyard"]
+        _drop_empty_tags(self)
+
+    def clean_number(self):
+        return self.cleaned_data["number"].strip()
+
+    def clean_phone(self):
+        return validate_phone(self.cleaned_data["phone"])
+
+
+class HouseholdMoveForm(OnceForm):
+    to_grid = GridChoiceField(label=_("Move to grid"), queryset=Grid.objects.none(), empty_label=_("Choose a grid"))
+    to_courtyard = CourtyardChoiceField(
+        label=_("Courtyard in the new grid"),
+        queryset=Courtyard.objects.none(),
+        required=False,
+        empty_label=_("No courtyard"),
+    )
+    reason = forms.CharField(
+        label=_("Reason for the move"),
+        max_length=200,
+        help_text=_("For example: the grids were redrawn, or the family moved house."),
+    )
+
+    def __init__(self, *args, grids, courtyards, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["to_grid"].queryset = grids
+        self.fields["to_courtyard"].queryset = courtyards
+        if not courtyards.exists():
+            del self.fields["to_courtyard"]
+
+
+class ResidentForm(OnceForm):
+    name = forms.CharField(label=_("Name"), max_length=50, widget=forms.TextInput(attrs={"autocomplete": "off"}))
+    relation_to_head = forms.ChoiceField(label=_("Relation to the head of household"), choices=Resident.Relation)
+    gender = forms.ChoiceField(label=_("Gender"), choices=Resident.Gender, widget=forms.RadioSelect)
+    id_number = forms.CharField(
+        label=_("ID number (身份证号)"),
+        max_length=18,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"}),
+        help_text=_("18 characters. It is stored encrypted and shown masked."),
+    )
+    birth_date = forms.DateField(
+        label=_("Birth date"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text=_("Taken from the ID number when left empty."),
+    )
+    phone = forms.CharField(
+        label=_("Mobile phone"),
+        max_length=20,
+        required=False,
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
+    )
+    ethnicity = forms.CharField(label=_("Ethnicity"), max_length=20, required=False, initial="汉族")
+    status = forms.ChoiceField(label=_("Status"), choices=Resident.Status, initial=Resident.Status.RESIDENT)
+    tags = _tag_field(_("Resident tags"))
+    notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, resident=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        _drop_empty_tags(self)
+        if resident is not None and resident.id_number_masked:
+            self.fields["id_number"].help_text = _(
+                "Now %(masked)s. Leave empty to keep it; type a new number to replace it."
+            ) % {"masked": resident.id_number_masked}
+
+    def clean_name(self):
+        name = self.cleaned_data["name"].strip()
+        if not name:
+            raise ValidationError(_("Please enter the name."), code="required")
+        return name
+
+    def clean_id_number(self):
+        value = self.cleaned_data["id_number"].strip()
+        return validate_id_number(value) if value else ""
+
+    def clean_phone(self):
+        return validate_phone(self.cleaned_data["phone"])

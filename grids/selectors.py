@@ -1,0 +1,150 @@
+"""Scoped reads of places and the household register.
+
+Lists and details use the same selector, so a row outside the caller's scope is a 404,
+exactly like one that does not exist. Every selector returns a queryset with the joins
+its usual callers need, so a list costs a constant number of queries whatever its length.
+"""
+
+from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
+
+from governance.models import Assignment
+from governance.scoping import GRID_ROLES, REGISTER_EDITORS, VILLAGE_ROLES, current_assignments, scope_for
+from grids.idnumbers import hash_id_number, looks_like_id_number
+from grids.models import Grid, Household, HouseholdMove, Resident, Tag, Township, Village
+
+
+def households_visible_to(user, *, roles=None) -> QuerySet[Household]:
+    """Households the user may see (through `roles` only, when given), with grid, village and tags."""
+    queryset = Household.objects.select_related("village", "grid__village", "courtyard").prefetch_related("tags")
+    return scope_for(user).filter(queryset, "household", roles=roles)
+
+
+def with_member_counts(households: QuerySet[Household]) -> QuerySet[Household]:
+    """Annotate `member_count` (a correlated count: no GROUP BY over the household row)."""
+    return households.annotate(member_count=_count_of(Resident, "household"))
+
+
+def household_detail_queryset(user) -> QuerySet[Household]:
+    """`households_visible_to` plus what one household's page shows: members and moves."""
+    members = Resident.objects.prefetch_related("tags").order_by("id")
+    moves = HouseholdMove.objects.select_related("from_grid", "to_grid", "moved_by").order_by("-moved_at", "-id")
+    return households_visible_to(user).prefetch_related(
+        Prefetch("members", queryset=members), Prefetch("moves", queryset=moves)
+    )
+
+
+def residents_visible_to(user, *, roles=None) -> QuerySet[Resident]:
+    """Residents the user may see, with their household, grid and village, and tags."""
+    queryset = Resident.objects.select_related("household__courtyard", "village", "grid__village").prefetch_related(
+        "tags"
+    )
+    return scope_for(user).filter(queryset, "resident", roles=roles)
+
+
+def _text_match(q: str, *, name: str, pinyin: str, initials: str) -> Q:
+    # `contains`, not `icontains`: Chinese has no case, and PostgreSQL's trigram index serves
+    # LIKE on the column itself but not on UPPER(column).
+    condition = Q(**{f"{name}__contains": q})
+    compact = q.replace(" ", "").lower()
+    if compact.isascii() and compact.isalpha():
+        # 张三 is found by "zhangsan", "zhang", "zs" and "z".
+        condition |= Q(**{f"{pinyin}__startswith": compact}) | Q(**{f"{initials}__startswith": compact})
+    return condition
+
+
+def search_residents(queryset: QuerySet[Resident], q: str) -> QuerySet[Resident]:
+    """Residents whose name (characters, pinyin, initials) or full ID number matches `q`."""
+    q = (q or "").strip()
+    if not q:
+        return queryset
+    if looks_like_id_number(q):
+        return queryset.filter(id_number_hash=hash_id_number(q))
+    return queryset.filter(_text_match(q, name="name", pinyin="name_pinyin", initials="name_initials"))
+
+
+def search_households(queryset: QuerySet[Household], q: str) -> QuerySet[Household]:
+    """Households whose head or any member matches `q` (name, pinyin, initials, full ID
+    number), or whose number or address contains it."""
+    q = (q or "").strip()
+    if not q:
+        return queryset
+    # A correlated EXISTS probes each in-scope household's members through the household_id
+    # index, instead of searching every resident of the district first.
+    member = Exists(search_residents(Resident.objects.filter(household_id=OuterRef("pk")), q))
+    if looks_like_id_number(q):
+        return queryset.filter(member)
+    condition = (
+        _text_match(q, name="head_name", pinyin="head_name_pinyin", initials="head_name_initials")
+        | Q(number__icontains=q)
+        | Q(address__contains=q)
+        | member
+    )
+    return queryset.filter(condition)
+
+
+def _count_of(model, field: str):
+    """A correlated COUNT(*) of `model` rows whose `field` is the outer row: no join fan-out."""
+    rows = model.objects.filter(**{field: OuterRef("pk")}).order_by().values(field).annotate(n=Count("pk")).values("n")
+    return Coalesce(Subquery(rows, output_field=IntegerField()), Value(0))
+
+
+def grids_visible_to(user) -> QuerySet[Grid]:
+    return scope_for(user).filter_places(Grid.objects.select_related("village"), "grid")
+
+
+def villages_visible_to(user) -> QuerySet[Village]:
+    return scope_for(user).filter_places(Village.objects.all(), "village")
+
+
+def grids_editable_by(user) -> QuerySet[Grid]:
+    """Grids in which the user may add or edit households (REGISTER_EDITORS)."""
+    scope = scope_for(user)
+    grids = Grid.objects.select_related("village").order_by("village__code", "number")
+    if scope.is_superuser:
+        return grids
+    village_ids = sorted(scope.ids_for(REGISTER_EDITORS & VILLAGE_ROLES))
+    grid_ids = sorted(scope.ids_for(REGISTER_EDITORS & GRID_ROLES))
+    return grids.filter(Q(village_id__in=village_ids) | Q(pk__in=grid_ids))
+
+
+def grids_with_counts(*, village_ids=None, grid_ids=None) -> QuerySet[Grid]:
+    """Grids (of villages, or by id) with their household and resident counts, in one query."""
+    grids = Grid.objects.select_related("village").annotate(
+        household_count=_count_of(Household, "grid"), resident_count=_count_of(Resident, "grid")
+    )
+    condition = Q(pk__in=[])
+    if village_ids:
+        condition |= Q(village_id__in=sorted(village_ids))
+    if grid_ids:
+        condition |= Q(pk__in=sorted(grid_ids))
+    return grids.filter(condition).order_by("village__code", "number")
+
+
+def villages_with_counts(*, village_ids=None, township_ids=None) -> QuerySet[Village]:
+    """Villages with their grid, household and resident counts, in one query."""
+    villages = Village.objects.select_related("township").annotate(
+        grid_count=_count_of(Grid, "village"),
+        household_count=_count_of(Household, "village"),
+        resident_count=_count_of(Resident, "village"),
+    )
+    if village_ids is None and township_ids is None:
+        return villages.order_by("code")
+    condition = Q(pk__in=sorted(village_ids or []))
+    if township_ids:
+        condition |= Q(township_id__in=sorted(township_ids))
+    return villages.filter(condition).order_by("code")
+
+
+def townships_for(ids=None) -> QuerySet[Township]:
+    townships = Township.objects.order_by("code")
+    return townships if ids is None else townships.filter(pk__in=sorted(ids))
+
+
+def assignments_of(user) -> QuerySet[Assignment]:
+    """The user's current assignments, with their places (for the home page)."""
+    return current_assignments(user).select_related("grid__village", "courtyard__grid", "department__township")
+
+
+def tags_for_filter() -> QuerySet[Tag]:
+    return Tag.objects.order_by("code")

@@ -1,0 +1,413 @@
+"""API serializers for places and the household register.
+
+Output serializers show what the caller may see: ID numbers only masked, phone numbers
+and birth dates in full only to a role that may edit the row. Input serializers parse and
+check the shape of a request; the services in grids.services do the writing.
+"""
+
+import datetime
+
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from governance.scoping import REGISTER_EDITORS, scope_for
+from grids.idnumbers import validate_id_number, validate_phone
+from grids.models import Courtyard, Grid, Household, Resident, Tag, Township, Village
+
+
+class TownshipSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Township
+        fields = ["id", "name", "code", "district"]
+
+
+class VillageSerializer(serializers.ModelSerializer):
+    township_name = serializers.CharField(source="township.name", read_only=True)
+
+    class Meta:
+        model = Village
+        fields = ["id", "township", "township_name", "name", "code", "is_community"]
+
+
+class GridSerializer(serializers.ModelSerializer):
+    village_name = serializers.CharField(source="village.name", read_only=True)
+
+    class Meta:
+        model = Grid
+        fields = ["id", "township", "village", "village_name", "number", "name"]
+
+
+class CourtyardSerializer(serializers.ModelSerializer):
+    grid_name = serializers.CharField(source="grid.name", read_only=True)
+
+    class Meta:
+        model = Courtyard
+        fields = ["id", "township", "village", "grid", "grid_name", "name"]
+
+
+class TagSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Tag
+        fields = ["code", "name", "is_key_group"]
+
+
+class _ScopedOutputMixin:
+    """Whether the caller may edit a row, from the scope in the context (no query per row)."""
+
+    def can_edit(self, obj) -> bool:
+        scope = self.context.get("scope")
+        if scope is None:
+            scope = scope_for(self.context["request"].user)
+        return scope.covers(obj, REGISTER_EDITORS)
+
+
+class HouseholdSerializer(_ScopedOutputMixin, serializers.ModelSerializer):
+    village_name = serializers.CharField(source="village.name", read_only=True)
+    grid_name = serializers.CharField(source="grid.name", read_only=True)
+    courtyard_name = serializers.CharField(source="courtyard.name", read_only=True, default=None)
+    phone = serializers.SerializerMethodField(help_text=_("In full to those who may edit the household, else masked."))
+    tags = TagSerializer(many=True, read_only=True)
+    can_edit = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Household
+        fields = [
+            "id",
+            "number",
+            "township",
+            "village",
+            "village_name",
+            "grid",
+            "grid_name",
+            "courtyard",
+            "courtyard_name",
+            "address",
+            "phone",
+            "head_name",
+            "tags",
+            "notes",
+            "can_edit",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+    def get_phone(self, obj) -> str:
+        return obj.phone if self.can_edit(obj) else obj.phone_masked
+
+    def get_can_edit(self, obj) -> bool:
+        return self.can_edit(obj)
+
+    def to_representation(self, obj):
+        # Written out by hand: lists render 50 rows per page, and DRF's per-field machinery
+        # cost more than the query. The declared fields above still describe the schema.
+        editable = self.can_edit(obj)
+        return {
+            "id": obj.pk,
+            "number": obj.number,
+            "township": obj.township_id,
+            "village": obj.village_id,
+            "village_name": obj.village.name,
+            "grid": obj.grid_id,
+            "grid_name": obj.grid.name,
+            "courtyard": obj.courtyard_id,
+            "courtyard_name": obj.courtyard.name if obj.courtyard_id else None,
+            "address": obj.address,
+            "phone": obj.phone if editable else obj.phone_masked,
+            "head_name": obj.head_name,
+            "tags": _tags(obj),
+            "notes": obj.notes,
+            "can_edit": editable,
+            "created_at": _datetime(obj.created_at),
+            "updated_at": _datetime(obj.updated_at),
+        }
+
+
+def _tags(obj) -> list[dict]:
+    # Lists prefetch into `tag_list` (see grids.api): `obj.tags.all()` would clone the
+    # prefetch query, IN-list and all, once per row.
+    tags = getattr(obj, "tag_list", None)
+    if tags is None:
+        tags = obj.tags.all()
+    return [{"code": t.code, "name": t.name, "is_key_group": t.is_key_group} for t in tags]
+
+
+_DATETIME = serializers.DateTimeField()
+
+
+def _datetime(value):
+    return _DATETIME.to_representation(value)
+
+
+def _age(birth_date):
+    if birth_date is None:
+        return None
+    today = timezone.localdate()
+    return today.year - birth_date.year - ((today.month, today.day) < (birth_date.month, birth_date.day))
+
+
+class ResidentSerializer(_ScopedOutputMixin, serializers.ModelSerializer):
+    household_number = serializers.CharField(source="household.number", read_only=True)
+    village_name = serializers.CharField(source="village.name", read_only=True)
+    grid_name = serializers.CharField(source="grid.name", read_only=True)
+    relation_to_head_label = serializers.CharField(source="get_relation_to_head_display", read_only=True)
+    gender_label = serializers.CharField(source="get_gender_display", read_only=True)
+    status_label = serializers.CharField(source="get_status_display", read_only=True)
+    birth_date = serializers.SerializerMethodField(help_text=_("Only to those who may edit the resident."))
+    age = serializers.SerializerMethodField()
+    phone = serializers.SerializerMethodField(help_text=_("In full to those who may edit the resident, else masked."))
+    tags = TagSerializer(many=True, read_only=True)
+    can_edit = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Resident
+        fields = [
+            "id",
+            "name",
+            "household",
+            "household_number",
+            "township",
+            "village",
+            "village_name",
+            "grid",
+            "grid_name",
+            "relation_to_head",
+            "relation_to_head_label",
+            "gender",
+            "gender_label",
+            "birth_date",
+            "age",
+            "id_number_masked",
+            "phone",
+            "ethnicity",
+            "status",
+            "status_label",
+            "tags",
+            "notes",
+            "can_edit",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+    def get_birth_date(self, obj) -> datetime.date | None:
+        return obj.birth_date if self.can_edit(obj) else None
+
+    def get_age(self, obj) -> int | None:
+        return _age(obj.birth_date)
+
+    def get_phone(self, obj) -> str:
+        return obj.phone if self.can_edit(obj) else obj.phone_masked
+
+    def get_can_edit(self, obj) -> bool:
+        return self.can_edit(obj)
+
+    def to_representation(self, obj):
+        # By hand, as for households; choice labels are translated once per page, not per row.
+        labels = self.context.setdefault("_labels", {})
+        if not labels:
+            for field in ("relation_to_head", "gender", "status"):
+                labels[field] = {value: str(label) for value, label in Resident._meta.get_field(field).choices}
+        editable = self.can_edit(obj)
+        return {
+            "id": obj.pk,
+            "name": obj.name,
+            "household": obj.household_id,
+            "household_number": obj.household.number,
+            "township": obj.township_id,
+            "village": obj.village_id,
+            "village_name": obj.village.name,
+            "grid": obj.grid_id,
+            "grid_name": obj.grid.name,
+            "relation_to_head": obj.relation_to_head,
+            "relation_to_head_label": labels["relation_to_head"].get(obj.relation_to_head, ""),
+            "gender": obj.gender,
+            "gender_label": labels["gender"].get(obj.gender, ""),
+            "birth_date": obj.birth_date.isoformat() if editable and obj.birth_date else None,
+            "age": _age(obj.birth_date),
+            "id_number_masked": obj.id_number_masked,
+            "phone": obj.phone if editable else obj.phone_masked,
+            "ethnicity": obj.ethnicity,
+            "status": obj.status,
+            "status_label": labels["status"].get(obj.status, ""),
+            "tags": _tags(obj),
+            "notes": obj.notes,
+            "can_edit": editable,
+            "created_at": _datetime(obj.created_at),
+            "updated_at": _datetime(obj.updated_at),
+        }
+
+
+# Input. A related row the caller cannot see is answered like one that does not exist.
+
+
+class VisibleGridField(serializers.PrimaryKeyRelatedField):
+    def get_queryset(self):
+        return scope_for(self.context["request"].user).filter_places(super().get_queryset(), "grid")
+
+
+class VisibleCourtyardField(serializers.PrimaryKeyRelatedField):
+    def get_queryset(self):
+        return scope_for(self.context["request"].user).filter_places(super().get_queryset(), "courtyard")
+
+
+class VisibleHouseholdField(serializers.PrimaryKeyRelatedField):
+    def get_queryset(self):
+        return scope_for(self.context["request"].user).filter(super().get_queryset(), "household")
+
+
+def _tags_field():
+    return serializers.SlugRelatedField(
+        slug_field="code", queryset=Tag.objects.all(), many=True, required=False, help_text=_("Tag codes.")
+    )
+
+
+class _PhoneMixin:
+    def validate_phone(self, value):
+        return validate_phone(value)
+
+
+class _UnchangedFieldMixin:
+    """Refuse a change to a field that only another action may change (rather than ignore it)."""
+
+    def refuse_change(self, field: str, current_id: int, message) -> None:
+        if self.instance is None or field not in self.initial_data:
+            return
+        if str(self.initial_data[field]) != str(current_id):
+            raise serializers.ValidationError({field: [message]})
+
+
+class HouseholdCreateSerializer(_PhoneMixin, serializers.ModelSerializer):
+    grid = VisibleGridField(queryset=Grid.objects.all())
+    courtyard = VisibleCourtyardField(queryset=Courtyard.objects.all(), required=False, allow_null=True)
+    tags = _tags_field()
+
+    class Meta:
+        model = Household
+        fields = ["grid", "courtyard", "number", "address", "phone", "notes", "tags"]
+
+    def to_representation(self, instance):
+        return HouseholdSerializer(instance, context=self.context).data
+
+
+class HouseholdUpdateSerializer(_UnchangedFieldMixin, _PhoneMixin, serializers.ModelSerializer):
+    courtyard = VisibleCourtyardField(queryset=Courtyard.objects.all(), required=False, allow_null=True)
+    tags = _tags_field()
+
+    class Meta:
+        model = Household
+        fields = ["courtyard", "number", "address", "phone", "notes", "tags"]
+
+    def validate(self, attrs):
+        self.refuse_change(
+            "grid", self.instance.grid_id, _("To move a household to another grid, use the move action.")
+        )
+        return attrs
+
+    def to_representation(self, instance):
+        return HouseholdSerializer(instance, context=self.context).data
+
+
+class HouseholdMoveSerializer(serializers.Serializer):
+    to_grid = VisibleGridField(queryset=Grid.objects.all(), label=_("new grid"))
+    to_courtyard = VisibleCourtyardField(
+        queryset=Courtyard.objects.all(), required=False, allow_null=True, label=_("new courtyard")
+    )
+    reason = serializers.CharField(max_length=200, label=_("reason"))
+
+
+class _ResidentInputMixin(_PhoneMixin):
+    def validate_id_number(self, value):
+        return validate_id_number(value) if value else ""
+
+
+_RESIDENT_INPUT_FIELDS = [
+    "name",
+    "relation_to_head",
+    "gender",
+    "birth_date",
+    "id_number",
+    "phone",
+    "ethnicity",
+    "status",
+    "notes",
+    "tags",
+]
+
+
+class ResidentCreateSerializer(_ResidentInputMixin, serializers.ModelSerializer):
+    household = VisibleHouseholdField(queryset=Household.objects.all())
+    id_number = serializers.CharField(
+        required=False, allow_blank=True, max_length=18, write_only=True, label=_("ID number")
+    )
+    tags = _tags_field()
+
+    class Meta:
+        model = Resident
+        fields = ["household", *_RESIDENT_INPUT_FIELDS]
+        # The service checks "one head per household" and answers on relation_to_head.
+        validators: list = []
+
+    def to_representation(self, instance):
+        return ResidentSerializer(instance, context=self.context).data
+
+
+class ResidentUpdateSerializer(_UnchangedFieldMixin, _ResidentInputMixin, serializers.ModelSerializer):
+    id_number = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=18,
+        write_only=True,
+        label=_("ID number"),
+        help_text=_("Replaces the stored number; an empty string clears it."),
+    )
+    tags = _tags_field()
+
+    class Meta:
+        model = Resident
+        fields = _RESIDENT_INPUT_FIELDS
+
+    def validate(self, attrs):
+        self.refuse_change(
+            "household", self.instance.household_id, _("A resident cannot be moved to another household here.")
+        )
+        return attrs
+
+    def to_representation(self, instance):
+        return ResidentSerializer(instance, context=self.context).data
+
+
+class IdNumberSerializer(serializers.Serializer):
+    id_number = serializers.CharField(read_only=True)
+
+
+class RegisterImportSerializer(serializers.Serializer):
+    file = serializers.FileField(help_text=_("The register as .xlsx, in the template's columns."))
+
+    def validate_file(self, file):
+        if file.size > 20 * 1024 * 1024:
+            raise serializers.ValidationError(_("The file is larger than 20 MB."))
+        return file
+
+
+class RegisterImportResultSerializer(serializers.Serializer):
+    rows = serializers.IntegerField()
+    households_created = serializers.IntegerField()
+    households_updated = serializers.IntegerField()
+    households_moved = serializers.IntegerField()
+    residents_created = serializers.IntegerField()
+    residents_updated = serializers.IntegerField()
+    residents_unchanged = serializers.IntegerField()
+
+
+class RegisterRowErrorSerializer(serializers.Serializer):
+    row = serializers.IntegerField(help_text=_("The spreadsheet row (the header is row 1)."))
+    column = serializers.CharField(help_text=_("The column header, as in the template."))
+    message = serializers.CharField()
+
+
+class RegisterImportErrorSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+    code = serializers.CharField()
+    errors = RegisterRowErrorSerializer(many=True)

@@ -1,0 +1,364 @@
+"""Pages of the household register: list and search, details, add, edit, move.
+
+Every page finds its object through a scoped selector first (out of scope: 404, as if it
+did not exist), then checks what the covering role may do (not allowed: 403), then calls
+one service. Service errors are shown next to the field they name.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.cache import add_never_cache_headers, patch_vary_headers
+from django.utils.translation import gettext as _
+
+from governance.forms import add_service_errors, submit_once
+from governance.scoping import HOUSEHOLD_MOVERS, ID_NUMBER_REVEALERS, REGISTER_EDITORS, scope_for
+from grids import services
+from grids.forms import HouseholdFilterForm, HouseholdForm, HouseholdMoveForm, ResidentForm
+from grids.models import Courtyard, Grid, Resident
+from grids.selectors import (
+    grids_editable_by,
+    grids_visible_to,
+    household_detail_queryset,
+    households_visible_to,
+    residents_visible_to,
+    search_households,
+    villages_visible_to,
+    with_member_counts,
+)
+
+HOUSEHOLDS_PER_PAGE = 20
+
+
+def is_partial(request) -> bool:
+    """An htmx request for a fragment (not a history restore, which needs the whole page)."""
+    return bool(request.headers.get("HX-Request")) and not request.headers.get("HX-History-Restore-Request")
+
+
+def household_rows(user, households) -> list:
+    """Evaluate `households` and mark the rows the user may edit (for each row's next action)."""
+    scope = scope_for(user)
+    rows = list(households)
+    for household in rows:
+        household.can_edit = scope.covers(household, REGISTER_EDITORS)
+    return rows
+
+
+def _saved(request, created: bool, message: str) -> None:
+    if created:
+        messages.success(request, message)
+    else:
+        messages.info(request, _("This form had already been sent; nothing was saved twice."))
+
+
+def household_filter_form(user, data=None) -> HouseholdFilterForm:
+    return HouseholdFilterForm(
+        data,
+        grids=grids_visible_to(user).order_by("village__code", "number"),
+        villages=villages_visible_to(user).order_by("code"),
+    )
+
+
+@login_required
+def household_list(request):
+    user = request.user
+    form = household_filter_form(user, request.GET or None)
+    filters = form.filters() if form.is_bound else {}
+    households = households_visible_to(user)
+    if filters.get("q"):
+        households = search_households(households, filters["q"])
+    if filters.get("village"):
+        households = households.filter(village=filters["village"])
+    if filters.get("grid"):
+        households = households.filter(grid=filters["grid"])
+    if filters.get("tag"):
+        households = households.filter(tags=filters["tag"])
+    households = with_member_counts(households).order_by("village__code", "grid__number", "number", "pk")
+    page = Paginator(households, HOUSEHOLDS_PER_PAGE).get_page(request.GET.get("page"))
+    context = {
+        "form": form,
+        "page": page,
+        "rows": household_rows(user, page.object_list),
+        "filtered": any(filters.values()),
+        "can_add": scope_for(user).has_any_role(REGISTER_EDITORS),
+    }
+    template = "grids/_household_results.html" if is_partial(request) else "grids/household_list.html"
+    response = render(request, template, context)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+def _household_for(user, pk, roles=None, queryset=None, denied=None):
+    """The household if the user sees it (else 404), and, with `roles`, may act on it (else 403)."""
+    household = get_object_or_404(queryset if queryset is not None else households_visible_to(user), pk=pk)
+    if roles is not None and not scope_for(user).covers(household, roles):
+        raise PermissionDenied(denied or _("Your role may look at this household but not change it."))
+    return household
+
+
+def _resident_for(user, pk, roles=None, denied=None):
+    resident = get_object_or_404(residents_visible_to(user), pk=pk)
+    if roles is not None and not scope_for(user).covers(resident, roles):
+        raise PermissionDenied(denied or _("Your role may look at this resident but not change the record."))
+    return resident
+
+
+@login_required
+def household_detail(request, pk):
+    user = request.user
+    household = _household_for(user, pk, queryset=household_detail_queryset(user))
+    scope = scope_for(user)
+    can_edit = scope.covers(household, REGISTER_EDITORS)
+    members = list(household.members.all())
+    return render(
+        request,
+        "grids/household_detail.html",
+        {
+            "household": household,
+            "members": members,
+            "has_head": any(m.relation_to_head == Resident.Relation.HEAD for m in members),
+            "moves": household.moves.all(),
+            "can_edit": can_edit,
+            "can_move": scope.covers(household, HOUSEHOLD_MOVERS),
+        },
+    )
+
+
+@login_required
+def household_create(request):
+    user = request.user
+    if not scope_for(user).has_any_role(REGISTER_EDITORS):
+        raise PermissionDenied(_("Only grid staff and village cadres add households."))
+    grids = grids_editable_by(user)
+    courtyards = Courtyard.objects.filter(grid__in=grids).select_related("grid").order_by("grid_id", "name")
+    initial = {}
+    grid_ids = set(grids.values_list("pk", flat=True))
+    wanted = request.GET.get("grid", "")
+    if len(grid_ids) == 1:
+        initial["grid"] = next(iter(grid_ids))
+    elif wanted.isdigit() and int(wanted) in grid_ids:
+        initial["grid"] = int(wanted)
+    form = HouseholdForm(request.POST or None, grids=grids, courtyards=courtyards, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+
+        def perform():
+            household = services.household_create(
+                grid=data["grid"],
+                number=data["number"],
+                courtyard=data.get("courtyard"),
+                address=data["address"],
+                phone=data["phone"],
+                notes=data["notes"],
+                tags=list(data.get("tags") or []),
+            )
+            return reverse("grids:resident-create", args=[household.pk]) + "?relation=head"
+
+        try:
+            url, created = submit_once(request=request, token=data["form_token"], perform=perform)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            _saved(request, created, _("Household saved. Now add the head of the household."))
+            return redirect(url)
+    return render(request, "grids/household_form.html", {"form": form, "household": None})
+
+
+@login_required
+def household_update(request, pk):
+    user = request.user
+    household = _household_for(user, pk, roles=REGISTER_EDITORS)
+    courtyards = Courtyard.objects.filter(grid_id=household.grid_id).select_related("grid").order_by("name")
+    initial = {
+        "number": household.number,
+        "courtyard": household.courtyard_id,
+        "address": household.address,
+        "phone": household.phone,
+        "tags": list(household.tags.all()),
+        "notes": household.notes,
+    }
+    form = HouseholdForm(
+        request.POST or None, grids=Grid.objects.none(), courtyards=courtyards, with_grid=False, initial=initial
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        changes = {name: data[name] for name in ("number", "address", "phone", "notes", "tags") if name in data}
+        if "tags" in changes:
+            changes["tags"] = list(changes["tags"])
+        if "courtyard" in form.fields:
+            changes["courtyard"] = data.get("courtyard")
+
+        def perform():
+            services.household_update(household=household, **changes)
+            return reverse("grids:household-detail", args=[household.pk])
+
+        try:
+            url, created = submit_once(request=request, token=data["form_token"], perform=perform)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            _saved(request, created, _("Household details saved."))
+            return redirect(url)
+    return render(request, "grids/household_form.html", {"form": form, "household": household})
+
+
+@login_required
+def household_move(request, pk):
+    user = request.user
+    household = _household_for(
+        user, pk, roles=HOUSEHOLD_MOVERS, denied=_("Only a village cadre moves a household to another grid.")
+    )
+    grids = Grid.objects.filter(village_id=household.village_id).select_related("village").order_by("number")
+    courtyards = (
+        Courtyard.objects.filter(village_id=household.village_id)
+        .select_related("grid")
+        .order_by("grid__number", "name")
+    )
+    form = HouseholdMoveForm(request.POST or None, grids=grids, courtyards=courtyards)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+
+        def perform():
+            services.household_move(
+                household=household,
+                to_grid=data["to_grid"],
+                to_courtyard=data.get("to_courtyard"),
+                moved_by=user,
+                reason=data["reason"],
+            )
+            return reverse("grids:household-detail", args=[household.pk])
+
+        try:
+            url, created = submit_once(request=request, token=data["form_token"], perform=perform)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            _saved(request, created, _("The household was moved. The move is kept in its history."))
+            return redirect(url)
+    return render(request, "grids/household_move.html", {"form": form, "household": household})
+
+
+def _resident_page(request, resident, revealed_id_number=""):
+    scope = scope_for(request.user)
+    can_edit = scope.covers(resident, REGISTER_EDITORS)
+    context = {
+        "resident": resident,
+        "household": resident.household,
+        "can_edit": can_edit,
+        "can_reveal": bool(resident.id_number_encrypted) and scope.covers(resident, ID_NUMBER_REVEALERS),
+        "revealed_id_number": revealed_id_number,
+    }
+    return render(request, "grids/resident_detail.html", context)
+
+
+@login_required
+def resident_detail(request, pk):
+    return _resident_page(request, _resident_for(request.user, pk))
+
+
+@login_required
+def resident_reveal_id_number(request, pk):
+    """Show one resident's full ID number once, to a role allowed to see it, on the record.
+
+    Only a POST reveals. A GET (the language switch or a reload coming back to this
+    address) goes to the resident's page, where the number is masked again.
+    """
+    if request.method != "POST":
+        return redirect("grids:resident-detail", pk=pk)
+    resident = _resident_for(
+        request.user,
+        pk,
+        roles=ID_NUMBER_REVEALERS,
+        denied=_("Only village cadres and township staff may see full ID numbers."),
+    )
+    number = services.resident_reveal_id_number(resident=resident, user=request.user, channel="page")
+    if not number:
+        messages.info(request, _("No ID number is registered for this resident."))
+        return redirect("grids:resident-detail", pk=resident.pk)
+    response = _resident_page(request, resident, revealed_id_number=number)
+    # The number must not stay in a cache or come back with the back button.
+    add_never_cache_headers(response)
+    return response
+
+
+def _resident_changes(data) -> dict:
+    changes = {
+        name: data[name]
+        for name in ("name", "relation_to_head", "gender", "birth_date", "phone", "status", "notes")
+        if name in data
+    }
+    changes["ethnicity"] = data.get("ethnicity") or "汉族"
+    if "tags" in data:
+        changes["tags"] = list(data["tags"])
+    if data.get("id_number"):
+        changes["id_number"] = data["id_number"]
+    return changes
+
+
+@login_required
+def resident_create(request, pk):
+    user = request.user
+    household = _household_for(user, pk, roles=REGISTER_EDITORS)
+    has_head = (
+        household.head_name != ""
+        or Resident.objects.filter(household=household, relation_to_head=Resident.Relation.HEAD).exists()
+    )
+    relation = request.GET.get("relation")
+    if relation not in Resident.Relation.values:
+        relation = Resident.Relation.SPOUSE if has_head else Resident.Relation.HEAD
+    form = ResidentForm(request.POST or None, initial={"relation_to_head": relation})
+    if request.method == "POST" and form.is_valid():
+        changes = _resident_changes(form.cleaned_data)
+
+        def perform():
+            services.resident_create(household=household, **changes)
+            return reverse("grids:household-detail", args=[household.pk])
+
+        try:
+            url, created = submit_once(request=request, token=form.cleaned_data["form_token"], perform=perform)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            _saved(request, created, _("Resident saved."))
+            return redirect(url)
+    return render(request, "grids/resident_form.html", {"form": form, "household": household, "resident": None})
+
+
+@login_required
+def resident_update(request, pk):
+    user = request.user
+    resident = _resident_for(user, pk, roles=REGISTER_EDITORS)
+    initial = {
+        "name": resident.name,
+        "relation_to_head": resident.relation_to_head,
+        "gender": resident.gender,
+        "birth_date": resident.birth_date,
+        "phone": resident.phone,
+        "ethnicity": resident.ethnicity,
+        "status": resident.status,
+        "tags": list(resident.tags.all()),
+        "notes": resident.notes,
+    }
+    form = ResidentForm(request.POST or None, initial=initial, resident=resident)
+    if request.method == "POST" and form.is_valid():
+        changes = _resident_changes(form.cleaned_data)
+
+        def perform():
+            services.resident_update(resident=resident, **changes)
+            return reverse("grids:resident-detail", args=[resident.pk])
+
+        try:
+            url, created = submit_once(request=request, token=form.cleaned_data["form_token"], perform=perform)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            _saved(request, created, _("Resident saved."))
+            return redirect(url)
+    return render(
+        request,
+        "grids/resident_form.html",
+        {"form": form, "household": resident.household, "resident": resident},
+    )

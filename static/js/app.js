@@ -1,0 +1,45 @@
+/* Small enhancements; every page works without them. */
+(function () {
+  "use strict";
+
+  function submitButtons(form) {
+    return form.querySelectorAll('button:not([type]), button[type="submit"], input[type="submit"]');
+  }
+
+  // A form marked data-once disables its buttons once sent, so a double tap on a slow
+  // connection sends it once. (The server also refuses a second save of the same form.)
+  // The buttons are disabled after the event, so the pressed button's value is still sent.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!(form instanceof HTMLFormElement) || !form.hasAttribute("data-once") || event.defaultPrevented) {
+      return;
+    }
+    var buttons = submitButtons(form);
+    window.setTimeout(function () {
+      buttons.forEach(function (button) {
+        button.disabled = true;
+        button.setAttribute("aria-busy", "true");
+        if (button.dataset.busyLabel) {
+          button.dataset.idleLabel = button.textContent;
+          button.textContent = button.dataset.busyLabel;
+        }
+      });
+    }, 0);
+  });
+
+  // Coming back with the browser's back button shows the page from its cache: re-enable.
+  window.addEventListener("pageshow", function (event) {
+    if (!event.persisted) {
+      return;
+    }
+    document.querySelectorAll("form[data-once]").forEach(function (form) {
+      submitButtons(form).forEach(function (button) {
+        button.disabled = false;
+        button.removeAttribute("aria-busy");
+        if (button.dataset.idleLabel) {
+          button.textContent = button.dataset.idleLabel;
+        }
+      });
+    });
+  });
+})();

@@ -1,0 +1,178 @@
+"""The API permission matrix: one row per (method, url, payload), giving each persona's status.
+
+Out of scope answers 404, a role that may not act 403, anonymous 403 (session
+authentication comes first, so DRF answers NotAuthenticated with 403 rather than 401).
+A refused write leaves the database exactly as it was.
+"""
+
+import pytest
+from django.db import transaction
+
+from governance.models import Notification
+from governance.services import notify
+from grids.models import Household, HouseholdMove, IdNumberReveal, Resident
+
+PERSONAS = (
+    "grid1",
+    "grid2",
+    "helper",
+    "cadre",
+    "clerk",
+    "other_cadre",
+    "official",
+    "leader",
+    "other_official",
+    "handler",
+    "outsider",
+    "admin",
+    "anon",
+)
+
+
+def expect(default, **overrides):
+    statuses = dict.fromkeys(PERSONAS, default)
+    statuses["anon"] = 403
+    statuses.update(overrides)
+    return statuses
+
+
+# Who sees a household or resident of 七星村 grid 1 (q1, in the courtyard 老院子).
+SEES_Q1 = {"grid1": 200, "helper": 200, "cadre": 200, "clerk": 200, "official": 200, "leader": 200, "admin": 200}
+# Who sees a 七星村 grid 1 household outside the courtyard (q1b).
+SEES_Q1B = {**SEES_Q1, "helper": 404}
+# Who edits grid 1's register.
+EDITS_Q1 = {"grid1": 200, "helper": 403, "cadre": 200, "clerk": 403, "official": 403, "leader": 403, "admin": 200}
+# A create in grid 1: roles that edit the register elsewhere see no grid 1 (400 on the field);
+# roles without register rights at all are refused before anything is read (403).
+CREATES_IN_Q1 = expect(403, grid1=201, cadre=201, admin=201, grid2=400, other_cadre=400)
+EVERYONE = expect(200)
+TOWNSHIP_WEITUO = expect(200, other_official=404, outsider=404)
+
+MATRIX = [
+    # places
+    ("GET", "/api/v1/townships/", None, EVERYONE),
+    ("GET", "/api/v1/townships/{weituo}/", None, TOWNSHIP_WEITUO),
+    ("GET", "/api/v1/townships/{xiaomian}/", None, expect(404, other_official=200, admin=200)),
+    ("GET", "/api/v1/villages/", None, EVERYONE),
+    ("GET", "/api/v1/villages/{qixing}/", None, expect(200, other_cadre=404, other_official=404, outsider=404)),
+    ("GET", "/api/v1/villages/{liwan}/", None, expect(404, other_official=200, admin=200)),
+    ("GET", "/api/v1/grids/", None, EVERYONE),
+    ("GET", "/api/v1/grids/{q1}/", None, expect(200, grid2=404, other_cadre=404, other_official=404, outsider=404)),
+    ("GET", "/api/v1/courtyards/", None, EVERYONE),
+    (
+        "GET",
+        "/api/v1/courtyards/{yard}/",
+        None,
+        expect(200, grid2=404, other_cadre=404, other_official=404, outsider=404),
+    ),
+    ("GET", "/api/v1/departments/", None, EVERYONE),
+    ("GET", "/api/v1/departments/{sifasuo}/", None, TOWNSHIP_WEITUO),
+    # people and responsibility
+    ("GET", "/api/v1/me/", None, EVERYONE),
+    ("GET", "/api/v1/assignments/", None, EVERYONE),
+    (
+        "GET",
+        "/api/v1/assignments/{asg_grid1}/",
+        None,
+        expect(404, grid1=200, cadre=200, official=200, leader=200, admin=200),
+    ),
+    # the household register: reads
+    ("GET", "/api/v1/households/", None, EVERYONE),
+    ("GET", "/api/v1/households/{hh_q1}/", None, expect(404, **SEES_Q1)),
+    ("GET", "/api/v1/households/{hh_q1b}/", None, expect(404, **SEES_Q1B)),
+    (
+        "GET",
+        "/api/v1/households/{hh_q2}/",
+        None,
+        expect(404, grid2=200, cadre=200, clerk=200, official=200, leader=200, admin=200),
+    ),
+    ("GET", "/api/v1/households/{hh_l1}/", None, expect(404, other_official=200, admin=200)),
+    ("GET", "/api/v1/residents/", None, EVERYONE),
+    ("GET", "/api/v1/residents/{res_q1}/", None, expect(404, **SEES_Q1)),
+    ("GET", "/api/v1/residents/{res_q1b}/", None, expect(404, **SEES_Q1B)),
+    # the household register: writes
+    ("POST", "/api/v1/households/", {"grid": "{q1}", "number": "N-900"}, CREATES_IN_Q1),
+    ("PATCH", "/api/v1/households/{hh_q1}/", {"address": "新地址 8 号"}, expect(404, **EDITS_Q1)),
+    (
+        "PUT",
+        "/api/v1/households/{hh_q1b}/",
+        {"number": "N-901", "address": "新地址", "phone": "15800009119"},
+        expect(404, **{**EDITS_Q1, "helper": 404}),
+    ),
+    (
+        "POST",
+        "/api/v1/households/{hh_q1b}/move/",
+        {"to_grid": "{q2}", "reason": "新房在二组"},
+        expect(404, grid1=403, cadre=200, clerk=403, official=403, leader=403, admin=200),
+    ),
+    (
+        "POST",
+        "/api/v1/residents/",
+        {"household": "{hh_q1}", "name": "张小三", "relation_to_head": "grandchild", "gender": "male"},
+        CREATES_IN_Q1,
+    ),
+    ("PATCH", "/api/v1/residents/{res_q1}/", {"notes": "腿脚不便"}, expect(404, **EDITS_Q1)),
+    (
+        "POST",
+        "/api/v1/residents/{res_q1}/reveal-id-number/",
+        None,
+        expect(404, grid1=403, helper=403, cadre=200, clerk=403, official=200, leader=200, admin=200),
+    ),
+    # notifications: only one's own, even for a superuser
+    ("GET", "/api/v1/notifications/", None, EVERYONE),
+    ("GET", "/api/v1/notifications/unread-count/", None, EVERYONE),
+    ("GET", "/api/v1/notifications/{note_grid1}/", None, expect(404, grid1=200)),
+    ("POST", "/api/v1/notifications/{note_grid1}/mark-read/", None, expect(404, grid1=200)),
+    ("POST", "/api/v1/notifications/mark-all-read/", None, EVERYONE),
+]
+
+
+def _fill(value, ids):
+    if isinstance(value, dict):
+        return {key: _fill(item, ids) for key, item in value.items()}
+    if isinstance(value, str) and value.startswith("{") and value.endswith("}"):
+        return ids[value[1:-1]]
+    return value
+
+
+def database_state():
+    """Everything a refused write must leave untouched."""
+    return (
+        list(Household.objects.order_by("pk").values_list("pk", "grid_id", "number", "address", "phone", "notes")),
+        list(Resident.objects.order_by("pk").values_list("pk", "grid_id", "name", "notes")),
+        HouseholdMove.objects.count(),
+        IdNumberReveal.objects.count(),
+        Notification.objects.filter(read_at__isnull=True).count(),
+    )
+
+
+@pytest.mark.parametrize(("method", "url", "payload", "expected"), MATRIX, ids=[f"{m} {u}" for m, u, _, _ in MATRIX])
+def test_permission_matrix(world, ids, api_client, method, url, payload, expected):
+    ids = {
+        **ids,
+        "liwan": world.liwan.pk,
+        "asg_grid1": world.users.grid1.assignments.get().pk,
+        "note_grid1": notify(user=world.users.grid1, title="逢十提醒").pk,
+    }
+    url, payload = url.format(**ids), _fill(payload, ids)
+    statuses, problems = {}, []
+
+    for persona in PERSONAS:
+        # Each persona starts from the same database: its request runs in a savepoint
+        # that is rolled back afterwards.
+        with transaction.atomic():
+            api_client.force_authenticate(None if persona == "anon" else getattr(world.users, persona))
+            before = database_state() if method != "GET" else None
+            response = getattr(api_client, method.lower())(url, payload, format="json")
+            statuses[persona] = response.status_code
+            body = response.json()
+            if response.status_code in (403, 404, 409) and set(body) != {"detail", "code"}:
+                problems.append(f"{persona}: error body {body}")
+            if persona == "anon" and body.get("code") != "not_authenticated":
+                problems.append(f"anon: {body}")
+            if method != "GET" and response.status_code >= 400 and database_state() != before:
+                problems.append(f"{persona}: a refused {method} changed the database")
+            transaction.set_rollback(True)
+
+    assert statuses == expected
+    assert problems == []

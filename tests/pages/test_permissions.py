@@ -1,0 +1,165 @@
+"""Who may open which page: (persona, method, page) -> status.
+
+Out of scope answers 404 (the household's existence is not revealed); in scope but not
+allowed answers 403; anonymous visitors are sent to the login page. Households: q1 (grid 1
+of 七星村, in 老院子), q1b (grid 1), q2 (grid 2), h1 (化龙村), l1 (小沔镇李湾村).
+"""
+
+import pytest
+
+from governance.models import Notification
+from grids.models import Household, IdNumberReveal
+
+PERSONAS = [
+    "anonymous",
+    "grid1",
+    "grid2",
+    "helper",
+    "cadre",
+    "clerk",
+    "other_cadre",
+    "official",
+    "leader",
+    "other_official",
+    "handler",
+    "outsider",
+    "admin",
+]
+
+
+def _everyone(status):
+    return {p: (302 if p == "anonymous" else status) for p in PERSONAS}
+
+
+def _row(**statuses):
+    """Statuses by persona; unlisted personas get 404 (out of scope), anonymous 302."""
+    row = dict.fromkeys(PERSONAS, 404)
+    row["anonymous"] = 302
+    row.update(statuses)
+    return row
+
+
+# Who sees q1: its grid worker, its courtyard helper, the village's cadre and clerk, the
+# township's staff, the superuser. Who edits it: grid1, cadre, admin. Who moves it: cadre.
+SEES_Q1 = {"grid1": 200, "helper": 200, "cadre": 200, "clerk": 200, "official": 200, "leader": 200, "admin": 200}
+EDITS_Q1 = {**SEES_Q1, "helper": 403, "clerk": 403, "official": 403, "leader": 403}
+MOVES_Q1 = {**EDITS_Q1, "grid1": 403}
+REVEALS_Q1 = {**SEES_Q1, "grid1": 403, "helper": 403, "clerk": 403}
+SEES_Q1B = {**SEES_Q1}
+SEES_Q1B.pop("helper")  # q1b is not in the helper's courtyard
+EDITORS = {"grid1", "grid2", "cadre", "other_cadre", "admin"}
+
+MATRIX = {
+    ("GET", "home"): _everyone(200),
+    ("GET", "household-list"): _everyone(200),
+    ("GET", "notification-list"): _everyone(200),
+    ("GET", "household-create"): {p: (302 if p == "anonymous" else 200 if p in EDITORS else 403) for p in PERSONAS},
+    ("GET", "household-detail-q1"): _row(**SEES_Q1),
+    ("GET", "household-detail-q1b"): _row(**SEES_Q1B),
+    ("GET", "household-detail-q2"): _row(grid2=200, cadre=200, clerk=200, official=200, leader=200, admin=200),
+    ("GET", "household-detail-h1"): _row(other_cadre=200, official=200, leader=200, admin=200),
+    ("GET", "household-detail-l1"): _row(other_official=200, admin=200),
+    ("GET", "household-update-q1"): _row(**EDITS_Q1),
+    ("POST", "household-update-q1"): _row(**EDITS_Q1),
+    ("GET", "household-move-q1"): _row(**MOVES_Q1),
+    ("POST", "household-move-q1"): _row(**MOVES_Q1),
+    ("GET", "resident-create-q1"): _row(**EDITS_Q1),
+    ("POST", "resident-create-q1"): _row(**EDITS_Q1),
+    ("GET", "resident-detail-q1"): _row(**SEES_Q1),
+    ("GET", "resident-update-q1"): _row(**EDITS_Q1),
+    ("POST", "resident-update-q1"): _row(**EDITS_Q1),
+    ("POST", "resident-reveal-q1"): _row(**REVEALS_Q1),
+    ("GET", "resident-detail-q2"): _row(grid2=200, cadre=200, clerk=200, official=200, leader=200, admin=200),
+    ("POST", "resident-reveal-l1"): _row(other_official=200, admin=200),
+}
+
+
+def _urls(world):
+    hh = world.households
+
+    def member(household):
+        return household.members.order_by("id").first().pk
+
+    return {
+        "home": "/",
+        "household-list": "/households/",
+        "notification-list": "/notifications/",
+        "household-create": "/households/new/",
+        "household-detail-q1": f"/households/{hh.q1.pk}/",
+        "household-detail-q1b": f"/households/{hh.q1b.pk}/",
+        "household-detail-q2": f"/households/{hh.q2.pk}/",
+        "household-detail-h1": f"/households/{hh.h1.pk}/",
+        "household-detail-l1": f"/households/{hh.l1.pk}/",
+        "household-update-q1": f"/households/{hh.q1.pk}/edit/",
+        "household-move-q1": f"/households/{hh.q1.pk}/move/",
+        "resident-create-q1": f"/households/{hh.q1.pk}/residents/new/",
+        "resident-detail-q1": f"/residents/{member(hh.q1)}/",
+        "resident-update-q1": f"/residents/{member(hh.q1)}/edit/",
+        "resident-reveal-q1": f"/residents/{member(hh.q1)}/reveal-id-number/",
+        "resident-detail-q2": f"/residents/{member(hh.q2)}/",
+        "resident-reveal-l1": f"/residents/{member(hh.l1)}/reveal-id-number/",
+    }
+
+
+CASES = [
+    pytest.param(persona, method, page_name, status, id=f"{persona}-{method}-{page_name}")
+    for (method, page_name), row in MATRIX.items()
+    for persona, status in row.items()
+]
+
+
+@pytest.mark.parametrize(("persona", "method", "page_name", "status"), CASES)
+def test_page_permissions(client, world, persona, method, page_name, status):
+    url = _urls(world)[page_name]
+    if persona != "anonymous":
+        client.force_login(getattr(world.users, persona))
+    # An empty POST: allowed users get the form back with its errors (200), nobody writes.
+    response = client.get(url) if method == "GET" else client.post(url, {})
+    assert response.status_code == status, response.content[:500]
+    if status == 302:
+        assert response["Location"].startswith("/accounts/login/?next=")
+    templates = {t.name for t in response.templates}
+    if status == 403:
+        assert "403.html" in templates
+    if status == 404:
+        assert "404.html" in templates
+
+
+def test_matrix_covers_every_page_and_the_required_personas():
+    from governance.page_urls import urlpatterns as page_urls
+
+    suffixes = ("-q1", "-q1b", "-q2", "-h1", "-l1")
+    pages = {name.rsplit("-", 1)[0] if name.endswith(suffixes) else name for _method, name in MATRIX}
+    names = set()
+    for pattern in page_urls:
+        for inner in getattr(pattern, "url_patterns", [pattern]):
+            names.add(inner.name)
+    covered = {"resident-reveal-id-number" if p == "resident-reveal" else p for p in pages}
+    missing = names - covered - {"login", "logout", "notification-read", "notification-read-all"}
+    assert not missing
+    for row in MATRIX.values():
+        assert {"anonymous", "grid1", "grid2", "other_cadre", "other_official", "handler"} <= set(row)
+
+
+def test_nothing_written_by_refused_posts(client, world):
+    q1 = world.households.q1
+    member = q1.members.order_by("id").first()
+    for persona in ("grid2", "other_cadre", "other_official", "handler", "official", "helper"):
+        client.force_login(getattr(world.users, persona))
+        client.post(f"/households/{q1.pk}/edit/", {"number": "X1", "address": "hijacked"})
+        client.post(f"/households/{q1.pk}/move/", {"to_grid": world.q2.pk, "reason": "x"})
+        if persona != "official":  # a township official may see ID numbers
+            client.post(f"/residents/{member.pk}/reveal-id-number/")
+    q1.refresh_from_db()
+    assert q1.number != "X1" and q1.address != "hijacked" and q1.grid_id == world.q1.pk
+    assert not IdNumberReveal.objects.exists()
+    assert Household.objects.count() == 5
+
+
+def test_notifications_of_another_user_are_not_found(client, world):
+    other = Notification.objects.create(user=world.users.cadre, title="给村干部")
+    client.force_login(world.users.grid1)
+    assert client.post(f"/notifications/{other.pk}/read/").status_code == 404
+    other.refresh_from_db()
+    assert other.read_at is None
+    assert client.get(f"/notifications/{other.pk}/read/").status_code == 405
