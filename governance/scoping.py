@@ -26,6 +26,12 @@ GRID_ROLES = frozenset({Role.GRID_LEADER, Role.GRID_WORKER})
 # department level is absent: a department sees the households and residents that its
 # matters name, which the matters app adds.
 PERSON_FIELDS = {
+    "matter": {
+        "township": "township_id",
+        "village": "village_id",
+        "grid": "grid_id",
+        "courtyard": "household__courtyard_id",
+    },
     "household": {
         "township": "township_id",
         "village": "village_id",
@@ -39,6 +45,16 @@ PERSON_FIELDS = {
         "courtyard": "household__courtyard_id",
     },
 }
+
+
+def _department_condition(kind: str, department_ids: list[int]) -> Q:
+    """A department sees the matters assigned to it, and the households and residents they name."""
+    from petitions.models import Matter
+
+    if kind == "matter":
+        return Q(department_id__in=department_ids)
+    named = Matter.objects.filter(department_id__in=department_ids, household__isnull=False).values("household_id")
+    return Q(pk__in=named) if kind == "household" else Q(household_id__in=named)
 
 
 @dataclass(frozen=True)
@@ -71,15 +87,23 @@ class Scope:
         """Households or residents (`kind`) this scope covers, optionally only through `roles`."""
         if self.is_superuser:
             return queryset
+        return queryset.filter(self.condition(kind, roles))
+
+    def condition(self, kind: str, roles=None) -> Q:
+        """The Q behind `filter`, for callers that add their own alternatives."""
         fields = PERSON_FIELDS[kind]
         condition = Q(pk__in=[])
         for role, ids in self.by_role.items():
             if roles is not None and role not in roles:
                 continue
-            lookup = fields.get(ROLE_LEVEL[role])
+            level = ROLE_LEVEL[role]
+            if level == "department":
+                condition |= _department_condition(kind, sorted(ids))
+                continue
+            lookup = fields.get(level)
             if lookup:
                 condition |= Q(**{f"{lookup}__in": sorted(ids)})
-        return queryset.filter(condition)
+        return condition
 
     def filter_places(self, queryset, kind: str):
         """Townships, villages, grids or courtyards (`kind`) the user may see by name.
@@ -118,7 +142,7 @@ class Scope:
             level = ROLE_LEVEL[role]
             if level == "courtyard":
                 courtyard_id = getattr(obj, "courtyard_id", None)
-                if courtyard_id is None and hasattr(obj, "household"):
+                if courtyard_id is None and getattr(obj, "household", None) is not None:
                     courtyard_id = obj.household.courtyard_id
                 if courtyard_id in ids:
                     return True
@@ -168,3 +192,17 @@ def scope_for(user, on=None) -> Scope:
     if on is None:
         user._cunzhi_scope = scope
     return scope
+
+
+def users_holding(roles, *, on=None, **place):
+    """Active users who hold one of `roles` today at the given place (township_id=,
+    village_id=, grid_id=, department_id=): the people to notify for a step."""
+    from django.contrib.auth import get_user_model
+
+    day = on or timezone.localdate()
+    assignments = (
+        Assignment.objects.filter(role__in=list(roles), valid_from__lte=day, **place)
+        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=day))
+        .values("user_id")
+    )
+    return get_user_model().objects.filter(pk__in=assignments, is_active=True).order_by("pk")

@@ -89,6 +89,7 @@ INSTALLED_APPS = [
     "axes",
     "governance",
     "grids",
+    "petitions",
 ]
 
 MIDDLEWARE = [

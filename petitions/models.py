@@ -1,0 +1,236 @@
+"""Matters (事项): 三事分流 and 提分议办督评.
+
+A matter's state only changes through petitions.services, one transaction per action, each
+writing an immutable MatterEvent. Deliberation records (meetings, mediations, the 村事
+seven steps and their vote, the township's review) are rows of their own.
+"""
+
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
+
+from governance.models import Department
+from grids.idnumbers import mask_phone
+from grids.models import Grid, Household, Resident, Township, Village
+
+
+class Kind(models.TextChoices):
+    CIVIL = "civil", _("civil matter (民事)")
+    VILLAGE = "village", _("village matter (村事)")
+    GOVERNMENT = "government", _("government matter (政事)")
+
+
+class State(models.TextChoices):
+    SUBMITTED = "submitted", _("submitted (提)")
+    CLASSIFIED = "classified", _("classified (分)")
+    DELIBERATING = "deliberating", _("deliberating (议)")
+    HANDLING = "handling", _("handling (办)")
+    VERIFYING = "verifying", _("verifying (督)")
+    EVALUATING = "evaluating", _("awaiting evaluation (评)")
+    CLOSED = "closed", _("closed")
+    REJECTED = "rejected", _("rejected")
+    WITHDRAWN = "withdrawn", _("withdrawn")
+
+
+OPEN_STATES = frozenset(
+    {State.SUBMITTED, State.CLASSIFIED, State.DELIBERATING, State.HANDLING, State.VERIFYING, State.EVALUATING}
+)
+TERMINAL_STATES = frozenset({State.CLOSED, State.REJECTED, State.WITHDRAWN})
+
+
+class Source(models.TextChoices):
+    VISIT = "visit", _("found on a visit")
+    WALK_IN = "walk_in", _("walk-in")
+    PHONE = "phone", _("phone call")
+    PUBLIC_FORM = "public_form", _("public form")
+
+
+class Rating(models.TextChoices):
+    SATISFIED = "satisfied", _("satisfied")
+    BASICALLY_SATISFIED = "basically_satisfied", _("basically satisfied")
+    UNSATISFIED = "unsatisfied", _("unsatisfied")
+
+
+class MatterCategory(models.Model):
+    """A configurable category with the kind it usually is (the classifier may choose another)."""
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=60, unique=True)
+    default_kind = models.CharField(_("default kind"), max_length=20, choices=Kind.choices)
+    order = models.PositiveSmallIntegerField(_("order"), default=100)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("matter category")
+        verbose_name_plural = _("matter categories")
+        ordering = ["order", "code"]
+
+    def __str__(self):
+        return self.name
+
+
+def new_tracking_code() -> str:
+    # 16 url-safe characters: 96 bits, unguessable; short enough to copy from a phone.
+    return secrets.token_urlsafe(12)
+
+
+class Matter(models.Model):
+    township = models.ForeignKey(Township, on_delete=models.PROTECT, related_name="+")
+    village = models.ForeignKey(Village, on_delete=models.PROTECT, related_name="matters")
+    grid = models.ForeignKey(Grid, on_delete=models.PROTECT, null=True, blank=True, related_name="matters")
+    household = models.ForeignKey(Household, on_delete=models.PROTECT, null=True, blank=True, related_name="matters")
+    title = models.CharField(_("title"), max_length=120)
+    description = models.TextField(_("description"))
+    category = models.ForeignKey(
+        MatterCategory, on_delete=models.PROTECT, null=True, blank=True, related_name="matters"
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, blank=True)
+    state = models.CharField(_("state"), max_length=20, choices=State.choices, default=State.SUBMITTED)
+    source = models.CharField(_("source"), max_length=20, choices=Source.choices)
+    submitter_name = models.CharField(_("submitter's name"), max_length=50)
+    submitter_phone = models.CharField(_("submitter's phone"), max_length=20, blank=True)
+    on_behalf = models.BooleanField(_("recorded on the resident's behalf (代办)"), default=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    tracking_code = models.CharField(max_length=24, unique=True, default=new_tracking_code, editable=False)
+    handler = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    department = models.ForeignKey(Department, on_delete=models.PROTECT, null=True, blank=True, related_name="matters")
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    result = models.TextField(_("result"), blank=True)
+    reported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    duplicate_of = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    reject_reason = models.TextField(_("reason for rejection"), blank=True)
+    # Room for the "matters on time" issue: the deadline, the overdue flag and escalation.
+    deadline = models.DateTimeField(_("deadline"), null=True, blank=True)
+    is_overdue = models.BooleanField(_("overdue"), default=False)
+    escalation_level = models.PositiveSmallIntegerField(_("escalation level"), default=0)
+    reopen_count = models.PositiveSmallIntegerField(_("times reopened"), default=0)
+    rating = models.CharField(_("rating"), max_length=30, choices=Rating.choices, blank=True)
+    evaluation_comment = models.TextField(_("evaluation comment"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("matter")
+        verbose_name_plural = _("matters")
+        ordering = ["-id"]
+        permissions = [("handle_matter", "Can report the result of an assigned matter")]
+        indexes = [
+            models.Index(fields=["township", "state"]),
+            models.Index(fields=["village", "state"]),
+            models.Index(fields=["grid", "state"]),
+            models.Index(fields=["department", "state"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(state="handling") | Q(handler__isnull=False) | Q(department__isnull=False),
+                name="matter_handling_has_handler",
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def courtyard_id(self):
+        return self.household.courtyard_id if self.household_id else None
+
+    @property
+    def submitter_phone_masked(self) -> str:
+        return mask_phone(self.submitter_phone)
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in OPEN_STATES
+
+
+class MatterEvent(models.Model):
+    """One change of a matter: who, when, from which state to which, and what they sent."""
+
+    matter = models.ForeignKey(Matter, on_delete=models.PROTECT, related_name="events")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    # For actions without an account: "submitter" (by tracking code) or "system".
+    actor_label = models.CharField(max_length=40, blank=True)
+    action = models.CharField(max_length=30)
+    from_state = models.CharField(max_length=20, blank=True)
+    to_state = models.CharField(max_length=20)
+    payload = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("matter event")
+        verbose_name_plural = _("matter events")
+        ordering = ["created_at", "id"]
+
+
+class Deliberation(models.Model):
+    """议: a consultation meeting, a mediation, a 村事 step, or the township's review."""
+
+    class Kind(models.TextChoices):
+        MEETING = "meeting", _("consultation meeting (院坝会)")
+        MEDIATION = "mediation", _("mediation (调解)")
+        STEP = "step", _("village procedure step (七步走)")
+        REVIEW = "review", _("township review")
+
+    class Body(models.TextChoices):
+        VILLAGERS_MEETING = "villagers_meeting", _("villagers' meeting (村民会议)")
+        HOUSEHOLDS_MEETING = "households_meeting", _("villagers' meeting of household representatives (户代表)")
+        REPRESENTATIVES_MEETING = "representatives_meeting", _("villagers' representatives meeting (村民代表会议)")
+
+    matter = models.ForeignKey(Matter, on_delete=models.PROTECT, related_name="deliberations")
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    held_on = models.DateField(_("held on"))
+    summary = models.TextField(_("minutes"))
+    attendees = models.JSONField(_("attendees"), default=list, blank=True)
+    participants = models.ManyToManyField(Resident, blank=True, related_name="+", verbose_name=_("participants"))
+    parties = models.JSONField(_("parties"), default=list, blank=True)
+    facts = models.TextField(_("facts"), blank=True)
+    agreed_terms = models.TextField(_("agreed terms"), blank=True)
+    signed_by = models.JSONField(_("signed by"), default=list, blank=True)
+    step = models.PositiveSmallIntegerField(_("step"), null=True, blank=True)
+    body = models.CharField(_("voting body"), max_length=30, choices=Body.choices, blank=True)
+    entitled = models.PositiveIntegerField(_("entitled to attend"), null=True, blank=True)
+    present = models.PositiveIntegerField(_("present"), null=True, blank=True)
+    in_favour = models.PositiveIntegerField(_("in favour"), null=True, blank=True)
+    against = models.PositiveIntegerField(_("against"), null=True, blank=True)
+    abstain = models.PositiveIntegerField(_("abstaining"), null=True, blank=True)
+    quorum_met = models.BooleanField(null=True, blank=True)
+    carried = models.BooleanField(null=True, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("deliberation record")
+        verbose_name_plural = _("deliberation records")
+        ordering = ["held_on", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(step__isnull=True) | Q(step__gte=1, step__lte=6), name="deliberation_step_range"
+            ),
+        ]
+
+
+class MatterUserObjectPermission(UserObjectPermissionBase):
+    """Direct-FK guardian grant of a permission on one matter to one person (a lawyer, a supervisor)."""
+
+    content_object = models.ForeignKey(Matter, on_delete=models.CASCADE)
+
+
+class MatterGroupObjectPermission(GroupObjectPermissionBase):
+    """Direct-FK guardian grant on one matter to a group (a department)."""
+
+    content_object = models.ForeignKey(Matter, on_delete=models.CASCADE)

@@ -1,0 +1,61 @@
+import datetime
+from types import SimpleNamespace
+
+import pytest
+
+from governance.models import Role
+from petitions.models import Kind, MatterCategory, Source
+from petitions.services import matter_submit, matter_submit_public
+from tests.factories import assign, make_user
+
+
+@pytest.fixture
+def categories(db):
+    rows = [
+        ("neighbour_dispute", "邻里纠纷", Kind.CIVIL),
+        ("environment", "环境卫生", Kind.CIVIL),
+        ("village_project", "村级项目", Kind.VILLAGE),
+        ("legal_aid", "法律援助", Kind.GOVERNMENT),
+        ("infrastructure", "基础设施", Kind.GOVERNMENT),
+    ]
+    return SimpleNamespace(
+        **{code: MatterCategory.objects.create(code=code, name=name, default_kind=kind) for code, name, kind in rows}
+    )
+
+
+@pytest.fixture
+def mw(world, categories):
+    """The world plus a grid leader of grid 1 and a second 司法所 member, and handy makers."""
+    world.users.leader1 = make_user("t_leader1", name="网格长")
+    assign(world.users.leader1, Role.GRID_LEADER, world.q1)
+    world.users.handler2 = make_user("t_sifasuo2", name="司法所二")
+    assign(world.users.handler2, Role.DEPARTMENT_HANDLER, department=world.sifasuo)
+    world.categories = categories
+
+    def staff_matter(grid=None, actor=None, **extra):
+        defaults = {
+            "title": "路灯不亮",
+            "description": "楼道路灯停电不亮，出行不便",
+            "grid": grid or world.q1,
+            "source": Source.VISIT,
+            "submitter_name": "张三",
+            "submitter_phone": "15800009119",
+        }
+        defaults.update(extra)
+        return matter_submit(actor=actor or world.users.grid1, **defaults)
+
+    def public_matter(**extra):
+        defaults = {
+            "title": "土地纠纷",
+            "description": "邻居修路占了耕地",
+            "village": world.qixing,
+            "submitter_name": "马某",
+            "submitter_phone": "15900001111",
+        }
+        defaults.update(extra)
+        return matter_submit_public(**defaults)
+
+    world.staff_matter = staff_matter
+    world.public_matter = public_matter
+    world.today = datetime.date.today()
+    return world
