@@ -67,6 +67,9 @@ ACCOUNTS = [
     ("weituo_community_cadre", "池洪均", Role.VILLAGE_CADRE, ("village", "500117101004"), ""),
     ("fangxi_helper", "蔚东明", Role.COURTYARD_HELPER, ("courtyard", "500117101004", 1, "方溪还房"), ""),
     ("qixing_leader1", "七星村一网格 网格长", Role.GRID_LEADER, ("grid", "500117101001", 1), ""),
+    ("jinshan_cadre", "金山村 郑书记", Role.VILLAGE_CADRE, ("village", "500117101003"), ""),
+    ("liwan_veteran", "李湾村 老兵说法营 网格长", Role.GRID_LEADER, ("grid", "500117102001", 1), ""),
+    ("weituo_nongye", "渭沱镇 农业服务中心", Role.DEPARTMENT_HANDLER, ("department", "500117101", "农业服务中心"), ""),
 ]
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程魏苏吕丁任沈姚卢蔚池"

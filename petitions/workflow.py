@@ -123,7 +123,7 @@ def may(user, action: str, matter: Matter) -> bool:
         return verifiers_cover(scope, matter) and user.pk not in (matter.handler_id, matter.reported_by_id)
     if action == "evaluate":
         # Staff record the resident's answer on a return visit (回访).
-        return _covers(scope, matter, GRID_ROLES | {Role.VILLAGE_CADRE} | TOWNSHIP_ROLES)
+        return _covers(scope, matter, GRID_ROLES | {Role.COURTYARD_HELPER, Role.VILLAGE_CADRE} | TOWNSHIP_ROLES)
     if action == "supervise":
         return supervisors_cover(scope, matter)
     raise KeyError(action)

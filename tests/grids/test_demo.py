@@ -81,3 +81,14 @@ def test_seed_demo_refuses_with_debug_off(db, settings):
     with pytest.raises(CommandError):
         call_command("seed_demo")
     assert not Township.objects.exists()
+
+
+def test_demo_has_matters_in_every_state_and_kind(demo):
+    from petitions.models import Kind, Matter, State
+
+    assert set(Matter.objects.values_list("state", flat=True)) == set(State.values)
+    assert {Kind.CIVIL, Kind.VILLAGE, Kind.GOVERNMENT} <= set(Matter.objects.values_list("kind", flat=True))
+    handled = Matter.objects.get(tracking_code="demo-sifasuo-wage")
+    assert handled.state == State.HANDLING and handled.department.name == "司法所"
+    lights = Matter.objects.get(title="方溪还房楼道路灯停电不亮")
+    assert lights.state == State.CLOSED and lights.events.count() == 7

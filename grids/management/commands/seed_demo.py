@@ -2,6 +2,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from grids.demo import seed_demo
+from petitions.demo import seed_matters
 
 
 class Command(BaseCommand):
@@ -17,4 +18,5 @@ class Command(BaseCommand):
                 "Use --force only on a throw-away database."
             )
         seed_demo(log=lambda line: self.stdout.write(line))
+        seed_matters(log=lambda line: self.stdout.write(line))
         self.stdout.write(self.style.SUCCESS("demo ready: log in as qixing_grid1 / demo12345"))

@@ -1,0 +1,269 @@
+"""Demo matters: every state of every kind, from the cases in the source article.
+
+Each matter is walked through the real services by the demo accounts, so its timeline is
+genuine. Idempotent: a matter whose title already exists in its village is left alone.
+Two public matters get fixed tracking codes so that the public status page can be tried.
+"""
+
+import datetime
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.utils import timezone
+
+from governance.models import Department
+from grids.models import Courtyard, Grid, Household, Village
+from petitions import services as s
+from petitions.models import Kind, Matter, MatterCategory, Rating, Source
+
+CATEGORIES = [
+    ("neighbour_dispute", "邻里纠纷", Kind.CIVIL, 10),
+    ("environment", "环境卫生", Kind.CIVIL, 20),
+    ("public_facilities", "小区公共设施", Kind.CIVIL, 30),
+    ("village_project", "村级项目建设", Kind.VILLAGE, 40),
+    ("collective_assets", "集体资产与收益", Kind.VILLAGE, 50),
+    ("village_rules", "村规民约修订", Kind.VILLAGE, 60),
+    ("legal_aid", "法律援助与调解", Kind.GOVERNMENT, 70),
+    ("land_dispute", "土地承包与征地", Kind.GOVERNMENT, 80),
+    ("social_security", "社会保障与救助", Kind.GOVERNMENT, 90),
+    ("public_security", "社会治安", Kind.GOVERNMENT, 100),
+    ("roads_water", "道路与水利", Kind.GOVERNMENT, 110),
+]
+
+QIXING, HUALONG, JINSHAN, COMMUNITY, LIWAN = (
+    "500117101001",
+    "500117101002",
+    "500117101003",
+    "500117101004",
+    "500117102001",
+)
+DEMO_CODES = {"sifasuo": "demo-sifasuo-wage", "jinshan": "demo-jinshan-road"}
+
+
+def _user(username):
+    return get_user_model().objects.get(username=username)
+
+
+def _category(code) -> MatterCategory:
+    return MatterCategory.objects.get(code=code)
+
+
+def _grid(village_code, number) -> Grid:
+    return Grid.objects.get(village__code=village_code, number=number)
+
+
+def _household(grid: Grid, index: int = 0) -> Household:
+    return Household.objects.filter(grid=grid).order_by("number")[index]
+
+
+def _ago(days: int) -> datetime.date:
+    return timezone.localdate() - datetime.timedelta(days=days)
+
+
+def _staff(actor, grid: Grid, title: str, description: str, category: str, index: int = 0, **extra) -> Matter:
+    household = _household(grid, index)
+    return s.matter_submit(
+        actor=_user(actor),
+        title=title,
+        description=description,
+        grid=grid,
+        household=household,
+        source=extra.pop("source", Source.VISIT),
+        submitter_name=household.head_name,
+        submitter_phone=household.phone,
+        category=_category(category),
+        **extra,
+    )
+
+
+def _public(village_code: str, title: str, description: str, name: str, phone: str, grid: int | None = None) -> Matter:
+    return s.matter_submit_public(
+        title=title,
+        description=description,
+        village=Village.objects.get(code=village_code),
+        grid=_grid(village_code, grid) if grid else None,
+        submitter_name=name,
+        submitter_phone=phone,
+    )
+
+
+def ensure_categories() -> None:
+    for code, name, kind, order in CATEGORIES:
+        MatterCategory.objects.get_or_create(code=code, defaults={"name": name, "default_kind": kind, "order": order})
+
+
+def street_lights() -> None:
+    """方溪还房's stairwell lights, settled by a 院坝会 (civil, closed, satisfied)."""
+    grid = _grid(COMMUNITY, 1)
+    yard = Courtyard.objects.get(grid=grid, name="方溪还房")
+    household = Household.objects.filter(courtyard=yard).order_by("number").first()
+    helper, cadre = _user("fangxi_helper"), _user("weituo_community_cadre")
+    matter = s.matter_submit(
+        actor=helper,
+        title="方溪还房楼道路灯停电不亮",
+        description="小区内所有楼道路灯一直停电不亮，老人晚上出行不便。",
+        grid=grid,
+        household=household,
+        source=Source.VISIT,
+        submitter_name=household.head_name,
+        submitter_phone=household.phone,
+        on_behalf=True,
+        category=_category("public_facilities"),
+    )
+    s.matter_classify(matter=matter, actor=cadre, kind=Kind.CIVIL, category=_category("public_facilities"))
+    s.matter_deliberate(
+        matter=matter,
+        actor=cadre,
+        kind="meeting",
+        held_on=_ago(20),
+        summary="社区书记池洪均、党员干部蔚海堂、协商议事团成员蔚东明到方溪还房召开院坝会：居民同意由物业先行垫付，"
+        "社区协调供电所检修线路。",
+        attendees=["池洪均", "蔚海堂", "蔚东明", "方溪还房居民代表 12 人"],
+    )
+    s.matter_handle(matter=matter, actor=cadre, handler=helper)
+    s.matter_report(matter=matter, actor=helper, result="供电所检修了线路，更换 24 盏楼道灯，已全部恢复照明。")
+    s.matter_verify(matter=matter, actor=cadre, passed=True, note="逐栋查看，照明正常。")
+    s.matter_evaluate(matter=matter, actor=helper, rating=Rating.SATISFIED, comment="回访：居民很满意。")
+
+
+def road_dispute() -> None:
+    """李湾村: a neighbour's hardened path on farmland, mediated by the 老兵说法营 (civil, evaluating)."""
+    grid = _grid(LIWAN, 1)
+    veteran, cadre = _user("liwan_veteran"), _user("liwan_cadre")
+    matter = _staff(
+        "liwan_veteran",
+        grid,
+        "张某硬化便道占用马某耕地",
+        "张某硬化自家便道，邻居马某认为道路侵占了自己的耕地，要求解释和补偿，否则阻挠施工。",
+        "neighbour_dispute",
+        index=1,
+    )
+    s.matter_classify(matter=matter, actor=veteran, kind=Kind.CIVIL, category=_category("neighbour_dispute"))
+    s.matter_deliberate(
+        matter=matter,
+        actor=veteran,
+        kind="mediation",
+        held_on=_ago(12),
+        summary="老兵说法营从情、理、法三方面劝导双方。",
+        attendees=["老兵说法营 5 名老兵党员"],
+        parties=["张某", "马某"],
+        facts="便道约 30 米，其中约 8 米经过马某承包地边沿。",
+        agreed_terms="张某一次性补偿马某 1200 元；马某不再阻挠施工；便道建成后两户共同使用。",
+        signed_by=["张某", "马某", "李湾村老兵说法营"],
+    )
+    s.matter_handle(matter=matter, actor=veteran, handler=veteran)
+    s.matter_report(matter=matter, actor=veteran, result="补偿款已当面交付，便道已完工，双方握手言和。")
+    s.matter_verify(matter=matter, actor=cadre, passed=True, note="双方确认协议已履行。")
+
+
+def renovation_plan() -> None:
+    """七星村's 风貌改造续建 plan: a 村事 part-way through the seven steps (steps 1 to 4)."""
+    cadre = _user("qixing_cadre")
+    matter = _staff(
+        "qixing_cadre",
+        _grid(QIXING, 1),
+        "风貌改造续建项目方案",
+        "续建风貌改造，需协商调剂群众土地 10 余亩，涉及群众 50 余户。",
+        "village_project",
+        source=Source.WALK_IN,
+    )
+    s.matter_classify(matter=matter, actor=cadre, kind=Kind.VILLAGE, category=_category("village_project"))
+    minutes = {
+        1: "收集群众意见 56 条，形成续建方案草案。",
+        2: "村党支部提议将续建方案提交两委会商议。",
+        3: "两委会商议通过方案，明确土地调剂办法。",
+        4: "党员大会审议，党员 32 人到会，一致同意提交村民代表会议表决。",
+    }
+    for step, summary in minutes.items():
+        s.matter_deliberate(
+            matter=matter, actor=cadre, kind="step", step=step, held_on=_ago(30 - step * 5), summary=summary
+        )
+
+
+def wage_arrears() -> None:
+    """化龙村: a 政事 from the public form, accepted by 渭沱镇 and handled by 司法所 (handling)."""
+    matter = _public(
+        HUALONG,
+        "务工工资被拖欠，请求法律援助",
+        "在镇上工地务工三个月，工资 1.8 万元至今未结。",
+        "吴某",
+        "15923456781",
+        grid=1,
+    )
+    Matter.objects.filter(pk=matter.pk).update(tracking_code=DEMO_CODES["sifasuo"])
+    official = _user("weituo_official")
+    s.matter_classify(
+        matter=matter, actor=_user("hualong_cadre"), kind=Kind.GOVERNMENT, category=_category("legal_aid")
+    )
+    s.matter_deliberate(
+        matter=matter, actor=official, kind="review", held_on=_ago(3), summary="镇综治中心受理，转司法所限时承办。"
+    )
+    s.matter_handle(
+        matter=matter,
+        actor=official,
+        department=Department.objects.get(township__code="500117101", name="司法所"),
+        deadline=timezone.now() + datetime.timedelta(days=10),
+    )
+
+
+def machine_road() -> None:
+    """金山村: a collapsed farm road, handled by 农业服务中心 and verified (evaluating, by code)."""
+    matter = _public(
+        JINSHAN, "机耕道塌方影响春耕", "二组机耕道雨后塌方约 5 米，农机无法通行。", "郑某", "15823456782", grid=2
+    )
+    Matter.objects.filter(pk=matter.pk).update(tracking_code=DEMO_CODES["jinshan"])
+    official = _user("weituo_official")
+    s.matter_classify(
+        matter=matter, actor=_user("jinshan_cadre"), kind=Kind.GOVERNMENT, category=_category("roads_water")
+    )
+    s.matter_deliberate(matter=matter, actor=official, kind="review", held_on=_ago(9), summary="受理，交农业服务中心。")
+    s.matter_handle(
+        matter=matter,
+        actor=official,
+        department=Department.objects.get(township__code="500117101", name="农业服务中心"),
+    )
+    s.matter_report(matter=matter, actor=_user("weituo_nongye"), result="已清理塌方并浇筑挡墙 5 米，机耕道恢复通行。")
+    s.matter_verify(matter=matter, actor=_user("weituo_leader"), passed=True, note="现场查看，质量合格。")
+
+
+def qixing_queue() -> None:
+    """七星村's everyday queue: one to classify, one classified, one to verify, a duplicate, a withdrawal."""
+    grid1, grid2 = _grid(QIXING, 1), _grid(QIXING, 2)
+    cadre, worker1, worker2 = _user("qixing_cadre"), _user("qixing_grid1"), _user("qixing_grid2")
+    _public(QIXING, "河沟垃圾堆积发臭", "一组河沟里垃圾堆积，天热发臭。", "李某", "15712345678", grid=1)
+    noisy = _staff("qixing_grid2", grid2, "邻居夜间施工噪音扰民", "邻居晚上十点后还在装修。", "neighbour_dispute")
+    s.matter_classify(matter=noisy, actor=cadre, kind=Kind.CIVIL, category=_category("neighbour_dispute"))
+    drain = _staff("qixing_grid1", grid1, "院坝排水沟堵塞", "院坝排水沟被泥沙堵塞，下雨积水。", "environment", index=2)
+    s.matter_classify(matter=drain, actor=cadre, kind=Kind.CIVIL, category=_category("environment"))
+    s.matter_deliberate(matter=drain, actor=worker1, kind="meeting", held_on=_ago(4), summary="院坝会：各户出工清淤。")
+    s.matter_handle(matter=drain, actor=worker1, handler=worker1)
+    s.matter_report(matter=drain, actor=worker1, result="组织 8 户出工，排水沟已清通。")
+    again = _staff("qixing_grid1", grid1, "排水沟堵了没人管", "同一条排水沟。", "environment", index=3)
+    s.matter_reject(matter=again, actor=cadre, reason="与“院坝排水沟堵塞”是同一件事。", duplicate_of=drain)
+    _ = worker2
+    gone = _public(JINSHAN, "想咨询低保政策", "家里老人生病，想了解低保怎么申请。", "杨某", "15612345679")
+    s.matter_withdraw(matter=gone, actor=None, reason="已到村便民服务中心问清楚了。")
+
+
+BUILDERS = [
+    (COMMUNITY, "方溪还房楼道路灯停电不亮", street_lights),
+    (LIWAN, "张某硬化便道占用马某耕地", road_dispute),
+    (QIXING, "风貌改造续建项目方案", renovation_plan),
+    (HUALONG, "务工工资被拖欠，请求法律援助", wage_arrears),
+    (JINSHAN, "机耕道塌方影响春耕", machine_road),
+    (QIXING, "河沟垃圾堆积发臭", qixing_queue),
+]
+
+
+def seed_matters(log=print) -> None:
+    """Add the category catalogue and the demo matters that are missing."""
+    with transaction.atomic():
+        ensure_categories()
+    created = 0
+    for village_code, title, build in BUILDERS:
+        if Matter.objects.filter(village__code=village_code, title=title).exists():
+            continue
+        with transaction.atomic():
+            build()
+        created += 1
+    log(f"matters: {created} stories added, {Matter.objects.count()} matters in all")
