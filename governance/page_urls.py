@@ -4,6 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from governance import views
+from petitions import photo_views
 
 governance_patterns = (
     [
@@ -24,4 +25,5 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", include(governance_patterns)),
     path("", include("grids.urls")),
+    path("matter-photos/<int:pk>/", photo_views.photo_serve, name="matter-photo"),
 ]

@@ -234,3 +234,26 @@ class MatterGroupObjectPermission(GroupObjectPermissionBase):
     """Direct-FK guardian grant on one matter to a group (a department)."""
 
     content_object = models.ForeignKey(Matter, on_delete=models.CASCADE)
+
+
+def photo_path(photo, filename: str) -> str:
+    # Random names: the path reveals nothing, and MEDIA is never served as public files.
+    return f"matters/{photo.matter_id}/{secrets.token_hex(12)}.jpg"
+
+
+class MatterPhoto(models.Model):
+    """Evidence photo. Re-encoded on upload (EXIF and location stripped), served only
+    through a scoped view."""
+
+    matter = models.ForeignKey(Matter, on_delete=models.PROTECT, related_name="photos")
+    image = models.FileField(upload_to=photo_path)
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    size = models.PositiveIntegerField()
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("photo")
+        verbose_name_plural = _("photos")
+        ordering = ["created_at", "id"]

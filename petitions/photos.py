@@ -1,0 +1,69 @@
+"""Evidence photos on matters: checked, re-encoded without metadata, stored privately.
+
+Photos are personal data: the upload is decoded and re-encoded as a JPEG no larger than
+MAX_SIDE pixels, which drops every EXIF field (GPS position, phone model, time) after the
+orientation has been applied, and the file is only ever served through `photo_serve`.
+"""
+
+import io
+
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils.translation import gettext as _
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from petitions import workflow
+from petitions.models import Matter, MatterEvent, MatterPhoto
+
+MAX_BYTES = 8 * 1024 * 1024
+MAX_SIDE = 2000
+MAX_PHOTOS = 12
+Image.MAX_IMAGE_PIXELS = 40_000_000  # refuse decompression bombs early
+
+
+def may_add_photo(user, matter: Matter) -> bool:
+    """Whoever recorded it, its owner, its handler, or its classifiers, while it is open."""
+    return matter.created_by_id == user.pk or any(
+        workflow.may(user, action, matter) for action in ("classify", "deliberate", "report")
+    )
+
+
+def _reencode(upload) -> tuple[bytes, int, int]:
+    if upload.size > MAX_BYTES:
+        raise ValidationError({"image": _("A photo may be at most 8 MB.")})
+    try:
+        with Image.open(upload) as image:
+            image = ImageOps.exif_transpose(image)
+            image = image.convert("RGB")
+            image.thumbnail((MAX_SIDE, MAX_SIDE))
+            out = io.BytesIO()
+            image.save(out, format="JPEG", quality=85, optimize=True)
+            return out.getvalue(), image.width, image.height
+    except (UnidentifiedImageError, OSError, Image.DecompressionBombError):
+        raise ValidationError({"image": _("This file is not a photo we can read (JPEG, PNG or WebP).")})
+
+
+@transaction.atomic
+def matter_add_photo(*, matter: Matter, actor, upload) -> MatterPhoto:
+    """Attach a photo to an open matter, on the record."""
+    matter = Matter.objects.select_for_update().get(pk=matter.pk)
+    if not may_add_photo(actor, matter):
+        raise workflow.MatterPermissionError(_("Your role may not add photos to this matter."))
+    if not matter.is_open:
+        raise workflow.MatterStateError(_("The matter is closed."))
+    if matter.photos.count() >= MAX_PHOTOS:
+        raise ValidationError({"image": _("A matter may have at most %(count)d photos.") % {"count": MAX_PHOTOS}})
+    data, width, height = _reencode(upload)
+    photo = MatterPhoto(matter=matter, width=width, height=height, size=len(data), uploaded_by=actor)
+    photo.image.save("photo.jpg", ContentFile(data), save=False)
+    photo.save()
+    MatterEvent.objects.create(
+        matter=matter,
+        actor=actor,
+        action="photo",
+        from_state=matter.state,
+        to_state=matter.state,
+        payload={"photo": photo.pk},
+    )
+    return photo
