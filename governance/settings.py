@@ -209,7 +209,16 @@ CELERY_BEAT_SCHEDULE = {
         "task": "governance.tasks.sweep_unsent_notifications",
         "schedule": 300.0,
     },
+    "sweep-overdue-matters": {
+        "task": "petitions.tasks.sweep_overdue_matters",
+        "schedule": 900.0,
+    },
 }
+
+# Matters on time (petitions.deadlines).
+MATTER_ESCALATION_GRACE_HOURS = env_int("MATTER_ESCALATION_GRACE_HOURS", 48)
+MATTER_EVALUATION_DAYS = env_int("MATTER_EVALUATION_DAYS", 15)
+MATTER_REOPEN_LIMIT = env_int("MATTER_REOPEN_LIMIT", 2)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -235,6 +244,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Several choice sets share a field name ("kind", "source"): name them once.
+    "ENUM_NAME_OVERRIDES": {
+        "MatterKindEnum": "petitions.models.Kind",
+        "MatterSourceEnum": "petitions.models.Source",
+        "IntakeSourceEnum": "petitions.serializers.INTAKE_SOURCES",
+        "DeliberationKindEnum": "petitions.serializers.DELIBERATION_KINDS",
+    },
 }
 
 SESSION_COOKIE_HTTPONLY = True

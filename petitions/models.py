@@ -111,10 +111,20 @@ class Matter(models.Model):
     )
     duplicate_of = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     reject_reason = models.TextField(_("reason for rejection"), blank=True)
-    # Room for the "matters on time" issue: the deadline, the overdue flag and escalation.
+    # Time (see petitions.deadlines): the clock starts at classification, with the time limit
+    # of the kind and category, in working days; warn_at is 80 % of the way. Overdue is a flag,
+    # not a state. escalation_level counts the supervisors added above the owner (0 to 2).
+    clock_started_at = models.DateTimeField(null=True, blank=True)
     deadline = models.DateTimeField(_("deadline"), null=True, blank=True)
+    time_limit_days = models.PositiveSmallIntegerField(_("time limit (working days)"), null=True, blank=True)
+    warn_at = models.DateTimeField(null=True, blank=True)
+    warned_at = models.DateTimeField(null=True, blank=True)
     is_overdue = models.BooleanField(_("overdue"), default=False)
+    overdue_at = models.DateTimeField(null=True, blank=True)
     escalation_level = models.PositiveSmallIntegerField(_("escalation level"), default=0)
+    paused_at = models.DateTimeField(_("clock paused at"), null=True, blank=True)
+    pause_reason = models.CharField(_("why the clock is paused"), max_length=200, blank=True)
+    evaluation_opened_at = models.DateTimeField(null=True, blank=True)
     reopen_count = models.PositiveSmallIntegerField(_("times reopened"), default=0)
     rating = models.CharField(_("rating"), max_length=30, choices=Rating.choices, blank=True)
     evaluation_comment = models.TextField(_("evaluation comment"), blank=True)
@@ -128,6 +138,15 @@ class Matter(models.Model):
         ordering = ["-id"]
         permissions = [("handle_matter", "Can report the result of an assigned matter")]
         indexes = [
+            # The sweep's questions, each answered from a small partial index.
+            models.Index(
+                fields=["warn_at"], condition=Q(warned_at__isnull=True, is_overdue=False), name="matter_to_warn"
+            ),
+            models.Index(fields=["deadline"], condition=Q(is_overdue=False), name="matter_to_mark_overdue"),
+            models.Index(
+                fields=["deadline"], condition=Q(is_overdue=True, escalation_level__lt=2), name="matter_to_escalate"
+            ),
+            models.Index(fields=["evaluation_opened_at"], condition=Q(state="evaluating"), name="matter_to_close"),
             models.Index(fields=["township", "state"]),
             models.Index(fields=["village", "state"]),
             models.Index(fields=["grid", "state"]),
@@ -257,3 +276,45 @@ class MatterPhoto(models.Model):
         verbose_name = _("photo")
         verbose_name_plural = _("photos")
         ordering = ["created_at", "id"]
+
+
+class CalendarDay(models.Model):
+    """An override of the public calendar: a holiday or a make-up working day (调休) for a
+    year the chinese-calendar package does not know yet, or a local correction."""
+
+    date = models.DateField(_("date"), unique=True)
+    is_workday = models.BooleanField(_("working day"))
+    name = models.CharField(_("name"), max_length=60, blank=True)
+
+    class Meta:
+        verbose_name = _("calendar day")
+        verbose_name_plural = _("calendar days")
+        ordering = ["date"]
+
+    def __str__(self):
+        return f"{self.date} {self.name}"
+
+
+class TimeLimit(models.Model):
+    """The time limit, in working days, for handling a kind of matter (optionally one category)."""
+
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    category = models.ForeignKey(
+        MatterCategory, on_delete=models.CASCADE, null=True, blank=True, related_name="time_limits"
+    )
+    working_days = models.PositiveSmallIntegerField(_("working days"))
+
+    class Meta:
+        verbose_name = _("time limit")
+        verbose_name_plural = _("time limits")
+        ordering = ["kind", "category_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "category"], name="time_limit_unique"),
+            models.UniqueConstraint(
+                fields=["kind"], condition=Q(category__isnull=True), name="time_limit_default_unique_per_kind"
+            ),
+            models.CheckConstraint(condition=Q(working_days__gte=1), name="time_limit_positive"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.category or ''} {self.working_days}"

@@ -7,6 +7,7 @@ the event, saves with update_fields, and notifies the next actor after commit.
 
 import datetime
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -18,7 +19,7 @@ from governance.scoping import GRID_ROLES, users_holding
 from governance.services import notify
 from grids.idnumbers import validate_phone
 from grids.models import Grid, Household, Resident, Village
-from petitions import workflow
+from petitions import calendar, deadlines, workflow
 from petitions.models import (
     Deliberation,
     Kind,
@@ -183,10 +184,10 @@ def matter_classify(*, matter: Matter, actor, kind: str, category: MatterCategor
         raise ValidationError({"kind": _("Choose civil, village or government.")})
     before = matter.state
     matter.kind, matter.category, matter.state = kind, category, State.CLASSIFIED
-    matter.save(update_fields=["kind", "category", "state", "updated_at"])
-    _record(
-        matter, actor=actor, action="classify", from_state=before, payload={"kind": kind, "category": category.code}
-    )
+    clock = deadlines.start_clock(matter)
+    matter.save(update_fields=["kind", "category", "state", "updated_at", *clock])
+    payload = {"kind": kind, "category": category.code, "deadline": matter.deadline.isoformat()}
+    _record(matter, actor=actor, action="classify", from_state=before, payload=payload)
     _tell(_owners(matter), matter, _("A matter is yours to deliberate: %(title)s") % {"title": matter.title})
     return matter
 
@@ -206,7 +207,10 @@ def matter_reclassify(*, matter: Matter, actor, kind: str, category: MatterCateg
     before = matter.state
     payload = {"from_kind": matter.kind, "kind": kind, "category": category.code, "reason": reason}
     matter.kind, matter.category, matter.state = kind, category, State.CLASSIFIED
-    matter.save(update_fields=["kind", "category", "state", "updated_at"])
+    # The same start, the new kind's time limit: the resident's wait keeps counting.
+    clock = deadlines.start_clock(matter) + deadlines.reset_flags(matter, timezone.now())
+    payload["deadline"] = matter.deadline.isoformat()
+    matter.save(update_fields=["kind", "category", "state", "updated_at", *clock])
     _record(matter, actor=actor, action="reclassify", from_state=before, payload=payload)
     _tell(_owners(matter), matter, _("A matter was re-routed to you: %(title)s") % {"title": matter.title}, reason)
     return matter
@@ -443,9 +447,10 @@ def matter_handle(
         }[matter.kind]
         raise workflow.MatterStateError(message, code="deliberation_incomplete")
     before = matter.state
-    matter.state, matter.handler, matter.department = State.HANDLING, handler, department
-    matter.assigned_by, matter.deadline = actor, deadline
-    matter.save(update_fields=["state", "handler", "department", "assigned_by", "deadline", "updated_at"])
+    matter.state, matter.handler, matter.department, matter.assigned_by = State.HANDLING, handler, department, actor
+    clock = deadlines.set_deadline(matter, deadline) + deadlines.reset_flags(matter, timezone.now()) if deadline else []
+    matter.save(update_fields=["state", "handler", "department", "assigned_by", "updated_at", *clock])
+    deadline = matter.deadline
     if department is not None:
         assign_perm("petitions.handle_matter", department.group, matter)
         assign_perm("petitions.view_matter", department.group, matter)
@@ -492,7 +497,8 @@ def matter_verify(*, matter: Matter, actor, passed: bool, note: str = "") -> Mat
         note = _check_text("note", note, _("Say what is still wrong."))
     before = matter.state
     matter.state = State.EVALUATING if passed else State.HANDLING
-    matter.save(update_fields=["state", "updated_at"])
+    matter.evaluation_opened_at = timezone.now() if passed else None
+    matter.save(update_fields=["state", "evaluation_opened_at", "updated_at"])
     _record(matter, actor=actor, action="verify", from_state=before, payload={"passed": passed, "note": note})
     if not passed:
         people = (
@@ -523,16 +529,39 @@ def matter_evaluate(*, matter: Matter, actor, rating: str, comment: str = "") ->
     before = matter.state
     matter.rating, matter.evaluation_comment = rating, comment
     fields = ["rating", "evaluation_comment", "state", "updated_at"]
+    escalated = False
     if rating == Rating.UNSATISFIED:
+        # Reopened: handling again, on a fresh clock of the same time limit.
         matter.state = State.HANDLING
         matter.reopen_count += 1
-        fields.append("reopen_count")
+        matter.clock_started_at = None
+        fields += ["reopen_count", *deadlines.start_clock(matter), *deadlines.reset_flags(matter, timezone.now())]
+        if matter.reopen_count > settings.MATTER_REOPEN_LIMIT and matter.escalation_level < 2:
+            matter.escalation_level, escalated = 2, True
+            fields.append("escalation_level")
     else:
         matter.state, matter.closed_at = State.CLOSED, timezone.now()
         fields.append("closed_at")
     matter.save(update_fields=fields)
     payload = {"rating": rating, "comment": comment, "by": "staff" if actor else SUBMITTER}
     _record(matter, actor=actor, action="evaluate", from_state=before, payload=payload)
+    if escalated:
+        MatterEvent.objects.create(
+            matter=matter,
+            actor=None,
+            actor_label=deadlines.SYSTEM,
+            action="escalate",
+            from_state=matter.state,
+            to_state=matter.state,
+            payload={"level": 2, "reason": "reopen_limit", "reopened": matter.reopen_count},
+        )
+        _tell(
+            deadlines.supervisors_at(matter, 2),
+            matter,
+            _("Reopened %(count)d times, now supervised by the township: %(title)s")
+            % {"count": matter.reopen_count, "title": matter.title},
+            comment,
+        )
     if rating == Rating.UNSATISFIED:
         people = (
             [matter.handler]
@@ -587,3 +616,42 @@ def matter_grant(*, matter: Matter, actor, user, permission: str = "view_matter"
         from_state=matter.state,
         payload={"user": user.pk, "permission": permission},
     )
+
+
+@transaction.atomic
+def matter_pause(*, matter: Matter, actor, reason: str) -> Matter:
+    """Stop the clock while waiting for the resident (materials, a site visit), on the record."""
+    matter = _locked(matter)
+    if not (workflow.may(actor, "deliberate", matter) or workflow.is_handler(actor, matter)):
+        raise workflow.MatterPermissionError(_("Only the owner or the handler may pause the clock."))
+    if matter.state not in deadlines.CLOCK_STATES or matter.deadline is None or matter.paused_at is not None:
+        raise workflow.MatterStateError(_("The clock is not running."))
+    reason = _check_text("reason", reason, _("Say what you are waiting for."))
+    matter.paused_at, matter.pause_reason = timezone.now(), reason
+    matter.save(update_fields=["paused_at", "pause_reason", "updated_at"])
+    _record(matter, actor=actor, action="pause", from_state=matter.state, payload={"reason": reason})
+    return matter
+
+
+@transaction.atomic
+def matter_resume(*, matter: Matter, actor, now: datetime.datetime | None = None) -> Matter:
+    """Restart the clock; the deadline moves by the working days the pause lasted."""
+    matter = _locked(matter)
+    if not (workflow.may(actor, "deliberate", matter) or workflow.is_handler(actor, matter)):
+        raise workflow.MatterPermissionError(_("Only the owner or the handler may resume the clock."))
+    if matter.paused_at is None:
+        raise workflow.MatterStateError(_("The clock is not paused."))
+    now = now or timezone.now()
+    lost = calendar.working_days_between(timezone.localtime(matter.paused_at).date(), timezone.localtime(now).date())
+    payload = {"paused_at": matter.paused_at.isoformat(), "working_days": lost}
+    if lost:
+        matter.deadline = calendar.end_of_day(
+            calendar.add_working_days(timezone.localtime(matter.deadline).date(), lost)
+        )
+        matter.warn_at = matter.warn_at + (now - matter.paused_at) if matter.warn_at else None
+    matter.paused_at, matter.pause_reason = None, ""
+    fields = ["paused_at", "pause_reason", "deadline", "warn_at", "updated_at", *deadlines.reset_flags(matter, now)]
+    matter.save(update_fields=fields)
+    payload["deadline"] = matter.deadline.isoformat()
+    _record(matter, actor=actor, action="resume", from_state=matter.state, payload=payload)
+    return matter

@@ -1,0 +1,83 @@
+from django.contrib import admin
+
+from petitions.models import CalendarDay, Deliberation, Matter, MatterCategory, MatterEvent, MatterPhoto, TimeLimit
+
+
+@admin.register(MatterCategory)
+class MatterCategoryAdmin(admin.ModelAdmin):
+    list_display = ["name", "code", "default_kind", "order", "is_active"]
+    list_editable = ["order", "is_active"]
+
+
+@admin.register(TimeLimit)
+class TimeLimitAdmin(admin.ModelAdmin):
+    list_display = ["kind", "category", "working_days"]
+    list_filter = ["kind"]
+
+
+@admin.register(CalendarDay)
+class CalendarDayAdmin(admin.ModelAdmin):
+    list_display = ["date", "is_workday", "name"]
+    list_filter = ["is_workday"]
+    date_hierarchy = "date"
+
+
+class EventInline(admin.TabularInline):
+    model = MatterEvent
+    fields = ["created_at", "actor", "actor_label", "action", "from_state", "to_state", "payload"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Matter)
+class MatterAdmin(admin.ModelAdmin):
+    """Read-only: a matter changes only through its workflow (the pages and the API)."""
+
+    list_display = ["title", "village", "grid", "kind", "state", "deadline", "is_overdue", "escalation_level"]
+    list_filter = ["state", "kind", "is_overdue", "township"]
+    search_fields = ["title", "tracking_code"]
+    list_select_related = ["village", "grid"]
+    inlines = [EventInline]
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(MatterEvent)
+class MatterEventAdmin(admin.ModelAdmin):
+    list_display = ["matter", "action", "from_state", "to_state", "actor", "actor_label", "created_at"]
+    list_filter = ["action"]
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Deliberation)
+class DeliberationAdmin(admin.ModelAdmin):
+    list_display = ["matter", "kind", "step", "held_on", "quorum_met", "carried"]
+    readonly_fields = [f.name for f in Deliberation._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(MatterPhoto)
+class MatterPhotoAdmin(admin.ModelAdmin):
+    list_display = ["matter", "width", "height", "size", "uploaded_by", "created_at"]
+    readonly_fields = ["matter", "image", "width", "height", "size", "uploaded_by", "created_at"]
