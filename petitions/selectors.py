@@ -1,10 +1,14 @@
 """Scoped reads of matters."""
 
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 
 from governance.models import Role
 from governance.scoping import GRID_ROLES, TOWNSHIP_ROLES, scope_for
 from petitions.models import Kind, Matter, MatterUserObjectPermission, State
+
+
+# Queues and lists: overdue first, then the nearest deadline, then the oldest.
+QUEUE_ORDER = ["-is_overdue", F("deadline").asc(nulls_last=True), "created_at", "id"]
 
 
 def matters_visible_to(user) -> QuerySet[Matter]:
@@ -45,4 +49,4 @@ def matters_waiting_for(user) -> QuerySet[Matter]:
         & ~Q(handler=user)
         & ~Q(reported_by=user)
     )
-    return matters_visible_to(user).filter(classify | own | handle | verify).order_by("created_at", "id")
+    return matters_visible_to(user).filter(classify | own | handle | verify).order_by(*QUEUE_ORDER)
