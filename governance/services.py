@@ -117,6 +117,23 @@ def notify(*, user, title: str, body: str = "", url: str = "") -> Notification:
     return notification
 
 
+def notify_many(items) -> list[Notification]:
+    """`notify` for many at once (the sweeps): items are (user, title, body, url) tuples.
+    One INSERT for the inbox rows; emails queued after commit as for `notify`."""
+    from governance.tasks import send_notification_email
+
+    rows = Notification.objects.bulk_create(
+        [
+            Notification(user=user, title=title, body=body, url=url, wants_email=bool(user.email))
+            for user, title, body, url in items
+        ]
+    )
+    for row in rows:
+        if row.wants_email:
+            enqueue(send_notification_email, row.pk)
+    return rows
+
+
 def notification_mark_read(*, user, notification_ids=None) -> int:
     """Mark the user's notifications read (all unread ones when no ids are given)."""
     rows = Notification.objects.filter(user=user, read_at__isnull=True)

@@ -16,13 +16,14 @@ import logging
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from governance.models import Role
 from governance.scoping import users_holding
-from governance.services import notify
+from governance.services import notify_many
 from petitions import calendar
 from petitions.models import Kind, Matter, MatterEvent, State, TimeLimit
 
@@ -123,113 +124,123 @@ def supervisors_at(matter: Matter, level: int):
     return users_holding({Role.TOWNSHIP_LEADER}, township_id=matter.township_id)
 
 
-def _event(matter: Matter, action: str, payload: dict) -> None:
-    MatterEvent.objects.create(
+class _People:
+    """Who to tell, looked up once per place for the whole run (a sweep may settle thousands)."""
+
+    def __init__(self):
+        self.cache = {}
+        self.users = {}
+
+    def supervisors(self, matter: Matter, level: int) -> list:
+        civil = matter.kind == Kind.CIVIL
+        key = (civil, level, matter.village_id if civil and level == 1 else None, matter.township_id)
+        if key not in self.cache:
+            self.cache[key] = list(supervisors_at(matter, level))
+        return self.cache[key]
+
+    def handlers(self, matter: Matter) -> list:
+        if matter.handler_id:
+            if matter.handler_id not in self.users:
+                self.users[matter.handler_id] = get_user_model().objects.get(pk=matter.handler_id)
+            return [self.users[matter.handler_id]]
+        key = ("handlers", matter.department_id, matter.kind, matter.grid_id, matter.village_id, matter.township_id)
+        if key not in self.cache:
+            self.cache[key] = _handlers(matter)
+        return self.cache[key]
+
+
+def _settle(due, changes, build, batch: int) -> int:
+    """Settle due matters in batches, each in one transaction: lock rows no other sweep holds
+    (SKIP LOCKED), apply `changes`, and write what `build(matter)` returns (events and
+    notifications). A settled row no longer matches `due`, so nothing happens twice."""
+    settled = 0
+    while True:
+        with transaction.atomic():
+            rows = list(due.select_for_update(skip_locked=True).order_by("pk")[:batch])
+            if not rows:
+                return settled
+            Matter.objects.filter(pk__in=[m.pk for m in rows]).update(**changes)
+            events, notes = [], []
+            for matter in rows:
+                matter_events, matter_notes = build(matter)
+                events += matter_events
+                notes += matter_notes
+            MatterEvent.objects.bulk_create(events)
+            notify_many(notes)
+        settled += len(rows)
+
+
+def _system_event(matter: Matter, action: str, payload: dict, to_state: str | None = None) -> MatterEvent:
+    return MatterEvent(
         matter=matter,
         actor=None,
         actor_label=SYSTEM,
         action=action,
         from_state=matter.state,
-        to_state=matter.state,
+        to_state=to_state or matter.state,
         payload=payload,
     )
 
 
-def _tell(users, matter: Matter, title: str, body: str) -> None:
-    for user in users:
-        notify(user=user, title=title, body=body, url=f"/matters/{matter.pk}/")
+def _note(users, matter: Matter, title: str, body: str) -> list:
+    url = f"/matters/{matter.pk}/"
+    return [(user, title, body, url) for user in {u.pk: u for u in users}.values()]
 
 
-def _claim(pk: int, guard: dict, changes: dict) -> Matter | None:
-    """Settle one matter: the guarded update must touch exactly one row, or someone else did it."""
-    if Matter.objects.filter(pk=pk, **guard).update(**changes) != 1:
-        return None
-    return Matter.objects.select_related("handler").get(pk=pk)
+def _day(moment: datetime.datetime) -> str:
+    return f"{timezone.localtime(moment):%Y-%m-%d}"
 
 
-def sweep(*, now: datetime.datetime | None = None, batch: int = 1000) -> SweepResult:
+def sweep(*, now: datetime.datetime | None = None, batch: int = 500) -> SweepResult:
     """Warn at 80 %, mark overdue at 100 % (督办), escalate after the grace period, and close
     matters left unevaluated. Safe to run as often, and as concurrently, as you like."""
     now = now or timezone.now()
     result = SweepResult()
-    running = {"state__in": CLOCK_STATES, "paused_at__isnull": True}
+    people = _People()
+    running = Matter.objects.filter(state__in=CLOCK_STATES, paused_at__isnull=True)
+
+    def warn(matter):
+        body = _("The deadline is %(deadline)s.") % {"deadline": _day(matter.deadline)}
+        title = _("Deadline near: %(title)s") % {"title": matter.title}
+        return [_system_event(matter, "warn", {"deadline": matter.deadline.isoformat()})], _note(
+            people.handlers(matter), matter, title, body
+        )
 
     # A matter first seen after its deadline is marked overdue, not warned.
-    to_warn = Matter.objects.filter(warned_at__isnull=True, is_overdue=False, warn_at__lte=now, deadline__gt=now)
-    for pk in _ids(to_warn.filter(**running), batch):
-        with transaction.atomic():
-            matter = _claim(pk, {"warned_at__isnull": True}, {"warned_at": now})
-            if matter:
-                _event(matter, "warn", {"deadline": matter.deadline.isoformat()})
-                body = _("The deadline is %(deadline)s.") % {
-                    "deadline": f"{timezone.localtime(matter.deadline):%Y-%m-%d}"
-                }
-                _tell(_handlers(matter), matter, _("Deadline near: %(title)s") % {"title": matter.title}, body)
-                result.warned += 1
+    to_warn = running.filter(warned_at__isnull=True, is_overdue=False, warn_at__lte=now, deadline__gt=now)
+    result.warned = _settle(to_warn, {"warned_at": now}, warn, batch)
 
-    for pk in _ids(Matter.objects.filter(is_overdue=False, deadline__lte=now, **running), batch):
-        with transaction.atomic():
-            matter = _claim(pk, {"is_overdue": False}, {"is_overdue": True, "overdue_at": now})
-            if matter:
-                note = _("Overdue: the time limit ended on %(deadline)s. Please finish it now.") % {
-                    "deadline": f"{timezone.localtime(matter.deadline):%Y-%m-%d}"
-                }
-                MatterEvent.objects.create(
-                    matter=matter,
-                    actor=None,
-                    actor_label=SYSTEM,
-                    action="supervise",
-                    from_state=matter.state,
-                    to_state=matter.state,
-                    payload={"note": note, "overdue": True},
-                )
-                people = {u.pk: u for u in [*_handlers(matter), *supervisors_at(matter, 1)]}
-                _tell(people.values(), matter, _("Overdue (督办): %(title)s") % {"title": matter.title}, note)
-                result.marked_overdue += 1
+    def mark(matter):
+        note = _("Overdue: the time limit ended on %(deadline)s. Please finish it now.") % {
+            "deadline": _day(matter.deadline)
+        }
+        users = [*people.handlers(matter), *people.supervisors(matter, 1)]
+        title = _("Overdue (督办): %(title)s") % {"title": matter.title}
+        return [_system_event(matter, "supervise", {"note": note, "overdue": True})], _note(users, matter, title, note)
+
+    overdue = running.filter(is_overdue=False, deadline__lte=now)
+    result.marked_overdue = _settle(overdue, {"is_overdue": True, "overdue_at": now}, mark, batch)
 
     grace = _grace()
-    escalated_now = set()
-    for level in (0, 1):
-        # Level L+1 is due L+1 grace periods after the deadline; a matter climbs at most one
-        # level per run, so a late sweep does not skip straight past the village.
-        due = Matter.objects.filter(is_overdue=True, escalation_level=level, deadline__lte=now - grace * (level + 1))
-        for pk in _ids(due.filter(**running), batch):
-            if pk in escalated_now:
-                continue
-            with transaction.atomic():
-                matter = _claim(pk, {"escalation_level": level, "is_overdue": True}, {"escalation_level": level + 1})
-                if matter:
-                    escalated_now.add(pk)
-                    added = list(supervisors_at(matter, level + 1))
-                    _event(matter, "escalate", {"level": level + 1, "supervisors": [u.pk for u in added]})
-                    body = _("Still overdue after the grace period; you now supervise it.")
-                    _tell(added, matter, _("Escalated to you (督办): %(title)s") % {"title": matter.title}, body)
-                    result.escalated += 1
+    for level in (1, 0):
+        # Level L+1 is due L+1 grace periods after the deadline. Level 1 goes first, so that a
+        # matter climbs at most one level per run and a late sweep never skips the village.
+        def escalate(matter, level=level):
+            added = people.supervisors(matter, level + 1)
+            body = _("Still overdue after the grace period; you now supervise it.")
+            title = _("Escalated to you (督办): %(title)s") % {"title": matter.title}
+            payload = {"level": level + 1, "supervisors": [u.pk for u in added]}
+            return [_system_event(matter, "escalate", payload)], _note(added, matter, title, body)
+
+        due = running.filter(is_overdue=True, escalation_level=level, deadline__lte=now - grace * (level + 1))
+        result.escalated += _settle(due, {"escalation_level": level + 1}, escalate, batch)
 
     window = datetime.timedelta(days=settings.MATTER_EVALUATION_DAYS)
-    for pk in _ids(Matter.objects.filter(state=State.EVALUATING, evaluation_opened_at__lte=now - window), batch):
-        with transaction.atomic():
-            matter = _claim(pk, {"state": State.EVALUATING}, {"state": State.CLOSED, "closed_at": now})
-            if matter:
-                MatterEvent.objects.create(
-                    matter=matter,
-                    actor=None,
-                    actor_label=SYSTEM,
-                    action="close_unevaluated",
-                    from_state=State.EVALUATING,
-                    to_state=State.CLOSED,
-                    payload={"days": settings.MATTER_EVALUATION_DAYS},
-                )
-                result.closed_unevaluated += 1
+    unevaluated = Matter.objects.filter(state=State.EVALUATING, evaluation_opened_at__lte=now - window)
+
+    def close(matter):
+        payload = {"days": settings.MATTER_EVALUATION_DAYS}
+        return [_system_event(matter, "close_unevaluated", payload, to_state=State.CLOSED)], []
+
+    result.closed_unevaluated = _settle(unevaluated, {"state": State.CLOSED, "closed_at": now}, close, batch)
     return result
-
-
-def _ids(queryset, batch: int):
-    """Matter ids in batches, read before any is settled (the claim re-checks each)."""
-    last = 0
-    while True:
-        ids = list(queryset.filter(pk__gt=last).order_by("pk").values_list("pk", flat=True)[:batch])
-        if not ids:
-            return
-        yield from ids
-        last = ids[-1]

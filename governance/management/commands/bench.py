@@ -14,11 +14,13 @@ import statistics
 import time
 import tracemalloc
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, reset_queries, transaction
 from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from openpyxl import Workbook
 from rest_framework.authtoken.models import Token
 
@@ -40,9 +42,10 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--requests", type=int, default=60, help="timed requests per case")
         parser.add_argument("--import-rows", type=int, default=10_000)
+        parser.add_argument("--sweep-matters", type=int, default=500_000, help="open matters for the sweep (0: skip)")
         parser.add_argument("--output", help="also write the Markdown report to this file")
 
-    def handle(self, *args, requests, import_rows, output, **options):
+    def handle(self, *args, requests, import_rows, sweep_matters, output, **options):
         residents = Resident.objects.count()
         if not Village.objects.filter(code__startswith="S").exists():
             raise CommandError("No generate_scale data here: run `manage.py generate_scale` first (make bench does).")
@@ -75,6 +78,9 @@ class Command(BaseCommand):
                         self.stdout.write(line)
         lines += ["", self._bench_import(import_rows)]
         self.stdout.write(lines[-1])
+        if sweep_matters:
+            lines += ["", self._bench_sweep(sweep_matters)]
+            self.stdout.write(lines[-1])
         if output:
             with open(output, "w", encoding="utf-8") as file:
                 file.write("\n".join(lines) + "\n")
@@ -114,6 +120,35 @@ class Command(BaseCommand):
             "queries": queries,
         }
 
+    def _bench_sweep(self, count: int) -> str:
+        """The overdue sweep over `count` open matters: a first run that finds work due, a
+        second that finds none; both rolled back so the data set stays as it was."""
+        from petitions.deadlines import sweep
+        from petitions.models import Matter
+
+        _ensure_open_matters(count)
+        open_count = Matter.objects.filter(state="handling").count()
+        runs = []
+        try:
+            with transaction.atomic():
+                for _ in range(2):
+                    tracemalloc.start()
+                    started = time.perf_counter()
+                    result = sweep()
+                    elapsed = time.perf_counter() - started
+                    peak = tracemalloc.get_traced_memory()[1]
+                    tracemalloc.stop()
+                    runs.append((elapsed, peak, result))
+                raise _Rollback
+        except _Rollback:
+            pass
+        (t1, m1, r1), (t2, m2, r2) = runs
+        return (
+            f"Overdue sweep over {open_count:,} open matters: first run {t1:.1f} s (warned {r1.warned:,}, marked "
+            f"overdue {r1.marked_overdue:,}, escalated {r1.escalated:,}; Python memory peak {m1 / 2**20:.0f} MiB, "
+            f"tracemalloc), second run {t2:.2f} s with nothing left to do ({r2.as_dict()}), peak {m2 / 2**20:.1f} MiB."
+        )
+
     def _bench_import(self, rows: int) -> str:
         user = get_user_model().objects.get(username=scale_usernames()["village_cadre"])
         data = None
@@ -141,6 +176,83 @@ class Command(BaseCommand):
             f"{timings['time']:.1f} s; Python memory peak {timings['peak'] / 2**20:.0f} MiB (tracemalloc, "
             f"a separate run: {timings['memory']:.1f} s with tracing)."
         )
+
+
+BENCH_MATTER_PREFIX = "bench-"
+
+
+def _ensure_open_matters(count: int) -> int:
+    """Top the scale database up to `count` open bench matters (COPY), with deadlines spread
+    over the past month and the next two, as a district's would be."""
+    from django.db.models import Max
+
+    from grids.management.commands.generate_scale import Writer
+    from petitions.models import Matter
+
+    have = Matter.objects.filter(title__startswith=BENCH_MATTER_PREFIX).count()
+    if have >= count:
+        return have
+    grids = list(Grid.objects.filter(village__code__startswith="S").values_list("pk", "village_id", "township_id"))
+    handler_id = get_user_model().objects.get(username=scale_usernames()["grid_worker"]).pk
+    next_id = (Matter.objects.aggregate(m=Max("pk"))["m"] or 0) + 1
+    now = timezone.now()
+    swept = now - datetime.timedelta(days=1)
+    grace = datetime.timedelta(hours=settings.MATTER_ESCALATION_GRACE_HOURS)
+    with transaction.atomic(), connection.cursor() as cursor:
+        writer = Writer(cursor)
+        for i in range(have, count):
+            grid_id, village_id, township_id = grids[i % len(grids)]
+            # Deadlines from 30 days ago to 60 days ahead. Flags are as a sweep left them one day
+            # ago: what crossed a threshold since then (about 1/90 of each) is the work due now.
+            deadline = now + datetime.timedelta(minutes=(i * 7919) % (90 * 24 * 60) - 30 * 24 * 60)
+            start = deadline - datetime.timedelta(days=14)
+            warn_at = start + (deadline - start) * 0.8
+            overdue = deadline <= swept
+            level = min(2, max(0, int((swept - deadline) / grace))) if overdue else 0
+            row = {
+                "id": next_id,
+                "township_id": township_id,
+                "village_id": village_id,
+                "grid_id": grid_id,
+                "title": f"{BENCH_MATTER_PREFIX}{i}",
+                "description": "基准事项",
+                "kind": "civil",
+                "state": "handling",
+                "source": "visit",
+                "submitter_name": "村民",
+                "submitter_phone": "",
+                "on_behalf": False,
+                "tracking_code": f"bench{i:010d}",
+                "handler_id": handler_id,
+                "result": "",
+                "reject_reason": "",
+                "clock_started_at": start.isoformat(),
+                "deadline": deadline.isoformat(),
+                "time_limit_days": 10,
+                "warn_at": warn_at.isoformat(),
+                "warned_at": warn_at.isoformat() if warn_at <= swept else None,
+                "is_overdue": overdue,
+                "overdue_at": swept.isoformat() if overdue else None,
+                "escalation_level": level,
+                "reopen_count": 0,
+                "rating": "",
+                "evaluation_comment": "",
+                "pause_reason": "",
+                "created_at": now.isoformat(),
+                "updated_at": now.isoformat(),
+            }
+            writer.add("petitions_matter", list(row), tuple(row.values()))
+            next_id += 1
+            if len(writer.tables.get("petitions_matter", ([], []))[1]) >= 50_000:
+                writer.flush(["petitions_matter"])
+        writer.flush(["petitions_matter"])
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT setval(pg_get_serial_sequence('petitions_matter', 'id'), "
+                "(SELECT MAX(id) FROM petitions_matter))"
+            )
+            cursor.execute("ANALYZE petitions_matter")
+    return count
 
 
 def _bench_village() -> Village:
