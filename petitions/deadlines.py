@@ -149,14 +149,16 @@ class _People:
         return self.cache[key]
 
 
-def _settle(due, changes, build, batch: int) -> int:
+def _settle(due, changes, build, batch: int, order: str) -> int:
     """Settle due matters in batches, each in one transaction: lock rows no other sweep holds
     (SKIP LOCKED), apply `changes`, and write what `build(matter)` returns (events and
     notifications). A settled row no longer matches `due`, so nothing happens twice."""
     settled = 0
     while True:
         with transaction.atomic():
-            rows = list(due.select_for_update(skip_locked=True).order_by("pk")[:batch])
+            # Ordered by the column of the partial index that answers `due`: ordering by pk
+            # would walk the whole table when little is due.
+            rows = list(due.select_for_update(skip_locked=True).order_by(order)[:batch])
             if not rows:
                 return settled
             Matter.objects.filter(pk__in=[m.pk for m in rows]).update(**changes)
@@ -208,7 +210,7 @@ def sweep(*, now: datetime.datetime | None = None, batch: int = 500) -> SweepRes
 
     # A matter first seen after its deadline is marked overdue, not warned.
     to_warn = running.filter(warned_at__isnull=True, is_overdue=False, warn_at__lte=now, deadline__gt=now)
-    result.warned = _settle(to_warn, {"warned_at": now}, warn, batch)
+    result.warned = _settle(to_warn, {"warned_at": now}, warn, batch, "warn_at")
 
     def mark(matter):
         note = _("Overdue: the time limit ended on %(deadline)s. Please finish it now.") % {
@@ -219,7 +221,7 @@ def sweep(*, now: datetime.datetime | None = None, batch: int = 500) -> SweepRes
         return [_system_event(matter, "supervise", {"note": note, "overdue": True})], _note(users, matter, title, note)
 
     overdue = running.filter(is_overdue=False, deadline__lte=now)
-    result.marked_overdue = _settle(overdue, {"is_overdue": True, "overdue_at": now}, mark, batch)
+    result.marked_overdue = _settle(overdue, {"is_overdue": True, "overdue_at": now}, mark, batch, "deadline")
 
     grace = _grace()
     for level in (1, 0):
@@ -233,7 +235,7 @@ def sweep(*, now: datetime.datetime | None = None, batch: int = 500) -> SweepRes
             return [_system_event(matter, "escalate", payload)], _note(added, matter, title, body)
 
         due = running.filter(is_overdue=True, escalation_level=level, deadline__lte=now - grace * (level + 1))
-        result.escalated += _settle(due, {"escalation_level": level + 1}, escalate, batch)
+        result.escalated += _settle(due, {"escalation_level": level + 1}, escalate, batch, "deadline")
 
     window = datetime.timedelta(days=settings.MATTER_EVALUATION_DAYS)
     unevaluated = Matter.objects.filter(state=State.EVALUATING, evaluation_opened_at__lte=now - window)
@@ -242,5 +244,6 @@ def sweep(*, now: datetime.datetime | None = None, batch: int = 500) -> SweepRes
         payload = {"days": settings.MATTER_EVALUATION_DAYS}
         return [_system_event(matter, "close_unevaluated", payload, to_state=State.CLOSED)], []
 
-    result.closed_unevaluated = _settle(unevaluated, {"state": State.CLOSED, "closed_at": now}, close, batch)
+    changes = {"state": State.CLOSED, "closed_at": now}
+    result.closed_unevaluated = _settle(unevaluated, changes, close, batch, "evaluation_opened_at")
     return result
