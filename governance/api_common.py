@@ -1,5 +1,8 @@
 """Shared API machinery: error bodies, pagination, scope permissions, idempotent creates."""
 
+import hashlib
+import json
+
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
@@ -26,7 +29,14 @@ class StateConflict(exceptions.APIException):
 def exception_handler(exc, context):
     """403/404/409 bodies are {"detail", "code"}; 400 carries field errors; Django's own
     ValidationError (raised by services) becomes a 400 with the same shape as a serializer's."""
-    if isinstance(exc, DjangoValidationError):
+    # Imported here: the matters app depends on governance, not the other way round.
+    from petitions.workflow import MatterPermissionError, MatterStateError
+
+    if isinstance(exc, MatterPermissionError):
+        exc = exceptions.PermissionDenied(exc.message, code=exc.code)
+    elif isinstance(exc, MatterStateError):
+        exc = StateConflict(exc.message, code=exc.code)
+    elif isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(as_serializer_error(exc))
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound(_("Not found."))
@@ -66,12 +76,20 @@ class IdempotentCreateMixin:
 
 
 def idempotent(request, perform):
+    """Run `perform` once per Idempotency-Key (see IdempotentCreateMixin).
+
+    A signed-in caller's keys are theirs. An anonymous caller's key is shared by everyone on
+    that path, so a stored response (which may carry a tracking code) is only given back to
+    a request with the same body: a guessed key alone reveals nothing.
+    """
     key = request.META.get(IDEMPOTENCY_HEADER, "").strip()
-    if not key or not request.user.is_authenticated:
+    if not key:
         return perform()
     if len(key) > 200:
         raise exceptions.ValidationError({"Idempotency-Key": [_("The Idempotency-Key header is too long.")]})
-    stored = _stored_response(request, key)
+    anonymous = not request.user.is_authenticated
+    fingerprint = _fingerprint(request.data) if anonymous else ""
+    stored = _stored_response(request, key, fingerprint)
     if stored is not None:
         return stored
     try:
@@ -79,26 +97,37 @@ def idempotent(request, perform):
             response = perform()
             if 200 <= response.status_code < 300:
                 IdempotencyRecord.objects.create(
-                    user=request.user,
+                    user=None if anonymous else request.user,
                     key=key,
                     method=request.method,
                     path=request.path,
+                    fingerprint=fingerprint,
                     status_code=response.status_code,
                     body=response.data,
                 )
     except IntegrityError:
-        stored = _stored_response(request, key)
+        stored = _stored_response(request, key, fingerprint)
         if stored is None:
             raise
         return stored
     return response
 
 
-def _stored_response(request, key):
-    record = IdempotencyRecord.objects.filter(user=request.user, key=key).first()
+def _fingerprint(data) -> str:
+    if hasattr(data, "lists"):  # a QueryDict from a form post
+        data = dict(data.lists())
+    canonical = json.dumps(data, sort_keys=True, ensure_ascii=False, default=str, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _stored_response(request, key, fingerprint=""):
+    if request.user.is_authenticated:
+        record = IdempotencyRecord.objects.filter(user=request.user, key=key).first()
+    else:
+        record = IdempotencyRecord.objects.filter(user=None, key=key, path=request.path).first()
     if record is None:
         return None
-    if record.path != request.path or record.method != request.method:
+    if record.path != request.path or record.method != request.method or record.fingerprint != fingerprint:
         raise StateConflict(
             _("This Idempotency-Key was already used for another request."), code="idempotency_key_reused"
         )

@@ -1,5 +1,12 @@
 from governance.models import Notification
-from governance.scoping import GRID_ROLES, REGISTER_EDITORS, TOWNSHIP_ROLES, VILLAGE_ROLES, scope_for
+from governance.scoping import (
+    GRID_ROLES,
+    REGISTER_EDITORS,
+    REGISTER_IMPORTERS,
+    TOWNSHIP_ROLES,
+    VILLAGE_ROLES,
+    scope_for,
+)
 
 
 def navigation(request):
@@ -8,13 +15,24 @@ def navigation(request):
     if user is None or not user.is_authenticated:
         return {}
     scope = scope_for(user)
+    sees_matters = scope.is_superuser or bool(scope.roles)
     return {
         "nav": {
             "unread": Notification.objects.filter(user=user, read_at__isnull=True).count(),
             "can_edit_register": scope.has_any_role(REGISTER_EDITORS),
+            "can_import_register": scope.has_any_role(REGISTER_IMPORTERS),
             "is_township": scope.has_any_role(TOWNSHIP_ROLES),
             "is_village": scope.has_any_role(VILLAGE_ROLES),
             "is_grid": scope.has_any_role(GRID_ROLES),
             "sees_households": scope.is_superuser or any(r != "department_handler" for r in scope.roles),
+            "sees_matters": sees_matters,
+            # The menu's count of matters waiting for the user (one COUNT over indexed columns).
+            "matters_waiting": _matters_waiting(user) if sees_matters and not scope.is_superuser else 0,
         }
     }
+
+
+def _matters_waiting(user) -> int:
+    from petitions.selectors import matters_waiting_for
+
+    return matters_waiting_for(user).order_by().count()

@@ -146,15 +146,29 @@ class Notification(models.Model):
 
 
 class IdempotencyRecord(models.Model):
-    """The first response to a create request carrying an Idempotency-Key header."""
+    """The first response to a request carrying an Idempotency-Key header.
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    A signed-in caller's keys are theirs: unique per (user, key). An anonymous caller (the
+    public form) has no user, so its record is unique per (key, path) and carries a hash of
+    the request body: only a request with the very same body gets the stored response back,
+    which may hold a tracking code (see governance.api_common.idempotent).
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
     key = models.CharField(max_length=200)
     method = models.CharField(max_length=10)
     path = models.CharField(max_length=300)
+    fingerprint = models.CharField(max_length=64, blank=True)
     status_code = models.PositiveSmallIntegerField()
     body = models.JSONField()
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["user", "key"], name="idempotency_key_unique_per_user")]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "key"], name="idempotency_key_unique_per_user"),
+            models.UniqueConstraint(
+                fields=["key", "path"], condition=Q(user__isnull=True), name="idempotency_key_unique_anonymous"
+            ),
+        ]

@@ -23,7 +23,9 @@ urlpatterns = [
         name="login",
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("public/", include("petitions.public_urls")),
     path("", include(governance_patterns)),
     path("", include("grids.urls")),
+    path("matters/", include("petitions.urls")),
     path("matter-photos/<int:pk>/", photo_views.photo_serve, name="matter-photo"),
 ]

@@ -21,6 +21,7 @@ from grids.selectors import (
     with_member_counts,
 )
 from grids.views import household_filter_form, household_rows
+from petitions.views import waiting_summary
 
 HOME_HOUSEHOLDS = 20
 NOTIFICATIONS_PER_PAGE = 20
@@ -84,6 +85,7 @@ def home(request):
         context["townships"] = _group(villages, "township_id", townships)
 
     context["departments"] = [a.department for a in assignments if a.role == Role.DEPARTMENT_HANDLER]
+    context["waiting"] = waiting_summary(user)
     context["can_add_household"] = scope.has_any_role(REGISTER_EDITORS)
     context["heading"] = _home_heading(assignments)
     return render(request, "governance/home.html", context)

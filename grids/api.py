@@ -6,7 +6,6 @@ like one that does not exist; what a role may do to a row it sees is a 403
 """
 
 from django.db.models import Prefetch
-from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
@@ -29,7 +28,12 @@ from grids import services
 from grids.filters import CourtyardFilter, GridFilter, HouseholdFilter, ResidentFilter, VillageFilter
 from grids.models import Courtyard, Grid, Household, Resident, Township, Village
 from grids.register import RegisterImportError, register_export, register_import, register_template
-from grids.selectors import households_visible_to, residents_visible_to
+from grids.selectors import (
+    households_for_register_export,
+    households_visible_to,
+    may_reveal_id_numbers,
+    residents_visible_to,
+)
 from grids.serializers import (
     CourtyardSerializer,
     GridSerializer,
@@ -47,6 +51,7 @@ from grids.serializers import (
     TownshipSerializer,
     VillageSerializer,
 )
+from grids.views import XLSX, xlsx_response
 
 
 class _PlaceViewSet(viewsets.ReadOnlyModelViewSet):
@@ -83,9 +88,6 @@ class CourtyardViewSet(_PlaceViewSet):
     serializer_class = CourtyardSerializer
     filterset_class = CourtyardFilter
     place_kind = "courtyard"
-
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _for_output(queryset, *joins):
@@ -236,27 +238,19 @@ class HouseholdViewSet(_RegisterViewSet):
     @action(detail=False, methods=["get"], url_path="export")
     def export_register(self, request):
         """The register of the households the caller sees (filters apply), in the import template."""
-        scope = scope_for(request.user)
         reveal = request.query_params.get("reveal") in ("1", "true")
+        if reveal and not may_reveal_id_numbers(request.user):
+            raise PermissionDenied(_("Your role may not see full ID numbers."))
         households = self.filter_queryset(households_visible_to(request.user))
-        if reveal:
-            if not scope.has_any_role(ID_NUMBER_REVEALERS):
-                raise PermissionDenied(_("Your role may not see full ID numbers."))
-            households = scope.filter(households, "household", roles=ID_NUMBER_REVEALERS)
+        households = households_for_register_export(request.user, households, reveal=reveal)
         data = register_export(user=request.user, households=households, reveal=reveal)
-        return _xlsx_response(data, f"household-register-{timezone.localdate():%Y%m%d}.xlsx")
+        return xlsx_response(data, f"household-register-{timezone.localdate():%Y%m%d}.xlsx")
 
     @extend_schema(responses={(200, XLSX): OpenApiTypes.BINARY})
     @action(detail=False, methods=["get"], url_path="import-template")
     def import_template(self, request):
         """The blank register template, with a sheet of instructions."""
-        return _xlsx_response(register_template(), "household-register-template.xlsx")
-
-
-def _xlsx_response(data: bytes, filename: str) -> HttpResponse:
-    response = HttpResponse(data, content_type=XLSX)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+        return xlsx_response(register_template(), "household-register-template.xlsx")
 
 
 @extend_schema_view(

@@ -2,11 +2,13 @@
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.core.validators import FileExtensionValidator
 from django.utils.translation import gettext_lazy as _
 
 from governance.forms import OnceForm
 from grids.idnumbers import validate_id_number, validate_phone
 from grids.models import Courtyard, Grid, Resident, Tag, Village
+from grids.register import MAX_FILE_BYTES
 
 
 class GridChoiceField(forms.ModelChoiceField):
@@ -183,3 +185,23 @@ class ResidentForm(OnceForm):
 
     def clean_phone(self):
         return validate_phone(self.cleaned_data["phone"])
+
+
+class RegisterImportForm(OnceForm):
+    """The household register as an .xlsx file; grids.register checks what is inside."""
+
+    file = forms.FileField(
+        label=_("The register file (.xlsx)"),
+        validators=[FileExtensionValidator(["xlsx"], message=_("Choose an Excel .xlsx file (not .xls or .csv)."))],
+        widget=forms.FileInput(
+            attrs={"accept": ".xlsx,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+        ),
+        help_text=_("Excel .xlsx in the template's columns, at most 20 MB."),
+        error_messages={"required": _("Choose the file to import."), "empty": _("The file is empty.")},
+    )
+
+    def clean_file(self):
+        file = self.cleaned_data["file"]
+        if file.size > MAX_FILE_BYTES:
+            raise ValidationError(_("The file is larger than 20 MB."), code="too_large")
+        return file

@@ -33,6 +33,7 @@ from grids.models import Courtyard, Grid, Household, HouseholdMove, RegisterExpo
 from grids.services import name_pinyin
 
 MAX_ROWS = 50_000
+MAX_FILE_BYTES = 20 * 1024 * 1024  # an upload larger than this is refused before it is read
 SHEET_NAME = "户籍台账"
 
 

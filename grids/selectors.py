@@ -9,7 +9,14 @@ from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q,
 from django.db.models.functions import Coalesce
 
 from governance.models import Assignment
-from governance.scoping import GRID_ROLES, REGISTER_EDITORS, VILLAGE_ROLES, current_assignments, scope_for
+from governance.scoping import (
+    GRID_ROLES,
+    ID_NUMBER_REVEALERS,
+    REGISTER_EDITORS,
+    VILLAGE_ROLES,
+    current_assignments,
+    scope_for,
+)
 from grids.idnumbers import hash_id_number, looks_like_id_number
 from grids.models import Grid, Household, HouseholdMove, Resident, Tag, Township, Village
 
@@ -18,6 +25,26 @@ def households_visible_to(user, *, roles=None) -> QuerySet[Household]:
     """Households the user may see (through `roles` only, when given), with grid, village and tags."""
     queryset = Household.objects.select_related("village", "grid__village", "courtyard").prefetch_related("tags")
     return scope_for(user).filter(queryset, "household", roles=roles)
+
+
+def may_reveal_id_numbers(user) -> bool:
+    """Whether some role the user holds may see full ID numbers (ID_NUMBER_REVEALERS)."""
+    return scope_for(user).has_any_role(ID_NUMBER_REVEALERS)
+
+
+def households_for_register_export(user, households: QuerySet[Household], *, reveal: bool) -> QuerySet[Household]:
+    """The households an export of `households` (already scoped and filtered) may hold.
+
+    Masked, all of them. With `reveal`, only those a role allowed to see full ID numbers
+    covers: a cadre of one village who is also a grid worker elsewhere reveals only their
+    village. The caller refuses `reveal` first when `may_reveal_id_numbers` is False; if it
+    did not, nothing is exported rather than too much.
+    """
+    if not reveal:
+        return households
+    if not may_reveal_id_numbers(user):
+        return households.none()
+    return scope_for(user).filter(households, "household", roles=ID_NUMBER_REVEALERS)
 
 
 def with_member_counts(households: QuerySet[Household]) -> QuerySet[Household]:

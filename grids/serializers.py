@@ -14,6 +14,7 @@ from rest_framework import serializers
 from governance.scoping import REGISTER_EDITORS, scope_for
 from grids.idnumbers import validate_id_number, validate_phone
 from grids.models import Courtyard, Grid, Household, Resident, Tag, Township, Village
+from grids.register import MAX_FILE_BYTES
 
 
 class TownshipSerializer(serializers.ModelSerializer):
@@ -386,7 +387,7 @@ class RegisterImportSerializer(serializers.Serializer):
     file = serializers.FileField(help_text=_("The register as .xlsx, in the template's columns."))
 
     def validate_file(self, file):
-        if file.size > 20 * 1024 * 1024:
+        if file.size > MAX_FILE_BYTES:
             raise serializers.ValidationError(_("The file is larger than 20 MB."))
         return file
 

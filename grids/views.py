@@ -1,4 +1,5 @@
-"""Pages of the household register: list and search, details, add, edit, move.
+"""Pages of the household register: list and search, details, add, edit, move, and the
+register in Excel (import, template, export).
 
 Every page finds its object through a scoped selector first (out of scope: 404, as if it
 did not exist), then checks what the covering role may do (not allowed: 403), then calls
@@ -7,23 +8,37 @@ one service. Service errors are shown next to the field they name.
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.cache import add_never_cache_headers, patch_vary_headers
+from django.utils.http import content_disposition_header, urlencode
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
 
 from governance.forms import add_service_errors, submit_once
-from governance.scoping import HOUSEHOLD_MOVERS, ID_NUMBER_REVEALERS, REGISTER_EDITORS, scope_for
+from governance.scoping import (
+    HOUSEHOLD_MOVERS,
+    ID_NUMBER_REVEALERS,
+    REGISTER_EDITORS,
+    REGISTER_IMPORTERS,
+    scope_for,
+)
 from grids import services
-from grids.forms import HouseholdFilterForm, HouseholdForm, HouseholdMoveForm, ResidentForm
-from grids.models import Courtyard, Grid, Resident
+from grids.forms import HouseholdFilterForm, HouseholdForm, HouseholdMoveForm, RegisterImportForm, ResidentForm
+from grids.models import Courtyard, Grid, Resident, Village
+from grids.register import COLUMNS, RegisterImportError, register_export, register_import, register_template
 from grids.selectors import (
     grids_editable_by,
     grids_visible_to,
     household_detail_queryset,
+    households_for_register_export,
     households_visible_to,
+    may_reveal_id_numbers,
     residents_visible_to,
     search_households,
     villages_visible_to,
@@ -62,8 +77,10 @@ def household_filter_form(user, data=None) -> HouseholdFilterForm:
     )
 
 
-@login_required
-def household_list(request):
+def filtered_households(request):
+    """(form, filters, households): the households the user sees, narrowed by the list's
+    search and filters in the query string. The list and its Excel export both use it,
+    so the file holds exactly the households the list shows."""
     user = request.user
     form = household_filter_form(user, request.GET or None)
     filters = form.filters() if form.is_bound else {}
@@ -76,14 +93,31 @@ def household_list(request):
         households = households.filter(grid=filters["grid"])
     if filters.get("tag"):
         households = households.filter(tags=filters["tag"])
+    return form, filters, households
+
+
+def _filter_query(request) -> str:
+    """The list's query string without the page number (the export takes every page)."""
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()
+
+
+@login_required
+def household_list(request):
+    user = request.user
+    form, filters, households = filtered_households(request)
     households = with_member_counts(households).order_by("village__code", "grid__number", "number", "pk")
     page = Paginator(households, HOUSEHOLDS_PER_PAGE).get_page(request.GET.get("page"))
+    query = _filter_query(request)
     context = {
         "form": form,
         "page": page,
         "rows": household_rows(user, page.object_list),
         "filtered": any(filters.values()),
         "can_add": scope_for(user).has_any_role(REGISTER_EDITORS),
+        "export_url": reverse("grids:household-export") + (f"?{query}" if query else ""),
+        "can_reveal_export": may_reveal_id_numbers(user),
     }
     template = "grids/_household_results.html" if is_partial(request) else "grids/household_list.html"
     response = render(request, template, context)
@@ -362,3 +396,113 @@ def resident_update(request, pk):
         "grids/resident_form.html",
         {"form": form, "household": resident.household, "resident": resident},
     )
+
+
+# ---------------------------------------------------------------- the register in Excel
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+IMPORT_RESULT_SALT = "grids.register-import"
+IMPORT_ERRORS_SHOWN = 1000
+
+
+def xlsx_response(data: bytes, filename: str) -> HttpResponse:
+    """An .xlsx download (a Chinese file name is sent RFC 6266-encoded)."""
+    response = HttpResponse(data, content_type=XLSX)
+    response["Content-Disposition"] = content_disposition_header(True, filename)
+    return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def household_export(request):
+    """The register of the households in the list, with the list's search and filters.
+
+    A GET downloads it masked (ID numbers 5001**********1234, phones 158****9119). Only a
+    POST, by a role allowed to see full ID numbers, downloads them in full: a link cannot
+    be followed, prefetched or shared into it, and every export is recorded.
+    """
+    user = request.user
+    reveal = request.method == "POST"
+    if reveal and not may_reveal_id_numbers(user):
+        raise PermissionDenied(_("Only village cadres and township staff may export full ID numbers."))
+    _form, _filters, households = filtered_households(request)
+    households = households_for_register_export(user, households, reveal=reveal)
+    data = register_export(user=user, households=households, reveal=reveal)
+    stamp = f"{timezone.localdate():%Y%m%d}"
+    name = f"户籍台账-{stamp}-完整身份证号.xlsx" if reveal else f"户籍台账-{stamp}.xlsx"
+    response = xlsx_response(data, name)
+    add_never_cache_headers(response)
+    return response
+
+
+@login_required
+def register_template_download(request):
+    """The blank register with its sheet of instructions (anyone signed in: grid staff
+    collect households on it and hand the file to their village cadre)."""
+    return xlsx_response(register_template(), "户籍台账-模板.xlsx")
+
+
+def _import_villages(scope):
+    """The villages the user may import into: None means every village (the superuser)."""
+    return None if scope.is_superuser else scope.ids_for(REGISTER_IMPORTERS)
+
+
+def _signed_result(user, result) -> str:
+    return signing.dumps({"user": user.pk, **result.as_dict()}, salt=IMPORT_RESULT_SALT, compress=True)
+
+
+def _unsigned_result(user, value: str) -> dict | None:
+    """The counts of an import this user made, from the address the import sent them to."""
+    try:
+        data = signing.loads(value, salt=IMPORT_RESULT_SALT, max_age=24 * 3600)
+    except signing.BadSignature:
+        return None
+    return data if data.get("user") == user.pk else None
+
+
+@login_required
+def register_import_page(request):
+    """Import the household register from Excel: all rows or none.
+
+    A refused file comes back with every error by row and column and nothing written;
+    the claim on the form token rolls back with it, so the corrected file can be sent
+    with the same form. An accepted file redirects to this page with its counts signed
+    into the address, so a reload or a second submit shows them again and imports nothing.
+    """
+    user = request.user
+    scope = scope_for(user)
+    if not scope.has_any_role(REGISTER_IMPORTERS):
+        raise PermissionDenied(_("Only a village cadre may import the household register."))
+    village_ids = _import_villages(scope)
+    posted = request.method == "POST"
+    form = RegisterImportForm(request.POST if posted else None, request.FILES if posted else None)
+    errors = None
+    if posted and form.is_valid():
+
+        def perform():
+            result = register_import(user=user, file=form.cleaned_data["file"], village_ids=village_ids)
+            return reverse("grids:register-import") + "?" + urlencode({"result": _signed_result(user, result)})
+
+        try:
+            url, created = submit_once(request=request, token=form.cleaned_data["form_token"], perform=perform)
+        except RegisterImportError as refused:
+            errors = refused.errors
+        else:
+            if not created:
+                messages.info(request, _("This file had already been sent; it was imported once."))
+            return redirect(url)
+    result = None
+    if not posted and request.GET.get("result"):
+        result = _unsigned_result(user, request.GET["result"])
+    villages = Village.objects.order_by("code")
+    if village_ids is not None:
+        villages = villages.filter(pk__in=sorted(village_ids))
+    context = {
+        "form": form,
+        "errors": errors[:IMPORT_ERRORS_SHOWN] if errors else None,
+        "error_count": len(errors) if errors else 0,
+        "result": result,
+        "villages": list(villages) if village_ids is not None else None,
+        "columns": COLUMNS,
+    }
+    return render(request, "grids/register_import.html", context)

@@ -6,7 +6,6 @@ from governance.models import Role
 from governance.scoping import GRID_ROLES, TOWNSHIP_ROLES, scope_for
 from petitions.models import Kind, Matter, MatterUserObjectPermission, State
 
-
 # Queues and lists: overdue first, then the nearest deadline, then the oldest.
 QUEUE_ORDER = ["-is_overdue", F("deadline").asc(nulls_last=True), "created_at", "id"]
 

@@ -1,6 +1,9 @@
 import pytest
 from django.core.cache import cache
 
+# The matters fixtures: the world plus a grid leader and a second 司法所 member, and categories.
+from tests.petitions.conftest import categories, mw  # noqa: F401
+
 
 @pytest.fixture(autouse=True)
 def _fresh_throttles():

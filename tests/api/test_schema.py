@@ -15,6 +15,11 @@ def test_schema_generates_and_validates_without_warnings(db, tmp_path):
         "/api/v1/households/{id}/move/",
         "/api/v1/residents/{id}/reveal-id-number/",
         "/api/v1/notifications/unread-count/",
+        "/api/v1/matter-categories/",
+        "/api/v1/matters/{id}/classify/",
+        "/api/v1/matters/{id}/events/",
+        "/api/v1/public/matters/",
+        "/api/v1/public/matters/{code}/evaluate/",
     ):
         assert f"  {path}:" in schema
 

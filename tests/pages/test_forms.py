@@ -112,7 +112,7 @@ def test_bad_id_number_error_next_to_field_and_nothing_written(login, world):
     )
     html = response.content.decode()
     assert response.status_code == 200
-    assert "check digit" in field_block(html, "id_number")
+    assert "校验位" in field_block(html, "id_number")
     assert 'value="张小花"' in field_block(html, "name")
     assert Resident.objects.count() == before
 
@@ -131,7 +131,7 @@ def test_second_head_refused_by_service_shown_next_to_relation(login, world):
             "status": "resident",
         },
     )
-    assert "already has a head" in field_block(response.content.decode(), "relation_to_head")
+    assert "已有户主" in field_block(response.content.decode(), "relation_to_head")
     assert not Resident.objects.filter(name="张二").exists()
     assert not IdempotencyRecord.objects.exists()
 
@@ -141,7 +141,7 @@ def test_move_to_same_grid_error_and_nothing_written(login, world):
     client = login(world.users.cadre)
     url = f"/households/{q1b.pk}/move/"
     response = client.post(url, {"form_token": _token(client, url), "to_grid": world.q1.pk, "reason": "试试"})
-    assert "already in this grid" in field_block(response.content.decode(), "to_grid")
+    assert "已在该网格内" in field_block(response.content.decode(), "to_grid")
     assert not HouseholdMove.objects.exists()
 
 
@@ -214,7 +214,7 @@ def test_double_submit_creates_once(login, world):
     assert first.status_code == second.status_code == 302
     assert first["Location"] == second["Location"]
     followed = client.get(second["Location"])
-    assert "nothing was saved twice" in followed.content.decode()
+    assert "没有重复保存" in followed.content.decode()
 
 
 def test_double_submit_of_resident_creates_once(login, world):

@@ -53,14 +53,14 @@ def test_official_home_shows_township_villages_with_counts(login, world):
 def test_department_handler_home_has_placeholder_for_matters(login, world):
     html = _html(login(world.users.handler))
     assert "司法所" in html
-    assert "Matters assigned to your department" in html or "None yet" in html
+    assert "交办给本部门的事项" in html or "暂无" in html
     assert "张三" not in html
     assert 'href="/households/"' not in html  # no household menu entry for a department
 
 
 def test_user_without_assignment_is_told_to_ask_an_administrator(login, world):
     html = _html(login(world.users.outsider))
-    assert "no assignment" in html
+    assert "您还没有职责分工" in html
     assert 'href="/households/"' not in html
 
 
@@ -69,7 +69,7 @@ def test_ended_assignment_no_longer_shows(login, world):
         valid_from=datetime.date(2020, 1, 1), valid_to=datetime.date(2020, 12, 31)
     )
     html = _html(login(world.users.grid1))
-    assert "张三" not in html and "no assignment" in html
+    assert "张三" not in html and "您还没有职责分工" in html
 
 
 def test_superuser_home_links_admin_and_shows_all_townships(login, world):

@@ -127,6 +127,9 @@ def test_page_permissions(client, world, persona, method, page_name, status):
 
 def test_matrix_covers_every_page_and_the_required_personas():
     from governance.page_urls import urlpatterns as page_urls
+    from tests.pages.test_matter_pages import COVERED_URL_NAMES as MATTER_PAGES
+    from tests.pages.test_public_pages import PUBLIC_PAGES
+    from tests.pages.test_register_pages import MATRIX as REGISTER_MATRIX
 
     suffixes = ("-q1", "-q1b", "-q2", "-h1", "-l1")
     pages = {name.rsplit("-", 1)[0] if name.endswith(suffixes) else name for _method, name in MATRIX}
@@ -135,9 +138,13 @@ def test_matrix_covers_every_page_and_the_required_personas():
         for inner in getattr(pattern, "url_patterns", [pattern]):
             names.add(inner.name)
     covered = {"resident-reveal-id-number" if p == "resident-reveal" else p for p in pages}
+    covered |= {name for _method, name in REGISTER_MATRIX}
+    covered |= MATTER_PAGES  # with their own matrix in test_matter_pages.py
+    covered |= set(PUBLIC_PAGES)  # no login: tests/pages/test_public_pages.py
+    covered |= {"matter-photo"}  # scoped photo serving: tests/petitions/test_photos.py
     missing = names - covered - {"login", "logout", "notification-read", "notification-read-all"}
     assert not missing
-    for row in MATRIX.values():
+    for row in [*MATRIX.values(), *REGISTER_MATRIX.values()]:
         assert {"anonymous", "grid1", "grid2", "other_cadre", "other_official", "handler"} <= set(row)
 
 

@@ -1,0 +1,516 @@
+"""Forms of the matter pages. They parse and check input; petitions.services writes.
+
+Every action form on a matter's page carries the action's name as its prefix, so that the
+page can hold several forms (classify, reject, withdraw ...) without two fields sharing an
+id, and each form posts to /matters/<id>/<action>/.
+"""
+
+import datetime
+import re
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from governance.forms import OnceForm
+from grids.forms import GridChoiceField
+from grids.idnumbers import validate_phone
+from grids.models import Grid, Household, Resident
+from petitions.models import Deliberation, Kind, Matter, MatterCategory, Rating, Source, State
+
+NAME_SEPARATORS = re.compile(r"[\n\r,，、;；]+")
+STAFF_SOURCES = [(value, label) for value, label in Source.choices if value != Source.PUBLIC_FORM]
+
+
+def split_names(value: str) -> list[str]:
+    """ "张三、李四，王五" or one name a line -> ["张三", "李四", "王五"]."""
+    return [name.strip() for name in NAME_SEPARATORS.split(value or "") if name.strip()]
+
+
+def end_of_day(day: datetime.date) -> datetime.datetime:
+    """A deadline given as a day means the end of that (local) working day."""
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time(23, 59)))
+
+
+def _date_widget():
+    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+def _text(rows=3, **attrs):
+    return forms.Textarea(attrs={"rows": rows, **attrs})
+
+
+class CategoryChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, category):
+        return category.name
+
+
+class HouseholdChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, household):
+        head = household.head_name or _("no head registered")
+        return f"{household.grid.name} · {household.number} {head}"
+
+
+class MatterChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, matter):
+        return f"#{matter.pk} {matter.title} ({matter.get_state_display()})"
+
+
+def active_categories():
+    return MatterCategory.objects.filter(is_active=True).order_by("order", "code")
+
+
+# ---------------------------------------------------------------- the list
+
+
+class MatterFilterForm(forms.Form):
+    """The matter list's search box and filters (GET). Invalid values are ignored."""
+
+    OPEN = "open"
+    UNCLASSIFIED = "unclassified"
+
+    q = forms.CharField(
+        label=_("Search"),
+        required=False,
+        max_length=50,
+        widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off", "enterkeyhint": "search"}),
+        help_text=_("Words from the title, or the matter's number (#12)."),
+    )
+    state = forms.ChoiceField(label=_("State"), required=False)
+    kind = forms.ChoiceField(label=_("Kind"), required=False)
+    category = CategoryChoiceField(
+        label=_("Category"), queryset=MatterCategory.objects.none(), required=False, empty_label=_("All categories")
+    )
+    grid = GridChoiceField(label=_("Grid"), queryset=Grid.objects.none(), required=False, empty_label=_("All grids"))
+    overdue = forms.BooleanField(label=_("Only overdue matters"), required=False)
+
+    def __init__(self, *args, grids, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["state"].choices = [("", _("All states")), (self.OPEN, _("Open (not finished)")), *State.choices]
+        self.fields["kind"].choices = [
+            ("", _("All kinds")),
+            (self.UNCLASSIFIED, _("Not classified yet")),
+            *Kind.choices,
+        ]
+        self.fields["category"].queryset = MatterCategory.objects.order_by("order", "code")
+        # A filter with a single choice is noise on a phone: a grid worker sees no grid filter.
+        if grids.count() > 1:
+            self.fields["grid"].queryset = grids
+        else:
+            del self.fields["grid"]
+
+    def filters(self) -> dict:
+        """The valid filters only: a stale id in a bookmark must not break the page."""
+        self.is_valid()
+        data = getattr(self, "cleaned_data", {})
+        return {name: data.get(name) for name in self.fields if name not in self.errors}
+
+
+# ---------------------------------------------------------------- 提: intake
+
+
+class MatterCreateForm(OnceForm):
+    title = forms.CharField(
+        label=_("Title"),
+        max_length=120,
+        help_text=_("A few words, e.g. “the drain by the courtyard is blocked”."),
+    )
+    description = forms.CharField(
+        label=_("What is the matter?"),
+        widget=_text(5),
+        help_text=_("What happened, where, since when, who is affected, what the resident asks for."),
+    )
+    grid = GridChoiceField(label=_("Grid"), queryset=Grid.objects.none(), empty_label=_("Choose a grid"))
+    household = HouseholdChoiceField(
+        label=_("Household"),
+        queryset=Household.objects.none(),
+        required=False,
+        empty_label=_("No particular household"),
+    )
+    category = CategoryChoiceField(
+        label=_("Category"),
+        queryset=MatterCategory.objects.none(),
+        required=False,
+        empty_label=_("Not sure: the village classifies it"),
+        help_text=_("Choosing one shows open matters of the same category in the grid, in case it is already known."),
+    )
+    source = forms.ChoiceField(label=_("How it came in"), choices=STAFF_SOURCES, widget=forms.RadioSelect)
+    submitter_name = forms.CharField(label=_("Raised by (name)"), max_length=50)
+    submitter_phone = forms.CharField(
+        label=_("Their mobile phone"),
+        max_length=20,
+        required=False,
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
+        help_text=_("So that the village can call back. Shown masked to most people."),
+    )
+    on_behalf = forms.BooleanField(
+        label=_("I am recording it on the resident's behalf (代办)"),
+        required=False,
+    )
+
+    def __init__(self, *args, grids, households, household=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["grid"].queryset = grids
+        self.fields["category"].queryset = active_categories()
+        self.fixed_household = household
+        if household is not None:
+            # Raised from a household's page: the place is that household's.
+            self.fields["household"].queryset = households.filter(pk=household.pk)
+            self.fields["household"].empty_label = None
+            self.fields["grid"].queryset = grids.filter(pk=household.grid_id)
+            self.fields["grid"].empty_label = None
+        elif households is None:
+            del self.fields["household"]
+        else:
+            self.fields["household"].queryset = households
+        self.fields["grid"].widget.attrs["data-grid-select"] = ""
+        self.fields["category"].widget.attrs["data-category-select"] = ""
+
+    def clean_title(self):
+        return self.cleaned_data["title"].strip()
+
+    def clean_submitter_phone(self):
+        return validate_phone(self.cleaned_data["submitter_phone"])
+
+    def clean(self):
+        data = super().clean()
+        household, grid = data.get("household"), data.get("grid")
+        if household is not None and grid is not None and household.grid_id != grid.pk:
+            self.add_error("household", _("This household is not in the chosen grid."))
+        return data
+
+
+# ---------------------------------------------------------------- the actions on a matter
+
+
+class ActionForm(OnceForm):
+    """One action on one matter. `matter` and `user` are given to every form."""
+
+    action = ""
+
+    def __init__(self, *args, matter: Matter, user, **kwargs):
+        kwargs.setdefault("prefix", self.action)
+        self.matter = matter
+        self.user = user
+        super().__init__(*args, **kwargs)
+
+
+class _KindCategoryMixin(forms.Form):
+    kind = forms.ChoiceField(label=_("Kind (三事分流)"), choices=Kind.choices, widget=forms.RadioSelect)
+    category = CategoryChoiceField(
+        label=_("Category"), queryset=MatterCategory.objects.none(), empty_label=_("Choose a category")
+    )
+
+    def _set_categories(self):
+        categories = active_categories()
+        self.fields["category"].queryset = categories
+        # The page preselects the category's usual kind when the category changes (matters.js).
+        self.fields["category"].widget.attrs["data-default-kinds"] = ";".join(
+            f"{c.pk}:{c.default_kind}" for c in categories
+        )
+        self.fields["category"].widget.attrs["data-kind-for"] = self.add_prefix("kind")
+
+
+class ClassifyForm(_KindCategoryMixin, ActionForm):
+    action = "classify"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._set_categories()
+        self.fields["kind"].help_text = _(
+            "民事: settled in the grid by consultation or mediation. 村事: decided by the village through "
+            "the seven steps. 政事: reported up to the township."
+        )
+        category = self.matter.category
+        if category is not None and category.is_active:
+            self.initial.setdefault("category", category.pk)
+            self.initial.setdefault("kind", category.default_kind)
+
+
+class ReclassifyForm(_KindCategoryMixin, ActionForm):
+    action = "reclassify"
+    reason = forms.CharField(
+        label=_("Why is it re-routed?"),
+        widget=_text(2),
+        help_text=_("For example: the township returns it as a matter for the village."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._set_categories()
+        self.fields["kind"].label = _("New kind")
+        self.fields["category"].label = _("New category")
+        if self.matter.category_id:
+            self.initial.setdefault("category", self.matter.category_id)
+
+
+class RejectForm(ActionForm):
+    action = "reject"
+    reason = forms.CharField(label=_("Why is it rejected?"), widget=_text(2))
+    duplicate_of = MatterChoiceField(
+        label=_("It is a duplicate of"),
+        queryset=Matter.objects.none(),
+        required=False,
+        empty_label=_("Not a duplicate"),
+    )
+
+    def __init__(self, *args, duplicates=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if duplicates is None:
+            del self.fields["duplicate_of"]
+        else:
+            self.fields["duplicate_of"].queryset = duplicates
+
+
+class WithdrawForm(ActionForm):
+    action = "withdraw"
+    reason = forms.CharField(label=_("Why is it withdrawn?"), widget=_text(2), required=False)
+
+
+class DeliberateForm(ActionForm):
+    """One deliberation record. `record` decides the fields: a 院坝会 (meeting), a mediation,
+    a 七步走 step (`step`; with the vote's counts at step 5) or the township's review.
+    Quorum and result are never asked: the app computes them from the counts."""
+
+    action = "deliberate"
+    RECORDS = {
+        Kind.CIVIL: (Deliberation.Kind.MEETING, Deliberation.Kind.MEDIATION),
+        Kind.VILLAGE: (Deliberation.Kind.STEP, Deliberation.Kind.MEETING),
+        Kind.GOVERNMENT: (Deliberation.Kind.REVIEW,),
+    }
+
+    held_on = forms.DateField(label=_("Held on"), widget=_date_widget())
+    parties = forms.CharField(
+        label=_("The parties"),
+        widget=_text(2),
+        help_text=_("At least two names, one a line or separated by 、"),
+    )
+    facts = forms.CharField(label=_("The facts"), widget=_text(3), required=False)
+    agreed_terms = forms.CharField(label=_("What the parties agreed"), widget=_text(3))
+    signed_by = forms.CharField(
+        label=_("Signed by"),
+        widget=_text(2),
+        required=False,
+        help_text=_("Who signed the agreement, one a line or separated by 、"),
+    )
+    body = forms.ChoiceField(label=_("Who voted"), choices=Deliberation.Body.choices, widget=forms.RadioSelect)
+    entitled = forms.IntegerField(label=_("Entitled to attend"), min_value=1)
+    present = forms.IntegerField(label=_("Present"), min_value=0)
+    in_favour = forms.IntegerField(label=_("In favour"), min_value=0)
+    against = forms.IntegerField(label=_("Against"), min_value=0)
+    abstain = forms.IntegerField(label=_("Abstaining"), min_value=0)
+    summary = forms.CharField(label=_("Minutes"), widget=_text(5))
+    attendees = forms.CharField(
+        label=_("Who attended"),
+        widget=_text(2),
+        required=False,
+        help_text=_("Names, one a line or separated by 、"),
+    )
+    participants = forms.ModelMultipleChoiceField(
+        label=_("Residents of the household who took part"),
+        queryset=Resident.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    VOTE_FIELDS = ("body", "entitled", "present", "in_favour", "against", "abstain")
+    MEDIATION_FIELDS = ("parties", "facts", "agreed_terms", "signed_by")
+
+    def __init__(self, *args, record: str, step: int | None = None, members=None, **kwargs):
+        kwargs.setdefault("prefix", f"{record}{step or ''}")
+        super().__init__(*args, **kwargs)
+        self.record, self.step = record, step
+        self.initial.setdefault("held_on", timezone.localdate())
+        for name in self.fields["entitled"], self.fields["present"]:
+            name.widget.attrs["inputmode"] = "numeric"
+        for name in ("in_favour", "against", "abstain"):
+            self.fields[name].widget.attrs["inputmode"] = "numeric"
+        drop = []
+        if record != Deliberation.Kind.MEDIATION:
+            drop += self.MEDIATION_FIELDS
+        if not (record == Deliberation.Kind.STEP and step == 5):
+            drop += self.VOTE_FIELDS
+        if record == Deliberation.Kind.REVIEW:
+            drop += ["attendees"]
+            self.fields["summary"].label = _("Review opinion")
+            self.fields["summary"].help_text = _(
+                "Accepted as a government matter, and which department should handle it."
+            )
+            self.fields["held_on"].label = _("Reviewed on")
+        if record == Deliberation.Kind.MEDIATION:
+            self.fields["summary"].label = _("How the mediation went")
+        if record == Deliberation.Kind.STEP and step == 5:
+            self.fields["summary"].label = _("Minutes of the vote")
+        if members is None or record == Deliberation.Kind.REVIEW:
+            drop.append("participants")
+        else:
+            self.fields["participants"].queryset = members
+        for name in drop:
+            del self.fields[name]
+
+    COUNT_FIELDS = ("entitled", "present", "in_favour", "against", "abstain")
+
+    def field_groups(self) -> tuple[list, list, list]:
+        """(fields before the vote's counts, the counts, fields after): the page sets the five
+        short numbers side by side."""
+        before, counts, after = [], [], []
+        for field in self.visible_fields():
+            if field.name in self.COUNT_FIELDS:
+                counts.append(field)
+            else:
+                (after if counts else before).append(field)
+        return before, counts, after
+
+    def clean_held_on(self):
+        held_on = self.cleaned_data["held_on"]
+        if held_on > timezone.localdate():
+            raise ValidationError(_("A meeting cannot be held in the future."))
+        return held_on
+
+    def clean(self):
+        data = super().clean()
+        present, entitled = data.get("present"), data.get("entitled")
+        if present is not None and entitled is not None and present > entitled:
+            self.add_error("present", _("More people present than entitled to attend."))
+        votes = [data.get(n) for n in ("in_favour", "against", "abstain")]
+        if present is not None and None not in votes and sum(votes) > present:
+            self.add_error("in_favour", _("More votes than people present."))
+        return data
+
+    def payload(self) -> dict:
+        """The keyword arguments of services.matter_deliberate."""
+        data = self.cleaned_data
+        payload = {
+            "kind": self.record,
+            "held_on": data["held_on"],
+            "summary": data["summary"],
+            "attendees": split_names(data.get("attendees", "")),
+            "participants": list(data.get("participants") or []),
+        }
+        if self.record == Deliberation.Kind.MEDIATION:
+            payload.update(
+                parties=split_names(data["parties"]),
+                facts=data.get("facts", ""),
+                agreed_terms=data["agreed_terms"],
+                signed_by=split_names(data.get("signed_by", "")),
+            )
+        if self.record == Deliberation.Kind.STEP:
+            payload["step"] = self.step
+            if self.step == 5:
+                payload.update({name: data[name] for name in self.VOTE_FIELDS})
+        return payload
+
+
+class UserChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, user):
+        return user.get_full_name() or user.username
+
+
+class DepartmentChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, department):
+        return department.name
+
+
+class HandleForm(ActionForm):
+    action = "handle"
+    handler = UserChoiceField(label=_("Who handles it"), queryset=None, empty_label=_("Choose a person"))
+    department = DepartmentChoiceField(
+        label=_("Department of the township"), queryset=None, empty_label=_("Choose a department")
+    )
+    deadline = forms.DateField(
+        label=_("Deadline"),
+        required=False,
+        widget=_date_widget(),
+        help_text=_("Leave empty to use the time limit for this kind of matter."),
+    )
+
+    def __init__(self, *args, handlers=None, departments=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if departments is not None:
+            del self.fields["handler"]
+            self.fields["department"].queryset = departments
+        else:
+            del self.fields["department"]
+            self.fields["handler"].queryset = handlers
+            if handlers.filter(pk=self.user.pk).exists():
+                self.fields["handler"].help_text = _("You may assign it to yourself.")
+
+    def clean_deadline(self):
+        day = self.cleaned_data["deadline"]
+        if day is not None and day < timezone.localdate():
+            raise ValidationError(_("The deadline must be in the future."))
+        return day
+
+    def payload(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "handler": data.get("handler"),
+            "department": data.get("department"),
+            "deadline": end_of_day(data["deadline"]) if data.get("deadline") else None,
+        }
+
+
+class ReportForm(ActionForm):
+    action = "report"
+    result = forms.CharField(
+        label=_("What was done"),
+        widget=_text(5),
+        help_text=_("The result as it will be shown to the resident and checked by the verifier."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.matter.kind == Kind.VILLAGE:
+            self.fields["result"].label = _("Result of the implementation (step 7: 实施结果公开)")
+
+
+class VerifyForm(ActionForm):
+    action = "verify"
+    PASSED, FAILED = "yes", "no"
+    passed = forms.ChoiceField(
+        label=_("Is the result accepted?"),
+        choices=[(PASSED, _("Passed: the result is accepted")), (FAILED, _("Not passed: back to the handler"))],
+        widget=forms.RadioSelect,
+    )
+    note = forms.CharField(
+        label=_("Note"),
+        widget=_text(2),
+        required=False,
+        help_text=_("What you checked; if not passed, what is still wrong."),
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("passed") == self.FAILED and not (data.get("note") or "").strip():
+            self.add_error("note", _("Say what is still wrong."))
+        return data
+
+    def payload(self) -> dict:
+        return {"passed": self.cleaned_data["passed"] == self.PASSED, "note": self.cleaned_data["note"]}
+
+
+class EvaluateForm(ActionForm):
+    action = "evaluate"
+    rating = forms.ChoiceField(label=_("The resident's answer"), choices=Rating.choices, widget=forms.RadioSelect)
+    comment = forms.CharField(
+        label=_("What the resident said"),
+        widget=_text(2),
+        required=False,
+        help_text=_("Required when the resident is not satisfied: the matter goes back to the handler."),
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("rating") == Rating.UNSATISFIED and not (data.get("comment") or "").strip():
+            self.add_error("comment", _("Tell us what is still not right."))
+        return data
+
+
+class SuperviseForm(ActionForm):
+    action = "supervise"
+    note = forms.CharField(
+        label=_("Supervision note (督办)"),
+        widget=_text(2),
+        help_text=_("The next actor is told. The matter's state does not change."),
+    )

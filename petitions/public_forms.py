@@ -1,0 +1,122 @@
+"""Forms of the public board: plain HTML that works without JavaScript on a cheap phone."""
+
+import re
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from governance.forms import OnceForm
+from grids.idnumbers import validate_phone
+from grids.models import Grid
+from petitions.models import Rating
+
+
+class GridChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return obj.name
+
+
+class PublicMatterForm(OnceForm):
+    """A resident's matter for one village; the form token makes a double tap one matter."""
+
+    title = forms.CharField(
+        label=_("What is it about?"),
+        max_length=120,
+        help_text=_("A few words, for example: the street lamp by the bridge is out."),
+        error_messages={"required": _("Write a few words about what the matter is.")},
+    )
+    description = forms.CharField(
+        label=_("Tell us more"),
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=_("Where it is, since when, who is affected."),
+        error_messages={"required": _("Describe the matter, so that the village knows what to do.")},
+    )
+    grid = GridChoiceField(
+        label=_("Your grid"),
+        queryset=Grid.objects.none(),
+        required=False,
+        empty_label=_("I don't know"),
+        help_text=_("If you don't know, leave it: the village will find out."),
+    )
+    submitter_name = forms.CharField(
+        label=_("Your name"),
+        max_length=50,
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+        error_messages={"required": _("Tell us your name.")},
+    )
+    submitter_phone = forms.CharField(
+        label=_("Your mobile number"),
+        max_length=20,
+        widget=forms.TextInput(attrs={"type": "tel", "inputmode": "numeric", "autocomplete": "tel"}),
+        help_text=_(
+            "Only the village staff see your name and number, to call you back. They are never shown publicly."
+        ),
+        error_messages={"required": _("Leave a mobile number so the village can reach you.")},
+    )
+
+    def __init__(self, *args, grids, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["grid"].queryset = grids
+        if not grids.exists():
+            del self.fields["grid"]
+
+    def clean_submitter_phone(self):
+        try:
+            return validate_phone(self.cleaned_data["submitter_phone"])
+        except ValidationError:
+            raise ValidationError(_("A mobile number has 11 digits and starts with 1, for example 15800001234."))
+
+
+class EvaluateForm(forms.Form):
+    """评: the resident's answer about the result."""
+
+    rating = forms.ChoiceField(
+        label=_("Are you satisfied with the result?"),
+        choices=Rating.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Choose one of the three answers.")},
+    )
+    comment = forms.CharField(
+        label=_("Anything to add?"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("If you are not satisfied, say what is still not right: the matter goes back to be handled."),
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("rating") == Rating.UNSATISFIED and not (data.get("comment") or "").strip():
+            self.add_error("comment", _("Tell us what is still not right."))
+        return data
+
+
+class WithdrawForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why do you withdraw it?"),
+        required=False,
+        max_length=200,
+        widget=forms.TextInput,
+        help_text=_("For example: it has been sorted out already."),
+    )
+
+
+def normalize_code(value: str) -> str:
+    """A tracking code as typed or pasted: spaces and line breaks dropped."""
+    return re.sub(r"\s+", "", value or "")
+
+
+class TrackingCodeForm(forms.Form):
+    code = forms.CharField(
+        label=_("Tracking code"),
+        max_length=40,
+        widget=forms.TextInput(
+            attrs={"autocapitalize": "none", "autocorrect": "off", "autocomplete": "off", "spellcheck": "false"}
+        ),
+        help_text=_("The code you were given when you sent the matter. Capital and small letters differ."),
+        error_messages={"required": _("Type in your tracking code.")},
+    )
+
+    def clean_code(self):
+        return normalize_code(self.cleaned_data["code"])

@@ -1,0 +1,382 @@
+"""The public board (/public/): residents submit a matter, follow it and evaluate it, without an account.
+
+A resident's only key is the matter's tracking code, so the pages reached by a code show
+progress and never personal data: no submitter name or phone, no staff names. Actions by
+code call the services with actor=None (the submitter). The pages are plain forms that work
+without JavaScript, for cheap phones and WeChat's in-app browser.
+
+Double submits: the form carries a one-time token, claimed in the database together with
+the new matter (an anonymous IdempotencyRecord, unique per key and path), so a double tap
+or a resend after a timeout lands on the first matter's confirmation and writes nothing.
+Floods: successful submissions are counted per client address in the cache, a few per hour.
+"""
+
+import uuid
+
+import segno
+from django.contrib import messages
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Prefetch
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from rest_framework.throttling import BaseThrottle
+
+from governance.forms import add_service_errors
+from governance.models import IdempotencyRecord
+from grids.models import Grid, Township, Village
+from petitions import services, workflow
+from petitions.models import Matter, State
+from petitions.public_forms import EvaluateForm, PublicMatterForm, TrackingCodeForm, WithdrawForm
+
+# A village's Wi-Fi or a carrier's NAT puts many residents behind one address: the limit
+# stops a flood, not a busy village.
+SUBMISSIONS_PER_HOUR = 10
+THROTTLE_WINDOW = 60 * 60
+FORM_TOKEN_PREFIX = "public-form:"
+
+STEPS = [
+    (
+        State.SUBMITTED,
+        "提",
+        gettext_lazy("Submitted"),
+        gettext_lazy(
+            "The village will sort it: settled in the grid, decided by the village, or passed to the township."
+        ),
+    ),
+    (
+        State.CLASSIFIED,
+        "分",
+        gettext_lazy("Sorted"),
+        gettext_lazy("Sorted as a civil, village or government matter; those responsible take it up."),
+    ),
+    (
+        State.DELIBERATING,
+        "议",
+        gettext_lazy("Discussed"),
+        gettext_lazy("Being discussed: a consultation meeting, the village's procedure or the township's review."),
+    ),
+    (
+        State.HANDLING,
+        "办",
+        gettext_lazy("Handled"),
+        gettext_lazy("Being handled."),
+    ),
+    (
+        State.VERIFYING,
+        "督",
+        gettext_lazy("Checked"),
+        gettext_lazy("The result is being checked by someone other than the handler."),
+    ),
+    (
+        State.EVALUATING,
+        "评",
+        gettext_lazy("Your evaluation"),
+        gettext_lazy("Tell us below whether you are satisfied."),
+    ),
+]
+STEP_STATES = [step[0] for step in STEPS]
+
+SUMMARY = {
+    State.SUBMITTED: gettext_lazy("Received: waiting to be sorted."),
+    State.CLASSIFIED: gettext_lazy("Sorted. Those responsible will discuss it."),
+    State.DELIBERATING: gettext_lazy("Being discussed."),
+    State.HANDLING: gettext_lazy("Being handled."),
+    State.VERIFYING: gettext_lazy("Handled. The result is being checked."),
+    State.EVALUATING: gettext_lazy("Handled. Please tell us whether you are satisfied."),
+    State.CLOSED: gettext_lazy("Closed."),
+    State.REJECTED: gettext_lazy("Not taken up."),
+    State.WITHDRAWN: gettext_lazy("Withdrawn."),
+}
+RESULT_STATES = {State.VERIFYING, State.EVALUATING, State.CLOSED}
+
+
+def _noindex(response):
+    """Pages reached by a tracking code stay out of search engines and shared caches."""
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    return response
+
+
+def _matter_for_code(code: str) -> Matter | None:
+    if not code or len(code) > 24:
+        return None
+    return (
+        Matter.objects.select_related("village__township", "category", "department").filter(tracking_code=code).first()
+    )
+
+
+def _not_found(request, form=None):
+    form = form or TrackingCodeForm()
+    return _noindex(render(request, "petitions/public/find.html", {"form": form, "not_found": True}, status=404))
+
+
+def _client_key(request) -> str:
+    # The same client address as the API's throttles (REST_FRAMEWORK NUM_PROXIES decides
+    # how far X-Forwarded-For is trusted), so one setting governs both.
+    return f"public-submit:{BaseThrottle().get_ident(request)}"
+
+
+def _throttled(request) -> bool:
+    return cache.get(_client_key(request), 0) >= SUBMISSIONS_PER_HOUR
+
+
+def _count_submission(request) -> None:
+    key = _client_key(request)
+    if not cache.add(key, 1, THROTTLE_WINDOW):
+        try:
+            cache.incr(key)
+        except ValueError:  # expired between add and incr
+            cache.add(key, 1, THROTTLE_WINDOW)
+
+
+class Throttled(Exception):
+    pass
+
+
+def _submit_once(*, request, token: uuid.UUID, perform) -> tuple[str, bool]:
+    """Run `perform` (create, return the next URL) once per form token; (url, created).
+
+    The claim is inserted in the same transaction as the matter: a second post of the same
+    form meets the unique (key, path) constraint and goes where the first one went; a
+    refused input rolls the claim back so the corrected form can be sent again.
+    """
+    key = f"{FORM_TOKEN_PREFIX}{token}"
+    first = IdempotencyRecord.objects.filter(user=None, key=key, path=request.path).first()
+    if first is not None:
+        return first.body.get("location") or request.path, False
+    if _throttled(request):
+        raise Throttled
+    try:
+        with transaction.atomic():
+            record = IdempotencyRecord.objects.create(
+                user=None, key=key, method="POST", path=request.path[:300], status_code=302, body={}
+            )
+            url = perform()
+            record.body = {"location": url}
+            record.save(update_fields=["body"])
+    except IntegrityError:
+        first = IdempotencyRecord.objects.filter(user=None, key=key, path=request.path).first()
+        if first is None:
+            raise
+        return first.body.get("location") or request.path, False
+    _count_submission(request)
+    return url, True
+
+
+@require_GET
+def board(request):
+    """Choose your village (township, then village), or look a matter up by its code."""
+    townships = Township.objects.prefetch_related(
+        Prefetch("villages", queryset=Village.objects.order_by("code"), to_attr="village_list")
+    ).order_by("code")
+    townships = [t for t in townships if t.village_list]
+    return render(request, "petitions/public/board.html", {"townships": townships, "form": TrackingCodeForm()})
+
+
+@require_http_methods(["GET", "POST"])
+def matter_create(request, village_code):
+    village = get_object_or_404(Village.objects.select_related("township"), code=village_code)
+    grids = Grid.objects.filter(village=village).order_by("number")
+    form = PublicMatterForm(request.POST or None, grids=grids)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+
+        def perform():
+            matter = services.matter_submit_public(
+                title=data["title"],
+                description=data["description"],
+                village=village,
+                grid=data.get("grid"),
+                submitter_name=data["submitter_name"],
+                submitter_phone=data["submitter_phone"],
+            )
+            return reverse("public:matter-submitted", args=[matter.tracking_code])
+
+        try:
+            url, created = _submit_once(request=request, token=data["form_token"], perform=perform)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        except Throttled:
+            status = 429
+            form.add_error(
+                None,
+                _(
+                    "Many matters have been sent from this network in the last hour, so this one was not saved. "
+                    "Please try again in an hour, or tell your grid worker or the village committee directly."
+                ),
+            )
+        else:
+            if not created:
+                messages.info(request, _("This form had already been sent; nothing was saved twice."))
+            return redirect(url)
+    context = {"form": form, "village": village}
+    return render(request, "petitions/public/matter_form.html", context, status=status)
+
+
+@never_cache
+@require_GET
+def matter_submitted(request, code):
+    """The confirmation: the tracking code, big, with how to keep it."""
+    matter = _matter_for_code(code)
+    if matter is None:
+        return _not_found(request)
+    status_url = request.build_absolute_uri(reverse("public:matter-status", args=[matter.tracking_code]))
+    context = {
+        "matter": matter,
+        "code_groups": [matter.tracking_code[i : i + 4] for i in range(0, len(matter.tracking_code), 4)],
+        "status_url": status_url,
+    }
+    return _noindex(render(request, "petitions/public/submitted.html", context))
+
+
+@require_GET
+def matter_find(request):
+    """The look-up form on the board sends the code here."""
+    if "code" not in request.GET:
+        return redirect(reverse("public:board") + "#track")
+    form = TrackingCodeForm(request.GET)
+    if not form.is_valid():
+        return _noindex(render(request, "petitions/public/find.html", {"form": form}))
+    code = form.cleaned_data["code"]
+    found = _matter_for_code(code)
+    if found is None and code and len(code) <= 24:
+        # A phone keyboard capitalises the first letter; a unique case-insensitive match
+        # is still the resident's own matter (the code keeps ample entropy without case).
+        matches = list(Matter.objects.filter(tracking_code__iexact=code).values_list("tracking_code", flat=True)[:2])
+        if len(matches) == 1:
+            return redirect("public:matter-status", code=matches[0])
+    if found is None:
+        form.add_error(
+            "code", _("No matter has this code. Check it letter by letter: capital and small letters differ.")
+        )
+        return _not_found(request, form)
+    return redirect("public:matter-status", code=found.tracking_code)
+
+
+def progress(matter: Matter) -> list[dict]:
+    """The 提分议办督评 tracker: each step done, current, stopped (rejected or withdrawn there)
+    or still to come, with the date the matter last reached it."""
+    reached = {}
+    last_from = ""
+    for event in matter.events.order_by("created_at", "id").only("from_state", "to_state", "created_at"):
+        reached[event.to_state] = event.created_at
+        last_from = event.from_state
+    if matter.state in STEP_STATES:
+        current, stopped = STEP_STATES.index(matter.state), False
+    elif matter.state == State.CLOSED:
+        current, stopped = len(STEPS), False
+    else:
+        current = STEP_STATES.index(last_from) if last_from in STEP_STATES else 0
+        stopped = True
+    steps = []
+    for index, (state, char, label, explanation) in enumerate(STEPS):
+        if index < current:
+            status = "done"
+        elif index == current:
+            status = "stopped" if stopped else "current"
+        else:
+            status = "todo"
+        steps.append(
+            {
+                "char": char,
+                "label": label,
+                "explanation": explanation if status == "current" else "",
+                "status": status,
+                "date": reached.get(state) if status != "todo" else None,
+            }
+        )
+    return steps
+
+
+def _status_page(request, matter: Matter, *, evaluate_form=None):
+    can_evaluate = matter.state in workflow.TRANSITIONS["evaluate"].sources
+    context = {
+        "matter": matter,
+        "summary": SUMMARY.get(matter.state, ""),
+        "steps": progress(matter),
+        "show_result": matter.state in RESULT_STATES and bool(matter.result),
+        "evaluate_form": (evaluate_form or EvaluateForm()) if can_evaluate else None,
+        "can_withdraw": matter.state in workflow.TRANSITIONS["withdraw"].sources,
+    }
+    return _noindex(render(request, "petitions/public/status.html", context))
+
+
+@never_cache
+@require_GET
+def matter_status(request, code):
+    matter = _matter_for_code(code)
+    if matter is None:
+        return _not_found(request)
+    return _status_page(request, matter)
+
+
+@never_cache
+@require_POST
+def matter_evaluate(request, code):
+    """评 by the submitter: satisfied closes the matter, unsatisfied reopens handling."""
+    matter = _matter_for_code(code)
+    if matter is None:
+        return _not_found(request)
+    form = EvaluateForm(request.POST)
+    if form.is_valid():
+        try:
+            services.matter_evaluate(
+                matter=matter, actor=None, rating=form.cleaned_data["rating"], comment=form.cleaned_data["comment"]
+            )
+        except workflow.MatterStateError:
+            # A double tap, or an answer already recorded on a return visit.
+            messages.info(request, _("This matter is no longer waiting for an evaluation. Its progress is below."))
+            return redirect("public:matter-status", code=matter.tracking_code)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("Thank you: your evaluation is recorded."))
+            return redirect("public:matter-status", code=matter.tracking_code)
+    return _status_page(request, matter, evaluate_form=form)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def matter_withdraw(request, code):
+    """Withdraw before handling starts, after a confirmation step."""
+    matter = _matter_for_code(code)
+    if matter is None:
+        return _not_found(request)
+    if matter.state not in workflow.TRANSITIONS["withdraw"].sources:
+        messages.info(request, _("This matter can no longer be withdrawn. Its progress is below."))
+        return redirect("public:matter-status", code=matter.tracking_code)
+    form = WithdrawForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.matter_withdraw(matter=matter, actor=None, reason=form.cleaned_data["reason"])
+        except workflow.MatterStateError:
+            messages.info(request, _("This matter can no longer be withdrawn. Its progress is below."))
+        else:
+            messages.success(request, _("The matter is withdrawn. Nobody will work on it any more."))
+        return redirect("public:matter-status", code=matter.tracking_code)
+    return _noindex(render(request, "petitions/public/withdraw.html", {"matter": matter, "form": form}))
+
+
+def qr_svg(data: str, *, title: str = "") -> str:
+    """A QR code as inline SVG (no image service, no file): it scales with its box and prints sharp."""
+    code = segno.make(data, error="m")
+    # segno writes only the modules' path and the title, which it escapes.
+    return mark_safe(
+        code.svg_inline(scale=1, border=4, omitsize=True, svgclass="qr", lineclass=None, title=title or None)
+    )
+
+
+@require_GET
+def poster(request, village_code):
+    """A printable A4 poster for the village notice board: scan to report (扫码上报)."""
+    village = get_object_or_404(Village.objects.select_related("township"), code=village_code)
+    form_url = request.build_absolute_uri(reverse("public:matter-create", args=[village.code]))
+    context = {"village": village, "form_url": form_url, "qr": qr_svg(form_url, title=form_url)}
+    return _noindex(render(request, "petitions/public/poster.html", context))

@@ -1,0 +1,687 @@
+"""API serializers for matters (事项).
+
+Output serializers show what the caller may see: the submitter's phone in full only to those
+who act on the matter (its classifiers, its owner, its handler), the tracking code (the
+submitter's key to the public page) only to the staff member who recorded the matter and to
+the village's classifiers. Lists are rendered by hand, as in grids.serializers; the declared
+fields still describe the schema.
+
+Input serializers check the shape of a request; the services in petitions.services check
+the rest and write. The public serializers show a matter's progress with no personal data:
+no names, no phone numbers, no minutes.
+"""
+
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from governance.models import Department, Role
+from governance.scoping import scope_for, users_holding
+from grids.idnumbers import validate_phone
+from grids.models import Grid, Household, Resident, Village
+from grids.selectors import households_visible_to, residents_visible_to
+from grids.serializers import VisibleGridField
+from petitions import deadlines, workflow
+from petitions.models import Deliberation, Kind, Matter, MatterCategory, MatterEvent, Rating, Source, State
+from petitions.selectors import matters_visible_to
+from petitions.services import VILLAGE_STEPS
+
+_DATETIME = serializers.DateTimeField()
+
+
+def _datetime(value):
+    return _DATETIME.to_representation(value) if value else None
+
+
+def _date(value):
+    return value.isoformat() if value else None
+
+
+def person_name(user) -> str:
+    if user is None:
+        return ""
+    return user.get_full_name() or user.username
+
+
+def _labels(context: dict) -> dict[str, dict[str, str]]:
+    """Choice labels, translated once per response rather than once per row."""
+    labels = context.get("_matter_labels")
+    if labels is None:
+        labels = {
+            "state": {value: str(label) for value, label in State.choices},
+            "kind": {value: str(label) for value, label in Kind.choices},
+            "source": {value: str(label) for value, label in Source.choices},
+            "rating": {value: str(label) for value, label in Rating.choices},
+            "deliberation": {value: str(label) for value, label in Deliberation.Kind.choices},
+            "body": {value: str(label) for value, label in Deliberation.Body.choices},
+        }
+        context["_matter_labels"] = labels
+    return labels
+
+
+class MatterCategorySerializer(serializers.ModelSerializer):
+    default_kind_label = serializers.CharField(source="get_default_kind_display", read_only=True)
+
+    class Meta:
+        model = MatterCategory
+        fields = ["id", "code", "name", "default_kind", "default_kind_label"]
+        read_only_fields = fields
+
+
+class _CategoryBriefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    code = serializers.CharField()
+    name = serializers.CharField()
+
+
+def _category(category) -> dict | None:
+    if category is None:
+        return None
+    return {"id": category.pk, "code": category.code, "name": category.name}
+
+
+class MatterSerializer(serializers.Serializer):
+    """A matter in a list: what it is, where, in which step, and how late."""
+
+    id = serializers.IntegerField()
+    title = serializers.CharField()
+    state = serializers.ChoiceField(choices=State.choices)
+    state_label = serializers.CharField()
+    kind = serializers.ChoiceField(choices=Kind.choices, allow_blank=True, help_text=_("Empty until classified."))
+    kind_label = serializers.CharField()
+    category = _CategoryBriefSerializer(allow_null=True)
+    township = serializers.IntegerField()
+    village = serializers.IntegerField()
+    village_name = serializers.CharField()
+    grid = serializers.IntegerField(allow_null=True)
+    grid_name = serializers.CharField(allow_null=True)
+    household = serializers.IntegerField(allow_null=True)
+    household_number = serializers.CharField(allow_null=True)
+    source = serializers.ChoiceField(choices=Source.choices)
+    handler = serializers.IntegerField(allow_null=True)
+    handler_name = serializers.CharField(allow_null=True)
+    department = serializers.IntegerField(allow_null=True)
+    department_name = serializers.CharField(allow_null=True)
+    deadline = serializers.DateTimeField(allow_null=True)
+    is_overdue = serializers.BooleanField()
+    escalation_level = serializers.IntegerField()
+    reopen_count = serializers.IntegerField()
+    rating = serializers.ChoiceField(choices=Rating.choices, allow_blank=True)
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+    closed_at = serializers.DateTimeField(allow_null=True)
+
+    def to_representation(self, obj):
+        # By hand: a page is 50 rows, and the choice labels are translated once per page.
+        labels = _labels(self.context)
+        return {
+            "id": obj.pk,
+            "title": obj.title,
+            "state": obj.state,
+            "state_label": labels["state"].get(obj.state, ""),
+            "kind": obj.kind,
+            "kind_label": labels["kind"].get(obj.kind, ""),
+            "category": _category(obj.category),
+            "township": obj.township_id,
+            "village": obj.village_id,
+            "village_name": obj.village.name,
+            "grid": obj.grid_id,
+            "grid_name": obj.grid.name if obj.grid_id else None,
+            "household": obj.household_id,
+            "household_number": obj.household.number if obj.household_id else None,
+            "source": obj.source,
+            "handler": obj.handler_id,
+            "handler_name": person_name(obj.handler) if obj.handler_id else None,
+            "department": obj.department_id,
+            "department_name": obj.department.name if obj.department_id else None,
+            "deadline": _datetime(obj.deadline),
+            "is_overdue": obj.is_overdue,
+            "escalation_level": obj.escalation_level,
+            "reopen_count": obj.reopen_count,
+            "rating": obj.rating,
+            "created_at": _datetime(obj.created_at),
+            "updated_at": _datetime(obj.updated_at),
+            "closed_at": _datetime(obj.closed_at),
+        }
+
+
+class DeliberationSerializer(serializers.Serializer):
+    """A deliberation record. Quorum and result are computed by the app from the counts."""
+
+    id = serializers.IntegerField()
+    kind = serializers.ChoiceField(choices=Deliberation.Kind.choices)
+    kind_label = serializers.CharField()
+    held_on = serializers.DateField()
+    summary = serializers.CharField()
+    attendees = serializers.ListField(child=serializers.CharField())
+    participants = serializers.ListField(child=serializers.DictField(), help_text=_("Residents: id and name."))
+    parties = serializers.ListField(child=serializers.CharField())
+    facts = serializers.CharField()
+    agreed_terms = serializers.CharField()
+    signed_by = serializers.ListField(child=serializers.CharField())
+    step = serializers.IntegerField(allow_null=True)
+    step_label = serializers.CharField(allow_null=True)
+    body = serializers.ChoiceField(choices=Deliberation.Body.choices, allow_blank=True)
+    body_label = serializers.CharField()
+    entitled = serializers.IntegerField(allow_null=True)
+    present = serializers.IntegerField(allow_null=True)
+    in_favour = serializers.IntegerField(allow_null=True)
+    against = serializers.IntegerField(allow_null=True)
+    abstain = serializers.IntegerField(allow_null=True)
+    quorum_met = serializers.BooleanField(allow_null=True)
+    carried = serializers.BooleanField(allow_null=True)
+    recorded_by = serializers.IntegerField()
+    recorded_by_name = serializers.CharField()
+    created_at = serializers.DateTimeField()
+
+    def to_representation(self, obj):
+        labels = _labels(self.context)
+        return {
+            "id": obj.pk,
+            "kind": obj.kind,
+            "kind_label": labels["deliberation"].get(obj.kind, ""),
+            "held_on": _date(obj.held_on),
+            "summary": obj.summary,
+            "attendees": obj.attendees,
+            "participants": [{"id": r.pk, "name": r.name} for r in obj.participants.all()],
+            "parties": obj.parties,
+            "facts": obj.facts,
+            "agreed_terms": obj.agreed_terms,
+            "signed_by": obj.signed_by,
+            "step": obj.step,
+            "step_label": str(VILLAGE_STEPS[obj.step]) if obj.step else None,
+            "body": obj.body,
+            "body_label": labels["body"].get(obj.body, ""),
+            "entitled": obj.entitled,
+            "present": obj.present,
+            "in_favour": obj.in_favour,
+            "against": obj.against,
+            "abstain": obj.abstain,
+            "quorum_met": obj.quorum_met,
+            "carried": obj.carried,
+            "recorded_by": obj.recorded_by_id,
+            "recorded_by_name": person_name(obj.recorded_by),
+            "created_at": _datetime(obj.created_at),
+        }
+
+
+def may_see_contact(user, matter: Matter) -> bool:
+    """The submitter's phone in full: for whoever recorded it and those who act on the matter
+    (classify it, own it, or handle it: a department member has to reach the resident);
+    masked for the rest."""
+    scope = scope_for(user)
+    return (
+        matter.created_by_id == user.pk
+        or workflow.classifiers_cover(scope, matter)
+        or workflow.owner_covers(scope, matter)
+        or workflow.is_handler(user, matter)
+    )
+
+
+def may_see_tracking_code(user, matter: Matter) -> bool:
+    """The code is the submitter's secret: the staff member who recorded the matter hands it
+    over, and the village's classifiers may look it up for a resident who lost it."""
+    return matter.created_by_id == user.pk or workflow.classifiers_cover(scope_for(user), matter)
+
+
+class MatterDetailSerializer(MatterSerializer):
+    """One matter in full, with its deliberation records and the caller's possible actions."""
+
+    description = serializers.CharField()
+    source_label = serializers.CharField()
+    submitter_name = serializers.CharField()
+    submitter_phone = serializers.CharField(
+        help_text=_("In full to the matter's classifiers, owner and handler; masked for everyone else.")
+    )
+    on_behalf = serializers.BooleanField()
+    created_by = serializers.IntegerField(allow_null=True)
+    created_by_name = serializers.CharField(allow_null=True)
+    tracking_code = serializers.CharField(
+        allow_null=True, help_text=_("Only to the staff member who recorded it and the village's classifiers.")
+    )
+    assigned_by = serializers.IntegerField(allow_null=True)
+    result = serializers.CharField()
+    reported_by = serializers.IntegerField(allow_null=True)
+    rating_label = serializers.CharField()
+    evaluation_comment = serializers.CharField()
+    duplicate_of = serializers.IntegerField(allow_null=True)
+    reject_reason = serializers.CharField()
+    actions = serializers.ListField(
+        child=serializers.ChoiceField(choices=sorted(workflow.TRANSITIONS)),
+        help_text=_("The actions the caller may take now (POST /api/v1/matters/{id}/{action}/)."),
+    )
+    deliberations = DeliberationSerializer(many=True)
+
+    def to_representation(self, obj):
+        user = self.context["request"].user
+        labels = _labels(self.context)
+        data = super().to_representation(obj)
+        data.update(
+            {
+                "description": obj.description,
+                "source_label": labels["source"].get(obj.source, ""),
+                "submitter_name": obj.submitter_name,
+                "submitter_phone": obj.submitter_phone if may_see_contact(user, obj) else obj.submitter_phone_masked,
+                "on_behalf": obj.on_behalf,
+                "created_by": obj.created_by_id,
+                "created_by_name": person_name(obj.created_by) if obj.created_by_id else None,
+                "tracking_code": obj.tracking_code if may_see_tracking_code(user, obj) else None,
+                "assigned_by": obj.assigned_by_id,
+                "result": obj.result,
+                "reported_by": obj.reported_by_id,
+                "rating_label": labels["rating"].get(obj.rating, ""),
+                "evaluation_comment": obj.evaluation_comment,
+                "duplicate_of": obj.duplicate_of_id,
+                "reject_reason": obj.reject_reason,
+                "actions": workflow.available_actions(user, obj),
+                "deliberations": DeliberationSerializer(obj.deliberations.all(), many=True, context=self.context).data,
+                "time_limit_days": obj.time_limit_days,
+                "time_left_hours": _hours(deadlines.time_left(obj)),
+                "escalation_level": obj.escalation_level,
+                "paused_at": _datetime(obj.paused_at),
+                "pause_reason": obj.pause_reason,
+                "photos": [
+                    {"id": p.pk, "url": f"/matter-photos/{p.pk}/", "width": p.width, "height": p.height}
+                    for p in obj.photos.all()
+                ],
+            }
+        )
+        return data
+
+
+def _hours(delta) -> float | None:
+    return None if delta is None else round(delta.total_seconds() / 3600, 1)
+
+
+class PauseSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=200, help_text=_("What the clock waits for (materials, a site visit)."))
+
+
+class ResumeSerializer(serializers.Serializer):
+    pass
+
+
+class PhotoSerializer(serializers.Serializer):
+    image = serializers.FileField(help_text=_("JPEG, PNG or WebP, at most 8 MB; re-encoded without metadata."))
+
+
+class FiguresSerializer(serializers.Serializer):
+    on_time = serializers.ListField(child=serializers.DictField())
+    time_per_step = serializers.ListField(child=serializers.DictField())
+
+
+class PossibleDuplicateSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    title = serializers.CharField()
+    state = serializers.ChoiceField(choices=State.choices)
+    created_at = serializers.DateTimeField()
+
+
+class MatterCreatedSerializer(MatterDetailSerializer):
+    possible_duplicates = PossibleDuplicateSerializer(
+        many=True, help_text=_("Open matters of the same category in the same grid that the caller sees.")
+    )
+
+
+class MatterEventSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    action = serializers.CharField()
+    actor = serializers.IntegerField(allow_null=True)
+    actor_name = serializers.CharField(help_text=_('The staff member, or "submitter" or "system".'))
+    from_state = serializers.CharField()
+    to_state = serializers.CharField()
+    from_state_label = serializers.CharField()
+    to_state_label = serializers.CharField()
+    payload = serializers.DictField()
+    created_at = serializers.DateTimeField()
+
+    def to_representation(self, obj):
+        states = _labels(self.context)["state"]
+        return {
+            "id": obj.pk,
+            "action": obj.action,
+            "actor": obj.actor_id,
+            "actor_name": person_name(obj.actor) if obj.actor_id else (obj.actor_label or "system"),
+            "from_state": obj.from_state,
+            "to_state": obj.to_state,
+            "from_state_label": states.get(obj.from_state, ""),
+            "to_state_label": states.get(obj.to_state, ""),
+            "payload": obj.payload,
+            "created_at": _datetime(obj.created_at),
+        }
+
+
+# ---------------------------------------------------------------- input
+
+
+def category_lookup(value: str) -> dict:
+    """A category's id (digits) or code, as a lookup; an id too long for the column matches nothing."""
+    if value.isascii() and value.isdigit():
+        return {"pk": int(value)} if len(value) <= 18 else {"pk__in": []}
+    return {"code": value}
+
+
+@extend_schema_field({"oneOf": [{"type": "integer"}, {"type": "string"}], "description": "The category's id or code."})
+class CategoryField(serializers.RelatedField):
+    """A category by id or by code."""
+
+    default_error_messages = {
+        "does_not_exist": _("No category “{value}”."),
+        "incorrect_type": _("Give the category's id or code."),
+    }
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("queryset", MatterCategory.objects.all())
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, int | str):
+            self.fail("incorrect_type")
+        value = str(data).strip()
+        try:
+            return self.get_queryset().get(**category_lookup(value))
+        except MatterCategory.DoesNotExist:
+            self.fail("does_not_exist", value=value)
+
+    def to_representation(self, value):
+        return value.pk
+
+
+class _VisibleHouseholdField(serializers.PrimaryKeyRelatedField):
+    def get_queryset(self):
+        return households_visible_to(self.context["request"].user)
+
+
+class MatterTargetSerializer(serializers.Serializer):
+    """Where a staff-recorded matter belongs: checked first, against the caller's scope."""
+
+    grid = VisibleGridField(queryset=Grid.objects.all(), label=_("grid"))
+    household = _VisibleHouseholdField(queryset=Household.objects.none(), required=False, allow_null=True)
+
+
+# Named in SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"], as is DELIBERATION_KINDS.
+INTAKE_SOURCES = [(value, label) for value, label in Source.choices if value != Source.PUBLIC_FORM]
+DELIBERATION_KINDS = Deliberation.Kind.choices
+
+
+class _SubmitterPhoneMixin:
+    def validate_submitter_phone(self, value):
+        return validate_phone(value)
+
+
+class MatterCreateSerializer(_SubmitterPhoneMixin, MatterTargetSerializer):
+    title = serializers.CharField(max_length=120, label=_("title"))
+    description = serializers.CharField(label=_("description"))
+    category = CategoryField(required=False, allow_null=True)
+    source = serializers.ChoiceField(choices=INTAKE_SOURCES, label=_("source"))
+    submitter_name = serializers.CharField(max_length=50, label=_("submitter's name"))
+    submitter_phone = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
+    on_behalf = serializers.BooleanField(
+        required=False, default=False, help_text=_("Recorded for the resident (代办).")
+    )
+
+
+class ClassifySerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=Kind.choices)
+    category = CategoryField(help_text=_("The category's id or code."))
+
+
+class ReclassifySerializer(ClassifySerializer):
+    reason = serializers.CharField()
+
+
+class _VisibleMatterField(serializers.PrimaryKeyRelatedField):
+    def get_queryset(self):
+        return matters_visible_to(self.context["request"].user)
+
+
+class RejectSerializer(serializers.Serializer):
+    reason = serializers.CharField()
+    duplicate_of = _VisibleMatterField(
+        queryset=Matter.objects.none(), required=False, allow_null=True, help_text=_("The matter this one repeats.")
+    )
+
+
+class WithdrawSerializer(serializers.Serializer):
+    reason = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class _VisibleResidentField(serializers.PrimaryKeyRelatedField):
+    def get_queryset(self):
+        return residents_visible_to(self.context["request"].user)
+
+
+def _names(**kwargs):
+    return serializers.ListField(child=serializers.CharField(max_length=50), required=False, default=list, **kwargs)
+
+
+def _count():
+    return serializers.IntegerField(min_value=0, required=False, allow_null=True, default=None)
+
+
+COMPUTED_VOTE_FIELDS = ("quorum_met", "carried", "quorum", "result")
+
+
+class DeliberateSerializer(serializers.Serializer):
+    """A deliberation record. For a 村事 vote (step 5) send the counts; quorum and result are
+    computed by the app and refused if sent."""
+
+    kind = serializers.ChoiceField(choices=Deliberation.Kind.choices)
+    held_on = serializers.DateField()
+    summary = serializers.CharField(help_text=_("The minutes."))
+    attendees = _names(help_text=_("Names of those present."))
+    participants = _VisibleResidentField(
+        queryset=Resident.objects.none(),
+        many=True,
+        required=False,
+        default=list,
+        help_text=_("Residents who took part (ids of residents the caller sees)."),
+    )
+    parties = _names(help_text=_("Mediation: the parties."))
+    facts = serializers.CharField(required=False, allow_blank=True, default="")
+    agreed_terms = serializers.CharField(required=False, allow_blank=True, default="")
+    signed_by = _names(help_text=_("Mediation: who signed the agreement."))
+    step = serializers.IntegerField(
+        min_value=1, max_value=6, required=False, allow_null=True, default=None, help_text=_("村事: step 1 to 6.")
+    )
+    body = serializers.ChoiceField(
+        choices=Deliberation.Body.choices,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text=_("Step 5: who votes."),
+    )
+    entitled = _count()
+    present = _count()
+    in_favour = _count()
+    against = _count()
+    abstain = _count()
+
+    def validate(self, attrs):
+        sent = [field for field in COMPUTED_VOTE_FIELDS if field in self.initial_data]
+        if sent:
+            raise serializers.ValidationError(
+                {field: [_("Computed by the app from the counts; do not send it.")] for field in sent}
+            )
+        return attrs
+
+
+class _HandlerField(serializers.PrimaryKeyRelatedField):
+    """Active people who work in the matter's township (any role)."""
+
+    def get_queryset(self):
+        matter = self.context["matter"]
+        return users_holding(Role.values, township_id=matter.township_id)
+
+
+class _DepartmentField(serializers.PrimaryKeyRelatedField):
+    def get_queryset(self):
+        scope = scope_for(self.context["request"].user)
+        if scope.is_superuser:
+            return Department.objects.all()
+        return Department.objects.filter(township_id__in=sorted(scope.township_ids))
+
+
+class HandleSerializer(serializers.Serializer):
+    handler = _HandlerField(
+        queryset=get_user_model().objects.none(),
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text=_("A person (user id) of the matter's township; or give department."),
+    )
+    department = _DepartmentField(
+        queryset=Department.objects.none(),
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text=_("A township department (政事 only)."),
+    )
+    deadline = serializers.DateTimeField(required=False, allow_null=True, default=None)
+
+
+class ReportSerializer(serializers.Serializer):
+    result = serializers.CharField()
+
+
+class VerifySerializer(serializers.Serializer):
+    passed = serializers.BooleanField()
+    note = serializers.CharField(required=False, allow_blank=True, default="", help_text=_("Required when failed."))
+
+
+class EvaluateSerializer(serializers.Serializer):
+    rating = serializers.ChoiceField(choices=Rating.choices)
+    comment = serializers.CharField(
+        required=False, allow_blank=True, default="", help_text=_("Required when unsatisfied.")
+    )
+
+
+class SuperviseSerializer(serializers.Serializer):
+    note = serializers.CharField()
+
+
+class GrantSerializer(serializers.Serializer):
+    user = serializers.PrimaryKeyRelatedField(queryset=get_user_model().objects.filter(is_active=True))
+    permission = serializers.ChoiceField(
+        choices=[("view_matter", _("see the matter")), ("handle_matter", _("report its result"))],
+        required=False,
+        default="view_matter",
+    )
+
+
+# ---------------------------------------------------------------- public
+
+
+class PublicMatterCreateSerializer(_SubmitterPhoneMixin, serializers.Serializer):
+    title = serializers.CharField(max_length=120, label=_("title"))
+    description = serializers.CharField(label=_("description"))
+    village = serializers.PrimaryKeyRelatedField(queryset=Village.objects.all(), label=_("village"))
+    grid = serializers.PrimaryKeyRelatedField(queryset=Grid.objects.all(), required=False, allow_null=True)
+    submitter_name = serializers.CharField(max_length=50, label=_("your name"))
+    submitter_phone = serializers.CharField(max_length=20, label=_("your mobile number"))
+
+
+class PublicStepSerializer(serializers.Serializer):
+    step = serializers.CharField(help_text=_("The action: submit, classify, deliberate, handle, report ..."))
+    label = serializers.CharField()
+    detail = serializers.CharField(help_text=_("The result, or the reason for a rejection; else empty."))
+    date = serializers.DateField()
+
+
+def _public_step(event: MatterEvent, matter: Matter, labels: dict) -> dict | None:
+    """What the public page says about one event: no names, no minutes, no notes."""
+    payload = event.payload or {}
+    detail = ""
+    action = event.action
+    if action == "submit":
+        label = _("Submitted")
+    elif action == "classify":
+        label = _("Classified: %(kind)s") % {"kind": labels["kind"].get(payload.get("kind"), "")}
+    elif action == "reclassify":
+        label = _("Re-routed: %(kind)s") % {"kind": labels["kind"].get(payload.get("kind"), "")}
+    elif action == "deliberate":
+        kind = payload.get("kind")
+        if kind == Deliberation.Kind.STEP and payload.get("step") in VILLAGE_STEPS:
+            label = _("Village procedure, step %(step)d: %(name)s") % {
+                "step": payload["step"],
+                "name": VILLAGE_STEPS[payload["step"]],
+            }
+            if payload["step"] == 5:
+                detail = str(_("The vote carried.") if payload.get("carried") else _("The vote did not carry."))
+        elif kind == Deliberation.Kind.REVIEW:
+            label = _("Reviewed and accepted by the township")
+        else:
+            label = labels["deliberation"].get(kind, "")
+    elif action == "handle":
+        label = _("Being handled")
+        if payload.get("department") and payload["department"] == matter.department_id:
+            detail = matter.department.name
+    elif action == "report":
+        label = _("Result reported")
+        detail = payload.get("result", "")
+    elif action == "verify":
+        label = _("Result checked") if payload.get("passed") else _("Result not accepted; handled again")
+    elif action == "evaluate":
+        label = _("Evaluated: %(rating)s") % {"rating": labels["rating"].get(payload.get("rating"), "")}
+    elif action == "supervise":
+        label = _("Supervised (督办)")
+    elif action == "reject":
+        label = _("Not taken up")
+        detail = payload.get("reason", "")
+    elif action == "withdraw":
+        label = _("Withdrawn")
+    else:  # grants and anything internal
+        return None
+    return {
+        "step": action,
+        "label": str(label),
+        "detail": detail,
+        "date": timezone.localdate(event.created_at).isoformat(),
+    }
+
+
+class PublicMatterSerializer(serializers.Serializer):
+    """A matter's progress for the person holding its tracking code: no personal data."""
+
+    title = serializers.CharField()
+    state = serializers.ChoiceField(choices=State.choices)
+    state_label = serializers.CharField()
+    kind = serializers.ChoiceField(choices=Kind.choices, allow_blank=True)
+    kind_label = serializers.CharField()
+    category = serializers.CharField(allow_null=True, help_text=_("The category's name."))
+    village_name = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    closed_at = serializers.DateTimeField(allow_null=True)
+    result = serializers.CharField(help_text=_("What was done, once reported."))
+    rating = serializers.ChoiceField(choices=Rating.choices, allow_blank=True)
+    rating_label = serializers.CharField()
+    can_evaluate = serializers.BooleanField()
+    can_withdraw = serializers.BooleanField()
+    steps = PublicStepSerializer(many=True)
+
+    def to_representation(self, obj):
+        labels = _labels(self.context)
+        steps = [_public_step(event, obj, labels) for event in obj.events.order_by("created_at", "id")]
+        return {
+            "title": obj.title,
+            "state": obj.state,
+            "state_label": labels["state"].get(obj.state, ""),
+            "kind": obj.kind,
+            "kind_label": labels["kind"].get(obj.kind, ""),
+            "category": obj.category.name if obj.category_id else None,
+            "village_name": obj.village.name,
+            "created_at": _datetime(obj.created_at),
+            "closed_at": _datetime(obj.closed_at),
+            "result": obj.result,
+            "rating": obj.rating,
+            "rating_label": labels["rating"].get(obj.rating, ""),
+            "can_evaluate": obj.state in workflow.TRANSITIONS["evaluate"].sources,
+            "can_withdraw": obj.state in workflow.TRANSITIONS["withdraw"].sources,
+            "steps": [step for step in steps if step is not None],
+        }
+
+
+class PublicMatterCreatedSerializer(PublicMatterSerializer):
+    code = serializers.CharField(help_text=_("The tracking code: keep it to follow and evaluate the matter."))

@@ -1,0 +1,866 @@
+"""Pages of matters (事项) for staff: the list, the waiting list, intake, and one matter with
+the forms of the actions the viewer may take now.
+
+Every page finds the matter through matters_visible_to first (out of scope: 404, as if it
+did not exist), then checks the viewer's role for the action (403), then the matter's state
+(409, shown on the matter's page), then the form (errors next to the fields), and then calls
+exactly one service, inside the one-time form token's transaction.
+"""
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Prefetch, Q
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from governance.forms import FORM_TOKEN_PREFIX, add_service_errors, submit_once
+from governance.models import Assignment, Department, IdempotencyRecord, Role
+from governance.scoping import GRID_ROLES, scope_for
+from grids.models import Courtyard, Grid
+from grids.selectors import grids_visible_to, households_visible_to
+from petitions import deadlines, services, workflow
+from petitions import forms as f
+from petitions.models import OPEN_STATES, Deliberation, Kind, Matter, MatterCategory, MatterEvent, Rating, State
+from petitions.selectors import matters_visible_to, matters_waiting_for
+
+MATTERS_PER_PAGE = 20
+QUEUE_LIMIT = 100
+HOME_QUEUE = 5
+HOUSEHOLD_CHOICES_LIMIT = 300
+INTAKE_ROLES = GRID_ROLES | {Role.VILLAGE_CADRE, Role.COURTYARD_HELPER}
+REVISIT_ROLES = GRID_ROLES | {Role.COURTYARD_HELPER, Role.VILLAGE_CADRE}
+HANDLER_ROLES = GRID_ROLES | {Role.COURTYARD_HELPER, Role.VILLAGE_CADRE}
+
+# 提分议办督评: the six stages and the state each one is.
+STAGES = [
+    ("提", gettext_lazy("submitted"), State.SUBMITTED),
+    ("分", gettext_lazy("classified"), State.CLASSIFIED),
+    ("议", gettext_lazy("deliberated"), State.DELIBERATING),
+    ("办", gettext_lazy("handled"), State.HANDLING),
+    ("督", gettext_lazy("verified"), State.VERIFYING),
+    ("评", gettext_lazy("evaluated"), State.EVALUATING),
+]
+STAGE_OF = {state: i for i, (_c, _l, state) in enumerate(STAGES)}
+
+# What the viewer does next when the matter is in their queue, by state.
+YOUR_TURN = {
+    State.SUBMITTED: ("classify", gettext_lazy("Classify it (三事分流)")),
+    State.CLASSIFIED: ("deliberate", gettext_lazy("Deliberate")),
+    State.DELIBERATING: ("deliberate", gettext_lazy("Deliberate or assign")),
+    State.HANDLING: ("report", gettext_lazy("Report the result")),
+    State.VERIFYING: ("verify", gettext_lazy("Verify the result")),
+    State.EVALUATING: ("evaluate", gettext_lazy("Record the return visit (回访)")),
+}
+
+EVENT_LABELS = {
+    "submit": gettext_lazy("Submitted"),
+    "classify": gettext_lazy("Classified"),
+    "reclassify": gettext_lazy("Re-routed"),
+    "reject": gettext_lazy("Rejected"),
+    "withdraw": gettext_lazy("Withdrawn"),
+    "deliberate": gettext_lazy("Deliberation recorded"),
+    "handle": gettext_lazy("Assigned for handling"),
+    "report": gettext_lazy("Result reported"),
+    "verify": gettext_lazy("Verified"),
+    "evaluate": gettext_lazy("Evaluated"),
+    "supervise": gettext_lazy("Supervision note (督办)"),
+    "grant": gettext_lazy("Access granted"),
+    "pause": gettext_lazy("Clock paused"),
+    "resume": gettext_lazy("Clock resumed"),
+    "warn": gettext_lazy("Deadline near"),
+    "escalate": gettext_lazy("Escalated (督办 one level up)"),
+    "close_unevaluated": gettext_lazy("Closed without an evaluation"),
+}
+
+VILLAGE_STEPS = {
+    1: gettext_lazy("Collect the proposal"),
+    2: gettext_lazy("The party branch proposes (村党组织提议)"),
+    3: gettext_lazy("The two committees discuss (两委会商议)"),
+    4: gettext_lazy("The party members' meeting reviews (党员大会审议)"),
+    5: gettext_lazy("The villagers vote (村民会议/代表会议表决)"),
+    6: gettext_lazy("Publish the resolution (决议公开)"),
+    7: gettext_lazy("Carry it out and publish the result (实施结果公开)"),
+}
+
+
+def person(user) -> str:
+    return (user.get_full_name() or user.username) if user else ""
+
+
+def is_partial(request) -> bool:
+    return bool(request.headers.get("HX-Request")) and not request.headers.get("HX-History-Restore-Request")
+
+
+def matter_url(matter) -> str:
+    return reverse("petitions:matter-detail", args=[matter.pk])
+
+
+# ---------------------------------------------------------------- who acts next
+
+
+def who_acts_next(matter: Matter) -> str:
+    """Who the matter waits for, in words (the same rules as petitions.workflow)."""
+    state, kind = matter.state, matter.kind
+    if state == State.SUBMITTED:
+        return _("Waiting for the village cadre to classify it")
+    if state in (State.CLASSIFIED, State.DELIBERATING):
+        if kind == Kind.CIVIL:
+            return _("Waiting for the grid's consultation (院坝会) or mediation")
+        if kind == Kind.VILLAGE:
+            return _("Waiting for the village's seven steps (七步走)")
+        return _("Waiting for the township to review it and assign a department")
+    if state == State.HANDLING:
+        if matter.department_id:
+            return _("Being handled by %(name)s") % {"name": matter.department.name}
+        return _("Being handled by %(name)s") % {"name": person(matter.handler)}
+    if state == State.VERIFYING:
+        if kind == Kind.CIVIL:
+            return _("Waiting for the village cadre to verify the result")
+        return _("Waiting for the township to verify the result")
+    if state == State.EVALUATING:
+        return _("Waiting for the resident's evaluation")
+    return ""
+
+
+def annotate_rows(user, matters, waiting_ids=None) -> list:
+    """Evaluate `matters` and give each row its next action for `user`: `row.your_turn`
+    (action, label) when the user acts next, else `row.waiting_for` in words.
+
+    The queue membership comes from one query over the rows (matters_waiting_for), so a
+    list costs the same whatever its length; the return visit (回访) is a scope check.
+    """
+    rows = list(matters)
+    if waiting_ids is None:
+        ids = [m.pk for m in rows if m.state in OPEN_STATES]
+        waiting_ids = set(matters_waiting_for(user).filter(pk__in=ids).values_list("pk", flat=True)) if ids else set()
+    now = timezone.now()
+    scope = scope_for(user)
+    for matter in rows:
+        matter.your_turn = None
+        if matter.pk in waiting_ids or (
+            matter.state == State.EVALUATING and not scope.is_superuser and scope.covers(matter, REVISIT_ROLES)
+        ):
+            matter.your_turn = YOUR_TURN.get(matter.state)
+        matter.waiting_for = who_acts_next(matter)
+        matter.clock_running = matter.state in deadlines.CLOCK_STATES
+        matter.age_days = (now - matter.created_at).days
+    return rows
+
+
+# ---------------------------------------------------------------- the list and the queue
+
+
+def _filtered(request):
+    user = request.user
+    grids = grids_visible_to(user).order_by("village__code", "number")
+    form = f.MatterFilterForm(request.GET or None, grids=grids)
+    filters = form.filters() if form.is_bound else {}
+    matters = matters_visible_to(user)
+    q = (filters.get("q") or "").strip()
+    if q:
+        number = q.lstrip("#")
+        matters = matters.filter(Q(title__icontains=q) | (Q(pk=int(number)) if number.isdigit() else Q(pk__in=[])))
+    state = filters.get("state")
+    if state == f.MatterFilterForm.OPEN:
+        matters = matters.filter(state__in=sorted(OPEN_STATES))
+    elif state:
+        matters = matters.filter(state=state)
+    kind = filters.get("kind")
+    if kind == f.MatterFilterForm.UNCLASSIFIED:
+        matters = matters.filter(kind="")
+    elif kind:
+        matters = matters.filter(kind=kind)
+    if filters.get("category"):
+        matters = matters.filter(category=filters["category"])
+    if filters.get("grid"):
+        matters = matters.filter(grid=filters["grid"])
+    if filters.get("overdue"):
+        matters = matters.filter(is_overdue=True)
+    return form, filters, matters
+
+
+@login_required
+def matter_list(request):
+    form, filters, matters = _filtered(request)
+    page = Paginator(matters.order_by("-created_at", "-id"), MATTERS_PER_PAGE).get_page(request.GET.get("page"))
+    context = {
+        "form": form,
+        "page": page,
+        "rows": annotate_rows(request.user, page.object_list),
+        "filtered": any(v for v in filters.values()),
+        "can_add": scope_for(request.user).has_any_role(INTAKE_ROLES),
+        "tab": "all",
+    }
+    template = "petitions/_matter_results.html" if is_partial(request) else "petitions/matter_list.html"
+    response = render(request, template, context)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+def waiting_queue(user) -> list:
+    """The user's queue (matters_waiting_for): overdue first, then the nearest deadline."""
+    rows = list(matters_waiting_for(user)[:QUEUE_LIMIT])
+    return annotate_rows(user, rows, waiting_ids={m.pk for m in rows})
+
+
+def _revisits(user):
+    """Matters waiting for the resident's answer in the places the user visits (回访)."""
+    scope = scope_for(user)
+    if scope.is_superuser or not scope.has_any_role(REVISIT_ROLES):
+        return Matter.objects.none()
+    return (
+        matters_visible_to(user)
+        .filter(state=State.EVALUATING)
+        .filter(scope.condition("matter", roles=REVISIT_ROLES))
+        .order_by("updated_at", "id")
+    )
+
+
+@login_required
+def matter_waiting(request):
+    """What is waiting for the viewer, by what they do next: classify, deliberate or assign,
+    report, verify; then the return visits (回访) and what they recorded that is still open."""
+    user = request.user
+    queue = waiting_queue(user)
+    groups = []
+    for action, title in (
+        ("classify", _("To classify (分)")),
+        ("deliberate", _("To deliberate or assign (议)")),
+        ("report", _("To handle and report (办)")),
+        ("verify", _("To verify (督)")),
+    ):
+        rows = [m for m in queue if m.your_turn and m.your_turn[0] == action]
+        if rows:
+            groups.append({"action": action, "title": title, "rows": rows})
+    # Neither the return visits nor what the user recorded are in the queue: no lookup needed.
+    revisits = annotate_rows(user, _revisits(user)[:QUEUE_LIMIT], waiting_ids=set())
+    if revisits:
+        groups.append(
+            {"action": "evaluate", "title": _("Return visits (回访): ask the resident (评)"), "rows": revisits}
+        )
+    queued = {m.pk for m in queue} | {m.pk for m in revisits}
+    recorded = annotate_rows(
+        user,
+        matters_visible_to(user)
+        .filter(created_by=user, state__in=sorted(OPEN_STATES))
+        .exclude(pk__in=sorted(queued))
+        .order_by("-created_at", "-id")[:QUEUE_LIMIT],
+        waiting_ids=set(),
+    )
+    context = {
+        "groups": groups,
+        "total": len(queue) + len(revisits),
+        "recorded": recorded,
+        "can_add": scope_for(user).has_any_role(INTAKE_ROLES),
+        "tab": "waiting",
+    }
+    return render(request, "petitions/matter_waiting.html", context)
+
+
+def waiting_summary(user) -> dict | None:
+    """For the home page: the first few matters of the user's queue and how many there are."""
+    scope = scope_for(user)
+    if scope.is_superuser or not scope.roles:
+        return None
+    queue = matters_waiting_for(user)
+    rows = list(queue[:HOME_QUEUE])
+    rows = annotate_rows(user, rows, waiting_ids={m.pk for m in rows})
+    total = queue.count()
+    return {"rows": rows, "total": total, "can_add": scope.has_any_role(INTAKE_ROLES)}
+
+
+# ---------------------------------------------------------------- 提: intake
+
+
+def intake_grids(user):
+    """Grids where the user may record a matter: grid staff their grids, village cadres their
+    villages' grids, courtyard helpers the grid of their courtyard."""
+    scope = scope_for(user)
+    grids = Grid.objects.select_related("village").order_by("village__code", "number")
+    if scope.is_superuser:
+        return grids
+    courtyards = Courtyard.objects.filter(pk__in=sorted(scope.ids_for({Role.COURTYARD_HELPER}))).values("grid_id")
+    return grids.filter(
+        Q(pk__in=sorted(scope.ids_for(GRID_ROLES)))
+        | Q(village_id__in=sorted(scope.ids_for({Role.VILLAGE_CADRE})))
+        | Q(pk__in=courtyards)
+    )
+
+
+def intake_households(user):
+    return households_visible_to(user, roles=None if user.is_superuser else INTAKE_ROLES).order_by(
+        "grid__village__code", "grid__number", "number", "pk"
+    )
+
+
+def _visible_duplicates(user, matter, category=None):
+    ids = [m.pk for m in services.possible_duplicates(matter, category)]
+    if not ids:
+        return Matter.objects.none()
+    return matters_visible_to(user).filter(pk__in=ids).order_by("-id")
+
+
+@login_required
+def matter_create(request):
+    user = request.user
+    if not scope_for(user).has_any_role(INTAKE_ROLES):
+        raise PermissionDenied(_("Only grid staff, courtyard helpers and village cadres record matters."))
+    grids = intake_grids(user)
+    households = intake_households(user)
+    household = None
+    wanted = request.GET.get("household", "")
+    if wanted.isdigit():
+        household = households.filter(pk=int(wanted)).first()
+        if household is None:
+            raise Http404
+    elif households.count() > HOUSEHOLD_CHOICES_LIMIT:
+        households = None  # too many to choose from: start from the household's page instead
+    initial = {"source": "walk_in" if scope_for(user).has_any_role({Role.VILLAGE_CADRE}) else "visit"}
+    if household is not None:
+        initial.update(
+            grid=household.grid_id,
+            household=household.pk,
+            submitter_name=household.head_name,
+            submitter_phone=household.phone,
+        )
+    elif len(grid_ids := list(grids.values_list("pk", flat=True)[:2])) == 1:
+        initial["grid"] = grid_ids[0]
+    form = f.MatterCreateForm(
+        request.POST or None, grids=grids, households=households, household=household, initial=initial
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+
+        def perform():
+            matter = services.matter_submit(
+                actor=user,
+                title=data["title"],
+                description=data["description"],
+                grid=data["grid"],
+                household=data.get("household"),
+                category=data.get("category"),
+                source=data["source"],
+                submitter_name=data["submitter_name"],
+                submitter_phone=data["submitter_phone"],
+                on_behalf=data["on_behalf"],
+            )
+            return matter_url(matter)
+
+        try:
+            url, created = submit_once(request=request, token=data["form_token"], perform=perform)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            _saved(request, created, _("The matter is recorded. The village cadre is told to classify it."))
+            return redirect(url)
+    return render(request, "petitions/matter_form.html", {"form": form, "household": household})
+
+
+@login_required
+def matter_duplicates(request):
+    """The open matters of a category in a grid (htmx, while the intake form is filled in)."""
+    user = request.user
+    grid = intake_grids(user).filter(pk=_int(request.GET.get("grid"))).first()
+    category = f.active_categories().filter(pk=_int(request.GET.get("category"))).first()
+    rows = []
+    if grid is not None and category is not None:
+        probe = Matter(township_id=grid.township_id, village_id=grid.village_id, grid=grid)
+        rows = annotate_rows(user, _visible_duplicates(user, probe, category))
+    return render(request, "petitions/_duplicates.html", {"duplicates": rows, "category": category})
+
+
+def _int(value) -> int:
+    return int(value) if value and str(value).isdigit() else 0
+
+
+def _saved(request, created: bool, message: str) -> None:
+    if created:
+        messages.success(request, message)
+    else:
+        messages.info(request, _("This form had already been sent; nothing was saved twice."))
+
+
+# ---------------------------------------------------------------- one matter
+
+
+def matter_detail_queryset(user):
+    records = (
+        Deliberation.objects.select_related("recorded_by").prefetch_related("participants").order_by("held_on", "id")
+    )
+    events = MatterEvent.objects.select_related("actor").order_by("created_at", "id")
+    return (
+        matters_visible_to(user)
+        .select_related("township", "household", "created_by", "assigned_by", "reported_by", "duplicate_of")
+        .prefetch_related(Prefetch("deliberations", queryset=records), Prefetch("events", queryset=events))
+    )
+
+
+def village_steps(records) -> dict:
+    """The 七步走 as done so far: the latest record of each step, the votes, what comes next."""
+    latest, votes = {}, []
+    for record in records:
+        if record.kind == Deliberation.Kind.STEP:
+            latest[record.step] = record
+            if record.step == 5:
+                votes.append(record)
+    carried = 5 in latest and bool(latest[5].carried)
+    missing = [n for n in range(1, 7) if n not in latest]
+    if 5 in latest and not carried:
+        next_step = 5  # a failed vote: vote again, or reject
+    else:
+        next_step = missing[0] if missing else None
+    return {"latest": latest, "votes": votes, "carried": carried, "next": next_step}
+
+
+def deliberation_complete(matter, records, steps) -> bool:
+    """services.deliberation_complete, from the records already loaded."""
+    kinds = {r.kind for r in records}
+    if matter.kind == Kind.CIVIL:
+        return bool(kinds & {Deliberation.Kind.MEETING, Deliberation.Kind.MEDIATION})
+    if matter.kind == Kind.GOVERNMENT:
+        return Deliberation.Kind.REVIEW in kinds
+    return all(n in steps["latest"] for n in range(1, 7)) and steps["carried"]
+
+
+def handler_candidates(matter):
+    """People of the right place to handle a civil or village matter: for a civil matter the
+    grid's staff and courtyard helpers and the village cadres; for a village matter, the
+    village's cadres, grid staff and courtyard helpers."""
+    day = timezone.localdate()
+    current = Assignment.objects.filter(valid_from__lte=day).filter(Q(valid_to__isnull=True) | Q(valid_to__gte=day))
+    if matter.kind == Kind.CIVIL and matter.grid_id:
+        where = Q(grid_id=matter.grid_id, role__in=sorted(GRID_ROLES | {Role.COURTYARD_HELPER})) | Q(
+            village_id=matter.village_id, role=Role.VILLAGE_CADRE
+        )
+    else:
+        where = Q(village_id=matter.village_id, role__in=sorted(HANDLER_ROLES))
+    return (
+        get_user_model()
+        .objects.filter(is_active=True, pk__in=current.filter(where).values("user_id"))
+        .order_by("first_name", "username")
+    )
+
+
+def _deliberate_variants(matter, steps) -> list[tuple[str, int | None]]:
+    if matter.kind == Kind.CIVIL:
+        return [(Deliberation.Kind.MEETING, None), (Deliberation.Kind.MEDIATION, None)]
+    if matter.kind == Kind.GOVERNMENT:
+        return [(Deliberation.Kind.REVIEW, None)]
+    variants = [(Deliberation.Kind.STEP, steps["next"])] if steps["next"] else []
+    return [*variants, (Deliberation.Kind.MEETING, None)]
+
+
+def _members(matter):
+    if not matter.household_id:
+        return None
+    return matter.household.members.order_by("id")
+
+
+def make_form(action, user, matter, data=None, *, record=None, step=None, duplicates=None):
+    """The form of `action` on `matter`, bound to `data` when given. `duplicates`: the
+    matters a rejection may point to (None: no such choice)."""
+    kwargs = {"matter": matter, "user": user}
+    if action == "deliberate":
+        return f.DeliberateForm(data, record=record, step=step, members=_members(matter), **kwargs)
+    if action == "handle":
+        if matter.kind == Kind.GOVERNMENT:
+            departments = Department.objects.filter(township_id=matter.township_id).order_by("name")
+            return f.HandleForm(data, departments=departments, **kwargs)
+        initial = {}
+        candidates = handler_candidates(matter)
+        if matter.kind == Kind.CIVIL and scope_for(user).ids_for(GRID_ROLES):
+            initial["handler"] = user.pk
+        return f.HandleForm(data, handlers=candidates, initial=initial, **kwargs)
+    if action == "reject":
+        return f.RejectForm(data, duplicates=duplicates, **kwargs)
+    form_class = {
+        "classify": f.ClassifyForm,
+        "reclassify": f.ReclassifyForm,
+        "withdraw": f.WithdrawForm,
+        "report": f.ReportForm,
+        "verify": f.VerifyForm,
+        "evaluate": f.EvaluateForm,
+        "supervise": f.SuperviseForm,
+    }.get(action)
+    return form_class(data, **kwargs) if form_class else None
+
+
+def stage_progress(matter) -> list[dict]:
+    """提分议办督评 as six boxes: done, current, or still to come."""
+    if matter.state == State.CLOSED:
+        current = len(STAGES)
+    elif matter.state in STAGE_OF:
+        current = STAGE_OF[matter.state]
+    else:  # rejected or withdrawn: it stopped where it was
+        stopped = [e.from_state for e in matter.events.all() if e.to_state == matter.state]
+        current = STAGE_OF.get(stopped[-1] if stopped else State.SUBMITTED, 0)
+    stopped = matter.state in (State.REJECTED, State.WITHDRAWN)
+    return [
+        {
+            "char": char,
+            "label": label,
+            "status": "done" if i < current else ("stopped" if stopped else "current") if i == current else "todo",
+        }
+        for i, (char, label, _state) in enumerate(STAGES)
+    ]
+
+
+def timeline(matter, categories) -> list[dict]:
+    """MatterEvent rows in words: who, when, what, from which state to which, and details."""
+    events = list(matter.events.all())
+    user_ids = {e.payload.get("handler") for e in events if e.action == "handle"} - {None}
+    department_ids = {e.payload.get("department") for e in events if e.action == "handle"} - {None}
+    users = {u.pk: u for u in get_user_model().objects.filter(pk__in=sorted(user_ids))} if user_ids else {}
+    departments = dict(Department.objects.filter(pk__in=sorted(department_ids)).values_list("pk", "name"))
+    states, kinds, ratings = dict(State.choices), dict(Kind.choices), dict(Rating.choices)
+    record_kinds = dict(Deliberation.Kind.choices)
+    rows = []
+    for event in events:
+        p = event.payload or {}
+        details = []
+        if event.action in ("classify", "reclassify"):
+            details.append(f"{kinds.get(p.get('kind'), p.get('kind', ''))} · {categories.get(p.get('category'), '')}")
+        if event.action == "deliberate":
+            label = record_kinds.get(p.get("kind"), "")
+            if p.get("step"):
+                label = _("Step %(step)d: %(name)s") % {"step": p["step"], "name": VILLAGE_STEPS[p["step"]]}
+            details.append(label)
+            if p.get("step") == 5:
+                details.append(_("The vote carried") if p.get("carried") else _("The vote did not carry"))
+        if event.action == "handle":
+            who = departments.get(p.get("department")) or person(users.get(p.get("handler")))
+            details.append(_("Handler: %(name)s") % {"name": who})
+        if event.action == "escalate" and p.get("level"):
+            details.append(_("Supervision level %(level)d") % {"level": p["level"]})
+        if event.action == "report" and p.get("step") == 7:
+            details.append(str(VILLAGE_STEPS[7]))
+        if event.action == "verify":
+            details.append(_("Passed") if p.get("passed") else _("Not passed: back to the handler"))
+        if event.action == "evaluate":
+            details.append(str(ratings.get(p.get("rating"), "")))
+        for key in ("reason", "note", "result", "comment"):
+            if p.get(key):
+                details.append(p[key])
+        if event.actor_id:
+            actor = person(event.actor)
+        elif event.actor_label == services.SUBMITTER:
+            actor = _("the resident (by tracking code)")
+        else:
+            actor = _("the system")
+        rows.append(
+            {
+                "event": event,
+                "label": EVENT_LABELS.get(event.action, event.action),
+                "actor": actor,
+                "from": states.get(event.from_state, ""),
+                "to": states.get(event.to_state, ""),
+                "changed": event.from_state != event.to_state,
+                "details": [d for d in details if d],
+            }
+        )
+    return rows
+
+
+PANEL_TITLES = {
+    "classify": gettext_lazy("Classify (三事分流)"),
+    "handle": gettext_lazy("Assign for handling (办)"),
+    "report": gettext_lazy("Report the result"),
+    "verify": gettext_lazy("Verify the result (督)"),
+    "evaluate": gettext_lazy("Record the return visit (回访)"),
+    "reclassify": gettext_lazy("Re-route to another kind"),
+    "reject": gettext_lazy("Reject"),
+    "withdraw": gettext_lazy("Withdraw"),
+    "supervise": gettext_lazy("Supervise (督办)"),
+}
+BUTTONS = {
+    "classify": gettext_lazy("Classify"),
+    "deliberate": gettext_lazy("Save the record"),
+    "handle": gettext_lazy("Assign"),
+    "report": gettext_lazy("Report the result"),
+    "verify": gettext_lazy("Record the verification"),
+    "evaluate": gettext_lazy("Record the answer"),
+    "reclassify": gettext_lazy("Re-route"),
+    "reject": gettext_lazy("Reject the matter"),
+    "withdraw": gettext_lazy("Withdraw the matter"),
+    "supervise": gettext_lazy("Send the note"),
+}
+SECONDARY = ("reclassify", "reject", "withdraw", "supervise")
+HANDLE_HINTS = {
+    Kind.CIVIL: gettext_lazy("Hold a consultation meeting (院坝会) or a mediation first; then assign a handler."),
+    Kind.VILLAGE: gettext_lazy("Complete steps 1 to 6, with a vote that carried; then assign a handler."),
+    Kind.GOVERNMENT: gettext_lazy("Record the township's review first; then assign a department."),
+}
+
+
+def _deliberate_title(form) -> str:
+    if form.record == Deliberation.Kind.STEP:
+        if form.step == 5:
+            return _("Record the vote (step 5)")
+        return _("Record step %(step)d: %(name)s") % {"step": form.step, "name": VILLAGE_STEPS[form.step]}
+    return {
+        Deliberation.Kind.MEETING: _("Record a consultation meeting (院坝会)"),
+        Deliberation.Kind.MEDIATION: _("Record a mediation (调解)"),
+        Deliberation.Kind.REVIEW: _("Record the township's review"),
+    }[form.record]
+
+
+def action_panels(user, matter, actions, steps, complete, duplicates, bound=None) -> list[dict]:
+    """The forms of the actions `user` may take now, the next step first. A posted form
+    with errors (`bound`) replaces its fresh twin and is shown open."""
+    scope = scope_for(user)
+    panels = []
+    for action in actions:
+        if action == "handle" and not complete:
+            continue
+        if action == "deliberate":
+            forms = [
+                make_form("deliberate", user, matter, record=record, step=step)
+                for record, step in _deliberate_variants(matter, steps)
+            ]
+        else:
+            form = make_form(action, user, matter, duplicates=duplicates)
+            forms = [form] if form is not None else []
+        for i, form in enumerate(forms):
+            if (
+                bound is not None
+                and bound.action == action
+                and getattr(bound, "record", None) == getattr(form, "record", None)
+                and getattr(bound, "step", None) == getattr(form, "step", None)
+            ):
+                form = bound
+            # Anyone in the township may record a return visit, but it is the village's work.
+            secondary = (
+                action in SECONDARY or i > 0 or (action == "evaluate" and not scope.covers(matter, REVISIT_ROLES))
+            )
+            panels.append(
+                {
+                    "action": action,
+                    "anchor": f"action-{action}" if i == 0 else f"action-{action}-{form.prefix}",
+                    "title": _deliberate_title(form) if action == "deliberate" else PANEL_TITLES[action],
+                    "form": form,
+                    "button": BUTTONS[action],
+                    "secondary": secondary,
+                    "open": form is bound or not secondary,
+                    "vote": action == "deliberate" and form.record == Deliberation.Kind.STEP and form.step == 5,
+                }
+            )
+    if bound is not None and not any(p["form"] is bound for p in panels):
+        panels.insert(
+            0,
+            {
+                "action": bound.action,
+                "anchor": f"action-{bound.action}",
+                "title": _deliberate_title(bound) if bound.action == "deliberate" else PANEL_TITLES[bound.action],
+                "form": bound,
+                "button": BUTTONS[bound.action],
+                "secondary": False,
+                "open": True,
+                "vote": False,
+            },
+        )
+    return sorted(panels, key=lambda p: p["secondary"])
+
+
+def _vote_rules(votes) -> None:
+    """How many had to attend and vote in favour, for the page to show the app's reckoning."""
+    for vote in votes:
+        if vote.body == Deliberation.Body.VILLAGERS_MEETING:
+            vote.quorum_needed = vote.entitled // 2 + 1
+        else:
+            vote.quorum_needed = -(-vote.entitled * 2 // 3)
+        vote.majority_needed = (vote.present or 0) // 2 + 1
+
+
+def detail_context(request, matter, bound=None) -> dict:
+    """Everything the matter's page shows; `bound` is a posted form with errors to show
+    instead of the fresh one of its action."""
+    user = request.user
+    scope = scope_for(user)
+    records = list(matter.deliberations.all())
+    for record in records:
+        record.step_name = VILLAGE_STEPS.get(record.step, "")
+    steps = village_steps(records)
+    _vote_rules(steps["votes"])
+    complete = deliberation_complete(matter, records, steps) if matter.kind else False
+    actions = workflow.available_actions(user, matter)
+    duplicates, duplicate_rows = None, []
+    if matter.is_open and (matter.state == State.SUBMITTED or "reject" in actions):
+        duplicates = _visible_duplicates(user, matter)
+        duplicate_rows = annotate_rows(user, duplicates)
+    panels = action_panels(user, matter, actions, steps, complete, duplicates if duplicate_rows else None, bound)
+    labels = {a: t.label for a, t in workflow.TRANSITIONS.items()}
+    categories = dict(MatterCategory.objects.values_list("code", "name"))
+    matter.clock_running = matter.state in deadlines.CLOCK_STATES
+    return {
+        "matter": matter,
+        "stages": stage_progress(matter),
+        "waiting_for": who_acts_next(matter),
+        "your_turn": [(p["anchor"], p["title"]) for p in panels if not p["secondary"]],
+        "action_labels": labels,
+        "records": records,
+        "steps": steps,
+        "steps_done": sum(1 for s in _step_list(matter, steps) if s["status"] == "done"),
+        "step_list": _step_list(matter, steps),
+        "deliberation_complete": complete,
+        "handle_hint": HANDLE_HINTS.get(matter.kind) if "handle" in actions and not complete else None,
+        "panels": panels,
+        "duplicates": duplicate_rows,
+        "show_phone": workflow.classifiers_cover(scope, matter)
+        or workflow.owner_covers(scope, matter)
+        or workflow.is_handler(user, matter),
+        "show_code": matter.created_by_id == user.pk or workflow.classifiers_cover(scope, matter),
+        "household_visible": bool(matter.household_id)
+        and households_visible_to(user).filter(pk=matter.household_id).exists(),
+        "timeline": timeline(matter, categories),
+    }
+
+
+def _step_list(matter, steps) -> list[dict]:
+    """The 七步走 as seven boxes for the progress indicator."""
+    if matter.kind != Kind.VILLAGE:
+        return []
+    reported = matter.state in (State.VERIFYING, State.EVALUATING, State.CLOSED)
+    rows = []
+    for n, name in VILLAGE_STEPS.items():
+        record = steps["latest"].get(n)
+        if n == 7:
+            done = reported
+        elif n == 5:
+            done = steps["carried"]
+        else:
+            done = record is not None
+        if done:
+            status = "done"
+        elif n == 5 and record is not None:
+            status = "failed"
+        elif n == steps["next"] or (n == 7 and steps["next"] is None and not reported):
+            status = "current"
+        else:
+            status = "todo"
+        rows.append({"number": n, "name": name, "status": status, "record": record})
+    return rows
+
+
+@login_required
+def matter_detail(request, pk):
+    matter = get_object_or_404(matter_detail_queryset(request.user), pk=pk)
+    return render(request, "petitions/matter_detail.html", detail_context(request, matter))
+
+
+def _already_sent(user, token) -> str | None:
+    """Where the first submission of this form went, when the form was already sent."""
+    if not token:
+        return None
+    record = IdempotencyRecord.objects.filter(user=user, key=f"{FORM_TOKEN_PREFIX}{token}").first()
+    return (record.body.get("location") or "") if record else None
+
+
+def _refused(request, matter, error: workflow.MatterError, status: int):
+    """A 403 or 409 from the rules, shown on the matter's page as a clear message."""
+    messages.error(request, str(error.message))
+    matter = get_object_or_404(matter_detail_queryset(request.user), pk=matter.pk)
+    return render(request, "petitions/matter_detail.html", detail_context(request, matter), status=status)
+
+
+def _perform(action, form, matter, user):
+    """The one service call of `action`, with the form's cleaned data."""
+    data = form.cleaned_data
+    if action == "classify":
+        services.matter_classify(matter=matter, actor=user, kind=data["kind"], category=data["category"])
+    elif action == "reclassify":
+        services.matter_reclassify(
+            matter=matter, actor=user, kind=data["kind"], category=data["category"], reason=data["reason"]
+        )
+    elif action == "reject":
+        services.matter_reject(matter=matter, actor=user, reason=data["reason"], duplicate_of=data.get("duplicate_of"))
+    elif action == "withdraw":
+        services.matter_withdraw(matter=matter, actor=user, reason=data["reason"])
+    elif action == "deliberate":
+        services.matter_deliberate(matter=matter, actor=user, **form.payload())
+    elif action == "handle":
+        services.matter_handle(matter=matter, actor=user, **form.payload())
+    elif action == "report":
+        services.matter_report(matter=matter, actor=user, result=data["result"])
+    elif action == "verify":
+        services.matter_verify(matter=matter, actor=user, **form.payload())
+    elif action == "evaluate":
+        services.matter_evaluate(matter=matter, actor=user, rating=data["rating"], comment=data["comment"])
+    elif action == "supervise":
+        services.matter_supervise(matter=matter, actor=user, note=data["note"])
+    return matter_url(matter)
+
+
+DONE_MESSAGES = {
+    "classify": gettext_lazy("Classified. The owner of the matter is told."),
+    "reclassify": gettext_lazy("Re-routed. The new owner is told."),
+    "reject": gettext_lazy("The matter is rejected."),
+    "withdraw": gettext_lazy("The matter is withdrawn."),
+    "deliberate": gettext_lazy("The record is saved."),
+    "handle": gettext_lazy("Assigned. The handler is told."),
+    "report": gettext_lazy("The result is reported and goes to verification."),
+    "verify": gettext_lazy("The verification is recorded."),
+    "evaluate": gettext_lazy("The resident's evaluation is recorded."),
+    "supervise": gettext_lazy("The supervision note is sent."),
+}
+
+
+@login_required
+@require_POST
+def matter_action(request, pk, action):
+    """One action on one matter: 404 (scope), 403 (role), 409 (state), form errors, then
+    the one service call, once per rendered form."""
+    user = request.user
+    if action not in DONE_MESSAGES:
+        raise Http404
+    matter = get_object_or_404(matter_detail_queryset(user), pk=pk)
+    if not workflow.may(user, action, matter):
+        raise PermissionDenied(_("Your role may not take this action on this matter."))
+    record, step = request.POST.get("record", ""), _int(request.POST.get("step")) or None
+    prefix = f"{record}{step or ''}" if action == "deliberate" else action
+    previous = _already_sent(user, request.POST.get(f"{prefix}-form_token"))
+    if previous is not None:
+        messages.info(request, _("This form had already been sent; nothing was saved twice."))
+        return redirect(previous or matter_url(matter))
+    try:
+        workflow.check(user, action, matter)
+    except workflow.MatterStateError as error:
+        return _refused(request, matter, error, 409)
+    if action == "deliberate":
+        # A form from another kind of matter (re-routed meanwhile) falls back to this kind's first.
+        allowed = f.DeliberateForm.RECORDS.get(matter.kind, ())
+        if record not in allowed:
+            record, step = allowed[0], None
+        if record == Deliberation.Kind.STEP and step not in range(1, 7):
+            step = village_steps(matter.deliberations.all())["next"] or 1
+        if record != Deliberation.Kind.STEP:
+            step = None
+    duplicates = _visible_duplicates(user, matter) if action == "reject" else None
+    if duplicates is not None and not duplicates.exists():
+        duplicates = None
+    form = make_form(action, user, matter, request.POST, record=record, step=step, duplicates=duplicates)
+    if form.is_valid():
+        try:
+            url, created = submit_once(
+                request=request,
+                token=form.cleaned_data["form_token"],
+                perform=lambda: _perform(action, form, matter, user),
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        except workflow.MatterPermissionError as error:
+            return _refused(request, matter, error, 403)
+        except workflow.MatterStateError as error:
+            return _refused(request, matter, error, 409)
+        else:
+            _saved(request, created, str(DONE_MESSAGES[action]))
+            return redirect(url)
+    return render(request, "petitions/matter_detail.html", detail_context(request, matter, bound=form))

@@ -1,0 +1,83 @@
+"""Matters brought to a given state through the services, for the API tests.
+
+`civil(mw, state)`: a 民事 of 七星村 grid 1 recorded by grid 1's worker for 张三's household
+(in the courtyard 老院子), handled by that worker. `government(mw, state)`: a 政事 from the
+public form in 七星村 (no grid), reviewed by the township and handled by 司法所.
+"""
+
+import datetime
+
+from django.db.models import Count
+
+from governance.models import IdempotencyRecord, Notification
+from petitions import services as s
+from petitions.models import (
+    Deliberation,
+    Kind,
+    Matter,
+    MatterEvent,
+    MatterGroupObjectPermission,
+    MatterUserObjectPermission,
+    State,
+)
+
+TODAY = datetime.date.today()
+
+CIVIL_STEPS = [State.SUBMITTED, State.CLASSIFIED, State.DELIBERATING, State.HANDLING, State.VERIFYING, State.EVALUATING]
+
+
+def civil(mw, state=State.SUBMITTED) -> Matter:
+    u = mw.users
+    matter = mw.staff_matter(household=mw.households.q1)
+    target = CIVIL_STEPS.index(state)
+    if target >= 1:
+        s.matter_classify(matter=matter, actor=u.cadre, kind=Kind.CIVIL, category=mw.categories.environment)
+    if target >= 2:
+        s.matter_deliberate(matter=matter, actor=u.grid1, kind="meeting", held_on=TODAY, summary="院坝会：同意修灯")
+    if target >= 3:
+        s.matter_handle(matter=matter, actor=u.grid1, handler=u.grid1)
+    if target >= 4:
+        s.matter_report(matter=matter, actor=u.grid1, result="已更换灯泡")
+    if target >= 5:
+        s.matter_verify(matter=matter, actor=u.cadre, passed=True)
+    return Matter.objects.get(pk=matter.pk)
+
+
+def government(mw, state=State.HANDLING) -> Matter:
+    u = mw.users
+    matter = mw.public_matter()
+    s.matter_classify(matter=matter, actor=u.cadre, kind=Kind.GOVERNMENT, category=mw.categories.legal_aid)
+    s.matter_deliberate(matter=matter, actor=u.official, kind="review", held_on=TODAY, summary="镇综治中心受理")
+    s.matter_handle(matter=matter, actor=u.official, department=mw.sifasuo)
+    if state in (State.VERIFYING, State.EVALUATING):
+        s.matter_report(matter=matter, actor=u.handler, result="司法所调解，双方达成协议")
+    if state == State.EVALUATING:
+        s.matter_verify(matter=matter, actor=u.official, passed=True)
+    return Matter.objects.get(pk=matter.pk)
+
+
+def database_state():
+    """Everything a refused request must leave untouched."""
+    return (
+        list(
+            Matter.objects.order_by("pk").values_list(
+                "pk",
+                "state",
+                "kind",
+                "category_id",
+                "handler_id",
+                "department_id",
+                "result",
+                "rating",
+                "reopen_count",
+                "reject_reason",
+                "duplicate_of_id",
+            )
+        ),
+        list(MatterEvent.objects.values("matter_id").annotate(n=Count("id")).order_by("matter_id")),
+        Deliberation.objects.count(),
+        MatterUserObjectPermission.objects.count(),
+        MatterGroupObjectPermission.objects.count(),
+        Notification.objects.count(),
+        IdempotencyRecord.objects.count(),
+    )

@@ -1,0 +1,257 @@
+"""The matters permission matrix: every endpoint and action, each persona's status.
+
+Out of scope is 404, a role that may not act 403, a state that does not allow it 409,
+a bad payload 400, anonymous 403 (not_authenticated). A refused request leaves the
+database exactly as it was: matters, events, deliberation records, grants, notifications.
+"""
+
+import pytest
+from django.db import transaction
+
+from petitions.models import State
+from tests.api.matter_states import civil, database_state, government
+
+PERSONAS = (
+    "grid1",
+    "grid2",
+    "leader1",
+    "helper",
+    "cadre",
+    "clerk",
+    "other_cadre",
+    "official",
+    "leader",
+    "other_official",
+    "handler",
+    "handler2",
+    "outsider",
+    "admin",
+    "anon",
+)
+
+# Who sees a 民事 of 七星村 grid 1 naming 张三's household (in the courtyard 老院子).
+SEES_CIVIL = ("grid1", "leader1", "helper", "cadre", "clerk", "official", "leader", "admin")
+# Who sees a 政事 of 七星村 (no grid) assigned to 司法所.
+SEES_GOVERNMENT = ("cadre", "clerk", "official", "leader", "admin", "handler", "handler2")
+
+
+def expect(sees, default, **overrides):
+    """404 for those who do not see the matter, `default` for those who do, then overrides."""
+    statuses = dict.fromkeys(PERSONAS, 404)
+    statuses.update(dict.fromkeys(sees, default))
+    statuses["anon"] = 403
+    statuses.update(overrides)
+    return statuses
+
+
+EVERYONE = expect(PERSONAS, 200)
+CIVIL_OWNERS = {"grid1": 200, "leader1": 200, "cadre": 200, "admin": 200}
+CLASSIFIERS = {"cadre": 200, "leader1": 200, "admin": 200}
+
+CLASSIFY = {"kind": "civil", "category": "environment"}
+MEETING = {"kind": "meeting", "held_on": "{today}", "summary": "院坝会", "attendees": ["张三"]}
+
+MATRIX = [
+    # (method, url, payload, the matter it acts on, expected statuses)
+    ("GET", "/api/v1/matter-categories/", None, None, EVERYONE),
+    ("GET", "/api/v1/matters/", None, None, EVERYONE),
+    ("GET", "/api/v1/matters/?waiting=1", None, None, EVERYONE),
+    (
+        "POST",
+        "/api/v1/matters/",
+        {
+            "title": "路灯不亮",
+            "description": "楼道路灯不亮",
+            "grid": "{q1}",
+            "household": "{hh_q1}",
+            "source": "visit",
+            "submitter_name": "张三",
+            "submitter_phone": "15800009119",
+        },
+        None,
+        # Roles that record matters elsewhere do not see grid 1 (400 on the field); roles
+        # that record none are refused before the payload is read (403).
+        expect(
+            PERSONAS,
+            403,
+            grid1=201,
+            leader1=201,
+            helper=201,
+            cadre=201,
+            admin=201,
+            grid2=400,
+            other_cadre=400,
+        ),
+    ),
+    ("GET", "/api/v1/matters/{matter}/", None, "civil_submitted", expect(SEES_CIVIL, 200)),
+    ("GET", "/api/v1/matters/{matter}/events/", None, "civil_submitted", expect(SEES_CIVIL, 200)),
+    ("POST", "/api/v1/matters/{matter}/classify/", CLASSIFY, "civil_submitted", expect(SEES_CIVIL, 403, **CLASSIFIERS)),
+    # role before state, state before payload
+    (
+        "POST",
+        "/api/v1/matters/{matter}/classify/",
+        {"kind": "nonsense"},
+        "civil_submitted",
+        expect(SEES_CIVIL, 403, cadre=400, leader1=400, admin=400),
+    ),
+    (
+        "POST",
+        "/api/v1/matters/{matter}/classify/",
+        {"kind": "nonsense"},
+        "civil_classified",
+        expect(SEES_CIVIL, 403, cadre=409, leader1=409, admin=409),
+    ),
+    (
+        "POST",
+        "/api/v1/matters/{matter}/reject/",
+        {"reason": "不属实"},
+        "civil_submitted",
+        expect(SEES_CIVIL, 403, **CLASSIFIERS),
+    ),
+    (
+        "POST",
+        "/api/v1/matters/{matter}/withdraw/",
+        {"reason": "已自行解决"},
+        "civil_submitted",
+        expect(SEES_CIVIL, 403, grid1=200, **CLASSIFIERS),
+    ),
+    (
+        "POST",
+        "/api/v1/matters/{matter}/reclassify/",
+        {"kind": "village", "category": "village_project", "reason": "涉及全村"},
+        "civil_classified",
+        expect(SEES_CIVIL, 403, **CIVIL_OWNERS),
+    ),
+    (
+        "POST",
+        "/api/v1/matters/{matter}/deliberate/",
+        MEETING,
+        "civil_classified",
+        expect(SEES_CIVIL, 403, **CIVIL_OWNERS),
+    ),
+    (
+        "POST",
+        "/api/v1/matters/{matter}/handle/",
+        {"handler": "{grid1}"},
+        "civil_deliberating",
+        expect(SEES_CIVIL, 403, **CIVIL_OWNERS),
+    ),
+    (
+        "POST",
+        "/api/v1/matters/{matter}/report/",
+        {"result": "已修好"},
+        "civil_handling",
+        # Only the assigned person reports, not even a superuser.
+        expect(SEES_CIVIL, 403, grid1=200),
+    ),
+    (
+        "POST",
+        "/api/v1/matters/{matter}/verify/",
+        {"passed": True},
+        "civil_verifying",
+        # A 民事 is verified by the village, never by its handler (grid1).
+        expect(SEES_CIVIL, 403, cadre=200, admin=200),
+    ),
+    (
+        "POST",
+        "/api/v1/matters/{matter}/evaluate/",
+        {"rating": "satisfied"},
+        "civil_evaluating",
+        # 回访: grid staff, the courtyard's helper, cadres and the township record the answer.
+        expect(SEES_CIVIL, 200, clerk=403),
+    ),
+    (
+        "POST",
+        "/api/v1/matters/{matter}/supervise/",
+        {"note": "请三日内办结"},
+        "civil_classified",
+        expect(SEES_CIVIL, 403, cadre=200, official=200, leader=200, admin=200),
+    ),
+    (
+        "POST",
+        "/api/v1/matters/{matter}/grant/",
+        {"user": "{outsider}"},
+        "civil_classified",
+        expect(SEES_CIVIL, 403, **CIVIL_OWNERS),
+    ),
+    ("GET", "/api/v1/matters/{matter}/", None, "government_handling", expect(SEES_GOVERNMENT, 200)),
+    (
+        "POST",
+        "/api/v1/matters/{matter}/report/",
+        {"result": "已调解"},
+        "government_handling",
+        expect(SEES_GOVERNMENT, 403, handler=200, handler2=200, admin=200),
+    ),
+    (
+        "POST",
+        "/api/v1/matters/{matter}/supervise/",
+        {"note": "请加快"},
+        "government_handling",
+        # Above the township official who owns a 政事: the township leader.
+        expect(SEES_GOVERNMENT, 403, leader=200, admin=200),
+    ),
+    # The public page knows no accounts: whoever holds the code, signed in or not.
+    ("GET", "/api/v1/public/matters/{code}/", None, "government_handling", dict.fromkeys(PERSONAS, 200)),
+]
+
+MATTERS = {
+    "civil_submitted": lambda mw: civil(mw, State.SUBMITTED),
+    "civil_classified": lambda mw: civil(mw, State.CLASSIFIED),
+    "civil_deliberating": lambda mw: civil(mw, State.DELIBERATING),
+    "civil_handling": lambda mw: civil(mw, State.HANDLING),
+    "civil_verifying": lambda mw: civil(mw, State.VERIFYING),
+    "civil_evaluating": lambda mw: civil(mw, State.EVALUATING),
+    "government_handling": lambda mw: government(mw, State.HANDLING),
+}
+
+
+def _fill(value, ids):
+    if isinstance(value, dict):
+        return {key: _fill(item, ids) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_fill(item, ids) for item in value]
+    if isinstance(value, str) and value.startswith("{") and value.endswith("}"):
+        return ids[value[1:-1]]
+    return value
+
+
+def _id(row):
+    method, url, payload, matter, _ = row
+    suffix = f" on {matter}" if matter else ""
+    bad = " (bad payload)" if payload == {"kind": "nonsense"} else ""
+    return f"{method} {url}{suffix}{bad}"
+
+
+@pytest.mark.parametrize(("method", "url", "payload", "matter", "expected"), MATRIX, ids=[_id(r) for r in MATRIX])
+def test_matters_permission_matrix(mw, ids, api_client, method, url, payload, matter, expected):
+    target = MATTERS[matter](mw) if matter else None
+    ids = {
+        **ids,
+        "today": mw.today.isoformat(),
+        "grid1": mw.users.grid1.pk,
+        "outsider": mw.users.outsider.pk,
+        "matter": target.pk if target else None,
+        "code": target.tracking_code if target else None,
+    }
+    url, payload = url.format(**ids), _fill(payload, ids)
+    statuses, problems = {}, []
+
+    for persona in PERSONAS:
+        with transaction.atomic():
+            api_client.force_authenticate(None if persona == "anon" else getattr(mw.users, persona))
+            before = database_state()
+            response = getattr(api_client, method.lower())(url, payload, format="json")
+            statuses[persona] = response.status_code
+            body = response.json()
+            if response.status_code in (403, 404, 409) and set(body) != {"detail", "code"}:
+                problems.append(f"{persona}: error body {body}")
+            if persona == "anon" and response.status_code == 403 and body.get("code") != "not_authenticated":
+                problems.append(f"anon: {body}")
+            if response.status_code >= 400 and database_state() != before:
+                problems.append(f"{persona}: a refused {method} changed the database")
+            if method == "GET" and database_state() != before:
+                problems.append(f"{persona}: a GET changed the database")
+            transaction.set_rollback(True)
+
+    assert statuses == expected
+    assert problems == []

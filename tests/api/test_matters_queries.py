@@ -1,0 +1,107 @@
+"""The matters lists, the queue, the timeline and the detail cost the same queries for a few rows as for many."""
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from petitions import services as s
+from petitions.models import State
+from tests.api.matter_states import civil, government
+
+
+def _matters(mw, n):
+    """Matters of every shape, each waiting for somebody: a cadre, a department, the township,
+    a grid worker."""
+    for i in range(n):
+        if i % 4 == 0:
+            mw.staff_matter(grid=mw.q2, actor=mw.users.grid2)  # submitted, nothing joined
+        elif i % 4 == 1:
+            government(mw, State.HANDLING)  # a department, a category, no grid
+        elif i % 4 == 2:
+            government(mw, State.VERIFYING)
+        else:
+            civil(mw, State.HANDLING)  # a handler, a household
+
+
+def _supervision_notes(mw, n, matter):
+    for i in range(n):
+        s.matter_supervise(matter=matter, actor=mw.users.leader, note=f"督办 {i}")
+
+
+def count(client, url, min_rows):
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200
+    body = response.json()
+    rows = body["results"] if isinstance(body, dict) else body
+    assert len(rows) >= min_rows
+    return len(queries)
+
+
+LISTS = [
+    ("official", "/api/v1/matters/"),
+    ("admin", "/api/v1/matters/"),
+    ("cadre", "/api/v1/matters/?state=handling&kind=government"),
+    ("cadre", "/api/v1/matters/?waiting=1"),
+    ("official", "/api/v1/matters/?waiting=1"),
+    ("handler", "/api/v1/matters/?waiting=1"),
+    ("grid1", "/api/v1/matters/?waiting=1"),
+]
+
+
+def test_matter_lists_and_queues_stay_flat(mw, api_client):
+    def measure(min_rows):
+        counts = {}
+        for persona, url in LISTS:
+            api_client.force_authenticate(getattr(mw.users, persona))
+            api_client.get(url)  # the scope, content types
+            counts[(persona, url)] = count(api_client, url, min_rows)
+        return counts
+
+    _matters(mw, 4)
+    few = measure(1)
+    _matters(mw, 26)
+    many = measure(7)
+
+    assert many == few
+    assert max(few.values()) <= 2  # the rows (the queue's conditions are a subquery of the same statement)
+
+
+def test_timeline_stays_flat(mw, api_client):
+    matter = government(mw, State.HANDLING)
+    api_client.force_authenticate(mw.users.official)
+    url = f"/api/v1/matters/{matter.pk}/events/"
+    _supervision_notes(mw, 3, matter)
+    api_client.get(url)
+    few = count(api_client, url, 6)
+
+    _supervision_notes(mw, 27, matter)
+    many = count(api_client, url, 30)
+
+    assert many == few <= 3
+
+
+def test_detail_stays_flat_with_deliberation_records(mw, api_client):
+    matter = civil(mw, State.CLASSIFIED)
+    api_client.force_authenticate(mw.users.cadre)
+    residents = list(mw.households.q1.members.all())
+    url = f"/api/v1/matters/{matter.pk}/"
+
+    def meetings(n):
+        for _ in range(n):
+            s.matter_deliberate(
+                matter=matter,
+                actor=mw.users.grid1,
+                kind="meeting",
+                held_on=mw.today,
+                summary="院坝会",
+                participants=residents,
+            )
+
+    meetings(2)
+    api_client.get(url)
+    with CaptureQueriesContext(connection) as few:
+        assert api_client.get(url).status_code == 200
+    meetings(20)
+    with CaptureQueriesContext(connection) as many:
+        assert len(api_client.get(url).json()["deliberations"]) == 22
+    assert len(many) == len(few)
