@@ -514,3 +514,19 @@ class SuperviseForm(ActionForm):
         widget=_text(2),
         help_text=_("The next actor is told. The matter's state does not change."),
     )
+
+
+class PhotoForm(OnceForm):
+    image = forms.FileField(
+        label=_("Photo"),
+        help_text=_("JPEG, PNG or WebP, at most 8 MB. Location and camera details are removed."),
+        widget=forms.ClearableFileInput(attrs={"accept": "image/*"}),
+    )
+
+
+class PauseForm(OnceForm):
+    reason = forms.CharField(label=_("What are you waiting for?"), max_length=200)
+
+
+class ResumeForm(OnceForm):
+    pass

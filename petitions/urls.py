@@ -15,4 +15,5 @@ urlpatterns = [
     path("new/duplicates/", views.matter_duplicates, name="matter-duplicates"),
     path("<int:pk>/", views.matter_detail, name="matter-detail"),
     re_path(rf"^(?P<pk>[0-9]+)/(?P<action>{ACTIONS})/$", views.matter_action, name="matter-action"),
+    re_path(r"^(?P<pk>[0-9]+)/(?P<action>pause|resume|photo)/$", views.matter_extra, name="matter-extra"),
 ]

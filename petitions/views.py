@@ -29,7 +29,9 @@ from grids.models import Courtyard, Grid
 from grids.selectors import grids_visible_to, households_visible_to
 from petitions import deadlines, services, workflow
 from petitions import forms as f
+from petitions.deadlines import CLOCK_STATES
 from petitions.models import OPEN_STATES, Deliberation, Kind, Matter, MatterCategory, MatterEvent, Rating, State
+from petitions.photos import matter_add_photo, may_add_photo
 from petitions.selectors import matters_visible_to, matters_waiting_for
 
 MATTERS_PER_PAGE = 20
@@ -400,7 +402,7 @@ def matter_detail_queryset(user):
     return (
         matters_visible_to(user)
         .select_related("township", "household", "created_by", "assigned_by", "reported_by", "duplicate_of")
-        .prefetch_related(Prefetch("deliberations", queryset=records), Prefetch("events", queryset=events))
+        .prefetch_related(Prefetch("deliberations", queryset=records), Prefetch("events", queryset=events), "photos")
     )
 
 
@@ -721,6 +723,8 @@ def detail_context(request, matter, bound=None) -> dict:
         "household_visible": bool(matter.household_id)
         and households_visible_to(user).filter(pk=matter.household_id).exists(),
         "timeline": timeline(matter, categories),
+        "photos": list(matter.photos.all()),
+        "extra_forms": extra_forms(user, matter),
     }
 
 
@@ -864,3 +868,63 @@ def matter_action(request, pk, action):
             _saved(request, created, str(DONE_MESSAGES[action]))
             return redirect(url)
     return render(request, "petitions/matter_detail.html", detail_context(request, matter, bound=form))
+
+
+CLOCK_ACTIONS = {
+    "pause": (f.PauseForm, gettext_lazy("The clock is paused; the pause is on the record.")),
+    "resume": (f.ResumeForm, gettext_lazy("The clock runs again; the deadline moved by the days it was paused.")),
+    "photo": (f.PhotoForm, gettext_lazy("The photo is added.")),
+}
+
+
+def may_use_clock(user, matter) -> bool:
+    return workflow.may(user, "deliberate", matter) or workflow.is_handler(user, matter)
+
+
+def extra_forms(user, matter) -> dict:
+    """The clock and photo forms the viewer may use now (beside the workflow's actions)."""
+    forms_ = {}
+    if matter.is_open and may_add_photo(user, matter):
+        forms_["photo"] = f.PhotoForm(prefix="photo")
+    if may_use_clock(user, matter) and matter.deadline and matter.state in CLOCK_STATES:
+        forms_["resume" if matter.paused_at else "pause"] = CLOCK_ACTIONS["resume" if matter.paused_at else "pause"][0](
+            prefix="resume" if matter.paused_at else "pause"
+        )
+    return forms_
+
+
+@login_required
+@require_POST
+def matter_extra(request, pk, action):
+    """Pause or resume the clock, or add a photo: 404 / 403 / 409 / form errors, then one service call."""
+    user = request.user
+    matter = get_object_or_404(matter_detail_queryset(user), pk=pk)
+    allowed = may_add_photo(user, matter) if action == "photo" else may_use_clock(user, matter)
+    if not allowed:
+        raise PermissionDenied(_("Your role may not take this action on this matter."))
+    form_class, done = CLOCK_ACTIONS[action]
+    form = form_class(request.POST, request.FILES, prefix=action)
+    if not form.is_valid():
+        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
+        return redirect(matter_url(matter))
+
+    def perform():
+        if action == "photo":
+            matter_add_photo(matter=matter, actor=user, upload=form.cleaned_data["image"])
+        elif action == "pause":
+            services.matter_pause(matter=matter, actor=user, reason=form.cleaned_data["reason"])
+        else:
+            services.matter_resume(matter=matter, actor=user)
+        return matter_url(matter)
+
+    try:
+        url, created = submit_once(request=request, token=form.cleaned_data["form_token"], perform=perform)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect(matter_url(matter))
+    except workflow.MatterPermissionError as error:
+        return _refused(request, matter, error, 403)
+    except workflow.MatterStateError as error:
+        return _refused(request, matter, error, 409)
+    _saved(request, created, str(done))
+    return redirect(url)

@@ -114,3 +114,7 @@ def as_user(api_client):
         return api_client
 
     return login
+
+
+# The matters fixtures (categories, and `mw`: the world plus matter makers), for every folder.
+from tests.petitions.conftest import categories, mw  # noqa: E402, F401

@@ -127,6 +127,7 @@ def test_page_permissions(client, world, persona, method, page_name, status):
 
 def test_matrix_covers_every_page_and_the_required_personas():
     from governance.page_urls import urlpatterns as page_urls
+    from tests.pages.test_matter_extra_pages import COVERED_URL_NAMES as EXTRA_PAGES
     from tests.pages.test_matter_pages import COVERED_URL_NAMES as MATTER_PAGES
     from tests.pages.test_public_pages import PUBLIC_PAGES
     from tests.pages.test_register_pages import MATRIX as REGISTER_MATRIX
@@ -142,6 +143,7 @@ def test_matrix_covers_every_page_and_the_required_personas():
     covered |= MATTER_PAGES  # with their own matrix in test_matter_pages.py
     covered |= set(PUBLIC_PAGES)  # no login: tests/pages/test_public_pages.py
     covered |= {"matter-photo"}  # scoped photo serving: tests/petitions/test_photos.py
+    covered |= EXTRA_PAGES  # photo and clock forms: tests/pages/test_matter_extra_pages.py
     missing = names - covered - {"login", "logout", "notification-read", "notification-read-all"}
     assert not missing
     for row in [*MATRIX.values(), *REGISTER_MATRIX.values()]:
