@@ -85,3 +85,13 @@ def add_service_errors(form: forms.Form, error: ValidationError) -> None:
             form.add_error(field if field in form.fields else None, errors)
     else:
         form.add_error(None, error)
+
+
+def announce_saved(request, created: bool, message: str) -> None:
+    """Tell the user what `submit_once` did: saved now, or already saved by the first send."""
+    from django.contrib import messages
+
+    if created:
+        messages.success(request, message)
+    else:
+        messages.info(request, _("This form had already been sent; nothing was saved twice."))

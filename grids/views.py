@@ -20,7 +20,7 @@ from django.utils.http import content_disposition_header, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from governance.forms import add_service_errors, submit_once
+from governance.forms import add_service_errors, announce_saved, submit_once
 from governance.scoping import (
     HOUSEHOLD_MOVERS,
     ID_NUMBER_REVEALERS,
@@ -60,13 +60,6 @@ def household_rows(user, households) -> list:
     for household in rows:
         household.can_edit = scope.covers(household, REGISTER_EDITORS)
     return rows
-
-
-def _saved(request, created: bool, message: str) -> None:
-    if created:
-        messages.success(request, message)
-    else:
-        messages.info(request, _("This form had already been sent; nothing was saved twice."))
 
 
 def household_filter_form(user, data=None) -> HouseholdFilterForm:
@@ -196,7 +189,7 @@ def household_create(request):
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            _saved(request, created, _("Household saved. Now add the head of the household."))
+            announce_saved(request, created, _("Household saved. Now add the head of the household."))
             return redirect(url)
     return render(request, "grids/household_form.html", {"form": form, "household": None})
 
@@ -234,7 +227,7 @@ def household_update(request, pk):
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            _saved(request, created, _("Household details saved."))
+            announce_saved(request, created, _("Household details saved."))
             return redirect(url)
     return render(request, "grids/household_form.html", {"form": form, "household": household})
 
@@ -270,7 +263,7 @@ def household_move(request, pk):
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            _saved(request, created, _("The household was moved. The move is kept in its history."))
+            announce_saved(request, created, _("The household was moved. The move is kept in its history."))
             return redirect(url)
     return render(request, "grids/household_move.html", {"form": form, "household": household})
 
@@ -356,7 +349,7 @@ def resident_create(request, pk):
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            _saved(request, created, _("Resident saved."))
+            announce_saved(request, created, _("Resident saved."))
             return redirect(url)
     return render(request, "grids/resident_form.html", {"form": form, "household": household, "resident": None})
 
@@ -389,7 +382,7 @@ def resident_update(request, pk):
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            _saved(request, created, _("Resident saved."))
+            announce_saved(request, created, _("Resident saved."))
             return redirect(url)
     return render(
         request,

@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from governance.forms import FORM_TOKEN_PREFIX, add_service_errors, submit_once
+from governance.forms import FORM_TOKEN_PREFIX, add_service_errors, announce_saved, submit_once
 from governance.models import Assignment, Department, IdempotencyRecord, Role
 from governance.scoping import GRID_ROLES, scope_for
 from grids.models import Courtyard, Grid
@@ -362,7 +362,7 @@ def matter_create(request):
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            _saved(request, created, _("The matter is recorded. The village cadre is told to classify it."))
+            announce_saved(request, created, _("The matter is recorded. The village cadre is told to classify it."))
             return redirect(url)
     return render(request, "petitions/matter_form.html", {"form": form, "household": household})
 
@@ -382,13 +382,6 @@ def matter_duplicates(request):
 
 def _int(value) -> int:
     return int(value) if value and str(value).isdigit() else 0
-
-
-def _saved(request, created: bool, message: str) -> None:
-    if created:
-        messages.success(request, message)
-    else:
-        messages.info(request, _("This form had already been sent; nothing was saved twice."))
 
 
 # ---------------------------------------------------------------- one matter
@@ -865,7 +858,7 @@ def matter_action(request, pk, action):
         except workflow.MatterStateError as error:
             return _refused(request, matter, error, 409)
         else:
-            _saved(request, created, str(DONE_MESSAGES[action]))
+            announce_saved(request, created, str(DONE_MESSAGES[action]))
             return redirect(url)
     return render(request, "petitions/matter_detail.html", detail_context(request, matter, bound=form))
 
@@ -926,5 +919,5 @@ def matter_extra(request, pk, action):
         return _refused(request, matter, error, 403)
     except workflow.MatterStateError as error:
         return _refused(request, matter, error, 409)
-    _saved(request, created, str(done))
+    announce_saved(request, created, str(done))
     return redirect(url)
