@@ -22,5 +22,6 @@ router.register("public/matters", petitions_api.PublicMatterViewSet, basename="p
 urlpatterns = [
     path("auth/token/", governance_api.TokenView.as_view(), name="auth-token"),
     path("me/", governance_api.MeView.as_view(), name="me"),
+    path("points/", include("points.api_urls")),
     path("", include(router.urls)),
 ]

@@ -27,5 +27,6 @@ urlpatterns = [
     path("", include(governance_patterns)),
     path("", include("grids.urls")),
     path("matters/", include("petitions.urls")),
+    path("points/", include("points.urls")),
     path("matter-photos/<int:pk>/", photo_views.photo_serve, name="matter-photo"),
 ]

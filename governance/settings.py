@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "governance",
     "grids",
     "petitions",
+    "points",
 ]
 
 MIDDLEWARE = [

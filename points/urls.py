@@ -1,0 +1,5 @@
+"""Staff pages of the points bank, under /points/."""
+
+app_name = "points"
+
+urlpatterns = []
