@@ -29,4 +29,5 @@ urlpatterns = [
     path("matters/", include("petitions.urls")),
     path("points/", include("points.urls")),
     path("matter-photos/<int:pk>/", photo_views.photo_serve, name="matter-photo"),
+    path("visit-photos/<int:pk>/", photo_views.visit_photo_serve, name="visit-photo"),
 ]

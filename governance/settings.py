@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -214,12 +215,33 @@ CELERY_BEAT_SCHEDULE = {
         "task": "petitions.tasks.sweep_overdue_matters",
         "schedule": 900.0,
     },
+    # 逢十 reminders: each run sends only what is due that day, at most once per person.
+    "fengshi-eve": {
+        "task": "grids.tasks.send_fengshi_reminders",
+        "schedule": crontab(hour=19, minute=0),
+        "kwargs": {"kind": "eve"},
+    },
+    "fengshi-morning": {
+        "task": "grids.tasks.send_fengshi_reminders",
+        "schedule": crontab(hour=7, minute=30),
+        "kwargs": {"kind": "morning"},
+    },
+    "fengshi-report": {
+        "task": "grids.tasks.send_fengshi_reminders",
+        "schedule": crontab(hour=9, minute=0),
+        "kwargs": {"kind": "report"},
+    },
 }
 
 # Matters on time (petitions.deadlines).
 MATTER_ESCALATION_GRACE_HOURS = env_int("MATTER_ESCALATION_GRACE_HOURS", 48)
 MATTER_EVALUATION_DAYS = env_int("MATTER_EVALUATION_DAYS", 15)
 MATTER_REOPEN_LIMIT = env_int("MATTER_REOPEN_LIMIT", 2)
+
+# Visits and 逢十 (grids.visits, grids.fengshi). A household with no tag target is due
+# twice a year; a phone's clock may run this many minutes ahead.
+VISIT_DEFAULT_EVERY_DAYS = env_int("VISIT_DEFAULT_EVERY_DAYS", 182)
+VISIT_FUTURE_TOLERANCE_MINUTES = env_int("VISIT_FUTURE_TOLERANCE_MINUTES", 10)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

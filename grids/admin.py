@@ -1,6 +1,19 @@
 from django.contrib import admin
 
-from grids.models import Courtyard, Grid, Household, HouseholdMove, IdNumberReveal, Resident, Tag, Township, Village
+from grids.models import (
+    Courtyard,
+    Grid,
+    Household,
+    HouseholdMove,
+    IdNumberReveal,
+    Reminder,
+    Resident,
+    Tag,
+    Township,
+    Village,
+    Visit,
+)
+from grids.visits import households_refresh_visit_due, tag_households
 
 
 @admin.register(Township)
@@ -31,7 +44,12 @@ class CourtyardAdmin(admin.ModelAdmin):
 
 @admin.register(Tag)
 class TagAdmin(admin.ModelAdmin):
-    list_display = ["name", "code", "is_key_group"]
+    list_display = ["name", "code", "is_key_group", "visit_every_days"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and "visit_every_days" in form.changed_data:
+            households_refresh_visit_due(tag_households(obj))
 
 
 class ResidentInline(admin.TabularInline):
@@ -86,3 +104,31 @@ class IdNumberRevealAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+class _ReadOnlyAdmin(admin.ModelAdmin):
+    """Append-only records: shown, never added, changed or deleted by hand."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Visit)
+class VisitAdmin(_ReadOnlyAdmin):
+    list_display = ["visited_at", "author", "grid", "household", "method", "result", "received_at"]
+    list_filter = ["method", "result", "village"]
+    list_select_related = ["author", "grid__village", "household"]
+    date_hierarchy = "visited_on"
+
+
+@admin.register(Reminder)
+class ReminderAdmin(_ReadOnlyAdmin):
+    list_display = ["cycle", "kind", "user", "sent_at"]
+    list_filter = ["kind", "cycle"]
+    list_select_related = ["user"]

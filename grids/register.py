@@ -31,6 +31,7 @@ from grids.idnumbers import (
 )
 from grids.models import Courtyard, Grid, Household, HouseholdMove, RegisterExport, Resident, Tag, Village
 from grids.services import name_pinyin
+from grids.visits import households_refresh_visit_due
 
 MAX_ROWS = 50_000
 MAX_FILE_BYTES = 20 * 1024 * 1024  # an upload larger than this is refused before it is read
@@ -734,6 +735,9 @@ def _apply(rows: list[_Row], ctx: _Context, user) -> ImportResult:
     household_through.objects.bulk_create(links, batch_size=2000, ignore_conflicts=True)
 
     _sync_heads([h.pk for h in ctx.households.values() if h.pk and h in household_tag_sets])
+    # Tags and statuses set visit targets; new households have no visits to date from.
+    new_ids = {h.pk for h in new_households}
+    households_refresh_visit_due([h.pk for h in household_tag_sets if h.pk not in new_ids])
     return result
 
 

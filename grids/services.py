@@ -16,6 +16,7 @@ from grids.idnumbers import (
     validate_phone,
 )
 from grids.models import Courtyard, Grid, Household, HouseholdMove, IdNumberReveal, Resident, Tag, Township, Village
+from grids.visits import households_refresh_visit_due
 
 
 def name_pinyin(name: str) -> tuple[str, str]:
@@ -97,6 +98,7 @@ def household_update(*, household: Household, **changes) -> Household:
     household.save()
     if tags is not None:
         household.tags.set(tags)
+        households_refresh_visit_due([household.pk])
     return household
 
 
@@ -217,6 +219,7 @@ def resident_create(
     _save_resident(resident)
     if tags:
         resident.tags.set(tags)
+        households_refresh_visit_due([household.pk])
     if relation_to_head == Resident.Relation.HEAD:
         _sync_head_name(household)
     return resident
@@ -258,6 +261,8 @@ def resident_update(*, resident: Resident, **changes) -> Resident:
     _save_resident(resident)
     if tags is not None:
         resident.tags.set(tags)
+    if tags is not None or "status" in changes:
+        households_refresh_visit_due([household.pk])
     if was_head or resident.relation_to_head == Resident.Relation.HEAD:
         _sync_head_name(household)
     return resident

@@ -2,6 +2,8 @@ from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
 
+from grids.models import VisitPhoto
+from grids.visits import visits_visible_to
 from petitions.models import MatterPhoto
 from petitions.selectors import matters_visible_to
 
@@ -12,6 +14,19 @@ def photo_serve(request, pk: int):
     photo = get_object_or_404(MatterPhoto.objects.select_related("matter"), pk=pk)
     if not matters_visible_to(request.user).filter(pk=photo.matter_id).exists():
         raise Http404
+    return _private_jpeg(photo)
+
+
+@login_required
+def visit_photo_serve(request, pk: int):
+    """A visit's photo, to those who may see the visit (404 otherwise)."""
+    photo = get_object_or_404(VisitPhoto, pk=pk)
+    if not visits_visible_to(request.user).filter(pk=photo.visit_id).exists():
+        raise Http404
+    return _private_jpeg(photo)
+
+
+def _private_jpeg(photo):
     response = FileResponse(photo.image.open("rb"), content_type="image/jpeg")
     response["Cache-Control"] = "private, max-age=3600"
     response["X-Content-Type-Options"] = "nosniff"

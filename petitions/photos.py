@@ -29,7 +29,8 @@ def may_add_photo(user, matter: Matter) -> bool:
     )
 
 
-def _reencode(upload) -> tuple[bytes, int, int]:
+def reencode_photo(upload) -> tuple[bytes, int, int]:
+    """The upload as a JPEG of at most MAX_SIDE pixels, without metadata (also for visit photos)."""
     if upload.size > MAX_BYTES:
         raise ValidationError({"image": _("A photo may be at most 8 MB.")})
     try:
@@ -54,7 +55,7 @@ def matter_add_photo(*, matter: Matter, actor, upload) -> MatterPhoto:
         raise workflow.MatterStateError(_("The matter is closed."))
     if matter.photos.count() >= MAX_PHOTOS:
         raise ValidationError({"image": _("A matter may have at most %(count)d photos.") % {"count": MAX_PHOTOS}})
-    data, width, height = _reencode(upload)
+    data, width, height = reencode_photo(upload)
     photo = MatterPhoto(matter=matter, width=width, height=height, size=len(data), uploaded_by=actor)
     photo.image.save("photo.jpg", ContentFile(data), save=False)
     photo.save()

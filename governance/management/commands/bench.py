@@ -14,6 +14,7 @@ import resource
 import statistics
 import time
 import tracemalloc
+import uuid
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -25,6 +26,7 @@ from django.utils import timezone
 from openpyxl import Workbook
 from rest_framework.authtoken.models import Token
 
+from governance.models import Assignment
 from governance.scoping import scope_for
 from grids.idnumbers import decrypt_id_number, id_check_char
 from grids.management.commands.generate_scale import scale_usernames
@@ -82,6 +84,9 @@ class Command(BaseCommand):
         if sweep_matters:
             lines += ["", self._bench_sweep(sweep_matters)]
             self.stdout.write(lines[-1])
+        for section in (self._bench_visit_logging(requests), self._bench_fengshi(), self._bench_compliance(requests)):
+            lines += ["", section]
+            self.stdout.write(section)
         if output:
             with open(output, "w", encoding="utf-8") as file:
                 file.write("\n".join(lines) + "\n")
@@ -179,6 +184,159 @@ class Command(BaseCommand):
             f"{timings['time']:.1f} s; Python memory peak {timings['peak'] / 2**20:.0f} MiB (tracemalloc, "
             f"a separate run: {timings['memory']:.1f} s with tracing)."
         )
+
+    def _bench_visit_logging(self, requests: int) -> str:
+        """A grid worker logs visits through the API (token, whole middleware stack), each a
+        new client UUID; then the same visits again as replays. Rolled back."""
+        user = get_user_model().objects.get(username=scale_usernames()["grid_worker"])
+        token, _created = Token.objects.get_or_create(user=user)
+        client = Client(HTTP_AUTHORIZATION=f"Token {token.key}")
+        households = list(Household.objects.filter(grid_id=min(scope_for(user).grid_ids)))
+        timings, replays, queries = [], [], 0
+        try:
+            with transaction.atomic():
+                bodies = []
+                for i in range(requests + 5):
+                    bodies.append(
+                        {
+                            "client_uuid": str(uuid.uuid4()),
+                            "household": households[i % len(households)].pk,
+                            "visited_at": timezone.now().isoformat(),
+                            "method": "sit-down",
+                            "met": "head",
+                            "notes": "身体好，无诉求。",
+                        }
+                    )
+                for i, body in enumerate(bodies):
+                    reset_queries()
+                    with CaptureQueriesContext(connection) as captured:
+                        started = time.perf_counter()
+                        response = client.post("/api/v1/visits/", body, content_type="application/json")
+                        elapsed = (time.perf_counter() - started) * 1000
+                    if response.status_code != 201:
+                        raise CommandError(f"visit answered {response.status_code}: {response.content[:200]!r}")
+                    if i >= 5:
+                        timings.append(elapsed)
+                        queries = len(captured.captured_queries)
+                for body in bodies[5:]:
+                    started = time.perf_counter()
+                    response = client.post("/api/v1/visits/", body, content_type="application/json")
+                    replays.append((time.perf_counter() - started) * 1000)
+                    if response.status_code != 200:
+                        raise CommandError(f"replay answered {response.status_code}")
+                raise _Rollback
+        except _Rollback:
+            pass
+        timings.sort()
+        replays.sort()
+        return (
+            f"Logging a visit (POST /api/v1/visits/ as a grid worker, {requests} visits after 5 warm-up, "
+            f"{Household.objects.count():,} households in the database): median {statistics.median(timings):.1f} ms, "
+            f"p95 {_p95(timings):.1f} ms, {queries} queries (target p95 < 50 ms); a replay of the same visit: "
+            f"median {statistics.median(replays):.1f} ms, p95 {_p95(replays):.1f} ms. Rolled back."
+        )
+
+    def _bench_fengshi(self) -> str:
+        """The 逢十 eve reminders to every grid and courtyard assignee of the district, then the
+        same run again (it must send nothing). Rolled back."""
+        from governance.models import Notification
+        from grids.fengshi import send_fengshi_reminders
+        from grids.models import Reminder
+        from grids.visits import FENGSHI_ROLES
+
+        day = datetime.date(2026, 11, 29)
+        staff = (
+            Assignment.objects.filter(role__in=list(FENGSHI_ROLES), valid_from__lte=day + datetime.timedelta(days=1))
+            .values("user_id")
+            .distinct()
+            .count()
+        )
+        try:
+            with transaction.atomic():
+                started = time.perf_counter()
+                first = send_fengshi_reminders(on=day).as_dict()
+                t1 = time.perf_counter() - started
+                started = time.perf_counter()
+                second = send_fengshi_reminders(on=day).as_dict()
+                t2 = time.perf_counter() - started
+                sent = Reminder.objects.filter(cycle=day + datetime.timedelta(days=1), kind="eve")
+                reminders = sent.count()
+                distinct = sent.values("user_id").distinct().count()
+                notifications = Notification.objects.filter(pk__in=sent.values("notification_id")).count()
+                raise _Rollback
+        except _Rollback:
+            pass
+        return (
+            f"逢十 eve reminders for {day + datetime.timedelta(days=1)} to every grid and courtyard assignee of the "
+            f"district ({staff:,} people): {first.get('eve', 0):,} sent in {t1:.1f} s (target < 10 s); "
+            f"{reminders:,} reminder rows for {distinct:,} people, {notifications:,} notifications; "
+            f"an immediate rerun sent {second.get('eve', 0)} in {t2:.2f} s. Rolled back."
+        )
+
+    def _bench_compliance(self, requests: int) -> str:
+        """The compliance roll-up of one whole township for a 逢十 day on which most grid
+        workers logged three visits (inserted for the run, rolled back)."""
+        from grids.fengshi import compliance_for
+        from grids.models import Visit
+
+        official = get_user_model().objects.get(username=scale_usernames()["township_official"])
+        township_id = min(scope_for(official).township_ids)
+        cycle = datetime.date(2026, 11, 20)
+        at = timezone.make_aware(datetime.datetime(2026, 11, 20, 10))
+        workers = list(
+            Assignment.objects.filter(township_id=township_id, role="grid_worker").values_list("user_id", "grid_id")
+        )
+        village_of = dict(Grid.objects.filter(township_id=township_id).values_list("pk", "village_id"))
+        first_households = {}
+        for grid_id, household_id in Household.objects.filter(township_id=township_id).values_list("grid_id", "pk"):
+            first_households.setdefault(grid_id, []).append(household_id)
+        timings = []
+        try:
+            with transaction.atomic():
+                rows = []
+                for n, (user_id, grid_id) in enumerate(workers):
+                    if n % 7 == 0:
+                        continue  # a seventh of the grids are not visited: gaps to report
+                    for household_id in first_households.get(grid_id, [])[:3]:
+                        rows.append(
+                            Visit(
+                                author_id=user_id,
+                                client_uuid=uuid.uuid4(),
+                                fingerprint="bench",
+                                township_id=township_id,
+                                village_id=village_of[grid_id],
+                                grid_id=grid_id,
+                                household_id=household_id,
+                                visited_at=at,
+                                visited_on=cycle,
+                                method="home",
+                            )
+                        )
+                Visit.objects.bulk_create(rows, batch_size=2000)
+                for i in range(requests + 3):
+                    official = get_user_model().objects.get(pk=official.pk)  # no cached scope
+                    reset_queries()
+                    with CaptureQueriesContext(connection) as captured:
+                        started = time.perf_counter()
+                        roll = compliance_for(official, cycle=cycle)
+                        elapsed = (time.perf_counter() - started) * 1000
+                    if i >= 3:
+                        timings.append(elapsed)
+                raise _Rollback
+        except _Rollback:
+            pass
+        timings.sort()
+        t = roll.totals
+        return (
+            f"Compliance roll-up of one township for one 逢十 day ({t['grids_count']:,} grids, {t['households']:,} "
+            f"households, {t['visits']:,} visits, {t['people_total']:,} people on duty): median "
+            f"{statistics.median(timings):.0f} ms, p95 {_p95(timings):.0f} ms, "
+            f"{len(captured.captured_queries)} queries (target < 1 s). Rolled back."
+        )
+
+
+def _p95(sorted_timings: list[float]) -> float:
+    return sorted_timings[max(0, int(len(sorted_timings) * 0.95) - 1)]
 
 
 BENCH_MATTER_PREFIX = "bench-"

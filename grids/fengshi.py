@@ -1,0 +1,351 @@
+"""逢十: the 10th, 20th and 30th of each month (the last day of a month with no 30th).
+
+Three things hang off a 逢十 day (a "cycle"): the reminders the evening before and that
+morning to everyone assigned to a grid or a courtyard on that day, the report the day after
+to each village cadre of who logged no visit, and the compliance roll-up. A visit counts for
+the day it is dated, whenever it arrived; assignments are taken as they were on the day.
+"""
+
+import calendar
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.db.models import Count, F, Q, Window
+from django.db.models.functions import RowNumber
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from governance.models import Assignment, Role
+from governance.scoping import GRID_ROLES, TOWNSHIP_ROLES, VILLAGE_ROLES, scope_for
+from governance.services import notify_many
+from grids.models import Grid, Household, Reminder, Township, Village, Visit
+from grids.visits import FENGSHI_ROLES
+
+NOT_A_FENGSHI_DAY = gettext_lazy("Not a 逢十 day: choose the 10th, the 20th or the 30th (the last day of February).")
+NAMES_PER_GRID = 8
+CLAIM_BATCH = 500
+
+
+def fengshi_days(year: int, month: int) -> list[datetime.date]:
+    last = calendar.monthrange(year, month)[1]
+    return [datetime.date(year, month, 10), datetime.date(year, month, 20), datetime.date(year, month, min(30, last))]
+
+
+def is_fengshi_day(day: datetime.date) -> bool:
+    return day in fengshi_days(day.year, day.month)
+
+
+def latest_cycle(on: datetime.date) -> datetime.date:
+    """The last 逢十 day on or before `on`."""
+    candidates = [d for d in fengshi_days(on.year, on.month) if d <= on]
+    if candidates:
+        return candidates[-1]
+    previous = on.replace(day=1) - datetime.timedelta(days=1)
+    return fengshi_days(previous.year, previous.month)[-1]
+
+
+def cycles_between(start: datetime.date, end: datetime.date) -> list[datetime.date]:
+    days, month = [], start.replace(day=1)
+    while month <= end:
+        days += [d for d in fengshi_days(month.year, month.month) if start <= d <= end]
+        month = (month + datetime.timedelta(days=32)).replace(day=1)
+    return days
+
+
+def kinds_due(on: datetime.date) -> list[tuple[str, datetime.date]]:
+    """What `send_fengshi_reminders` sends on `on`: (kind, cycle) pairs."""
+    one = datetime.timedelta(days=1)
+    due = []
+    if is_fengshi_day(on + one):
+        due.append((Reminder.Kind.EVE, on + one))
+    if is_fengshi_day(on):
+        due.append((Reminder.Kind.MORNING, on))
+    if is_fengshi_day(on - one):
+        due.append((Reminder.Kind.REPORT, on - one))
+    return due
+
+
+def _valid_on(day: datetime.date) -> Q:
+    return Q(valid_from__lte=day) & (Q(valid_to__isnull=True) | Q(valid_to__gte=day))
+
+
+def duty_assignments(day: datetime.date, **place):
+    """Grid and courtyard assignments in force on `day` (whose holders owe a 逢十 visit)."""
+    return Assignment.objects.filter(_valid_on(day), role__in=list(FENGSHI_ROLES), user__is_active=True, **place)
+
+
+# Reminders
+
+
+@dataclass
+class SendResult:
+    sent: dict = field(default_factory=dict)
+
+    def as_dict(self) -> dict:
+        return dict(self.sent)
+
+
+def send_fengshi_reminders(*, on: datetime.date, kind: str | None = None) -> SendResult:
+    """Send what is due on `on` (or only `kind`, if it is due). Each (person, cycle, kind)
+    gets one reminder however often this runs, and however many run at once."""
+    result = SendResult()
+    for due_kind, cycle in kinds_due(on):
+        if kind and due_kind != kind:
+            continue
+        if due_kind == Reminder.Kind.REPORT:
+            messages = _report_messages(cycle)
+        else:
+            messages = _duty_messages(cycle, due_kind)
+        result.sent[due_kind] = _deliver(cycle, due_kind, messages)
+    return result
+
+
+def _deliver(cycle: datetime.date, kind: str, messages: dict[int, tuple[str, str, str]]) -> int:
+    """Insert the (person, cycle, kind) rows, then claim unsent ones in batches and write
+    their notifications in the same transaction: a crash between the two sends nothing
+    twice, and a second process skips the rows the first one holds."""
+    Reminder.objects.bulk_create(
+        [Reminder(user_id=user_id, cycle=cycle, kind=kind) for user_id in messages],
+        ignore_conflicts=True,
+        batch_size=1000,
+    )
+    users = get_user_model().objects.in_bulk(list(messages))
+    sent = 0
+    while True:
+        with transaction.atomic():
+            batch = list(
+                Reminder.objects.select_for_update(skip_locked=True)
+                .filter(cycle=cycle, kind=kind, sent_at__isnull=True, user_id__in=list(messages))
+                .order_by("pk")[:CLAIM_BATCH]
+            )
+            if not batch:
+                return sent
+            notifications = notify_many([(users[r.user_id], *messages[r.user_id]) for r in batch])
+            now = timezone.now()
+            for reminder, notification in zip(batch, notifications, strict=True):
+                reminder.sent_at, reminder.notification = now, notification
+            Reminder.objects.bulk_update(batch, ["sent_at", "notification"])
+            sent += len(batch)
+
+
+def _due_names(cycle: datetime.date, *, grid_ids=(), courtyard_ids=()) -> tuple[dict, dict]:
+    """Households due on `cycle` per grid and per courtyard: counts, and the first few names
+    (never visited or longest overdue first)."""
+    due = Q(visit_due_on__isnull=True) | Q(visit_due_on__lte=cycle)
+    counts: dict[tuple[str, int], int] = {}
+    names: dict[tuple[str, int], list[str]] = defaultdict(list)
+    for level, ids in (("grid", grid_ids), ("courtyard", courtyard_ids)):
+        if not ids:
+            continue
+        column = f"{level}_id"
+        rows = Household.objects.filter(due, **{f"{column}__in": sorted(ids)})
+        for row in rows.values(column).annotate(n=Count("pk")).order_by():
+            counts[(level, row[column])] = row["n"]
+        first = rows.annotate(
+            rank=Window(
+                RowNumber(),
+                partition_by=[F(column)],
+                order_by=[F("visit_due_on").asc(nulls_first=True), F("number").asc()],
+            )
+        ).filter(rank__lte=NAMES_PER_GRID)
+        for row in first.values(column, "number", "head_name"):
+            names[(level, row[column])].append(row["head_name"] or row["number"])
+    return counts, names
+
+
+def _duty_messages(cycle: datetime.date, kind: str) -> dict[int, tuple[str, str, str]]:
+    assignments = list(
+        duty_assignments(cycle)
+        .select_related("grid", "grid__village", "courtyard")
+        .order_by("user_id", "grid_id", "courtyard_id")
+    )
+    counts, names = _due_names(
+        cycle,
+        grid_ids={a.grid_id for a in assignments if a.courtyard_id is None},
+        courtyard_ids={a.courtyard_id for a in assignments if a.courtyard_id},
+    )
+    day = _("%(month)d月%(day)d日") % {"month": cycle.month, "day": cycle.day}
+    if kind == Reminder.Kind.EVE:
+        title = _("Tomorrow (%(day)s) is a 逢十 visiting day") % {"day": day}
+    else:
+        title = _("Today (%(day)s) is a 逢十 visiting day") % {"day": day}
+    url = reverse("grids:visit-todo")
+    lines: dict[int, list[str]] = defaultdict(list)
+    for a in assignments:
+        key = ("courtyard", a.courtyard_id) if a.courtyard_id else ("grid", a.grid_id)
+        place = f"{a.grid.village.name} {a.grid.name}" + (f" {a.courtyard.name}" if a.courtyard_id else "")
+        count = counts.get(key, 0)
+        if count:
+            shown = "、".join(names[key])
+            more = _(" and %(n)d more") % {"n": count - len(names[key])} if count > len(names[key]) else ""
+            lines[a.user_id].append(
+                _("%(place)s: %(count)d households due: %(names)s%(more)s")
+                % {"place": place, "count": count, "names": shown, "more": more}
+            )
+        else:
+            lines[a.user_id].append(_("%(place)s: no household is due; walk the grid.") % {"place": place})
+    return {user_id: (title, "\n".join(body), url) for user_id, body in lines.items()}
+
+
+def _report_messages(cycle: datetime.date) -> dict[int, tuple[str, str, str]]:
+    """For each village cadre on duty today: who in their village logged no visit on `cycle`."""
+    today = cycle + datetime.timedelta(days=1)
+    cadres = Assignment.objects.filter(_valid_on(today), role=Role.VILLAGE_CADRE, user__is_active=True)
+    by_village: dict[int, set[int]] = defaultdict(set)
+    for user_id, village_id in cadres.values_list("user_id", "village_id"):
+        by_village[village_id].add(user_id)
+    if not by_village:
+        return {}
+    roll = compliance(cycle=cycle, village_ids=sorted(by_village))
+    day = _("%(month)d月%(day)d日") % {"month": cycle.month, "day": cycle.day}
+    url = reverse("grids:visit-compliance") + f"?cycle={cycle.isoformat()}"
+    messages: dict[int, tuple[str, str, str]] = {}
+    for township in roll.townships:
+        for village in township["villages"]:
+            missing = [
+                _("%(name)s (%(grid)s)") % {"name": person["name"], "grid": grid["name"]}
+                for grid in village["grids"]
+                for person in grid["people"]
+                if not person["visited"]
+            ]
+            if missing:
+                title = _("逢十 %(day)s: %(count)d people logged no visit") % {"day": day, "count": len(missing)}
+                body = "\n".join(missing)
+            else:
+                title = _("逢十 %(day)s: everyone logged a visit") % {"day": day}
+                body = _("Every grid and courtyard in %(village)s was visited.") % {"village": village["name"]}
+            for user_id in by_village.get(village["id"], ()):
+                messages[user_id] = (title, body, url)
+    return messages
+
+
+# Compliance
+
+
+@dataclass
+class Compliance:
+    cycle: datetime.date
+    townships: list = field(default_factory=list)
+    totals: dict = field(default_factory=dict)
+
+
+def compliance(*, cycle: datetime.date, township_ids=None, village_ids=None, grid_ids=None) -> Compliance:
+    """Per grid and per person on duty on `cycle`: visited or not, visits, households covered;
+    rolled up per village and township. A handful of queries whatever the size."""
+    grids = Grid.objects.all()
+    if grid_ids is not None:
+        grids = grids.filter(pk__in=list(grid_ids))
+    if village_ids is not None:
+        grids = grids.filter(village_id__in=list(village_ids))
+    if township_ids is not None:
+        grids = grids.filter(township_id__in=list(township_ids))
+    grid_rows = list(grids.order_by("township_id", "village_id", "number").values("pk", "name", "village_id"))
+    ids = [g["pk"] for g in grid_rows]
+    villages = Village.objects.in_bulk({g["village_id"] for g in grid_rows})
+    townships = Township.objects.in_bulk({v.township_id for v in villages.values()})
+    households = dict(
+        Household.objects.filter(grid_id__in=ids).values("grid_id").annotate(n=Count("pk")).values_list("grid_id", "n")
+    )
+    effective = Visit.objects.filter(visited_on=cycle, grid_id__in=ids, superseded_by__isnull=True)
+    per_grid = {
+        row["grid_id"]: row
+        for row in effective.values("grid_id")
+        .annotate(visits=Count("pk"), covered=Count("household_id", distinct=True))
+        .order_by()
+    }
+    per_author = {
+        (row["grid_id"], row["author_id"]): row
+        for row in effective.values("grid_id", "author_id")
+        .annotate(visits=Count("pk"), covered=Count("household_id", distinct=True))
+        .order_by()
+    }
+    people: dict[int, dict[int, dict]] = defaultdict(dict)
+    duty = duty_assignments(cycle, grid_id__in=ids).values(
+        "grid_id", "user_id", "role", "user__first_name", "user__last_name", "user__username"
+    )
+    for a in duty.order_by("grid_id", "user_id"):
+        if a["user_id"] in people[a["grid_id"]]:
+            continue
+        done = per_author.get((a["grid_id"], a["user_id"]), {"visits": 0, "covered": 0})
+        people[a["grid_id"]][a["user_id"]] = {
+            "id": a["user_id"],
+            "username": a["user__username"],
+            "name": f"{a['user__last_name']}{a['user__first_name']}" or a["user__username"],
+            "role": a["role"],
+            "visited": done["visits"] > 0,
+            "visits": done["visits"],
+            "households_covered": done["covered"],
+        }
+    tree: dict[int, dict[int, list]] = defaultdict(lambda: defaultdict(list))
+    for g in grid_rows:
+        done = per_grid.get(g["pk"], {"visits": 0, "covered": 0})
+        persons = list(people[g["pk"]].values())
+        village = villages[g["village_id"]]
+        tree[village.township_id][village.pk].append(
+            {
+                "id": g["pk"],
+                "name": f"{village.name} {g['name']}",
+                "visited": done["visits"] > 0,
+                "visits": done["visits"],
+                "households": households.get(g["pk"], 0),
+                "households_covered": done["covered"],
+                "people": persons,
+                # the roll-up counters of a single grid
+                "grids_count": 1,
+                "grids_visited": int(done["visits"] > 0),
+                "people_total": len(persons),
+                "people_visited": sum(p["visited"] for p in persons),
+            }
+        )
+    result = Compliance(cycle=cycle)
+    for township_id, village_map in tree.items():
+        village_rows = []
+        for village_id, grid_list in village_map.items():
+            row = {"id": village_id, "name": villages[village_id].name, "grids": grid_list}
+            row.update(_rollup(grid_list))
+            village_rows.append(row)
+        township = {"id": township_id, "name": townships[township_id].name, "villages": village_rows}
+        township.update(_rollup(village_rows))
+        result.townships.append(township)
+    result.totals = _rollup(result.townships)
+    return result
+
+
+def _rollup(rows) -> dict:
+    keys = ("grids_count", "grids_visited", "visits", "households", "households_covered")
+    total = {key: sum(row[key] for row in rows) for key in (*keys, "people_total", "people_visited")}
+    total["grid_rate"] = round(total["grids_visited"] / total["grids_count"], 3) if total["grids_count"] else None
+    total["people_rate"] = round(total["people_visited"] / total["people_total"], 3) if total["people_total"] else None
+    return total
+
+
+def compliance_for(user, *, cycle: datetime.date) -> Compliance:
+    """The roll-up over the places the caller may see: a township for its officials, a
+    village for its cadres, their own grids for grid staff."""
+    scope = scope_for(user)
+    if scope.is_superuser:
+        return compliance(cycle=cycle)
+    return compliance(cycle=cycle, grid_ids=_grid_ids(scope))
+
+
+def _grid_ids(scope) -> list[int]:
+    condition = Q(pk__in=[])
+    if township := scope.ids_for(TOWNSHIP_ROLES):
+        condition |= Q(township_id__in=sorted(township))
+    if village := scope.ids_for(VILLAGE_ROLES):
+        condition |= Q(village_id__in=sorted(village))
+    if grid := scope.ids_for(GRID_ROLES):
+        condition |= Q(pk__in=sorted(grid))
+    if courtyard := scope.by_role.get(Role.COURTYARD_HELPER):
+        condition |= Q(courtyards__in=sorted(courtyard))
+    return list(Grid.objects.filter(condition).values_list("pk", flat=True).distinct())
+
+
+def may_see_compliance(user) -> bool:
+    scope = scope_for(user)
+    return scope.has_any_role(TOWNSHIP_ROLES | VILLAGE_ROLES | FENGSHI_ROLES)

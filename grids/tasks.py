@@ -1,0 +1,14 @@
+import datetime
+
+from celery import shared_task
+from django.utils import timezone
+
+from grids.fengshi import send_fengshi_reminders as send
+
+
+@shared_task
+def send_fengshi_reminders(kind: str | None = None, on: str | None = None) -> dict:
+    """Run by beat at 19:00 (eve), 07:30 (morning) and 09:00 (report) every day; on a day
+    with nothing of that kind due it sends nothing. `on` (YYYY-MM-DD) replays a given day."""
+    day = datetime.date.fromisoformat(on) if on else timezone.localdate()
+    return send(on=day, kind=kind).as_dict()

@@ -1,0 +1,47 @@
+"""逢十 reminders through the real machinery: Celery beat schedules, a worker runs, Redis carries."""
+
+import os
+import time
+
+import pytest
+from celery.beat import EmbeddedService, Scheduler
+from celery.contrib.testing.worker import start_worker
+
+from governance.celery import app
+from governance.models import Notification
+from grids.models import Reminder
+from tests.governance.test_notifications import broker
+
+
+@pytest.mark.django_db(transaction=True)
+def test_beat_and_worker_deliver_each_reminder_once_through_redis(world):
+    redis_url = os.environ.get("REDIS_URL")
+    if not redis_url:
+        pytest.skip("REDIS_URL is not set: no Redis for beat and the worker")
+    saved = app.conf.beat_schedule
+    # The settings' entries with the day pinned to the eve of 30 November, firing every
+    # second instead of at 19:00: several beats' worth of runs for one (person, cycle, kind).
+    app.conf.beat_schedule = {
+        "fengshi-eve": {
+            "task": "grids.tasks.send_fengshi_reminders",
+            "schedule": 1.0,
+            "kwargs": {"kind": "eve", "on": "2026-11-29"},
+        }
+    }
+    beat = EmbeddedService(app, max_interval=0.5, scheduler_cls=Scheduler, thread=True)
+    try:
+        with broker(redis_url), start_worker(app, perform_ping_check=False, shutdown_timeout=10):
+            beat.start()
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline:
+                if Reminder.objects.filter(sent_at__isnull=False).count() == 3:
+                    break
+                time.sleep(0.2)
+            time.sleep(2.5)  # let beat fire again: the reruns must send nothing more
+    finally:
+        beat.stop()
+        app.conf.beat_schedule = saved
+    assert Reminder.objects.filter(sent_at__isnull=False).count() == 3
+    notes = Notification.objects.filter(user__in=[world.users.grid1, world.users.grid2, world.users.helper])
+    assert notes.count() == 3
+    assert all("11月30日" in n.title for n in notes)
