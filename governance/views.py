@@ -1,10 +1,13 @@
 """Pages: each role's home, and the notification inbox."""
 
+import datetime
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
@@ -48,6 +51,19 @@ def _group(children, key, parents) -> list[dict]:
     return groups
 
 
+def _fengshi_summary(user) -> dict:
+    """The last 逢十 day's roll-up over the user's places, and the next 逢十 day."""
+    from grids.fengshi import compliance_for, fengshi_days, latest_cycle
+
+    today = timezone.localdate()
+    last = latest_cycle(today)
+    upcoming = [d for d in fengshi_days(today.year, today.month) if d > today]
+    if not upcoming:
+        following = (today.replace(day=1) + datetime.timedelta(days=32)).replace(day=1)
+        upcoming = fengshi_days(following.year, following.month)
+    return {"last": last, "next": upcoming[0], "totals": compliance_for(user, cycle=last).totals}
+
+
 @login_required
 def home(request):
     """The dashboard: one section per kind of work the user holds today.
@@ -83,6 +99,9 @@ def home(request):
         townships = list(townships_for(township_ids))
         villages = villages_with_counts(township_ids=[t.pk for t in townships])
         context["townships"] = _group(villages, "township_id", townships)
+
+    if scope.has_any_role(VILLAGE_ROLES | TOWNSHIP_ROLES):
+        context["fengshi"] = _fengshi_summary(user)
 
     context["departments"] = [a.department for a in assignments if a.role == Role.DEPARTMENT_HANDLER]
     context["waiting"] = waiting_summary(user)

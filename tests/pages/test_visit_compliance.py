@@ -1,0 +1,92 @@
+"""The 逢十 compliance page: who went, per grid and person, for cadres and officials."""
+
+import datetime
+import uuid
+
+import pytest
+from django.utils import timezone
+
+from governance.models import Assignment
+from grids.services import grid_create
+from grids.visits import visit_record
+
+pytestmark = pytest.mark.django_db
+
+URL = "/visits/compliance/"
+CYCLE = datetime.date(2026, 11, 20)
+
+
+@pytest.fixture(autouse=True)
+def _assigned_since_january(world):
+    Assignment.objects.update(valid_from=datetime.date(2026, 1, 1))
+
+
+def _visit(world):
+    at = timezone.make_aware(datetime.datetime(2026, 11, 20, 9))
+    visit_record(
+        author=world.users.grid1,
+        client_uuid=uuid.uuid4(),
+        visited_at=at,
+        method="home",
+        household=world.households.q1,
+        now=at,
+    )
+
+
+@pytest.mark.parametrize(
+    ("persona", "status"),
+    [
+        ("official", 200),
+        ("leader", 200),
+        ("cadre", 200),
+        ("clerk", 200),
+        ("grid1", 200),
+        ("helper", 200),
+        ("handler", 403),
+        ("outsider", 403),
+        ("admin", 200),
+    ],
+)
+def test_who_may_see_compliance(login, world, persona, status):
+    assert login(getattr(world.users, persona)).get(URL).status_code == status
+
+
+def test_anonymous_is_sent_to_login(client):
+    response = client.get(URL)
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def test_page_names_who_went_and_who_did_not(login, world):
+    _visit(world)
+    html = login(world.users.cadre).get(URL, {"cycle": CYCLE.isoformat()}).content.decode()
+    assert "2026年11月20日" in html
+    assert "网格员一" in html and "网格员二" in html
+    assert html.count('class="missed"') == 2  # grid2 and the courtyard helper
+    assert "化龙村" not in html
+
+
+def test_official_sees_every_village_of_the_township(login, world):
+    html = login(world.users.official).get(URL, {"cycle": CYCLE.isoformat()}).content.decode()
+    assert "七星村" in html and "化龙村" in html and "李湾村" not in html
+
+
+def test_a_day_that_is_not_fengshi_says_so_and_shows_the_latest(login, world):
+    response = login(world.users.cadre).get(URL, {"cycle": "2026-11-21"})
+    assert response.status_code == 200
+    assert response.context["error"]
+    assert response.context["cycle"].day in (10, 20, 28, 29, 30)
+
+
+def test_queries_do_not_grow_with_grids(login, world, django_assert_max_num_queries):
+    client = login(world.users.official)
+    client.get(URL)
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as few:
+        client.get(URL, {"cycle": CYCLE.isoformat()})
+    for n in range(3, 15):
+        grid_create(village=world.qixing, number=n, name=f"第{n}网格")
+    with CaptureQueriesContext(connection) as many:
+        client.get(URL, {"cycle": CYCLE.isoformat()})
+    assert len(many) == len(few)
