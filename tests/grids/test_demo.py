@@ -1,3 +1,4 @@
+import datetime
 import io
 
 import pytest
@@ -92,3 +93,27 @@ def test_demo_has_matters_in_every_state_and_kind(demo):
     assert handled.state == State.HANDLING and handled.department.name == "司法所"
     lights = Matter.objects.get(title="方溪还房楼道路灯停电不亮")
     assert lights.state == State.CLOSED and lights.events.count() == 7
+
+
+def test_demo_has_a_season_of_qixing_visits_with_gaps(demo):
+    from django.utils import timezone
+
+    from grids.fengshi import compliance, cycles_between, latest_cycle
+    from grids.models import Visit
+
+    visits = Visit.objects.filter(village__name="七星村")
+    assert visits.count() >= 40
+    assert not Visit.objects.exclude(village__name="七星村").exists()
+    last = latest_cycle(timezone.localdate())
+    cycles = cycles_between(last - datetime.timedelta(days=95), last)[-9:]
+    missed = set()
+    for cycle in cycles:
+        roll = compliance(
+            cycle=cycle, village_ids=list(Village.objects.filter(name="七星村").values_list("pk", flat=True))
+        )
+        grids = roll.townships[0]["villages"][0]["grids"]
+        missed |= {p["username"] for g in grids for p in g["people"] if not p["visited"]}
+    assert {"qixing_grid1", "qixing_grid2"} <= missed
+    before = Visit.objects.count()
+    call_command("seed_demo", force=True, stdout=io.StringIO())
+    assert Visit.objects.count() == before
