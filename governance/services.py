@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from governance.models import ROLE_LEVEL, Assignment, Department, Notification
+from governance.models import ROLE_LEVEL, Assignment, Department, IdempotencyRecord, Notification
 from grids.models import Township
 
 logger = logging.getLogger(__name__)
@@ -167,3 +167,16 @@ def notification_send_email(*, notification_id: int) -> bool:
         )
         raise
     return True
+
+
+def idempotency_records_prune(*, now: datetime.datetime | None = None) -> int:
+    """Forget stored first answers to Idempotency-Key requests after IDEMPOTENCY_KEEP_DAYS.
+
+    A key protects the retries of one request (a dropped connection, a double tap), which
+    come within minutes or days; visits carry their own client UUID and never rely on it.
+    """
+    from django.conf import settings
+
+    cutoff = (now or timezone.now()) - datetime.timedelta(days=settings.IDEMPOTENCY_KEEP_DAYS)
+    deleted, _by_model = IdempotencyRecord.objects.filter(created_at__lt=cutoff).delete()
+    return deleted

@@ -215,6 +215,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "petitions.tasks.sweep_overdue_matters",
         "schedule": 900.0,
     },
+    "prune-idempotency-records": {
+        "task": "governance.tasks.prune_idempotency_records",
+        "schedule": crontab(hour=3, minute=30),
+    },
     # 逢十 reminders: each run sends only what is due that day, at most once per person.
     "fengshi-eve": {
         "task": "grids.tasks.send_fengshi_reminders",
@@ -237,6 +241,9 @@ CELERY_BEAT_SCHEDULE = {
 MATTER_ESCALATION_GRACE_HOURS = env_int("MATTER_ESCALATION_GRACE_HOURS", 48)
 MATTER_EVALUATION_DAYS = env_int("MATTER_EVALUATION_DAYS", 15)
 MATTER_REOPEN_LIMIT = env_int("MATTER_REOPEN_LIMIT", 2)
+
+# How long the first answer to an Idempotency-Key request is kept for its retries.
+IDEMPOTENCY_KEEP_DAYS = env_int("IDEMPOTENCY_KEEP_DAYS", 30)
 
 # Visits and 逢十 (grids.visits, grids.fengshi). A household with no tag target is due
 # twice a year; a phone's clock may run this many minutes ahead.

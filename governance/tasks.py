@@ -7,7 +7,7 @@ from celery import shared_task
 from django.utils import timezone
 
 from governance.models import Notification
-from governance.services import notification_send_email
+from governance.services import idempotency_records_prune, notification_send_email
 
 logger = logging.getLogger(__name__)
 
@@ -35,3 +35,8 @@ def sweep_unsent_notifications(older_than_seconds: int = 60) -> int:
         except Exception:
             logger.warning("email for notification %s failed", notification_id, exc_info=True)
     return sent
+
+
+@shared_task
+def prune_idempotency_records() -> int:
+    return idempotency_records_prune()

@@ -96,3 +96,22 @@ def test_refused_create_records_no_key(world, as_user):
 
     assert response.status_code == 403
     assert not IdempotencyRecord.objects.exists()
+
+
+def test_old_idempotency_records_are_pruned_and_recent_ones_kept(world, settings):
+    import datetime
+
+    from django.utils import timezone
+
+    from governance.services import idempotency_records_prune
+
+    settings.IDEMPOTENCY_KEEP_DAYS = 30
+    old = IdempotencyRecord.objects.create(
+        user=world.users.grid1, key="old", method="POST", path="/api/v1/visits/", status_code=201, body={}
+    )
+    IdempotencyRecord.objects.filter(pk=old.pk).update(created_at=timezone.now() - datetime.timedelta(days=31))
+    IdempotencyRecord.objects.create(
+        user=world.users.grid1, key="new", method="POST", path="/api/v1/visits/", status_code=201, body={}
+    )
+    assert idempotency_records_prune() == 1
+    assert list(IdempotencyRecord.objects.values_list("key", flat=True)) == ["new"]
