@@ -73,9 +73,14 @@ class MatterCategory(models.Model):
         return self.name
 
 
+# Capitals and digits without the look-alikes 0/O, 1/I/L: residents read codes aloud and
+# copy them by hand. (Codes made before this change are url-safe base64; they still work.)
+TRACKING_CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+
+
 def new_tracking_code() -> str:
-    # 16 url-safe characters: 96 bits, unguessable; short enough to copy from a phone.
-    return secrets.token_urlsafe(12)
+    # 16 characters of 31: 79 bits, unguessable (the look-up is throttled too).
+    return "".join(secrets.choice(TRACKING_CODE_ALPHABET) for _ in range(16))
 
 
 class Matter(models.Model):

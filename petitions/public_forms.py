@@ -114,7 +114,7 @@ class TrackingCodeForm(forms.Form):
         widget=forms.TextInput(
             attrs={"autocapitalize": "none", "autocorrect": "off", "autocomplete": "off", "spellcheck": "false"}
         ),
-        help_text=_("The code you were given when you sent the matter. Capital and small letters differ."),
+        help_text=_("The code you were given when you sent the matter."),
         error_messages={"required": _("Type in your tracking code.")},
     )
 

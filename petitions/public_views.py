@@ -254,7 +254,7 @@ def matter_find(request):
             return redirect("public:matter-status", code=matches[0])
     if found is None:
         form.add_error(
-            "code", _("No matter has this code. Check it letter by letter: capital and small letters differ.")
+            "code", _("No matter has this code. Check it character by character.")
         )
         return _not_found(request, form)
     return redirect("public:matter-status", code=found.tracking_code)

@@ -316,3 +316,12 @@ def test_two_concurrent_classifications_cannot_both_succeed(mw):
         t.join()
     assert sorted(outcomes) == ["409", "ok"]
     assert MatterEvent.objects.filter(matter=matter, action="classify").count() == 1
+
+
+def test_tracking_codes_avoid_look_alike_characters():
+    from petitions.models import TRACKING_CODE_ALPHABET, new_tracking_code
+
+    codes = {new_tracking_code() for _ in range(200)}
+    assert len(codes) == 200
+    assert all(len(code) == 16 and set(code) <= set(TRACKING_CODE_ALPHABET) for code in codes)
+    assert not set("01OIL") & set(TRACKING_CODE_ALPHABET)
