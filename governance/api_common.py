@@ -5,7 +5,7 @@ import json
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.http import Http404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -105,11 +105,18 @@ def idempotent(request, perform):
                     status_code=response.status_code,
                     body=response.data,
                 )
-    except IntegrityError:
+    except Exception:
+        # Two sends of one request at once: the second waited on the first's row locks (or
+        # lost the race on the key) and then failed, e.g. no points left after the first
+        # redemption. If the first has committed under this key, its answer is the answer.
         stored = _stored_response(request, key, fingerprint)
         if stored is None:
             raise
         return stored
+    if not 200 <= response.status_code < 300:
+        stored = _stored_response(request, key, fingerprint)
+        if stored is not None:
+            return stored
     return response
 
 

@@ -738,6 +738,11 @@ def _apply(rows: list[_Row], ctx: _Context, user) -> ImportResult:
     # Tags and statuses set visit targets; new households have no visits to date from.
     new_ids = {h.pk for h in new_households}
     households_refresh_visit_due([h.pk for h in household_tag_sets if h.pk not in new_ids])
+    # Every household has its passbook (积分存折); the bulk insert above bypassed account_open.
+    from points.services import accounts_open_missing  # points builds on grids, not the reverse
+
+    for village_id in sorted({h.village_id for h in new_households}):
+        accounts_open_missing(village=Village(pk=village_id))
     return result
 
 

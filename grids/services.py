@@ -74,6 +74,9 @@ def household_create(
     )
     if tags:
         household.tags.set(tags)
+    from points.services import account_open  # every new household gets its passbook (积分存折)
+
+    account_open(household=household)
     return household
 
 

@@ -2,6 +2,14 @@
 
 from rest_framework.routers import SimpleRouter
 
+from points import api
+
 router = SimpleRouter()
+router.register("accounts", api.AccountViewSet, basename="points-account")
+router.register("rules", api.RuleViewSet, basename="points-rule")
+router.register("entries", api.EntryViewSet, basename="points-entry")
+router.register("items", api.ItemViewSet, basename="points-item")
+router.register("redemptions", api.RedemptionViewSet, basename="points-redemption")
+router.register("boards", api.BoardViewSet, basename="points-board")
 
 urlpatterns = router.urls

@@ -212,3 +212,13 @@ def test_township_import_command(world, tags, tmp_path):
     with pytest.raises(CommandError):
         call_command("import_register", str(path), township=world.weituo.code, user="t_official", stderr=io.StringIO())
     assert snapshot() == before
+
+
+def test_imported_households_get_their_passbook_once(world, tags):
+    from points.models import Account, Entry
+
+    register_import(user=world.users.cadre, file=xlsx(family()), village_ids={world.qixing.pk})
+    account = Account.objects.get(household__number="Q-100")
+    assert list(Entry.objects.filter(account=account).values_list("kind", "points")) == [("opening", account.balance)]
+    register_import(user=world.users.cadre, file=xlsx(family()), village_ids={world.qixing.pk})
+    assert Account.objects.filter(household__number="Q-100").count() == 1

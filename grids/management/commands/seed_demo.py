@@ -1,8 +1,9 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from grids.demo import seed_demo
+from grids.demo import seed_demo, seed_visits
 from petitions.demo import seed_matters
+from points.demo import seed_points
 
 
 class Command(BaseCommand):
@@ -19,4 +20,6 @@ class Command(BaseCommand):
             )
         seed_demo(log=lambda line: self.stdout.write(line))
         seed_matters(log=lambda line: self.stdout.write(line))
+        seed_points(log=lambda line: self.stdout.write(line))
+        seed_visits(log=lambda line: self.stdout.write(line))
         self.stdout.write(self.style.SUCCESS("demo ready: log in as qixing_grid1 / demo12345"))

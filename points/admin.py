@@ -1,0 +1,142 @@
+"""Admin for the points bank. Settings, rules and the shop's catalogue are edited here; the
+ledger, proposals, redemptions and boards are read-only (they change only through
+points.services, so that every balance keeps equal to the sum of its entries)."""
+
+from django.contrib import admin
+
+from points.models import (
+    Account,
+    Award,
+    AwardBatch,
+    Board,
+    BoardLine,
+    Entry,
+    Item,
+    Redemption,
+    Rule,
+    VillagePointsSettings,
+)
+
+
+class _ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(VillagePointsSettings)
+class VillagePointsSettingsAdmin(admin.ModelAdmin):
+    list_display = [
+        "village",
+        "starting_balance",
+        "redeem_threshold",
+        "benefit_floor",
+        "objection_days",
+        "publish_black_list",
+    ]
+    list_select_related = ["village"]
+
+
+@admin.register(Rule)
+class RuleAdmin(admin.ModelAdmin):
+    list_display = [
+        "name",
+        "village",
+        "category",
+        "points",
+        "requires_evidence",
+        "cap_count",
+        "cap_period",
+        "is_active",
+    ]
+    list_filter = ["category", "is_active", "village"]
+    list_editable = ["is_active"]
+    search_fields = ["name"]
+    list_select_related = ["village"]
+
+
+@admin.register(Item)
+class ItemAdmin(admin.ModelAdmin):
+    """The stock is changed by redemptions and restocking (the API), never by overwriting it here:
+    an edit would lose a redemption made at the same moment."""
+
+    list_display = ["name", "village", "unit", "price", "stock", "is_active"]
+    list_filter = ["is_active", "village"]
+    search_fields = ["name"]
+    list_select_related = ["village"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["stock"] if obj is not None else []
+
+
+class EntryInline(admin.TabularInline):
+    model = Entry
+    fk_name = "account"
+    fields = ["id", "kind", "points", "balance_after", "occurred_on", "rule", "note", "reason", "created_at"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    ordering = ["-id"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Account)
+class AccountAdmin(_ReadOnlyAdmin):
+    list_display = ["household", "village", "balance", "opened_at"]
+    list_filter = ["village"]
+    search_fields = ["household__number", "household__head_name"]
+    list_select_related = ["household", "village"]
+    inlines = [EntryInline]
+
+
+@admin.register(Entry)
+class EntryAdmin(_ReadOnlyAdmin):
+    list_display = ["id", "account", "kind", "points", "balance_after", "occurred_on", "rule", "created_by"]
+    list_filter = ["kind", "village"]
+    list_select_related = ["account__household", "rule", "created_by"]
+    date_hierarchy = "occurred_on"
+
+
+@admin.register(Award)
+class AwardAdmin(_ReadOnlyAdmin):
+    list_display = ["id", "account", "rule", "points", "status", "proposed_by", "objection_until", "decided_by"]
+    list_filter = ["status", "village"]
+    list_select_related = ["account__household", "rule", "proposed_by", "decided_by"]
+
+
+@admin.register(AwardBatch)
+class AwardBatchAdmin(_ReadOnlyAdmin):
+    list_display = ["id", "village", "rule", "occurred_on", "proposed_by", "deliberation"]
+    list_select_related = ["village", "rule", "proposed_by"]
+
+
+@admin.register(Redemption)
+class RedemptionAdmin(_ReadOnlyAdmin):
+    list_display = ["id", "account", "item", "quantity", "points", "clerk", "created_at"]
+    list_filter = ["village"]
+    list_select_related = ["account__household", "item", "clerk"]
+
+
+class BoardLineInline(admin.TabularInline):
+    model = BoardLine
+    fields = ["side", "account", "points", "reason", "consequence", "struck"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Board)
+class BoardAdmin(_ReadOnlyAdmin):
+    list_display = ["village", "year", "quarter", "status", "meeting_date", "published_at"]
+    list_filter = ["status", "village"]
+    inlines = [BoardLineInline]

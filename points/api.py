@@ -1,0 +1,551 @@
+"""REST API of the points bank, under /api/v1/points/.
+
+Every queryset goes through the caller's scope (points.selectors), so a row out of scope
+is a 404 exactly like one that does not exist; an id in a payload that the caller does
+not see is a 400 on that field. An action is checked in the contract's order before its
+payload is read: the caller's role (403), the object's state (409), then the payload
+(400); the service checks all of it again under the row locks and writes in one
+transaction, so a refusal leaves nothing behind. Every POST honours Idempotency-Key.
+
+`entries` are the proposed earn and deduct entries (积分申报: propose, approve, reject,
+reverse); the posted lines of a passbook are `accounts/{id}/ledger/`.
+"""
+
+from django.http import FileResponse, Http404
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import exceptions, mixins, permissions, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from governance.api_common import IdCursorPagination, StateConflict, idempotent
+from governance.scoping import scope_for
+from points import policy, services
+from points.filters import AccountFilter, AwardFilter, BoardFilter, ItemFilter, RedemptionFilter, RuleFilter
+from points.models import Account, Award, Board, Item, Redemption, Rule
+from points.policy import PointsInvalid, PointsPermissionError, PointsRefused, PointsStateError
+from points.selectors import (
+    accounts_visible_to,
+    awards_visible_to,
+    board_detail_queryset,
+    board_public,
+    boards_visible_to,
+    items_visible_to,
+    ledger_of,
+    redemptions_visible_to,
+    rules_visible_to,
+)
+from points.serializers import (
+    AccountSerializer,
+    ApproveSerializer,
+    AwardBatchSerializer,
+    AwardCreateSerializer,
+    AwardSerializer,
+    AwardTargetSerializer,
+    BatchResultSerializer,
+    BoardCreateSerializer,
+    BoardDecideSerializer,
+    BoardDetailSerializer,
+    BoardSerializer,
+    ItemCreateSerializer,
+    ItemSerializer,
+    ItemTargetSerializer,
+    ItemUpdateSerializer,
+    LedgerEntrySerializer,
+    OpenedSerializer,
+    PublicBoardSerializer,
+    ReasonSerializer,
+    RedemptionCreateSerializer,
+    RedemptionSerializer,
+    RedemptionTargetSerializer,
+    RestockSerializer,
+    RuleSerializer,
+    VillageTargetSerializer,
+)
+
+REFUSALS = {
+    403: OpenApiResponse(description="Your role may not do this here (code permission_denied, own_proposal)."),
+    404: OpenApiResponse(description="No such object, or not one the caller sees."),
+    409: OpenApiResponse(
+        description="Not possible in the current state (already_decided, objection_window_open, cap_reached, "
+        "not_approved, already_reversed, not_reversible, board_not_draft, board_not_decided, ...)."
+    ),
+}
+REFUSED_400 = OpenApiResponse(
+    description="Invalid input: field errors. A refusal with a code (insufficient_points, insufficient_stock, "
+    "cap_reached) also carries `code` and `detail`."
+)
+
+
+def as_api_error(exc):
+    """The points services' refusals as the contract's API errors."""
+    if isinstance(exc, PointsPermissionError):
+        return exceptions.PermissionDenied(exc.message, code=exc.code)
+    if isinstance(exc, PointsStateError):
+        return StateConflict(exc.message, code=exc.code)
+    if isinstance(exc, PointsInvalid):
+        return exceptions.ValidationError(exc.errors)
+    if isinstance(exc, PointsRefused):
+        return exceptions.ValidationError({exc.field: [exc.message], "code": exc.code, "detail": exc.message})
+    return exc
+
+
+class _PointsViewSet(viewsets.GenericViewSet):
+    def handle_exception(self, exc):
+        return super().handle_exception(as_api_error(exc))
+
+    def _render(self, serializer_class, obj, status_code=status.HTTP_200_OK, **extra):
+        data = serializer_class(obj, context=self.get_serializer_context()).data
+        return Response({**data, **extra}, status=status_code)
+
+
+class _RolePermission(permissions.IsAuthenticated):
+    """Creating needs one of the view's `create_roles` somewhere; the place is checked later."""
+
+    def has_permission(self, request, view):
+        if not super().has_permission(request, view):
+            return False
+        roles = getattr(view, "create_roles", {}).get(view.action)
+        if roles is not None and not scope_for(request.user).has_any_role(roles):
+            self.message = view.create_refusal
+            return False
+        return True
+
+
+class LedgerPagination(IdCursorPagination):
+    ordering = "-id"
+
+
+# ---------------------------------------------------------------- accounts
+
+
+@extend_schema_view(
+    list=extend_schema(description="Passbooks the caller sees, with what each can spend."),
+)
+class AccountViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _PointsViewSet):
+    """Passbooks (积分存折): one per household, opened with the village's starting balance."""
+
+    queryset = Account.objects.none()
+    serializer_class = AccountSerializer
+    filterset_class = AccountFilter
+    permission_classes = [_RolePermission]
+    create_roles = {"open_missing": policy.BOARD_ROLES}
+    create_refusal = _("Only a village cadre may open passbooks.")
+
+    def get_queryset(self):
+        return accounts_visible_to(self.request.user)
+
+    @extend_schema(responses=LedgerEntrySerializer(many=True), filters=False)
+    @action(detail=True, methods=["get"], pagination_class=LedgerPagination, filter_backends=[])
+    def ledger(self, request, pk=None):
+        """The passbook's lines, newest first, each with the balance after it."""
+        account = self.get_object()
+        page = self.paginate_queryset(ledger_of(account))
+        data = LedgerEntrySerializer(page, many=True, context=self.get_serializer_context()).data
+        return self.get_paginated_response(data)
+
+    @extend_schema(request=VillageTargetSerializer, responses={200: OpenedSerializer, 403: REFUSALS[403]})
+    @action(detail=False, methods=["post"], url_path="open-missing", filter_backends=[])
+    def open_missing(self, request):
+        """Open a passbook for every household of the village that has none (after a register import)."""
+
+        def perform():
+            target = VillageTargetSerializer(data=request.data, context=self.get_serializer_context())
+            target.is_valid(raise_exception=True)
+            village = target.validated_data["village"]
+            if not policy.may_run_village(request.user, village.pk):
+                raise exceptions.PermissionDenied(_("Only a village cadre of this village may open its passbooks."))
+            return Response({"opened": services.accounts_open_missing(village=village)})
+
+        return idempotent(request, perform)
+
+
+# ---------------------------------------------------------------- rules
+
+
+@extend_schema_view(list=extend_schema(description="The catalogues (积分细则) of the villages the caller sees."))
+class RuleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _PointsViewSet):
+    """积分细则: earn and deduct items with fixed points. Edited by the administrator."""
+
+    queryset = Rule.objects.none()
+    serializer_class = RuleSerializer
+    filterset_class = RuleFilter
+
+    def get_queryset(self):
+        return rules_visible_to(self.request.user)
+
+
+# ---------------------------------------------------------------- proposals (entries)
+
+
+@extend_schema_view(
+    list=extend_schema(description="Proposed entries the caller sees, newest first; ?waiting=1: theirs to decide."),
+    create=extend_schema(
+        request={"application/json": AwardCreateSerializer, "multipart/form-data": AwardCreateSerializer},
+        responses={201: AwardSerializer, 400: REFUSED_400, 403: REFUSALS[403]},
+        description=(
+            "Propose an earn or deduct entry for a household: {account, rule, note} (member, occurred_on and "
+            "evidence optional; evidence required by some rules). It is shown publicly (公示) until "
+            "objection_until, then a village cadre other than the proposer approves or rejects it."
+        ),
+    ),
+)
+class EntryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _PointsViewSet):
+    """Proposed earn and deduct entries (积分申报) and their decisions (maker-checker)."""
+
+    queryset = Award.objects.none()
+    serializer_class = AwardSerializer
+    filterset_class = AwardFilter
+    pagination_class = LedgerPagination
+    permission_classes = [_RolePermission]
+    create_roles = {"create": policy.PROPOSER_ROLES, "batch": policy.PROPOSER_ROLES}
+    create_refusal = _("Your role may not propose points entries.")
+
+    def get_queryset(self):
+        return awards_visible_to(self.request.user)
+
+    def _detail(self, pk, status_code=status.HTTP_200_OK):
+        return self._render(AwardSerializer, awards_visible_to(self.request.user).get(pk=pk), status_code)
+
+    def create(self, request, *args, **kwargs):
+        def perform():
+            context = self.get_serializer_context()
+            target = AwardTargetSerializer(data=request.data, context=context)
+            target.is_valid(raise_exception=True)
+            policy.check_propose(request.user, target.validated_data["account"], target.validated_data["rule"])
+            serializer = AwardCreateSerializer(data=request.data, context=context)
+            serializer.is_valid(raise_exception=True)
+            award = services.award_propose(actor=request.user, **serializer.validated_data)
+            return self._detail(award.pk, status.HTTP_201_CREATED)
+
+        return idempotent(request, perform)
+
+    @extend_schema(
+        request=AwardBatchSerializer,
+        responses={201: BatchResultSerializer, 400: REFUSED_400, 403: REFUSALS[403], 409: REFUSALS[409]},
+    )
+    @action(detail=False, methods=["post"], filter_backends=[])
+    def batch(self, request):
+        """One rule for all participants of one event, in one step: {rule, accounts | residents |
+        deliberation, occurred_on, note}. All or nothing; errors name each bad position of the list."""
+
+        def perform():
+            serializer = AwardBatchSerializer(data=request.data, context=self.get_serializer_context())
+            serializer.is_valid(raise_exception=True)
+            data = serializer.validated_data
+            if data.get("deliberation"):
+                batch = services.award_propose_for_deliberation(
+                    actor=request.user, deliberation=data["deliberation"], rule=data["rule"], note=data["note"]
+                )
+            else:
+                batch = services.award_propose_batch(
+                    actor=request.user,
+                    rule=data["rule"],
+                    accounts=data.get("accounts") or (),
+                    residents=data.get("residents") or (),
+                    occurred_on=data.get("occurred_on"),
+                    note=data["note"],
+                )
+            awards = awards_visible_to(request.user).filter(batch=batch).order_by("pk")
+            entries = AwardSerializer(awards, many=True, context=self.get_serializer_context()).data
+            body = {
+                "batch": batch.pk,
+                "rule": batch.rule_id,
+                "occurred_on": batch.occurred_on.isoformat(),
+                "entries": entries,
+            }
+            return Response(body, status=status.HTTP_201_CREATED)
+
+        return idempotent(request, perform)
+
+    def _act(self, request, check, serializer_class, service):
+        """404 (scope), 403 (role), 409 (state), 400 (payload), then the service."""
+        award = self.get_object()
+
+        def perform():
+            check(award)
+            serializer = serializer_class(data=request.data, context=self.get_serializer_context())
+            serializer.is_valid(raise_exception=True)
+            service(award=award, actor=request.user, **serializer.validated_data)
+            return self._detail(award.pk)
+
+        return idempotent(request, perform)
+
+    @extend_schema(request=ApproveSerializer, responses={200: AwardSerializer, **REFUSALS})
+    @action(detail=True, methods=["post"], filter_backends=[])
+    def approve(self, request, pk=None):
+        """Approve once the objection window has closed (else 409 objection_window_open): one ledger
+        entry is posted. Not by the proposer (403 own_proposal); decided once (409 already_decided)."""
+        return self._act(
+            request,
+            lambda award: policy.check_decide(request.user, award, "approve"),
+            ApproveSerializer,
+            services.award_approve,
+        )
+
+    @extend_schema(request=ReasonSerializer, responses={200: AwardSerializer, **REFUSALS})
+    @action(detail=True, methods=["post"], filter_backends=[])
+    def reject(self, request, pk=None):
+        """Reject with a reason (at any time while pending: an objection upheld during 公示)."""
+        return self._act(
+            request,
+            lambda award: policy.check_decide(request.user, award, "reject"),
+            ReasonSerializer,
+            services.award_reject,
+        )
+
+    @extend_schema(request=ReasonSerializer, responses={200: AwardSerializer, **REFUSALS})
+    @action(detail=True, methods=["post"], filter_backends=[])
+    def reverse(self, request, pk=None):
+        """Correct an approved entry with a reversing ledger entry and a reason (once: 409 already_reversed)."""
+        return self._act(
+            request,
+            lambda award: policy.check_reverse_award(request.user, award),
+            ReasonSerializer,
+            services.award_reverse,
+        )
+
+    @extend_schema(responses={(200, "image/jpeg"): OpenApiResponse(description="The evidence photo.")}, filters=False)
+    @action(detail=True, methods=["get"], filter_backends=[])
+    def evidence(self, request, pk=None):
+        """The evidence photo (to those who see the entry; never a public file)."""
+        award = self.get_object()
+        if not award.evidence:
+            raise Http404
+        return _private_file(award.evidence)
+
+
+def _private_file(field_file):
+    response = FileResponse(field_file.open("rb"), content_type="image/jpeg")
+    response["Cache-Control"] = "private, max-age=3600"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+# ---------------------------------------------------------------- the shop
+
+
+@extend_schema_view(
+    create=extend_schema(
+        request={"application/json": ItemCreateSerializer, "multipart/form-data": ItemCreateSerializer},
+        responses={201: ItemSerializer, 403: REFUSALS[403]},
+    ),
+    partial_update=extend_schema(
+        request={"application/json": ItemUpdateSerializer, "multipart/form-data": ItemUpdateSerializer},
+        responses={200: ItemSerializer, **REFUSALS},
+    ),
+)
+class ItemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _PointsViewSet):
+    """The points shop's goods (积分超市): price in points, stock, photo."""
+
+    queryset = Item.objects.none()
+    serializer_class = ItemSerializer
+    filterset_class = ItemFilter
+    permission_classes = [_RolePermission]
+    create_roles = {"create": policy.SHOP_KEEPER_ROLES}
+    create_refusal = _("Only the shop clerk or a village cadre may manage the shop.")
+
+    def get_queryset(self):
+        return items_visible_to(self.request.user)
+
+    def create(self, request, *args, **kwargs):
+        def perform():
+            context = self.get_serializer_context()
+            target = ItemTargetSerializer(data=request.data, context=context)
+            target.is_valid(raise_exception=True)
+            policy.check_keep_shop(request.user, target.validated_data["village"].pk)
+            serializer = ItemCreateSerializer(data=request.data, context=context)
+            serializer.is_valid(raise_exception=True)
+            item = services.item_create(actor=request.user, **serializer.validated_data)
+            return self._render(ItemSerializer, item, status.HTTP_201_CREATED)
+
+        return idempotent(request, perform)
+
+    def partial_update(self, request, *args, **kwargs):
+        item = self.get_object()
+
+        def perform():
+            policy.check_keep_shop(request.user, item.village_id)
+            serializer = ItemUpdateSerializer(data=request.data, context=self.get_serializer_context())
+            serializer.is_valid(raise_exception=True)
+            changes = {k: v for k, v in serializer.validated_data.items() if not (k == "photo" and v is None)}
+            return self._render(ItemSerializer, services.item_update(item=item, actor=request.user, **changes))
+
+        return idempotent(request, perform)
+
+    @extend_schema(request=RestockSerializer, responses={200: ItemSerializer, **REFUSALS})
+    @action(detail=True, methods=["post"], filter_backends=[])
+    def restock(self, request, pk=None):
+        """Add goods to the stock: {quantity}."""
+        item = self.get_object()
+
+        def perform():
+            policy.check_keep_shop(request.user, item.village_id)
+            serializer = RestockSerializer(data=request.data)
+            serializer.is_valid(raise_exception=True)
+            restocked = services.item_restock(item=item, actor=request.user, **serializer.validated_data)
+            return self._render(ItemSerializer, restocked)
+
+        return idempotent(request, perform)
+
+    @extend_schema(responses={(200, "image/jpeg"): OpenApiResponse(description="The item's photo.")}, filters=False)
+    @action(detail=True, methods=["get"], filter_backends=[])
+    def photo(self, request, pk=None):
+        item = self.get_object()
+        if not item.photo:
+            raise Http404
+        return _private_file(item.photo)
+
+
+@extend_schema_view(
+    create=extend_schema(
+        request=RedemptionCreateSerializer,
+        responses={201: RedemptionSerializer, 400: REFUSED_400, 403: REFUSALS[403]},
+        description=(
+            "Redeem goods for a household: {account, item, quantity} (+ member: who came). Debits the account and "
+            "the stock together; 400 insufficient_points when the points above the village's threshold do not "
+            "cover it, 400 insufficient_stock when the stock is too small. A replay with the same Idempotency-Key "
+            "redeems once."
+        ),
+    ),
+)
+class RedemptionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _PointsViewSet):
+    """Redemptions at the points shop."""
+
+    queryset = Redemption.objects.none()
+    serializer_class = RedemptionSerializer
+    filterset_class = RedemptionFilter
+    pagination_class = LedgerPagination
+    permission_classes = [_RolePermission]
+    create_roles = {"create": policy.REDEEMER_ROLES}
+    create_refusal = _("Only the shop clerk or a village cadre may redeem.")
+
+    def get_queryset(self):
+        return redemptions_visible_to(self.request.user)
+
+    def _detail(self, pk, status_code=status.HTTP_200_OK):
+        return self._render(RedemptionSerializer, redemptions_visible_to(self.request.user).get(pk=pk), status_code)
+
+    def create(self, request, *args, **kwargs):
+        def perform():
+            context = self.get_serializer_context()
+            target = RedemptionTargetSerializer(data=request.data, context=context)
+            target.is_valid(raise_exception=True)
+            policy.check_redeem(request.user, target.validated_data["account"])
+            serializer = RedemptionCreateSerializer(data=request.data, context=context)
+            serializer.is_valid(raise_exception=True)
+            redemption = services.points_redeem(actor=request.user, **serializer.validated_data)
+            return self._detail(redemption.pk, status.HTTP_201_CREATED)
+
+        return idempotent(request, perform)
+
+    @extend_schema(request=ReasonSerializer, responses={200: RedemptionSerializer, **REFUSALS})
+    @action(detail=True, methods=["post"], filter_backends=[])
+    def reverse(self, request, pk=None):
+        """Undo a redemption (recorded by mistake, goods returned): the points come back with a reversing
+        entry and the goods go back into stock. Village cadres only; once (409 already_reversed)."""
+        redemption = self.get_object()
+
+        def perform():
+            policy.check_reverse_redemption(request.user, redemption)
+            serializer = ReasonSerializer(data=request.data)
+            serializer.is_valid(raise_exception=True)
+            services.redemption_reverse(redemption=redemption, actor=request.user, **serializer.validated_data)
+            return self._detail(redemption.pk)
+
+        return idempotent(request, perform)
+
+
+# ---------------------------------------------------------------- 道德红黑榜
+
+
+@extend_schema_view(
+    list=extend_schema(description="Boards of the villages the caller works in (internal until published)."),
+    retrieve=extend_schema(responses=BoardDetailSerializer),
+    create=extend_schema(
+        request=BoardCreateSerializer,
+        responses={201: BoardDetailSerializer, 403: REFUSALS[403], 409: REFUSALS[409]},
+        description="Compile the quarter's board from the ledger (again, while it is a draft).",
+    ),
+)
+class BoardViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _PointsViewSet):
+    """道德红黑榜: compiled from the ledger each quarter, decided by the 道德评议会, then published."""
+
+    queryset = Board.objects.none()
+    serializer_class = BoardSerializer
+    filterset_class = BoardFilter
+    permission_classes = [_RolePermission]
+    create_roles = {"create": policy.BOARD_ROLES}
+    create_refusal = _("Only a village cadre may compile a board.")
+
+    def get_queryset(self):
+        if self.action == "list":
+            return boards_visible_to(self.request.user)
+        return board_detail_queryset(self.request.user)
+
+    def get_serializer_class(self):
+        return BoardSerializer if self.action == "list" else BoardDetailSerializer
+
+    def _detail(self, pk, status_code=status.HTTP_200_OK):
+        return self._render(BoardDetailSerializer, board_detail_queryset(self.request.user).get(pk=pk), status_code)
+
+    def create(self, request, *args, **kwargs):
+        def perform():
+            context = self.get_serializer_context()
+            target = VillageTargetSerializer(data=request.data, context=context)
+            target.is_valid(raise_exception=True)
+            if not policy.may_run_village(request.user, target.validated_data["village"].pk):
+                raise exceptions.PermissionDenied(_("Only a village cadre of this village may compile its board."))
+            serializer = BoardCreateSerializer(data=request.data, context=context)
+            serializer.is_valid(raise_exception=True)
+            board = services.board_compile(actor=request.user, **serializer.validated_data)
+            return self._detail(board.pk, status.HTTP_201_CREATED)
+
+        return idempotent(request, perform)
+
+    def _act(self, request, name, serializer_class, service):
+        board = self.get_object()
+
+        def perform():
+            policy.check_board(request.user, board, name)
+            data = {}
+            if serializer_class is not None:
+                serializer = serializer_class(data=request.data)
+                serializer.is_valid(raise_exception=True)
+                data = serializer.validated_data
+            service(board=board, actor=request.user, **data)
+            return self._detail(board.pk)
+
+        return idempotent(request, perform)
+
+    @extend_schema(request=None, responses={200: BoardDetailSerializer, **REFUSALS})
+    @action(detail=True, methods=["post"], filter_backends=[])
+    def compile(self, request, pk=None):
+        """Compile a draft board again from the ledger (409 board_not_draft once decided)."""
+
+        def again(*, board, actor):
+            return services.board_compile(actor=actor, village=board.village, year=board.year, quarter=board.quarter)
+
+        return self._act(request, "compile", None, again)
+
+    @extend_schema(request=BoardDecideSerializer, responses={200: BoardDetailSerializer, **REFUSALS})
+    @action(detail=True, methods=["post"], filter_backends=[])
+    def decide(self, request, pk=None):
+        """Record the 道德评议会's decision: {decision, meeting_date, struck_lines}."""
+        return self._act(request, "decide", BoardDecideSerializer, services.board_decide)
+
+    @extend_schema(request=None, responses={200: BoardDetailSerializer, **REFUSALS})
+    @action(detail=True, methods=["post"], filter_backends=[])
+    def publish(self, request, pk=None):
+        """Publish a decided board (409 board_not_decided otherwise)."""
+        return self._act(request, "publish", None, services.board_publish)
+
+    @extend_schema(responses={200: PublicBoardSerializer, 404: REFUSALS[404]}, filters=False)
+    @action(detail=True, methods=["get"], filter_backends=[])
+    def public(self, request, pk=None):
+        """What the public sees of a published board: initials only, the black list only if the village
+        publishes it (404 until published)."""
+        data = board_public(self.get_object())
+        if data is None:
+            raise Http404
+        return Response(PublicBoardSerializer(data).data)

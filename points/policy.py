@@ -1,0 +1,175 @@
+"""Who may do what in the points bank, and the errors the services raise.
+
+Checked in the contract's order: the caller's role first (403), then the object's state
+(409); input errors are 400s (Django ValidationError, or `PointsRefused` for a refusal
+with a code: insufficient points or stock, a cap reached). The API asks these functions
+before it reads a payload; the services ask again under the row lock.
+"""
+
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from governance.models import Role
+from governance.scoping import GRID_ROLES, TOWNSHIP_ROLES, scope_for
+from points.models import PROPOSER_ROLE_CHOICES, Account, Award, AwardStatus, Board, BoardStatus, Entry, EntryKind
+
+PROPOSER_ROLES = frozenset(PROPOSER_ROLE_CHOICES)
+DECIDER_ROLES = frozenset({Role.VILLAGE_CADRE})
+REDEEMER_ROLES = frozenset({Role.SHOP_CLERK, Role.VILLAGE_CADRE})
+SHOP_KEEPER_ROLES = REDEEMER_ROLES
+BOARD_ROLES = frozenset({Role.VILLAGE_CADRE})
+# Who sees passbooks: the village (cadres, the shop), its grids and courtyards, the township.
+ACCOUNT_READER_ROLES = frozenset(
+    {Role.VILLAGE_CADRE, Role.SHOP_CLERK, Role.COURTYARD_HELPER, *GRID_ROLES, *TOWNSHIP_ROLES}
+)
+
+
+class PointsError(Exception):
+    code = "error"
+
+    def __init__(self, message, code: str | None = None):
+        super().__init__(str(message))
+        self.message = message
+        if code:
+            self.code = code
+
+
+class PointsPermissionError(PointsError):
+    """The caller's role may not take this action here (403)."""
+
+    code = "permission_denied"
+
+
+class PointsStateError(PointsError):
+    """Not possible in the object's current state (409)."""
+
+    code = "invalid_state"
+
+
+class PointsRefused(PointsError):
+    """A well-formed request the bank refuses (400), about one field: not enough spendable
+    points, not enough stock, the rule's cap reached."""
+
+    def __init__(self, message, code: str, field: str):
+        super().__init__(message, code)
+        self.field = field
+
+
+class PointsInvalid(PointsError):
+    """Invalid items of a list (400): errors by field, then by position in the list sent,
+    e.g. {"accounts": {"2": ["..."]}}."""
+
+    code = "invalid"
+
+    def __init__(self, errors: dict):
+        super().__init__(_("Some items of the list are invalid."))
+        self.errors = errors
+
+
+def _covers(user, account: Account, roles) -> bool:
+    # The household carries the township, village, grid and courtyard ids Scope.covers reads.
+    return scope_for(user).covers(account.household, roles)
+
+
+# ---------------------------------------------------------------- proposals
+
+
+def may_propose(user, account: Account, rule) -> bool:
+    """One of the rule's proposer roles covers the household."""
+    if not user.is_authenticated:
+        return False
+    return _covers(user, account, set(rule.proposer_roles) & PROPOSER_ROLES)
+
+
+def check_propose(user, account: Account, rule) -> None:
+    if not may_propose(user, account, rule):
+        raise PointsPermissionError(_("Your role may not propose this rule for this household."))
+
+
+def may_decide(user, award: Award) -> bool:
+    """A village cadre of the award's village (whoever proposed it: see check_decide)."""
+    return user.is_authenticated and _covers(user, award.account, DECIDER_ROLES)
+
+
+def check_decide(user, award: Award, action: str, now=None) -> None:
+    """approve / reject: a cadre of the village who did not propose it (403), while it is
+    pending (409); approval only once the objection window has closed (409)."""
+    if not may_decide(user, award):
+        raise PointsPermissionError(_("Only a village cadre of the household's village may decide this entry."))
+    if award.proposed_by_id == user.pk:
+        raise PointsPermissionError(
+            _("You proposed this entry; another cadre must decide it (maker-checker)."), code="own_proposal"
+        )
+    if award.status != AwardStatus.PENDING:
+        raise PointsStateError(_("This entry has already been decided."), code="already_decided")
+    if action == "approve" and (now or timezone.now()) < award.objection_until:
+        raise PointsStateError(
+            _("The objection window (公示) is still open; approve it once it has closed."),
+            code="objection_window_open",
+        )
+
+
+def check_reverse_award(user, award: Award) -> None:
+    if not may_decide(user, award):
+        raise PointsPermissionError(_("Only a village cadre of the household's village may reverse an entry."))
+    if award.status != AwardStatus.APPROVED:
+        raise PointsStateError(_("Only an approved entry can be reversed."), code="not_approved")
+    entry = getattr(award, "entry", None)
+    if entry is not None:
+        check_reversible(entry)
+
+
+def check_reversible(entry: Entry) -> None:
+    if entry.kind in (EntryKind.OPENING, EntryKind.REVERSAL):
+        raise PointsStateError(_("An opening or a reversal cannot be reversed."), code="not_reversible")
+    if hasattr(entry, "reversed_by"):
+        raise PointsStateError(_("This entry has already been reversed."), code="already_reversed")
+
+
+# ---------------------------------------------------------------- the shop
+
+
+def may_redeem(user, account: Account) -> bool:
+    return user.is_authenticated and _covers(user, account, REDEEMER_ROLES)
+
+
+def check_redeem(user, account: Account) -> None:
+    if not may_redeem(user, account):
+        raise PointsPermissionError(_("Only the shop clerk or a village cadre of this village may redeem."))
+
+
+def check_reverse_redemption(user, redemption) -> None:
+    if not (user.is_authenticated and _covers(user, redemption.account, DECIDER_ROLES)):
+        raise PointsPermissionError(_("Only a village cadre of this village may reverse a redemption."))
+    check_reversible(redemption.entry)
+
+
+def may_keep_shop(user, village_id: int) -> bool:
+    scope = scope_for(user)
+    return scope.is_superuser or village_id in scope.ids_for(SHOP_KEEPER_ROLES)
+
+
+def check_keep_shop(user, village_id: int) -> None:
+    if not may_keep_shop(user, village_id):
+        raise PointsPermissionError(_("Only the shop clerk or a village cadre of this village may manage the shop."))
+
+
+# ---------------------------------------------------------------- accounts and boards
+
+
+def may_run_village(user, village_id: int) -> bool:
+    """A village cadre of the village (opens missing passbooks, compiles boards)."""
+    scope = scope_for(user)
+    return scope.is_superuser or village_id in scope.ids_for(BOARD_ROLES)
+
+
+def check_board(user, board: Board, action: str) -> None:
+    if not may_run_village(user, board.village_id):
+        raise PointsPermissionError(_("Only a village cadre of this village may compile, decide or publish its board."))
+    needed = {"compile": BoardStatus.DRAFT, "decide": BoardStatus.DRAFT, "publish": BoardStatus.DECIDED}[action]
+    if board.status != needed:
+        messages = {
+            BoardStatus.DRAFT: _("Only a draft board can be compiled again or decided."),
+            BoardStatus.DECIDED: _("Only a board decided by the 道德评议会 can be published."),
+        }
+        raise PointsStateError(messages[needed], code=f"board_not_{needed}")

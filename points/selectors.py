@@ -1,0 +1,341 @@
+"""Scoped reads of the points bank.
+
+Passbooks are scoped like households: the township and the village through the copies
+on the account row, the grid and the courtyard through the household (which may move
+between grids). Proposals, redemptions and ledger entries are scoped through their
+account. Lists and details use the same selector, so a row outside the caller's scope is
+a 404, exactly like one that does not exist.
+"""
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.db.models import Count, F, Prefetch, Q, QuerySet, Sum, Window
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from governance.models import ROLE_LEVEL
+from governance.scoping import GRID_ROLES, TOWNSHIP_ROLES, VILLAGE_ROLES, scope_for
+from grids.models import Grid, Household, Village
+from points.models import (
+    Account,
+    Award,
+    AwardStatus,
+    Board,
+    BoardLine,
+    BoardSide,
+    BoardStatus,
+    Entry,
+    Item,
+    Redemption,
+    Rule,
+    VillagePointsSettings,
+)
+from points.policy import ACCOUNT_READER_ROLES, DECIDER_ROLES
+
+# The field holding each level's id, seen from an account.
+_ACCOUNT_FIELDS = {
+    "township": "township_id",
+    "village": "village_id",
+    "grid": "household__grid_id",
+    "courtyard": "household__courtyard_id",
+}
+
+
+def account_condition(user, prefix: str = "") -> Q | None:
+    """The Q selecting the accounts `user` sees (None: all of them), with field names
+    prefixed for rows that reach the account through a foreign key (`account__`)."""
+    scope = scope_for(user)
+    if scope.is_superuser:
+        return None
+    condition = Q(pk__in=[]) if not prefix else Q(**{f"{prefix}pk__in": []})
+    for role, ids in scope.by_role.items():
+        if role not in ACCOUNT_READER_ROLES:
+            continue
+        field = _ACCOUNT_FIELDS[ROLE_LEVEL[role]]
+        condition |= Q(**{f"{prefix}{field}__in": sorted(ids)})
+    return condition
+
+
+def _scoped(queryset, user, prefix: str = ""):
+    condition = account_condition(user, prefix)
+    return queryset if condition is None else queryset.filter(condition)
+
+
+def accounts_visible_to(user) -> QuerySet[Account]:
+    """Passbooks the user sees, with the household, its grid and the village's settings."""
+    queryset = Account.objects.select_related("household__grid", "household__courtyard", "village__points_settings")
+    return _scoped(queryset, user)
+
+
+def awards_visible_to(user) -> QuerySet[Award]:
+    """Proposed entries (pending and decided) of the passbooks the user sees."""
+    queryset = Award.objects.select_related(
+        "account__household__grid",
+        "rule",
+        "member",
+        "proposed_by",
+        "decided_by",
+        "entry__reversed_by",
+    )
+    return _scoped(queryset, user, "account__")
+
+
+def awards_waiting_for(user) -> QuerySet[Award]:
+    """Pending entries the user may decide: their village's, not their own proposals."""
+    scope = scope_for(user)
+    pending = awards_visible_to(user).filter(status=AwardStatus.PENDING).exclude(proposed_by=user)
+    if scope.is_superuser:
+        return pending
+    return pending.filter(village_id__in=sorted(scope.ids_for(DECIDER_ROLES)))
+
+
+def redemptions_visible_to(user) -> QuerySet[Redemption]:
+    queryset = Redemption.objects.select_related(
+        "account__household__grid", "item", "member", "clerk", "entry__reversed_by"
+    )
+    return _scoped(queryset, user, "account__")
+
+
+def entries_visible_to(user) -> QuerySet[Entry]:
+    """Ledger lines of the passbooks the user sees."""
+    queryset = Entry.objects.select_related("rule", "member", "created_by", "reversed_by")
+    return _scoped(queryset, user, "account__")
+
+
+def _village_ids_seen(user) -> QuerySet[Village] | None:
+    scope = scope_for(user)
+    if scope.is_superuser:
+        return None
+    return scope.filter_places(Village.objects.all(), "village").values("pk")
+
+
+def rules_visible_to(user) -> QuerySet[Rule]:
+    """The catalogues of the villages the user sees by name."""
+    villages = _village_ids_seen(user)
+    queryset = Rule.objects.select_related("village")
+    return queryset if villages is None else queryset.filter(village_id__in=villages)
+
+
+def items_visible_to(user) -> QuerySet[Item]:
+    """The shops of the villages the user sees by name."""
+    villages = _village_ids_seen(user)
+    queryset = Item.objects.select_related("village")
+    return queryset if villages is None else queryset.filter(village_id__in=villages)
+
+
+def boards_visible_to(user) -> QuerySet[Board]:
+    """Boards are internal until published (the black list may stay so): the village's
+    cadres and clerk, its grid staff, and the township see them."""
+    scope = scope_for(user)
+    queryset = Board.objects.select_related("village", "compiled_by", "decided_by", "published_by")
+    if scope.is_superuser:
+        return queryset
+    grid_villages = Grid.objects.filter(pk__in=sorted(scope.ids_for(GRID_ROLES))).values("village_id")
+    return queryset.filter(
+        Q(village_id__in=sorted(scope.ids_for(VILLAGE_ROLES)))
+        | Q(village_id__in=grid_villages)
+        | Q(village__township_id__in=sorted(scope.ids_for(TOWNSHIP_ROLES)))
+    )
+
+
+def board_detail_queryset(user) -> QuerySet[Board]:
+    lines = BoardLine.objects.select_related("account__household__grid").order_by("side", "order", "id")
+    return boards_visible_to(user).prefetch_related(Prefetch("lines", queryset=lines))
+
+
+# ---------------------------------------------------------------- settings and standing
+
+
+def points_settings(village_id: int) -> VillagePointsSettings:
+    """The village's settings, or the defaults (unsaved) when it has none."""
+    row = VillagePointsSettings.objects.filter(village_id=village_id).first()
+    return row or VillagePointsSettings(village_id=village_id)
+
+
+def settings_of(account: Account) -> VillagePointsSettings:
+    """The settings of the account's village (no query when the caller loaded the account
+    with `select_related("village__points_settings")`, as accounts_visible_to does)."""
+    try:
+        return account.village.points_settings
+    except VillagePointsSettings.DoesNotExist:
+        return VillagePointsSettings(village_id=account.village_id)
+
+
+@dataclass(frozen=True)
+class Standing:
+    """What a passbook allows: the spendable points above the threshold, and whether the
+    household is below the benefit floor (no 惠民待遇 or 评优评先 until it recovers)."""
+
+    balance: int
+    spendable: int
+    redeem_threshold: int
+    benefit_floor: int
+    below_floor: bool
+
+
+def standing(account: Account, settings: VillagePointsSettings | None = None) -> Standing:
+    settings = settings or settings_of(account)
+    return Standing(
+        balance=account.balance,
+        spendable=max(0, account.balance - settings.redeem_threshold),
+        redeem_threshold=settings.redeem_threshold,
+        benefit_floor=settings.benefit_floor,
+        below_floor=account.balance < settings.benefit_floor,
+    )
+
+
+def account_for_household(user, household: Household) -> Account | None:
+    """The household's passbook if the user sees it (the household page shows its standing)."""
+    return accounts_visible_to(user).filter(household=household).first()
+
+
+def ledger_of(account: Account) -> QuerySet[Entry]:
+    """The passbook's lines, newest first."""
+    return (
+        Entry.objects.filter(account=account)
+        .select_related("rule", "member", "created_by", "reversed_by")
+        .order_by("-id")
+    )
+
+
+# ---------------------------------------------------------------- public output
+
+
+def public_initials(household: Household) -> str:
+    """The head's initials (张三 → Z.S.): what public output shows instead of a name."""
+    letters = (household.head_name_initials or "").upper()
+    return ".".join(letters) + "." if letters else "—"
+
+
+def public_notice(village: Village, now: datetime.datetime | None = None) -> list[dict]:
+    """Proposed entries in their objection window (公示), for a public page: initials only,
+    never names, ID numbers or phone numbers."""
+    now = now or timezone.now()
+    rows = (
+        Award.objects.filter(village=village, status=AwardStatus.PENDING, objection_until__gt=now)
+        .select_related("account__household__grid", "rule")
+        .order_by("objection_until", "id")
+    )
+    return [
+        {
+            "initials": public_initials(award.account.household),
+            "grid": award.account.household.grid.name,
+            "rule": award.rule.name,
+            "category": award.rule.get_category_display(),
+            "points": award.points,
+            "occurred_on": award.occurred_on,
+            "objection_until": award.objection_until,
+        }
+        for award in rows
+    ]
+
+
+def board_public(board: Board) -> dict | None:
+    """A published board as the public sees it: initials only; the black list only when the
+    village has turned its publication on. None for a board not published."""
+    if board.status != BoardStatus.PUBLISHED:
+        return None
+    settings = points_settings(board.village_id)
+    lines = (
+        BoardLine.objects.filter(board=board, struck=False)
+        .select_related("account__household__grid")
+        .order_by("side", "order", "id")
+    )
+    red, black = [], []
+    for line in lines:
+        row = {
+            "initials": public_initials(line.account.household),
+            "grid": line.account.household.grid.name,
+            "points": line.points,
+            "reason": line.reason,
+        }
+        if line.side == BoardSide.RED:
+            red.append(row)
+        else:
+            black.append({**row, "consequence": line.consequence})
+    return {
+        "village": board.village.name,
+        "year": board.year,
+        "quarter": board.quarter,
+        "meeting_date": board.meeting_date,
+        "published_at": board.published_at,
+        "red": red,
+        "black": black if settings.publish_black_list else None,
+    }
+
+
+# ---------------------------------------------------------------- the ledger check
+
+
+@dataclass
+class LedgerReport:
+    accounts: int = 0
+    entries: int = 0
+    # (account id, what is wrong), at most `limit` of them
+    problems: list[tuple[int, str]] = field(default_factory=list)
+    truncated: bool = False
+
+
+def ledger_check(*, batch_size: int = 5000, limit: int = 1000) -> LedgerReport:
+    """Accounts whose balance is not the sum of their entries, and entries whose
+    balance_after is not the running sum of their account's entries up to them.
+
+    Per batch of accounts: one aggregate query (never one per account) and one window
+    query for the running sums. The ledger's order is the entries' ids: every entry of an
+    account is inserted under that account's row lock, so ids grow in posting order.
+    """
+    report = LedgerReport()
+    last = 0
+
+    def problem(account_id: int, text: str) -> bool:
+        if len(report.problems) >= limit:
+            report.truncated = True
+            return False
+        report.problems.append((account_id, text))
+        return True
+
+    while not report.truncated:
+        ids = list(Account.objects.filter(pk__gt=last).order_by("pk").values_list("pk", flat=True)[:batch_size])
+        if not ids:
+            break
+        low, last = ids[0], ids[-1]
+        report.accounts += len(ids)
+        totals = (
+            Account.objects.filter(pk__gte=low, pk__lte=last)
+            .annotate(total=Coalesce(Sum("entries__points"), 0), n=Count("entries"))
+            .values_list("pk", "balance", "total", "n")
+            .order_by("pk")
+        )
+        for pk, balance, total, n in totals:
+            report.entries += n
+            if balance != total and not problem(pk, f"balance {balance} != sum of entries {total}"):
+                break
+        running = (
+            Entry.objects.filter(account_id__gte=low, account_id__lte=last)
+            .annotate(running=Window(Sum("points"), partition_by=[F("account_id")], order_by=F("id").asc()))
+            .exclude(balance_after=F("running"))
+            .values_list("account_id", "id", "balance_after", "running")
+            .order_by("account_id", "id")
+        )
+        for account_id, entry_id, after, run in running:
+            if not problem(account_id, f"entry {entry_id}: balance_after {after} != running sum {run}"):
+                break
+    return report
+
+
+def unposted_sources() -> dict[str, int]:
+    """Approved proposals without their ledger entry, redemptions without theirs (each one
+    aggregate query): both mean a write went half-way."""
+    return {
+        "approved_without_entry": Award.objects.filter(status=AwardStatus.APPROVED, entry__isnull=True).count(),
+        "entry_without_approval": Entry.objects.filter(award__isnull=False)
+        .exclude(award__status=AwardStatus.APPROVED)
+        .count(),
+        "redemption_without_entry": Redemption.objects.filter(entry__isnull=True).count(),
+    }
+
+
+def households_without_account(village: Village | None = None) -> QuerySet[Household]:
+    rows = Household.objects.filter(points_account__isnull=True)
+    return rows if village is None else rows.filter(village=village)

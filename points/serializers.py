@@ -1,0 +1,579 @@
+"""API serializers for the points bank.
+
+Output serializers render lists by hand (as grids.serializers and petitions.serializers
+do: a page is 50 rows and the choice labels are translated once per page); the declared
+fields still describe the schema. Input serializers check the shape of a request and that
+every id names a row the caller sees (else a 400 on that field, or on that position of a
+list); points.services checks the rest and writes.
+"""
+
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from grids.models import Resident, Village
+from grids.selectors import residents_visible_to, villages_visible_to
+from petitions.models import Deliberation
+from petitions.selectors import matters_visible_to
+from points.models import (
+    Account,
+    AwardStatus,
+    BoardSide,
+    BoardStatus,
+    CapPeriod,
+    Category,
+    EntryKind,
+    Item,
+    Rule,
+)
+from points.selectors import accounts_visible_to, items_visible_to, rules_visible_to, settings_of, standing
+from points.services import MAX_QUANTITY
+
+_DATETIME = serializers.DateTimeField()
+
+
+def _datetime(value):
+    return _DATETIME.to_representation(value) if value else None
+
+
+def _date(value):
+    return value.isoformat() if value else None
+
+
+def _person(user) -> str | None:
+    if user is None:
+        return None
+    return user.get_full_name() or user.username
+
+
+def _labels(context: dict) -> dict[str, dict[str, str]]:
+    labels = context.get("_points_labels")
+    if labels is None:
+        labels = {
+            "kind": {value: str(label) for value, label in EntryKind.choices},
+            "status": {value: str(label) for value, label in AwardStatus.choices},
+            "category": {value: str(label) for value, label in Category.choices},
+            "cap_period": {value: str(label) for value, label in CapPeriod.choices},
+            "board": {value: str(label) for value, label in BoardStatus.choices},
+            "side": {value: str(label) for value, label in BoardSide.choices},
+        }
+        context["_points_labels"] = labels
+    return labels
+
+
+def _household(account: Account) -> dict:
+    household = account.household
+    return {
+        "household": household.pk,
+        "household_number": household.number,
+        "head_name": household.head_name,
+        "grid": household.grid_id,
+        "grid_name": household.grid.name,
+    }
+
+
+# ---------------------------------------------------------------- output
+
+
+class AccountSerializer(serializers.Serializer):
+    """A passbook: its balance, what can be spent, and whether the household is below the
+    benefit floor (no 惠民待遇 or 评优评先 until it recovers)."""
+
+    id = serializers.IntegerField()
+    household = serializers.IntegerField()
+    household_number = serializers.CharField()
+    head_name = serializers.CharField()
+    grid = serializers.IntegerField()
+    grid_name = serializers.CharField()
+    village = serializers.IntegerField()
+    village_name = serializers.CharField()
+    balance = serializers.IntegerField()
+    spendable = serializers.IntegerField(help_text=_("Points above the redeemable threshold."))
+    redeem_threshold = serializers.IntegerField()
+    benefit_floor = serializers.IntegerField()
+    below_floor = serializers.BooleanField(help_text=_("Below the floor the household loses benefits."))
+    opened_at = serializers.DateTimeField()
+
+    def to_representation(self, obj):
+        allowed = standing(obj, settings_of(obj))
+        return {
+            "id": obj.pk,
+            **_household(obj),
+            "village": obj.village_id,
+            "village_name": obj.village.name,
+            "balance": obj.balance,
+            "spendable": allowed.spendable,
+            "redeem_threshold": allowed.redeem_threshold,
+            "benefit_floor": allowed.benefit_floor,
+            "below_floor": allowed.below_floor,
+            "opened_at": _datetime(obj.opened_at),
+        }
+
+
+class LedgerEntrySerializer(serializers.Serializer):
+    """One line of a passbook, with the balance after it."""
+
+    id = serializers.IntegerField()
+    account = serializers.IntegerField()
+    kind = serializers.CharField(help_text="opening, earn, deduct, redeem or reversal")
+    kind_label = serializers.CharField()
+    points = serializers.IntegerField()
+    balance_after = serializers.IntegerField()
+    occurred_on = serializers.DateField()
+    rule = serializers.IntegerField(allow_null=True)
+    rule_name = serializers.CharField(allow_null=True)
+    member = serializers.IntegerField(allow_null=True)
+    member_name = serializers.CharField(allow_null=True)
+    note = serializers.CharField()
+    reason = serializers.CharField()
+    award = serializers.IntegerField(allow_null=True, help_text=_("The proposed entry this posts."))
+    redemption = serializers.IntegerField(allow_null=True)
+    reverses = serializers.IntegerField(allow_null=True)
+    reversed_by = serializers.IntegerField(allow_null=True)
+    created_by_name = serializers.CharField(allow_null=True)
+    created_at = serializers.DateTimeField()
+
+    def to_representation(self, obj):
+        labels = _labels(self.context)
+        reversal = getattr(obj, "reversed_by", None)
+        return {
+            "id": obj.pk,
+            "account": obj.account_id,
+            "kind": obj.kind,
+            "kind_label": labels["kind"].get(obj.kind, ""),
+            "points": obj.points,
+            "balance_after": obj.balance_after,
+            "occurred_on": _date(obj.occurred_on),
+            "rule": obj.rule_id,
+            "rule_name": obj.rule.name if obj.rule_id else None,
+            "member": obj.member_id,
+            "member_name": obj.member.name if obj.member_id else None,
+            "note": obj.note,
+            "reason": obj.reason,
+            "award": obj.award_id,
+            "redemption": obj.redemption_id,
+            "reverses": obj.reverses_id,
+            "reversed_by": reversal.pk if reversal else None,
+            "created_by_name": _person(obj.created_by),
+            "created_at": _datetime(obj.created_at),
+        }
+
+
+class AwardSerializer(serializers.Serializer):
+    """A proposed earn or deduct entry and its decision."""
+
+    id = serializers.IntegerField()
+    account = serializers.IntegerField()
+    household = serializers.IntegerField()
+    household_number = serializers.CharField()
+    head_name = serializers.CharField()
+    grid = serializers.IntegerField()
+    grid_name = serializers.CharField()
+    village = serializers.IntegerField()
+    rule = serializers.IntegerField()
+    rule_name = serializers.CharField()
+    category = serializers.CharField()
+    category_label = serializers.CharField()
+    points = serializers.IntegerField()
+    member = serializers.IntegerField(allow_null=True)
+    member_name = serializers.CharField(allow_null=True)
+    occurred_on = serializers.DateField()
+    note = serializers.CharField()
+    has_evidence = serializers.BooleanField()
+    batch = serializers.IntegerField(allow_null=True)
+    status = serializers.CharField(help_text="pending, approved or rejected")
+    status_label = serializers.CharField()
+    proposed_by = serializers.IntegerField()
+    proposed_by_name = serializers.CharField()
+    proposed_at = serializers.DateTimeField()
+    objection_until = serializers.DateTimeField(help_text=_("Approval is possible from this moment (公示 over)."))
+    decided_by = serializers.IntegerField(allow_null=True)
+    decided_by_name = serializers.CharField(allow_null=True)
+    decided_at = serializers.DateTimeField(allow_null=True)
+    decision_note = serializers.CharField()
+    entry = serializers.IntegerField(allow_null=True, help_text=_("The ledger entry posted on approval."))
+    balance_after = serializers.IntegerField(allow_null=True)
+    reversed_by = serializers.IntegerField(allow_null=True, help_text=_("The reversing ledger entry, if any."))
+
+    def to_representation(self, obj):
+        labels = _labels(self.context)
+        entry = getattr(obj, "entry", None)
+        reversal = getattr(entry, "reversed_by", None) if entry else None
+        return {
+            "id": obj.pk,
+            "account": obj.account_id,
+            **_household(obj.account),
+            "village": obj.village_id,
+            "rule": obj.rule_id,
+            "rule_name": obj.rule.name,
+            "category": obj.rule.category,
+            "category_label": labels["category"].get(obj.rule.category, ""),
+            "points": obj.points,
+            "member": obj.member_id,
+            "member_name": obj.member.name if obj.member_id else None,
+            "occurred_on": _date(obj.occurred_on),
+            "note": obj.note,
+            "has_evidence": bool(obj.evidence),
+            "batch": obj.batch_id,
+            "status": obj.status,
+            "status_label": labels["status"].get(obj.status, ""),
+            "proposed_by": obj.proposed_by_id,
+            "proposed_by_name": _person(obj.proposed_by),
+            "proposed_at": _datetime(obj.proposed_at),
+            "objection_until": _datetime(obj.objection_until),
+            "decided_by": obj.decided_by_id,
+            "decided_by_name": _person(obj.decided_by),
+            "decided_at": _datetime(obj.decided_at),
+            "decision_note": obj.decision_note,
+            "entry": entry.pk if entry else None,
+            "balance_after": entry.balance_after if entry else None,
+            "reversed_by": reversal.pk if reversal else None,
+        }
+
+
+class BatchResultSerializer(serializers.Serializer):
+    batch = serializers.IntegerField()
+    rule = serializers.IntegerField()
+    occurred_on = serializers.DateField()
+    entries = AwardSerializer(many=True)
+
+
+class RuleSerializer(serializers.ModelSerializer):
+    category_label = serializers.CharField(source="get_category_display", read_only=True)
+    cap_period_label = serializers.CharField(source="get_cap_period_display", read_only=True)
+    kind = serializers.SerializerMethodField(help_text="earn or deduct")
+    proposer_roles = serializers.ListField(child=serializers.CharField(), read_only=True)
+
+    class Meta:
+        model = Rule
+        fields = [
+            "id",
+            "village",
+            "category",
+            "category_label",
+            "name",
+            "description",
+            "points",
+            "kind",
+            "requires_evidence",
+            "cap_count",
+            "cap_period",
+            "cap_period_label",
+            "proposer_roles",
+            "order",
+            "is_active",
+        ]
+        read_only_fields = fields
+
+    def get_kind(self, obj) -> str:
+        return "earn" if obj.points > 0 else "deduct"
+
+
+class ItemSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    village = serializers.IntegerField()
+    name = serializers.CharField()
+    unit = serializers.CharField()
+    price = serializers.IntegerField()
+    stock = serializers.IntegerField()
+    has_photo = serializers.BooleanField()
+    order = serializers.IntegerField()
+    is_active = serializers.BooleanField()
+
+    def to_representation(self, obj):
+        return {
+            "id": obj.pk,
+            "village": obj.village_id,
+            "name": obj.name,
+            "unit": obj.unit,
+            "price": obj.price,
+            "stock": obj.stock,
+            "has_photo": bool(obj.photo),
+            "order": obj.order,
+            "is_active": obj.is_active,
+        }
+
+
+class RedemptionSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    account = serializers.IntegerField()
+    household = serializers.IntegerField()
+    household_number = serializers.CharField()
+    head_name = serializers.CharField()
+    grid = serializers.IntegerField()
+    grid_name = serializers.CharField()
+    item = serializers.IntegerField()
+    item_name = serializers.CharField()
+    quantity = serializers.IntegerField()
+    unit_price = serializers.IntegerField()
+    points = serializers.IntegerField()
+    member = serializers.IntegerField(allow_null=True)
+    member_name = serializers.CharField(allow_null=True)
+    clerk = serializers.IntegerField()
+    clerk_name = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    entry = serializers.IntegerField()
+    balance_after = serializers.IntegerField()
+    reversed_by = serializers.IntegerField(allow_null=True)
+
+    def to_representation(self, obj):
+        entry = obj.entry
+        reversal = getattr(entry, "reversed_by", None)
+        return {
+            "id": obj.pk,
+            "account": obj.account_id,
+            **_household(obj.account),
+            "item": obj.item_id,
+            "item_name": obj.item.name,
+            "quantity": obj.quantity,
+            "unit_price": obj.unit_price,
+            "points": obj.points,
+            "member": obj.member_id,
+            "member_name": obj.member.name if obj.member_id else None,
+            "clerk": obj.clerk_id,
+            "clerk_name": _person(obj.clerk),
+            "created_at": _datetime(obj.created_at),
+            "entry": entry.pk,
+            "balance_after": entry.balance_after,
+            "reversed_by": reversal.pk if reversal else None,
+        }
+
+
+class BoardLineSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    side = serializers.CharField(help_text="red or black")
+    side_label = serializers.CharField()
+    account = serializers.IntegerField()
+    household = serializers.IntegerField()
+    household_number = serializers.CharField()
+    head_name = serializers.CharField()
+    grid = serializers.IntegerField()
+    grid_name = serializers.CharField()
+    points = serializers.IntegerField()
+    reason = serializers.CharField()
+    consequence = serializers.CharField()
+    struck = serializers.BooleanField()
+
+    def to_representation(self, obj):
+        labels = _labels(self.context)
+        return {
+            "id": obj.pk,
+            "side": obj.side,
+            "side_label": labels["side"].get(obj.side, ""),
+            "account": obj.account_id,
+            **_household(obj.account),
+            "points": obj.points,
+            "reason": obj.reason,
+            "consequence": obj.consequence,
+            "struck": obj.struck,
+        }
+
+
+class BoardSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    village = serializers.IntegerField()
+    village_name = serializers.CharField()
+    year = serializers.IntegerField()
+    quarter = serializers.IntegerField()
+    status = serializers.CharField(help_text="draft, decided or published")
+    status_label = serializers.CharField()
+    compiled_by_name = serializers.CharField()
+    compiled_at = serializers.DateTimeField()
+    meeting_date = serializers.DateField(allow_null=True)
+    decision = serializers.CharField()
+    decided_by_name = serializers.CharField(allow_null=True)
+    decided_at = serializers.DateTimeField(allow_null=True)
+    published_at = serializers.DateTimeField(allow_null=True)
+
+    def to_representation(self, obj):
+        labels = _labels(self.context)
+        return {
+            "id": obj.pk,
+            "village": obj.village_id,
+            "village_name": obj.village.name,
+            "year": obj.year,
+            "quarter": obj.quarter,
+            "status": obj.status,
+            "status_label": labels["board"].get(obj.status, ""),
+            "compiled_by_name": _person(obj.compiled_by),
+            "compiled_at": _datetime(obj.compiled_at),
+            "meeting_date": _date(obj.meeting_date),
+            "decision": obj.decision,
+            "decided_by_name": _person(obj.decided_by),
+            "decided_at": _datetime(obj.decided_at),
+            "published_at": _datetime(obj.published_at),
+        }
+
+
+class BoardDetailSerializer(BoardSerializer):
+    lines = BoardLineSerializer(many=True)
+
+    def to_representation(self, obj):
+        line = BoardLineSerializer(context=self.context)
+        return {**super().to_representation(obj), "lines": [line.to_representation(x) for x in obj.lines.all()]}
+
+
+class PublicLineSerializer(serializers.Serializer):
+    initials = serializers.CharField(help_text=_("The head of household's initials, never a name."))
+    grid = serializers.CharField()
+    points = serializers.IntegerField()
+    reason = serializers.CharField()
+    consequence = serializers.CharField(required=False)
+
+
+class PublicBoardSerializer(serializers.Serializer):
+    village = serializers.CharField()
+    year = serializers.IntegerField()
+    quarter = serializers.IntegerField()
+    meeting_date = serializers.DateField(allow_null=True)
+    published_at = serializers.DateTimeField()
+    red = PublicLineSerializer(many=True)
+    black = PublicLineSerializer(many=True, allow_null=True, help_text=_("Null unless the village publishes it."))
+
+
+class OpenedSerializer(serializers.Serializer):
+    opened = serializers.IntegerField()
+
+
+# ---------------------------------------------------------------- input
+
+
+class _VisibleAccountField(serializers.PrimaryKeyRelatedField):
+    def get_queryset(self):
+        return accounts_visible_to(self.context["request"].user)
+
+
+class _VisibleRuleField(serializers.PrimaryKeyRelatedField):
+    def get_queryset(self):
+        return rules_visible_to(self.context["request"].user)
+
+
+class _VisibleItemField(serializers.PrimaryKeyRelatedField):
+    def get_queryset(self):
+        return items_visible_to(self.context["request"].user)
+
+
+class _VisibleResidentField(serializers.PrimaryKeyRelatedField):
+    def get_queryset(self):
+        return residents_visible_to(self.context["request"].user)
+
+
+class _VisibleVillageField(serializers.PrimaryKeyRelatedField):
+    def get_queryset(self):
+        return villages_visible_to(self.context["request"].user)
+
+
+class _VisibleDeliberationField(serializers.PrimaryKeyRelatedField):
+    def get_queryset(self):
+        return Deliberation.objects.select_related("matter").filter(
+            matter__in=matters_visible_to(self.context["request"].user).values("pk")
+        )
+
+
+class AwardTargetSerializer(serializers.Serializer):
+    """Which household and which rule: checked first, against the caller's scope."""
+
+    account = _VisibleAccountField(queryset=Account.objects.none())
+    rule = _VisibleRuleField(queryset=Rule.objects.none())
+
+
+class AwardCreateSerializer(AwardTargetSerializer):
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+    member = _VisibleResidentField(
+        queryset=Resident.objects.none(), required=False, allow_null=True, help_text=_("The member concerned.")
+    )
+    occurred_on = serializers.DateField(required=False, allow_null=True, help_text=_("Today if left out."))
+    evidence = serializers.ImageField(
+        required=False, allow_null=True, help_text=_("A photo (multipart); required by some rules.")
+    )
+
+
+class AwardBatchSerializer(serializers.Serializer):
+    """One rule for all participants of one event: households (`accounts`), people
+    (`residents`), or the participants of a matter's meeting record (`deliberation`)."""
+
+    rule = _VisibleRuleField(queryset=Rule.objects.none())
+    accounts = serializers.ListField(
+        child=_VisibleAccountField(queryset=Account.objects.none()), required=False, max_length=500
+    )
+    residents = serializers.ListField(
+        child=_VisibleResidentField(queryset=Resident.objects.none()), required=False, max_length=500
+    )
+    deliberation = _VisibleDeliberationField(
+        queryset=Deliberation.objects.none(),
+        required=False,
+        allow_null=True,
+        help_text=_("A matter's meeting record: its participants are proposed, on the day it was held."),
+    )
+    occurred_on = serializers.DateField(required=False, allow_null=True)
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+
+    def validate(self, attrs):
+        given = [name for name in ("accounts", "residents", "deliberation") if attrs.get(name)]
+        if len(given) != 1:
+            raise serializers.ValidationError(
+                {"accounts": [_("Give exactly one of: accounts, residents, or a deliberation.")]}
+            )
+        return attrs
+
+
+class ApproveSerializer(serializers.Serializer):
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+
+
+class ReasonSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=2000)
+
+
+class RedemptionTargetSerializer(serializers.Serializer):
+    account = _VisibleAccountField(queryset=Account.objects.none())
+    item = _VisibleItemField(queryset=Item.objects.none())
+
+
+class RedemptionCreateSerializer(RedemptionTargetSerializer):
+    quantity = serializers.IntegerField(min_value=1, max_value=MAX_QUANTITY, default=1)
+    member = _VisibleResidentField(
+        queryset=Resident.objects.none(), required=False, allow_null=True, help_text=_("Which member came.")
+    )
+
+
+class ItemTargetSerializer(serializers.Serializer):
+    village = _VisibleVillageField(queryset=Village.objects.none())
+
+
+class ItemCreateSerializer(ItemTargetSerializer):
+    name = serializers.CharField(max_length=100)
+    unit = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
+    price = serializers.IntegerField(min_value=1, max_value=1_000_000)
+    stock = serializers.IntegerField(min_value=0, max_value=1_000_000, default=0)
+    order = serializers.IntegerField(min_value=0, max_value=32767, default=100)
+    photo = serializers.ImageField(required=False, allow_null=True)
+
+
+class ItemUpdateSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=100, required=False)
+    unit = serializers.CharField(max_length=20, required=False, allow_blank=True)
+    price = serializers.IntegerField(min_value=1, max_value=1_000_000, required=False)
+    order = serializers.IntegerField(min_value=0, max_value=32767, required=False)
+    is_active = serializers.BooleanField(required=False)
+    photo = serializers.ImageField(required=False, allow_null=True)
+
+
+class RestockSerializer(serializers.Serializer):
+    quantity = serializers.IntegerField(min_value=1, max_value=100_000)
+
+
+class VillageTargetSerializer(serializers.Serializer):
+    village = _VisibleVillageField(queryset=Village.objects.none())
+
+
+class BoardCreateSerializer(VillageTargetSerializer):
+    year = serializers.IntegerField(min_value=2000, max_value=2100)
+    quarter = serializers.IntegerField(min_value=1, max_value=4)
+
+
+class BoardDecideSerializer(serializers.Serializer):
+    decision = serializers.CharField(max_length=5000, help_text=_("What the 道德评议会 decided."))
+    meeting_date = serializers.DateField()
+    struck_lines = serializers.ListField(
+        child=serializers.IntegerField(min_value=1), required=False, default=list, max_length=500
+    )

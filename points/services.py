@@ -1,0 +1,796 @@
+"""Every write to the points bank, one transaction each.
+
+The ledger's rules, kept here and nowhere else:
+
+- A balance changes only in `_post`, which appends the entry that explains the change, on
+  an account row locked with select_for_update. Every service that posts locks the account
+  first and then, if it needs them, the proposal or the shop item: always in that order,
+  so two services never wait on each other in a cycle.
+- Deductions and reversals may take a balance low, even below zero. Spending never takes
+  it below the village's redeemable threshold, and stock never goes below zero (checked
+  under the locks, guarded again in the UPDATE, and finally by a CheckConstraint).
+- Each entry's source is unique: an approval posts once per proposal, a redemption once,
+  a reversal once per reversed entry. A replay cannot post twice.
+
+Refusals: PointsPermissionError (403), PointsStateError (409), ValidationError and
+PointsRefused (400). The API turns them into the contract's bodies; nothing is written.
+"""
+
+import datetime
+import io
+
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.db.models import Count, F, Q, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from governance.models import Role
+from governance.scoping import users_holding
+from governance.services import notify
+from grids.models import Household, Resident, Village
+from points import policy
+from points.models import (
+    Account,
+    Award,
+    AwardBatch,
+    AwardStatus,
+    Board,
+    BoardLine,
+    BoardSide,
+    BoardStatus,
+    Entry,
+    EntryKind,
+    Item,
+    Redemption,
+    Rule,
+    period_bounds,
+    quarter_bounds,
+)
+from points.policy import PointsInvalid, PointsPermissionError, PointsRefused, PointsStateError
+from points.selectors import households_without_account, points_settings, standing
+
+MAX_UPLOAD_BYTES = 8 * 1024 * 1024
+MAX_SIDE = 2000
+MAX_QUANTITY = 1000
+Image.MAX_IMAGE_PIXELS = 40_000_000
+
+
+def _locked_account(account_id: int) -> Account:
+    return Account.objects.select_for_update(of=("self",)).select_related("household").get(pk=account_id)
+
+
+def _post(account: Account, *, kind: str, points: int, occurred_on: datetime.date, actor, **source) -> Entry:
+    """Append one entry to a locked account and move its balance with it."""
+    balance = account.balance + points
+    entry = Entry.objects.create(
+        account=account,
+        village_id=account.village_id,
+        kind=kind,
+        points=points,
+        balance_after=balance,
+        occurred_on=occurred_on,
+        created_by=actor,
+        **source,
+    )
+    account.balance = balance
+    account.save(update_fields=["balance", "updated_at"])
+    return entry
+
+
+def _text(field: str, value: str, message) -> str:
+    value = (value or "").strip()
+    if not value:
+        raise ValidationError({field: message})
+    return value
+
+
+def _jpeg(upload, field: str) -> ContentFile:
+    """A photo re-encoded as a JPEG: no EXIF, no location, at most MAX_SIDE pixels."""
+    if upload.size > MAX_UPLOAD_BYTES:
+        raise ValidationError({field: _("A photo may be at most 8 MB.")})
+    try:
+        with Image.open(upload) as image:
+            image = ImageOps.exif_transpose(image).convert("RGB")
+            image.thumbnail((MAX_SIDE, MAX_SIDE))
+            out = io.BytesIO()
+            image.save(out, format="JPEG", quality=85, optimize=True)
+    except (UnidentifiedImageError, OSError, Image.DecompressionBombError):
+        raise ValidationError({field: _("This file is not a photo we can read (JPEG, PNG or WebP).")})
+    return ContentFile(out.getvalue(), name="photo.jpg")
+
+
+# ---------------------------------------------------------------- accounts
+
+
+@transaction.atomic
+def account_open(*, household: Household, actor=None) -> Account:
+    """Open the household's passbook with an `opening` entry of the village's starting
+    balance. Opening an account that exists returns it unchanged.
+
+    grids.services.household_create calls this, so every household created one by one has
+    its passbook from the start; bulk paths (the register import) use accounts_open_missing.
+    """
+    existing = Account.objects.filter(household_id=household.pk).first()
+    if existing is not None:
+        return existing
+    start = points_settings(household.village_id).starting_balance
+    try:
+        with transaction.atomic():
+            account = Account.objects.create(
+                household=household, township_id=household.township_id, village_id=household.village_id, balance=start
+            )
+    except IntegrityError:  # opened at the same moment by another request
+        return Account.objects.get(household_id=household.pk)
+    Entry.objects.create(
+        account=account,
+        village_id=account.village_id,
+        kind=EntryKind.OPENING,
+        points=start,
+        balance_after=start,
+        occurred_on=timezone.localdate(),
+        created_by=actor,
+    )
+    return account
+
+
+def accounts_open_missing(*, village: Village | None = None, batch_size: int = 1000) -> int:
+    """Open a passbook for every household (of `village`, or everywhere) that has none: the
+    register import and other bulk loads create households without one. Returns how many
+    were opened. Each batch is one transaction of two bulk INSERTs."""
+    opened = 0
+    starts: dict[int, int] = {}
+    today = timezone.localdate()
+    while True:
+        rows = list(
+            households_without_account(village)
+            .order_by("pk")
+            .values_list("pk", "township_id", "village_id")[:batch_size]
+        )
+        if not rows:
+            return opened
+        for _pk, _township, village_id in rows:
+            if village_id not in starts:
+                starts[village_id] = points_settings(village_id).starting_balance
+        try:
+            with transaction.atomic():
+                accounts = Account.objects.bulk_create(
+                    [
+                        Account(household_id=pk, township_id=town, village_id=village_id, balance=starts[village_id])
+                        for pk, town, village_id in rows
+                    ]
+                )
+                Entry.objects.bulk_create(
+                    [
+                        Entry(
+                            account_id=a.pk,
+                            village_id=a.village_id,
+                            kind=EntryKind.OPENING,
+                            points=a.balance,
+                            balance_after=a.balance,
+                            occurred_on=today,
+                        )
+                        for a in accounts
+                    ]
+                )
+        except IntegrityError:
+            # Someone opened one of these meanwhile: open this batch one by one.
+            for pk, _township, _village in rows:
+                account_open(household=Household.objects.get(pk=pk))
+        opened += len(rows)
+
+
+# ---------------------------------------------------------------- proposals (积分申报)
+
+
+def _cap_reached(award_or_none, *, account: Account, rule: Rule, day: datetime.date) -> bool:
+    """Whether the household already has the rule's cap of entries in the period of `day`:
+    approved ones (not reversed) and pending ones count. At approval (`award_or_none` given)
+    only the pending proposals made before it count, so the earliest ones win."""
+    bounds = period_bounds(rule.cap_period, day)
+    if bounds is None or rule.cap_count is None:
+        return False
+    start, end = bounds
+    rows = Award.objects.filter(account=account, rule=rule, occurred_on__gte=start, occurred_on__lt=end)
+    approved = Q(status=AwardStatus.APPROVED, entry__reversed_by__isnull=True)
+    pending = Q(status=AwardStatus.PENDING)
+    if award_or_none is not None:
+        rows = rows.exclude(pk=award_or_none.pk)
+        pending &= Q(pk__lt=award_or_none.pk)
+    return rows.filter(approved | pending).count() >= rule.cap_count
+
+
+def _cap_message(rule: Rule):
+    return _("This household has reached the cap of this rule (%(count)d %(period)s).") % {
+        "count": rule.cap_count,
+        "period": rule.get_cap_period_display(),
+    }
+
+
+def _check_proposal(
+    *, account: Account, rule: Rule, member: Resident | None, occurred_on: datetime.date, note: str, today
+) -> None:
+    """The payload checks of a proposal (400), shared by single and batch proposals."""
+    if rule.village_id != account.village_id:
+        raise ValidationError({"rule": _("This rule belongs to another village's catalogue.")})
+    if not rule.is_active:
+        raise ValidationError({"rule": _("This rule is no longer in use.")})
+    if member is not None and member.household_id != account.household_id:
+        raise ValidationError({"member": _("This person is not a member of the household.")})
+    if occurred_on > today:
+        raise ValidationError({"occurred_on": _("The date cannot be in the future.")})
+    if rule.points < 0 and not note:
+        raise ValidationError({"note": _("Say what happened: a deduction needs a note.")})
+    if _cap_reached(None, account=account, rule=rule, day=occurred_on):
+        raise PointsRefused(_cap_message(rule), code="cap_reached", field="rule")
+
+
+def _objection_until(village_id: int, now: datetime.datetime) -> datetime.datetime:
+    return now + datetime.timedelta(days=points_settings(village_id).objection_days)
+
+
+def _tell_deciders(village_id: int, actor, title: str, url: str) -> None:
+    for user in users_holding({Role.VILLAGE_CADRE}, village_id=village_id):
+        if user.pk != actor.pk:
+            notify(user=user, title=title, url=url)
+
+
+@transaction.atomic
+def award_propose(
+    *,
+    actor,
+    account: Account,
+    rule: Rule,
+    note: str = "",
+    member: Resident | None = None,
+    occurred_on: datetime.date | None = None,
+    evidence=None,
+    now: datetime.datetime | None = None,
+) -> Award:
+    """Grid staff (or whoever the rule names) propose an earn or deduct entry for a
+    household. It is shown publicly (公示) until the objection window closes; the village's
+    cadres are told. The account row is locked so that two proposals cannot both slip under
+    the rule's cap."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    account = _locked_account(account.pk)
+    policy.check_propose(actor, account, rule)
+    note = (note or "").strip()
+    occurred_on = occurred_on or today
+    _check_proposal(account=account, rule=rule, member=member, occurred_on=occurred_on, note=note, today=today)
+    if rule.requires_evidence and not evidence:
+        raise ValidationError({"evidence": _("This rule needs evidence: add a photo.")})
+    award = Award(
+        account=account,
+        village_id=account.village_id,
+        rule=rule,
+        points=rule.points,
+        member=member,
+        occurred_on=occurred_on,
+        note=note,
+        proposed_by=actor,
+        proposed_at=now,
+        objection_until=_objection_until(account.village_id, now),
+    )
+    if evidence:
+        award.evidence.save("evidence.jpg", _jpeg(evidence, "evidence"), save=False)
+    award.save()
+    _tell_deciders(
+        account.village_id,
+        actor,
+        _("Points to decide after 公示: %(rule)s %(points)+d for household %(number)s")
+        % {"rule": rule.name, "points": rule.points, "number": account.household.number},
+        f"/points/entries/{award.pk}/",
+    )
+    return award
+
+
+@transaction.atomic
+def award_propose_batch(
+    *,
+    actor,
+    rule: Rule,
+    accounts: list[Account] | tuple = (),
+    residents: list[Resident] | tuple = (),
+    occurred_on: datetime.date | None = None,
+    note: str = "",
+    deliberation=None,
+    now: datetime.datetime | None = None,
+) -> AwardBatch:
+    """One rule for all participants of one event (a clean-up day, a meeting), in one step:
+    one proposal per household, all or nothing. Give households (`accounts`) or people
+    (`residents`: each one's household, with them as the member; a household named twice
+    is proposed once). Errors name the position of each bad item in the list sent."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    occurred_on = occurred_on or today
+    note = (note or "").strip()
+    field = "residents" if residents else "accounts"
+    if rule.requires_evidence:
+        raise ValidationError({"rule": _("This rule needs evidence for each household: propose them one by one.")})
+    targets: list[tuple[int, int, Resident | None]] = []  # (position, account id, member)
+    errors: dict[str, list] = {}
+    if residents:
+        by_household = dict(
+            Account.objects.filter(household_id__in=[r.household_id for r in residents]).values_list(
+                "household_id", "pk"
+            )
+        )
+        seen = set()
+        for position, resident in enumerate(residents):
+            account_id = by_household.get(resident.household_id)
+            if account_id is None:
+                errors[str(position)] = [_("This person's household has no passbook yet.")]
+            elif account_id not in seen:
+                seen.add(account_id)
+                targets.append((position, account_id, resident))
+    else:
+        seen = set()
+        for position, account in enumerate(accounts):
+            if account.pk not in seen:
+                seen.add(account.pk)
+                targets.append((position, account.pk, None))
+    if not targets and not errors:
+        raise ValidationError({field: _("Choose at least one household.")})
+    # Lock every account in id order: two batches over the same households never deadlock.
+    locked = {
+        a.pk: a
+        for a in Account.objects.select_for_update(of=("self",))
+        .select_related("household")
+        .filter(pk__in=sorted(t[1] for t in targets))
+        .order_by("pk")
+    }
+    for _position, account_id, _member in targets:
+        policy.check_propose(actor, locked[account_id], rule)
+    for position, account_id, member in targets:
+        try:
+            _check_proposal(
+                account=locked[account_id], rule=rule, member=member, occurred_on=occurred_on, note=note, today=today
+            )
+        except PointsRefused as refused:
+            errors[str(position)] = [str(refused.message)]
+        except ValidationError as invalid:
+            if not hasattr(invalid, "error_dict"):
+                raise
+            if set(invalid.error_dict) - {"member"}:
+                # The same for every household (the rule, the date, the note): say it once.
+                raise
+            errors[str(position)] = [str(m) for messages in invalid.message_dict.values() for m in messages]
+    if errors:
+        raise PointsInvalid({field: errors})
+    batch = AwardBatch.objects.create(
+        village_id=rule.village_id,
+        rule=rule,
+        occurred_on=occurred_on,
+        note=note,
+        deliberation=deliberation,
+        proposed_by=actor,
+    )
+    until = _objection_until(rule.village_id, now)
+    Award.objects.bulk_create(
+        [
+            Award(
+                account_id=account_id,
+                village_id=rule.village_id,
+                rule=rule,
+                points=rule.points,
+                member=member,
+                occurred_on=occurred_on,
+                note=note,
+                batch=batch,
+                proposed_by=actor,
+                proposed_at=now,
+                objection_until=until,
+            )
+            for _position, account_id, member in targets
+        ]
+    )
+    _tell_deciders(
+        rule.village_id,
+        actor,
+        _("Points to decide after 公示: %(rule)s %(points)+d for %(count)d households")
+        % {"rule": rule.name, "points": rule.points, "count": len(targets)},
+        "/points/entries/?status=pending",
+    )
+    return batch
+
+
+@transaction.atomic
+def award_propose_for_deliberation(
+    *, actor, deliberation, rule: Rule, note: str = "", now: datetime.datetime | None = None
+) -> AwardBatch:
+    """Award one rule to the participants named in a matter's meeting record (a 院坝会, a
+    村民会议), dated the day it was held. A meeting is awarded a rule once."""
+    if deliberation.matter.village_id != rule.village_id:
+        raise ValidationError({"deliberation": _("This meeting was held for another village.")})
+    residents = list(deliberation.participants.order_by("pk"))
+    if not residents:
+        raise ValidationError({"deliberation": _("This meeting record names no participants.")})
+    if AwardBatch.objects.filter(deliberation=deliberation, rule=rule).exists():
+        raise PointsStateError(
+            _("This meeting's participants have already been proposed for this rule."), code="already_proposed"
+        )
+    return award_propose_batch(
+        actor=actor,
+        rule=rule,
+        residents=residents,
+        occurred_on=deliberation.held_on,
+        note=note or deliberation.summary[:200],
+        deliberation=deliberation,
+        now=now,
+    )
+
+
+def _locked_award(award: Award) -> tuple[Account, Award]:
+    """Lock the account, then the proposal (the order every posting service follows)."""
+    account = _locked_account(award.account_id)
+    award = Award.objects.select_for_update(of=("self",)).select_related("rule").get(pk=award.pk)
+    award.account = account
+    return account, award
+
+
+@transaction.atomic
+def award_approve(*, award: Award, actor, note: str = "", now: datetime.datetime | None = None) -> Award:
+    """A village cadre other than the proposer approves once the objection window has
+    closed: one earn or deduct entry is posted. The rule's cap is checked again."""
+    now = now or timezone.now()
+    account, award = _locked_award(award)
+    policy.check_decide(actor, award, "approve", now)
+    if _cap_reached(award, account=account, rule=award.rule, day=award.occurred_on):
+        raise PointsStateError(_cap_message(award.rule), code="cap_reached")
+    _post(
+        account,
+        kind=EntryKind.EARN if award.points > 0 else EntryKind.DEDUCT,
+        points=award.points,
+        occurred_on=award.occurred_on,
+        actor=actor,
+        rule=award.rule,
+        member_id=award.member_id,
+        note=award.note,
+        award=award,
+    )
+    award.status, award.decided_by, award.decided_at = AwardStatus.APPROVED, actor, now
+    award.decision_note = (note or "").strip()
+    award.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+    return award
+
+
+@transaction.atomic
+def award_reject(*, award: Award, actor, reason: str, now: datetime.datetime | None = None) -> Award:
+    """A village cadre other than the proposer rejects it (an objection upheld during 公示,
+    a mistake), with a reason; nothing is posted. The proposer is told."""
+    now = now or timezone.now()
+    _account, award = _locked_award(award)
+    policy.check_decide(actor, award, "reject", now)
+    reason = _text("reason", reason, _("Say why the entry is rejected."))
+    award.status, award.decided_by, award.decided_at, award.decision_note = AwardStatus.REJECTED, actor, now, reason
+    award.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+    notify(
+        user=award.proposed_by,
+        title=_("Points entry rejected: %(rule)s") % {"rule": award.rule.name},
+        body=reason,
+        url=f"/points/entries/{award.pk}/",
+    )
+    return award
+
+
+def _reverse(account: Account, entry: Entry, *, actor, reason: str) -> Entry:
+    policy.check_reversible(entry)
+    return _post(
+        account,
+        kind=EntryKind.REVERSAL,
+        points=-entry.points,
+        occurred_on=timezone.localdate(),
+        actor=actor,
+        rule_id=entry.rule_id,
+        member_id=entry.member_id,
+        reverses=entry,
+        reason=reason,
+    )
+
+
+@transaction.atomic
+def award_reverse(*, award: Award, actor, reason: str) -> Entry:
+    """Correct an approved entry with a reversing entry and a reason (it may take the
+    balance low, even below zero). An entry is reversed at most once."""
+    account, award = _locked_award(award)
+    policy.check_reverse_award(actor, award)
+    reason = _text("reason", reason, _("Say why the entry is reversed."))
+    return _reverse(account, award.entry, actor=actor, reason=reason)
+
+
+# ---------------------------------------------------------------- the shop (积分超市)
+
+
+@transaction.atomic
+def points_redeem(
+    *, actor, account: Account, item: Item, quantity: int = 1, member: Resident | None = None
+) -> Redemption:
+    """The shop clerk (or a cadre) hands out goods for points: the account and the stock
+    are debited together, or neither is.
+
+    Locks the account, then the item. Refuses (400) when the points above the village's
+    redeemable threshold do not cover the price (insufficient_points) or the stock is too
+    small (insufficient_stock); points are checked first.
+    """
+    account = _locked_account(account.pk)
+    policy.check_redeem(actor, account)
+    item = Item.objects.select_for_update().get(pk=item.pk)
+    if item.village_id != account.village_id:
+        raise ValidationError({"item": _("This item belongs to another village's shop.")})
+    if not item.is_active:
+        raise ValidationError({"item": _("This item is not on sale.")})
+    if not isinstance(quantity, int) or not 1 <= quantity <= MAX_QUANTITY:
+        raise ValidationError({"quantity": _("Give a quantity from 1 to %(max)d.") % {"max": MAX_QUANTITY}})
+    if member is not None and member.household_id != account.household_id:
+        raise ValidationError({"member": _("This person is not a member of the household.")})
+    cost = item.price * quantity
+    allowed = standing(account, points_settings(account.village_id))
+    if cost > allowed.spendable:
+        raise PointsRefused(
+            _(
+                "Not enough points: this household can spend %(spendable)d (the points above %(threshold)d), "
+                "and this costs %(cost)d."
+            )
+            % {"spendable": allowed.spendable, "threshold": allowed.redeem_threshold, "cost": cost},
+            code="insufficient_points",
+            field="account",
+        )
+    # The row is locked, so the guard cannot fail; it stays as a second line of defence.
+    taken = Item.objects.filter(pk=item.pk, stock__gte=quantity).update(stock=F("stock") - quantity)
+    if taken != 1:
+        raise PointsRefused(
+            _("Not enough stock: %(stock)d left, %(quantity)d asked for.")
+            % {"stock": item.stock, "quantity": quantity},
+            code="insufficient_stock",
+            field="quantity",
+        )
+    redemption = Redemption.objects.create(
+        account=account,
+        village_id=account.village_id,
+        item=item,
+        quantity=quantity,
+        unit_price=item.price,
+        points=cost,
+        member=member,
+        clerk=actor,
+    )
+    _post(
+        account,
+        kind=EntryKind.REDEEM,
+        points=-cost,
+        occurred_on=timezone.localdate(),
+        actor=actor,
+        member=member,
+        note=f"{item.name} × {quantity}",
+        redemption=redemption,
+    )
+    return redemption
+
+
+@transaction.atomic
+def redemption_reverse(*, redemption: Redemption, actor, reason: str) -> Entry:
+    """Undo a redemption recorded by mistake or returned: the points come back with a
+    reversing entry and the goods go back into stock (the item is locked after the
+    account). A redemption is reversed at most once."""
+    account = _locked_account(redemption.account_id)
+    redemption = Redemption.objects.select_related("entry").get(pk=redemption.pk)
+    redemption.account = account
+    policy.check_reverse_redemption(actor, redemption)
+    reason = _text("reason", reason, _("Say why the redemption is reversed."))
+    Item.objects.select_for_update().filter(pk=redemption.item_id).update(stock=F("stock") + redemption.quantity)
+    return _reverse(account, redemption.entry, actor=actor, reason=reason)
+
+
+@transaction.atomic
+def item_create(
+    *,
+    actor,
+    village: Village,
+    name: str,
+    price: int,
+    stock: int = 0,
+    unit: str = "",
+    photo=None,
+    order: int = 100,
+) -> Item:
+    """Put a good on the shop's shelf."""
+    policy.check_keep_shop(actor, village.pk)
+    name = _text("name", name, _("Name the item."))
+    if Item.objects.filter(village=village, name=name).exists():
+        raise ValidationError({"name": _("The shop already has an item of this name.")})
+    if price < 1:
+        raise ValidationError({"price": _("The price is at least 1 point.")})
+    if stock < 0:
+        raise ValidationError({"stock": _("The stock cannot be negative.")})
+    item = Item(village=village, name=name, price=price, stock=stock, unit=(unit or "").strip(), order=order)
+    if photo:
+        item.photo.save("photo.jpg", _jpeg(photo, "photo"), save=False)
+    item.save()
+    return item
+
+
+@transaction.atomic
+def item_update(*, item: Item, actor, **changes) -> Item:
+    """Change an item's name, unit, price, order, photo or whether it is on sale. The stock
+    changes only through redemptions and `item_restock`."""
+    allowed = {"name", "unit", "price", "order", "is_active", "photo"}
+    unknown = set(changes) - allowed
+    if unknown:
+        raise TypeError(f"item_update cannot change {sorted(unknown)}")
+    item = Item.objects.select_for_update().get(pk=item.pk)
+    policy.check_keep_shop(actor, item.village_id)
+    if "name" in changes:
+        changes["name"] = _text("name", changes["name"], _("Name the item."))
+        if Item.objects.filter(village_id=item.village_id, name=changes["name"]).exclude(pk=item.pk).exists():
+            raise ValidationError({"name": _("The shop already has an item of this name.")})
+    if "price" in changes and changes["price"] < 1:
+        raise ValidationError({"price": _("The price is at least 1 point.")})
+    photo = changes.pop("photo", None)
+    for name, value in changes.items():
+        setattr(item, name, value)
+    if photo:
+        item.photo.save("photo.jpg", _jpeg(photo, "photo"), save=False)
+    item.save()
+    return item
+
+
+@transaction.atomic
+def item_restock(*, item: Item, actor, quantity: int) -> Item:
+    """Add goods to the stock (an UPDATE relative to the row, so a redemption at the same
+    moment is never lost)."""
+    policy.check_keep_shop(actor, item.village_id)
+    if not isinstance(quantity, int) or not 1 <= quantity <= 100_000:
+        raise ValidationError({"quantity": _("Give a quantity from 1 to 100000.")})
+    Item.objects.filter(pk=item.pk).update(stock=F("stock") + quantity)
+    return Item.objects.get(pk=item.pk)
+
+
+# ---------------------------------------------------------------- 道德红黑榜
+
+
+def _rule_summary(rows) -> str:
+    """'志愿服务 ×3、最美家庭' from (rule name) rows, most frequent first."""
+    counts: dict[str, int] = {}
+    for name in rows:
+        counts[name] = counts.get(name, 0) + 1
+    ordered = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    return "、".join(f"{name} ×{n}" if n > 1 else name for name, n in ordered)
+
+
+def _compile_lines(board: Board) -> None:
+    start, end = board.bounds
+    settings = points_settings(board.village_id)
+    # Entries of the quarter that still stand (a reversed one does not count).
+    standing_entries = Entry.objects.filter(
+        village_id=board.village_id, occurred_on__gte=start, occurred_on__lt=end, reversed_by__isnull=True
+    )
+    red = list(
+        standing_entries.filter(kind=EntryKind.EARN)
+        .values("account_id")
+        .annotate(total=Sum("points"), n=Count("id"))
+        .order_by("-total", "account_id")[: settings.red_list_size]
+    )
+    black = list(
+        standing_entries.filter(kind=EntryKind.DEDUCT)
+        .values("account_id")
+        .annotate(total=Sum("points"), n=Count("id"))
+        .order_by("total", "account_id")
+    )
+    names: dict[tuple[str, int], list[str]] = {}
+    ids = [row["account_id"] for row in red + black]
+    for account_id, kind, rule_name in (
+        standing_entries.filter(account_id__in=ids, kind__in=[EntryKind.EARN, EntryKind.DEDUCT])
+        .order_by("id")
+        .values_list("account_id", "kind", "rule__name")
+    ):
+        names.setdefault((kind, account_id), []).append(rule_name or "")
+    consequence = settings.black_list_consequence or _(
+        "No share of the collective dividend (集体分红) this quarter; not eligible for honours (评优评先)."
+    )
+    lines = [
+        BoardLine(
+            board=board,
+            side=BoardSide.RED,
+            account_id=row["account_id"],
+            points=row["total"],
+            reason=_rule_summary(names.get((EntryKind.EARN, row["account_id"]), [])),
+            order=order,
+        )
+        for order, row in enumerate(red, start=1)
+    ]
+    lines += [
+        BoardLine(
+            board=board,
+            side=BoardSide.BLACK,
+            account_id=row["account_id"],
+            points=row["total"],
+            reason=_rule_summary(names.get((EntryKind.DEDUCT, row["account_id"]), [])),
+            consequence=consequence,
+            order=order,
+        )
+        for order, row in enumerate(black, start=1)
+    ]
+    BoardLine.objects.bulk_create(lines)
+
+
+@transaction.atomic
+def board_compile(*, actor, village: Village, year: int, quarter: int, now: datetime.datetime | None = None) -> Board:
+    """Compile (or, while it is a draft, compile again) the quarter's 红黑榜 from the ledger:
+    the red list is the top earners of the quarter (the village's red_list_size), the black
+    list every household with a deduction that stands, with the village's consequence."""
+    now = now or timezone.now()
+    if not policy.may_run_village(actor, village.pk):
+        raise PointsPermissionError(_("Only a village cadre of this village may compile, decide or publish its board."))
+    if quarter not in (1, 2, 3, 4):
+        raise ValidationError({"quarter": _("Choose a quarter from 1 to 4.")})
+    if not 2000 <= year <= 2100 or quarter_bounds(year, quarter)[0] > timezone.localdate(now):
+        raise ValidationError({"year": _("This quarter has not started yet.")})
+    board = Board.objects.select_for_update().filter(village=village, year=year, quarter=quarter).first()
+    if board is None:
+        try:
+            with transaction.atomic():
+                board = Board.objects.create(
+                    village=village, year=year, quarter=quarter, compiled_by=actor, compiled_at=now
+                )
+        except IntegrityError:
+            raise PointsStateError(_("This board is being compiled by someone else."), code="board_exists")
+    else:
+        policy.check_board(actor, board, "compile")
+        board.lines.all().delete()  # a draft's lines are working data, not the ledger
+        board.compiled_by, board.compiled_at = actor, now
+        board.save(update_fields=["compiled_by", "compiled_at"])
+    _compile_lines(board)
+    return board
+
+
+def _locked_board(board: Board) -> Board:
+    return Board.objects.select_for_update().get(pk=board.pk)
+
+
+@transaction.atomic
+def board_decide(
+    *,
+    board: Board,
+    actor,
+    decision: str,
+    meeting_date: datetime.date,
+    struck_lines: list[int] | tuple = (),
+    now: datetime.datetime | None = None,
+) -> Board:
+    """Record the 道德评议会's decision on a draft board: the meeting's date, its decision,
+    and the lines it struck out."""
+    now = now or timezone.now()
+    board = _locked_board(board)
+    policy.check_board(actor, board, "decide")
+    decision = _text("decision", decision, _("Write down what the 道德评议会 decided."))
+    if meeting_date is None or meeting_date > timezone.localdate(now):
+        raise ValidationError({"meeting_date": _("Give the date the 道德评议会 met (not in the future).")})
+    struck = set(struck_lines or ())
+    if struck:
+        known = set(board.lines.filter(pk__in=struck).values_list("pk", flat=True))
+        if known != struck:
+            raise ValidationError(
+                {
+                    "struck_lines": _("These lines are not on this board: %(ids)s")
+                    % {"ids": ", ".join(str(i) for i in sorted(struck - known))}
+                }
+            )
+        board.lines.filter(pk__in=struck).update(struck=True)
+    board.status, board.decision, board.meeting_date = BoardStatus.DECIDED, decision, meeting_date
+    board.decided_by, board.decided_at = actor, now
+    board.save(update_fields=["status", "decision", "meeting_date", "decided_by", "decided_at"])
+    return board
+
+
+@transaction.atomic
+def board_publish(*, board: Board, actor, now: datetime.datetime | None = None) -> Board:
+    """Publish a decided board. The public sees initials only, and the black list only when
+    the village has turned its publication on (points.selectors.board_public)."""
+    board = _locked_board(board)
+    policy.check_board(actor, board, "publish")
+    board.status, board.published_by, board.published_at = BoardStatus.PUBLISHED, actor, now or timezone.now()
+    board.save(update_fields=["status", "published_by", "published_at"])
+    return board
