@@ -437,49 +437,37 @@ class OpenedSerializer(serializers.Serializer):
 # ---------------------------------------------------------------- input
 
 
-class _VisibleAccountField(serializers.PrimaryKeyRelatedField):
+class _Visible(serializers.PrimaryKeyRelatedField):
+    """A primary key among the rows the caller may see (`selector(user)`): any other id is
+    "does not exist", a 400 on the field that reveals nothing."""
+
+    def __init__(self, selector=None, **kwargs):
+        self.selector = selector
+        super().__init__(**kwargs)
+
     def get_queryset(self):
-        return accounts_visible_to(self.context["request"].user)
+        return self.selector(self.context["request"].user)
 
 
-class _VisibleRuleField(serializers.PrimaryKeyRelatedField):
-    def get_queryset(self):
-        return rules_visible_to(self.context["request"].user)
-
-
-class _VisibleItemField(serializers.PrimaryKeyRelatedField):
-    def get_queryset(self):
-        return items_visible_to(self.context["request"].user)
-
-
-class _VisibleResidentField(serializers.PrimaryKeyRelatedField):
-    def get_queryset(self):
-        return residents_visible_to(self.context["request"].user)
-
-
-class _VisibleVillageField(serializers.PrimaryKeyRelatedField):
-    def get_queryset(self):
-        return villages_visible_to(self.context["request"].user)
-
-
-class _VisibleDeliberationField(serializers.PrimaryKeyRelatedField):
-    def get_queryset(self):
-        return Deliberation.objects.select_related("matter").filter(
-            matter__in=matters_visible_to(self.context["request"].user).values("pk")
-        )
+def _deliberations_visible_to(user):
+    return Deliberation.objects.select_related("matter").filter(matter__in=matters_visible_to(user).values("pk"))
 
 
 class AwardTargetSerializer(serializers.Serializer):
     """Which household and which rule: checked first, against the caller's scope."""
 
-    account = _VisibleAccountField(queryset=Account.objects.none())
-    rule = _VisibleRuleField(queryset=Rule.objects.none())
+    account = _Visible(accounts_visible_to, queryset=Account.objects.none())
+    rule = _Visible(rules_visible_to, queryset=Rule.objects.none())
 
 
 class AwardCreateSerializer(AwardTargetSerializer):
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
-    member = _VisibleResidentField(
-        queryset=Resident.objects.none(), required=False, allow_null=True, help_text=_("The member concerned.")
+    member = _Visible(
+        residents_visible_to,
+        queryset=Resident.objects.none(),
+        required=False,
+        allow_null=True,
+        help_text=_("The member concerned."),
     )
     occurred_on = serializers.DateField(required=False, allow_null=True, help_text=_("Today if left out."))
     evidence = serializers.ImageField(
@@ -491,14 +479,15 @@ class AwardBatchSerializer(serializers.Serializer):
     """One rule for all participants of one event: households (`accounts`), people
     (`residents`), or the participants of a matter's meeting record (`deliberation`)."""
 
-    rule = _VisibleRuleField(queryset=Rule.objects.none())
+    rule = _Visible(rules_visible_to, queryset=Rule.objects.none())
     accounts = serializers.ListField(
-        child=_VisibleAccountField(queryset=Account.objects.none()), required=False, max_length=500
+        child=_Visible(accounts_visible_to, queryset=Account.objects.none()), required=False, max_length=500
     )
     residents = serializers.ListField(
-        child=_VisibleResidentField(queryset=Resident.objects.none()), required=False, max_length=500
+        child=_Visible(residents_visible_to, queryset=Resident.objects.none()), required=False, max_length=500
     )
-    deliberation = _VisibleDeliberationField(
+    deliberation = _Visible(
+        _deliberations_visible_to,
         queryset=Deliberation.objects.none(),
         required=False,
         allow_null=True,
@@ -525,19 +514,23 @@ class ReasonSerializer(serializers.Serializer):
 
 
 class RedemptionTargetSerializer(serializers.Serializer):
-    account = _VisibleAccountField(queryset=Account.objects.none())
-    item = _VisibleItemField(queryset=Item.objects.none())
+    account = _Visible(accounts_visible_to, queryset=Account.objects.none())
+    item = _Visible(items_visible_to, queryset=Item.objects.none())
 
 
 class RedemptionCreateSerializer(RedemptionTargetSerializer):
     quantity = serializers.IntegerField(min_value=1, max_value=MAX_QUANTITY, default=1)
-    member = _VisibleResidentField(
-        queryset=Resident.objects.none(), required=False, allow_null=True, help_text=_("Which member came.")
+    member = _Visible(
+        residents_visible_to,
+        queryset=Resident.objects.none(),
+        required=False,
+        allow_null=True,
+        help_text=_("Which member came."),
     )
 
 
 class ItemTargetSerializer(serializers.Serializer):
-    village = _VisibleVillageField(queryset=Village.objects.none())
+    village = _Visible(villages_visible_to, queryset=Village.objects.none())
 
 
 class ItemCreateSerializer(ItemTargetSerializer):
@@ -563,7 +556,7 @@ class RestockSerializer(serializers.Serializer):
 
 
 class VillageTargetSerializer(serializers.Serializer):
-    village = _VisibleVillageField(queryset=Village.objects.none())
+    village = _Visible(villages_visible_to, queryset=Village.objects.none())
 
 
 class BoardCreateSerializer(VillageTargetSerializer):
