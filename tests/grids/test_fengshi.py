@@ -215,3 +215,36 @@ def test_compliance_query_count_does_not_grow_with_grids(world, django_assert_ma
         grid_create(village=world.qixing, number=n, name=f"第{n}网格")
     with django_assert_max_num_queries(10):
         compliance_for(world.users.official, cycle=cycle)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_beat_processes_at_once_send_each_reminder_once(world):
+    """Two senders race on the same day (two beat processes, or a rerun during a run): the
+    unique (person, cycle, kind) row and SKIP LOCKED claims give one notification each."""
+    import threading
+
+    from django.db import connection, connections
+
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks need PostgreSQL (set DATABASE_URL)")
+    barrier = threading.Barrier(4)
+    errors = []
+
+    def run():
+        try:
+            barrier.wait()
+            send_fengshi_reminders(on=D(2026, 11, 29))
+        except Exception as exc:  # surfaced by the assertion below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert Reminder.objects.filter(sent_at__isnull=False).count() == 3
+    assert Notification.objects.count() == 3
