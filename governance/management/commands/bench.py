@@ -403,13 +403,47 @@ class Command(BaseCommand):
         spread = [[(accounts[1 + t * per_thread + i], items[1 + t]) for i in range(per_thread)] for t in range(threads)]
         many = run(spread)
         report = ledger_check()
-        return (
+        redemptions = (
             f"Points redemptions ({threads} threads × {per_thread}, each its own PostgreSQL connection, through "
             f"points_redeem): one account {one:.0f} per second (serialised on its row lock); across "
-            f"{threads * per_thread} accounts and {threads} items {many:.0f} per second (target >= 200 per second); "
+            f"{threads * per_thread} accounts and {threads} items {many:.0f} per second (target >= 200/s); "
             f"check_points_ledger afterwards: {'FAILS' if report.problems else 'passes'} "
             f"({report.accounts:,} accounts, {report.entries:,} entries)."
         )
+        return redemptions + "\n\n" + self._bench_passbook(clerk, accounts[0], items[0])
+
+    def _bench_passbook(self, cadre, account, item, entries: int = 500, requests: int = 30) -> str:
+        """The passbook page and its A5 statement for a household with `entries` ledger lines."""
+        from points.models import Entry
+        from points.services import points_redeem
+
+        while Entry.objects.filter(account=account).count() < entries:
+            points_redeem(actor=cadre, account=account, item=item, quantity=1)
+        client = Client()
+        client.force_login(cadre)
+        results = []
+        for label, url in (
+            ("passbook page", f"/points/accounts/{account.pk}/"),
+            ("A5 statement (the whole year on one page)", f"/points/accounts/{account.pk}/statement/"),
+        ):
+            timings = []
+            for i in range(requests + 5):
+                reset_queries()
+                with CaptureQueriesContext(connection) as captured:
+                    started = time.perf_counter()
+                    response = client.get(url)
+                    elapsed = (time.perf_counter() - started) * 1000
+                if response.status_code != 200:
+                    raise CommandError(f"{url} answered {response.status_code}")
+                if i >= 5:
+                    timings.append(elapsed)
+            timings.sort()
+            results.append(
+                f"{label} median {statistics.median(timings):.0f} ms, p95 {_p95(timings):.0f} ms, "
+                f"{len(captured.captured_queries)} queries"
+            )
+        count = Entry.objects.filter(account=account).count()
+        return f"Passbook of a household with {count} ledger entries, as its village cadre: " + "; ".join(results) + "."
 
 
 def _p95(sorted_timings: list[float]) -> float:
