@@ -26,13 +26,37 @@ def navigation(request):
             "is_grid": scope.has_any_role(GRID_ROLES),
             "sees_households": scope.is_superuser or any(r != "department_handler" for r in scope.roles),
             "sees_matters": sees_matters,
+            # 走访: visitors get the list of households to visit, township staff the log.
+            **_visit_flags(scope),
             # The menu's count of matters waiting for the user (one COUNT over indexed columns).
             "matters_waiting": _matters_waiting(user) if sees_matters and not scope.is_superuser else 0,
+            # 积分: who sees passbooks, and the cadre's entries ready for approval (one COUNT).
+            **_points_flags(user, scope),
         }
     }
+
+
+def _visit_flags(scope) -> dict:
+    from grids.visit_views import VISIT_READERS
+    from grids.visits import VISITOR_ROLES
+
+    return {"visits": scope.has_any_role(VISITOR_ROLES), "visit_log": scope.has_any_role(VISIT_READERS)}
 
 
 def _matters_waiting(user) -> int:
     from petitions.selectors import matters_waiting_for
 
     return matters_waiting_for(user).order_by().count()
+
+
+def _points_flags(user, scope) -> dict:
+    from django.utils import timezone
+
+    from points.policy import ACCOUNT_READER_ROLES, DECIDER_ROLES
+    from points.selectors import awards_waiting_for
+
+    sees = scope.has_any_role(ACCOUNT_READER_ROLES)
+    waiting = 0
+    if sees and not scope.is_superuser and scope.has_any_role(DECIDER_ROLES):
+        waiting = awards_waiting_for(user).filter(objection_until__lte=timezone.now()).order_by().count()
+    return {"sees_points": sees, "points_waiting": waiting}

@@ -23,6 +23,7 @@ urlpatterns = [
         name="login",
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("public/points/", include("points.public_urls")),
     path("public/", include("petitions.public_urls")),
     path("", include(governance_patterns)),
     path("", include("grids.urls")),

@@ -159,8 +159,24 @@ def household_detail(request, pk):
             "moves": household.moves.all(),
             "can_edit": can_edit,
             "can_move": scope.covers(household, HOUSEHOLD_MOVERS),
+            **_points_of(user, household),
         },
     )
+
+
+def _points_of(user, household) -> dict:
+    """The passbook's standing for the household page (积分存折: one query), if the user sees it."""
+    from points.policy import PROPOSER_ROLES
+    from points.selectors import account_for_household, standing
+
+    account = account_for_household(user, household)
+    if account is None:
+        return {}
+    return {
+        "points_account": account,
+        "points_standing": standing(account),
+        "can_propose_points": scope_for(user).covers(household, PROPOSER_ROLES),
+    }
 
 
 @login_required

@@ -253,9 +253,7 @@ def matter_find(request):
         if len(matches) == 1:
             return redirect("public:matter-status", code=matches[0])
     if found is None:
-        form.add_error(
-            "code", _("No matter has this code. Check it character by character.")
-        )
+        form.add_error("code", _("No matter has this code. Check it character by character."))
         return _not_found(request, form)
     return redirect("public:matter-status", code=found.tracking_code)
 

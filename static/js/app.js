@@ -27,6 +27,34 @@
     }, 0);
   });
 
+  // Logging out forgets the visit pages kept on the phone for offline use (grids/visit_sw.js),
+  // so the next person on a shared phone cannot open them. Visits waiting to be sent stay.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!(form instanceof HTMLFormElement) || !form.classList.contains("logout-form") || !window.caches) {
+      return;
+    }
+    if (form.dataset.forgotten) {
+      return;
+    }
+    event.preventDefault();
+    var go = function () {
+      if (!form.dataset.forgotten) {
+        form.dataset.forgotten = "1";
+        form.submit();
+      }
+    };
+    window.setTimeout(go, 1500);
+    if (navigator.serviceWorker && navigator.serviceWorker.getRegistration) {
+      navigator.serviceWorker.getRegistration("/visits/").then(function (registration) {
+        if (registration && registration.active) {
+          registration.active.postMessage({type: "forget"});
+        }
+      }).catch(function () {});
+    }
+    window.caches.delete("cunzhi-visits-pages").then(go, go);
+  });
+
   // Coming back with the browser's back button shows the page from its cache: re-enable.
   window.addEventListener("pageshow", function (event) {
     if (!event.persisted) {

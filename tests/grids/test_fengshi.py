@@ -42,7 +42,10 @@ def at(day: datetime.date, hour: int = 10):
     return timezone.make_aware(datetime.datetime(day.year, day.month, day.day, hour))
 
 
-def visit(world, user, household=None, day=D(2026, 11, 30), **fields):
+CYCLE_DAY = D(2026, 11, 30)
+
+
+def visit(world, user, household=None, day=CYCLE_DAY, **fields):
     fields.setdefault("method", Visit.Method.HOME if household else Visit.Method.GRID)
     return visit_record(
         author=user,

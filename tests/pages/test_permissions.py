@@ -131,6 +131,8 @@ def test_matrix_covers_every_page_and_the_required_personas():
     from tests.pages.test_matter_pages import COVERED_URL_NAMES as MATTER_PAGES
     from tests.pages.test_public_pages import PUBLIC_PAGES
     from tests.pages.test_register_pages import MATRIX as REGISTER_MATRIX
+    from tests.pages.test_visit_pages import COVERED_URL_NAMES as VISIT_PAGES
+    from tests.points.test_pages import COVERED_URL_NAMES as POINTS_PAGES
 
     suffixes = ("-q1", "-q1b", "-q2", "-h1", "-l1")
     pages = {name.rsplit("-", 1)[0] if name.endswith(suffixes) else name for _method, name in MATRIX}
@@ -144,6 +146,10 @@ def test_matrix_covers_every_page_and_the_required_personas():
     covered |= set(PUBLIC_PAGES)  # no login: tests/pages/test_public_pages.py
     covered |= {"matter-photo"}  # scoped photo serving: tests/petitions/test_photos.py
     covered |= EXTRA_PAGES  # photo and clock forms: tests/pages/test_matter_extra_pages.py
+    covered |= POINTS_PAGES  # the points bank's pages: tests/points/test_pages.py
+    covered |= VISIT_PAGES  # visits, their service worker and the manifest: tests/pages/test_visit_pages.py
+    covered |= {"visit-compliance"}  # its own matrix: tests/pages/test_visit_compliance.py
+    covered |= {"visit-photo"}  # scoped photo serving: tests/api/test_visits.py
     missing = names - covered - {"login", "logout", "notification-read", "notification-read-all"}
     assert not missing
     for row in [*MATRIX.values(), *REGISTER_MATRIX.values()]:
