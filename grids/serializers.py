@@ -422,10 +422,27 @@ class VisitInputSerializer(serializers.Serializer):
     """One visit as the phone sends it. Places are checked against the author's grids by
     grids.visits.visit_record (a place outside them is a 400 on its field)."""
 
+    # An id that does not exist gets the same answer as one outside the author's places, so
+    # the error reveals nothing about other villages' households.
     client_uuid = serializers.UUIDField()
-    household = serializers.PrimaryKeyRelatedField(queryset=Household.objects.all(), required=False, allow_null=True)
-    grid = serializers.PrimaryKeyRelatedField(queryset=Grid.objects.all(), required=False, allow_null=True)
-    courtyard = serializers.PrimaryKeyRelatedField(queryset=Courtyard.objects.all(), required=False, allow_null=True)
+    household = serializers.PrimaryKeyRelatedField(
+        queryset=Household.objects.all(),
+        required=False,
+        allow_null=True,
+        error_messages={"does_not_exist": _("This household is not in your grids.")},
+    )
+    grid = serializers.PrimaryKeyRelatedField(
+        queryset=Grid.objects.all(),
+        required=False,
+        allow_null=True,
+        error_messages={"does_not_exist": _("This grid is not one of yours.")},
+    )
+    courtyard = serializers.PrimaryKeyRelatedField(
+        queryset=Courtyard.objects.all(),
+        required=False,
+        allow_null=True,
+        error_messages={"does_not_exist": _("This courtyard is not in your grids.")},
+    )
     visited_at = serializers.DateTimeField()
     method = serializers.ChoiceField(choices=Visit.Method.choices)
     met = serializers.ChoiceField(choices=Visit.Met.choices, required=False, allow_blank=True, default="")
@@ -434,7 +451,12 @@ class VisitInputSerializer(serializers.Serializer):
     result = serializers.ChoiceField(choices=Visit.Result.choices, required=False, default=Visit.Result.NOTHING)
     latitude = serializers.DecimalField(max_digits=9, decimal_places=6, required=False, allow_null=True)
     longitude = serializers.DecimalField(max_digits=9, decimal_places=6, required=False, allow_null=True)
-    supersedes = serializers.PrimaryKeyRelatedField(queryset=Visit.objects.all(), required=False, allow_null=True)
+    supersedes = serializers.PrimaryKeyRelatedField(
+        queryset=Visit.objects.all(),
+        required=False,
+        allow_null=True,
+        error_messages={"does_not_exist": _("You can only correct your own visits.")},
+    )
     raise_matter = serializers.BooleanField(required=False, default=False)
     matter_title = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
 

@@ -53,6 +53,7 @@ from grids.selectors import (
     villages_visible_to,
     with_member_counts,
 )
+from grids.visits import VISITOR_ROLES
 
 HOUSEHOLDS_PER_PAGE = 20
 
@@ -159,6 +160,7 @@ def household_detail(request, pk):
             "moves": household.moves.all(),
             "can_edit": can_edit,
             "can_move": scope.covers(household, HOUSEHOLD_MOVERS),
+            "can_visit": scope.covers(household, VISITOR_ROLES),
             **_points_of(user, household),
         },
     )

@@ -304,3 +304,11 @@ def test_only_the_visitor_adds_photos(world, as_user, settings, tmp_path):
         as_user(world.users.grid2).post(f"{URL}{visit.pk}/photos/", {"image": _jpeg()}, format="multipart").status_code
         == 404
     )
+
+
+def test_unknown_household_answers_like_one_outside_the_grids(world, as_user):
+    client = as_user(world.users.grid1)
+    elsewhere = client.post(URL, body(world.households.h1), format="json")
+    missing = client.post(URL, {**body(world.households.h1), "household": 999_999}, format="json")
+    assert elsewhere.status_code == missing.status_code == 400
+    assert elsewhere.json()["household"] == missing.json()["household"]

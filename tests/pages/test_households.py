@@ -148,3 +148,11 @@ def test_reveal_address_opened_with_get_goes_back_to_the_masked_page(login, worl
     response = login(world.users.cadre).get(f"/residents/{resident.pk}/reveal-id-number/")
     assert response.status_code == 302 and response["Location"] == f"/residents/{resident.pk}/"
     assert not IdNumberReveal.objects.exists()
+
+
+def test_household_page_offers_a_visit_to_its_visitors_only(login, world):
+    url = f"/households/{world.households.q1.pk}/"
+    visit = f"/visits/new/?household={world.households.q1.pk}"
+    assert visit in login(world.users.grid1).get(url).content.decode()
+    assert visit in login(world.users.helper).get(url).content.decode()
+    assert visit not in login(world.users.official).get(url).content.decode()
