@@ -56,7 +56,7 @@ BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/cunzhi_bench
 SCALE_ARGS ?= --townships 30 --villages-per 10 --grids-per 10 --households-per 130
 
 bench: venv ## Benchmark on a district-sized PostgreSQL database (built once with generate_scale)
-	@db=$${BENCH_DATABASE_URL##*/}; base=$${BENCH_DATABASE_URL%/*}; \
+	@url='$(BENCH_DATABASE_URL)'; db=$${url##*/}; base=$${url%/*}; \
 	  psql "$$base/postgres" -tAc "SELECT 1 FROM pg_database WHERE datname='$$db'" | grep -q 1 \
 	  || psql "$$base/postgres" -c "CREATE DATABASE $$db"
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) manage.py migrate --noinput -v0
