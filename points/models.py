@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from governance.models import Role
 from grids.models import Household, Resident, Township, Village
@@ -195,7 +196,7 @@ def item_photo_path(item, filename: str) -> str:
 class AwardStatus(models.TextChoices):
     PENDING = "pending", _("pending (公示)")
     APPROVED = "approved", _("approved")
-    REJECTED = "rejected", _("rejected")
+    REJECTED = "rejected", pgettext_lazy("points proposal", "rejected")
 
 
 class AwardBatch(models.Model):
