@@ -92,6 +92,41 @@ def open_page(browser, target):
         context.close()
 
 
+@pytest.fixture
+def demo_site(live_server, transactional_db, browser):
+    """The live server on the seeded demo (seed_demo), and open_as(viewport, username, phone=)
+    for its own accounts (qixing_grid1, qixing_cadre, qixing_clerk ...), like open_page."""
+    import io
+
+    from django.core.management import call_command
+
+    call_command("seed_demo", force=True, stdout=io.StringIO())
+    contexts = []
+
+    def open_as(viewport, username, *, phone=False):
+        context = browser.new_context(
+            viewport=viewport,
+            device_scale_factor=2 if phone else 1,
+            is_mobile=phone,
+            has_touch=phone,
+            locale="zh-CN",
+            base_url=live_server.url,
+        )
+        context.set_default_timeout(15_000)
+        contexts.append(context)
+        page = context.new_page()
+        page.goto("/accounts/login/")
+        page.fill("#id_username", username)
+        page.fill("#id_password", PASSWORD)
+        page.click("main button[type=submit]")
+        page.wait_for_url(lambda url: "/accounts/login/" not in url)
+        return page
+
+    yield open_as
+    for context in contexts:
+        context.close()
+
+
 def screenshot(page, name: str) -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     path = ARTIFACTS / f"{name}.png"

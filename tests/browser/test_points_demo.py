@@ -12,40 +12,9 @@ from playwright.sync_api import expect
 
 from grids.models import Household
 from points.models import Award, AwardStatus, Entry, EntryKind, Item, Redemption
-from tests.browser.conftest import DESKTOP, PASSWORD, PHONE, layout_problems, screenshot
+from tests.browser.conftest import DESKTOP, PHONE, layout_problems, screenshot
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def demo(live_server, transactional_db, browser):
-    """The live server on the seeded demo, and a way in for each demo account."""
-    call_command("seed_demo", force=True, stdout=io.StringIO())
-    contexts = []
-
-    def login(username, viewport=DESKTOP):
-        phone = viewport is PHONE
-        context = browser.new_context(
-            viewport=viewport,
-            device_scale_factor=2 if phone else 1,
-            is_mobile=phone,
-            has_touch=phone,
-            locale="zh-CN",
-            base_url=live_server.url,
-        )
-        context.set_default_timeout(15_000)
-        contexts.append(context)
-        page = context.new_page()
-        page.goto("/accounts/login/")
-        page.fill("#id_username", username)
-        page.fill("#id_password", PASSWORD)
-        page.click("main button[type=submit]")
-        page.wait_for_url(lambda url: "/accounts/login/" not in url)
-        return page
-
-    yield login
-    for context in contexts:
-        context.close()
 
 
 def send(page, button) -> None:
@@ -54,13 +23,13 @@ def send(page, button) -> None:
     expect(page.locator(".message.success")).to_be_visible()
 
 
-def test_demo_accounts_propose_approve_redeem_and_reverse(demo):
+def test_demo_accounts_propose_approve_redeem_and_reverse(demo_site):
     household = Household.objects.filter(village__name="七星村", grid__number=1).order_by("number").first()
     account = household.points_account
     start = account.balance
 
     # 提: qixing_grid1, on a phone, proposes 志愿服务 for the household.
-    grid1 = demo("qixing_grid1", PHONE)
+    grid1 = demo_site(PHONE, "qixing_grid1", phone=True)
     grid1.goto(f"/points/entries/new/?account={account.pk}")
     rule = grid1.locator("#id_rule option", has_text="志愿服务").first.get_attribute("value")
     grid1.select_option("#id_rule", rule)
@@ -70,7 +39,7 @@ def test_demo_accounts_propose_approve_redeem_and_reverse(demo):
     assert award.status == AwardStatus.PENDING
 
     # The proposer may not decide it (maker-checker), and nobody may approve during 公示.
-    cadre = demo("qixing_cadre")
+    cadre = demo_site(DESKTOP, "qixing_cadre")
     cadre.goto(f"/points/entries/{award.pk}/")
     expect(cadre.locator("#action-approve")).to_have_count(0)
     expect(cadre.locator("#action-reject")).to_be_visible()
@@ -85,7 +54,7 @@ def test_demo_accounts_propose_approve_redeem_and_reverse(demo):
     assert account.balance == start + award.points
 
     # 兑: qixing_clerk redeems 香皂 at the counter, on a phone.
-    clerk = demo("qixing_clerk", PHONE)
+    clerk = demo_site(PHONE, "qixing_clerk", phone=True)
     clerk.goto(f"/points/shop/{account.pk}/")
     soap = Item.objects.get(village=account.village, name="香皂")
     stock = soap.stock

@@ -9,14 +9,16 @@ each state go to test-artifacts/.
 
 import datetime
 import io
+from types import SimpleNamespace
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.utils import timezone
 from django.utils.translation import gettext, override
 from PIL import Image
 from playwright.sync_api import expect
 
-from grids.models import Visit
+from grids.models import Grid, Household, Visit
 from tests.browser.conftest import DESKTOP, PASSWORD, PHONE, layout_problems, screenshot
 
 pytestmark = pytest.mark.browser
@@ -31,9 +33,11 @@ def world_target(target):
     return target
 
 
-def check_layout(page, name: str) -> None:
+def check_layout(page, name: str | bool) -> None:
+    """The page fits the screen; with a name, it is also kept as a screenshot."""
     assert layout_problems(page) == [], name
-    screenshot(page, name)
+    if name:
+        screenshot(page, name)
 
 
 # Installing the worker and filling its cache takes a few requests to the live server;
@@ -70,8 +74,11 @@ def save_visit(page) -> None:
     page.locator("form[data-visit-form] button[type=submit]").click()
 
 
-def visits_of(user):
-    return list(Visit.objects.filter(author=user).order_by("received_at", "id"))
+def visits_of(user, since=None):
+    visits = Visit.objects.filter(author=user)
+    if since is not None:
+        visits = visits.filter(received_at__gte=since)
+    return list(visits.order_by("received_at", "id"))
 
 
 @pytest.fixture
@@ -105,48 +112,79 @@ def phone(browser, world_target):
         context.close()
 
 
-def test_grid_worker_logs_three_visits_two_offline_and_all_arrive_once(open_page, world_target):
-    world = world_target.world
-    hh, grid1 = world.households, world.users.grid1
-    page = open_page(PHONE, world_target.grid1, phone=True)
+@pytest.fixture(params=["personas", "demo"])
+def cast(request, live_server, transactional_db):
+    """Who logs the visits: the test world's grid worker of grid 1 with its two households,
+    or the demo's own qixing_grid1 on the seeded demo (12 households, a season of visits)."""
+    if request.param == "personas":
+        target = request.getfixturevalue("world_target")
+        world = target.world
+        return SimpleNamespace(
+            open=request.getfixturevalue("open_page"),
+            user=world.users.grid1,
+            first=world.households.q1,
+            second=world.households.q1b,
+            grid=world.q1,
+            households=2,
+            shots=True,
+        )
+    open_demo = request.getfixturevalue("demo_site")
+    user = get_user_model().objects.get(username="qixing_grid1")
+    grid = Grid.objects.get(village__name="七星村", number=1)
+    first, second = Household.objects.filter(grid=grid).order_by("number")[:2]
+    return SimpleNamespace(
+        open=open_demo,
+        user=user,
+        first=first,
+        second=second,
+        grid=grid,
+        households=grid.households.count(),
+        shots=False,
+    )
+
+
+def test_grid_worker_logs_three_visits_two_offline_and_all_arrive_once(cast):
+    grid1, first, second = cast.user, cast.first, cast.second
+    since = timezone.now()
+    page = cast.open(PHONE, grid1.username, phone=True)
     context = page.context
 
     # The nav leads to the households to visit, neediest first; the phone keeps the pages.
     page.locator(".site-nav a[href='/visits/']").click()
     expect(page.locator("h1")).to_be_visible()
-    expect(page.locator("[data-todo-list] [data-household]")).to_have_count(2)
+    expect(page.locator("[data-todo-list] [data-household]")).to_have_count(cast.households)
     wait_for_service_worker(page)
-    check_layout(page, "phone-visits-todo")
+    check_layout(page, cast.shots and "phone-visits-todo")
 
     # 1. Online: one tap on the household, taps for who and what, saved and sent.
-    page.locator(f"a[href='/visits/new/?household={hh.q1.pk}']").click()
-    expect(page.locator("[data-place-name]")).to_have_text("张三")
+    page.locator(f"a[href='/visits/new/?household={first.pk}']").click()
+    expect(page.locator("[data-place-name]")).to_have_text(first.head_name)
     page.locator("#id_met_0").check()  # the head of household
     page.fill("#id_notes", "老人身体还好，药快吃完了。")
-    check_layout(page, "phone-visit-form")
+    check_layout(page, cast.shots and "phone-visit-form")
     save_visit(page)
     page.wait_for_url("**/visits/")
     expect(page.locator(".visit-flash .message")).to_be_visible()
-    assert [v.household for v in visits_of(grid1)] == [hh.q1]
+    assert [v.household for v in visits_of(grid1, since)] == [first]
 
     # 2. The network is cut: the list and the form still open; two visits wait on the phone.
     cut = timezone.now()
     context.set_offline(True)
-    page.locator(f"a[href='/visits/new/?household={hh.q1b.pk}']").click()
-    expect(page.locator("[data-place-name]")).to_have_text("李四")
+    page.locator(f"a[href='/visits/new/?household={second.pk}']").click()
+    expect(page.locator("[data-place-name]")).to_have_text(second.head_name)
     # The form came from the phone's copy (made before the cut), not from the server.
     rendered = datetime.datetime.fromisoformat(page.locator(OUTBOX).get_attribute("data-rendered-at"))
     assert rendered < cut
-    expect(page.locator("#id_household")).to_have_value(str(hh.q1b.pk))
+    expect(page.locator("#id_household")).to_have_value(str(second.pk))
     page.locator("#id_met_3").check()  # nobody was home
     page.locator("#id_result_2").check()  # needs another visit
     page.fill("#id_notes", "家中无人，改日再来。")
     save_visit(page)
     page.wait_for_url("**/visits/")
     expect(page.locator(OUTBOX)).to_have_attribute("data-waiting", "1")
-    expect(page.locator(f"[data-household='{hh.q1b.pk}'] .chip.waiting")).to_be_visible()
+    expect(page.locator(f"[data-household='{second.pk}'] .chip.waiting")).to_be_visible()
 
-    page.locator(f"a[href='/visits/new/?grid={world.q1.pk}']").click()
+    page.locator(f"a[href='/visits/new/?grid={cast.grid.pk}']").click()
     expect(page.locator("#id_method_3")).to_be_checked()  # walked the grid
     expect(page.locator("#field-met")).to_be_hidden()
     page.fill("#id_notes", "巡查网格，路灯有一盏不亮。")
@@ -157,30 +195,30 @@ def test_grid_worker_logs_three_visits_two_offline_and_all_arrive_once(open_page
     expect(outbox).to_have_attribute("data-state", "offline")
     expect(outbox.locator(".outbox-item.waiting")).to_have_count(2)
     expect(outbox.locator("[data-outbox-summary]")).to_contain_text("2")
-    check_layout(page, "phone-visits-outbox-waiting-offline")
-    assert len(visits_of(grid1)) == 1
+    check_layout(page, cast.shots and "phone-visits-outbox-waiting-offline")
+    assert len(visits_of(grid1, since)) == 1
 
     # 3. Back online: the waiting visits are sent on their own, once.
     context.set_offline(False)
     expect(outbox).to_have_attribute("data-waiting", "0", timeout=30_000)
     expect(outbox).to_have_attribute("data-state", "idle")
-    check_layout(page, "phone-visits-outbox-all-sent")
-    visits = visits_of(grid1)
+    check_layout(page, cast.shots and "phone-visits-outbox-all-sent")
+    visits = visits_of(grid1, since)
     assert len(visits) == 3
-    assert [(v.household, v.method) for v in visits] == [(hh.q1, "home"), (hh.q1b, "home"), (None, "grid")]
+    assert [(v.household, v.method) for v in visits] == [(first, "home"), (second, "home"), (None, "grid")]
     assert visits[1].met == "nobody" and visits[1].result == "follow_up"
-    assert visits[2].grid == world.q1 and visits[2].notes == "巡查网格，路灯有一盏不亮。"
+    assert visits[2].grid == cast.grid and visits[2].notes == "巡查网格，路灯有一盏不亮。"
     assert len({v.client_uuid for v in visits}) == 3
 
     # Opening the app again sends nothing twice.
     page.reload()
     expect(page.locator(OUTBOX)).to_have_attribute("data-waiting", "0")
-    assert len(visits_of(grid1)) == 3
+    assert len(visits_of(grid1, since)) == 3
 
     # The log shows them, newest first.
     page.goto("/visits/log/")
-    expect(page.locator(".visit-card")).to_have_count(3)
-    check_layout(page, "phone-visits-log")
+    expect(page.locator(".visit-card").first).to_be_visible()
+    check_layout(page, cast.shots and "phone-visits-log")
 
 
 def test_an_expired_login_keeps_the_queue_and_sends_after_the_next_login(phone, world_target):
