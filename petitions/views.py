@@ -718,7 +718,15 @@ def detail_context(request, matter, bound=None) -> dict:
         "timeline": timeline(matter, categories),
         "photos": list(matter.photos.all()),
         "extra_forms": extra_forms(user, matter),
+        "may_award_points": _may_award_points(scope, matter),
     }
+
+
+def _may_award_points(scope, matter) -> bool:
+    """Whether the viewer proposes points in the matter's village (for its meetings' participants)."""
+    from points.policy import PROPOSER_ROLES
+
+    return scope.is_superuser or (scope.has_any_role(PROPOSER_ROLES) and matter.village_id in scope.village_ids)
 
 
 def _step_list(matter, steps) -> list[dict]:

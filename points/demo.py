@@ -38,12 +38,13 @@ SETTINGS = {
 
 GRID = ["grid_worker", "grid_leader", "courtyard_helper"]
 SELECTION = ["village_cadre", "grid_leader"]  # titles awarded by the village's selection
+MEETING = [*GRID, "village_cadre"]  # whoever ran the meeting proposes its attendance
 
 # (category, name, points, evidence, cap count, cap period, proposer roles)
 CATALOGUE = [
-    (Category.PATRIOTISM, "按时参加村民会议", 1, False, 2, "month", GRID),
-    (Category.PATRIOTISM, "参加村民会议迟到", -1, False, 2, "month", GRID),
-    (Category.PATRIOTISM, "参加主题党日、升国旗等活动", 2, False, 2, "month", GRID),
+    (Category.PATRIOTISM, "按时参加村民会议", 1, False, 2, "month", MEETING),
+    (Category.PATRIOTISM, "参加村民会议迟到", -1, False, 2, "month", MEETING),
+    (Category.PATRIOTISM, "参加主题党日、升国旗等活动", 2, False, 2, "month", MEETING),
     (Category.PATRIOTISM, "子女应征入伍", 20, True, 1, "year", SELECTION),
     (Category.CIVILITY, "评为“最美家庭”", 50, True, 1, "year", SELECTION),
     (Category.CIVILITY, "清家六齐·房前屋后清扫整洁", 2, False, 1, "month", GRID),

@@ -313,3 +313,14 @@ class StatementYearForm(forms.Form):
     def year_or(self, default: int) -> int:
         self.is_valid()
         return getattr(self, "cleaned_data", {}).get("year") or default
+
+
+class MeetingAwardForm(OnceForm):
+    """One rule for everyone a meeting record names as taking part."""
+
+    rule = RuleChoiceField(label=_("Rule"), queryset=Rule.objects.none(), empty_label=_("Choose a rule"))
+    note = forms.CharField(label=_("The event"), required=False, max_length=1000, widget=_text(2))
+
+    def __init__(self, *args, rules, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["rule"].queryset = rules

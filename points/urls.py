@@ -13,6 +13,7 @@ urlpatterns = [
     path("entries/", views.entry_list, name="entry-list"),
     path("entries/new/", views.entry_create, name="entry-create"),
     path("entries/batch/", views.entry_batch, name="entry-batch"),
+    path("meetings/<int:pk>/award/", views.meeting_award, name="meeting-award"),
     path("entries/<int:pk>/", views.entry_detail, name="entry-detail"),
     path("entries/<int:pk>/evidence/", views.entry_evidence, name="entry-evidence"),
     path("entries/<int:pk>/<str:action>/", views.entry_action, name="entry-action"),

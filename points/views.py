@@ -36,6 +36,7 @@ from points import policy, services
 from points.models import (
     DEFAULT_PROPOSER_ROLES,
     Award,
+    AwardBatch,
     AwardStatus,
     BoardSide,
     BoardStatus,
@@ -1194,3 +1195,67 @@ def board_action(request, pk, action):
             announce_saved(request, created, str(BOARD_DONE[action]))
             return redirect(url)
     return _board_page(request, board, bound=form, status=400)
+
+
+@login_required
+def meeting_award(request, pk):
+    """Award one rule to the residents a meeting record (院坝会, 村民会议 ...) names as taking
+    part: one proposal per household, dated the day of the meeting, all or none."""
+    from petitions.models import Deliberation
+    from petitions.selectors import matters_visible_to
+
+    user = request.user
+    meeting = get_object_or_404(
+        Deliberation.objects.select_related("matter", "matter__village").filter(
+            matter__in=matters_visible_to(user).values("pk")
+        ),
+        pk=pk,
+    )
+    _require(user, policy.PROPOSER_ROLES, _("Your role does not propose points entries."))
+    scope = scope_for(user)
+    rules = [
+        rule
+        for rule in Rule.objects.filter(village_id=meeting.matter.village_id, is_active=True, requires_evidence=False)
+        if scope.is_superuser or set(rule.proposer_roles) & scope.roles
+    ]
+    participants = list(meeting.participants.select_related("household").order_by("household__number", "pk"))
+    done = AwardBatch.objects.filter(deliberation=meeting).select_related("rule").order_by("pk")
+    posted = request.method == "POST"
+    form = f.MeetingAwardForm(
+        request.POST if posted else None,
+        rules=Rule.objects.filter(pk__in=[rule.pk for rule in rules]).order_by("order", "id"),
+        initial={"note": meeting.summary[:200]},
+    )
+    if posted and form.is_valid():
+        data = form.cleaned_data
+
+        def perform():
+            batch = services.award_propose_for_deliberation(
+                actor=user, deliberation=meeting, rule=data["rule"], note=data["note"]
+            )
+            return reverse("points:entry-list") + f"?mine=1&batch={batch.pk}"
+
+        try:
+            url, created = submit_once(request=request, token=data["form_token"], perform=perform)
+        except PointsInvalid as invalid:
+            for by_position in invalid.errors.values():
+                for position, errors in sorted(by_position.items(), key=lambda item: int(item[0])):
+                    name = participants[int(position)].name if int(position) < len(participants) else ""
+                    for error in errors:
+                        form.add_error(None, f"{name}: {error}" if name else error)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        except (PointsPermissionError, PointsStateError, PointsRefused) as refused:
+            form.add_error("rule", str(refused.message))
+        else:
+            announce_saved(
+                request,
+                created,
+                _(
+                    "Proposed for everyone who took part. They are shown publicly (公示) first; then a village "
+                    "cadre decides them."
+                ),
+            )
+            return redirect(url)
+    context = {"form": form, "meeting": meeting, "participants": participants, "done": done, "tab": "entries"}
+    return _page(request, "points/meeting_award.html", context, status=400 if posted else 200)

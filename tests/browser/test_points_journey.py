@@ -264,3 +264,27 @@ def test_a_cadre_who_proposes_gets_no_approve_button_and_a_forced_post_is_refuse
     send(other, other.locator("#action-approve button[type=submit]"))
     award.refresh_from_db()
     assert award.status == AwardStatus.APPROVED and award.decided_by == u.cadre2
+
+
+def test_meeting_participants_awarded_from_the_meeting_record(mw, open_page, journey):
+    from petitions import services as ps
+    from petitions.models import Kind
+
+    u = journey.users
+    matter = mw.staff_matter()
+    ps.matter_classify(matter=matter, actor=u.cadre, kind=Kind.CIVIL, category=mw.categories.environment)
+    ps.matter_deliberate(
+        matter=matter,
+        actor=u.grid1,
+        kind="meeting",
+        held_on=timezone.localdate(),
+        summary="院坝会：商议修路",
+        participants=[*journey.households.q1.members.all(), *journey.households.q1b.members.all()],
+    )
+    phone = open_page(PHONE, u.grid1.username, phone=True)
+    phone.goto(f"/matters/{matter.pk}/")
+    phone.locator("a[href*='/points/meetings/']").click()
+    phone.select_option("#id_rule", str(journey.rules.meeting.pk))
+    check_layout(phone, "phone-points-meeting-award")
+    send(phone, phone.locator("main form button[type=submit]"))
+    assert Award.objects.filter(rule=journey.rules.meeting, batch__deliberation__matter=matter).count() == 2

@@ -97,6 +97,7 @@ COVERED_URL_NAMES = {
     "entry-list",
     "entry-create",
     "entry-batch",
+    "meeting-award",  # its own matrix: tests/points/test_meeting_award.py
     "entry-detail",
     "entry-evidence",
     "entry-action",
