@@ -1168,14 +1168,24 @@
   showAge();
   filterTodo();
 
+  // Ask the worker to keep the list and the form fresh: once it is ready, again when it
+  // takes this page over, and when the connection comes back (a warm-up that failed on a
+  // weak signal is tried again; the worker skips copies younger than a few minutes).
+  var warmUp = function () {
+    if (!("serviceWorker" in navigator) || navigator.onLine === false) {
+      return;
+    }
+    navigator.serviceWorker.ready.then(function (registration) {
+      if (registration.active) {
+        registration.active.postMessage({type: "warm", username: USER});
+      }
+    })["catch"](function () {});
+  };
   if ("serviceWorker" in navigator) {
     navigator.serviceWorker.register(root.getAttribute("data-sw-url"), {scope: root.getAttribute("data-sw-scope")})
-      .then(function () { return navigator.serviceWorker.ready; })
-      .then(function (registration) {
-        if (navigator.onLine !== false && registration.active) {
-          registration.active.postMessage({type: "warm", username: USER});
-        }
-      })["catch"](function () {});
+      .then(warmUp)["catch"](function () {});
+    navigator.serviceWorker.addEventListener("controllerchange", warmUp);
+    window.addEventListener("online", warmUp);
   }
 
   storeReady.then(function () {
