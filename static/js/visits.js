@@ -36,6 +36,8 @@
   var CSRF_COOKIE = root.getAttribute("data-csrf-cookie") || "csrftoken";
   var BATCH_SIZE = 50;
   var PERIOD = 30000;
+  // How long to wait before installing the service worker again after a failed install.
+  var WORKER_RETRY = 15000;
   var TIMEOUT = 30000;
   var FLASH_KEY = "cunzhi-visit-flash";
   var DB_NAME = "cunzhi-visits";
@@ -1181,11 +1183,33 @@
       }
     })["catch"](function () {});
   };
-  if ("serviceWorker" in navigator) {
+  // Installing the worker fetches its static files; on a weak signal that can fail, and the
+  // worker is then dropped. Try again a little later, and when the connection comes back.
+  var registerWorker = function () {
     navigator.serviceWorker.register(root.getAttribute("data-sw-url"), {scope: root.getAttribute("data-sw-scope")})
-      .then(warmUp)["catch"](function () {});
+      .then(function (registration) {
+        var worker = registration.installing || registration.waiting;
+        if (worker) {
+          worker.addEventListener("statechange", function () {
+            if (worker.state === "redundant" && !registration.active) {
+              window.setTimeout(registerWorker, WORKER_RETRY);
+            }
+          });
+        }
+        warmUp();
+      })["catch"](function () {
+        window.setTimeout(registerWorker, WORKER_RETRY);
+      });
+  };
+  if ("serviceWorker" in navigator) {
+    registerWorker();
     navigator.serviceWorker.addEventListener("controllerchange", warmUp);
-    window.addEventListener("online", warmUp);
+    window.addEventListener("online", function () {
+      if (!navigator.serviceWorker.controller) {
+        registerWorker();
+      }
+      warmUp();
+    });
   }
 
   storeReady.then(function () {

@@ -47,34 +47,42 @@ def check_layout(page, name: str | bool) -> None:
 SW_TIMEOUT = 45_000
 
 
+def _until(page, condition: str, tries: int = 3) -> None:
+    """Wait for `condition` (polled on a timer: animation frames, the default, may not come to a
+    page in the background); if it does not come, open the page again, as a grid worker
+    reopening the app would, and wait once more."""
+    for attempt in range(tries):
+        try:
+            page.wait_for_function(condition, polling=200, timeout=SW_TIMEOUT // tries)
+            return
+        except PlaywrightTimeoutError:
+            if attempt == tries - 1:
+                raise
+            page.reload()
+
+
 def wait_for_service_worker(page) -> None:
-    """Until the service worker controls the page and keeps the form and the list."""
-    page.wait_for_function(
+    """Until the service worker controls the page and keeps the form and the list.
+
+    On a loaded machine a step can be lost: an install whose static files did not all arrive
+    drops the worker (the page installs it again), and a page that was loading while the
+    worker activated, or while a new version of it took over, is not claimed until it is
+    opened again."""
+    _until(
+        page,
         """async () => {
             const registration = await navigator.serviceWorker.getRegistration("/visits/");
             return registration && registration.active && registration.active.state === "activated";
         }""",
-        polling=200,
-        timeout=SW_TIMEOUT,
     )
-    if not page.evaluate("() => !!navigator.serviceWorker.controller"):
-        # A page still loading while the worker activated is not claimed; the next load is.
-        page.reload()
-    page.wait_for_function("() => navigator.serviceWorker.controller", timeout=SW_TIMEOUT)
-    kept = """async () => {
-        const cache = await caches.open("cunzhi-visits-pages");
-        return !!(await cache.match("/visits/new/")) && !!(await cache.match("/visits/"));
-    }"""
-    for attempt in range(3):
-        try:
-            page.wait_for_function(kept, polling=200, timeout=SW_TIMEOUT // 3)
-            return
-        except PlaywrightTimeoutError:
-            # A warm-up lost on a loaded machine: opening the page again asks for another,
-            # as a grid worker opening the app again would.
-            if attempt == 2:
-                raise
-            page.reload()
+    _until(page, "() => !!navigator.serviceWorker.controller")
+    _until(
+        page,
+        """async () => {
+            const cache = await caches.open("cunzhi-visits-pages");
+            return !!(await cache.match("/visits/new/")) && !!(await cache.match("/visits/"));
+        }""",
+    )
 
 
 def save_visit(page) -> None:
