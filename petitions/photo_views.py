@@ -14,7 +14,7 @@ def photo_serve(request, pk: int):
     photo = get_object_or_404(MatterPhoto.objects.select_related("matter"), pk=pk)
     if not matters_visible_to(request.user).filter(pk=photo.matter_id).exists():
         raise Http404
-    return _private_jpeg(photo)
+    return private_jpeg(photo.image)
 
 
 @login_required
@@ -23,11 +23,12 @@ def visit_photo_serve(request, pk: int):
     photo = get_object_or_404(VisitPhoto, pk=pk)
     if not visits_visible_to(request.user).filter(pk=photo.visit_id).exists():
         raise Http404
-    return _private_jpeg(photo)
+    return private_jpeg(photo.image)
 
 
-def _private_jpeg(photo):
-    response = FileResponse(photo.image.open("rb"), content_type="image/jpeg")
+def private_jpeg(field_file):
+    """A stored JPEG (a re-encoded photo) for one viewer: never cached by a shared cache."""
+    response = FileResponse(field_file.open("rb"), content_type="image/jpeg")
     response["Cache-Control"] = "private, max-age=3600"
     response["X-Content-Type-Options"] = "nosniff"
     return response

@@ -29,10 +29,10 @@ def may_add_photo(user, matter: Matter) -> bool:
     )
 
 
-def reencode_photo(upload) -> tuple[bytes, int, int]:
+def reencode_photo(upload, field: str = "image") -> tuple[bytes, int, int]:
     """The upload as a JPEG of at most MAX_SIDE pixels, without metadata (also for visit photos)."""
     if upload.size > MAX_BYTES:
-        raise ValidationError({"image": _("A photo may be at most 8 MB.")})
+        raise ValidationError({field: _("A photo may be at most 8 MB.")})
     try:
         with Image.open(upload) as image:
             image = ImageOps.exif_transpose(image)
@@ -42,7 +42,7 @@ def reencode_photo(upload) -> tuple[bytes, int, int]:
             image.save(out, format="JPEG", quality=85, optimize=True)
             return out.getvalue(), image.width, image.height
     except (UnidentifiedImageError, OSError, Image.DecompressionBombError):
-        raise ValidationError({"image": _("This file is not a photo we can read (JPEG, PNG or WebP).")})
+        raise ValidationError({field: _("This file is not a photo we can read (JPEG, PNG or WebP).")})
 
 
 @transaction.atomic

@@ -17,7 +17,6 @@ PointsRefused (400). The API turns them into the contract's bodies; nothing is w
 """
 
 import datetime
-import io
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
@@ -25,12 +24,12 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from PIL import Image, ImageOps, UnidentifiedImageError
 
 from governance.models import Role
 from governance.scoping import users_holding
 from governance.services import notify
 from grids.models import Household, Resident, Village
+from petitions.photos import reencode_photo
 from points import policy
 from points.models import (
     Account,
@@ -52,10 +51,7 @@ from points.models import (
 from points.policy import PointsInvalid, PointsPermissionError, PointsRefused, PointsStateError
 from points.selectors import households_without_account, points_settings, standing
 
-MAX_UPLOAD_BYTES = 8 * 1024 * 1024
-MAX_SIDE = 2000
 MAX_QUANTITY = 1000
-Image.MAX_IMAGE_PIXELS = 40_000_000
 
 
 def _locked_account(account_id: int) -> Account:
@@ -88,18 +84,9 @@ def _text(field: str, value: str, message) -> str:
 
 
 def _jpeg(upload, field: str) -> ContentFile:
-    """A photo re-encoded as a JPEG: no EXIF, no location, at most MAX_SIDE pixels."""
-    if upload.size > MAX_UPLOAD_BYTES:
-        raise ValidationError({field: _("A photo may be at most 8 MB.")})
-    try:
-        with Image.open(upload) as image:
-            image = ImageOps.exif_transpose(image).convert("RGB")
-            image.thumbnail((MAX_SIDE, MAX_SIDE))
-            out = io.BytesIO()
-            image.save(out, format="JPEG", quality=85, optimize=True)
-    except (UnidentifiedImageError, OSError, Image.DecompressionBombError):
-        raise ValidationError({field: _("This file is not a photo we can read (JPEG, PNG or WebP).")})
-    return ContentFile(out.getvalue(), name="photo.jpg")
+    """A photo re-encoded as a JPEG: no EXIF, no location (as for matter and visit photos)."""
+    data, _width, _height = reencode_photo(upload, field)
+    return ContentFile(data, name="photo.jpg")
 
 
 # ---------------------------------------------------------------- accounts

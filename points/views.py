@@ -17,7 +17,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import F, Value
 from django.db.models.functions import Coalesce
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -31,6 +31,7 @@ from governance.models import IdempotencyRecord
 from governance.scoping import scope_for
 from grids.models import Household, Resident, Village
 from grids.selectors import search_households
+from petitions.photo_views import private_jpeg
 from points import forms as f
 from points import policy, services
 from points.models import (
@@ -392,14 +393,7 @@ def entry_evidence(request, pk):
     award = _award_for(request.user, pk)
     if not award.evidence:
         raise Http404
-    return _private_jpeg(award.evidence)
-
-
-def _private_jpeg(field_file):
-    response = FileResponse(field_file.open("rb"), content_type="image/jpeg")
-    response["Cache-Control"] = "private, max-age=3600"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return private_jpeg(award.evidence)
 
 
 # ---------------------------------------------------------------- proposing
@@ -1008,7 +1002,7 @@ def item_photo(request, pk):
     item = get_object_or_404(items_visible_to(request.user), pk=pk)
     if not item.photo:
         raise Http404
-    return _private_jpeg(item.photo)
+    return private_jpeg(item.photo)
 
 
 # ---------------------------------------------------------------- the rules catalogue (积分细则)

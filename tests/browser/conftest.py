@@ -63,22 +63,24 @@ def target(live_server, world):
     )
 
 
-@pytest.fixture
-def open_page(browser, target):
-    """open_page(viewport, username) -> a logged-in Playwright page in its own context."""
-    contexts = []
+class _Opener:
+    """open_as(viewport, username, phone=) -> a logged-in page in its own browser context;
+    close() closes every context it opened."""
 
-    def open_as(viewport, username, *, phone=False):
-        context = browser.new_context(
+    def __init__(self, browser, base_url: str, timeout: int):
+        self.browser, self.base_url, self.timeout, self.contexts = browser, base_url, timeout, []
+
+    def __call__(self, viewport, username, *, phone=False):
+        context = self.browser.new_context(
             viewport=viewport,
             device_scale_factor=2 if phone else 1,
             is_mobile=phone,
             has_touch=phone,
             locale="zh-CN",
-            base_url=target.base_url,
+            base_url=self.base_url,
         )
-        context.set_default_timeout(10_000)
-        contexts.append(context)
+        context.set_default_timeout(self.timeout)
+        self.contexts.append(context)
         page = context.new_page()
         page.goto("/accounts/login/")
         page.fill("#id_username", username)
@@ -87,9 +89,17 @@ def open_page(browser, target):
         page.wait_for_url(lambda url: "/accounts/login/" not in url)
         return page
 
-    yield open_as
-    for context in contexts:
-        context.close()
+    def close(self) -> None:
+        for context in self.contexts:
+            context.close()
+
+
+@pytest.fixture
+def open_page(browser, target):
+    """open_page(viewport, username) -> a logged-in Playwright page in its own context."""
+    opener = _Opener(browser, target.base_url, 10_000)
+    yield opener
+    opener.close()
 
 
 @pytest.fixture
@@ -101,30 +111,9 @@ def demo_site(live_server, transactional_db, browser):
     from django.core.management import call_command
 
     call_command("seed_demo", force=True, stdout=io.StringIO())
-    contexts = []
-
-    def open_as(viewport, username, *, phone=False):
-        context = browser.new_context(
-            viewport=viewport,
-            device_scale_factor=2 if phone else 1,
-            is_mobile=phone,
-            has_touch=phone,
-            locale="zh-CN",
-            base_url=live_server.url,
-        )
-        context.set_default_timeout(15_000)
-        contexts.append(context)
-        page = context.new_page()
-        page.goto("/accounts/login/")
-        page.fill("#id_username", username)
-        page.fill("#id_password", PASSWORD)
-        page.click("main button[type=submit]")
-        page.wait_for_url(lambda url: "/accounts/login/" not in url)
-        return page
-
-    yield open_as
-    for context in contexts:
-        context.close()
+    opener = _Opener(browser, live_server.url, 15_000)
+    yield opener
+    opener.close()
 
 
 def screenshot(page, name: str) -> Path:
