@@ -7,6 +7,7 @@ import random
 from django.contrib.auth import get_user_model
 
 from governance.services import assignment_create
+from grids.fengshi import fengshi_days
 from grids.idnumbers import id_check_char
 from grids.models import Grid, Household, Resident
 from grids.services import household_create, resident_create
@@ -14,6 +15,31 @@ from grids.services import household_create, resident_create
 _counter = itertools.count(1)
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高"
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰德福"
+
+
+def next_fengshi_day(after: datetime.date) -> datetime.date:
+    """The first 逢十 day strictly after `after`."""
+    month = after.replace(day=1)
+    while True:
+        for day in fengshi_days(month.year, month.month):
+            if day > after:
+                return day
+        month = (month + datetime.timedelta(days=32)).replace(day=1)
+
+
+def previous_fengshi_day(before: datetime.date) -> datetime.date:
+    """The last 逢十 day strictly before `before`."""
+    month = before.replace(day=1)
+    while True:
+        for day in reversed(fengshi_days(month.year, month.month)):
+            if day < before:
+                return day
+        month = (month - datetime.timedelta(days=1)).replace(day=1)
+
+
+def cn_day(day: datetime.date) -> str:
+    """A day as the app writes it in titles: 11月30日."""
+    return f"{day.month}月{day.day}日"
 
 
 def make_id_number(birth: datetime.date, seq: int, area: str = "500117") -> str:

@@ -1,15 +1,18 @@
 """逢十 reminders through the real machinery: Celery beat schedules, a worker runs, Redis carries."""
 
+import datetime
 import os
 import time
 
 import pytest
 from celery.beat import EmbeddedService, Scheduler
 from celery.contrib.testing.worker import start_worker
+from django.utils import timezone
 
 from governance.celery import app
 from governance.models import Notification
 from grids.models import Reminder
+from tests.factories import cn_day, next_fengshi_day
 from tests.governance.test_notifications import broker
 
 
@@ -19,13 +22,15 @@ def test_beat_and_worker_deliver_each_reminder_once_through_redis(world):
     if not redis_url:
         pytest.skip("REDIS_URL is not set: no Redis for beat and the worker")
     saved = app.conf.beat_schedule
-    # The settings' entries with the day pinned to the eve of 30 November, firing every
-    # second instead of at 19:00: several beats' worth of runs for one (person, cycle, kind).
+    # The settings' entry with the day pinned to the eve of the next 逢十 day (today at the
+    # earliest, when the world's assignments begin), firing every second instead of at 19:00:
+    # several beats' worth of runs for one (person, cycle, kind).
+    cycle = next_fengshi_day(timezone.localdate())
     app.conf.beat_schedule = {
         "fengshi-eve": {
             "task": "grids.tasks.send_fengshi_reminders",
             "schedule": 1.0,
-            "kwargs": {"kind": "eve", "on": "2026-11-29"},
+            "kwargs": {"kind": "eve", "on": (cycle - datetime.timedelta(days=1)).isoformat()},
         }
     }
     beat = EmbeddedService(app, max_interval=0.5, scheduler_cls=Scheduler, thread=True)
@@ -44,4 +49,4 @@ def test_beat_and_worker_deliver_each_reminder_once_through_redis(world):
     assert Reminder.objects.filter(sent_at__isnull=False).count() == 3
     notes = Notification.objects.filter(user__in=[world.users.grid1, world.users.grid2, world.users.helper])
     assert notes.count() == 3
-    assert all("11月30日" in n.title for n in notes)
+    assert all(cn_day(cycle) in n.title for n in notes)
