@@ -1,6 +1,7 @@
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
+from grids.idconflicts import id_refusals_kept
 from grids.models import Township, Village
 from grids.register import RegisterImportError, register_import
 
@@ -22,7 +23,7 @@ class Command(BaseCommand):
             raise CommandError(f"No user {user}.")
         village_ids = set(Village.objects.filter(township=place).values_list("pk", flat=True))
         try:
-            with open(path, "rb") as file:
+            with open(path, "rb") as file, id_refusals_kept():
                 result = register_import(user=actor, file=file, village_ids=village_ids)
         except FileNotFoundError:
             raise CommandError(f"No file {path}.")
