@@ -8,6 +8,7 @@ then refuses a sheet whose declared dimension is too large, counts every row it 
 ones included) and stops at a time budget.
 """
 
+import re
 import time
 import zipfile
 from collections.abc import Iterator
@@ -58,10 +59,37 @@ def check_xlsx(file, *, max_bytes: int | None = None) -> None:
         raise UploadRefused("xlsx_too_many_parts", _("The workbook has too many parts to be read."))
     xml = sum(e.file_size for e in entries if e.filename.endswith((".xml", ".rels")))
     if xml > settings.UPLOAD_MAX_XLSX_XML_BYTES:
-        raise UploadRefused(
-            "xlsx_too_large_unpacked",
-            _("The workbook unpacks to more data than a register holds; remove empty rows and other sheets."),
-        )
+        raise _too_large_unpacked()
+    sheets = [e for e in entries if e.filename.startswith("xl/worksheets/") and e.filename.endswith(".xml")]
+    try:
+        with zipfile.ZipFile(file) as archive:
+            for entry in sheets:
+                if entry.file_size <= settings.UPLOAD_MAX_XLSX_UNSIZED_SHEET_BYTES:
+                    continue
+                with archive.open(entry) as stream:
+                    head = stream.read(_HEAD_BYTES)
+                # Without a <dimension>, openpyxl parses the whole sheet just to size it,
+                # before any bound of ours can stop it: only a small sheet may lack one.
+                if not _DIMENSION.search(head):
+                    raise _too_large_unpacked()
+    except (zipfile.BadZipFile, OSError, ValueError, RuntimeError):
+        raise UploadRefused("not_xlsx", _("The file is not an Excel .xlsx workbook.")) from None
+    finally:
+        file.seek(0)
+
+
+_HEAD_BYTES = 64 * 1024
+_DIMENSION = re.compile(rb"<(?:\w+:)?dimension\s+ref=")
+
+
+def _too_large_unpacked() -> UploadRefused:
+    return UploadRefused(
+        "xlsx_too_large_unpacked",
+        _(
+            "The workbook unpacks to more data than a register holds; remove empty rows and other sheets, "
+            "and save it again in Excel or WPS."
+        ),
+    )
 
 
 def open_xlsx(file):

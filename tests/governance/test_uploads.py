@@ -105,6 +105,15 @@ def test_unpacked_size_and_entry_count_are_bounded_before_parsing(settings):
     assert caught.value.code == "xlsx_too_many_parts"
 
 
+def test_a_large_sheet_without_a_dimension_is_refused_before_openpyxl_sizes_it(world, settings, monkeypatch):
+    settings.UPLOAD_MAX_XLSX_UNSIZED_SHEET_BYTES = 2000
+    monkeypatch.setattr("governance.uploads.load_workbook", lambda *a, **k: pytest.fail("the sheet was parsed"))
+    with pytest.raises(UploadRefused) as caught:
+        check_xlsx(io.BytesIO(blank_rows_register(100, dimension=False)))
+    assert caught.value.code == "xlsx_too_large_unpacked"
+    check_xlsx(io.BytesIO(blank_rows_register(100, dimension=True)))  # sized: read, and bounded by rows
+
+
 def test_not_a_zip_is_refused():
     with pytest.raises(UploadRefused) as caught:
         check_xlsx(io.BytesIO(b"PK but not really"))
