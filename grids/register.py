@@ -353,6 +353,12 @@ def _instructions(workbook: Workbook) -> None:
             "户标签 / 人员标签",
             "用顿号分隔，如：独居老人、党员。可用标签：" + "、".join(Tag.objects.values_list("name", flat=True)),
         ),
+        (
+            "村里自己的台账",
+            "表头上方可以有标题行；常见列名也认得（如 身份证号码、手机号码、住址、与户主的关系），"
+            "与户主关系可按户口簿填写（妻、长子、儿媳、孙女 等）。不认识的列会整表退回并列出列名，不会悄悄丢弃；"
+            "“序号”列不导入。",
+        ),
         ("", "同一文件可重复导入：按身份证号（或户号+姓名）对应已有记录，不会重复登记。"),
         ("", "文件有任何错误时一行都不会写入，系统会按行列列出全部错误。"),
     ]
@@ -586,7 +592,8 @@ def register_import(*, user, file, village_ids: set[int] | None) -> ImportResult
     """
     rows, errors = _read_rows(file)
     if errors:
-        raise RegisterImportError(errors, code=errors[0].code if len(errors) == 1 else "invalid_register")
+        codes = {e.code for e in errors}
+        raise RegisterImportError(errors, code=codes.pop() if len(codes) == 1 else "invalid_register")
     context = _Context.load(rows)
     for row in rows:
         _validate_row(row, context, village_ids, errors)
