@@ -487,23 +487,24 @@ def _refused(code: str, message, row: int = 0, column: str = "") -> tuple[list, 
     return [], [RowError(row, column, message, code)]
 
 
-def _read_rows(file) -> tuple[list[_Row], list[RowError]]:
+def _read_rows(file, seconds: float | None = None) -> tuple[list[_Row], list[RowError]]:
     try:
         workbook = open_xlsx(file)
     except UploadRefused as refused:
         return _refused(refused.code, refused.message)
     try:
-        return _rows_of(workbook)
+        return _rows_of(workbook, seconds)
     except UploadRefused as refused:
         return _refused(refused.code, refused.message)
     finally:
         workbook.close()
 
 
-def _rows_of(workbook) -> tuple[list[_Row], list[RowError]]:
+def _rows_of(workbook, seconds: float | None) -> tuple[list[_Row], list[RowError]]:
     sheet = workbook[SHEET_NAME] if SHEET_NAME in workbook.sheetnames else workbook.worksheets[0]
     max_rows = settings.REGISTER_MAX_ROWS + HEADER_SCAN_ROWS
-    rows_iter = enumerate(xlsx_rows(sheet, max_rows=max_rows, max_columns=settings.REGISTER_MAX_COLUMNS), start=1)
+    source = xlsx_rows(sheet, max_rows=max_rows, max_columns=settings.REGISTER_MAX_COLUMNS, seconds=seconds)
+    rows_iter = enumerate(source, start=1)
     top = []
     for _number, values in rows_iter:
         top.append(values)
@@ -584,13 +585,15 @@ def _rows_of(workbook) -> tuple[list[_Row], list[RowError]]:
     return rows, []
 
 
-def register_import(*, user, file, village_ids: set[int] | None) -> ImportResult:
+def register_import(*, user, file, village_ids: set[int] | None, read_seconds: float | None = None) -> ImportResult:
     """Validate the whole file, then apply it in one transaction (or raise RegisterImportError).
 
     `village_ids` limits the villages rows may name (a village cadre's own); None allows
     every village (the management command for a township checks the township itself).
+    `read_seconds` bounds reading the file (UPLOAD_XLSX_SECONDS for a web request; the
+    command and the bench, which no worker timeout hurries, give themselves longer).
     """
-    rows, errors = _read_rows(file)
+    rows, errors = _read_rows(file, read_seconds)
     if errors:
         codes = {e.code for e in errors}
         raise RegisterImportError(errors, code=codes.pop() if len(codes) == 1 else "invalid_register")
