@@ -46,8 +46,8 @@ def taken_message(holder: Resident) -> str:
 
 def unavailable_message() -> str:
     return _(
-        "This ID number cannot be registered here. If the person moved in from elsewhere, "
-        "ask the township office to transfer their record."
+        "This ID number cannot be registered here. Check it against the person's ID card; "
+        "if it is right, ask the township office."
     )
 
 
