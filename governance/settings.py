@@ -250,6 +250,21 @@ IDEMPOTENCY_KEEP_DAYS = env_int("IDEMPOTENCY_KEEP_DAYS", 30)
 VISIT_DEFAULT_EVERY_DAYS = env_int("VISIT_DEFAULT_EVERY_DAYS", 182)
 VISIT_FUTURE_TOLERANCE_MINUTES = env_int("VISIT_FUTURE_TOLERANCE_MINUTES", 10)
 
+# Uploaded spreadsheets (governance.uploads) are bounded before and while they are read: a
+# small .xlsx can unpack to gigabytes of XML or millions of blank rows.
+UPLOAD_MAX_XLSX_BYTES = env_int("UPLOAD_MAX_XLSX_BYTES", 20 * 1024 * 1024)
+UPLOAD_MAX_XLSX_ENTRIES = env_int("UPLOAD_MAX_XLSX_ENTRIES", 200)
+UPLOAD_MAX_XLSX_XML_BYTES = env_int("UPLOAD_MAX_XLSX_XML_BYTES", 64 * 1024 * 1024)
+# A sheet without a <dimension> is parsed whole by openpyxl to size it: only a small one may lack it.
+UPLOAD_MAX_XLSX_UNSIZED_SHEET_BYTES = env_int("UPLOAD_MAX_XLSX_UNSIZED_SHEET_BYTES", 4 * 1024 * 1024)
+UPLOAD_XLSX_SECONDS = env_int("UPLOAD_XLSX_SECONDS", 20)
+# The household register import (grids.register): rows (blank ones included) and columns of
+# the sheet, and ID numbers refused because someone out of the caller's scope holds them.
+REGISTER_MAX_ROWS = env_int("REGISTER_MAX_ROWS", 50_000)
+REGISTER_MAX_COLUMNS = env_int("REGISTER_MAX_COLUMNS", 40)
+REGISTER_ID_REFUSALS_PER_FILE = env_int("REGISTER_ID_REFUSALS_PER_FILE", 5)
+REGISTER_ID_REFUSALS_PER_DAY = env_int("REGISTER_ID_REFUSALS_PER_DAY", 10)
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",

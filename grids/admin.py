@@ -5,6 +5,7 @@ from grids.models import (
     Grid,
     Household,
     HouseholdMove,
+    IdNumberRefusal,
     IdNumberReveal,
     Reminder,
     Resident,
@@ -132,3 +133,11 @@ class ReminderAdmin(_ReadOnlyAdmin):
     list_display = ["cycle", "kind", "user", "sent_at"]
     list_filter = ["kind", "cycle"]
     list_select_related = ["user"]
+
+
+@admin.register(IdNumberRefusal)
+class IdNumberRefusalAdmin(_ReadOnlyAdmin):
+    list_display = ["refused_at", "user", "channel", "holder_township"]
+    list_filter = ["channel", "holder_township"]
+    list_select_related = ["user", "holder_township"]
+    date_hierarchy = "refused_at"

@@ -29,8 +29,9 @@ from governance.scoping import (
 from grids import services
 from grids.fengshi import compliance_for, latest_cycle, may_see_compliance
 from grids.filters import CourtyardFilter, GridFilter, HouseholdFilter, ResidentFilter, VillageFilter, VisitFilter
+from grids.idconflicts import id_refusals_kept
 from grids.models import Courtyard, Grid, Household, Resident, Township, Village, Visit
-from grids.register import RegisterImportError, register_export, register_import, register_template
+from grids.register import RegisterImportError, RowError, register_export, register_import, register_template
 from grids.selectors import (
     households_for_register_export,
     households_visible_to,
@@ -222,25 +223,24 @@ class HouseholdViewSet(_RegisterViewSet):
 
         def perform():
             serializer = RegisterImportSerializer(data=request.data)
-            serializer.is_valid(raise_exception=True)
+            if not serializer.is_valid():
+                raise RegisterImportError(
+                    [
+                        RowError(0, name, str(detail), getattr(detail, "code", "invalid"))
+                        for name, details in serializer.errors.items()
+                        for detail in details
+                    ],
+                    code="invalid_file",
+                )
             village_ids = None if scope.is_superuser else scope.ids_for(REGISTER_IMPORTERS)
-            try:
-                result = register_import(
-                    user=request.user, file=serializer.validated_data["file"], village_ids=village_ids
-                )
-            except RegisterImportError as refused:
-                return Response(
-                    {
-                        "detail": _("The file was not imported: %(count)d errors. Nothing was written.")
-                        % {"count": len(refused.errors)},
-                        "code": "invalid_register",
-                        "errors": [e.as_dict() for e in refused.errors],
-                    },
-                    status=status.HTTP_400_BAD_REQUEST,
-                )
+            result = register_import(user=request.user, file=serializer.validated_data["file"], village_ids=village_ids)
             return Response(result.as_dict(), status=status.HTTP_201_CREATED)
 
-        return idempotent(request, perform)
+        try:
+            with id_refusals_kept():
+                return idempotent(request, perform)
+        except RegisterImportError as refused:
+            return Response(refused.as_dict(), status=status.HTTP_400_BAD_REQUEST)
 
     @extend_schema(
         parameters=[OpenApiParameter("reveal", bool, description=_("Full ID numbers and phones (audited)."))],
@@ -287,13 +287,23 @@ class ResidentViewSet(_RegisterViewSet):
     def get_queryset(self):
         return _for_output(residents_visible_to(self.request.user), "household", "village", "grid")
 
+    def create(self, request, *args, **kwargs):
+        with id_refusals_kept():
+            return super().create(request, *args, **kwargs)
+
+    def update(self, request, *args, **kwargs):
+        with id_refusals_kept():
+            return super().update(request, *args, **kwargs)
+
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)
         self.check_may_edit(data["household"])
-        serializer.instance = services.resident_create(**data)
+        serializer.instance = services.resident_create(actor=self.request.user, channel="api", **data)
 
     def perform_update(self, serializer):
-        serializer.instance = services.resident_update(resident=serializer.instance, **serializer.validated_data)
+        serializer.instance = services.resident_update(
+            resident=serializer.instance, actor=self.request.user, channel="api", **serializer.validated_data
+        )
 
     @extend_schema(request=None, responses=IdNumberSerializer)
     @action(detail=True, methods=["post"], url_path="reveal-id-number")

@@ -6,9 +6,9 @@ from django.core.validators import FileExtensionValidator
 from django.utils.translation import gettext_lazy as _
 
 from governance.forms import OnceForm
+from governance.uploads import UploadRefused, check_xlsx
 from grids.idnumbers import validate_id_number, validate_phone
 from grids.models import Courtyard, Grid, Resident, Tag, Village
-from grids.register import MAX_FILE_BYTES
 
 
 class GridChoiceField(forms.ModelChoiceField):
@@ -202,6 +202,8 @@ class RegisterImportForm(OnceForm):
 
     def clean_file(self):
         file = self.cleaned_data["file"]
-        if file.size > MAX_FILE_BYTES:
-            raise ValidationError(_("The file is larger than 20 MB."), code="too_large")
+        try:
+            check_xlsx(file)
+        except UploadRefused as refused:
+            raise ValidationError(refused.message, code=refused.code) from None
         return file

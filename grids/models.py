@@ -245,6 +245,28 @@ class IdNumberReveal(models.Model):
         ordering = ["-revealed_at"]
 
 
+class IdNumberRefusal(models.Model):
+    """Audit row: an ID number was refused because a resident outside the caller's scope holds it.
+
+    Only the keyed hash is kept, never the number. The rows also count towards
+    REGISTER_ID_REFUSALS_PER_DAY, which stops a caller from probing numbers.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    refused_at = models.DateTimeField(auto_now_add=True)
+    id_number_hash = models.CharField(max_length=64)
+    channel = models.CharField(max_length=20)
+    holder_township = models.ForeignKey(
+        "grids.Township", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("refused ID number")
+        verbose_name_plural = _("refused ID numbers")
+        ordering = ["-refused_at"]
+        indexes = [models.Index(fields=["user", "refused_at"])]
+
+
 class RegisterExport(models.Model):
     """Audit row: someone downloaded the household register, and whether it was unmasked."""
 

@@ -13,13 +13,16 @@ import io
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from governance.uploads import UploadRefused, open_xlsx, too_many_rows, xlsx_rows
+from grids import idconflicts
 from grids.idnumbers import (
     decrypt_id_number,
     encrypt_id_number,
@@ -33,9 +36,8 @@ from grids.models import Courtyard, Grid, Household, HouseholdMove, RegisterExpo
 from grids.services import name_pinyin
 from grids.visits import households_refresh_visit_due
 
-MAX_ROWS = 50_000
-MAX_FILE_BYTES = 20 * 1024 * 1024  # an upload larger than this is refused before it is read
 SHEET_NAME = "户籍台账"
+HEADER_SCAN_ROWS = 10  # a village's own 台账 often has title rows above its header
 
 
 @dataclass(frozen=True)
@@ -64,30 +66,164 @@ COLUMNS = [
     Column("resident_tags", "人员标签", 18),
     Column("notes", "备注", 20),
 ]
-HEADERS = {c.header: c for c in COLUMNS}
-
-RELATIONS = {
-    "户主": Resident.Relation.HEAD,
-    "本人": Resident.Relation.HEAD,
-    "配偶": Resident.Relation.SPOUSE,
-    "妻": Resident.Relation.SPOUSE,
-    "夫": Resident.Relation.SPOUSE,
-    "子女": Resident.Relation.CHILD,
-    "子": Resident.Relation.CHILD,
-    "女": Resident.Relation.CHILD,
-    "儿媳女婿": Resident.Relation.CHILD_IN_LAW,
-    "儿媳": Resident.Relation.CHILD_IN_LAW,
-    "女婿": Resident.Relation.CHILD_IN_LAW,
-    "父母": Resident.Relation.PARENT,
-    "父亲": Resident.Relation.PARENT,
-    "母亲": Resident.Relation.PARENT,
-    "孙子女": Resident.Relation.GRANDCHILD,
-    "孙子": Resident.Relation.GRANDCHILD,
-    "孙女": Resident.Relation.GRANDCHILD,
-    "祖父母": Resident.Relation.GRANDPARENT,
-    "兄弟姐妹": Resident.Relation.SIBLING,
-    "其他": Resident.Relation.OTHER,
+# The names villages' own registers give each column, beside the template's. A header is
+# compared without spaces, "*" marks and with half-width brackets (see _header_key).
+ALIASES = {
+    "village": ["村（社区）", "村(社区)", "村/社区", "村社区", "村", "村名", "社区", "所属村", "所属村（社区）"],
+    "grid": ["网格", "网格号", "网格名称", "所属网格"],
+    "courtyard": ["院落", "院落名称", "所属院落"],
+    "household_number": ["户号", "户编号", "户口编号", "家庭户号"],
+    "address": ["家庭住址", "住址", "地址", "家庭地址", "现住址", "居住地址"],
+    "name": ["姓名", "名字", "成员姓名"],
+    "relation": ["与户主关系", "与户主的关系", "关系", "家庭关系"],
+    "gender": ["性别"],
+    "birth_date": ["出生日期", "出生年月", "出生年月日", "生日"],
+    "id_number": ["公民身份号码", "身份证号码", "身份证号", "身份证", "公民身份证号码", "公民身份证号", "身份号码"],
+    "phone": ["联系电话", "电话", "电话号码", "手机", "手机号", "手机号码", "联系方式"],
+    "ethnicity": ["民族"],
+    "status": ["居住状态", "状态", "人员状态", "在家状态"],
+    "household_tags": ["户标签", "户类别", "家庭标签"],
+    "resident_tags": ["人员标签", "人员类别", "个人标签"],
+    "notes": ["备注", "说明"],
 }
+# Columns that number the rows and say nothing about a person: recognised, and not read.
+ROW_NUMBER_HEADERS = ["序号", "编号", "No", "No."]
+
+
+def _header_key(value) -> str:
+    text = "" if value is None else str(value)
+    for old, new in (("（", "("), ("）", ")"), ("*", ""), ("＊", "")):
+        text = text.replace(old, new)
+    return "".join(text.split())
+
+
+HEADERS = {_header_key(alias): c for c in COLUMNS for alias in ALIASES[c.key]}
+IGNORED_HEADERS = {_header_key(h) for h in ROW_NUMBER_HEADERS}
+
+_R = Resident.Relation
+# The template's words, and the family relations of GB/T 4761 (家庭关系代码) as every
+# 户口簿 writes them, by name or by code, mapped onto the register's coarser relations.
+RELATIONS = {
+    "户主": _R.HEAD,
+    "本人": _R.HEAD,
+    "配偶": _R.SPOUSE,
+    "妻": _R.SPOUSE,
+    "夫": _R.SPOUSE,
+    "妻子": _R.SPOUSE,
+    "丈夫": _R.SPOUSE,
+    "子女": _R.CHILD,
+    "儿媳女婿": _R.CHILD_IN_LAW,
+    "孙子女": _R.GRANDCHILD,
+    "祖父母": _R.GRANDPARENT,
+    "兄弟姐妹": _R.SIBLING,
+    "其他": _R.OTHER,
+}
+GB_T_4761 = {
+    "01": ("本人", _R.HEAD),
+    "02": ("户主", _R.HEAD),
+    "10": ("配偶", _R.SPOUSE),
+    "11": ("夫", _R.SPOUSE),
+    "12": ("妻", _R.SPOUSE),
+    "20": ("子", _R.CHILD),
+    "21": ("独生子", _R.CHILD),
+    "22": ("长子", _R.CHILD),
+    "23": ("次子", _R.CHILD),
+    "24": ("三子", _R.CHILD),
+    "25": ("四子", _R.CHILD),
+    "26": ("五子", _R.CHILD),
+    "27": ("养子或继子", _R.CHILD),
+    "28": ("女婿", _R.CHILD_IN_LAW),
+    "29": ("其他儿子", _R.CHILD),
+    "30": ("女", _R.CHILD),
+    "31": ("独生女", _R.CHILD),
+    "32": ("长女", _R.CHILD),
+    "33": ("次女", _R.CHILD),
+    "34": ("三女", _R.CHILD),
+    "35": ("四女", _R.CHILD),
+    "36": ("五女", _R.CHILD),
+    "37": ("养女或继女", _R.CHILD),
+    "38": ("儿媳", _R.CHILD_IN_LAW),
+    "39": ("其他女儿", _R.CHILD),
+    "40": ("孙子、孙女或外孙子、外孙女", _R.GRANDCHILD),
+    "41": ("孙子", _R.GRANDCHILD),
+    "42": ("孙女", _R.GRANDCHILD),
+    "43": ("外孙子", _R.GRANDCHILD),
+    "44": ("外孙女", _R.GRANDCHILD),
+    "45": ("孙媳妇或外孙媳妇", _R.GRANDCHILD),
+    "46": ("孙女婿或外孙女婿", _R.GRANDCHILD),
+    "47": ("曾孙子或外曾孙子", _R.GRANDCHILD),
+    "48": ("曾孙女或外曾孙女", _R.GRANDCHILD),
+    "49": ("其他孙子、孙女或外孙子、外孙女", _R.GRANDCHILD),
+    "50": ("父母", _R.PARENT),
+    "51": ("父亲", _R.PARENT),
+    "52": ("母亲", _R.PARENT),
+    "53": ("公公", _R.PARENT),
+    "54": ("婆婆", _R.PARENT),
+    "55": ("岳父", _R.PARENT),
+    "56": ("岳母", _R.PARENT),
+    "57": ("继父或养父", _R.PARENT),
+    "58": ("继母或养母", _R.PARENT),
+    "59": ("其他父母关系", _R.PARENT),
+    "60": ("祖父母或外祖父母", _R.GRANDPARENT),
+    "61": ("祖父", _R.GRANDPARENT),
+    "62": ("祖母", _R.GRANDPARENT),
+    "63": ("外祖父", _R.GRANDPARENT),
+    "64": ("外祖母", _R.GRANDPARENT),
+    "65": ("配偶的祖父母或外祖父母", _R.GRANDPARENT),
+    "66": ("曾祖父", _R.GRANDPARENT),
+    "67": ("曾祖母", _R.GRANDPARENT),
+    "68": ("配偶的曾祖父母或外曾祖父母", _R.GRANDPARENT),
+    "69": ("其他祖父母或外祖父母关系", _R.GRANDPARENT),
+    "70": ("兄弟姐妹", _R.SIBLING),
+    "71": ("兄", _R.SIBLING),
+    "72": ("嫂", _R.SIBLING),
+    "73": ("弟", _R.SIBLING),
+    "74": ("弟媳", _R.SIBLING),
+    "75": ("姐姐", _R.SIBLING),
+    "76": ("姐夫", _R.SIBLING),
+    "77": ("妹妹", _R.SIBLING),
+    "78": ("妹夫", _R.SIBLING),
+    "79": ("其他兄弟姐妹", _R.SIBLING),
+    "80": ("其他", _R.OTHER),
+    "81": ("伯父", _R.OTHER),
+    "82": ("伯母", _R.OTHER),
+    "83": ("叔父", _R.OTHER),
+    "84": ("婶母", _R.OTHER),
+    "85": ("舅父", _R.OTHER),
+    "86": ("舅母", _R.OTHER),
+    "87": ("姨父", _R.OTHER),
+    "88": ("姨母", _R.OTHER),
+    "89": ("姑父", _R.OTHER),
+    "90": ("姑母", _R.OTHER),
+    "91": ("堂兄弟、堂姐妹", _R.OTHER),
+    "92": ("表兄弟、表姐妹", _R.OTHER),
+    "93": ("侄子", _R.OTHER),
+    "94": ("侄女", _R.OTHER),
+    "95": ("外甥", _R.OTHER),
+    "96": ("外甥女", _R.OTHER),
+    "97": ("其他亲属", _R.OTHER),
+    "99": ("非亲属", _R.OTHER),
+}
+for _code, (_name, _relation) in GB_T_4761.items():
+    RELATIONS.setdefault(_name, _relation)
+    RELATIONS.setdefault(_code, _relation)
+    for _part in _name.replace("或", "、").split("、"):
+        RELATIONS.setdefault(_part, _relation)
+# Everyday words for the same relations, as registers are written by hand.
+RELATIONS.update(
+    {
+        w: r
+        for r, words in (
+            (_R.CHILD, ["儿子", "女儿", "长男", "次男", "养子", "养女", "继子", "继女"]),
+            (_R.GRANDCHILD, ["孙", "外孙", "长孙", "孙媳", "孙女婿", "曾孙", "曾孙女"]),
+            (_R.PARENT, ["父", "母", "父母亲"]),
+            (_R.SIBLING, ["哥哥", "弟弟", "姐", "妹", "兄弟", "姐妹"]),
+            (_R.OTHER, ["侄儿", "亲属", "非亲属", "朋友"]),
+        )
+        for w in words
+        if w not in RELATIONS
+    }
+)
 RELATION_LABELS = {
     Resident.Relation.HEAD: "户主",
     Resident.Relation.SPOUSE: "配偶",
@@ -122,17 +258,34 @@ class RowError:
     row: int
     column: str
     message: str
+    code: str = "invalid"
 
     def as_dict(self) -> dict:
-        return {"row": self.row, "column": self.column, "message": str(self.message)}
+        return {"row": self.row, "column": self.column, "message": str(self.message), "code": self.code}
 
 
 class RegisterImportError(Exception):
-    """The file was refused; `errors` lists every problem found, by row and column."""
+    """The file was refused; `errors` lists every problem found, by row and column.
 
-    def __init__(self, errors: list[RowError]):
+    `code` names the refusal as a whole (``invalid_register`` for row errors); `id_refusals`
+    are the ID-number refusals to record once the caller's transaction has rolled back
+    (grids.idconflicts.id_refusals_kept).
+    """
+
+    def __init__(self, errors: list[RowError], *, code: str = "invalid_register", id_refusals=()):
         super().__init__(f"{len(errors)} errors")
         self.errors = errors
+        self.code = code
+        self.id_refusals = list(id_refusals)
+
+    def as_dict(self) -> dict:
+        """The API's 400 body: {"detail", "code", "errors": [{row, column, message, code}]}."""
+        return {
+            "detail": _("The file was not imported: %(count)d errors. Nothing was written.")
+            % {"count": len(self.errors)},
+            "code": self.code,
+            "errors": [e.as_dict() for e in self.errors],
+        }
 
 
 @dataclass
@@ -199,6 +352,12 @@ def _instructions(workbook: Workbook) -> None:
         (
             "户标签 / 人员标签",
             "用顿号分隔，如：独居老人、党员。可用标签：" + "、".join(Tag.objects.values_list("name", flat=True)),
+        ),
+        (
+            "村里自己的台账",
+            "表头上方可以有标题行；常见列名也认得（如 身份证号码、手机号码、住址、与户主的关系），"
+            "与户主关系可按户口簿填写（妻、长子、儿媳、孙女 等）。不认识的列会整表退回并列出列名，不会悄悄丢弃；"
+            "“序号”列不导入。",
         ),
         ("", "同一文件可重复导入：按身份证号（或户号+姓名）对应已有记录，不会重复登记。"),
         ("", "文件有任何错误时一行都不会写入，系统会按行列列出全部错误。"),
@@ -314,52 +473,135 @@ def _parse_date(value) -> datetime.date | None:
     return datetime.date.fromisoformat("-".join(part.zfill(2) for part in text.split("-")))
 
 
-def _read_rows(file) -> tuple[list[_Row], list[RowError]]:
+def _find_header(top: list[tuple]) -> int | None:
+    """The index among the first rows of the one that names the most known columns."""
+    best, best_count = None, 0
+    for index, values in enumerate(top):
+        count = sum(1 for v in values if _header_key(v) in HEADERS)
+        if count > best_count:
+            best, best_count = index, count
+    return best if best_count >= 2 else None
+
+
+def _refused(code: str, message, row: int = 0, column: str = "") -> tuple[list, list]:
+    return [], [RowError(row, column, message, code)]
+
+
+def _read_rows(file, seconds: float | None = None) -> tuple[list[_Row], list[RowError]]:
     try:
-        workbook = load_workbook(file, read_only=True, data_only=True)
-    except Exception:
-        return [], [RowError(0, "", _("The file is not an Excel .xlsx workbook."))]
+        workbook = open_xlsx(file)
+    except UploadRefused as refused:
+        return _refused(refused.code, refused.message)
+    try:
+        return _rows_of(workbook, seconds)
+    except UploadRefused as refused:
+        return _refused(refused.code, refused.message)
+    finally:
+        workbook.close()
+
+
+def _rows_of(workbook, seconds: float | None) -> tuple[list[_Row], list[RowError]]:
     sheet = workbook[SHEET_NAME] if SHEET_NAME in workbook.sheetnames else workbook.worksheets[0]
-    rows_iter = sheet.iter_rows(values_only=True)
-    header = next(rows_iter, None) or ()
-    positions = {}
-    for index, title in enumerate(header):
-        column = HEADERS.get(_text(title))
-        if column:
-            positions[column.key] = index
+    max_rows = settings.REGISTER_MAX_ROWS + HEADER_SCAN_ROWS
+    source = xlsx_rows(sheet, max_rows=max_rows, max_columns=settings.REGISTER_MAX_COLUMNS, seconds=seconds)
+    rows_iter = enumerate(source, start=1)
+    top = []
+    for _number, values in rows_iter:
+        top.append(values)
+        if len(top) == HEADER_SCAN_ROWS:
+            break
+    header_index = _find_header(top)
+    if header_index is None:
+        missing = "、".join(c.header for c in COLUMNS if c.required)
+        message = _("The header row lacks these columns: %(columns)s. Download the template.") % {"columns": missing}
+        return _refused("missing_columns", message, 1)
+    header_row = header_index + 1
+    positions, unheaded, errors = {}, set(), []
+    for index, title in enumerate(top[header_index]):
+        key = _header_key(title)
+        letter = get_column_letter(index + 1)
+        if not key:
+            unheaded.add(index)
+        elif key in IGNORED_HEADERS:
+            continue
+        elif key not in HEADERS:
+            errors.append(
+                RowError(
+                    header_row,
+                    _text(title),
+                    _(
+                        "Unknown column “%(title)s” (column %(letter)s): nothing in it would be imported. "
+                        "Rename it to a column of the template, or delete it."
+                    )
+                    % {"title": _text(title), "letter": letter},
+                    "unknown_column",
+                )
+            )
+        elif HEADERS[key].key in positions:
+            errors.append(
+                RowError(
+                    header_row,
+                    _text(title),
+                    _("Two columns (%(letter)s and another) are both “%(header)s”; keep one.")
+                    % {"letter": letter, "header": HEADERS[key].header},
+                    "duplicate_column",
+                )
+            )
+        else:
+            positions[HEADERS[key].key] = index
     missing = [c.header for c in COLUMNS if c.required and c.key not in positions]
     if missing:
         message = _("The header row lacks these columns: %(columns)s. Download the template.") % {
             "columns": "、".join(missing)
         }
-        return [], [RowError(1, "", message)]
+        errors.append(RowError(header_row, "", message, "missing_columns"))
+    if errors:
+        return [], errors
+
+    def data_rows():
+        yield from enumerate(top[header_index + 1 :], start=header_row + 1)
+        yield from rows_iter
+
     rows = []
-    for number, values in enumerate(rows_iter, start=2):
+    for number, values in data_rows():
         if not any(v not in (None, "") for v in values):
             continue
-        if len(rows) >= MAX_ROWS:
-            return [], [RowError(number, "", _("A file may hold at most %(max)d rows.") % {"max": MAX_ROWS})]
+        for index in unheaded:
+            if index < len(values) and values[index] not in (None, ""):
+                letter = get_column_letter(index + 1)
+                return _refused(
+                    "unknown_column",
+                    _("Column %(letter)s has data but no header; give it a template header or delete it.")
+                    % {"letter": letter},
+                    number,
+                    letter,
+                )
+        if len(rows) >= settings.REGISTER_MAX_ROWS:
+            raise too_many_rows(settings.REGISTER_MAX_ROWS)
         row = {key: values[index] if index < len(values) else None for key, index in positions.items()}
         rows.append(_Row(number=number, values=row))
-    workbook.close()
     if not rows:
-        return [], [RowError(2, "", _("The file has no rows below the header."))]
+        return _refused("empty_register", _("The file has no rows below the header."), header_row + 1)
     return rows, []
 
 
-def register_import(*, user, file, village_ids: set[int] | None) -> ImportResult:
+def register_import(*, user, file, village_ids: set[int] | None, read_seconds: float | None = None) -> ImportResult:
     """Validate the whole file, then apply it in one transaction (or raise RegisterImportError).
 
     `village_ids` limits the villages rows may name (a village cadre's own); None allows
     every village (the management command for a township checks the township itself).
+    `read_seconds` bounds reading the file (UPLOAD_XLSX_SECONDS for a web request; the
+    command and the bench, which no worker timeout hurries, give themselves longer).
     """
-    rows, errors = _read_rows(file)
+    rows, errors = _read_rows(file, read_seconds)
     if errors:
-        raise RegisterImportError(errors)
+        codes = {e.code for e in errors}
+        raise RegisterImportError(errors, code=codes.pop() if len(codes) == 1 else "invalid_register")
     context = _Context.load(rows)
     for row in rows:
         _validate_row(row, context, village_ids, errors)
     _validate_across_rows(rows, context, errors)
+    _check_id_holders(rows, context, user, errors)
     if errors:
         order = {c.header: i for i, c in enumerate(COLUMNS)}
         raise RegisterImportError(sorted(errors, key=lambda e: (e.row, order.get(e.column, -1))))
@@ -540,16 +782,6 @@ def _validate_across_rows(rows: list[_Row], ctx: _Context, errors: list[RowError
                     )
                 )
             seen_ids.setdefault(row.id_number, row.number)
-            existing = _match(row, ctx)
-            if existing is not None and (existing.village_id, existing.household.number) != key:
-                errors.append(
-                    RowError(
-                        row.number,
-                        id_header,
-                        _("This ID number is already registered to %(name)s of household %(number)s.")
-                        % {"name": existing.name, "number": existing.household.number},
-                    )
-                )
         elif row.masked_id:
             existing = _match(row, ctx)
             if existing is None or existing.id_number_masked != row.masked_id:
@@ -575,6 +807,60 @@ def _validate_across_rows(rows: list[_Row], ctx: _Context, errors: list[RowError
                     extra, relation_header, _("Row %(row)d is already the head of this household.") % {"row": found[0]}
                 )
             )
+
+
+def _check_id_holders(rows: list[_Row], ctx: _Context, user, errors: list[RowError]) -> None:
+    """ID numbers held by someone else, answered as grids.idconflicts says for every channel.
+
+    A holder the importer may see is named; one outside their scope is not, and is recorded.
+    Too many of those in one file, or for the importer today, refuse the whole file without
+    saying which rows, so the import cannot be used to look for people.
+    """
+    id_header = HEADERS_BY_KEY["id_number"]
+    clashes = []  # (row, holder) for rows whose number someone else holds
+    fresh = []  # rows with a number nobody holds
+    for row in rows:
+        if not row.id_number or row.village is None:
+            continue
+        holder = _match(row, ctx)
+        if holder is None:
+            fresh.append(row)
+            continue
+        number = _text(row.values.get("household_number"))
+        if (holder.village_id, holder.household.number) != (row.village.pk, number):
+            clashes.append((row, holder))
+    visible = idconflicts.visible_holder_ids(user, [h for _r, h in clashes])
+    hidden = [(r, h) for r, h in clashes if h.pk not in visible]
+    if user is not None and (hidden or fresh):
+        left = idconflicts.refusals_left(user)
+    else:
+        left = None
+    refusals = []
+    for row, holder in clashes:
+        verdict = idconflicts.judge(
+            user=user, holder=holder, digest=holder.id_number_hash, channel="import", visible=holder.pk in visible
+        )
+        if verdict.refusal is not None:
+            refusals.append(verdict.refusal)
+        errors.append(RowError(row.number, id_header, verdict.message, verdict.code))
+    if left is None:
+        return
+    if left <= 0:
+        message = idconflicts.exhausted_message()
+        raise RegisterImportError([RowError(0, id_header, message, idconflicts.EXHAUSTED)], code=idconflicts.EXHAUSTED)
+    if len(refusals) > settings.REGISTER_ID_REFUSALS_PER_FILE:
+        message = idconflicts.too_many_message(len(refusals))
+        raise RegisterImportError(
+            [RowError(0, id_header, message, idconflicts.TOO_MANY)], code=idconflicts.TOO_MANY, id_refusals=refusals
+        )
+    if len(refusals) > left:
+        message = idconflicts.exhausted_message()
+        raise RegisterImportError(
+            [RowError(0, id_header, message, idconflicts.EXHAUSTED)], code=idconflicts.EXHAUSTED, id_refusals=refusals
+        )
+    if refusals:
+        order = {c.header: i for i, c in enumerate(COLUMNS)}
+        raise RegisterImportError(sorted(errors, key=lambda e: (e.row, order.get(e.column, -1))), id_refusals=refusals)
 
 
 def _existing_head_kept(key, rows, ctx) -> bool:

@@ -13,9 +13,9 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from governance.scoping import REGISTER_EDITORS, scope_for
+from governance.uploads import UploadRefused, check_xlsx
 from grids.idnumbers import validate_id_number, validate_phone
 from grids.models import Courtyard, Grid, Household, Resident, Tag, Township, Village, Visit
-from grids.register import MAX_FILE_BYTES
 
 
 class TownshipSerializer(serializers.ModelSerializer):
@@ -388,8 +388,10 @@ class RegisterImportSerializer(serializers.Serializer):
     file = serializers.FileField(help_text=_("The register as .xlsx, in the template's columns."))
 
     def validate_file(self, file):
-        if file.size > MAX_FILE_BYTES:
-            raise serializers.ValidationError(_("The file is larger than 20 MB."))
+        try:
+            check_xlsx(file)
+        except UploadRefused as refused:
+            raise serializers.ValidationError(refused.message, code=refused.code) from None
         return file
 
 
@@ -407,11 +409,19 @@ class RegisterRowErrorSerializer(serializers.Serializer):
     row = serializers.IntegerField(help_text=_("The spreadsheet row (the header is row 1)."))
     column = serializers.CharField(help_text=_("The column header, as in the template."))
     message = serializers.CharField()
+    code = serializers.CharField(help_text=_("For programs: e.g. invalid, unknown_column, id_number_taken."))
 
 
 class RegisterImportErrorSerializer(serializers.Serializer):
+    """A refused import (400): nothing was written."""
+
     detail = serializers.CharField()
-    code = serializers.CharField()
+    code = serializers.CharField(
+        help_text=_(
+            "invalid_register (see errors), invalid_file, not_xlsx, file_too_large, too_many_rows, "
+            "too_many_columns, unknown_column, missing_columns, too_many_id_refusals, id_refusals_exhausted, ..."
+        )
+    )
     errors = RegisterRowErrorSerializer(many=True)
 
 

@@ -7,6 +7,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 from pypinyin import Style, lazy_pinyin
 
+from grids.idconflicts import resident_id_check
 from grids.idnumbers import (
     decrypt_id_number,
     encrypt_id_number,
@@ -134,7 +135,7 @@ def household_move(
     return move
 
 
-def _set_id_number(resident: Resident, id_number: str) -> None:
+def _set_id_number(resident: Resident, id_number: str, *, actor, channel: str) -> None:
     if not id_number:
         resident.id_number_encrypted = ""
         resident.id_number_hash = None
@@ -142,11 +143,8 @@ def _set_id_number(resident: Resident, id_number: str) -> None:
         return
     number = validate_id_number(id_number)
     digest = hash_id_number(number)
-    clash = Resident.objects.filter(id_number_hash=digest)
-    if resident.pk:
-        clash = clash.exclude(pk=resident.pk)
-    if clash.exists():
-        raise ValidationError({"id_number": _("A resident with this ID number is already registered.")})
+    if digest != resident.id_number_hash:
+        resident_id_check(user=actor, digest=digest, exclude_pk=resident.pk, channel=channel)
     resident.id_number_encrypted = encrypt_id_number(number)
     resident.id_number_hash = digest
     resident.id_number_masked = mask_id_number(number)
@@ -197,8 +195,14 @@ def resident_create(
     status: str = Resident.Status.RESIDENT,
     notes: str = "",
     tags: list[Tag] | tuple = (),
+    actor=None,
+    channel: str = "api",
 ) -> Resident:
-    """Add a member to a household; a head also sets the household's head name."""
+    """Add a member to a household; a head also sets the household's head name.
+
+    `actor` is who enters it: an ID number already registered is refused as grids.idconflicts
+    says (None, for the demo and scripts, sees every holder).
+    """
     household = Household.objects.select_for_update().get(pk=household.pk)
     _check_single_head(household, relation_to_head)
     pinyin, initials = name_pinyin(name)
@@ -218,7 +222,7 @@ def resident_create(
         status=status,
         notes=notes,
     )
-    _set_id_number(resident, id_number)
+    _set_id_number(resident, id_number, actor=actor, channel=channel)
     _save_resident(resident)
     if tags:
         resident.tags.set(tags)
@@ -229,8 +233,9 @@ def resident_create(
 
 
 @transaction.atomic
-def resident_update(*, resident: Resident, **changes) -> Resident:
-    """Change a resident's details. `id_number` replaces the stored number (empty clears it)."""
+def resident_update(*, resident: Resident, actor=None, channel: str = "api", **changes) -> Resident:
+    """Change a resident's details. `id_number` replaces the stored number (empty clears it);
+    `actor` as for `resident_create`."""
     allowed = {
         "name",
         "relation_to_head",
@@ -253,7 +258,7 @@ def resident_update(*, resident: Resident, **changes) -> Resident:
     if "relation_to_head" in changes:
         _check_single_head(household, changes["relation_to_head"], exclude_pk=resident.pk)
     if "id_number" in changes:
-        _set_id_number(resident, changes.pop("id_number"))
+        _set_id_number(resident, changes.pop("id_number"), actor=actor, channel=channel)
     if "phone" in changes:
         changes["phone"] = validate_phone(changes["phone"])
     if "name" in changes:

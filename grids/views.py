@@ -39,6 +39,7 @@ from grids.fengshi import (
     may_see_compliance,
 )
 from grids.forms import HouseholdFilterForm, HouseholdForm, HouseholdMoveForm, RegisterImportForm, ResidentForm
+from grids.idconflicts import id_refusals_kept
 from grids.models import Courtyard, Grid, Resident, Village
 from grids.register import COLUMNS, RegisterImportError, register_export, register_import, register_template
 from grids.selectors import (
@@ -368,11 +369,12 @@ def resident_create(request, pk):
         changes = _resident_changes(form.cleaned_data)
 
         def perform():
-            services.resident_create(household=household, **changes)
+            services.resident_create(household=household, actor=user, channel="form", **changes)
             return reverse("grids:household-detail", args=[household.pk])
 
         try:
-            url, created = submit_once(request=request, token=form.cleaned_data["form_token"], perform=perform)
+            with id_refusals_kept():
+                url, created = submit_once(request=request, token=form.cleaned_data["form_token"], perform=perform)
         except ValidationError as error:
             add_service_errors(form, error)
         else:
@@ -401,11 +403,12 @@ def resident_update(request, pk):
         changes = _resident_changes(form.cleaned_data)
 
         def perform():
-            services.resident_update(resident=resident, **changes)
+            services.resident_update(resident=resident, actor=user, channel="form", **changes)
             return reverse("grids:resident-detail", args=[resident.pk])
 
         try:
-            url, created = submit_once(request=request, token=form.cleaned_data["form_token"], perform=perform)
+            with id_refusals_kept():
+                url, created = submit_once(request=request, token=form.cleaned_data["form_token"], perform=perform)
         except ValidationError as error:
             add_service_errors(form, error)
         else:
@@ -504,7 +507,8 @@ def register_import_page(request):
             return reverse("grids:register-import") + "?" + urlencode({"result": _signed_result(user, result)})
 
         try:
-            url, created = submit_once(request=request, token=form.cleaned_data["form_token"], perform=perform)
+            with id_refusals_kept():
+                url, created = submit_once(request=request, token=form.cleaned_data["form_token"], perform=perform)
         except RegisterImportError as refused:
             errors = refused.errors
         else:

@@ -68,9 +68,12 @@ def test_anonymous_cannot_import(world, api_client):
     assert api_client.post(URL, {}, format="multipart").status_code == 403
 
 
-def test_missing_file_is_a_field_error(world, as_user):
+def test_missing_file_is_a_file_error_in_the_import_error_shape(world, as_user):
     response = as_user(world.users.cadre).post(URL, {}, format="multipart")
-    assert response.status_code == 400 and "file" in response.json()
+    assert response.status_code == 400
+    body = response.json()
+    assert body["code"] == "invalid_file" and body["detail"]
+    assert body["errors"] == [{"row": 0, "column": "file", "message": body["errors"][0]["message"], "code": "required"}]
 
 
 def test_export_is_scoped_and_masked(world, as_user):

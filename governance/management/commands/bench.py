@@ -176,7 +176,9 @@ class Command(BaseCommand):
                     if measure == "memory":
                         tracemalloc.start()
                     started = time.perf_counter()
-                    result = register_import(user=user, file=io.BytesIO(data), village_ids={village.pk})
+                    result = register_import(
+                        user=user, file=io.BytesIO(data), village_ids={village.pk}, read_seconds=3600
+                    )
                     timings[measure] = time.perf_counter() - started
                     if measure == "memory":
                         timings["peak"] = tracemalloc.get_traced_memory()[1]

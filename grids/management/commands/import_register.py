@@ -1,8 +1,12 @@
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
+from grids.idconflicts import id_refusals_kept
 from grids.models import Township, Village
 from grids.register import RegisterImportError, register_import
+
+# A township's whole register, read with no web worker's timeout to keep within.
+OFFLINE_READ_SECONDS = 3600
 
 
 class Command(BaseCommand):
@@ -22,8 +26,10 @@ class Command(BaseCommand):
             raise CommandError(f"No user {user}.")
         village_ids = set(Village.objects.filter(township=place).values_list("pk", flat=True))
         try:
-            with open(path, "rb") as file:
-                result = register_import(user=actor, file=file, village_ids=village_ids)
+            with open(path, "rb") as file, id_refusals_kept():
+                result = register_import(
+                    user=actor, file=file, village_ids=village_ids, read_seconds=OFFLINE_READ_SECONDS
+                )
         except FileNotFoundError:
             raise CommandError(f"No file {path}.")
         except RegisterImportError as refused:
