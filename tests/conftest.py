@@ -11,7 +11,35 @@ from grids.services import courtyard_create, grid_create, township_create, villa
 from tests.factories import assign, make_household, make_user
 
 
+def _clock_destination():
+    """Where CUNZHI_TEST_TODAY (YYYY-MM-DD, at 10:00 Asia/Shanghai) or CUNZHI_TEST_CLOCK_SHIFT_DAYS
+    (N days from now, same time of day) moves the clock for the whole run, or None."""
+    import datetime
+    import zoneinfo
+
+    today, shift = os.environ.get("CUNZHI_TEST_TODAY"), os.environ.get("CUNZHI_TEST_CLOCK_SHIFT_DAYS")
+    if today:
+        day = datetime.date.fromisoformat(today)
+        return datetime.datetime.combine(day, datetime.time(10), tzinfo=zoneinfo.ZoneInfo("Asia/Shanghai"))
+    if shift:
+        return datetime.datetime.now(datetime.UTC) + datetime.timedelta(days=int(shift))
+    return None
+
+
+_traveller = None
+
+
 def pytest_configure(config):
+    global _traveller
+    destination = _clock_destination()
+    if destination is not None and _traveller is None:
+        import time_machine
+
+        # Process-wide (every thread, so Celery workers and beat started by tests too), and in
+        # each xdist worker, which runs pytest_configure itself. The clock keeps ticking.
+        _traveller = time_machine.travel(destination, tick=True)
+        _traveller.start()
+
     from django.conf import settings
 
     # Hashing a dozen persona passwords with PBKDF2 per test costs seconds; tests do not
@@ -23,6 +51,20 @@ def pytest_configure(config):
     # Tasks run in-process by default in tests; the tests that exercise the real broker and
     # worker (tests/governance/test_notifications.py) switch to Redis explicitly.
     app.conf.task_always_eager = True
+
+
+def pytest_unconfigure(config):
+    global _traveller
+    if _traveller is not None:
+        _traveller.stop()
+        _traveller = None
+
+
+def pytest_report_header(config):
+    destination = _clock_destination()
+    if destination is not None:
+        return f"clock moved to {destination.isoformat()} (CUNZHI_TEST_TODAY / CUNZHI_TEST_CLOCK_SHIFT_DAYS)"
+    return None
 
 
 @pytest.hookimpl(hookwrapper=True)
