@@ -257,6 +257,12 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    # Bounded by DATA_UPLOAD_MAX_MEMORY_SIZE, as Django bounds its own forms (413 beyond).
+    "DEFAULT_PARSER_CLASSES": [
+        "governance.request_limits.BoundedJSONParser",
+        "governance.request_limits.BoundedFormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_PAGINATION_CLASS": "governance.api_common.IdCursorPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
