@@ -16,6 +16,7 @@ from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from governance.models import IdempotencyRecord
+from governance.request_limits import TOO_LARGE, RequestTooLarge
 
 
 class StateConflict(exceptions.APIException):
@@ -36,6 +37,8 @@ def exception_handler(exc, context):
         exc = exceptions.PermissionDenied(exc.message, code=exc.code)
     elif isinstance(exc, MatterStateError):
         exc = StateConflict(exc.message, code=exc.code)
+    elif isinstance(exc, TOO_LARGE):
+        exc = RequestTooLarge()
     elif isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(as_serializer_error(exc))
     elif isinstance(exc, Http404):

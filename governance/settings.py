@@ -272,6 +272,12 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    # Bounded by DATA_UPLOAD_MAX_MEMORY_SIZE, as Django bounds its own forms (413 beyond).
+    "DEFAULT_PARSER_CLASSES": [
+        "governance.request_limits.BoundedJSONParser",
+        "governance.request_limits.BoundedFormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_PAGINATION_CLASS": "governance.api_common.IdCursorPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -297,6 +303,12 @@ SPECTACULAR_SETTINGS = {
         "DeliberationKindEnum": "petitions.serializers.DELIBERATION_KINDS",
     },
 }
+
+# Input bounds. A request body larger than DATA_UPLOAD_MAX_MEMORY_SIZE (files aside) answers
+# 413 (JSON under /api/); an image is refused before decoding above these (petitions.photos).
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 2_621_440)
+UPLOAD_MAX_IMAGE_PIXELS = env_int("UPLOAD_MAX_IMAGE_PIXELS", 40_000_000)
+UPLOAD_MAX_IMAGE_FRAMES = env_int("UPLOAD_MAX_IMAGE_FRAMES", 3)
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not DEBUG)

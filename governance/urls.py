@@ -10,3 +10,5 @@ urlpatterns = [
     path("api/v1/", include("governance.api_urls")),
     path("", include("governance.page_urls")),
 ]
+
+handler400 = "governance.request_limits.bad_request"

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from governance.api_input import InputModelSerializer, InputSerializer
 from governance.scoping import REGISTER_EDITORS, scope_for
 from governance.uploads import UploadRefused, check_xlsx
 from grids.idnumbers import validate_id_number, validate_phone
@@ -280,7 +281,7 @@ class _UnchangedFieldMixin:
             raise serializers.ValidationError({field: [message]})
 
 
-class HouseholdCreateSerializer(_PhoneMixin, serializers.ModelSerializer):
+class HouseholdCreateSerializer(_PhoneMixin, InputModelSerializer):
     grid = VisibleGridField(queryset=Grid.objects.all())
     courtyard = VisibleCourtyardField(queryset=Courtyard.objects.all(), required=False, allow_null=True)
     tags = _tags_field()
@@ -293,7 +294,7 @@ class HouseholdCreateSerializer(_PhoneMixin, serializers.ModelSerializer):
         return HouseholdSerializer(instance, context=self.context).data
 
 
-class HouseholdUpdateSerializer(_UnchangedFieldMixin, _PhoneMixin, serializers.ModelSerializer):
+class HouseholdUpdateSerializer(_UnchangedFieldMixin, _PhoneMixin, InputModelSerializer):
     courtyard = VisibleCourtyardField(queryset=Courtyard.objects.all(), required=False, allow_null=True)
     tags = _tags_field()
 
@@ -311,7 +312,7 @@ class HouseholdUpdateSerializer(_UnchangedFieldMixin, _PhoneMixin, serializers.M
         return HouseholdSerializer(instance, context=self.context).data
 
 
-class HouseholdMoveSerializer(serializers.Serializer):
+class HouseholdMoveSerializer(InputSerializer):
     to_grid = VisibleGridField(queryset=Grid.objects.all(), label=_("new grid"))
     to_courtyard = VisibleCourtyardField(
         queryset=Courtyard.objects.all(), required=False, allow_null=True, label=_("new courtyard")
@@ -338,7 +339,7 @@ _RESIDENT_INPUT_FIELDS = [
 ]
 
 
-class ResidentCreateSerializer(_ResidentInputMixin, serializers.ModelSerializer):
+class ResidentCreateSerializer(_ResidentInputMixin, InputModelSerializer):
     household = VisibleHouseholdField(queryset=Household.objects.all())
     id_number = serializers.CharField(
         required=False, allow_blank=True, max_length=18, write_only=True, label=_("ID number")
@@ -355,7 +356,7 @@ class ResidentCreateSerializer(_ResidentInputMixin, serializers.ModelSerializer)
         return ResidentSerializer(instance, context=self.context).data
 
 
-class ResidentUpdateSerializer(_UnchangedFieldMixin, _ResidentInputMixin, serializers.ModelSerializer):
+class ResidentUpdateSerializer(_UnchangedFieldMixin, _ResidentInputMixin, InputModelSerializer):
     id_number = serializers.CharField(
         required=False,
         allow_blank=True,
@@ -384,7 +385,7 @@ class IdNumberSerializer(serializers.Serializer):
     id_number = serializers.CharField(read_only=True)
 
 
-class RegisterImportSerializer(serializers.Serializer):
+class RegisterImportSerializer(InputSerializer):
     file = serializers.FileField(help_text=_("The register as .xlsx, in the template's columns."))
 
     def validate_file(self, file):
@@ -428,7 +429,7 @@ class RegisterImportErrorSerializer(serializers.Serializer):
 # Visits
 
 
-class VisitInputSerializer(serializers.Serializer):
+class VisitInputSerializer(InputSerializer):
     """One visit as the phone sends it. Places are checked against the author's grids by
     grids.visits.visit_record (a place outside them is a 400 on its field)."""
 
@@ -471,7 +472,7 @@ class VisitInputSerializer(serializers.Serializer):
     matter_title = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
 
 
-class VisitBatchSerializer(serializers.Serializer):
+class VisitBatchSerializer(InputSerializer):
     visits = serializers.ListField(child=serializers.DictField(), min_length=1, max_length=100)
 
 
@@ -565,7 +566,7 @@ class HouseholdToVisitSerializer(serializers.ModelSerializer):
         return household.visit_due_on is None or household.visit_due_on <= self.context["today"]
 
 
-class ComplianceQuerySerializer(serializers.Serializer):
+class ComplianceQuerySerializer(InputSerializer):
     cycle = serializers.DateField(required=False)
 
     def validate_cycle(self, value):

@@ -6,7 +6,9 @@ orientation has been applied, and the file is only ever served through `photo_se
 """
 
 import io
+import warnings
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -19,7 +21,9 @@ from petitions.models import Matter, MatterEvent, MatterPhoto
 MAX_BYTES = 8 * 1024 * 1024
 MAX_SIDE = 2000
 MAX_PHOTOS = 12
-Image.MAX_IMAGE_PIXELS = 40_000_000  # refuse decompression bombs early
+# Pillow itself refuses only twice this (and merely warns above it); the check below refuses
+# anything over it before a single pixel is decoded.
+Image.MAX_IMAGE_PIXELS = settings.UPLOAD_MAX_IMAGE_PIXELS
 
 
 def may_add_photo(user, matter: Matter) -> bool:
@@ -30,19 +34,54 @@ def may_add_photo(user, matter: Matter) -> bool:
 
 
 def reencode_photo(upload, field: str = "image") -> tuple[bytes, int, int]:
-    """The upload as a JPEG of at most MAX_SIDE pixels, without metadata (also for visit photos)."""
+    """The upload as a JPEG of at most MAX_SIDE pixels, without metadata (also for visit photos).
+
+    Bounded before anything is decoded: the file's size, then (from the header alone) its
+    pixel count and its number of frames. A small PNG of 9000×9000 pixels would otherwise
+    take a worker to a gigabyte.
+    """
     if upload.size > MAX_BYTES:
         raise ValidationError({field: _("A photo may be at most 8 MB.")})
+    unreadable = ValidationError({field: _("This file is not a photo we can read (JPEG, PNG or WebP).")})
     try:
-        with Image.open(upload) as image:
-            image = ImageOps.exif_transpose(image)
-            image = image.convert("RGB")
-            image.thumbnail((MAX_SIDE, MAX_SIDE))
-            out = io.BytesIO()
-            image.save(out, format="JPEG", quality=85, optimize=True)
-            return out.getvalue(), image.width, image.height
-    except (UnidentifiedImageError, OSError, Image.DecompressionBombError):
-        raise ValidationError({field: _("This file is not a photo we can read (JPEG, PNG or WebP).")})
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(upload) as image:
+                _check_bounds(image, field)
+                image = ImageOps.exif_transpose(image)
+                image = image.convert("RGB")
+                image.thumbnail((MAX_SIDE, MAX_SIDE))
+                out = io.BytesIO()
+                image.save(out, format="JPEG", quality=85, optimize=True)
+                return out.getvalue(), image.width, image.height
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise _too_many_pixels(field) from None
+    except (UnidentifiedImageError, OSError, EOFError, SyntaxError, ValueError):
+        raise unreadable from None
+
+
+def _too_many_pixels(field: str) -> ValidationError:
+    megapixels = settings.UPLOAD_MAX_IMAGE_PIXELS // 1_000_000
+    message = _("This photo has too many pixels: at most %(count)d megapixels.") % {"count": megapixels}
+    return ValidationError({field: ValidationError(message, code="image_too_large")})
+
+
+def _check_bounds(image, field: str) -> None:
+    """Pixels and frames, from the header (Image.open decodes nothing)."""
+    width, height = image.size
+    if width * height > settings.UPLOAD_MAX_IMAGE_PIXELS:
+        raise _too_many_pixels(field)
+    frames = settings.UPLOAD_MAX_IMAGE_FRAMES
+    if getattr(image, "is_animated", False):
+        # Seek no further than one frame past the limit (n_frames would walk them all).
+        try:
+            image.seek(frames)
+        except EOFError:
+            pass
+        else:
+            message = _("This image has too many frames: send a single photo.")
+            raise ValidationError({field: ValidationError(message, code="image_too_many_frames")})
+        image.seek(0)
 
 
 @transaction.atomic

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from governance.api_input import InputSerializer
 from governance.models import Department, Role
 from governance.scoping import scope_for, users_holding
 from grids.idnumbers import validate_phone
@@ -295,15 +296,15 @@ def _hours(delta) -> float | None:
     return None if delta is None else round(delta.total_seconds() / 3600, 1)
 
 
-class PauseSerializer(serializers.Serializer):
+class PauseSerializer(InputSerializer):
     reason = serializers.CharField(max_length=200, help_text=_("What the clock waits for (materials, a site visit)."))
 
 
-class ResumeSerializer(serializers.Serializer):
+class ResumeSerializer(InputSerializer):
     pass
 
 
-class PhotoSerializer(serializers.Serializer):
+class PhotoSerializer(InputSerializer):
     image = serializers.FileField(help_text=_("JPEG, PNG or WebP, at most 8 MB; re-encoded without metadata."))
 
 
@@ -394,7 +395,7 @@ class _VisibleHouseholdField(serializers.PrimaryKeyRelatedField):
         return households_visible_to(self.context["request"].user)
 
 
-class MatterTargetSerializer(serializers.Serializer):
+class MatterTargetSerializer(InputSerializer):
     """Where a staff-recorded matter belongs: checked first, against the caller's scope."""
 
     grid = VisibleGridField(queryset=Grid.objects.all(), label=_("grid"))
@@ -423,7 +424,7 @@ class MatterCreateSerializer(_SubmitterPhoneMixin, MatterTargetSerializer):
     )
 
 
-class ClassifySerializer(serializers.Serializer):
+class ClassifySerializer(InputSerializer):
     kind = serializers.ChoiceField(choices=Kind.choices)
     category = CategoryField(help_text=_("The category's id or code."))
 
@@ -437,14 +438,14 @@ class _VisibleMatterField(serializers.PrimaryKeyRelatedField):
         return matters_visible_to(self.context["request"].user)
 
 
-class RejectSerializer(serializers.Serializer):
+class RejectSerializer(InputSerializer):
     reason = serializers.CharField()
     duplicate_of = _VisibleMatterField(
         queryset=Matter.objects.none(), required=False, allow_null=True, help_text=_("The matter this one repeats.")
     )
 
 
-class WithdrawSerializer(serializers.Serializer):
+class WithdrawSerializer(InputSerializer):
     reason = serializers.CharField(required=False, allow_blank=True, default="")
 
 
@@ -464,7 +465,7 @@ def _count():
 COMPUTED_VOTE_FIELDS = ("quorum_met", "carried", "quorum", "result")
 
 
-class DeliberateSerializer(serializers.Serializer):
+class DeliberateSerializer(InputSerializer):
     """A deliberation record. For a 村事 vote (step 5) send the counts; quorum and result are
     computed by the app and refused if sent."""
 
@@ -524,7 +525,7 @@ class _DepartmentField(serializers.PrimaryKeyRelatedField):
         return Department.objects.filter(township_id__in=sorted(scope.township_ids))
 
 
-class HandleSerializer(serializers.Serializer):
+class HandleSerializer(InputSerializer):
     handler = _HandlerField(
         queryset=get_user_model().objects.none(),
         required=False,
@@ -542,27 +543,27 @@ class HandleSerializer(serializers.Serializer):
     deadline = serializers.DateTimeField(required=False, allow_null=True, default=None)
 
 
-class ReportSerializer(serializers.Serializer):
+class ReportSerializer(InputSerializer):
     result = serializers.CharField()
 
 
-class VerifySerializer(serializers.Serializer):
+class VerifySerializer(InputSerializer):
     passed = serializers.BooleanField()
     note = serializers.CharField(required=False, allow_blank=True, default="", help_text=_("Required when failed."))
 
 
-class EvaluateSerializer(serializers.Serializer):
+class EvaluateSerializer(InputSerializer):
     rating = serializers.ChoiceField(choices=Rating.choices)
     comment = serializers.CharField(
         required=False, allow_blank=True, default="", help_text=_("Required when unsatisfied.")
     )
 
 
-class SuperviseSerializer(serializers.Serializer):
+class SuperviseSerializer(InputSerializer):
     note = serializers.CharField()
 
 
-class GrantSerializer(serializers.Serializer):
+class GrantSerializer(InputSerializer):
     user = serializers.PrimaryKeyRelatedField(queryset=get_user_model().objects.filter(is_active=True))
     permission = serializers.ChoiceField(
         choices=[("view_matter", _("see the matter")), ("handle_matter", _("report its result"))],
@@ -574,7 +575,7 @@ class GrantSerializer(serializers.Serializer):
 # ---------------------------------------------------------------- public
 
 
-class PublicMatterCreateSerializer(_SubmitterPhoneMixin, serializers.Serializer):
+class PublicMatterCreateSerializer(_SubmitterPhoneMixin, InputSerializer):
     title = serializers.CharField(max_length=120, label=_("title"))
     description = serializers.CharField(label=_("description"))
     village = serializers.PrimaryKeyRelatedField(queryset=Village.objects.all(), label=_("village"))

@@ -366,7 +366,7 @@ class ItemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _PointsViewS
 
         def perform():
             policy.check_keep_shop(request.user, item.village_id)
-            serializer = ItemUpdateSerializer(data=request.data, context=self.get_serializer_context())
+            serializer = ItemUpdateSerializer(data=request.data, context=self.get_serializer_context(), partial=True)
             serializer.is_valid(raise_exception=True)
             changes = {k: v for k, v in serializer.validated_data.items() if not (k == "photo" and v is None)}
             return self._render(ItemSerializer, services.item_update(item=item, actor=request.user, **changes))

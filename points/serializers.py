@@ -10,6 +10,7 @@ list); points.services checks the rest and writes.
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from governance.api_input import InputSerializer
 from grids.models import Resident, Village
 from grids.selectors import residents_visible_to, villages_visible_to
 from petitions.models import Deliberation
@@ -453,7 +454,7 @@ def _deliberations_visible_to(user):
     return Deliberation.objects.select_related("matter").filter(matter__in=matters_visible_to(user).values("pk"))
 
 
-class AwardTargetSerializer(serializers.Serializer):
+class AwardTargetSerializer(InputSerializer):
     """Which household and which rule: checked first, against the caller's scope."""
 
     account = _Visible(accounts_visible_to, queryset=Account.objects.none())
@@ -475,7 +476,7 @@ class AwardCreateSerializer(AwardTargetSerializer):
     )
 
 
-class AwardBatchSerializer(serializers.Serializer):
+class AwardBatchSerializer(InputSerializer):
     """One rule for all participants of one event: households (`accounts`), people
     (`residents`), or the participants of a matter's meeting record (`deliberation`)."""
 
@@ -505,15 +506,15 @@ class AwardBatchSerializer(serializers.Serializer):
         return attrs
 
 
-class ApproveSerializer(serializers.Serializer):
+class ApproveSerializer(InputSerializer):
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
 
 
-class ReasonSerializer(serializers.Serializer):
+class ReasonSerializer(InputSerializer):
     reason = serializers.CharField(max_length=2000)
 
 
-class RedemptionTargetSerializer(serializers.Serializer):
+class RedemptionTargetSerializer(InputSerializer):
     account = _Visible(accounts_visible_to, queryset=Account.objects.none())
     item = _Visible(items_visible_to, queryset=Item.objects.none())
 
@@ -529,7 +530,7 @@ class RedemptionCreateSerializer(RedemptionTargetSerializer):
     )
 
 
-class ItemTargetSerializer(serializers.Serializer):
+class ItemTargetSerializer(InputSerializer):
     village = _Visible(villages_visible_to, queryset=Village.objects.none())
 
 
@@ -542,7 +543,7 @@ class ItemCreateSerializer(ItemTargetSerializer):
     photo = serializers.ImageField(required=False, allow_null=True)
 
 
-class ItemUpdateSerializer(serializers.Serializer):
+class ItemUpdateSerializer(InputSerializer):
     name = serializers.CharField(max_length=100, required=False)
     unit = serializers.CharField(max_length=20, required=False, allow_blank=True)
     price = serializers.IntegerField(min_value=1, max_value=1_000_000, required=False)
@@ -551,11 +552,11 @@ class ItemUpdateSerializer(serializers.Serializer):
     photo = serializers.ImageField(required=False, allow_null=True)
 
 
-class RestockSerializer(serializers.Serializer):
+class RestockSerializer(InputSerializer):
     quantity = serializers.IntegerField(min_value=1, max_value=100_000)
 
 
-class VillageTargetSerializer(serializers.Serializer):
+class VillageTargetSerializer(InputSerializer):
     village = _Visible(villages_visible_to, queryset=Village.objects.none())
 
 
@@ -564,7 +565,7 @@ class BoardCreateSerializer(VillageTargetSerializer):
     quarter = serializers.IntegerField(min_value=1, max_value=4)
 
 
-class BoardDecideSerializer(serializers.Serializer):
+class BoardDecideSerializer(InputSerializer):
     decision = serializers.CharField(max_length=5000, help_text=_("What the 道德评议会 decided."))
     meeting_date = serializers.DateField()
     struck_lines = serializers.ListField(

@@ -81,6 +81,14 @@ def test_visit_in_the_future_is_refused(world, as_user):
     assert response.status_code == 400 and "visited_at" in response.data
 
 
+def test_a_visit_time_without_a_time_zone_is_refused(world, as_user):
+    naive = timezone.localtime().replace(tzinfo=None, microsecond=0).isoformat()
+    response = as_user(world.users.grid1).post(URL, body(world.households.q1, visited_at=naive), format="json")
+    assert response.status_code == 400
+    assert response.data["visited_at"][0].code == "naive_datetime"
+    assert not Visit.objects.exists()
+
+
 def test_bad_input_gets_field_errors(world, as_user):
     response = as_user(world.users.grid1).post(
         URL, {"client_uuid": "not-a-uuid", "method": "teleport", "visited_at": "yesterday"}, format="json"

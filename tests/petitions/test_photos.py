@@ -3,7 +3,7 @@ import io
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
-from PIL import Image
+from PIL import Image, ImageFile
 
 from petitions.models import MatterEvent, MatterPhoto
 from petitions.photos import matter_add_photo
@@ -60,3 +60,45 @@ def test_photo_served_only_to_those_who_see_the_matter(mw, client):
     response = client.get(url)
     assert response.status_code == 200 and response["Content-Type"] == "image/jpeg"
     assert response["Cache-Control"].startswith("private")
+
+
+def png(size, mode="1", **save) -> SimpleUploadedFile:
+    out = io.BytesIO()
+    Image.new(mode, size).save(out, format="PNG", **save)
+    return SimpleUploadedFile("big.png", out.getvalue(), content_type="image/png")
+
+
+@pytest.mark.parametrize("size", [(8900, 8900), (7000, 7000), (40_000, 1100)])
+def test_a_photo_with_too_many_pixels_is_refused_before_it_is_decoded(mw, size, monkeypatch):
+    """A small file (a few hundred KB) of tens of megapixels: refused from its header."""
+    upload = png(size)
+    assert upload.size < 1_000_000
+    decoded = []
+    monkeypatch.setattr(ImageFile.ImageFile, "load", lambda self: decoded.append(self))
+
+    with pytest.raises(ValidationError) as refused:
+        matter_add_photo(matter=mw.staff_matter(), actor=mw.users.grid1, upload=upload)
+
+    assert [e.code for e in refused.value.error_dict["image"]] == ["image_too_large"]
+    assert "40" in refused.value.message_dict["image"][0]
+    assert decoded == []
+    assert not MatterPhoto.objects.exists()
+
+
+def test_the_pixel_limit_is_a_setting(mw, settings):
+    settings.UPLOAD_MAX_IMAGE_PIXELS = 1_000_000
+    with pytest.raises(ValidationError):
+        matter_add_photo(matter=mw.staff_matter(), actor=mw.users.grid1, upload=png((1001, 1000), "RGB"))
+    assert matter_add_photo(matter=mw.staff_matter(), actor=mw.users.grid1, upload=png((1000, 1000), "RGB"))
+
+
+def test_an_animation_of_many_frames_is_refused(mw):
+    frames = [Image.new("RGB", (64, 64), (i * 20, 0, 0)) for i in range(10)]
+    out = io.BytesIO()
+    frames[0].save(out, format="GIF", save_all=True, append_images=frames[1:])
+    upload = SimpleUploadedFile("many.gif", out.getvalue(), content_type="image/gif")
+
+    with pytest.raises(ValidationError) as refused:
+        matter_add_photo(matter=mw.staff_matter(), actor=mw.users.grid1, upload=upload)
+
+    assert [e.code for e in refused.value.error_dict["image"]] == ["image_too_many_frames"]

@@ -2,6 +2,7 @@
 
 import io
 
+import pytest
 from django.core.management import call_command
 
 from points.models import Account, Award, Entry, Item, Redemption, VillagePointsSettings
@@ -249,3 +250,18 @@ def test_the_points_endpoints_are_in_the_schema(db, tmp_path):
         "/api/v1/points/boards/{id}/publish/",
     ):
         assert f"  {path}:" in schema
+
+
+@pytest.mark.parametrize("payload", [{"order": "11"}, {"photo": "PHOTO"}])
+def test_a_multipart_patch_changes_only_what_it_sends(pw, as_user, payload):
+    """Form bodies leave out what is not sent: the item stays on sale."""
+    item = pw.items.soap
+    if "photo" in payload:
+        payload = {"photo": pw.photo("soap.jpg")}
+
+    response = as_user(pw.users.clerk).patch(f"{URL}/items/{item.pk}/", payload, format="multipart")
+
+    assert response.status_code == 200, response.json()
+    item.refresh_from_db()
+    assert item.is_active and item.price == 10 and item.name == "香皂"
+    assert item.order == (11 if "order" in payload else 100)
