@@ -129,10 +129,11 @@ def test_login_is_throttled(world, api_client, monkeypatch):
 
 
 @pytest.mark.parametrize("url", ["/api/v1/me/", "/api/v1/households/"])
-def test_anonymous_is_refused_with_403(world, api_client, url):
+def test_anonymous_is_refused_with_401_and_a_challenge(world, api_client, url):
     response = api_client.get(url, HTTP_ACCEPT_LANGUAGE="en")
 
-    assert response.status_code == 403
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"] == "Token"
     assert response.json() == {
         "detail": "Authentication credentials were not provided.",
         "code": "not_authenticated",
@@ -144,5 +145,10 @@ def test_bad_token_is_refused(world, api_client):
 
     response = api_client.get("/api/v1/me/")
 
-    assert response.status_code == 403
+    assert response.status_code == 401
     assert response.json()["code"] == "authentication_failed"
+
+
+def test_signed_in_page_session_still_reaches_the_api(world, client):
+    client.force_login(world.users.grid1)
+    assert client.get("/api/v1/me/").status_code == 200
