@@ -11,10 +11,20 @@ from rest_framework.authtoken.models import Token
 from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from governance.api_common import IdCursorPagination
+from governance.login import (
+    ADDRESS_BLOCKED_MESSAGE,
+    CAPTCHA_REQUIRED_MESSAGE,
+    ClientIpScopedRateThrottle,
+    address_blocked,
+    captcha_answer_valid,
+    captcha_required,
+    client_ip,
+    new_captcha,
+    record_failure,
+)
 from governance.models import Assignment, Department, Notification, Role
 from governance.scoping import TOWNSHIP_ROLES, current_assignments, scope_for
 from governance.serializers import (
@@ -39,30 +49,56 @@ class LockedOut(exceptions.APIException):
 class TokenView(APIView):
     """Exchange a username and password for an API token (`Authorization: Token <token>`).
 
-    Failures count against the username (django-axes): after too many, the account is
-    locked for a while, even with the right password.
+    Failures count against the (username, address) pair (django-axes): after too many, that
+    pair is locked for a while, even with the right password. Too many failures from one
+    address, whatever the usernames, answer 429; a username failing from several addresses
+    needs a CAPTCHA (code captcha_required). See governance.login.
     """
 
     authentication_classes: list = []
     permission_classes = [permissions.AllowAny]
-    throttle_classes = [ScopedRateThrottle]
+    throttle_classes = [ClientIpScopedRateThrottle]
     throttle_scope = "login"
 
     @extend_schema(
         request=TokenRequestSerializer,
         responses={
             200: TokenSerializer,
-            400: OpenApiResponse(description="Wrong username or password, or a missing field."),
-            429: OpenApiResponse(description="Locked out after repeated failures (code locked_out), or throttled."),
+            400: OpenApiResponse(
+                description=(
+                    "Wrong username or password, or a missing field; or code captcha_required with a new "
+                    "challenge (captcha_key, captcha_image): send its characters as captcha_answer with captcha_key."
+                )
+            ),
+            429: OpenApiResponse(
+                description=(
+                    "Locked out after repeated failures of this username from this address (code locked_out), "
+                    "too many failures from this address (code too_many_failures), or throttled."
+                )
+            ),
         },
         auth=[],
     )
     def post(self, request):
         serializer = TokenRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
         # axes reads and flags the Django request, not DRF's wrapper.
         http_request = request._request
-        user = authenticate(request=http_request, **serializer.validated_data)
+        ip = client_ip(http_request)
+        if address_blocked(ip=ip):
+            return Response(
+                {"detail": str(ADDRESS_BLOCKED_MESSAGE), "code": "too_many_failures"},
+                status=status.HTTP_429_TOO_MANY_REQUESTS,
+            )
+        if captcha_required(username=data["username"]) and not captcha_answer_valid(
+            data.get("captcha_key", ""), data.get("captcha_answer", "")
+        ):
+            if data.get("captcha_key") or data.get("captcha_answer"):
+                record_failure(ip=ip, username=data["username"])
+            body = {"detail": str(CAPTCHA_REQUIRED_MESSAGE), "code": "captcha_required", **new_captcha(request)}
+            return Response(body, status=status.HTTP_400_BAD_REQUEST)
+        user = authenticate(request=http_request, username=data["username"], password=data["password"])
         if user is None:
             if getattr(http_request, "axes_locked_out", False):
                 # Answered here in the API's own shape; left set, axes' middleware would
@@ -72,7 +108,7 @@ class TokenView(APIView):
             raise exceptions.ValidationError(
                 {api_settings.NON_FIELD_ERRORS_KEY: [_("Unable to log in with provided credentials.")]}
             )
-        # A successful login: axes clears the username's failures, Django records last_login.
+        # A successful login: axes clears the pair's failures, Django records last_login.
         user_logged_in.send(sender=type(user), request=http_request, user=user)
         token = Token.objects.get_or_create(user=user)[0]
         return Response({"token": token.key})

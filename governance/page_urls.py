@@ -4,6 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from governance import views
+from governance.login import LoginView
 from petitions import photo_views
 
 governance_patterns = (
@@ -17,11 +18,8 @@ governance_patterns = (
 )
 
 urlpatterns = [
-    path(
-        "accounts/login/",
-        auth_views.LoginView.as_view(template_name="registration/login.html", redirect_authenticated_user=True),
-        name="login",
-    ),
+    path("accounts/login/", LoginView.as_view(), name="login"),
+    path("captcha/", include("captcha.urls")),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("public/points/", include("points.public_urls")),
     path("public/", include("petitions.public_urls")),

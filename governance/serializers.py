@@ -11,6 +11,9 @@ class TokenRequestSerializer(serializers.Serializer):
     password = serializers.CharField(
         label=_("password"), max_length=128, trim_whitespace=False, write_only=True, style={"input_type": "password"}
     )
+    # Only when a refused login answered code "captcha_required" with a challenge.
+    captcha_key = serializers.CharField(required=False, allow_blank=True, max_length=40)
+    captcha_answer = serializers.CharField(required=False, allow_blank=True, max_length=20)
 
 
 class TokenSerializer(serializers.Serializer):

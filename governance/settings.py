@@ -88,6 +88,8 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "guardian",
     "axes",
+    "captcha",
+    "csp",
     "governance",
     "grids",
     "petitions",
@@ -96,6 +98,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -155,14 +158,30 @@ LOGOUT_REDIRECT_URL = "/accounts/login/"
 # django-guardian: per-object grants (a department's group on one matter). No anonymous user.
 ANONYMOUS_USER_NAME = None
 
-# django-axes: login attempts are limited per username, whatever address they come from.
+# The client address (governance.login.client_ip): X-Forwarded-For is believed only from these
+# proxies (addresses or CIDRs, comma-separated), e.g. "127.0.0.1,10.0.0.0/8" behind nginx.
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", [])
+
+# django-axes locks a (username, address) pair after AXES_FAILURE_LIMIT failures, so no one can
+# lock someone else's account from elsewhere; governance.login adds the per-address limit and
+# the CAPTCHA for a username failing from many addresses.
 AXES_ENABLED = env_bool("AXES_ENABLED", True)
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = env_int("AXES_COOLOFF_MINUTES", 15) / 60
-AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_CLIENT_IP_CALLABLE = "governance.login.client_ip"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
+LOGIN_FAILURES_PER_ADDRESS = env_int("LOGIN_FAILURES_PER_ADDRESS", 30)
+LOGIN_FAILURE_WINDOW_MINUTES = env_int("LOGIN_FAILURE_WINDOW_MINUTES", 10)
+LOGIN_CAPTCHA_AFTER_ADDRESSES = env_int("LOGIN_CAPTCHA_AFTER_ADDRESSES", 3)
+LOGIN_CAPTCHA_WINDOW_MINUTES = env_int("LOGIN_CAPTCHA_WINDOW_MINUTES", 60)
+# django-simple-captcha: drawn here (Pillow), no third-party service.
+CAPTCHA_LENGTH = 5
+CAPTCHA_TIMEOUT = 10
+CAPTCHA_IMAGE_SIZE = (150, 50)
+CAPTCHA_FONT_SIZE = 32
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]
@@ -186,10 +205,6 @@ STORAGES = {
 }
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "media")))
 
-# The cache only holds throttle counters; it lives in-process so that a Redis outage
-# never takes a page down.
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 25)
@@ -197,6 +212,20 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "cunzhi@localhost")
 
 # Celery: with REDIS_URL unset, tasks run in-process (the embedded default).
 REDIS_URL = os.environ.get("REDIS_URL", "")
+
+# The cache holds login and throttle counters: in Redis, shared by every worker, when REDIS_URL
+# is set; a Redis outage falls back to process memory (governance.cache), never to an error.
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "governance.cache.FallbackRedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "cunzhi",
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = False
@@ -266,9 +295,10 @@ REGISTER_ID_REFUSALS_PER_FILE = env_int("REGISTER_ID_REFUSALS_PER_FILE", 5)
 REGISTER_ID_REFUSALS_PER_DAY = env_int("REGISTER_ID_REFUSALS_PER_DAY", 10)
 
 REST_FRAMEWORK = {
+    # Token first: its WWW-Authenticate header turns an anonymous call into a 401, not a 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
@@ -315,6 +345,38 @@ SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not DEBUG)
 CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", not DEBUG)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+SECURE_REFERRER_POLICY = "same-origin"
+# HTTPS in production: redirect plain HTTP, and tell browsers to use nothing else (HSTS). Behind
+# a TLS-terminating proxy, that proxy must set X-Forwarded-Proto (SECURE_PROXY_SSL_HEADER).
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31536000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", not DEBUG)
+# The preload flag alone submits nothing: the site owner decides at hstspreload.org.
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", not DEBUG)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("SECURE_PROXY_SSL", not DEBUG) else None
+
+# Content-Security-Policy (django-csp): every script and style comes from our own static files;
+# no inline script, no inline style, no eval. Pictures may be data: (the favicon) and blob:
+# (a photo's preview before it is sent).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:", "blob:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "worker-src": ["'self'"],
+        "manifest-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+
+# The OpenAPI schema and its interactive docs need a login unless this is on.
+API_DOCS_PUBLIC = env_bool("API_DOCS_PUBLIC", False)
 
 LOGGING = {
     "version": 1,
@@ -322,7 +384,3 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
 }
-
-# Login attempts are limited per username on purpose (shared phones and village Wi-Fi put
-# many people behind one address); addresses are throttled separately by DRF and axes' IP-less setup.
-SILENCED_SYSTEM_CHECKS = ["axes.W006"]

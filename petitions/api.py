@@ -18,9 +18,9 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 
 from governance.api_common import IdCursorPagination, idempotent
+from governance.login import ClientIpScopedRateThrottle
 from governance.models import Role
 from governance.scoping import GRID_ROLES, scope_for
 from petitions import deadlines, figures, services, workflow
@@ -353,7 +353,7 @@ class PublicMatterViewSet(viewsets.GenericViewSet):
 
     authentication_classes: list = []
     permission_classes = [permissions.AllowAny]
-    throttle_classes = [ScopedRateThrottle]
+    throttle_classes = [ClientIpScopedRateThrottle]
     throttle_scope = "public"
     queryset = Matter.objects.select_related("village", "category", "department")
     serializer_class = PublicMatterSerializer

@@ -26,9 +26,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from rest_framework.throttling import BaseThrottle
 
 from governance.forms import add_service_errors
+from governance.login import client_ip
 from governance.models import IdempotencyRecord
 from grids.models import Grid, Township, Village
 from petitions import services, workflow
@@ -117,9 +117,9 @@ def _not_found(request, form=None):
 
 
 def _client_key(request) -> str:
-    # The same client address as the API's throttles (REST_FRAMEWORK NUM_PROXIES decides
-    # how far X-Forwarded-For is trusted), so one setting governs both.
-    return f"public-submit:{BaseThrottle().get_ident(request)}"
+    # The same client address as the API's throttles and the login limits (TRUSTED_PROXIES
+    # decides when X-Forwarded-For is believed), so one setting governs them all.
+    return f"public-submit:{client_ip(request) or 'unknown'}"
 
 
 def _throttled(request) -> bool:

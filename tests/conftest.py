@@ -67,6 +67,17 @@ def pytest_report_header(config):
     return None
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache(settings):
+    """Login and throttle counters live in the cache (Redis when REDIS_URL is set, shared by
+    parallel test workers): each test gets keys of its own, so it starts with none."""
+    import uuid
+
+    settings.CACHES = {
+        name: {**config, "KEY_PREFIX": f"test-{uuid.uuid4().hex}"} for name, config in settings.CACHES.items()
+    }
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
     """Under CI every test must run: a skip there (no Chromium, no PostgreSQL) is a failure."""

@@ -55,6 +55,22 @@
     window.caches.delete("cunzhi-visits-pages").then(go, go);
   });
 
+  // Buttons and selects that act on their own, without inline handlers (the
+  // Content-Security-Policy forbids them): data-print prints the page, a select marked
+  // data-autosubmit sends its form when changed.
+  document.addEventListener("click", function (event) {
+    var button = event.target instanceof Element ? event.target.closest("[data-print]") : null;
+    if (button) {
+      window.print();
+    }
+  });
+  document.addEventListener("change", function (event) {
+    var select = event.target;
+    if (select instanceof HTMLSelectElement && select.hasAttribute("data-autosubmit") && select.form) {
+      select.form.submit();
+    }
+  });
+
   // Coming back with the browser's back button shows the page from its cache: re-enable.
   window.addEventListener("pageshow", function (event) {
     if (!event.persisted) {

@@ -1,16 +1,7 @@
 import pytest
-from django.core.cache import cache
 
 # The matters fixtures: the world plus a grid leader and a second 司法所 member, and categories.
 from tests.petitions.conftest import categories, mw  # noqa: F401
-
-
-@pytest.fixture(autouse=True)
-def _fresh_throttles():
-    """Throttle counters live in the process-local cache; each test starts with none."""
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture

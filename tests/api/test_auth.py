@@ -97,12 +97,15 @@ def test_repeated_failures_lock_the_username_even_with_the_right_password(world,
     assert login(api_client, "t_grid2").status_code == 200
 
 
-def test_lockout_is_counted_per_username_not_per_address(world, api_client):
+def test_lockout_is_counted_per_username_and_address(world, api_client):
     for i in range(4):
-        login(api_client, "t_grid1", f"wrong{i}", REMOTE_ADDR=f"10.0.0.{i + 1}")
+        login(api_client, "t_grid1", f"wrong{i}", REMOTE_ADDR="10.0.0.1")
 
-    assert login(api_client, "t_grid1", "wrong", REMOTE_ADDR="10.0.0.99").json()["code"] == "locked_out"
-    assert AccessAttempt.objects.filter(username="t_grid1").exists()
+    # A fifth failure from another address does not complete the first address's count.
+    assert login(api_client, "t_grid1", "wrong", REMOTE_ADDR="10.0.0.2").status_code == 400
+    assert login(api_client, "t_grid1", REMOTE_ADDR="10.0.0.2").status_code == 200
+    assert login(api_client, "t_grid1", "wrong", REMOTE_ADDR="10.0.0.1").json()["code"] == "locked_out"
+    assert AccessAttempt.objects.filter(username="t_grid1", ip_address="10.0.0.1").exists()
 
 
 def test_successful_login_clears_earlier_failures(world, api_client):
@@ -126,10 +129,11 @@ def test_login_is_throttled(world, api_client, monkeypatch):
 
 
 @pytest.mark.parametrize("url", ["/api/v1/me/", "/api/v1/households/"])
-def test_anonymous_is_refused_with_403(world, api_client, url):
+def test_anonymous_is_refused_with_401_and_a_challenge(world, api_client, url):
     response = api_client.get(url, HTTP_ACCEPT_LANGUAGE="en")
 
-    assert response.status_code == 403
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"] == "Token"
     assert response.json() == {
         "detail": "Authentication credentials were not provided.",
         "code": "not_authenticated",
@@ -141,5 +145,10 @@ def test_bad_token_is_refused(world, api_client):
 
     response = api_client.get("/api/v1/me/")
 
-    assert response.status_code == 403
+    assert response.status_code == 401
     assert response.json()["code"] == "authentication_failed"
+
+
+def test_signed_in_page_session_still_reaches_the_api(world, client):
+    client.force_login(world.users.grid1)
+    assert client.get("/api/v1/me/").status_code == 200

@@ -1,7 +1,7 @@
 """The matters permission matrix: every endpoint and action, each persona's status.
 
 Out of scope is 404, a role that may not act 403, a state that does not allow it 409,
-a bad payload 400, anonymous 403 (not_authenticated). A refused request leaves the
+a bad payload 400, anonymous 401 (not_authenticated). A refused request leaves the
 database exactly as it was: matters, events, deliberation records, grants, notifications.
 """
 
@@ -39,7 +39,7 @@ def expect(sees, default, **overrides):
     """404 for those who do not see the matter, `default` for those who do, then overrides."""
     statuses = dict.fromkeys(PERSONAS, 404)
     statuses.update(dict.fromkeys(sees, default))
-    statuses["anon"] = 403
+    statuses["anon"] = 401
     statuses.update(overrides)
     return statuses
 
@@ -243,9 +243,9 @@ def test_matters_permission_matrix(mw, ids, api_client, method, url, payload, ma
             response = getattr(api_client, method.lower())(url, payload, format="json")
             statuses[persona] = response.status_code
             body = response.json()
-            if response.status_code in (403, 404, 409) and set(body) != {"detail", "code"}:
+            if response.status_code in (401, 403, 404, 409) and set(body) != {"detail", "code"}:
                 problems.append(f"{persona}: error body {body}")
-            if persona == "anon" and response.status_code == 403 and body.get("code") != "not_authenticated":
+            if persona == "anon" and response.status_code == 401 and body.get("code") != "not_authenticated":
                 problems.append(f"anon: {body}")
             if response.status_code >= 400 and database_state() != before:
                 problems.append(f"{persona}: a refused {method} changed the database")

@@ -1,7 +1,7 @@
 """The API permission matrix: one row per (method, url, payload), giving each persona's status.
 
-Out of scope answers 404, a role that may not act 403, anonymous 403 (session
-authentication comes first, so DRF answers NotAuthenticated with 403 rather than 401).
+Out of scope answers 404, a role that may not act 403, anonymous 401 (token authentication
+comes first, so DRF answers NotAuthenticated with 401 and a WWW-Authenticate header).
 A refused write leaves the database exactly as it was.
 """
 
@@ -31,7 +31,7 @@ PERSONAS = (
 
 def expect(default, **overrides):
     statuses = dict.fromkeys(PERSONAS, default)
-    statuses["anon"] = 403
+    statuses["anon"] = 401
     statuses.update(overrides)
     return statuses
 
@@ -166,7 +166,7 @@ def test_permission_matrix(world, ids, api_client, method, url, payload, expecte
             response = getattr(api_client, method.lower())(url, payload, format="json")
             statuses[persona] = response.status_code
             body = response.json()
-            if response.status_code in (403, 404, 409) and set(body) != {"detail", "code"}:
+            if response.status_code in (401, 403, 404, 409) and set(body) != {"detail", "code"}:
                 problems.append(f"{persona}: error body {body}")
             if persona == "anon" and body.get("code") != "not_authenticated":
                 problems.append(f"anon: {body}")

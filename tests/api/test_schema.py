@@ -24,8 +24,27 @@ def test_schema_generates_and_validates_without_warnings(db, tmp_path):
         assert f"  {path}:" in schema
 
 
-def test_schema_and_docs_are_served(world, as_user):
-    client = as_user(world.users.cadre)
+def test_schema_and_docs_are_served_to_a_signed_in_user(world, client):
+    client.force_login(world.users.cadre)
+
+    assert client.get("/api/schema/").status_code == 200
+    docs = client.get("/api/docs/")
+    assert docs.status_code == 200
+    # Swagger UI's start-up script is a file of its own: the page carries no inline script.
+    assert "<script>" not in docs.content.decode()
+    assert client.get("/api/docs/?script=").status_code == 200
+    assert "script-src 'self'" in docs["Content-Security-Policy"]
+    assert "unsafe-inline" not in docs["Content-Security-Policy"].split("script-src")[1].split(";")[0]
+
+
+def test_schema_and_docs_need_a_login(db, client, api_client):
+    assert api_client.get("/api/schema/").status_code == 401
+    docs = client.get("/api/docs/")
+    assert docs.status_code == 302 and docs["Location"].startswith("/accounts/login/?next=")
+
+
+def test_schema_and_docs_can_be_public(db, client, settings):
+    settings.API_DOCS_PUBLIC = True
 
     assert client.get("/api/schema/").status_code == 200
     assert client.get("/api/docs/").status_code == 200

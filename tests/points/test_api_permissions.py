@@ -2,7 +2,7 @@
 
 Out of scope is 404 (an id in a payload that the caller does not see: 400 on that field), a
 role that may not act 403, a state that does not allow it 409, a bad payload 400, anonymous
-403 (not_authenticated). A refused request leaves the database exactly as it was.
+401 (not_authenticated). A refused request leaves the database exactly as it was.
 """
 
 import datetime
@@ -47,7 +47,7 @@ CADRES = {"cadre": 200, "cadre2": 200, "admin": 200}
 def expect(sees, default, **overrides):
     statuses = dict.fromkeys(PERSONAS, 404)
     statuses.update(dict.fromkeys(sees, default))
-    statuses["anon"] = 403
+    statuses["anon"] = 401
     statuses.update(overrides)
     return statuses
 
@@ -237,9 +237,9 @@ def test_points_permission_matrix(pw, objects, api_client, method, url, payload,
             response = getattr(api_client, method.lower())(url, payload, format="json")
             statuses[persona] = response.status_code
             body = response.json()
-            if response.status_code in (403, 404, 409) and set(body) != {"detail", "code"}:
+            if response.status_code in (401, 403, 404, 409) and set(body) != {"detail", "code"}:
                 problems.append(f"{persona}: error body {body}")
-            if persona == "anon" and response.status_code == 403 and body.get("code") != "not_authenticated":
+            if persona == "anon" and response.status_code == 401 and body.get("code") != "not_authenticated":
                 problems.append(f"anon: {body}")
             if response.status_code >= 400 and database_state() != before:
                 problems.append(f"{persona}: a refused {method} changed the database")

@@ -1,0 +1,29 @@
+"""The API docs' gate, and the exceptions to the site's Content-Security-Policy (with reasons)."""
+
+from csp.decorators import csp_update
+from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
+from rest_framework.permissions import BasePermission
+
+# Swagger UI (the API docs) sets inline styles as it draws; its script is served as a file
+# (SpectacularSwaggerSplitView), so scripts stay 'self' only.
+csp_for_api_docs = csp_update({"style-src": ["'unsafe-inline'"]})
+
+
+class ApiDocsPermission(BasePermission):
+    """The OpenAPI schema needs a login unless API_DOCS_PUBLIC is on (read per request)."""
+
+    def has_permission(self, request, view):
+        return settings.API_DOCS_PUBLIC or bool(request.user and request.user.is_authenticated)
+
+
+def api_docs_page(view):
+    """The interactive docs: a signed-out visitor is sent to the login page first, unless
+    API_DOCS_PUBLIC is on."""
+
+    def page(request, *args, **kwargs):
+        if not settings.API_DOCS_PUBLIC and not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        return view(request, *args, **kwargs)
+
+    return page
