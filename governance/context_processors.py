@@ -15,7 +15,8 @@ def navigation(request):
     if user is None or not user.is_authenticated:
         return {}
     scope = scope_for(user)
-    sees_matters = scope.is_superuser or bool(scope.roles)
+    # The shop clerk keeps passbooks and the shop: no register, matters or visits.
+    sees_matters = scope.reads_people
     return {
         "nav": {
             "unread": Notification.objects.filter(user=user, read_at__isnull=True).count(),
@@ -24,7 +25,8 @@ def navigation(request):
             "is_township": scope.has_any_role(TOWNSHIP_ROLES),
             "is_village": scope.has_any_role(VILLAGE_ROLES),
             "is_grid": scope.has_any_role(GRID_ROLES),
-            "sees_households": scope.is_superuser or any(r != "department_handler" for r in scope.roles),
+            "sees_households": scope.is_superuser
+            or any(r not in ("department_handler", "shop_clerk") for r in scope.roles),
             "sees_matters": sees_matters,
             # 走访: visitors get the list of households to visit, township staff the log.
             **_visit_flags(scope),

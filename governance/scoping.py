@@ -21,6 +21,15 @@ ID_NUMBER_REVEALERS = frozenset({Role.VILLAGE_CADRE, Role.TOWNSHIP_OFFICIAL, Rol
 TOWNSHIP_ROLES = frozenset({Role.TOWNSHIP_LEADER, Role.TOWNSHIP_OFFICIAL})
 VILLAGE_ROLES = frozenset({Role.VILLAGE_CADRE, Role.SHOP_CLERK})
 GRID_ROLES = frozenset({Role.GRID_LEADER, Role.GRID_WORKER})
+# The roles that may read people (households, residents), matters and visits at all. The
+# shop clerk keeps the village's passbooks and shop (points.policy), not its register: a
+# clerk's scope never reaches a personal row through `condition`/`filter`, whatever
+# roles a caller asks for, so every selector built on them stays closed to the clerk.
+# (`covers` decides what a role may *do* and takes its roles from the caller: points.policy
+# lets the clerk redeem on a passbook the clerk's village holds.)
+PEOPLE_READERS = frozenset(Role) - {Role.SHOP_CLERK}
+# The village roles that see the village's people and work (counts, compliance, 逢十).
+VILLAGE_STAFF = VILLAGE_ROLES & PEOPLE_READERS
 
 # For each kind of personal row, the field that holds the id at each level. The
 # department level is absent: a department sees the households and residents that its
@@ -77,6 +86,11 @@ class Scope:
     def has_any_role(self, roles) -> bool:
         return self.is_superuser or bool(self.roles & set(roles))
 
+    @property
+    def reads_people(self) -> bool:
+        """Whether some role the user holds may read households, residents, matters or visits."""
+        return self.has_any_role(PEOPLE_READERS)
+
     def ids_for(self, roles) -> set[int]:
         ids: set[int] = set()
         for role in roles:
@@ -90,11 +104,15 @@ class Scope:
         return queryset.filter(self.condition(kind, roles))
 
     def condition(self, kind: str, roles=None) -> Q:
-        """The Q behind `filter`, for callers that add their own alternatives."""
+        """The Q behind `filter`, for callers that add their own alternatives.
+
+        Only PEOPLE_READERS count, with or without `roles`.
+        """
         fields = PERSON_FIELDS[kind]
+        readers = PEOPLE_READERS if roles is None else PEOPLE_READERS & set(roles)
         condition = Q(pk__in=[])
         for role, ids in self.by_role.items():
-            if roles is not None and role not in roles:
+            if role not in readers:
                 continue
             level = ROLE_LEVEL[role]
             if level == "department":

@@ -13,7 +13,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from governance.models import Notification, Role
-from governance.scoping import GRID_ROLES, REGISTER_EDITORS, TOWNSHIP_ROLES, VILLAGE_ROLES, scope_for
+from governance.scoping import GRID_ROLES, REGISTER_EDITORS, TOWNSHIP_ROLES, VILLAGE_STAFF, scope_for
 from governance.services import notification_mark_read
 from grids.selectors import (
     assignments_of,
@@ -89,7 +89,7 @@ def home(request):
             "search_form": household_filter_form(user),
         }
 
-    village_ids = scope.ids_for(VILLAGE_ROLES)
+    village_ids = scope.ids_for(VILLAGE_STAFF)
     if village_ids:
         villages = list(villages_with_counts(village_ids=village_ids))
         context["villages"] = _group(grids_with_counts(village_ids=village_ids), "village_id", villages)
@@ -100,7 +100,7 @@ def home(request):
         villages = villages_with_counts(township_ids=[t.pk for t in townships])
         context["townships"] = _group(villages, "township_id", townships)
 
-    if scope.has_any_role(VILLAGE_ROLES | TOWNSHIP_ROLES):
+    if scope.has_any_role(VILLAGE_STAFF | TOWNSHIP_ROLES):
         context["fengshi"] = _fengshi_summary(user)
 
     context["departments"] = [a.department for a in assignments if a.role == Role.DEPARTMENT_HANDLER]

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from governance.models import Assignment, Role
-from governance.scoping import GRID_ROLES, TOWNSHIP_ROLES, VILLAGE_ROLES, scope_for
+from governance.scoping import GRID_ROLES, TOWNSHIP_ROLES, VILLAGE_STAFF, scope_for
 from governance.services import notify_many
 from grids.models import Grid, Household, Reminder, Township, Village, Visit
 from grids.visits import FENGSHI_ROLES
@@ -337,7 +337,7 @@ def _grid_ids(scope) -> list[int]:
     condition = Q(pk__in=[])
     if township := scope.ids_for(TOWNSHIP_ROLES):
         condition |= Q(township_id__in=sorted(township))
-    if village := scope.ids_for(VILLAGE_ROLES):
+    if village := scope.ids_for(VILLAGE_STAFF):
         condition |= Q(village_id__in=sorted(village))
     if grid := scope.ids_for(GRID_ROLES):
         condition |= Q(pk__in=sorted(grid))
@@ -348,4 +348,4 @@ def _grid_ids(scope) -> list[int]:
 
 def may_see_compliance(user) -> bool:
     scope = scope_for(user)
-    return scope.has_any_role(TOWNSHIP_ROLES | VILLAGE_ROLES | FENGSHI_ROLES)
+    return scope.has_any_role(TOWNSHIP_ROLES | VILLAGE_STAFF | FENGSHI_ROLES)

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from governance.models import ROLE_LEVEL
 from governance.scoping import GRID_ROLES, TOWNSHIP_ROLES, VILLAGE_ROLES, scope_for
-from grids.models import Grid, Household, Village
+from grids.models import Grid, Household, Resident, Village
 from points.models import (
     Account,
     Award,
@@ -66,6 +66,14 @@ def accounts_visible_to(user) -> QuerySet[Account]:
     """Passbooks the user sees, with the household, its grid and the village's settings."""
     queryset = Account.objects.select_related("household__grid", "household__courtyard", "village__points_settings")
     return _scoped(queryset, user)
+
+
+def passbook_members_visible_to(user) -> QuerySet[Resident]:
+    """The members of the households whose passbooks the user sees: who may come to the
+    shop. The clerk reads people only through here, not through the household register."""
+    return Resident.objects.select_related("household").filter(
+        household_id__in=accounts_visible_to(user).order_by().values("household_id")
+    )
 
 
 def awards_visible_to(user) -> QuerySet[Award]:

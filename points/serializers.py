@@ -26,7 +26,14 @@ from points.models import (
     Item,
     Rule,
 )
-from points.selectors import accounts_visible_to, items_visible_to, rules_visible_to, settings_of, standing
+from points.selectors import (
+    accounts_visible_to,
+    items_visible_to,
+    passbook_members_visible_to,
+    rules_visible_to,
+    settings_of,
+    standing,
+)
 from points.services import MAX_QUANTITY
 
 _DATETIME = serializers.DateTimeField()
@@ -522,7 +529,7 @@ class RedemptionTargetSerializer(InputSerializer):
 class RedemptionCreateSerializer(RedemptionTargetSerializer):
     quantity = serializers.IntegerField(min_value=1, max_value=MAX_QUANTITY, default=1)
     member = _Visible(
-        residents_visible_to,
+        passbook_members_visible_to,
         queryset=Resident.objects.none(),
         required=False,
         allow_null=True,

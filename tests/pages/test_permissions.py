@@ -39,12 +39,13 @@ def _row(**statuses):
     return row
 
 
-# Who sees q1: its grid worker, its courtyard helper, the village's cadre and clerk, the
-# township's staff, the superuser. Who edits it: grid1, cadre, admin. Who moves it: cadre.
-SEES_Q1 = {"grid1": 200, "helper": 200, "cadre": 200, "clerk": 200, "official": 200, "leader": 200, "admin": 200}
-EDITS_Q1 = {**SEES_Q1, "helper": 403, "clerk": 403, "official": 403, "leader": 403}
+# Who sees q1: its grid worker, its courtyard helper, the village's cadre, the township's
+# staff, the superuser (not the shop clerk: passbooks and the shop only, a 404 like a stranger).
+# Who edits it: grid1, cadre, admin. Who moves it: cadre.
+SEES_Q1 = {"grid1": 200, "helper": 200, "cadre": 200, "official": 200, "leader": 200, "admin": 200}
+EDITS_Q1 = {**SEES_Q1, "helper": 403, "official": 403, "leader": 403}
 MOVES_Q1 = {**EDITS_Q1, "grid1": 403}
-REVEALS_Q1 = {**SEES_Q1, "grid1": 403, "helper": 403, "clerk": 403}
+REVEALS_Q1 = {**SEES_Q1, "grid1": 403, "helper": 403}
 SEES_Q1B = {**SEES_Q1}
 SEES_Q1B.pop("helper")  # q1b is not in the helper's courtyard
 EDITORS = {"grid1", "grid2", "cadre", "other_cadre", "admin"}
@@ -56,7 +57,7 @@ MATRIX = {
     ("GET", "household-create"): {p: (302 if p == "anonymous" else 200 if p in EDITORS else 403) for p in PERSONAS},
     ("GET", "household-detail-q1"): _row(**SEES_Q1),
     ("GET", "household-detail-q1b"): _row(**SEES_Q1B),
-    ("GET", "household-detail-q2"): _row(grid2=200, cadre=200, clerk=200, official=200, leader=200, admin=200),
+    ("GET", "household-detail-q2"): _row(grid2=200, cadre=200, official=200, leader=200, admin=200),
     ("GET", "household-detail-h1"): _row(other_cadre=200, official=200, leader=200, admin=200),
     ("GET", "household-detail-l1"): _row(other_official=200, admin=200),
     ("GET", "household-update-q1"): _row(**EDITS_Q1),
@@ -69,7 +70,7 @@ MATRIX = {
     ("GET", "resident-update-q1"): _row(**EDITS_Q1),
     ("POST", "resident-update-q1"): _row(**EDITS_Q1),
     ("POST", "resident-reveal-q1"): _row(**REVEALS_Q1),
-    ("GET", "resident-detail-q2"): _row(grid2=200, cadre=200, clerk=200, official=200, leader=200, admin=200),
+    ("GET", "resident-detail-q2"): _row(grid2=200, cadre=200, official=200, leader=200, admin=200),
     ("POST", "resident-reveal-l1"): _row(other_official=200, admin=200),
 }
 

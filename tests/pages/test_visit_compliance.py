@@ -39,7 +39,7 @@ def _visit(world):
         ("official", 200),
         ("leader", 200),
         ("cadre", 200),
-        ("clerk", 200),
+        ("clerk", 403),  # passbooks and the shop, not visits
         ("grid1", 200),
         ("helper", 200),
         ("handler", 403),

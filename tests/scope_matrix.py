@@ -1,0 +1,288 @@
+"""The scope matrix: every API endpoint and page with an object id, for every demo account
+(and anonymous), against every object of that model (sampled in CI).
+
+Generated from the URL conf and the database, so a new endpoint or page is probed without
+anyone listing it; an id route whose model cannot be worked out fails the test until it is
+named in PAGE_MODELS (keep it closed). Who may see an object is worked out here, from the
+assignments and DESIGN.md §2, independently of governance.scoping: `allowed_ids` is an
+upper bound (generous where the design is), and any 2xx on an object outside it is a leak.
+
+CUNZHI_SCOPE_FULL=1 probes every object (make fuzz); otherwise PER_ROUTE objects out of
+scope and a couple in scope for each account and route.
+"""
+
+import os
+import random
+import re
+from dataclasses import dataclass, field
+
+from django.contrib.auth import get_user_model
+from django.db.models import Q
+from django.urls import get_resolver
+from django.urls.resolvers import URLPattern, URLResolver
+from django.utils import timezone
+
+from governance.models import ROLE_LEVEL, Assignment, Department, Notification, Role
+from grids.models import Courtyard, Grid, Household, Resident, Township, Village, Visit, VisitPhoto
+from petitions.models import Deliberation, Matter, MatterCategory, MatterPhoto, MatterUserObjectPermission
+from points.models import Account, Award, Board, Entry, Item, Redemption, Rule
+
+FULL = os.environ.get("CUNZHI_SCOPE_FULL") == "1"
+PER_ROUTE = None if FULL else int(os.environ.get("CUNZHI_SCOPE_PER_ROUTE", "7"))
+IN_SCOPE_PER_ROUTE = None if FULL else 1
+UNSAFE_PER_ROUTE = None if FULL else 1
+SEED = 20261204
+
+# Pages (function views) with an object id, by URL name: the model the id names.
+PAGE_MODELS = {
+    "notification-read": Notification,
+    "household-detail": Household,
+    "household-update": Household,
+    "household-move": Household,
+    "resident-create": Household,
+    "resident-detail": Resident,
+    "resident-update": Resident,
+    "resident-reveal-id-number": Resident,
+    "visit-detail": Visit,
+    "matter-detail": Matter,
+    "matter-action": Matter,
+    "matter-extra": Matter,
+    "meeting-award": Deliberation,
+    "entry-detail": Award,
+    "entry-evidence": Award,
+    "entry-action": Award,
+    "account-detail": Account,
+    "account-statement": Account,
+    "line-reverse": Entry,
+    "counter-account": Account,
+    "item-restock": Item,
+    "item-photo": Item,
+    "board-detail": Board,
+    "board-action": Board,
+    "matter-photo": MatterPhoto,
+    "visit-photo": VisitPhoto,
+}
+# Public pages (a village's published board and shop photos): open to everyone by design.
+PUBLIC_ROUTE = re.compile(r"^(public/|api/v1/\^public/)")
+# Values for the other parameters of an id route.
+OTHER_PARAMS = {"action": "approve", "format": "json"}
+
+# Detail links in a page's HTML, checked against the same upper bound.
+PAGE_LINKS = [
+    (re.compile(r'href="/households/(\d+)/'), Household),
+    (re.compile(r'href="/residents/(\d+)/'), Resident),
+    (re.compile(r'href="/matters/(\d+)/'), Matter),
+    (re.compile(r'href="/visits/(\d+)/'), Visit),
+    (re.compile(r'href="/points/accounts/(\d+)/'), Account),
+    (re.compile(r'href="/points/entries/(\d+)/'), Award),
+]
+
+
+@dataclass
+class Route:
+    path: str  # the URL with {pk} (and any other parameter filled in)
+    name: str
+    model: type
+    api: bool
+    list_: bool = False
+
+
+def _walk(patterns, prefix="", namespace=""):
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            ns = pattern.namespace or namespace
+            yield from _walk(pattern.url_patterns, prefix + str(pattern.pattern), ns)
+        elif isinstance(pattern, URLPattern):
+            yield prefix + str(pattern.pattern), pattern.name or "", pattern.callback
+
+
+def _fill(route: str) -> str | None:
+    """The route as a path with `{pk}`: Django converters and the router's regexes."""
+    route = route.replace("^", "").replace("$", "")
+    route = re.sub(r"<int:pk>|\(\?P<pk>[^)]*\)", "{pk}", route)
+    route = re.sub(r"\(\?P<action>([a-z_-]+)[^)]*\)", r"\1", route)  # first alternative
+    for name, value in OTHER_PARAMS.items():
+        route = re.sub(rf"<(?:str:)?{name}>", value, route)
+    if re.search(r"<|\(\?P|\\", route):
+        return None
+    return "/" + route
+
+
+def routes() -> tuple[list[Route], list[str]]:
+    """Every id route (API and page) and every API list route; and the unmapped id routes."""
+    found, unmapped, seen = [], [], set()
+    for raw, name, callback in _walk(get_resolver().url_patterns):
+        if raw.startswith("admin/") or PUBLIC_ROUTE.match(raw) or r"\.(?P<format>" in raw:
+            continue
+        cls = getattr(callback, "cls", None)
+        api = raw.startswith("api/")
+        has_pk = "<int:pk>" in raw or "(?P<pk>" in raw
+        path = _fill(raw)
+        if path is None or path in seen:
+            continue
+        if has_pk:
+            model = getattr(getattr(cls, "queryset", None), "model", None) if api else PAGE_MODELS.get(name)
+            if model is None:
+                unmapped.append(raw)
+                continue
+            seen.add(path)
+            found.append(Route(path, name, model, api))
+        elif api and cls is not None and name.endswith("-list") and getattr(cls, "queryset", None) is not None:
+            seen.add(path)
+            found.append(Route(path, name, cls.queryset.model, api, list_=True))
+    return found, unmapped
+
+
+# Who may see what (upper bound), from the assignments.
+
+PEOPLE_READERS = set(Role) - {Role.SHOP_CLERK}
+ACCOUNT_READERS = {
+    Role.VILLAGE_CADRE,
+    Role.SHOP_CLERK,
+    Role.COURTYARD_HELPER,
+    Role.GRID_LEADER,
+    Role.GRID_WORKER,
+    Role.TOWNSHIP_LEADER,
+    Role.TOWNSHIP_OFFICIAL,
+}
+
+
+def _place_q(assignments, roles, fields) -> Q:
+    """Rows whose place (fields: level -> lookup) one of `roles` is assigned to."""
+    condition = Q(pk__in=[])
+    for a in assignments:
+        if a.role not in roles:
+            continue
+        level = ROLE_LEVEL[a.role]
+        lookup = fields.get(level)
+        if lookup:
+            condition |= Q(**{lookup: getattr(a, f"{level}_id")})
+    return condition
+
+
+PERSON = {"township": "township_id", "village": "village_id", "grid": "grid_id"}
+
+
+@dataclass
+class Oracle:
+    user: object
+    cache: dict = field(default_factory=dict)
+
+    def __post_init__(self):
+        today = timezone.localdate()
+        self.assignments = (
+            list(
+                Assignment.objects.filter(user=self.user, valid_from__lte=today).filter(
+                    Q(valid_to__isnull=True) | Q(valid_to__gte=today)
+                )
+            )
+            if self.user
+            else []
+        )
+        self.townships = {a.township_id for a in self.assignments}
+
+    def allowed_ids(self, model) -> set[int] | None:
+        """Ids of `model` the user may see; None: every row (superuser, shared catalogues)."""
+        if self.user is not None and self.user.is_superuser:
+            return None
+        if model not in self.cache:
+            self.cache[model] = self._allowed(model)
+        return self.cache[model]
+
+    def _ids(self, queryset) -> set[int]:
+        return set(queryset.values_list("pk", flat=True))
+
+    def _matters(self) -> set[int]:
+        a = self.assignments
+        departments = [x.department_id for x in a if x.role == Role.DEPARTMENT_HANDLER]
+        granted = MatterUserObjectPermission.objects.filter(user=self.user).values("content_object_id")
+        condition = (
+            _place_q(a, PEOPLE_READERS, {**PERSON, "courtyard": "household__courtyard_id"})
+            | Q(department_id__in=departments)
+            | Q(pk__in=granted)
+        )
+        if self.user is not None:
+            condition |= Q(handler=self.user) | Q(created_by=self.user)
+        return self._ids(Matter.objects.filter(condition))
+
+    def _allowed(self, model) -> set[int] | None:
+        a = self.assignments
+        if self.user is None:
+            return set()
+        if model is MatterCategory:
+            return None
+        if model in (Township, Village, Grid, Courtyard, Department):
+            field_ = "pk" if model is Township else "township_id"
+            return self._ids(model.objects.filter(**{f"{field_}__in": self.townships}))
+        if model is Notification:
+            return self._ids(Notification.objects.filter(user=self.user))
+        if model is Assignment:
+            townships = [x.township_id for x in a if x.role in (Role.TOWNSHIP_LEADER, Role.TOWNSHIP_OFFICIAL)]
+            villages = [x.village_id for x in a if x.role == Role.VILLAGE_CADRE]
+            return self._ids(
+                Assignment.objects.filter(Q(user=self.user) | Q(township_id__in=townships) | Q(village_id__in=villages))
+            )
+        if model is Matter:
+            return self._matters()
+        if model in (Deliberation, MatterPhoto):
+            return self._ids(model.objects.filter(matter_id__in=self._matters()))
+        if model is Household:
+            named = Matter.objects.filter(pk__in=self._matters()).values("household_id")
+            return self._ids(
+                Household.objects.filter(
+                    _place_q(a, PEOPLE_READERS, {**PERSON, "courtyard": "courtyard_id"}) | Q(pk__in=named)
+                )
+            )
+        if model is Resident:
+            households = self.allowed_ids(Household)
+            return self._ids(Resident.objects.filter(household_id__in=households))
+        if model is Visit:
+            condition = _place_q(a, PEOPLE_READERS - {Role.DEPARTMENT_HANDLER}, {**PERSON, "courtyard": "courtyard_id"})
+            return self._ids(Visit.objects.filter(condition | Q(author=self.user)))
+        if model is VisitPhoto:
+            return self._ids(VisitPhoto.objects.filter(visit_id__in=self.allowed_ids(Visit)))
+        if model is Account:
+            fields = {**PERSON, "grid": "household__grid_id", "courtyard": "household__courtyard_id"}
+            return self._ids(Account.objects.filter(_place_q(a, ACCOUNT_READERS, fields)))
+        if model in (Award, Redemption, Entry):
+            return self._ids(model.objects.filter(account_id__in=self.allowed_ids(Account)))
+        if model in (Item, Rule, Board):
+            # A village's catalogue, shop and boards: its own staff and its township's.
+            return self._ids(model.objects.filter(village__township_id__in=self.townships))
+        raise LookupError(f"no scope rule for {model.__name__}: add one to tests/scope_matrix.py")
+
+
+def demo_accounts():
+    """One account per (role, level of place) the demo holds, the contract accounts, the
+    superuser, and anonymous (None)."""
+    contract = [
+        "admin",
+        "weituo_leader",
+        "weituo_official",
+        "weituo_sifasuo",
+        "qixing_cadre",
+        "qixing_clerk",
+        "qixing_grid1",
+        "qixing_grid2",
+        "hualong_cadre",
+        "liwan_cadre",
+        "xiaomian_official",
+    ]
+    users = list(get_user_model().objects.filter(username__in=contract).order_by("username"))
+    roles_seen = {a.role for a in Assignment.objects.filter(user__in=users)}
+    for role in sorted(set(Role) - roles_seen):
+        extra = Assignment.objects.filter(role=role).select_related("user").order_by("pk").first()
+        if extra:
+            users.append(extra.user)
+    return [None, *users]
+
+
+def sample(ids, k, rng) -> list[int]:
+    ids = sorted(ids)
+    if k is None or len(ids) <= k:
+        return ids
+    return sorted(rng.sample(ids, k))
+
+
+def rng_for(*parts) -> random.Random:
+    return random.Random(f"{SEED}:{':'.join(map(str, parts))}")
