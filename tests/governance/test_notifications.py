@@ -74,6 +74,30 @@ def test_redis_down_request_succeeds_and_sweep_delivers_later(world, django_capt
     assert sweep_unsent_notifications(older_than_seconds=0) == 0
 
 
+def test_sweep_command_sends_lost_emails_older_than_given_minutes(world, django_capture_on_commit_callbacks):
+    import datetime
+    import io
+
+    from django.core.management import CommandError, call_command
+    from django.utils import timezone
+
+    with broker("redis://127.0.0.1:1/0"), django_capture_on_commit_callbacks(execute=True):
+        old = notify(user=world.users.cadre, title="十分钟前")
+        new = notify(user=world.users.cadre, title="刚刚")
+    Notification.objects.filter(pk=old.pk).update(created_at=timezone.now() - datetime.timedelta(minutes=10))
+    out = io.StringIO()
+    call_command("sweep_unsent_notifications", "--older-than", "5", stdout=out)
+    assert out.getvalue().strip() == "sent=1"
+    assert [m.subject for m in mail.outbox] == ["[村治] 十分钟前"]
+    call_command("sweep_unsent_notifications", "--older-than", "0", stdout=out)
+    call_command("sweep_unsent_notifications", "--older-than", "0", stdout=out)
+    assert [m.subject for m in mail.outbox] == ["[村治] 十分钟前", "[村治] 刚刚"]
+    new.refresh_from_db()
+    assert new.emailed_at is not None
+    with pytest.raises(CommandError):
+        call_command("sweep_unsent_notifications", "--older-than", "-1")
+
+
 @pytest.mark.django_db(transaction=True)
 def test_email_goes_through_real_redis_and_worker(world):
     redis_url = os.environ.get("REDIS_URL")
