@@ -1,6 +1,7 @@
 """Notifications: the inbox row, the email after commit, and delivery when Redis is down."""
 
 import os
+import uuid
 from contextlib import contextmanager
 
 import pytest
@@ -13,17 +14,35 @@ from governance.services import notification_mark_read, notify
 from governance.tasks import sweep_unsent_notifications
 
 
+def _forget_keys(url: str, prefix: str) -> None:
+    import redis
+
+    try:
+        client = redis.Redis.from_url(url, socket_connect_timeout=1)
+        keys = list(client.scan_iter(match=f"{prefix}*"))
+        if keys:
+            client.delete(*keys)
+    except redis.RedisError:
+        pass  # no Redis (the broker-down test): nothing was written
+
+
 @contextmanager
 def broker(url: str):
-    """Point the Celery app at a real broker (not eager) for the duration of a test."""
-    saved = (app.conf.broker_url, app.conf.task_always_eager)
+    """Point the Celery app at a real broker (not eager) for the duration of a test.
+
+    Every Redis key (queues, unacked sets) gets a prefix of its own per use, so that tests
+    running at once (pytest -n, or two checkouts on one Redis) never take each other's tasks."""
+    saved = (app.conf.broker_url, app.conf.task_always_eager, app.conf.broker_transport_options)
+    prefix = f"cunzhi-test-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}-{uuid.uuid4().hex}:"
     app.conf.broker_url, app.conf.task_always_eager = url, False
+    app.conf.broker_transport_options = {**(saved[2] or {}), "global_keyprefix": prefix}
     app._pool = None
     app.amqp._producer_pool = None
     try:
         yield
     finally:
-        app.conf.broker_url, app.conf.task_always_eager = saved
+        app.conf.broker_url, app.conf.task_always_eager, app.conf.broker_transport_options = saved
+        _forget_keys(url, prefix)
         app._pool = None
         app.amqp._producer_pool = None
 
