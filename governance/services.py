@@ -169,6 +169,29 @@ def notification_send_email(*, notification_id: int) -> bool:
     return True
 
 
+MAX_EMAIL_ATTEMPTS = 5
+SWEEP_BATCH = 500
+
+
+def notification_emails_sweep(*, older_than: datetime.timedelta = datetime.timedelta(minutes=1)) -> int:
+    """Send the emails whose task was lost (Redis or the worker down when the request ran):
+    notifications that want one, older than `older_than`, not yet given up on. Returns how many
+    went out; a failure is logged and counted against the notification, never raised."""
+    cutoff = timezone.now() - older_than
+    ids = list(
+        Notification.objects.filter(
+            wants_email=True, emailed_at__isnull=True, created_at__lte=cutoff, email_attempts__lt=MAX_EMAIL_ATTEMPTS
+        ).values_list("pk", flat=True)[:SWEEP_BATCH]
+    )
+    sent = 0
+    for notification_id in ids:
+        try:
+            sent += notification_send_email(notification_id=notification_id)
+        except Exception:
+            logger.warning("email for notification %s failed", notification_id, exc_info=True)
+    return sent
+
+
 def idempotency_records_prune(*, now: datetime.datetime | None = None) -> int:
     """Forget stored first answers to Idempotency-Key requests after IDEMPOTENCY_KEEP_DAYS.
 

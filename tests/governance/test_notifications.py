@@ -1,6 +1,7 @@
 """Notifications: the inbox row, the email after commit, and delivery when Redis is down."""
 
 import os
+import uuid
 from contextlib import contextmanager
 
 import pytest
@@ -13,17 +14,35 @@ from governance.services import notification_mark_read, notify
 from governance.tasks import sweep_unsent_notifications
 
 
+def _forget_keys(url: str, prefix: str) -> None:
+    import redis
+
+    try:
+        client = redis.Redis.from_url(url, socket_connect_timeout=1)
+        keys = list(client.scan_iter(match=f"{prefix}*"))
+        if keys:
+            client.delete(*keys)
+    except redis.RedisError:
+        pass  # no Redis (the broker-down test): nothing was written
+
+
 @contextmanager
 def broker(url: str):
-    """Point the Celery app at a real broker (not eager) for the duration of a test."""
-    saved = (app.conf.broker_url, app.conf.task_always_eager)
+    """Point the Celery app at a real broker (not eager) for the duration of a test.
+
+    Every Redis key (queues, unacked sets) gets a prefix of its own per use, so that tests
+    running at once (pytest -n, or two checkouts on one Redis) never take each other's tasks."""
+    saved = (app.conf.broker_url, app.conf.task_always_eager, app.conf.broker_transport_options)
+    prefix = f"cunzhi-test-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}-{uuid.uuid4().hex}:"
     app.conf.broker_url, app.conf.task_always_eager = url, False
+    app.conf.broker_transport_options = {**(saved[2] or {}), "global_keyprefix": prefix}
     app._pool = None
     app.amqp._producer_pool = None
     try:
         yield
     finally:
-        app.conf.broker_url, app.conf.task_always_eager = saved
+        app.conf.broker_url, app.conf.task_always_eager, app.conf.broker_transport_options = saved
+        _forget_keys(url, prefix)
         app._pool = None
         app.amqp._producer_pool = None
 
@@ -72,6 +91,30 @@ def test_redis_down_request_succeeds_and_sweep_delivers_later(world, django_capt
     assert sweep_unsent_notifications(older_than_seconds=0) == 1
     assert len(mail.outbox) == 1
     assert sweep_unsent_notifications(older_than_seconds=0) == 0
+
+
+def test_sweep_command_sends_lost_emails_older_than_given_minutes(world, django_capture_on_commit_callbacks):
+    import datetime
+    import io
+
+    from django.core.management import CommandError, call_command
+    from django.utils import timezone
+
+    with broker("redis://127.0.0.1:1/0"), django_capture_on_commit_callbacks(execute=True):
+        old = notify(user=world.users.cadre, title="十分钟前")
+        new = notify(user=world.users.cadre, title="刚刚")
+    Notification.objects.filter(pk=old.pk).update(created_at=timezone.now() - datetime.timedelta(minutes=10))
+    out = io.StringIO()
+    call_command("sweep_unsent_notifications", "--older-than", "5", stdout=out)
+    assert out.getvalue().strip() == "sent=1"
+    assert [m.subject for m in mail.outbox] == ["[村治] 十分钟前"]
+    call_command("sweep_unsent_notifications", "--older-than", "0", stdout=out)
+    call_command("sweep_unsent_notifications", "--older-than", "0", stdout=out)
+    assert [m.subject for m in mail.outbox] == ["[村治] 十分钟前", "[村治] 刚刚"]
+    new.refresh_from_db()
+    assert new.emailed_at is not None
+    with pytest.raises(CommandError):
+        call_command("sweep_unsent_notifications", "--older-than", "-1")
 
 
 @pytest.mark.django_db(transaction=True)
