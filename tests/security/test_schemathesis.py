@@ -16,8 +16,9 @@ import schemathesis
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.core.management import call_command
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
-from django.db import transaction
+from django.db import close_old_connections, transaction
 from hypothesis import HealthCheck, Phase, given, settings
 from rest_framework.authtoken.models import Token
 from schemathesis.checks import not_a_server_error
@@ -43,13 +44,51 @@ def demo(db):
     levels = [logger.level for logger in quiet]
     for logger in quiet:
         logger.setLevel(logging.CRITICAL)
+    # The WSGI handler closes the database connection when a request ends; the test's
+    # transaction holds the demo, so keep it open (as django.test.Client does).
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
     yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
     for logger, level in zip(quiet, levels, strict=True):
         logger.setLevel(level)
 
 
 def _known(label: str, text: str) -> bool:
     return any(re.search(op, label) and re.search(failure, text) for op, failure in KNOWN)
+
+
+def _fuzz(operation, headers) -> tuple[int, list[str]]:
+    """Run EXAMPLES cases of one operation; the number of calls and the failures' texts."""
+    seen: list[str] = []
+    calls = 0
+
+    @given(case=operation.as_strategy())
+    @settings(
+        max_examples=EXAMPLES,
+        deadline=None,
+        database=None,
+        derandomize=True,
+        phases=[Phase.explicit, Phase.generate],
+        suppress_health_check=list(HealthCheck),
+    )
+    def run(case):
+        nonlocal calls
+        cache.clear()  # throttle counters
+        savepoint = transaction.savepoint()
+        try:
+            calls += 1
+            case.call_and_validate(headers=headers, checks=CHECKS)
+        except AssertionError as exc:  # schemathesis Failure
+            seen.append(str(exc))
+        except ExceptionGroup as exc:  # schemathesis FailureGroup
+            seen.append(str(exc) + " " + " ".join(str(e) for e in exc.exceptions))
+        finally:
+            transaction.savepoint_rollback(savepoint)
+
+    run()
+    return calls, seen
 
 
 def test_every_operation_as_every_role(demo):
@@ -61,32 +100,8 @@ def test_every_operation_as_every_role(demo):
         user = get_user_model().objects.get(username=username)
         headers = {"Authorization": f"Token {Token.objects.get_or_create(user=user)[0].key}"}
         for operation in operations:
-            seen: list[str] = []
-
-            @given(case=operation.as_strategy())
-            @settings(
-                max_examples=EXAMPLES,
-                deadline=None,
-                database=None,
-                derandomize=True,
-                phases=[Phase.explicit, Phase.generate],
-                suppress_health_check=list(HealthCheck),
-            )
-            def run(case, seen=seen, headers=headers):
-                nonlocal calls
-                cache.clear()  # throttle counters
-                savepoint = transaction.savepoint()
-                try:
-                    calls += 1
-                    case.call_and_validate(headers=headers, checks=CHECKS)
-                except AssertionError as exc:  # schemathesis Failure / FailureGroup
-                    seen.append(str(exc))
-                except ExceptionGroup as exc:
-                    seen.append(str(exc) + " ".join(str(e) for e in exc.exceptions))
-                finally:
-                    transaction.savepoint_rollback(savepoint)
-
-            run()
+            made, seen = _fuzz(operation, headers)
+            calls += made
             for text in seen:
                 if _known(operation.label, text):
                     known.add(operation.label)
