@@ -25,7 +25,8 @@ from django.utils.translation import gettext_lazy as _
 
 from governance.models import IdempotencyRecord
 
-FORM_TOKEN_PREFIX = "page-form:"
+# bandit: a cache key prefix, not a password.
+FORM_TOKEN_PREFIX = "page-form:"  # nosec B105
 
 
 class OnceForm(forms.Form):

@@ -56,7 +56,8 @@ def env_list(name: str, default: list[str]) -> list[str]:
 DEBUG = env_bool("DEBUG", True)
 
 # Development defaults only; production (DEBUG off) must set every key explicitly.
-_DEV_SECRET = "dev-only-secret-key-change-me-in-production-0123456789"
+# bandit: development default only.
+_DEV_SECRET = "dev-only-secret-key-change-me-in-production-0123456789"  # nosec B105
 _DEV_ID_ENCRYPTION_KEY = "sa8cPTpFyOxlL5RfdBnvaW-a-cAyq4167l1ed-P_i4o="
 _DEV_ID_HASH_KEY = "dev-only-id-hash-key-change-me"
 

@@ -18,7 +18,8 @@ from grids.idnumbers import hash_id_number, id_check_char
 from grids.models import Courtyard, Grid, Household, Resident, Tag, Township, Village
 from grids.services import courtyard_create, grid_create, household_create, resident_create
 
-DEMO_PASSWORD = "demo12345"
+# bandit: the published demo password (seed_demo refuses DEBUG off).
+DEMO_PASSWORD = "demo12345"  # nosec B105
 AREA_CODE = "500117"  # 重庆市合川区
 DISTRICT = "合川区"
 
@@ -183,7 +184,8 @@ def _ensure_tags() -> dict[str, Tag]:
 
 
 def _ensure_households(log, tags: dict[str, Tag]) -> None:
-    rng = random.Random(20220906)  # the source article's date: the same demo every time
+    # bandit: demo data, not security; the source article's date.
+    rng = random.Random(20220906)  # nosec B311
     created = 0
     for grid in Grid.objects.select_related("village").order_by("village__code", "number"):
         courtyard = Courtyard.objects.filter(grid=grid).first()

@@ -27,7 +27,8 @@ from grids.services import name_pinyin
 CODE_PREFIX = "S"  # scale townships are S001, S002 ...; the demo's codes are numeric
 BIRTH_BASE = datetime.date(1930, 1, 1)
 BIRTH_DAYS = 32_000  # ~88 years of birth dates
-SCALE_PASSWORD = "bench12345"
+# bandit: benchmark accounts on a throw-away database.
+SCALE_PASSWORD = "bench12345"  # nosec B105
 HOUSEHOLD_SIZES = [1, 2, 2, 3, 3, 3, 4, 4, 4, 5, 6]  # 3.36 people on average, as in rural 合川
 
 
@@ -72,7 +73,9 @@ class Writer:
                 )
             else:
                 placeholders = ", ".join(["%s"] * len(columns))
-                self.cursor.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders})", rows)
+                # Table and columns are this command's own constants; the values are parameters.
+                sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders})"  # nosec B608
+                self.cursor.executemany(sql, rows)
 
 
 class Command(BaseCommand):
@@ -89,7 +92,8 @@ class Command(BaseCommand):
         if Township.objects.filter(code__startswith=CODE_PREFIX).exists():
             raise CommandError("A scale data set is already here (townships S001 ...). Use a fresh database.")
         started = time.monotonic()
-        rng = random.Random(seed)
+        # bandit: benchmark data, not security.
+        rng = random.Random(seed)  # nosec B311
         now = timezone.now().isoformat()
         password = make_password(SCALE_PASSWORD)
         tags = list(Tag.objects.values_list("pk", flat=True))
