@@ -9,16 +9,21 @@ photo upload). Input serializers here inherit from `InputSerializer` or
 field answers 400 `required`, an optional one keeps its default (or its current value).
 
 They also refuse a date-time without a time zone (code `naive_datetime`) rather than
-guessing the server's zone.
+guessing the server's zone, and bound every text and list that sets no length of its own
+(governance.limits).
 """
 
 import functools
 
+from django.core.validators import MaxLengthValidator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 from rest_framework.fields import empty
 from rest_framework.utils import html
+from rest_framework.utils.formatting import lazy_format
+
+from governance.limits import LIST_LONG, TEXT_LONG
 
 
 class AwareDateTimeField(serializers.DateTimeField):
@@ -65,9 +70,20 @@ def harden(field: serializers.Field) -> serializers.Field:
     elif type(field) is serializers.DateTimeField:
         field.__class__ = AwareDateTimeField
         field.error_messages.setdefault("naive_datetime", AwareDateTimeField.default_error_messages["naive_datetime"])
+    elif isinstance(field, serializers.CharField) and field.max_length is None:
+        _bound(field, TEXT_LONG, "max_length")
     elif isinstance(field, serializers.ListField):
+        if field.max_length is None:
+            _bound(field, LIST_LONG, "max_length")
         harden(field.child)
     return field
+
+
+def _bound(field, limit: int, error: str) -> None:
+    """The length limit of governance.limits on a field that sets none, as DRF would set it."""
+    field.max_length = limit
+    message = lazy_format(field.error_messages[error], max_length=limit)
+    field.validators.append(MaxLengthValidator(limit, message=message))
 
 
 class InputFieldsMixin:

@@ -23,13 +23,14 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 
+from governance.limits import BoundedTextForm
 from governance.models import IdempotencyRecord
 
 # bandit: a cache key prefix, not a password.
 FORM_TOKEN_PREFIX = "page-form:"  # nosec B105
 
 
-class OnceForm(forms.Form):
+class OnceForm(BoundedTextForm):
     """A form whose writes happen at most once per rendering (see the module docstring)."""
 
     form_token = forms.UUIDField(

@@ -9,6 +9,7 @@ from governance.forms import OnceForm
 from governance.uploads import UploadRefused, check_xlsx
 from grids.idnumbers import validate_id_number, validate_phone
 from grids.models import Courtyard, Grid, Resident, Tag, Village
+from grids.validators import validate_birth_date
 
 
 class GridChoiceField(forms.ModelChoiceField):
@@ -151,6 +152,7 @@ class ResidentForm(OnceForm):
     birth_date = forms.DateField(
         label=_("Birth date"),
         required=False,
+        validators=[validate_birth_date],
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         help_text=_("Taken from the ID number when left empty."),
     )

@@ -15,6 +15,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from grids.validators import validate_birth_date
+
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK_CHARS = "10X98765432"
 _ID_SHAPE = re.compile(r"^\d{17}[\dX]$")
@@ -39,10 +41,17 @@ def validate_id_number(value: str) -> str:
             code="id_shape",
         )
     try:
-        datetime.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+        birth_date = datetime.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
     except ValueError:
         raise ValidationError(
             _("The birth date inside this ID number is not a real date."), code="id_birth_date"
+        ) from None
+    try:
+        validate_birth_date(birth_date)
+    except ValidationError:
+        raise ValidationError(
+            _("The birth date inside this ID number is in the future or more than 130 years ago."),
+            code="id_birth_date",
         ) from None
     if id_check_char(number[:17]) != number[17]:
         raise ValidationError(

@@ -15,6 +15,7 @@ from rest_framework import serializers
 from governance.api_input import InputModelSerializer, InputSerializer
 from governance.scoping import REGISTER_EDITORS, scope_for
 from governance.uploads import UploadRefused, check_xlsx
+from grids import validators
 from grids.idnumbers import validate_id_number, validate_phone
 from grids.models import Courtyard, Grid, Household, Resident, Tag, Township, Village, Visit
 
@@ -68,7 +69,7 @@ class _ScopedOutputMixin:
 class HouseholdSerializer(_ScopedOutputMixin, serializers.ModelSerializer):
     village_name = serializers.CharField(source="village.name", read_only=True)
     grid_name = serializers.CharField(source="grid.name", read_only=True)
-    courtyard_name = serializers.CharField(source="courtyard.name", read_only=True, default=None)
+    courtyard_name = serializers.CharField(source="courtyard.name", read_only=True, default=None, allow_null=True)
     phone = serializers.SerializerMethodField(help_text=_("In full to those who may edit the household, else masked."))
     tags = TagSerializer(many=True, read_only=True)
     can_edit = serializers.SerializerMethodField()
@@ -324,6 +325,10 @@ class _ResidentInputMixin(_PhoneMixin):
     def validate_id_number(self, value):
         return validate_id_number(value) if value else ""
 
+    def validate_birth_date(self, value):
+        validators.validate_birth_date(value)
+        return value
+
 
 _RESIDENT_INPUT_FIELDS = [
     "name",
@@ -481,6 +486,10 @@ class VisitSerializer(serializers.ModelSerializer):
     grid_name = serializers.SerializerMethodField()
     household_label = serializers.SerializerMethodField()
     method_display = serializers.CharField(source="get_method_display", read_only=True)
+    # Blank for a walk of a grid or a courtyard (nobody in particular to meet).
+    met = serializers.ChoiceField(
+        choices=Visit.Met.choices, allow_blank=True, read_only=True, label=Visit._meta.get_field("met").verbose_name
+    )
     superseded_by = serializers.SerializerMethodField()
     photos = serializers.SerializerMethodField()
 

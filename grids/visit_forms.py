@@ -12,6 +12,7 @@ import uuid
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from governance.limits import BoundedTextForm
 from grids.models import Household, Visit
 from grids.visits import MAX_VISIT_PHOTOS
 
@@ -74,7 +75,7 @@ class DetailSelect(forms.Select):
         return option
 
 
-class VisitForm(forms.Form):
+class VisitForm(BoundedTextForm):
     """One visit: a household (then `met` applies), or a walk of a grid or a courtyard."""
 
     client_uuid = forms.UUIDField(widget=forms.HiddenInput)

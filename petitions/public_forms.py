@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from governance.forms import OnceForm
+from governance.limits import BoundedTextForm
 from grids.idnumbers import validate_phone
 from grids.models import Grid
 from petitions.models import Rating
@@ -68,7 +69,7 @@ class PublicMatterForm(OnceForm):
             raise ValidationError(_("A mobile number has 11 digits and starts with 1, for example 15800001234."))
 
 
-class EvaluateForm(forms.Form):
+class EvaluateForm(BoundedTextForm):
     """评: the resident's answer about the result."""
 
     rating = forms.ChoiceField(
@@ -92,7 +93,7 @@ class EvaluateForm(forms.Form):
         return data
 
 
-class WithdrawForm(forms.Form):
+class WithdrawForm(BoundedTextForm):
     reason = forms.CharField(
         label=_("Why do you withdraw it?"),
         required=False,

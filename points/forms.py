@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from governance.forms import OnceForm
+from points import policy
 from points.models import Account, Award, BoardLine, Item, Rule
 from points.services import MAX_QUANTITY
 
@@ -104,8 +105,7 @@ class ProposeForm(OnceForm):
 
     def clean_occurred_on(self):
         day = self.cleaned_data["occurred_on"]
-        if day > timezone.localdate():
-            raise forms.ValidationError(_("The date cannot be in the future."))
+        policy.check_occurred_on(day)
         return day
 
 
@@ -137,8 +137,7 @@ class BatchForm(OnceForm):
 
     def clean_occurred_on(self):
         day = self.cleaned_data["occurred_on"]
-        if day > timezone.localdate():
-            raise forms.ValidationError(_("The date cannot be in the future."))
+        policy.check_occurred_on(day)
         return day
 
 

@@ -6,6 +6,9 @@ with a code: insufficient points or stock, a cap reached). The API asks these fu
 before it reads a payload; the services ask again under the row lock.
 """
 
+import datetime
+
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -18,6 +21,22 @@ DECIDER_ROLES = frozenset({Role.VILLAGE_CADRE})
 REDEEMER_ROLES = frozenset({Role.SHOP_CLERK, Role.VILLAGE_CADRE})
 SHOP_KEEPER_ROLES = REDEEMER_ROLES
 BOARD_ROLES = frozenset({Role.VILLAGE_CADRE})
+# How far back a proposal may be dated: a year's events (and a leap day), not an old quarrel.
+MAX_DAYS_BACK = 366
+
+
+def check_occurred_on(day: datetime.date, today: datetime.date | None = None) -> None:
+    """The day a points event happened: not in the future, at most MAX_DAYS_BACK days back.
+    Raises ValidationError (a message for the form, `occurred_on` for the API)."""
+    today = today or timezone.localdate()
+    if day > today:
+        raise ValidationError(_("The date cannot be in the future."), code="future_date")
+    if (today - day).days > MAX_DAYS_BACK:
+        raise ValidationError(
+            _("The date is more than %(days)d days ago.") % {"days": MAX_DAYS_BACK}, code="too_far_back"
+        )
+
+
 # Who sees passbooks: the village (cadres, the shop), its grids and courtyards, the township.
 ACCOUNT_READER_ROLES = frozenset(
     {Role.VILLAGE_CADRE, Role.SHOP_CLERK, Role.COURTYARD_HELPER, *GRID_ROLES, *TOWNSHIP_ROLES}

@@ -206,8 +206,10 @@ def _check_proposal(
         raise ValidationError({"rule": _("This rule is no longer in use.")})
     if member is not None and member.household_id != account.household_id:
         raise ValidationError({"member": _("This person is not a member of the household.")})
-    if occurred_on > today:
-        raise ValidationError({"occurred_on": _("The date cannot be in the future.")})
+    try:
+        policy.check_occurred_on(occurred_on, today)
+    except ValidationError as error:
+        raise ValidationError({"occurred_on": error.error_list}) from None
     if rule.points < 0 and not note:
         raise ValidationError({"note": _("Say what happened: a deduction needs a note.")})
     if _cap_reached(None, account=account, rule=rule, day=occurred_on):

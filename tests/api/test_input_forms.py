@@ -104,3 +104,34 @@ def test_a_many_field_left_out_of_a_form_keeps_its_default(mw, api_client):
 
     assert field.get_value(QueryDict("summary=x")) is empty
     assert field.get_value(QueryDict("participants=1&participants=2")) == ["1", "2"]
+
+
+def test_every_text_and_list_input_of_the_api_is_bounded():
+    unbounded = [
+        (name, field_name)
+        for name, cls in request_serializers().items()
+        if name not in NOT_YET_HARDENED
+        for field_name, field in cls().fields.items()
+        if not field.read_only
+        and isinstance(field, serializers.CharField | serializers.ListField)
+        and field.max_length is None
+    ]
+    assert unbounded == []
+
+
+def test_the_public_api_refuses_a_description_longer_than_the_limit(world, api_client):
+    from governance.limits import TEXT_LONG
+    from petitions.models import Matter
+
+    payload = {
+        "title": "路灯坏了",
+        "village": world.qixing.pk,
+        "submitter_name": "王五",
+        "submitter_phone": "15900001111",
+    }
+    response = api_client.post("/api/v1/public/matters/", {**payload, "description": "长" * (TEXT_LONG + 1)})
+
+    assert response.status_code == 400 and response.json()["description"][0]
+    assert not Matter.objects.exists()
+    ok = api_client.post("/api/v1/public/matters/", {**payload, "description": "长" * TEXT_LONG}, format="json")
+    assert ok.status_code == 201, ok.json()

@@ -1,6 +1,10 @@
 """The OpenAPI schema generates cleanly and the docs are served."""
 
+import uuid
+
+import pytest
 from django.core.management import call_command
+from django.utils import timezone
 
 
 def test_schema_generates_and_validates_without_warnings(db, tmp_path):
@@ -48,3 +52,68 @@ def test_schema_and_docs_can_be_public(db, client, settings):
 
     assert client.get("/api/schema/").status_code == 200
     assert client.get("/api/docs/").status_code == 200
+
+
+def _openapi_to_json_schema(node):
+    """OpenAPI 3.0's `nullable: true` as JSON Schema's null type (the rest is the same)."""
+    if isinstance(node, list):
+        return [_openapi_to_json_schema(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    node = {key: _openapi_to_json_schema(value) for key, value in node.items()}
+    if node.pop("nullable", False):
+        return {"anyOf": [node, {"type": "null"}]}
+    return node
+
+
+def _response_validator(client, path, method="get", status="200"):
+    import jsonschema
+
+    schema = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    response_schema = schema["paths"][path][method]["responses"][status]["content"]["application/json"]["schema"]
+    document = {**_openapi_to_json_schema(response_schema), "components": _openapi_to_json_schema(schema["components"])}
+    return jsonschema.Draft202012Validator(document)
+
+
+def _errors(validator, body):
+    return [f"{list(e.absolute_path)}: {e.message}" for e in validator.iter_errors(body)]
+
+
+@pytest.mark.parametrize(
+    ("path", "url"),
+    [("/api/v1/households/", "/api/v1/households/"), ("/api/v1/households/{id}/", "/api/v1/households/{hh}/")],
+)
+def test_household_responses_match_the_schema(world, as_user, path, url):
+    """A household outside any courtyard has courtyard_name null: the schema says so."""
+    client = as_user(world.users.cadre)
+    without = world.households.q2
+    without.courtyard = None
+    without.save(update_fields=["courtyard"])
+    body = client.get(url.format(hh=without.pk)).json()
+    if "results" in body:
+        assert any(row["courtyard_name"] is None for row in body["results"])
+    else:
+        assert body["courtyard_name"] is None
+
+    assert _errors(_response_validator(client, path), body) == []
+
+
+@pytest.mark.parametrize(("path", "url"), [("/api/v1/visits/", "/api/v1/visits/"), ("/api/v1/visits/{id}/", None)])
+def test_visit_responses_match_the_schema(world, as_user, path, url):
+    """A walk of a grid meets nobody in particular: met is "", which the schema allows."""
+    client = as_user(world.users.grid1)
+    walk = client.post(
+        "/api/v1/visits/",
+        {
+            "client_uuid": str(uuid.uuid4()),
+            "grid": world.q1.pk,
+            "visited_at": timezone.now().isoformat(),
+            "method": "grid",
+        },
+        format="json",
+    )
+    assert walk.status_code == 201, walk.json()
+    body = client.get(url or f"/api/v1/visits/{walk.json()['id']}/").json()
+    assert (body["results"][0] if "results" in body else body)["met"] == ""
+
+    assert _errors(_response_validator(client, path), body) == []

@@ -11,7 +11,7 @@ from grids.models import Resident
 
 @pytest.mark.parametrize(
     "number",
-    ["11010519491231002X", "500117198003150010", "440524188001010014"],
+    ["11010519491231002X", "500117198003150010", "440524190001010017"],
 )
 def test_valid_id_numbers(number):
     assert validate_id_number(number.lower()) == number
@@ -24,6 +24,16 @@ def test_valid_id_numbers(number):
 def test_invalid_id_numbers(number):
     with pytest.raises(ValidationError):
         validate_id_number(number)
+
+
+def test_an_id_number_born_too_long_ago_or_in_the_future_is_refused():
+    from grids.idnumbers import id_check_char
+
+    for birth in ("18000101", "20990101"):
+        body = f"500117{birth}001"
+        with pytest.raises(ValidationError) as refused:
+            validate_id_number(body + id_check_char(body))
+        assert refused.value.code == "id_birth_date"
 
 
 def test_masks():

@@ -416,3 +416,13 @@ def test_every_public_page_is_open_without_login(client, mw):
         response = client.get(url) if method == "GET" else client.post(url, {})
         assert response.status_code in (200, 302), url
         assert not response.get("Location", "").startswith("/accounts/login/"), url
+
+
+def test_a_description_longer_than_the_limit_is_refused_on_the_page(client, world):
+    from governance.limits import TEXT_LONG
+
+    response = client.post(FORM, _data(client, description="长" * (TEXT_LONG + 1)))
+
+    assert response.status_code == 200 and "description" in response.context["form"].errors
+    assert not Matter.objects.exists()
+    assert client.post(FORM, _data(client, description="长" * TEXT_LONG)).status_code == 302

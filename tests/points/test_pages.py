@@ -445,6 +445,19 @@ def test_a_future_date_is_refused_next_to_the_date(login, pw):
     assert "errorlist" in block and tomorrow.isoformat() in block
 
 
+@pytest.mark.parametrize("day", ["1900-01-01", "too_far_back"])
+def test_a_date_long_ago_is_refused_next_to_the_date(login, pw, day):
+    client = login(pw.users.grid1)
+    url = f"/points/entries/new/?account={pw.acc.q1.pk}"
+    token = form_token(client.get(url).content.decode())
+    if day == "too_far_back":
+        day = (pw.today - datetime.timedelta(days=367)).isoformat()
+    response = client.post(url, {"form_token": token, "rule": pw.rules.volunteer.pk, "occurred_on": day})
+    assert response.status_code == 400
+    assert "errorlist" in field_block(response.content.decode(), "occurred_on")
+    assert not Award.objects.exists()
+
+
 def test_a_rejection_needs_a_reason_next_to_the_field(login, pw):
     award = pw.propose()
     client = login(pw.users.cadre)

@@ -171,6 +171,8 @@ def test_a_proposal_checks_its_payload(pw):
         ({"rule": pw.hualong_rules.volunteer}, "rule"),
         ({"member": pw.households.q2.members.first()}, "member"),
         ({"occurred_on": pw.today + datetime.timedelta(days=1)}, "occurred_on"),
+        ({"occurred_on": datetime.date(1900, 1, 1)}, "occurred_on"),
+        ({"occurred_on": pw.today - datetime.timedelta(days=367)}, "occurred_on"),
         ({"rule": pw.rules.breach, "note": ""}, "note"),
         ({"rule": pw.rules.family, "actor": pw.users.leader1}, "evidence"),
     ]
@@ -183,6 +185,11 @@ def test_a_proposal_checks_its_payload(pw):
     with pytest.raises(ValidationError):
         pw.propose()
     assert not Award.objects.exists()
+
+
+def test_a_proposal_may_be_dated_up_to_366_days_back(pw):
+    award = pw.propose(occurred_on=pw.today - datetime.timedelta(days=366))
+    assert award.occurred_on == pw.today - datetime.timedelta(days=366)
 
 
 def test_evidence_is_stored_as_a_plain_jpeg_without_location(pw):

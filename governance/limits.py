@@ -1,0 +1,33 @@
+"""How long free text may be: one place for every form and API input.
+
+A field that names its own `max_length` keeps it; every other text field (a description, the
+minutes, a note) gets TEXT_LONG, and every list of values LIST_LONG items, so that no input
+stores an unbounded text: the public form once stored a description of 850 000 characters.
+Forms get it from `BoundedTextForm`, API input serializers from governance.api_input.
+"""
+
+from django import forms
+from django.core.validators import MaxLengthValidator
+
+TEXT_SHORT = 200  # a title, a reason, a one-line note
+TEXT_LONG = 5000  # a description, the minutes, a result
+LIST_LONG = 500  # names in a list (attendees, parties)
+
+
+def bound_form_field(field: forms.Field) -> None:
+    """Give an unbounded text field of a form TEXT_LONG, validator and `maxlength` attribute."""
+    not_text = (forms.UUIDField, forms.JSONField)
+    if isinstance(field, forms.CharField) and not isinstance(field, not_text) and field.max_length is None:
+        field.max_length = TEXT_LONG
+        field.validators.append(MaxLengthValidator(TEXT_LONG))
+        if not field.widget.is_hidden:
+            field.widget.attrs.setdefault("maxlength", str(TEXT_LONG))
+
+
+class BoundedTextForm(forms.Form):
+    """The base of every form here that takes free text."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            bound_form_field(field)
