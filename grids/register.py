@@ -14,6 +14,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -34,6 +35,7 @@ from grids.idnumbers import (
 )
 from grids.models import Courtyard, Grid, Household, HouseholdMove, RegisterExport, Resident, Tag, Village
 from grids.services import name_pinyin
+from grids.validators import validate_birth_date
 from grids.visits import households_refresh_visit_due
 
 SHEET_NAME = "户籍台账"
@@ -697,8 +699,10 @@ def _validate_row(row: _Row, ctx: _Context, village_ids, errors: list[RowError])
     except ValueError:
         birth = None
         error("birth_date", _("Not a date; write it as 1980-03-15."))
-    if birth and not (datetime.date(1900, 1, 1) <= birth <= timezone.localdate()):
-        error("birth_date", _("The birth date is outside 1900 to today."))
+    try:
+        validate_birth_date(birth)
+    except ValidationError as exc:
+        error("birth_date", exc.messages[0])
     id_text = normalize_id_number(_text(v.get("id_number")))
     if "*" in id_text:
         row.masked_id = id_text

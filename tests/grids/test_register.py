@@ -222,3 +222,17 @@ def test_imported_households_get_their_passbook_once(world, tags):
     assert list(Entry.objects.filter(account=account).values_list("kind", "points")) == [("opening", account.balance)]
     register_import(user=world.users.cadre, file=xlsx(family()), village_ids={world.qixing.pk})
     assert Account.objects.filter(household__number="Q-100").count() == 1
+
+
+@pytest.mark.parametrize("years", [-1, 131])
+def test_birth_date_outside_a_lifetime_is_refused_like_the_form(world, tags, years):
+    """The import checks birth dates with the same rule as the resident form and the API."""
+    from django.utils import timezone
+
+    born = timezone.localdate() - datetime.timedelta(days=round(365.25 * years))
+    row = person(household="B-1", id_number="", 出生日期=born.isoformat())
+    before = snapshot()
+    with pytest.raises(RegisterImportError) as caught:
+        register_import(user=world.users.cadre, file=xlsx([row]), village_ids={world.qixing.pk})
+    assert [(e.row, e.column) for e in caught.value.errors] == [(2, "出生日期")]
+    assert snapshot() == before
