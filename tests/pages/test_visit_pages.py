@@ -40,10 +40,11 @@ def _row(**statuses):
     return row
 
 
-# q1: seen by grid1, helper, cadre, clerk, official, leader, admin; visited by grid1, helper,
-# cadre, admin. A visit by grid1 to q1 is seen the same way; the clerk reads no visits.
-Q1 = _row(grid1=200, helper=200, cadre=200, admin=200, clerk=403, official=403, leader=403)
-VISIT_Q1 = _row(grid1=200, helper=200, cadre=200, official=200, leader=200, admin=200, clerk=403)
+# q1: seen by grid1, helper, cadre, official, leader, admin; visited by grid1, helper,
+# cadre, admin. A visit by grid1 to q1 is seen the same way; the shop clerk reads no
+# households or visits (a 404, as for a stranger).
+Q1 = _row(grid1=200, helper=200, cadre=200, admin=200, official=403, leader=403)
+VISIT_Q1 = _row(grid1=200, helper=200, cadre=200, official=200, leader=200, admin=200)
 # Who sees grid 1 and its courtyard by name without walking them (township and department
 # staff see their township's places): a 403, not a 404.
 SEE_GRID_Q1 = {"helper", "clerk", "official", "leader", "handler"}
@@ -52,7 +53,7 @@ MATRIX = {
     ("GET", "form"): _by(VISITORS),
     ("GET", "form-q1"): Q1,
     ("POST", "form-q1"): Q1,
-    ("GET", "form-q2"): _row(grid2=200, cadre=200, admin=200, clerk=403, official=403, leader=403),
+    ("GET", "form-q2"): _row(grid2=200, cadre=200, admin=200, official=403, leader=403),
     ("GET", "form-walk-q1"): _row(grid1=200, cadre=200, admin=200, **dict.fromkeys(SEE_GRID_Q1, 403)),
     ("GET", "form-yard"): _row(
         grid1=200, helper=200, cadre=200, admin=200, **dict.fromkeys(SEE_GRID_Q1 - {"helper"}, 403)

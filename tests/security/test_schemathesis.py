@@ -82,7 +82,7 @@ def _fuzz(operation, headers) -> tuple[int, list[str]]:
             case.call_and_validate(headers=headers, checks=CHECKS)
         except AssertionError as exc:  # schemathesis Failure
             seen.append(str(exc))
-        except ExceptionGroup as exc:  # schemathesis FailureGroup
+        except BaseExceptionGroup as exc:  # schemathesis FailureGroup
             seen.append(str(exc) + " " + " ".join(str(e) for e in exc.exceptions))
         finally:
             transaction.savepoint_rollback(savepoint)
