@@ -65,7 +65,7 @@ def test_only_village_cadres_import(world, tags, as_user, persona):
 
 
 def test_anonymous_cannot_import(world, api_client):
-    assert api_client.post(URL, {}, format="multipart").status_code == 403
+    assert api_client.post(URL, {}, format="multipart").status_code == 401
 
 
 def test_missing_file_is_a_file_error_in_the_import_error_shape(world, as_user):

@@ -151,6 +151,8 @@ def test_matrix_covers_every_page_and_the_required_personas():
     covered |= VISIT_PAGES  # visits, their service worker and the manifest: tests/pages/test_visit_pages.py
     covered |= {"visit-compliance"}  # its own matrix: tests/pages/test_visit_compliance.py
     covered |= {"visit-photo"}  # scoped photo serving: tests/api/test_visits.py
+    # django-simple-captcha's own images, open to all (the login page shows them): tests/governance/test_login.py
+    covered |= {"captcha-image", "captcha-image-2x", "captcha-audio", "captcha-refresh"}
     missing = names - covered - {"login", "logout", "notification-read", "notification-read-all"}
     assert not missing
     for row in [*MATRIX.values(), *REGISTER_MATRIX.values()]:
