@@ -137,7 +137,7 @@ def test_login_page_limits_failures_per_address_across_usernames(world, client, 
 
     response = page_login(client, "t_grid1", HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 429
-    assert "Too many failed logins from this network" in response.content.decode()
+    assert "最近几分钟内从此网络登录失败次数过多" in response.content.decode()  # the Chinese page
     assert "_auth_user_id" not in client.session
     assert page_login(client, "t_grid1", ip="198.51.100.9").status_code == 302
 
