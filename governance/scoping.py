@@ -7,9 +7,12 @@ an object out of scope is a 404 exactly like one that does not exist.
 """
 
 from dataclasses import dataclass, field
+from functools import wraps
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from governance.models import ROLE_LEVEL, Assignment, Role
 
@@ -224,3 +227,19 @@ def users_holding(roles, *, on=None, **place):
         .values("user_id")
     )
     return get_user_model().objects.filter(pk__in=assignments, is_active=True).order_by("pk")
+
+
+def people_reader_required(view):
+    """Pages over households, residents, matters or visits: a 403 for a user whose roles read
+    none of them (the shop clerk), rather than an empty list with filters of the village."""
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        scope = scope_for(request.user)
+        if scope.roles and not scope.reads_people:
+            raise PermissionDenied(
+                _("Your role keeps the passbooks and the shop, not the register, matters or visits.")
+            )
+        return view(request, *args, **kwargs)
+
+    return wrapped

@@ -532,8 +532,8 @@ def _rows_of(workbook, seconds: float | None) -> tuple[list[_Row], list[RowError
                     header_row,
                     _text(title),
                     _(
-                        "Unknown column “%(title)s” (column %(letter)s): nothing in it would be imported. "
-                        "Rename it to a column of the template, or delete it."
+                        "Unknown column “%(title)s” (column %(letter)s): so that nothing in it is lost, the file "
+                        "was not imported. Rename it to a column of the template, or delete it."
                     )
                     % {"title": _text(title), "letter": letter},
                     "unknown_column",

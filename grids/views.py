@@ -28,6 +28,7 @@ from governance.scoping import (
     ID_NUMBER_REVEALERS,
     REGISTER_EDITORS,
     REGISTER_IMPORTERS,
+    people_reader_required,
     scope_for,
 )
 from grids import services
@@ -108,6 +109,7 @@ def _filter_query(request) -> str:
 
 
 @login_required
+@people_reader_required
 def household_list(request):
     user = request.user
     form, filters, households = filtered_households(request)

@@ -24,7 +24,7 @@ from django.views.decorators.http import require_POST
 
 from governance.forms import FORM_TOKEN_PREFIX, add_service_errors, announce_saved, submit_once
 from governance.models import Assignment, Department, IdempotencyRecord, Role
-from governance.scoping import GRID_ROLES, scope_for
+from governance.scoping import GRID_ROLES, people_reader_required, scope_for
 from grids.models import Courtyard, Grid
 from grids.selectors import grids_visible_to, households_visible_to
 from petitions import deadlines, services, workflow
@@ -191,6 +191,7 @@ def _filtered(request):
 
 
 @login_required
+@people_reader_required
 def matter_list(request):
     form, filters, matters = _filtered(request)
     page = Paginator(matters.order_by("-created_at", "-id"), MATTERS_PER_PAGE).get_page(request.GET.get("page"))
@@ -228,6 +229,7 @@ def _revisits(user):
 
 
 @login_required
+@people_reader_required
 def matter_waiting(request):
     """What is waiting for the viewer, by what they do next: classify, deliberate or assign,
     report, verify; then the return visits (回访) and what they recorded that is still open."""
@@ -271,7 +273,7 @@ def matter_waiting(request):
 def waiting_summary(user) -> dict | None:
     """For the home page: the first few matters of the user's queue and how many there are."""
     scope = scope_for(user)
-    if scope.is_superuser or not scope.roles:
+    if scope.is_superuser or not scope.reads_people:
         return None
     queue = matters_waiting_for(user)
     rows = list(queue[:HOME_QUEUE])

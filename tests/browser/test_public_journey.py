@@ -153,6 +153,10 @@ def test_village_poster_on_a_phone_and_on_a4_paper(browser, target, resident):
     expect(resident.locator(".poster-qr svg")).to_be_visible()
     assert layout_problems(resident) == []
     screenshot(resident, "public-phone-poster")
+    # The print button works without an inline handler (the page's CSP forbids them).
+    resident.evaluate("window.print = () => { window.printed = true; }")
+    resident.get_by_role("button", name="打印海报").click()
+    resident.wait_for_function("window.printed === true", timeout=5000)
 
     context = browser.new_context(viewport=A4, locale="zh-CN", base_url=target.base_url)
     page = context.new_page()

@@ -73,3 +73,6 @@ def test_a_page_form_over_the_limit_answers_a_readable_page(world, client):
     assert response["Content-Type"].startswith("text/html")
     assert "<h1>" in response.content.decode()
     assert not Matter.objects.exists()
+    # A resident is not signed in: the way back is the form, not a home page behind the login.
+    page = response.content.decode()
+    assert 'href="/public/500117101001/new/"' in page and "/accounts/login" not in page

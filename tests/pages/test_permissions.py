@@ -52,7 +52,7 @@ EDITORS = {"grid1", "grid2", "cadre", "other_cadre", "admin"}
 
 MATRIX = {
     ("GET", "home"): _everyone(200),
-    ("GET", "household-list"): _everyone(200),
+    ("GET", "household-list"): {**_everyone(200), "clerk": 403},  # the clerk: passbooks and the shop
     ("GET", "notification-list"): _everyone(200),
     ("GET", "household-create"): {p: (302 if p == "anonymous" else 200 if p in EDITORS else 403) for p in PERSONAS},
     ("GET", "household-detail-q1"): _row(**SEES_Q1),

@@ -88,3 +88,14 @@ def test_the_clerks_passbook_page_does_not_link_to_the_register(demo, client):
     page = client.get(f"/points/accounts/{account.pk}/")
     assert page.status_code == 200
     assert f'href="/households/{account.household_id}/"' not in page.content.decode()
+
+
+def test_the_clerk_gets_403_on_the_register_and_matter_lists_and_no_matter_queue(demo, client):
+    """Regression: /matters/, /matters/waiting/ and /households/ answered 200 with an empty list
+    and the village's grid filters, and the home page offered a matter queue and 全部事项."""
+    client.force_login(demo)
+    for url in ("/households/", "/matters/", "/matters/waiting/"):
+        assert client.get(url).status_code == 403, url
+    home = client.get("/")
+    assert home.context["waiting"] is None
+    assert 'href="/matters/"' not in home.content.decode()
