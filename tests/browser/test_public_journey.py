@@ -135,6 +135,8 @@ def test_resident_looks_up_a_code_and_withdraws_after_confirming(resident, targe
     page.locator("#track button[type=submit]").click()
     expect(page.locator("h1")).to_have_text(matter.title)
     page.locator(f"a[href='/public/matters/{matter.tracking_code}/withdraw/']").click()
+    page.wait_for_url(f"**/public/matters/{matter.tracking_code}/withdraw/")  # measure the new page, not the old one
+    expect(page.locator("main button[type=submit]")).to_be_visible()
     _layout_ok(page)
     screenshot(page, "public-phone-withdraw")
     page.locator("main button[type=submit]").click()
