@@ -9,7 +9,7 @@ from governance.forms import OnceForm
 from governance.uploads import UploadRefused, check_xlsx
 from grids.idnumbers import validate_id_number, validate_phone
 from grids.models import Courtyard, Grid, Resident, Tag, Village
-from grids.validators import validate_birth_date
+from grids.validators import birth_date_bounds, validate_birth_date
 
 
 class GridChoiceField(forms.ModelChoiceField):
@@ -170,6 +170,8 @@ class ResidentForm(OnceForm):
     def __init__(self, *args, resident=None, **kwargs):
         super().__init__(*args, **kwargs)
         _drop_empty_tags(self)
+        earliest, latest = birth_date_bounds()  # the phone's date picker offers only accepted days
+        self.fields["birth_date"].widget.attrs.update(min=earliest.isoformat(), max=latest.isoformat())
         if resident is not None and resident.id_number_masked:
             self.fields["id_number"].help_text = _(
                 "Now %(masked)s. Leave empty to keep it; type a new number to replace it."

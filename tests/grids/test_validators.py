@@ -73,3 +73,12 @@ def test_the_resident_form_refuses_an_implausible_birth_date(db):
     form = ResidentForm(data={"birth_date": "1800-01-01"})
     form.is_valid()
     assert "birth_date" in form.errors
+
+
+def test_the_resident_form_offers_only_accepted_birth_dates(db):
+    from grids.forms import ResidentForm
+    from grids.validators import birth_date_bounds
+
+    earliest, today = birth_date_bounds()
+    html = str(ResidentForm()["birth_date"])
+    assert f'min="{earliest.isoformat()}"' in html and f'max="{today.isoformat()}"' in html
