@@ -338,7 +338,8 @@ SPECTACULAR_SETTINGS = {
 # Input bounds. A request body larger than DATA_UPLOAD_MAX_MEMORY_SIZE (files aside) answers
 # 413 (JSON under /api/); an image is refused before decoding above these (petitions.photos).
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 2_621_440)
-UPLOAD_MAX_IMAGE_PIXELS = env_int("UPLOAD_MAX_IMAGE_PIXELS", 40_000_000)
+UPLOAD_MAX_IMAGE_PIXELS = env_int("UPLOAD_MAX_IMAGE_PIXELS", 40_000_000)  # JPEG (decoded at a reduced scale)
+UPLOAD_MAX_IMAGE_PIXELS_OTHER = env_int("UPLOAD_MAX_IMAGE_PIXELS_OTHER", 12_000_000)  # PNG, WebP, GIF
 UPLOAD_MAX_IMAGE_FRAMES = env_int("UPLOAD_MAX_IMAGE_FRAMES", 3)
 
 SESSION_COOKIE_HTTPONLY = True

@@ -21,9 +21,10 @@ from petitions.models import Matter, MatterEvent, MatterPhoto
 MAX_BYTES = 8 * 1024 * 1024
 MAX_SIDE = 2000
 MAX_PHOTOS = 12
-# Pillow itself refuses only twice this (and merely warns above it); the check below refuses
-# anything over it before a single pixel is decoded.
-Image.MAX_IMAGE_PIXELS = settings.UPLOAD_MAX_IMAGE_PIXELS
+# Pillow's own guard, a backstop for any other Image.open in the process: it warns above this
+# (an error here) and refuses twice it. `_check_bounds` applies the bound of each format, with
+# its own message, before a single pixel is decoded.
+Image.MAX_IMAGE_PIXELS = 2 * max(settings.UPLOAD_MAX_IMAGE_PIXELS, settings.UPLOAD_MAX_IMAGE_PIXELS_OTHER)
 
 
 def may_add_photo(user, matter: Matter) -> bool:
@@ -48,20 +49,26 @@ def reencode_photo(upload, field: str = "image") -> tuple[bytes, int, int]:
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(upload) as image:
                 _check_bounds(image, field)
+                # Shrink first, in place, so that at most one full-size copy is ever decoded:
+                # a JPEG decodes straight at a reduced scale (draft); other formats are reduced
+                # right after decoding. Only then turn, and convert the small image.
+                image.draft("RGB", (MAX_SIDE, MAX_SIDE))
+                if image.mode in ("P", "1"):  # resizing a palette would fall back to nearest-neighbour
+                    image = image.convert("RGB")
+                image.thumbnail((MAX_SIDE, MAX_SIDE))
                 image = ImageOps.exif_transpose(image)
                 image = image.convert("RGB")
-                image.thumbnail((MAX_SIDE, MAX_SIDE))
                 out = io.BytesIO()
                 image.save(out, format="JPEG", quality=85, optimize=True)
                 return out.getvalue(), image.width, image.height
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise _too_many_pixels(field) from None
+        raise _too_many_pixels(field, settings.UPLOAD_MAX_IMAGE_PIXELS) from None
     except (UnidentifiedImageError, OSError, EOFError, SyntaxError, ValueError):
         raise unreadable from None
 
 
-def _too_many_pixels(field: str) -> ValidationError:
-    megapixels = settings.UPLOAD_MAX_IMAGE_PIXELS // 1_000_000
+def _too_many_pixels(field: str, limit: int) -> ValidationError:
+    megapixels = limit // 1_000_000
     message = _("This photo has too many pixels: at most %(count)d megapixels.") % {"count": megapixels}
     return ValidationError({field: ValidationError(message, code="image_too_large")})
 
@@ -69,8 +76,12 @@ def _too_many_pixels(field: str) -> ValidationError:
 def _check_bounds(image, field: str) -> None:
     """Pixels and frames, from the header (Image.open decodes nothing)."""
     width, height = image.size
-    if width * height > settings.UPLOAD_MAX_IMAGE_PIXELS:
-        raise _too_many_pixels(field)
+    # A JPEG decodes at a reduced scale (draft), so a large camera photo costs little; other
+    # formats decode whole (a 40 MP WebP takes ~600 MB), so they get a smaller bound.
+    jpeg = image.format in ("JPEG", "MPO")
+    limit = settings.UPLOAD_MAX_IMAGE_PIXELS if jpeg else settings.UPLOAD_MAX_IMAGE_PIXELS_OTHER
+    if width * height > limit:
+        raise _too_many_pixels(field, limit)
     frames = settings.UPLOAD_MAX_IMAGE_FRAMES
     if getattr(image, "is_animated", False):
         # Seek no further than one frame past the limit (n_frames would walk them all).

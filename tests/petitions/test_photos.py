@@ -80,16 +80,37 @@ def test_a_photo_with_too_many_pixels_is_refused_before_it_is_decoded(mw, size, 
         matter_add_photo(matter=mw.staff_matter(), actor=mw.users.grid1, upload=upload)
 
     assert [e.code for e in refused.value.error_dict["image"]] == ["image_too_large"]
-    assert "40" in refused.value.message_dict["image"][0]
+    assert "12" in refused.value.message_dict["image"][0]  # PNG decodes whole: the smaller bound
     assert decoded == []
     assert not MatterPhoto.objects.exists()
 
 
 def test_the_pixel_limit_is_a_setting(mw, settings):
-    settings.UPLOAD_MAX_IMAGE_PIXELS = 1_000_000
+    settings.UPLOAD_MAX_IMAGE_PIXELS_OTHER = 1_000_000
     with pytest.raises(ValidationError):
         matter_add_photo(matter=mw.staff_matter(), actor=mw.users.grid1, upload=png((1001, 1000), "RGB"))
     assert matter_add_photo(matter=mw.staff_matter(), actor=mw.users.grid1, upload=png((1000, 1000), "RGB"))
+
+
+def test_a_camera_jpeg_may_be_larger_than_a_png_or_webp(mw):
+    """Regression: a 1.6 KB lossless WebP of 6300×6300 (under the JPEG bound) took a worker to
+    ~770 MB. A JPEG decodes at a reduced scale, so it keeps the larger bound; PNG, WebP and GIF,
+    which decode whole, get UPLOAD_MAX_IMAGE_PIXELS_OTHER (12 MP)."""
+    size = (5000, 3000)  # 15 MP
+    for fmt in ("WEBP", "PNG"):
+        out = io.BytesIO()
+        Image.new("RGB", size).save(out, format=fmt, **({"lossless": True} if fmt == "WEBP" else {}))
+        with pytest.raises(ValidationError) as refused:
+            matter_add_photo(
+                matter=mw.staff_matter(), actor=mw.users.grid1, upload=SimpleUploadedFile(f"x.{fmt}", out.getvalue())
+            )
+        assert [e.code for e in refused.value.error_dict["image"]] == ["image_too_large"]
+    out = io.BytesIO()
+    Image.new("RGB", size, "orange").save(out, format="JPEG")
+    photo = matter_add_photo(
+        matter=mw.staff_matter(), actor=mw.users.grid1, upload=SimpleUploadedFile("x.jpg", out.getvalue())
+    )
+    assert max(photo.width, photo.height) <= 2000
 
 
 def test_an_animation_of_many_frames_is_refused(mw):
