@@ -82,8 +82,8 @@ def idempotent(request, perform):
     """Run `perform` once per Idempotency-Key (see IdempotentCreateMixin).
 
     A signed-in caller's keys are theirs. An anonymous caller's key is shared by everyone on
-    that path, so a stored response (which may carry a tracking code) is only given back to
-    a request with the same body: a guessed key alone reveals nothing.
+    that path. Either way a stored response is only given back to a request with the same
+    body (for an anonymous caller, a guessed key alone reveals no tracking code).
     """
     key = request.META.get(IDEMPOTENCY_HEADER, "").strip()
     if not key:
@@ -91,7 +91,10 @@ def idempotent(request, perform):
     if len(key) > 200:
         raise exceptions.ValidationError({"Idempotency-Key": [_("The Idempotency-Key header is too long.")]})
     anonymous = not request.user.is_authenticated
-    fingerprint = _fingerprint(request.data) if anonymous else ""
+    # Every caller's body is fingerprinted: a key sent again with another body is a client's
+    # mistake (or another household's redemption under a reused key) and answers 409, never
+    # the first request's result as if the second had been done.
+    fingerprint = _fingerprint(request.data)
     stored = _stored_response(request, key, fingerprint)
     if stored is not None:
         return stored
@@ -126,8 +129,19 @@ def idempotent(request, perform):
 def _fingerprint(data) -> str:
     if hasattr(data, "lists"):  # a QueryDict from a form post
         data = dict(data.lists())
-    canonical = json.dumps(data, sort_keys=True, ensure_ascii=False, default=str, separators=(",", ":"))
+    canonical = json.dumps(data, sort_keys=True, ensure_ascii=False, default=_canonical, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _canonical(value):
+    """An uploaded file by its content (the same photo sent again matches), anything else as text."""
+    if hasattr(value, "chunks"):
+        digest = hashlib.sha256()
+        for chunk in value.chunks():
+            digest.update(chunk)
+        value.seek(0)
+        return f"file:{digest.hexdigest()}"
+    return str(value)
 
 
 def _stored_response(request, key, fingerprint=""):
@@ -137,7 +151,9 @@ def _stored_response(request, key, fingerprint=""):
         record = IdempotencyRecord.objects.filter(user=None, key=key, path=request.path).first()
     if record is None:
         return None
-    if record.path != request.path or record.method != request.method or record.fingerprint != fingerprint:
+    # Records written before signed-in bodies were fingerprinted carry "": path and method only.
+    same_body = record.fingerprint in ("", fingerprint)
+    if record.path != request.path or record.method != request.method or not same_body:
         raise StateConflict(
             _("This Idempotency-Key was already used for another request."), code="idempotency_key_reused"
         )

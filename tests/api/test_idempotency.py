@@ -62,6 +62,26 @@ def test_same_key_on_another_path_is_409(world, as_user):
     assert Resident.objects.count() == before
 
 
+def test_same_key_with_another_body_is_409_and_writes_nothing(world, as_user):
+    """Regression: the second request got the first one's 201 back, as if it had been done."""
+    from grids.models import Household
+
+    client = as_user(world.users.cadre)
+    first = client.post(
+        "/api/v1/households/", {"grid": world.q1.pk, "number": "Q1-511"}, format="json", HTTP_IDEMPOTENCY_KEY="k"
+    )
+    again = client.post(
+        "/api/v1/households/", {"grid": world.q1.pk, "number": "Q1-511"}, format="json", HTTP_IDEMPOTENCY_KEY="k"
+    )
+    other = client.post(
+        "/api/v1/households/", {"grid": world.q1.pk, "number": "Q1-512"}, format="json", HTTP_IDEMPOTENCY_KEY="k"
+    )
+
+    assert (first.status_code, again.status_code) == (201, 201) and again.json() == first.json()
+    assert other.status_code == 409 and other.json()["code"] == "idempotency_key_reused"
+    assert not Household.objects.filter(number="Q1-512").exists()
+
+
 def test_keys_belong_to_one_user(world, as_user, api_client):
     as_user(world.users.grid1).post(
         "/api/v1/households/", {"grid": world.q1.pk, "number": "Q1-502"}, format="json", HTTP_IDEMPOTENCY_KEY="same"
