@@ -58,11 +58,13 @@ def exhausted_message() -> str:
     )
 
 
-def too_many_message(count: int) -> str:
+def too_many_message() -> str:
+    """Names the cap, not the count: how many numbers of a file are held elsewhere is itself
+    what an enumeration wants to learn."""
     return _(
-        "%(count)d ID numbers in this file cannot be registered here; the file was refused as a whole. "
+        "More than %(max)d ID numbers in this file cannot be registered here; the file was refused as a whole. "
         "Ask the township office to check the file."
-    ) % {"count": count}
+    ) % {"max": settings.REGISTER_ID_REFUSALS_PER_FILE}
 
 
 def _day_start() -> datetime.datetime:

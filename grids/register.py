@@ -852,15 +852,16 @@ def _check_id_holders(rows: list[_Row], ctx: _Context, user, errors: list[RowErr
     if left <= 0:
         message = idconflicts.exhausted_message()
         raise RegisterImportError([RowError(0, id_header, message, idconflicts.EXHAUSTED)], code=idconflicts.EXHAUSTED)
-    if len(refusals) > settings.REGISTER_ID_REFUSALS_PER_FILE:
-        message = idconflicts.too_many_message(len(refusals))
-        raise RegisterImportError(
-            [RowError(0, id_header, message, idconflicts.TOO_MANY)], code=idconflicts.TOO_MANY, id_refusals=refusals
-        )
+    # The day's allowance first: a file past it says only that, not how many it held.
     if len(refusals) > left:
         message = idconflicts.exhausted_message()
         raise RegisterImportError(
             [RowError(0, id_header, message, idconflicts.EXHAUSTED)], code=idconflicts.EXHAUSTED, id_refusals=refusals
+        )
+    if len(refusals) > settings.REGISTER_ID_REFUSALS_PER_FILE:
+        message = idconflicts.too_many_message()
+        raise RegisterImportError(
+            [RowError(0, id_header, message, idconflicts.TOO_MANY)], code=idconflicts.TOO_MANY, id_refusals=refusals
         )
     if refusals:
         order = {c.header: i for i, c in enumerate(COLUMNS)}

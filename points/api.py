@@ -11,7 +11,7 @@ transaction, so a refusal leaves nothing behind. Every POST honours Idempotency-
 reverse); the posted lines of a passbook are `accounts/{id}/ledger/`.
 """
 
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import exceptions, mixins, permissions, status, viewsets
@@ -19,6 +19,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from governance.api_common import IdCursorPagination, StateConflict, idempotent
+from governance.files import jpeg_response
 from governance.scoping import scope_for
 from points import policy, services
 from points.filters import AccountFilter, AwardFilter, BoardFilter, ItemFilter, RedemptionFilter, RuleFilter
@@ -312,14 +313,7 @@ class EntryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _PointsView
         award = self.get_object()
         if not award.evidence:
             raise Http404
-        return _private_file(award.evidence)
-
-
-def _private_file(field_file):
-    response = FileResponse(field_file.open("rb"), content_type="image/jpeg")
-    response["Cache-Control"] = "private, max-age=3600"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+        return jpeg_response(award.evidence)
 
 
 # ---------------------------------------------------------------- the shop
@@ -394,7 +388,7 @@ class ItemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _PointsViewS
         item = self.get_object()
         if not item.photo:
             raise Http404
-        return _private_file(item.photo)
+        return jpeg_response(item.photo)
 
 
 @extend_schema_view(

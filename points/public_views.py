@@ -12,11 +12,11 @@ location by points.services, and the shop's form tells the clerk never to photog
 people. Evidence photos of proposals are personal data and never public.
 """
 
-from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from governance.files import jpeg_response
 from grids.models import Village
 from points.models import Board, BoardStatus, Category, Item, Rule
 from points.selectors import board_public, points_settings, public_notice
@@ -79,9 +79,4 @@ def village_board(request, village_code, year, quarter):
 @require_GET
 def item_photo(request, village_code, pk):
     item = get_object_or_404(Item, pk=pk, village__code=village_code, is_active=True)
-    if not item.photo:
-        raise Http404
-    response = FileResponse(item.photo.open("rb"), content_type="image/jpeg")
-    response["Cache-Control"] = "public, max-age=86400"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return jpeg_response(item.photo, public=True)

@@ -26,12 +26,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
+from governance.files import jpeg_response
 from governance.forms import FORM_TOKEN_PREFIX, OnceForm, add_service_errors, announce_saved, submit_once
 from governance.models import IdempotencyRecord
 from governance.scoping import scope_for
 from grids.models import Household, Resident, Village
 from grids.selectors import search_households
-from petitions.photo_views import private_jpeg
 from points import forms as f
 from points import policy, services
 from points.models import (
@@ -393,7 +393,7 @@ def entry_evidence(request, pk):
     award = _award_for(request.user, pk)
     if not award.evidence:
         raise Http404
-    return private_jpeg(award.evidence)
+    return jpeg_response(award.evidence)
 
 
 # ---------------------------------------------------------------- proposing
@@ -1002,7 +1002,7 @@ def item_photo(request, pk):
     item = get_object_or_404(items_visible_to(request.user), pk=pk)
     if not item.photo:
         raise Http404
-    return private_jpeg(item.photo)
+    return jpeg_response(item.photo)
 
 
 # ---------------------------------------------------------------- the rules catalogue (积分细则)

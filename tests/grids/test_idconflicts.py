@@ -95,6 +95,20 @@ def test_too_many_refusals_in_one_file_refuse_it_whole_without_rows(world, as_us
     assert [(e["row"], e["code"]) for e in body["errors"]] == [(0, "too_many_id_refusals")]
     assert all(h.name not in str(body) for h in holders)
     assert IdNumberRefusal.objects.filter(user=world.users.cadre).count() == 2
+    assert "2" not in body["errors"][0]["message"]  # the cap is named, not how many were held
+
+
+def test_a_file_past_the_days_allowance_says_only_that(world, as_user, settings):
+    """Regression: with one refusal left, a file of many held numbers answered with their count."""
+    settings.REGISTER_ID_REFUSALS_PER_FILE = 1
+    settings.REGISTER_ID_REFUSALS_PER_DAY = 1
+    holders = [head_of(world.households.l1), head_of(world.households.h1)]
+    rows = [
+        person(household="Q-1", id_number=number_of(holders[0])),
+        person(household="Q-2", id_number=number_of(holders[1])),
+    ]
+    body = post_file(as_user(world.users.cadre), rows).json()
+    assert body["code"] == "id_refusals_exhausted"
 
 
 def test_refusals_per_day_stop_every_new_id_number(world, as_user, settings):

@@ -62,6 +62,14 @@ def test_photo_served_only_to_those_who_see_the_matter(mw, client):
     assert response["Cache-Control"].startswith("private")
 
 
+def test_a_photo_whose_file_is_gone_is_a_404_not_a_500(mw, client):
+    """Regression: a row whose file was lost (a restore without media) raised FileNotFoundError."""
+    photo = matter_add_photo(matter=mw.staff_matter(), actor=mw.users.grid1, upload=jpeg_with_gps())
+    photo.image.storage.delete(photo.image.name)
+    client.force_login(mw.users.cadre)
+    assert client.get(f"/matter-photos/{photo.pk}/").status_code == 404
+
+
 def png(size, mode="1", **save) -> SimpleUploadedFile:
     out = io.BytesIO()
     Image.new(mode, size).save(out, format="PNG", **save)
