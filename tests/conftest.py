@@ -27,12 +27,14 @@ def _clock_destination():
 
 
 _traveller = None
+_destination = None  # where the clock was moved, computed once (from the real clock)
 
 
 def pytest_configure(config):
-    global _traveller
+    global _traveller, _destination
     destination = _clock_destination()
     if destination is not None and _traveller is None:
+        _destination = destination
         import time_machine
 
         # Process-wide (every thread, so Celery workers and beat started by tests too), and in
@@ -61,9 +63,8 @@ def pytest_unconfigure(config):
 
 
 def pytest_report_header(config):
-    destination = _clock_destination()
-    if destination is not None:
-        return f"clock moved to {destination.isoformat()} (CUNZHI_TEST_TODAY / CUNZHI_TEST_CLOCK_SHIFT_DAYS)"
+    if _destination is not None:  # not _clock_destination() again: the clock has already moved
+        return f"clock moved to {_destination.isoformat()} (CUNZHI_TEST_TODAY / CUNZHI_TEST_CLOCK_SHIFT_DAYS)"
     return None
 
 
