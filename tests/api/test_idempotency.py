@@ -135,3 +135,21 @@ def test_old_idempotency_records_are_pruned_and_recent_ones_kept(world, settings
     )
     assert idempotency_records_prune() == 1
     assert list(IdempotencyRecord.objects.values_list("key", flat=True)) == ["new"]
+
+
+def test_the_prune_command_does_what_the_nightly_task_does(world, settings):
+    """Like every periodic job, the prune is also a management command."""
+    import datetime
+    import io
+
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    settings.IDEMPOTENCY_KEEP_DAYS = 30
+    old = IdempotencyRecord.objects.create(
+        user=world.users.grid1, key="old", method="POST", path="/api/v1/visits/", status_code=201, body={}
+    )
+    IdempotencyRecord.objects.filter(pk=old.pk).update(created_at=timezone.now() - datetime.timedelta(days=31))
+    out = io.StringIO()
+    call_command("prune_idempotency_records", stdout=out)
+    assert out.getvalue().strip() == "deleted=1" and not IdempotencyRecord.objects.exists()
