@@ -80,3 +80,19 @@ def make_household(
         )
     household.refresh_from_db()
     return household
+
+
+# The demo accounts the design's contract names (DESIGN.md, the README's table).
+CONTRACT_ACCOUNTS = [
+    "admin",
+    "weituo_leader",
+    "weituo_official",
+    "weituo_sifasuo",
+    "qixing_cadre",
+    "qixing_clerk",
+    "qixing_grid1",
+    "qixing_grid2",
+    "hualong_cadre",
+    "liwan_cadre",
+    "xiaomian_official",
+]

@@ -26,6 +26,7 @@ from governance.models import ROLE_LEVEL, Assignment, Department, Notification, 
 from grids.models import Courtyard, Grid, Household, Resident, Township, Village, Visit, VisitPhoto
 from petitions.models import Deliberation, Matter, MatterCategory, MatterPhoto, MatterUserObjectPermission
 from points.models import Account, Award, Board, Entry, Item, Redemption, Rule
+from tests.factories import CONTRACT_ACCOUNTS
 
 FULL = os.environ.get("CUNZHI_SCOPE_FULL") == "1"
 PER_ROUTE = None if FULL else int(os.environ.get("CUNZHI_SCOPE_PER_ROUTE", "7"))
@@ -255,20 +256,7 @@ class Oracle:
 def demo_accounts():
     """One account per (role, level of place) the demo holds, the contract accounts, the
     superuser, and anonymous (None)."""
-    contract = [
-        "admin",
-        "weituo_leader",
-        "weituo_official",
-        "weituo_sifasuo",
-        "qixing_cadre",
-        "qixing_clerk",
-        "qixing_grid1",
-        "qixing_grid2",
-        "hualong_cadre",
-        "liwan_cadre",
-        "xiaomian_official",
-    ]
-    users = list(get_user_model().objects.filter(username__in=contract).order_by("username"))
+    users = list(get_user_model().objects.filter(username__in=CONTRACT_ACCOUNTS).order_by("username"))
     roles_seen = {a.role for a in Assignment.objects.filter(user__in=users)}
     for role in sorted(set(Role) - roles_seen):
         extra = Assignment.objects.filter(role=role).select_related("user").order_by("pk").first()

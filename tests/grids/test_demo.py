@@ -9,20 +9,7 @@ from governance.models import Assignment
 from governance.scoping import scope_for
 from grids.idnumbers import decrypt_id_number, validate_id_number
 from grids.models import Courtyard, Grid, Household, Resident, Township, Village
-
-CONTRACT_ACCOUNTS = [
-    "admin",
-    "weituo_leader",
-    "weituo_official",
-    "weituo_sifasuo",
-    "qixing_cadre",
-    "qixing_clerk",
-    "qixing_grid1",
-    "qixing_grid2",
-    "hualong_cadre",
-    "liwan_cadre",
-    "xiaomian_official",
-]
+from tests.factories import CONTRACT_ACCOUNTS
 
 
 @pytest.fixture

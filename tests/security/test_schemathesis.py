@@ -6,8 +6,6 @@ inside a savepoint that is rolled back, so one case never sees another's writes.
 CUNZHI_FUZZ_EXAMPLES sets the examples per operation and role (2 in CI, more under make fuzz).
 """
 
-import io
-import logging
 import os
 import re
 
@@ -15,7 +13,6 @@ import pytest
 import schemathesis
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
-from django.core.management import call_command
 from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections, transaction
@@ -34,21 +31,15 @@ CHECKS = [not_a_server_error, response_schema_conformance]
 
 
 @pytest.fixture
-def demo(db):
-    call_command("seed_demo", force=True, stdout=io.StringIO())
-    quiet = [logging.getLogger(name) for name in ("django.request", "django.security", "axes")]
-    levels = [logger.level for logger in quiet]
-    for logger in quiet:
-        logger.setLevel(logging.CRITICAL)
-    # The WSGI handler closes the database connection when a request ends; the test's
-    # transaction holds the demo, so keep it open (as django.test.Client does).
+def wsgi_demo(demo):
+    """The demo (tests/security/conftest.py) called through the WSGI handler, which closes the
+    database connection when a request ends; the test's transaction holds the demo, so keep it
+    open (as django.test.Client does)."""
     request_started.disconnect(close_old_connections)
     request_finished.disconnect(close_old_connections)
     yield
     request_started.connect(close_old_connections)
     request_finished.connect(close_old_connections)
-    for logger, level in zip(quiet, levels, strict=True):
-        logger.setLevel(level)
 
 
 def _known(label: str, text: str) -> bool:
@@ -87,7 +78,7 @@ def _fuzz(operation, headers) -> tuple[int, list[str]]:
     return calls, seen
 
 
-def test_every_operation_as_every_role(demo):
+def test_every_operation_as_every_role(wsgi_demo):
     # The schema needs a login (unless API_DOCS_PUBLIC): fetch it as the first role.
     reader = get_user_model().objects.get(username=ROLES[0])
     schema = schemathesis.openapi.from_wsgi(

@@ -7,14 +7,10 @@ change nothing. CUNZHI_SCOPE_FULL=1 (make fuzz) probes every object instead of a
 """
 
 import hashlib
-import io
-import logging
 import time
 
-import pytest
 from django.apps import apps
 from django.core.cache import cache
-from django.core.management import call_command
 from django.test import Client
 
 from tests import scope_matrix as sm
@@ -23,19 +19,6 @@ MIN_PROBES = 5000
 REFUSED = {401, 403, 404, 405}
 PAGE_REFUSED = REFUSED | {302}
 UNSAFE = ("post", "put", "patch", "delete")
-
-
-@pytest.fixture
-def demo(db):
-    call_command("seed_demo", force=True, stdout=io.StringIO())
-    # Thousands of refusals: their warnings (with tracebacks) would cost more than the requests.
-    quiet = [logging.getLogger(name) for name in ("django.request", "django.security", "axes")]
-    levels = [logger.level for logger in quiet]
-    for logger in quiet:
-        logger.setLevel(logging.ERROR)
-    yield
-    for logger, level in zip(quiet, levels, strict=True):
-        logger.setLevel(level)
 
 
 def _client(user):
