@@ -26,7 +26,8 @@ from governance.login import (
     record_failure,
 )
 from governance.models import Assignment, Department, Notification, Role
-from governance.scoping import TOWNSHIP_ROLES, current_assignments, scope_for
+from governance.roles import TOWNSHIP_ROLES
+from governance.scoping import current_assignments, scope_for
 from governance.serializers import (
     AssignmentSerializer,
     DepartmentSerializer,

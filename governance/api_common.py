@@ -14,7 +14,9 @@ from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler as drf_exception_handler
+from rest_framework.views import set_rollback
 
+from governance.errors import DomainError
 from governance.models import IdempotencyRecord
 from governance.request_limits import TOO_LARGE, RequestTooLarge
 
@@ -28,16 +30,14 @@ class StateConflict(exceptions.APIException):
 
 
 def exception_handler(exc, context):
-    """403/404/409 bodies are {"detail", "code"}; 400 carries field errors; Django's own
-    ValidationError (raised by services) becomes a 400 with the same shape as a serializer's."""
-    # Imported here: the matters app depends on governance, not the other way round.
-    from petitions.workflow import MatterPermissionError, MatterStateError
-
-    if isinstance(exc, MatterPermissionError):
-        exc = exceptions.PermissionDenied(exc.message, code=exc.code)
-    elif isinstance(exc, MatterStateError):
-        exc = StateConflict(exc.message, code=exc.code)
-    elif isinstance(exc, TOO_LARGE):
+    """The one place errors become API bodies. 403/404/409 bodies are {"detail", "code"}; 400
+    carries field errors; a service's DomainError (governance.errors) keeps its status, code
+    and field; Django's own ValidationError (raised by services) becomes a 400 with the same
+    shape as a serializer's."""
+    if isinstance(exc, DomainError):
+        set_rollback()
+        return Response(exc.as_body(), status=exc.status)
+    if isinstance(exc, TOO_LARGE):
         exc = RequestTooLarge()
     elif isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(as_serializer_error(exc))

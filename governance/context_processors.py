@@ -39,8 +39,7 @@ def navigation(request):
 
 
 def _visit_flags(scope) -> dict:
-    from grids.visit_views import VISIT_READERS
-    from grids.visits import VISITOR_ROLES
+    from governance.roles import VISIT_READERS, VISITOR_ROLES
 
     return {"visits": scope.has_any_role(VISITOR_ROLES), "visit_log": scope.has_any_role(VISIT_READERS)}
 
@@ -54,7 +53,7 @@ def _matters_waiting(user) -> int:
 def _points_flags(user, scope) -> dict:
     from django.utils import timezone
 
-    from points.policy import ACCOUNT_READER_ROLES, DECIDER_ROLES
+    from governance.roles import ACCOUNT_READER_ROLES, DECIDER_ROLES
     from points.selectors import awards_waiting_for
 
     sees = scope.has_any_role(ACCOUNT_READER_ROLES)

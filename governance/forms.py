@@ -23,6 +23,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 
+from governance.errors import Conflict, DomainError, Forbidden
 from governance.limits import BoundedTextForm
 from governance.models import IdempotencyRecord
 
@@ -78,6 +79,33 @@ def submit_once(*, request, token: uuid.UUID, perform: Callable[[], str]) -> tup
         if first is None:
             raise
         return first.body.get("location") or request.path, False
+
+
+def save_form(request, form: OnceForm, *, perform: Callable[[], str], done, on_refused=None):
+    """What every page that writes does with a valid form: submit once, run the service,
+    announce, redirect.
+
+    `perform()` saves and returns the URL to go to next; `done` is the message to show (or a
+    callable returning it, read after `perform` ran). Returns the redirect, or None when
+    the form now carries the service's errors (render the page again, status 400): a
+    ValidationError next to the field it names, a Refused next to its field (else on top).
+    A Forbidden or Conflict goes to `on_refused(error)` when given (a page that shows the
+    object again with the message, 403 or 409), else on top of the form.
+    """
+    from django.shortcuts import redirect
+
+    try:
+        url, created = submit_once(request=request, token=form.cleaned_data["form_token"], perform=perform)
+    except ValidationError as error:
+        add_service_errors(form, error)
+        return None
+    except DomainError as error:
+        if on_refused is not None and isinstance(error, Forbidden | Conflict):
+            return on_refused(error)
+        form.add_error(error.field if error.field in form.fields else None, str(error.message))
+        return None
+    announce_saved(request, created, str(done() if callable(done) else done))
+    return redirect(url)
 
 
 def add_service_errors(form: forms.Form, error: ValidationError) -> None:

@@ -15,24 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from governance.models import ROLE_LEVEL, Assignment, Role
-
-# What each role may do beyond seeing its scope.
-REGISTER_EDITORS = frozenset({Role.VILLAGE_CADRE, Role.GRID_LEADER, Role.GRID_WORKER})
-HOUSEHOLD_MOVERS = frozenset({Role.VILLAGE_CADRE})
-REGISTER_IMPORTERS = frozenset({Role.VILLAGE_CADRE})
-ID_NUMBER_REVEALERS = frozenset({Role.VILLAGE_CADRE, Role.TOWNSHIP_OFFICIAL, Role.TOWNSHIP_LEADER})
-TOWNSHIP_ROLES = frozenset({Role.TOWNSHIP_LEADER, Role.TOWNSHIP_OFFICIAL})
-VILLAGE_ROLES = frozenset({Role.VILLAGE_CADRE, Role.SHOP_CLERK})
-GRID_ROLES = frozenset({Role.GRID_LEADER, Role.GRID_WORKER})
-# The roles that may read people (households, residents), matters and visits at all. The
-# shop clerk keeps the village's passbooks and shop (points.policy), not its register: a
-# clerk's scope never reaches a personal row through `condition`/`filter`, whatever
-# roles a caller asks for, so every selector built on them stays closed to the clerk.
-# (`covers` decides what a role may *do* and takes its roles from the caller: points.policy
-# lets the clerk redeem on a passbook the clerk's village holds.)
-PEOPLE_READERS = frozenset(Role) - {Role.SHOP_CLERK}
-# The village roles that see the village's people and work (counts, compliance, 逢十).
-VILLAGE_STAFF = VILLAGE_ROLES & PEOPLE_READERS
+from governance.roles import GRID_ROLES, PEOPLE_READERS, TOWNSHIP_ROLES, VILLAGE_ROLES  # noqa: F401
 
 # For each kind of personal row, the field that holds the id at each level. The
 # department level is absent: a department sees the households and residents that its

@@ -18,14 +18,14 @@ from django.utils.translation import gettext as _
 from openpyxl import load_workbook
 from openpyxl.utils.cell import range_boundaries
 
+from governance.errors import Refused
 
-class UploadRefused(Exception):
+
+class UploadRefused(Refused):
     """The upload was refused before or while it was read; `code` says why, `message` to whom."""
 
     def __init__(self, code: str, message: str):
-        super().__init__(message)
-        self.code = code
-        self.message = message
+        super().__init__(message, code)
 
 
 def _size(file) -> int:

@@ -13,7 +13,8 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from governance.models import Notification, Role
-from governance.scoping import GRID_ROLES, REGISTER_EDITORS, TOWNSHIP_ROLES, VILLAGE_STAFF, scope_for
+from governance.roles import FIELD_ROLES, GRID_ROLES, REGISTER_EDITORS, TOWNSHIP_ROLES, VILLAGE_STAFF
+from governance.scoping import scope_for
 from governance.services import notification_mark_read
 from grids.selectors import (
     assignments_of,
@@ -28,7 +29,6 @@ from petitions.views import waiting_summary
 
 HOME_HOUSEHOLDS = 20
 NOTIFICATIONS_PER_PAGE = 20
-FIELD_ROLES = GRID_ROLES | {Role.COURTYARD_HELPER}
 
 
 def _group(children, key, parents) -> list[dict]:

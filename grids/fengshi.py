@@ -21,10 +21,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from governance.models import Assignment, Role
-from governance.scoping import GRID_ROLES, TOWNSHIP_ROLES, VILLAGE_STAFF, scope_for
+from governance.roles import FENGSHI_ROLES, GRID_ROLES, TOWNSHIP_ROLES, VILLAGE_STAFF
+from governance.scoping import scope_for
 from governance.services import notify_many
 from grids.models import Grid, Household, Reminder, Township, Village, Visit
-from grids.visits import FENGSHI_ROLES
 
 NOT_A_FENGSHI_DAY = gettext_lazy("Not a 逢十 day: choose the 10th, the 20th or the 30th (the last day of February).")
 NAMES_PER_GRID = 8

@@ -13,7 +13,8 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from governance.api_input import InputModelSerializer, InputSerializer
-from governance.scoping import REGISTER_EDITORS, scope_for
+from governance.roles import REGISTER_EDITORS
+from governance.scoping import scope_for
 from governance.uploads import UploadRefused, check_xlsx
 from grids import validators
 from grids.idnumbers import validate_id_number, validate_phone

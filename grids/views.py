@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from governance.forms import add_service_errors, announce_saved, submit_once
+from governance.roles import VISITOR_ROLES
 from governance.scoping import (
     HOUSEHOLD_MOVERS,
     ID_NUMBER_REVEALERS,
@@ -55,7 +56,6 @@ from grids.selectors import (
     villages_visible_to,
     with_member_counts,
 )
-from grids.visits import VISITOR_ROLES
 
 HOUSEHOLDS_PER_PAGE = 20
 
@@ -171,7 +171,7 @@ def household_detail(request, pk):
 
 def _points_of(user, household) -> dict:
     """The passbook's standing for the household page (积分存折: one query), if the user sees it."""
-    from points.policy import PROPOSER_ROLES
+    from governance.roles import PROPOSER_ROLES
     from points.selectors import account_for_household, standing
 
     account = account_for_household(user, household)

@@ -39,7 +39,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from governance.models import Role
-from governance.scoping import GRID_ROLES, TOWNSHIP_ROLES, scope_for
+from governance.roles import GRID_ROLES, VISIT_READERS
+from governance.scoping import scope_for
 from grids.fengshi import may_see_compliance
 from grids.models import Courtyard, Grid, Tag, Visit
 from grids.selectors import households_visible_to
@@ -54,8 +55,6 @@ from grids.visits import (
     visits_visible_to,
 )
 
-# Who reads the log: those who visit, and the township staff who watch them.
-VISIT_READERS = VISITOR_ROLES | TOWNSHIP_ROLES
 # The to-visit list shows the neediest households first; a village cadre narrows the rest
 # with the filters. The form's select still holds every household (for offline use).
 TODO_SHOWN = 300

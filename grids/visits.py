@@ -22,24 +22,15 @@ from django.db.models import F, Max, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from governance.errors import Conflict
 from governance.models import Role
-from governance.scoping import GRID_ROLES, scope_for
+from governance.roles import GRID_ROLES, VISITOR_ROLES
+from governance.scoping import scope_for
 from grids.models import Courtyard, Grid, Household, Resident, Tag, Visit, VisitPhoto
 
-# Who logs visits: the staff of a grid or courtyard, and village cadres anywhere in their
-# village (they 包网格 too). Township staff read them.
-VISITOR_ROLES = GRID_ROLES | {Role.COURTYARD_HELPER, Role.VILLAGE_CADRE}
-# Whose 逢十 duty is counted and reminded: the people assigned to a grid or a courtyard.
-FENGSHI_ROLES = GRID_ROLES | {Role.COURTYARD_HELPER}
 
-
-class VisitConflict(Exception):
+class VisitConflict(Conflict):
     """The same client UUID arrived with a different visit, or a visit was already corrected."""
-
-    def __init__(self, message, code: str):
-        super().__init__(message)
-        self.message = message
-        self.code = code
 
 
 def _fingerprint(fields: dict) -> str:

@@ -21,8 +21,8 @@ from rest_framework.response import Response
 
 from governance.api_common import IdCursorPagination, idempotent
 from governance.login import ClientIpScopedRateThrottle
-from governance.models import Role
-from governance.scoping import GRID_ROLES, scope_for
+from governance.roles import INTAKE_ROLES
+from governance.scoping import scope_for
 from petitions import deadlines, figures, services, workflow
 from petitions.filters import QUEUE_ORDERING, MatterFilter
 from petitions.models import Deliberation, Matter, MatterCategory, MatterEvent
@@ -59,7 +59,6 @@ from petitions.serializers import (
 
 # Who records a matter for a resident: grid staff, village cadres, and courtyard helpers
 # (for the households of their courtyard only; Scope.covers reads the household's courtyard).
-INTAKE_ROLES = GRID_ROLES | {Role.VILLAGE_CADRE, Role.COURTYARD_HELPER}
 
 REFUSALS = {
     403: OpenApiResponse(description="Your role may not take this action on this matter (code permission_denied)."),

@@ -3,7 +3,8 @@
 from django.db.models import F, Q, QuerySet
 
 from governance.models import Role
-from governance.scoping import GRID_ROLES, TOWNSHIP_ROLES, scope_for
+from governance.roles import GRID_ROLES, TOWNSHIP_ROLES
+from governance.scoping import scope_for
 from petitions.models import Kind, Matter, MatterUserObjectPermission, State
 
 # Queues and lists: overdue first, then the nearest deadline, then the oldest.

@@ -15,7 +15,8 @@ from django.utils.translation import gettext as _
 from guardian.shortcuts import assign_perm
 
 from governance.models import Department, Role
-from governance.scoping import GRID_ROLES, users_holding
+from governance.roles import GRID_ROLES
+from governance.scoping import users_holding
 from governance.services import notify
 from grids.idnumbers import validate_phone
 from grids.models import Grid, Household, Resident, Village

@@ -24,7 +24,8 @@ from django.views.decorators.http import require_POST
 
 from governance.forms import FORM_TOKEN_PREFIX, add_service_errors, announce_saved, submit_once
 from governance.models import Assignment, Department, IdempotencyRecord, Role
-from governance.scoping import GRID_ROLES, people_reader_required, scope_for
+from governance.roles import GRID_ROLES, HANDLER_ROLES, INTAKE_ROLES, REVISIT_ROLES
+from governance.scoping import people_reader_required, scope_for
 from grids.models import Courtyard, Grid
 from grids.selectors import grids_visible_to, households_visible_to
 from petitions import deadlines, services, workflow
@@ -38,9 +39,6 @@ MATTERS_PER_PAGE = 20
 QUEUE_LIMIT = 100
 HOME_QUEUE = 5
 HOUSEHOLD_CHOICES_LIMIT = 300
-INTAKE_ROLES = GRID_ROLES | {Role.VILLAGE_CADRE, Role.COURTYARD_HELPER}
-REVISIT_ROLES = GRID_ROLES | {Role.COURTYARD_HELPER, Role.VILLAGE_CADRE}
-HANDLER_ROLES = GRID_ROLES | {Role.COURTYARD_HELPER, Role.VILLAGE_CADRE}
 
 # 提分议办督评: the six stages and the state each one is.
 STAGES = [
@@ -726,7 +724,7 @@ def detail_context(request, matter, bound=None) -> dict:
 
 def _may_award_points(scope, matter) -> bool:
     """Whether the viewer proposes points in the matter's village (for its meetings' participants)."""
-    from points.policy import PROPOSER_ROLES
+    from governance.roles import PROPOSER_ROLES
 
     return scope.is_superuser or (scope.has_any_role(PROPOSER_ROLES) and matter.village_id in scope.village_ids)
 

@@ -9,31 +9,23 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext_lazy as _
 
+from governance.errors import Conflict, DomainError, Forbidden
 from governance.models import Role
-from governance.scoping import GRID_ROLES, TOWNSHIP_ROLES, Scope, scope_for
+from governance.roles import GRID_ROLES, TOWNSHIP_ROLES
+from governance.scoping import Scope, scope_for
 from petitions.models import OPEN_STATES, Kind, Matter, State
 
 
-class MatterError(Exception):
-    code = "error"
-
-    def __init__(self, message, code: str | None = None):
-        super().__init__(str(message))
-        self.message = message
-        if code:
-            self.code = code
+class MatterError(DomainError):
+    """Any refusal of the matters' services (governance.errors)."""
 
 
-class MatterPermissionError(MatterError):
+class MatterPermissionError(Forbidden, MatterError):
     """The caller's role may not take this action on this matter (403)."""
 
-    code = "permission_denied"
 
-
-class MatterStateError(MatterError):
+class MatterStateError(Conflict, MatterError):
     """The action is not possible in the matter's current state (409)."""
-
-    code = "invalid_state"
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from governance.models import Role
+from governance import roles
 from grids.models import Household, Resident, Township, Village
 
 
@@ -36,8 +36,8 @@ class CapPeriod(models.TextChoices):
 
 
 # Who may propose an entry of a rule, unless the rule says otherwise.
-DEFAULT_PROPOSER_ROLES = [Role.GRID_WORKER.value, Role.GRID_LEADER.value, Role.COURTYARD_HELPER.value]
-PROPOSER_ROLE_CHOICES = frozenset({*DEFAULT_PROPOSER_ROLES, Role.VILLAGE_CADRE.value})
+DEFAULT_PROPOSER_ROLES = [role.value for role in roles.DEFAULT_PROPOSER_ROLES]
+PROPOSER_ROLE_CHOICES = frozenset(role.value for role in roles.PROPOSER_ROLES)
 
 
 def default_proposer_roles() -> list[str]:

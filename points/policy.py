@@ -12,15 +12,20 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from governance.models import Role
-from governance.scoping import GRID_ROLES, TOWNSHIP_ROLES, scope_for
-from points.models import PROPOSER_ROLE_CHOICES, Account, Award, AwardStatus, Board, BoardStatus, Entry, EntryKind
+from governance.errors import Conflict, DomainError, Forbidden, Invalid, Refused
+from governance.roles import (  # noqa: F401 (re-exported for points.views)
+    ACCOUNT_READER_ROLES,
+    BOARD_ROLES,
+    DECIDER_ROLES,
+    GRID_ROLES,
+    PROPOSER_ROLES,
+    REDEEMER_ROLES,
+    SHOP_KEEPER_ROLES,
+    TOWNSHIP_ROLES,
+)
+from governance.scoping import scope_for
+from points.models import Account, Award, AwardStatus, Board, BoardStatus, Entry, EntryKind
 
-PROPOSER_ROLES = frozenset(PROPOSER_ROLE_CHOICES)
-DECIDER_ROLES = frozenset({Role.VILLAGE_CADRE})
-REDEEMER_ROLES = frozenset({Role.SHOP_CLERK, Role.VILLAGE_CADRE})
-SHOP_KEEPER_ROLES = REDEEMER_ROLES
-BOARD_ROLES = frozenset({Role.VILLAGE_CADRE})
 # How far back a proposal may be dated: a year's events (and a leap day), not an old quarrel.
 MAX_DAYS_BACK = 366
 
@@ -37,52 +42,26 @@ def check_occurred_on(day: datetime.date, today: datetime.date | None = None) ->
         )
 
 
-# Who sees passbooks: the village (cadres, the shop), its grids and courtyards, the township.
-ACCOUNT_READER_ROLES = frozenset(
-    {Role.VILLAGE_CADRE, Role.SHOP_CLERK, Role.COURTYARD_HELPER, *GRID_ROLES, *TOWNSHIP_ROLES}
-)
+class PointsError(DomainError):
+    """Any refusal of the points services (governance.errors)."""
 
 
-class PointsError(Exception):
-    code = "error"
-
-    def __init__(self, message, code: str | None = None):
-        super().__init__(str(message))
-        self.message = message
-        if code:
-            self.code = code
-
-
-class PointsPermissionError(PointsError):
+class PointsPermissionError(Forbidden, PointsError):
     """The caller's role may not take this action here (403)."""
 
-    code = "permission_denied"
 
-
-class PointsStateError(PointsError):
+class PointsStateError(Conflict, PointsError):
     """Not possible in the object's current state (409)."""
 
-    code = "invalid_state"
 
-
-class PointsRefused(PointsError):
+class PointsRefused(Refused, PointsError):
     """A well-formed request the bank refuses (400), about one field: not enough spendable
     points, not enough stock, the rule's cap reached."""
 
-    def __init__(self, message, code: str, field: str):
-        super().__init__(message, code)
-        self.field = field
 
-
-class PointsInvalid(PointsError):
+class PointsInvalid(Invalid, PointsError):
     """Invalid items of a list (400): errors by field, then by position in the list sent,
     e.g. {"accounts": {"2": ["..."]}}."""
-
-    code = "invalid"
-
-    def __init__(self, errors: dict):
-        super().__init__(_("Some items of the list are invalid."))
-        self.errors = errors
 
 
 def _covers(user, account: Account, roles) -> bool:

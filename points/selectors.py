@@ -15,7 +15,8 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from governance.models import ROLE_LEVEL
-from governance.scoping import GRID_ROLES, TOWNSHIP_ROLES, VILLAGE_ROLES, scope_for
+from governance.roles import ACCOUNT_READER_ROLES, DECIDER_ROLES, GRID_ROLES, TOWNSHIP_ROLES, VILLAGE_ROLES
+from governance.scoping import scope_for
 from grids.models import Grid, Household, Resident, Village
 from points.models import (
     Account,
@@ -31,7 +32,6 @@ from points.models import (
     Rule,
     VillagePointsSettings,
 )
-from points.policy import ACCOUNT_READER_ROLES, DECIDER_ROLES
 
 # The field holding each level's id, seen from an account.
 _ACCOUNT_FIELDS = {

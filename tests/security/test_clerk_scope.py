@@ -10,7 +10,8 @@ from django.core.management import call_command
 from rest_framework.test import APIClient
 
 from governance.models import Role
-from governance.scoping import PEOPLE_READERS, scope_for
+from governance.roles import PEOPLE_READERS
+from governance.scoping import scope_for
 from grids.models import Household, Resident, Village, Visit
 from petitions.models import Matter
 from points.models import Account

@@ -248,9 +248,9 @@ class Command(BaseCommand):
         """The 逢十 eve reminders to every grid and courtyard assignee of the district, then the
         same run again (it must send nothing). Rolled back."""
         from governance.models import Notification
+        from governance.roles import FENGSHI_ROLES
         from grids.fengshi import send_fengshi_reminders
         from grids.models import Reminder
-        from grids.visits import FENGSHI_ROLES
 
         day = datetime.date(2026, 11, 29)
         staff = (

@@ -1,0 +1,54 @@
+"""One DRF permission class for every API view: it reads the view's policy for the action.
+
+A viewset names, per action, who may call it (`policies = {"create": Policy(...)}`); an
+action without a policy needs only a signed-in caller (what it may see is then the
+selectors' business: an object out of scope is a 404). The role check comes before the
+body is read, so a caller without the role gets a 403 whatever it sent. The services check
+again under the row lock: the policy is the early, cheap answer, not the only one.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.utils.translation import gettext_lazy as _
+from rest_framework.permissions import IsAuthenticated
+
+from governance.scoping import scope_for
+
+
+@dataclass(frozen=True)
+class Policy:
+    """Who may call one action: one of `roles` held somewhere; on an object, one of
+    `object_roles` covering it, or `allows(user, obj)` true."""
+
+    roles: frozenset | None = None
+    message: str = _("Your role may not do this.")
+    object_roles: frozenset | None = None
+    allows: Callable | None = None
+
+
+class ActionPolicy(IsAuthenticated):
+    def has_permission(self, request, view):
+        if not super().has_permission(request, view):
+            return False
+        policy = _policy(view)
+        if policy is None or policy.roles is None or scope_for(request.user).has_any_role(policy.roles):
+            return True
+        self.message = policy.message
+        return False
+
+    def has_object_permission(self, request, view, obj):
+        policy = _policy(view)
+        if policy is None:
+            return True
+        if policy.object_roles is not None and not scope_for(request.user).covers(obj, policy.object_roles):
+            self.message = policy.message
+            return False
+        if policy.allows is not None and not policy.allows(request.user, obj):
+            self.message = policy.message
+            return False
+        return True
+
+
+def _policy(view) -> Policy | None:
+    return getattr(view, "policies", {}).get(getattr(view, "action", None))

@@ -1,0 +1,65 @@
+"""Every set of roles the apps check, defined once.
+
+A role is held at a place (governance.models.ROLE_LEVEL); these sets name who may do a kind
+of thing. Whether the role reaches the object is `Scope.covers` / `Scope.condition`
+(governance.scoping). An app never writes its own `GRID_ROLES | {...}`: it names a set here,
+so a rule read by a page and by the API is the same rule.
+"""
+
+from governance.models import Role
+
+# ---------------------------------------------------------------- levels
+
+TOWNSHIP_ROLES = frozenset({Role.TOWNSHIP_LEADER, Role.TOWNSHIP_OFFICIAL})
+VILLAGE_ROLES = frozenset({Role.VILLAGE_CADRE, Role.SHOP_CLERK})
+GRID_ROLES = frozenset({Role.GRID_LEADER, Role.GRID_WORKER})
+# The people assigned to a grid or a courtyard: who walks the households (逢十 duty).
+FIELD_ROLES = GRID_ROLES | {Role.COURTYARD_HELPER}
+# Field staff and the village cadres who 包网格 too: who visits, records matters on a
+# visit, does the 回访 and may be named to handle a civil matter.
+FRONTLINE_ROLES = FIELD_ROLES | {Role.VILLAGE_CADRE}
+
+# ---------------------------------------------------------------- people (grids)
+
+# The roles that may read people (households, residents), matters and visits at all. The
+# shop clerk keeps the village's passbooks and shop, not its register: a clerk's scope
+# never reaches a personal row through `condition`/`filter`, whatever roles a caller asks
+# for, so every selector built on them stays closed to the clerk. (`covers` decides what a
+# role may *do* and takes its roles from the caller: the points policy lets the clerk
+# redeem on a passbook the clerk's village holds.)
+PEOPLE_READERS = frozenset(Role) - {Role.SHOP_CLERK}
+# The village roles that see the village's people and work (counts, compliance, 逢十).
+VILLAGE_STAFF = VILLAGE_ROLES & PEOPLE_READERS
+REGISTER_EDITORS = frozenset({Role.VILLAGE_CADRE, Role.GRID_LEADER, Role.GRID_WORKER})
+HOUSEHOLD_MOVERS = frozenset({Role.VILLAGE_CADRE})
+REGISTER_IMPORTERS = frozenset({Role.VILLAGE_CADRE})
+ID_NUMBER_REVEALERS = frozenset({Role.VILLAGE_CADRE, Role.TOWNSHIP_OFFICIAL, Role.TOWNSHIP_LEADER})
+
+# ---------------------------------------------------------------- visits and 逢十
+
+VISITOR_ROLES = FRONTLINE_ROLES
+# Whose 逢十 duty is counted and reminded.
+FENGSHI_ROLES = FIELD_ROLES
+# Who reads the visit log: those who visit, and the township staff who watch them.
+VISIT_READERS = VISITOR_ROLES | TOWNSHIP_ROLES
+
+# ---------------------------------------------------------------- matters
+
+# Who records a matter (on a visit, at the office, by phone; 代办 for a resident).
+INTAKE_ROLES = FRONTLINE_ROLES
+# Who records the resident's answer on a return visit (回访).
+REVISIT_ROLES = FRONTLINE_ROLES
+# Whom a village cadre may name to handle a civil or village matter.
+HANDLER_ROLES = FRONTLINE_ROLES
+
+# ---------------------------------------------------------------- points
+
+# The roles a village may let propose points (a rule's `proposer_roles` is a subset).
+DEFAULT_PROPOSER_ROLES = (Role.GRID_WORKER, Role.GRID_LEADER, Role.COURTYARD_HELPER)
+PROPOSER_ROLES = frozenset({*DEFAULT_PROPOSER_ROLES, Role.VILLAGE_CADRE})
+DECIDER_ROLES = frozenset({Role.VILLAGE_CADRE})
+REDEEMER_ROLES = frozenset({Role.SHOP_CLERK, Role.VILLAGE_CADRE})
+SHOP_KEEPER_ROLES = REDEEMER_ROLES
+BOARD_ROLES = frozenset({Role.VILLAGE_CADRE})
+# Who sees passbooks: the village (cadres, the shop), its grids and courtyards, the township.
+ACCOUNT_READER_ROLES = frozenset({Role.VILLAGE_CADRE, Role.SHOP_CLERK, *FIELD_ROLES, *TOWNSHIP_ROLES})
