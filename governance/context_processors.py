@@ -1,12 +1,6 @@
 from governance.models import Notification
-from governance.scoping import (
-    GRID_ROLES,
-    REGISTER_EDITORS,
-    REGISTER_IMPORTERS,
-    TOWNSHIP_ROLES,
-    VILLAGE_ROLES,
-    scope_for,
-)
+from governance.roles import GRID_ROLES, REGISTER_EDITORS, REGISTER_IMPORTERS, TOWNSHIP_ROLES, VILLAGE_ROLES
+from governance.scoping import scope_for
 
 
 def navigation(request):

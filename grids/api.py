@@ -19,13 +19,8 @@ from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
 
 from governance.api_common import IdCursorPagination, IdempotentCreateMixin, StateConflict, idempotent
-from governance.scoping import (
-    HOUSEHOLD_MOVERS,
-    ID_NUMBER_REVEALERS,
-    REGISTER_EDITORS,
-    REGISTER_IMPORTERS,
-    scope_for,
-)
+from governance.roles import HOUSEHOLD_MOVERS, ID_NUMBER_REVEALERS, REGISTER_EDITORS, REGISTER_IMPORTERS
+from governance.scoping import scope_for
 from grids import services
 from grids.fengshi import compliance_for, latest_cycle, may_see_compliance
 from grids.filters import CourtyardFilter, GridFilter, HouseholdFilter, ResidentFilter, VillageFilter, VisitFilter

@@ -35,6 +35,7 @@ from grids.idnumbers import (
 )
 from grids.models import Courtyard, Grid, Household, HouseholdMove, RegisterExport, Resident, Tag, Village
 from grids.services import name_pinyin
+from grids.signals import households_created
 from grids.validators import validate_birth_date
 from grids.visits import households_refresh_visit_due
 
@@ -1029,11 +1030,11 @@ def _apply(rows: list[_Row], ctx: _Context, user) -> ImportResult:
     # Tags and statuses set visit targets; new households have no visits to date from.
     new_ids = {h.pk for h in new_households}
     households_refresh_visit_due([h.pk for h in household_tag_sets if h.pk not in new_ids])
-    # Every household has its passbook (积分存折); the bulk insert above bypassed account_open.
-    from points.services import accounts_open_missing  # points builds on grids, not the reverse
-
-    for village_id in sorted({h.village_id for h in new_households}):
-        accounts_open_missing(village=Village(pk=village_id))
+    # The apps built on grids act on the new households (the points bank opens passbooks).
+    if new_households:
+        households_created.send(
+            sender=Household, households=new_households, village_ids={h.village_id for h in new_households}
+        )
     return result
 
 

@@ -9,14 +9,8 @@ from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q,
 from django.db.models.functions import Coalesce
 
 from governance.models import Assignment
-from governance.scoping import (
-    GRID_ROLES,
-    ID_NUMBER_REVEALERS,
-    REGISTER_EDITORS,
-    VILLAGE_ROLES,
-    current_assignments,
-    scope_for,
-)
+from governance.roles import GRID_ROLES, ID_NUMBER_REVEALERS, REGISTER_EDITORS, VILLAGE_ROLES
+from governance.scoping import current_assignments, scope_for
 from grids.idnumbers import hash_id_number, looks_like_id_number
 from grids.models import Grid, Household, HouseholdMove, Resident, Tag, Township, Village
 

@@ -17,6 +17,7 @@ from grids.idnumbers import (
     validate_phone,
 )
 from grids.models import Courtyard, Grid, Household, HouseholdMove, IdNumberReveal, Resident, Tag, Township, Village
+from grids.signals import households_created
 from grids.visits import households_refresh_visit_due
 
 
@@ -75,9 +76,7 @@ def household_create(
     )
     if tags:
         household.tags.set(tags)
-    from points.services import account_open  # every new household gets its passbook (积分存折)
-
-    account_open(household=household)
+    households_created.send(sender=Household, households=[household])
     return household
 
 

@@ -23,15 +23,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from governance.forms import add_service_errors, announce_saved, submit_once
-from governance.roles import VISITOR_ROLES
-from governance.scoping import (
-    HOUSEHOLD_MOVERS,
-    ID_NUMBER_REVEALERS,
-    REGISTER_EDITORS,
-    REGISTER_IMPORTERS,
-    people_reader_required,
-    scope_for,
-)
+from governance.roles import HOUSEHOLD_MOVERS, ID_NUMBER_REVEALERS, REGISTER_EDITORS, REGISTER_IMPORTERS, VISITOR_ROLES
+from governance.scoping import people_reader_required, scope_for
 from grids import services
 from grids.fengshi import (
     compliance_for,
