@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.module_loading import autodiscover_modules
 from django.utils.translation import gettext_lazy as _
 
 
@@ -8,3 +9,8 @@ class GovernanceConfig(AppConfig):
 
     def ready(self):
         from governance import checks, login  # noqa: F401  (system checks, the failed-login receiver)
+
+        # The apps above governance plug themselves in: their navigation entries and counts
+        # (`<app>/nav.py`, governance.nav) and how a department sees people
+        # (`<app>/scoping_rules.py`, governance.scoping).
+        autodiscover_modules("nav", "scoping_rules")

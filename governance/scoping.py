@@ -6,6 +6,7 @@ the role that covers the object. Lists and details both filter through `Scope.fi
 an object out of scope is a 404 exactly like one that does not exist.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import wraps
 
@@ -18,8 +19,8 @@ from governance.models import ROLE_LEVEL, Assignment, Role
 from governance.roles import GRID_ROLES, PEOPLE_READERS, TOWNSHIP_ROLES, VILLAGE_ROLES  # noqa: F401
 
 # For each kind of personal row, the field that holds the id at each level. The
-# department level is absent: a department sees the households and residents that its
-# matters name, which the matters app adds.
+# department level is absent: a department sees the rows its own work names, which the app
+# that owns that work adds with `register_department_rule`.
 PERSON_FIELDS = {
     "matter": {
         "township": "township_id",
@@ -41,15 +42,25 @@ PERSON_FIELDS = {
     },
 }
 
+# kind -> fn(department_ids) -> Q: what a department handler sees of that kind of row.
+_department_rules: dict[str, Callable[[list[int]], Q]] = {}
+
+
+def register_department_rule(kind: str, rule: Callable[[list[int]], Q]) -> None:
+    """Say how a department sees rows of `kind` ("matter", "household", "resident").
+
+    The app whose records tie departments to people registers it (petitions: the matters
+    assigned to the department, and the households and residents they name), from a module
+    that `GovernanceConfig.ready` autodiscovers. A kind with no rule shows a department nothing.
+    """
+    if kind not in PERSON_FIELDS:
+        raise ValueError(kind)
+    _department_rules[kind] = rule
+
 
 def _department_condition(kind: str, department_ids: list[int]) -> Q:
-    """A department sees the matters assigned to it, and the households and residents they name."""
-    from petitions.models import Matter
-
-    if kind == "matter":
-        return Q(department_id__in=department_ids)
-    named = Matter.objects.filter(department_id__in=department_ids, household__isnull=False).values("household_id")
-    return Q(pk__in=named) if kind == "household" else Q(household_id__in=named)
+    rule = _department_rules.get(kind)
+    return rule(department_ids) if rule else Q(pk__in=[])
 
 
 @dataclass(frozen=True)

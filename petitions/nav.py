@@ -1,0 +1,17 @@
+"""The matters' entries in the navigation bar (see governance.nav)."""
+
+from governance.nav import register_badges
+from petitions.selectors import matters_waiting_for
+
+
+@register_badges
+def matter_badges(request, scope) -> dict:
+    # The shop clerk keeps passbooks and the shop: no register, matters or visits.
+    sees = scope.reads_people
+    return {
+        "sees_matters": sees,
+        # The menu's count of matters waiting for the user (one COUNT over indexed columns).
+        "matters_waiting": matters_waiting_for(request.user).order_by().count()
+        if sees and not scope.is_superuser
+        else 0,
+    }
