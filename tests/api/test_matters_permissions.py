@@ -6,10 +6,10 @@ database exactly as it was: matters, events, deliberation records, grants, notif
 """
 
 import pytest
-from django.db import transaction
 
 from petitions.models import State
 from tests.api.matter_states import civil, database_state, government
+from tests.matrix import Case, api_login, api_problems, api_send, matrix_params, run_matrix
 
 PERSONAS = (
     "grid1",
@@ -205,26 +205,16 @@ MATTERS = {
 }
 
 
-def _fill(value, ids):
-    if isinstance(value, dict):
-        return {key: _fill(item, ids) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_fill(item, ids) for item in value]
-    if isinstance(value, str) and value.startswith("{") and value.endswith("}"):
-        return ids[value[1:-1]]
-    return value
+def _note(data) -> str:
+    return "bad payload" if data == {"kind": "nonsense"} else ""
 
 
-def _id(row):
-    method, url, payload, matter, _ = row
-    suffix = f" on {matter}" if matter else ""
-    bad = " (bad payload)" if payload == {"kind": "nonsense"} else ""
-    return f"{method} {url}{suffix}{bad}"
+CASES = [Case(method, url, expected, data, on=on, note=_note(data)) for method, url, data, on, expected in MATRIX]
 
 
-@pytest.mark.parametrize(("method", "url", "payload", "matter", "expected"), MATRIX, ids=[_id(r) for r in MATRIX])
-def test_matters_permission_matrix(mw, ids, api_client, method, url, payload, matter, expected):
-    target = MATTERS[matter](mw) if matter else None
+@pytest.mark.parametrize("case", matrix_params(CASES))
+def test_matters_permission_matrix(mw, ids, api_client, case):
+    target = MATTERS[case.on](mw) if case.on else None
     ids = {
         **ids,
         "today": mw.today.isoformat(),
@@ -233,25 +223,12 @@ def test_matters_permission_matrix(mw, ids, api_client, method, url, payload, ma
         "matter": target.pk if target else None,
         "code": target.tracking_code if target else None,
     }
-    url, payload = url.format(**ids), _fill(payload, ids)
-    statuses, problems = {}, []
-
-    for persona in PERSONAS:
-        with transaction.atomic():
-            api_client.force_authenticate(None if persona == "anon" else getattr(mw.users, persona))
-            before = database_state()
-            response = getattr(api_client, method.lower())(url, payload, format="json")
-            statuses[persona] = response.status_code
-            body = response.json()
-            if response.status_code in (401, 403, 404, 409) and set(body) != {"detail", "code"}:
-                problems.append(f"{persona}: error body {body}")
-            if persona == "anon" and response.status_code == 401 and body.get("code") != "not_authenticated":
-                problems.append(f"anon: {body}")
-            if response.status_code >= 400 and database_state() != before:
-                problems.append(f"{persona}: a refused {method} changed the database")
-            if method == "GET" and database_state() != before:
-                problems.append(f"{persona}: a GET changed the database")
-            transaction.set_rollback(True)
-
-    assert statuses == expected
-    assert problems == []
+    url, data = case.resolve(ids)
+    run_matrix(
+        case,
+        personas=PERSONAS,
+        login=api_login(api_client, mw.users),
+        send=api_send(api_client, case.method, url, data),
+        snapshot=database_state,
+        checks=[api_problems],
+    )

@@ -6,11 +6,11 @@ A refused write leaves the database exactly as it was.
 """
 
 import pytest
-from django.db import transaction
 
 from governance.models import Notification
 from governance.services import notify
 from grids.models import Household, HouseholdMove, IdNumberReveal, Resident
+from tests.matrix import Case, api_login, api_problems, api_send, matrix_params, run_matrix
 
 PERSONAS = (
     "grid1",
@@ -50,6 +50,7 @@ EVERYONE = expect(200)
 TOWNSHIP_WEITUO = expect(200, other_official=404, outsider=404)
 
 MATRIX = [
+    # (method, url, payload, expected statuses)
     # places
     ("GET", "/api/v1/townships/", None, EVERYONE),
     ("GET", "/api/v1/townships/{weituo}/", None, TOWNSHIP_WEITUO),
@@ -128,16 +129,11 @@ MATRIX = [
 ]
 
 
-def _fill(value, ids):
-    if isinstance(value, dict):
-        return {key: _fill(item, ids) for key, item in value.items()}
-    if isinstance(value, str) and value.startswith("{") and value.endswith("}"):
-        return ids[value[1:-1]]
-    return value
+CASES = [Case(method, url, expected, data) for method, url, data, expected in MATRIX]
 
 
 def database_state():
-    """Everything a refused write must leave untouched."""
+    """Everything a refused write (or a read) must leave untouched."""
     return (
         list(Household.objects.order_by("pk").values_list("pk", "grid_id", "number", "address", "phone", "notes")),
         list(Resident.objects.order_by("pk").values_list("pk", "grid_id", "name", "notes")),
@@ -147,33 +143,20 @@ def database_state():
     )
 
 
-@pytest.mark.parametrize(("method", "url", "payload", "expected"), MATRIX, ids=[f"{m} {u}" for m, u, _, _ in MATRIX])
-def test_permission_matrix(world, ids, api_client, method, url, payload, expected):
+@pytest.mark.parametrize("case", matrix_params(CASES))
+def test_permission_matrix(world, ids, api_client, case):
     ids = {
         **ids,
         "liwan": world.liwan.pk,
         "asg_grid1": world.users.grid1.assignments.get().pk,
         "note_grid1": notify(user=world.users.grid1, title="逢十提醒").pk,
     }
-    url, payload = url.format(**ids), _fill(payload, ids)
-    statuses, problems = {}, []
-
-    for persona in PERSONAS:
-        # Each persona starts from the same database: its request runs in a savepoint
-        # that is rolled back afterwards.
-        with transaction.atomic():
-            api_client.force_authenticate(None if persona == "anon" else getattr(world.users, persona))
-            before = database_state() if method != "GET" else None
-            response = getattr(api_client, method.lower())(url, payload, format="json")
-            statuses[persona] = response.status_code
-            body = response.json()
-            if response.status_code in (401, 403, 404, 409) and set(body) != {"detail", "code"}:
-                problems.append(f"{persona}: error body {body}")
-            if persona == "anon" and body.get("code") != "not_authenticated":
-                problems.append(f"anon: {body}")
-            if method != "GET" and response.status_code >= 400 and database_state() != before:
-                problems.append(f"{persona}: a refused {method} changed the database")
-            transaction.set_rollback(True)
-
-    assert statuses == expected
-    assert problems == []
+    url, data = case.resolve(ids)
+    run_matrix(
+        case,
+        personas=PERSONAS,
+        login=api_login(api_client, world.users),
+        send=api_send(api_client, case.method, url, data),
+        snapshot=database_state,
+        checks=[api_problems],
+    )

@@ -8,12 +8,12 @@ role that may not act 403, a state that does not allow it 409, a bad payload 400
 import datetime
 
 import pytest
-from django.db import transaction
 from django.db.models import Count
 
 from governance.models import IdempotencyRecord, Notification
 from points import services as s
 from points.models import Account, Award, AwardBatch, Board, BoardLine, Entry, Item, Redemption
+from tests.matrix import Case, api_login, api_problems, api_send, matrix_params, run_matrix
 
 PERSONAS = (
     "grid1",
@@ -210,45 +210,24 @@ def objects(pw):
     }
 
 
-def _fill(value, ids):
-    if isinstance(value, dict):
-        return {key: _fill(item, ids) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_fill(item, ids) for item in value]
-    if isinstance(value, str) and value.startswith("{") and value.endswith("}"):
-        return ids[value[1:-1]]
-    return value
+def _note(url, data) -> str:
+    return "bad payload" if data == {} and "reject" in url else ""
 
 
-def _id(row):
-    method, url, payload, _ = row
-    bad = " (bad payload)" if payload == {} and "reject" in url else ""
-    return f"{method} {url}{bad}"
+CASES = [Case(method, url, expected, data, note=_note(url, data)) for method, url, data, expected in MATRIX]
 
 
-@pytest.mark.parametrize(("method", "url", "payload", "expected"), MATRIX, ids=[_id(r) for r in MATRIX])
-def test_points_permission_matrix(pw, objects, api_client, method, url, payload, expected):
-    url, payload = url.format(**objects), _fill(payload, objects)
-    statuses, problems = {}, []
-    for persona in PERSONAS:
-        with transaction.atomic():
-            api_client.force_authenticate(None if persona == "anon" else getattr(pw.users, persona))
-            before = database_state()
-            response = getattr(api_client, method.lower())(url, payload, format="json")
-            statuses[persona] = response.status_code
-            body = response.json()
-            if response.status_code in (401, 403, 404, 409) and set(body) != {"detail", "code"}:
-                problems.append(f"{persona}: error body {body}")
-            if persona == "anon" and response.status_code == 401 and body.get("code") != "not_authenticated":
-                problems.append(f"anon: {body}")
-            if response.status_code >= 400 and database_state() != before:
-                problems.append(f"{persona}: a refused {method} changed the database")
-            if method == "GET" and database_state() != before:
-                problems.append(f"{persona}: a GET changed the database")
-            transaction.set_rollback(True)
-
-    assert statuses == expected
-    assert problems == []
+@pytest.mark.parametrize("case", matrix_params(CASES))
+def test_points_permission_matrix(pw, objects, api_client, case):
+    url, data = case.resolve(objects)
+    run_matrix(
+        case,
+        personas=PERSONAS,
+        login=api_login(api_client, pw.users),
+        send=api_send(api_client, case.method, url, data),
+        snapshot=database_state,
+        checks=[api_problems],
+    )
 
 
 def test_own_proposal_is_refused_with_its_own_code(pw, api_client):
