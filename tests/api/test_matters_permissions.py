@@ -5,9 +5,14 @@ a bad payload 400, anonymous 401 (not_authenticated). A refused request leaves t
 database exactly as it was: matters, events, deliberation records, grants, notifications.
 """
 
-import pytest
+import io
 
-from petitions.models import State
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image
+
+from petitions import services
+from petitions.models import Kind, State
 from tests.api.matter_states import civil, database_state, government
 from tests.matrix import Case, api_login, api_problems, api_send, matrix_params, run_matrix
 
@@ -48,7 +53,16 @@ EVERYONE = expect(PERSONAS, 200)
 CIVIL_OWNERS = {"grid1": 200, "leader1": 200, "cadre": 200, "admin": 200}
 CLASSIFIERS = {"cadre": 200, "leader1": 200, "admin": 200}
 
+# Who sees a 村事 of 七星村 grid 1 with no household (so not 老院子's helper).
+SEES_VILLAGE = ("grid1", "leader1", "cadre", "official", "leader", "admin")
+VILLAGE_OWNER = {"cadre": 200, "admin": 200}
+CIVIL_OWNERS_409 = dict.fromkeys(CIVIL_OWNERS, 409)
+
 CLASSIFY = {"kind": "civil", "category": "environment"}
+STEP_1 = {"kind": "step", "step": 1, "held_on": "{today}", "summary": "村党组织提议"}
+PAUSE = {"reason": "等当事人补交材料"}
+# A marker: the test sends a fresh JPEG as multipart form data.
+PHOTO = {"image": "<jpeg>"}
 MEETING = {"kind": "meeting", "held_on": "{today}", "summary": "院坝会", "attendees": ["张三"]}
 
 MATRIX = [
@@ -190,6 +204,81 @@ MATRIX = [
         # Above the township official who owns a 政事: the township leader.
         expect(SEES_GOVERNMENT, 403, leader=200, admin=200),
     ),
+    # 村事 (kind=village) of 七星村 grid 1, recorded by the village cadre, no household: owned by
+    # the village cadre, supervised and verified by the township.
+    ("GET", "/api/v1/matters/{matter}/", None, "village_classified", expect(SEES_VILLAGE, 200)),
+    (
+        "POST",
+        "/api/v1/matters/{matter}/deliberate/",
+        STEP_1,
+        "village_classified",
+        expect(SEES_VILLAGE, 403, **VILLAGE_OWNER),
+    ),
+    (
+        "POST",
+        "/api/v1/matters/{matter}/reclassify/",
+        {"kind": "civil", "category": "environment", "reason": "只涉及一户"},
+        "village_classified",
+        expect(SEES_VILLAGE, 403, **VILLAGE_OWNER),
+    ),
+    (
+        "POST",
+        "/api/v1/matters/{matter}/reject/",
+        {"reason": "不属实"},
+        "village_classified",
+        # The classifiers (cadre, grid 1's leader) and the owner (the cadre).
+        expect(SEES_VILLAGE, 403, **CLASSIFIERS),
+    ),
+    (
+        "POST",
+        "/api/v1/matters/{matter}/supervise/",
+        {"note": "请按期公示"},
+        "village_classified",
+        # Above the village cadre who owns a 村事: the township, not the cadre (as for a 民事).
+        expect(SEES_VILLAGE, 403, official=200, leader=200, admin=200),
+    ),
+    (
+        "POST",
+        "/api/v1/matters/{matter}/handle/",
+        {"handler": "{grid1}"},
+        "village_classified",
+        # The owner, before the deliberation has begun: the state refuses it.
+        expect(SEES_VILLAGE, 403, cadre=409, admin=409),
+    ),
+    # The clock: the owner or the handler pauses it while it runs and resumes it while paused.
+    ("POST", "/api/v1/matters/{matter}/pause/", PAUSE, "civil_handling", expect(SEES_CIVIL, 403, **CIVIL_OWNERS)),
+    ("POST", "/api/v1/matters/{matter}/pause/", PAUSE, "civil_paused", expect(SEES_CIVIL, 403, **CIVIL_OWNERS_409)),
+    ("POST", "/api/v1/matters/{matter}/pause/", PAUSE, "civil_evaluating", expect(SEES_CIVIL, 403, **CIVIL_OWNERS_409)),
+    ("POST", "/api/v1/matters/{matter}/resume/", {}, "civil_paused", expect(SEES_CIVIL, 403, **CIVIL_OWNERS)),
+    ("POST", "/api/v1/matters/{matter}/resume/", {}, "civil_handling", expect(SEES_CIVIL, 403, **CIVIL_OWNERS_409)),
+    (
+        "POST",
+        "/api/v1/matters/{matter}/pause/",
+        PAUSE,
+        "village_classified",
+        expect(SEES_VILLAGE, 403, **VILLAGE_OWNER),
+    ),
+    (
+        "POST",
+        "/api/v1/matters/{matter}/pause/",
+        PAUSE,
+        "government_handling",
+        # The owning township official and 司法所 (the handling department); not the leader.
+        expect(SEES_GOVERNMENT, 403, official=200, handler=200, handler2=200, admin=200),
+    ),
+    # Evidence photos (multipart): whoever recorded it, its classifiers, owner or handler, while open.
+    ("POST", "/api/v1/matters/{matter}/photos/", PHOTO, "civil_classified", expect(SEES_CIVIL, 403, **CIVIL_OWNERS)),
+    ("POST", "/api/v1/matters/{matter}/photos/", PHOTO, "civil_rejected", expect(SEES_CIVIL, 403, **CIVIL_OWNERS_409)),
+    # A 村事's grid worker sees it but neither recorded, classifies, owns nor handles it.
+    ("POST", "/api/v1/matters/{matter}/photos/", PHOTO, "village_classified", expect(SEES_VILLAGE, 403, **CLASSIFIERS)),
+    (
+        "POST",
+        "/api/v1/matters/{matter}/photos/",
+        PHOTO,
+        "government_handling",
+        # The public recorded it: its classifier (the cadre), owner (the official) and handlers.
+        expect(SEES_GOVERNMENT, 403, cadre=200, official=200, handler=200, handler2=200, admin=200),
+    ),
     # The public page knows no accounts: whoever holds the code, signed in or not.
     ("GET", "/api/v1/public/matters/{code}/", None, "government_handling", dict.fromkeys(PERSONAS, 200)),
 ]
@@ -201,8 +290,33 @@ MATTERS = {
     "civil_handling": lambda mw: civil(mw, State.HANDLING),
     "civil_verifying": lambda mw: civil(mw, State.VERIFYING),
     "civil_evaluating": lambda mw: civil(mw, State.EVALUATING),
+    "civil_paused": lambda mw: _paused(civil(mw, State.HANDLING), mw.users.grid1),
+    "civil_rejected": lambda mw: _rejected(civil(mw, State.SUBMITTED), mw.users.cadre),
+    "village_classified": lambda mw: _village(mw),
     "government_handling": lambda mw: government(mw, State.HANDLING),
 }
+
+
+def _paused(matter, actor):
+    return services.matter_pause(matter=matter, actor=actor, reason="等当事人补交材料")
+
+
+def _rejected(matter, actor):
+    return services.matter_reject(matter=matter, actor=actor, reason="不属实")
+
+
+def _village(mw):
+    """A 村事 of 七星村 grid 1 recorded by the village cadre, classified (its clock running)."""
+    matter = mw.staff_matter(title="风貌改造续建方案", actor=mw.users.cadre)
+    return services.matter_classify(
+        matter=matter, actor=mw.users.cadre, kind=Kind.VILLAGE, category=mw.categories.village_project
+    )
+
+
+def _jpeg():
+    out = io.BytesIO()
+    Image.new("RGB", (40, 30), "green").save(out, "JPEG")
+    return SimpleUploadedFile("photo.jpg", out.getvalue(), content_type="image/jpeg")
 
 
 def _note(data) -> str:
@@ -213,7 +327,7 @@ CASES = [Case(method, url, expected, data, on=on, note=_note(data)) for method, 
 
 
 @pytest.mark.parametrize("case", matrix_params(CASES))
-def test_matters_permission_matrix(mw, ids, api_client, case):
+def test_matters_permission_matrix(mw, ids, api_client, case, settings, tmp_path):
     target = MATTERS[case.on](mw) if case.on else None
     ids = {
         **ids,
@@ -224,11 +338,18 @@ def test_matters_permission_matrix(mw, ids, api_client, case):
         "code": target.tracking_code if target else None,
     }
     url, data = case.resolve(ids)
+    send = api_send(api_client, case.method, url, data)
+    if data == PHOTO:
+        settings.MEDIA_ROOT = tmp_path
+
+        def send():
+            return api_client.post(url, {"image": _jpeg()}, format="multipart")
+
     run_matrix(
         case,
         personas=PERSONAS,
         login=api_login(api_client, mw.users),
-        send=api_send(api_client, case.method, url, data),
+        send=send,
         snapshot=database_state,
         checks=[api_problems],
     )
