@@ -9,6 +9,7 @@ import pytest
 
 from governance.models import Notification
 from grids.models import Household, IdNumberReveal
+from tests.matrix import Case, matrix_params, page_login, page_problems, page_send, run_matrix
 
 PERSONAS = [
     "anonymous",
@@ -102,28 +103,19 @@ def _urls(world):
     }
 
 
-CASES = [
-    pytest.param(persona, method, page_name, status, id=f"{persona}-{method}-{page_name}")
-    for (method, page_name), row in MATRIX.items()
-    for persona, status in row.items()
-]
+CASES = [Case(method, page_name, row) for (method, page_name), row in MATRIX.items()]
 
 
-@pytest.mark.parametrize(("persona", "method", "page_name", "status"), CASES)
-def test_page_permissions(client, world, persona, method, page_name, status):
-    url = _urls(world)[page_name]
-    if persona != "anonymous":
-        client.force_login(getattr(world.users, persona))
-    # An empty POST: allowed users get the form back with its errors (200), nobody writes.
-    response = client.get(url) if method == "GET" else client.post(url, {})
-    assert response.status_code == status, response.content[:500]
-    if status == 302:
-        assert response["Location"].startswith("/accounts/login/?next=")
-    templates = {t.name for t in response.templates}
-    if status == 403:
-        assert "403.html" in templates
-    if status == 404:
-        assert "404.html" in templates
+@pytest.mark.parametrize(("case", "persona"), matrix_params(CASES, per_persona=True))
+def test_page_permissions(client, world, case, persona):
+    url = _urls(world)[case.url]
+    run_matrix(
+        case,
+        personas=[persona],
+        login=page_login(client, world.users),
+        send=page_send(client, case.method, url),
+        checks=[page_problems],
+    )
 
 
 def test_matrix_covers_every_page_and_the_required_personas():

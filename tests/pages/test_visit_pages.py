@@ -22,6 +22,7 @@ from PIL import Image
 from grids.models import Household, Tag, Visit
 from grids.visits import households_refresh_visit_due, visit_record
 from tests.factories import make_household
+from tests.matrix import Case, matrix_params, page_login, page_problems, page_send, run_matrix
 from tests.pages.conftest import field_block
 from tests.pages.test_permissions import PERSONAS
 
@@ -91,21 +92,19 @@ def _visit(world, user=None, household=None, **fields):
 
 # The visit pages this file covers (tests/pages/test_permissions.py checks every page is).
 COVERED_URL_NAMES = {"visit-todo", "visit-create", "visit-list", "visit-detail", "visit-service-worker", "web-manifest"}
-# ("name", not "page": pytest-playwright's `page` fixture would be shadowed.)
-CASES = [(method, name, persona) for (method, name), row in MATRIX.items() for persona in PERSONAS]
+CASES = [Case(method, name, row) for (method, name), row in MATRIX.items()]
 
 
-@pytest.mark.parametrize(("method", "name", "persona"), CASES)
-def test_visit_pages_permission_matrix(client, world, method, name, persona):
-    visit = _visit(world) if name.startswith("detail") else None
-    if persona != "anonymous":
-        client.force_login(getattr(world.users, persona))
-    url = _url(world, name, visit)
-    response = client.get(url) if method == "GET" else client.post(url, {})
-    expected = MATRIX[(method, name)][persona]
-    assert response.status_code == expected, f"{persona} {method} {url}: {response.status_code}, expected {expected}"
-    if expected == 302:
-        assert response["Location"].startswith("/accounts/login/")
+@pytest.mark.parametrize(("case", "persona"), matrix_params(CASES, per_persona=True))
+def test_visit_pages_permission_matrix(client, world, case, persona):
+    visit = _visit(world) if case.url.startswith("detail") else None
+    run_matrix(
+        case,
+        personas=[persona],
+        login=page_login(client, world.users),
+        send=page_send(client, case.method, _url(world, case.url, visit)),
+        checks=[page_problems],
+    )
 
 
 def _form_data(html: str, **overrides) -> dict:

@@ -17,6 +17,7 @@ from django.utils import timezone
 from points import services as s
 from points.models import Award, AwardStatus, Board, BoardStatus, Entry, EntryKind, Item, Redemption, Rule
 from tests.factories import make_household
+from tests.matrix import Case, matrix_params, page_login, page_problems, page_send, run_matrix
 from tests.pages.conftest import field_block, form_token
 
 PERSONAS = [
@@ -171,27 +172,23 @@ def _quarter(day: datetime.date) -> int:
     return (day.month - 1) // 3 + 1
 
 
-CASES = [
-    pytest.param(persona, method, name, status, id=f"{persona}-{method}-{name}")
-    for (method, name), row in MATRIX.items()
-    for persona, status in row.items()
-]
+CASES = [Case(method, name, row) for (method, name), row in MATRIX.items()]
 
 
-@pytest.mark.parametrize(("persona", "method", "name", "status"), CASES)
-def test_page_permissions(client, pages, persona, method, name, status):
-    url = pages.urls[name]
-    if persona != "anonymous":
-        client.force_login(getattr(pages.users, persona))
-    response = client.get(url) if method == "GET" else client.post(url, {})
-    assert response.status_code == status, response.content[:400]
-    if status == 302:
-        assert response["Location"].startswith("/accounts/login/?next=")
-    templates = {t.name for t in response.templates}
-    if status == 403:
-        assert "403.html" in templates or "points/entry_detail.html" in templates
-    if status == 404:
-        assert "404.html" in templates
+def _points_page_problems(persona, response):
+    # A proposer who may not decide gets the proposal's page with the reason, not 403.html.
+    return page_problems(persona, response, forbidden_templates=("403.html", "points/entry_detail.html"))
+
+
+@pytest.mark.parametrize(("case", "persona"), matrix_params(CASES, per_persona=True))
+def test_page_permissions(client, pages, case, persona):
+    run_matrix(
+        case,
+        personas=[persona],
+        login=page_login(client, pages.users),
+        send=page_send(client, case.method, pages.urls[case.url]),
+        checks=[_points_page_problems],
+    )
 
 
 def test_matrix_covers_every_points_page():
