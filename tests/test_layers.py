@@ -14,6 +14,8 @@ the higher app plugs itself in (governance.nav, scoping.register_department_rule
 import ast
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 APPS = ("governance", "grids", "petitions", "points")
 
@@ -139,3 +141,37 @@ def test_the_rules():
     assert _broken_rule("governance/views.py", "governance.views", "petitions.views") is None
     assert _broken_rule("petitions/views.py", "petitions.views", "points.policy.PROPOSER_ROLES")
     assert _broken_rule("points/views.py", "points.views", "petitions.models.Matter") is None
+
+
+# ---------------------------------------------------------------- where the apps plug in
+
+NAV_KEYS = {
+    "unread",
+    "is_township",
+    "is_village",
+    "is_grid",
+    "can_edit_register",
+    "can_import_register",
+    "sees_households",
+    "visits",
+    "visit_log",
+    "sees_matters",
+    "matters_waiting",
+    "sees_points",
+    "points_waiting",
+}
+
+
+@pytest.mark.parametrize("persona", ["cadre", "grid1", "clerk", "handler", "admin"])
+def test_every_app_plugs_its_entries_into_the_navigation(world, rf, persona):
+    from governance.context_processors import navigation
+
+    request = rf.get("/")
+    request.user = getattr(world.users, persona)
+    assert set(navigation(request)["nav"]) == NAV_KEYS
+
+
+def test_petitions_tells_scoping_how_a_department_sees_people():
+    from governance.scoping import PERSON_FIELDS, _department_rules
+
+    assert set(_department_rules) == set(PERSON_FIELDS)
