@@ -15,8 +15,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import F, Value
-from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -35,6 +33,7 @@ from grids.models import Household, Resident, Village
 from grids.selectors import search_households
 from points import forms as f
 from points import policy, services
+from points.filters import AccountFilter, AwardFilter
 from points.models import (
     DEFAULT_PROPOSER_ROLES,
     Award,
@@ -47,7 +46,6 @@ from points.models import (
     EntryKind,
     Item,
     Rule,
-    VillagePointsSettings,
 )
 from points.policy import PointsInvalid, PointsRefused, PointsStateError
 from points.selectors import (
@@ -278,28 +276,18 @@ def queue_approve(request):
 # ---------------------------------------------------------------- proposals: list and detail
 
 
-STATUS_FILTERS = {
-    "pending": AwardStatus.PENDING,
-    "approved": AwardStatus.APPROVED,
-    "rejected": AwardStatus.REJECTED,
-}
-
-
 @login_required
 def entry_list(request):
     """Proposed entries the viewer sees, newest first, each with what happens next."""
     user = request.user
     _require_points(user)
-    awards = awards_visible_to(user)
-    status = request.GET.get("status", "")
-    if status in STATUS_FILTERS:
-        awards = awards.filter(status=STATUS_FILTERS[status])
+    # The API's filters (?status=, ?batch=, ...); a value that is not one is ignored, as before.
+    filters = AwardFilter(request.GET, queryset=awards_visible_to(user), request=request)
+    awards = filters.qs
+    status = filters.form.cleaned_data.get("status") or ""
     mine = request.GET.get("mine") == "1"
     if mine:
         awards = awards.filter(proposed_by=user)
-    batch = request.GET.get("batch", "")
-    if batch.isdigit():
-        awards = awards.filter(batch_id=int(batch))
     page = Paginator(awards.order_by("-id"), PER_PAGE).get_page(request.GET.get("page"))
     context = {
         "page": page,
@@ -453,12 +441,6 @@ def search_accounts(accounts, q: str):
     return accounts.filter(household__in=search_households(Household.objects.all(), q).values("pk"))
 
 
-def below_floor(accounts):
-    """Passbooks under their village's benefit floor (the default floor where a village has no settings)."""
-    default = VillagePointsSettings._meta.get_field("benefit_floor").default
-    return accounts.filter(balance__lt=Coalesce(F("village__points_settings__benefit_floor"), Value(default)))
-
-
 def _account_rows(accounts) -> list:
     rows = list(accounts)
     for account in rows:
@@ -472,7 +454,7 @@ def _picker(request, *, title, accounts, action_url, action_label, tab, extra_qu
     query = form.query() if form.is_bound else {"q": "", "below_floor": False}
     found = search_accounts(accounts, query["q"])
     if query["below_floor"]:
-        found = below_floor(found)
+        found = AccountFilter({"below_floor": True}, queryset=found, request=request).qs
     page = Paginator(found.order_by("household__number", "pk"), PER_PAGE).get_page(request.GET.get("page"))
     context = {
         "form": form,
