@@ -28,6 +28,14 @@ from governance.errors import Conflict, Forbidden
 from governance.files import jpeg_response
 from governance.forms import FORM_TOKEN_PREFIX, OnceForm, save_form
 from governance.models import IdempotencyRecord
+from governance.roles import (
+    ACCOUNT_READER_ROLES,
+    BOARD_ROLES,
+    DECIDER_ROLES,
+    PROPOSER_ROLES,
+    REDEEMER_ROLES,
+    SHOP_KEEPER_ROLES,
+)
 from governance.scoping import scope_for
 from grids.models import Household, Resident, Village
 from grids.selectors import search_households
@@ -84,17 +92,17 @@ def menu(user) -> dict:
     """What the points pages offer the viewer (the tabs, the home page's buttons)."""
     scope = scope_for(user)
     return {
-        "decides": scope.has_any_role(policy.DECIDER_ROLES),
-        "proposes": scope.has_any_role(policy.PROPOSER_ROLES),
-        "redeems": scope.has_any_role(policy.REDEEMER_ROLES),
-        "keeps_shop": scope.has_any_role(policy.SHOP_KEEPER_ROLES),
-        "runs_boards": scope.has_any_role(policy.BOARD_ROLES),
+        "decides": scope.has_any_role(DECIDER_ROLES),
+        "proposes": scope.has_any_role(PROPOSER_ROLES),
+        "redeems": scope.has_any_role(REDEEMER_ROLES),
+        "keeps_shop": scope.has_any_role(SHOP_KEEPER_ROLES),
+        "runs_boards": scope.has_any_role(BOARD_ROLES),
     }
 
 
 def may_use_points(user) -> bool:
     """Whoever sees passbooks: the village, its grids and courtyards, the township."""
-    return scope_for(user).has_any_role(policy.ACCOUNT_READER_ROLES)
+    return scope_for(user).has_any_role(ACCOUNT_READER_ROLES)
 
 
 def _require_points(user) -> None:
@@ -216,7 +224,7 @@ def queue(request):
     several at once), those still in 公示 (they may be rejected now), and the cadre's own
     proposals, which another cadre decides (maker-checker)."""
     user = request.user
-    _require(user, policy.DECIDER_ROLES, _("Only village cadres approve points entries."))
+    _require(user, DECIDER_ROLES, _("Only village cadres approve points entries."))
     return _queue_page(request)
 
 
@@ -247,7 +255,7 @@ def _queue_page(request, form=None, status=200):
 def queue_approve(request):
     """Approve the ticked entries of the queue, all or none, once per rendered form."""
     user = request.user
-    _require(user, policy.DECIDER_ROLES, _("Only village cadres approve points entries."))
+    _require(user, DECIDER_ROLES, _("Only village cadres approve points entries."))
     resent = _resent(request, "form_token", reverse("points:queue"))
     if resent is not None:
         return resent
@@ -423,7 +431,7 @@ def proposable_accounts(user):
     accounts = accounts_visible_to(user)
     if scope.is_superuser:
         return accounts
-    households = scope.filter(Household.objects.all(), "household", roles=policy.PROPOSER_ROLES)
+    households = scope.filter(Household.objects.all(), "household", roles=PROPOSER_ROLES)
     return accounts.filter(household__in=households.values("pk"))
 
 
@@ -481,7 +489,7 @@ def entry_create(request):
     """Propose an earn or deduct entry for one household (积分申报): choose the household
     first (search), then the rule, the member, the date, an evidence photo and a note."""
     user = request.user
-    _require(user, policy.PROPOSER_ROLES, _("Your role does not propose points entries."))
+    _require(user, PROPOSER_ROLES, _("Your role does not propose points entries."))
     wanted = request.GET.get("account", "")
     rule_id = request.GET.get("rule", "")
     if not wanted.isdigit():
@@ -552,7 +560,7 @@ def entry_create(request):
 def entry_batch(request):
     """One rule for many households of one event, in one step (all or none)."""
     user = request.user
-    _require(user, policy.PROPOSER_ROLES, _("Your role does not propose points entries."))
+    _require(user, PROPOSER_ROLES, _("Your role does not propose points entries."))
     scope = scope_for(user)
     accounts = proposable_accounts(user).order_by("village_id", "household__grid__number", "household__number")
     account_rows = list(accounts[:BATCH_LIMIT])
@@ -634,7 +642,7 @@ def _account_for(user, pk):
 def _ledger_rows(user, account, entries) -> list:
     """Ledger lines with what the viewer may do with each: a cadre reverses a line once."""
     rows = list(entries)
-    may_reverse = scope_for(user).covers(account.household, policy.DECIDER_ROLES)
+    may_reverse = scope_for(user).covers(account.household, DECIDER_ROLES)
     for entry in rows:
         entry.reversal = getattr(entry, "reversed_by", None)
         entry.can_reverse = (
@@ -663,7 +671,7 @@ def account_detail(request, pk):
         "page": page,
         "rows": _ledger_rows(user, account, page.object_list),
         "pending": pending,
-        "may_propose": scope.covers(account.household, policy.PROPOSER_ROLES),
+        "may_propose": scope.covers(account.household, PROPOSER_ROLES),
         "may_redeem": policy.may_redeem(user, account),
         "year": timezone.localdate().year,
         "tab": "accounts",
@@ -710,7 +718,7 @@ def line_reverse(request, pk):
         entries_visible_to(user).select_related("account__household", "award", "redemption__item"), pk=pk
     )
     account = entry.account
-    if not scope_for(user).covers(account.household, policy.DECIDER_ROLES):
+    if not scope_for(user).covers(account.household, DECIDER_ROLES):
         raise PermissionDenied(_("Only a village cadre of this village may reverse a line of the passbook."))
     entry.reversal = getattr(entry, "reversed_by", None)
     passbook_url = reverse("points:account-detail", args=[account.pk])
@@ -772,14 +780,14 @@ def redeemable_accounts(user):
     accounts = accounts_visible_to(user)
     if scope.is_superuser:
         return accounts
-    return accounts.filter(village_id__in=sorted(scope.ids_for(policy.REDEEMER_ROLES)))
+    return accounts.filter(village_id__in=sorted(scope.ids_for(REDEEMER_ROLES)))
 
 
 @login_required
 def counter(request):
     """The shop counter: find the household fast, see what it can spend, redeem."""
     user = request.user
-    _require(user, policy.REDEEMER_ROLES, _("Only the shop clerk or a village cadre redeems points."))
+    _require(user, REDEEMER_ROLES, _("Only the shop clerk or a village cadre redeems points."))
     return _picker(
         request,
         title=_("Shop counter"),
@@ -811,7 +819,7 @@ def _counter_page(request, account, form, status=200):
         "cheapest": min(in_stock) if in_stock else None,
         "form": form,
         "recent": recent,
-        "may_reverse": scope_for(user).covers(account.household, policy.DECIDER_ROLES),
+        "may_reverse": scope_for(user).covers(account.household, DECIDER_ROLES),
         "tab": "counter",
     }
     return _page(request, "points/counter_account.html", context, status=status)
@@ -868,17 +876,22 @@ def counter_account(request, pk):
 # ---------------------------------------------------------------- the shop's goods
 
 
-def _shop_villages(user):
+def _villages_for(user, roles):
+    """The villages where the user holds one of `roles` (every village for a superuser)."""
     scope = scope_for(user)
     villages = Village.objects.order_by("code")
-    return villages if scope.is_superuser else villages.filter(pk__in=sorted(scope.ids_for(policy.SHOP_KEEPER_ROLES)))
+    return villages if scope.is_superuser else villages.filter(pk__in=sorted(scope.ids_for(roles)))
+
+
+def _shop_villages(user):
+    return _villages_for(user, SHOP_KEEPER_ROLES)
 
 
 @login_required
 def item_list(request):
     """The shop's goods, their stock, and new goods or stock arriving."""
     user = request.user
-    _require(user, policy.SHOP_KEEPER_ROLES, _("Only the shop clerk or a village cadre keeps the shop."))
+    _require(user, SHOP_KEEPER_ROLES, _("Only the shop clerk or a village cadre keeps the shop."))
     return _items_page(request)
 
 
@@ -908,7 +921,7 @@ def _items_page(request, create_form=None, restock=None, status=200):
 @require_POST
 def item_create(request):
     user = request.user
-    _require(user, policy.SHOP_KEEPER_ROLES, _("Only the shop clerk or a village cadre keeps the shop."))
+    _require(user, SHOP_KEEPER_ROLES, _("Only the shop clerk or a village cadre keeps the shop."))
     villages = _shop_villages(user)
     wanted = request.POST.get("village", "")
     if villages.count() > 1:
@@ -1011,9 +1024,7 @@ ROLE_LABELS = {
 
 
 def _board_villages(user):
-    scope = scope_for(user)
-    villages = Village.objects.order_by("code")
-    return villages if scope.is_superuser else villages.filter(pk__in=sorted(scope.ids_for(policy.BOARD_ROLES)))
+    return _villages_for(user, BOARD_ROLES)
 
 
 @login_required
@@ -1037,7 +1048,7 @@ def _boards_page(request, form=None, status=200):
 @require_POST
 def board_compile(request):
     user = request.user
-    _require(user, policy.BOARD_ROLES, _("Only a village cadre compiles the 红黑榜."))
+    _require(user, BOARD_ROLES, _("Only a village cadre compiles the 红黑榜."))
     form = f.BoardCompileForm(request.POST, villages=_board_villages(user))
     if form.is_valid():
         data = form.cleaned_data
@@ -1163,7 +1174,7 @@ def meeting_award(request, pk):
         ),
         pk=pk,
     )
-    _require(user, policy.PROPOSER_ROLES, _("Your role does not propose points entries."))
+    _require(user, PROPOSER_ROLES, _("Your role does not propose points entries."))
     scope = scope_for(user)
     rules = [
         rule
