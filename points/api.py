@@ -17,10 +17,12 @@ refusals of points.policy and the services are DomainErrors, which the project's
 handler turns into bodies (governance.api_common).
 """
 
+from functools import partial
+
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import exceptions, mixins, status, viewsets
+from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
@@ -91,6 +93,30 @@ class _PointsViewSet(viewsets.GenericViewSet):
         data = serializer_class(obj, context=self.get_serializer_context()).data
         return Response({**data, **extra}, status=status_code)
 
+    def _write(self, request, *, check, input_class, service, render, target_class=None):
+        """One write in the contract's order, once per Idempotency-Key: the ids that say where
+        (`target_class`: in the caller's scope, else 400), the caller's role there and the
+        object's state (`check`: 403, 409), the payload (`input_class`: 400), then the
+        service with what was read, and `render` of what it returns."""
+
+        def perform():
+            context = self.get_serializer_context()
+            data = {}
+            if target_class is None:
+                check()
+            else:
+                target = target_class(data=request.data, context=context)
+                target.is_valid(raise_exception=True)
+                data = target.validated_data
+                check(**data)
+            if input_class is not None:
+                serializer = input_class(data=request.data, context=context)
+                serializer.is_valid(raise_exception=True)
+                data = serializer.validated_data
+            return render(service(actor=request.user, **data))
+
+        return idempotent(request, perform)
+
 
 class LedgerPagination(IdCursorPagination):
     ordering = "-id"
@@ -127,15 +153,18 @@ class AccountViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _PointsVi
     def open_missing(self, request):
         """Open a passbook for every household of the village that has none (after a register import)."""
 
-        def perform():
-            target = VillageTargetSerializer(data=request.data, context=self.get_serializer_context())
-            target.is_valid(raise_exception=True)
-            village = target.validated_data["village"]
-            if not policy.may_run_village(request.user, village.pk):
-                raise exceptions.PermissionDenied(_("Only a village cadre of this village may open its passbooks."))
-            return Response({"opened": services.accounts_open_missing(village=village)})
+        def check(village):
+            message = _("Only a village cadre of this village may open its passbooks.")
+            policy.check_run_village(request.user, village.pk, message)
 
-        return idempotent(request, perform)
+        return self._write(
+            request,
+            target_class=VillageTargetSerializer,
+            check=check,
+            input_class=None,
+            service=lambda actor, village: services.accounts_open_missing(village=village),
+            render=lambda opened: Response({"opened": opened}),
+        )
 
 
 # ---------------------------------------------------------------- rules
@@ -187,17 +216,14 @@ class AwardViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _PointsView
         return self._render(AwardSerializer, awards_visible_to(self.request.user).get(pk=pk), status_code)
 
     def create(self, request, *args, **kwargs):
-        def perform():
-            context = self.get_serializer_context()
-            target = AwardTargetSerializer(data=request.data, context=context)
-            target.is_valid(raise_exception=True)
-            policy.check_propose(request.user, target.validated_data["account"], target.validated_data["rule"])
-            serializer = AwardCreateSerializer(data=request.data, context=context)
-            serializer.is_valid(raise_exception=True)
-            award = services.award_propose(actor=request.user, **serializer.validated_data)
-            return self._detail(award.pk, status.HTTP_201_CREATED)
-
-        return idempotent(request, perform)
+        return self._write(
+            request,
+            target_class=AwardTargetSerializer,
+            check=lambda account, rule: policy.check_propose(request.user, account, rule),
+            input_class=AwardCreateSerializer,
+            service=services.award_propose,
+            render=lambda award: self._detail(award.pk, status.HTTP_201_CREATED),
+        )
 
     @extend_schema(
         request=AwardBatchSerializer,
@@ -240,15 +266,13 @@ class AwardViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _PointsView
     def _act(self, request, check, serializer_class, service):
         """404 (scope), 403 (role), 409 (state), 400 (payload), then the service."""
         award = self.get_object()
-
-        def perform():
-            check(award)
-            serializer = serializer_class(data=request.data, context=self.get_serializer_context())
-            serializer.is_valid(raise_exception=True)
-            service(award=award, actor=request.user, **serializer.validated_data)
-            return self._detail(award.pk)
-
-        return idempotent(request, perform)
+        return self._write(
+            request,
+            check=lambda: check(award),
+            input_class=serializer_class,
+            service=partial(service, award=award),
+            render=lambda _done: self._detail(award.pk),
+        )
 
     @extend_schema(request=ApproveSerializer, responses={200: AwardSerializer, **REFUSALS})
     @action(detail=True, methods=["post"], filter_backends=[])
@@ -333,17 +357,14 @@ class ItemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _PointsViewS
         return items_visible_to(self.request.user)
 
     def create(self, request, *args, **kwargs):
-        def perform():
-            context = self.get_serializer_context()
-            target = ItemTargetSerializer(data=request.data, context=context)
-            target.is_valid(raise_exception=True)
-            policy.check_keep_shop(request.user, target.validated_data["village"].pk)
-            serializer = ItemCreateSerializer(data=request.data, context=context)
-            serializer.is_valid(raise_exception=True)
-            item = services.item_create(actor=request.user, **serializer.validated_data)
-            return self._render(ItemSerializer, item, status.HTTP_201_CREATED)
-
-        return idempotent(request, perform)
+        return self._write(
+            request,
+            target_class=ItemTargetSerializer,
+            check=lambda village: policy.check_keep_shop(request.user, village.pk),
+            input_class=ItemCreateSerializer,
+            service=services.item_create,
+            render=lambda item: self._render(ItemSerializer, item, status.HTTP_201_CREATED),
+        )
 
     def partial_update(self, request, *args, **kwargs):
         item = self.get_object()
@@ -362,15 +383,13 @@ class ItemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _PointsViewS
     def restock(self, request, pk=None):
         """Add goods to the stock: {quantity}."""
         item = self.get_object()
-
-        def perform():
-            policy.check_keep_shop(request.user, item.village_id)
-            serializer = RestockSerializer(data=request.data)
-            serializer.is_valid(raise_exception=True)
-            restocked = services.item_restock(item=item, actor=request.user, **serializer.validated_data)
-            return self._render(ItemSerializer, restocked)
-
-        return idempotent(request, perform)
+        return self._write(
+            request,
+            check=lambda: policy.check_keep_shop(request.user, item.village_id),
+            input_class=RestockSerializer,
+            service=partial(services.item_restock, item=item),
+            render=lambda restocked: self._render(ItemSerializer, restocked),
+        )
 
     @extend_schema(responses={(200, "image/jpeg"): OpenApiResponse(description="The item's photo.")}, filters=False)
     @action(detail=True, methods=["get"], filter_backends=[])
@@ -409,17 +428,14 @@ class RedemptionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _Point
         return self._render(RedemptionSerializer, redemptions_visible_to(self.request.user).get(pk=pk), status_code)
 
     def create(self, request, *args, **kwargs):
-        def perform():
-            context = self.get_serializer_context()
-            target = RedemptionTargetSerializer(data=request.data, context=context)
-            target.is_valid(raise_exception=True)
-            policy.check_redeem(request.user, target.validated_data["account"])
-            serializer = RedemptionCreateSerializer(data=request.data, context=context)
-            serializer.is_valid(raise_exception=True)
-            redemption = services.points_redeem(actor=request.user, **serializer.validated_data)
-            return self._detail(redemption.pk, status.HTTP_201_CREATED)
-
-        return idempotent(request, perform)
+        return self._write(
+            request,
+            target_class=RedemptionTargetSerializer,
+            check=lambda account, item: policy.check_redeem(request.user, account),
+            input_class=RedemptionCreateSerializer,
+            service=services.points_redeem,
+            render=lambda redemption: self._detail(redemption.pk, status.HTTP_201_CREATED),
+        )
 
     @extend_schema(request=ReasonSerializer, responses={200: RedemptionSerializer, **REFUSALS})
     @action(detail=True, methods=["post"], filter_backends=[])
@@ -427,15 +443,13 @@ class RedemptionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _Point
         """Undo a redemption (recorded by mistake, goods returned): the points come back with a reversing
         entry and the goods go back into stock. Village cadres only; once (409 already_reversed)."""
         redemption = self.get_object()
-
-        def perform():
-            policy.check_reverse_redemption(request.user, redemption)
-            serializer = ReasonSerializer(data=request.data)
-            serializer.is_valid(raise_exception=True)
-            services.redemption_reverse(redemption=redemption, actor=request.user, **serializer.validated_data)
-            return self._detail(redemption.pk)
-
-        return idempotent(request, perform)
+        return self._write(
+            request,
+            check=lambda: policy.check_reverse_redemption(request.user, redemption),
+            input_class=ReasonSerializer,
+            service=partial(services.redemption_reverse, redemption=redemption),
+            render=lambda _entry: self._detail(redemption.pk),
+        )
 
 
 # ---------------------------------------------------------------- 道德红黑榜
@@ -470,33 +484,28 @@ class BoardViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _PointsView
         return self._render(BoardDetailSerializer, board_detail_queryset(self.request.user).get(pk=pk), status_code)
 
     def create(self, request, *args, **kwargs):
-        def perform():
-            context = self.get_serializer_context()
-            target = VillageTargetSerializer(data=request.data, context=context)
-            target.is_valid(raise_exception=True)
-            if not policy.may_run_village(request.user, target.validated_data["village"].pk):
-                raise exceptions.PermissionDenied(_("Only a village cadre of this village may compile its board."))
-            serializer = BoardCreateSerializer(data=request.data, context=context)
-            serializer.is_valid(raise_exception=True)
-            board = services.board_compile(actor=request.user, **serializer.validated_data)
-            return self._detail(board.pk, status.HTTP_201_CREATED)
+        def check(village):
+            message = _("Only a village cadre of this village may compile its board.")
+            policy.check_run_village(request.user, village.pk, message)
 
-        return idempotent(request, perform)
+        return self._write(
+            request,
+            target_class=VillageTargetSerializer,
+            check=check,
+            input_class=BoardCreateSerializer,
+            service=services.board_compile,
+            render=lambda board: self._detail(board.pk, status.HTTP_201_CREATED),
+        )
 
     def _act(self, request, name, serializer_class, service):
         board = self.get_object()
-
-        def perform():
-            policy.check_board(request.user, board, name)
-            data = {}
-            if serializer_class is not None:
-                serializer = serializer_class(data=request.data)
-                serializer.is_valid(raise_exception=True)
-                data = serializer.validated_data
-            service(board=board, actor=request.user, **data)
-            return self._detail(board.pk)
-
-        return idempotent(request, perform)
+        return self._write(
+            request,
+            check=lambda: policy.check_board(request.user, board, name),
+            input_class=serializer_class,
+            service=partial(service, board=board),
+            render=lambda _done: self._detail(board.pk),
+        )
 
     @extend_schema(request=None, responses={200: BoardDetailSerializer, **REFUSALS})
     @action(detail=True, methods=["post"], filter_backends=[])

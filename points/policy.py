@@ -152,6 +152,11 @@ def may_run_village(user, village_id: int) -> bool:
     return scope.is_superuser or village_id in scope.ids_for(BOARD_ROLES)
 
 
+def check_run_village(user, village_id: int, message) -> None:
+    if not may_run_village(user, village_id):
+        raise PointsPermissionError(message)
+
+
 def check_board(user, board: Board, action: str) -> None:
     if not may_run_village(user, board.village_id):
         raise PointsPermissionError(_("Only a village cadre of this village may compile, decide or publish its board."))
