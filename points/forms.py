@@ -68,7 +68,22 @@ class AccountSearchForm(forms.Form):
 # ---------------------------------------------------------------- proposals
 
 
-class ProposeForm(OnceForm):
+class _DatedForm(OnceForm):
+    """A proposal's `occurred_on`: today unless changed, and a day the bank accepts
+    (policy.check_occurred_on)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial.setdefault("occurred_on", timezone.localdate())
+
+    def clean_occurred_on(self):
+        day = self.cleaned_data["occurred_on"]
+        policy.check_occurred_on(day)
+        return day
+
+
+class ProposeForm(_DatedForm):
     """One proposed earn or deduct entry for one household (积分申报)."""
 
     rule = RuleChoiceField(label=_("Rule"), queryset=Rule.objects.none(), empty_label=_("Choose a rule"))
@@ -98,18 +113,11 @@ class ProposeForm(OnceForm):
         super().__init__(*args, **kwargs)
         self.fields["rule"].queryset = rules
         self.fields["member"].queryset = members
-        if not self.is_bound:
-            self.initial.setdefault("occurred_on", timezone.localdate())
         if not members.exists():
             del self.fields["member"]
 
-    def clean_occurred_on(self):
-        day = self.cleaned_data["occurred_on"]
-        policy.check_occurred_on(day)
-        return day
 
-
-class BatchForm(OnceForm):
+class BatchForm(_DatedForm):
     """One rule for many households of one event (a clean-up day, a meeting), in one step."""
 
     rule = RuleChoiceField(label=_("Rule"), queryset=Rule.objects.none(), empty_label=_("Choose a rule"))
@@ -132,13 +140,6 @@ class BatchForm(OnceForm):
         super().__init__(*args, **kwargs)
         self.fields["rule"].queryset = rules
         self.fields["accounts"].queryset = accounts
-        if not self.is_bound:
-            self.initial.setdefault("occurred_on", timezone.localdate())
-
-    def clean_occurred_on(self):
-        day = self.cleaned_data["occurred_on"]
-        policy.check_occurred_on(day)
-        return day
 
 
 class ApproveForm(OnceForm):

@@ -13,16 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from governance.errors import Conflict, DomainError, Forbidden, Invalid, Refused
-from governance.roles import (  # noqa: F401 (re-exported for points.views)
-    ACCOUNT_READER_ROLES,
-    BOARD_ROLES,
-    DECIDER_ROLES,
-    GRID_ROLES,
-    PROPOSER_ROLES,
-    REDEEMER_ROLES,
-    SHOP_KEEPER_ROLES,
-    TOWNSHIP_ROLES,
-)
+from governance.roles import BOARD_ROLES, DECIDER_ROLES, PROPOSER_ROLES, REDEEMER_ROLES, SHOP_KEEPER_ROLES
 from governance.scoping import scope_for
 from points.models import Account, Award, AwardStatus, Board, BoardStatus, Entry, EntryKind
 
@@ -159,6 +150,11 @@ def may_run_village(user, village_id: int) -> bool:
     """A village cadre of the village (opens missing passbooks, compiles boards)."""
     scope = scope_for(user)
     return scope.is_superuser or village_id in scope.ids_for(BOARD_ROLES)
+
+
+def check_run_village(user, village_id: int, message) -> None:
+    if not may_run_village(user, village_id):
+        raise PointsPermissionError(message)
 
 
 def check_board(user, board: Board, action: str) -> None:

@@ -166,9 +166,10 @@ class LedgerEntrySerializer(serializers.Serializer):
         }
 
 
-class AwardSerializer(serializers.Serializer):
-    """A proposed earn or deduct entry and its decision."""
-
+# A row about one passbook (a proposal, a redemption): its id, then the household the passbook
+# belongs to, in the same fields wherever it appears. (A comment, not a docstring: the schema
+# would take it as the description of every serializer below that has none of its own.)
+class _HouseholdRowSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     account = serializers.IntegerField()
     household = serializers.IntegerField()
@@ -176,6 +177,14 @@ class AwardSerializer(serializers.Serializer):
     head_name = serializers.CharField()
     grid = serializers.IntegerField()
     grid_name = serializers.CharField()
+
+    def _row(self, obj) -> dict:
+        return {"id": obj.pk, "account": obj.account_id, **_household(obj.account)}
+
+
+class AwardSerializer(_HouseholdRowSerializer):
+    """A proposed earn or deduct entry and its decision."""
+
     village = serializers.IntegerField()
     rule = serializers.IntegerField()
     rule_name = serializers.CharField()
@@ -207,9 +216,7 @@ class AwardSerializer(serializers.Serializer):
         entry = getattr(obj, "entry", None)
         reversal = getattr(entry, "reversed_by", None) if entry else None
         return {
-            "id": obj.pk,
-            "account": obj.account_id,
-            **_household(obj.account),
+            **self._row(obj),
             "village": obj.village_id,
             "rule": obj.rule_id,
             "rule_name": obj.rule.name,
@@ -301,14 +308,7 @@ class ItemSerializer(serializers.Serializer):
         }
 
 
-class RedemptionSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    account = serializers.IntegerField()
-    household = serializers.IntegerField()
-    household_number = serializers.CharField()
-    head_name = serializers.CharField()
-    grid = serializers.IntegerField()
-    grid_name = serializers.CharField()
+class RedemptionSerializer(_HouseholdRowSerializer):
     item = serializers.IntegerField()
     item_name = serializers.CharField()
     quantity = serializers.IntegerField()
@@ -327,9 +327,7 @@ class RedemptionSerializer(serializers.Serializer):
         entry = obj.entry
         reversal = getattr(entry, "reversed_by", None)
         return {
-            "id": obj.pk,
-            "account": obj.account_id,
-            **_household(obj.account),
+            **self._row(obj),
             "item": obj.item_id,
             "item_name": obj.item.name,
             "quantity": obj.quantity,

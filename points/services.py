@@ -276,6 +276,47 @@ def award_propose(
     return award
 
 
+def _batch_targets(accounts, residents) -> tuple[list[tuple[int, int, Resident | None]], dict[str, list]]:
+    """What a batch proposes: (position, account id, member) for each household the first
+    time the list names it, and the errors of the positions that name no passbook."""
+    targets: list[tuple[int, int, Resident | None]] = []
+    errors: dict[str, list] = {}
+    seen = set()
+    if residents:
+        by_household = dict(
+            Account.objects.filter(household_id__in=[r.household_id for r in residents]).values_list(
+                "household_id", "pk"
+            )
+        )
+        for position, resident in enumerate(residents):
+            account_id = by_household.get(resident.household_id)
+            if account_id is None:
+                errors[str(position)] = [_("This person's household has no passbook yet.")]
+            elif account_id not in seen:
+                seen.add(account_id)
+                targets.append((position, account_id, resident))
+        return targets, errors
+    for position, account in enumerate(accounts):
+        if account.pk not in seen:
+            seen.add(account.pk)
+            targets.append((position, account.pk, None))
+    return targets, errors
+
+
+def _batch_refusal(**proposal) -> list[str]:
+    """The messages refusing one household of a batch (`_check_proposal`), or []. An error
+    that is the same for every household (the rule, the date, the note) is raised: said once."""
+    try:
+        _check_proposal(**proposal)
+    except PointsRefused as refused:
+        return [str(refused.message)]
+    except ValidationError as invalid:
+        if not hasattr(invalid, "error_dict") or set(invalid.error_dict) - {"member"}:
+            raise
+        return [str(m) for messages in invalid.message_dict.values() for m in messages]
+    return []
+
+
 @transaction.atomic
 def award_propose_batch(
     *,
@@ -299,28 +340,7 @@ def award_propose_batch(
     field = "residents" if residents else "accounts"
     if rule.requires_evidence:
         raise ValidationError({"rule": _("This rule needs evidence for each household: propose them one by one.")})
-    targets: list[tuple[int, int, Resident | None]] = []  # (position, account id, member)
-    errors: dict[str, list] = {}
-    if residents:
-        by_household = dict(
-            Account.objects.filter(household_id__in=[r.household_id for r in residents]).values_list(
-                "household_id", "pk"
-            )
-        )
-        seen = set()
-        for position, resident in enumerate(residents):
-            account_id = by_household.get(resident.household_id)
-            if account_id is None:
-                errors[str(position)] = [_("This person's household has no passbook yet.")]
-            elif account_id not in seen:
-                seen.add(account_id)
-                targets.append((position, account_id, resident))
-    else:
-        seen = set()
-        for position, account in enumerate(accounts):
-            if account.pk not in seen:
-                seen.add(account.pk)
-                targets.append((position, account.pk, None))
+    targets, errors = _batch_targets(accounts, residents)
     if not targets and not errors:
         raise ValidationError({field: _("Choose at least one household.")})
     # Lock every account in id order: two batches over the same households never deadlock.
@@ -334,19 +354,11 @@ def award_propose_batch(
     for _position, account_id, _member in targets:
         policy.check_propose(actor, locked[account_id], rule)
     for position, account_id, member in targets:
-        try:
-            _check_proposal(
-                account=locked[account_id], rule=rule, member=member, occurred_on=occurred_on, note=note, today=today
-            )
-        except PointsRefused as refused:
-            errors[str(position)] = [str(refused.message)]
-        except ValidationError as invalid:
-            if not hasattr(invalid, "error_dict"):
-                raise
-            if set(invalid.error_dict) - {"member"}:
-                # The same for every household (the rule, the date, the note): say it once.
-                raise
-            errors[str(position)] = [str(m) for messages in invalid.message_dict.values() for m in messages]
+        refused = _batch_refusal(
+            account=locked[account_id], rule=rule, member=member, occurred_on=occurred_on, note=note, today=today
+        )
+        if refused:
+            errors[str(position)] = refused
     if errors:
         raise PointsInvalid({field: errors})
     batch = AwardBatch.objects.create(

@@ -13,10 +13,8 @@ so a double tap or a resend never approves, redeems or reverses twice.
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import F, Value
-from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -26,14 +24,24 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
+from governance.errors import Conflict, Forbidden
 from governance.files import jpeg_response
-from governance.forms import FORM_TOKEN_PREFIX, OnceForm, add_service_errors, announce_saved, submit_once
+from governance.forms import FORM_TOKEN_PREFIX, OnceForm, save_form
 from governance.models import IdempotencyRecord
+from governance.roles import (
+    ACCOUNT_READER_ROLES,
+    BOARD_ROLES,
+    DECIDER_ROLES,
+    PROPOSER_ROLES,
+    REDEEMER_ROLES,
+    SHOP_KEEPER_ROLES,
+)
 from governance.scoping import scope_for
 from grids.models import Household, Resident, Village
 from grids.selectors import search_households
 from points import forms as f
 from points import policy, services
+from points.filters import AccountFilter, AwardFilter
 from points.models import (
     DEFAULT_PROPOSER_ROLES,
     Award,
@@ -46,9 +54,8 @@ from points.models import (
     EntryKind,
     Item,
     Rule,
-    VillagePointsSettings,
 )
-from points.policy import PointsInvalid, PointsPermissionError, PointsRefused, PointsStateError
+from points.policy import PointsInvalid, PointsRefused, PointsStateError
 from points.selectors import (
     accounts_visible_to,
     awards_visible_to,
@@ -85,17 +92,17 @@ def menu(user) -> dict:
     """What the points pages offer the viewer (the tabs, the home page's buttons)."""
     scope = scope_for(user)
     return {
-        "decides": scope.has_any_role(policy.DECIDER_ROLES),
-        "proposes": scope.has_any_role(policy.PROPOSER_ROLES),
-        "redeems": scope.has_any_role(policy.REDEEMER_ROLES),
-        "keeps_shop": scope.has_any_role(policy.SHOP_KEEPER_ROLES),
-        "runs_boards": scope.has_any_role(policy.BOARD_ROLES),
+        "decides": scope.has_any_role(DECIDER_ROLES),
+        "proposes": scope.has_any_role(PROPOSER_ROLES),
+        "redeems": scope.has_any_role(REDEEMER_ROLES),
+        "keeps_shop": scope.has_any_role(SHOP_KEEPER_ROLES),
+        "runs_boards": scope.has_any_role(BOARD_ROLES),
     }
 
 
 def may_use_points(user) -> bool:
     """Whoever sees passbooks: the village, its grids and courtyards, the township."""
-    return scope_for(user).has_any_role(policy.ACCOUNT_READER_ROLES)
+    return scope_for(user).has_any_role(ACCOUNT_READER_ROLES)
 
 
 def _require_points(user) -> None:
@@ -113,17 +120,55 @@ def _page(request, template, context, status=200):
     return render(request, template, context, status=status)
 
 
-def _already_sent(user, token) -> str | None:
-    """Where the first submission of this form went, when the form was already sent."""
-    if not token:
+def _resent(request, token_field: str, fallback: str, message=None):
+    """A form sent again after its first send was saved: back where the first one went,
+    before the role and the state are asked (they have changed since: that is the point)."""
+    token = request.POST.get(token_field)
+    record = token and IdempotencyRecord.objects.filter(user=request.user, key=f"{FORM_TOKEN_PREFIX}{token}").first()
+    if not record:
         return None
-    record = IdempotencyRecord.objects.filter(user=user, key=f"{FORM_TOKEN_PREFIX}{token}").first()
-    return (record.body.get("location") or "") if record else None
+    messages.info(request, message or _("This form had already been sent; nothing was saved twice."))
+    return redirect(record.body.get("location") or fallback)
 
 
-def _add_refusal(form, refused: PointsRefused) -> None:
-    """A refusal with a code (not enough points or stock, a cap reached), next to its field."""
-    form.add_error(refused.field if refused.field in form.fields else None, str(refused.message))
+def _forbidden(error):
+    """save_form's `on_refused` where the page answers a refusal with the 403 page, as its
+    role check before the form does."""
+    raise PermissionDenied(str(error.message))
+
+
+def _forbidden_or(request, page):
+    """`on_refused`: a Forbidden is the 403 page; a Conflict shows `page()` again (409) with
+    the message on top."""
+
+    def on_refused(error):
+        if isinstance(error, Forbidden):
+            _forbidden(error)
+        messages.error(request, str(error.message))
+        return page()
+
+    return on_refused
+
+
+def _next_to(form, field):
+    """`on_refused`: the refusal is said next to `field` and the form is shown again (400)."""
+    return lambda error: form.add_error(field, str(error.message))
+
+
+def _household_name(household) -> str:
+    return f"{household.number} {household.head_name}".strip()
+
+
+def _by_name(invalid: PointsInvalid, names: list[str], field="accounts") -> ValidationError:
+    """A batch's errors by position in the list sent, as form errors that name each one:
+    the list's own errors next to `field`, any other on top."""
+    errors = {}
+    for key, by_position in invalid.errors.items():
+        target = field if key == field else NON_FIELD_ERRORS
+        for position, messages_ in sorted(by_position.items(), key=lambda item: int(item[0])):
+            name = names[int(position)] if int(position) < len(names) else ""
+            errors.setdefault(target, []).extend(f"{name}: {error}" if name else str(error) for error in messages_)
+    return ValidationError(errors)
 
 
 # ---------------------------------------------------------------- home
@@ -179,7 +224,7 @@ def queue(request):
     several at once), those still in 公示 (they may be rejected now), and the cadre's own
     proposals, which another cadre decides (maker-checker)."""
     user = request.user
-    _require(user, policy.DECIDER_ROLES, _("Only village cadres approve points entries."))
+    _require(user, DECIDER_ROLES, _("Only village cadres approve points entries."))
     return _queue_page(request)
 
 
@@ -210,11 +255,10 @@ def _queue_page(request, form=None, status=200):
 def queue_approve(request):
     """Approve the ticked entries of the queue, all or none, once per rendered form."""
     user = request.user
-    _require(user, policy.DECIDER_ROLES, _("Only village cadres approve points entries."))
-    previous = _already_sent(user, request.POST.get("form_token"))
-    if previous is not None:
-        messages.info(request, _("This form had already been sent; nothing was saved twice."))
-        return redirect(previous or reverse("points:queue"))
+    _require(user, DECIDER_ROLES, _("Only village cadres approve points entries."))
+    resent = _resent(request, "form_token", reverse("points:queue"))
+    if resent is not None:
+        return resent
     ready = awards_waiting_for(user).filter(objection_until__lte=timezone.now())
     form = f.QueueApproveForm(request.POST, awards=ready)
     if form.is_valid():
@@ -225,33 +269,19 @@ def queue_approve(request):
                 services.award_approve(award=award, actor=user)
             return reverse("points:queue")
 
-        try:
-            url, created = submit_once(request=request, token=form.cleaned_data["form_token"], perform=perform)
-        except (PointsPermissionError, PointsStateError) as refused:
-            form.add_error(None, str(refused.message))
-        else:
-            announce_saved(
-                request,
-                created,
-                ngettext(
-                    "%(count)d entry approved and posted to its passbook.",
-                    "%(count)d entries approved and posted to their passbooks.",
-                    len(awards),
-                )
-                % {"count": len(awards)},
-            )
-            return redirect(url)
+        done = ngettext(
+            "%(count)d entry approved and posted to its passbook.",
+            "%(count)d entries approved and posted to their passbooks.",
+            len(awards),
+        ) % {"count": len(awards)}
+        # A refusal (another cadre decided one first) is said on top of the queue.
+        saved = save_form(request, form, perform=perform, done=done)
+        if saved is not None:
+            return saved
     return _queue_page(request, form=form, status=400)
 
 
 # ---------------------------------------------------------------- proposals: list and detail
-
-
-STATUS_FILTERS = {
-    "pending": AwardStatus.PENDING,
-    "approved": AwardStatus.APPROVED,
-    "rejected": AwardStatus.REJECTED,
-}
 
 
 @login_required
@@ -259,16 +289,13 @@ def entry_list(request):
     """Proposed entries the viewer sees, newest first, each with what happens next."""
     user = request.user
     _require_points(user)
-    awards = awards_visible_to(user)
-    status = request.GET.get("status", "")
-    if status in STATUS_FILTERS:
-        awards = awards.filter(status=STATUS_FILTERS[status])
+    # The API's filters (?status=, ?batch=, ...); a value that is not one is ignored, as before.
+    filters = AwardFilter(request.GET, queryset=awards_visible_to(user), request=request)
+    awards = filters.qs
+    status = filters.form.cleaned_data.get("status") or ""
     mine = request.GET.get("mine") == "1"
     if mine:
         awards = awards.filter(proposed_by=user)
-    batch = request.GET.get("batch", "")
-    if batch.isdigit():
-        awards = awards.filter(batch_id=int(batch))
     page = Paginator(awards.order_by("-id"), PER_PAGE).get_page(request.GET.get("page"))
     context = {
         "page": page,
@@ -347,19 +374,20 @@ def entry_action(request, pk, action):
         raise Http404
     award = _award_for(user, pk)
     form_class, done = ENTRY_ACTIONS[action]
-    previous = _already_sent(user, request.POST.get(f"{action}-form_token"))
-    if previous is not None:
-        messages.info(request, _("This form had already been sent; nothing was saved twice."))
-        return redirect(previous or reverse("points:entry-detail", args=[award.pk]))
+    resent = _resent(request, f"{action}-form_token", reverse("points:entry-detail", args=[award.pk]))
+    if resent is not None:
+        return resent
+
+    def refused(error):
+        return _refused_entry(request, award, error, error.status)
+
     try:
         if action == "reverse":
             policy.check_reverse_award(user, award)
         else:
             policy.check_decide(user, award, action)
-    except PointsPermissionError as error:
-        return _refused_entry(request, award, error, 403)
-    except PointsStateError as error:
-        return _refused_entry(request, award, error, 409)
+    except (Forbidden, Conflict) as error:
+        return refused(error)
     form = form_class(request.POST, prefix=action)
     if form.is_valid():
         data = form.cleaned_data
@@ -373,17 +401,15 @@ def entry_action(request, pk, action):
                 services.award_reverse(award=award, actor=user, reason=data["reason"])
             return reverse("points:entry-detail", args=[award.pk])
 
-        try:
-            url, created = submit_once(request=request, token=data["form_token"], perform=perform)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        except PointsPermissionError as error:
-            return _refused_entry(request, award, error, 403)
-        except PointsStateError as error:
-            return _refused_entry(request, award, error, 409)
-        else:
-            announce_saved(request, created, str(done))
-            return redirect(url)
+        saved = save_form(
+            request,
+            form,
+            perform=perform,
+            done=done,
+            on_refused=refused,
+        )
+        if saved is not None:
+            return saved
     return _entry_page(request, award, bound=form, status=400)
 
 
@@ -405,7 +431,7 @@ def proposable_accounts(user):
     accounts = accounts_visible_to(user)
     if scope.is_superuser:
         return accounts
-    households = scope.filter(Household.objects.all(), "household", roles=policy.PROPOSER_ROLES)
+    households = scope.filter(Household.objects.all(), "household", roles=PROPOSER_ROLES)
     return accounts.filter(household__in=households.values("pk"))
 
 
@@ -423,12 +449,6 @@ def search_accounts(accounts, q: str):
     return accounts.filter(household__in=search_households(Household.objects.all(), q).values("pk"))
 
 
-def below_floor(accounts):
-    """Passbooks under their village's benefit floor (the default floor where a village has no settings)."""
-    default = VillagePointsSettings._meta.get_field("benefit_floor").default
-    return accounts.filter(balance__lt=Coalesce(F("village__points_settings__benefit_floor"), Value(default)))
-
-
 def _account_rows(accounts) -> list:
     rows = list(accounts)
     for account in rows:
@@ -442,7 +462,7 @@ def _picker(request, *, title, accounts, action_url, action_label, tab, extra_qu
     query = form.query() if form.is_bound else {"q": "", "below_floor": False}
     found = search_accounts(accounts, query["q"])
     if query["below_floor"]:
-        found = below_floor(found)
+        found = AccountFilter({"below_floor": True}, queryset=found, request=request).qs
     page = Paginator(found.order_by("household__number", "pk"), PER_PAGE).get_page(request.GET.get("page"))
     context = {
         "form": form,
@@ -469,7 +489,7 @@ def entry_create(request):
     """Propose an earn or deduct entry for one household (积分申报): choose the household
     first (search), then the rule, the member, the date, an evidence photo and a note."""
     user = request.user
-    _require(user, policy.PROPOSER_ROLES, _("Your role does not propose points entries."))
+    _require(user, PROPOSER_ROLES, _("Your role does not propose points entries."))
     wanted = request.GET.get("account", "")
     rule_id = request.GET.get("rule", "")
     if not wanted.isdigit():
@@ -514,22 +534,15 @@ def entry_create(request):
             )
             return reverse("points:entry-detail", args=[award.pk])
 
-        try:
-            url, created = submit_once(request=request, token=data["form_token"], perform=perform)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        except PointsRefused as refused:
-            _add_refusal(form, refused)
-        except PointsPermissionError as error:
-            raise PermissionDenied(str(error.message))
-        else:
-            announce_saved(
-                request,
-                created,
-                _("Proposed. It is shown publicly (公示) first; then a village cadre decides it."),
-            )
-            return redirect(url)
-        status = 400
+        saved = save_form(
+            request,
+            form,
+            perform=perform,
+            done=_("Proposed. It is shown publicly (公示) first; then a village cadre decides it."),
+            on_refused=_forbidden,
+        )
+        if saved is not None:
+            return saved
     if posted and form.errors:
         status = 400
     context = {
@@ -547,7 +560,7 @@ def entry_create(request):
 def entry_batch(request):
     """One rule for many households of one event, in one step (all or none)."""
     user = request.user
-    _require(user, policy.PROPOSER_ROLES, _("Your role does not propose points entries."))
+    _require(user, PROPOSER_ROLES, _("Your role does not propose points entries."))
     scope = scope_for(user)
     accounts = proposable_accounts(user).order_by("village_id", "household__grid__number", "household__number")
     account_rows = list(accounts[:BATCH_LIMIT])
@@ -575,40 +588,23 @@ def entry_batch(request):
         chosen = sorted(data["accounts"], key=lambda a: a.pk)
 
         def perform():
-            batch = services.award_propose_batch(
-                actor=user, rule=data["rule"], accounts=chosen, occurred_on=data["occurred_on"], note=data["note"]
-            )
+            try:
+                batch = services.award_propose_batch(
+                    actor=user, rule=data["rule"], accounts=chosen, occurred_on=data["occurred_on"], note=data["note"]
+                )
+            except PointsInvalid as invalid:
+                raise _by_name(invalid, [_household_name(account.household) for account in chosen]) from None
             return reverse("points:entry-list") + f"?mine=1&batch={batch.pk}"
 
-        try:
-            url, created = submit_once(request=request, token=data["form_token"], perform=perform)
-        except PointsInvalid as invalid:
-            for field, by_position in invalid.errors.items():
-                for position, errors in sorted(by_position.items(), key=lambda item: int(item[0])):
-                    household = chosen[int(position)].household
-                    name = f"{household.number} {household.head_name}".strip()
-                    for error in errors:
-                        form.add_error("accounts" if field == "accounts" else None, f"{name}: {error}")
-        except ValidationError as error:
-            add_service_errors(form, error)
-        except PointsRefused as refused:
-            _add_refusal(form, refused)
-        except PointsPermissionError as error:
-            form.add_error("rule", str(error.message))
-        else:
-            announce_saved(
-                request,
-                created,
-                ngettext(
-                    "Proposed for %(count)d household. It is shown publicly (公示) first; then a village cadre "
-                    "decides it.",
-                    "Proposed for %(count)d households. They are shown publicly (公示) first; then a village "
-                    "cadre decides them.",
-                    len(chosen),
-                )
-                % {"count": len(chosen)},
-            )
-            return redirect(url)
+        done = ngettext(
+            "Proposed for %(count)d household. It is shown publicly (公示) first; then a village cadre decides it.",
+            "Proposed for %(count)d households. They are shown publicly (公示) first; then a village cadre "
+            "decides them.",
+            len(chosen),
+        ) % {"count": len(chosen)}
+        saved = save_form(request, form, perform=perform, done=done, on_refused=_next_to(form, "rule"))
+        if saved is not None:
+            return saved
     if posted and form.errors:
         status = 400
     context = {
@@ -646,7 +642,7 @@ def _account_for(user, pk):
 def _ledger_rows(user, account, entries) -> list:
     """Ledger lines with what the viewer may do with each: a cadre reverses a line once."""
     rows = list(entries)
-    may_reverse = scope_for(user).covers(account.household, policy.DECIDER_ROLES)
+    may_reverse = scope_for(user).covers(account.household, DECIDER_ROLES)
     for entry in rows:
         entry.reversal = getattr(entry, "reversed_by", None)
         entry.can_reverse = (
@@ -675,7 +671,7 @@ def account_detail(request, pk):
         "page": page,
         "rows": _ledger_rows(user, account, page.object_list),
         "pending": pending,
-        "may_propose": scope.covers(account.household, policy.PROPOSER_ROLES),
+        "may_propose": scope.covers(account.household, PROPOSER_ROLES),
         "may_redeem": policy.may_redeem(user, account),
         "year": timezone.localdate().year,
         "tab": "accounts",
@@ -722,17 +718,15 @@ def line_reverse(request, pk):
         entries_visible_to(user).select_related("account__household", "award", "redemption__item"), pk=pk
     )
     account = entry.account
-    if not scope_for(user).covers(account.household, policy.DECIDER_ROLES):
+    if not scope_for(user).covers(account.household, DECIDER_ROLES):
         raise PermissionDenied(_("Only a village cadre of this village may reverse a line of the passbook."))
     entry.reversal = getattr(entry, "reversed_by", None)
     passbook_url = reverse("points:account-detail", args=[account.pk])
     form = f.ReasonForm(request.POST if request.method == "POST" else None, prefix="reverse")
     status = 200
-    if request.method == "POST":
-        previous = _already_sent(user, request.POST.get("reverse-form_token"))
-        if previous is not None:
-            messages.info(request, _("This form had already been sent; nothing was saved twice."))
-            return redirect(previous or passbook_url)
+    resent = _resent(request, "reverse-form_token", passbook_url) if request.method == "POST" else None
+    if resent is not None:
+        return resent
     try:
         policy.check_reversible(entry)
     except PointsStateError as error:
@@ -748,24 +742,20 @@ def line_reverse(request, pk):
                 services.redemption_reverse(redemption=entry.redemption, actor=user, reason=reason)
             return passbook_url
 
-        try:
-            url, created = submit_once(request=request, token=form.cleaned_data["form_token"], perform=perform)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        except PointsPermissionError as error:
-            raise PermissionDenied(str(error.message))
-        except PointsStateError as error:
-            messages.error(request, str(error.message))
-            return _line_page(request, entry, form, 409)
-        else:
-            message = (
-                _("Reversed: the goods go back into stock and the points back to the passbook.")
-                if entry.redemption_id
-                else _("Reversed: a correcting line is posted to the passbook.")
-            )
-            announce_saved(request, created, message)
-            return redirect(url)
-        status = 400
+        done = (
+            _("Reversed: the goods go back into stock and the points back to the passbook.")
+            if entry.redemption_id
+            else _("Reversed: a correcting line is posted to the passbook.")
+        )
+        saved = save_form(
+            request,
+            form,
+            perform=perform,
+            done=done,
+            on_refused=_forbidden_or(request, lambda: _line_page(request, entry, form, 409)),
+        )
+        if saved is not None:
+            return saved
     if request.method == "POST" and form.errors:
         status = 400
     return _line_page(request, entry, form, status)
@@ -790,14 +780,14 @@ def redeemable_accounts(user):
     accounts = accounts_visible_to(user)
     if scope.is_superuser:
         return accounts
-    return accounts.filter(village_id__in=sorted(scope.ids_for(policy.REDEEMER_ROLES)))
+    return accounts.filter(village_id__in=sorted(scope.ids_for(REDEEMER_ROLES)))
 
 
 @login_required
 def counter(request):
     """The shop counter: find the household fast, see what it can spend, redeem."""
     user = request.user
-    _require(user, policy.REDEEMER_ROLES, _("Only the shop clerk or a village cadre redeems points."))
+    _require(user, REDEEMER_ROLES, _("Only the shop clerk or a village cadre redeems points."))
     return _picker(
         request,
         title=_("Shop counter"),
@@ -829,7 +819,7 @@ def _counter_page(request, account, form, status=200):
         "cheapest": min(in_stock) if in_stock else None,
         "form": form,
         "recent": recent,
-        "may_reverse": scope_for(user).covers(account.household, policy.DECIDER_ROLES),
+        "may_reverse": scope_for(user).covers(account.household, DECIDER_ROLES),
         "tab": "counter",
     }
     return _page(request, "points/counter_account.html", context, status=status)
@@ -849,37 +839,34 @@ def counter_account(request, pk):
     form = f.RedeemForm(request.POST if posted else None, items=items, members=members)
     status = 200
     if posted:
-        previous = _already_sent(user, request.POST.get("form_token"))
-        if previous is not None:
-            messages.info(request, _("This form had already been sent; nothing was redeemed twice."))
-            return redirect(previous or reverse("points:counter-account", args=[account.pk]))
+        message = _("This form had already been sent; nothing was redeemed twice.")
+        resent = _resent(request, "form_token", reverse("points:counter-account", args=[account.pk]), message)
+        if resent is not None:
+            return resent
     if posted and form.is_valid():
         data = form.cleaned_data
 
         def perform():
-            services.points_redeem(
-                actor=user, account=account, item=data["item"], quantity=data["quantity"], member=data.get("member")
-            )
+            try:
+                services.points_redeem(
+                    actor=user, account=account, item=data["item"], quantity=data["quantity"], member=data.get("member")
+                )
+            except PointsRefused as refused:
+                if refused.field != "account":
+                    raise
+                # "Not enough points" is about the chosen item: say it there.
+                raise PointsRefused(refused.message, code=refused.code, field="item") from None
             return reverse("points:counter-account", args=[account.pk])
 
-        try:
-            url, created = submit_once(request=request, token=data["form_token"], perform=perform)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        except PointsRefused as refused:
-            # "Not enough points" is about the chosen item: say it there.
-            form.add_error("item" if refused.field == "account" else refused.field, str(refused.message))
-        except PointsPermissionError as error:
-            raise PermissionDenied(str(error.message))
-        else:
-            item = data["item"]
-            announce_saved(
-                request,
-                created,
-                _("Handed out %(item)s × %(quantity)d for %(points)d points.")
-                % {"item": item.name, "quantity": data["quantity"], "points": item.price * data["quantity"]},
-            )
-            return redirect(url)
+        item = data["item"]
+        done = _("Handed out %(item)s × %(quantity)d for %(points)d points.") % {
+            "item": item.name,
+            "quantity": data["quantity"],
+            "points": item.price * data["quantity"],
+        }
+        saved = save_form(request, form, perform=perform, done=done, on_refused=_forbidden)
+        if saved is not None:
+            return saved
     if posted and form.errors:
         status = 400
     account = _account_for(user, pk)  # the balance as it is now
@@ -889,17 +876,22 @@ def counter_account(request, pk):
 # ---------------------------------------------------------------- the shop's goods
 
 
-def _shop_villages(user):
+def _villages_for(user, roles):
+    """The villages where the user holds one of `roles` (every village for a superuser)."""
     scope = scope_for(user)
     villages = Village.objects.order_by("code")
-    return villages if scope.is_superuser else villages.filter(pk__in=sorted(scope.ids_for(policy.SHOP_KEEPER_ROLES)))
+    return villages if scope.is_superuser else villages.filter(pk__in=sorted(scope.ids_for(roles)))
+
+
+def _shop_villages(user):
+    return _villages_for(user, SHOP_KEEPER_ROLES)
 
 
 @login_required
 def item_list(request):
     """The shop's goods, their stock, and new goods or stock arriving."""
     user = request.user
-    _require(user, policy.SHOP_KEEPER_ROLES, _("Only the shop clerk or a village cadre keeps the shop."))
+    _require(user, SHOP_KEEPER_ROLES, _("Only the shop clerk or a village cadre keeps the shop."))
     return _items_page(request)
 
 
@@ -929,7 +921,7 @@ def _items_page(request, create_form=None, restock=None, status=200):
 @require_POST
 def item_create(request):
     user = request.user
-    _require(user, policy.SHOP_KEEPER_ROLES, _("Only the shop clerk or a village cadre keeps the shop."))
+    _require(user, SHOP_KEEPER_ROLES, _("Only the shop clerk or a village cadre keeps the shop."))
     villages = _shop_villages(user)
     wanted = request.POST.get("village", "")
     if villages.count() > 1:
@@ -954,15 +946,9 @@ def item_create(request):
             )
             return reverse("points:item-list")
 
-        try:
-            url, created = submit_once(request=request, token=data["form_token"], perform=perform)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        except PointsPermissionError as error:
-            raise PermissionDenied(str(error.message))
-        else:
-            announce_saved(request, created, _("The item is on the shelf."))
-            return redirect(url)
+        saved = save_form(request, form, perform=perform, done=_("The item is on the shelf."), on_refused=_forbidden)
+        if saved is not None:
+            return saved
     return _items_page(request, create_form=form, status=400)
 
 
@@ -982,17 +968,10 @@ def item_restock(request, pk):
             services.item_restock(item=item, actor=user, quantity=data["quantity"])
             return reverse("points:item-list") + f"#item-{item.pk}"
 
-        try:
-            url, created = submit_once(request=request, token=data["form_token"], perform=perform)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            announce_saved(
-                request,
-                created,
-                _("%(quantity)d added to the stock of %(item)s.") % {"quantity": data["quantity"], "item": item.name},
-            )
-            return redirect(url)
+        done = _("%(quantity)d added to the stock of %(item)s.") % {"quantity": data["quantity"], "item": item.name}
+        saved = save_form(request, form, perform=perform, done=done, on_refused=_forbidden)
+        if saved is not None:
+            return saved
     return _items_page(request, restock=form, status=400)
 
 
@@ -1045,9 +1024,7 @@ ROLE_LABELS = {
 
 
 def _board_villages(user):
-    scope = scope_for(user)
-    villages = Village.objects.order_by("code")
-    return villages if scope.is_superuser else villages.filter(pk__in=sorted(scope.ids_for(policy.BOARD_ROLES)))
+    return _villages_for(user, BOARD_ROLES)
 
 
 @login_required
@@ -1071,7 +1048,7 @@ def _boards_page(request, form=None, status=200):
 @require_POST
 def board_compile(request):
     user = request.user
-    _require(user, policy.BOARD_ROLES, _("Only a village cadre compiles the 红黑榜."))
+    _require(user, BOARD_ROLES, _("Only a village cadre compiles the 红黑榜."))
     form = f.BoardCompileForm(request.POST, villages=_board_villages(user))
     if form.is_valid():
         data = form.cleaned_data
@@ -1082,15 +1059,12 @@ def board_compile(request):
             )
             return reverse("points:board-detail", args=[board.pk])
 
-        try:
-            url, created = submit_once(request=request, token=data["form_token"], perform=perform)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        except (PointsStateError, PointsPermissionError) as error:
-            form.add_error(None, str(error.message))
-        else:
-            announce_saved(request, created, _("Compiled from the ledger. Check it before the 道德评议会 meets."))
-            return redirect(url)
+        # A refusal (not this village's cadre, someone compiling it now) is said on top of the form.
+        saved = save_form(
+            request, form, perform=perform, done=_("Compiled from the ledger. Check it before the 道德评议会 meets.")
+        )
+        if saved is not None:
+            return saved
     return _boards_page(request, form=form, status=400)
 
 
@@ -1143,17 +1117,15 @@ def board_action(request, pk, action):
     if action not in BOARD_DONE:
         raise Http404
     board = _board_for(user, pk)
-    previous = _already_sent(user, request.POST.get(f"{action}-form_token"))
-    if previous is not None:
-        messages.info(request, _("This form had already been sent; nothing was saved twice."))
-        return redirect(previous or reverse("points:board-detail", args=[board.pk]))
+    resent = _resent(request, f"{action}-form_token", reverse("points:board-detail", args=[board.pk]))
+    if resent is not None:
+        return resent
+    # The board as it is now, with the refusal on top (409); not this village's cadre: 403.
+    refused = _forbidden_or(request, lambda: _board_page(request, _board_for(user, board.pk), status=409))
     try:
         policy.check_board(user, board, action)
-    except PointsPermissionError as error:
-        raise PermissionDenied(str(error.message))
-    except PointsStateError as error:
-        messages.error(request, str(error.message))
-        return _board_page(request, board, status=409)
+    except (Forbidden, Conflict) as error:
+        return refused(error)
     if action == "decide":
         form = f.BoardDecideForm(request.POST, prefix="decide", lines=board.lines.all())
     else:
@@ -1176,18 +1148,15 @@ def board_action(request, pk, action):
                 services.board_publish(board=board, actor=user)
             return reverse("points:board-detail", args=[board.pk])
 
-        try:
-            url, created = submit_once(request=request, token=data["form_token"], perform=perform)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        except PointsPermissionError as error:
-            raise PermissionDenied(str(error.message))
-        except PointsStateError as error:
-            messages.error(request, str(error.message))
-            return _board_page(request, _board_for(user, board.pk), status=409)
-        else:
-            announce_saved(request, created, str(BOARD_DONE[action]))
-            return redirect(url)
+        saved = save_form(
+            request,
+            form,
+            perform=perform,
+            done=BOARD_DONE[action],
+            on_refused=refused,
+        )
+        if saved is not None:
+            return saved
     return _board_page(request, board, bound=form, status=400)
 
 
@@ -1205,7 +1174,7 @@ def meeting_award(request, pk):
         ),
         pk=pk,
     )
-    _require(user, policy.PROPOSER_ROLES, _("Your role does not propose points entries."))
+    _require(user, PROPOSER_ROLES, _("Your role does not propose points entries."))
     scope = scope_for(user)
     rules = [
         rule
@@ -1224,32 +1193,20 @@ def meeting_award(request, pk):
         data = form.cleaned_data
 
         def perform():
-            batch = services.award_propose_for_deliberation(
-                actor=user, deliberation=meeting, rule=data["rule"], note=data["note"]
-            )
+            try:
+                batch = services.award_propose_for_deliberation(
+                    actor=user, deliberation=meeting, rule=data["rule"], note=data["note"]
+                )
+            except PointsInvalid as invalid:
+                raise _by_name(invalid, [person.name for person in participants], field=None) from None
             return reverse("points:entry-list") + f"?mine=1&batch={batch.pk}"
 
-        try:
-            url, created = submit_once(request=request, token=data["form_token"], perform=perform)
-        except PointsInvalid as invalid:
-            for by_position in invalid.errors.values():
-                for position, errors in sorted(by_position.items(), key=lambda item: int(item[0])):
-                    name = participants[int(position)].name if int(position) < len(participants) else ""
-                    for error in errors:
-                        form.add_error(None, f"{name}: {error}" if name else error)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        except (PointsPermissionError, PointsStateError, PointsRefused) as refused:
-            form.add_error("rule", str(refused.message))
-        else:
-            announce_saved(
-                request,
-                created,
-                _(
-                    "Proposed for everyone who took part. They are shown publicly (公示) first; then a village "
-                    "cadre decides them."
-                ),
-            )
-            return redirect(url)
+        done = _(
+            "Proposed for everyone who took part. They are shown publicly (公示) first; then a village cadre "
+            "decides them."
+        )
+        saved = save_form(request, form, perform=perform, done=done, on_refused=_next_to(form, "rule"))
+        if saved is not None:
+            return saved
     context = {"form": form, "meeting": meeting, "participants": participants, "done": done, "tab": "entries"}
     return _page(request, "points/meeting_award.html", context, status=400 if posted else 200)

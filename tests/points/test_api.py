@@ -10,16 +10,21 @@ from points.models import Account, Award, Entry, Item, Redemption, VillagePoints
 URL = "/api/v1/points"
 
 
+# The proposals are `awards/`; `entries/` is their old name, deprecated but still served.
+RESOURCES = pytest.mark.parametrize("resource", ["/awards", "/entries"])
+
+
 def post(client, url, payload=None, **headers):
     return client.post(f"{URL}{url}", payload or {}, format="json", **headers)
 
 
-def test_propose_then_approve_once_the_objection_window_has_closed(pw, as_user):
+@RESOURCES
+def test_propose_then_approve_once_the_objection_window_has_closed(pw, as_user, resource):
     client = as_user(pw.users.grid1)
     member = pw.households.q1.members.first()
     response = post(
         client,
-        "/entries/",
+        f"{resource}/",
         {"account": pw.acc.q1.pk, "rule": pw.rules.volunteer.pk, "note": "敬老院", "member": member.pk},
     )
     assert response.status_code == 201
@@ -28,36 +33,36 @@ def test_propose_then_approve_once_the_objection_window_has_closed(pw, as_user):
     assert body["household_number"] == pw.households.q1.number and body["objection_until"]
 
     cadre = as_user(pw.users.cadre)
-    early = post(cadre, f"/entries/{body['id']}/approve/")
+    early = post(cadre, f"{resource}/{body['id']}/approve/")
     assert early.status_code == 409
     assert early.json()["code"] == "objection_window_open"
 
     Award.objects.filter(pk=body["id"]).update(objection_until=pw.now)
-    approved = post(cadre, f"/entries/{body['id']}/approve/", {"note": "属实"})
+    approved = post(cadre, f"{resource}/{body['id']}/approve/", {"note": "属实"})
     assert approved.status_code == 200
     assert (approved.json()["status"], approved.json()["balance_after"]) == ("approved", 105)
-    again = post(cadre, f"/entries/{body['id']}/approve/")
+    again = post(cadre, f"{resource}/{body['id']}/approve/")
     assert (again.status_code, again.json()["code"]) == (409, "already_decided")
 
-    reversed_ = post(cadre, f"/entries/{body['id']}/reverse/", {"reason": "登记错户"})
+    reversed_ = post(cadre, f"{resource}/{body['id']}/reverse/", {"reason": "登记错户"})
     assert reversed_.status_code == 200 and reversed_.json()["reversed_by"]
-    twice = post(cadre, f"/entries/{body['id']}/reverse/", {"reason": "再冲正"})
+    twice = post(cadre, f"{resource}/{body['id']}/reverse/", {"reason": "再冲正"})
     assert (twice.status_code, twice.json()["code"]) == (409, "already_reversed")
 
 
 def test_payload_errors_are_field_errors(pw, as_user):
     client = as_user(pw.users.grid1)
-    response = post(client, "/entries/", {"account": pw.acc.q1.pk, "rule": pw.rules.breach.pk, "note": ""})
+    response = post(client, "/awards/", {"account": pw.acc.q1.pk, "rule": pw.rules.breach.pk, "note": ""})
     assert response.status_code == 400 and "note" in response.json()
-    response = post(client, "/entries/", {"account": pw.acc.h1.pk, "rule": pw.rules.volunteer.pk})
+    response = post(client, "/awards/", {"account": pw.acc.h1.pk, "rule": pw.rules.volunteer.pk})
     assert response.status_code == 400 and "account" in response.json()
-    response = post(client, "/entries/", {"account": pw.acc.q1.pk, "rule": pw.rules.family.pk, "note": "x"})
+    response = post(client, "/awards/", {"account": pw.acc.q1.pk, "rule": pw.rules.family.pk, "note": "x"})
     assert response.status_code == 403  # grid workers do not propose titles
 
 
 def test_cap_reached_at_proposal_is_a_400_with_its_code(pw, as_user):
     pw.propose(rule=pw.rules.tidy)
-    response = post(as_user(pw.users.grid1), "/entries/", {"account": pw.acc.q1.pk, "rule": pw.rules.tidy.pk})
+    response = post(as_user(pw.users.grid1), "/awards/", {"account": pw.acc.q1.pk, "rule": pw.rules.tidy.pk})
     assert response.status_code == 400
     assert response.json()["code"] == "cap_reached" and response.json()["rule"]
 
@@ -100,17 +105,18 @@ def test_a_replayed_redemption_redeems_once(pw, as_user):
 def test_a_replayed_approval_posts_once(pw, as_user):
     award = pw.propose(days_ago=4)
     client = as_user(pw.users.cadre)
-    first = post(client, f"/entries/{award.pk}/approve/", HTTP_IDEMPOTENCY_KEY="ok-1")
-    second = post(client, f"/entries/{award.pk}/approve/", HTTP_IDEMPOTENCY_KEY="ok-1")
+    first = post(client, f"/awards/{award.pk}/approve/", HTTP_IDEMPOTENCY_KEY="ok-1")
+    second = post(client, f"/awards/{award.pk}/approve/", HTTP_IDEMPOTENCY_KEY="ok-1")
     assert (first.status_code, second.status_code) == (200, 200)
     assert Entry.objects.filter(award=award).count() == 1
 
 
-def test_batch_award_for_an_event(pw, as_user):
+@RESOURCES
+def test_batch_award_for_an_event(pw, as_user, resource):
     client = as_user(pw.users.grid1)
     residents = [m.pk for m in pw.households.q1.members.all()] + [pw.households.q1b.members.first().pk]
     response = post(
-        client, "/entries/batch/", {"rule": pw.rules.volunteer.pk, "residents": residents, "note": "大扫除"}
+        client, f"{resource}/batch/", {"rule": pw.rules.volunteer.pk, "residents": residents, "note": "大扫除"}
     )
     assert response.status_code == 201
     body = response.json()
@@ -122,12 +128,12 @@ def test_batch_errors_name_each_bad_position_and_write_nothing(pw, as_user):
     pw.propose(account=pw.acc.q1b, rule=pw.rules.tidy)
     client = as_user(pw.users.grid1)
     before = Award.objects.count()
-    response = post(client, "/entries/batch/", {"rule": pw.rules.tidy.pk, "accounts": [pw.acc.q1.pk, pw.acc.q1b.pk]})
+    response = post(client, "/awards/batch/", {"rule": pw.rules.tidy.pk, "accounts": [pw.acc.q1.pk, pw.acc.q1b.pk]})
     assert response.status_code == 400
     assert list(response.json()["accounts"]) == ["1"]
-    response = post(client, "/entries/batch/", {"rule": pw.rules.tidy.pk, "accounts": [pw.acc.q1.pk, pw.acc.h1.pk]})
+    response = post(client, "/awards/batch/", {"rule": pw.rules.tidy.pk, "accounts": [pw.acc.q1.pk, pw.acc.h1.pk]})
     assert response.status_code == 400 and list(response.json()["accounts"]) == ["1"]  # not seen
-    response = post(client, "/entries/batch/", {"rule": pw.rules.tidy.pk})
+    response = post(client, "/awards/batch/", {"rule": pw.rules.tidy.pk})
     assert response.status_code == 400
     assert Award.objects.count() == before
 
@@ -148,26 +154,27 @@ def test_batch_award_from_a_meeting_record(mw, pw, as_user):
     )
     client = as_user(pw.users.grid1)
     payload = {"rule": pw.rules.meeting.pk, "deliberation": meeting.pk}
-    response = post(client, "/entries/batch/", payload)
+    response = post(client, "/awards/batch/", payload)
     assert response.status_code == 201 and [r["account"] for r in response.json()["entries"]] == [pw.acc.q1b.pk]
-    again = post(client, "/entries/batch/", payload)
+    again = post(client, "/awards/batch/", payload)
     assert (again.status_code, again.json()["code"]) == (409, "already_proposed")
-    hidden = post(as_user(pw.users.other_cadre), "/entries/batch/", payload)
+    hidden = post(as_user(pw.users.other_cadre), "/awards/batch/", payload)
     assert hidden.status_code == 400 and "deliberation" in hidden.json()  # a meeting they do not see
-    assert post(as_user(pw.users.clerk), "/entries/batch/", payload).status_code == 403  # proposes nothing
+    assert post(as_user(pw.users.clerk), "/awards/batch/", payload).status_code == 403  # proposes nothing
 
 
-def test_evidence_is_uploaded_and_served_only_to_those_who_see_the_entry(pw, as_user):
+@RESOURCES
+def test_evidence_is_uploaded_and_served_only_to_those_who_see_the_entry(pw, as_user, resource):
     client = as_user(pw.users.leader1)
     payload = {"account": pw.acc.q1.pk, "rule": pw.rules.family.pk, "note": "获评最美家庭", "evidence": pw.photo()}
-    response = client.post(f"{URL}/entries/", payload, format="multipart")
+    response = client.post(f"{URL}{resource}/", payload, format="multipart")
     assert response.status_code == 201 and response.json()["has_evidence"]
-    url = f"{URL}/entries/{response.json()['id']}/evidence/"
+    url = f"{URL}{resource}/{response.json()['id']}/evidence/"
     served = as_user(pw.users.cadre).get(url)
     assert served.status_code == 200 and served["Content-Type"] == "image/jpeg"
     assert served["Cache-Control"].startswith("private")
     assert as_user(pw.users.grid2).get(url).status_code == 404
-    without = post(client, "/entries/", {"account": pw.acc.q1b.pk, "rule": pw.rules.family.pk, "note": "x"})
+    without = post(client, f"{resource}/", {"account": pw.acc.q1b.pk, "rule": pw.rules.family.pk, "note": "x"})
     assert without.status_code == 400 and "evidence" in without.json()
 
 
@@ -238,6 +245,11 @@ def test_the_points_endpoints_are_in_the_schema(db, tmp_path):
         "/api/v1/points/accounts/",
         "/api/v1/points/accounts/{id}/ledger/",
         "/api/v1/points/rules/",
+        "/api/v1/points/awards/",
+        "/api/v1/points/awards/batch/",
+        "/api/v1/points/awards/{id}/approve/",
+        "/api/v1/points/awards/{id}/reject/",
+        "/api/v1/points/awards/{id}/reverse/",
         "/api/v1/points/entries/",
         "/api/v1/points/entries/batch/",
         "/api/v1/points/entries/{id}/approve/",
@@ -250,6 +262,35 @@ def test_the_points_endpoints_are_in_the_schema(db, tmp_path):
         "/api/v1/points/boards/{id}/publish/",
     ):
         assert f"  {path}:" in schema
+
+
+def test_the_schema_marks_every_entries_operation_deprecated_and_no_other(db, client, settings):
+    """`entries/` is the old name of `awards/`: the same operations, each marked deprecated,
+    with operationIds of their own."""
+    settings.API_DOCS_PUBLIC = True
+    paths = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()["paths"]
+    operations = {(path, method): op for path, ops in paths.items() for method, op in ops.items()}
+    deprecated = {key for key, op in operations.items() if op.get("deprecated")}
+    entries = {key for key in operations if key[0].startswith(f"{URL}/entries/")}
+    awards = {(path.replace("/awards/", "/entries/", 1), method) for path, method in operations if "/awards/" in path}
+
+    assert len(entries) == 8 and deprecated == entries
+    assert awards == entries
+    ids = [op["operationId"] for op in operations.values()]
+    assert len(ids) == len(set(ids))
+
+
+def test_the_old_entries_path_answers_as_awards_does(pw, as_user):
+    ready = pw.propose(days_ago=4)
+    cadre = as_user(pw.users.cadre)
+    for url in ("/", "/?waiting=1", f"/{ready.pk}/", "/?status=pending"):
+        new, old = cadre.get(f"{URL}/awards{url}"), cadre.get(f"{URL}/entries{url}")
+        assert (new.status_code, old.status_code) == (200, 200)
+        assert old.json() == new.json()
+    assert as_user(pw.users.grid2).get(f"{URL}/entries/{ready.pk}/").status_code == 404
+    rejected = post(cadre, f"/entries/{ready.pk}/reject/", {"reason": "群众有异议"})
+    assert (rejected.status_code, rejected.json()["status"]) == (200, "rejected")
+    assert post(cadre, f"/awards/{ready.pk}/reject/", {"reason": "再驳回"}).json()["code"] == "already_decided"
 
 
 @pytest.mark.parametrize("payload", [{"order": "11"}, {"photo": "PHOTO"}])

@@ -682,3 +682,24 @@ def test_evidence_photos_are_scoped_and_item_photos_public_only_for_goods_on_sal
     assert client.get(f"/public/points/{pw.hualong.code}/items/{pw.items.soap.pk}/photo/").status_code == 404
     s.item_update(item=pw.items.soap, actor=pw.users.clerk, is_active=False)
     assert client.get(public).status_code == 404
+
+
+def test_the_proposals_page_filters_as_the_api_does(login, pw):
+    """The page reads ?status= and ?batch= with the API's AwardFilter; a value that is not
+    one is ignored, as the page always did."""
+    pending = pw.propose()
+    approved = pw.approved(account=pw.acc.q1b)
+    batch = s.award_propose_batch(actor=pw.users.grid1, rule=pw.rules.volunteer, accounts=[pw.acc.q1b])
+    client = login(pw.users.cadre)
+
+    def shown(query):
+        page = client.get(f"/points/entries/?{query}")
+        assert page.status_code == 200
+        return {award.pk for award in page.context["rows"]}
+
+    in_batch = set(batch.awards.values_list("pk", flat=True))
+    assert shown("status=approved") == {approved.pk}
+    assert shown("status=pending") == {pending.pk} | in_batch
+    assert shown(f"batch={batch.pk}") == in_batch
+    assert shown("status=nonsense&batch=x") == {pending.pk, approved.pk} | in_batch
+    assert client.get("/points/entries/?status=approved").context["status"] == "approved"
