@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from governance.celery import app
 from governance.models import Notification
-from grids.models import Reminder
+from grids.visits.models import Reminder
 from tests.factories import cn_day, next_fengshi_day
 from tests.governance.test_notifications import broker
 
@@ -28,7 +28,7 @@ def test_beat_and_worker_deliver_each_reminder_once_through_redis(world):
     cycle = next_fengshi_day(timezone.localdate())
     app.conf.beat_schedule = {
         "fengshi-eve": {
-            "task": "grids.tasks.send_fengshi_reminders",
+            "task": "grids.visits.tasks.send_fengshi_reminders",
             "schedule": 1.0,
             "kwargs": {"kind": "eve", "on": (cycle - datetime.timedelta(days=1)).isoformat()},
         }
