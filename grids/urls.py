@@ -1,6 +1,7 @@
-from django.urls import include, path
+from django.urls import path
 
 from grids import views
+from grids.visits.urls import urlpatterns as visit_patterns
 
 app_name = "grids"
 
@@ -17,5 +18,6 @@ urlpatterns = [
     path("residents/<int:pk>/", views.resident_detail, name="resident-detail"),
     path("residents/<int:pk>/edit/", views.resident_update, name="resident-update"),
     path("residents/<int:pk>/reveal-id-number/", views.resident_reveal_id_number, name="resident-reveal-id-number"),
-    path("", include("grids.visits.urls")),
+    # The visit pages keep their names in this namespace (grids:visit-*).
+    *visit_patterns,
 ]

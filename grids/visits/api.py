@@ -51,7 +51,7 @@ def _record_visit(request, data) -> tuple[int, dict]:
     except DjangoValidationError as exc:
         return status.HTTP_400_BAD_REQUEST, as_serializer_error(exc)
     except VisitConflict as exc:
-        return status.HTTP_409_CONFLICT, {"detail": str(exc.message), "code": exc.code}
+        return exc.status, exc.as_body()
     visit = visits_visible_to(request.user).get(pk=visit.pk)
     return (status.HTTP_201_CREATED if created else status.HTTP_200_OK), VisitSerializer(visit).data
 

@@ -1,4 +1,4 @@
-"""The visit pages. Included by grids.urls inside its namespace, so their names stay
+"""The visit pages. grids.urls lists them inside its namespace, so their names stay
 `grids:visit-*` (the navigation marks the current page by that prefix)."""
 
 from django.urls import path
