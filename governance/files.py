@@ -1,6 +1,11 @@
 """Stored JPEGs (re-encoded photos) as responses: one place for matters, visits and points."""
 
+from collections.abc import Callable
+
+from django.contrib.auth.decorators import login_required
+from django.db.models import Model, QuerySet
 from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404
 
 
 def jpeg_response(field_file, *, public: bool = False) -> FileResponse:
@@ -16,3 +21,19 @@ def jpeg_response(field_file, *, public: bool = False) -> FileResponse:
     response["Cache-Control"] = "public, max-age=86400" if public else "private, max-age=3600"
     response["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+def private_photo_view(*, model: type[Model], parent: str, visible_to: Callable[..., QuerySet]):
+    """A page view serving one photo (`model`, its file in `image`) to a signed-in user who may
+    see the row it belongs to (`parent`, found in `visible_to(user)`); a 404 otherwise, as if
+    it did not exist. The owning app wires it in its URL conf with its own selector."""
+
+    @login_required
+    def serve(request, pk: int):
+        photo = get_object_or_404(model, pk=pk)
+        if not visible_to(request.user).filter(pk=getattr(photo, f"{parent}_id")).exists():
+            raise Http404
+        return jpeg_response(photo.image)
+
+    serve.__doc__ = f"A {model._meta.verbose_name}, to those who may see its {parent} (404 otherwise)."
+    return serve

@@ -5,7 +5,6 @@ from django.urls import include, path
 
 from governance import views
 from governance.login import LoginView
-from petitions import photo_views
 
 governance_patterns = (
     [
@@ -27,6 +26,7 @@ urlpatterns = [
     path("", include("grids.urls")),
     path("matters/", include("petitions.urls")),
     path("points/", include("points.urls")),
-    path("matter-photos/<int:pk>/", photo_views.photo_serve, name="matter-photo"),
-    path("visit-photos/<int:pk>/", photo_views.visit_photo_serve, name="visit-photo"),
+    # Photos are served by governance's private photo view, each app wiring its own scope.
+    path("", include("petitions.photo_urls")),
+    path("", include("grids.visits.photo_urls")),
 ]

@@ -42,6 +42,8 @@ VISITOR_ROLES = FRONTLINE_ROLES
 FENGSHI_ROLES = FIELD_ROLES
 # Who reads the visit log: those who visit, and the township staff who watch them.
 VISIT_READERS = VISITOR_ROLES | TOWNSHIP_ROLES
+# Who reads the 逢十 compliance roll-up: the township, the village staff, those on duty.
+COMPLIANCE_READERS = TOWNSHIP_ROLES | VILLAGE_STAFF | FENGSHI_ROLES
 
 # ---------------------------------------------------------------- matters
 

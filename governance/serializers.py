@@ -1,8 +1,10 @@
-"""API serializers for login, the caller, responsibility and notifications."""
+"""API serializers for login, the caller, responsibility and notifications, and the photo
+upload that matters, visits and points share."""
 
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from governance.api_input import InputSerializer
 from governance.models import ROLE_LEVEL, Assignment, Department, Notification
 
 
@@ -97,3 +99,9 @@ class UnreadCountSerializer(serializers.Serializer):
 class MarkAllReadSerializer(serializers.Serializer):
     marked = serializers.IntegerField(read_only=True, help_text=_("How many notifications were marked read."))
     unread_count = serializers.IntegerField(read_only=True)
+
+
+# One photo uploaded (multipart); governance.photos checks and re-encodes it. No docstring:
+# the API schema describes it as an input serializer, as it did when it was the matters'.
+class PhotoSerializer(InputSerializer):
+    image = serializers.FileField(help_text=_("JPEG, PNG or WebP, at most 8 MB; re-encoded without metadata."))

@@ -93,6 +93,7 @@ INSTALLED_APPS = [
     "csp",
     "governance",
     "grids",
+    "grids.visits",
     "petitions",
     "points",
 ]
@@ -251,17 +252,17 @@ CELERY_BEAT_SCHEDULE = {
     },
     # 逢十 reminders: each run sends only what is due that day, at most once per person.
     "fengshi-eve": {
-        "task": "grids.tasks.send_fengshi_reminders",
+        "task": "grids.visits.tasks.send_fengshi_reminders",
         "schedule": crontab(hour=19, minute=0),
         "kwargs": {"kind": "eve"},
     },
     "fengshi-morning": {
-        "task": "grids.tasks.send_fengshi_reminders",
+        "task": "grids.visits.tasks.send_fengshi_reminders",
         "schedule": crontab(hour=7, minute=30),
         "kwargs": {"kind": "morning"},
     },
     "fengshi-report": {
-        "task": "grids.tasks.send_fengshi_reminders",
+        "task": "grids.visits.tasks.send_fengshi_reminders",
         "schedule": crontab(hour=9, minute=0),
         "kwargs": {"kind": "report"},
     },
@@ -275,7 +276,7 @@ MATTER_REOPEN_LIMIT = env_int("MATTER_REOPEN_LIMIT", 2)
 # How long the first answer to an Idempotency-Key request is kept for its retries.
 IDEMPOTENCY_KEEP_DAYS = env_int("IDEMPOTENCY_KEEP_DAYS", 30)
 
-# Visits and 逢十 (grids.visits, grids.fengshi). A household with no tag target is due
+# Visits and 逢十 (grids.visits.services, grids.visits.fengshi). A household with no tag target is due
 # twice a year; a phone's clock may run this many minutes ahead.
 VISIT_DEFAULT_EVERY_DAYS = env_int("VISIT_DEFAULT_EVERY_DAYS", 182)
 VISIT_FUTURE_TOLERANCE_MINUTES = env_int("VISIT_FUTURE_TOLERANCE_MINUTES", 10)
@@ -336,7 +337,7 @@ SPECTACULAR_SETTINGS = {
 }
 
 # Input bounds. A request body larger than DATA_UPLOAD_MAX_MEMORY_SIZE (files aside) answers
-# 413 (JSON under /api/); an image is refused before decoding above these (petitions.photos).
+# 413 (JSON under /api/); an image is refused before decoding above these (governance.photos).
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 2_621_440)
 UPLOAD_MAX_IMAGE_PIXELS = env_int("UPLOAD_MAX_IMAGE_PIXELS", 40_000_000)  # JPEG (decoded at a reduced scale)
 UPLOAD_MAX_IMAGE_PIXELS_OTHER = env_int("UPLOAD_MAX_IMAGE_PIXELS_OTHER", 12_000_000)  # PNG, WebP, GIF

@@ -53,7 +53,7 @@ def _group(children, key, parents) -> list[dict]:
 
 def _fengshi_summary(user) -> dict:
     """The last 逢十 day's roll-up over the user's places, and the next 逢十 day."""
-    from grids.fengshi import compliance_for, fengshi_days, latest_cycle
+    from grids.visits.fengshi import compliance_for, fengshi_days, latest_cycle
 
     today = timezone.localdate()
     last = latest_cycle(today)

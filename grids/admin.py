@@ -7,14 +7,12 @@ from grids.models import (
     HouseholdMove,
     IdNumberRefusal,
     IdNumberReveal,
-    Reminder,
     Resident,
     Tag,
     Township,
     Village,
-    Visit,
 )
-from grids.visits import households_refresh_visit_due, tag_households
+from grids.visits.services import households_refresh_visit_due, tag_households
 
 
 @admin.register(Township)
@@ -118,21 +116,6 @@ class _ReadOnlyAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
-
-
-@admin.register(Visit)
-class VisitAdmin(_ReadOnlyAdmin):
-    list_display = ["visited_at", "author", "grid", "household", "method", "result", "received_at"]
-    list_filter = ["method", "result", "village"]
-    list_select_related = ["author", "grid__village", "household"]
-    date_hierarchy = "visited_on"
-
-
-@admin.register(Reminder)
-class ReminderAdmin(_ReadOnlyAdmin):
-    list_display = ["cycle", "kind", "user", "sent_at"]
-    list_filter = ["kind", "cycle"]
-    list_select_related = ["user"]
 
 
 @admin.register(IdNumberRefusal)

@@ -5,7 +5,6 @@ like one that does not exist; what a role may do to a row it sees is a 403
 (`RegisterPermission`); input errors are 400s, from the serializers or the services.
 """
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -16,16 +15,14 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
-from rest_framework.serializers import as_serializer_error
 
-from governance.api_common import IdCursorPagination, IdempotentCreateMixin, StateConflict, idempotent
+from governance.api_common import IdempotentCreateMixin, StateConflict, idempotent
 from governance.roles import HOUSEHOLD_MOVERS, ID_NUMBER_REVEALERS, REGISTER_EDITORS, REGISTER_IMPORTERS
 from governance.scoping import scope_for
 from grids import services
-from grids.fengshi import compliance_for, latest_cycle, may_see_compliance
-from grids.filters import CourtyardFilter, GridFilter, HouseholdFilter, ResidentFilter, VillageFilter, VisitFilter
+from grids.filters import CourtyardFilter, GridFilter, HouseholdFilter, ResidentFilter, VillageFilter
 from grids.idconflicts import id_refusals_kept
-from grids.models import Courtyard, Grid, Household, Resident, Township, Village, Visit
+from grids.models import Courtyard, Grid, Household, Resident, Township, Village
 from grids.register import RegisterImportError, RowError, register_export, register_import, register_template
 from grids.selectors import (
     households_for_register_export,
@@ -34,13 +31,11 @@ from grids.selectors import (
     residents_visible_to,
 )
 from grids.serializers import (
-    ComplianceQuerySerializer,
     CourtyardSerializer,
     GridSerializer,
     HouseholdCreateSerializer,
     HouseholdMoveSerializer,
     HouseholdSerializer,
-    HouseholdToVisitSerializer,
     HouseholdUpdateSerializer,
     IdNumberSerializer,
     RegisterImportErrorSerializer,
@@ -51,14 +46,8 @@ from grids.serializers import (
     ResidentUpdateSerializer,
     TownshipSerializer,
     VillageSerializer,
-    VisitBatchResultSerializer,
-    VisitBatchSerializer,
-    VisitInputSerializer,
-    VisitSerializer,
 )
 from grids.views import XLSX, xlsx_response
-from grids.visits import VisitConflict, households_to_visit, visit_add_photo, visit_record, visits_visible_to
-from petitions.serializers import PhotoSerializer
 
 
 class _PlaceViewSet(viewsets.ReadOnlyModelViewSet):
@@ -309,111 +298,3 @@ class ResidentViewSet(_RegisterViewSet):
             raise StateConflict(_("No ID number is recorded for this resident."), code="no_id_number")
         number = services.resident_reveal_id_number(resident=resident, user=request.user, channel="api")
         return Response({"id_number": number})
-
-
-class NewestFirstPagination(IdCursorPagination):
-    ordering = "-id"
-
-
-def _record_visit(request, data) -> tuple[int, dict]:
-    """Validate and record one visit: (status, body). 201 new, 200 a replay, 400 invalid,
-    409 the UUID was used for another visit. A failure writes nothing."""
-    serializer = VisitInputSerializer(data=data, context={"request": request})
-    if not serializer.is_valid():
-        return status.HTTP_400_BAD_REQUEST, serializer.errors
-    try:
-        visit, created = visit_record(author=request.user, **serializer.validated_data)
-    except DjangoValidationError as exc:
-        return status.HTTP_400_BAD_REQUEST, as_serializer_error(exc)
-    except VisitConflict as exc:
-        return status.HTTP_409_CONFLICT, {"detail": str(exc.message), "code": exc.code}
-    visit = visits_visible_to(request.user).get(pk=visit.pk)
-    return (status.HTTP_201_CREATED if created else status.HTTP_200_OK), VisitSerializer(visit).data
-
-
-@extend_schema_view(
-    list=extend_schema(summary="Visits in the caller's places, newest first"),
-    create=extend_schema(
-        request=VisitInputSerializer,
-        responses={201: VisitSerializer, 200: VisitSerializer},
-        summary="Log a visit (a replay of the same client_uuid returns the stored visit with 200)",
-    ),
-)
-class VisitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    """Visits (走访). Append-only: a correction is a new visit with `supersedes`."""
-
-    queryset = Visit.objects.none()
-    serializer_class = VisitSerializer
-    filterset_class = VisitFilter
-    pagination_class = NewestFirstPagination
-
-    def get_queryset(self):
-        return visits_visible_to(self.request.user)
-
-    def create(self, request, *args, **kwargs):
-        def perform():
-            code, body = _record_visit(request, request.data)
-            if code == status.HTTP_409_CONFLICT:
-                raise StateConflict(body["detail"], code=body["code"])
-            response = Response(body, status=code)
-            if code == status.HTTP_200_OK:
-                response["Idempotent-Replayed"] = "true"
-            return response
-
-        return idempotent(request, perform)
-
-    @extend_schema(request=VisitBatchSerializer, responses={200: VisitBatchResultSerializer})
-    @action(detail=False, methods=["post"])
-    def batch(self, request):
-        """Send the phone's queue: each visit succeeds or fails on its own, with its own status."""
-        serializer = VisitBatchSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        results = []
-        for index, item in enumerate(serializer.validated_data["visits"]):
-            code, body = _record_visit(request, item)
-            row = {"index": index, "client_uuid": str(item.get("client_uuid", "")), "status": code}
-            row["visit" if code < 300 else "errors"] = body
-            results.append(row)
-        return Response({"results": results})
-
-    @extend_schema(request={"multipart/form-data": PhotoSerializer}, responses={201: VisitSerializer})
-    @action(detail=True, methods=["post"], parser_classes=[MultiPartParser])
-    def photos(self, request, pk=None):
-        """Add a photo to one's own visit (re-encoded without EXIF or location, served only in scope)."""
-        visit = self.get_object()
-
-        def perform():
-            serializer = PhotoSerializer(data=request.data)
-            serializer.is_valid(raise_exception=True)
-            visit_add_photo(visit=visit, actor=request.user, upload=serializer.validated_data["image"])
-            stored = self.get_queryset().get(pk=visit.pk)
-            return Response(VisitSerializer(stored).data, status=status.HTTP_201_CREATED)
-
-        return idempotent(request, perform)
-
-    @extend_schema(responses=HouseholdToVisitSerializer(many=True))
-    @action(detail=False, methods=["get"], pagination_class=None, filterset_class=None)
-    def todo(self, request):
-        """The caller's households by need (never visited, then longest overdue first)."""
-        households = households_to_visit(
-            request.user,
-            courtyard_id=request.query_params.get("courtyard") or None,
-            tag_id=request.query_params.get("tag") or None,
-        )
-        context = {"today": timezone.localdate()}
-        return Response(HouseholdToVisitSerializer(households, many=True, context=context).data)
-
-    @extend_schema(
-        parameters=[OpenApiParameter("cycle", OpenApiTypes.DATE, description="a 逢十 day (default: the latest)")],
-        responses={200: OpenApiTypes.OBJECT},
-    )
-    @action(detail=False, methods=["get"], pagination_class=None, filterset_class=None)
-    def compliance(self, request):
-        """Who went on a 逢十 day: per grid and person, rolled up per village and township."""
-        if not may_see_compliance(request.user):
-            raise PermissionDenied(_("Visit compliance is for grid, village and township staff."))
-        query = ComplianceQuerySerializer(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        cycle = query.validated_data.get("cycle") or latest_cycle(timezone.localdate())
-        roll = compliance_for(request.user, cycle=cycle)
-        return Response({"cycle": roll.cycle, "totals": roll.totals, "townships": roll.townships})

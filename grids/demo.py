@@ -292,9 +292,9 @@ def seed_visits(log=print, *, today: datetime.date | None = None) -> None:
     """A season of 逢十 visits in 七星村 (the last nine cycles), with gaps: some people skip
     some cycles, so compliance has something to show. Idempotent: every visit has a UUID
     derived from who, when and where, so a rerun replays instead of adding."""
-    from grids.fengshi import cycles_between, latest_cycle
-    from grids.models import Visit
-    from grids.visits import visit_record
+    from grids.visits.fengshi import cycles_between, latest_cycle
+    from grids.visits.models import Visit
+    from grids.visits.services import visit_record
 
     today = today or timezone.localdate()
     last = latest_cycle(today)

@@ -37,7 +37,7 @@ from grids.models import Courtyard, Grid, Household, HouseholdMove, RegisterExpo
 from grids.services import name_pinyin
 from grids.signals import households_created
 from grids.validators import validate_birth_date
-from grids.visits import households_refresh_visit_due
+from grids.visits.services import households_refresh_visit_due
 
 SHEET_NAME = "户籍台账"
 HEADER_SCAN_ROWS = 10  # a village's own 台账 often has title rows above its header

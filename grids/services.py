@@ -18,7 +18,7 @@ from grids.idnumbers import (
 )
 from grids.models import Courtyard, Grid, Household, HouseholdMove, IdNumberReveal, Resident, Tag, Township, Village
 from grids.signals import households_created
-from grids.visits import households_refresh_visit_due
+from grids.visits.services import households_refresh_visit_due
 
 
 def name_pinyin(name: str) -> tuple[str, str]:

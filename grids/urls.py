@@ -1,6 +1,7 @@
 from django.urls import path
 
-from grids import views, visit_views
+from grids import views
+from grids.visits.urls import urlpatterns as visit_patterns
 
 app_name = "grids"
 
@@ -17,11 +18,6 @@ urlpatterns = [
     path("residents/<int:pk>/", views.resident_detail, name="resident-detail"),
     path("residents/<int:pk>/edit/", views.resident_update, name="resident-update"),
     path("residents/<int:pk>/reveal-id-number/", views.resident_reveal_id_number, name="resident-reveal-id-number"),
-    path("visits/", visit_views.visit_todo, name="visit-todo"),
-    path("visits/new/", visit_views.visit_create, name="visit-create"),
-    path("visits/log/", visit_views.visit_list, name="visit-list"),
-    path("visits/<int:pk>/", visit_views.visit_detail, name="visit-detail"),
-    path("visits/sw.js", visit_views.service_worker, name="visit-service-worker"),
-    path("manifest.webmanifest", visit_views.web_manifest, name="web-manifest"),
-    path("visits/compliance/", views.visit_compliance, name="visit-compliance"),
+    # The visit pages keep their names in this namespace (grids:visit-*).
+    *visit_patterns,
 ]

@@ -6,8 +6,6 @@ did not exist), then checks what the covering role may do (not allowed: 403), th
 one service. Service errors are shown next to the field they name.
 """
 
-import datetime
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core import signing
@@ -26,13 +24,6 @@ from governance.forms import add_service_errors, announce_saved, submit_once
 from governance.roles import HOUSEHOLD_MOVERS, ID_NUMBER_REVEALERS, REGISTER_EDITORS, REGISTER_IMPORTERS, VISITOR_ROLES
 from governance.scoping import people_reader_required, scope_for
 from grids import services
-from grids.fengshi import (
-    compliance_for,
-    cycles_between,
-    is_fengshi_day,
-    latest_cycle,
-    may_see_compliance,
-)
 from grids.forms import HouseholdFilterForm, HouseholdForm, HouseholdMoveForm, RegisterImportForm, ResidentForm
 from grids.idconflicts import id_refusals_kept
 from grids.models import Courtyard, Grid, Resident, Village
@@ -525,40 +516,3 @@ def register_import_page(request):
         "columns": COLUMNS,
     }
     return render(request, "grids/register_import.html", context)
-
-
-@login_required
-def visit_compliance(request):
-    """逢十 compliance: who went on a cycle day, per grid and person, rolled up per village."""
-    if not may_see_compliance(request.user):
-        raise PermissionDenied(_("Visit compliance is for grid, village and township staff."))
-    today = timezone.localdate()
-    latest = latest_cycle(today)
-    cycle, error = latest, ""
-    if request.GET.get("cycle"):
-        try:
-            cycle = datetime.date.fromisoformat(request.GET["cycle"])
-        except ValueError:
-            cycle, error = latest, _("Give the date as YYYY-MM-DD.")
-        else:
-            if not is_fengshi_day(cycle):
-                cycle, error = (
-                    latest,
-                    _("Not a 逢十 day: choose the 10th, the 20th or the 30th (the last day of February)."),
-                )
-    recent = cycles_between(latest - datetime.timedelta(days=120), latest)[::-1]
-    if cycle not in recent:
-        recent.insert(0, cycle)
-    roll = compliance_for(request.user, cycle=cycle)
-    villages = [village for township in roll.townships for village in township["villages"]]
-    context = {
-        "roll": roll,
-        "cycle": cycle,
-        "recent": recent,
-        "error": error,
-        "villages": villages,
-        "township_wide": len(villages) > 1,
-        "previous": latest_cycle(cycle - datetime.timedelta(days=1)),
-        "next": next((c for c in cycles_between(cycle + datetime.timedelta(days=1), latest)), None),
-    }
-    return render(request, "grids/visit_compliance.html", context)

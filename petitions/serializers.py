@@ -20,6 +20,7 @@ from rest_framework import serializers
 from governance.api_input import InputSerializer
 from governance.models import Department, Role
 from governance.scoping import scope_for, users_holding
+from governance.serializers import PhotoSerializer as PhotoSerializer  # the matters API names it here
 from grids.idnumbers import validate_phone
 from grids.models import Grid, Household, Resident, Village
 from grids.selectors import households_visible_to, residents_visible_to
@@ -302,10 +303,6 @@ class PauseSerializer(InputSerializer):
 
 class ResumeSerializer(InputSerializer):
     pass
-
-
-class PhotoSerializer(InputSerializer):
-    image = serializers.FileField(help_text=_("JPEG, PNG or WebP, at most 8 MB; re-encoded without metadata."))
 
 
 class FiguresSerializer(serializers.Serializer):

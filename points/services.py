@@ -26,10 +26,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from governance.models import Role
+from governance.photos import reencode_photo
 from governance.scoping import users_holding
 from governance.services import notify
 from grids.models import Household, Resident, Village
-from petitions.photos import reencode_photo
 from points import policy
 from points.models import (
     Account,

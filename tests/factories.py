@@ -7,10 +7,10 @@ import random
 from django.contrib.auth import get_user_model
 
 from governance.services import assignment_create
-from grids.fengshi import fengshi_days
 from grids.idnumbers import id_check_char
 from grids.models import Grid, Household, Resident
 from grids.services import household_create, resident_create
+from grids.visits.fengshi import fengshi_days
 
 _counter = itertools.count(1)
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高"

@@ -23,7 +23,8 @@ from django.urls.resolvers import URLPattern, URLResolver
 from django.utils import timezone
 
 from governance.models import ROLE_LEVEL, Assignment, Department, Notification, Role
-from grids.models import Courtyard, Grid, Household, Resident, Township, Village, Visit, VisitPhoto
+from grids.models import Courtyard, Grid, Household, Resident, Township, Village
+from grids.visits.models import Visit, VisitPhoto
 from petitions.models import Deliberation, Matter, MatterCategory, MatterPhoto, MatterUserObjectPermission
 from points.models import Account, Award, Board, Entry, Item, Redemption, Rule
 from tests.factories import CONTRACT_ACCOUNTS

@@ -27,7 +27,7 @@
     }, 0);
   });
 
-  // Logging out forgets the visit pages kept on the phone for offline use (grids/visit_sw.js),
+  // Logging out forgets the visit pages kept on the phone for offline use (grids/visits/templates/visits/visit_sw.js),
   // so the next person on a shared phone cannot open them. Visits waiting to be sent stay.
   document.addEventListener("submit", function (event) {
     var form = event.target;

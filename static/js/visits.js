@@ -12,7 +12,7 @@
      server's reason, until fixed or discarded by hand. Not logged in (403
      not_authenticated): kept, with a link to log in and come back; sent after the login.
      No network or a server error: kept, tried again later. Nothing is dropped silently.
-   - A service worker (grids/templates/grids/visit_sw.js) keeps the pages for offline use
+   - A service worker (grids/visits/templates/visits/visit_sw.js) keeps the pages for offline use
      where the browser has one; without it (WeChat on iPhone) the open form keeps working:
      it saves into the outbox and resets for the next visit.
    Written in ES5 with promises, for the older browsers inside WeChat. */

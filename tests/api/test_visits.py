@@ -8,8 +8,8 @@ import pytest
 from django.utils import timezone
 from PIL import Image
 
-from grids.models import Visit
-from grids.visits import visit_record
+from grids.visits.models import Visit
+from grids.visits.services import visit_record
 
 pytestmark = pytest.mark.django_db
 

@@ -8,7 +8,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from governance.models import Assignment
-from grids.visits import visit_record
+from grids.visits.services import visit_record
 from tests.browser.conftest import DESKTOP, PHONE, layout_problems, screenshot
 
 

@@ -19,7 +19,8 @@ from PIL import Image
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from playwright.sync_api import expect
 
-from grids.models import Grid, Household, Visit
+from grids.models import Grid, Household
+from grids.visits.models import Visit
 from tests.browser.conftest import DESKTOP, PASSWORD, PHONE, layout_problems, screenshot
 
 pytestmark = pytest.mark.browser

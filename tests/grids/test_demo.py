@@ -85,8 +85,8 @@ def test_demo_has_matters_in_every_state_and_kind(demo):
 def test_demo_has_a_season_of_qixing_visits_with_gaps(demo):
     from django.utils import timezone
 
-    from grids.fengshi import compliance, cycles_between, latest_cycle
-    from grids.models import Visit
+    from grids.visits.fengshi import compliance, cycles_between, latest_cycle
+    from grids.visits.models import Visit
 
     visits = Visit.objects.filter(village__name="七星村")
     assert visits.count() >= 40

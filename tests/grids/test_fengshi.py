@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from governance.models import Notification, Role
 from governance.services import assignment_create, assignment_end
-from grids.fengshi import (
+from grids.visits.fengshi import (
     compliance,
     compliance_for,
     cycles_between,
@@ -20,8 +20,8 @@ from grids.fengshi import (
     latest_cycle,
     send_fengshi_reminders,
 )
-from grids.models import Reminder, Visit
-from grids.visits import visit_record
+from grids.visits.models import Reminder, Visit
+from grids.visits.services import visit_record
 from tests.factories import make_user
 
 pytestmark = pytest.mark.django_db

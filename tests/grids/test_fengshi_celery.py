@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from governance.celery import app
 from governance.models import Notification
-from grids.models import Reminder
+from grids.visits.models import Reminder
 from tests.factories import cn_day, next_fengshi_day
 from tests.governance.test_notifications import broker
 
@@ -28,7 +28,7 @@ def test_beat_and_worker_deliver_each_reminder_once_through_redis(world):
     cycle = next_fengshi_day(timezone.localdate())
     app.conf.beat_schedule = {
         "fengshi-eve": {
-            "task": "grids.tasks.send_fengshi_reminders",
+            "task": "grids.visits.tasks.send_fengshi_reminders",
             "schedule": 1.0,
             "kwargs": {"kind": "eve", "on": (cycle - datetime.timedelta(days=1)).isoformat()},
         }
@@ -50,3 +50,15 @@ def test_beat_and_worker_deliver_each_reminder_once_through_redis(world):
     notes = Notification.objects.filter(user__in=[world.users.grid1, world.users.grid2, world.users.helper])
     assert notes.count() == 3
     assert all(cn_day(cycle) in n.title for n in notes)
+
+
+@pytest.mark.django_db
+def test_a_reminder_task_queued_under_its_name_before_the_move_still_runs(world, settings):
+    """The task moved with visits (grids.tasks → grids.visits.tasks); a message or a beat entry
+    written under the old name runs the same task."""
+    app.loader.import_default_modules()
+    assert {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()} <= set(app.tasks)
+    eve = (next_fengshi_day(timezone.localdate()) - datetime.timedelta(days=1)).isoformat()
+    result = app.tasks["grids.tasks.send_fengshi_reminders"].apply(kwargs={"kind": "eve", "on": eve}).get()
+    assert result == {"eve": 3}
+    assert Reminder.objects.filter(sent_at__isnull=False).count() == 3

@@ -8,9 +8,11 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from governance.models import Role
-from grids.models import Household, Tag, Visit
+from grids.models import Household, Tag
 from grids.services import household_update
-from grids.visits import VisitConflict, households_refresh_visit_due, households_to_visit, visit_record
+from grids.visits.models import Visit
+from grids.visits.selectors import households_to_visit
+from grids.visits.services import VisitConflict, households_refresh_visit_due, visit_record
 from petitions.models import Matter, Source
 from tests.factories import assign, make_household, make_user
 

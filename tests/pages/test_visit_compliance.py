@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from governance.models import Assignment
 from grids.services import grid_create
-from grids.visits import visit_record
+from grids.visits.services import visit_record
 
 pytestmark = pytest.mark.django_db
 

@@ -19,8 +19,9 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from PIL import Image
 
-from grids.models import Household, Tag, Visit
-from grids.visits import households_refresh_visit_due, visit_record
+from grids.models import Household, Tag
+from grids.visits.models import Visit
+from grids.visits.services import households_refresh_visit_due, visit_record
 from tests.factories import make_household
 from tests.matrix import Case, matrix_params, page_login, page_problems, page_send, run_matrix
 from tests.pages.conftest import field_block

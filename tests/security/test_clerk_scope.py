@@ -12,7 +12,8 @@ from rest_framework.test import APIClient
 from governance.models import Role
 from governance.roles import PEOPLE_READERS
 from governance.scoping import scope_for
-from grids.models import Household, Resident, Village, Visit
+from grids.models import Household, Resident, Village
+from grids.visits.models import Visit
 from petitions.models import Matter
 from points.models import Account
 from points.selectors import passbook_members_visible_to

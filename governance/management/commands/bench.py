@@ -249,8 +249,8 @@ class Command(BaseCommand):
         same run again (it must send nothing). Rolled back."""
         from governance.models import Notification
         from governance.roles import FENGSHI_ROLES
-        from grids.fengshi import send_fengshi_reminders
-        from grids.models import Reminder
+        from grids.visits.fengshi import send_fengshi_reminders
+        from grids.visits.models import Reminder
 
         day = datetime.date(2026, 11, 29)
         staff = (
@@ -284,8 +284,8 @@ class Command(BaseCommand):
     def _bench_compliance(self, requests: int) -> str:
         """The compliance roll-up of one whole township for a 逢十 day on which most grid
         workers logged three visits (inserted for the run, rolled back)."""
-        from grids.fengshi import compliance_for
-        from grids.models import Visit
+        from grids.visits.fengshi import compliance_for
+        from grids.visits.models import Visit
 
         official = get_user_model().objects.get(username=scale_usernames()["township_official"])
         township_id = min(scope_for(official).township_ids)

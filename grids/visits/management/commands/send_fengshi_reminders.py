@@ -3,8 +3,8 @@ import datetime
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from grids.fengshi import send_fengshi_reminders
-from grids.models import Reminder
+from grids.visits.fengshi import send_fengshi_reminders
+from grids.visits.models import Reminder
 
 
 class Command(BaseCommand):

@@ -1,7 +1,7 @@
-"""Forms of the visit pages (走访). They parse and check input; grids.visits writes.
+"""Forms of the visit pages (走访). They parse and check input; grids.visits.services writes.
 
 The visit form is complete without JavaScript: it posts to its page, which calls
-grids.visits.visit_record with the client UUID generated here, so a second post of the
+grids.visits.services.visit_record with the client UUID generated here, so a second post of the
 same form finds the stored visit instead of writing another. static/js/visits.js takes
 the same form over when it can: the visit goes to the phone's outbox and from there to
 the API, with the same field names.
@@ -13,8 +13,9 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from governance.limits import BoundedTextForm
-from grids.models import Household, Visit
-from grids.visits import MAX_VISIT_PHOTOS
+from grids.models import Household
+from grids.visits.models import Visit
+from grids.visits.services import MAX_VISIT_PHOTOS
 
 # Short labels for the big buttons; the model's labels are for lists and exports.
 METHOD_CHOICES = [
@@ -117,7 +118,7 @@ class VisitForm(BoundedTextForm):
 
     def __init__(self, *args, households, grids, courtyards, **kwargs):
         """`households`: rows of households_to_visit(...).values(); `grids`, `courtyards`:
-        the places the user may walk (grids.visit_views.walk_places)."""
+        the places the user may walk (grids.visits.views.walk_places)."""
         super().__init__(*args, **kwargs)
         if not self.is_bound:
             self.initial.setdefault("client_uuid", uuid.uuid4())
@@ -167,7 +168,7 @@ class VisitForm(BoundedTextForm):
         return data
 
     def record_kwargs(self) -> dict:
-        """The keyword arguments of grids.visits.visit_record for this form."""
+        """The keyword arguments of grids.visits.services.visit_record for this form."""
         data = self.cleaned_data
         household = data.get("household")
         return {

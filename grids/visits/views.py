@@ -1,7 +1,8 @@
-"""Pages of visits (走访): what to visit, the visit form, the visits logged, and what makes
-them work on a phone with a weak signal (the service worker and the web app manifest).
+"""Pages of visits (走访): what to visit, the visit form, the visits logged, 逢十 compliance,
+and what makes them work on a phone with a weak signal (the service worker and the web app
+manifest).
 
-Offline, in short (details in static/js/visits.js and grids/templates/grids/visit_sw.js):
+Offline, in short (details in static/js/visits.js and grids/visits/templates/visits/visit_sw.js):
 
 - The form posts to its own page without JavaScript. With JavaScript, a visit goes into an
   outbox on the phone (IndexedDB, else localStorage), keyed by its client UUID and tagged
@@ -17,6 +18,7 @@ Offline, in short (details in static/js/visits.js and grids/templates/grids/visi
   resets for the next household, and sends when it can.
 """
 
+import datetime
 import hashlib
 import json
 import uuid
@@ -39,21 +41,22 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from governance.models import Role
-from governance.roles import GRID_ROLES, VISIT_READERS
+from governance.roles import GRID_ROLES, VISIT_READERS, VISITOR_ROLES
 from governance.scoping import scope_for
-from grids.fengshi import may_see_compliance
-from grids.models import Courtyard, Grid, Tag, Visit
+from grids.models import Courtyard, Grid, Tag
 from grids.selectors import households_visible_to
-from grids.visit_forms import VisitForm, VisitLogFilterForm, VisitTodoFilterForm
-from grids.visits import (
-    MAX_VISIT_PHOTOS,
-    VISITOR_ROLES,
-    VisitConflict,
-    households_to_visit,
-    visit_add_photo,
-    visit_record,
-    visits_visible_to,
+from grids.visits.fengshi import (
+    NOT_A_FENGSHI_DAY,
+    compliance_for,
+    cycles_between,
+    is_fengshi_day,
+    latest_cycle,
+    may_see_compliance,
 )
+from grids.visits.forms import VisitForm, VisitLogFilterForm, VisitTodoFilterForm
+from grids.visits.models import Visit
+from grids.visits.selectors import households_to_visit, visits_visible_to
+from grids.visits.services import MAX_VISIT_PHOTOS, VisitConflict, visit_add_photo, visit_record
 
 # The to-visit list shows the neediest households first; a village cadre narrows the rest
 # with the filters. The form's select still holds every household (for offline use).
@@ -77,10 +80,11 @@ SW_ASSETS = [
 
 NOT_A_VISITOR = gettext_lazy("Visits are logged by grid staff, courtyard helpers and village cadres.")
 NOT_A_READER = gettext_lazy("Visits are for grid, village and township staff.")
+NOT_A_COMPLIANCE_READER = gettext_lazy("Visit compliance is for grid, village and township staff.")
 
 
 def walk_places(user) -> tuple[list[Grid], list[Courtyard]]:
-    """The grids and courtyards the user may walk, as grids.visits checks them: the staff of a
+    """The grids and courtyards the user may walk, as grids.visits.services checks them: the staff of a
     grid its grid, a village cadre the village's grids, a courtyard helper the courtyard."""
     scope = scope_for(user)
     grids = Grid.objects.select_related("village").order_by("village__code", "number")
@@ -240,7 +244,7 @@ def visit_todo(request):
         "walk_grids": grids,
         "walk_courtyards": helper_courtyards,
     }
-    return _offline_page(request, "grids/visit_todo.html", context)
+    return _offline_page(request, "visits/visit_todo.html", context)
 
 
 def _requested_place(request, user, grids, courtyards) -> dict:
@@ -327,7 +331,7 @@ def visit_create(request):
         },
         "place": _form_place(form, grids, courtyards),
     }
-    return _offline_page(request, "grids/visit_form.html", context)
+    return _offline_page(request, "visits/visit_form.html", context)
 
 
 def _form_households(user, wanted) -> list[dict]:
@@ -425,7 +429,7 @@ def visit_list(request):
         "may_visit": scope.has_any_role(VISITOR_ROLES),
         "may_see_compliance": may_see_compliance(user),
     }
-    return _offline_page(request, "grids/visit_list.html", context)
+    return _offline_page(request, "visits/visit_list.html", context)
 
 
 def _with_corrections(visits) -> list:
@@ -450,7 +454,41 @@ def visit_detail(request, pk):
         "arrived_late": late.total_seconds() > 30 * 60,
         "may_visit": scope_for(user).has_any_role(VISITOR_ROLES),
     }
-    return render(request, "grids/visit_detail.html", {**context, **outbox_context(request)})
+    return render(request, "visits/visit_detail.html", {**context, **outbox_context(request)})
+
+
+@login_required
+def visit_compliance(request):
+    """逢十 compliance: who went on a cycle day, per grid and person, rolled up per village."""
+    if not may_see_compliance(request.user):
+        raise PermissionDenied(NOT_A_COMPLIANCE_READER)
+    today = timezone.localdate()
+    latest = latest_cycle(today)
+    cycle, error = latest, ""
+    if request.GET.get("cycle"):
+        try:
+            cycle = datetime.date.fromisoformat(request.GET["cycle"])
+        except ValueError:
+            cycle, error = latest, _("Give the date as YYYY-MM-DD.")
+        else:
+            if not is_fengshi_day(cycle):
+                cycle, error = latest, NOT_A_FENGSHI_DAY
+    recent = cycles_between(latest - datetime.timedelta(days=120), latest)[::-1]
+    if cycle not in recent:
+        recent.insert(0, cycle)
+    roll = compliance_for(request.user, cycle=cycle)
+    villages = [village for township in roll.townships for village in township["villages"]]
+    context = {
+        "roll": roll,
+        "cycle": cycle,
+        "recent": recent,
+        "error": error,
+        "villages": villages,
+        "township_wide": len(villages) > 1,
+        "previous": latest_cycle(cycle - datetime.timedelta(days=1)),
+        "next": next((c for c in cycles_between(cycle + datetime.timedelta(days=1), latest)), None),
+    }
+    return render(request, "visits/visit_compliance.html", context)
 
 
 def service_worker(request):
@@ -462,9 +500,9 @@ def service_worker(request):
         "todo_api": reverse("visit-todo"),
         "static_url": settings.STATIC_URL,
         "offline_header": OFFLINE_HEADER,
-        "offline_html": json.dumps(render_to_string("grids/visit_offline.html", request=request)),
+        "offline_html": json.dumps(render_to_string("visits/visit_offline.html", request=request)),
     }
-    body = render_to_string("grids/visit_sw.js", context)
+    body = render_to_string("visits/visit_sw.js", context)
     version = hashlib.sha256(body.encode()).hexdigest()[:12]
     response = HttpResponse(body.replace("__VERSION__", version), content_type="text/javascript; charset=utf-8")
     response["Cache-Control"] = "no-cache, max-age=0"

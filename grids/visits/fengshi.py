@@ -21,10 +21,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from governance.models import Assignment, Role
-from governance.roles import FENGSHI_ROLES, GRID_ROLES, TOWNSHIP_ROLES, VILLAGE_STAFF
+from governance.roles import COMPLIANCE_READERS, FENGSHI_ROLES, GRID_ROLES, TOWNSHIP_ROLES, VILLAGE_STAFF
 from governance.scoping import scope_for
 from governance.services import notify_many
-from grids.models import Grid, Household, Reminder, Township, Village, Visit
+from grids.models import Grid, Household, Township, Village
+from grids.visits.models import Reminder, Visit
 
 NOT_A_FENGSHI_DAY = gettext_lazy("Not a 逢十 day: choose the 10th, the 20th or the 30th (the last day of February).")
 NAMES_PER_GRID = 8
@@ -347,5 +348,4 @@ def _grid_ids(scope) -> list[int]:
 
 
 def may_see_compliance(user) -> bool:
-    scope = scope_for(user)
-    return scope.has_any_role(TOWNSHIP_ROLES | VILLAGE_STAFF | FENGSHI_ROLES)
+    return scope_for(user).has_any_role(COMPLIANCE_READERS)

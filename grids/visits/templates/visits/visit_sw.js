@@ -1,5 +1,5 @@
 /* 村治: the service worker of the visit pages (version __VERSION__).
-   Rendered by grids.visit_views.service_worker; registered by static/js/visits.js.
+   Rendered by grids.visits.views.service_worker; registered by static/js/visits.js.
 
    - Static files of the visit pages: kept at install, served from the copy, refreshed behind.
    - The visit pages and the to-visit list of the API: network first. A page the server marks

@@ -1,4 +1,4 @@
-"""Visits (走访): recording them, what is due, and who may see them.
+"""Visits (走访): recording them and keeping what is due (the reads are in selectors.py).
 
 A visit is append-only and keyed by the phone's UUID, unique per author. The same UUID
 with the same body is a replay (the phone lost the answer and sent again): the stored
@@ -18,15 +18,17 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
-from django.db.models import F, Max, Q, QuerySet
+from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from governance.errors import Conflict
 from governance.models import Role
+from governance.photos import reencode_photo
 from governance.roles import GRID_ROLES, VISITOR_ROLES
 from governance.scoping import scope_for
-from grids.models import Courtyard, Grid, Household, Resident, Tag, Visit, VisitPhoto
+from grids.models import Courtyard, Grid, Household, Resident, Tag
+from grids.visits.models import Visit, VisitPhoto
 
 
 class VisitConflict(Conflict):
@@ -238,8 +240,6 @@ MAX_VISIT_PHOTOS = 6
 @transaction.atomic
 def visit_add_photo(*, visit: Visit, actor, upload) -> VisitPhoto:
     """Attach a photo to one's own visit (re-encoded without EXIF, like matter photos)."""
-    from petitions.photos import reencode_photo
-
     visit = Visit.objects.select_for_update().get(pk=visit.pk)
     if visit.author_id != actor.pk:
         raise PermissionDenied(_("Only the visitor may add photos to a visit."))
@@ -294,35 +294,3 @@ def households_refresh_visit_due(household_ids) -> int:
 def tag_households(tag: Tag) -> set[int]:
     """Households whose target a change of `tag` may move: tagged themselves or through a member."""
     return set(tag.households.values_list("pk", flat=True)) | set(tag.residents.values_list("household_id", flat=True))
-
-
-# Reads
-
-
-def visits_visible_to(user) -> QuerySet[Visit]:
-    """Visits in the caller's places (corrections included; `superseded_by` tells them apart)."""
-    scope = scope_for(user)
-    visits = Visit.objects.all()
-    if not scope.is_superuser:
-        condition = scope.condition("household", roles=scope.roles - {Role.DEPARTMENT_HANDLER})
-        # A grid or courtyard walk has no household: the courtyard field on the visit itself
-        # stands in (PERSON_FIELDS of a household name the same columns a visit carries).
-        visits = visits.filter(condition | Q(author=user))
-    return visits.select_related(
-        "author", "grid", "grid__village", "courtyard", "household", "superseded_by"
-    ).prefetch_related("photos")
-
-
-def households_to_visit(user, *, courtyard_id=None, tag_id=None) -> QuerySet[Household]:
-    """The caller's households by need: never visited first, then the longest overdue, then
-    the soonest due; a village cadre gets the whole village."""
-    households = scope_for(user).filter(Household.objects.all(), "household", roles=VISITOR_ROLES)
-    if courtyard_id:
-        households = households.filter(courtyard_id=courtyard_id)
-    if tag_id:
-        households = households.filter(Q(tags=tag_id) | Q(members__tags=tag_id)).distinct()
-    return (
-        households.select_related("grid", "courtyard")
-        .prefetch_related("tags")
-        .order_by(F("visit_due_on").asc(nulls_first=True), "grid_id", "number")
-    )
