@@ -40,6 +40,8 @@ OPEN_STATES = frozenset(
     {State.SUBMITTED, State.CLASSIFIED, State.DELIBERATING, State.HANDLING, State.VERIFYING, State.EVALUATING}
 )
 TERMINAL_STATES = frozenset({State.CLOSED, State.REJECTED, State.WITHDRAWN})
+# The states in which the time limit runs (petitions.deadlines).
+CLOCK_STATES = [State.CLASSIFIED, State.DELIBERATING, State.HANDLING]
 
 
 class Source(models.TextChoices):
