@@ -17,6 +17,7 @@ from governance.forms import OnceForm
 from grids.forms import GridChoiceField
 from grids.idnumbers import validate_phone
 from grids.models import Grid, Household, Resident
+from petitions import workflow
 from petitions.models import Deliberation, Kind, Matter, MatterCategory, Rating, Source, State
 
 NAME_SEPARATORS = re.compile(r"[\n\r,，、;；]+")
@@ -195,6 +196,11 @@ class ActionForm(OnceForm):
         self.user = user
         super().__init__(*args, **kwargs)
 
+    def payload(self) -> dict:
+        """The service's keyword arguments: the action's input fields (its serializer's, in
+        petitions.workflow) that this form carries."""
+        return {name: self.cleaned_data.get(name) for name in workflow.input_fields(self.action) if name in self.fields}
+
 
 class _KindCategoryMixin(forms.Form):
     kind = forms.ChoiceField(label=_("Kind (三事分流)"), choices=Kind.choices, widget=forms.RadioSelect)
@@ -274,11 +280,6 @@ class DeliberateForm(ActionForm):
     Quorum and result are never asked: the app computes them from the counts."""
 
     action = "deliberate"
-    RECORDS = {
-        Kind.CIVIL: (Deliberation.Kind.MEETING, Deliberation.Kind.MEDIATION),
-        Kind.VILLAGE: (Deliberation.Kind.STEP, Deliberation.Kind.MEETING),
-        Kind.GOVERNMENT: (Deliberation.Kind.REVIEW,),
-    }
 
     held_on = forms.DateField(label=_("Held on"), widget=_date_widget())
     parties = forms.CharField(

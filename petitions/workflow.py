@@ -670,6 +670,14 @@ for _t in TRANSITIONS.values():
     PUBLIC_STEPS.setdefault(_t.event_name, _t.public_step)
 
 
+@cache
+def input_fields(action: str) -> tuple[str, ...]:
+    """The names of the action's input: its serializer's fields, which the page's form hands
+    the service too (forms.ActionForm.payload)."""
+    serializer = getattr(import_module("petitions.serializers"), TRANSITIONS[action].input)
+    return tuple(serializer().fields)
+
+
 def may(user, action: str, matter: Matter) -> bool:
     """Whether `user`'s role allows `action` on `matter`, whatever its state."""
     if user is None or not user.is_authenticated:
