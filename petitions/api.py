@@ -30,7 +30,6 @@ from petitions.models import Deliberation, Matter, MatterCategory, MatterEvent
 from petitions.photos import matter_add_photo, may_add_photo
 from petitions.selectors import matters_visible_to
 from petitions.serializers import (
-    EvaluateSerializer,
     FiguresSerializer,
     MatterCategorySerializer,
     MatterCreatedSerializer,
@@ -44,7 +43,6 @@ from petitions.serializers import (
     PublicMatterCreatedSerializer,
     PublicMatterCreateSerializer,
     PublicMatterSerializer,
-    WithdrawSerializer,
 )
 
 # Who records a matter for a resident: grid staff, village cadres, and courtyard helpers
@@ -300,24 +298,24 @@ class PublicMatterViewSet(viewsets.GenericViewSet):
 
         return idempotent(request, perform)
 
-    @extend_schema(
-        parameters=[CODE],
-        request=EvaluateSerializer,
-        responses={200: PublicMatterSerializer, 404: REFUSALS[404], 409: REFUSALS[409]},
-        auth=[],
-    )
-    @action(detail=True, methods=["post"])
-    def evaluate(self, request, code=None):
-        """评: the submitter rates the result; unsatisfied (with a comment) reopens handling."""
-        return self._act(request, "evaluate", EvaluateSerializer, services.matter_evaluate)
 
-    @extend_schema(
-        parameters=[CODE],
-        request=WithdrawSerializer,
-        responses={200: PublicMatterSerializer, 404: REFUSALS[404], 409: REFUSALS[409]},
-        auth=[],
-    )
-    @action(detail=True, methods=["post"])
-    def withdraw(self, request, code=None):
-        """The submitter withdraws the matter before it is handled."""
-        return self._act(request, "withdraw", WithdrawSerializer, services.matter_withdraw)
+def _public_endpoint(action_name: str):
+    """POST /api/v1/public/matters/{code}/<action>/ for an entry the submitter may take."""
+    transition = workflow.TRANSITIONS[action_name]
+    body = getattr(serializers, transition.input)
+
+    def take(*, matter, actor, **payload):
+        workflow.matter_transition(matter=matter, actor=actor, action=action_name, **payload)
+
+    def endpoint(self, request, code=None):
+        return self._act(request, action_name, body, take)
+
+    endpoint.__name__ = endpoint.__qualname__ = action_name
+    endpoint.__doc__ = transition.public_api
+    endpoint = action(detail=True, methods=["post"])(endpoint)
+    responses = {200: PublicMatterSerializer, 404: REFUSALS[404], 409: REFUSALS[409]}
+    return extend_schema(parameters=[CODE], request=body, responses=responses, auth=[])(endpoint)
+
+
+for _action in workflow.PUBLIC_ACTIONS:
+    setattr(PublicMatterViewSet, _action, _public_endpoint(_action))

@@ -481,12 +481,6 @@ class VerifyForm(ActionForm):
         help_text=_("What you checked; if not passed, what is still wrong."),
     )
 
-    def clean(self):
-        data = super().clean()
-        if data.get("passed") == self.FAILED and not (data.get("note") or "").strip():
-            self.add_error("note", _("Say what is still wrong."))
-        return data
-
     def payload(self) -> dict:
         return {"passed": self.cleaned_data["passed"] == self.PASSED, "note": self.cleaned_data["note"]}
 
@@ -500,12 +494,8 @@ class EvaluateForm(ActionForm):
         required=False,
         help_text=_("Required when the resident is not satisfied: the matter goes back to the handler."),
     )
-
-    def clean(self):
-        data = super().clean()
-        if data.get("rating") == Rating.UNSATISFIED and not (data.get("comment") or "").strip():
-            self.add_error("comment", _("Tell us what is still not right."))
-        return data
+    # A comment is required when the resident is not satisfied: the service says so, next to
+    # the field (petitions.services._evaluate), for this form, the public one and the API.
 
 
 class SuperviseForm(ActionForm):

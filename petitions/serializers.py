@@ -580,7 +580,7 @@ class PublicStepSerializer(serializers.Serializer):
 def _public_step(event: MatterEvent, matter: Matter, labels: dict) -> dict | None:
     """What the public page says about one event (the table's `public_step`): no names, no
     minutes, no notes. Grants, the clock and the sweep's warnings are not shown."""
-    step = workflow.PUBLIC_STEPS.get(event.action)
+    step = workflow.public_step(event.action)
     if step is None:
         return None
     label, detail = step(event.payload or {}, matter, labels) if callable(step) else (step, "")

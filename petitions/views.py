@@ -10,7 +10,7 @@ exactly one service, inside the one-time form token's transaction.
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Prefetch, Q
 from django.http import Http404
@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from governance.forms import FORM_TOKEN_PREFIX, add_service_errors, announce_saved, save_form, submit_once
+from governance.forms import FORM_TOKEN_PREFIX, save_form
 from governance.models import Assignment, Department, IdempotencyRecord, Role
 from governance.roles import GRID_ROLES, HANDLER_ROLES, INTAKE_ROLES, REVISIT_ROLES
 from governance.scoping import people_reader_required, scope_for
@@ -61,7 +61,6 @@ YOUR_TURN = {
     State.EVALUATING: ("evaluate", gettext_lazy("Record the return visit (回访)")),
 }
 
-EVENT_LABELS = workflow.EVENT_LABELS
 VILLAGE_STEPS = procedure.STEP_TITLES
 
 
@@ -330,13 +329,11 @@ def matter_create(request):
             )
             return matter_url(matter)
 
-        try:
-            url, created = submit_once(request=request, token=data["form_token"], perform=perform)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            announce_saved(request, created, _("The matter is recorded. The village cadre is told to classify it."))
-            return redirect(url)
+        saved = save_form(
+            request, form, perform=perform, done=_("The matter is recorded. The village cadre is told to classify it.")
+        )
+        if saved is not None:
+            return saved
     return render(request, "petitions/matter_form.html", {"form": form, "household": household})
 
 
@@ -496,7 +493,7 @@ def timeline(matter, categories) -> list[dict]:
         rows.append(
             {
                 "event": event,
-                "label": EVENT_LABELS.get(event.action, event.action),
+                "label": workflow.event_label(event.action),
                 "actor": actor,
                 "from": states.get(event.from_state, ""),
                 "to": states.get(event.to_state, ""),

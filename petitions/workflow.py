@@ -309,6 +309,7 @@ class Transition:
     input: str = ""  # serializer in petitions.serializers (the API's request body)
     form: str = ""  # ActionForm in petitions.forms (the page's panel)
     api: str = ""  # the API endpoint's description
+    public_api: str = ""  # the public API's endpoint (/api/v1/public/matters/{code}/<action>/), by tracking code
     button: str = ""
     title: str = ""  # the page panel's title
     done: str = ""  # the page's message once saved
@@ -437,6 +438,7 @@ TRANSITIONS = {
             input="WithdrawSerializer",
             form="WithdrawForm",
             api="Withdraw before handling (the staff member who recorded it, or a classifier).",
+            public_api="The submitter withdraws the matter before it is handled.",
             button=_("Withdraw the matter"),
             title=_("Withdraw"),
             done=_("The matter is withdrawn."),
@@ -540,6 +542,7 @@ TRANSITIONS = {
             input="EvaluateSerializer",
             form="EvaluateForm",
             api="评 on a return visit (回访): record the resident's rating; unsatisfied reopens handling.",
+            public_api="评: the submitter rates the result; unsatisfied (with a comment) reopens handling.",
             button=_("Record the answer"),
             title=_("Record the return visit (回访)"),
             done=_("The resident's evaluation is recorded."),
@@ -655,19 +658,35 @@ TRANSITIONS = {
 OFFERED = tuple(a for a, t in TRANSITIONS.items() if t.offered)
 # Every action a person takes through the API's /api/v1/matters/{id}/{action}/.
 API_ACTIONS = tuple(a for a, t in TRANSITIONS.items() if t.input)
+# What the submitter does by tracking code (/api/v1/public/matters/{code}/{action}/).
+PUBLIC_ACTIONS = tuple(a for a, t in TRANSITIONS.items() if t.public)
 # The page's action URLs (/matters/{id}/{action}/): the offered actions with a form.
 PAGE_ACTIONS = tuple(a for a in OFFERED if TRANSITIONS[a].form)
 # The clock's forms, shown beside the photos (/matters/{id}/pause/ and resume/).
 CLOCK_ACTIONS = ("pause", "resume")
 
-# What the timeline calls each event (submit is the creation, not a transition).
-EVENT_LABELS = {"submit": _("Submitted")}
-for _t in TRANSITIONS.values():
-    EVENT_LABELS.setdefault(_t.event_name, _t.timeline)
-# The public page's step for each event (None: not shown there).
-PUBLIC_STEPS = {"submit": _("Submitted")}
-for _t in TRANSITIONS.values():
-    PUBLIC_STEPS.setdefault(_t.event_name, _t.public_step)
+SUBMITTED_LABEL = _("Submitted")  # the creation: not a transition
+
+
+def _by_event(event: str) -> Transition | None:
+    return next((t for t in TRANSITIONS.values() if t.event_name == event), None)
+
+
+def event_label(event: str) -> str:
+    """The timeline's line for an event (the event's name when the table does not know it)."""
+    if event == "submit":
+        return SUBMITTED_LABEL
+    t = _by_event(event)
+    return t.timeline if t else event
+
+
+def public_step(event: str):
+    """The public page's step for an event: a label, a function of (payload, matter,
+    labels) giving (label, detail), or None when the public page does not show it."""
+    if event == "submit":
+        return SUBMITTED_LABEL
+    t = _by_event(event)
+    return t.public_step if t else None
 
 
 @cache
@@ -701,7 +720,7 @@ def check(actor, action: str, matter: Matter) -> None:
 
 def available_actions(user, matter: Matter) -> list[str]:
     """The workflow actions `user` may take on `matter` now (for buttons and the API)."""
-    return [a for a in OFFERED if TRANSITIONS[a].possible(matter) and may(user, a, matter)]
+    return [a for a, t in TRANSITIONS.items() if t.offered and t.possible(matter) and may(user, a, matter)]
 
 
 # ---------------------------------------------------------------- the core
