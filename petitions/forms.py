@@ -17,8 +17,8 @@ from governance.forms import OnceForm
 from grids.forms import GridChoiceField
 from grids.idnumbers import validate_phone
 from grids.models import Grid, Household, Resident
-from petitions import workflow
-from petitions.models import Deliberation, Kind, Matter, MatterCategory, Rating, Source, State
+from petitions import procedure, workflow
+from petitions.models import OPEN_STATES, Deliberation, Kind, Matter, MatterCategory, Rating, Source, State
 
 NAME_SEPARATORS = re.compile(r"[\n\r,，、;；]+")
 STAFF_SOURCES = [(value, label) for value, label in Source.choices if value != Source.PUBLIC_FORM]
@@ -106,6 +106,20 @@ class MatterFilterForm(forms.Form):
         self.is_valid()
         data = getattr(self, "cleaned_data", {})
         return {name: data.get(name) for name in self.fields if name not in self.errors}
+
+    def api_query(self, filters: dict) -> dict:
+        """The filters the API's FilterSet (petitions.filters.MatterFilter) applies, as its
+        query: "open" is every open state; "not classified yet" is left to the page."""
+        query = {}
+        state = filters.get("state")
+        if state:
+            query["state"] = sorted(OPEN_STATES) if state == self.OPEN else [state]
+        if filters.get("kind") and filters["kind"] != self.UNCLASSIFIED:
+            query["kind"] = filters["kind"]
+        for name in ("category", "grid"):
+            if filters.get(name) is not None:
+                query[name] = str(filters[name].pk)
+        return query
 
 
 # ---------------------------------------------------------------- 提: intake
@@ -371,12 +385,9 @@ class DeliberateForm(ActionForm):
 
     def clean(self):
         data = super().clean()
-        present, entitled = data.get("present"), data.get("entitled")
-        if present is not None and entitled is not None and present > entitled:
-            self.add_error("present", _("More people present than entitled to attend."))
-        votes = [data.get(n) for n in ("in_favour", "against", "abstain")]
-        if present is not None and None not in votes and sum(votes) > present:
-            self.add_error("in_favour", _("More votes than people present."))
+        if "present" in self.fields:
+            for field, message in procedure.vote_count_errors(data).items():
+                self.add_error(field, message)
         return data
 
     def payload(self) -> dict:

@@ -94,6 +94,24 @@ def step_refusal(step, records) -> str | None:
     return None
 
 
+VOTE_COUNTS = ("entitled", "present", "in_favour", "against", "abstain")
+
+
+def vote_count_errors(counts: dict) -> dict:
+    """What does not add up in a vote's counts (each a whole number, zero or more, or None
+    when not given): by field, in the order a person reads them."""
+    errors = {}
+    entitled, present = counts.get("entitled"), counts.get("present")
+    if entitled == 0:
+        errors["entitled"] = _("Nobody is entitled to vote?")
+    if present is not None and entitled is not None and present > entitled:
+        errors["present"] = _("More people present than entitled to attend.")
+    votes = [counts.get(n) for n in ("in_favour", "against", "abstain")]
+    if present is not None and None not in votes and sum(votes) > present:
+        errors["in_favour"] = _("More votes than people present.")
+    return errors
+
+
 def quorum_needed(body: str, entitled: int) -> int:
     """How many must attend: 村民会议, more than half of the adult villagers; the household
     representatives or the villagers' representatives, two thirds."""

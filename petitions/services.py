@@ -236,17 +236,15 @@ def _names(values) -> list[str]:
 
 def _validate_vote(data: dict) -> dict:
     counts = {}
-    for field in ("entitled", "present", "in_favour", "against", "abstain"):
+    for field in procedure.VOTE_COUNTS:
         value = data.get(field)
         if value is None or not isinstance(value, int) or value < 0:
             raise ValidationError({field: _("Give a whole number, zero or more.")})
         counts[field] = value
-    if counts["entitled"] == 0:
-        raise ValidationError({"entitled": _("Nobody is entitled to vote?")})
-    if counts["present"] > counts["entitled"]:
-        raise ValidationError({"present": _("More people present than entitled to attend.")})
-    if counts["in_favour"] + counts["against"] + counts["abstain"] > counts["present"]:
-        raise ValidationError({"in_favour": _("More votes than people present.")})
+    errors = procedure.vote_count_errors(counts)
+    if errors:
+        first = next(iter(errors))  # one at a time, as a person reads them
+        raise ValidationError({first: errors[first]})
     return counts
 
 

@@ -31,6 +31,7 @@ from grids.selectors import grids_visible_to, households_visible_to
 from petitions import deadlines, procedure, services, workflow
 from petitions import forms as f
 from petitions.deadlines import CLOCK_STATES
+from petitions.filters import MatterFilter
 from petitions.models import OPEN_STATES, Deliberation, Kind, Matter, MatterCategory, MatterEvent, Rating, State
 from petitions.photos import matter_add_photo, may_add_photo
 from petitions.selectors import matters_visible_to, matters_waiting_for
@@ -132,29 +133,20 @@ def annotate_rows(user, matters, waiting_ids=None) -> list:
 
 
 def _filtered(request):
+    """The list's filters: the page's form checks the input, the API's FilterSet
+    (petitions.filters.MatterFilter) applies state, kind, category and grid; the page's own
+    choices (open, not classified yet, overdue, a #number in the search) are added here."""
     user = request.user
     grids = grids_visible_to(user).order_by("village__code", "number")
     form = f.MatterFilterForm(request.GET or None, grids=grids)
     filters = form.filters() if form.is_bound else {}
-    matters = matters_visible_to(user)
+    matters = MatterFilter(form.api_query(filters), queryset=matters_visible_to(user), request=request).qs
     q = (filters.get("q") or "").strip()
     if q:
         number = q.lstrip("#")
         matters = matters.filter(Q(title__icontains=q) | (Q(pk=int(number)) if number.isdigit() else Q(pk__in=[])))
-    state = filters.get("state")
-    if state == f.MatterFilterForm.OPEN:
-        matters = matters.filter(state__in=sorted(OPEN_STATES))
-    elif state:
-        matters = matters.filter(state=state)
-    kind = filters.get("kind")
-    if kind == f.MatterFilterForm.UNCLASSIFIED:
+    if filters.get("kind") == f.MatterFilterForm.UNCLASSIFIED:
         matters = matters.filter(kind="")
-    elif kind:
-        matters = matters.filter(kind=kind)
-    if filters.get("category"):
-        matters = matters.filter(category=filters["category"])
-    if filters.get("grid"):
-        matters = matters.filter(grid=filters["grid"])
     if filters.get("overdue"):
         matters = matters.filter(is_overdue=True)
     return form, filters, matters
