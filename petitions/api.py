@@ -21,20 +21,16 @@ from rest_framework.response import Response
 
 from governance.api_common import IdCursorPagination, idempotent
 from governance.login import ClientIpScopedRateThrottle
+from governance.permissions import ActionPolicy, Policy
 from governance.roles import INTAKE_ROLES
 from governance.scoping import scope_for
-from petitions import deadlines, figures, services, workflow
+from petitions import figures, serializers, services, workflow
 from petitions.filters import QUEUE_ORDERING, MatterFilter
 from petitions.models import Deliberation, Matter, MatterCategory, MatterEvent
 from petitions.photos import matter_add_photo, may_add_photo
 from petitions.selectors import matters_visible_to
 from petitions.serializers import (
-    ClassifySerializer,
-    DeliberateSerializer,
-    EvaluateSerializer,
     FiguresSerializer,
-    GrantSerializer,
-    HandleSerializer,
     MatterCategorySerializer,
     MatterCreatedSerializer,
     MatterCreateSerializer,
@@ -42,19 +38,11 @@ from petitions.serializers import (
     MatterEventSerializer,
     MatterSerializer,
     MatterTargetSerializer,
-    PauseSerializer,
     PhotoSerializer,
     PossibleDuplicateSerializer,
     PublicMatterCreatedSerializer,
     PublicMatterCreateSerializer,
     PublicMatterSerializer,
-    ReclassifySerializer,
-    RejectSerializer,
-    ReportSerializer,
-    ResumeSerializer,
-    SuperviseSerializer,
-    VerifySerializer,
-    WithdrawSerializer,
 )
 
 # Who records a matter for a resident: grid staff, village cadres, and courtyard helpers
@@ -88,18 +76,6 @@ class MatterPagination(IdCursorPagination):
         return ("-id",)
 
 
-class MatterPermission(permissions.IsAuthenticated):
-    """Recording a matter needs an intake role somewhere; the grid is checked in `create`."""
-
-    def has_permission(self, request, view):
-        if not super().has_permission(request, view):
-            return False
-        if view.action == "create" and not scope_for(request.user).has_any_role(INTAKE_ROLES):
-            self.message = _("Your role may not record matters.")
-            return False
-        return True
-
-
 @extend_schema_view(
     list=extend_schema(
         description="Matters the caller sees, newest first; ?waiting=1 gives their queue, overdue first."
@@ -119,7 +95,10 @@ class MatterViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
 
     queryset = Matter.objects.none()
     serializer_class = MatterSerializer
-    permission_classes = [MatterPermission]
+    permission_classes = [ActionPolicy]
+    # Recording a matter needs an intake role somewhere; the grid is checked in `create`.
+    # The actions' rules are the table's (petitions.workflow), checked in `_act`.
+    policies = {"create": Policy(roles=INTAKE_ROLES, message=_("Your role may not record matters."))}
     filterset_class = MatterFilter
     pagination_class = MatterPagination
 
@@ -187,86 +166,14 @@ class MatterViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
 
         return idempotent(request, perform)
 
-    @extend_schema(request=ClassifySerializer, responses={200: MatterDetailSerializer, **REFUSALS})
-    @action(detail=True, methods=["post"])
-    def classify(self, request, pk=None):
-        """分 (三事分流): set the kind (civil / village / government) and the category."""
-        return self._act(request, "classify", ClassifySerializer, services.matter_classify)
+    def _transition(self, request, action):
+        """An action of the table (petitions.workflow.TRANSITIONS), through its core."""
 
-    @extend_schema(request=RejectSerializer, responses={200: MatterDetailSerializer, **REFUSALS})
-    @action(detail=True, methods=["post"])
-    def reject(self, request, pk=None):
-        """Close without handling, with a reason (or as a duplicate of another matter)."""
-        return self._act(request, "reject", RejectSerializer, services.matter_reject)
+        def take(*, matter, actor, **payload):
+            workflow.matter_transition(matter=matter, actor=actor, action=action, **payload)
 
-    @extend_schema(request=WithdrawSerializer, responses={200: MatterDetailSerializer, **REFUSALS})
-    @action(detail=True, methods=["post"])
-    def withdraw(self, request, pk=None):
-        """Withdraw before handling (the staff member who recorded it, or a classifier)."""
-        return self._act(request, "withdraw", WithdrawSerializer, services.matter_withdraw)
-
-    @extend_schema(request=ReclassifySerializer, responses={200: MatterDetailSerializer, **REFUSALS})
-    @action(detail=True, methods=["post"])
-    def reclassify(self, request, pk=None):
-        """Re-route under another kind or category, with a reason (e.g. the township returns a 政事)."""
-        return self._act(request, "reclassify", ReclassifySerializer, services.matter_reclassify)
-
-    @extend_schema(request=DeliberateSerializer, responses={200: MatterDetailSerializer, **REFUSALS})
-    @action(detail=True, methods=["post"])
-    def deliberate(self, request, pk=None):
-        """议: a consultation meeting, a mediation, a 村事 step (with the vote at step 5), or the
-        township's review. Quorum and result are computed by the app."""
-        return self._act(request, "deliberate", DeliberateSerializer, services.matter_deliberate)
-
-    @extend_schema(request=HandleSerializer, responses={200: MatterDetailSerializer, **REFUSALS})
-    @action(detail=True, methods=["post"])
-    def handle(self, request, pk=None):
-        """办: assign a handler (a person) or a township department (政事), once deliberation is
-        complete (else 409 deliberation_incomplete)."""
-        return self._act(request, "handle", HandleSerializer, services.matter_handle)
-
-    @extend_schema(request=ReportSerializer, responses={200: MatterDetailSerializer, **REFUSALS})
-    @action(detail=True, methods=["post"])
-    def report(self, request, pk=None):
-        """The handler reports the result (for a 村事: step 7, 实施结果公开)."""
-        return self._act(request, "report", ReportSerializer, services.matter_report)
-
-    @extend_schema(request=VerifySerializer, responses={200: MatterDetailSerializer, **REFUSALS})
-    @action(detail=True, methods=["post"])
-    def verify(self, request, pk=None):
-        """督: check the result (not by its handler); a failed check returns it to handling."""
-        return self._act(request, "verify", VerifySerializer, services.matter_verify)
-
-    @extend_schema(request=EvaluateSerializer, responses={200: MatterDetailSerializer, **REFUSALS})
-    @action(detail=True, methods=["post"])
-    def evaluate(self, request, pk=None):
-        """评 on a return visit (回访): record the resident's rating; unsatisfied reopens handling."""
-        return self._act(request, "evaluate", EvaluateSerializer, services.matter_evaluate)
-
-    @extend_schema(request=SuperviseSerializer, responses={200: MatterDetailSerializer, **REFUSALS})
-    @action(detail=True, methods=["post"])
-    def supervise(self, request, pk=None):
-        """督办: a note from above the owner, in any open state; the state does not change."""
-        return self._act(request, "supervise", SuperviseSerializer, services.matter_supervise)
-
-    @extend_schema(request=GrantSerializer, responses={200: MatterDetailSerializer, **REFUSALS})
-    @action(detail=True, methods=["post"])
-    def grant(self, request, pk=None):
-        """A one-off grant on this matter to someone outside the hierarchy (a 公益律师团 lawyer):
-        by its owner, while it is open."""
-        return self._act(request, "grant", GrantSerializer, services.matter_grant, check=_check_grant)
-
-    @extend_schema(request=PauseSerializer, responses={200: MatterDetailSerializer, **REFUSALS})
-    @action(detail=True, methods=["post"])
-    def pause(self, request, pk=None):
-        """Stop the clock while waiting for the resident, with a reason (owner or handler)."""
-        return self._act(request, "pause", PauseSerializer, services.matter_pause, check=_check_clock)
-
-    @extend_schema(request=ResumeSerializer, responses={200: MatterDetailSerializer, **REFUSALS})
-    @action(detail=True, methods=["post"])
-    def resume(self, request, pk=None):
-        """Restart the clock; the deadline moves by the working days the pause lasted."""
-        return self._act(request, "resume", ResumeSerializer, services.matter_resume, check=_check_clock)
+        serializer_class = getattr(serializers, workflow.TRANSITIONS[action].input)
+        return self._act(request, action, serializer_class, take)
 
     @extend_schema(
         request={"multipart/form-data": PhotoSerializer}, responses={200: MatterDetailSerializer, **REFUSALS}
@@ -298,29 +205,28 @@ class MatterViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         )
 
 
-def _check_clock(user, name, matter) -> None:
-    # The same rules as services.matter_pause / matter_resume, checked before the payload.
-    if not (workflow.may(user, "deliberate", matter) or workflow.is_handler(user, matter)):
-        raise workflow.MatterPermissionError(_("Only the owner or the handler may pause or resume the clock."))
-    if name == "pause" and (
-        matter.state not in deadlines.CLOCK_STATES or matter.deadline is None or matter.paused_at is not None
-    ):
-        raise workflow.MatterStateError(_("The clock is not running."))
-    if name == "resume" and matter.paused_at is None:
-        raise workflow.MatterStateError(_("The clock is not paused."))
+def _endpoint(action_name: str):
+    """POST /api/v1/matters/{id}/<action>/ for one entry of the table: its serializer is the
+    request, the matter in full the answer."""
+    transition = workflow.TRANSITIONS[action_name]
+
+    def endpoint(self, request, pk=None):
+        return self._transition(request, action_name)
+
+    endpoint.__name__ = endpoint.__qualname__ = action_name
+    endpoint.__doc__ = transition.api
+    request = getattr(serializers, transition.input)
+    endpoint = action(detail=True, methods=["post"])(endpoint)
+    return extend_schema(request=request, responses={200: MatterDetailSerializer, **REFUSALS})(endpoint)
+
+
+for _action in workflow.API_ACTIONS:
+    setattr(MatterViewSet, _action, _endpoint(_action))
 
 
 def _check_photo(user, name, matter) -> None:
     if not may_add_photo(user, matter):
         raise workflow.MatterPermissionError(_("Your role may not add photos to this matter."))
-    if not matter.is_open:
-        raise workflow.MatterStateError(_("The matter is closed."))
-
-
-def _check_grant(user, name, matter) -> None:
-    # The same rule as services.matter_grant, checked before the payload is read.
-    if not workflow.may(user, "deliberate", matter):
-        raise workflow.MatterPermissionError(_("Only the matter's owner may grant access to it."))
     if not matter.is_open:
         raise workflow.MatterStateError(_("The matter is closed."))
 
@@ -392,24 +298,24 @@ class PublicMatterViewSet(viewsets.GenericViewSet):
 
         return idempotent(request, perform)
 
-    @extend_schema(
-        parameters=[CODE],
-        request=EvaluateSerializer,
-        responses={200: PublicMatterSerializer, 404: REFUSALS[404], 409: REFUSALS[409]},
-        auth=[],
-    )
-    @action(detail=True, methods=["post"])
-    def evaluate(self, request, code=None):
-        """评: the submitter rates the result; unsatisfied (with a comment) reopens handling."""
-        return self._act(request, "evaluate", EvaluateSerializer, services.matter_evaluate)
 
-    @extend_schema(
-        parameters=[CODE],
-        request=WithdrawSerializer,
-        responses={200: PublicMatterSerializer, 404: REFUSALS[404], 409: REFUSALS[409]},
-        auth=[],
-    )
-    @action(detail=True, methods=["post"])
-    def withdraw(self, request, code=None):
-        """The submitter withdraws the matter before it is handled."""
-        return self._act(request, "withdraw", WithdrawSerializer, services.matter_withdraw)
+def _public_endpoint(action_name: str):
+    """POST /api/v1/public/matters/{code}/<action>/ for an entry the submitter may take."""
+    transition = workflow.TRANSITIONS[action_name]
+    body = getattr(serializers, transition.input)
+
+    def take(*, matter, actor, **payload):
+        workflow.matter_transition(matter=matter, actor=actor, action=action_name, **payload)
+
+    def endpoint(self, request, code=None):
+        return self._act(request, action_name, body, take)
+
+    endpoint.__name__ = endpoint.__qualname__ = action_name
+    endpoint.__doc__ = transition.public_api
+    endpoint = action(detail=True, methods=["post"])(endpoint)
+    responses = {200: PublicMatterSerializer, 404: REFUSALS[404], 409: REFUSALS[409]}
+    return extend_schema(parameters=[CODE], request=body, responses=responses, auth=[])(endpoint)
+
+
+for _action in workflow.PUBLIC_ACTIONS:
+    setattr(PublicMatterViewSet, _action, _public_endpoint(_action))

@@ -5,10 +5,11 @@ in working days (petitions.calendar); reclassification recomputes it from the sa
 `handle` may set an explicit deadline. A pause stops the clock and the resume extends the
 deadline by the working days it lasted.
 
-The sweep answers four questions from partial indexes and settles each matter with a
-guarded UPDATE that must touch exactly one row ("claim"), in the same transaction as the
-event and the notifications: run it twice, or twice at once, and every warning, mark and
-escalation still happens exactly once.
+The sweep answers four questions from partial indexes and settles each matter it claims
+(SKIP LOCKED) through the workflow's core as the system (petitions.workflow: warn,
+mark_overdue, escalate, close_unevaluated), in the same transaction as the event and the
+notifications: run it twice, or twice at once, and every warning, mark and escalation still
+happens exactly once.
 """
 
 import datetime
@@ -21,15 +22,11 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from governance.models import Role
-from governance.scoping import users_holding
-from governance.services import notify_many
-from petitions import calendar
-from petitions.models import Kind, Matter, MatterEvent, State, TimeLimit
+from petitions import calendar, workflow
+from petitions.models import CLOCK_STATES, Kind, Matter, State, TimeLimit
 
 logger = logging.getLogger(__name__)
 
-CLOCK_STATES = [State.CLASSIFIED, State.DELIBERATING, State.HANDLING]
 DEFAULT_DAYS = {Kind.CIVIL: 7, Kind.VILLAGE: 30, Kind.GOVERNMENT: 10}
 SYSTEM = "system"
 
@@ -104,24 +101,12 @@ def _grace() -> datetime.timedelta:
 
 
 def _handlers(matter: Matter):
-    if matter.handler_id:
-        return [matter.handler]
-    if matter.department_id:
-        return list(users_holding({Role.DEPARTMENT_HANDLER}, department_id=matter.department_id))
-    from petitions.services import _owners
-
-    return list(_owners(matter))
+    if matter.handler_id or matter.department_id:
+        return list(workflow.handlers_of(matter))
+    return list(workflow.owners_of(matter))
 
 
-def supervisors_at(matter: Matter, level: int):
-    """Who is added at escalation `level` (1 or 2): the level above the owner, then the next."""
-    if matter.kind == Kind.CIVIL:
-        if level == 1:
-            return users_holding({Role.VILLAGE_CADRE}, village_id=matter.village_id)
-        return users_holding({Role.TOWNSHIP_OFFICIAL, Role.TOWNSHIP_LEADER}, township_id=matter.township_id)
-    if level == 1:
-        return users_holding({Role.TOWNSHIP_OFFICIAL}, township_id=matter.township_id)
-    return users_holding({Role.TOWNSHIP_LEADER}, township_id=matter.township_id)
+supervisors_at = workflow.supervisors_at
 
 
 class _People:
@@ -149,10 +134,11 @@ class _People:
         return self.cache[key]
 
 
-def _settle(due, changes, build, batch: int, order: str) -> int:
+def _settle(due, action: str, batch: int, order: str, **payload) -> int:
     """Settle due matters in batches, each in one transaction: lock rows no other sweep holds
-    (SKIP LOCKED), apply `changes`, and write what `build(matter)` returns (events and
-    notifications). A settled row no longer matches `due`, so nothing happens twice."""
+    (SKIP LOCKED) and take `action` on each as the system (workflow.matter_transition: its
+    effect, event and notifications). A settled row no longer matches `due`, so nothing
+    happens twice."""
     settled = 0
     while True:
         with transaction.atomic():
@@ -161,36 +147,49 @@ def _settle(due, changes, build, batch: int, order: str) -> int:
             rows = list(due.select_for_update(skip_locked=True).order_by(order)[:batch])
             if not rows:
                 return settled
-            Matter.objects.filter(pk__in=[m.pk for m in rows]).update(**changes)
-            events, notes = [], []
             for matter in rows:
-                matter_events, matter_notes = build(matter)
-                events += matter_events
-                notes += matter_notes
-            MatterEvent.objects.bulk_create(events)
-            notify_many(notes)
+                workflow.matter_transition(matter=matter, actor=workflow.SYSTEM, action=action, **payload)
         settled += len(rows)
-
-
-def _system_event(matter: Matter, action: str, payload: dict, to_state: str | None = None) -> MatterEvent:
-    return MatterEvent(
-        matter=matter,
-        actor=None,
-        actor_label=SYSTEM,
-        action=action,
-        from_state=matter.state,
-        to_state=to_state or matter.state,
-        payload=payload,
-    )
-
-
-def _note(users, matter: Matter, title: str, body: str) -> list:
-    url = f"/matters/{matter.pk}/"
-    return [(user, title, body, url) for user in {u.pk: u for u in users}.values()]
 
 
 def _day(moment: datetime.datetime) -> str:
     return f"{timezone.localtime(moment):%Y-%m-%d}"
+
+
+@workflow.effect("warn")
+def _warn(matter: Matter, actor, *, now, people: _People) -> workflow.Change:
+    body = _("The deadline is %(deadline)s.") % {"deadline": _day(matter.deadline)}
+    title = _("Deadline near: %(title)s") % {"title": matter.title}
+    matter.warned_at = now
+    told = [(people.handlers(matter), title, body)]
+    return workflow.Change({"deadline": matter.deadline.isoformat()}, ["warned_at"], {"told": told})
+
+
+@workflow.effect("mark_overdue")
+def _mark_overdue(matter: Matter, actor, *, now, people: _People) -> workflow.Change:
+    note = _("Overdue: the time limit ended on %(deadline)s. Please finish it now.") % {
+        "deadline": _day(matter.deadline)
+    }
+    matter.is_overdue, matter.overdue_at = True, now
+    users = [*people.handlers(matter), *people.supervisors(matter, 1)]
+    told = [(users, _("Overdue (督办): %(title)s") % {"title": matter.title}, note)]
+    return workflow.Change({"note": note, "overdue": True}, ["is_overdue", "overdue_at"], {"told": told})
+
+
+@workflow.effect("escalate")
+def _escalate(matter: Matter, actor, *, now, people: _People, level: int) -> workflow.Change:
+    added = people.supervisors(matter, level + 1)
+    body = _("Still overdue after the grace period; you now supervise it.")
+    told = [(added, _("Escalated to you (督办): %(title)s") % {"title": matter.title}, body)]
+    matter.escalation_level = level + 1
+    payload = {"level": level + 1, "supervisors": [u.pk for u in added]}
+    return workflow.Change(payload, ["escalation_level"], {"told": told})
+
+
+@workflow.effect("close_unevaluated")
+def _close_unevaluated(matter: Matter, actor, *, now, people: _People) -> workflow.Change:
+    matter.closed_at = now
+    return workflow.Change({"days": settings.MATTER_EVALUATION_DAYS}, ["closed_at"])
 
 
 def sweep(*, now: datetime.datetime | None = None, batch: int = 500) -> SweepResult:
@@ -201,49 +200,23 @@ def sweep(*, now: datetime.datetime | None = None, batch: int = 500) -> SweepRes
     people = _People()
     running = Matter.objects.filter(state__in=CLOCK_STATES, paused_at__isnull=True)
 
-    def warn(matter):
-        body = _("The deadline is %(deadline)s.") % {"deadline": _day(matter.deadline)}
-        title = _("Deadline near: %(title)s") % {"title": matter.title}
-        return [_system_event(matter, "warn", {"deadline": matter.deadline.isoformat()})], _note(
-            people.handlers(matter), matter, title, body
-        )
-
     # A matter first seen after its deadline is marked overdue, not warned.
     to_warn = running.filter(warned_at__isnull=True, is_overdue=False, warn_at__lte=now, deadline__gt=now)
-    result.warned = _settle(to_warn, {"warned_at": now}, warn, batch, "warn_at")
-
-    def mark(matter):
-        note = _("Overdue: the time limit ended on %(deadline)s. Please finish it now.") % {
-            "deadline": _day(matter.deadline)
-        }
-        users = [*people.handlers(matter), *people.supervisors(matter, 1)]
-        title = _("Overdue (督办): %(title)s") % {"title": matter.title}
-        return [_system_event(matter, "supervise", {"note": note, "overdue": True})], _note(users, matter, title, note)
+    result.warned = _settle(to_warn, "warn", batch, "warn_at", now=now, people=people)
 
     overdue = running.filter(is_overdue=False, deadline__lte=now)
-    result.marked_overdue = _settle(overdue, {"is_overdue": True, "overdue_at": now}, mark, batch, "deadline")
+    result.marked_overdue = _settle(overdue, "mark_overdue", batch, "deadline", now=now, people=people)
 
     grace = _grace()
     for level in (1, 0):
         # Level L+1 is due L+1 grace periods after the deadline. Level 1 goes first, so that a
         # matter climbs at most one level per run and a late sweep never skips the village.
-        def escalate(matter, level=level):
-            added = people.supervisors(matter, level + 1)
-            body = _("Still overdue after the grace period; you now supervise it.")
-            title = _("Escalated to you (督办): %(title)s") % {"title": matter.title}
-            payload = {"level": level + 1, "supervisors": [u.pk for u in added]}
-            return [_system_event(matter, "escalate", payload)], _note(added, matter, title, body)
-
         due = running.filter(is_overdue=True, escalation_level=level, deadline__lte=now - grace * (level + 1))
-        result.escalated += _settle(due, {"escalation_level": level + 1}, escalate, batch, "deadline")
+        result.escalated += _settle(due, "escalate", batch, "deadline", now=now, people=people, level=level)
 
     window = datetime.timedelta(days=settings.MATTER_EVALUATION_DAYS)
     unevaluated = Matter.objects.filter(state=State.EVALUATING, evaluation_opened_at__lte=now - window)
-
-    def close(matter):
-        payload = {"days": settings.MATTER_EVALUATION_DAYS}
-        return [_system_event(matter, "close_unevaluated", payload, to_state=State.CLOSED)], []
-
-    changes = {"state": State.CLOSED, "closed_at": now}
-    result.closed_unevaluated = _settle(unevaluated, changes, close, batch, "evaluation_opened_at")
+    result.closed_unevaluated = _settle(
+        unevaluated, "close_unevaluated", batch, "evaluation_opened_at", now=now, people=people
+    )
     return result

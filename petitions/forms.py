@@ -17,7 +17,8 @@ from governance.forms import OnceForm
 from grids.forms import GridChoiceField
 from grids.idnumbers import validate_phone
 from grids.models import Grid, Household, Resident
-from petitions.models import Deliberation, Kind, Matter, MatterCategory, Rating, Source, State
+from petitions import procedure, workflow
+from petitions.models import OPEN_STATES, Deliberation, Kind, Matter, MatterCategory, Rating, Source, State
 
 NAME_SEPARATORS = re.compile(r"[\n\r,，、;；]+")
 STAFF_SOURCES = [(value, label) for value, label in Source.choices if value != Source.PUBLIC_FORM]
@@ -105,6 +106,20 @@ class MatterFilterForm(forms.Form):
         self.is_valid()
         data = getattr(self, "cleaned_data", {})
         return {name: data.get(name) for name in self.fields if name not in self.errors}
+
+    def api_query(self, filters: dict) -> dict:
+        """The filters the API's FilterSet (petitions.filters.MatterFilter) applies, as its
+        query: "open" is every open state; "not classified yet" is left to the page."""
+        query = {}
+        state = filters.get("state")
+        if state:
+            query["state"] = sorted(OPEN_STATES) if state == self.OPEN else [state]
+        if filters.get("kind") and filters["kind"] != self.UNCLASSIFIED:
+            query["kind"] = filters["kind"]
+        for name in ("category", "grid"):
+            if filters.get(name) is not None:
+                query[name] = str(filters[name].pk)
+        return query
 
 
 # ---------------------------------------------------------------- 提: intake
@@ -195,6 +210,11 @@ class ActionForm(OnceForm):
         self.user = user
         super().__init__(*args, **kwargs)
 
+    def payload(self) -> dict:
+        """The service's keyword arguments: the action's input fields (its serializer's, in
+        petitions.workflow) that this form carries."""
+        return {name: self.cleaned_data.get(name) for name in workflow.input_fields(self.action) if name in self.fields}
+
 
 class _KindCategoryMixin(forms.Form):
     kind = forms.ChoiceField(label=_("Kind (三事分流)"), choices=Kind.choices, widget=forms.RadioSelect)
@@ -274,11 +294,6 @@ class DeliberateForm(ActionForm):
     Quorum and result are never asked: the app computes them from the counts."""
 
     action = "deliberate"
-    RECORDS = {
-        Kind.CIVIL: (Deliberation.Kind.MEETING, Deliberation.Kind.MEDIATION),
-        Kind.VILLAGE: (Deliberation.Kind.STEP, Deliberation.Kind.MEETING),
-        Kind.GOVERNMENT: (Deliberation.Kind.REVIEW,),
-    }
 
     held_on = forms.DateField(label=_("Held on"), widget=_date_widget())
     parties = forms.CharField(
@@ -370,12 +385,9 @@ class DeliberateForm(ActionForm):
 
     def clean(self):
         data = super().clean()
-        present, entitled = data.get("present"), data.get("entitled")
-        if present is not None and entitled is not None and present > entitled:
-            self.add_error("present", _("More people present than entitled to attend."))
-        votes = [data.get(n) for n in ("in_favour", "against", "abstain")]
-        if present is not None and None not in votes and sum(votes) > present:
-            self.add_error("in_favour", _("More votes than people present."))
+        if "present" in self.fields:
+            for field, message in procedure.vote_count_errors(data).items():
+                self.add_error(field, message)
         return data
 
     def payload(self) -> dict:
@@ -480,12 +492,6 @@ class VerifyForm(ActionForm):
         help_text=_("What you checked; if not passed, what is still wrong."),
     )
 
-    def clean(self):
-        data = super().clean()
-        if data.get("passed") == self.FAILED and not (data.get("note") or "").strip():
-            self.add_error("note", _("Say what is still wrong."))
-        return data
-
     def payload(self) -> dict:
         return {"passed": self.cleaned_data["passed"] == self.PASSED, "note": self.cleaned_data["note"]}
 
@@ -499,12 +505,8 @@ class EvaluateForm(ActionForm):
         required=False,
         help_text=_("Required when the resident is not satisfied: the matter goes back to the handler."),
     )
-
-    def clean(self):
-        data = super().clean()
-        if data.get("rating") == Rating.UNSATISFIED and not (data.get("comment") or "").strip():
-            self.add_error("comment", _("Tell us what is still not right."))
-        return data
+    # A comment is required when the resident is not satisfied: the service says so, next to
+    # the field (petitions.services._evaluate), for this form, the public one and the API.
 
 
 class SuperviseForm(ActionForm):

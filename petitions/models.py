@@ -1,7 +1,7 @@
 """Matters (事项): 三事分流 and 提分议办督评.
 
-A matter's state only changes through petitions.services, one transaction per action, each
-writing an immutable MatterEvent. Deliberation records (meetings, mediations, the 村事
+A matter's state only changes through petitions.workflow.matter_transition, one
+transaction per action, each writing an immutable MatterEvent. Deliberation records (meetings, mediations, the 村事
 seven steps and their vote, the township's review) are rows of their own.
 """
 
@@ -40,6 +40,8 @@ OPEN_STATES = frozenset(
     {State.SUBMITTED, State.CLASSIFIED, State.DELIBERATING, State.HANDLING, State.VERIFYING, State.EVALUATING}
 )
 TERMINAL_STATES = frozenset({State.CLOSED, State.REJECTED, State.WITHDRAWN})
+# The states in which the time limit runs (petitions.deadlines).
+CLOCK_STATES = [State.CLASSIFIED, State.DELIBERATING, State.HANDLING]
 
 
 class Source(models.TextChoices):

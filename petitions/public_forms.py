@@ -85,12 +85,8 @@ class EvaluateForm(BoundedTextForm):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("If you are not satisfied, say what is still not right: the matter goes back to be handled."),
     )
-
-    def clean(self):
-        data = super().clean()
-        if data.get("rating") == Rating.UNSATISFIED and not (data.get("comment") or "").strip():
-            self.add_error("comment", _("Tell us what is still not right."))
-        return data
+    # A comment is required when the resident is not satisfied: the service says so, next to
+    # the field (petitions.services._evaluate).
 
 
 class WithdrawForm(BoundedTextForm):

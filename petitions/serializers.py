@@ -27,8 +27,8 @@ from grids.selectors import households_visible_to, residents_visible_to
 from grids.serializers import VisibleGridField
 from petitions import deadlines, workflow
 from petitions.models import Deliberation, Kind, Matter, MatterCategory, MatterEvent, Rating, Source, State
+from petitions.procedure import VILLAGE_STEPS
 from petitions.selectors import matters_visible_to
-from petitions.services import VILLAGE_STEPS
 
 _DATETIME = serializers.DateTimeField()
 
@@ -209,23 +209,9 @@ class DeliberationSerializer(serializers.Serializer):
         }
 
 
-def may_see_contact(user, matter: Matter) -> bool:
-    """The submitter's phone in full: for whoever recorded it and those who act on the matter
-    (classify it, own it, or handle it: a department member has to reach the resident);
-    masked for the rest."""
-    scope = scope_for(user)
-    return (
-        matter.created_by_id == user.pk
-        or workflow.classifiers_cover(scope, matter)
-        or workflow.owner_covers(scope, matter)
-        or workflow.is_handler(user, matter)
-    )
-
-
-def may_see_tracking_code(user, matter: Matter) -> bool:
-    """The code is the submitter's secret: the staff member who recorded the matter hands it
-    over, and the village's classifiers may look it up for a resident who lost it."""
-    return matter.created_by_id == user.pk or workflow.classifiers_cover(scope_for(user), matter)
+# One rule each for the page and the API (petitions.workflow).
+may_see_contact = workflow.may_see_contact
+may_see_tracking_code = workflow.may_see_tracking_code
 
 
 class MatterDetailSerializer(MatterSerializer):
@@ -251,7 +237,7 @@ class MatterDetailSerializer(MatterSerializer):
     duplicate_of = serializers.IntegerField(allow_null=True)
     reject_reason = serializers.CharField()
     actions = serializers.ListField(
-        child=serializers.ChoiceField(choices=sorted(workflow.TRANSITIONS)),
+        child=serializers.ChoiceField(choices=sorted(workflow.OFFERED)),
         help_text=_("The actions the caller may take now (POST /api/v1/matters/{id}/{action}/)."),
     )
     deliberations = DeliberationSerializer(many=True)
@@ -589,51 +575,14 @@ class PublicStepSerializer(serializers.Serializer):
 
 
 def _public_step(event: MatterEvent, matter: Matter, labels: dict) -> dict | None:
-    """What the public page says about one event: no names, no minutes, no notes."""
-    payload = event.payload or {}
-    detail = ""
-    action = event.action
-    if action == "submit":
-        label = _("Submitted")
-    elif action == "classify":
-        label = _("Classified: %(kind)s") % {"kind": labels["kind"].get(payload.get("kind"), "")}
-    elif action == "reclassify":
-        label = _("Re-routed: %(kind)s") % {"kind": labels["kind"].get(payload.get("kind"), "")}
-    elif action == "deliberate":
-        kind = payload.get("kind")
-        if kind == Deliberation.Kind.STEP and payload.get("step") in VILLAGE_STEPS:
-            label = _("Village procedure, step %(step)d: %(name)s") % {
-                "step": payload["step"],
-                "name": VILLAGE_STEPS[payload["step"]],
-            }
-            if payload["step"] == 5:
-                detail = str(_("The vote carried.") if payload.get("carried") else _("The vote did not carry."))
-        elif kind == Deliberation.Kind.REVIEW:
-            label = _("Reviewed and accepted by the township")
-        else:
-            label = labels["deliberation"].get(kind, "")
-    elif action == "handle":
-        label = _("Being handled")
-        if payload.get("department") and payload["department"] == matter.department_id:
-            detail = matter.department.name
-    elif action == "report":
-        label = _("Result reported")
-        detail = payload.get("result", "")
-    elif action == "verify":
-        label = _("Result checked") if payload.get("passed") else _("Result not accepted; handled again")
-    elif action == "evaluate":
-        label = _("Evaluated: %(rating)s") % {"rating": labels["rating"].get(payload.get("rating"), "")}
-    elif action == "supervise":
-        label = _("Supervised (督办)")
-    elif action == "reject":
-        label = _("Not taken up")
-        detail = payload.get("reason", "")
-    elif action == "withdraw":
-        label = _("Withdrawn")
-    else:  # grants and anything internal
+    """What the public page says about one event (the table's `public_step`): no names, no
+    minutes, no notes. Grants, the clock and the sweep's warnings are not shown."""
+    step = workflow.public_step(event.action)
+    if step is None:
         return None
+    label, detail = step(event.payload or {}, matter, labels) if callable(step) else (step, "")
     return {
-        "step": action,
+        "step": event.action,
         "label": str(label),
         "detail": detail,
         "date": timezone.localdate(event.created_at).isoformat(),

@@ -2,11 +2,13 @@
 
 from django.urls import path, re_path
 
-from petitions import views
+from petitions import views, workflow
 
 app_name = "petitions"
 
-ACTIONS = "classify|reject|withdraw|reclassify|deliberate|handle|report|verify|evaluate|supervise"
+# The matter page's actions, from the transition table.
+ACTIONS = "|".join(workflow.PAGE_ACTIONS)
+EXTRA = "|".join([*workflow.CLOCK_ACTIONS, "photo"])
 
 urlpatterns = [
     path("", views.matter_list, name="matter-list"),
@@ -15,5 +17,5 @@ urlpatterns = [
     path("new/duplicates/", views.matter_duplicates, name="matter-duplicates"),
     path("<int:pk>/", views.matter_detail, name="matter-detail"),
     re_path(rf"^(?P<pk>[0-9]+)/(?P<action>{ACTIONS})/$", views.matter_action, name="matter-action"),
-    re_path(r"^(?P<pk>[0-9]+)/(?P<action>pause|resume|photo)/$", views.matter_extra, name="matter-extra"),
+    re_path(rf"^(?P<pk>[0-9]+)/(?P<action>{EXTRA})/$", views.matter_extra, name="matter-extra"),
 ]

@@ -10,7 +10,7 @@ exactly one service, inside the one-time form token's transaction.
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Prefetch, Q
 from django.http import Http404
@@ -22,15 +22,16 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from governance.forms import FORM_TOKEN_PREFIX, add_service_errors, announce_saved, submit_once
+from governance.forms import FORM_TOKEN_PREFIX, save_form
 from governance.models import Assignment, Department, IdempotencyRecord, Role
 from governance.roles import GRID_ROLES, HANDLER_ROLES, INTAKE_ROLES, REVISIT_ROLES
 from governance.scoping import people_reader_required, scope_for
 from grids.models import Courtyard, Grid
 from grids.selectors import grids_visible_to, households_visible_to
-from petitions import deadlines, services, workflow
+from petitions import deadlines, procedure, services, workflow
 from petitions import forms as f
 from petitions.deadlines import CLOCK_STATES
+from petitions.filters import MatterFilter
 from petitions.models import OPEN_STATES, Deliberation, Kind, Matter, MatterCategory, MatterEvent, Rating, State
 from petitions.photos import matter_add_photo, may_add_photo
 from petitions.selectors import matters_visible_to, matters_waiting_for
@@ -61,35 +62,7 @@ YOUR_TURN = {
     State.EVALUATING: ("evaluate", gettext_lazy("Record the return visit (回访)")),
 }
 
-EVENT_LABELS = {
-    "submit": gettext_lazy("Submitted"),
-    "classify": gettext_lazy("Classified"),
-    "reclassify": gettext_lazy("Re-routed"),
-    "reject": gettext_lazy("Rejected"),
-    "withdraw": gettext_lazy("Withdrawn"),
-    "deliberate": gettext_lazy("Deliberation recorded"),
-    "handle": gettext_lazy("Assigned for handling"),
-    "report": gettext_lazy("Result reported"),
-    "verify": gettext_lazy("Verified"),
-    "evaluate": gettext_lazy("Evaluated"),
-    "supervise": gettext_lazy("Supervision note (督办)"),
-    "grant": gettext_lazy("Access granted"),
-    "pause": gettext_lazy("Clock paused"),
-    "resume": gettext_lazy("Clock resumed"),
-    "warn": gettext_lazy("Deadline near"),
-    "escalate": gettext_lazy("Escalated (督办 one level up)"),
-    "close_unevaluated": gettext_lazy("Closed without an evaluation"),
-}
-
-VILLAGE_STEPS = {
-    1: gettext_lazy("Collect the proposal"),
-    2: gettext_lazy("The party branch proposes (村党组织提议)"),
-    3: gettext_lazy("The two committees discuss (两委会商议)"),
-    4: gettext_lazy("The party members' meeting reviews (党员大会审议)"),
-    5: gettext_lazy("The villagers vote (村民会议/代表会议表决)"),
-    6: gettext_lazy("Publish the resolution (决议公开)"),
-    7: gettext_lazy("Carry it out and publish the result (实施结果公开)"),
-}
+VILLAGE_STEPS = procedure.STEP_TITLES
 
 
 def person(user) -> str:
@@ -160,29 +133,20 @@ def annotate_rows(user, matters, waiting_ids=None) -> list:
 
 
 def _filtered(request):
+    """The list's filters: the page's form checks the input, the API's FilterSet
+    (petitions.filters.MatterFilter) applies state, kind, category and grid; the page's own
+    choices (open, not classified yet, overdue, a #number in the search) are added here."""
     user = request.user
     grids = grids_visible_to(user).order_by("village__code", "number")
     form = f.MatterFilterForm(request.GET or None, grids=grids)
     filters = form.filters() if form.is_bound else {}
-    matters = matters_visible_to(user)
+    matters = MatterFilter(form.api_query(filters), queryset=matters_visible_to(user), request=request).qs
     q = (filters.get("q") or "").strip()
     if q:
         number = q.lstrip("#")
         matters = matters.filter(Q(title__icontains=q) | (Q(pk=int(number)) if number.isdigit() else Q(pk__in=[])))
-    state = filters.get("state")
-    if state == f.MatterFilterForm.OPEN:
-        matters = matters.filter(state__in=sorted(OPEN_STATES))
-    elif state:
-        matters = matters.filter(state=state)
-    kind = filters.get("kind")
-    if kind == f.MatterFilterForm.UNCLASSIFIED:
+    if filters.get("kind") == f.MatterFilterForm.UNCLASSIFIED:
         matters = matters.filter(kind="")
-    elif kind:
-        matters = matters.filter(kind=kind)
-    if filters.get("category"):
-        matters = matters.filter(category=filters["category"])
-    if filters.get("grid"):
-        matters = matters.filter(grid=filters["grid"])
     if filters.get("overdue"):
         matters = matters.filter(is_overdue=True)
     return form, filters, matters
@@ -357,13 +321,11 @@ def matter_create(request):
             )
             return matter_url(matter)
 
-        try:
-            url, created = submit_once(request=request, token=data["form_token"], perform=perform)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            announce_saved(request, created, _("The matter is recorded. The village cadre is told to classify it."))
-            return redirect(url)
+        saved = save_form(
+            request, form, perform=perform, done=_("The matter is recorded. The village cadre is told to classify it.")
+        )
+        if saved is not None:
+            return saved
     return render(request, "petitions/matter_form.html", {"form": form, "household": household})
 
 
@@ -399,31 +361,7 @@ def matter_detail_queryset(user):
     )
 
 
-def village_steps(records) -> dict:
-    """The 七步走 as done so far: the latest record of each step, the votes, what comes next."""
-    latest, votes = {}, []
-    for record in records:
-        if record.kind == Deliberation.Kind.STEP:
-            latest[record.step] = record
-            if record.step == 5:
-                votes.append(record)
-    carried = 5 in latest and bool(latest[5].carried)
-    missing = [n for n in range(1, 7) if n not in latest]
-    if 5 in latest and not carried:
-        next_step = 5  # a failed vote: vote again, or reject
-    else:
-        next_step = missing[0] if missing else None
-    return {"latest": latest, "votes": votes, "carried": carried, "next": next_step}
-
-
-def deliberation_complete(matter, records, steps) -> bool:
-    """services.deliberation_complete, from the records already loaded."""
-    kinds = {r.kind for r in records}
-    if matter.kind == Kind.CIVIL:
-        return bool(kinds & {Deliberation.Kind.MEETING, Deliberation.Kind.MEDIATION})
-    if matter.kind == Kind.GOVERNMENT:
-        return Deliberation.Kind.REVIEW in kinds
-    return all(n in steps["latest"] for n in range(1, 7)) and steps["carried"]
+village_steps = procedure.village_steps
 
 
 def handler_candidates(matter):
@@ -446,12 +384,14 @@ def handler_candidates(matter):
 
 
 def _deliberate_variants(matter, steps) -> list[tuple[str, int | None]]:
-    if matter.kind == Kind.CIVIL:
-        return [(Deliberation.Kind.MEETING, None), (Deliberation.Kind.MEDIATION, None)]
-    if matter.kind == Kind.GOVERNMENT:
-        return [(Deliberation.Kind.REVIEW, None)]
-    variants = [(Deliberation.Kind.STEP, steps["next"])] if steps["next"] else []
-    return [*variants, (Deliberation.Kind.MEETING, None)]
+    """The deliberation forms the matter's kind allows: the 七步走's next step, if any."""
+    variants = []
+    for record in procedure.deliberation_kinds(matter):
+        if record != Deliberation.Kind.STEP:
+            variants.append((record, None))
+        elif steps["next"]:
+            variants.append((record, steps["next"]))
+    return variants
 
 
 def _members(matter):
@@ -477,16 +417,7 @@ def make_form(action, user, matter, data=None, *, record=None, step=None, duplic
         return f.HandleForm(data, handlers=candidates, initial=initial, **kwargs)
     if action == "reject":
         return f.RejectForm(data, duplicates=duplicates, **kwargs)
-    form_class = {
-        "classify": f.ClassifyForm,
-        "reclassify": f.ReclassifyForm,
-        "withdraw": f.WithdrawForm,
-        "report": f.ReportForm,
-        "verify": f.VerifyForm,
-        "evaluate": f.EvaluateForm,
-        "supervise": f.SuperviseForm,
-    }.get(action)
-    return form_class(data, **kwargs) if form_class else None
+    return getattr(f, workflow.TRANSITIONS[action].form)(data, **kwargs)
 
 
 def stage_progress(matter) -> list[dict]:
@@ -554,7 +485,7 @@ def timeline(matter, categories) -> list[dict]:
         rows.append(
             {
                 "event": event,
-                "label": EVENT_LABELS.get(event.action, event.action),
+                "label": workflow.event_label(event.action),
                 "actor": actor,
                 "from": states.get(event.from_state, ""),
                 "to": states.get(event.to_state, ""),
@@ -565,30 +496,6 @@ def timeline(matter, categories) -> list[dict]:
     return rows
 
 
-PANEL_TITLES = {
-    "classify": gettext_lazy("Classify (三事分流)"),
-    "handle": gettext_lazy("Assign for handling (办)"),
-    "report": gettext_lazy("Report the result"),
-    "verify": gettext_lazy("Verify the result (督)"),
-    "evaluate": gettext_lazy("Record the return visit (回访)"),
-    "reclassify": gettext_lazy("Re-route to another kind"),
-    "reject": gettext_lazy("Reject"),
-    "withdraw": gettext_lazy("Withdraw"),
-    "supervise": gettext_lazy("Supervise (督办)"),
-}
-BUTTONS = {
-    "classify": gettext_lazy("Classify"),
-    "deliberate": gettext_lazy("Save the record"),
-    "handle": gettext_lazy("Assign"),
-    "report": gettext_lazy("Report the result"),
-    "verify": gettext_lazy("Record the verification"),
-    "evaluate": gettext_lazy("Record the answer"),
-    "reclassify": gettext_lazy("Re-route"),
-    "reject": gettext_lazy("Reject the matter"),
-    "withdraw": gettext_lazy("Withdraw the matter"),
-    "supervise": gettext_lazy("Send the note"),
-}
-SECONDARY = ("reclassify", "reject", "withdraw", "supervise")
 HANDLE_HINTS = {
     Kind.CIVIL: gettext_lazy("Hold a consultation meeting (院坝会) or a mediation first; then assign a handler."),
     Kind.VILLAGE: gettext_lazy("Complete steps 1 to 6, with a vote that carried; then assign a handler."),
@@ -634,15 +541,17 @@ def action_panels(user, matter, actions, steps, complete, duplicates, bound=None
                 form = bound
             # Anyone in the township may record a return visit, but it is the village's work.
             secondary = (
-                action in SECONDARY or i > 0 or (action == "evaluate" and not scope.covers(matter, REVISIT_ROLES))
+                workflow.TRANSITIONS[action].secondary
+                or i > 0
+                or (action == "evaluate" and not scope.covers(matter, REVISIT_ROLES))
             )
             panels.append(
                 {
                     "action": action,
                     "anchor": f"action-{action}" if i == 0 else f"action-{action}-{form.prefix}",
-                    "title": _deliberate_title(form) if action == "deliberate" else PANEL_TITLES[action],
+                    "title": _deliberate_title(form) if action == "deliberate" else workflow.TRANSITIONS[action].title,
                     "form": form,
-                    "button": BUTTONS[action],
+                    "button": workflow.TRANSITIONS[action].button,
                     "secondary": secondary,
                     "open": form is bound or not secondary,
                     "vote": action == "deliberate" and form.record == Deliberation.Kind.STEP and form.step == 5,
@@ -654,9 +563,11 @@ def action_panels(user, matter, actions, steps, complete, duplicates, bound=None
             {
                 "action": bound.action,
                 "anchor": f"action-{bound.action}",
-                "title": _deliberate_title(bound) if bound.action == "deliberate" else PANEL_TITLES[bound.action],
+                "title": _deliberate_title(bound)
+                if bound.action == "deliberate"
+                else workflow.TRANSITIONS[bound.action].title,
                 "form": bound,
-                "button": BUTTONS[bound.action],
+                "button": workflow.TRANSITIONS[bound.action].button,
                 "secondary": False,
                 "open": True,
                 "vote": False,
@@ -668,11 +579,8 @@ def action_panels(user, matter, actions, steps, complete, duplicates, bound=None
 def _vote_rules(votes) -> None:
     """How many had to attend and vote in favour, for the page to show the app's reckoning."""
     for vote in votes:
-        if vote.body == Deliberation.Body.VILLAGERS_MEETING:
-            vote.quorum_needed = vote.entitled // 2 + 1
-        else:
-            vote.quorum_needed = -(-vote.entitled * 2 // 3)
-        vote.majority_needed = (vote.present or 0) // 2 + 1
+        vote.quorum_needed = procedure.quorum_needed(vote.body, vote.entitled)
+        vote.majority_needed = procedure.majority_needed(vote.present or 0)
 
 
 def detail_context(request, matter, bound=None) -> dict:
@@ -685,14 +593,14 @@ def detail_context(request, matter, bound=None) -> dict:
         record.step_name = VILLAGE_STEPS.get(record.step, "")
     steps = village_steps(records)
     _vote_rules(steps["votes"])
-    complete = deliberation_complete(matter, records, steps) if matter.kind else False
+    complete = procedure.deliberation_complete(matter, records)
     actions = workflow.available_actions(user, matter)
     duplicates, duplicate_rows = None, []
     if matter.is_open and (matter.state == State.SUBMITTED or "reject" in actions):
         duplicates = _visible_duplicates(user, matter)
         duplicate_rows = annotate_rows(user, duplicates)
     panels = action_panels(user, matter, actions, steps, complete, duplicates if duplicate_rows else None, bound)
-    labels = {a: t.label for a, t in workflow.TRANSITIONS.items()}
+    labels = {a: t.label for a, t in workflow.TRANSITIONS.items() if t.offered}
     categories = dict(MatterCategory.objects.values_list("code", "name"))
     matter.clock_running = matter.state in deadlines.CLOCK_STATES
     return {
@@ -709,10 +617,8 @@ def detail_context(request, matter, bound=None) -> dict:
         "handle_hint": HANDLE_HINTS.get(matter.kind) if "handle" in actions and not complete else None,
         "panels": panels,
         "duplicates": duplicate_rows,
-        "show_phone": workflow.classifiers_cover(scope, matter)
-        or workflow.owner_covers(scope, matter)
-        or workflow.is_handler(user, matter),
-        "show_code": matter.created_by_id == user.pk or workflow.classifiers_cover(scope, matter),
+        "show_phone": workflow.may_see_contact(user, matter),
+        "show_code": workflow.may_see_tracking_code(user, matter),
         "household_visible": bool(matter.household_id)
         and households_visible_to(user).filter(pk=matter.household_id).exists(),
         "timeline": timeline(matter, categories),
@@ -769,53 +675,35 @@ def _already_sent(user, token) -> str | None:
     return (record.body.get("location") or "") if record else None
 
 
-def _refused(request, matter, error: workflow.MatterError, status: int):
+def _refused(request, matter, error: workflow.MatterError):
     """A 403 or 409 from the rules, shown on the matter's page as a clear message."""
     messages.error(request, str(error.message))
     matter = get_object_or_404(matter_detail_queryset(request.user), pk=matter.pk)
-    return render(request, "petitions/matter_detail.html", detail_context(request, matter), status=status)
+    return render(request, "petitions/matter_detail.html", detail_context(request, matter), status=error.status)
 
 
 def _perform(action, form, matter, user):
-    """The one service call of `action`, with the form's cleaned data."""
-    data = form.cleaned_data
-    if action == "classify":
-        services.matter_classify(matter=matter, actor=user, kind=data["kind"], category=data["category"])
-    elif action == "reclassify":
-        services.matter_reclassify(
-            matter=matter, actor=user, kind=data["kind"], category=data["category"], reason=data["reason"]
-        )
-    elif action == "reject":
-        services.matter_reject(matter=matter, actor=user, reason=data["reason"], duplicate_of=data.get("duplicate_of"))
-    elif action == "withdraw":
-        services.matter_withdraw(matter=matter, actor=user, reason=data["reason"])
-    elif action == "deliberate":
-        services.matter_deliberate(matter=matter, actor=user, **form.payload())
-    elif action == "handle":
-        services.matter_handle(matter=matter, actor=user, **form.payload())
-    elif action == "report":
-        services.matter_report(matter=matter, actor=user, result=data["result"])
-    elif action == "verify":
-        services.matter_verify(matter=matter, actor=user, **form.payload())
-    elif action == "evaluate":
-        services.matter_evaluate(matter=matter, actor=user, rating=data["rating"], comment=data["comment"])
-    elif action == "supervise":
-        services.matter_supervise(matter=matter, actor=user, note=data["note"])
-    return matter_url(matter)
+    """The one call of `action` through the workflow's core, with the form's payload."""
+
+    def perform():
+        workflow.matter_transition(matter=matter, actor=user, action=action, **form.payload())
+        return matter_url(matter)
+
+    return perform
 
 
-DONE_MESSAGES = {
-    "classify": gettext_lazy("Classified. The owner of the matter is told."),
-    "reclassify": gettext_lazy("Re-routed. The new owner is told."),
-    "reject": gettext_lazy("The matter is rejected."),
-    "withdraw": gettext_lazy("The matter is withdrawn."),
-    "deliberate": gettext_lazy("The record is saved."),
-    "handle": gettext_lazy("Assigned. The handler is told."),
-    "report": gettext_lazy("The result is reported and goes to verification."),
-    "verify": gettext_lazy("The verification is recorded."),
-    "evaluate": gettext_lazy("The resident's evaluation is recorded."),
-    "supervise": gettext_lazy("The supervision note is sent."),
-}
+def _deliberate_variant(request, matter) -> tuple[str, int | None]:
+    """The record and step a posted deliberation form is for; a form from another kind of
+    matter (re-routed meanwhile) falls back to this kind's first."""
+    record, step = request.POST.get("record", ""), _int(request.POST.get("step")) or None
+    allowed = procedure.deliberation_kinds(matter)
+    if record not in allowed:
+        record, step = allowed[0], None
+    if record == Deliberation.Kind.STEP and step not in range(1, 7):
+        step = village_steps(matter.deliberations.all())["next"] or 1
+    if record != Deliberation.Kind.STEP:
+        step = None
+    return record, step
 
 
 @login_required
@@ -824,7 +712,7 @@ def matter_action(request, pk, action):
     """One action on one matter: 404 (scope), 403 (role), 409 (state), form errors, then
     the one service call, once per rendered form."""
     user = request.user
-    if action not in DONE_MESSAGES:
+    if action not in workflow.PAGE_ACTIONS:
         raise Http404
     matter = get_object_or_404(matter_detail_queryset(user), pk=pk)
     if not workflow.may(user, action, matter):
@@ -838,48 +726,32 @@ def matter_action(request, pk, action):
     try:
         workflow.check(user, action, matter)
     except workflow.MatterStateError as error:
-        return _refused(request, matter, error, 409)
+        return _refused(request, matter, error)
     if action == "deliberate":
-        # A form from another kind of matter (re-routed meanwhile) falls back to this kind's first.
-        allowed = f.DeliberateForm.RECORDS.get(matter.kind, ())
-        if record not in allowed:
-            record, step = allowed[0], None
-        if record == Deliberation.Kind.STEP and step not in range(1, 7):
-            step = village_steps(matter.deliberations.all())["next"] or 1
-        if record != Deliberation.Kind.STEP:
-            step = None
+        record, step = _deliberate_variant(request, matter)
     duplicates = _visible_duplicates(user, matter) if action == "reject" else None
     if duplicates is not None and not duplicates.exists():
         duplicates = None
     form = make_form(action, user, matter, request.POST, record=record, step=step, duplicates=duplicates)
     if form.is_valid():
-        try:
-            url, created = submit_once(
-                request=request,
-                token=form.cleaned_data["form_token"],
-                perform=lambda: _perform(action, form, matter, user),
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        except workflow.MatterPermissionError as error:
-            return _refused(request, matter, error, 403)
-        except workflow.MatterStateError as error:
-            return _refused(request, matter, error, 409)
-        else:
-            announce_saved(request, created, str(DONE_MESSAGES[action]))
-            return redirect(url)
+        done = workflow.TRANSITIONS[action].done
+        saved = save_form(
+            request,
+            form,
+            perform=_perform(action, form, matter, user),
+            done=done,
+            on_refused=lambda error: _refused(request, matter, error),
+        )
+        if saved is not None:
+            return saved
     return render(request, "petitions/matter_detail.html", detail_context(request, matter, bound=form))
 
 
-CLOCK_ACTIONS = {
-    "pause": (f.PauseForm, gettext_lazy("The clock is paused; the pause is on the record.")),
-    "resume": (f.ResumeForm, gettext_lazy("The clock runs again; the deadline moved by the days it was paused.")),
-    "photo": (f.PhotoForm, gettext_lazy("The photo is added.")),
-}
+PHOTO_DONE = gettext_lazy("The photo is added.")
 
 
 def may_use_clock(user, matter) -> bool:
-    return workflow.may(user, "deliberate", matter) or workflow.is_handler(user, matter)
+    return workflow.may(user, "pause", matter)
 
 
 def extra_forms(user, matter) -> dict:
@@ -888,9 +760,8 @@ def extra_forms(user, matter) -> dict:
     if matter.is_open and may_add_photo(user, matter):
         forms_["photo"] = f.PhotoForm(prefix="photo")
     if may_use_clock(user, matter) and matter.deadline and matter.state in CLOCK_STATES:
-        forms_["resume" if matter.paused_at else "pause"] = CLOCK_ACTIONS["resume" if matter.paused_at else "pause"][0](
-            prefix="resume" if matter.paused_at else "pause"
-        )
+        action = "resume" if matter.paused_at else "pause"
+        forms_[action] = getattr(f, workflow.TRANSITIONS[action].form)(prefix=action)
     return forms_
 
 
@@ -903,8 +774,11 @@ def matter_extra(request, pk, action):
     allowed = may_add_photo(user, matter) if action == "photo" else may_use_clock(user, matter)
     if not allowed:
         raise PermissionDenied(_("Your role may not take this action on this matter."))
-    form_class, done = CLOCK_ACTIONS[action]
-    form = form_class(request.POST, request.FILES, prefix=action)
+    if action == "photo":
+        form, done = f.PhotoForm(request.POST, request.FILES, prefix=action), PHOTO_DONE
+    else:
+        form = getattr(f, workflow.TRANSITIONS[action].form)(request.POST, prefix=action)
+        done = workflow.TRANSITIONS[action].done
     if not form.is_valid():
         messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
         return redirect(matter_url(matter))
@@ -912,20 +786,16 @@ def matter_extra(request, pk, action):
     def perform():
         if action == "photo":
             matter_add_photo(matter=matter, actor=user, upload=form.cleaned_data["image"])
-        elif action == "pause":
-            services.matter_pause(matter=matter, actor=user, reason=form.cleaned_data["reason"])
         else:
-            services.matter_resume(matter=matter, actor=user)
+            payload = {k: v for k, v in form.cleaned_data.items() if k != "form_token"}
+            workflow.matter_transition(matter=matter, actor=user, action=action, **payload)
         return matter_url(matter)
 
-    try:
-        url, created = submit_once(request=request, token=form.cleaned_data["form_token"], perform=perform)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
+    saved = save_form(
+        request, form, perform=perform, done=done, on_refused=lambda error: _refused(request, matter, error)
+    )
+    if saved is None:
+        # The service's refusal of the input: said on top, the page shows the matter again.
+        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
         return redirect(matter_url(matter))
-    except workflow.MatterPermissionError as error:
-        return _refused(request, matter, error, 403)
-    except workflow.MatterStateError as error:
-        return _refused(request, matter, error, 409)
-    announce_saved(request, created, str(done))
-    return redirect(url)
+    return saved

@@ -1,19 +1,52 @@
-"""The transition table of 提分议办督评, and who may take each action.
+"""The transition table of 提分议办督评: every action on a matter, in one place.
 
-Every action is checked in the contract's order: the caller's role first (403), then the
-matter's state (409); the services then validate the payload (400). One table, read by the
-services, the API (which actions to offer) and the pages (which buttons to show).
+Each entry of TRANSITIONS says, for one action: the states it starts from (`sources`, and
+`when` for a further condition of the matter), the state it leads to (`target`: a state, a
+function of the change, or None for "unchanged"), who may take it (`allows`, one predicate
+over the user and the matter; `public` for the submitter by tracking code, `system` for the
+deadline sweep), who is told (`told`: (people, title, body) messages), its wording (the
+button, the panel's title, the message once done, the timeline's line, the public page's
+step) and its input (`input`: the name of the API's serializer in petitions.serializers;
+the page's form, named by `form`, hands the service the same fields, see ActionForm.payload).
+
+One core, `matter_transition(matter=..., actor=..., action=..., **payload)`: it locks the
+row, checks the role (403) before the state (409), runs the action's own effect (the part
+unique to it, registered with `@effect("name")` in petitions.services or petitions.deadlines,
+which validates the payload, 400, and changes the matter's fields), sets the state, records
+the MatterEvent and tells the people the entry names (inbox rows in the same transaction;
+e-mail after commit, governance.services.notify). The API's endpoints
+(/api/v1/matters/{id}/{action}/), the matter page's forms and buttons, the timeline and the
+public page all read this table.
+
+How to add an action:
+
+1. Add a `Transition(...)` to TRANSITIONS below: name, sources, target, `allows`, `told`,
+   wording, `input` (a serializer in petitions.serializers) and, for the page, `form` (an
+   ActionForm in petitions.forms whose fields carry the serializer's names).
+2. Write its effect in petitions.services: `@workflow.effect("name") def _name(matter, actor,
+   **payload) -> Change`, validating the payload and setting the matter's fields.
+3. Add a line for it in templates/petitions/matter_detail.html if the page shows something
+   of its own (the form itself is rendered from the table).
+
+The API endpoint, the page's URL, its panel and its timeline line then follow from the
+entry; tests/petitions/test_transitions.py checks that every entry is complete.
 """
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import import_module
 
+from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from governance.errors import Conflict, DomainError, Forbidden
 from governance.models import Role
-from governance.roles import GRID_ROLES, TOWNSHIP_ROLES
-from governance.scoping import Scope, scope_for
-from petitions.models import OPEN_STATES, Kind, Matter, State
+from governance.roles import GRID_ROLES, REVISIT_ROLES, TOWNSHIP_ROLES
+from governance.scoping import Scope, scope_for, users_holding
+from governance.services import notify
+from petitions.models import CLOCK_STATES, OPEN_STATES, Deliberation, Kind, Matter, MatterEvent, Rating, State
+from petitions.procedure import VILLAGE_STEPS, VOTE_STEP
 
 
 class MatterError(DomainError):
@@ -28,28 +61,22 @@ class MatterStateError(Conflict, MatterError):
     """The action is not possible in the matter's current state (409)."""
 
 
-@dataclass(frozen=True)
-class Transition:
-    action: str
-    sources: frozenset
-    label: str
+class _System:
+    """The deadline sweep as an actor: no account, recorded as "system"."""
+
+    pk = None
+    is_authenticated = False
+
+    def __repr__(self):
+        return "SYSTEM"
 
 
-TRANSITIONS = {
-    t.action: t
-    for t in [
-        Transition("classify", frozenset({State.SUBMITTED}), _("Classify")),
-        Transition("reject", frozenset({State.SUBMITTED, State.CLASSIFIED, State.DELIBERATING}), _("Reject")),
-        Transition("withdraw", frozenset({State.SUBMITTED, State.CLASSIFIED, State.DELIBERATING}), _("Withdraw")),
-        Transition("reclassify", frozenset({State.CLASSIFIED, State.DELIBERATING}), _("Reclassify")),
-        Transition("deliberate", frozenset({State.CLASSIFIED, State.DELIBERATING}), _("Record deliberation")),
-        Transition("handle", frozenset({State.DELIBERATING}), _("Assign for handling")),
-        Transition("report", frozenset({State.HANDLING}), _("Report the result")),
-        Transition("verify", frozenset({State.VERIFYING}), _("Verify")),
-        Transition("evaluate", frozenset({State.EVALUATING}), _("Record the evaluation")),
-        Transition("supervise", OPEN_STATES, _("Supervise (督办)")),
-    ]
-}
+SYSTEM = _System()
+SUBMITTER = "submitter"
+ALL_STATES = frozenset(State.values)
+
+
+# ---------------------------------------------------------------- who may
 
 
 def _covers(scope: Scope, matter: Matter, roles) -> bool:
@@ -96,42 +123,674 @@ def is_handler(user, matter: Matter) -> bool:
     return bool(matter.department_id) and user.has_perm("petitions.handle_matter", matter)
 
 
+def may_see_contact(user, matter: Matter) -> bool:
+    """The submitter's phone in full, on the page and in the API: for whoever recorded it
+    and those who act on the matter (classify it, own it, or handle it: a department member
+    has to reach the resident); masked for the rest."""
+    scope = scope_for(user)
+    return (
+        matter.created_by_id == user.pk
+        or classifiers_cover(scope, matter)
+        or owner_covers(scope, matter)
+        or is_handler(user, matter)
+    )
+
+
+def may_see_tracking_code(user, matter: Matter) -> bool:
+    """The code is the submitter's secret: the staff member who recorded the matter hands it
+    over, and the village's classifiers may look it up for a resident who lost it."""
+    return matter.created_by_id == user.pk or classifiers_cover(scope_for(user), matter)
+
+
+def _classifier(user, matter):
+    return classifiers_cover(scope_for(user), matter)
+
+
+def _owner(user, matter):
+    return owner_covers(scope_for(user), matter)
+
+
+def _rejecter(user, matter):
+    scope = scope_for(user)
+    return classifiers_cover(scope, matter) or (bool(matter.kind) and owner_covers(scope, matter))
+
+
+def _recorder_or_classifier(user, matter):
+    return matter.created_by_id == user.pk or _classifier(user, matter)
+
+
+def _verifier(user, matter):
+    return verifiers_cover(scope_for(user), matter) and user.pk not in (matter.handler_id, matter.reported_by_id)
+
+
+def _revisitor(user, matter):
+    # Staff record the resident's answer on a return visit (回访).
+    return _covers(scope_for(user), matter, REVISIT_ROLES | TOWNSHIP_ROLES)
+
+
+def _supervisor(user, matter):
+    return supervisors_cover(scope_for(user), matter)
+
+
+def _owner_or_handler(user, matter):
+    return _owner(user, matter) or is_handler(user, matter)
+
+
+def _clock_running(matter):
+    return matter.deadline is not None and matter.paused_at is None
+
+
+def _clock_paused(matter):
+    return matter.paused_at is not None
+
+
+# ---------------------------------------------------------------- who is told
+
+
+def classifiers_of(matter: Matter):
+    cadres = users_holding({Role.VILLAGE_CADRE}, village_id=matter.village_id)
+    if not matter.grid_id:
+        return cadres
+    return cadres | users_holding({Role.GRID_LEADER}, grid_id=matter.grid_id)
+
+
+def owners_of(matter: Matter):
+    """The people who act next for the matter's kind."""
+    if matter.kind == Kind.CIVIL and matter.grid_id:
+        return users_holding(GRID_ROLES, grid_id=matter.grid_id)
+    if matter.kind == Kind.GOVERNMENT:
+        return users_holding({Role.TOWNSHIP_OFFICIAL}, township_id=matter.township_id)
+    return users_holding({Role.VILLAGE_CADRE}, village_id=matter.village_id)
+
+
+def handlers_of(matter: Matter):
+    """The handler, or the members of the assigned department."""
+    if matter.handler_id:
+        return [matter.handler]
+    return users_holding({Role.DEPARTMENT_HANDLER}, department_id=matter.department_id)
+
+
+def supervisors_at(matter: Matter, level: int):
+    """Who is added at escalation `level` (1 or 2): the level above the owner, then the next."""
+    if matter.kind == Kind.CIVIL:
+        if level == 1:
+            return users_holding({Role.VILLAGE_CADRE}, village_id=matter.village_id)
+        return users_holding({Role.TOWNSHIP_OFFICIAL, Role.TOWNSHIP_LEADER}, township_id=matter.township_id)
+    if level == 1:
+        return users_holding({Role.TOWNSHIP_OFFICIAL}, township_id=matter.township_id)
+    return users_holding({Role.TOWNSHIP_LEADER}, township_id=matter.township_id)
+
+
+def _titled(text, matter: Matter) -> str:
+    return str(text) % {"title": matter.title}
+
+
+def _tell_owners(text):
+    return lambda matter, actor, change: [(owners_of(matter), _titled(text, matter), change.payload.get("reason", ""))]
+
+
+def _tell_rejected(matter, actor, change):
+    if not matter.created_by_id or matter.created_by_id == actor.pk:
+        return []
+    text = _("A matter you recorded was rejected: %(title)s")
+    return [([matter.created_by], _titled(text, matter), change.payload["reason"])]
+
+
+def _tell_handle(matter, actor, change):
+    return [(handlers_of(matter), _titled(_("A matter to handle: %(title)s"), matter), "")]
+
+
+def _tell_report(matter, actor, change):
+    if matter.kind == Kind.CIVIL:
+        verifiers = users_holding({Role.VILLAGE_CADRE}, village_id=matter.village_id)
+    else:
+        verifiers = users_holding({Role.TOWNSHIP_OFFICIAL}, township_id=matter.township_id)
+    people = [u for u in verifiers if u.pk != actor.pk]
+    return [(people, _titled(_("A result to verify: %(title)s"), matter), "")]
+
+
+def _tell_verify(matter, actor, change):
+    if not change.payload["passed"]:
+        text = _("The result was not accepted: %(title)s")
+        return [(handlers_of(matter), _titled(text, matter), change.payload["note"])]
+    if matter.created_by_id:
+        return [([matter.created_by], _titled(_("Ask the resident for an evaluation: %(title)s"), matter), "")]
+    return []
+
+
+def _tell_evaluate(matter, actor, change):
+    messages = []
+    comment = change.payload["comment"]
+    if change.facts.get("escalated"):
+        title = _("Reopened %(count)d times, now supervised by the township: %(title)s") % {
+            "count": matter.reopen_count,
+            "title": matter.title,
+        }
+        messages.append((supervisors_at(matter, 2), title, comment))
+    if change.payload["rating"] == Rating.UNSATISFIED:
+        text = _("The resident is not satisfied; the matter is reopened: %(title)s")
+        messages.append((handlers_of(matter), _titled(text, matter), comment))
+    return messages
+
+
+def _tell_supervise(matter, actor, change):
+    if matter.state == State.HANDLING:
+        people = handlers_of(matter)
+    elif matter.state == State.SUBMITTED:
+        people = classifiers_of(matter)
+    else:
+        people = owners_of(matter)
+    return [(people, _titled(_("Supervision note (督办): %(title)s"), matter), change.payload["note"])]
+
+
+def _told_by_effect(matter, actor, change):
+    """The sweep's entries: its effect names the people (looked up once per run)."""
+    return change.facts.get("told", [])
+
+
+# ---------------------------------------------------------------- the table
+
+
+@dataclass(frozen=True)
+class Transition:
+    action: str
+    sources: frozenset
+    label: str  # the action's name (buttons' list, refusals)
+    allows: Callable | None = None  # (user, matter) -> bool, for staff
+    target: str | Callable | None = None  # None: the state does not change
+    told: Callable | None = None  # (matter, actor, change) -> [(people, title, body)]
+    when: Callable | None = None  # a further condition on the matter (409 with `conflict`)
+    conflict: str | None = None
+    forbidden: str | None = None
+    public: bool = False  # the submitter, by tracking code
+    system: bool = False  # the deadline sweep
+    offered: bool = True  # listed in the matter's `actions` (API) and its page's panels
+    event: str = ""  # the MatterEvent's action (defaults to `action`)
+    input: str = ""  # serializer in petitions.serializers (the API's request body)
+    form: str = ""  # ActionForm in petitions.forms (the page's panel)
+    api: str = ""  # the API endpoint's description
+    public_api: str = ""  # the public API's endpoint (/api/v1/public/matters/{code}/<action>/), by tracking code
+    button: str = ""
+    title: str = ""  # the page panel's title
+    done: str = ""  # the page's message once saved
+    timeline: str = ""  # the timeline's line for the event
+    public_step: Callable | str | None = None  # the public page's step: a label, or (payload, matter, labels)
+    secondary: bool = False  # a panel folded below the next step's
+
+    @property
+    def event_name(self) -> str:
+        return self.event or self.action
+
+    def allowed(self, actor, matter: Matter) -> bool:
+        if actor is SYSTEM:
+            return self.system
+        if actor is None:
+            return self.public
+        return not self.system and bool(actor.is_authenticated) and self.allows(actor, matter)
+
+    def possible(self, matter: Matter) -> bool:
+        return matter.state in self.sources and (self.when is None or self.when(matter))
+
+    def target_for(self, matter: Matter, change) -> str:
+        if callable(self.target):
+            return self.target(matter, change)
+        return self.target or matter.state
+
+
+def _after_verify(matter, change):
+    return State.EVALUATING if change.payload["passed"] else State.HANDLING
+
+
+def _after_evaluate(matter, change):
+    return State.HANDLING if change.payload["rating"] == Rating.UNSATISFIED else State.CLOSED
+
+
+def _kind_step(payload, matter, labels):
+    return _("Classified: %(kind)s") % {"kind": labels["kind"].get(payload.get("kind"), "")}, ""
+
+
+def _rerouted_step(payload, matter, labels):
+    return _("Re-routed: %(kind)s") % {"kind": labels["kind"].get(payload.get("kind"), "")}, ""
+
+
+def _deliberation_step(payload, matter, labels):
+    kind, step = payload.get("kind"), payload.get("step")
+    if kind == Deliberation.Kind.STEP and step in VILLAGE_STEPS:
+        label = _("Village procedure, step %(step)d: %(name)s") % {"step": step, "name": VILLAGE_STEPS[step]}
+        detail = ""
+        if step == VOTE_STEP:
+            detail = str(_("The vote carried.") if payload.get("carried") else _("The vote did not carry."))
+        return label, detail
+    if kind == Deliberation.Kind.REVIEW:
+        return _("Reviewed and accepted by the township"), ""
+    return labels["deliberation"].get(kind, ""), ""
+
+
+def _handled_step(payload, matter, labels):
+    detail = ""
+    if payload.get("department") and payload["department"] == matter.department_id:
+        detail = matter.department.name
+    return _("Being handled"), detail
+
+
+def _reported_step(payload, matter, labels):
+    return _("Result reported"), payload.get("result", "")
+
+
+def _verified_step(payload, matter, labels):
+    return (_("Result checked") if payload.get("passed") else _("Result not accepted; handled again")), ""
+
+
+def _evaluated_step(payload, matter, labels):
+    return _("Evaluated: %(rating)s") % {"rating": labels["rating"].get(payload.get("rating"), "")}, ""
+
+
+def _rejected_step(payload, matter, labels):
+    return _("Not taken up"), payload.get("reason", "")
+
+
+BEFORE_HANDLING = frozenset({State.SUBMITTED, State.CLASSIFIED, State.DELIBERATING})
+OWNED = frozenset({State.CLASSIFIED, State.DELIBERATING})
+
+TRANSITIONS = {
+    t.action: t
+    for t in [
+        Transition(
+            "classify",
+            frozenset({State.SUBMITTED}),
+            _("Classify"),
+            allows=_classifier,
+            target=State.CLASSIFIED,
+            told=_tell_owners(_("A matter is yours to deliberate: %(title)s")),
+            input="ClassifySerializer",
+            form="ClassifyForm",
+            api="分 (三事分流): set the kind (civil / village / government) and the category.",
+            button=_("Classify"),
+            title=_("Classify (三事分流)"),
+            done=_("Classified. The owner of the matter is told."),
+            timeline=_("Classified"),
+            public_step=_kind_step,
+        ),
+        Transition(
+            "reject",
+            BEFORE_HANDLING,
+            _("Reject"),
+            allows=_rejecter,
+            target=State.REJECTED,
+            told=_tell_rejected,
+            input="RejectSerializer",
+            form="RejectForm",
+            api="Close without handling, with a reason (or as a duplicate of another matter).",
+            button=_("Reject the matter"),
+            title=_("Reject"),
+            done=_("The matter is rejected."),
+            timeline=_("Rejected"),
+            public_step=_rejected_step,
+            secondary=True,
+        ),
+        Transition(
+            "withdraw",
+            BEFORE_HANDLING,
+            _("Withdraw"),
+            allows=_recorder_or_classifier,
+            target=State.WITHDRAWN,
+            public=True,
+            input="WithdrawSerializer",
+            form="WithdrawForm",
+            api="Withdraw before handling (the staff member who recorded it, or a classifier).",
+            public_api="The submitter withdraws the matter before it is handled.",
+            button=_("Withdraw the matter"),
+            title=_("Withdraw"),
+            done=_("The matter is withdrawn."),
+            timeline=_("Withdrawn"),
+            public_step=_("Withdrawn"),
+            secondary=True,
+        ),
+        Transition(
+            "reclassify",
+            OWNED,
+            _("Reclassify"),
+            allows=_owner,
+            target=State.CLASSIFIED,
+            told=_tell_owners(_("A matter was re-routed to you: %(title)s")),
+            input="ReclassifySerializer",
+            form="ReclassifyForm",
+            api="Re-route under another kind or category, with a reason (e.g. the township returns a 政事).",
+            button=_("Re-route"),
+            title=_("Re-route to another kind"),
+            done=_("Re-routed. The new owner is told."),
+            timeline=_("Re-routed"),
+            public_step=_rerouted_step,
+            secondary=True,
+        ),
+        Transition(
+            "deliberate",
+            OWNED,
+            _("Record deliberation"),
+            allows=_owner,
+            target=State.DELIBERATING,
+            input="DeliberateSerializer",
+            form="DeliberateForm",
+            api=(
+                "议: a consultation meeting, a mediation, a 村事 step (with the vote at step 5), or the\n"
+                "township's review. Quorum and result are computed by the app."
+            ),
+            button=_("Save the record"),
+            done=_("The record is saved."),
+            timeline=_("Deliberation recorded"),
+            public_step=_deliberation_step,
+        ),
+        Transition(
+            "handle",
+            frozenset({State.DELIBERATING}),
+            _("Assign for handling"),
+            allows=_owner,
+            target=State.HANDLING,
+            told=_tell_handle,
+            input="HandleSerializer",
+            form="HandleForm",
+            api=(
+                "办: assign a handler (a person) or a township department (政事), once deliberation is\n"
+                "complete (else 409 deliberation_incomplete)."
+            ),
+            button=_("Assign"),
+            title=_("Assign for handling (办)"),
+            done=_("Assigned. The handler is told."),
+            timeline=_("Assigned for handling"),
+            public_step=_handled_step,
+        ),
+        Transition(
+            "report",
+            frozenset({State.HANDLING}),
+            _("Report the result"),
+            allows=is_handler,
+            target=State.VERIFYING,
+            told=_tell_report,
+            input="ReportSerializer",
+            form="ReportForm",
+            api="The handler reports the result (for a 村事: step 7, 实施结果公开).",
+            button=_("Report the result"),
+            title=_("Report the result"),
+            done=_("The result is reported and goes to verification."),
+            timeline=_("Result reported"),
+            public_step=_reported_step,
+        ),
+        Transition(
+            "verify",
+            frozenset({State.VERIFYING}),
+            _("Verify"),
+            allows=_verifier,
+            target=_after_verify,
+            told=_tell_verify,
+            input="VerifySerializer",
+            form="VerifyForm",
+            api="督: check the result (not by its handler); a failed check returns it to handling.",
+            button=_("Record the verification"),
+            title=_("Verify the result (督)"),
+            done=_("The verification is recorded."),
+            timeline=_("Verified"),
+            public_step=_verified_step,
+        ),
+        Transition(
+            "evaluate",
+            frozenset({State.EVALUATING}),
+            _("Record the evaluation"),
+            allows=_revisitor,
+            target=_after_evaluate,
+            told=_tell_evaluate,
+            public=True,
+            input="EvaluateSerializer",
+            form="EvaluateForm",
+            api="评 on a return visit (回访): record the resident's rating; unsatisfied reopens handling.",
+            public_api="评: the submitter rates the result; unsatisfied (with a comment) reopens handling.",
+            button=_("Record the answer"),
+            title=_("Record the return visit (回访)"),
+            done=_("The resident's evaluation is recorded."),
+            timeline=_("Evaluated"),
+            public_step=_evaluated_step,
+        ),
+        Transition(
+            "supervise",
+            OPEN_STATES,
+            _("Supervise (督办)"),
+            allows=_supervisor,
+            told=_tell_supervise,
+            input="SuperviseSerializer",
+            form="SuperviseForm",
+            api="督办: a note from above the owner, in any open state; the state does not change.",
+            button=_("Send the note"),
+            title=_("Supervise (督办)"),
+            done=_("The supervision note is sent."),
+            timeline=_("Supervision note (督办)"),
+            public_step=_("Supervised (督办)"),
+            secondary=True,
+        ),
+        # Beside the steps: access, the clock. Not in the matter's `actions`; the page shows
+        # the clock's forms with the photos (views.extra_forms).
+        Transition(
+            "grant",
+            OPEN_STATES,
+            _("Grant access"),
+            allows=_owner,
+            forbidden=_("Only the matter's owner may grant access to it."),
+            conflict=_("The matter is closed."),
+            offered=False,
+            input="GrantSerializer",
+            api=(
+                "A one-off grant on this matter to someone outside the hierarchy (a 公益律师团 lawyer):\n"
+                "by its owner, while it is open."
+            ),
+            timeline=_("Access granted"),
+        ),
+        Transition(
+            "pause",
+            frozenset(CLOCK_STATES),
+            _("Pause the clock"),
+            allows=_owner_or_handler,
+            when=_clock_running,
+            forbidden=_("Only the owner or the handler may pause or resume the clock."),
+            conflict=_("The clock is not running."),
+            offered=False,
+            input="PauseSerializer",
+            form="PauseForm",
+            api="Stop the clock while waiting for the resident, with a reason (owner or handler).",
+            done=_("The clock is paused; the pause is on the record."),
+            timeline=_("Clock paused"),
+        ),
+        Transition(
+            "resume",
+            ALL_STATES,
+            _("Resume the clock"),
+            allows=_owner_or_handler,
+            when=_clock_paused,
+            forbidden=_("Only the owner or the handler may pause or resume the clock."),
+            conflict=_("The clock is not paused."),
+            offered=False,
+            input="ResumeSerializer",
+            form="ResumeForm",
+            api="Restart the clock; the deadline moves by the working days the pause lasted.",
+            done=_("The clock runs again; the deadline moved by the days it was paused."),
+            timeline=_("Clock resumed"),
+        ),
+        # The deadline sweep (petitions.deadlines), acting as the system.
+        Transition(
+            "warn",
+            frozenset(CLOCK_STATES),
+            _("Warn before the deadline"),
+            system=True,
+            offered=False,
+            told=_told_by_effect,
+            timeline=_("Deadline near"),
+        ),
+        Transition(
+            "mark_overdue",
+            frozenset(CLOCK_STATES),
+            _("Mark overdue (督办)"),
+            system=True,
+            offered=False,
+            told=_told_by_effect,
+            event="supervise",
+            timeline=_("Supervision note (督办)"),
+            public_step=_("Supervised (督办)"),
+        ),
+        Transition(
+            "escalate",
+            frozenset(CLOCK_STATES),
+            _("Escalate"),
+            system=True,
+            offered=False,
+            told=_told_by_effect,
+            timeline=_("Escalated (督办 one level up)"),
+        ),
+        Transition(
+            "close_unevaluated",
+            frozenset({State.EVALUATING}),
+            _("Close without an evaluation"),
+            system=True,
+            offered=False,
+            target=State.CLOSED,
+            timeline=_("Closed without an evaluation"),
+        ),
+    ]
+}
+
+# The matter's workflow actions offered to staff (the API's `actions`, the page's panels).
+OFFERED = tuple(a for a, t in TRANSITIONS.items() if t.offered)
+# Every action a person takes through the API's /api/v1/matters/{id}/{action}/.
+API_ACTIONS = tuple(a for a, t in TRANSITIONS.items() if t.input)
+# What the submitter does by tracking code (/api/v1/public/matters/{code}/{action}/).
+PUBLIC_ACTIONS = tuple(a for a, t in TRANSITIONS.items() if t.public)
+# The page's action URLs (/matters/{id}/{action}/): the offered actions with a form.
+PAGE_ACTIONS = tuple(a for a in OFFERED if TRANSITIONS[a].form)
+# The clock's forms, shown beside the photos (/matters/{id}/pause/ and resume/).
+CLOCK_ACTIONS = ("pause", "resume")
+
+SUBMITTED_LABEL = _("Submitted")  # the creation: not a transition
+
+
+def _by_event(event: str) -> Transition | None:
+    return next((t for t in TRANSITIONS.values() if t.event_name == event), None)
+
+
+def event_label(event: str) -> str:
+    """The timeline's line for an event (the event's name when the table does not know it)."""
+    if event == "submit":
+        return SUBMITTED_LABEL
+    t = _by_event(event)
+    return t.timeline if t else event
+
+
+def public_step(event: str):
+    """The public page's step for an event: a label, a function of (payload, matter,
+    labels) giving (label, detail), or None when the public page does not show it."""
+    if event == "submit":
+        return SUBMITTED_LABEL
+    t = _by_event(event)
+    return t.public_step if t else None
+
+
+@cache
+def input_fields(action: str) -> tuple[str, ...]:
+    """The names of the action's input: its serializer's fields, which the page's form hands
+    the service too (forms.ActionForm.payload)."""
+    serializer = getattr(import_module("petitions.serializers"), TRANSITIONS[action].input)
+    return tuple(serializer().fields)
+
+
 def may(user, action: str, matter: Matter) -> bool:
     """Whether `user`'s role allows `action` on `matter`, whatever its state."""
-    if not user.is_authenticated:
+    if user is None or not user.is_authenticated:
         return False
-    scope = scope_for(user)
-    if action in ("classify",):
-        return classifiers_cover(scope, matter)
-    if action == "reject":
-        return classifiers_cover(scope, matter) or (bool(matter.kind) and owner_covers(scope, matter))
-    if action == "withdraw":
-        return matter.created_by_id == user.pk or classifiers_cover(scope, matter)
-    if action in ("reclassify", "deliberate", "handle"):
-        return owner_covers(scope, matter)
-    if action == "report":
-        return is_handler(user, matter)
-    if action == "verify":
-        return verifiers_cover(scope, matter) and user.pk not in (matter.handler_id, matter.reported_by_id)
-    if action == "evaluate":
-        # Staff record the resident's answer on a return visit (回访).
-        return _covers(scope, matter, GRID_ROLES | {Role.COURTYARD_HELPER, Role.VILLAGE_CADRE} | TOWNSHIP_ROLES)
-    if action == "supervise":
-        return supervisors_cover(scope, matter)
-    raise KeyError(action)
+    return TRANSITIONS[action].allowed(user, matter)
 
 
-def check(user, action: str, matter: Matter) -> None:
-    """403 before 409: the role, then the state."""
-    if user is not None and not may(user, action, matter):
-        raise MatterPermissionError(_("Your role may not take this action on this matter."))
-    if matter.state not in TRANSITIONS[action].sources:
+def check(actor, action: str, matter: Matter) -> None:
+    """403 before 409: the role, then the state. `actor` is a user, None (the submitter,
+    by tracking code) or SYSTEM (the sweep)."""
+    t = TRANSITIONS[action]
+    if not t.allowed(actor, matter):
+        raise MatterPermissionError(t.forbidden or _("Your role may not take this action on this matter."))
+    if not t.possible(matter):
         raise MatterStateError(
-            _("This matter is %(state)s: “%(action)s” is not possible now.")
-            % {"state": matter.get_state_display(), "action": TRANSITIONS[action].label}
+            t.conflict
+            or _("This matter is %(state)s: “%(action)s” is not possible now.")
+            % {"state": matter.get_state_display(), "action": t.label}
         )
 
 
 def available_actions(user, matter: Matter) -> list[str]:
-    """The actions `user` may take on `matter` now (for buttons and the API)."""
-    return [a for a, t in TRANSITIONS.items() if matter.state in t.sources and may(user, a, matter)]
+    """The workflow actions `user` may take on `matter` now (for buttons and the API)."""
+    return [a for a, t in TRANSITIONS.items() if t.offered and t.possible(matter) and may(user, a, matter)]
+
+
+# ---------------------------------------------------------------- the core
+
+
+@dataclass
+class Change:
+    """What an action's effect did: the event's payload, the matter's changed fields, facts
+    for the notifications that are not recorded, and writes that follow the event."""
+
+    payload: dict = field(default_factory=dict)
+    fields: list = field(default_factory=list)
+    facts: dict = field(default_factory=dict)
+    after: Callable | None = None
+
+
+EFFECTS: dict[str, Callable] = {}
+
+
+def effect(action: str):
+    """Register the effect of `action` (petitions.services, petitions.deadlines)."""
+
+    def register(function):
+        EFFECTS[action] = function
+        return function
+
+    return register
+
+
+@cache
+def _load_effects() -> None:
+    import_module("petitions.services")  # registers its effects and the sweep's
+
+
+def matter_transition(*, matter: Matter, actor, action: str, **payload) -> tuple[Matter, MatterEvent]:
+    """Take `action` on `matter`: lock the row, check the role (403) then the state (409),
+    run the action's effect (which validates the payload, 400), set the state, record the
+    event and tell the people the table names. One transaction; returns (matter, event)."""
+    _load_effects()
+    t = TRANSITIONS[action]
+    with transaction.atomic():
+        matter = Matter.objects.select_for_update().get(pk=matter.pk)
+        check(actor, action, matter)
+        before = matter.state
+        change = EFFECTS[action](matter, actor, **payload)
+        fields = list(dict.fromkeys(change.fields))
+        target = t.target_for(matter, change)
+        if target != before or "state" in fields:
+            matter.state = target
+            fields = list(dict.fromkeys([*fields, "state"]))
+        if fields:
+            matter.save(update_fields=fields)
+        person = actor if actor is not None and actor is not SYSTEM else None
+        event = MatterEvent.objects.create(
+            matter=matter,
+            actor=person,
+            actor_label="system" if actor is SYSTEM else ("" if person else SUBMITTER),
+            action=t.event_name,
+            from_state=before,
+            to_state=matter.state,
+            payload=change.payload,
+        )
+        if change.after is not None:
+            change.after(matter)
+        for people, title, body in t.told(matter, actor, change) if t.told else []:
+            tell(people, matter, title, body)
+    return matter, event
+
+
+def tell(people, matter: Matter, title: str, body: str = "") -> None:
+    """An inbox row for each person (once), linking to the matter; e-mail after commit."""
+    for user in {u.pk: u for u in people}.values():
+        notify(user=user, title=title, body=body or matter.title, url=f"/matters/{matter.pk}/")
