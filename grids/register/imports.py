@@ -1,15 +1,18 @@
-"""The household register (台账) in Excel: template, import and export.
+"""The register read in: a file checked whole, then applied in one transaction.
 
-One row per resident, Chinese column headers (matched by text, in any order). An import is
-validated whole before anything is written: every error comes back with its row and column,
-and either every row is applied or none is. Rows are matched to what exists by ID number
-(or, for a row without a full ID number, by household number and name), so importing the
-same file twice changes nothing, and an exported file (masked ID numbers included) can be
-edited and imported back.
+One row per resident, Chinese column headers (matched by text, in any order, by the names
+in grids.register.columns). An import is validated whole before anything is written: every
+error comes back with its row and column, and either every row is applied or none is. Rows
+are matched to what exists by ID number (or, for a row without a full ID number, by
+household number and name), so importing the same file twice changes nothing, and an
+exported file (masked ID numbers included) can be edited and imported back.
+
+Reading (`_read_rows`) finds the header and the rows; validating (`_validate_row`,
+`_validate_across_rows`, `_check_id_holders`) collects every error; applying (`_apply`)
+writes households, then residents, then tags, in bulk.
 """
 
 import datetime
-import io
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -18,14 +21,11 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from governance.uploads import UploadRefused, open_xlsx, too_many_rows, xlsx_rows
 from grids import idconflicts
 from grids.idnumbers import (
-    decrypt_id_number,
     encrypt_id_number,
     hash_id_number,
     mask_id_number,
@@ -33,227 +33,25 @@ from grids.idnumbers import (
     validate_id_number,
     validate_phone,
 )
-from grids.models import Courtyard, Grid, Household, HouseholdMove, RegisterExport, Resident, Tag, Village
+from grids.models import Courtyard, Grid, Household, HouseholdMove, Resident, Tag, Village
+from grids.register.columns import (
+    COLUMNS,
+    GENDERS,
+    HEADER_SCAN_ROWS,
+    HEADERS,
+    HEADERS_BY_KEY,
+    IGNORED_HEADERS,
+    RELATION_LABELS,
+    RELATIONS,
+    SHEET_NAME,
+    STATUSES,
+    TAG_SEPARATORS,
+    header_key,
+)
 from grids.services import name_pinyin
 from grids.signals import households_created
 from grids.validators import validate_birth_date
 from grids.visits import households_refresh_visit_due
-
-SHEET_NAME = "户籍台账"
-HEADER_SCAN_ROWS = 10  # a village's own 台账 often has title rows above its header
-
-
-@dataclass(frozen=True)
-class Column:
-    key: str
-    header: str
-    width: int
-    required: bool = False
-
-
-COLUMNS = [
-    Column("village", "村（社区）", 12, True),
-    Column("grid", "网格", 10, True),
-    Column("courtyard", "院落", 12),
-    Column("household_number", "户号", 14, True),
-    Column("address", "家庭住址", 28),
-    Column("name", "姓名", 10, True),
-    Column("relation", "与户主关系", 10, True),
-    Column("gender", "性别", 6, True),
-    Column("birth_date", "出生日期", 12),
-    Column("id_number", "公民身份号码", 21),
-    Column("phone", "联系电话", 14),
-    Column("ethnicity", "民族", 8),
-    Column("status", "居住状态", 10),
-    Column("household_tags", "户标签", 18),
-    Column("resident_tags", "人员标签", 18),
-    Column("notes", "备注", 20),
-]
-# The names villages' own registers give each column, beside the template's. A header is
-# compared without spaces, "*" marks and with half-width brackets (see _header_key).
-ALIASES = {
-    "village": ["村（社区）", "村(社区)", "村/社区", "村社区", "村", "村名", "社区", "所属村", "所属村（社区）"],
-    "grid": ["网格", "网格号", "网格名称", "所属网格"],
-    "courtyard": ["院落", "院落名称", "所属院落"],
-    "household_number": ["户号", "户编号", "户口编号", "家庭户号"],
-    "address": ["家庭住址", "住址", "地址", "家庭地址", "现住址", "居住地址"],
-    "name": ["姓名", "名字", "成员姓名"],
-    "relation": ["与户主关系", "与户主的关系", "关系", "家庭关系"],
-    "gender": ["性别"],
-    "birth_date": ["出生日期", "出生年月", "出生年月日", "生日"],
-    "id_number": ["公民身份号码", "身份证号码", "身份证号", "身份证", "公民身份证号码", "公民身份证号", "身份号码"],
-    "phone": ["联系电话", "电话", "电话号码", "手机", "手机号", "手机号码", "联系方式"],
-    "ethnicity": ["民族"],
-    "status": ["居住状态", "状态", "人员状态", "在家状态"],
-    "household_tags": ["户标签", "户类别", "家庭标签"],
-    "resident_tags": ["人员标签", "人员类别", "个人标签"],
-    "notes": ["备注", "说明"],
-}
-# Columns that number the rows and say nothing about a person: recognised, and not read.
-ROW_NUMBER_HEADERS = ["序号", "编号", "No", "No."]
-
-
-def _header_key(value) -> str:
-    text = "" if value is None else str(value)
-    for old, new in (("（", "("), ("）", ")"), ("*", ""), ("＊", "")):
-        text = text.replace(old, new)
-    return "".join(text.split())
-
-
-HEADERS = {_header_key(alias): c for c in COLUMNS for alias in ALIASES[c.key]}
-IGNORED_HEADERS = {_header_key(h) for h in ROW_NUMBER_HEADERS}
-
-_R = Resident.Relation
-# The template's words, and the family relations of GB/T 4761 (家庭关系代码) as every
-# 户口簿 writes them, by name or by code, mapped onto the register's coarser relations.
-RELATIONS = {
-    "户主": _R.HEAD,
-    "本人": _R.HEAD,
-    "配偶": _R.SPOUSE,
-    "妻": _R.SPOUSE,
-    "夫": _R.SPOUSE,
-    "妻子": _R.SPOUSE,
-    "丈夫": _R.SPOUSE,
-    "子女": _R.CHILD,
-    "儿媳女婿": _R.CHILD_IN_LAW,
-    "孙子女": _R.GRANDCHILD,
-    "祖父母": _R.GRANDPARENT,
-    "兄弟姐妹": _R.SIBLING,
-    "其他": _R.OTHER,
-}
-GB_T_4761 = {
-    "01": ("本人", _R.HEAD),
-    "02": ("户主", _R.HEAD),
-    "10": ("配偶", _R.SPOUSE),
-    "11": ("夫", _R.SPOUSE),
-    "12": ("妻", _R.SPOUSE),
-    "20": ("子", _R.CHILD),
-    "21": ("独生子", _R.CHILD),
-    "22": ("长子", _R.CHILD),
-    "23": ("次子", _R.CHILD),
-    "24": ("三子", _R.CHILD),
-    "25": ("四子", _R.CHILD),
-    "26": ("五子", _R.CHILD),
-    "27": ("养子或继子", _R.CHILD),
-    "28": ("女婿", _R.CHILD_IN_LAW),
-    "29": ("其他儿子", _R.CHILD),
-    "30": ("女", _R.CHILD),
-    "31": ("独生女", _R.CHILD),
-    "32": ("长女", _R.CHILD),
-    "33": ("次女", _R.CHILD),
-    "34": ("三女", _R.CHILD),
-    "35": ("四女", _R.CHILD),
-    "36": ("五女", _R.CHILD),
-    "37": ("养女或继女", _R.CHILD),
-    "38": ("儿媳", _R.CHILD_IN_LAW),
-    "39": ("其他女儿", _R.CHILD),
-    "40": ("孙子、孙女或外孙子、外孙女", _R.GRANDCHILD),
-    "41": ("孙子", _R.GRANDCHILD),
-    "42": ("孙女", _R.GRANDCHILD),
-    "43": ("外孙子", _R.GRANDCHILD),
-    "44": ("外孙女", _R.GRANDCHILD),
-    "45": ("孙媳妇或外孙媳妇", _R.GRANDCHILD),
-    "46": ("孙女婿或外孙女婿", _R.GRANDCHILD),
-    "47": ("曾孙子或外曾孙子", _R.GRANDCHILD),
-    "48": ("曾孙女或外曾孙女", _R.GRANDCHILD),
-    "49": ("其他孙子、孙女或外孙子、外孙女", _R.GRANDCHILD),
-    "50": ("父母", _R.PARENT),
-    "51": ("父亲", _R.PARENT),
-    "52": ("母亲", _R.PARENT),
-    "53": ("公公", _R.PARENT),
-    "54": ("婆婆", _R.PARENT),
-    "55": ("岳父", _R.PARENT),
-    "56": ("岳母", _R.PARENT),
-    "57": ("继父或养父", _R.PARENT),
-    "58": ("继母或养母", _R.PARENT),
-    "59": ("其他父母关系", _R.PARENT),
-    "60": ("祖父母或外祖父母", _R.GRANDPARENT),
-    "61": ("祖父", _R.GRANDPARENT),
-    "62": ("祖母", _R.GRANDPARENT),
-    "63": ("外祖父", _R.GRANDPARENT),
-    "64": ("外祖母", _R.GRANDPARENT),
-    "65": ("配偶的祖父母或外祖父母", _R.GRANDPARENT),
-    "66": ("曾祖父", _R.GRANDPARENT),
-    "67": ("曾祖母", _R.GRANDPARENT),
-    "68": ("配偶的曾祖父母或外曾祖父母", _R.GRANDPARENT),
-    "69": ("其他祖父母或外祖父母关系", _R.GRANDPARENT),
-    "70": ("兄弟姐妹", _R.SIBLING),
-    "71": ("兄", _R.SIBLING),
-    "72": ("嫂", _R.SIBLING),
-    "73": ("弟", _R.SIBLING),
-    "74": ("弟媳", _R.SIBLING),
-    "75": ("姐姐", _R.SIBLING),
-    "76": ("姐夫", _R.SIBLING),
-    "77": ("妹妹", _R.SIBLING),
-    "78": ("妹夫", _R.SIBLING),
-    "79": ("其他兄弟姐妹", _R.SIBLING),
-    "80": ("其他", _R.OTHER),
-    "81": ("伯父", _R.OTHER),
-    "82": ("伯母", _R.OTHER),
-    "83": ("叔父", _R.OTHER),
-    "84": ("婶母", _R.OTHER),
-    "85": ("舅父", _R.OTHER),
-    "86": ("舅母", _R.OTHER),
-    "87": ("姨父", _R.OTHER),
-    "88": ("姨母", _R.OTHER),
-    "89": ("姑父", _R.OTHER),
-    "90": ("姑母", _R.OTHER),
-    "91": ("堂兄弟、堂姐妹", _R.OTHER),
-    "92": ("表兄弟、表姐妹", _R.OTHER),
-    "93": ("侄子", _R.OTHER),
-    "94": ("侄女", _R.OTHER),
-    "95": ("外甥", _R.OTHER),
-    "96": ("外甥女", _R.OTHER),
-    "97": ("其他亲属", _R.OTHER),
-    "99": ("非亲属", _R.OTHER),
-}
-for _code, (_name, _relation) in GB_T_4761.items():
-    RELATIONS.setdefault(_name, _relation)
-    RELATIONS.setdefault(_code, _relation)
-    for _part in _name.replace("或", "、").split("、"):
-        RELATIONS.setdefault(_part, _relation)
-# Everyday words for the same relations, as registers are written by hand.
-RELATIONS.update(
-    {
-        w: r
-        for r, words in (
-            (_R.CHILD, ["儿子", "女儿", "长男", "次男", "养子", "养女", "继子", "继女"]),
-            (_R.GRANDCHILD, ["孙", "外孙", "长孙", "孙媳", "孙女婿", "曾孙", "曾孙女"]),
-            (_R.PARENT, ["父", "母", "父母亲"]),
-            (_R.SIBLING, ["哥哥", "弟弟", "姐", "妹", "兄弟", "姐妹"]),
-            (_R.OTHER, ["侄儿", "亲属", "非亲属", "朋友"]),
-        )
-        for w in words
-        if w not in RELATIONS
-    }
-)
-RELATION_LABELS = {
-    Resident.Relation.HEAD: "户主",
-    Resident.Relation.SPOUSE: "配偶",
-    Resident.Relation.CHILD: "子女",
-    Resident.Relation.CHILD_IN_LAW: "儿媳女婿",
-    Resident.Relation.PARENT: "父母",
-    Resident.Relation.GRANDCHILD: "孙子女",
-    Resident.Relation.GRANDPARENT: "祖父母",
-    Resident.Relation.SIBLING: "兄弟姐妹",
-    Resident.Relation.OTHER: "其他",
-}
-GENDERS = {"男": Resident.Gender.MALE, "女": Resident.Gender.FEMALE}
-GENDER_LABELS = {v: k for k, v in GENDERS.items()}
-STATUSES = {
-    "在家": Resident.Status.RESIDENT,
-    "常住": Resident.Status.RESIDENT,
-    "外出": Resident.Status.AWAY,
-    "迁出": Resident.Status.MOVED_OUT,
-    "死亡": Resident.Status.DECEASED,
-}
-STATUS_LABELS = {
-    Resident.Status.RESIDENT: "在家",
-    Resident.Status.AWAY: "外出",
-    Resident.Status.MOVED_OUT: "迁出",
-    Resident.Status.DECEASED: "死亡",
-}
-TAG_SEPARATORS = ("、", ",", "，", ";", "；", " ")
 
 
 @dataclass
@@ -319,134 +117,6 @@ class _Row:
     resident_tags: list = field(default_factory=list)
 
 
-# ---------------------------------------------------------------- template and export
-
-
-def _header_sheet(workbook: Workbook):
-    sheet = workbook.active
-    sheet.title = SHEET_NAME
-    sheet.append([c.header for c in COLUMNS])
-    for index, column in enumerate(COLUMNS, start=1):
-        cell = sheet.cell(row=1, column=index)
-        cell.font = Font(bold=True, color="FFFFFF" if column.required else "000000")
-        cell.fill = PatternFill("solid", fgColor="B3261E" if column.required else "E8E8E8")
-        cell.alignment = Alignment(horizontal="center")
-        sheet.column_dimensions[get_column_letter(index)].width = column.width
-    sheet.freeze_panes = "A2"
-    return sheet
-
-
-def _instructions(workbook: Workbook) -> None:
-    sheet = workbook.create_sheet("填写说明")
-    lines = [
-        ("列", "说明"),
-        ("村（社区）", "必填。村或社区的全名，如：七星村。"),
-        ("网格", "必填。网格序号（1、2 …）或网格名称（第一网格）。"),
-        ("院落", "可填。该网格内已登记的院落名称。"),
-        ("户号", "必填。同一村内唯一；同一户的每位成员填同一户号。"),
-        ("家庭住址", "同一户填一次即可（以户主行为准）。"),
-        ("姓名", "必填。"),
-        ("与户主关系", "必填：" + "、".join(RELATION_LABELS.values()) + "。每户必须有且只有一位户主。"),
-        ("性别", "必填：男 或 女。"),
-        ("出生日期", "格式 1980-03-15；填了身份证号可不填。"),
-        ("公民身份号码", "18 位，末位可为 X，会校验校验码。导出的带 * 号码原样保留即表示不修改。"),
-        ("联系电话", "11 位手机号；户主的电话即该户的联系电话。"),
-        ("居住状态", "在家、外出、迁出、死亡；不填为在家。"),
-        (
-            "户标签 / 人员标签",
-            "用顿号分隔，如：独居老人、党员。可用标签：" + "、".join(Tag.objects.values_list("name", flat=True)),
-        ),
-        (
-            "村里自己的台账",
-            "表头上方可以有标题行；常见列名也认得（如 身份证号码、手机号码、住址、与户主的关系），"
-            "与户主关系可按户口簿填写（妻、长子、儿媳、孙女 等）。不认识的列会整表退回并列出列名，不会悄悄丢弃；"
-            "“序号”列不导入。",
-        ),
-        ("", "同一文件可重复导入：按身份证号（或户号+姓名）对应已有记录，不会重复登记。"),
-        ("", "文件有任何错误时一行都不会写入，系统会按行列列出全部错误。"),
-    ]
-    for line in lines:
-        sheet.append(line)
-    sheet.column_dimensions["A"].width = 18
-    sheet.column_dimensions["B"].width = 90
-    sheet.cell(row=1, column=1).font = Font(bold=True)
-    sheet.cell(row=1, column=2).font = Font(bold=True)
-
-
-def register_template() -> bytes:
-    """The blank register (header row and a sheet of instructions) as .xlsx bytes."""
-    workbook = Workbook()
-    _header_sheet(workbook)
-    _instructions(workbook)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
-
-
-def _tag_names(tags) -> str:
-    return "、".join(t.name for t in tags)
-
-
-def register_export(*, user, households, reveal: bool) -> bytes:
-    """The given households (already scoped to `user`) as a register in the import template.
-
-    ID numbers and phones are masked unless `reveal` (the caller's role may reveal them);
-    every export is recorded, with whether it revealed personal data.
-    """
-    workbook = Workbook()
-    sheet = _header_sheet(workbook)
-    households = households.select_related("village", "grid", "courtyard").prefetch_related("tags")
-    count = 0
-    ids = list(households.order_by("village_id", "number").values_list("pk", flat=True))
-    for start in range(0, len(ids), 2000):
-        chunk = ids[start : start + 2000]
-        by_household = defaultdict(list)
-        residents = (
-            Resident.objects.filter(household_id__in=chunk).prefetch_related("tags").order_by("household_id", "id")
-        )
-        for resident in residents:
-            by_household[resident.household_id].append(resident)
-        for household in households.filter(pk__in=chunk).order_by("village_id", "number"):
-            for resident in sorted(by_household[household.pk], key=lambda r: (r.relation_to_head != "head", r.pk)):
-                if reveal and resident.id_number_encrypted:
-                    id_number = decrypt_id_number(resident.id_number_encrypted)
-                else:
-                    id_number = resident.id_number_masked
-                phone = resident.phone if reveal else resident.phone_masked
-                sheet.append(
-                    [
-                        household.village.name,
-                        household.grid.number,
-                        household.courtyard.name if household.courtyard else "",
-                        household.number,
-                        household.address,
-                        resident.name,
-                        RELATION_LABELS.get(resident.relation_to_head, "其他"),
-                        GENDER_LABELS.get(resident.gender, ""),
-                        resident.birth_date.isoformat() if resident.birth_date else "",
-                        id_number,
-                        phone,
-                        resident.ethnicity,
-                        STATUS_LABELS.get(resident.status, ""),
-                        _tag_names(household.tags.all()) if resident.relation_to_head == "head" else "",
-                        _tag_names(resident.tags.all()),
-                        resident.notes,
-                    ]
-                )
-                count += 1
-    for row in sheet.iter_rows(min_row=2, min_col=10, max_col=11):
-        for cell in row:
-            cell.number_format = "@"  # keep ID numbers and phones as text, never 5.0E+17
-    _instructions(workbook)
-    RegisterExport.objects.create(user=user, rows=count, revealed=reveal)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
-
-
-# ---------------------------------------------------------------- import
-
-
 def _text(value) -> str:
     if value is None:
         return ""
@@ -480,7 +150,7 @@ def _find_header(top: list[tuple]) -> int | None:
     """The index among the first rows of the one that names the most known columns."""
     best, best_count = None, 0
     for index, values in enumerate(top):
-        count = sum(1 for v in values if _header_key(v) in HEADERS)
+        count = sum(1 for v in values if header_key(v) in HEADERS)
         if count > best_count:
             best, best_count = index, count
     return best if best_count >= 2 else None
@@ -519,9 +189,22 @@ def _rows_of(workbook, seconds: float | None) -> tuple[list[_Row], list[RowError
         message = _("The header row lacks these columns: %(columns)s. Download the template.") % {"columns": missing}
         return _refused("missing_columns", message, 1)
     header_row = header_index + 1
+    positions, unheaded, errors = _read_header(top[header_index], header_row)
+    if errors:
+        return [], errors
+
+    def data_rows():
+        yield from enumerate(top[header_index + 1 :], start=header_row + 1)
+        yield from rows_iter
+
+    return _data_rows(data_rows(), positions, unheaded, header_row)
+
+
+def _read_header(titles, header_row: int) -> tuple[dict, set, list[RowError]]:
+    """(column key → index, indexes without a header, errors) of the header row."""
     positions, unheaded, errors = {}, set(), []
-    for index, title in enumerate(top[header_index]):
-        key = _header_key(title)
+    for index, title in enumerate(titles):
+        key = header_key(title)
         letter = get_column_letter(index + 1)
         if not key:
             unheaded.add(index)
@@ -558,27 +241,26 @@ def _rows_of(workbook, seconds: float | None) -> tuple[list[_Row], list[RowError
             "columns": "、".join(missing)
         }
         errors.append(RowError(header_row, "", message, "missing_columns"))
-    if errors:
-        return [], errors
+    return positions, unheaded, errors
 
-    def data_rows():
-        yield from enumerate(top[header_index + 1 :], start=header_row + 1)
-        yield from rows_iter
 
+def _data_rows(numbered, positions: dict, unheaded: set, header_row: int) -> tuple[list[_Row], list[RowError]]:
+    """The non-blank rows below the header, by column key; refused when a column without a
+    header holds data, or past REGISTER_MAX_ROWS."""
     rows = []
-    for number, values in data_rows():
+    for number, values in numbered:
         if not any(v not in (None, "") for v in values):
             continue
-        for index in unheaded:
-            if index < len(values) and values[index] not in (None, ""):
-                letter = get_column_letter(index + 1)
-                return _refused(
-                    "unknown_column",
-                    _("Column %(letter)s has data but no header; give it a template header or delete it.")
-                    % {"letter": letter},
-                    number,
-                    letter,
-                )
+        stray = next((i for i in sorted(unheaded) if i < len(values) and values[i] not in (None, "")), None)
+        if stray is not None:
+            letter = get_column_letter(stray + 1)
+            return _refused(
+                "unknown_column",
+                _("Column %(letter)s has data but no header; give it a template header or delete it.")
+                % {"letter": letter},
+                number,
+                letter,
+            )
         if len(rows) >= settings.REGISTER_MAX_ROWS:
             raise too_many_rows(settings.REGISTER_MAX_ROWS)
         row = {key: values[index] if index < len(values) else None for key, index in positions.items()}
@@ -660,74 +342,23 @@ class _Context:
 
 
 def _validate_row(row: _Row, ctx: _Context, village_ids, errors: list[RowError]) -> None:
-    v = row.values
+    """Check one row on its own, in column order, and resolve its places, words and tags."""
 
     def error(key: str, message) -> None:
         errors.append(RowError(row.number, HEADERS_BY_KEY[key], message))
 
+    v = row.values
     for column in COLUMNS:
         if column.required and not _text(v.get(column.key)):
             error(column.key, _("This column is required."))
-    village_name = _text(v.get("village"))
-    row.village = ctx.villages.get(village_name)
-    if village_name and row.village is None:
-        error("village", _("No village named “%(name)s”.") % {"name": village_name})
-    elif row.village is not None and village_ids is not None and row.village.pk not in village_ids:
-        error("village", _("You may only import into your own village."))
-    if row.village is not None:
-        grid_text = _text(v.get("grid"))
-        row.grid = ctx.grids.get((row.village.pk, grid_text))
-        if grid_text and row.grid is None:
-            error("grid", _("No grid “%(grid)s” in %(village)s.") % {"grid": grid_text, "village": row.village.name})
-        yard = _text(v.get("courtyard"))
-        if yard and row.grid is not None:
-            row.courtyard = ctx.courtyards.get((row.grid.pk, yard))
-            if row.courtyard is None:
-                error("courtyard", _("No courtyard “%(name)s” in this grid.") % {"name": yard})
-    relation = _text(v.get("relation"))
-    if relation and relation not in RELATIONS:
-        error(
-            "relation", _("Unknown relation; use one of: %(values)s.") % {"values": "、".join(RELATION_LABELS.values())}
-        )
-    gender = _text(v.get("gender"))
-    if gender and gender not in GENDERS:
-        error("gender", _("Write 男 or 女."))
-    status = _text(v.get("status"))
-    if status and status not in STATUSES:
-        error("status", _("Unknown status; use 在家, 外出, 迁出 or 死亡."))
-    try:
-        birth = _parse_date(v.get("birth_date"))
-    except ValueError:
-        birth = None
-        error("birth_date", _("Not a date; write it as 1980-03-15."))
-    try:
-        validate_birth_date(birth)
-    except ValidationError as exc:
-        error("birth_date", exc.messages[0])
-    id_text = normalize_id_number(_text(v.get("id_number")))
-    if "*" in id_text:
-        row.masked_id = id_text
-    elif id_text:
-        try:
-            row.id_number = validate_id_number(id_text)
-        except Exception as exc:
-            error("id_number", " ".join(getattr(exc, "messages", [str(exc)])))
-        else:
-            if birth is None:
-                birth = datetime.date(int(id_text[6:10]), int(id_text[10:12]), int(id_text[12:14]))
+    _resolve_places(row, ctx, village_ids, error)
+    relation, gender, status = _check_words(v, error)
+    birth = _check_birth_date(v, error)
+    birth = _check_id_number(row, birth, error)
     phone = _text(v.get("phone"))
     if "*" not in phone:  # a masked phone from an export means "unchanged"
-        try:
-            phone = validate_phone(phone)
-        except Exception as exc:
-            error("phone", " ".join(getattr(exc, "messages", [str(exc)])))
-    for key, target in (("household_tags", row.household_tags), ("resident_tags", row.resident_tags)):
-        for name in _split_tags(_text(v.get(key))):
-            tag = ctx.tags.get(name)
-            if tag is None:
-                error(key, _("Unknown tag “%(name)s”.") % {"name": name})
-            else:
-                target.append(tag)
+        phone = _checked(validate_phone, phone, "phone", error)
+    _resolve_tags(row, ctx, error)
     row.fields = {
         "name": _text(v.get("name")),
         "relation_to_head": RELATIONS.get(relation),
@@ -740,7 +371,88 @@ def _validate_row(row: _Row, ctx: _Context, village_ids, errors: list[RowError])
     }
 
 
-HEADERS_BY_KEY = {c.key: c.header for c in COLUMNS}
+def _resolve_places(row: _Row, ctx: _Context, village_ids, error) -> None:
+    """The row's village (one the importer may import into), grid and courtyard."""
+    v = row.values
+    village_name = _text(v.get("village"))
+    row.village = ctx.villages.get(village_name)
+    if village_name and row.village is None:
+        error("village", _("No village named “%(name)s”.") % {"name": village_name})
+    elif row.village is not None and village_ids is not None and row.village.pk not in village_ids:
+        error("village", _("You may only import into your own village."))
+    if row.village is None:
+        return
+    grid_text = _text(v.get("grid"))
+    row.grid = ctx.grids.get((row.village.pk, grid_text))
+    if grid_text and row.grid is None:
+        error("grid", _("No grid “%(grid)s” in %(village)s.") % {"grid": grid_text, "village": row.village.name})
+    yard = _text(v.get("courtyard"))
+    if yard and row.grid is not None:
+        row.courtyard = ctx.courtyards.get((row.grid.pk, yard))
+        if row.courtyard is None:
+            error("courtyard", _("No courtyard “%(name)s” in this grid.") % {"name": yard})
+
+
+def _check_words(v: dict, error) -> tuple[str, str, str]:
+    """The relation, gender and status as written, each one of the register's words."""
+    relation = _text(v.get("relation"))
+    if relation and relation not in RELATIONS:
+        error(
+            "relation", _("Unknown relation; use one of: %(values)s.") % {"values": "、".join(RELATION_LABELS.values())}
+        )
+    gender = _text(v.get("gender"))
+    if gender and gender not in GENDERS:
+        error("gender", _("Write 男 or 女."))
+    status = _text(v.get("status"))
+    if status and status not in STATUSES:
+        error("status", _("Unknown status; use 在家, 外出, 迁出 or 死亡."))
+    return relation, gender, status
+
+
+def _check_birth_date(v: dict, error) -> datetime.date | None:
+    try:
+        birth = _parse_date(v.get("birth_date"))
+    except ValueError:
+        birth = None
+        error("birth_date", _("Not a date; write it as 1980-03-15."))
+    try:
+        validate_birth_date(birth)
+    except ValidationError as exc:
+        error("birth_date", exc.messages[0])
+    return birth
+
+
+def _check_id_number(row: _Row, birth: datetime.date | None, error) -> datetime.date | None:
+    """Set the row's full (or masked) ID number; returns the birth date, from the number
+    when the row has none."""
+    id_text = normalize_id_number(_text(row.values.get("id_number")))
+    if "*" in id_text:
+        row.masked_id = id_text
+    elif id_text:
+        row.id_number = _checked(validate_id_number, id_text, "id_number", error, refused="")
+        if row.id_number and birth is None:
+            birth = datetime.date(int(id_text[6:10]), int(id_text[10:12]), int(id_text[12:14]))
+    return birth
+
+
+def _checked(validate, value: str, key: str, error, refused=None) -> str:
+    """`validate(value)`; when it fails, its message recorded and `refused` returned (by
+    default the value as written)."""
+    try:
+        return validate(value)
+    except Exception as exc:
+        error(key, " ".join(getattr(exc, "messages", [str(exc)])))
+        return value if refused is None else refused
+
+
+def _resolve_tags(row: _Row, ctx: _Context, error) -> None:
+    for key, target in (("household_tags", row.household_tags), ("resident_tags", row.resident_tags)):
+        for name in _split_tags(_text(row.values.get(key))):
+            tag = ctx.tags.get(name)
+            if tag is None:
+                error(key, _("Unknown tag “%(name)s”.") % {"name": name})
+            else:
+                target.append(tag)
 
 
 def _match(row: _Row, ctx: _Context) -> Resident | None:
@@ -879,53 +591,60 @@ def _existing_head_kept(key, rows, ctx) -> bool:
 
 
 def _apply(rows: list[_Row], ctx: _Context, user) -> ImportResult:
+    """Write the checked rows: households, then residents, then tags, then what follows
+    from them (head names, visit targets, the households_created signal)."""
     result = ImportResult(rows=len(rows))
     by_household: dict[tuple, list[_Row]] = defaultdict(list)
     for row in rows:
         by_household[(row.village.pk, _text(row.values.get("household_number")))].append(row)
+    new_households, moves = _apply_households(by_household, ctx, user, result)
+    household_tag_sets = {
+        ctx.households[key]: {
+            t.pk for r in members if r.fields["relation_to_head"] == Resident.Relation.HEAD for t in r.household_tags
+        }
+        for key, members in by_household.items()
+    }
+    resident_tags = _apply_residents(by_household, ctx, {m.household_id for m in moves}, result)
+    _apply_tags(resident_tags, household_tag_sets, new_households)
+    _sync_heads([h.pk for h in ctx.households.values() if h.pk and h in household_tag_sets])
+    # Tags and statuses set visit targets; new households have no visits to date from.
+    new_ids = {h.pk for h in new_households}
+    households_refresh_visit_due([h.pk for h in household_tag_sets if h.pk not in new_ids])
+    # The apps built on grids act on the new households (the points bank opens passbooks).
+    if new_households:
+        households_created.send(
+            sender=Household, households=new_households, village_ids={h.village_id for h in new_households}
+        )
+    return result
 
+
+def _head_row(members: list[_Row]) -> _Row:
+    return next((r for r in members if r.fields["relation_to_head"] == Resident.Relation.HEAD), members[0])
+
+
+def _apply_households(by_household: dict, ctx: _Context, user, result: ImportResult) -> tuple[list, list]:
+    """Create the new households and move or readdress the known ones (in bulk);
+    returns (new households, moves)."""
     new_households, changed_households, moves = [], [], []
     for (village_id, number), members in by_household.items():
-        head_row = next((r for r in members if r.fields["relation_to_head"] == Resident.Relation.HEAD), members[0])
-        address = _text(head_row.values.get("address"))
+        head_row = _head_row(members)
         household = ctx.households.get((village_id, number))
         if household is None:
-            household = Household(
-                township_id=head_row.village.township_id,
-                village_id=village_id,
-                grid=head_row.grid,
-                courtyard=head_row.courtyard,
-                number=number,
-                address=address,
-                phone="" if "*" in head_row.fields["phone"] else head_row.fields["phone"],
-            )
+            household = _new_household(head_row, village_id, number)
             new_households.append(household)
             ctx.households[(village_id, number)] = household
             continue
-        changed = False
-        if household.grid_id != head_row.grid.pk or household.courtyard_id != (
-            head_row.courtyard.pk if head_row.courtyard else None
-        ):
-            moves.append(
-                HouseholdMove(
-                    household=household,
-                    from_grid_id=household.grid_id,
-                    to_grid=head_row.grid,
-                    from_courtyard_id=household.courtyard_id,
-                    to_courtyard=head_row.courtyard,
-                    moved_by=user,
-                    reason="Excel 台账导入",
-                )
-            )
-            household.grid, household.courtyard = head_row.grid, head_row.courtyard
+        move = _household_move(household, head_row, user)
+        if move is not None:
+            moves.append(move)
             result.households_moved += 1
-            changed = True
         # The household's own phone is set from the head's only when the household is new:
         # the register has no household phone column, so an existing one is left alone.
-        if address and household.address != address:
+        address = _text(head_row.values.get("address"))
+        readdressed = bool(address) and household.address != address
+        if readdressed:
             household.address = address
-            changed = True
-        if changed:
+        if move is not None or readdressed:
             changed_households.append(household)
     Household.objects.bulk_create(new_households, batch_size=1000)
     result.households_created = len(new_households)
@@ -937,86 +656,134 @@ def _apply(rows: list[_Row], ctx: _Context, user) -> ImportResult:
     )
     HouseholdMove.objects.bulk_create(moves)
     result.households_updated = len({h.pk for h in changed_households})
+    return new_households, moves
 
-    new_residents, changed_residents, tag_links = [], [], []
-    resident_tag_rows = []
-    household_tag_sets = {}
-    moved_ids = {m.household_id for m in moves}
+
+def _new_household(head_row: _Row, village_id: int, number: str) -> Household:
+    phone = head_row.fields["phone"]
+    return Household(
+        township_id=head_row.village.township_id,
+        village_id=village_id,
+        grid=head_row.grid,
+        courtyard=head_row.courtyard,
+        number=number,
+        address=_text(head_row.values.get("address")),
+        phone="" if "*" in phone else phone,
+    )
+
+
+def _household_move(household: Household, head_row: _Row, user) -> HouseholdMove | None:
+    """Put the household in the head row's grid and courtyard; the move on the record, or
+    None when it is already there."""
+    courtyard_id = head_row.courtyard.pk if head_row.courtyard else None
+    if household.grid_id == head_row.grid.pk and household.courtyard_id == courtyard_id:
+        return None
+    move = HouseholdMove(
+        household=household,
+        from_grid_id=household.grid_id,
+        to_grid=head_row.grid,
+        from_courtyard_id=household.courtyard_id,
+        to_courtyard=head_row.courtyard,
+        moved_by=user,
+        reason="Excel 台账导入",
+    )
+    household.grid, household.courtyard = head_row.grid, head_row.courtyard
+    return move
+
+
+RESIDENT_UPDATE_FIELDS = [
+    "name",
+    "name_pinyin",
+    "name_initials",
+    "relation_to_head",
+    "gender",
+    "birth_date",
+    "phone",
+    "ethnicity",
+    "status",
+    "notes",
+    "grid_id",
+]
+
+
+def _apply_residents(by_household: dict, ctx: _Context, moved_ids: set, result: ImportResult) -> list[tuple]:
+    """Create and update the residents (in bulk); returns (resident, tags, is_new) per row."""
+    new_residents, changed_residents, resident_tags = [], [], []
     for key, members in by_household.items():
         household = ctx.households[key]
-        tagset = {
-            t.pk for r in members if r.fields["relation_to_head"] == Resident.Relation.HEAD for t in r.household_tags
-        }
-        household_tag_sets[household] = tagset
         for row in members:
             fields = dict(row.fields)
             if "*" in fields["phone"]:
                 fields.pop("phone")
             existing = _match(row, ctx)
             if existing is None:
-                pinyin, initials = name_pinyin(fields["name"])
-                resident = Resident(
-                    township_id=household.township_id,
-                    village_id=household.village_id,
-                    grid_id=household.grid_id,
-                    household=household,
-                    name_pinyin=pinyin,
-                    name_initials=initials,
-                    **fields,
-                )
-                if row.id_number:
-                    resident.id_number_encrypted = encrypt_id_number(row.id_number)
-                    resident.id_number_hash = hash_id_number(row.id_number)
-                    resident.id_number_masked = mask_id_number(row.id_number)
+                resident = _new_resident(household, row, fields)
                 new_residents.append(resident)
-                resident_tag_rows.append((resident, row.resident_tags, True))
+                resident_tags.append((resident, row.resident_tags, True))
                 continue
-            changed = existing.grid_id != household.grid_id or existing.pk in moved_ids
-            if fields.get("birth_date") is None:
-                fields.pop("birth_date")
-            for name, value in fields.items():
-                if getattr(existing, name) != value:
-                    setattr(existing, name, value)
-                    changed = True
-            if "name" in fields:
-                existing.name_pinyin, existing.name_initials = name_pinyin(existing.name)
-            existing.grid_id = household.grid_id
-            if changed:
+            if _update_resident(existing, household, fields, moved_ids):
                 changed_residents.append(existing)
             else:
                 result.residents_unchanged += 1
-            resident_tag_rows.append((existing, row.resident_tags, False))
+            resident_tags.append((existing, row.resident_tags, False))
     # Everyone else before the heads, in separate statements: the one-head-per-household
     # index is checked row by row, so a head handed from one member to another must see
     # the old head demoted first.
-    update_fields = [
-        "name",
-        "name_pinyin",
-        "name_initials",
-        "relation_to_head",
-        "gender",
-        "birth_date",
-        "phone",
-        "ethnicity",
-        "status",
-        "notes",
-        "grid_id",
-    ]
     for is_head in (False, True):
         batch = [r for r in changed_residents if (r.relation_to_head == Resident.Relation.HEAD) == is_head]
-        Resident.objects.bulk_update(batch, update_fields, batch_size=1000)
+        Resident.objects.bulk_update(batch, RESIDENT_UPDATE_FIELDS, batch_size=1000)
     Resident.objects.bulk_create(new_residents, batch_size=1000)
     result.residents_created = len(new_residents)
     result.residents_updated = len(changed_residents)
+    return resident_tags
 
+
+def _new_resident(household: Household, row: _Row, fields: dict) -> Resident:
+    pinyin, initials = name_pinyin(fields["name"])
+    resident = Resident(
+        township_id=household.township_id,
+        village_id=household.village_id,
+        grid_id=household.grid_id,
+        household=household,
+        name_pinyin=pinyin,
+        name_initials=initials,
+        **fields,
+    )
+    if row.id_number:
+        resident.id_number_encrypted = encrypt_id_number(row.id_number)
+        resident.id_number_hash = hash_id_number(row.id_number)
+        resident.id_number_masked = mask_id_number(row.id_number)
+    return resident
+
+
+def _update_resident(existing: Resident, household: Household, fields: dict, moved_ids: set) -> bool:
+    """Set the row's fields on a known resident (an empty birth date keeps the stored one);
+    whether anything changed."""
+    changed = existing.grid_id != household.grid_id or existing.pk in moved_ids
+    if fields.get("birth_date") is None:
+        fields.pop("birth_date")
+    for name, value in fields.items():
+        if getattr(existing, name) != value:
+            setattr(existing, name, value)
+            changed = True
+    if "name" in fields:
+        existing.name_pinyin, existing.name_initials = name_pinyin(existing.name)
+    existing.grid_id = household.grid_id
+    return changed
+
+
+def _apply_tags(resident_tags: list[tuple], household_tag_sets: dict, new_households: list) -> None:
+    """The residents' and households' tags as the file gives them: new rows' links in bulk,
+    known rows' replaced only where they differ."""
     through = Resident.tags.through
-    for resident, tags, is_new in resident_tag_rows:
+    links = []
+    for resident, tags, is_new in resident_tags:
         wanted = {t.pk for t in tags}
         if is_new:
-            tag_links.extend(through(resident_id=resident.pk, tag_id=tag_id) for tag_id in wanted)
+            links.extend(through(resident_id=resident.pk, tag_id=tag_id) for tag_id in wanted)
         elif wanted != {t.pk for t in resident.tags.all()}:
             resident.tags.set(wanted)
-    through.objects.bulk_create(tag_links, batch_size=2000, ignore_conflicts=True)
+    through.objects.bulk_create(links, batch_size=2000, ignore_conflicts=True)
     household_through = Household.tags.through
     links = []
     for household, wanted in household_tag_sets.items():
@@ -1025,17 +792,6 @@ def _apply(rows: list[_Row], ctx: _Context, user) -> ImportResult:
         elif wanted and wanted != {t.pk for t in household.tags.all()}:
             household.tags.set(wanted)
     household_through.objects.bulk_create(links, batch_size=2000, ignore_conflicts=True)
-
-    _sync_heads([h.pk for h in ctx.households.values() if h.pk and h in household_tag_sets])
-    # Tags and statuses set visit targets; new households have no visits to date from.
-    new_ids = {h.pk for h in new_households}
-    households_refresh_visit_due([h.pk for h in household_tag_sets if h.pk not in new_ids])
-    # The apps built on grids act on the new households (the points bank opens passbooks).
-    if new_households:
-        households_created.send(
-            sender=Household, households=new_households, village_ids={h.village_id for h in new_households}
-        )
-    return result
 
 
 def _sync_heads(household_ids: list[int]) -> None:
