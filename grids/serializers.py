@@ -19,6 +19,7 @@ from governance.uploads import UploadRefused, check_xlsx
 from grids import validators
 from grids.idnumbers import validate_id_number, validate_phone
 from grids.models import Courtyard, Grid, Household, Resident, Tag, Township, Village, Visit
+from grids.services import RESIDENT_FIELDS
 
 
 class TownshipSerializer(serializers.ModelSerializer):
@@ -58,13 +59,20 @@ class TagSerializer(serializers.ModelSerializer):
 
 
 class _ScopedOutputMixin:
-    """Whether the caller may edit a row, from the scope in the context (no query per row)."""
+    """Whether the caller may edit a row, from the scope in the context (no query per row),
+    and what follows from it: the phone in full or masked."""
 
     def can_edit(self, obj) -> bool:
         scope = self.context.get("scope")
         if scope is None:
             scope = scope_for(self.context["request"].user)
         return scope.covers(obj, REGISTER_EDITORS)
+
+    def get_phone(self, obj) -> str:
+        return obj.phone if self.can_edit(obj) else obj.phone_masked
+
+    def get_can_edit(self, obj) -> bool:
+        return self.can_edit(obj)
 
 
 class HouseholdSerializer(_ScopedOutputMixin, serializers.ModelSerializer):
@@ -97,12 +105,6 @@ class HouseholdSerializer(_ScopedOutputMixin, serializers.ModelSerializer):
             "updated_at",
         ]
         read_only_fields = fields
-
-    def get_phone(self, obj) -> str:
-        return obj.phone if self.can_edit(obj) else obj.phone_masked
-
-    def get_can_edit(self, obj) -> bool:
-        return self.can_edit(obj)
 
     def to_representation(self, obj):
         # Written out by hand: lists render 50 rows per page, and DRF's per-field machinery
@@ -201,12 +203,6 @@ class ResidentSerializer(_ScopedOutputMixin, serializers.ModelSerializer):
 
     def get_age(self, obj) -> int | None:
         return _age(obj.birth_date)
-
-    def get_phone(self, obj) -> str:
-        return obj.phone if self.can_edit(obj) else obj.phone_masked
-
-    def get_can_edit(self, obj) -> bool:
-        return self.can_edit(obj)
 
     def to_representation(self, obj):
         # By hand, as for households; choice labels are translated once per page, not per row.
@@ -331,18 +327,7 @@ class _ResidentInputMixin(_PhoneMixin):
         return value
 
 
-_RESIDENT_INPUT_FIELDS = [
-    "name",
-    "relation_to_head",
-    "gender",
-    "birth_date",
-    "id_number",
-    "phone",
-    "ethnicity",
-    "status",
-    "notes",
-    "tags",
-]
+_RESIDENT_INPUT_FIELDS = list(RESIDENT_FIELDS)
 
 
 class ResidentCreateSerializer(_ResidentInputMixin, InputModelSerializer):

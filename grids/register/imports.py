@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl.utils import get_column_letter
 
+from governance.errors import DomainError, Invalid
 from governance.uploads import UploadRefused, open_xlsx, too_many_rows, xlsx_rows
 from grids import idconflicts
 from grids.idnumbers import (
@@ -65,18 +66,18 @@ class RowError:
         return {"row": self.row, "column": self.column, "message": str(self.message), "code": self.code}
 
 
-class RegisterImportError(Exception):
+class RegisterImportError(Invalid):
     """The file was refused; `errors` lists every problem found, by row and column.
 
     `code` names the refusal as a whole (``invalid_register`` for row errors); `id_refusals`
     are the ID-number refusals to record once the caller's transaction has rolled back
-    (grids.idconflicts.id_refusals_kept).
+    (grids.idconflicts.id_refusals_kept). The API's exception handler answers it with a 400
+    whose body is `as_dict()`.
     """
 
     def __init__(self, errors: list[RowError], *, code: str = "invalid_register", id_refusals=()):
-        super().__init__(f"{len(errors)} errors")
+        DomainError.__init__(self, f"{len(errors)} errors", code)
         self.errors = errors
-        self.code = code
         self.id_refusals = list(id_refusals)
 
     def as_dict(self) -> dict:
@@ -87,6 +88,9 @@ class RegisterImportError(Exception):
             "code": self.code,
             "errors": [e.as_dict() for e in self.errors],
         }
+
+    def as_body(self) -> dict:
+        return self.as_dict()
 
 
 @dataclass
