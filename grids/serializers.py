@@ -75,6 +75,10 @@ class _ScopedOutputMixin:
         return self.can_edit(obj)
 
 
+# The last fields of both register outputs, in order (see _row_tail).
+ROW_TAIL = ["tags", "notes", "can_edit", "created_at", "updated_at"]
+
+
 class HouseholdSerializer(_ScopedOutputMixin, serializers.ModelSerializer):
     village_name = serializers.CharField(source="village.name", read_only=True)
     grid_name = serializers.CharField(source="grid.name", read_only=True)
@@ -98,11 +102,7 @@ class HouseholdSerializer(_ScopedOutputMixin, serializers.ModelSerializer):
             "address",
             "phone",
             "head_name",
-            "tags",
-            "notes",
-            "can_edit",
-            "created_at",
-            "updated_at",
+            *ROW_TAIL,
         ]
         read_only_fields = fields
 
@@ -123,12 +123,19 @@ class HouseholdSerializer(_ScopedOutputMixin, serializers.ModelSerializer):
             "address": obj.address,
             "phone": obj.phone if editable else obj.phone_masked,
             "head_name": obj.head_name,
-            "tags": _tags(obj),
-            "notes": obj.notes,
-            "can_edit": editable,
-            "created_at": _datetime(obj.created_at),
-            "updated_at": _datetime(obj.updated_at),
+            **_row_tail(obj, editable),
         }
+
+
+def _row_tail(obj, editable: bool) -> dict:
+    """The fields a household's and a resident's output end with (ROW_TAIL)."""
+    return {
+        "tags": _tags(obj),
+        "notes": obj.notes,
+        "can_edit": editable,
+        "created_at": _datetime(obj.created_at),
+        "updated_at": _datetime(obj.updated_at),
+    }
 
 
 def _tags(obj) -> list[dict]:
@@ -190,11 +197,7 @@ class ResidentSerializer(_ScopedOutputMixin, serializers.ModelSerializer):
             "ethnicity",
             "status",
             "status_label",
-            "tags",
-            "notes",
-            "can_edit",
-            "created_at",
-            "updated_at",
+            *ROW_TAIL,
         ]
         read_only_fields = fields
 
@@ -232,11 +235,7 @@ class ResidentSerializer(_ScopedOutputMixin, serializers.ModelSerializer):
             "ethnicity": obj.ethnicity,
             "status": obj.status,
             "status_label": labels["status"].get(obj.status, ""),
-            "tags": _tags(obj),
-            "notes": obj.notes,
-            "can_edit": editable,
-            "created_at": _datetime(obj.created_at),
-            "updated_at": _datetime(obj.updated_at),
+            **_row_tail(obj, editable),
         }
 
 
