@@ -472,27 +472,39 @@ def _match(row: _Row, ctx: _Context) -> Resident | None:
 
 
 def _validate_across_rows(rows: list[_Row], ctx: _Context, errors: list[RowError]) -> None:
+    """What no row shows on its own: a household in one grid, an ID number once, a masked
+    number its holder's, one head per household."""
+    _check_household_grids(rows, errors)
+    _check_id_numbers_across_rows(rows, ctx, errors)
+    _check_heads(rows, ctx, errors)
+
+
+def _household_key(row: _Row) -> tuple:
+    return (row.village.pk, _text(row.values.get("household_number")))
+
+
+def _check_household_grids(rows: list[_Row], errors: list[RowError]) -> None:
+    household_grid: dict[tuple, tuple] = {}
+    for row in rows:
+        if row.village is None or row.grid is None:
+            continue
+        first = household_grid.setdefault(_household_key(row), (row.grid.pk, row.number))
+        if first[0] != row.grid.pk:
+            errors.append(
+                RowError(
+                    row.number,
+                    HEADERS_BY_KEY["grid"],
+                    _("Row %(row)d puts this household in another grid.") % {"row": first[1]},
+                )
+            )
+
+
+def _check_id_numbers_across_rows(rows: list[_Row], ctx: _Context, errors: list[RowError]) -> None:
     id_header = HEADERS_BY_KEY["id_number"]
     seen_ids: dict[str, int] = {}
-    heads: dict[tuple, list[int]] = defaultdict(list)
-    household_grid: dict[tuple, tuple] = {}
     for row in rows:
         if row.village is None:
             continue
-        number = _text(row.values.get("household_number"))
-        key = (row.village.pk, number)
-        if row.fields.get("relation_to_head") == Resident.Relation.HEAD:
-            heads[key].append(row.number)
-        if row.grid is not None:
-            first = household_grid.setdefault(key, (row.grid.pk, row.number))
-            if first[0] != row.grid.pk:
-                errors.append(
-                    RowError(
-                        row.number,
-                        HEADERS_BY_KEY["grid"],
-                        _("Row %(row)d puts this household in another grid.") % {"row": first[1]},
-                    )
-                )
         if row.id_number:
             if row.id_number in seen_ids:
                 errors.append(
@@ -513,10 +525,18 @@ def _validate_across_rows(rows: list[_Row], ctx: _Context, errors: list[RowError
                         _("A masked ID number must belong to the same person; write the full number."),
                     )
                 )
+
+
+def _check_heads(rows: list[_Row], ctx: _Context, errors: list[RowError]) -> None:
+    """Each household of the file has one head: named in it, or kept from the register."""
+    heads: dict[tuple, list[int]] = defaultdict(list)
     first_row: dict[tuple, int] = {}
     for row in rows:
-        if row.village is not None:
-            first_row.setdefault((row.village.pk, _text(row.values.get("household_number"))), row.number)
+        if row.village is None:
+            continue
+        first_row.setdefault(_household_key(row), row.number)
+        if row.fields.get("relation_to_head") == Resident.Relation.HEAD:
+            heads[_household_key(row)].append(row.number)
     relation_header = HEADERS_BY_KEY["relation"]
     for key, row_number in first_row.items():
         found = heads.get(key, [])
