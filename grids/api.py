@@ -10,13 +10,14 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import mixins, permissions, status, viewsets
+from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
 from governance.api_common import IdempotentCreateMixin, StateConflict, idempotent
+from governance.permissions import ActionPolicy, Policy
 from governance.roles import HOUSEHOLD_MOVERS, ID_NUMBER_REVEALERS, REGISTER_EDITORS, REGISTER_IMPORTERS
 from governance.scoping import scope_for
 from grids import services
@@ -97,22 +98,7 @@ def _for_output(queryset, *joins):
     )
 
 
-class RegisterPermission(permissions.BasePermission):
-    """Creating needs a role that edits the register somewhere; acting on a row needs a
-    role that covers that row for the action (`view.action_roles`)."""
-
-    def has_permission(self, request, view):
-        if view.action == "create" and not scope_for(request.user).has_any_role(REGISTER_EDITORS):
-            self.message = _("Your role may not add to the household register.")
-            return False
-        return True
-
-    def has_object_permission(self, request, view, obj):
-        roles = view.action_roles.get(view.action)
-        if roles is None or scope_for(request.user).covers(obj, roles):
-            return True
-        self.message = view.action_refusals[view.action]
-        return False
+EDIT_POLICY = Policy(object_roles=REGISTER_EDITORS, message=_("Your role may not change this record."))
 
 
 class _RegisterViewSet(
@@ -124,11 +110,12 @@ class _RegisterViewSet(
     """List, retrieve, create and update through the services; input and output serializers
     differ (the input ones render with the output ones)."""
 
-    permission_classes = [permissions.IsAuthenticated, RegisterPermission]
-    action_roles = {"update": REGISTER_EDITORS, "partial_update": REGISTER_EDITORS}
-    action_refusals = {
-        "update": _("Your role may not change this record."),
-        "partial_update": _("Your role may not change this record."),
+    permission_classes = [ActionPolicy]
+    policies = {
+        # Somewhere to add to first; where exactly is checked on the row (check_may_edit).
+        "create": Policy(roles=REGISTER_EDITORS, message=_("Your role may not add to the household register.")),
+        "update": EDIT_POLICY,
+        "partial_update": EDIT_POLICY,
     }
     create_serializer_class = None
     update_serializer_class = None
@@ -164,8 +151,13 @@ class HouseholdViewSet(_RegisterViewSet):
     create_serializer_class = HouseholdCreateSerializer
     update_serializer_class = HouseholdUpdateSerializer
     filterset_class = HouseholdFilter
-    action_roles = {**_RegisterViewSet.action_roles, "move": HOUSEHOLD_MOVERS}
-    action_refusals = {**_RegisterViewSet.action_refusals, "move": _("Only a village cadre may move a household.")}
+    policies = {
+        **_RegisterViewSet.policies,
+        "move": Policy(object_roles=HOUSEHOLD_MOVERS, message=_("Only a village cadre may move a household.")),
+        "import_register": Policy(
+            roles=REGISTER_IMPORTERS, message=_("Only a village cadre may import the household register.")
+        ),
+    }
 
     def get_queryset(self):
         return _for_output(households_visible_to(self.request.user), "village", "grid", "courtyard")
@@ -202,8 +194,6 @@ class HouseholdViewSet(_RegisterViewSet):
     def import_register(self, request):
         """Import the household register (.xlsx in the template): all rows or none."""
         scope = scope_for(request.user)
-        if not scope.has_any_role(REGISTER_IMPORTERS):
-            raise PermissionDenied(_("Only a village cadre may import the household register."))
 
         def perform():
             serializer = RegisterImportSerializer(data=request.data)
@@ -220,11 +210,8 @@ class HouseholdViewSet(_RegisterViewSet):
             result = register_import(user=request.user, file=serializer.validated_data["file"], village_ids=village_ids)
             return Response(result.as_dict(), status=status.HTTP_201_CREATED)
 
-        try:
-            with id_refusals_kept():
-                return idempotent(request, perform)
-        except RegisterImportError as refused:
-            return Response(refused.as_dict(), status=status.HTTP_400_BAD_REQUEST)
+        with id_refusals_kept():  # a refused file is a 400 from the exception handler
+            return idempotent(request, perform)
 
     @extend_schema(
         parameters=[OpenApiParameter("reveal", bool, description=_("Full ID numbers and phones (audited)."))],
@@ -262,10 +249,11 @@ class ResidentViewSet(_RegisterViewSet):
     create_serializer_class = ResidentCreateSerializer
     update_serializer_class = ResidentUpdateSerializer
     filterset_class = ResidentFilter
-    action_roles = {**_RegisterViewSet.action_roles, "reveal_id_number": ID_NUMBER_REVEALERS}
-    action_refusals = {
-        **_RegisterViewSet.action_refusals,
-        "reveal_id_number": _("Your role may not see full ID numbers."),
+    policies = {
+        **_RegisterViewSet.policies,
+        "reveal_id_number": Policy(
+            object_roles=ID_NUMBER_REVEALERS, message=_("Your role may not see full ID numbers.")
+        ),
     }
 
     def get_queryset(self):

@@ -162,3 +162,27 @@ def id_refusals_kept():
     except Exception as exc:
         id_refusals_record(getattr(exc, "id_refusals", None) or [])
         raise
+
+
+class IdRefusals:
+    """`id_refusals_kept` for a page whose helper (governance.forms.save_form) turns the
+    service's error into form errors: `watching(perform)` notes the refusals the error
+    carries, `record()`, called after the helper returned (the attempt rolled back), writes
+    them."""
+
+    def __init__(self):
+        self.refusals: list[IdNumberRefusal] = []
+
+    def watching(self, perform):
+        def watched():
+            try:
+                return perform()
+            except Exception as exc:
+                self.refusals.extend(getattr(exc, "id_refusals", None) or [])
+                raise
+
+        return watched
+
+    def record(self) -> None:
+        refusals, self.refusals = self.refusals, []
+        id_refusals_record(refusals)

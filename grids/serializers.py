@@ -18,6 +18,7 @@ from governance.uploads import UploadRefused, check_xlsx
 from grids import validators
 from grids.idnumbers import validate_id_number, validate_phone
 from grids.models import Courtyard, Grid, Household, Resident, Tag, Township, Village
+from grids.services import RESIDENT_FIELDS
 
 
 class TownshipSerializer(serializers.ModelSerializer):
@@ -57,13 +58,24 @@ class TagSerializer(serializers.ModelSerializer):
 
 
 class _ScopedOutputMixin:
-    """Whether the caller may edit a row, from the scope in the context (no query per row)."""
+    """Whether the caller may edit a row, from the scope in the context (no query per row),
+    and what follows from it: the phone in full or masked."""
 
     def can_edit(self, obj) -> bool:
         scope = self.context.get("scope")
         if scope is None:
             scope = scope_for(self.context["request"].user)
         return scope.covers(obj, REGISTER_EDITORS)
+
+    def get_phone(self, obj) -> str:
+        return obj.phone if self.can_edit(obj) else obj.phone_masked
+
+    def get_can_edit(self, obj) -> bool:
+        return self.can_edit(obj)
+
+
+# The last fields of both register outputs, in order (see _row_tail).
+ROW_TAIL = ["tags", "notes", "can_edit", "created_at", "updated_at"]
 
 
 class HouseholdSerializer(_ScopedOutputMixin, serializers.ModelSerializer):
@@ -89,19 +101,9 @@ class HouseholdSerializer(_ScopedOutputMixin, serializers.ModelSerializer):
             "address",
             "phone",
             "head_name",
-            "tags",
-            "notes",
-            "can_edit",
-            "created_at",
-            "updated_at",
+            *ROW_TAIL,
         ]
         read_only_fields = fields
-
-    def get_phone(self, obj) -> str:
-        return obj.phone if self.can_edit(obj) else obj.phone_masked
-
-    def get_can_edit(self, obj) -> bool:
-        return self.can_edit(obj)
 
     def to_representation(self, obj):
         # Written out by hand: lists render 50 rows per page, and DRF's per-field machinery
@@ -120,12 +122,19 @@ class HouseholdSerializer(_ScopedOutputMixin, serializers.ModelSerializer):
             "address": obj.address,
             "phone": obj.phone if editable else obj.phone_masked,
             "head_name": obj.head_name,
-            "tags": _tags(obj),
-            "notes": obj.notes,
-            "can_edit": editable,
-            "created_at": _datetime(obj.created_at),
-            "updated_at": _datetime(obj.updated_at),
+            **_row_tail(obj, editable),
         }
+
+
+def _row_tail(obj, editable: bool) -> dict:
+    """The fields a household's and a resident's output end with (ROW_TAIL)."""
+    return {
+        "tags": _tags(obj),
+        "notes": obj.notes,
+        "can_edit": editable,
+        "created_at": _datetime(obj.created_at),
+        "updated_at": _datetime(obj.updated_at),
+    }
 
 
 def _tags(obj) -> list[dict]:
@@ -187,11 +196,7 @@ class ResidentSerializer(_ScopedOutputMixin, serializers.ModelSerializer):
             "ethnicity",
             "status",
             "status_label",
-            "tags",
-            "notes",
-            "can_edit",
-            "created_at",
-            "updated_at",
+            *ROW_TAIL,
         ]
         read_only_fields = fields
 
@@ -200,12 +205,6 @@ class ResidentSerializer(_ScopedOutputMixin, serializers.ModelSerializer):
 
     def get_age(self, obj) -> int | None:
         return _age(obj.birth_date)
-
-    def get_phone(self, obj) -> str:
-        return obj.phone if self.can_edit(obj) else obj.phone_masked
-
-    def get_can_edit(self, obj) -> bool:
-        return self.can_edit(obj)
 
     def to_representation(self, obj):
         # By hand, as for households; choice labels are translated once per page, not per row.
@@ -235,11 +234,7 @@ class ResidentSerializer(_ScopedOutputMixin, serializers.ModelSerializer):
             "ethnicity": obj.ethnicity,
             "status": obj.status,
             "status_label": labels["status"].get(obj.status, ""),
-            "tags": _tags(obj),
-            "notes": obj.notes,
-            "can_edit": editable,
-            "created_at": _datetime(obj.created_at),
-            "updated_at": _datetime(obj.updated_at),
+            **_row_tail(obj, editable),
         }
 
 
@@ -330,18 +325,7 @@ class _ResidentInputMixin(_PhoneMixin):
         return value
 
 
-_RESIDENT_INPUT_FIELDS = [
-    "name",
-    "relation_to_head",
-    "gender",
-    "birth_date",
-    "id_number",
-    "phone",
-    "ethnicity",
-    "status",
-    "notes",
-    "tags",
-]
+_RESIDENT_INPUT_FIELDS = list(RESIDENT_FIELDS)
 
 
 class ResidentCreateSerializer(_ResidentInputMixin, InputModelSerializer):

@@ -18,6 +18,7 @@ from grids.idnumbers import (
 )
 from grids.models import Courtyard, Grid, Household, HouseholdMove, IdNumberReveal, Resident, Tag, Township, Village
 from grids.signals import households_created
+from grids.validators import validate_birth_date
 from grids.visits.services import households_refresh_visit_due
 
 
@@ -26,6 +27,15 @@ def name_pinyin(name: str) -> tuple[str, str]:
     full = "".join(lazy_pinyin(name, errors="ignore")).lower()
     initials = "".join(lazy_pinyin(name, style=Style.FIRST_LETTER, errors="ignore")).lower()
     return full, initials
+
+
+def _on_field(field: str, validate, value):
+    """`validate(value)`, its ValidationError raised on `field` (forms and serializers check
+    the same shape first; scripts and the demo call the services directly)."""
+    try:
+        return validate(value)
+    except ValidationError as error:
+        raise ValidationError({field: error}) from None
 
 
 def _check_courtyard(grid: Grid, courtyard: Courtyard | None) -> None:
@@ -71,7 +81,7 @@ def household_create(
         courtyard=courtyard,
         number=number,
         address=address,
-        phone=validate_phone(phone),
+        phone=_on_field("phone", validate_phone, phone),
         notes=notes,
     )
     if tags:
@@ -95,7 +105,7 @@ def household_update(*, household: Household, **changes) -> Household:
     if "courtyard" in changes:
         _check_courtyard(household.grid, changes["courtyard"])
     if "phone" in changes:
-        changes["phone"] = validate_phone(changes["phone"])
+        changes["phone"] = _on_field("phone", validate_phone, changes["phone"])
     for name, value in changes.items():
         setattr(household, name, value)
     household.save()
@@ -140,7 +150,7 @@ def _set_id_number(resident: Resident, id_number: str, *, actor, channel: str) -
         resident.id_number_hash = None
         resident.id_number_masked = ""
         return
-    number = validate_id_number(id_number)
+    number = _on_field("id_number", validate_id_number, id_number)
     digest = hash_id_number(number)
     if digest != resident.id_number_hash:
         resident_id_check(user=actor, digest=digest, exclude_pk=resident.pk, channel=channel)
@@ -202,6 +212,7 @@ def resident_create(
     `actor` is who enters it: an ID number already registered is refused as grids.idconflicts
     says (None, for the demo and scripts, sees every holder).
     """
+    _on_field("birth_date", validate_birth_date, birth_date)
     household = Household.objects.select_for_update().get(pk=household.pk)
     _check_single_head(household, relation_to_head)
     pinyin, initials = name_pinyin(name)
@@ -216,7 +227,7 @@ def resident_create(
         relation_to_head=relation_to_head,
         gender=gender,
         birth_date=birth_date,
-        phone=validate_phone(phone),
+        phone=_on_field("phone", validate_phone, phone),
         ethnicity=ethnicity,
         status=status,
         notes=notes,
@@ -231,35 +242,40 @@ def resident_create(
     return resident
 
 
+# What `resident_create` takes besides the household, and all `resident_update` may change.
+RESIDENT_FIELDS = (
+    "name",
+    "relation_to_head",
+    "gender",
+    "birth_date",
+    "id_number",
+    "phone",
+    "ethnicity",
+    "status",
+    "notes",
+    "tags",
+)
+
+
 @transaction.atomic
 def resident_update(*, resident: Resident, actor=None, channel: str = "api", **changes) -> Resident:
     """Change a resident's details. `id_number` replaces the stored number (empty clears it);
     `actor` as for `resident_create`."""
-    allowed = {
-        "name",
-        "relation_to_head",
-        "gender",
-        "birth_date",
-        "id_number",
-        "phone",
-        "ethnicity",
-        "status",
-        "notes",
-        "tags",
-    }
-    unknown = set(changes) - allowed
+    unknown = set(changes) - set(RESIDENT_FIELDS)
     if unknown:
         raise TypeError(f"resident_update cannot change {sorted(unknown)}")
     household = Household.objects.select_for_update().get(pk=resident.household_id)
     resident = Resident.objects.select_for_update().get(pk=resident.pk)
     was_head = resident.relation_to_head == Resident.Relation.HEAD
     tags = changes.pop("tags", None)
+    if "birth_date" in changes:
+        _on_field("birth_date", validate_birth_date, changes["birth_date"])
     if "relation_to_head" in changes:
         _check_single_head(household, changes["relation_to_head"], exclude_pk=resident.pk)
     if "id_number" in changes:
         _set_id_number(resident, changes.pop("id_number"), actor=actor, channel=channel)
     if "phone" in changes:
-        changes["phone"] = validate_phone(changes["phone"])
+        changes["phone"] = _on_field("phone", validate_phone, changes["phone"])
     if "name" in changes:
         changes["name"] = changes["name"].strip()
         resident.name_pinyin, resident.name_initials = name_pinyin(changes["name"])

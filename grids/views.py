@@ -9,7 +9,7 @@ one service. Service errors are shown next to the field they name.
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core import signing
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -20,13 +20,15 @@ from django.utils.http import content_disposition_header, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from governance.forms import add_service_errors, announce_saved, submit_once
+from governance.forms import save_form, submit_once
 from governance.roles import HOUSEHOLD_MOVERS, ID_NUMBER_REVEALERS, REGISTER_EDITORS, REGISTER_IMPORTERS, VISITOR_ROLES
 from governance.scoping import people_reader_required, scope_for
 from grids import services
+from grids.filters import HouseholdFilter
 from grids.forms import HouseholdFilterForm, HouseholdForm, HouseholdMoveForm, RegisterImportForm, ResidentForm
-from grids.idconflicts import id_refusals_kept
+from grids.idconflicts import IdRefusals, id_refusals_kept
 from grids.models import Courtyard, Grid, Resident, Village
+from grids.panels import household_panels
 from grids.register import COLUMNS, RegisterImportError, register_export, register_import, register_template
 from grids.selectors import (
     grids_editable_by,
@@ -36,7 +38,6 @@ from grids.selectors import (
     households_visible_to,
     may_reveal_id_numbers,
     residents_visible_to,
-    search_households,
     villages_visible_to,
     with_member_counts,
 )
@@ -69,20 +70,26 @@ def household_filter_form(user, data=None) -> HouseholdFilterForm:
 def filtered_households(request):
     """(form, filters, households): the households the user sees, narrowed by the list's
     search and filters in the query string. The list and its Excel export both use it,
-    so the file holds exactly the households the list shows."""
+    so the file holds exactly the households the list shows. The form offers and checks
+    the choices; the API's FilterSet applies them."""
     user = request.user
     form = household_filter_form(user, request.GET or None)
     filters = form.filters() if form.is_bound else {}
-    households = households_visible_to(user)
-    if filters.get("q"):
-        households = search_households(households, filters["q"])
-    if filters.get("village"):
-        households = households.filter(village=filters["village"])
-    if filters.get("grid"):
-        households = households.filter(grid=filters["grid"])
-    if filters.get("tag"):
-        households = households.filter(tags=filters["tag"])
+    households = HouseholdFilter(_filterset_data(filters), queryset=households_visible_to(user)).qs
     return form, filters, households
+
+
+def _filterset_data(filters: dict) -> dict:
+    """The list form's valid choices in the API's query parameters (grids.filters.HouseholdFilter)."""
+    data = {}
+    if filters.get("q"):
+        data["search"] = filters["q"]
+    for name in ("village", "grid"):
+        if filters.get(name):
+            data[name] = filters[name].pk
+    if filters.get("tag"):
+        data["tag"] = filters["tag"].code
+    return data
 
 
 def _filter_query(request) -> str:
@@ -148,24 +155,9 @@ def household_detail(request, pk):
             "can_edit": can_edit,
             "can_move": scope.covers(household, HOUSEHOLD_MOVERS),
             "can_visit": scope.covers(household, VISITOR_ROLES),
-            **_points_of(user, household),
+            "panels": household_panels(request, household),
         },
     )
-
-
-def _points_of(user, household) -> dict:
-    """The passbook's standing for the household page (积分存折: one query), if the user sees it."""
-    from governance.roles import PROPOSER_ROLES
-    from points.selectors import account_for_household, standing
-
-    account = account_for_household(user, household)
-    if account is None:
-        return {}
-    return {
-        "points_account": account,
-        "points_standing": standing(account),
-        "can_propose_points": scope_for(user).covers(household, PROPOSER_ROLES),
-    }
 
 
 @login_required
@@ -198,13 +190,11 @@ def household_create(request):
             )
             return reverse("grids:resident-create", args=[household.pk]) + "?relation=head"
 
-        try:
-            url, created = submit_once(request=request, token=data["form_token"], perform=perform)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            announce_saved(request, created, _("Household saved. Now add the head of the household."))
-            return redirect(url)
+        response = save_form(
+            request, form, perform=perform, done=_("Household saved. Now add the head of the household.")
+        )
+        if response:
+            return response
     return render(request, "grids/household_form.html", {"form": form, "household": None})
 
 
@@ -236,13 +226,9 @@ def household_update(request, pk):
             services.household_update(household=household, **changes)
             return reverse("grids:household-detail", args=[household.pk])
 
-        try:
-            url, created = submit_once(request=request, token=data["form_token"], perform=perform)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            announce_saved(request, created, _("Household details saved."))
-            return redirect(url)
+        response = save_form(request, form, perform=perform, done=_("Household details saved."))
+        if response:
+            return response
     return render(request, "grids/household_form.html", {"form": form, "household": household})
 
 
@@ -272,13 +258,11 @@ def household_move(request, pk):
             )
             return reverse("grids:household-detail", args=[household.pk])
 
-        try:
-            url, created = submit_once(request=request, token=data["form_token"], perform=perform)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            announce_saved(request, created, _("The household was moved. The move is kept in its history."))
-            return redirect(url)
+        response = save_form(
+            request, form, perform=perform, done=_("The household was moved. The move is kept in its history.")
+        )
+        if response:
+            return response
     return render(request, "grids/household_move.html", {"form": form, "household": household})
 
 
@@ -339,6 +323,25 @@ def _resident_changes(data) -> dict:
     return changes
 
 
+def _resident_form_page(request, form, *, household, resident, save):
+    """The resident form, new or edited: a valid post goes to `save(changes)` (which returns
+    the URL to go to) through save_form. An ID number refused because someone out of the
+    user's scope holds it is recorded once the attempt has rolled back."""
+    if request.method == "POST" and form.is_valid():
+        changes = _resident_changes(form.cleaned_data)
+        refusals = IdRefusals()
+        try:
+            response = save_form(
+                request, form, perform=refusals.watching(lambda: save(changes)), done=_("Resident saved.")
+            )
+        finally:
+            refusals.record()
+        if response:
+            return response
+    context = {"form": form, "household": household, "resident": resident}
+    return render(request, "grids/resident_form.html", context)
+
+
 @login_required
 def resident_create(request, pk):
     user = request.user
@@ -351,22 +354,12 @@ def resident_create(request, pk):
     if relation not in Resident.Relation.values:
         relation = Resident.Relation.SPOUSE if has_head else Resident.Relation.HEAD
     form = ResidentForm(request.POST or None, initial={"relation_to_head": relation})
-    if request.method == "POST" and form.is_valid():
-        changes = _resident_changes(form.cleaned_data)
 
-        def perform():
-            services.resident_create(household=household, actor=user, channel="form", **changes)
-            return reverse("grids:household-detail", args=[household.pk])
+    def save(changes):
+        services.resident_create(household=household, actor=user, channel="form", **changes)
+        return reverse("grids:household-detail", args=[household.pk])
 
-        try:
-            with id_refusals_kept():
-                url, created = submit_once(request=request, token=form.cleaned_data["form_token"], perform=perform)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            announce_saved(request, created, _("Resident saved."))
-            return redirect(url)
-    return render(request, "grids/resident_form.html", {"form": form, "household": household, "resident": None})
+    return _resident_form_page(request, form, household=household, resident=None, save=save)
 
 
 @login_required
@@ -385,26 +378,12 @@ def resident_update(request, pk):
         "notes": resident.notes,
     }
     form = ResidentForm(request.POST or None, initial=initial, resident=resident)
-    if request.method == "POST" and form.is_valid():
-        changes = _resident_changes(form.cleaned_data)
 
-        def perform():
-            services.resident_update(resident=resident, actor=user, channel="form", **changes)
-            return reverse("grids:resident-detail", args=[resident.pk])
+    def save(changes):
+        services.resident_update(resident=resident, actor=user, channel="form", **changes)
+        return reverse("grids:resident-detail", args=[resident.pk])
 
-        try:
-            with id_refusals_kept():
-                url, created = submit_once(request=request, token=form.cleaned_data["form_token"], perform=perform)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            announce_saved(request, created, _("Resident saved."))
-            return redirect(url)
-    return render(
-        request,
-        "grids/resident_form.html",
-        {"form": form, "household": resident.household, "resident": resident},
-    )
+    return _resident_form_page(request, form, household=resident.household, resident=resident, save=save)
 
 
 # ---------------------------------------------------------------- the register in Excel

@@ -68,7 +68,7 @@ def test_blank_rows_count_towards_the_limit_when_the_sheet_hides_its_size(world,
             seen.append(values)
             yield values
 
-    monkeypatch.setattr("grids.register.xlsx_rows", counting)
+    monkeypatch.setattr("grids.register.imports.xlsx_rows", counting)
     error = refused(world, blank_rows_register(100, dimension=False))
     assert error.code == "too_many_rows"
     assert len(seen) <= 20 + 10  # stopped at the bound, not at the end of the sheet

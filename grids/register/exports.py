@@ -1,0 +1,140 @@
+"""The register written out: the blank template and the export of households.
+
+Both are the import's own layout (grids.register.columns), so an exported file can be
+edited and imported back; masked ID numbers and phones in it mean "unchanged".
+"""
+
+import io
+from collections import defaultdict
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+
+from grids.idnumbers import decrypt_id_number
+from grids.models import RegisterExport, Resident, Tag
+from grids.register.columns import COLUMNS, GENDER_LABELS, RELATION_LABELS, SHEET_NAME, STATUS_LABELS
+
+
+def _header_sheet(workbook: Workbook):
+    sheet = workbook.active
+    sheet.title = SHEET_NAME
+    sheet.append([c.header for c in COLUMNS])
+    for index, column in enumerate(COLUMNS, start=1):
+        cell = sheet.cell(row=1, column=index)
+        cell.font = Font(bold=True, color="FFFFFF" if column.required else "000000")
+        cell.fill = PatternFill("solid", fgColor="B3261E" if column.required else "E8E8E8")
+        cell.alignment = Alignment(horizontal="center")
+        sheet.column_dimensions[get_column_letter(index)].width = column.width
+    sheet.freeze_panes = "A2"
+    return sheet
+
+
+def _instructions(workbook: Workbook) -> None:
+    sheet = workbook.create_sheet("填写说明")
+    lines = [
+        ("列", "说明"),
+        ("村（社区）", "必填。村或社区的全名，如：七星村。"),
+        ("网格", "必填。网格序号（1、2 …）或网格名称（第一网格）。"),
+        ("院落", "可填。该网格内已登记的院落名称。"),
+        ("户号", "必填。同一村内唯一；同一户的每位成员填同一户号。"),
+        ("家庭住址", "同一户填一次即可（以户主行为准）。"),
+        ("姓名", "必填。"),
+        ("与户主关系", "必填：" + "、".join(RELATION_LABELS.values()) + "。每户必须有且只有一位户主。"),
+        ("性别", "必填：男 或 女。"),
+        ("出生日期", "格式 1980-03-15；填了身份证号可不填。"),
+        ("公民身份号码", "18 位，末位可为 X，会校验校验码。导出的带 * 号码原样保留即表示不修改。"),
+        ("联系电话", "11 位手机号；户主的电话即该户的联系电话。"),
+        ("居住状态", "在家、外出、迁出、死亡；不填为在家。"),
+        (
+            "户标签 / 人员标签",
+            "用顿号分隔，如：独居老人、党员。可用标签：" + "、".join(Tag.objects.values_list("name", flat=True)),
+        ),
+        (
+            "村里自己的台账",
+            "表头上方可以有标题行；常见列名也认得（如 身份证号码、手机号码、住址、与户主的关系），"
+            "与户主关系可按户口簿填写（妻、长子、儿媳、孙女 等）。不认识的列会整表退回并列出列名，不会悄悄丢弃；"
+            "“序号”列不导入。",
+        ),
+        ("", "同一文件可重复导入：按身份证号（或户号+姓名）对应已有记录，不会重复登记。"),
+        ("", "文件有任何错误时一行都不会写入，系统会按行列列出全部错误。"),
+    ]
+    for line in lines:
+        sheet.append(line)
+    sheet.column_dimensions["A"].width = 18
+    sheet.column_dimensions["B"].width = 90
+    sheet.cell(row=1, column=1).font = Font(bold=True)
+    sheet.cell(row=1, column=2).font = Font(bold=True)
+
+
+def register_template() -> bytes:
+    """The blank register (header row and a sheet of instructions) as .xlsx bytes."""
+    workbook = Workbook()
+    _header_sheet(workbook)
+    _instructions(workbook)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def _tag_names(tags) -> str:
+    return "、".join(t.name for t in tags)
+
+
+def register_export(*, user, households, reveal: bool) -> bytes:
+    """The given households (already scoped to `user`) as a register in the import template.
+
+    ID numbers and phones are masked unless `reveal` (the caller's role may reveal them);
+    every export is recorded, with whether it revealed personal data.
+    """
+    workbook = Workbook()
+    sheet = _header_sheet(workbook)
+    households = households.select_related("village", "grid", "courtyard").prefetch_related("tags")
+    count = 0
+    ids = list(households.order_by("village_id", "number").values_list("pk", flat=True))
+    for start in range(0, len(ids), 2000):
+        chunk = ids[start : start + 2000]
+        by_household = defaultdict(list)
+        residents = (
+            Resident.objects.filter(household_id__in=chunk).prefetch_related("tags").order_by("household_id", "id")
+        )
+        for resident in residents:
+            by_household[resident.household_id].append(resident)
+        for household in households.filter(pk__in=chunk).order_by("village_id", "number"):
+            for resident in sorted(by_household[household.pk], key=lambda r: (r.relation_to_head != "head", r.pk)):
+                sheet.append(_export_row(household, resident, reveal))
+                count += 1
+    for row in sheet.iter_rows(min_row=2, min_col=10, max_col=11):
+        for cell in row:
+            cell.number_format = "@"  # keep ID numbers and phones as text, never 5.0E+17
+    _instructions(workbook)
+    RegisterExport.objects.create(user=user, rows=count, revealed=reveal)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def _export_row(household, resident, reveal: bool) -> list:
+    """One resident's row, in COLUMNS order."""
+    if reveal and resident.id_number_encrypted:
+        id_number = decrypt_id_number(resident.id_number_encrypted)
+    else:
+        id_number = resident.id_number_masked
+    return [
+        household.village.name,
+        household.grid.number,
+        household.courtyard.name if household.courtyard else "",
+        household.number,
+        household.address,
+        resident.name,
+        RELATION_LABELS.get(resident.relation_to_head, "其他"),
+        GENDER_LABELS.get(resident.gender, ""),
+        resident.birth_date.isoformat() if resident.birth_date else "",
+        id_number,
+        resident.phone if reveal else resident.phone_masked,
+        resident.ethnicity,
+        STATUS_LABELS.get(resident.status, ""),
+        _tag_names(household.tags.all()) if resident.relation_to_head == "head" else "",
+        _tag_names(resident.tags.all()),
+        resident.notes,
+    ]
