@@ -12,7 +12,8 @@ from grids.models import (
     Township,
     Village,
 )
-from grids.visits.services import households_refresh_visit_due, tag_households
+from grids.selectors import tag_households
+from grids.signals import visit_targets_changed
 
 
 @admin.register(Township)
@@ -48,7 +49,7 @@ class TagAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
         if change and "visit_every_days" in form.changed_data:
-            households_refresh_visit_due(tag_households(obj))
+            visit_targets_changed.send(sender=Tag, household_ids=tag_households(obj))
 
 
 class ResidentInline(admin.TabularInline):

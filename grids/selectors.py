@@ -12,7 +12,7 @@ from governance.models import Assignment
 from governance.roles import GRID_ROLES, ID_NUMBER_REVEALERS, REGISTER_EDITORS, VILLAGE_ROLES
 from governance.scoping import current_assignments, scope_for
 from grids.idnumbers import hash_id_number, looks_like_id_number
-from grids.models import Grid, Household, HouseholdMove, Resident, Township, Village
+from grids.models import Grid, Household, HouseholdMove, Resident, Tag, Township, Village
 
 
 def households_visible_to(user, *, roles=None) -> QuerySet[Household]:
@@ -165,3 +165,8 @@ def townships_for(ids=None) -> QuerySet[Township]:
 def assignments_of(user) -> QuerySet[Assignment]:
     """The user's current assignments, with their places (for the home page)."""
     return current_assignments(user).select_related("grid__village", "courtyard__grid", "department__township")
+
+
+def tag_households(tag: Tag) -> set[int]:
+    """Households whose target a change of `tag` may move: tagged themselves or through a member."""
+    return set(tag.households.values_list("pk", flat=True)) | set(tag.residents.values_list("household_id", flat=True))

@@ -17,9 +17,8 @@ from grids.idnumbers import (
     validate_phone,
 )
 from grids.models import Courtyard, Grid, Household, HouseholdMove, IdNumberReveal, Resident, Tag, Township, Village
-from grids.signals import households_created
+from grids.signals import households_created, visit_targets_changed
 from grids.validators import validate_birth_date
-from grids.visits.services import households_refresh_visit_due
 
 
 def name_pinyin(name: str) -> tuple[str, str]:
@@ -111,7 +110,7 @@ def household_update(*, household: Household, **changes) -> Household:
     household.save()
     if tags is not None:
         household.tags.set(tags)
-        households_refresh_visit_due([household.pk])
+        visit_targets_changed.send(sender=Household, household_ids=[household.pk])
     return household
 
 
@@ -236,7 +235,7 @@ def resident_create(
     _save_resident(resident)
     if tags:
         resident.tags.set(tags)
-        households_refresh_visit_due([household.pk])
+        visit_targets_changed.send(sender=Household, household_ids=[household.pk])
     if relation_to_head == Resident.Relation.HEAD:
         _sync_head_name(household)
     return resident
@@ -285,7 +284,7 @@ def resident_update(*, resident: Resident, actor=None, channel: str = "api", **c
     if tags is not None:
         resident.tags.set(tags)
     if tags is not None or "status" in changes:
-        households_refresh_visit_due([household.pk])
+        visit_targets_changed.send(sender=Household, household_ids=[household.pk])
     if was_head or resident.relation_to_head == Resident.Relation.HEAD:
         _sync_head_name(household)
     return resident

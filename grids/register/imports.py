@@ -50,9 +50,8 @@ from grids.register.columns import (
     header_key,
 )
 from grids.services import name_pinyin
-from grids.signals import households_created
+from grids.signals import households_created, visit_targets_changed
 from grids.validators import validate_birth_date
-from grids.visits.services import households_refresh_visit_due
 
 
 @dataclass
@@ -633,7 +632,9 @@ def _apply(rows: list[_Row], ctx: _Context, user) -> ImportResult:
     _sync_heads([h.pk for h in ctx.households.values() if h.pk and h in household_tag_sets])
     # Tags and statuses set visit targets; new households have no visits to date from.
     new_ids = {h.pk for h in new_households}
-    households_refresh_visit_due([h.pk for h in household_tag_sets if h.pk not in new_ids])
+    visit_targets_changed.send(
+        sender=Household, household_ids=[h.pk for h in household_tag_sets if h.pk not in new_ids]
+    )
     # The apps built on grids act on the new households (the points bank opens passbooks).
     if new_households:
         households_created.send(

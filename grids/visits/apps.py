@@ -8,3 +8,6 @@ class VisitsConfig(AppConfig):
     name = "grids.visits"
     label = "visits"
     verbose_name = _("Visits")
+
+    def ready(self):
+        from grids.visits import receivers  # noqa: F401 (connects the visit-target receiver)

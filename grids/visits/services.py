@@ -27,7 +27,7 @@ from governance.models import Role
 from governance.photos import reencode_photo
 from governance.roles import GRID_ROLES, VISITOR_ROLES
 from governance.scoping import scope_for
-from grids.models import Courtyard, Grid, Household, Resident, Tag
+from grids.models import Courtyard, Grid, Household, Resident
 from grids.visits.models import Visit, VisitPhoto
 
 
@@ -289,8 +289,3 @@ def households_refresh_visit_due(household_ids) -> int:
             rows.append(household)
     Household.objects.bulk_update(rows, ["last_visited_on", "visit_due_on"], batch_size=1000)
     return len(rows)
-
-
-def tag_households(tag: Tag) -> set[int]:
-    """Households whose target a change of `tag` may move: tagged themselves or through a member."""
-    return set(tag.households.values_list("pk", flat=True)) | set(tag.residents.values_list("household_id", flat=True))

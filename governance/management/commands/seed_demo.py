@@ -1,7 +1,8 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from grids.demo import seed_demo, seed_visits
+from grids.demo import seed_demo
+from grids.visits.demo import seed_visits
 from petitions.demo import seed_matters
 from points.demo import seed_points
 
