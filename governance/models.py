@@ -1,4 +1,4 @@
-"""Responsibility (三级多方), notifications and idempotent request records."""
+"""Responsibility (三级多方), notifications, idempotent request records and the stored photo's columns."""
 
 from django.conf import settings
 from django.contrib.auth.models import Group
@@ -62,6 +62,19 @@ def _level_check(level: str) -> Q:
     return filled[level]
 
 
+def _place_matches_role() -> Q:
+    """Every role's assignment points at the place of its level in ROLE_LEVEL, the one list of
+    which role sits where (levels in the order ROLE_LEVEL first names them)."""
+    roles_at: dict[str, list[str]] = {}
+    for role, level in ROLE_LEVEL.items():
+        roles_at.setdefault(level, []).append(role.value)
+    condition = Q()
+    for level, roles in roles_at.items():
+        role_is = Q(role=roles[0]) if len(roles) == 1 else Q(role__in=roles)
+        condition |= role_is & _level_check(level)
+    return condition
+
+
 class Assignment(models.Model):
     """A user's responsibility for a place (or a department), from a date and until a date.
 
@@ -93,16 +106,7 @@ class Assignment(models.Model):
                 condition=Q(valid_to__isnull=True) | Q(valid_to__gte=models.F("valid_from")),
                 name="assignment_valid_range",
             ),
-            models.CheckConstraint(
-                condition=(
-                    (Q(role__in=["township_leader", "township_official"]) & _level_check("township"))
-                    | (Q(role="department_handler") & _level_check("department"))
-                    | (Q(role__in=["village_cadre", "shop_clerk"]) & _level_check("village"))
-                    | (Q(role__in=["grid_leader", "grid_worker"]) & _level_check("grid"))
-                    | (Q(role="courtyard_helper") & _level_check("courtyard"))
-                ),
-                name="assignment_place_matches_role",
-            ),
+            models.CheckConstraint(condition=_place_matches_role(), name="assignment_place_matches_role"),
         ]
         indexes = [models.Index(fields=["user", "valid_from", "valid_to"])]
 
@@ -172,3 +176,18 @@ class IdempotencyRecord(models.Model):
                 fields=["key", "path"], condition=Q(user__isnull=True), name="idempotency_key_unique_anonymous"
             ),
         ]
+
+
+class StoredPhoto(models.Model):
+    """A photo as governance.photos.reencode_photo stored it (a JPEG without metadata), served
+    only through governance.files.private_photo_view. A concrete photo adds its parent and its
+    `image` field (each with its own upload path)."""
+
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    size = models.PositiveIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["created_at", "id"]

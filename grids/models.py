@@ -12,6 +12,12 @@ from django.utils.translation import gettext_lazy as _
 from grids.idnumbers import mask_phone
 
 
+def scope_indexes(*columns: str) -> list[models.Index]:
+    """An index on (place column, id) for each of the row's place columns: a list scoped to a
+    township, a village or a grid reads one index range, already in id order."""
+    return [models.Index(fields=[column, "id"]) for column in columns]
+
+
 class Township(models.Model):
     name = models.CharField(_("name"), max_length=100)
     code = models.CharField(_("code"), max_length=20, unique=True)
@@ -122,12 +128,7 @@ class Household(models.Model):
         verbose_name_plural = _("households")
         ordering = ["id"]
         constraints = [models.UniqueConstraint(fields=["village", "number"], name="household_number_unique_in_village")]
-        indexes = [
-            models.Index(fields=["township", "id"]),
-            models.Index(fields=["village", "id"]),
-            models.Index(fields=["grid", "id"]),
-            models.Index(fields=["grid", "visit_due_on"]),
-        ]
+        indexes = [*scope_indexes("township", "village", "grid"), models.Index(fields=["grid", "visit_due_on"])]
 
     def __str__(self):
         return f"{self.number} {self.head_name}".strip()
@@ -215,11 +216,7 @@ class Resident(models.Model):
                 name="one_head_per_household",
             ),
         ]
-        indexes = [
-            models.Index(fields=["township", "id"]),
-            models.Index(fields=["village", "id"]),
-            models.Index(fields=["grid", "id"]),
-        ]
+        indexes = scope_indexes("township", "village", "grid")
 
     def __str__(self):
         return self.name

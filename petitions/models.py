@@ -13,7 +13,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
-from governance.models import Department
+from governance.models import Department, StoredPhoto
 from grids.idnumbers import mask_phone
 from grids.models import Grid, Household, Resident, Township, Village
 
@@ -267,22 +267,17 @@ def photo_path(photo, filename: str) -> str:
     return f"matters/{photo.matter_id}/{secrets.token_hex(12)}.jpg"
 
 
-class MatterPhoto(models.Model):
+class MatterPhoto(StoredPhoto):
     """Evidence photo. Re-encoded on upload (EXIF and location stripped), served only
     through a scoped view."""
 
     matter = models.ForeignKey(Matter, on_delete=models.PROTECT, related_name="photos")
     image = models.FileField(upload_to=photo_path)
-    width = models.PositiveIntegerField()
-    height = models.PositiveIntegerField()
-    size = models.PositiveIntegerField()
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
 
-    class Meta:
+    class Meta(StoredPhoto.Meta):
         verbose_name = _("photo")
         verbose_name_plural = _("photos")
-        ordering = ["created_at", "id"]
 
 
 class CalendarDay(models.Model):

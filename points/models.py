@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from governance import roles
-from grids.models import Household, Resident, Township, Village
+from grids.models import Household, Resident, Township, Village, scope_indexes
 
 
 class Category(models.TextChoices):
@@ -175,10 +175,7 @@ class Account(models.Model):
         verbose_name = _("passbook account")
         verbose_name_plural = _("passbook accounts")
         ordering = ["id"]
-        indexes = [
-            models.Index(fields=["village", "id"]),
-            models.Index(fields=["township", "id"]),
-        ]
+        indexes = scope_indexes("village", "township")
 
     def __str__(self):
         return f"{self.household} · {self.balance}"
@@ -335,7 +332,7 @@ class Redemption(models.Model):
                 condition=Q(points=F("quantity") * F("unit_price")), name="points_redemption_points_add_up"
             ),
         ]
-        indexes = [models.Index(fields=["village", "id"])]
+        indexes = scope_indexes("village")
 
 
 class EntryKind(models.TextChoices):

@@ -11,7 +11,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from grids.models import Courtyard, Grid, Household, Township, Village
+from governance.models import StoredPhoto
+from grids.models import Courtyard, Grid, Household, Township, Village, scope_indexes
 
 
 class Visit(models.Model):
@@ -89,9 +90,7 @@ class Visit(models.Model):
             models.Index(fields=["visited_on", "grid"]),
             models.Index(fields=["household", "visited_on"]),
             models.Index(fields=["author", "visited_on"]),
-            models.Index(fields=["township", "id"]),
-            models.Index(fields=["village", "id"]),
-            models.Index(fields=["grid", "id"]),
+            *scope_indexes("township", "village", "grid"),
         ]
 
     def __str__(self):
@@ -103,21 +102,16 @@ def visit_photo_path(photo, filename: str) -> str:
     return f"visits/{photo.visit_id}/{secrets.token_hex(12)}.jpg"
 
 
-class VisitPhoto(models.Model):
+class VisitPhoto(StoredPhoto):
     """A photo taken on a visit: re-encoded without EXIF, served only through a scoped view."""
 
     visit = models.ForeignKey(Visit, on_delete=models.PROTECT, related_name="photos")
     image = models.FileField(upload_to=visit_photo_path)
-    width = models.PositiveIntegerField()
-    height = models.PositiveIntegerField()
-    size = models.PositiveIntegerField()
-    created_at = models.DateTimeField(auto_now_add=True)
 
-    class Meta:
+    class Meta(StoredPhoto.Meta):
         db_table = "grids_visitphoto"
         verbose_name = _("visit photo")
         verbose_name_plural = _("visit photos")
-        ordering = ["created_at", "id"]
 
 
 class Reminder(models.Model):
