@@ -46,7 +46,11 @@ def _read_bounded(stream) -> bytes:
 
 class BoundedJSONParser(parsers.JSONParser):
     def parse(self, stream, media_type=None, parser_context=None):
-        return super().parse(io.BytesIO(_read_bounded(stream)), media_type, parser_context)
+        try:
+            return super().parse(io.BytesIO(_read_bounded(stream)), media_type, parser_context)
+        except RecursionError:
+            # Thousands of nested brackets: Python's parser gives up; the body is malformed.
+            raise exceptions.ParseError(_("JSON parse error - the body is nested too deeply.")) from None
 
 
 class BoundedFormParser(parsers.FormParser):

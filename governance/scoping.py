@@ -13,7 +13,7 @@ from functools import wraps
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from governance.models import ROLE_LEVEL, Assignment, Role
 from governance.roles import GRID_ROLES, PEOPLE_READERS, TOWNSHIP_ROLES, VILLAGE_ROLES  # noqa: F401
@@ -229,11 +229,19 @@ def people_reader_required(view):
 
     @wraps(view)
     def wrapped(request, *args, **kwargs):
-        scope = scope_for(request.user)
-        if scope.roles and not scope.reads_people:
-            raise PermissionDenied(
-                _("Your role keeps the passbooks and the shop, not the register, matters or visits.")
-            )
+        if not reads_people(request.user):
+            raise PermissionDenied(NOT_A_PEOPLE_READER)
         return view(request, *args, **kwargs)
 
     return wrapped
+
+
+NOT_A_PEOPLE_READER = gettext_lazy("Your role keeps the passbooks and the shop, not the register, matters or visits.")
+
+
+def reads_people(user) -> bool:
+    """False for a user whose roles read none of households, residents, matters or visits (the
+    shop clerk): pages and the API answer 403 rather than an empty list. A user with no role
+    at all gets the empty list (nothing of theirs to refuse)."""
+    scope = scope_for(user)
+    return not scope.roles or scope.reads_people

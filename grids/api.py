@@ -111,6 +111,7 @@ class _RegisterViewSet(
     differ (the input ones render with the output ones)."""
 
     permission_classes = [ActionPolicy]
+    people_data = True
     policies = {
         # Somewhere to add to first; where exactly is checked on the row (check_may_edit).
         "create": Policy(roles=REGISTER_EDITORS, message=_("Your role may not add to the household register.")),

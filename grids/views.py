@@ -401,6 +401,7 @@ def xlsx_response(data: bytes, filename: str) -> HttpResponse:
 
 
 @login_required
+@people_reader_required
 @require_http_methods(["GET", "POST"])
 def household_export(request):
     """The register of the households in the list, with the list's search and filters.

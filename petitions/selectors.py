@@ -1,9 +1,11 @@
 """Scoped reads of matters."""
 
+from django.contrib.auth import get_user_model
 from django.db.models import F, Q, QuerySet
+from django.utils import timezone
 
-from governance.models import Role
-from governance.roles import GRID_ROLES, TOWNSHIP_ROLES
+from governance.models import Assignment, Role
+from governance.roles import GRID_ROLES, HANDLER_ROLES, TOWNSHIP_ROLES
 from governance.scoping import scope_for
 from petitions.models import Kind, Matter, MatterUserObjectPermission, State
 
@@ -50,3 +52,25 @@ def matters_waiting_for(user) -> QuerySet[Matter]:
         & ~Q(reported_by=user)
     )
     return matters_visible_to(user).filter(classify | own | handle | verify).order_by(*QUEUE_ORDER)
+
+
+def handler_candidates(matter: Matter):
+    """Who may be named to handle `matter` (the page offers them, the API and the service
+    accept no one else): for a civil matter the grid's staff and courtyard helpers and the
+    village cadres; for a village matter the village's cadres, grid staff and courtyard
+    helpers; for a government matter the township's staff (or one of its departments)."""
+    day = timezone.localdate()
+    current = Assignment.objects.filter(valid_from__lte=day).filter(Q(valid_to__isnull=True) | Q(valid_to__gte=day))
+    if matter.kind == Kind.GOVERNMENT:
+        where = Q(township_id=matter.township_id, role__in=sorted(TOWNSHIP_ROLES))
+    elif matter.kind == Kind.CIVIL and matter.grid_id:
+        where = Q(grid_id=matter.grid_id, role__in=sorted(GRID_ROLES | {Role.COURTYARD_HELPER})) | Q(
+            village_id=matter.village_id, role=Role.VILLAGE_CADRE
+        )
+    else:
+        where = Q(village_id=matter.village_id, role__in=sorted(HANDLER_ROLES))
+    return (
+        get_user_model()
+        .objects.filter(is_active=True, pk__in=current.filter(where).values("user_id"))
+        .order_by("first_name", "username")
+    )

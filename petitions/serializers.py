@@ -18,8 +18,8 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from governance.api_input import InputSerializer
-from governance.models import Department, Role
-from governance.scoping import scope_for, users_holding
+from governance.models import Department
+from governance.scoping import scope_for
 from governance.serializers import PhotoSerializer as PhotoSerializer  # the matters API names it here
 from grids.idnumbers import validate_phone
 from grids.models import Grid, Household, Resident, Village
@@ -28,7 +28,7 @@ from grids.serializers import VisibleGridField
 from petitions import deadlines, workflow
 from petitions.models import Deliberation, Kind, Matter, MatterCategory, MatterEvent, Rating, Source, State
 from petitions.procedure import VILLAGE_STEPS
-from petitions.selectors import matters_visible_to
+from petitions.selectors import handler_candidates, matters_visible_to
 
 _DATETIME = serializers.DateTimeField()
 
@@ -493,11 +493,10 @@ class DeliberateSerializer(InputSerializer):
 
 
 class _HandlerField(serializers.PrimaryKeyRelatedField):
-    """Active people who work in the matter's township (any role)."""
+    """The people who may handle the matter (petitions.selectors.handler_candidates)."""
 
     def get_queryset(self):
-        matter = self.context["matter"]
-        return users_holding(Role.values, township_id=matter.township_id)
+        return handler_candidates(self.context["matter"])
 
 
 class _DepartmentField(serializers.PrimaryKeyRelatedField):

@@ -29,6 +29,7 @@ from petitions.models import (
     Rating,
     Source,
 )
+from petitions.selectors import handler_candidates
 from petitions.workflow import Change, matter_transition
 
 SUBMITTER = workflow.SUBMITTER
@@ -349,6 +350,8 @@ def _check_assignment(matter: Matter, handler, department, deadline) -> None:
         raise ValidationError({"department": _("Only a government matter goes to a department of its township.")})
     if handler is not None and not handler.is_active:
         raise ValidationError({"handler": _("This account is not active.")})
+    if handler is not None and not handler_candidates(matter).filter(pk=handler.pk).exists():
+        raise ValidationError({"handler": _("This person does not work where this matter is handled.")})
     if deadline is not None and deadline <= timezone.now():
         raise ValidationError({"deadline": _("The deadline must be in the future.")})
 

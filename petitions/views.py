@@ -23,8 +23,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from governance.forms import FORM_TOKEN_PREFIX, save_form
-from governance.models import Assignment, Department, IdempotencyRecord, Role
-from governance.roles import GRID_ROLES, HANDLER_ROLES, INTAKE_ROLES, REVISIT_ROLES
+from governance.models import Department, IdempotencyRecord, Role
+from governance.roles import GRID_ROLES, INTAKE_ROLES, REVISIT_ROLES
 from governance.scoping import people_reader_required, scope_for
 from grids.models import Courtyard, Grid
 from grids.selectors import grids_visible_to, households_visible_to
@@ -34,7 +34,7 @@ from petitions.deadlines import CLOCK_STATES
 from petitions.filters import MatterFilter
 from petitions.models import OPEN_STATES, Deliberation, Kind, Matter, MatterCategory, MatterEvent, Rating, State
 from petitions.photos import matter_add_photo, may_add_photo
-from petitions.selectors import matters_visible_to, matters_waiting_for
+from petitions.selectors import handler_candidates, matters_visible_to, matters_waiting_for
 
 MATTERS_PER_PAGE = 20
 QUEUE_LIMIT = 100
@@ -362,25 +362,6 @@ def matter_detail_queryset(user):
 
 
 village_steps = procedure.village_steps
-
-
-def handler_candidates(matter):
-    """People of the right place to handle a civil or village matter: for a civil matter the
-    grid's staff and courtyard helpers and the village cadres; for a village matter, the
-    village's cadres, grid staff and courtyard helpers."""
-    day = timezone.localdate()
-    current = Assignment.objects.filter(valid_from__lte=day).filter(Q(valid_to__isnull=True) | Q(valid_to__gte=day))
-    if matter.kind == Kind.CIVIL and matter.grid_id:
-        where = Q(grid_id=matter.grid_id, role__in=sorted(GRID_ROLES | {Role.COURTYARD_HELPER})) | Q(
-            village_id=matter.village_id, role=Role.VILLAGE_CADRE
-        )
-    else:
-        where = Q(village_id=matter.village_id, role__in=sorted(HANDLER_ROLES))
-    return (
-        get_user_model()
-        .objects.filter(is_active=True, pk__in=current.filter(where).values("user_id"))
-        .order_by("first_name", "username")
-    )
 
 
 def _deliberate_variants(matter, steps) -> list[tuple[str, int | None]]:
@@ -774,6 +755,14 @@ def matter_extra(request, pk, action):
     allowed = may_add_photo(user, matter) if action == "photo" else may_use_clock(user, matter)
     if not allowed:
         raise PermissionDenied(_("Your role may not take this action on this matter."))
+    # 403, then 409, then the form (as the API answers): a closed matter says so, whatever was sent.
+    if action == "photo" and not matter.is_open:
+        return _refused(request, matter, workflow.MatterStateError(_("The matter is closed.")))
+    if action != "photo" and not workflow.TRANSITIONS[action].possible(matter):
+        try:
+            workflow.check(user, action, matter)
+        except workflow.MatterError as error:
+            return _refused(request, matter, error)
     if action == "photo":
         form, done = f.PhotoForm(request.POST, request.FILES, prefix=action), PHOTO_DONE
     else:

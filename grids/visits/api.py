@@ -19,7 +19,7 @@ from rest_framework.serializers import as_serializer_error
 
 from governance.api_common import IdCursorPagination, StateConflict, idempotent
 from governance.permissions import ActionPolicy, Policy
-from governance.roles import COMPLIANCE_READERS
+from governance.roles import COMPLIANCE_READERS, VISITOR_ROLES
 from governance.serializers import PhotoSerializer
 from grids.visits.fengshi import compliance_for, latest_cycle
 from grids.visits.filters import VisitFilter
@@ -72,7 +72,11 @@ class VisitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     filterset_class = VisitFilter
     pagination_class = NewestFirstPagination
     permission_classes = [ActionPolicy]
+    people_data = True
     policies = {
+        # Who logs visits: as on the visit form (/visits/new/); the household is checked after.
+        "create": Policy(roles=VISITOR_ROLES, message=_("Your role does not record visits.")),
+        "batch": Policy(roles=VISITOR_ROLES, message=_("Your role does not record visits.")),
         # The service checks the author again under the row lock.
         "photos": Policy(
             message=_("Only the visitor may add photos to a visit."),

@@ -282,6 +282,21 @@ def test_a_refused_service_check_writes_nothing(mw, api_client):
     assert database_state() == before
 
 
+@pytest.mark.parametrize("persona", ["clerk", "other_cadre", "handler", "official"])
+def test_a_civil_matter_is_handled_only_by_its_grid_or_village_staff(mw, api_client, persona):
+    """The API accepts as handler only whom the page offers (petitions.selectors.handler_candidates):
+    not the shop clerk, another village's cadre, a department's person or the township (a 民事)."""
+    matter = civil(mw, State.DELIBERATING)
+    api_client.force_authenticate(mw.users.cadre)
+    before = database_state()
+
+    response = action(api_client, matter.pk, "handle", {"handler": getattr(mw.users, persona).pk})
+
+    assert response.status_code == 400 and "handler" in response.json()
+    assert database_state() == before
+    assert ok(action(api_client, matter.pk, "handle", {"handler": mw.users.grid1.pk}))["state"] == "handling"
+
+
 def test_deliberation_participants_must_be_residents_the_caller_sees(mw, api_client, ids):
     matter = civil(mw, State.CLASSIFIED)
     api_client.force_authenticate(mw.users.grid1)

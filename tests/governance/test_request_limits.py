@@ -76,3 +76,13 @@ def test_a_page_form_over_the_limit_answers_a_readable_page(world, client):
     # A resident is not signed in: the way back is the form, not a home page behind the login.
     page = response.content.decode()
     assert 'href="/public/500117101001/new/"' in page and "/accounts/login" not in page
+
+
+def test_json_nested_too_deeply_is_a_400_not_a_500(db, client, settings):
+    """Thousands of nested brackets make Python's JSON parser give up (RecursionError): the
+    body is malformed, so a 400 parse_error, on the public intake as anywhere."""
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440  # Django's default: the body is small, only deep
+    body = '{"a":' * 5000 + "1" + "}" * 5000
+    response = client.post("/api/v1/public/matters/", body, content_type="application/json")
+    assert response.status_code == 400
+    assert response.json()["code"] == "parse_error"
