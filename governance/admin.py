@@ -3,6 +3,34 @@ from django.contrib import admin
 from governance.models import Assignment, Department, IdempotencyRecord, Notification
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Records that change only through their services (a workflow, a ledger, an audit trail):
+    shown here, never added, changed or deleted by hand."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ReadOnlyInline(admin.TabularInline):
+    """The rows under a read-only record (its events, entries or lines): every field shown, none
+    added, changed or deleted here."""
+
+    extra = 0
+    can_delete = False
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Department)
 class DepartmentAdmin(admin.ModelAdmin):
     list_display = ["name", "township", "group"]

@@ -18,6 +18,17 @@ logger = logging.getLogger(__name__)
 
 RETRY_AFTER_SECONDS = 10.0
 
+# The calls that reach Redis; the base class builds the others (get_or_set, decr, ...) on these.
+REDIS_CALLS = ("add", "get", "set", "touch", "delete", "get_many", "has_key", "incr", "set_many", "delete_many")
+
+
+def _redis_or_local(name):
+    def call(self, *args, **kwargs):
+        return self._call(name, *args, **kwargs)
+
+    call.__name__, call.__qualname__ = name, f"FallbackRedisCache.{name}"
+    return call
+
 
 class FallbackRedisCache(RedisCache):
     def __init__(self, server, params):
@@ -36,36 +47,6 @@ class FallbackRedisCache(RedisCache):
                 logger.warning("Redis cache unreachable (%s); using the local cache for a while.", error)
         return getattr(self._local, "clear" if name == "_clear_prefix" else name)(*args, **kwargs)
 
-    def add(self, *args, **kwargs):
-        return self._call("add", *args, **kwargs)
-
-    def get(self, *args, **kwargs):
-        return self._call("get", *args, **kwargs)
-
-    def set(self, *args, **kwargs):
-        return self._call("set", *args, **kwargs)
-
-    def touch(self, *args, **kwargs):
-        return self._call("touch", *args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        return self._call("delete", *args, **kwargs)
-
-    def get_many(self, *args, **kwargs):
-        return self._call("get_many", *args, **kwargs)
-
-    def has_key(self, *args, **kwargs):
-        return self._call("has_key", *args, **kwargs)
-
-    def incr(self, *args, **kwargs):
-        return self._call("incr", *args, **kwargs)
-
-    def set_many(self, *args, **kwargs):
-        return self._call("set_many", *args, **kwargs)
-
-    def delete_many(self, *args, **kwargs):
-        return self._call("delete_many", *args, **kwargs)
-
     def clear(self):
         return self._call("_clear_prefix")
 
@@ -77,3 +58,7 @@ class FallbackRedisCache(RedisCache):
         for key in client.scan_iter(match=f"{self.key_prefix}:*", count=500):
             client.delete(key)
         return True
+
+
+for _name in REDIS_CALLS:
+    setattr(FallbackRedisCache, _name, _redis_or_local(_name))

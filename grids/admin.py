@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from governance.admin import ReadOnlyAdmin, ReadOnlyInline
 from grids.models import (
     Courtyard,
     Grid,
@@ -52,16 +53,10 @@ class TagAdmin(admin.ModelAdmin):
             visit_targets_changed.send(sender=Tag, household_ids=tag_households(obj))
 
 
-class ResidentInline(admin.TabularInline):
+class ResidentInline(ReadOnlyInline):
     model = Resident
     fields = ["name", "relation_to_head", "gender", "birth_date", "id_number_masked", "status"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
     show_change_link = True
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Household)
@@ -106,21 +101,8 @@ class IdNumberRevealAdmin(admin.ModelAdmin):
         return False
 
 
-class _ReadOnlyAdmin(admin.ModelAdmin):
-    """Append-only records: shown, never added, changed or deleted by hand."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(IdNumberRefusal)
-class IdNumberRefusalAdmin(_ReadOnlyAdmin):
+class IdNumberRefusalAdmin(ReadOnlyAdmin):
     list_display = ["refused_at", "user", "channel", "holder_township"]
     list_filter = ["channel", "holder_township"]
     list_select_related = ["user", "holder_township"]

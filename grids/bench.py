@@ -78,22 +78,22 @@ RESIDENT_FIELDS = [
 ]
 
 
-def bare_households(request):
+def _bare_list(request, model, search, kind: str, fields: list[str]):
+    """The first page of the user's rows of `model` found by ?search, with their tags."""
     user = _user(request)
     if user is None:
         return HttpResponseForbidden()
-    rows = search_households(scope_for(user).filter(Household.objects.all(), "household"), request.GET.get("search"))
-    page = list(rows.order_by("id").values(*HOUSEHOLD_FIELDS)[:PAGE])
-    return JsonResponse({"results": _with_tags(page, Household.tags.through, "household_id")})
+    rows = search(scope_for(user).filter(model.objects.all(), kind), request.GET.get("search"))
+    page = list(rows.order_by("id").values(*fields)[:PAGE])
+    return JsonResponse({"results": _with_tags(page, model.tags.through, f"{kind}_id")})
+
+
+def bare_households(request):
+    return _bare_list(request, Household, search_households, "household", HOUSEHOLD_FIELDS)
 
 
 def bare_residents(request):
-    user = _user(request)
-    if user is None:
-        return HttpResponseForbidden()
-    rows = search_residents(scope_for(user).filter(Resident.objects.all(), "resident"), request.GET.get("search"))
-    page = list(rows.order_by("id").values(*RESIDENT_FIELDS)[:PAGE])
-    return JsonResponse({"results": _with_tags(page, Resident.tags.through, "resident_id")})
+    return _bare_list(request, Resident, search_residents, "resident", RESIDENT_FIELDS)
 
 
 urlpatterns = [

@@ -32,19 +32,28 @@ TAGS = [
     ("five_guarantees", "五保户", True),
 ]
 
+# The demo villages' codes, which the other apps' demo data name too.
+QIXING, HUALONG, JINSHAN, COMMUNITY, LIWAN = (
+    "500117101001",
+    "500117101002",
+    "500117101003",
+    "500117101004",
+    "500117102001",
+)
+
 # (township code, name, [(village code, name, is_community, grid count, [courtyards in grid 1])])
 PLACES = [
     (
         "500117101",
         "渭沱镇",
         [
-            ("500117101001", "七星村", False, 3, []),
-            ("500117101002", "化龙村", False, 2, []),
-            ("500117101003", "金山村", False, 2, []),
-            ("500117101004", "渭沱社区", True, 2, ["方溪还房"]),
+            (QIXING, "七星村", False, 3, []),
+            (HUALONG, "化龙村", False, 2, []),
+            (JINSHAN, "金山村", False, 2, []),
+            (COMMUNITY, "渭沱社区", True, 2, ["方溪还房"]),
         ],
     ),
-    ("500117102", "小沔镇", [("500117102001", "李湾村", False, 3, [])]),
+    ("500117102", "小沔镇", [(LIWAN, "李湾村", False, 3, [])]),
 ]
 
 DEPARTMENTS = {

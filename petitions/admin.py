@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from governance.admin import ReadOnlyAdmin, ReadOnlyInline
 from petitions.models import CalendarDay, Deliberation, Matter, MatterCategory, MatterEvent, MatterPhoto, TimeLimit
 
 
@@ -22,19 +23,13 @@ class CalendarDayAdmin(admin.ModelAdmin):
     date_hierarchy = "date"
 
 
-class EventInline(admin.TabularInline):
+class EventInline(ReadOnlyInline):
     model = MatterEvent
     fields = ["created_at", "actor", "actor_label", "action", "from_state", "to_state", "payload"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Matter)
-class MatterAdmin(admin.ModelAdmin):
+class MatterAdmin(ReadOnlyAdmin):
     """Read-only: a matter changes only through its workflow (the pages and the API)."""
 
     list_display = ["title", "village", "grid", "kind", "state", "deadline", "is_overdue", "escalation_level"]
@@ -43,29 +38,11 @@ class MatterAdmin(admin.ModelAdmin):
     list_select_related = ["village", "grid"]
     inlines = [EventInline]
 
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(MatterEvent)
-class MatterEventAdmin(admin.ModelAdmin):
+class MatterEventAdmin(ReadOnlyAdmin):
     list_display = ["matter", "action", "from_state", "to_state", "actor", "actor_label", "created_at"]
     list_filter = ["action"]
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Deliberation)

@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from governance.models import Department
+from grids.demo import COMMUNITY, HUALONG, JINSHAN, LIWAN, QIXING
 from grids.models import Courtyard, Grid, Household, Village
 from petitions import services as s
 from petitions.models import Kind, Matter, MatterCategory, Rating, Source
@@ -30,13 +31,6 @@ CATEGORIES = [
     ("roads_water", "道路与水利", Kind.GOVERNMENT, 110),
 ]
 
-QIXING, HUALONG, JINSHAN, COMMUNITY, LIWAN = (
-    "500117101001",
-    "500117101002",
-    "500117101003",
-    "500117101004",
-    "500117102001",
-)
 DEMO_CODES = {"sifasuo": "demo-sifasuo-wage", "jinshan": "demo-jinshan-road"}
 
 

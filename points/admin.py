@@ -4,6 +4,7 @@ points.services, so that every balance keeps equal to the sum of its entries).""
 
 from django.contrib import admin
 
+from governance.admin import ReadOnlyAdmin, ReadOnlyInline
 from points.models import (
     Account,
     Award,
@@ -16,17 +17,6 @@ from points.models import (
     Rule,
     VillagePointsSettings,
 )
-
-
-class _ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(VillagePointsSettings)
@@ -74,21 +64,15 @@ class ItemAdmin(admin.ModelAdmin):
         return ["stock"] if obj is not None else []
 
 
-class EntryInline(admin.TabularInline):
+class EntryInline(ReadOnlyInline):
     model = Entry
     fk_name = "account"
     fields = ["id", "kind", "points", "balance_after", "occurred_on", "rule", "note", "reason", "created_at"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
     ordering = ["-id"]
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Account)
-class AccountAdmin(_ReadOnlyAdmin):
+class AccountAdmin(ReadOnlyAdmin):
     list_display = ["household", "village", "balance", "opened_at"]
     list_filter = ["village"]
     search_fields = ["household__number", "household__head_name"]
@@ -97,7 +81,7 @@ class AccountAdmin(_ReadOnlyAdmin):
 
 
 @admin.register(Entry)
-class EntryAdmin(_ReadOnlyAdmin):
+class EntryAdmin(ReadOnlyAdmin):
     list_display = ["id", "account", "kind", "points", "balance_after", "occurred_on", "rule", "created_by"]
     list_filter = ["kind", "village"]
     list_select_related = ["account__household", "rule", "created_by"]
@@ -105,38 +89,32 @@ class EntryAdmin(_ReadOnlyAdmin):
 
 
 @admin.register(Award)
-class AwardAdmin(_ReadOnlyAdmin):
+class AwardAdmin(ReadOnlyAdmin):
     list_display = ["id", "account", "rule", "points", "status", "proposed_by", "objection_until", "decided_by"]
     list_filter = ["status", "village"]
     list_select_related = ["account__household", "rule", "proposed_by", "decided_by"]
 
 
 @admin.register(AwardBatch)
-class AwardBatchAdmin(_ReadOnlyAdmin):
+class AwardBatchAdmin(ReadOnlyAdmin):
     list_display = ["id", "village", "rule", "occurred_on", "proposed_by", "deliberation"]
     list_select_related = ["village", "rule", "proposed_by"]
 
 
 @admin.register(Redemption)
-class RedemptionAdmin(_ReadOnlyAdmin):
+class RedemptionAdmin(ReadOnlyAdmin):
     list_display = ["id", "account", "item", "quantity", "points", "clerk", "created_at"]
     list_filter = ["village"]
     list_select_related = ["account__household", "item", "clerk"]
 
 
-class BoardLineInline(admin.TabularInline):
+class BoardLineInline(ReadOnlyInline):
     model = BoardLine
     fields = ["side", "account", "points", "reason", "consequence", "struck"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Board)
-class BoardAdmin(_ReadOnlyAdmin):
+class BoardAdmin(ReadOnlyAdmin):
     list_display = ["village", "year", "quarter", "status", "meeting_date", "published_at"]
     list_filter = ["status", "village"]
     inlines = [BoardLineInline]

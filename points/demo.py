@@ -15,17 +15,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.utils import timezone
 
+from grids.demo import COMMUNITY, HUALONG, JINSHAN, LIWAN, QIXING
 from grids.models import Grid, Household, Village
 from points import services as s
 from points.models import Account, Award, Board, Category, Item, Rule, VillagePointsSettings
-
-QIXING, HUALONG, JINSHAN, COMMUNITY, LIWAN = (
-    "500117101001",
-    "500117101002",
-    "500117101003",
-    "500117101004",
-    "500117102001",
-)
 
 # village code: (starting balance, redeemable threshold, benefit floor, objection days, black list consequence)
 SETTINGS = {

@@ -1,11 +1,11 @@
 from django.contrib import admin
 
-from grids.admin import _ReadOnlyAdmin
+from governance.admin import ReadOnlyAdmin
 from grids.visits.models import Reminder, Visit
 
 
 @admin.register(Visit)
-class VisitAdmin(_ReadOnlyAdmin):
+class VisitAdmin(ReadOnlyAdmin):
     list_display = ["visited_at", "author", "grid", "household", "method", "result", "received_at"]
     list_filter = ["method", "result", "village"]
     list_select_related = ["author", "grid__village", "household"]
@@ -13,7 +13,7 @@ class VisitAdmin(_ReadOnlyAdmin):
 
 
 @admin.register(Reminder)
-class ReminderAdmin(_ReadOnlyAdmin):
+class ReminderAdmin(ReadOnlyAdmin):
     list_display = ["cycle", "kind", "user", "sent_at"]
     list_filter = ["kind", "cycle"]
     list_select_related = ["user"]

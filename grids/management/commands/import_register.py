@@ -1,6 +1,7 @@
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
+from governance.management.options import counts_line
 from grids.idconflicts import id_refusals_kept
 from grids.models import Township, Village
 from grids.register import RegisterImportError, register_import
@@ -36,4 +37,4 @@ class Command(BaseCommand):
             for error in refused.errors:
                 self.stderr.write(f"row {error.row} {error.column}: {error.message}")
             raise CommandError(f"Refused: {len(refused.errors)} errors, nothing was imported.")
-        self.stdout.write(self.style.SUCCESS(" ".join(f"{k}={v}" for k, v in result.as_dict().items())))
+        self.stdout.write(self.style.SUCCESS(counts_line(result.as_dict())))

@@ -1,8 +1,9 @@
 import datetime
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 from django.utils import timezone
 
+from governance.management.options import counts_line, parsed_option
 from petitions.deadlines import sweep
 
 
@@ -15,11 +16,13 @@ class Command(BaseCommand):
     def handle(self, *args, now=None, **options):
         moment = timezone.now()
         if now:
-            try:
-                moment = datetime.datetime.fromisoformat(now)
-            except ValueError:
-                raise CommandError(f"--now must be ISO-8601, e.g. 2026-12-01T09:00:00+08:00, not {now!r}")
+            moment = parsed_option(
+                now,
+                datetime.datetime.fromisoformat,
+                option="--now",
+                expected="ISO-8601, e.g. 2026-12-01T09:00:00+08:00",
+            )
             if timezone.is_naive(moment):
                 moment = timezone.make_aware(moment)
         result = sweep(now=moment)
-        self.stdout.write(" ".join(f"{key}={value}" for key, value in result.as_dict().items()))
+        self.stdout.write(counts_line(result.as_dict()))

@@ -1,8 +1,9 @@
 import datetime
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 from django.utils import timezone
 
+from governance.management.options import counts_line, parsed_option
 from grids.visits.fengshi import send_fengshi_reminders
 from grids.visits.models import Reminder
 
@@ -20,12 +21,9 @@ class Command(BaseCommand):
     def handle(self, *args, date=None, kind=None, **options):
         day = timezone.localdate()
         if date:
-            try:
-                day = datetime.date.fromisoformat(date)
-            except ValueError:
-                raise CommandError(f"--date must be YYYY-MM-DD, not {date!r}")
+            day = parsed_option(date, datetime.date.fromisoformat, option="--date", expected="YYYY-MM-DD")
         result = send_fengshi_reminders(on=day, kind=kind).as_dict()
         if not result:
             self.stdout.write(f"{day}: nothing due" + (f" of kind {kind}" if kind else ""))
             return
-        self.stdout.write(" ".join(f"{key}={value}" for key, value in result.items()))
+        self.stdout.write(counts_line(result))
