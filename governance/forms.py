@@ -108,6 +108,23 @@ def save_form(request, form: OnceForm, *, perform: Callable[[], str], done, on_r
     return redirect(url)
 
 
+def redirect_if_resent(request, token_field: str, fallback: str, message=None):
+    """The "already sent" pre-check: a form sent again after its first send was saved goes
+    back where the first one went (or to `fallback`), with a message, before the view asks
+    the role and the state (they have changed since: that is the point). None for a form
+    not sent before. `token_field` is the posted name of the form's token (with its prefix).
+    """
+    from django.contrib import messages
+    from django.shortcuts import redirect
+
+    token = request.POST.get(token_field)
+    record = token and IdempotencyRecord.objects.filter(user=request.user, key=f"{FORM_TOKEN_PREFIX}{token}").first()
+    if not record:
+        return None
+    messages.info(request, message or _("This form had already been sent; nothing was saved twice."))
+    return redirect(record.body.get("location") or fallback)
+
+
 def add_service_errors(form: forms.Form, error: ValidationError) -> None:
     """Show a service's ValidationError on the form: next to the field it names, else on top."""
     if hasattr(error, "error_dict"):

@@ -26,8 +26,7 @@ from django.views.decorators.http import require_POST
 
 from governance.errors import Conflict, Forbidden
 from governance.files import jpeg_response
-from governance.forms import FORM_TOKEN_PREFIX, OnceForm, save_form
-from governance.models import IdempotencyRecord
+from governance.forms import OnceForm, redirect_if_resent, save_form
 from governance.roles import (
     ACCOUNT_READER_ROLES,
     BOARD_ROLES,
@@ -118,17 +117,6 @@ def _require(user, roles, message) -> None:
 def _page(request, template, context, status=200):
     context.setdefault("menu", menu(request.user))
     return render(request, template, context, status=status)
-
-
-def _resent(request, token_field: str, fallback: str, message=None):
-    """A form sent again after its first send was saved: back where the first one went,
-    before the role and the state are asked (they have changed since: that is the point)."""
-    token = request.POST.get(token_field)
-    record = token and IdempotencyRecord.objects.filter(user=request.user, key=f"{FORM_TOKEN_PREFIX}{token}").first()
-    if not record:
-        return None
-    messages.info(request, message or _("This form had already been sent; nothing was saved twice."))
-    return redirect(record.body.get("location") or fallback)
 
 
 def _forbidden(error):
@@ -256,9 +244,8 @@ def queue_approve(request):
     """Approve the ticked entries of the queue, all or none, once per rendered form."""
     user = request.user
     _require(user, DECIDER_ROLES, _("Only village cadres approve points entries."))
-    resent = _resent(request, "form_token", reverse("points:queue"))
-    if resent is not None:
-        return resent
+    if already := redirect_if_resent(request, "form_token", reverse("points:queue")):
+        return already
     ready = awards_waiting_for(user).filter(objection_until__lte=timezone.now())
     form = f.QueueApproveForm(request.POST, awards=ready)
     if form.is_valid():
@@ -374,9 +361,8 @@ def entry_action(request, pk, action):
         raise Http404
     award = _award_for(user, pk)
     form_class, done = ENTRY_ACTIONS[action]
-    resent = _resent(request, f"{action}-form_token", reverse("points:entry-detail", args=[award.pk]))
-    if resent is not None:
-        return resent
+    if already := redirect_if_resent(request, f"{action}-form_token", reverse("points:entry-detail", args=[award.pk])):
+        return already
 
     def refused(error):
         return _refused_entry(request, award, error, error.status)
@@ -724,9 +710,8 @@ def line_reverse(request, pk):
     passbook_url = reverse("points:account-detail", args=[account.pk])
     form = f.ReasonForm(request.POST if request.method == "POST" else None, prefix="reverse")
     status = 200
-    resent = _resent(request, "reverse-form_token", passbook_url) if request.method == "POST" else None
-    if resent is not None:
-        return resent
+    if request.method == "POST" and (already := redirect_if_resent(request, "reverse-form_token", passbook_url)):
+        return already
     try:
         policy.check_reversible(entry)
     except PointsStateError as error:
@@ -838,11 +823,10 @@ def counter_account(request, pk):
     posted = request.method == "POST"
     form = f.RedeemForm(request.POST if posted else None, items=items, members=members)
     status = 200
-    if posted:
-        message = _("This form had already been sent; nothing was redeemed twice.")
-        resent = _resent(request, "form_token", reverse("points:counter-account", args=[account.pk]), message)
-        if resent is not None:
-            return resent
+    counter_url = reverse("points:counter-account", args=[account.pk])
+    message = _("This form had already been sent; nothing was redeemed twice.")
+    if posted and (already := redirect_if_resent(request, "form_token", counter_url, message)):
+        return already
     if posted and form.is_valid():
         data = form.cleaned_data
 
@@ -856,7 +840,7 @@ def counter_account(request, pk):
                     raise
                 # "Not enough points" is about the chosen item: say it there.
                 raise PointsRefused(refused.message, code=refused.code, field="item") from None
-            return reverse("points:counter-account", args=[account.pk])
+            return counter_url
 
         item = data["item"]
         done = _("Handed out %(item)s × %(quantity)d for %(points)d points.") % {
@@ -1117,9 +1101,8 @@ def board_action(request, pk, action):
     if action not in BOARD_DONE:
         raise Http404
     board = _board_for(user, pk)
-    resent = _resent(request, f"{action}-form_token", reverse("points:board-detail", args=[board.pk]))
-    if resent is not None:
-        return resent
+    if already := redirect_if_resent(request, f"{action}-form_token", reverse("points:board-detail", args=[board.pk])):
+        return already
     # The board as it is now, with the refusal on top (409); not this village's cadre: 403.
     refused = _forbidden_or(request, lambda: _board_page(request, _board_for(user, board.pk), status=409))
     try:
