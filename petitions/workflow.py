@@ -393,8 +393,11 @@ def _rejected_step(payload, matter, labels):
 def _step(action: str, sources, label, *, form: bool = True, **entry) -> Transition:
     """An action a person takes: its input is the serializer named after it in
     petitions.serializers (`classify` → ClassifySerializer) and its page's panel the form of
-    the same name in petitions.forms (ClassifyForm); `form=False` for an action of the API only."""
+    the same name in petitions.forms (ClassifyForm); `form=False` for an action of the API
+    only. An offered step's button and panel title say the action's name unless worded otherwise."""
     name = action.title().replace("_", "")
+    if entry.get("offered", True):
+        entry = {"button": label, "title": label, **entry}
     return Transition(action, sources, label, input=f"{name}Serializer", form=f"{name}Form" if form else "", **entry)
 
 
@@ -432,7 +435,6 @@ TRANSITIONS = {
             target=State.CLASSIFIED,
             told=_tell_owners(_("A matter is yours to deliberate: %(title)s")),
             api="分 (三事分流): set the kind (civil / village / government) and the category.",
-            button=_("Classify"),
             title=_("Classify (三事分流)"),
             done=_("Classified. The owner of the matter is told."),
             timeline=_("Classified"),
@@ -447,7 +449,6 @@ TRANSITIONS = {
             told=_tell_rejected,
             api="Close without handling, with a reason (or as a duplicate of another matter).",
             button=_("Reject the matter"),
-            title=_("Reject"),
             done=_("The matter is rejected."),
             timeline=_("Rejected"),
             public_step=_rejected_step,
@@ -463,7 +464,6 @@ TRANSITIONS = {
             api="Withdraw before handling (the staff member who recorded it, or a classifier).",
             public_api="The submitter withdraws the matter before it is handled.",
             button=_("Withdraw the matter"),
-            title=_("Withdraw"),
             done=_("The matter is withdrawn."),
             timeline=_("Withdrawn"),
             public_step=_("Withdrawn"),
@@ -495,6 +495,7 @@ TRANSITIONS = {
                 "township's review. Quorum and result are computed by the app."
             ),
             button=_("Save the record"),
+            title="",  # the panel's title names the deliberation's kind (views._deliberate_title)
             done=_("The record is saved."),
             timeline=_("Deliberation recorded"),
             public_step=_deliberation_step,
@@ -524,8 +525,6 @@ TRANSITIONS = {
             target=State.VERIFYING,
             told=_tell_report,
             api="The handler reports the result (for a 村事: step 7, 实施结果公开).",
-            button=_("Report the result"),
-            title=_("Report the result"),
             done=_("The result is reported and goes to verification."),
             timeline=_("Result reported"),
             public_step=_reported_step,
@@ -568,7 +567,6 @@ TRANSITIONS = {
             told=_tell_supervise,
             api="督办: a note from above the owner, in any open state; the state does not change.",
             button=_("Send the note"),
-            title=_("Supervise (督办)"),
             done=_("The supervision note is sent."),
             timeline=_("Supervision note (督办)"),
             public_step=_("Supervised (督办)"),
