@@ -14,6 +14,7 @@ from rest_framework import serializers
 from governance.api_input import InputModelSerializer, InputSerializer
 from governance.roles import REGISTER_EDITORS
 from governance.scoping import scope_for
+from governance.serializers import render_datetime
 from governance.uploads import UploadRefused, check_xlsx
 from grids import validators
 from grids.idnumbers import validate_id_number, validate_phone
@@ -132,8 +133,8 @@ def _row_tail(obj, editable: bool) -> dict:
         "tags": _tags(obj),
         "notes": obj.notes,
         "can_edit": editable,
-        "created_at": _datetime(obj.created_at),
-        "updated_at": _datetime(obj.updated_at),
+        "created_at": render_datetime(obj.created_at),
+        "updated_at": render_datetime(obj.updated_at),
     }
 
 
@@ -144,13 +145,6 @@ def _tags(obj) -> list[dict]:
     if tags is None:
         tags = obj.tags.all()
     return [{"code": t.code, "name": t.name, "is_key_group": t.is_key_group} for t in tags]
-
-
-_DATETIME = serializers.DateTimeField()
-
-
-def _datetime(value):
-    return _DATETIME.to_representation(value)
 
 
 def _age(birth_date):

@@ -25,7 +25,7 @@ from django.views.decorators.http import require_POST
 from governance.forms import redirect_if_resent, save_form
 from governance.models import Assignment, Department, Role
 from governance.roles import GRID_ROLES, HANDLER_ROLES, INTAKE_ROLES, REVISIT_ROLES
-from governance.scoping import people_reader_required, scope_for
+from governance.scoping import people_reader_required, require_any_role, scope_for
 from grids.models import Courtyard, Grid
 from grids.selectors import grids_visible_to, households_visible_to
 from petitions import deadlines, procedure, services, workflow
@@ -278,8 +278,7 @@ def _visible_duplicates(user, matter, category=None):
 @login_required
 def matter_create(request):
     user = request.user
-    if not scope_for(user).has_any_role(INTAKE_ROLES):
-        raise PermissionDenied(_("Only grid staff, courtyard helpers and village cadres record matters."))
+    require_any_role(user, INTAKE_ROLES, _("Only grid staff, courtyard helpers and village cadres record matters."))
     grids = intake_grids(user)
     households = intake_households(user)
     household = None

@@ -35,7 +35,7 @@ from governance.roles import (
     REDEEMER_ROLES,
     SHOP_KEEPER_ROLES,
 )
-from governance.scoping import scope_for
+from governance.scoping import require_any_role, scope_for
 from grids.models import Household, Resident, Village
 from grids.selectors import search_households
 from points import forms as f
@@ -107,11 +107,6 @@ def may_use_points(user) -> bool:
 def _require_points(user) -> None:
     if not may_use_points(user):
         raise PermissionDenied(_("The points bank is for village, grid and township staff."))
-
-
-def _require(user, roles, message) -> None:
-    if not scope_for(user).has_any_role(roles):
-        raise PermissionDenied(message)
 
 
 def _page(request, template, context, status=200):
@@ -212,7 +207,7 @@ def queue(request):
     several at once), those still in 公示 (they may be rejected now), and the cadre's own
     proposals, which another cadre decides (maker-checker)."""
     user = request.user
-    _require(user, DECIDER_ROLES, _("Only village cadres approve points entries."))
+    require_any_role(user, DECIDER_ROLES, _("Only village cadres approve points entries."))
     return _queue_page(request)
 
 
@@ -243,7 +238,7 @@ def _queue_page(request, form=None, status=200):
 def queue_approve(request):
     """Approve the ticked entries of the queue, all or none, once per rendered form."""
     user = request.user
-    _require(user, DECIDER_ROLES, _("Only village cadres approve points entries."))
+    require_any_role(user, DECIDER_ROLES, _("Only village cadres approve points entries."))
     if already := redirect_if_resent(request, "form_token", reverse("points:queue")):
         return already
     ready = awards_waiting_for(user).filter(objection_until__lte=timezone.now())
@@ -475,7 +470,7 @@ def entry_create(request):
     """Propose an earn or deduct entry for one household (积分申报): choose the household
     first (search), then the rule, the member, the date, an evidence photo and a note."""
     user = request.user
-    _require(user, PROPOSER_ROLES, _("Your role does not propose points entries."))
+    require_any_role(user, PROPOSER_ROLES, _("Your role does not propose points entries."))
     wanted = request.GET.get("account", "")
     rule_id = request.GET.get("rule", "")
     if not wanted.isdigit():
@@ -546,7 +541,7 @@ def entry_create(request):
 def entry_batch(request):
     """One rule for many households of one event, in one step (all or none)."""
     user = request.user
-    _require(user, PROPOSER_ROLES, _("Your role does not propose points entries."))
+    require_any_role(user, PROPOSER_ROLES, _("Your role does not propose points entries."))
     scope = scope_for(user)
     accounts = proposable_accounts(user).order_by("village_id", "household__grid__number", "household__number")
     account_rows = list(accounts[:BATCH_LIMIT])
@@ -772,7 +767,7 @@ def redeemable_accounts(user):
 def counter(request):
     """The shop counter: find the household fast, see what it can spend, redeem."""
     user = request.user
-    _require(user, REDEEMER_ROLES, _("Only the shop clerk or a village cadre redeems points."))
+    require_any_role(user, REDEEMER_ROLES, _("Only the shop clerk or a village cadre redeems points."))
     return _picker(
         request,
         title=_("Shop counter"),
@@ -875,7 +870,7 @@ def _shop_villages(user):
 def item_list(request):
     """The shop's goods, their stock, and new goods or stock arriving."""
     user = request.user
-    _require(user, SHOP_KEEPER_ROLES, _("Only the shop clerk or a village cadre keeps the shop."))
+    require_any_role(user, SHOP_KEEPER_ROLES, _("Only the shop clerk or a village cadre keeps the shop."))
     return _items_page(request)
 
 
@@ -905,7 +900,7 @@ def _items_page(request, create_form=None, restock=None, status=200):
 @require_POST
 def item_create(request):
     user = request.user
-    _require(user, SHOP_KEEPER_ROLES, _("Only the shop clerk or a village cadre keeps the shop."))
+    require_any_role(user, SHOP_KEEPER_ROLES, _("Only the shop clerk or a village cadre keeps the shop."))
     villages = _shop_villages(user)
     wanted = request.POST.get("village", "")
     if villages.count() > 1:
@@ -1032,7 +1027,7 @@ def _boards_page(request, form=None, status=200):
 @require_POST
 def board_compile(request):
     user = request.user
-    _require(user, BOARD_ROLES, _("Only a village cadre compiles the 红黑榜."))
+    require_any_role(user, BOARD_ROLES, _("Only a village cadre compiles the 红黑榜."))
     form = f.BoardCompileForm(request.POST, villages=_board_villages(user))
     if form.is_valid():
         data = form.cleaned_data
@@ -1157,7 +1152,7 @@ def meeting_award(request, pk):
         ),
         pk=pk,
     )
-    _require(user, PROPOSER_ROLES, _("Your role does not propose points entries."))
+    require_any_role(user, PROPOSER_ROLES, _("Your role does not propose points entries."))
     scope = scope_for(user)
     rules = [
         rule
