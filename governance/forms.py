@@ -57,6 +57,24 @@ class OnceForm(BoundedTextForm):
             self.data = data
 
 
+def date_input() -> forms.DateInput:
+    """A date field's widget: the phone's date picker, the value as 2026-05-10."""
+    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+def text_area(rows=3, **attrs) -> forms.Textarea:
+    return forms.Textarea(attrs={"rows": rows, **attrs})
+
+
+def offer_or_drop(form: forms.Form, name: str, queryset) -> None:
+    """Offer `queryset` in the optional choice field `name`, or leave the field out when
+    there is nothing to choose (a grid without courtyards, a household of one)."""
+    if queryset.exists():
+        form.fields[name].queryset = queryset
+    else:
+        del form.fields[name]
+
+
 def submit_once(*, request, token: uuid.UUID, perform: Callable[[], str]) -> tuple[str, bool]:
     """Run `perform` (which saves and returns the URL to go to next) once per form token.
 

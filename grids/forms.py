@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import FileExtensionValidator
 from django.utils.translation import gettext_lazy as _
 
-from governance.forms import OnceForm
+from governance.forms import OnceForm, date_input, offer_or_drop, text_area
 from governance.uploads import UploadRefused, check_xlsx
 from grids.idnumbers import validate_id_number, validate_phone
 from grids.models import Courtyard, Grid, Resident, Tag, Village
@@ -96,7 +96,7 @@ class HouseholdForm(OnceForm):
         widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
     )
     tags = _tag_field(_("Household tags"))
-    notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    notes = forms.CharField(label=_("Notes"), required=False, widget=text_area())
 
     def __init__(self, *args, grids, courtyards, with_grid=True, **kwargs):
         super().__init__(*args, **kwargs)
@@ -104,9 +104,7 @@ class HouseholdForm(OnceForm):
             self.fields["grid"].queryset = grids
         else:
             del self.fields["grid"]
-        self.fields["courtyard"].queryset = courtyards
-        if not courtyards.exists():
-            del self.fields["courtyard"]
+        offer_or_drop(self, "courtyard", courtyards)
         _drop_empty_tags(self)
 
     def clean_number(self):
@@ -133,9 +131,7 @@ class HouseholdMoveForm(OnceForm):
     def __init__(self, *args, grids, courtyards, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["to_grid"].queryset = grids
-        self.fields["to_courtyard"].queryset = courtyards
-        if not courtyards.exists():
-            del self.fields["to_courtyard"]
+        offer_or_drop(self, "to_courtyard", courtyards)
 
 
 class ResidentForm(OnceForm):
@@ -153,7 +149,7 @@ class ResidentForm(OnceForm):
         label=_("Birth date"),
         required=False,
         validators=[validate_birth_date],
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        widget=date_input(),
         help_text=_("Taken from the ID number when left empty."),
     )
     phone = forms.CharField(
@@ -165,7 +161,7 @@ class ResidentForm(OnceForm):
     ethnicity = forms.CharField(label=_("Ethnicity"), max_length=20, required=False, initial="汉族")
     status = forms.ChoiceField(label=_("Status"), choices=Resident.Status, initial=Resident.Status.RESIDENT)
     tags = _tag_field(_("Resident tags"))
-    notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    notes = forms.CharField(label=_("Notes"), required=False, widget=text_area())
 
     def __init__(self, *args, resident=None, **kwargs):
         super().__init__(*args, **kwargs)
