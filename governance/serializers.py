@@ -31,8 +31,8 @@ def person_name(user) -> str | None:
 
 
 def choice_labels(context: dict, key: str, choices: dict) -> dict[str, dict[str, str]]:
-    """The labels of `choices` ({name: TextChoices}), translated once per response rather
-    than once per row: kept in the serializer's `context` under `key`."""
+    """The labels of `choices` ({name: TextChoices or a model field with choices}), translated
+    once per response rather than once per row: kept in the serializer's `context` under `key`."""
     labels = context.get(key)
     if labels is None:
         labels = {name: {value: str(label) for value, label in c.choices} for name, c in choices.items()}
