@@ -66,6 +66,11 @@ def text_area(rows=3, **attrs) -> forms.Textarea:
     return forms.Textarea(attrs={"rows": rows, **attrs})
 
 
+def search_input(**attrs) -> forms.TextInput:
+    """A search box: the phone's keyboard shows "search" and suggests nothing."""
+    return forms.TextInput(attrs={"type": "search", "autocomplete": "off", "enterkeyhint": "search", **attrs})
+
+
 def offer_or_drop(form: forms.Form, name: str, queryset) -> None:
     """Offer `queryset` in the optional choice field `name`, or leave the field out when
     there is nothing to choose (a grid without courtyards, a household of one)."""

@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import FileExtensionValidator
 from django.utils.translation import gettext_lazy as _
 
-from governance.forms import OnceForm, date_input, offer_or_drop, text_area
+from governance.forms import OnceForm, offer_or_drop, search_input
 from governance.uploads import UploadRefused, check_xlsx
 from grids.idnumbers import validate_id_number, validate_phone
 from grids.models import Courtyard, Grid, Resident, Tag, Village
@@ -44,9 +44,7 @@ class HouseholdFilterForm(forms.Form):
         label=_("Search"),
         required=False,
         max_length=50,
-        widget=forms.TextInput(
-            attrs={"type": "search", "autocomplete": "off", "enterkeyhint": "search", "autocapitalize": "off"}
-        ),
+        widget=search_input(autocapitalize="off"),
         help_text=_("Name, pinyin or initials (zs for 张三), household number, address, or a full ID number."),
     )
     village = forms.ModelChoiceField(
@@ -96,7 +94,7 @@ class HouseholdForm(OnceForm):
         widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
     )
     tags = _tag_field(_("Household tags"))
-    notes = forms.CharField(label=_("Notes"), required=False, widget=text_area())
+    notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
 
     def __init__(self, *args, grids, courtyards, with_grid=True, **kwargs):
         super().__init__(*args, **kwargs)
@@ -149,7 +147,7 @@ class ResidentForm(OnceForm):
         label=_("Birth date"),
         required=False,
         validators=[validate_birth_date],
-        widget=date_input(),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         help_text=_("Taken from the ID number when left empty."),
     )
     phone = forms.CharField(
@@ -161,7 +159,7 @@ class ResidentForm(OnceForm):
     ethnicity = forms.CharField(label=_("Ethnicity"), max_length=20, required=False, initial="汉族")
     status = forms.ChoiceField(label=_("Status"), choices=Resident.Status, initial=Resident.Status.RESIDENT)
     tags = _tag_field(_("Resident tags"))
-    notes = forms.CharField(label=_("Notes"), required=False, widget=text_area())
+    notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
 
     def __init__(self, *args, resident=None, **kwargs):
         super().__init__(*args, **kwargs)

@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from governance.forms import OnceForm, date_input, text_area
+from governance.forms import OnceForm, date_input, search_input, text_area
 from grids.forms import GridChoiceField
 from grids.idnumbers import validate_phone
 from grids.models import Grid, Household, Resident
@@ -67,7 +67,7 @@ class MatterFilterForm(forms.Form):
         label=_("Search"),
         required=False,
         max_length=50,
-        widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off", "enterkeyhint": "search"}),
+        widget=search_input(),
         help_text=_("Words from the title, or the matter's number (#12)."),
     )
     state = forms.ChoiceField(label=_("State"), required=False)

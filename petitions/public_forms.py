@@ -6,7 +6,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from governance.forms import OnceForm, offer_or_drop, text_area
+from governance.forms import OnceForm, offer_or_drop
 from governance.limits import BoundedTextForm
 from grids.idnumbers import validate_phone
 from grids.models import Grid
@@ -29,7 +29,7 @@ class PublicMatterForm(OnceForm):
     )
     description = forms.CharField(
         label=_("Tell us more"),
-        widget=text_area(5),
+        widget=forms.Textarea(attrs={"rows": 5}),
         help_text=_("Where it is, since when, who is affected."),
         error_messages={"required": _("Describe the matter, so that the village knows what to do.")},
     )
@@ -80,7 +80,7 @@ class EvaluateForm(BoundedTextForm):
         label=_("Anything to add?"),
         required=False,
         max_length=1000,
-        widget=text_area(),
+        widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("If you are not satisfied, say what is still not right: the matter goes back to be handled."),
     )
     # A comment is required when the resident is not satisfied: the service says so, next to

@@ -8,7 +8,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from governance.forms import OnceForm, date_input, offer_or_drop, text_area
+from governance.forms import OnceForm, date_input, offer_or_drop, search_input, text_area
 from points import policy
 from points.models import Account, Award, BoardLine, Item, Rule
 from points.services import MAX_QUANTITY
@@ -44,9 +44,7 @@ class AccountSearchForm(forms.Form):
         label=_("Find a household"),
         required=False,
         max_length=50,
-        widget=forms.TextInput(
-            attrs={"type": "search", "autocomplete": "off", "enterkeyhint": "search", "autocapitalize": "off"}
-        ),
+        widget=search_input(autocapitalize="off"),
         help_text=_("Head's or a member's name, pinyin initials (zs for 张三), or the household number."),
     )
     below_floor = forms.BooleanField(label=_("Only households below the benefit floor"), required=False)

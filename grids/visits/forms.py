@@ -12,7 +12,6 @@ import uuid
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from governance.forms import text_area
 from governance.limits import BoundedTextForm
 from grids.models import Household
 from grids.visits.models import Visit
@@ -91,10 +90,12 @@ class VisitForm(BoundedTextForm):
         label=_("What you found"),
         required=False,
         max_length=4000,
-        widget=text_area(4),
+        widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("Needs, problems, what the family asked for."),
     )
-    action_taken = forms.CharField(label=_("What you did"), required=False, max_length=4000, widget=text_area())
+    action_taken = forms.CharField(
+        label=_("What you did"), required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 3})
+    )
     raise_matter = forms.BooleanField(label=_("Raise a matter from this visit"), required=False)
     matter_title = forms.CharField(
         label=_("Title of the matter"),
