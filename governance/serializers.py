@@ -1,5 +1,6 @@
-"""API serializers for login, the caller, responsibility and notifications, and the photo
-upload that matters, visits and points share."""
+"""API serializers for login, the caller, responsibility and notifications, the photo upload
+that matters, visits and points share, and the helpers with which the apps render their
+rows by hand (dates, people's names, choice labels)."""
 
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
