@@ -9,6 +9,7 @@ from django.db import transaction
 from django.http import Http404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from drf_spectacular.utils import OpenApiResponse
 from rest_framework import exceptions, status
 from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
@@ -53,6 +54,15 @@ def exception_handler(exc, context):
         code = getattr(detail, "code", None) or getattr(exc, "default_code", "error")
         response.data = {"detail": str(detail), "code": code}
     return response
+
+
+def refusals(*, forbidden: str, not_found: str, conflict: str) -> dict[int, OpenApiResponse]:
+    """The schema's 403, 404 and 409 answers of an app's endpoints, in its own words."""
+    return {
+        403: OpenApiResponse(description=forbidden),
+        404: OpenApiResponse(description=not_found),
+        409: OpenApiResponse(description=conflict),
+    }
 
 
 class IdCursorPagination(CursorPagination):

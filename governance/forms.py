@@ -57,6 +57,29 @@ class OnceForm(BoundedTextForm):
             self.data = data
 
 
+def date_input() -> forms.DateInput:
+    """A date field's widget: the phone's date picker, the value as 2026-05-10."""
+    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+def text_area(rows=3, **attrs) -> forms.Textarea:
+    return forms.Textarea(attrs={"rows": rows, **attrs})
+
+
+def search_input(**attrs) -> forms.TextInput:
+    """A search box: the phone's keyboard shows "search" and suggests nothing."""
+    return forms.TextInput(attrs={"type": "search", "autocomplete": "off", "enterkeyhint": "search", **attrs})
+
+
+def offer_or_drop(form: forms.Form, name: str, queryset) -> None:
+    """Offer `queryset` in the optional choice field `name`, or leave the field out when
+    there is nothing to choose (a grid without courtyards, a household of one)."""
+    if queryset.exists():
+        form.fields[name].queryset = queryset
+    else:
+        del form.fields[name]
+
+
 def submit_once(*, request, token: uuid.UUID, perform: Callable[[], str]) -> tuple[str, bool]:
     """Run `perform` (which saves and returns the URL to go to next) once per form token.
 
@@ -106,6 +129,23 @@ def save_form(request, form: OnceForm, *, perform: Callable[[], str], done, on_r
         return None
     announce_saved(request, created, str(done() if callable(done) else done))
     return redirect(url)
+
+
+def redirect_if_resent(request, token_field: str, fallback: str, message=None):
+    """The "already sent" pre-check: a form sent again after its first send was saved goes
+    back where the first one went (or to `fallback`), with a message, before the view asks
+    the role and the state (they have changed since: that is the point). None for a form
+    not sent before. `token_field` is the posted name of the form's token (with its prefix).
+    """
+    from django.contrib import messages
+    from django.shortcuts import redirect
+
+    token = request.POST.get(token_field)
+    record = token and IdempotencyRecord.objects.filter(user=request.user, key=f"{FORM_TOKEN_PREFIX}{token}").first()
+    if not record:
+        return None
+    messages.info(request, message or _("This form had already been sent; nothing was saved twice."))
+    return redirect(record.body.get("location") or fallback)
 
 
 def add_service_errors(form: forms.Form, error: ValidationError) -> None:

@@ -223,6 +223,13 @@ def users_holding(roles, *, on=None, **place):
     return get_user_model().objects.filter(pk__in=assignments, is_active=True).order_by("pk")
 
 
+def require_any_role(user, roles, message) -> None:
+    """A page's role check: PermissionDenied (the 403 page, saying `message`) unless `user`
+    holds one of `roles` somewhere."""
+    if not scope_for(user).has_any_role(roles):
+        raise PermissionDenied(message)
+
+
 def people_reader_required(view):
     """Pages over households, residents, matters or visits: a 403 for a user whose roles read
     none of them (the shop clerk), rather than an empty list with filters of the village."""

@@ -1,11 +1,44 @@
-"""API serializers for login, the caller, responsibility and notifications, and the photo
-upload that matters, visits and points share."""
+"""API serializers for login, the caller, responsibility and notifications, the photo upload
+that matters, visits and points share, and the helpers with which the apps render their
+rows by hand (dates, people's names, choice labels)."""
 
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from governance.api_input import InputSerializer
 from governance.models import ROLE_LEVEL, Assignment, Department, Notification
+
+# ---------------------------------------------------------------- rows rendered by hand
+# The apps' list serializers build each row's dict themselves (a page is 50 rows); their
+# declared fields still describe the schema. These render the values the same way everywhere.
+
+_DATETIME = serializers.DateTimeField()
+
+
+def render_datetime(value) -> str | None:
+    """A date-time as the API writes it (DATETIME_FORMAT, the current time zone); None stays None."""
+    return _DATETIME.to_representation(value)
+
+
+def render_date(value) -> str | None:
+    return value.isoformat() if value else None
+
+
+def person_name(user) -> str | None:
+    """A user as the API names them: the full name, else the username; None for no one."""
+    if user is None:
+        return None
+    return user.get_full_name() or user.username
+
+
+def choice_labels(context: dict, key: str, choices: dict) -> dict[str, dict[str, str]]:
+    """The labels of `choices` ({name: TextChoices or a model field with choices}), translated
+    once per response rather than once per row: kept in the serializer's `context` under `key`."""
+    labels = context.get(key)
+    if labels is None:
+        labels = {name: {value: str(label) for value, label in c.choices} for name, c in choices.items()}
+        context[key] = labels
+    return labels
 
 
 class TokenRequestSerializer(serializers.Serializer):

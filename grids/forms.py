@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import FileExtensionValidator
 from django.utils.translation import gettext_lazy as _
 
-from governance.forms import OnceForm
+from governance.forms import OnceForm, offer_or_drop, search_input
 from governance.uploads import UploadRefused, check_xlsx
 from grids.idnumbers import validate_id_number, validate_phone
 from grids.models import Courtyard, Grid, Resident, Tag, Village
@@ -44,9 +44,7 @@ class HouseholdFilterForm(forms.Form):
         label=_("Search"),
         required=False,
         max_length=50,
-        widget=forms.TextInput(
-            attrs={"type": "search", "autocomplete": "off", "enterkeyhint": "search", "autocapitalize": "off"}
-        ),
+        widget=search_input(autocapitalize="off"),
         help_text=_("Name, pinyin or initials (zs for 张三), household number, address, or a full ID number."),
     )
     village = forms.ModelChoiceField(
@@ -104,9 +102,7 @@ class HouseholdForm(OnceForm):
             self.fields["grid"].queryset = grids
         else:
             del self.fields["grid"]
-        self.fields["courtyard"].queryset = courtyards
-        if not courtyards.exists():
-            del self.fields["courtyard"]
+        offer_or_drop(self, "courtyard", courtyards)
         _drop_empty_tags(self)
 
     def clean_number(self):
@@ -133,9 +129,7 @@ class HouseholdMoveForm(OnceForm):
     def __init__(self, *args, grids, courtyards, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["to_grid"].queryset = grids
-        self.fields["to_courtyard"].queryset = courtyards
-        if not courtyards.exists():
-            del self.fields["to_courtyard"]
+        offer_or_drop(self, "to_courtyard", courtyards)
 
 
 class ResidentForm(OnceForm):

@@ -14,6 +14,7 @@ from rest_framework import serializers
 from governance.api_input import InputModelSerializer, InputSerializer
 from governance.roles import REGISTER_EDITORS
 from governance.scoping import scope_for
+from governance.serializers import choice_labels, render_datetime
 from governance.uploads import UploadRefused, check_xlsx
 from grids import validators
 from grids.idnumbers import validate_id_number, validate_phone
@@ -57,34 +58,38 @@ class TagSerializer(serializers.ModelSerializer):
         fields = ["code", "name", "is_key_group"]
 
 
-class _ScopedOutputMixin:
+# A register row (a household, a resident): the names of its village and grid, its tags, and
+# (the docstring, which the schema shows for both) whether the caller may edit it. The
+# subclass's Meta.fields puts the fields in order.
+class _RegisterRowSerializer(serializers.ModelSerializer):
     """Whether the caller may edit a row, from the scope in the context (no query per row),
     and what follows from it: the phone in full or masked."""
 
-    def can_edit(self, obj) -> bool:
+    village_name = serializers.CharField(source="village.name", read_only=True)
+    grid_name = serializers.CharField(source="grid.name", read_only=True)
+    tags = TagSerializer(many=True, read_only=True)
+    can_edit = serializers.SerializerMethodField()
+
+    def editable(self, obj) -> bool:
         scope = self.context.get("scope")
         if scope is None:
             scope = scope_for(self.context["request"].user)
         return scope.covers(obj, REGISTER_EDITORS)
 
     def get_phone(self, obj) -> str:
-        return obj.phone if self.can_edit(obj) else obj.phone_masked
+        return obj.phone if self.editable(obj) else obj.phone_masked
 
     def get_can_edit(self, obj) -> bool:
-        return self.can_edit(obj)
+        return self.editable(obj)
 
 
 # The last fields of both register outputs, in order (see _row_tail).
 ROW_TAIL = ["tags", "notes", "can_edit", "created_at", "updated_at"]
 
 
-class HouseholdSerializer(_ScopedOutputMixin, serializers.ModelSerializer):
-    village_name = serializers.CharField(source="village.name", read_only=True)
-    grid_name = serializers.CharField(source="grid.name", read_only=True)
+class HouseholdSerializer(_RegisterRowSerializer):
     courtyard_name = serializers.CharField(source="courtyard.name", read_only=True, default=None, allow_null=True)
     phone = serializers.SerializerMethodField(help_text=_("In full to those who may edit the household, else masked."))
-    tags = TagSerializer(many=True, read_only=True)
-    can_edit = serializers.SerializerMethodField()
 
     class Meta:
         model = Household
@@ -108,7 +113,7 @@ class HouseholdSerializer(_ScopedOutputMixin, serializers.ModelSerializer):
     def to_representation(self, obj):
         # Written out by hand: lists render 50 rows per page, and DRF's per-field machinery
         # cost more than the query. The declared fields above still describe the schema.
-        editable = self.can_edit(obj)
+        editable = self.editable(obj)
         return {
             "id": obj.pk,
             "number": obj.number,
@@ -132,8 +137,8 @@ def _row_tail(obj, editable: bool) -> dict:
         "tags": _tags(obj),
         "notes": obj.notes,
         "can_edit": editable,
-        "created_at": _datetime(obj.created_at),
-        "updated_at": _datetime(obj.updated_at),
+        "created_at": render_datetime(obj.created_at),
+        "updated_at": render_datetime(obj.updated_at),
     }
 
 
@@ -146,13 +151,6 @@ def _tags(obj) -> list[dict]:
     return [{"code": t.code, "name": t.name, "is_key_group": t.is_key_group} for t in tags]
 
 
-_DATETIME = serializers.DateTimeField()
-
-
-def _datetime(value):
-    return _DATETIME.to_representation(value)
-
-
 def _age(birth_date):
     if birth_date is None:
         return None
@@ -160,18 +158,14 @@ def _age(birth_date):
     return today.year - birth_date.year - ((today.month, today.day) < (birth_date.month, birth_date.day))
 
 
-class ResidentSerializer(_ScopedOutputMixin, serializers.ModelSerializer):
+class ResidentSerializer(_RegisterRowSerializer):
     household_number = serializers.CharField(source="household.number", read_only=True)
-    village_name = serializers.CharField(source="village.name", read_only=True)
-    grid_name = serializers.CharField(source="grid.name", read_only=True)
     relation_to_head_label = serializers.CharField(source="get_relation_to_head_display", read_only=True)
     gender_label = serializers.CharField(source="get_gender_display", read_only=True)
     status_label = serializers.CharField(source="get_status_display", read_only=True)
     birth_date = serializers.SerializerMethodField(help_text=_("Only to those who may edit the resident."))
     age = serializers.SerializerMethodField()
     phone = serializers.SerializerMethodField(help_text=_("In full to those who may edit the resident, else masked."))
-    tags = TagSerializer(many=True, read_only=True)
-    can_edit = serializers.SerializerMethodField()
 
     class Meta:
         model = Resident
@@ -201,18 +195,16 @@ class ResidentSerializer(_ScopedOutputMixin, serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_birth_date(self, obj) -> datetime.date | None:
-        return obj.birth_date if self.can_edit(obj) else None
+        return obj.birth_date if self.editable(obj) else None
 
     def get_age(self, obj) -> int | None:
         return _age(obj.birth_date)
 
     def to_representation(self, obj):
         # By hand, as for households; choice labels are translated once per page, not per row.
-        labels = self.context.setdefault("_labels", {})
-        if not labels:
-            for field in ("relation_to_head", "gender", "status"):
-                labels[field] = {value: str(label) for value, label in Resident._meta.get_field(field).choices}
-        editable = self.can_edit(obj)
+        fields = ("relation_to_head", "gender", "status")
+        labels = choice_labels(self.context, "_labels", {f: Resident._meta.get_field(f) for f in fields})
+        editable = self.editable(obj)
         return {
             "id": obj.pk,
             "name": obj.name,

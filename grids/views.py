@@ -22,7 +22,7 @@ from django.views.decorators.http import require_http_methods
 
 from governance.forms import save_form, submit_once
 from governance.roles import HOUSEHOLD_MOVERS, ID_NUMBER_REVEALERS, REGISTER_EDITORS, REGISTER_IMPORTERS, VISITOR_ROLES
-from governance.scoping import people_reader_required, scope_for
+from governance.scoping import people_reader_required, require_any_role, scope_for
 from grids import services
 from grids.filters import HouseholdFilter
 from grids.forms import HouseholdFilterForm, HouseholdForm, HouseholdMoveForm, RegisterImportForm, ResidentForm
@@ -163,8 +163,7 @@ def household_detail(request, pk):
 @login_required
 def household_create(request):
     user = request.user
-    if not scope_for(user).has_any_role(REGISTER_EDITORS):
-        raise PermissionDenied(_("Only grid staff and village cadres add households."))
+    require_any_role(user, REGISTER_EDITORS, _("Only grid staff and village cadres add households."))
     grids = grids_editable_by(user)
     courtyards = Courtyard.objects.filter(grid__in=grids).select_related("grid").order_by("grid_id", "name")
     initial = {}

@@ -19,7 +19,7 @@ from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
-from governance.api_common import IdCursorPagination, idempotent
+from governance.api_common import IdCursorPagination, idempotent, refusals
 from governance.login import ClientIpScopedRateThrottle
 from governance.permissions import ActionPolicy, Policy
 from governance.roles import INTAKE_ROLES
@@ -48,11 +48,11 @@ from petitions.serializers import (
 # Who records a matter for a resident: grid staff, village cadres, and courtyard helpers
 # (for the households of their courtyard only; Scope.covers reads the household's courtyard).
 
-REFUSALS = {
-    403: OpenApiResponse(description="Your role may not take this action on this matter (code permission_denied)."),
-    404: OpenApiResponse(description="No such matter, or not one the caller sees."),
-    409: OpenApiResponse(description="Not possible in the matter's current state (code invalid_state, ...)."),
-}
+REFUSALS = refusals(
+    forbidden="Your role may not take this action on this matter (code permission_denied).",
+    not_found="No such matter, or not one the caller sees.",
+    conflict="Not possible in the matter's current state (code invalid_state, ...).",
+)
 
 
 @extend_schema_view(list=extend_schema(description="The categories in use, in display order."))

@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from governance.forms import OnceForm
+from governance.forms import OnceForm, date_input, search_input, text_area
 from grids.forms import GridChoiceField
 from grids.idnumbers import validate_phone
 from grids.models import Grid, Household, Resident
@@ -32,14 +32,6 @@ def split_names(value: str) -> list[str]:
 def end_of_day(day: datetime.date) -> datetime.datetime:
     """A deadline given as a day means the end of that (local) working day."""
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time(23, 59)))
-
-
-def _date_widget():
-    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-
-
-def _text(rows=3, **attrs):
-    return forms.Textarea(attrs={"rows": rows, **attrs})
 
 
 class CategoryChoiceField(forms.ModelChoiceField):
@@ -75,7 +67,7 @@ class MatterFilterForm(forms.Form):
         label=_("Search"),
         required=False,
         max_length=50,
-        widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off", "enterkeyhint": "search"}),
+        widget=search_input(),
         help_text=_("Words from the title, or the matter's number (#12)."),
     )
     state = forms.ChoiceField(label=_("State"), required=False)
@@ -133,7 +125,7 @@ class MatterCreateForm(OnceForm):
     )
     description = forms.CharField(
         label=_("What is the matter?"),
-        widget=_text(5),
+        widget=text_area(5),
         help_text=_("What happened, where, since when, who is affected, what the resident asks for."),
     )
     grid = GridChoiceField(label=_("Grid"), queryset=Grid.objects.none(), empty_label=_("Choose a grid"))
@@ -252,7 +244,7 @@ class ReclassifyForm(_KindCategoryMixin, ActionForm):
     action = "reclassify"
     reason = forms.CharField(
         label=_("Why is it re-routed?"),
-        widget=_text(2),
+        widget=text_area(2),
         help_text=_("For example: the township returns it as a matter for the village."),
     )
 
@@ -267,7 +259,7 @@ class ReclassifyForm(_KindCategoryMixin, ActionForm):
 
 class RejectForm(ActionForm):
     action = "reject"
-    reason = forms.CharField(label=_("Why is it rejected?"), widget=_text(2))
+    reason = forms.CharField(label=_("Why is it rejected?"), widget=text_area(2))
     duplicate_of = MatterChoiceField(
         label=_("It is a duplicate of"),
         queryset=Matter.objects.none(),
@@ -285,7 +277,7 @@ class RejectForm(ActionForm):
 
 class WithdrawForm(ActionForm):
     action = "withdraw"
-    reason = forms.CharField(label=_("Why is it withdrawn?"), widget=_text(2), required=False)
+    reason = forms.CharField(label=_("Why is it withdrawn?"), widget=text_area(2), required=False)
 
 
 class DeliberateForm(ActionForm):
@@ -295,17 +287,17 @@ class DeliberateForm(ActionForm):
 
     action = "deliberate"
 
-    held_on = forms.DateField(label=_("Held on"), widget=_date_widget())
+    held_on = forms.DateField(label=_("Held on"), widget=date_input())
     parties = forms.CharField(
         label=_("The parties"),
-        widget=_text(2),
+        widget=text_area(2),
         help_text=_("At least two names, one a line or separated by 、"),
     )
-    facts = forms.CharField(label=_("The facts"), widget=_text(3), required=False)
-    agreed_terms = forms.CharField(label=_("What the parties agreed"), widget=_text(3))
+    facts = forms.CharField(label=_("The facts"), widget=text_area(3), required=False)
+    agreed_terms = forms.CharField(label=_("What the parties agreed"), widget=text_area(3))
     signed_by = forms.CharField(
         label=_("Signed by"),
-        widget=_text(2),
+        widget=text_area(2),
         required=False,
         help_text=_("Who signed the agreement, one a line or separated by 、"),
     )
@@ -315,10 +307,10 @@ class DeliberateForm(ActionForm):
     in_favour = forms.IntegerField(label=_("In favour"), min_value=0)
     against = forms.IntegerField(label=_("Against"), min_value=0)
     abstain = forms.IntegerField(label=_("Abstaining"), min_value=0)
-    summary = forms.CharField(label=_("Minutes"), widget=_text(5))
+    summary = forms.CharField(label=_("Minutes"), widget=text_area(5))
     attendees = forms.CharField(
         label=_("Who attended"),
-        widget=_text(2),
+        widget=text_area(2),
         required=False,
         help_text=_("Names, one a line or separated by 、"),
     )
@@ -433,7 +425,7 @@ class HandleForm(ActionForm):
     deadline = forms.DateField(
         label=_("Deadline"),
         required=False,
-        widget=_date_widget(),
+        widget=date_input(),
         help_text=_("Leave empty to use the time limit for this kind of matter."),
     )
 
@@ -467,7 +459,7 @@ class ReportForm(ActionForm):
     action = "report"
     result = forms.CharField(
         label=_("What was done"),
-        widget=_text(5),
+        widget=text_area(5),
         help_text=_("The result as it will be shown to the resident and checked by the verifier."),
     )
 
@@ -487,7 +479,7 @@ class VerifyForm(ActionForm):
     )
     note = forms.CharField(
         label=_("Note"),
-        widget=_text(2),
+        widget=text_area(2),
         required=False,
         help_text=_("What you checked; if not passed, what is still wrong."),
     )
@@ -501,7 +493,7 @@ class EvaluateForm(ActionForm):
     rating = forms.ChoiceField(label=_("The resident's answer"), choices=Rating.choices, widget=forms.RadioSelect)
     comment = forms.CharField(
         label=_("What the resident said"),
-        widget=_text(2),
+        widget=text_area(2),
         required=False,
         help_text=_("Required when the resident is not satisfied: the matter goes back to the handler."),
     )
@@ -513,7 +505,7 @@ class SuperviseForm(ActionForm):
     action = "supervise"
     note = forms.CharField(
         label=_("Supervision note (督办)"),
-        widget=_text(2),
+        widget=text_area(2),
         help_text=_("The next actor is told. The matter's state does not change."),
     )
 

@@ -6,7 +6,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from governance.forms import OnceForm
+from governance.forms import OnceForm, offer_or_drop
 from governance.limits import BoundedTextForm
 from grids.idnumbers import validate_phone
 from grids.models import Grid
@@ -58,9 +58,7 @@ class PublicMatterForm(OnceForm):
 
     def __init__(self, *args, grids, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["grid"].queryset = grids
-        if not grids.exists():
-            del self.fields["grid"]
+        offer_or_drop(self, "grid", grids)
 
     def clean_submitter_phone(self):
         try:

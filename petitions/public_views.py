@@ -12,6 +12,7 @@ Floods: successful submissions are counted per client address in the cache, a fe
 """
 
 import uuid
+from functools import wraps
 
 import segno
 from django.contrib import messages
@@ -115,6 +116,20 @@ def _matter_for_code(code: str) -> Matter | None:
 def _not_found(request, form=None):
     form = form or TrackingCodeForm()
     return _noindex(render(request, "petitions/public/find.html", {"form": form, "not_found": True}, status=404))
+
+
+def _by_tracking_code(view):
+    """A page about one matter, reached by its tracking code: `view(request, matter)`, or the
+    find page (404) for a code that names no matter."""
+
+    @wraps(view)
+    def wrapped(request, code):
+        matter = _matter_for_code(code)
+        if matter is None:
+            return _not_found(request)
+        return view(request, matter)
+
+    return wrapped
 
 
 def _client_key(request) -> str:
@@ -223,11 +238,9 @@ def matter_create(request, village_code):
 
 @never_cache
 @require_GET
-def matter_submitted(request, code):
+@_by_tracking_code
+def matter_submitted(request, matter):
     """The confirmation: the tracking code, big, with how to keep it."""
-    matter = _matter_for_code(code)
-    if matter is None:
-        return _not_found(request)
     status_url = request.build_absolute_uri(reverse("public:matter-status", args=[matter.tracking_code]))
     context = {
         "matter": matter,
@@ -309,20 +322,16 @@ def _status_page(request, matter: Matter, *, evaluate_form=None):
 
 @never_cache
 @require_GET
-def matter_status(request, code):
-    matter = _matter_for_code(code)
-    if matter is None:
-        return _not_found(request)
+@_by_tracking_code
+def matter_status(request, matter):
     return _status_page(request, matter)
 
 
 @never_cache
 @require_POST
-def matter_evaluate(request, code):
+@_by_tracking_code
+def matter_evaluate(request, matter):
     """评 by the submitter: satisfied closes the matter, unsatisfied reopens handling."""
-    matter = _matter_for_code(code)
-    if matter is None:
-        return _not_found(request)
     form = EvaluateForm(request.POST)
     if form.is_valid():
         try:
@@ -343,11 +352,9 @@ def matter_evaluate(request, code):
 
 @never_cache
 @require_http_methods(["GET", "POST"])
-def matter_withdraw(request, code):
+@_by_tracking_code
+def matter_withdraw(request, matter):
     """Withdraw before handling starts, after a confirmation step."""
-    matter = _matter_for_code(code)
-    if matter is None:
-        return _not_found(request)
     if matter.state not in workflow.TRANSITIONS["withdraw"].sources:
         messages.info(request, _("This matter can no longer be withdrawn. Its progress is below."))
         return redirect("public:matter-status", code=matter.tracking_code)

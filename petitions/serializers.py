@@ -21,6 +21,7 @@ from governance.api_input import InputSerializer
 from governance.models import Department
 from governance.scoping import scope_for
 from governance.serializers import PhotoSerializer as PhotoSerializer  # the matters API names it here
+from governance.serializers import choice_labels, person_name, render_date, render_datetime
 from grids.idnumbers import validate_phone
 from grids.models import Grid, Household, Resident, Village
 from grids.selectors import households_visible_to, residents_visible_to
@@ -30,37 +31,20 @@ from petitions.models import Deliberation, Kind, Matter, MatterCategory, MatterE
 from petitions.procedure import VILLAGE_STEPS
 from petitions.selectors import handler_candidates, matters_visible_to
 
-_DATETIME = serializers.DateTimeField()
-
-
-def _datetime(value):
-    return _DATETIME.to_representation(value) if value else None
-
-
-def _date(value):
-    return value.isoformat() if value else None
-
-
-def person_name(user) -> str:
-    if user is None:
-        return ""
-    return user.get_full_name() or user.username
-
 
 def _labels(context: dict) -> dict[str, dict[str, str]]:
-    """Choice labels, translated once per response rather than once per row."""
-    labels = context.get("_matter_labels")
-    if labels is None:
-        labels = {
-            "state": {value: str(label) for value, label in State.choices},
-            "kind": {value: str(label) for value, label in Kind.choices},
-            "source": {value: str(label) for value, label in Source.choices},
-            "rating": {value: str(label) for value, label in Rating.choices},
-            "deliberation": {value: str(label) for value, label in Deliberation.Kind.choices},
-            "body": {value: str(label) for value, label in Deliberation.Body.choices},
-        }
-        context["_matter_labels"] = labels
-    return labels
+    return choice_labels(
+        context,
+        "_matter_labels",
+        {
+            "state": State,
+            "kind": Kind,
+            "source": Source,
+            "rating": Rating,
+            "deliberation": Deliberation.Kind,
+            "body": Deliberation.Body,
+        },
+    )
 
 
 class MatterCategorySerializer(serializers.ModelSerializer):
@@ -138,14 +122,14 @@ class MatterSerializer(serializers.Serializer):
             "handler_name": person_name(obj.handler) if obj.handler_id else None,
             "department": obj.department_id,
             "department_name": obj.department.name if obj.department_id else None,
-            "deadline": _datetime(obj.deadline),
+            "deadline": render_datetime(obj.deadline),
             "is_overdue": obj.is_overdue,
             "escalation_level": obj.escalation_level,
             "reopen_count": obj.reopen_count,
             "rating": obj.rating,
-            "created_at": _datetime(obj.created_at),
-            "updated_at": _datetime(obj.updated_at),
-            "closed_at": _datetime(obj.closed_at),
+            "created_at": render_datetime(obj.created_at),
+            "updated_at": render_datetime(obj.updated_at),
+            "closed_at": render_datetime(obj.closed_at),
         }
 
 
@@ -184,7 +168,7 @@ class DeliberationSerializer(serializers.Serializer):
             "id": obj.pk,
             "kind": obj.kind,
             "kind_label": labels["deliberation"].get(obj.kind, ""),
-            "held_on": _date(obj.held_on),
+            "held_on": render_date(obj.held_on),
             "summary": obj.summary,
             "attendees": obj.attendees,
             "participants": [{"id": r.pk, "name": r.name} for r in obj.participants.all()],
@@ -205,7 +189,7 @@ class DeliberationSerializer(serializers.Serializer):
             "carried": obj.carried,
             "recorded_by": obj.recorded_by_id,
             "recorded_by_name": person_name(obj.recorded_by),
-            "created_at": _datetime(obj.created_at),
+            "created_at": render_datetime(obj.created_at),
         }
 
 
@@ -268,7 +252,7 @@ class MatterDetailSerializer(MatterSerializer):
                 "time_limit_days": obj.time_limit_days,
                 "time_left_hours": _hours(deadlines.time_left(obj)),
                 "escalation_level": obj.escalation_level,
-                "paused_at": _datetime(obj.paused_at),
+                "paused_at": render_datetime(obj.paused_at),
                 "pause_reason": obj.pause_reason,
                 "photos": [
                     {"id": p.pk, "url": f"/matter-photos/{p.pk}/", "width": p.width, "height": p.height}
@@ -333,7 +317,7 @@ class MatterEventSerializer(serializers.Serializer):
             "from_state_label": states.get(obj.from_state, ""),
             "to_state_label": states.get(obj.to_state, ""),
             "payload": obj.payload,
-            "created_at": _datetime(obj.created_at),
+            "created_at": render_datetime(obj.created_at),
         }
 
 
@@ -618,8 +602,8 @@ class PublicMatterSerializer(serializers.Serializer):
             "kind_label": labels["kind"].get(obj.kind, ""),
             "category": obj.category.name if obj.category_id else None,
             "village_name": obj.village.name,
-            "created_at": _datetime(obj.created_at),
-            "closed_at": _datetime(obj.closed_at),
+            "created_at": render_datetime(obj.created_at),
+            "closed_at": render_datetime(obj.closed_at),
             "result": obj.result,
             "rating": obj.rating,
             "rating_label": labels["rating"].get(obj.rating, ""),

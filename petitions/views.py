@@ -22,10 +22,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from governance.forms import FORM_TOKEN_PREFIX, save_form
-from governance.models import Department, IdempotencyRecord, Role
+from governance.forms import redirect_if_resent, save_form
+from governance.models import Department, Role
 from governance.roles import GRID_ROLES, INTAKE_ROLES, REVISIT_ROLES
-from governance.scoping import people_reader_required, scope_for
+from governance.scoping import people_reader_required, require_any_role, scope_for
 from grids.models import Courtyard, Grid
 from grids.selectors import grids_visible_to, households_visible_to
 from petitions import deadlines, procedure, services, workflow
@@ -278,8 +278,7 @@ def _visible_duplicates(user, matter, category=None):
 @login_required
 def matter_create(request):
     user = request.user
-    if not scope_for(user).has_any_role(INTAKE_ROLES):
-        raise PermissionDenied(_("Only grid staff, courtyard helpers and village cadres record matters."))
+    require_any_role(user, INTAKE_ROLES, _("Only grid staff, courtyard helpers and village cadres record matters."))
     grids = intake_grids(user)
     households = intake_households(user)
     household = None
@@ -648,14 +647,6 @@ def matter_detail(request, pk):
     return render(request, "petitions/matter_detail.html", detail_context(request, matter))
 
 
-def _already_sent(user, token) -> str | None:
-    """Where the first submission of this form went, when the form was already sent."""
-    if not token:
-        return None
-    record = IdempotencyRecord.objects.filter(user=user, key=f"{FORM_TOKEN_PREFIX}{token}").first()
-    return (record.body.get("location") or "") if record else None
-
-
 def _refused(request, matter, error: workflow.MatterError):
     """A 403 or 409 from the rules, shown on the matter's page as a clear message."""
     messages.error(request, str(error.message))
@@ -700,10 +691,8 @@ def matter_action(request, pk, action):
         raise PermissionDenied(_("Your role may not take this action on this matter."))
     record, step = request.POST.get("record", ""), _int(request.POST.get("step")) or None
     prefix = f"{record}{step or ''}" if action == "deliberate" else action
-    previous = _already_sent(user, request.POST.get(f"{prefix}-form_token"))
-    if previous is not None:
-        messages.info(request, _("This form had already been sent; nothing was saved twice."))
-        return redirect(previous or matter_url(matter))
+    if already := redirect_if_resent(request, f"{prefix}-form_token", matter_url(matter)):
+        return already
     try:
         workflow.check(user, action, matter)
     except workflow.MatterStateError as error:

@@ -20,9 +20,10 @@ public page all read this table.
 
 How to add an action:
 
-1. Add a `Transition(...)` to TRANSITIONS below: name, sources, target, `allows`, `told`,
-   wording, `input` (a serializer in petitions.serializers) and, for the page, `form` (an
-   ActionForm in petitions.forms whose fields carry the serializer's names).
+1. Add a `_step(...)` to TRANSITIONS below: name, sources, target, `allows`, `told` and
+   wording. Its input is the serializer named after it in petitions.serializers (`classify`
+   → ClassifySerializer) and, for the page, the ActionForm of the same name in
+   petitions.forms (ClassifyForm), whose fields carry the serializer's names.
 2. Write its effect in petitions.services: `@workflow.effect("name") def _name(matter, actor,
    **payload) -> Change`, validating the payload and setting the matter's fields.
 3. Add a line for it in templates/petitions/matter_detail.html if the page shows something
@@ -389,72 +390,92 @@ def _rejected_step(payload, matter, labels):
     return _("Not taken up"), payload.get("reason", "")
 
 
+def _step(action: str, sources, label, *, form: bool = True, **entry) -> Transition:
+    """An action a person takes: its input is the serializer named after it in
+    petitions.serializers (`classify` → ClassifySerializer) and its page's panel the form of
+    the same name in petitions.forms (ClassifyForm); `form=False` for an action of the API
+    only. An offered step's button and panel title say the action's name unless worded otherwise."""
+    name = action.title().replace("_", "")
+    if entry.get("offered", True):
+        entry = {"button": label, "title": label, **entry}
+    return Transition(action, sources, label, input=f"{name}Serializer", form=f"{name}Form" if form else "", **entry)
+
+
+def _clock(action: str, sources, label, **entry) -> Transition:
+    """Pausing or resuming the clock: by the owner or the handler, beside the steps (the page
+    shows its form with the photos, views.extra_forms)."""
+    return _step(
+        action,
+        sources,
+        label,
+        allows=_owner_or_handler,
+        forbidden=_("Only the owner or the handler may pause or resume the clock."),
+        offered=False,
+        **entry,
+    )
+
+
+def _sweep(action: str, label, timeline, *, sources=frozenset(CLOCK_STATES), told=_told_by_effect, **entry):
+    """An action of the deadline sweep (petitions.deadlines): the system takes it on a matter
+    whose clock runs, and its effect names the people told."""
+    return Transition(action, sources, label, system=True, offered=False, told=told, timeline=timeline, **entry)
+
+
 BEFORE_HANDLING = frozenset({State.SUBMITTED, State.CLASSIFIED, State.DELIBERATING})
 OWNED = frozenset({State.CLASSIFIED, State.DELIBERATING})
 
 TRANSITIONS = {
     t.action: t
     for t in [
-        Transition(
+        _step(
             "classify",
             frozenset({State.SUBMITTED}),
             _("Classify"),
             allows=_classifier,
             target=State.CLASSIFIED,
             told=_tell_owners(_("A matter is yours to deliberate: %(title)s")),
-            input="ClassifySerializer",
-            form="ClassifyForm",
             api="分 (三事分流): set the kind (civil / village / government) and the category.",
-            button=_("Classify"),
             title=_("Classify (三事分流)"),
             done=_("Classified. The owner of the matter is told."),
             timeline=_("Classified"),
             public_step=_kind_step,
         ),
-        Transition(
+        _step(
             "reject",
             BEFORE_HANDLING,
             _("Reject"),
             allows=_rejecter,
             target=State.REJECTED,
             told=_tell_rejected,
-            input="RejectSerializer",
-            form="RejectForm",
             api="Close without handling, with a reason (or as a duplicate of another matter).",
             button=_("Reject the matter"),
-            title=_("Reject"),
             done=_("The matter is rejected."),
             timeline=_("Rejected"),
             public_step=_rejected_step,
             secondary=True,
         ),
-        Transition(
+        _step(
             "withdraw",
             BEFORE_HANDLING,
             _("Withdraw"),
             allows=_recorder_or_classifier,
             target=State.WITHDRAWN,
             public=True,
-            input="WithdrawSerializer",
-            form="WithdrawForm",
             api="Withdraw before handling (the staff member who recorded it, or a classifier).",
             public_api="The submitter withdraws the matter before it is handled.",
             button=_("Withdraw the matter"),
-            title=_("Withdraw"),
             done=_("The matter is withdrawn."),
             timeline=_("Withdrawn"),
             public_step=_("Withdrawn"),
             secondary=True,
         ),
-        Transition(
+        _step(
             "reclassify",
             OWNED,
             _("Reclassify"),
             allows=_owner,
             target=State.CLASSIFIED,
             told=_tell_owners(_("A matter was re-routed to you: %(title)s")),
-            input="ReclassifySerializer",
-            form="ReclassifyForm",
             api="Re-route under another kind or category, with a reason (e.g. the township returns a 政事).",
             button=_("Re-route"),
             title=_("Re-route to another kind"),
@@ -463,32 +484,29 @@ TRANSITIONS = {
             public_step=_rerouted_step,
             secondary=True,
         ),
-        Transition(
+        _step(
             "deliberate",
             OWNED,
             _("Record deliberation"),
             allows=_owner,
             target=State.DELIBERATING,
-            input="DeliberateSerializer",
-            form="DeliberateForm",
             api=(
                 "议: a consultation meeting, a mediation, a 村事 step (with the vote at step 5), or the\n"
                 "township's review. Quorum and result are computed by the app."
             ),
             button=_("Save the record"),
+            title="",  # the panel's title names the deliberation's kind (views._deliberate_title)
             done=_("The record is saved."),
             timeline=_("Deliberation recorded"),
             public_step=_deliberation_step,
         ),
-        Transition(
+        _step(
             "handle",
             frozenset({State.DELIBERATING}),
             _("Assign for handling"),
             allows=_owner,
             target=State.HANDLING,
             told=_tell_handle,
-            input="HandleSerializer",
-            form="HandleForm",
             api=(
                 "办: assign a handler (a person) or a township department (政事), once deliberation is\n"
                 "complete (else 409 deliberation_incomplete)."
@@ -499,31 +517,25 @@ TRANSITIONS = {
             timeline=_("Assigned for handling"),
             public_step=_handled_step,
         ),
-        Transition(
+        _step(
             "report",
             frozenset({State.HANDLING}),
             _("Report the result"),
             allows=is_handler,
             target=State.VERIFYING,
             told=_tell_report,
-            input="ReportSerializer",
-            form="ReportForm",
             api="The handler reports the result (for a 村事: step 7, 实施结果公开).",
-            button=_("Report the result"),
-            title=_("Report the result"),
             done=_("The result is reported and goes to verification."),
             timeline=_("Result reported"),
             public_step=_reported_step,
         ),
-        Transition(
+        _step(
             "verify",
             frozenset({State.VERIFYING}),
             _("Verify"),
             allows=_verifier,
             target=_after_verify,
             told=_tell_verify,
-            input="VerifySerializer",
-            form="VerifyForm",
             api="督: check the result (not by its handler); a failed check returns it to handling.",
             button=_("Record the verification"),
             title=_("Verify the result (督)"),
@@ -531,7 +543,7 @@ TRANSITIONS = {
             timeline=_("Verified"),
             public_step=_verified_step,
         ),
-        Transition(
+        _step(
             "evaluate",
             frozenset({State.EVALUATING}),
             _("Record the evaluation"),
@@ -539,8 +551,6 @@ TRANSITIONS = {
             target=_after_evaluate,
             told=_tell_evaluate,
             public=True,
-            input="EvaluateSerializer",
-            form="EvaluateForm",
             api="评 on a return visit (回访): record the resident's rating; unsatisfied reopens handling.",
             public_api="评: the submitter rates the result; unsatisfied (with a comment) reopens handling.",
             button=_("Record the answer"),
@@ -549,25 +559,21 @@ TRANSITIONS = {
             timeline=_("Evaluated"),
             public_step=_evaluated_step,
         ),
-        Transition(
+        _step(
             "supervise",
             OPEN_STATES,
             _("Supervise (督办)"),
             allows=_supervisor,
             told=_tell_supervise,
-            input="SuperviseSerializer",
-            form="SuperviseForm",
             api="督办: a note from above the owner, in any open state; the state does not change.",
             button=_("Send the note"),
-            title=_("Supervise (督办)"),
             done=_("The supervision note is sent."),
             timeline=_("Supervision note (督办)"),
             public_step=_("Supervised (督办)"),
             secondary=True,
         ),
-        # Beside the steps: access, the clock. Not in the matter's `actions`; the page shows
-        # the clock's forms with the photos (views.extra_forms).
-        Transition(
+        # Beside the steps: access, the clock. Not in the matter's `actions`.
+        _step(
             "grant",
             OPEN_STATES,
             _("Grant access"),
@@ -575,81 +581,50 @@ TRANSITIONS = {
             forbidden=_("Only the matter's owner may grant access to it."),
             conflict=_("The matter is closed."),
             offered=False,
-            input="GrantSerializer",
+            form=False,
             api=(
                 "A one-off grant on this matter to someone outside the hierarchy (a 公益律师团 lawyer):\n"
                 "by its owner, while it is open."
             ),
             timeline=_("Access granted"),
         ),
-        Transition(
+        _clock(
             "pause",
             frozenset(CLOCK_STATES),
             _("Pause the clock"),
-            allows=_owner_or_handler,
             when=_clock_running,
-            forbidden=_("Only the owner or the handler may pause or resume the clock."),
             conflict=_("The clock is not running."),
-            offered=False,
-            input="PauseSerializer",
-            form="PauseForm",
             api="Stop the clock while waiting for the resident, with a reason (owner or handler).",
             done=_("The clock is paused; the pause is on the record."),
             timeline=_("Clock paused"),
         ),
-        Transition(
+        _clock(
             "resume",
             ALL_STATES,
             _("Resume the clock"),
-            allows=_owner_or_handler,
             when=_clock_paused,
-            forbidden=_("Only the owner or the handler may pause or resume the clock."),
             conflict=_("The clock is not paused."),
-            offered=False,
-            input="ResumeSerializer",
-            form="ResumeForm",
             api="Restart the clock; the deadline moves by the working days the pause lasted.",
             done=_("The clock runs again; the deadline moved by the days it was paused."),
             timeline=_("Clock resumed"),
         ),
         # The deadline sweep (petitions.deadlines), acting as the system.
-        Transition(
-            "warn",
-            frozenset(CLOCK_STATES),
-            _("Warn before the deadline"),
-            system=True,
-            offered=False,
-            told=_told_by_effect,
-            timeline=_("Deadline near"),
-        ),
-        Transition(
+        _sweep("warn", _("Warn before the deadline"), _("Deadline near")),
+        _sweep(
             "mark_overdue",
-            frozenset(CLOCK_STATES),
             _("Mark overdue (督办)"),
-            system=True,
-            offered=False,
-            told=_told_by_effect,
+            _("Supervision note (督办)"),
             event="supervise",
-            timeline=_("Supervision note (督办)"),
             public_step=_("Supervised (督办)"),
         ),
-        Transition(
-            "escalate",
-            frozenset(CLOCK_STATES),
-            _("Escalate"),
-            system=True,
-            offered=False,
-            told=_told_by_effect,
-            timeline=_("Escalated (督办 one level up)"),
-        ),
-        Transition(
+        _sweep("escalate", _("Escalate"), _("Escalated (督办 one level up)")),
+        _sweep(
             "close_unevaluated",
-            frozenset({State.EVALUATING}),
             _("Close without an evaluation"),
-            system=True,
-            offered=False,
+            _("Closed without an evaluation"),
+            sources=frozenset({State.EVALUATING}),
             target=State.CLOSED,
-            timeline=_("Closed without an evaluation"),
+            told=None,
         ),
     ]
 }

@@ -26,7 +26,7 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from governance.api_common import IdCursorPagination, idempotent
+from governance.api_common import IdCursorPagination, idempotent, refusals
 from governance.files import jpeg_response
 from governance.permissions import ActionPolicy, Policy
 from governance.roles import BOARD_ROLES, PROPOSER_ROLES, REDEEMER_ROLES, SHOP_KEEPER_ROLES
@@ -72,14 +72,12 @@ from points.serializers import (
     VillageTargetSerializer,
 )
 
-REFUSALS = {
-    403: OpenApiResponse(description="Your role may not do this here (code permission_denied, own_proposal)."),
-    404: OpenApiResponse(description="No such object, or not one the caller sees."),
-    409: OpenApiResponse(
-        description="Not possible in the current state (already_decided, objection_window_open, cap_reached, "
-        "not_approved, already_reversed, not_reversible, board_not_draft, board_not_decided, ...)."
-    ),
-}
+REFUSALS = refusals(
+    forbidden="Your role may not do this here (code permission_denied, own_proposal).",
+    not_found="No such object, or not one the caller sees.",
+    conflict="Not possible in the current state (already_decided, objection_window_open, cap_reached, "
+    "not_approved, already_reversed, not_reversible, board_not_draft, board_not_decided, ...).",
+)
 REFUSED_400 = OpenApiResponse(
     description="Invalid input: field errors. A refusal with a code (insufficient_points, insufficient_stock, "
     "cap_reached) also carries `code` and `detail`."

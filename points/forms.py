@@ -8,20 +8,12 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from governance.forms import OnceForm
+from governance.forms import OnceForm, date_input, offer_or_drop, search_input, text_area
 from points import policy
 from points.models import Account, Award, BoardLine, Item, Rule
 from points.services import MAX_QUANTITY
 
 PHOTO_ACCEPT = "image/jpeg,image/png,image/webp"
-
-
-def _date_widget():
-    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-
-
-def _text(rows=3, **attrs):
-    return forms.Textarea(attrs={"rows": rows, **attrs})
 
 
 class RuleChoiceField(forms.ModelChoiceField):
@@ -52,9 +44,7 @@ class AccountSearchForm(forms.Form):
         label=_("Find a household"),
         required=False,
         max_length=50,
-        widget=forms.TextInput(
-            attrs={"type": "search", "autocomplete": "off", "enterkeyhint": "search", "autocapitalize": "off"}
-        ),
+        widget=search_input(autocapitalize="off"),
         help_text=_("Head's or a member's name, pinyin initials (zs for 张三), or the household number."),
     )
     below_floor = forms.BooleanField(label=_("Only households below the benefit floor"), required=False)
@@ -94,7 +84,7 @@ class ProposeForm(_DatedForm):
         widget=forms.RadioSelect,
         help_text=_("The person who did it, if it was one person."),
     )
-    occurred_on = forms.DateField(label=_("Date"), widget=_date_widget(), help_text=_("The day it happened."))
+    occurred_on = forms.DateField(label=_("Date"), widget=date_input(), help_text=_("The day it happened."))
     evidence = forms.FileField(
         label=_("Evidence photo"),
         required=False,
@@ -105,28 +95,26 @@ class ProposeForm(_DatedForm):
         label=_("What happened"),
         required=False,
         max_length=1000,
-        widget=_text(),
+        widget=text_area(),
         help_text=_("What happened. A deduction needs a note; it is not shown publicly."),
     )
 
     def __init__(self, *args, rules, members, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["rule"].queryset = rules
-        self.fields["member"].queryset = members
-        if not members.exists():
-            del self.fields["member"]
+        offer_or_drop(self, "member", members)
 
 
 class BatchForm(_DatedForm):
     """One rule for many households of one event (a clean-up day, a meeting), in one step."""
 
     rule = RuleChoiceField(label=_("Rule"), queryset=Rule.objects.none(), empty_label=_("Choose a rule"))
-    occurred_on = forms.DateField(label=_("Date of the event"), widget=_date_widget())
+    occurred_on = forms.DateField(label=_("Date of the event"), widget=date_input())
     note = forms.CharField(
         label=_("The event"),
         required=False,
         max_length=1000,
-        widget=_text(2),
+        widget=text_area(2),
         help_text=_("E.g. 一网格“清洁家园”大扫除."),
     )
     accounts = AccountChoiceField(
@@ -147,7 +135,7 @@ class ApproveForm(OnceForm):
         label=_("Note on the approval"),
         required=False,
         max_length=1000,
-        widget=_text(2),
+        widget=text_area(2),
         help_text=_("E.g. what you checked."),
     )
 
@@ -158,7 +146,7 @@ class ReasonForm(OnceForm):
     reason = forms.CharField(
         label=_("Reason"),
         max_length=1000,
-        widget=_text(2),
+        widget=text_area(2),
         error_messages={"required": _("Write the reason: it stays on the record.")},
     )
 
@@ -210,9 +198,7 @@ class RedeemForm(OnceForm):
     def __init__(self, *args, items, members, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["item"].queryset = items
-        self.fields["member"].queryset = members
-        if not members.exists():
-            del self.fields["member"]
+        offer_or_drop(self, "member", members)
 
 
 class ItemForm(OnceForm):
@@ -279,11 +265,11 @@ class BoardLineChoiceField(forms.ModelMultipleChoiceField):
 
 
 class BoardDecideForm(OnceForm):
-    meeting_date = forms.DateField(label=_("Date of the 道德评议会"), widget=_date_widget())
+    meeting_date = forms.DateField(label=_("Date of the 道德评议会"), widget=date_input())
     decision = forms.CharField(
         label=_("Decision of the 道德评议会"),
         max_length=4000,
-        widget=_text(4),
+        widget=text_area(4),
         error_messages={"required": _("Write down what the 道德评议会 decided.")},
     )
     struck_lines = BoardLineChoiceField(
@@ -319,7 +305,7 @@ class MeetingAwardForm(OnceForm):
     """One rule for everyone a meeting record names as taking part."""
 
     rule = RuleChoiceField(label=_("Rule"), queryset=Rule.objects.none(), empty_label=_("Choose a rule"))
-    note = forms.CharField(label=_("The event"), required=False, max_length=1000, widget=_text(2))
+    note = forms.CharField(label=_("The event"), required=False, max_length=1000, widget=text_area(2))
 
     def __init__(self, *args, rules, **kwargs):
         super().__init__(*args, **kwargs)

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from governance.api_input import InputSerializer
+from governance.serializers import choice_labels, person_name, render_date, render_datetime
 from grids.models import Resident, Village
 from grids.selectors import residents_visible_to, villages_visible_to
 from petitions.models import Deliberation
@@ -36,36 +37,20 @@ from points.selectors import (
 )
 from points.services import MAX_QUANTITY
 
-_DATETIME = serializers.DateTimeField()
-
-
-def _datetime(value):
-    return _DATETIME.to_representation(value) if value else None
-
-
-def _date(value):
-    return value.isoformat() if value else None
-
-
-def _person(user) -> str | None:
-    if user is None:
-        return None
-    return user.get_full_name() or user.username
-
 
 def _labels(context: dict) -> dict[str, dict[str, str]]:
-    labels = context.get("_points_labels")
-    if labels is None:
-        labels = {
-            "kind": {value: str(label) for value, label in EntryKind.choices},
-            "status": {value: str(label) for value, label in AwardStatus.choices},
-            "category": {value: str(label) for value, label in Category.choices},
-            "cap_period": {value: str(label) for value, label in CapPeriod.choices},
-            "board": {value: str(label) for value, label in BoardStatus.choices},
-            "side": {value: str(label) for value, label in BoardSide.choices},
-        }
-        context["_points_labels"] = labels
-    return labels
+    return choice_labels(
+        context,
+        "_points_labels",
+        {
+            "kind": EntryKind,
+            "status": AwardStatus,
+            "category": Category,
+            "cap_period": CapPeriod,
+            "board": BoardStatus,
+            "side": BoardSide,
+        },
+    )
 
 
 def _household(account: Account) -> dict:
@@ -76,6 +61,22 @@ def _household(account: Account) -> dict:
         "head_name": household.head_name,
         "grid": household.grid_id,
         "grid_name": household.grid.name,
+    }
+
+
+def _member(row) -> dict:
+    """The member of the household a row names, if any."""
+    return {"member": row.member_id, "member_name": row.member.name if row.member_id else None}
+
+
+def _posted(entry) -> dict:
+    """The ledger entry a proposal or a redemption posted (None before approval), and the
+    entry that reversed it."""
+    reversal = getattr(entry, "reversed_by", None) if entry else None
+    return {
+        "entry": entry.pk if entry else None,
+        "balance_after": entry.balance_after if entry else None,
+        "reversed_by": reversal.pk if reversal else None,
     }
 
 
@@ -113,7 +114,7 @@ class AccountSerializer(serializers.Serializer):
             "redeem_threshold": allowed.redeem_threshold,
             "benefit_floor": allowed.benefit_floor,
             "below_floor": allowed.below_floor,
-            "opened_at": _datetime(obj.opened_at),
+            "opened_at": render_datetime(obj.opened_at),
         }
 
 
@@ -150,19 +151,18 @@ class LedgerEntrySerializer(serializers.Serializer):
             "kind_label": labels["kind"].get(obj.kind, ""),
             "points": obj.points,
             "balance_after": obj.balance_after,
-            "occurred_on": _date(obj.occurred_on),
+            "occurred_on": render_date(obj.occurred_on),
             "rule": obj.rule_id,
             "rule_name": obj.rule.name if obj.rule_id else None,
-            "member": obj.member_id,
-            "member_name": obj.member.name if obj.member_id else None,
+            **_member(obj),
             "note": obj.note,
             "reason": obj.reason,
             "award": obj.award_id,
             "redemption": obj.redemption_id,
             "reverses": obj.reverses_id,
             "reversed_by": reversal.pk if reversal else None,
-            "created_by_name": _person(obj.created_by),
-            "created_at": _datetime(obj.created_at),
+            "created_by_name": person_name(obj.created_by),
+            "created_at": render_datetime(obj.created_at),
         }
 
 
@@ -213,8 +213,6 @@ class AwardSerializer(_HouseholdRowSerializer):
 
     def to_representation(self, obj):
         labels = _labels(self.context)
-        entry = getattr(obj, "entry", None)
-        reversal = getattr(entry, "reversed_by", None) if entry else None
         return {
             **self._row(obj),
             "village": obj.village_id,
@@ -223,25 +221,22 @@ class AwardSerializer(_HouseholdRowSerializer):
             "category": obj.rule.category,
             "category_label": labels["category"].get(obj.rule.category, ""),
             "points": obj.points,
-            "member": obj.member_id,
-            "member_name": obj.member.name if obj.member_id else None,
-            "occurred_on": _date(obj.occurred_on),
+            **_member(obj),
+            "occurred_on": render_date(obj.occurred_on),
             "note": obj.note,
             "has_evidence": bool(obj.evidence),
             "batch": obj.batch_id,
             "status": obj.status,
             "status_label": labels["status"].get(obj.status, ""),
             "proposed_by": obj.proposed_by_id,
-            "proposed_by_name": _person(obj.proposed_by),
-            "proposed_at": _datetime(obj.proposed_at),
-            "objection_until": _datetime(obj.objection_until),
+            "proposed_by_name": person_name(obj.proposed_by),
+            "proposed_at": render_datetime(obj.proposed_at),
+            "objection_until": render_datetime(obj.objection_until),
             "decided_by": obj.decided_by_id,
-            "decided_by_name": _person(obj.decided_by),
-            "decided_at": _datetime(obj.decided_at),
+            "decided_by_name": person_name(obj.decided_by),
+            "decided_at": render_datetime(obj.decided_at),
             "decision_note": obj.decision_note,
-            "entry": entry.pk if entry else None,
-            "balance_after": entry.balance_after if entry else None,
-            "reversed_by": reversal.pk if reversal else None,
+            **_posted(getattr(obj, "entry", None)),
         }
 
 
@@ -324,8 +319,6 @@ class RedemptionSerializer(_HouseholdRowSerializer):
     reversed_by = serializers.IntegerField(allow_null=True)
 
     def to_representation(self, obj):
-        entry = obj.entry
-        reversal = getattr(entry, "reversed_by", None)
         return {
             **self._row(obj),
             "item": obj.item_id,
@@ -333,14 +326,11 @@ class RedemptionSerializer(_HouseholdRowSerializer):
             "quantity": obj.quantity,
             "unit_price": obj.unit_price,
             "points": obj.points,
-            "member": obj.member_id,
-            "member_name": obj.member.name if obj.member_id else None,
+            **_member(obj),
             "clerk": obj.clerk_id,
-            "clerk_name": _person(obj.clerk),
-            "created_at": _datetime(obj.created_at),
-            "entry": entry.pk,
-            "balance_after": entry.balance_after,
-            "reversed_by": reversal.pk if reversal else None,
+            "clerk_name": person_name(obj.clerk),
+            "created_at": render_datetime(obj.created_at),
+            **_posted(obj.entry),
         }
 
 
@@ -400,13 +390,13 @@ class BoardSerializer(serializers.Serializer):
             "quarter": obj.quarter,
             "status": obj.status,
             "status_label": labels["board"].get(obj.status, ""),
-            "compiled_by_name": _person(obj.compiled_by),
-            "compiled_at": _datetime(obj.compiled_at),
-            "meeting_date": _date(obj.meeting_date),
+            "compiled_by_name": person_name(obj.compiled_by),
+            "compiled_at": render_datetime(obj.compiled_at),
+            "meeting_date": render_date(obj.meeting_date),
             "decision": obj.decision,
-            "decided_by_name": _person(obj.decided_by),
-            "decided_at": _datetime(obj.decided_at),
-            "published_at": _datetime(obj.published_at),
+            "decided_by_name": person_name(obj.decided_by),
+            "decided_at": render_datetime(obj.decided_at),
+            "published_at": render_datetime(obj.published_at),
         }
 
 

@@ -26,8 +26,7 @@ from django.views.decorators.http import require_POST
 
 from governance.errors import Conflict, Forbidden
 from governance.files import jpeg_response
-from governance.forms import FORM_TOKEN_PREFIX, OnceForm, save_form
-from governance.models import IdempotencyRecord
+from governance.forms import OnceForm, redirect_if_resent, save_form
 from governance.roles import (
     ACCOUNT_READER_ROLES,
     BOARD_ROLES,
@@ -36,7 +35,7 @@ from governance.roles import (
     REDEEMER_ROLES,
     SHOP_KEEPER_ROLES,
 )
-from governance.scoping import scope_for
+from governance.scoping import require_any_role, scope_for
 from grids.models import Household, Resident, Village
 from grids.selectors import search_households
 from points import forms as f
@@ -110,25 +109,9 @@ def _require_points(user) -> None:
         raise PermissionDenied(_("The points bank is for village, grid and township staff."))
 
 
-def _require(user, roles, message) -> None:
-    if not scope_for(user).has_any_role(roles):
-        raise PermissionDenied(message)
-
-
 def _page(request, template, context, status=200):
     context.setdefault("menu", menu(request.user))
     return render(request, template, context, status=status)
-
-
-def _resent(request, token_field: str, fallback: str, message=None):
-    """A form sent again after its first send was saved: back where the first one went,
-    before the role and the state are asked (they have changed since: that is the point)."""
-    token = request.POST.get(token_field)
-    record = token and IdempotencyRecord.objects.filter(user=request.user, key=f"{FORM_TOKEN_PREFIX}{token}").first()
-    if not record:
-        return None
-    messages.info(request, message or _("This form had already been sent; nothing was saved twice."))
-    return redirect(record.body.get("location") or fallback)
 
 
 def _forbidden(error):
@@ -224,7 +207,7 @@ def queue(request):
     several at once), those still in 公示 (they may be rejected now), and the cadre's own
     proposals, which another cadre decides (maker-checker)."""
     user = request.user
-    _require(user, DECIDER_ROLES, _("Only village cadres approve points entries."))
+    require_any_role(user, DECIDER_ROLES, _("Only village cadres approve points entries."))
     return _queue_page(request)
 
 
@@ -255,10 +238,9 @@ def _queue_page(request, form=None, status=200):
 def queue_approve(request):
     """Approve the ticked entries of the queue, all or none, once per rendered form."""
     user = request.user
-    _require(user, DECIDER_ROLES, _("Only village cadres approve points entries."))
-    resent = _resent(request, "form_token", reverse("points:queue"))
-    if resent is not None:
-        return resent
+    require_any_role(user, DECIDER_ROLES, _("Only village cadres approve points entries."))
+    if already := redirect_if_resent(request, "form_token", reverse("points:queue")):
+        return already
     ready = awards_waiting_for(user).filter(objection_until__lte=timezone.now())
     form = f.QueueApproveForm(request.POST, awards=ready)
     if form.is_valid():
@@ -374,9 +356,8 @@ def entry_action(request, pk, action):
         raise Http404
     award = _award_for(user, pk)
     form_class, done = ENTRY_ACTIONS[action]
-    resent = _resent(request, f"{action}-form_token", reverse("points:entry-detail", args=[award.pk]))
-    if resent is not None:
-        return resent
+    if already := redirect_if_resent(request, f"{action}-form_token", reverse("points:entry-detail", args=[award.pk])):
+        return already
 
     def refused(error):
         return _refused_entry(request, award, error, error.status)
@@ -489,7 +470,7 @@ def entry_create(request):
     """Propose an earn or deduct entry for one household (积分申报): choose the household
     first (search), then the rule, the member, the date, an evidence photo and a note."""
     user = request.user
-    _require(user, PROPOSER_ROLES, _("Your role does not propose points entries."))
+    require_any_role(user, PROPOSER_ROLES, _("Your role does not propose points entries."))
     wanted = request.GET.get("account", "")
     rule_id = request.GET.get("rule", "")
     if not wanted.isdigit():
@@ -560,7 +541,7 @@ def entry_create(request):
 def entry_batch(request):
     """One rule for many households of one event, in one step (all or none)."""
     user = request.user
-    _require(user, PROPOSER_ROLES, _("Your role does not propose points entries."))
+    require_any_role(user, PROPOSER_ROLES, _("Your role does not propose points entries."))
     scope = scope_for(user)
     accounts = proposable_accounts(user).order_by("village_id", "household__grid__number", "household__number")
     account_rows = list(accounts[:BATCH_LIMIT])
@@ -724,9 +705,8 @@ def line_reverse(request, pk):
     passbook_url = reverse("points:account-detail", args=[account.pk])
     form = f.ReasonForm(request.POST if request.method == "POST" else None, prefix="reverse")
     status = 200
-    resent = _resent(request, "reverse-form_token", passbook_url) if request.method == "POST" else None
-    if resent is not None:
-        return resent
+    if request.method == "POST" and (already := redirect_if_resent(request, "reverse-form_token", passbook_url)):
+        return already
     try:
         policy.check_reversible(entry)
     except PointsStateError as error:
@@ -787,7 +767,7 @@ def redeemable_accounts(user):
 def counter(request):
     """The shop counter: find the household fast, see what it can spend, redeem."""
     user = request.user
-    _require(user, REDEEMER_ROLES, _("Only the shop clerk or a village cadre redeems points."))
+    require_any_role(user, REDEEMER_ROLES, _("Only the shop clerk or a village cadre redeems points."))
     return _picker(
         request,
         title=_("Shop counter"),
@@ -838,11 +818,10 @@ def counter_account(request, pk):
     posted = request.method == "POST"
     form = f.RedeemForm(request.POST if posted else None, items=items, members=members)
     status = 200
-    if posted:
-        message = _("This form had already been sent; nothing was redeemed twice.")
-        resent = _resent(request, "form_token", reverse("points:counter-account", args=[account.pk]), message)
-        if resent is not None:
-            return resent
+    counter_url = reverse("points:counter-account", args=[account.pk])
+    message = _("This form had already been sent; nothing was redeemed twice.")
+    if posted and (already := redirect_if_resent(request, "form_token", counter_url, message)):
+        return already
     if posted and form.is_valid():
         data = form.cleaned_data
 
@@ -856,7 +835,7 @@ def counter_account(request, pk):
                     raise
                 # "Not enough points" is about the chosen item: say it there.
                 raise PointsRefused(refused.message, code=refused.code, field="item") from None
-            return reverse("points:counter-account", args=[account.pk])
+            return counter_url
 
         item = data["item"]
         done = _("Handed out %(item)s × %(quantity)d for %(points)d points.") % {
@@ -891,7 +870,7 @@ def _shop_villages(user):
 def item_list(request):
     """The shop's goods, their stock, and new goods or stock arriving."""
     user = request.user
-    _require(user, SHOP_KEEPER_ROLES, _("Only the shop clerk or a village cadre keeps the shop."))
+    require_any_role(user, SHOP_KEEPER_ROLES, _("Only the shop clerk or a village cadre keeps the shop."))
     return _items_page(request)
 
 
@@ -921,7 +900,7 @@ def _items_page(request, create_form=None, restock=None, status=200):
 @require_POST
 def item_create(request):
     user = request.user
-    _require(user, SHOP_KEEPER_ROLES, _("Only the shop clerk or a village cadre keeps the shop."))
+    require_any_role(user, SHOP_KEEPER_ROLES, _("Only the shop clerk or a village cadre keeps the shop."))
     villages = _shop_villages(user)
     wanted = request.POST.get("village", "")
     if villages.count() > 1:
@@ -1048,7 +1027,7 @@ def _boards_page(request, form=None, status=200):
 @require_POST
 def board_compile(request):
     user = request.user
-    _require(user, BOARD_ROLES, _("Only a village cadre compiles the 红黑榜."))
+    require_any_role(user, BOARD_ROLES, _("Only a village cadre compiles the 红黑榜."))
     form = f.BoardCompileForm(request.POST, villages=_board_villages(user))
     if form.is_valid():
         data = form.cleaned_data
@@ -1117,9 +1096,8 @@ def board_action(request, pk, action):
     if action not in BOARD_DONE:
         raise Http404
     board = _board_for(user, pk)
-    resent = _resent(request, f"{action}-form_token", reverse("points:board-detail", args=[board.pk]))
-    if resent is not None:
-        return resent
+    if already := redirect_if_resent(request, f"{action}-form_token", reverse("points:board-detail", args=[board.pk])):
+        return already
     # The board as it is now, with the refusal on top (409); not this village's cadre: 403.
     refused = _forbidden_or(request, lambda: _board_page(request, _board_for(user, board.pk), status=409))
     try:
@@ -1174,7 +1152,7 @@ def meeting_award(request, pk):
         ),
         pk=pk,
     )
-    _require(user, PROPOSER_ROLES, _("Your role does not propose points entries."))
+    require_any_role(user, PROPOSER_ROLES, _("Your role does not propose points entries."))
     scope = scope_for(user)
     rules = [
         rule

@@ -42,7 +42,7 @@ from django.utils.translation import gettext_lazy
 
 from governance.models import Role
 from governance.roles import GRID_ROLES, VISIT_READERS, VISITOR_ROLES
-from governance.scoping import scope_for
+from governance.scoping import require_any_role, scope_for
 from grids.models import Courtyard, Grid, Tag
 from grids.selectors import households_visible_to
 from grids.visits.fengshi import (
@@ -100,11 +100,6 @@ def walk_places(user) -> tuple[list[Grid], list[Courtyard]]:
             | Q(pk__in=sorted(scope.ids_for({Role.COURTYARD_HELPER})))
         )
     return list(grids), list(courtyards)
-
-
-def _require(user, roles, message) -> None:
-    if not scope_for(user).has_any_role(roles):
-        raise PermissionDenied(message)
 
 
 def _day(day) -> str:
@@ -216,7 +211,7 @@ def _offline_page(request, template, context):
 def visit_todo(request):
     """The user's households by need: never visited, then longest overdue, then soonest due."""
     user = request.user
-    _require(user, VISITOR_ROLES, NOT_A_VISITOR)
+    require_any_role(user, VISITOR_ROLES, NOT_A_VISITOR)
     grids, courtyards = walk_places(user)
     tags = list(Tag.objects.order_by("code"))
     form = VisitTodoFilterForm(request.GET or None, courtyards=courtyards, tags=tags)
@@ -285,7 +280,7 @@ def visit_create(request):
     user = request.user
     grids, courtyards = walk_places(user)
     initial = _requested_place(request, user, grids, courtyards)
-    _require(user, VISITOR_ROLES, NOT_A_VISITOR)
+    require_any_role(user, VISITOR_ROLES, NOT_A_VISITOR)
     initial.setdefault("method", Visit.Method.HOME)
     initial.update(result=Visit.Result.NOTHING, visited_at=timezone.localtime().replace(second=0, microsecond=0))
     if not initial.get("grid") and grids:
@@ -393,7 +388,7 @@ def _place_words(visit) -> str:
 def visit_list(request):
     """The visits logged in the user's places, newest first; corrections are marked."""
     user = request.user
-    _require(user, VISIT_READERS, NOT_A_READER)
+    require_any_role(user, VISIT_READERS, NOT_A_READER)
     scope = scope_for(user)
     visits = visits_visible_to(user)
     grids = list(
@@ -446,7 +441,7 @@ def _with_corrections(visits) -> list:
 def visit_detail(request, pk):
     user = request.user
     visit = get_object_or_404(visits_visible_to(user), pk=pk)
-    _require(user, VISIT_READERS, NOT_A_READER)
+    require_any_role(user, VISIT_READERS, NOT_A_READER)
     (visit,) = _with_corrections([visit])
     late = visit.received_at - visit.visited_at
     context = {
