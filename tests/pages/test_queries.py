@@ -83,9 +83,7 @@ def test_list_pages_cost_exactly_their_queries_for_3_households_and_for_30(
 HOUSEHOLD_DETAIL = 12
 
 
-def test_household_detail_costs_exactly_its_queries_for_3_members_and_for_30(
-    login, world, django_assert_num_queries
-):
+def test_household_detail_costs_exactly_its_queries_for_3_members_and_for_30(login, world, django_assert_num_queries):
     client = login(world.users.cadre)
     for members in (3, 30):
         household = make_household(world.q1, members=members)
