@@ -377,6 +377,34 @@ def test_board_and_public_page_cost_exactly_their_queries_for_1_line_and_for_25(
     _assert_queries(client, f"/public/points/{pw.qixing.code}/", PUBLIC, django_assert_num_queries)
 
 
+# The shop's items (the clerk): 4 the villages whose shop the user runs, 5 their items (village
+# joined). The boards (the cadre): 4 the boards (village and compiler joined), then the compile
+# form: 5 any village the user compiles for, 6 COUNT of them, 7 the first (the default when
+# there is one).
+ITEMS = 3 + 2 + NAV["clerk"]
+BOARDS = 3 + 4 + NAV["cadre"]
+
+
+def test_items_cost_exactly_their_queries_for_2_items_and_for_14(login, pw, django_assert_num_queries):
+    client = login(pw.users.clerk)
+    for size in (2, 14):
+        while Item.objects.filter(village=pw.qixing).count() < size:
+            n = Item.objects.count()
+            Item.objects.create(village=pw.qixing, name=f"物品{n}", unit="个", price=5, stock=3)
+        _assert_queries(client, "/points/items/", ITEMS, django_assert_num_queries)
+
+
+def test_boards_cost_exactly_their_queries_for_1_board_and_for_4(login, pw, django_assert_num_queries):
+    client = login(pw.users.cadre)
+    year = pw.today.year - 1
+    s.board_compile(actor=pw.users.cadre, village=pw.qixing, year=year, quarter=1)
+    _assert_queries(client, "/points/boards/", BOARDS, django_assert_num_queries)
+    for quarter in (2, 3, 4):
+        s.board_compile(actor=pw.users.cadre, village=pw.qixing, year=year, quarter=quarter)
+    assert Board.objects.filter(village=pw.qixing).count() == 4
+    _assert_queries(client, "/points/boards/", BOARDS, django_assert_num_queries)
+
+
 # ---------------------------------------------------------------- one write per rendered form
 
 
