@@ -641,6 +641,8 @@ PAGE_ACTIONS = tuple(a for a in OFFERED if TRANSITIONS[a].form)
 CLOCK_ACTIONS = ("pause", "resume")
 
 SUBMITTED_LABEL = _("Submitted")  # the creation: not a transition
+# Events recorded outside the table: the creation, and a photo added as evidence.
+OTHER_EVENTS = {"submit": SUBMITTED_LABEL, "photo": _("Photo added")}
 
 
 def _by_event(event: str) -> Transition | None:
@@ -649,8 +651,8 @@ def _by_event(event: str) -> Transition | None:
 
 def event_label(event: str) -> str:
     """The timeline's line for an event (the event's name when the table does not know it)."""
-    if event == "submit":
-        return SUBMITTED_LABEL
+    if event in OTHER_EVENTS:
+        return OTHER_EVENTS[event]
     t = _by_event(event)
     return t.timeline if t else event
 
@@ -658,8 +660,8 @@ def event_label(event: str) -> str:
 def public_step(event: str):
     """The public page's step for an event: a label, a function of (payload, matter,
     labels) giving (label, detail), or None when the public page does not show it."""
-    if event == "submit":
-        return SUBMITTED_LABEL
+    if event in OTHER_EVENTS:
+        return OTHER_EVENTS[event]
     t = _by_event(event)
     return t.public_step if t else None
 

@@ -139,3 +139,14 @@ def test_an_action_added_to_the_table_is_offered_served_and_recorded(mw, remind,
     assert panels["remind"]["secondary"]
     rows = views.timeline(fresh, {})
     assert rows[-1]["label"] == "Reminded"
+
+
+def test_events_outside_the_table_have_their_own_timeline_line():
+    """A photo added as evidence reads as such on the timeline, in Chinese too (not "photo")."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        assert workflow.event_label("photo") == "Photo added"
+    with translation.override("zh-hans"):
+        assert workflow.event_label("photo") == "上传照片"
+        assert workflow.event_label("submit") == "提交"
