@@ -741,6 +741,8 @@ def matter_extra(request, pk, action):
     """Pause or resume the clock, or add a photo: 404 / 403 / 409 / form errors, then one service call."""
     user = request.user
     matter = get_object_or_404(matter_detail_queryset(user), pk=pk)
+    if already := redirect_if_resent(request, f"{action}-form_token", matter_url(matter)):
+        return already
     allowed = may_add_photo(user, matter) if action == "photo" else may_use_clock(user, matter)
     if not allowed:
         raise PermissionDenied(_("Your role may not take this action on this matter."))

@@ -73,3 +73,17 @@ def test_photo_upload_from_the_page(client, mw, classified, settings, tmp_path):
     bad = SimpleUploadedFile("x.png", b"not an image")
     client.post(f"/matters/{classified.pk}/photo/", {"photo-form_token": uuid.uuid4(), "photo-image": bad})
     assert MatterPhoto.objects.count() == 1
+
+
+@pytest.mark.parametrize("action", ["pause", "resume", "photo"])
+def test_a_closed_matter_is_409_whatever_the_form_holds(client, mw, classified, action):
+    """403, then 409, then the form, as the API answers: a form without its token (or with
+    nothing) on a rejected matter is told the matter's state, not the form's errors."""
+    s.matter_reject(matter=classified, actor=mw.users.cadre, reason="重复")
+    client.force_login(mw.users.grid1)
+    before = MatterEvent.objects.filter(matter=classified).count()
+
+    response = client.post(f"/matters/{classified.pk}/{action}/", {})
+
+    assert response.status_code == 409
+    assert MatterEvent.objects.filter(matter=classified).count() == before
