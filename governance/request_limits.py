@@ -77,3 +77,11 @@ def bad_request(request, exception):
     if isinstance(exception, TOO_LARGE):
         return too_large_response(request)
     return defaults.bad_request(request, exception)
+
+
+def not_found(request, exception):
+    """handler404: an address under /api/ that names nothing answers as the API does
+    ({"detail", "code"}), not with the HTML page meant for people."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": str(_("Not found.")), "code": "not_found"}, status=status.HTTP_404_NOT_FOUND)
+    return defaults.page_not_found(request, exception)

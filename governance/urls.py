@@ -18,3 +18,4 @@ urlpatterns = [
 ]
 
 handler400 = "governance.request_limits.bad_request"
+handler404 = "governance.request_limits.not_found"

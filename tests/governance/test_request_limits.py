@@ -86,3 +86,13 @@ def test_json_nested_too_deeply_is_a_400_not_a_500(db, client, settings):
     response = client.post("/api/v1/public/matters/", body, content_type="application/json")
     assert response.status_code == 400
     assert response.json()["code"] == "parse_error"
+
+
+def test_an_unknown_api_address_is_a_json_404_and_a_page_stays_html(world, client):
+    client.force_login(world.users.cadre)
+    api = client.get("/api/v1/no-such-thing/")
+    assert api.status_code == 404
+    assert api.json() == {"detail": api.json()["detail"], "code": "not_found"}
+    page = client.get("/no-such-page/")
+    assert page.status_code == 404
+    assert page["Content-Type"].startswith("text/html")
