@@ -14,10 +14,16 @@ from django.utils import timezone
 
 from grids.visits.models import Reminder, Visit, VisitPhoto
 from grids.visits.selectors import visits_visible_to
+from tests.factories import previous_fengshi_day
 
 # The last state with the models in grids: grids' leaf before the move, visits not there.
 OLD_GRIDS_LEAF = ("grids", "0005_id_number_refusals")
 BEFORE = [OLD_GRIDS_LEAF, ("visits", None)]
+
+
+def _cycle() -> datetime.date:
+    """The last 逢十 day before today: the old rows are dated from the clock, not the calendar."""
+    return previous_fengshi_day(timezone.localdate())
 
 
 def _migrate(targets):
@@ -38,7 +44,7 @@ def _old_world(apps) -> dict:
     household = apps.get_model("grids", "Household").objects.create(
         township=township, village=village, grid=grid, number="OLD-1", head_name="王旧"
     )
-    visited_at = timezone.make_aware(datetime.datetime(2026, 11, 20, 9, 30))
+    visited_at = timezone.make_aware(datetime.datetime.combine(_cycle(), datetime.time(9, 30)))
     visit = apps.get_model("grids", "Visit").objects.create(
         author=user,
         client_uuid=uuid.uuid4(),
@@ -57,7 +63,7 @@ def _old_world(apps) -> dict:
         visit=visit, image="visits/1/old.jpg", width=10, height=20, size=300
     )
     reminder = apps.get_model("grids", "Reminder").objects.create(
-        user=user, cycle=datetime.date(2026, 11, 20), kind="morning", sent_at=visited_at
+        user=user, cycle=_cycle(), kind="morning", sent_at=visited_at
     )
     content_type = apps.get_model("contenttypes", "ContentType").objects.get_or_create(
         app_label="grids", model="visit"
@@ -86,7 +92,7 @@ def test_visits_and_reminders_survive_the_move_to_the_visits_app():
         assert list(VisitPhoto.objects.filter(visit=visit).values_list("pk", "width")) == [(old["photo"].pk, 10)]
         reminder = Reminder.objects.get(pk=old["reminder"].pk)
         assert (reminder.cycle, reminder.kind, reminder.user_id) == (
-            datetime.date(2026, 11, 20),
+            _cycle(),
             "morning",
             visit.author_id,
         )
