@@ -483,41 +483,31 @@ def _ensure_open_matters(count: int) -> int:
             warn_at = start + (deadline - start) * 0.8
             overdue = deadline <= swept
             level = min(2, max(0, int((swept - deadline) / grace))) if overdue else 0
-            row = {
-                "id": next_id,
-                "township_id": township_id,
-                "village_id": village_id,
-                "grid_id": grid_id,
-                "title": f"{BENCH_MATTER_PREFIX}{i}",
-                "description": "基准事项",
-                "kind": "civil",
-                "state": "handling",
-                "source": "visit",
-                "submitter_name": "村民",
-                "submitter_phone": "",
-                "on_behalf": False,
-                "tracking_code": f"bench{i:010d}",
-                "handler_id": handler_id,
-                "result": "",
-                "reject_reason": "",
-                "clock_started_at": start.isoformat(),
-                "deadline": deadline.isoformat(),
-                "time_limit_days": 10,
-                "warn_at": warn_at.isoformat(),
-                "warned_at": warn_at.isoformat() if warn_at <= swept else None,
-                "is_overdue": overdue,
-                "overdue_at": swept.isoformat() if overdue else None,
-                "escalation_level": level,
-                "reopen_count": 0,
-                "rating": "",
-                "evaluation_comment": "",
-                "pause_reason": "",
-                "created_at": now.isoformat(),
-                "updated_at": now.isoformat(),
-            }
-            writer.add("petitions_matter", list(row), tuple(row.values()))
+            writer.add(
+                Matter,
+                id=next_id,
+                township_id=township_id,
+                village_id=village_id,
+                grid_id=grid_id,
+                title=f"{BENCH_MATTER_PREFIX}{i}",
+                description="基准事项",
+                kind="civil",
+                state="handling",
+                source="visit",
+                submitter_name="村民",
+                tracking_code=f"bench{i:010d}",
+                handler_id=handler_id,
+                clock_started_at=start.isoformat(),
+                deadline=deadline.isoformat(),
+                time_limit_days=10,
+                warn_at=warn_at.isoformat(),
+                warned_at=warn_at.isoformat() if warn_at <= swept else None,
+                is_overdue=overdue,
+                overdue_at=swept.isoformat() if overdue else None,
+                escalation_level=level,
+            )
             next_id += 1
-            if len(writer.tables.get("petitions_matter", ([], []))[1]) >= 50_000:
+            if writer.pending(Matter) >= 50_000:
                 writer.flush(["petitions_matter"])
         writer.flush(["petitions_matter"])
         if connection.vendor == "postgresql":
