@@ -227,6 +227,23 @@ def _tell_deciders(village_id: int, actor, title: str, url: str) -> None:
 
 
 @transaction.atomic
+def _new_award(rule, account_id, member, occurred_on, note, actor, now, until, batch=None) -> Award:
+    """A proposal as one household's or a batch's: the rule's points, open to objection until `until`."""
+    return Award(
+        account_id=account_id,
+        village_id=rule.village_id,
+        rule=rule,
+        points=rule.points,
+        member=member,
+        occurred_on=occurred_on,
+        note=note,
+        batch=batch,
+        proposed_by=actor,
+        proposed_at=now,
+        objection_until=until,
+    )
+
+
 def award_propose(
     *,
     actor,
@@ -251,17 +268,8 @@ def award_propose(
     _check_proposal(account=account, rule=rule, member=member, occurred_on=occurred_on, note=note, today=today)
     if rule.requires_evidence and not evidence:
         raise ValidationError({"evidence": _("This rule needs evidence: add a photo.")})
-    award = Award(
-        account=account,
-        village_id=account.village_id,
-        rule=rule,
-        points=rule.points,
-        member=member,
-        occurred_on=occurred_on,
-        note=note,
-        proposed_by=actor,
-        proposed_at=now,
-        objection_until=_objection_until(account.village_id, now),
+    award = _new_award(
+        rule, account.pk, member, occurred_on, note, actor, now, _objection_until(account.village_id, now)
     )
     if evidence:
         award.evidence.save("evidence.jpg", _jpeg(evidence, "evidence"), save=False)
@@ -372,19 +380,7 @@ def award_propose_batch(
     until = _objection_until(rule.village_id, now)
     Award.objects.bulk_create(
         [
-            Award(
-                account_id=account_id,
-                village_id=rule.village_id,
-                rule=rule,
-                points=rule.points,
-                member=member,
-                occurred_on=occurred_on,
-                note=note,
-                batch=batch,
-                proposed_by=actor,
-                proposed_at=now,
-                objection_until=until,
-            )
+            _new_award(rule, account_id, member, occurred_on, note, actor, now, until, batch=batch)
             for _position, account_id, member in targets
         ]
     )
