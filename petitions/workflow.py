@@ -144,44 +144,53 @@ def may_see_tracking_code(user, matter: Matter) -> bool:
 
 
 def _classifier(user, matter):
+    """The village cadre of its village, or the grid leader of its grid."""
     return classifiers_cover(scope_for(user), matter)
 
 
 def _owner(user, matter):
+    """The owner: civil → the grid's staff or village cadre; village → village cadre; government → township official."""
     return owner_covers(scope_for(user), matter)
 
 
 def _rejecter(user, matter):
+    """A classifier, or the owner once the matter has a kind."""
     scope = scope_for(user)
     return classifiers_cover(scope, matter) or (bool(matter.kind) and owner_covers(scope, matter))
 
 
 def _recorder_or_classifier(user, matter):
+    """The staff member who recorded it, or a classifier."""
     return matter.created_by_id == user.pk or _classifier(user, matter)
 
 
 def _verifier(user, matter):
+    """The level that assigned it (civil → village cadre; else the township), not its handler or reporter."""
     return verifiers_cover(scope_for(user), matter) and user.pk not in (matter.handler_id, matter.reported_by_id)
 
 
 def _revisitor(user, matter):
-    # Staff record the resident's answer on a return visit (回访).
+    """Staff of the matter's place recording the resident's answer on a return visit (回访)."""
     return _covers(scope_for(user), matter, REVISIT_ROLES | TOWNSHIP_ROLES)
 
 
 def _supervisor(user, matter):
+    """Above the owner: government → township leader; village → township; civil → township or village cadre."""
     return supervisors_cover(scope_for(user), matter)
 
 
 def _owner_or_handler(user, matter):
+    """The owner or the handler."""
     return _owner(user, matter) or is_handler(user, matter)
 
 
 def _clock_running(matter):
+    """the clock runs"""
     return matter.deadline is not None and matter.paused_at is None
 
 
 def _clock_paused(matter):
+    """the clock is paused"""
     return matter.paused_at is not None
 
 
@@ -339,10 +348,12 @@ class Transition:
 
 
 def _after_verify(matter, change):
+    """passed → `evaluating`; not passed → `handling`"""
     return State.EVALUATING if change.payload["passed"] else State.HANDLING
 
 
 def _after_evaluate(matter, change):
+    """unsatisfied → `handling` (reopened); else `closed`"""
     return State.HANDLING if change.payload["rating"] == Rating.UNSATISFIED else State.CLOSED
 
 
