@@ -35,19 +35,20 @@ def _page(request, village, board: Board | None):
     )
     if board is None and boards:
         board = Board.objects.select_related("village").get(pk=boards[0].pk)
+    settings = points_settings(village.pk)
     rules = list(Rule.objects.filter(village=village, is_active=True).order_by("order", "id"))
     categories = list(Category.values)
     rules.sort(key=lambda rule: categories.index(rule.category) if rule.category in categories else 99)
     context = {
         "village": village,
         "notice": public_notice(village, now=now),
-        "board": board_public(board) if board is not None else None,
+        "board": board_public(board, settings) if board is not None else None,
         "board_id": board.pk if board is not None else None,
         "boards": boards,
         "earn": [rule for rule in rules if rule.points > 0],
         "deduct": [rule for rule in rules if rule.points < 0],
         "items": list(Item.objects.filter(village=village, is_active=True).order_by("order", "id")),
-        "settings": points_settings(village.pk),
+        "settings": settings,
         "now": now,
     }
     response = render(request, "points/public/village.html", context)

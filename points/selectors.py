@@ -239,12 +239,13 @@ def public_notice(village: Village, now: datetime.datetime | None = None) -> lis
     ]
 
 
-def board_public(board: Board) -> dict | None:
+def board_public(board: Board, settings: VillagePointsSettings | None = None) -> dict | None:
     """A published board as the public sees it: initials only; the black list only when the
-    village has turned its publication on. None for a board not published."""
+    village has turned its publication on (its `settings`, read when not given). None for a
+    board not published."""
     if board.status != BoardStatus.PUBLISHED:
         return None
-    settings = points_settings(board.village_id)
+    settings = settings or points_settings(board.village_id)
     lines = (
         BoardLine.objects.filter(board=board, struck=False)
         .select_related("account__household__grid")

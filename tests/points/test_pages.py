@@ -346,12 +346,12 @@ def _publish(pw, village, cadre):
 # The board (a draft): 4 the board (village, compiler joined), 5 its lines (account, household
 # joined), 6 the village's points settings; after the nav, 7 the lines again as the decide
 # form's choices. The public page (read here by the signed-in cadre): 1 the village (township
-# joined), 2 its published boards, 3 the latest of them, 4 the active rules, 5 the awards in
-# 公示, 6 the settings (for the board), 7 the board's lines, 8 the shop items, 9 the settings
-# again (for the page: the same row read twice); then, as the template reaches request.user,
-# 10 the session, 11 the user, 12 the scope, and the cadre's nav.
+# joined), 2 its published boards, 3 the latest of them, 4 the village's points settings (for
+# the page and the board), 5 the active rules, 6 the awards in 公示, 7 the board's lines, 8 the
+# shop items; then, as the template reaches request.user, 9 the session, 10 the user, 11 the
+# scope, and the cadre's nav.
 BOARD = 3 + 3 + NAV["cadre"] + 1
-PUBLIC = 9 + 3 + NAV["cadre"]
+PUBLIC = 8 + 3 + NAV["cadre"]
 
 
 def test_board_and_public_page_cost_exactly_their_queries_for_1_line_and_for_25(client, pw, django_assert_num_queries):
