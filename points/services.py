@@ -226,7 +226,6 @@ def _tell_deciders(village_id: int, actor, title: str, url: str) -> None:
             notify(user=user, title=title, url=url)
 
 
-@transaction.atomic
 def _new_award(rule, account_id, member, occurred_on, note, actor, now, until, batch=None) -> Award:
     """A proposal as one household's or a batch's: the rule's points, open to objection until `until`."""
     return Award(
@@ -244,6 +243,7 @@ def _new_award(rule, account_id, member, occurred_on, note, actor, now, until, b
     )
 
 
+@transaction.atomic
 def award_propose(
     *,
     actor,

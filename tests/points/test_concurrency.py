@@ -129,3 +129,40 @@ def test_concurrent_replays_of_one_idempotency_key_redeem_once(pg, threshold):
     assert Redemption.objects.count() == 1
     assert Account.objects.get(pk=account.pk).balance == 90
     assert "points ledger ok" in ledger_ok()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_proposals_never_slip_past_the_rules_cap(pg):
+    """Ten grid workers propose 志愿服务 (cap 4 a month) for one household at once, each in
+    its own request (no transaction around the call): the passbook's row lock lets exactly
+    four through and refuses the rest with cap_reached."""
+    from points.models import Award
+
+    account = pg.acc.q1
+    barrier = threading.Barrier(10)
+    outcomes, lock = [], threading.Lock()
+
+    def propose():
+        try:
+            barrier.wait()
+            s.award_propose(actor=pg.users.grid1, account=account, rule=pg.rules.volunteer, note="入户核实")
+            result = "ok"
+        except PointsRefused as refused:
+            result = refused.code
+        except Exception as error:  # a missing transaction or a deadlock would show here
+            result = repr(error)
+        finally:
+            connections.close_all()
+        with lock:
+            outcomes.append(result)
+
+    workers = [threading.Thread(target=propose) for _ in range(10)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+
+    assert sorted(set(outcomes)) == ["cap_reached", "ok"], outcomes
+    assert outcomes.count("ok") == 4
+    assert Award.objects.filter(account=account, rule=pg.rules.volunteer).count() == 4
