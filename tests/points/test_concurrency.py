@@ -19,30 +19,37 @@ from points.policy import PointsRefused
 THREADS = 50
 
 
-def race(pw, item, threads=THREADS):
-    account = pw.households.q1.points_account
+def run_at_once(call, threads=THREADS) -> list[str]:
+    """`call` from `threads` threads released together, each on its own connection: "ok" or the
+    refusal's code (anything else, a deadlock or a constraint, as its repr)."""
     barrier = threading.Barrier(threads)
     outcomes, lock = [], threading.Lock()
 
-    def redeem():
+    def one():
         try:
             barrier.wait()
-            s.points_redeem(actor=pw.users.clerk, account=account, item=item)
+            call()
             result = "ok"
         except PointsRefused as refused:
             result = refused.code
-        except Exception as error:  # a deadlock or a constraint would show here
+        except Exception as error:  # a missing transaction, a deadlock or a constraint
             result = repr(error)
         finally:
             connections.close_all()
         with lock:
             outcomes.append(result)
 
-    workers = [threading.Thread(target=redeem) for _ in range(threads)]
+    workers = [threading.Thread(target=one) for _ in range(threads)]
     for worker in workers:
         worker.start()
     for worker in workers:
         worker.join()
+    return outcomes
+
+
+def race(pw, item, threads=THREADS):
+    account = pw.households.q1.points_account
+    outcomes = run_at_once(lambda: s.points_redeem(actor=pw.users.clerk, account=account, item=item), threads)
     return account, outcomes
 
 
@@ -140,28 +147,10 @@ def test_concurrent_proposals_never_slip_past_the_rules_cap(pg):
     from points.models import Award
 
     account = pg.acc.q1
-    barrier = threading.Barrier(10)
-    outcomes, lock = [], threading.Lock()
-
-    def propose():
-        try:
-            barrier.wait()
-            s.award_propose(actor=pg.users.grid1, account=account, rule=pg.rules.volunteer, note="入户核实")
-            result = "ok"
-        except PointsRefused as refused:
-            result = refused.code
-        except Exception as error:  # a missing transaction or a deadlock would show here
-            result = repr(error)
-        finally:
-            connections.close_all()
-        with lock:
-            outcomes.append(result)
-
-    workers = [threading.Thread(target=propose) for _ in range(10)]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join()
+    outcomes = run_at_once(
+        lambda: s.award_propose(actor=pg.users.grid1, account=account, rule=pg.rules.volunteer, note="入户核实"),
+        threads=10,
+    )
 
     assert sorted(set(outcomes)) == ["cap_reached", "ok"], outcomes
     assert outcomes.count("ok") == 4
