@@ -1,7 +1,16 @@
 from django.contrib import admin
 
 from governance.admin import ReadOnlyAdmin, ReadOnlyInline
-from petitions.models import CalendarDay, Deliberation, Matter, MatterCategory, MatterEvent, MatterPhoto, TimeLimit
+from petitions.models import (
+    CalendarDay,
+    ClockLimit,
+    Deliberation,
+    Matter,
+    MatterCategory,
+    MatterEvent,
+    MatterPhoto,
+    TimeLimit,
+)
 
 
 @admin.register(MatterCategory)
@@ -14,6 +23,11 @@ class MatterCategoryAdmin(admin.ModelAdmin):
 class TimeLimitAdmin(admin.ModelAdmin):
     list_display = ["kind", "category", "working_days"]
     list_filter = ["kind"]
+
+
+@admin.register(ClockLimit)
+class ClockLimitAdmin(admin.ModelAdmin):
+    list_display = ["clock", "working_days"]
 
 
 @admin.register(CalendarDay)

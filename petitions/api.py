@@ -115,7 +115,12 @@ class MatterViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         return MatterSerializer
 
     def _detail(self, pk, **extra) -> dict:
-        matter = _with_detail(matters_visible_to(self.request.user).select_related("household")).get(pk=pk)
+        matter = _with_detail(matters_visible_to(self.request.user).select_related("household")).filter(pk=pk).first()
+        if matter is None:
+            # The action took the matter out of the caller's sight (a department sent it back):
+            # only what the caller just did, nothing more of the matter.
+            state = Matter.objects.values_list("state", flat=True).get(pk=pk)
+            return {"id": pk, "state": state, "actions": [], **extra}
         return {**MatterDetailSerializer(matter, context=self.get_serializer_context()).data, **extra}
 
     # ------------------------------------------------------------ 提
@@ -202,7 +207,11 @@ class MatterViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             raise ValidationError({"by": [_("Group by village or department.")]})
         matters = matters_visible_to(request.user)
         return Response(
-            {"on_time": figures.on_time(matters, by=by), "time_per_step": figures.time_per_step(matters, by=by)}
+            {
+                "on_time": figures.on_time(matters, by=by),
+                "time_per_step": figures.time_per_step(matters, by=by),
+                "returns": figures.returns(matters),
+            }
         )
 
 

@@ -5,7 +5,16 @@ in working days (petitions.calendar); reclassification recomputes it from the sa
 `handle` may set an explicit deadline. A pause stops the clock and the resume extends the
 deadline by the working days it lasted.
 
-The sweep answers four questions from partial indexes and settles each matter it claims
+Acceptance (受理) and a department's sign-off (签收) run on clocks of their own, in working
+days too (ClockLimit): a submitted matter is classified or rejected by `accept_by` (the
+village clock, from submission); a 政事 is reviewed and accepted by the township by a new
+`accept_by` (the township clock, from its classification as a 政事); a matter assigned to a
+department is signed for by `sign_by`. The sweep warns at 80 % of the acceptance clock, marks
+it overdue at its end and escalates it one level up after the grace period (accept_warn,
+accept_overdue, accept_escalate), and flags a sign-off not done in time (sign_overdue): each
+once per clock, claimed under the row lock by its own timestamp.
+
+The sweep answers these questions from partial indexes and settles each matter it claims
 (SKIP LOCKED) through the workflow's core as the system (petitions.workflow: warn,
 mark_overdue, escalate, close_unevaluated), in the same transaction as the event and the
 notifications: run it twice, or twice at once, and every warning, mark and escalation still
@@ -22,12 +31,23 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from governance.models import Role
+from governance.scoping import users_holding
 from petitions import calendar, workflow
-from petitions.models import CLOCK_STATES, Kind, Matter, State, TimeLimit
+from petitions.models import CLOCK_STATES, ClockLimit, Kind, Matter, State, TimeLimit
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_DAYS = {Kind.CIVIL: 7, Kind.VILLAGE: 30, Kind.GOVERNMENT: 10}
+# 信访工作条例 (2022) art. 22/24 gives 15 days to decide whether to accept; we count working
+# days, as every clock here, so the default is the more generous reading of that limit.
+DEFAULT_CLOCK_DAYS = {
+    ClockLimit.Clock.VILLAGE_ACCEPTANCE: 3,
+    ClockLimit.Clock.TOWNSHIP_ACCEPTANCE: 15,
+    ClockLimit.Clock.SIGN_OFF: 1,
+}
+# The states in which acceptance may be pending (before handling).
+ACCEPTANCE_STATES = [State.SUBMITTED, State.CLASSIFIED, State.DELIBERATING]
 SYSTEM = "system"
 
 
@@ -82,6 +102,50 @@ def time_left(matter: Matter, now: datetime.datetime | None = None) -> datetime.
     return matter.deadline - reference
 
 
+# ---------------------------------------------------------------- acceptance and sign-off
+
+
+def clock_days(clock: str) -> int:
+    """The working days of a clock: the admin's ClockLimit, else the built-in default."""
+    days = ClockLimit.objects.filter(clock=clock).values_list("working_days", flat=True).first()
+    return days or DEFAULT_CLOCK_DAYS[clock]
+
+
+def acceptance_level(matter: Matter) -> str:
+    """Whose acceptance is pending: the village's while submitted, else the township's (a 政事)."""
+    return "village" if matter.state == State.SUBMITTED else "township"
+
+
+def start_acceptance(matter: Matter, clock: str, *, now: datetime.datetime | None = None) -> list[str]:
+    """Start an acceptance clock (at submission; when a 政事 reaches the township): a fresh
+    deadline, and the sweep's warning, mark and escalation apply afresh."""
+    now = now or timezone.now()
+    matter.accept_by = calendar.deadline_after(now, clock_days(clock))
+    matter.accept_warn_at = _warn_at(now, matter.accept_by)
+    matter.accept_warned_at = matter.accept_overdue_at = matter.accept_escalated_at = None
+    return ["accept_by", "accept_warn_at", "accept_warned_at", "accept_overdue_at", "accept_escalated_at"]
+
+
+def end_acceptance(matter: Matter) -> list[str]:
+    """Accepted, rejected or withdrawn: no acceptance is pending any more."""
+    matter.accept_by = matter.accept_warn_at = None
+    return ["accept_by", "accept_warn_at"]
+
+
+def start_sign_off(matter: Matter, *, now: datetime.datetime | None = None) -> list[str]:
+    """Assigned to a department: one of its handlers signs for it within the sign-off clock."""
+    now = now or timezone.now()
+    matter.sign_by = calendar.deadline_after(now, clock_days(ClockLimit.Clock.SIGN_OFF))
+    matter.signed_at = matter.signed_by = matter.sign_overdue_at = None
+    return ["sign_by", "signed_at", "signed_by", "sign_overdue_at"]
+
+
+def clear_sign_off(matter: Matter) -> list[str]:
+    """Not (or no longer) with a department: no sign-off clock."""
+    matter.sign_by = matter.signed_at = matter.signed_by = matter.sign_overdue_at = None
+    return ["sign_by", "signed_at", "signed_by", "sign_overdue_at"]
+
+
 # ---------------------------------------------------------------- the sweep
 
 
@@ -91,6 +155,10 @@ class SweepResult:
     marked_overdue: int = 0
     escalated: int = 0
     closed_unevaluated: int = 0
+    acceptance_warned: int = 0
+    acceptance_overdue: int = 0
+    acceptance_escalated: int = 0
+    sign_off_overdue: int = 0
 
     def as_dict(self) -> dict:
         return dict(self.__dict__)
@@ -131,6 +199,35 @@ class _People:
         key = ("handlers", matter.department_id, matter.kind, matter.grid_id, matter.village_id, matter.township_id)
         if key not in self.cache:
             self.cache[key] = _handlers(matter)
+        return self.cache[key]
+
+    def acceptors(self, matter: Matter) -> list:
+        """Who accepts it now: the village's classifiers, or the township's officials."""
+        if acceptance_level(matter) == "township":
+            key = ("accept", Role.TOWNSHIP_OFFICIAL, matter.township_id)
+            roles, place = {Role.TOWNSHIP_OFFICIAL}, {"township_id": matter.township_id}
+        else:
+            key = ("accept", matter.village_id, matter.grid_id)
+            if key not in self.cache:
+                self.cache[key] = list(workflow.classifiers_of(matter))
+            return self.cache[key]
+        if key not in self.cache:
+            self.cache[key] = list(users_holding(roles, **place))
+        return self.cache[key]
+
+    def above_acceptors(self, matter: Matter) -> list:
+        """One level up from the acceptors: the township's officials above a village, its
+        leaders above its officials."""
+        role = Role.TOWNSHIP_LEADER if acceptance_level(matter) == "township" else Role.TOWNSHIP_OFFICIAL
+        key = ("above", role, matter.township_id)
+        if key not in self.cache:
+            self.cache[key] = list(users_holding({role}, township_id=matter.township_id))
+        return self.cache[key]
+
+    def department(self, matter: Matter) -> list:
+        key = ("department", matter.department_id)
+        if key not in self.cache:
+            self.cache[key] = list(users_holding({Role.DEPARTMENT_HANDLER}, department_id=matter.department_id))
         return self.cache[key]
 
 
@@ -192,9 +289,74 @@ def _close_unevaluated(matter: Matter, actor, *, now, people: _People) -> workfl
     return workflow.Change({"days": settings.MATTER_EVALUATION_DAYS}, ["closed_at"])
 
 
+@workflow.effect("accept_warn")
+def _accept_warn(matter: Matter, actor, *, now, people: _People) -> workflow.Change:
+    body = _("Accept (classify) or reject it by %(deadline)s.") % {"deadline": _day(matter.accept_by)}
+    title = _("Acceptance due soon (受理): %(title)s") % {"title": matter.title}
+    matter.accept_warned_at = now
+    level = acceptance_level(matter)
+    told = [(people.acceptors(matter), title, body)]
+    payload = {"level": level, "accept_by": matter.accept_by.isoformat()}
+    return workflow.Change(payload, ["accept_warned_at"], {"told": told})
+
+
+@workflow.effect("accept_overdue")
+def _accept_overdue(matter: Matter, actor, *, now, people: _People) -> workflow.Change:
+    note = _("Not accepted in time: the time limit for acceptance ended on %(deadline)s.") % {
+        "deadline": _day(matter.accept_by)
+    }
+    matter.accept_overdue_at = now
+    told = [(people.acceptors(matter), _("Acceptance overdue (督办): %(title)s") % {"title": matter.title}, note)]
+    payload = {"level": acceptance_level(matter), "note": note, "accept_by": matter.accept_by.isoformat()}
+    return workflow.Change(payload, ["accept_overdue_at"], {"told": told})
+
+
+@workflow.effect("accept_escalate")
+def _accept_escalate(matter: Matter, actor, *, now, people: _People) -> workflow.Change:
+    added = people.above_acceptors(matter)
+    body = _("Still not accepted after the grace period; you now supervise its acceptance.")
+    told = [(added, _("Acceptance escalated to you (督办): %(title)s") % {"title": matter.title}, body)]
+    matter.accept_escalated_at = now
+    payload = {"level": acceptance_level(matter), "supervisors": [u.pk for u in added]}
+    return workflow.Change(payload, ["accept_escalated_at"], {"told": told})
+
+
+@workflow.effect("sign_overdue")
+def _sign_overdue(matter: Matter, actor, *, now, people: _People) -> workflow.Change:
+    note = _("Not signed for (签收) by %(deadline)s.") % {"deadline": _day(matter.sign_by)}
+    matter.sign_overdue_at = now
+    users = [*people.department(matter), *([matter.assigned_by] if matter.assigned_by_id else [])]
+    told = [(users, _("Sign-off overdue: %(title)s") % {"title": matter.title}, note)]
+    payload = {"department": matter.department_id, "note": note, "sign_by": matter.sign_by.isoformat()}
+    return workflow.Change(payload, ["sign_overdue_at"], {"told": told})
+
+
+def _sweep_acceptance(result: SweepResult, now, batch: int, people: _People) -> None:
+    """Acceptance: warn at 80 %, mark at 100 %, one level up after the grace period, each once
+    per clock (the sweep's own timestamps, set under the row lock)."""
+    pending = Matter.objects.filter(state__in=ACCEPTANCE_STATES, accept_by__isnull=False)
+    to_warn = pending.filter(
+        accept_warned_at__isnull=True, accept_overdue_at__isnull=True, accept_warn_at__lte=now, accept_by__gt=now
+    )
+    result.acceptance_warned = _settle(to_warn, "accept_warn", batch, "accept_by", now=now, people=people)
+    late = pending.filter(accept_overdue_at__isnull=True, accept_by__lte=now)
+    result.acceptance_overdue = _settle(late, "accept_overdue", batch, "accept_by", now=now, people=people)
+    stuck = pending.filter(
+        accept_overdue_at__isnull=False, accept_escalated_at__isnull=True, accept_by__lte=now - _grace()
+    )
+    result.acceptance_escalated = _settle(stuck, "accept_escalate", batch, "accept_by", now=now, people=people)
+
+
+def sweep_one(matter: Matter, action: str, *, now: datetime.datetime | None = None) -> Matter:
+    """Take one of the sweep's actions on one matter, as the sweep would (the demo)."""
+    now = now or timezone.now()
+    return workflow.matter_transition(matter=matter, actor=workflow.SYSTEM, action=action, now=now, people=_People())[0]
+
+
 def sweep(*, now: datetime.datetime | None = None, batch: int = 500) -> SweepResult:
     """Warn at 80 %, mark overdue at 100 % (督办), escalate after the grace period, and close
-    matters left unevaluated. Safe to run as often, and as concurrently, as you like."""
+    matters left unevaluated; the same for acceptance (受理), and flag late sign-offs (签收).
+    Safe to run as often, and as concurrently, as you like."""
     now = now or timezone.now()
     result = SweepResult()
     people = _People()
@@ -219,4 +381,14 @@ def sweep(*, now: datetime.datetime | None = None, batch: int = 500) -> SweepRes
     result.closed_unevaluated = _settle(
         unevaluated, "close_unevaluated", batch, "evaluation_opened_at", now=now, people=people
     )
+
+    _sweep_acceptance(result, now, batch, people)
+    unsigned = Matter.objects.filter(
+        state=State.HANDLING,
+        department__isnull=False,
+        signed_at__isnull=True,
+        sign_overdue_at__isnull=True,
+        sign_by__lte=now,
+    )
+    result.sign_off_overdue = _settle(unsigned, "sign_overdue", batch, "sign_by", now=now, people=people)
     return result

@@ -14,8 +14,9 @@ from django.utils import timezone
 from governance.models import Department
 from grids.demo import COMMUNITY, HUALONG, JINSHAN, LIWAN, QIXING
 from grids.models import Courtyard, Grid, Household, Village
+from petitions import deadlines
 from petitions import services as s
-from petitions.models import Kind, Matter, MatterCategory, Rating, Source
+from petitions.models import ClockLimit, Kind, Matter, MatterCategory, Rating, Source
 
 CATEGORIES = [
     ("neighbour_dispute", "邻里纠纷", Kind.CIVIL, 10),
@@ -175,7 +176,8 @@ def renovation_plan() -> None:
 
 
 def wage_arrears() -> None:
-    """化龙村: a 政事 from the public form, accepted by 渭沱镇 and handled by 司法所 (handling)."""
+    """化龙村: a 政事 from the public form, accepted by 渭沱镇 and assigned to 司法所, which has
+    not signed for it yet (handling, awaiting sign-off: 签收)."""
     matter = _public(
         HUALONG,
         "务工工资被拖欠，请求法律援助",
@@ -198,6 +200,19 @@ def wage_arrears() -> None:
         department=Department.objects.get(township__code="500117101", name="司法所"),
         deadline=timezone.now() + datetime.timedelta(days=10),
     )
+
+
+def late_acceptance() -> None:
+    """七星村: a public matter nobody classified in time (submitted, acceptance overdue: 受理 督办)."""
+    matter = _public(
+        QIXING, "村道边护栏被撞坏", "二组村道急弯处护栏被货车撞坏，晚上很危险。", "周某", "15812345670", grid=2
+    )
+    submitted = timezone.now() - datetime.timedelta(days=20)
+    clock = deadlines.start_acceptance(matter, ClockLimit.Clock.VILLAGE_ACCEPTANCE, now=submitted)
+    Matter.objects.filter(pk=matter.pk).update(created_at=submitted, **{f: getattr(matter, f) for f in clock})
+    matter.events.update(created_at=submitted)
+    # The sweep's mark, as the periodic task would have made it once the limit ended.
+    deadlines.sweep_one(matter, "accept_overdue")
 
 
 def machine_road() -> None:
@@ -245,6 +260,7 @@ BUILDERS = [
     (QIXING, "风貌改造续建项目方案", renovation_plan),
     (HUALONG, "务工工资被拖欠，请求法律援助", wage_arrears),
     (JINSHAN, "机耕道塌方影响春耕", machine_road),
+    (QIXING, "村道边护栏被撞坏", late_acceptance),
     (QIXING, "河沟垃圾堆积发臭", qixing_queue),
 ]
 

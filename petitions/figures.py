@@ -1,6 +1,8 @@
 """Figures for the dashboards: on-time rate and the average time spent in each step, per
 village or per department, computed in the database (one grouped query each).
 
+Returns (退回) are counted per department from the send_back events.
+
 A matter counts for the on-time rate once it has a deadline and either its result was
 reported or its deadline has passed; it was on time when its first report came no later
 than the deadline. The time in a step is from the event that entered a state to the next
@@ -9,9 +11,23 @@ event of the same matter.
 
 import datetime
 
-from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import (
+    Avg,
+    Count,
+    DurationField,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+)
+from django.db.models.fields.json import KT
+from django.db.models.functions import Cast
 from django.utils import timezone
 
+from governance.models import Department
 from petitions.models import Matter, MatterEvent
 
 GROUPS = {"village": ("village_id", "village__name"), "department": ("department_id", "department__name")}
@@ -79,3 +95,18 @@ def time_per_step(matters: QuerySet[Matter], *, by: str) -> list[dict]:
         }
         for row in rows
     ]
+
+
+def returns(matters: QuerySet[Matter]) -> list[dict]:
+    """[{id, name, returns}]: how often each department sent matters back (退回), a misrouting
+    figure (counted from the send_back events, which keep the department)."""
+    department = Cast(KT("payload__department"), IntegerField())
+    name = Subquery(Department.objects.filter(pk=OuterRef("department_id")).values("name")[:1])
+    rows = (
+        MatterEvent.objects.filter(matter__in=matters, action="send_back")
+        .annotate(department_id=department)
+        .values("department_id")
+        .annotate(returns=Count("pk"), name=name)
+        .order_by("name", "department_id")
+    )
+    return [{"id": row["department_id"], "name": row["name"], "returns": row["returns"]} for row in rows]

@@ -469,6 +469,19 @@ class ReportForm(ActionForm):
             self.fields["result"].label = _("Result of the implementation (step 7: 实施结果公开)")
 
 
+class SignForm(ActionForm):
+    action = "sign"
+
+
+class SendBackForm(ActionForm):
+    action = "send_back"
+    reason = forms.CharField(
+        label=_("Why is it not your department's?"),
+        widget=text_area(3),
+        help_text=_("Whoever assigned it is told, and assigns it again."),
+    )
+
+
 class VerifyForm(ActionForm):
     action = "verify"
     PASSED, FAILED = "yes", "no"

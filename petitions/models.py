@@ -131,6 +131,21 @@ class Matter(models.Model):
     escalation_level = models.PositiveSmallIntegerField(_("escalation level"), default=0)
     paused_at = models.DateTimeField(_("clock paused at"), null=True, blank=True)
     pause_reason = models.CharField(_("why the clock is paused"), max_length=200, blank=True)
+    # Acceptance (受理, petitions.deadlines): a submitted matter is classified or rejected by
+    # accept_by (village clock); a 政事 is reviewed by the township by accept_by (township
+    # clock). None once accepted. Each sweep action has its own timestamp: it acts once per clock.
+    accept_by = models.DateTimeField(_("accept by"), null=True, blank=True)
+    accept_warn_at = models.DateTimeField(null=True, blank=True)
+    accept_warned_at = models.DateTimeField(null=True, blank=True)
+    accept_overdue_at = models.DateTimeField(null=True, blank=True)
+    accept_escalated_at = models.DateTimeField(null=True, blank=True)
+    # Sign-off (签收): a matter assigned to a department is signed for by one of its handlers by sign_by.
+    sign_by = models.DateTimeField(_("sign for by"), null=True, blank=True)
+    signed_at = models.DateTimeField(_("signed for at"), null=True, blank=True)
+    signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    sign_overdue_at = models.DateTimeField(null=True, blank=True)
     evaluation_opened_at = models.DateTimeField(null=True, blank=True)
     reopen_count = models.PositiveSmallIntegerField(_("times reopened"), default=0)
     rating = models.CharField(_("rating"), max_length=30, choices=Rating.choices, blank=True)
@@ -154,6 +169,12 @@ class Matter(models.Model):
                 fields=["deadline"], condition=Q(is_overdue=True, escalation_level__lt=2), name="matter_to_escalate"
             ),
             models.Index(fields=["evaluation_opened_at"], condition=Q(state="evaluating"), name="matter_to_close"),
+            models.Index(fields=["accept_by"], condition=Q(accept_by__isnull=False), name="matter_to_accept"),
+            models.Index(
+                fields=["sign_by"],
+                condition=Q(signed_at__isnull=True, sign_overdue_at__isnull=True),
+                name="matter_to_sign",
+            ),
             models.Index(fields=["township", "state"]),
             models.Index(fields=["village", "state"]),
             models.Index(fields=["grid", "state"]),
@@ -320,3 +341,25 @@ class TimeLimit(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} {self.category or ''} {self.working_days}"
+
+
+class ClockLimit(models.Model):
+    """The working days of a clock other than handling's (TimeLimit): acceptance (受理) at the
+    village and at the township, and a department's sign-off (签收)."""
+
+    class Clock(models.TextChoices):
+        VILLAGE_ACCEPTANCE = "village_acceptance", _("acceptance by the village (受理)")
+        TOWNSHIP_ACCEPTANCE = "township_acceptance", _("review and acceptance of a 政事 by the township")
+        SIGN_OFF = "sign_off", _("sign-off by the department (签收)")
+
+    clock = models.CharField(_("clock"), max_length=30, choices=Clock.choices, unique=True)
+    working_days = models.PositiveSmallIntegerField(_("working days"))
+
+    class Meta:
+        verbose_name = _("clock limit")
+        verbose_name_plural = _("clock limits")
+        ordering = ["clock"]
+        constraints = [models.CheckConstraint(condition=Q(working_days__gte=1), name="clock_limit_positive")]
+
+    def __str__(self):
+        return f"{self.get_clock_display()} {self.working_days}"

@@ -272,12 +272,12 @@ def matter_find(request):
     return redirect("public:matter-status", code=found.tracking_code)
 
 
-def progress(matter: Matter) -> list[dict]:
+def progress(matter: Matter, events) -> list[dict]:
     """The 提分议办督评 tracker: each step done, current, stopped (rejected or withdrawn there)
     or still to come, with the date the matter last reached it."""
     reached = {}
     last_from = ""
-    for event in matter.events.order_by("created_at", "id").only("from_state", "to_state", "created_at"):
+    for event in events:
         reached[event.to_state] = event.created_at
         last_from = event.from_state
     if matter.state in STEP_STATES:
@@ -309,10 +309,13 @@ def progress(matter: Matter) -> list[dict]:
 
 def _status_page(request, matter: Matter, *, evaluate_form=None):
     can_evaluate = matter.state in workflow.TRANSITIONS["evaluate"].sources
+    events = list(matter.events.order_by("created_at", "id").only("from_state", "to_state", "created_at", "payload"))
     context = {
         "matter": matter,
         "summary": SUMMARY.get(matter.state, ""),
-        "steps": progress(matter),
+        "steps": progress(matter, events),
+        # 受理告知: who accepted it (a place and a role) and by when it should be done.
+        "accepted": workflow.acceptances(events),
         "show_result": matter.state in RESULT_STATES and bool(matter.result),
         "evaluate_form": (evaluate_form or EvaluateForm()) if can_evaluate else None,
         "can_withdraw": matter.state in workflow.TRANSITIONS["withdraw"].sources,

@@ -225,6 +225,9 @@ class MatterDetailSerializer(MatterSerializer):
         help_text=_("The actions the caller may take now (POST /api/v1/matters/{id}/{action}/)."),
     )
     deliberations = DeliberationSerializer(many=True)
+    accept_by = serializers.DateTimeField(allow_null=True, help_text=_("While acceptance (受理) is pending."))
+    sign_by = serializers.DateTimeField(allow_null=True, help_text=_("A department signs for it (签收) by then."))
+    signed_at = serializers.DateTimeField(allow_null=True)
 
     def to_representation(self, obj):
         user = self.context["request"].user
@@ -253,6 +256,9 @@ class MatterDetailSerializer(MatterSerializer):
                 "time_left_hours": _hours(deadlines.time_left(obj)),
                 "escalation_level": obj.escalation_level,
                 "paused_at": render_datetime(obj.paused_at),
+                "accept_by": render_datetime(obj.accept_by),
+                "sign_by": render_datetime(obj.sign_by),
+                "signed_at": render_datetime(obj.signed_at),
                 "pause_reason": obj.pause_reason,
                 "photos": [
                     {"id": p.pk, "url": f"/matter-photos/{p.pk}/", "width": p.width, "height": p.height}
@@ -278,6 +284,10 @@ class ResumeSerializer(InputSerializer):
 class FiguresSerializer(serializers.Serializer):
     on_time = serializers.ListField(child=serializers.DictField())
     time_per_step = serializers.ListField(child=serializers.DictField())
+    returns = serializers.ListField(
+        child=serializers.DictField(),
+        help_text=_("Matters sent back (退回) per department: [{id, name, returns}], a misrouting figure."),
+    )
 
 
 class PossibleDuplicateSerializer(serializers.Serializer):
@@ -513,6 +523,14 @@ class ReportSerializer(InputSerializer):
     result = serializers.CharField()
 
 
+class SignSerializer(InputSerializer):
+    pass
+
+
+class SendBackSerializer(InputSerializer):
+    reason = serializers.CharField(help_text=_("Why the matter is not the department's."))
+
+
 class VerifySerializer(InputSerializer):
     passed = serializers.BooleanField()
     note = serializers.CharField(required=False, allow_blank=True, default="", help_text=_("Required when failed."))
@@ -572,6 +590,13 @@ def _public_step(event: MatterEvent, matter: Matter, labels: dict) -> dict | Non
     }
 
 
+class PublicAcceptanceSerializer(serializers.Serializer):
+    level = serializers.ChoiceField(choices=["village", "township"])
+    by = serializers.CharField(help_text=_("The place and the role that accepted it (受理), never a name."))
+    date = serializers.DateField()
+    deadline = serializers.DateTimeField(allow_null=True, help_text=_("When it is expected to be done."))
+
+
 class PublicMatterSerializer(serializers.Serializer):
     """A matter's progress for the person holding its tracking code: no personal data."""
 
@@ -590,10 +615,13 @@ class PublicMatterSerializer(serializers.Serializer):
     can_evaluate = serializers.BooleanField()
     can_withdraw = serializers.BooleanField()
     steps = PublicStepSerializer(many=True)
+    accepted = PublicAcceptanceSerializer(many=True, help_text=_("受理告知: who accepted it and by when."))
+    accept_by = serializers.DateTimeField(allow_null=True, help_text=_("While acceptance is pending: its deadline."))
 
     def to_representation(self, obj):
         labels = _labels(self.context)
-        steps = [_public_step(event, obj, labels) for event in obj.events.order_by("created_at", "id")]
+        events = list(obj.events.order_by("created_at", "id"))
+        steps = [_public_step(event, obj, labels) for event in events]
         return {
             "title": obj.title,
             "state": obj.state,
@@ -610,6 +638,8 @@ class PublicMatterSerializer(serializers.Serializer):
             "can_evaluate": obj.state in workflow.TRANSITIONS["evaluate"].sources,
             "can_withdraw": obj.state in workflow.TRANSITIONS["withdraw"].sources,
             "steps": [step for step in steps if step is not None],
+            "accepted": workflow.acceptances(events),
+            "accept_by": render_datetime(obj.accept_by),
         }
 
 

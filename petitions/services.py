@@ -16,16 +16,19 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from guardian.shortcuts import assign_perm
 
-from governance.models import Department
+from governance.models import Department, Role
+from governance.scoping import scope_for
 from grids.idnumbers import validate_phone
 from grids.models import Grid, Household, Resident, Village
 from petitions import calendar, deadlines, procedure, workflow
 from petitions.models import (
+    ClockLimit,
     Deliberation,
     Kind,
     Matter,
     MatterCategory,
     MatterEvent,
+    MatterGroupObjectPermission,
     Rating,
     Source,
 )
@@ -60,6 +63,44 @@ def _check_text(field: str, value: str, message) -> str:
     if not value:
         raise ValidationError({field: message})
     return value
+
+
+# ---------------------------------------------------------------- 受理: acceptance
+
+
+def _village_acceptance() -> dict:
+    """A new matter's acceptance clock: the village classifies or rejects it by accept_by."""
+    matter = Matter()
+    return {f: getattr(matter, f) for f in deadlines.start_acceptance(matter, ClockLimit.Clock.VILLAGE_ACCEPTANCE)}
+
+
+def _acceptor(actor, matter: Matter, level: str) -> tuple[str, str]:
+    """(place, role) of who accepted, for the public: a place and a role, never a name."""
+    scope = scope_for(actor)
+    if level == "township":
+        role = Role.TOWNSHIP_OFFICIAL if scope.covers(matter, {Role.TOWNSHIP_OFFICIAL}) else ""
+        return matter.township.name, role
+    if matter.grid_id and not scope.covers(matter, {Role.VILLAGE_CADRE}) and scope.covers(matter, {Role.GRID_LEADER}):
+        return f"{matter.village.name}{matter.grid.name}", Role.GRID_LEADER
+    return matter.village.name, Role.VILLAGE_CADRE if scope.covers(matter, {Role.VILLAGE_CADRE}) else ""
+
+
+def _accept(matter: Matter, actor, level: str, payload: dict) -> list[str]:
+    """Record the acceptance (受理告知) in the event's payload and stop its clock."""
+    place, role = _acceptor(actor, matter, level)
+    deadline = matter.deadline.isoformat() if matter.deadline else None
+    payload["accepted"] = {"level": level, "place": place, "role": role, "deadline": deadline}
+    return deadlines.end_acceptance(matter)
+
+
+def _route_acceptance(matter: Matter, was_government: bool) -> list[str]:
+    """A matter routed to the township (政事) waits for its acceptance there; routed away
+    from it, nothing waits."""
+    if matter.kind == Kind.GOVERNMENT and not was_government:
+        return deadlines.start_acceptance(matter, ClockLimit.Clock.TOWNSHIP_ACCEPTANCE)
+    if matter.kind != Kind.GOVERNMENT:
+        return deadlines.end_acceptance(matter)
+    return []
 
 
 # ---------------------------------------------------------------- 提: intake
@@ -99,6 +140,7 @@ def matter_submit(
         submitter_phone=validate_phone(submitter_phone),
         on_behalf=on_behalf,
         created_by=actor,
+        **_village_acceptance(),
     )
     _record(matter, actor=actor, action="submit", from_state="", payload={"source": source, "on_behalf": on_behalf})
     workflow.tell(
@@ -132,6 +174,7 @@ def matter_submit_public(
         source=Source.PUBLIC_FORM,
         submitter_name=_check_text("submitter_name", submitter_name, _("Tell us your name.")),
         submitter_phone=phone,
+        **_village_acceptance(),
     )
     _record(matter, actor=None, action="submit", from_state="", payload={"source": Source.PUBLIC_FORM})
     workflow.tell(
@@ -172,7 +215,8 @@ def _classify(matter: Matter, actor, *, kind: str, category: MatterCategory) -> 
     matter.kind, matter.category = kind, category
     clock = deadlines.start_clock(matter)
     payload = {"kind": kind, "category": category.code, "deadline": matter.deadline.isoformat()}
-    return Change(payload, ["kind", "category", "updated_at", *clock])
+    accepted = _accept(matter, actor, "village", payload)
+    return Change(payload, ["kind", "category", "updated_at", *clock, *accepted, *_route_acceptance(matter, False)])
 
 
 def matter_classify(*, matter: Matter, actor, kind: str, category: MatterCategory) -> Matter:
@@ -187,11 +231,12 @@ def _reclassify(matter: Matter, actor, *, kind: str, category: MatterCategory, r
     if kind == matter.kind and category.pk == matter.category_id:
         raise ValidationError({"kind": _("Choose another kind or category.")})
     payload = {"from_kind": matter.kind, "kind": kind, "category": category.code, "reason": reason}
+    was_government = matter.kind == Kind.GOVERNMENT
     matter.kind, matter.category = kind, category
     # The same start, the new kind's time limit: the resident's wait keeps counting.
     clock = deadlines.start_clock(matter) + deadlines.reset_flags(matter, timezone.now())
     payload["deadline"] = matter.deadline.isoformat()
-    return Change(payload, ["kind", "category", "updated_at", *clock])
+    return Change(payload, ["kind", "category", "updated_at", *clock, *_route_acceptance(matter, was_government)])
 
 
 def matter_reclassify(*, matter: Matter, actor, kind: str, category: MatterCategory, reason: str) -> Matter:
@@ -209,7 +254,8 @@ def _reject(matter: Matter, actor, *, reason: str, duplicate_of: Matter | None =
         raise ValidationError({"duplicate_of": _("Choose another matter of the same village.")})
     matter.reject_reason, matter.duplicate_of, matter.closed_at = reason, duplicate_of, timezone.now()
     payload = {"reason": reason, "duplicate_of": duplicate_of.pk if duplicate_of else None}
-    return Change(payload, ["reject_reason", "duplicate_of", "closed_at", "updated_at"])
+    fields = ["reject_reason", "duplicate_of", "closed_at", "updated_at", *deadlines.end_acceptance(matter)]
+    return Change(payload, fields)
 
 
 def matter_reject(*, matter: Matter, actor, reason: str, duplicate_of: Matter | None = None) -> Matter:
@@ -220,7 +266,7 @@ def matter_reject(*, matter: Matter, actor, reason: str, duplicate_of: Matter | 
 @workflow.effect("withdraw")
 def _withdraw(matter: Matter, actor, *, reason: str = "") -> Change:
     matter.closed_at = timezone.now()
-    return Change({"reason": (reason or "").strip()}, ["closed_at", "updated_at"])
+    return Change({"reason": (reason or "").strip()}, ["closed_at", "updated_at", *deadlines.end_acceptance(matter)])
 
 
 def matter_withdraw(*, matter: Matter, actor, reason: str = "") -> Matter:
@@ -321,7 +367,11 @@ def _deliberate(
         payload["step"] = record.step
     if record.step == procedure.VOTE_STEP:
         payload.update(quorum_met=record.quorum_met, carried=record.carried)
-    return Change(payload, ["updated_at"])
+    # The township's review of a 政事 is its acceptance (受理).
+    accepted = []
+    if kind == Deliberation.Kind.REVIEW and matter.accept_by is not None:
+        accepted = _accept(matter, actor, "township", payload)
+    return Change(payload, ["updated_at", *accepted])
 
 
 def matter_deliberate(*, matter: Matter, actor, **record) -> Deliberation:
@@ -366,6 +416,9 @@ def _handle(matter: Matter, actor, *, handler=None, department: Department | Non
     if department is not None:
         assign_perm("petitions.handle_matter", department.group, matter)
         assign_perm("petitions.view_matter", department.group, matter)
+        clock += deadlines.start_sign_off(matter)
+    else:
+        clock += deadlines.clear_sign_off(matter)
     payload = {
         "handler": handler.pk if handler else None,
         "department": department.pk if department else None,
@@ -396,12 +449,47 @@ def _report(matter: Matter, actor, *, result: str) -> Change:
     payload = {"result": matter.result}
     if matter.kind == Kind.VILLAGE:
         payload["step"] = 7
-    return Change(payload, ["result", "reported_by", "updated_at"])
+    fields = ["result", "reported_by", "updated_at"]
+    if matter.department_id and matter.signed_at is None:
+        # A department's first report signs for it too (签收).
+        matter.signed_at, matter.signed_by = timezone.now(), actor
+        payload["signed"] = True
+        fields += ["signed_at", "signed_by"]
+    return Change(payload, fields)
 
 
 def matter_report(*, matter: Matter, actor, result: str) -> Matter:
     """The handler reports the result (for a 村事: step 7, the published outcome)."""
     return matter_transition(matter=matter, actor=actor, action="report", result=result)[0]
+
+
+@workflow.effect("sign")
+def _sign(matter: Matter, actor) -> Change:
+    matter.signed_at, matter.signed_by = timezone.now(), actor
+    return Change({"department": matter.department_id}, ["signed_at", "signed_by", "updated_at"])
+
+
+def matter_sign(*, matter: Matter, actor) -> Matter:
+    """签收: a handler of the assigned department signs for the matter."""
+    return matter_transition(matter=matter, actor=actor, action="sign")[0]
+
+
+@workflow.effect("send_back")
+def _send_back(matter: Matter, actor, *, reason: str) -> Change:
+    reason = _check_text("reason", reason, _("Say why the matter is not your department's."))
+    department = matter.department
+    # The department's grants on this one matter go with it (governance: a department is a group).
+    MatterGroupObjectPermission.objects.filter(content_object=matter, group_id=department.group_id).delete()
+    payload = {"reason": reason, "department": department.pk}
+    matter.handler = matter.department = None
+    fields = ["handler", "department", "updated_at", *deadlines.clear_sign_off(matter)]
+    return Change(payload, fields)
+
+
+def matter_send_back(*, matter: Matter, actor, reason: str) -> Matter:
+    """退回: the department's handler returns a matter that is not theirs, with a reason; it
+    goes back to whoever assigned it (deliberating), who is told and assigns it again."""
+    return matter_transition(matter=matter, actor=actor, action="send_back", reason=reason)[0]
 
 
 @workflow.effect("verify")

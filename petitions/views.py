@@ -659,6 +659,8 @@ def _perform(action, form, matter, user):
 
     def perform():
         workflow.matter_transition(matter=matter, actor=user, action=action, **form.payload())
+        if action == "send_back" and not matter_detail_queryset(user).filter(pk=matter.pk).exists():
+            return reverse("petitions:matter-waiting")  # sent back: the department no longer sees it
         return matter_url(matter)
 
     return perform

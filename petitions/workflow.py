@@ -39,6 +39,8 @@ from functools import cache
 from importlib import import_module
 
 from django.db import transaction
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 
 from governance.errors import Conflict, DomainError, Forbidden
@@ -184,6 +186,54 @@ def _owner_or_handler(user, matter):
     return _owner(user, matter) or is_handler(user, matter)
 
 
+def department_member(user, matter: Matter) -> bool:
+    """A handler of the department the matter is assigned to (by assignment, not by grant)."""
+    if not matter.department_id:
+        return False
+    scope = scope_for(user)
+    return scope.is_superuser or matter.department_id in scope.by_role.get(Role.DEPARTMENT_HANDLER, ())
+
+
+def _department_handler(user, matter):
+    """A handler of the department the matter is assigned to."""
+    return department_member(user, matter)
+
+
+def _awaiting_sign_off(matter):
+    """assigned to a department and not yet signed for"""
+    return bool(matter.department_id) and matter.signed_at is None
+
+
+def _held_by_department(matter):
+    """assigned to a department and its result not yet reported"""
+    return bool(matter.department_id) and matter.reported_by_id is None
+
+
+def _acceptance_pending(matter):
+    """its acceptance is pending"""
+    return matter.accept_by is not None
+
+
+def _accept_warn_due(matter):
+    """its acceptance is pending, not yet warned nor overdue"""
+    return _acceptance_pending(matter) and matter.accept_warned_at is None and matter.accept_overdue_at is None
+
+
+def _accept_overdue_due(matter):
+    """its acceptance is pending and not yet marked overdue"""
+    return _acceptance_pending(matter) and matter.accept_overdue_at is None
+
+
+def _accept_escalate_due(matter):
+    """its acceptance is overdue and not yet escalated"""
+    return _acceptance_pending(matter) and matter.accept_overdue_at is not None and matter.accept_escalated_at is None
+
+
+def _sign_overdue_due(matter):
+    """not signed for by its department, and not yet flagged"""
+    return _awaiting_sign_off(matter) and matter.sign_overdue_at is None
+
+
 def _clock_running(matter):
     """the clock runs"""
     return matter.deadline is not None and matter.paused_at is None
@@ -291,6 +341,58 @@ def _tell_supervise(matter, actor, change):
     else:
         people = owners_of(matter)
     return [(people, _titled(_("Supervision note (督办): %(title)s"), matter), change.payload["note"])]
+
+
+def _tell_accepted(matter, actor, change):
+    """受理告知: the staff member who recorded it hands the news to the resident (the public
+    page shows it to whoever holds the tracking code)."""
+    accepted = change.payload.get("accepted")
+    if not accepted or not matter.created_by_id or matter.created_by_id == getattr(actor, "pk", None):
+        return []
+    body = _("Accepted by %(by)s; expected to be done by %(deadline)s. Please tell the resident.") % {
+        "by": acceptor_label(accepted),
+        "deadline": _local(accepted["deadline"])[:10] if accepted.get("deadline") else "—",
+    }
+    return [([matter.created_by], _titled(_("Accepted (受理): %(title)s"), matter), body)]
+
+
+def _tell_classified(matter, actor, change):
+    owners = _tell_owners(_("A matter is yours to deliberate: %(title)s"))(matter, actor, change)
+    return [*owners, *_tell_accepted(matter, actor, change)]
+
+
+def _tell_sent_back(matter, actor, change):
+    people = [matter.assigned_by] if matter.assigned_by_id else list(owners_of(matter))
+    text = _("A department sent a matter back; assign it again: %(title)s")
+    return [(people, _titled(text, matter), change.payload["reason"])]
+
+
+def acceptor_label(accepted: dict) -> str:
+    """Who accepted, for the public: the place and the role, never a person's name."""
+    role = accepted.get("role")
+    label = Role(role).label if role in Role.values else ""
+    return f"{accepted.get('place', '')} · {label}" if label else accepted.get("place", "")
+
+
+def _local(moment: str | None) -> str | None:
+    return timezone.localtime(parse_datetime(moment)).isoformat() if moment else None
+
+
+def acceptances(events) -> list[dict]:
+    """受理告知 from a matter's events: [{level, by, date, deadline}], oldest first."""
+    rows = []
+    for event in events:
+        accepted = (event.payload or {}).get("accepted")
+        if accepted:
+            rows.append(
+                {
+                    "level": accepted["level"],
+                    "by": acceptor_label(accepted),
+                    "date": timezone.localdate(event.created_at).isoformat(),
+                    "deadline": _local(accepted.get("deadline")),
+                }
+            )
+    return rows
 
 
 def _told_by_effect(matter, actor, change):
@@ -433,6 +535,7 @@ def _sweep(action: str, label, timeline, *, sources=frozenset(CLOCK_STATES), tol
 
 
 BEFORE_HANDLING = frozenset({State.SUBMITTED, State.CLASSIFIED, State.DELIBERATING})
+ACCEPTANCE_STATES = BEFORE_HANDLING  # where acceptance (受理) may be pending (petitions.deadlines)
 OWNED = frozenset({State.CLASSIFIED, State.DELIBERATING})
 
 TRANSITIONS = {
@@ -444,7 +547,7 @@ TRANSITIONS = {
             _("Classify"),
             allows=_classifier,
             target=State.CLASSIFIED,
-            told=_tell_owners(_("A matter is yours to deliberate: %(title)s")),
+            told=_tell_classified,
             api="分 (三事分流): set the kind (civil / village / government) and the category.",
             title=_("Classify (三事分流)"),
             done=_("Classified. The owner of the matter is told."),
@@ -501,6 +604,7 @@ TRANSITIONS = {
             _("Record deliberation"),
             allows=_owner,
             target=State.DELIBERATING,
+            told=_tell_accepted,
             api=(
                 "议: a consultation meeting, a mediation, a 村事 step (with the vote at step 5), or the\n"
                 "township's review. Quorum and result are computed by the app."
@@ -539,6 +643,43 @@ TRANSITIONS = {
             done=_("The result is reported and goes to verification."),
             timeline=_("Result reported"),
             public_step=_reported_step,
+        ),
+        _step(
+            "sign",
+            frozenset({State.HANDLING}),
+            _("Sign for it (签收)"),
+            allows=_department_handler,
+            when=_awaiting_sign_off,
+            conflict=_("The matter is not waiting to be signed for."),
+            forbidden=_("Only a handler of the assigned department may sign for it."),
+            api="签收: a handler of the assigned department signs for it (a first report signs too).",
+            button=_("Sign for it"),
+            title=_("Sign for the matter (签收)"),
+            done=_("Signed for. The department holds the matter."),
+            timeline=_("Signed for (签收)"),
+            public_step=_("Signed for by the department"),
+        ),
+        _step(
+            "send_back",
+            frozenset({State.HANDLING}),
+            _("Send back (退回)"),
+            allows=_department_handler,
+            target=State.DELIBERATING,
+            when=_held_by_department,
+            told=_tell_sent_back,
+            conflict=_("Only a matter the department holds, before its result is reported, can be sent back."),
+            forbidden=_("Only a handler of the assigned department may send it back."),
+            api=(
+                "退回: the department's handler returns a matter that is not theirs, with a reason; it goes\n"
+                "back to whoever assigned it, to be assigned again. The department no longer sees it: the\n"
+                "answer is {id, state, actions}."
+            ),
+            button=_("Send it back"),
+            title=_("Not ours: send it back (退回)"),
+            done=_("Sent back. Whoever assigned it is told."),
+            timeline=_("Sent back (退回)"),
+            public_step=_("Sent back to be assigned again"),
+            secondary=True,
         ),
         _step(
             "verify",
@@ -629,6 +770,34 @@ TRANSITIONS = {
             public_step=_("Supervised (督办)"),
         ),
         _sweep("escalate", _("Escalate"), _("Escalated (督办 one level up)")),
+        _sweep(
+            "accept_warn",
+            _("Warn before the acceptance deadline"),
+            _("Acceptance due soon"),
+            sources=ACCEPTANCE_STATES,
+            when=_accept_warn_due,
+        ),
+        _sweep(
+            "accept_overdue",
+            _("Mark acceptance overdue (督办)"),
+            _("Acceptance overdue (督办)"),
+            sources=ACCEPTANCE_STATES,
+            when=_accept_overdue_due,
+        ),
+        _sweep(
+            "accept_escalate",
+            _("Escalate the acceptance"),
+            _("Acceptance escalated (督办 one level up)"),
+            sources=ACCEPTANCE_STATES,
+            when=_accept_escalate_due,
+        ),
+        _sweep(
+            "sign_overdue",
+            _("Flag a late sign-off"),
+            _("Not signed for in time"),
+            sources=frozenset({State.HANDLING}),
+            when=_sign_overdue_due,
+        ),
         _sweep(
             "close_unevaluated",
             _("Close without an evaluation"),

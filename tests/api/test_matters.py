@@ -200,7 +200,7 @@ def test_government_journey_from_public_form_to_evaluation_by_tracking_code(mw, 
     api_client.force_authenticate(u.handler2)
     assert [m["id"] for m in ok(api_client.get("/api/v1/matters/?waiting=1"))["results"]] == [matter_id]
     detail = ok(api_client.get(f"/api/v1/matters/{matter_id}/"))
-    assert detail["actions"] == ["report"]
+    assert detail["actions"] == ["report", "sign", "send_back"]  # not yet signed for (签收)
     assert detail["submitter_phone"] == "15900001111"  # the handler has to reach the resident
     assert detail["tracking_code"] is None
     ok(action(api_client, matter_id, "report", {"result": "司法所调解，双方达成补偿协议"}))

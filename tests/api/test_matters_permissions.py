@@ -66,6 +66,11 @@ PAUSE = {"reason": "等当事人补交材料"}
 # A marker: the test sends a fresh JPEG as multipart form data.
 PHOTO = {"image": "<jpeg>"}
 MEETING = {"kind": "meeting", "held_on": "{today}", "summary": "院坝会", "attendees": ["张三"]}
+SEND_BACK = {"reason": "不属于司法所职责，应由派出所办理"}
+NO_REASON = {"reason": ""}
+# 签收 and 退回: the members of the assigned department (and the superuser), nobody else.
+DEPARTMENT = {"handler": 200, "handler2": 200, "admin": 200}
+DEPARTMENT_409 = dict.fromkeys(DEPARTMENT, 409)
 
 MATRIX = [
     # (method, url, payload, the matter it acts on, expected statuses)
@@ -206,6 +211,32 @@ MATRIX = [
         # Above the township official who owns a 政事: the township leader.
         expect(SEES_GOVERNMENT, 403, leader=200, admin=200),
     ),
+    ("POST", "/api/v1/matters/{matter}/sign/", {}, "government_handling", expect(SEES_GOVERNMENT, 403, **DEPARTMENT)),
+    ("POST", "/api/v1/matters/{matter}/sign/", {}, "government_signed", expect(SEES_GOVERNMENT, 403, **DEPARTMENT_409)),
+    # A person, not a department, handles a 民事: nothing to sign for, nobody to send it back.
+    ("POST", "/api/v1/matters/{matter}/sign/", {}, "civil_handling", expect(SEES_CIVIL, 403)),
+    (
+        "POST",
+        "/api/v1/matters/{matter}/send_back/",
+        SEND_BACK,
+        "government_handling",
+        expect(SEES_GOVERNMENT, 403, **DEPARTMENT),
+    ),
+    (
+        "POST",
+        "/api/v1/matters/{matter}/send_back/",
+        NO_REASON,
+        "government_handling",
+        expect(SEES_GOVERNMENT, 403, handler=400, handler2=400, admin=400),
+    ),
+    (
+        "POST",
+        "/api/v1/matters/{matter}/send_back/",
+        SEND_BACK,
+        "government_verifying",
+        expect(SEES_GOVERNMENT, 403, **DEPARTMENT_409),
+    ),
+    ("POST", "/api/v1/matters/{matter}/send_back/", SEND_BACK, "civil_handling", expect(SEES_CIVIL, 403)),
     # 村事 (kind=village) of 七星村 grid 1, recorded by the village cadre, no household: owned by
     # the village cadre, supervised and verified by the township.
     ("GET", "/api/v1/matters/{matter}/", None, "village_classified", expect(SEES_VILLAGE, 200)),
@@ -296,6 +327,8 @@ MATTERS = {
     "civil_rejected": lambda mw: _rejected(civil(mw, State.SUBMITTED), mw.users.cadre),
     "village_classified": lambda mw: _village(mw),
     "government_handling": lambda mw: government(mw, State.HANDLING),
+    "government_signed": lambda mw: services.matter_sign(matter=government(mw, State.HANDLING), actor=mw.users.handler),
+    "government_verifying": lambda mw: government(mw, State.VERIFYING),
 }
 
 
@@ -322,7 +355,7 @@ def _jpeg():
 
 
 def _note(data) -> str:
-    return "bad payload" if data == {"kind": "nonsense"} else ""
+    return "bad payload" if data in ({"kind": "nonsense"}, NO_REASON) else ""
 
 
 CASES = [Case(method, url, expected, data, on=on, note=_note(data)) for method, url, data, on, expected in MATRIX]

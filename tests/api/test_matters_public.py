@@ -85,8 +85,16 @@ def test_progress_shows_steps_and_result_without_names_phones_or_minutes(mw, api
         "can_evaluate",
         "can_withdraw",
         "steps",
+        "accepted",
+        "accept_by",
     }
     assert (body["state"], body["kind"], body["category"]) == ("evaluating", "government", "法律援助")
+    # 受理告知: the place and the role that accepted it at each level, never a person.
+    assert [(row["level"], row["by"]) for row in body["accepted"]] == [
+        ("village", "七星村 · 村干部（村两委）"),
+        ("township", "渭沱镇 · 镇干部（分管领导/驻村工作组）"),
+    ]
+    assert body["accept_by"] is None
     assert body["result"] == "司法所调解，双方达成协议" and body["can_evaluate"] is True
     assert all(set(step) == {"step", "label", "detail", "date"} for step in body["steps"])
     text = response.content.decode()

@@ -61,7 +61,7 @@ def test_photo_upload_through_the_api(mw, as_user, settings, tmp_path):
 def test_figures_are_scoped(mw, as_user):
     _classified(mw)
     response = as_user(mw.users.official).get("/api/v1/matters/figures/?by=village")
-    assert response.status_code == 200 and set(response.json()) == {"on_time", "time_per_step"}
+    assert response.status_code == 200 and set(response.json()) == {"on_time", "time_per_step", "returns"}
     assert as_user(mw.users.official).get("/api/v1/matters/figures/?by=nonsense").status_code == 400
     other = as_user(mw.users.other_official).get("/api/v1/matters/figures/?by=village").json()
     assert all(row["name"] != "七星村" for row in other["time_per_step"])

@@ -156,6 +156,8 @@ MATRIX = {
     ("POST", "supervise", "classified"): _row(SEES_Q1, grid1=403, leader1=403),
     ("POST", "report", "handling"): _row(SEES_Q1, cadre=403, leader1=403, official=403, leader=403),
     ("POST", "report", "government"): _row(SEES_GOV, cadre=403, official=403, leader=403),
+    ("POST", "sign", "government"): _row(SEES_GOV, cadre=403, official=403, leader=403),
+    ("POST", "send_back", "government"): _row(SEES_GOV, cadre=403, official=403, leader=403),
     ("POST", "verify", "verifying"): _row(SEES_Q1, grid1=403, leader1=403, official=403, leader=403),
     ("POST", "evaluate", "evaluating"): _row(SEES_Q1),
 }
@@ -242,6 +244,10 @@ REFUSED = [
     ("handler", "evaluate", "evaluating", {"rating": "satisfied"}),
     ("cadre", "report", "government", {"result": "代报"}),
     ("other_cadre", "report", "government", {"result": "代报"}),
+    ("cadre", "sign", "government", {}),
+    ("official", "sign", "government", {}),
+    ("official", "send_back", "government", {"reason": "不是司法所的事"}),
+    ("grid1", "send_back", "handling", {"reason": "不是我的事"}),
 ]
 
 
