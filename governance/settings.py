@@ -339,6 +339,8 @@ SPECTACULAR_SETTINGS = {
         "MatterSourceEnum": "petitions.models.Source",
         "IntakeSourceEnum": "petitions.serializers.INTAKE_SOURCES",
         "DeliberationKindEnum": "petitions.serializers.DELIBERATION_KINDS",
+        "EvaluationMethodEnum": "petitions.models.EvaluationMethod",
+        "VisitMethodEnum": "grids.visits.models.Visit.Method",
     },
 }
 
