@@ -49,8 +49,24 @@ COMPLIANCE_READERS = TOWNSHIP_ROLES | VILLAGE_STAFF | FENGSHI_ROLES
 
 # Who records a matter (on a visit, at the office, by phone; 代办 for a resident).
 INTAKE_ROLES = FRONTLINE_ROLES
-# Who records the resident's answer on a return visit (回访).
-REVISIT_ROLES = FRONTLINE_ROLES
+# Who records the resident's answer on a return visit (回访), by the matter's kind: someone
+# independent of the work, one level up (never the matter's handler, reporter or verifier;
+# petitions.workflow checks that). Grid staff no longer record ratings. The 村务监督委员会
+# (supervision_member) joins "village" here once that role exists.
+REVISIT_ROLES_BY_KIND = {
+    "civil": frozenset({Role.VILLAGE_CADRE}) | TOWNSHIP_ROLES,
+    "village": TOWNSHIP_ROLES,
+    "government": TOWNSHIP_ROLES,
+}
+# Anyone who records some return visit (the queue of 回访, the page's panels).
+REVISIT_ROLES = frozenset().union(*REVISIT_ROLES_BY_KIND.values())
+# Who decides a resident's request for a review (复查): one level above the level that
+# handled it. A 民事 goes to the village cadre (or the township, when the cadre handled it).
+REVIEW_ROLES_BY_KIND = {
+    "civil": frozenset({Role.VILLAGE_CADRE}) | TOWNSHIP_ROLES,
+    "village": TOWNSHIP_ROLES,
+    "government": frozenset({Role.TOWNSHIP_LEADER}),
+}
 # Whom a village cadre may name to handle a civil or village matter.
 HANDLER_ROLES = FRONTLINE_ROLES
 

@@ -272,6 +272,12 @@ CELERY_BEAT_SCHEDULE = {
 MATTER_ESCALATION_GRACE_HOURS = env_int("MATTER_ESCALATION_GRACE_HOURS", 48)
 MATTER_EVALUATION_DAYS = env_int("MATTER_EVALUATION_DAYS", 15)
 MATTER_REOPEN_LIMIT = env_int("MATTER_REOPEN_LIMIT", 2)
+# Extensions by approval (petitions.extensions): how many may be approved per matter, and how
+# far one may move the deadline, in calendar days (信访: at most 30 days).
+MATTER_EXTENSION_LIMIT = env_int("MATTER_EXTENSION_LIMIT", 1)
+MATTER_EXTENSION_MAX_DAYS = env_int("MATTER_EXTENSION_MAX_DAYS", 30)
+if MATTER_EXTENSION_LIMIT < 0 or MATTER_EXTENSION_MAX_DAYS < 1:
+    raise ImproperlyConfigured("MATTER_EXTENSION_LIMIT must be 0 or more and MATTER_EXTENSION_MAX_DAYS 1 or more.")
 
 # How long the first answer to an Idempotency-Key request is kept for its retries.
 IDEMPOTENCY_KEEP_DAYS = env_int("IDEMPOTENCY_KEEP_DAYS", 30)
@@ -333,6 +339,8 @@ SPECTACULAR_SETTINGS = {
         "MatterSourceEnum": "petitions.models.Source",
         "IntakeSourceEnum": "petitions.serializers.INTAKE_SOURCES",
         "DeliberationKindEnum": "petitions.serializers.DELIBERATION_KINDS",
+        "EvaluationMethodEnum": "petitions.models.EvaluationMethod",
+        "VisitMethodEnum": "grids.visits.models.Visit.Method",
     },
 }
 

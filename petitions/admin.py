@@ -21,7 +21,7 @@ class MatterCategoryAdmin(admin.ModelAdmin):
 
 @admin.register(TimeLimit)
 class TimeLimitAdmin(admin.ModelAdmin):
-    list_display = ["kind", "category", "working_days"]
+    list_display = ["stage", "kind", "category", "working_days"]
     list_filter = ["kind"]
 
 

@@ -243,7 +243,9 @@ def _check_photo(user, name, matter) -> None:
 
 def _with_detail(queryset):
     records = Deliberation.objects.select_related("recorded_by").prefetch_related("participants")
-    return queryset.select_related("created_by").prefetch_related(Prefetch("deliberations", queryset=records), "photos")
+    return queryset.select_related("created_by", "pending_extension").prefetch_related(
+        Prefetch("deliberations", queryset=records), "photos"
+    )
 
 
 # ---------------------------------------------------------------- public, no login

@@ -48,20 +48,21 @@ DEFAULT_CLOCK_DAYS = {
 }
 # The states in which acceptance may be pending (before handling).
 ACCEPTANCE_STATES = [State.SUBMITTED, State.CLASSIFIED, State.DELIBERATING]
+# The review one level up (复查), whatever the kind, unless a TimeLimit of that stage says otherwise.
+DEFAULT_REVIEW_DAYS = 20
 SYSTEM = "system"
 
 
-def time_limit_days(kind: str, category) -> int:
-    """The category's own limit for this kind, else the kind's, else the built-in default."""
-    limits = dict(
-        TimeLimit.objects.filter(kind=kind, category__in=[category] if category else []).values_list(
-            "category_id", "working_days"
-        )
-    )
-    if category is not None and category.pk in limits:
-        return limits[category.pk]
-    default = TimeLimit.objects.filter(kind=kind, category__isnull=True).values_list("working_days", flat=True).first()
-    return default or DEFAULT_DAYS[kind]
+def time_limit_days(kind: str, category, stage: str = TimeLimit.Stage.HANDLING) -> int:
+    """The category's own limit for this kind and stage, else the kind's, else the built-in default."""
+    limits = TimeLimit.objects.filter(stage=stage, kind=kind)
+    own = dict(limits.filter(category__in=[category] if category else []).values_list("category_id", "working_days"))
+    if category is not None and category.pk in own:
+        return own[category.pk]
+    default = limits.filter(category__isnull=True).values_list("working_days", flat=True).first()
+    if default:
+        return default
+    return DEFAULT_REVIEW_DAYS if stage == TimeLimit.Stage.REVIEW else DEFAULT_DAYS[kind]
 
 
 def _warn_at(start: datetime.datetime, deadline: datetime.datetime) -> datetime.datetime:
@@ -77,6 +78,17 @@ def start_clock(matter: Matter, *, now: datetime.datetime | None = None) -> list
     matter.deadline = calendar.deadline_after(start, days)
     matter.warn_at = _warn_at(start, matter.deadline)
     return ["clock_started_at", "time_limit_days", "deadline", "warn_at"]
+
+
+def start_review_clock(matter: Matter, now: datetime.datetime) -> list[str]:
+    """The review's own clock (复查), from now, with the review stage's time limit."""
+    days = time_limit_days(matter.kind, matter.category, TimeLimit.Stage.REVIEW)
+    matter.clock_started_at, matter.time_limit_days = now, days
+    matter.deadline = calendar.deadline_after(now, days)
+    matter.warn_at = _warn_at(now, matter.deadline)
+    matter.paused_at, matter.pause_reason = None, ""
+    fields = ["clock_started_at", "time_limit_days", "deadline", "warn_at", "paused_at", "pause_reason"]
+    return fields + reset_flags(matter, now)
 
 
 def set_deadline(matter: Matter, deadline: datetime.datetime) -> list[str]:
@@ -192,6 +204,11 @@ class _People:
         return self.cache[key]
 
     def handlers(self, matter: Matter) -> list:
+        if matter.state == State.REVIEWING:  # the review's clock is the reviewers'
+            key = ("reviewers", matter.kind, matter.village_id, matter.township_id)
+            if key not in self.cache:
+                self.cache[key] = list(workflow.reviewers_of(matter))
+            return self.cache[key]
         if matter.handler_id:
             if matter.handler_id not in self.users:
                 self.users[matter.handler_id] = get_user_model().objects.get(pk=matter.handler_id)

@@ -32,7 +32,7 @@ CATEGORIES = [
     ("roads_water", "道路与水利", Kind.GOVERNMENT, 110),
 ]
 
-DEMO_CODES = {"sifasuo": "demo-sifasuo-wage", "jinshan": "demo-jinshan-road"}
+DEMO_CODES = {"sifasuo": "demo-sifasuo-wage", "jinshan": "demo-jinshan-road", "review": "demo-qixing-sewage"}
 
 
 def _user(username):
@@ -118,7 +118,14 @@ def street_lights() -> None:
     s.matter_handle(matter=matter, actor=cadre, handler=helper)
     s.matter_report(matter=matter, actor=helper, result="供电所检修了线路，更换 24 盏楼道灯，已全部恢复照明。")
     s.matter_verify(matter=matter, actor=cadre, passed=True, note="逐栋查看，照明正常。")
-    s.matter_evaluate(matter=matter, actor=helper, rating=Rating.SATISFIED, comment="回访：居民很满意。")
+    # 回访 by the township, independent of the handler (the helper) and the verifier (the cadre).
+    s.matter_evaluate(
+        matter=matter,
+        actor=_user("weituo_official"),
+        rating=Rating.SATISFIED,
+        comment="回访：居民很满意。",
+        method="phone",
+    )
 
 
 def road_dispute() -> None:
@@ -200,6 +207,30 @@ def wage_arrears() -> None:
         department=Department.objects.get(township__code="500117101", name="司法所"),
         deadline=timezone.now() + datetime.timedelta(days=10),
     )
+    # 司法所 asks the township for a week more (the employer is away); the decision is pending.
+    matter.refresh_from_db()
+    s.matter_request_extension(
+        matter=matter,
+        actor=_user("weituo_sifasuo"),
+        deadline=matter.deadline + datetime.timedelta(days=7),
+        reason="包工头外出务工，需等其返乡后组织调解。",
+    )
+
+
+def sewage_review() -> None:
+    """七星村: a burst sewage pipe, handled and verified, the resident not satisfied: under
+    review by the village (复查), by code."""
+    matter = _public(QIXING, "村道边排污管破裂", "二组村道边排污管破裂，污水漫到路面。", "陈某", "15734567890", grid=2)
+    Matter.objects.filter(pk=matter.pk).update(tracking_code=DEMO_CODES["review"])
+    cadre, worker2 = _user("qixing_cadre"), _user("qixing_grid2")
+    s.matter_classify(matter=matter, actor=cadre, kind=Kind.CIVIL, category=_category("environment"))
+    s.matter_deliberate(
+        matter=matter, actor=worker2, kind="meeting", held_on=_ago(6), summary="院坝会：先临时封堵，再换管。"
+    )
+    s.matter_handle(matter=matter, actor=worker2, handler=worker2)
+    s.matter_report(matter=matter, actor=worker2, result="已用管箍临时封堵破裂处。")
+    s.matter_verify(matter=matter, actor=cadre, passed=True, note="现场查看，已不漏水。")
+    s.matter_request_review(matter=matter, actor=None, reason="只是临时封堵，下雨又漏，没有换管。")
 
 
 def late_acceptance() -> None:
@@ -262,6 +293,7 @@ BUILDERS = [
     (JINSHAN, "机耕道塌方影响春耕", machine_road),
     (QIXING, "村道边护栏被撞坏", late_acceptance),
     (QIXING, "河沟垃圾堆积发臭", qixing_queue),
+    (QIXING, "村道边排污管破裂", sewage_review),
 ]
 
 

@@ -18,10 +18,21 @@ from grids.forms import GridChoiceField
 from grids.idnumbers import validate_phone
 from grids.models import Grid, Household, Resident
 from petitions import procedure, workflow
-from petitions.models import OPEN_STATES, Deliberation, Kind, Matter, MatterCategory, Rating, Source, State
+from petitions.models import (
+    OPEN_STATES,
+    Deliberation,
+    EvaluationMethod,
+    Kind,
+    Matter,
+    MatterCategory,
+    Rating,
+    Source,
+    State,
+)
 
 NAME_SEPARATORS = re.compile(r"[\n\r,，、;；]+")
 STAFF_SOURCES = [(value, label) for value, label in Source.choices if value != Source.PUBLIC_FORM]
+STAFF_METHODS = EvaluationMethod.choices
 
 
 def split_names(value: str) -> list[str]:
@@ -510,8 +521,89 @@ class EvaluateForm(ActionForm):
         required=False,
         help_text=_("Required when the resident is not satisfied: the matter goes back to the handler."),
     )
+    method = forms.ChoiceField(
+        label=_("How the answer reached you"),
+        choices=STAFF_METHODS,
+        widget=forms.RadioSelect,
+    )
     # A comment is required when the resident is not satisfied: the service says so, next to
     # the field (petitions.services._evaluate), for this form, the public one and the API.
+
+
+class RequestReviewForm(ActionForm):
+    action = "request_review"
+    reason = forms.CharField(
+        label=_("What the resident still finds wrong"),
+        widget=text_area(2),
+        help_text=_("The resident's request for a review one level up (复查), once per matter."),
+    )
+    method = forms.ChoiceField(label=_("How the answer reached you"), choices=STAFF_METHODS, widget=forms.RadioSelect)
+
+
+class DecideReviewForm(ActionForm):
+    action = "decide_review"
+    UPHELD, REDO = "yes", "no"
+    upheld = forms.ChoiceField(
+        label=_("Does the result stand?"),
+        choices=[
+            (UPHELD, _("Upheld: the result stands and the matter closes")),
+            (REDO, _("Not upheld: it is handled again")),
+        ],
+        widget=forms.RadioSelect,
+    )
+    reason = forms.CharField(label=_("Reasons"), widget=text_area(3), help_text=_("The resident is told them."))
+
+    def payload(self) -> dict:
+        return {"upheld": self.cleaned_data["upheld"] == self.UPHELD, "reason": self.cleaned_data["reason"]}
+
+
+class RequestExtensionForm(ActionForm):
+    action = "request_extension"
+    deadline = forms.DateField(
+        label=_("Later deadline"),
+        required=False,
+        widget=date_input(),
+        help_text=_("Or tick the pause below instead."),
+    )
+    pause = forms.BooleanField(
+        label=_("Pause the clock instead (waiting for the resident or a third party)"), required=False
+    )
+    reason = forms.CharField(label=_("Why more time is needed"), widget=text_area(2))
+
+    def payload(self) -> dict:
+        data = self.cleaned_data
+        day = data.get("deadline")
+        return {
+            "deadline": end_of_day(day) if day else None,
+            "pause": bool(data.get("pause")),
+            "reason": data["reason"],
+        }
+
+
+class DecideExtensionForm(ActionForm):
+    action = "decide_extension"
+    APPROVE, REFUSE = "yes", "no"
+    approve = forms.ChoiceField(
+        label=_("Your decision"),
+        choices=[(APPROVE, _("Approve")), (REFUSE, _("Refuse"))],
+        widget=forms.RadioSelect,
+    )
+    reason = forms.CharField(label=_("Reasons"), widget=text_area(2))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = self.matter.pending_extension if self.matter.pending_extension_id else None
+        if request is not None:
+            if request.deadline:
+                asked = _("Asked for: a deadline of %(day)s.") % {
+                    "day": f"{timezone.localtime(request.deadline):%Y-%m-%d}"
+                }
+            else:
+                asked = _("Asked for: a pause of the clock.")
+            self.fields["approve"].help_text = f"{asked} {request.reason}"
+
+    def payload(self) -> dict:
+        return {"approve": self.cleaned_data["approve"] == self.APPROVE, "reason": self.cleaned_data["reason"]}
 
 
 class SuperviseForm(ActionForm):

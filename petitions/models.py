@@ -31,17 +31,29 @@ class State(models.TextChoices):
     HANDLING = "handling", _("handling (办)")
     VERIFYING = "verifying", _("verifying (督)")
     EVALUATING = "evaluating", _("awaiting evaluation (评)")
+    REVIEWING = "reviewing", _("under review one level up (复查)")
     CLOSED = "closed", _("closed")
     REJECTED = "rejected", _("rejected")
     WITHDRAWN = "withdrawn", _("withdrawn")
 
 
 OPEN_STATES = frozenset(
-    {State.SUBMITTED, State.CLASSIFIED, State.DELIBERATING, State.HANDLING, State.VERIFYING, State.EVALUATING}
+    {
+        State.SUBMITTED,
+        State.CLASSIFIED,
+        State.DELIBERATING,
+        State.HANDLING,
+        State.VERIFYING,
+        State.EVALUATING,
+        State.REVIEWING,
+    }
 )
 TERMINAL_STATES = frozenset({State.CLOSED, State.REJECTED, State.WITHDRAWN})
-# The states in which the time limit runs (petitions.deadlines).
-CLOCK_STATES = [State.CLASSIFIED, State.DELIBERATING, State.HANDLING]
+# The states in which the time limit runs (petitions.deadlines): handling's clock, then the
+# review's own (复查, TimeLimit.Stage.REVIEW).
+CLOCK_STATES = [State.CLASSIFIED, State.DELIBERATING, State.HANDLING, State.REVIEWING]
+# The states whose clock is the handling's: where an extension may be asked for.
+HANDLING_CLOCK_STATES = [State.CLASSIFIED, State.DELIBERATING, State.HANDLING]
 
 
 class Source(models.TextChoices):
@@ -55,6 +67,15 @@ class Rating(models.TextChoices):
     SATISFIED = "satisfied", _("satisfied")
     BASICALLY_SATISFIED = "basically_satisfied", _("basically satisfied")
     UNSATISFIED = "unsatisfied", _("unsatisfied")
+
+
+class EvaluationMethod(models.TextChoices):
+    """How the resident's rating reached the record (回访)."""
+
+    PHONE = "phone", _("by phone")
+    VISIT = "visit", _("on a home visit")
+    IN_PERSON = "in_person", _("in person at the office")
+    ONLINE = "online", _("online, by the resident")
 
 
 class MatterCategory(models.Model):
@@ -116,6 +137,11 @@ class Matter(models.Model):
     reported_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    # Who last checked the result (督): neither they, the handler nor the reporter record the
+    # resident's rating (回访).
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     duplicate_of = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     reject_reason = models.TextField(_("reason for rejection"), blank=True)
     # Time (see petitions.deadlines): the clock starts at classification, with the time limit
@@ -150,6 +176,16 @@ class Matter(models.Model):
     reopen_count = models.PositiveSmallIntegerField(_("times reopened"), default=0)
     rating = models.CharField(_("rating"), max_length=30, choices=Rating.choices, blank=True)
     evaluation_comment = models.TextField(_("evaluation comment"), blank=True)
+    evaluation_method = models.CharField(
+        _("how the rating was recorded"), max_length=20, choices=EvaluationMethod.choices, blank=True
+    )
+    # 复查: asked once by a dissatisfied resident; decided one level up (upheld or not).
+    review_requested_at = models.DateTimeField(_("review requested at"), null=True, blank=True)
+    review_upheld = models.BooleanField(_("result upheld on review"), null=True, blank=True)
+    # The extension request waiting for a decision (at most one, petitions.extensions).
+    pending_extension = models.ForeignKey(
+        "ExtensionRequest", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
     closed_at = models.DateTimeField(null=True, blank=True)
@@ -201,6 +237,12 @@ class Matter(models.Model):
     @property
     def is_open(self) -> bool:
         return self.state in OPEN_STATES
+
+    @property
+    def closed_dissatisfied(self) -> bool:
+        """Closed with the resident still dissatisfied after the review one level up: the
+        resident is told where else to turn (petitions.workflow.WHERE_ELSE)."""
+        return self.state == State.CLOSED and self.review_requested_at is not None and self.rating == Rating.UNSATISFIED
 
 
 class MatterEvent(models.Model):
@@ -319,8 +361,14 @@ class CalendarDay(models.Model):
 
 
 class TimeLimit(models.Model):
-    """The time limit, in working days, for handling a kind of matter (optionally one category)."""
+    """The time limit, in working days, for handling a kind of matter (optionally one
+    category), or for its review one level up (复查)."""
 
+    class Stage(models.TextChoices):
+        HANDLING = "handling", _("handling")
+        REVIEW = "review", _("review one level up (复查)")
+
+    stage = models.CharField(_("stage"), max_length=20, choices=Stage.choices, default=Stage.HANDLING)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     category = models.ForeignKey(
         MatterCategory, on_delete=models.CASCADE, null=True, blank=True, related_name="time_limits"
@@ -330,17 +378,19 @@ class TimeLimit(models.Model):
     class Meta:
         verbose_name = _("time limit")
         verbose_name_plural = _("time limits")
-        ordering = ["kind", "category_id"]
+        ordering = ["stage", "kind", "category_id"]
         constraints = [
-            models.UniqueConstraint(fields=["kind", "category"], name="time_limit_unique"),
+            models.UniqueConstraint(fields=["stage", "kind", "category"], name="time_limit_unique"),
             models.UniqueConstraint(
-                fields=["kind"], condition=Q(category__isnull=True), name="time_limit_default_unique_per_kind"
+                fields=["stage", "kind"],
+                condition=Q(category__isnull=True),
+                name="time_limit_default_unique_per_kind",
             ),
             models.CheckConstraint(condition=Q(working_days__gte=1), name="time_limit_positive"),
         ]
 
     def __str__(self):
-        return f"{self.get_kind_display()} {self.category or ''} {self.working_days}"
+        return f"{self.get_stage_display()} {self.get_kind_display()} {self.category or ''} {self.working_days}"
 
 
 class ClockLimit(models.Model):
@@ -363,3 +413,47 @@ class ClockLimit(models.Model):
 
     def __str__(self):
         return f"{self.get_clock_display()} {self.working_days}"
+
+
+class ExtensionRequest(models.Model):
+    """A request for more time on a matter (a new deadline, or a pause of the clock), asked
+    by its handler or owner and decided by the level above. Only approved time moves the
+    deadline or stops the clock; at most one request per matter waits at a time."""
+
+    class Kind(models.TextChoices):
+        DEADLINE = "deadline", _("a later deadline")
+        PAUSE = "pause", _("a pause of the clock")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("waiting for a decision")
+        APPROVED = "approved", _("approved")
+        REFUSED = "refused", _("refused")
+
+    matter = models.ForeignKey(Matter, on_delete=models.PROTECT, related_name="extension_requests")
+    kind = models.CharField(_("what is asked"), max_length=20, choices=Kind.choices)
+    deadline = models.DateTimeField(_("requested deadline"), null=True, blank=True)
+    reason = models.TextField(_("reason"))
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField(_("requested at"))
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.PENDING)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decision_reason = models.TextField(_("reason for the decision"), blank=True)
+
+    class Meta:
+        verbose_name = _("extension request")
+        verbose_name_plural = _("extension requests")
+        ordering = ["requested_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["matter"], condition=Q(status="pending"), name="extension_one_pending_per_matter"
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="deadline") | Q(deadline__isnull=False), name="extension_deadline_given"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.matter_id} {self.get_kind_display()} {self.get_status_display()}"

@@ -81,10 +81,23 @@ class EvaluateForm(BoundedTextForm):
         required=False,
         max_length=1000,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_("If you are not satisfied, say what is still not right: the matter goes back to be handled."),
+        help_text=_(
+            "If you are not satisfied, say what is still not right: the level above reviews the matter (复查), once."
+        ),
     )
     # A comment is required when the resident is not satisfied: the service says so, next to
     # the field (petitions.services._evaluate).
+
+
+class ReviewForm(BoundedTextForm):
+    """复查: a dissatisfied resident asks for a review one level up, once."""
+
+    reason = forms.CharField(
+        label=_("What is still not right?"),
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": _("Tell us what is still not right.")},
+    )
 
 
 class WithdrawForm(BoundedTextForm):

@@ -13,6 +13,7 @@ urlpatterns = [
     path("matters/<str:code>/submitted/", views.matter_submitted, name="matter-submitted"),
     path("matters/<str:code>/evaluate/", views.matter_evaluate, name="matter-evaluate"),
     path("matters/<str:code>/withdraw/", views.matter_withdraw, name="matter-withdraw"),
+    path("matters/<str:code>/review/", views.matter_request_review, name="matter-review"),
     path("<str:village_code>/new/", views.matter_create, name="matter-create"),
     path("<str:village_code>/poster/", views.poster, name="poster"),
 ]

@@ -34,7 +34,7 @@ from governance.models import IdempotencyRecord
 from grids.models import Grid, Township, Village
 from petitions import services, workflow
 from petitions.models import Matter, State
-from petitions.public_forms import EvaluateForm, PublicMatterForm, TrackingCodeForm, WithdrawForm
+from petitions.public_forms import EvaluateForm, PublicMatterForm, ReviewForm, TrackingCodeForm, WithdrawForm
 
 # A village's Wi-Fi or a carrier's NAT puts many residents behind one address: the limit
 # stops a flood, not a busy village.
@@ -92,11 +92,12 @@ SUMMARY = {
     State.HANDLING: gettext_lazy("Being handled."),
     State.VERIFYING: gettext_lazy("Handled. The result is being checked."),
     State.EVALUATING: gettext_lazy("Handled. Please tell us whether you are satisfied."),
+    State.REVIEWING: gettext_lazy("You were not satisfied: the level above is reviewing the matter (复查)."),
     State.CLOSED: gettext_lazy("Closed."),
     State.REJECTED: gettext_lazy("Not taken up."),
     State.WITHDRAWN: gettext_lazy("Withdrawn."),
 }
-RESULT_STATES = {State.VERIFYING, State.EVALUATING, State.CLOSED}
+RESULT_STATES = {State.VERIFYING, State.EVALUATING, State.REVIEWING, State.CLOSED}
 
 
 def _noindex(response):
@@ -280,7 +281,9 @@ def progress(matter: Matter, events) -> list[dict]:
     for event in events:
         reached[event.to_state] = event.created_at
         last_from = event.from_state
-    if matter.state in STEP_STATES:
+    if matter.state == State.REVIEWING:  # 复查 belongs to 评
+        current, stopped = STEP_STATES.index(State.EVALUATING), False
+    elif matter.state in STEP_STATES:
         current, stopped = STEP_STATES.index(matter.state), False
     elif matter.state == State.CLOSED:
         current, stopped = len(STEPS), False
@@ -307,9 +310,10 @@ def progress(matter: Matter, events) -> list[dict]:
     return steps
 
 
-def _status_page(request, matter: Matter, *, evaluate_form=None):
+def _status_page(request, matter: Matter, *, evaluate_form=None, review_form=None):
     can_evaluate = matter.state in workflow.TRANSITIONS["evaluate"].sources
     events = list(matter.events.order_by("created_at", "id").only("from_state", "to_state", "created_at", "payload"))
+    can_review = workflow.TRANSITIONS["request_review"].possible(matter)
     context = {
         "matter": matter,
         "summary": SUMMARY.get(matter.state, ""),
@@ -318,7 +322,9 @@ def _status_page(request, matter: Matter, *, evaluate_form=None):
         "accepted": workflow.acceptances(events),
         "show_result": matter.state in RESULT_STATES and bool(matter.result),
         "evaluate_form": (evaluate_form or EvaluateForm()) if can_evaluate else None,
+        "review_form": (review_form or ReviewForm()) if can_review else None,
         "can_withdraw": matter.state in workflow.TRANSITIONS["withdraw"].sources,
+        "where_else": workflow.WHERE_ELSE if matter.closed_dissatisfied else (),
     }
     return _noindex(render(request, "petitions/public/status.html", context))
 
@@ -334,7 +340,8 @@ def matter_status(request, matter):
 @require_POST
 @_by_tracking_code
 def matter_evaluate(request, matter):
-    """评 by the submitter: satisfied closes the matter, unsatisfied reopens handling."""
+    """评 by the submitter: satisfied closes the matter; unsatisfied goes one level up for a
+    review (复查), once, and after it closes the matter on the record."""
     form = EvaluateForm(request.POST)
     if form.is_valid():
         try:
@@ -351,6 +358,26 @@ def matter_evaluate(request, matter):
             messages.success(request, _("Thank you: your evaluation is recorded."))
             return redirect("public:matter-status", code=matter.tracking_code)
     return _status_page(request, matter, evaluate_form=form)
+
+
+@never_cache
+@require_POST
+@_by_tracking_code
+def matter_request_review(request, matter):
+    """复查 asked for by the submitter: the level above reviews the matter, once."""
+    form = ReviewForm(request.POST)
+    if form.is_valid():
+        try:
+            services.matter_request_review(matter=matter, actor=None, reason=form.cleaned_data["reason"])
+        except workflow.MatterStateError:
+            messages.info(request, _("A review can no longer be asked for. The matter's progress is below."))
+            return redirect("public:matter-status", code=matter.tracking_code)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("Your request is sent: the level above reviews the matter."))
+            return redirect("public:matter-status", code=matter.tracking_code)
+    return _status_page(request, matter, review_form=form)
 
 
 @never_cache

@@ -28,7 +28,8 @@ def matters_visible_to(user) -> QuerySet[Matter]:
 
 def matters_waiting_for(user) -> QuerySet[Matter]:
     """Open matters where the user acts next (their queue), in SQL, following the same rules
-    as petitions.workflow.may: classify, deliberate/handle as owner, report, verify."""
+    as petitions.workflow.may: classify, deliberate/handle as owner, report, verify, decide a
+    review (复查) one level up."""
     scope = scope_for(user)
     villages = sorted(scope.ids_for({Role.VILLAGE_CADRE}))
     leader_grids = sorted(scope.ids_for({Role.GRID_LEADER}))
@@ -51,7 +52,18 @@ def matters_waiting_for(user) -> QuerySet[Matter]:
         & ~Q(handler=user)
         & ~Q(reported_by=user)
     )
-    return matters_visible_to(user).filter(classify | own | handle | verify).order_by(*QUEUE_ORDER)
+    leaders = sorted(scope.ids_for({Role.TOWNSHIP_LEADER}))
+    review = (
+        Q(state=State.REVIEWING)
+        & (
+            (Q(kind=Kind.CIVIL) & (Q(village_id__in=villages) | Q(township_id__in=township)))
+            | (Q(kind=Kind.VILLAGE) & Q(township_id__in=township))
+            | (Q(kind=Kind.GOVERNMENT) & Q(township_id__in=leaders))
+        )
+        & ~Q(handler=user)
+        & ~Q(reported_by=user)
+    )
+    return matters_visible_to(user).filter(classify | own | handle | verify | review).order_by(*QUEUE_ORDER)
 
 
 def handler_candidates(matter: Matter):

@@ -27,7 +27,17 @@ from grids.models import Grid, Household, Resident, Village
 from grids.selectors import households_visible_to, residents_visible_to
 from grids.serializers import VisibleGridField
 from petitions import deadlines, workflow
-from petitions.models import Deliberation, Kind, Matter, MatterCategory, MatterEvent, Rating, Source, State
+from petitions.models import (
+    Deliberation,
+    EvaluationMethod,
+    Kind,
+    Matter,
+    MatterCategory,
+    MatterEvent,
+    Rating,
+    Source,
+    State,
+)
 from petitions.procedure import VILLAGE_STEPS
 from petitions.selectors import handler_candidates, matters_visible_to
 
@@ -218,6 +228,13 @@ class MatterDetailSerializer(MatterSerializer):
     reported_by = serializers.IntegerField(allow_null=True)
     rating_label = serializers.CharField()
     evaluation_comment = serializers.CharField()
+    evaluation_method = serializers.ChoiceField(choices=EvaluationMethod.choices, allow_blank=True)
+    verified_by = serializers.IntegerField(allow_null=True)
+    review_requested_at = serializers.DateTimeField(allow_null=True, help_text=_("复查 asked for (once)."))
+    review_upheld = serializers.BooleanField(allow_null=True)
+    pending_extension = serializers.DictField(
+        allow_null=True, help_text=_("The extension request waiting for a decision: kind, deadline, reason, by.")
+    )
     duplicate_of = serializers.IntegerField(allow_null=True)
     reject_reason = serializers.CharField()
     actions = serializers.ListField(
@@ -248,6 +265,11 @@ class MatterDetailSerializer(MatterSerializer):
                 "reported_by": obj.reported_by_id,
                 "rating_label": labels["rating"].get(obj.rating, ""),
                 "evaluation_comment": obj.evaluation_comment,
+                "evaluation_method": obj.evaluation_method,
+                "verified_by": obj.verified_by_id,
+                "review_requested_at": render_datetime(obj.review_requested_at),
+                "review_upheld": obj.review_upheld,
+                "pending_extension": _extension(obj.pending_extension) if obj.pending_extension_id else None,
                 "duplicate_of": obj.duplicate_of_id,
                 "reject_reason": obj.reject_reason,
                 "actions": workflow.available_actions(user, obj),
@@ -267,6 +289,17 @@ class MatterDetailSerializer(MatterSerializer):
             }
         )
         return data
+
+
+def _extension(request) -> dict:
+    return {
+        "id": request.pk,
+        "kind": request.kind,
+        "deadline": render_datetime(request.deadline),
+        "reason": request.reason,
+        "requested_by": request.requested_by_id,
+        "requested_at": render_datetime(request.requested_at),
+    }
 
 
 def _hours(delta) -> float | None:
@@ -536,11 +569,46 @@ class VerifySerializer(InputSerializer):
     note = serializers.CharField(required=False, allow_blank=True, default="", help_text=_("Required when failed."))
 
 
+_METHOD_HELP = _(
+    "How the answer reached the record (phone, visit, in_person, online): staff must say; by tracking code, online."
+)
+
+
 class EvaluateSerializer(InputSerializer):
     rating = serializers.ChoiceField(choices=Rating.choices)
     comment = serializers.CharField(
         required=False, allow_blank=True, default="", help_text=_("Required when unsatisfied.")
     )
+    method = serializers.ChoiceField(
+        choices=EvaluationMethod.choices, required=False, allow_blank=True, default="", help_text=_METHOD_HELP
+    )
+
+
+class RequestReviewSerializer(InputSerializer):
+    reason = serializers.CharField(help_text=_("What is still not right."))
+    method = serializers.ChoiceField(
+        choices=EvaluationMethod.choices, required=False, allow_blank=True, default="", help_text=_METHOD_HELP
+    )
+
+
+class DecideReviewSerializer(InputSerializer):
+    upheld = serializers.BooleanField(
+        help_text=_("True: the result stands and the matter closes; false: handled again.")
+    )
+    reason = serializers.CharField()
+
+
+class RequestExtensionSerializer(InputSerializer):
+    deadline = serializers.DateTimeField(
+        required=False, allow_null=True, default=None, help_text=_("The later deadline asked for; or send pause.")
+    )
+    pause = serializers.BooleanField(required=False, default=False, help_text=_("Ask for the clock to be paused."))
+    reason = serializers.CharField()
+
+
+class DecideExtensionSerializer(InputSerializer):
+    approve = serializers.BooleanField()
+    reason = serializers.CharField()
 
 
 class SuperviseSerializer(InputSerializer):
@@ -614,6 +682,11 @@ class PublicMatterSerializer(serializers.Serializer):
     rating_label = serializers.CharField()
     can_evaluate = serializers.BooleanField()
     can_withdraw = serializers.BooleanField()
+    can_request_review = serializers.BooleanField(help_text=_("复查 may be asked for now (once)."))
+    where_else = serializers.ListField(
+        child=serializers.CharField(),
+        help_text=_("Closed with the resident still dissatisfied after the review: where else to turn."),
+    )
     steps = PublicStepSerializer(many=True)
     accepted = PublicAcceptanceSerializer(many=True, help_text=_("受理告知: who accepted it and by when."))
     accept_by = serializers.DateTimeField(allow_null=True, help_text=_("While acceptance is pending: its deadline."))
@@ -637,6 +710,8 @@ class PublicMatterSerializer(serializers.Serializer):
             "rating_label": labels["rating"].get(obj.rating, ""),
             "can_evaluate": obj.state in workflow.TRANSITIONS["evaluate"].sources,
             "can_withdraw": obj.state in workflow.TRANSITIONS["withdraw"].sources,
+            "can_request_review": workflow.TRANSITIONS["request_review"].possible(obj),
+            "where_else": [str(line) for line in workflow.WHERE_ELSE] if obj.closed_dissatisfied else [],
             "steps": [step for step in steps if step is not None],
             "accepted": workflow.acceptances(events),
             "accept_by": render_datetime(obj.accept_by),

@@ -20,10 +20,11 @@ from governance.models import Department, Role
 from governance.scoping import scope_for
 from grids.idnumbers import validate_phone
 from grids.models import Grid, Household, Resident, Village
-from petitions import calendar, deadlines, procedure, workflow
+from petitions import calendar, deadlines, extensions, procedure, workflow
 from petitions.models import (
     ClockLimit,
     Deliberation,
+    EvaluationMethod,
     Kind,
     Matter,
     MatterCategory,
@@ -36,6 +37,9 @@ from petitions.selectors import handler_candidates
 from petitions.workflow import Change, matter_transition
 
 SUBMITTER = workflow.SUBMITTER
+# The extensions' services (their effects register with the workflow on import).
+matter_request_extension = extensions.matter_request_extension
+matter_decide_extension = extensions.matter_decide_extension
 # Kept for callers: the rules of 议 live in petitions.procedure.
 vote_outcome = procedure.vote_outcome
 VILLAGE_STEPS = procedure.VILLAGE_STEPS
@@ -497,7 +501,8 @@ def _verify(matter: Matter, actor, *, passed: bool, note: str = "") -> Change:
     if not passed:
         note = _check_text("note", note, _("Say what is still wrong."))
     matter.evaluation_opened_at = timezone.now() if passed else None
-    return Change({"passed": passed, "note": note}, ["state", "evaluation_opened_at", "updated_at"])
+    matter.verified_by = actor
+    return Change({"passed": passed, "note": note}, ["state", "evaluation_opened_at", "verified_by", "updated_at"])
 
 
 def matter_verify(*, matter: Matter, actor, passed: bool, note: str = "") -> Matter:
@@ -505,7 +510,7 @@ def matter_verify(*, matter: Matter, actor, passed: bool, note: str = "") -> Mat
     return matter_transition(matter=matter, actor=actor, action="verify", passed=passed, note=note)[0]
 
 
-# ---------------------------------------------------------------- 评: evaluation
+# ---------------------------------------------------------------- 评 and 复查: evaluation, review
 
 
 def _reopen(matter: Matter) -> tuple[list[str], bool]:
@@ -513,7 +518,14 @@ def _reopen(matter: Matter) -> tuple[list[str], bool]:
     township supervises it. Returns (changed fields, escalated)."""
     matter.reopen_count += 1
     matter.clock_started_at = None
-    fields = ["reopen_count", *deadlines.start_clock(matter), *deadlines.reset_flags(matter, timezone.now())]
+    matter.paused_at, matter.pause_reason = None, ""
+    fields = [
+        "reopen_count",
+        "paused_at",
+        "pause_reason",
+        *deadlines.start_clock(matter),
+        *deadlines.reset_flags(matter, timezone.now()),
+    ]
     if matter.reopen_count > settings.MATTER_REOPEN_LIMIT and matter.escalation_level < 2:
         matter.escalation_level = 2
         return [*fields, "escalation_level"], True
@@ -532,30 +544,83 @@ def _escalated_by_reopening(matter: Matter) -> None:
     )
 
 
+def _evaluation_method(actor, method: str) -> str:
+    """The submitter answers online; staff say how they reached the resident."""
+    if actor is None:
+        return EvaluationMethod.ONLINE
+    if method not in EvaluationMethod.values:
+        raise ValidationError({"method": _("Say how the resident's answer reached you.")})
+    return method
+
+
+def _to_review(matter: Matter, comment: str) -> list[str]:
+    """The dissatisfied resident's one review (复查): one level up, on the review's own clock."""
+    now = timezone.now()
+    matter.rating, matter.evaluation_comment = Rating.UNSATISFIED, comment
+    matter.review_requested_at, matter.evaluation_opened_at = now, None
+    fields = ["rating", "evaluation_comment", "review_requested_at", "evaluation_opened_at"]
+    return fields + deadlines.start_review_clock(matter, now)
+
+
 @workflow.effect("evaluate")
-def _evaluate(matter: Matter, actor, *, rating: str, comment: str = "") -> Change:
+def _evaluate(matter: Matter, actor, *, rating: str, comment: str = "", method: str = "") -> Change:
     if rating not in Rating.values:
         raise ValidationError({"rating": _("Choose satisfied, basically satisfied or unsatisfied.")})
     comment = (comment or "").strip()
     if rating == Rating.UNSATISFIED and not comment:
         raise ValidationError({"comment": _("Tell us what is still not right.")})
-    matter.rating, matter.evaluation_comment = rating, comment
-    fields = ["rating", "evaluation_comment", "state", "updated_at"]
-    escalated = False
-    if rating == Rating.UNSATISFIED:
-        reopened, escalated = _reopen(matter)
-        fields += reopened
-    else:
-        matter.closed_at = timezone.now()
-        fields.append("closed_at")
+    matter.evaluation_method = _evaluation_method(actor, method)
     payload = {"rating": rating, "comment": comment, "by": "staff" if actor else SUBMITTER}
+    payload["method"] = matter.evaluation_method
+    fields = ["evaluation_method", "state", "updated_at"]
+    if rating == Rating.UNSATISFIED and matter.review_requested_at is None:
+        payload["review"] = True
+        return Change(payload, [*fields, *_to_review(matter, comment)], {"review": True})
+    matter.rating, matter.evaluation_comment, matter.closed_at = rating, comment, timezone.now()
+    return Change(payload, [*fields, "rating", "evaluation_comment", "closed_at"])
+
+
+def matter_evaluate(*, matter: Matter, actor, rating: str, comment: str = "", method: str = "") -> Matter:
+    """评: the submitter (actor None, by tracking code) or someone independent of the work on
+    a return visit (回访) record the resident's rating. Unsatisfied goes one level up for a
+    review (复查), once; after it, the matter closes on the record."""
+    return matter_transition(
+        matter=matter, actor=actor, action="evaluate", rating=rating, comment=comment, method=method
+    )[0]
+
+
+@workflow.effect("request_review")
+def _request_review(matter: Matter, actor, *, reason: str, method: str = "") -> Change:
+    reason = _check_text("reason", reason, _("Say what is still not right."))
+    matter.evaluation_method = _evaluation_method(actor, method)
+    fields = ["evaluation_method", "updated_at", *_to_review(matter, reason)]
+    payload = {"reason": reason, "by": "staff" if actor else SUBMITTER, "method": matter.evaluation_method}
+    return Change(payload, fields)
+
+
+def matter_request_review(*, matter: Matter, actor, reason: str, method: str = "") -> Matter:
+    """复查: a dissatisfied resident (actor None, by tracking code) or the revisitor on their
+    behalf asks for a review one level up, once per matter."""
+    return matter_transition(matter=matter, actor=actor, action="request_review", reason=reason, method=method)[0]
+
+
+@workflow.effect("decide_review")
+def _decide_review(matter: Matter, actor, *, upheld: bool, reason: str) -> Change:
+    reason = _check_text("reason", reason, _("Give the reasons for the decision."))
+    matter.review_upheld = upheld
+    payload = {"upheld": upheld, "reason": reason}
+    if upheld:
+        matter.closed_at = timezone.now()
+        return Change(payload, ["review_upheld", "closed_at", "updated_at"])
+    reopened, escalated = _reopen(matter)
+    fields = ["review_upheld", "updated_at", *reopened]
     return Change(payload, fields, {"escalated": escalated}, _escalated_by_reopening if escalated else None)
 
 
-def matter_evaluate(*, matter: Matter, actor, rating: str, comment: str = "") -> Matter:
-    """评: the submitter (actor None, by tracking code) or staff on a return visit (回访) record
-    the resident's rating. Unsatisfied reopens handling and is counted."""
-    return matter_transition(matter=matter, actor=actor, action="evaluate", rating=rating, comment=comment)[0]
+def matter_decide_review(*, matter: Matter, actor, upheld: bool, reason: str) -> Matter:
+    """复查 decided one level up: the result upheld closes the matter (the resident is told
+    where else to turn); not upheld, it is handled again (reopened, counted)."""
+    return matter_transition(matter=matter, actor=actor, action="decide_review", upheld=upheld, reason=reason)[0]
 
 
 @workflow.effect("supervise")
@@ -589,7 +654,8 @@ def _pause(matter: Matter, actor, *, reason: str) -> Change:
 
 
 def matter_pause(*, matter: Matter, actor, reason: str) -> Matter:
-    """Stop the clock while waiting for the resident (materials, a site visit), on the record."""
+    """The level above stops the clock (the owner and the handler ask for it:
+    petitions.extensions), on the record."""
     return matter_transition(matter=matter, actor=actor, action="pause", reason=reason)[0]
 
 

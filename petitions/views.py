@@ -24,7 +24,7 @@ from django.views.decorators.http import require_POST
 
 from governance.forms import redirect_if_resent, save_form
 from governance.models import Department, Role
-from governance.roles import GRID_ROLES, INTAKE_ROLES, REVISIT_ROLES
+from governance.roles import GRID_ROLES, INTAKE_ROLES, REVISIT_ROLES, REVISIT_ROLES_BY_KIND
 from governance.scoping import people_reader_required, require_any_role, scope_for
 from grids.models import Courtyard, Grid
 from grids.selectors import grids_visible_to, households_visible_to
@@ -51,6 +51,8 @@ STAGES = [
     ("评", gettext_lazy("evaluated"), State.EVALUATING),
 ]
 STAGE_OF = {state: i for i, (_c, _l, state) in enumerate(STAGES)}
+# 复查 belongs to 评: the resident's answer is being reviewed one level up.
+STAGE_OF[State.REVIEWING] = STAGE_OF[State.EVALUATING]
 
 # What the viewer does next when the matter is in their queue, by state.
 YOUR_TURN = {
@@ -60,6 +62,7 @@ YOUR_TURN = {
     State.HANDLING: ("report", gettext_lazy("Report the result")),
     State.VERIFYING: ("verify", gettext_lazy("Verify the result")),
     State.EVALUATING: ("evaluate", gettext_lazy("Record the return visit (回访)")),
+    State.REVIEWING: ("decide_review", gettext_lazy("Decide the review (复查)")),
 }
 
 VILLAGE_STEPS = procedure.STEP_TITLES
@@ -101,7 +104,19 @@ def who_acts_next(matter: Matter) -> str:
         return _("Waiting for the township to verify the result")
     if state == State.EVALUATING:
         return _("Waiting for the resident's evaluation")
+    if state == State.REVIEWING:
+        if kind == Kind.CIVIL:
+            return _("Waiting for the village cadre to decide the review (复查)")
+        if kind == Kind.VILLAGE:
+            return _("Waiting for the township to decide the review (复查)")
+        return _("Waiting for the township leader to decide the review (复查)")
     return ""
+
+
+def _revisits_it(scope, user, matter) -> bool:
+    """Whether the return visit (回访) of `matter` is the user's: a revisit role of its kind,
+    and independent of the work (petitions.workflow)."""
+    return not scope.is_superuser and workflow.revisitors_cover(scope, matter) and not workflow.took_part(user, matter)
 
 
 def annotate_rows(user, matters, waiting_ids=None) -> list:
@@ -119,9 +134,7 @@ def annotate_rows(user, matters, waiting_ids=None) -> list:
     scope = scope_for(user)
     for matter in rows:
         matter.your_turn = None
-        if matter.pk in waiting_ids or (
-            matter.state == State.EVALUATING and not scope.is_superuser and scope.covers(matter, REVISIT_ROLES)
-        ):
+        if matter.pk in waiting_ids or (matter.state == State.EVALUATING and _revisits_it(scope, user, matter)):
             matter.your_turn = YOUR_TURN.get(matter.state)
         matter.waiting_for = who_acts_next(matter)
         matter.clock_running = matter.state in deadlines.CLOCK_STATES
@@ -182,10 +195,15 @@ def _revisits(user):
     scope = scope_for(user)
     if scope.is_superuser or not scope.has_any_role(REVISIT_ROLES):
         return Matter.objects.none()
+    by_kind = Q()
+    for kind, roles in REVISIT_ROLES_BY_KIND.items():
+        if scope.has_any_role(roles):
+            by_kind |= Q(kind=kind) & scope.condition("matter", roles=roles)
     return (
         matters_visible_to(user)
         .filter(state=State.EVALUATING)
-        .filter(scope.condition("matter", roles=REVISIT_ROLES))
+        .filter(by_kind)
+        .exclude(Q(handler=user) | Q(reported_by=user) | Q(verified_by=user))
         .order_by("updated_at", "id")
     )
 
@@ -203,6 +221,7 @@ def matter_waiting(request):
         ("deliberate", _("To deliberate or assign (议)")),
         ("report", _("To handle and report (办)")),
         ("verify", _("To verify (督)")),
+        ("decide_review", _("Reviews to decide (复查)")),
     ):
         rows = [m for m in queue if m.your_turn and m.your_turn[0] == action]
         if rows:
@@ -355,7 +374,9 @@ def matter_detail_queryset(user):
     events = MatterEvent.objects.select_related("actor").order_by("created_at", "id")
     return (
         matters_visible_to(user)
-        .select_related("township", "household", "created_by", "assigned_by", "reported_by", "duplicate_of")
+        .select_related(
+            "township", "household", "created_by", "assigned_by", "reported_by", "duplicate_of", "pending_extension"
+        )
         .prefetch_related(Prefetch("deliberations", queryset=records), Prefetch("events", queryset=events), "photos")
     )
 
@@ -523,7 +544,7 @@ def action_panels(user, matter, actions, steps, complete, duplicates, bound=None
             secondary = (
                 workflow.TRANSITIONS[action].secondary
                 or i > 0
-                or (action == "evaluate" and not scope.covers(matter, REVISIT_ROLES))
+                or (action in ("evaluate", "request_review") and not workflow.revisitors_cover(scope, matter))
             )
             panels.append(
                 {
@@ -722,8 +743,9 @@ def matter_action(request, pk, action):
 PHOTO_DONE = gettext_lazy("The photo is added.")
 
 
-def may_use_clock(user, matter) -> bool:
-    return workflow.may(user, "pause", matter)
+def may_use_clock(user, matter, action: str = "pause") -> bool:
+    """Pausing is for the level above; resuming for the owner, the handler or the level above."""
+    return workflow.may(user, action, matter)
 
 
 def extra_forms(user, matter) -> dict:
@@ -731,8 +753,8 @@ def extra_forms(user, matter) -> dict:
     forms_ = {}
     if matter.is_open and may_add_photo(user, matter):
         forms_["photo"] = f.PhotoForm(prefix="photo")
-    if may_use_clock(user, matter) and matter.deadline and matter.state in CLOCK_STATES:
-        action = "resume" if matter.paused_at else "pause"
+    action = "resume" if matter.paused_at else "pause"
+    if matter.deadline and matter.state in CLOCK_STATES and may_use_clock(user, matter, action):
         forms_[action] = getattr(f, workflow.TRANSITIONS[action].form)(prefix=action)
     return forms_
 
@@ -745,9 +767,12 @@ def matter_extra(request, pk, action):
     matter = get_object_or_404(matter_detail_queryset(user), pk=pk)
     if already := redirect_if_resent(request, f"{action}-form_token", matter_url(matter)):
         return already
-    allowed = may_add_photo(user, matter) if action == "photo" else may_use_clock(user, matter)
+    allowed = may_add_photo(user, matter) if action == "photo" else may_use_clock(user, matter, action)
     if not allowed:
-        raise PermissionDenied(_("Your role may not take this action on this matter."))
+        message = _("Your role may not take this action on this matter.")
+        if action != "photo":
+            message = workflow.TRANSITIONS[action].forbidden or message
+        raise PermissionDenied(message)
     # 403, then 409, then the form (as the API answers): a closed matter says so, whatever was sent.
     if action == "photo" and not matter.is_open:
         return _refused(request, matter, workflow.MatterStateError(_("The matter is closed.")))

@@ -45,10 +45,20 @@ from django.utils.translation import gettext_lazy as _
 
 from governance.errors import Conflict, DomainError, Forbidden
 from governance.models import Role
-from governance.roles import GRID_ROLES, REVISIT_ROLES, TOWNSHIP_ROLES
+from governance.roles import GRID_ROLES, REVIEW_ROLES_BY_KIND, REVISIT_ROLES_BY_KIND, TOWNSHIP_ROLES
 from governance.scoping import Scope, scope_for, users_holding
 from governance.services import notify
-from petitions.models import CLOCK_STATES, OPEN_STATES, Deliberation, Kind, Matter, MatterEvent, Rating, State
+from petitions.models import (
+    CLOCK_STATES,
+    HANDLING_CLOCK_STATES,
+    OPEN_STATES,
+    Deliberation,
+    Kind,
+    Matter,
+    MatterEvent,
+    Rating,
+    State,
+)
 from petitions.procedure import VILLAGE_STEPS, VOTE_STEP
 
 
@@ -171,9 +181,80 @@ def _verifier(user, matter):
     return verifiers_cover(scope_for(user), matter) and user.pk not in (matter.handler_id, matter.reported_by_id)
 
 
+def level_above_covers(scope: Scope, matter: Matter) -> bool:
+    """Those who may verify or supervise the matter: the level above its handling."""
+    return verifiers_cover(scope, matter) or supervisors_cover(scope, matter)
+
+
+def revisitors_cover(scope: Scope, matter: Matter) -> bool:
+    """The roles that record a return visit (回访) of the matter's kind (governance.roles)."""
+    return _covers(scope, matter, REVISIT_ROLES_BY_KIND.get(matter.kind, frozenset()))
+
+
+def took_part(user, matter: Matter) -> bool:
+    """Whether `user` handled, reported or verified the matter (not independent of the work)."""
+    return user.pk in (matter.handler_id, matter.reported_by_id, matter.verified_by_id) or is_handler(user, matter)
+
+
 def _revisitor(user, matter):
-    """Staff of the matter's place recording the resident's answer on a return visit (回访)."""
-    return _covers(scope_for(user), matter, REVISIT_ROLES | TOWNSHIP_ROLES)
+    """Independent of the work: civil → village cadre or township; else township; not handler, reporter, verifier."""
+    return revisitors_cover(scope_for(user), matter) and not took_part(user, matter)
+
+
+def _not_independent(user, matter):
+    if revisitors_cover(scope_for(user), matter) and took_part(user, matter):
+        return MatterPermissionError(
+            _(
+                "You handled, reported or verified this matter: the resident's answer is recorded by "
+                "the resident or by someone independent of the work."
+            ),
+            code="not_independent",
+        )
+    return None
+
+
+def _level_above(user, matter):
+    """The level above: those who may verify or supervise the matter, never its handler."""
+    return level_above_covers(scope_for(user), matter) and not is_handler(user, matter)
+
+
+def _extension_requester(user, matter):
+    """The handler while handling; before that, the owner."""
+    if matter.state == State.HANDLING:
+        return is_handler(user, matter)
+    return _owner(user, matter)
+
+
+def _extension_decider(user, matter):
+    """The level above (who may verify or supervise it), never the handler nor the requester."""
+    if not _level_above(user, matter):
+        return False
+    return matter.pending_extension_id is None or matter.pending_extension.requested_by_id != user.pk
+
+
+def _own_extension(user, matter):
+    if matter.pending_extension_id and matter.pending_extension.requested_by_id == user.pk:
+        return MatterPermissionError(
+            _("You asked for this extension: the level above decides it."), code="own_extension"
+        )
+    return None
+
+
+def reviewers_cover(scope: Scope, matter: Matter) -> bool:
+    """The roles one level up that decide a review (复查) of the matter's kind (governance.roles)."""
+    return _covers(scope, matter, REVIEW_ROLES_BY_KIND.get(matter.kind, frozenset()))
+
+
+def _reviewer(user, matter):
+    """One level up: civil → village cadre (or township); village → township; government → township leader."""
+    return (
+        reviewers_cover(scope_for(user), matter) and user.pk != matter.reported_by_id and not is_handler(user, matter)
+    )
+
+
+def _review_requester(user, matter):
+    """The revisitor, on the resident's behalf (the resident asks by tracking code)."""
+    return _revisitor(user, matter)
 
 
 def _supervisor(user, matter):
@@ -181,9 +262,9 @@ def _supervisor(user, matter):
     return supervisors_cover(scope_for(user), matter)
 
 
-def _owner_or_handler(user, matter):
-    """The owner or the handler."""
-    return _owner(user, matter) or is_handler(user, matter)
+def _resumer(user, matter):
+    """The owner, the handler or the level above."""
+    return _owner(user, matter) or is_handler(user, matter) or level_above_covers(scope_for(user), matter)
 
 
 def department_member(user, matter: Matter) -> bool:
@@ -244,6 +325,16 @@ def _clock_paused(matter):
     return matter.paused_at is not None
 
 
+def _extension_waiting(matter):
+    """an extension request waits for a decision"""
+    return matter.pending_extension_id is not None
+
+
+def _review_unused(matter):
+    """no review has been asked for yet (once per matter)"""
+    return matter.review_requested_at is None
+
+
 # ---------------------------------------------------------------- who is told
 
 
@@ -268,6 +359,13 @@ def handlers_of(matter: Matter):
     if matter.handler_id:
         return [matter.handler]
     return users_holding({Role.DEPARTMENT_HANDLER}, department_id=matter.department_id)
+
+
+def reviewers_of(matter: Matter):
+    """Who decides a review (复查) one level up; for a 民事, the village cadres."""
+    if matter.kind == Kind.CIVIL:
+        return users_holding({Role.VILLAGE_CADRE}, village_id=matter.village_id)
+    return users_holding(REVIEW_ROLES_BY_KIND.get(matter.kind, TOWNSHIP_ROLES), township_id=matter.township_id)
 
 
 def supervisors_at(matter: Matter, level: int):
@@ -318,19 +416,77 @@ def _tell_verify(matter, actor, change):
     return []
 
 
+# Where a resident still dissatisfied after the review one level up may turn (信访工作条例,
+# 行政复议法, the courts): told on the public page and in the notifications.
+WHERE_ELSE = (
+    _(
+        "Ask the authority one level above the one that answered you for a review (信访复查), "
+        "within 30 days of receiving its written reply."
+    ),
+    _(
+        "Where an administrative act of a government body is concerned: apply for administrative "
+        "reconsideration (行政复议)."
+    ),
+    _("Bring a lawsuit before the people's court (人民法院)."),
+)
+
+
+def where_else_text() -> str:
+    return "\n".join(str(line) for line in WHERE_ELSE)
+
+
+def _tell_where_else(matter, actor):
+    """The closing on the record: whoever recorded it and the owner tell the resident where else to turn."""
+    people = list(owners_of(matter))
+    if matter.created_by_id:
+        people.append(matter.created_by)
+    text = _("Closed with the resident still dissatisfied; tell them where else to turn: %(title)s")
+    return [(people, _titled(text, matter), where_else_text())]
+
+
+def _tell_review_requested(matter, comment):
+    text = _("A resident asks for a review (复查): %(title)s")
+    return [(reviewers_of(matter), _titled(text, matter), comment)]
+
+
 def _tell_evaluate(matter, actor, change):
+    if change.payload["rating"] != Rating.UNSATISFIED:
+        return []
+    if matter.state == State.REVIEWING:
+        return _tell_review_requested(matter, change.payload["comment"])
+    return _tell_where_else(matter, actor)
+
+
+def _tell_request_review(matter, actor, change):
+    return _tell_review_requested(matter, change.payload["reason"])
+
+
+def _tell_decide_review(matter, actor, change):
+    if change.payload["upheld"]:
+        return _tell_where_else(matter, actor)
     messages = []
-    comment = change.payload["comment"]
     if change.facts.get("escalated"):
         title = _("Reopened %(count)d times, now supervised by the township: %(title)s") % {
             "count": matter.reopen_count,
             "title": matter.title,
         }
-        messages.append((supervisors_at(matter, 2), title, comment))
-    if change.payload["rating"] == Rating.UNSATISFIED:
-        text = _("The resident is not satisfied; the matter is reopened: %(title)s")
-        messages.append((handlers_of(matter), _titled(text, matter), comment))
+        messages.append((supervisors_at(matter, 2), title, change.payload["reason"]))
+    text = _("The review sends the matter back to be handled again: %(title)s")
+    messages.append((handlers_of(matter), _titled(text, matter), change.payload["reason"]))
     return messages
+
+
+def _tell_request_extension(matter, actor, change):
+    people = [u for u in supervisors_at(matter, 1) if u.pk != actor.pk]
+    return [(people, _titled(_("An extension to decide: %(title)s"), matter), change.payload["reason"])]
+
+
+def _tell_decide_extension(matter, actor, change):
+    if change.payload["approved"]:
+        text = _("Your extension is approved: %(title)s")
+    else:
+        text = _("Your extension is refused: %(title)s")
+    return [(change.facts["requester"], _titled(text, matter), change.payload["reason"])]
 
 
 def _tell_supervise(matter, actor, change):
@@ -413,7 +569,10 @@ class Transition:
     told: Callable | None = None  # (matter, actor, change) -> [(people, title, body)]
     when: Callable | None = None  # a further condition on the matter (409 with `conflict`)
     conflict: str | None = None
+    conflict_code: str | None = None  # the 409's code (default invalid_state)
     forbidden: str | None = None
+    forbidden_code: str | None = None  # the 403's code (default permission_denied)
+    refusal: Callable | None = None  # (user, matter) -> a more precise 403, or None
     public: bool = False  # the submitter, by tracking code
     system: bool = False  # the deadline sweep
     offered: bool = True  # listed in the matter's `actions` (API) and its page's panels
@@ -455,8 +614,13 @@ def _after_verify(matter, change):
 
 
 def _after_evaluate(matter, change):
-    """unsatisfied → `handling` (reopened); else `closed`"""
-    return State.HANDLING if change.payload["rating"] == Rating.UNSATISFIED else State.CLOSED
+    """unsatisfied → `reviewing` one level up (复查, once), after a review → `closed` on the record; else `closed`"""
+    return State.REVIEWING if change.facts.get("review") else State.CLOSED
+
+
+def _after_review(matter, change):
+    """upheld → `closed`; not upheld → `handling` again (reopened, counted)"""
+    return State.CLOSED if change.payload["upheld"] else State.HANDLING
 
 
 def _kind_step(payload, matter, labels):
@@ -499,6 +663,16 @@ def _evaluated_step(payload, matter, labels):
     return _("Evaluated: %(rating)s") % {"rating": labels["rating"].get(payload.get("rating"), "")}, ""
 
 
+def _review_requested_step(payload, matter, labels):
+    return _("Review asked for, one level up (复查)"), ""
+
+
+def _reviewed_step(payload, matter, labels):
+    if payload.get("upheld"):
+        return _("Reviewed: the result is upheld"), payload.get("reason", "")
+    return _("Reviewed: to be handled again"), payload.get("reason", "")
+
+
 def _rejected_step(payload, matter, labels):
     return _("Not taken up"), payload.get("reason", "")
 
@@ -515,17 +689,9 @@ def _step(action: str, sources, label, *, form: bool = True, **entry) -> Transit
 
 
 def _clock(action: str, sources, label, **entry) -> Transition:
-    """Pausing or resuming the clock: by the owner or the handler, beside the steps (the page
-    shows its form with the photos, views.extra_forms)."""
-    return _step(
-        action,
-        sources,
-        label,
-        allows=_owner_or_handler,
-        forbidden=_("Only the owner or the handler may pause or resume the clock."),
-        offered=False,
-        **entry,
-    )
+    """Pausing or resuming the clock, beside the steps (the page shows its form with the
+    photos, views.extra_forms)."""
+    return _step(action, sources, label, offered=False, **entry)
 
 
 def _sweep(action: str, label, timeline, *, sources=frozenset(CLOCK_STATES), told=_told_by_effect, **entry):
@@ -700,16 +866,98 @@ TRANSITIONS = {
             frozenset({State.EVALUATING}),
             _("Record the evaluation"),
             allows=_revisitor,
+            refusal=_not_independent,
             target=_after_evaluate,
             told=_tell_evaluate,
             public=True,
-            api="评 on a return visit (回访): record the resident's rating; unsatisfied reopens handling.",
-            public_api="评: the submitter rates the result; unsatisfied (with a comment) reopens handling.",
+            api=(
+                "评 on a return visit (回访), by someone independent of the work (403 not_independent for\n"
+                "its handler, reporter or verifier), with the method; unsatisfied goes one level up for a\n"
+                "review (复查) once, and after a review closes the matter on the record."
+            ),
+            public_api=(
+                "评: the submitter rates the result; unsatisfied (with a comment) asks for a review one\n"
+                "level up, once; after it, closes the matter on the record (see where_else)."
+            ),
             button=_("Record the answer"),
             title=_("Record the return visit (回访)"),
             done=_("The resident's evaluation is recorded."),
             timeline=_("Evaluated"),
             public_step=_evaluated_step,
+        ),
+        _step(
+            "request_review",
+            frozenset({State.EVALUATING}),
+            _("Ask for a review (复查)"),
+            allows=_review_requester,
+            refusal=_not_independent,
+            when=_review_unused,
+            conflict=_("A review has already been held for this matter; it can be asked for only once."),
+            conflict_code="review_used",
+            target=State.REVIEWING,
+            told=_tell_request_review,
+            public=True,
+            api=(
+                "复查: the dissatisfied resident's request for a review one level up (the revisitor on their\n"
+                "behalf), once per matter (else 409 review_used)."
+            ),
+            public_api="复查: the dissatisfied submitter asks for a review one level up, once, with a reason.",
+            button=_("Send the request"),
+            title=_("Ask for a review one level up (复查)"),
+            done=_("The review is asked for; the level above decides it."),
+            timeline=_("Review asked for (复查)"),
+            public_step=_review_requested_step,
+            secondary=True,
+        ),
+        _step(
+            "decide_review",
+            frozenset({State.REVIEWING}),
+            _("Decide the review"),
+            allows=_reviewer,
+            target=_after_review,
+            told=_tell_decide_review,
+            api="复查 decided one level up: the result upheld closes the matter; not upheld, handled again.",
+            button=_("Record the decision"),
+            title=_("Decide the review (复查)"),
+            done=_("The review is decided."),
+            timeline=_("Review decided (复查)"),
+            public_step=_reviewed_step,
+        ),
+        _step(
+            "request_extension",
+            frozenset(HANDLING_CLOCK_STATES),
+            _("Ask for more time"),
+            allows=_extension_requester,
+            forbidden=_("Only the handler (while handling) or the owner may ask for more time."),
+            told=_tell_request_extension,
+            api=(
+                "Ask the level above for a later deadline or a pause, with a reason (the handler while\n"
+                "handling, else the owner): 409 extension_pending, extension_limit; 400 bad_deadline."
+            ),
+            button=_("Send the request"),
+            title=_("Ask for more time (延期)"),
+            done=_("The request is sent to the level above."),
+            timeline=_("Extension asked for"),
+            secondary=True,
+        ),
+        _step(
+            "decide_extension",
+            frozenset(HANDLING_CLOCK_STATES),
+            _("Decide the extension"),
+            allows=_extension_decider,
+            refusal=_own_extension,
+            when=_extension_waiting,
+            conflict=_("No extension request waits for a decision."),
+            conflict_code="no_extension_request",
+            told=_tell_decide_extension,
+            api=(
+                "The level above approves or refuses the waiting extension, with a reason; only approved\n"
+                "time moves the deadline or stops the clock (409 extension_limit past the limit)."
+            ),
+            button=_("Record the decision"),
+            title=_("Decide the extension (延期审批)"),
+            done=_("The decision is recorded; the requester is told."),
+            timeline=_("Extension decided"),
         ),
         _step(
             "supervise",
@@ -744,9 +992,15 @@ TRANSITIONS = {
             "pause",
             frozenset(CLOCK_STATES),
             _("Pause the clock"),
+            allows=_level_above,
+            forbidden=_("Only the level above may pause the clock; ask it for more time instead."),
+            forbidden_code="pause_needs_approval",
             when=_clock_running,
             conflict=_("The clock is not running."),
-            api="Stop the clock while waiting for the resident, with a reason (owner or handler).",
+            api=(
+                "Stop the clock with a reason: only the level above (who verify or supervise it); the\n"
+                "owner and the handler ask for an extension instead (403 pause_needs_approval)."
+            ),
             done=_("The clock is paused; the pause is on the record."),
             timeline=_("Clock paused"),
         ),
@@ -754,6 +1008,8 @@ TRANSITIONS = {
             "resume",
             ALL_STATES,
             _("Resume the clock"),
+            allows=_resumer,
+            forbidden=_("Only the owner, the handler or the level above may resume the clock."),
             when=_clock_paused,
             conflict=_("The clock is not paused."),
             api="Restart the clock; the deadline moves by the working days the pause lasted.",
@@ -866,12 +1122,16 @@ def check(actor, action: str, matter: Matter) -> None:
     by tracking code) or SYSTEM (the sweep)."""
     t = TRANSITIONS[action]
     if not t.allowed(actor, matter):
-        raise MatterPermissionError(t.forbidden or _("Your role may not take this action on this matter."))
+        precise = t.refusal(actor, matter) if t.refusal and getattr(actor, "is_authenticated", False) else None
+        raise precise or MatterPermissionError(
+            t.forbidden or _("Your role may not take this action on this matter."), code=t.forbidden_code
+        )
     if not t.possible(matter):
         raise MatterStateError(
             t.conflict
             or _("This matter is %(state)s: “%(action)s” is not possible now.")
-            % {"state": matter.get_state_display(), "action": t.label}
+            % {"state": matter.get_state_display(), "action": t.label},
+            code=t.conflict_code,
         )
 
 

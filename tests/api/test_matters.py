@@ -155,8 +155,16 @@ def test_village_journey_through_seven_steps_and_a_second_vote(mw, api_client):
     api_client.force_authenticate(u.official)
     ok(action(api_client, matter_id, "verify", {"passed": True}))
 
-    api_client.force_authenticate(u.cadre)  # 回访: the cadre records the villagers' answer
-    closed = ok(action(api_client, matter_id, "evaluate", {"rating": "basically_satisfied", "comment": "满意"}))
+    # 回访 of a 村事: the township, not the cadre who handled it nor the official who verified it.
+    api_client.force_authenticate(u.cadre)
+    refused = action(api_client, matter_id, "evaluate", {"rating": "satisfied", "method": "visit"})
+    assert refused.status_code == 403
+    api_client.force_authenticate(u.official)
+    refused = action(api_client, matter_id, "evaluate", {"rating": "satisfied", "method": "visit"})
+    assert refused.status_code == 403 and refused.json()["code"] == "not_independent"
+    api_client.force_authenticate(u.leader)
+    payload = {"rating": "basically_satisfied", "comment": "满意", "method": "visit"}
+    closed = ok(action(api_client, matter_id, "evaluate", payload))
     assert closed["state"] == "closed" and closed["rating"] == "basically_satisfied"
     assert MatterEvent.objects.get(matter_id=matter_id, action="report").payload["step"] == 7
     assert Deliberation.objects.filter(matter_id=matter_id, step=5).count() == 2
@@ -200,7 +208,7 @@ def test_government_journey_from_public_form_to_evaluation_by_tracking_code(mw, 
     api_client.force_authenticate(u.handler2)
     assert [m["id"] for m in ok(api_client.get("/api/v1/matters/?waiting=1"))["results"]] == [matter_id]
     detail = ok(api_client.get(f"/api/v1/matters/{matter_id}/"))
-    assert detail["actions"] == ["report", "sign", "send_back"]  # not yet signed for (签收)
+    assert detail["actions"] == ["report", "sign", "send_back", "request_extension"]  # not yet signed for (签收)
     assert detail["submitter_phone"] == "15900001111"  # the handler has to reach the resident
     assert detail["tracking_code"] is None
     ok(action(api_client, matter_id, "report", {"result": "司法所调解，双方达成补偿协议"}))

@@ -63,6 +63,15 @@ CIVIL_OWNERS_409 = dict.fromkeys(CIVIL_OWNERS, 409)
 CLASSIFY = {"kind": "civil", "category": "environment"}
 STEP_1 = {"kind": "step", "step": 1, "held_on": "{today}", "summary": "村党组织提议"}
 PAUSE = {"reason": "等当事人补交材料"}
+PAUSE_REQUEST = {"pause": True, "reason": "等当事人补交材料"}
+BAD_DEADLINE = {"deadline": "2001-01-01T10:00:00+08:00", "reason": "需要更多时间"}
+APPROVE = {"approve": True, "reason": "情况属实，同意"}
+EVALUATE = {"rating": "satisfied", "method": "phone"}
+DECIDE_REVIEW = {"upheld": True, "reason": "处理结果并无不当"}
+# The level above a 民事 handled by grid 1's worker: the cadre and the township (and a superuser).
+ABOVE_CIVIL = {"cadre": 200, "official": 200, "leader": 200, "admin": 200}
+ABOVE_CIVIL_409 = dict.fromkeys(ABOVE_CIVIL, 409)
+RESUMERS = {**CIVIL_OWNERS, **ABOVE_CIVIL}
 # A marker: the test sends a fresh JPEG as multipart form data.
 PHOTO = {"image": "<jpeg>"}
 MEETING = {"kind": "meeting", "held_on": "{today}", "summary": "院坝会", "attendees": ["张三"]}
@@ -176,10 +185,95 @@ MATRIX = [
     (
         "POST",
         "/api/v1/matters/{matter}/evaluate/",
-        {"rating": "satisfied"},
+        EVALUATE,
         "civil_evaluating",
-        # 回访: grid staff, the courtyard's helper, cadres and the township record the answer.
-        expect(SEES_CIVIL, 200),
+        # 回访 by someone independent of the work: for a 民事 the village cadre or the township,
+        # but not the cadre who verified it; grid staff no longer record ratings.
+        expect(SEES_CIVIL, 403, official=200, leader=200, admin=200),
+    ),
+    (
+        "POST",
+        "/api/v1/matters/{matter}/request_review/",
+        {"reason": "灯又不亮了", "method": "phone"},
+        "civil_evaluating",
+        # The revisitor on the resident's behalf (the resident asks by tracking code).
+        expect(SEES_CIVIL, 403, official=200, leader=200, admin=200),
+    ),
+    (
+        "POST",
+        "/api/v1/matters/{matter}/request_review/",
+        {"reason": "还是不行", "method": "phone"},
+        "civil_evaluating_again",
+        # Once per matter: a second request is a 409 (review_used).
+        expect(SEES_CIVIL, 403, official=409, leader=409, admin=409),
+    ),
+    (
+        "POST",
+        "/api/v1/matters/{matter}/decide_review/",
+        DECIDE_REVIEW,
+        "civil_reviewing",
+        # One level up: the village cadre or the township; never the handler (grid1).
+        expect(SEES_CIVIL, 403, cadre=200, official=200, leader=200, admin=200),
+    ),
+    (
+        "POST",
+        "/api/v1/matters/{matter}/decide_review/",
+        DECIDE_REVIEW,
+        "civil_evaluating",
+        expect(SEES_CIVIL, 403, cadre=409, official=409, leader=409, admin=409),
+    ),
+    (
+        "POST",
+        "/api/v1/matters/{matter}/request_extension/",
+        PAUSE_REQUEST,
+        "civil_handling",
+        # The handler while handling (a superuser is not the handler).
+        expect(SEES_CIVIL, 403, grid1=200),
+    ),
+    (
+        "POST",
+        "/api/v1/matters/{matter}/request_extension/",
+        PAUSE_REQUEST,
+        "civil_classified",
+        # Before handling, the owner.
+        expect(SEES_CIVIL, 403, **CIVIL_OWNERS),
+    ),
+    (
+        "POST",
+        "/api/v1/matters/{matter}/request_extension/",
+        BAD_DEADLINE,
+        "civil_handling",
+        expect(SEES_CIVIL, 403, grid1=400),
+    ),
+    (
+        "POST",
+        "/api/v1/matters/{matter}/request_extension/",
+        PAUSE_REQUEST,
+        "civil_extension_pending",
+        expect(SEES_CIVIL, 403, grid1=409),
+    ),
+    (
+        "POST",
+        "/api/v1/matters/{matter}/decide_extension/",
+        APPROVE,
+        "civil_extension_pending",
+        # The level above (who verify or supervise it), never the handler who asked.
+        expect(SEES_CIVIL, 403, cadre=200, official=200, leader=200, admin=200),
+    ),
+    (
+        "POST",
+        "/api/v1/matters/{matter}/decide_extension/",
+        APPROVE,
+        "civil_handling",
+        expect(SEES_CIVIL, 403, cadre=409, official=409, leader=409, admin=409),
+    ),
+    (
+        "POST",
+        "/api/v1/matters/{matter}/decide_extension/",
+        APPROVE,
+        "government_extension_pending",
+        # 政事: the township (official verifies, leader supervises); not 司法所, which asked.
+        expect(SEES_GOVERNMENT, 403, official=200, leader=200),
     ),
     (
         "POST",
@@ -278,26 +372,35 @@ MATRIX = [
         # The owner, before the deliberation has begun: the state refuses it.
         expect(SEES_VILLAGE, 403, cadre=409, admin=409),
     ),
-    # The clock: the owner or the handler pauses it while it runs and resumes it while paused.
-    ("POST", "/api/v1/matters/{matter}/pause/", PAUSE, "civil_handling", expect(SEES_CIVIL, 403, **CIVIL_OWNERS)),
-    ("POST", "/api/v1/matters/{matter}/pause/", PAUSE, "civil_paused", expect(SEES_CIVIL, 403, **CIVIL_OWNERS_409)),
-    ("POST", "/api/v1/matters/{matter}/pause/", PAUSE, "civil_evaluating", expect(SEES_CIVIL, 403, **CIVIL_OWNERS_409)),
-    ("POST", "/api/v1/matters/{matter}/resume/", {}, "civil_paused", expect(SEES_CIVIL, 403, **CIVIL_OWNERS)),
-    ("POST", "/api/v1/matters/{matter}/resume/", {}, "civil_handling", expect(SEES_CIVIL, 403, **CIVIL_OWNERS_409)),
+    # The clock: only the level above pauses it (the owner and the handler ask for an
+    # extension); the owner, the handler or the level above resume it.
+    ("POST", "/api/v1/matters/{matter}/pause/", PAUSE, "civil_handling", expect(SEES_CIVIL, 403, **ABOVE_CIVIL)),
+    ("POST", "/api/v1/matters/{matter}/pause/", PAUSE, "civil_paused", expect(SEES_CIVIL, 403, **ABOVE_CIVIL_409)),
+    ("POST", "/api/v1/matters/{matter}/pause/", PAUSE, "civil_evaluating", expect(SEES_CIVIL, 403, **ABOVE_CIVIL_409)),
+    ("POST", "/api/v1/matters/{matter}/resume/", {}, "civil_paused", expect(SEES_CIVIL, 403, **RESUMERS)),
+    (
+        "POST",
+        "/api/v1/matters/{matter}/resume/",
+        {},
+        "civil_handling",
+        expect(SEES_CIVIL, 403, **dict.fromkeys(RESUMERS, 409)),
+    ),
     (
         "POST",
         "/api/v1/matters/{matter}/pause/",
         PAUSE,
         "village_classified",
-        expect(SEES_VILLAGE, 403, **VILLAGE_OWNER),
+        # Above the village cadre who owns a 村事: the township.
+        expect(SEES_VILLAGE, 403, official=200, leader=200, admin=200),
     ),
     (
         "POST",
         "/api/v1/matters/{matter}/pause/",
         PAUSE,
         "government_handling",
-        # The owning township official and 司法所 (the handling department); not the leader.
-        expect(SEES_GOVERNMENT, 403, official=200, handler=200, handler2=200, admin=200),
+        # The township (the official verifies, the leader supervises); not 司法所, the handler
+        # (a superuser holds the department's permission, so counts as one).
+        expect(SEES_GOVERNMENT, 403, official=200, leader=200),
     ),
     # Evidence photos (multipart): whoever recorded it, its classifiers, owner or handler, while open.
     ("POST", "/api/v1/matters/{matter}/photos/", PHOTO, "civil_classified", expect(SEES_CIVIL, 403, **CIVIL_OWNERS)),
@@ -314,6 +417,20 @@ MATRIX = [
     ),
     # The public page knows no accounts: whoever holds the code, signed in or not.
     ("GET", "/api/v1/public/matters/{code}/", None, "government_handling", dict.fromkeys(PERSONAS, 200)),
+    (
+        "POST",
+        "/api/v1/public/matters/{code}/request_review/",
+        {"reason": "灯又不亮了"},
+        "civil_evaluating",
+        dict.fromkeys(PERSONAS, 200),
+    ),
+    (
+        "POST",
+        "/api/v1/public/matters/{code}/request_review/",
+        {"reason": "还是不行"},
+        "civil_evaluating_again",
+        dict.fromkeys(PERSONAS, 409),
+    ),
 ]
 
 MATTERS = {
@@ -323,7 +440,11 @@ MATTERS = {
     "civil_handling": lambda mw: civil(mw, State.HANDLING),
     "civil_verifying": lambda mw: civil(mw, State.VERIFYING),
     "civil_evaluating": lambda mw: civil(mw, State.EVALUATING),
-    "civil_paused": lambda mw: _paused(civil(mw, State.HANDLING), mw.users.grid1),
+    "civil_reviewing": lambda mw: _reviewing(civil(mw, State.EVALUATING)),
+    "civil_evaluating_again": lambda mw: _evaluating_again(mw, _reviewing(civil(mw, State.EVALUATING))),
+    "civil_extension_pending": lambda mw: _extension(civil(mw, State.HANDLING), mw.users.grid1),
+    "government_extension_pending": lambda mw: _extension(government(mw, State.HANDLING), mw.users.handler),
+    "civil_paused": lambda mw: _paused(civil(mw, State.HANDLING), mw.users.cadre),
     "civil_rejected": lambda mw: _rejected(civil(mw, State.SUBMITTED), mw.users.cadre),
     "village_classified": lambda mw: _village(mw),
     "government_handling": lambda mw: government(mw, State.HANDLING),
@@ -334,6 +455,22 @@ MATTERS = {
 
 def _paused(matter, actor):
     return services.matter_pause(matter=matter, actor=actor, reason="等当事人补交材料")
+
+
+def _reviewing(matter):
+    return services.matter_evaluate(matter=matter, actor=None, rating="unsatisfied", comment="灯又不亮了")
+
+
+def _evaluating_again(mw, matter):
+    """Reviewed, not upheld, handled again, checked: the resident's second answer is due."""
+    services.matter_decide_review(matter=matter, actor=mw.users.cadre, upheld=False, reason="重新办理")
+    services.matter_report(matter=matter, actor=mw.users.grid1, result="换了新灯")
+    return services.matter_verify(matter=matter, actor=mw.users.cadre, passed=True)
+
+
+def _extension(matter, actor):
+    services.matter_request_extension(matter=matter, actor=actor, pause=True, reason="等当事人补交材料")
+    return matter
 
 
 def _rejected(matter, actor):
@@ -355,7 +492,7 @@ def _jpeg():
 
 
 def _note(data) -> str:
-    return "bad payload" if data in ({"kind": "nonsense"}, NO_REASON) else ""
+    return "bad payload" if data in ({"kind": "nonsense"}, NO_REASON, BAD_DEADLINE) else ""
 
 
 CASES = [Case(method, url, expected, data, on=on, note=_note(data)) for method, url, data, on, expected in MATRIX]

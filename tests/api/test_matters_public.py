@@ -84,6 +84,8 @@ def test_progress_shows_steps_and_result_without_names_phones_or_minutes(mw, api
         "rating_label",
         "can_evaluate",
         "can_withdraw",
+        "can_request_review",
+        "where_else",
         "steps",
         "accepted",
         "accept_by",
@@ -146,7 +148,7 @@ def test_a_code_is_case_sensitive(mw, api_client):
     assert api_client.get(f"{URL}{altered}/").status_code == 404
 
 
-def test_submitter_evaluates_unsatisfied_with_a_comment_and_the_matter_reopens(mw, api_client):
+def test_submitter_evaluates_unsatisfied_with_a_comment_and_the_matter_goes_up_for_review(mw, api_client):
     matter = government(mw, State.EVALUATING)
     url = f"{URL}{matter.tracking_code}/evaluate/"
     before = database_state()
@@ -155,12 +157,14 @@ def test_submitter_evaluates_unsatisfied_with_a_comment_and_the_matter_reopens(m
     assert no_comment.status_code == 400 and "comment" in no_comment.json()
     assert database_state() == before
 
-    reopened = api_client.post(url, {"rating": "unsatisfied", "comment": "补偿没到位"}, format="json")
-    assert reopened.status_code == 200
-    assert reopened.json()["state"] == "handling" and reopened.json()["can_evaluate"] is False
+    reviewing = api_client.post(url, {"rating": "unsatisfied", "comment": "补偿没到位"}, format="json")
+    assert reviewing.status_code == 200
+    body = reviewing.json()
+    assert body["state"] == "reviewing" and body["can_evaluate"] is False and body["can_request_review"] is False
     event = MatterEvent.objects.filter(matter=matter, action="evaluate").get()
     assert (event.actor, event.actor_label, event.payload["by"]) == (None, "submitter", "submitter")
-    assert Matter.objects.get(pk=matter.pk).reopen_count == 1
+    assert event.payload["method"] == "online"
+    assert Matter.objects.get(pk=matter.pk).reopen_count == 0
 
 
 @pytest.mark.parametrize("state", [State.SUBMITTED, State.HANDLING])
@@ -262,4 +266,5 @@ def test_replayed_public_evaluation_evaluates_once(mw, api_client):
 
     assert (first.status_code, again.status_code) == (200, 200)
     assert again.json() == first.json()
-    assert Matter.objects.get(pk=matter.pk).reopen_count == 1
+    assert MatterEvent.objects.filter(matter=matter, action="evaluate").count() == 1
+    assert Matter.objects.get(pk=matter.pk).state == State.REVIEWING

@@ -84,13 +84,16 @@ def test_civil_matter_from_a_phone_to_the_return_visit(open_page, journey):
     phone.fill("[name='report-result']", "组织 8 户出工，排水沟已清通。")
     submit(phone, "action-report")
 
-    # 督: the cadre verifies; 评: the grid worker records the resident's answer on a return visit.
+    # 督: the cadre verifies; 评: the township, independent of the work, records the resident's
+    # answer on a return visit (回访), on a phone.
     desk.goto(f"/matters/{matter.pk}/")
     desk.check("input[name='verify-passed'][value='yes']")
     desk.fill("[name='verify-note']", "现场查看，已通畅。")
     submit(desk, "action-verify")
+    phone = open_page(PHONE, u.official.username, phone=True)
     phone.goto(f"/matters/{matter.pk}/")
     phone.check("input[name='evaluate-rating'][value='satisfied']")
+    phone.check("input[name='evaluate-method'][value='phone']")
     phone.fill("[name='evaluate-comment']", "回访：张三很满意。")
     check_layout(phone, "phone-matter-evaluate")
     submit(phone, "action-evaluate")

@@ -80,6 +80,12 @@ def test_demo_has_matters_in_every_state_and_kind(demo):
     assert handled.state == State.HANDLING and handled.department.name == "司法所"
     lights = Matter.objects.get(title="方溪还房楼道路灯停电不亮")
     assert lights.state == State.CLOSED and lights.events.count() == 7
+    # 回访 by the township, independent of the work; a pending extension; a matter under review.
+    assert lights.evaluation_method == "phone" and lights.verified_by.username == "weituo_community_cadre"
+    request = handled.pending_extension
+    assert request.status == "pending" and request.requested_by.username == "weituo_sifasuo"
+    reviewing = Matter.objects.get(tracking_code="demo-qixing-sewage")
+    assert reviewing.state == State.REVIEWING and reviewing.rating == "unsatisfied"
 
 
 def test_demo_has_a_season_of_qixing_visits_with_gaps(demo):

@@ -27,7 +27,9 @@ def png() -> SimpleUploadedFile:
 
 
 @pytest.mark.parametrize(
-    "persona, status", [("grid2", 404), ("other_cadre", 404), ("handler", 404), ("official", 403), ("anonymous", 302)]
+    "persona, status",
+    # The owner (grid1) no longer pauses their own clock: only the level above does.
+    [("grid2", 404), ("other_cadre", 404), ("handler", 404), ("grid1", 403), ("leader1", 403), ("anonymous", 302)],
 )
 def test_who_may_not_pause(client, mw, classified, persona, status):
     if persona != "anonymous":
@@ -37,9 +39,11 @@ def test_who_may_not_pause(client, mw, classified, persona, status):
     assert Matter.objects.get(pk=classified.pk).paused_at is None
 
 
-def test_owner_pauses_and_resumes_once_per_form(client, mw, classified, settings):
+def test_level_above_pauses_once_per_form_and_the_owner_resumes(client, mw, classified, settings):
     settings.LANGUAGE_CODE = "en"
     client.force_login(mw.users.grid1)
+    assert b"pause-reason" not in client.get(f"/matters/{classified.pk}/").content  # the owner asks instead
+    client.force_login(mw.users.cadre)
     page = client.get(f"/matters/{classified.pk}/")
     assert b"pause-reason" in page.content
     token = uuid.uuid4()
@@ -49,6 +53,7 @@ def test_owner_pauses_and_resumes_once_per_form(client, mw, classified, settings
         )
         assert response.status_code == 302
     assert MatterEvent.objects.filter(matter=classified, action="pause").count() == 1
+    client.force_login(mw.users.grid1)
     assert b"resume-form_token" in client.get(f"/matters/{classified.pk}/").content
     client.post(f"/matters/{classified.pk}/resume/", {"resume-form_token": uuid.uuid4()})
     assert Matter.objects.get(pk=classified.pk).paused_at is None
@@ -56,7 +61,7 @@ def test_owner_pauses_and_resumes_once_per_form(client, mw, classified, settings
 
 
 def test_empty_reason_changes_nothing(client, mw, classified):
-    client.force_login(mw.users.grid1)
+    client.force_login(mw.users.cadre)
     client.post(f"/matters/{classified.pk}/pause/", {"pause-form_token": uuid.uuid4(), "pause-reason": ""})
     assert Matter.objects.get(pk=classified.pk).paused_at is None
 
@@ -80,7 +85,7 @@ def test_a_closed_matter_is_409_whatever_the_form_holds(client, mw, classified, 
     """403, then 409, then the form, as the API answers: a form without its token (or with
     nothing) on a rejected matter is told the matter's state, not the form's errors."""
     s.matter_reject(matter=classified, actor=mw.users.cadre, reason="重复")
-    client.force_login(mw.users.grid1)
+    client.force_login(mw.users.cadre if action == "pause" else mw.users.grid1)
     before = MatterEvent.objects.filter(matter=classified).count()
 
     response = client.post(f"/matters/{classified.pk}/{action}/", {})

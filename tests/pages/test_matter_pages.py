@@ -159,7 +159,12 @@ MATRIX = {
     ("POST", "sign", "government"): _row(SEES_GOV, cadre=403, official=403, leader=403),
     ("POST", "send_back", "government"): _row(SEES_GOV, cadre=403, official=403, leader=403),
     ("POST", "verify", "verifying"): _row(SEES_Q1, grid1=403, leader1=403, official=403, leader=403),
-    ("POST", "evaluate", "evaluating"): _row(SEES_Q1),
+    # 回访: someone independent of the work (the cadre verified it; grid staff no longer rate).
+    ("POST", "evaluate", "evaluating"): _row(SEES_Q1, grid1=403, leader1=403, cadre=403),
+    ("POST", "request_review", "evaluating"): _row(SEES_Q1, grid1=403, leader1=403, cadre=403),
+    ("POST", "decide_review", "reviewing"): _row(SEES_Q1, grid1=403, leader1=403),
+    ("POST", "request_extension", "handling"): _row(SEES_Q1, cadre=403, leader1=403, official=403, leader=403),
+    ("POST", "decide_extension", "extension_pending"): _row(SEES_Q1, grid1=403, leader1=403),
 }
 PAGES = {
     "list": "/matters/",
@@ -172,6 +177,13 @@ PAGES = {
 def _matter(mw, state):
     if state == "government":
         return _government(mw)
+    if state == "reviewing":
+        matter = _civil(mw, State.EVALUATING)
+        return s.matter_evaluate(matter=matter, actor=None, rating=Rating.UNSATISFIED, comment="灯又坏了")
+    if state == "extension_pending":
+        matter = _civil(mw, State.HANDLING)
+        s.matter_request_extension(matter=matter, actor=mw.users.grid1, pause=True, reason="等材料")
+        return matter
     return _civil(mw, state)
 
 
@@ -242,6 +254,10 @@ REFUSED = [
     ("grid1", "verify", "verifying", {"passed": "yes"}),
     ("official", "verify", "verifying", {"passed": "yes"}),
     ("handler", "evaluate", "evaluating", {"rating": "satisfied"}),
+    # The handler and the verifier never record the resident's rating.
+    ("grid1", "evaluate", "evaluating", {"rating": "satisfied", "method": "phone"}),
+    ("cadre", "evaluate", "evaluating", {"rating": "satisfied", "method": "phone"}),
+    ("grid1", "decide_extension", "extension_pending", {"approve": "yes", "reason": "自己批"}),
     ("cadre", "report", "government", {"result": "代报"}),
     ("other_cadre", "report", "government", {"result": "代报"}),
     ("cadre", "sign", "government", {}),
@@ -619,8 +635,10 @@ def test_civil_journey_through_the_pages(login, mw):
     assert act(worker, matter, "report", {"result": "已清通"}).status_code == 302
     cadre = login(u.cadre)
     assert act(cadre, matter, "verify", {"passed": "yes", "note": "看过了"}).status_code == 302
-    worker = login(u.grid1)
-    assert act(worker, matter, "evaluate", {"rating": Rating.SATISFIED, "comment": "回访满意"}).status_code == 302
+    # 回访 by the township: neither the worker who handled it nor the cadre who verified it.
+    official = login(u.official)
+    answer = {"rating": Rating.SATISFIED, "comment": "回访满意", "method": "phone"}
+    assert act(official, matter, "evaluate", answer).status_code == 302
     matter.refresh_from_db()
     assert matter.state == State.CLOSED and matter.rating == Rating.SATISFIED
     assert events(matter) == ["submit", "classify", "deliberate", "handle", "report", "verify", "evaluate"]
@@ -681,10 +699,11 @@ def test_waiting_lists_by_role(login, mw):
         response = login(user).get("/matters/waiting/")
         return {m.pk for group in response.context["groups"] for m in group["rows"]}
 
-    assert {new.pk, classified.pk} <= queue(u.cadre) and evaluating.pk in queue(u.cadre)
-    assert classified.pk in queue(u.grid1) and new.pk not in queue(u.grid1) and evaluating.pk in queue(u.grid1)
+    # The return visit (回访) is the township's: the cadre verified it, grid staff no longer rate.
+    assert {new.pk, classified.pk} <= queue(u.cadre) and evaluating.pk not in queue(u.cadre)
+    assert classified.pk in queue(u.grid1) and new.pk not in queue(u.grid1) and evaluating.pk not in queue(u.grid1)
     assert queue(u.grid2) == set()
-    assert queue(u.official) == {gov.pk}
+    assert queue(u.official) == {gov.pk, evaluating.pk}
     assert queue(u.handler) == {handling.pk} == queue(u.handler2)
     recorded = login(u.grid1).get("/matters/waiting/").context["recorded"]
     assert new.pk in {m.pk for m in recorded}
@@ -731,8 +750,8 @@ LIST_URLS = ["/matters/", "/matters/waiting/", "/", "/matters/?state=open&q=路"
 #   waiting for the user (the next-action mark); after the nav the filter's choices: the
 #   categories, and the grids when there are several (cadre, township, department). A filter
 #   that leaves no rows (the handler sees no civil matter, no 路) skips the page and the mark.
-# - the queue (/matters/waiting/): one query per section the role has (cadres and grid staff
-#   3, the township and departments 2).
+# - the queue (/matters/waiting/): one query per section the role has (the village cadres and
+#   the township 3, with the return visits (回访) theirs now; grid staff and departments 2).
 # - the home page (/): the assignments again (the cards), the cards' figures by role (places,
 #   households per grid, visits and 逢十 duty), the five matters waiting first and their
 #   COUNT (which the nav then counts once more).
@@ -746,14 +765,14 @@ QUERIES = {
     },
     "grid1": {
         "/matters/": 10,
-        "/matters/waiting/": 8,
+        "/matters/waiting/": 7,
         "/": 15,
         "/matters/?state=open&q=路": 10,
         "/matters/?kind=civil": 10,
     },
     "official": {
         "/matters/": 11,
-        "/matters/waiting/": 7,
+        "/matters/waiting/": 8,
         "/": 18,
         "/matters/?state=open&q=路": 11,
         "/matters/?kind=civil": 11,
@@ -767,7 +786,7 @@ QUERIES = {
     },
     "leader1": {
         "/matters/": 10,
-        "/matters/waiting/": 8,
+        "/matters/waiting/": 7,
         "/": 15,
         "/matters/?state=open&q=路": 10,
         "/matters/?kind=civil": 10,

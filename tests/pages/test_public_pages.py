@@ -272,7 +272,7 @@ def test_resident_evaluates_by_code_and_the_matter_closes(client, mw):
     assert matter.state == State.CLOSED and matter.events.filter(action="evaluate").count() == 1
 
 
-def test_unsatisfied_needs_a_comment_and_reopens_handling(client, mw):
+def test_unsatisfied_needs_a_comment_and_goes_up_for_review(client, mw):
     matter = _to_evaluating(mw, mw.public_matter(grid=mw.q1))
     url = f"/public/matters/{matter.tracking_code}/evaluate/"
     response = client.post(url, {"rating": Rating.UNSATISFIED, "comment": " "})
@@ -283,7 +283,8 @@ def test_unsatisfied_needs_a_comment_and_reopens_handling(client, mw):
 
     client.post(url, {"rating": Rating.UNSATISFIED, "comment": "灯又坏了"})
     matter.refresh_from_db()
-    assert matter.state == State.HANDLING and matter.reopen_count == 1
+    # Not reopened at the same level: one level up for a review (复查).
+    assert matter.state == State.REVIEWING and matter.reopen_count == 0
     assert matter.events.get(action="evaluate").actor is None
 
 
@@ -401,6 +402,7 @@ PUBLIC_PAGES = {
     "matter-submitted": ("GET", "/public/matters/{code}/submitted/"),
     "matter-evaluate": ("POST", "/public/matters/{code}/evaluate/"),
     "matter-withdraw": ("GET", "/public/matters/{code}/withdraw/"),
+    "matter-review": ("POST", "/public/matters/{code}/review/"),
     "matter-create": ("GET", FORM),
     "poster": ("GET", "/public/500117101001/poster/"),
 }

@@ -42,7 +42,7 @@ def test_the_page_and_the_api_serve_what_the_table_lists():
     for name in workflow.API_ACTIONS:
         assert endpoints[name].mapping == {"post": name}
     public = {a.__name__ for a in api.PublicMatterViewSet.get_extra_actions()}
-    assert public == set(workflow.PUBLIC_ACTIONS) == {"evaluate", "withdraw"}
+    assert public == set(workflow.PUBLIC_ACTIONS) == {"evaluate", "withdraw", "request_review"}
 
 
 def test_matter_transition_refuses_403_before_409_and_writes_nothing(mw):

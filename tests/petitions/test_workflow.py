@@ -163,6 +163,12 @@ def test_government_journey_through_department(mw):
     s.matter_verify(matter=matter, actor=u.official, passed=True)
     s.matter_evaluate(matter=matter, actor=None, rating=Rating.UNSATISFIED, comment="补偿没到位")
     matter.refresh_from_db()
+    # Not reopened at the same level: a 政事 goes to the township leader for a review (复查).
+    assert matter.state == State.REVIEWING and matter.reopen_count == 0
+    with pytest.raises(MatterPermissionError):
+        s.matter_decide_review(matter=matter, actor=u.official, upheld=False, reason="重办")
+    s.matter_decide_review(matter=matter, actor=u.leader, upheld=False, reason="补偿确未到位，重新办理")
+    matter.refresh_from_db()
     assert matter.state == State.HANDLING and matter.reopen_count == 1
 
 
