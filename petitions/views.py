@@ -32,7 +32,17 @@ from petitions import deadlines, procedure, services, workflow
 from petitions import forms as f
 from petitions.deadlines import CLOCK_STATES
 from petitions.filters import MatterFilter
-from petitions.models import OPEN_STATES, Deliberation, Kind, Matter, MatterCategory, MatterEvent, Rating, State
+from petitions.models import (
+    OPEN_STATES,
+    DecisionRule,
+    Deliberation,
+    Kind,
+    Matter,
+    MatterCategory,
+    MatterEvent,
+    Rating,
+    State,
+)
 from petitions.photos import matter_add_photo, may_add_photo
 from petitions.selectors import handler_candidates, matters_visible_to, matters_waiting_for
 
@@ -420,6 +430,13 @@ def stage_progress(matter) -> list[dict]:
     ]
 
 
+# The timeline's word for a decision recorded as yes or no: (payload key, yes, no).
+YES_NO_DETAILS = {
+    "verify": ("passed", gettext_lazy("Passed"), gettext_lazy("Not passed: back to the handler")),
+    "township_approval": ("approve", gettext_lazy("Approved"), gettext_lazy("Refused")),
+}
+
+
 def timeline(matter, categories) -> list[dict]:
     """MatterEvent rows in words: who, when, what, from which state to which, and details."""
     events = list(matter.events.all())
@@ -449,8 +466,9 @@ def timeline(matter, categories) -> list[dict]:
             details.append(_("Supervision level %(level)d") % {"level": p["level"]})
         if event.action == "report" and p.get("step") == 7:
             details.append(str(VILLAGE_STEPS[7]))
-        if event.action == "verify":
-            details.append(_("Passed") if p.get("passed") else _("Not passed: back to the handler"))
+        if event.action in YES_NO_DETAILS:
+            key, yes, no = YES_NO_DETAILS[event.action]
+            details.append(str(yes if p.get(key) else no))
         if event.action == "evaluate":
             details.append(str(ratings.get(p.get("rating"), "")))
         for key in ("reason", "note", "result", "comment"):
@@ -481,6 +499,21 @@ HANDLE_HINTS = {
     Kind.VILLAGE: gettext_lazy("Complete steps 1 to 6, with a vote that carried; then assign a handler."),
     Kind.GOVERNMENT: gettext_lazy("Record the township's review first; then assign a department."),
 }
+
+
+TOWNSHIP_HINTS = {
+    "approval": gettext_lazy(
+        "The vote carried: the township approves the land contract adjustment before it is handled."
+    ),
+    "filing": gettext_lazy(
+        "The vote carried: record the compact's filing with the township (备案) before it is handled."
+    ),
+}
+
+
+def _handle_hint(matter, records):
+    waiting = procedure.township_step(matter, records)
+    return TOWNSHIP_HINTS[waiting] if waiting else HANDLE_HINTS.get(matter.kind)
 
 
 def _deliberate_title(form) -> str:
@@ -557,10 +590,26 @@ def action_panels(user, matter, actions, steps, complete, duplicates, bound=None
 
 
 def _vote_rules(votes) -> None:
-    """How many had to attend and vote in favour, for the page to show the app's reckoning."""
+    """How many had to attend and vote in favour, for the page to show the app's reckoning
+    (under the rule each vote was counted by)."""
     for vote in votes:
         vote.quorum_needed = procedure.quorum_needed(vote.body, vote.entitled)
-        vote.majority_needed = procedure.majority_needed(vote.present or 0)
+        rule = vote.decision_rule or DecisionRule.SIMPLE
+        vote.majority_needed = procedure.majority_needed(vote.present or 0, rule=rule, entitled=vote.entitled)
+        vote.of_all = rule == DecisionRule.LAND
+
+
+def decision_rule_context(matter, records) -> dict:
+    """The rule a 村事 is decided by, in words, and what the township still has to do."""
+    if matter.kind != Kind.VILLAGE:
+        return {}
+    rule = procedure.decision_rule(matter)
+    return {
+        "decision_rule": rule,
+        "decision_rule_label": DecisionRule(rule).label,
+        "decision_rule_explained": procedure.RULE_EXPLAINED[rule],
+        "township_step": procedure.township_step(matter, records),
+    }
 
 
 def detail_context(request, matter, bound=None) -> dict:
@@ -594,7 +643,8 @@ def detail_context(request, matter, bound=None) -> dict:
         "steps_done": sum(1 for s in _step_list(matter, steps) if s["status"] == "done"),
         "step_list": _step_list(matter, steps),
         "deliberation_complete": complete,
-        "handle_hint": HANDLE_HINTS.get(matter.kind) if "handle" in actions and not complete else None,
+        "handle_hint": _handle_hint(matter, records) if "handle" in actions and not complete else None,
+        **decision_rule_context(matter, records),
         "panels": panels,
         "duplicates": duplicate_rows,
         "show_phone": workflow.may_see_contact(user, matter),
