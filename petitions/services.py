@@ -344,6 +344,10 @@ def _step(record: Deliberation, matter: Matter, step, body: str, counts: dict, n
     ]
 
 
+def _awaits_approval(matter: Matter) -> bool:
+    return procedure.awaiting_approval(matter, Deliberation.objects.filter(matter=matter).order_by("held_on", "id"))
+
+
 @workflow.effect("deliberate")
 def _deliberate(
     matter: Matter,
@@ -394,7 +398,8 @@ def _deliberate(
         payload["step"] = record.step
     if record.step == procedure.VOTE_STEP:
         payload.update(quorum_met=record.quorum_met, carried=record.carried, rule=record.decision_rule)
-    return Change(payload, ["updated_at", *changed])
+    facts = {"awaiting_approval": record.step == procedure.LAST_RECORDED_STEP and _awaits_approval(matter)}
+    return Change(payload, ["updated_at", *changed], facts)
 
 
 def matter_deliberate(*, matter: Matter, actor, **record) -> Deliberation:

@@ -24,7 +24,7 @@ from django.views.decorators.http import require_POST
 
 from governance.forms import redirect_if_resent, save_form
 from governance.models import Department, Role
-from governance.roles import GRID_ROLES, INTAKE_ROLES, REVISIT_ROLES
+from governance.roles import GRID_ROLES, INTAKE_ROLES, REVISIT_ROLES, TOWNSHIP_ROLES
 from governance.scoping import people_reader_required, require_any_role, scope_for
 from grids.models import Courtyard, Grid
 from grids.selectors import grids_visible_to, households_visible_to
@@ -72,6 +72,9 @@ YOUR_TURN = {
     State.EVALUATING: ("evaluate", gettext_lazy("Record the return visit (回访)")),
 }
 
+# A land contract adjustment waiting in the township's queue.
+APPROVAL_TURN = ("township_approval", gettext_lazy("Approve or refuse the land adjustment"))
+
 VILLAGE_STEPS = procedure.STEP_TITLES
 
 
@@ -98,6 +101,12 @@ def who_acts_next(matter: Matter) -> str:
     if state in (State.CLASSIFIED, State.DELIBERATING):
         if kind == Kind.CIVIL:
             return _("Waiting for the grid's consultation (院坝会) or mediation")
+        if (
+            kind == Kind.VILLAGE
+            and matter.township_approval == ""
+            and procedure.decision_rule(matter) == DecisionRule.LAND
+        ):
+            return _("Waiting for the village's seven steps (七步走), then the township's approval")
         if kind == Kind.VILLAGE:
             return _("Waiting for the village's seven steps (七步走)")
         return _("Waiting for the township to review it and assign a department")
@@ -112,6 +121,17 @@ def who_acts_next(matter: Matter) -> str:
     if state == State.EVALUATING:
         return _("Waiting for the resident's evaluation")
     return ""
+
+
+def _your_turn(scope, matter):
+    """The next action in the viewer's queue: by state, except a land adjustment the township approves."""
+    if (
+        matter.state == State.DELIBERATING
+        and procedure.decision_rule(matter) == DecisionRule.LAND
+        and scope.covers(matter, TOWNSHIP_ROLES)
+    ):
+        return APPROVAL_TURN
+    return YOUR_TURN.get(matter.state)
 
 
 def annotate_rows(user, matters, waiting_ids=None) -> list:
@@ -132,7 +152,7 @@ def annotate_rows(user, matters, waiting_ids=None) -> list:
         if matter.pk in waiting_ids or (
             matter.state == State.EVALUATING and not scope.is_superuser and scope.covers(matter, REVISIT_ROLES)
         ):
-            matter.your_turn = YOUR_TURN.get(matter.state)
+            matter.your_turn = _your_turn(scope, matter)
         matter.waiting_for = who_acts_next(matter)
         matter.clock_running = matter.state in deadlines.CLOCK_STATES
         matter.age_days = (now - matter.created_at).days
@@ -211,6 +231,7 @@ def matter_waiting(request):
     for action, title in (
         ("classify", _("To classify (分)")),
         ("deliberate", _("To deliberate or assign (议)")),
+        ("township_approval", _("To approve: land contract adjustments (土地承包调整)")),
         ("report", _("To handle and report (办)")),
         ("verify", _("To verify (督)")),
     ):

@@ -279,6 +279,14 @@ def _tell_approval(matter, actor, change):
     return [(owners_of(matter), _titled(text, matter), change.payload["reason"])]
 
 
+def _tell_deliberated(matter, actor, change):
+    """A land adjustment's resolution published: the township is told its approval is awaited."""
+    if not change.facts.get("awaiting_approval"):
+        return []
+    text = _("A land contract adjustment waits for your approval: %(title)s")
+    return [(users_holding(TOWNSHIP_ROLES, township_id=matter.township_id), _titled(text, matter), "")]
+
+
 def _tell_township(text):
     return lambda matter, actor, change: [
         (users_holding(TOWNSHIP_ROLES, township_id=matter.township_id), _titled(text, matter), "")
@@ -542,6 +550,7 @@ TRANSITIONS = {
             _("Record deliberation"),
             allows=_owner,
             target=State.DELIBERATING,
+            told=_tell_deliberated,
             api=(
                 "议: a consultation meeting, a mediation, a 村事 step (with the vote at step 5), or the\n"
                 "township's review. Quorum and result are computed by the app."

@@ -12,9 +12,11 @@ import time_machine
 from django.core.exceptions import ValidationError
 
 from governance.errors import Refused
+from governance.models import Notification
 from petitions import procedure
 from petitions import services as s
 from petitions.models import Approval, DecisionRule, Deliberation, Matter, MatterEvent, RepresentativesAuthorisation
+from petitions.selectors import matters_waiting_for
 from tests.api.matter_states import database_state
 
 # A Monday; every date below follows from it, never from the calendar day.
@@ -307,3 +309,27 @@ def test_the_matter_page_shows_the_rule_and_what_the_township_still_has_to_do(mw
     client.force_login(mw.users.official)
     panels = [p["action"] for p in client.get(f"/matters/{matter.pk}/").context["panels"]]
     assert "township_approval" in panels
+
+
+def test_a_published_land_adjustment_waits_in_the_townships_queue_until_decided(mw, client):
+    u = mw.users
+    matter = _at_step_5(mw, "land_adjustment")
+    _vote(mw, matter, in_favour=70)
+    assert matter not in matters_waiting_for(u.official)  # not before the resolution is published
+    _publish(mw, matter)
+    assert Notification.objects.filter(user=u.official, title__contains=matter.title).exists()
+    assert matter in matters_waiting_for(u.official) and matter in matters_waiting_for(u.leader)
+    assert matter not in matters_waiting_for(u.other_official)
+    client.force_login(u.official)
+    groups = {g["action"]: g["rows"] for g in client.get("/matters/waiting/").context["groups"]}
+    assert [m.pk for m in groups["township_approval"]] == [matter.pk]
+    assert groups["township_approval"][0].your_turn[0] == "township_approval"
+
+    # A new vote that fails takes it out of the queue; one that carries and is published puts it back.
+    _vote(mw, matter, in_favour=60)
+    assert matter not in matters_waiting_for(u.official)
+    _vote(mw, matter, in_favour=80)
+    _publish(mw, matter)
+    assert matter in matters_waiting_for(u.official)
+    s.matter_township_approval(matter=matter, actor=u.official, approve=True, reason="符合规划")
+    assert matter not in matters_waiting_for(u.official)
