@@ -5,6 +5,7 @@ matters of Art. 24 left to the villagers' meeting unless it authorised the repre
 villagers' meeting announced ten days ahead, the party members' attendance, the outcome at step 7."""
 
 import datetime
+import re
 import zoneinfo
 
 import pytest
@@ -18,6 +19,7 @@ from petitions import services as s
 from petitions.models import Approval, DecisionRule, Deliberation, Matter, MatterEvent, RepresentativesAuthorisation
 from petitions.selectors import matters_waiting_for
 from tests.api.matter_states import database_state
+from tests.pages.conftest import field_block
 
 # A Monday; every date below follows from it, never from the calendar day.
 TODAY = datetime.date(2026, 6, 15)
@@ -333,3 +335,22 @@ def test_a_published_land_adjustment_waits_in_the_townships_queue_until_decided(
     assert matter in matters_waiting_for(u.official)
     s.matter_township_approval(matter=matter, actor=u.official, approve=True, reason="符合规划")
     assert matter not in matters_waiting_for(u.official)
+
+
+def test_the_vote_form_says_a_short_notice_next_to_the_field_and_a_compact_next_to_the_body(mw, client):
+    matter = _at_step_5(mw, "village_rules")
+    client.force_login(mw.users.cadre)
+    html = client.get(f"/matters/{matter.pk}/").content.decode()
+    assert 'name="step5-announced_on"' in html and 'name="step5-urgent_reason"' in html
+    token = re.search(r'name="step5-form_token" value="([0-9a-f-]{36})"', html).group(1)
+    vote = {"held_on": TODAY, "summary": "表决", "entitled": 100, "present": 90, "in_favour": 70, "against": 20}
+    for body, announced, field in (
+        ("villagers_meeting", TODAY - datetime.timedelta(days=5), "step5-announced_on"),
+        ("representatives_meeting", TODAY - datetime.timedelta(days=5), "step5-body"),
+    ):
+        data = {**vote, "body": body, "announced_on": announced, "abstain": 0, "form_token": token}
+        payload = {f"step5-{k}": v for k, v in data.items()}
+        response = client.post(f"/matters/{matter.pk}/deliberate/", {**payload, "record": "step", "step": 5})
+        assert response.status_code == 200
+        assert "errorlist" in field_block(response.content.decode(), field)
+    assert not Deliberation.objects.filter(matter=matter, step=5).exists()
