@@ -9,14 +9,31 @@ from petitions.models import (
     MatterCategory,
     MatterEvent,
     MatterPhoto,
+    RepresentativesAuthorisation,
     TimeLimit,
 )
 
 
 @admin.register(MatterCategory)
 class MatterCategoryAdmin(admin.ModelAdmin):
-    list_display = ["name", "code", "default_kind", "order", "is_active"]
+    list_display = ["name", "code", "default_kind", "decision_rule", "order", "is_active"]
     list_editable = ["order", "is_active"]
+    list_filter = ["default_kind", "decision_rule"]
+
+
+@admin.register(RepresentativesAuthorisation)
+class RepresentativesAuthorisationAdmin(admin.ModelAdmin):
+    """A 村民会议's resolution authorising the 村民代表会议 on matters of Art. 24, by category."""
+
+    list_display = ["village", "resolved_on", "recorded_by", "created_at"]
+    list_filter = ["village__township"]
+    filter_horizontal = ["categories"]
+    readonly_fields = ["recorded_by", "created_at"]
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.recorded_by = request.user
+        super().save_model(request, obj, form, change)
 
 
 @admin.register(TimeLimit)

@@ -16,7 +16,7 @@ from grids.demo import COMMUNITY, HUALONG, JINSHAN, LIWAN, QIXING
 from grids.models import Courtyard, Grid, Household, Village
 from petitions import deadlines
 from petitions import services as s
-from petitions.models import ClockLimit, Kind, Matter, MatterCategory, Rating, Source
+from petitions.models import ClockLimit, DecisionRule, Kind, Matter, MatterCategory, Rating, Source
 
 CATEGORIES = [
     ("neighbour_dispute", "邻里纠纷", Kind.CIVIL, 10),
@@ -25,12 +25,20 @@ CATEGORIES = [
     ("village_project", "村级项目建设", Kind.VILLAGE, 40),
     ("collective_assets", "集体资产与收益", Kind.VILLAGE, 50),
     ("village_rules", "村规民约修订", Kind.VILLAGE, 60),
+    ("land_adjustment", "土地承包调整", Kind.VILLAGE, 65),
     ("legal_aid", "法律援助与调解", Kind.GOVERNMENT, 70),
     ("land_dispute", "土地承包与征地", Kind.GOVERNMENT, 80),
     ("social_security", "社会保障与救助", Kind.GOVERNMENT, 90),
     ("public_security", "社会治安", Kind.GOVERNMENT, 100),
     ("roads_water", "道路与水利", Kind.GOVERNMENT, 110),
 ]
+
+# The rule each 村事 category is decided by (petitions.procedure); the rest are simple.
+DECISION_RULES = {
+    "collective_assets": DecisionRule.MEMBERS_MEETING,
+    "village_rules": DecisionRule.COMPACT,
+    "land_adjustment": DecisionRule.LAND,
+}
 
 DEMO_CODES = {"sifasuo": "demo-sifasuo-wage", "jinshan": "demo-jinshan-road", "review": "demo-qixing-sewage"}
 
@@ -84,7 +92,10 @@ def _public(village_code: str, title: str, description: str, name: str, phone: s
 
 def ensure_categories() -> None:
     for code, name, kind, order in CATEGORIES:
-        MatterCategory.objects.get_or_create(code=code, defaults={"name": name, "default_kind": kind, "order": order})
+        rule = DECISION_RULES.get(code, DecisionRule.SIMPLE)
+        MatterCategory.objects.get_or_create(
+            code=code, defaults={"name": name, "default_kind": kind, "order": order, "decision_rule": rule}
+        )
 
 
 def street_lights() -> None:
@@ -177,9 +188,66 @@ def renovation_plan() -> None:
         4: "党员大会审议，党员 32 人到会，一致同意提交村民代表会议表决。",
     }
     for step, summary in minutes.items():
+        attendance = {"entitled": 35, "present": 32} if step == 4 else {}
         s.matter_deliberate(
-            matter=matter, actor=cadre, kind="step", step=step, held_on=_ago(30 - step * 5), summary=summary
+            matter=matter,
+            actor=cadre,
+            kind="step",
+            step=step,
+            held_on=_ago(30 - step * 5),
+            summary=summary,
+            **attendance,
         )
+
+
+def land_adjustment() -> None:
+    """七星村 二组's land contract adjustment (土地承包调整): the villagers' meeting carried it with
+    two thirds of all its members, announced 12 days ahead; it waits for 渭沱镇's approval."""
+    cadre = _user("qixing_cadre")
+    matter = _staff(
+        "qixing_cadre",
+        _grid(QIXING, 2),
+        "二组土地承包调整方案",
+        "风貌改造续建需调剂二组群众土地 10 余亩，涉及 50 余户，按人口变化小调整承包地。",
+        "land_adjustment",
+        source=Source.WALK_IN,
+    )
+    s.matter_classify(matter=matter, actor=cadre, kind=Kind.VILLAGE, category=_category("land_adjustment"))
+    minutes = {
+        1: "逐户走访二组 52 户，收集调整意见，形成调整方案草案。",
+        2: "村党支部提议将土地承包调整方案提交两委会商议。",
+        3: "两委会商议方案，明确调整面积与补偿办法。",
+        4: "党员大会审议方案，同意提交村民会议表决。",
+    }
+    for step, summary in minutes.items():
+        attendance = {"entitled": 35, "present": 30} if step == 4 else {}
+        s.matter_deliberate(
+            matter=matter,
+            actor=cadre,
+            kind="step",
+            step=step,
+            held_on=_ago(40 - step * 3),
+            summary=summary,
+            **attendance,
+        )
+    s.matter_deliberate(
+        matter=matter,
+        actor=cadre,
+        kind="step",
+        step=5,
+        held_on=_ago(10),
+        announced_on=_ago(22),
+        summary="二组村民会议表决土地承包调整方案：应到 150 人，实到 132 人，赞成 108 人。",
+        body="villagers_meeting",
+        entitled=150,
+        present=132,
+        in_favour=108,
+        against=16,
+        abstain=8,
+    )
+    s.matter_deliberate(
+        matter=matter, actor=cadre, kind="step", step=6, held_on=_ago(8), summary="表决结果在村务公开栏张贴公示 7 天。"
+    )
 
 
 def wage_arrears() -> None:
@@ -289,6 +357,7 @@ BUILDERS = [
     (COMMUNITY, "方溪还房楼道路灯停电不亮", street_lights),
     (LIWAN, "张某硬化便道占用马某耕地", road_dispute),
     (QIXING, "风貌改造续建项目方案", renovation_plan),
+    (QIXING, "二组土地承包调整方案", land_adjustment),
     (HUALONG, "务工工资被拖欠，请求法律援助", wage_arrears),
     (JINSHAN, "机耕道塌方影响春耕", machine_road),
     (QIXING, "村道边护栏被撞坏", late_acceptance),

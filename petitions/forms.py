@@ -318,6 +318,19 @@ class DeliberateForm(ActionForm):
     in_favour = forms.IntegerField(label=_("In favour"), min_value=0)
     against = forms.IntegerField(label=_("Against"), min_value=0)
     abstain = forms.IntegerField(label=_("Abstaining"), min_value=0)
+    announced_on = forms.DateField(
+        label=_("Announced on"),
+        widget=date_input(),
+        required=False,
+        help_text=_("A villagers' meeting is announced at least 10 days ahead (村民委员会组织法 Art. 21)."),
+    )
+    urgent = forms.BooleanField(label=_("Urgent: announced at shorter notice"), required=False)
+    urgent_reason = forms.CharField(
+        label=_("Why it could not wait"),
+        max_length=200,
+        required=False,
+        help_text=_("Required when the meeting was announced fewer than 10 days ahead."),
+    )
     summary = forms.CharField(label=_("Minutes"), widget=text_area(5))
     attendees = forms.CharField(
         label=_("Who attended"),
@@ -333,6 +346,8 @@ class DeliberateForm(ActionForm):
     )
 
     VOTE_FIELDS = ("body", "entitled", "present", "in_favour", "against", "abstain")
+    NOTICE_FIELDS = ("announced_on", "urgent", "urgent_reason")
+    ATTENDANCE_FIELDS = ("entitled", "present")
     MEDIATION_FIELDS = ("parties", "facts", "agreed_terms", "signed_by")
 
     def __init__(self, *args, record: str, step: int | None = None, members=None, **kwargs):
@@ -347,8 +362,10 @@ class DeliberateForm(ActionForm):
         drop = []
         if record != Deliberation.Kind.MEDIATION:
             drop += self.MEDIATION_FIELDS
-        if not (record == Deliberation.Kind.STEP and step == 5):
-            drop += self.VOTE_FIELDS
+        if not (record == Deliberation.Kind.STEP and step == procedure.VOTE_STEP):
+            drop += self.NOTICE_FIELDS
+            keep = self.ATTENDANCE_FIELDS if record == Deliberation.Kind.STEP and step == procedure.PARTY_STEP else ()
+            drop += [name for name in self.VOTE_FIELDS if name not in keep]
         if record == Deliberation.Kind.REVIEW:
             drop += ["attendees"]
             self.fields["summary"].label = _("Review opinion")
@@ -360,6 +377,9 @@ class DeliberateForm(ActionForm):
             self.fields["summary"].label = _("How the mediation went")
         if record == Deliberation.Kind.STEP and step == 5:
             self.fields["summary"].label = _("Minutes of the vote")
+        if record == Deliberation.Kind.STEP and step == procedure.PARTY_STEP:
+            self.fields["entitled"].label = _("Party members of the branch")
+            self.fields["present"].label = _("Party members present")
         if members is None or record == Deliberation.Kind.REVIEW:
             drop.append("participants")
         else:
@@ -388,7 +408,11 @@ class DeliberateForm(ActionForm):
 
     def clean(self):
         data = super().clean()
-        if "present" in self.fields:
+        if self.step == procedure.PARTY_STEP and "present" in self.fields:
+            for field, message in procedure.attendance_errors(data).items():
+                if field not in self.errors:
+                    self.add_error(field, message)
+        elif "present" in self.fields:
             for field, message in procedure.vote_count_errors(data).items():
                 self.add_error(field, message)
         return data
@@ -412,8 +436,12 @@ class DeliberateForm(ActionForm):
             )
         if self.record == Deliberation.Kind.STEP:
             payload["step"] = self.step
-            if self.step == 5:
+            if self.step == procedure.PARTY_STEP:
+                payload.update({name: data[name] for name in self.ATTENDANCE_FIELDS})
+            if self.step == procedure.VOTE_STEP:
                 payload.update({name: data[name] for name in self.VOTE_FIELDS})
+                payload.update({name: data.get(name) for name in self.NOTICE_FIELDS})
+                payload["urgent_reason"] = payload["urgent_reason"] or ""
         return payload
 
 
@@ -464,6 +492,35 @@ class HandleForm(ActionForm):
             "department": data.get("department"),
             "deadline": end_of_day(data["deadline"]) if data.get("deadline") else None,
         }
+
+
+class TownshipApprovalForm(ActionForm):
+    action = "township_approval"
+    YES, NO = "yes", "no"
+    approve = forms.ChoiceField(
+        label=_("The township's decision"),
+        choices=[(YES, _("Approved: the village may carry it out")), (NO, _("Refused: back to the village"))],
+        widget=forms.RadioSelect,
+    )
+    reason = forms.CharField(label=_("Reason"), widget=text_area(2))
+
+    def payload(self) -> dict:
+        return {"approve": self.cleaned_data["approve"] == self.YES, "reason": self.cleaned_data["reason"]}
+
+
+class RecordFilingForm(ActionForm):
+    action = "record_filing"
+    filed_on = forms.DateField(label=_("Filed with the township on"), widget=date_input())
+    note = forms.CharField(
+        label=_("Note"),
+        widget=text_area(2),
+        required=False,
+        help_text=_("To whom it was sent, the receipt's number."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.initial.setdefault("filed_on", timezone.localdate())
 
 
 class ReportForm(ActionForm):

@@ -78,12 +78,29 @@ class EvaluationMethod(models.TextChoices):
     ONLINE = "online", _("online, by the resident")
 
 
+class DecisionRule(models.TextChoices):
+    """How a 村事 of a category is decided (村民委员会组织法 Art. 21–27, 农村土地承包法 Art. 28);
+    the rules themselves are petitions.procedure's."""
+
+    SIMPLE = "simple", _("simple: over half of those present, with a quorum")
+    LAND = "land", _("land contract adjustment: two thirds of all members, then the township's approval")
+    COMPACT = "compact", _("village compact: the villagers' meeting only, then filed with the township")
+    MEMBERS_MEETING = (
+        "members_meeting",
+        _("Art. 24 matter: the villagers' meeting, unless it authorised the representatives' meeting"),
+    )
+
+
 class MatterCategory(models.Model):
-    """A configurable category with the kind it usually is (the classifier may choose another)."""
+    """A configurable category with the kind it usually is (the classifier may choose another)
+    and, for a 村事, the rule it is decided by."""
 
     code = models.SlugField(_("code"), max_length=40, unique=True)
     name = models.CharField(_("name"), max_length=60, unique=True)
     default_kind = models.CharField(_("default kind"), max_length=20, choices=Kind.choices)
+    decision_rule = models.CharField(
+        _("decision rule"), max_length=20, choices=DecisionRule.choices, default=DecisionRule.SIMPLE
+    )
     order = models.PositiveSmallIntegerField(_("order"), default=100)
     is_active = models.BooleanField(_("active"), default=True)
 
@@ -94,6 +111,11 @@ class MatterCategory(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class Approval(models.TextChoices):
+    APPROVED = "approved", _("approved by the township")
+    REFUSED = "refused", _("refused by the township")
 
 
 # Capitals and digits without the look-alikes 0/O, 1/I/L: residents read codes aloud and
@@ -174,6 +196,16 @@ class Matter(models.Model):
     sign_overdue_at = models.DateTimeField(null=True, blank=True)
     evaluation_opened_at = models.DateTimeField(null=True, blank=True)
     reopen_count = models.PositiveSmallIntegerField(_("times reopened"), default=0)
+    # The township's approval of a land contract adjustment (土地承包调整), and the filing
+    # (备案) of a village compact: each for the latest vote that carried (a new vote clears them).
+    township_approval = models.CharField(_("township's approval"), max_length=20, choices=Approval.choices, blank=True)
+    township_approval_reason = models.TextField(_("reason of the township's decision"), blank=True)
+    township_approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    township_approved_at = models.DateTimeField(null=True, blank=True)
+    filed_on = models.DateField(_("filed with the township on (备案)"), null=True, blank=True)
+    filing_note = models.TextField(_("filing note"), blank=True)
     rating = models.CharField(_("rating"), max_length=30, choices=Rating.choices, blank=True)
     evaluation_comment = models.TextField(_("evaluation comment"), blank=True)
     evaluation_method = models.CharField(
@@ -297,6 +329,12 @@ class Deliberation(models.Model):
     in_favour = models.PositiveIntegerField(_("in favour"), null=True, blank=True)
     against = models.PositiveIntegerField(_("against"), null=True, blank=True)
     abstain = models.PositiveIntegerField(_("abstaining"), null=True, blank=True)
+    # A 村民会议 is announced ten days ahead (Art. 21), or sooner when urgent, with the reason.
+    announced_on = models.DateField(_("announced on"), null=True, blank=True)
+    urgent = models.BooleanField(_("urgent (shorter notice)"), default=False)
+    urgent_reason = models.CharField(_("why it was urgent"), max_length=200, blank=True)
+    # The category's rule the vote was counted under (petitions.procedure), kept with the vote.
+    decision_rule = models.CharField(_("decision rule"), max_length=20, choices=DecisionRule.choices, blank=True)
     quorum_met = models.BooleanField(null=True, blank=True)
     carried = models.BooleanField(null=True, blank=True)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -308,9 +346,32 @@ class Deliberation(models.Model):
         ordering = ["held_on", "id"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(step__isnull=True) | Q(step__gte=1, step__lte=6), name="deliberation_step_range"
+                condition=Q(step__isnull=True) | Q(step__gte=1, step__lte=7), name="deliberation_step_range_7"
             ),
         ]
+
+
+class RepresentativesAuthorisation(models.Model):
+    """A 村民会议's resolution authorising the 村民代表会议 to decide matters of Art. 24 (集体收益
+    使用, 土地承包方案, 宅基地, 征地补偿 ...) in its stead: per village, from a date, for the
+    categories it names."""
+
+    village = models.ForeignKey(Village, on_delete=models.PROTECT, related_name="+", verbose_name=_("village"))
+    resolved_on = models.DateField(_("resolved on"))
+    categories = models.ManyToManyField(MatterCategory, related_name="+", verbose_name=_("scope (categories)"))
+    summary = models.TextField(_("the resolution"))
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("authorisation of the representatives' meeting")
+        verbose_name_plural = _("authorisations of the representatives' meeting")
+        ordering = ["village", "-resolved_on"]
+
+    def __str__(self):
+        return f"{self.village} {self.resolved_on}"
 
 
 class MatterUserObjectPermission(UserObjectPermissionBase):

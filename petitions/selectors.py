@@ -1,13 +1,13 @@
 """Scoped reads of matters."""
 
 from django.contrib.auth import get_user_model
-from django.db.models import F, Q, QuerySet
+from django.db.models import Exists, F, Max, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from governance.models import Assignment, Role
 from governance.roles import GRID_ROLES, HANDLER_ROLES, TOWNSHIP_ROLES
 from governance.scoping import scope_for
-from petitions.models import Kind, Matter, MatterUserObjectPermission, State
+from petitions.models import DecisionRule, Deliberation, Kind, Matter, MatterUserObjectPermission, State
 
 # Queues and lists: overdue first, then the nearest deadline, then the oldest.
 QUEUE_ORDER = ["-is_overdue", F("deadline").asc(nulls_last=True), "created_at", "id"]
@@ -63,7 +63,28 @@ def matters_waiting_for(user) -> QuerySet[Matter]:
         & ~Q(handler=user)
         & ~Q(reported_by=user)
     )
-    return matters_visible_to(user).filter(classify | own | handle | verify | review).order_by(*QUEUE_ORDER)
+    approve = Q(township_id__in=township) & _awaiting_approval()
+    return matters_visible_to(user).filter(classify | own | handle | verify | review | approve).order_by(*QUEUE_ORDER)
+
+
+def _awaiting_approval() -> Q:
+    """Land contract adjustments whose resolution was published (step 6) after their latest
+    vote, not decided by the township since (petitions.procedure.awaiting_approval, in SQL: a
+    new vote clears the decision, and step 6 is only recorded after a vote that carried)."""
+    latest_vote = (
+        Deliberation.objects.filter(matter=OuterRef(OuterRef("pk")), step=5)
+        .order_by()
+        .values("matter")
+        .annotate(last=Max("id"))
+        .values("last")
+    )
+    published = Deliberation.objects.filter(matter=OuterRef("pk"), step=6, id__gt=latest_vote)
+    return Q(
+        state=State.DELIBERATING,
+        kind=Kind.VILLAGE,
+        category__decision_rule=DecisionRule.LAND,
+        township_approval="",
+    ) & Q(Exists(published))
 
 
 def handler_candidates(matter: Matter):

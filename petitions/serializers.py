@@ -26,8 +26,10 @@ from grids.idnumbers import validate_phone
 from grids.models import Grid, Household, Resident, Village
 from grids.selectors import households_visible_to, residents_visible_to
 from grids.serializers import VisibleGridField
-from petitions import deadlines, workflow
+from petitions import deadlines, procedure, workflow
 from petitions.models import (
+    Approval,
+    DecisionRule,
     Deliberation,
     EvaluationMethod,
     Kind,
@@ -62,7 +64,7 @@ class MatterCategorySerializer(serializers.ModelSerializer):
 
     class Meta:
         model = MatterCategory
-        fields = ["id", "code", "name", "default_kind", "default_kind_label"]
+        fields = ["id", "code", "name", "default_kind", "default_kind_label", "decision_rule"]
         read_only_fields = fields
 
 
@@ -166,6 +168,12 @@ class DeliberationSerializer(serializers.Serializer):
     in_favour = serializers.IntegerField(allow_null=True)
     against = serializers.IntegerField(allow_null=True)
     abstain = serializers.IntegerField(allow_null=True)
+    announced_on = serializers.DateField(allow_null=True, help_text=_("A villagers' meeting: when it was announced."))
+    urgent = serializers.BooleanField()
+    urgent_reason = serializers.CharField()
+    decision_rule = serializers.ChoiceField(
+        choices=DecisionRule.choices, allow_blank=True, help_text=_("Step 5: the rule the vote was counted under.")
+    )
     quorum_met = serializers.BooleanField(allow_null=True)
     carried = serializers.BooleanField(allow_null=True)
     recorded_by = serializers.IntegerField()
@@ -195,6 +203,10 @@ class DeliberationSerializer(serializers.Serializer):
             "in_favour": obj.in_favour,
             "against": obj.against,
             "abstain": obj.abstain,
+            "announced_on": render_date(obj.announced_on),
+            "urgent": obj.urgent,
+            "urgent_reason": obj.urgent_reason,
+            "decision_rule": obj.decision_rule,
             "quorum_met": obj.quorum_met,
             "carried": obj.carried,
             "recorded_by": obj.recorded_by_id,
@@ -245,6 +257,15 @@ class MatterDetailSerializer(MatterSerializer):
     accept_by = serializers.DateTimeField(allow_null=True, help_text=_("While acceptance (受理) is pending."))
     sign_by = serializers.DateTimeField(allow_null=True, help_text=_("A department signs for it (签收) by then."))
     signed_at = serializers.DateTimeField(allow_null=True)
+    decision_rule = serializers.ChoiceField(
+        choices=DecisionRule.choices, help_text=_("How the matter is decided (its category's rule; simple if none).")
+    )
+    township_approval = serializers.ChoiceField(
+        choices=Approval.choices, allow_blank=True, help_text=_("A land contract adjustment: the township's decision.")
+    )
+    township_approval_reason = serializers.CharField()
+    filed_on = serializers.DateField(allow_null=True, help_text=_("A village compact: filed with the township (备案)."))
+    filing_note = serializers.CharField()
 
     def to_representation(self, obj):
         user = self.context["request"].user
@@ -274,6 +295,11 @@ class MatterDetailSerializer(MatterSerializer):
                 "reject_reason": obj.reject_reason,
                 "actions": workflow.available_actions(user, obj),
                 "deliberations": DeliberationSerializer(obj.deliberations.all(), many=True, context=self.context).data,
+                "decision_rule": procedure.decision_rule(obj),
+                "township_approval": obj.township_approval,
+                "township_approval_reason": obj.township_approval_reason,
+                "filed_on": render_date(obj.filed_on),
+                "filing_note": obj.filing_note,
                 "time_limit_days": obj.time_limit_days,
                 "time_left_hours": _hours(deadlines.time_left(obj)),
                 "escalation_level": obj.escalation_level,
@@ -468,8 +494,8 @@ def _names(**kwargs):
     return serializers.ListField(child=serializers.CharField(max_length=50), required=False, default=list, **kwargs)
 
 
-def _count():
-    return serializers.IntegerField(min_value=0, required=False, allow_null=True, default=None)
+def _count(**kwargs):
+    return serializers.IntegerField(min_value=0, required=False, allow_null=True, default=None, **kwargs)
 
 
 COMPUTED_VOTE_FIELDS = ("quorum_met", "carried", "quorum", "result")
@@ -504,11 +530,23 @@ class DeliberateSerializer(InputSerializer):
         default="",
         help_text=_("Step 5: who votes."),
     )
-    entitled = _count()
-    present = _count()
+    entitled = _count(help_text=_("Step 5: entitled to attend; step 4: the branch's party members."))
+    present = _count(help_text=_("Steps 4 and 5: how many attended."))
     in_favour = _count()
     against = _count()
     abstain = _count()
+    announced_on = serializers.DateField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text=_("Step 5, a villagers' meeting: when it was announced (at least 10 days ahead unless urgent)."),
+    )
+    urgent = serializers.BooleanField(
+        required=False, default=False, help_text=_("Step 5: announced at shorter notice because it was urgent.")
+    )
+    urgent_reason = serializers.CharField(
+        max_length=200, required=False, allow_blank=True, default="", help_text=_("Why it could not wait.")
+    )
 
     def validate(self, attrs):
         sent = [field for field in COMPUTED_VOTE_FIELDS if field in self.initial_data]
@@ -550,6 +588,16 @@ class HandleSerializer(InputSerializer):
         help_text=_("A township department (政事 only)."),
     )
     deadline = serializers.DateTimeField(required=False, allow_null=True, default=None)
+
+
+class TownshipApprovalSerializer(InputSerializer):
+    approve = serializers.BooleanField(help_text=_("true: approved; false: refused."))
+    reason = serializers.CharField(help_text=_("The reason for the decision."))
+
+
+class RecordFilingSerializer(InputSerializer):
+    filed_on = serializers.DateField(help_text=_("The day the compact was filed with the township (备案)."))
+    note = serializers.CharField(required=False, allow_blank=True, default="")
 
 
 class ReportSerializer(InputSerializer):

@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from guardian.shortcuts import assign_perm
 
 from governance.models import Department, Role
@@ -22,7 +23,9 @@ from grids.idnumbers import validate_phone
 from grids.models import Grid, Household, Resident, Village
 from petitions import calendar, deadlines, extensions, procedure, workflow
 from petitions.models import (
+    Approval,
     ClockLimit,
+    DecisionRule,
     Deliberation,
     EvaluationMethod,
     Kind,
@@ -31,6 +34,7 @@ from petitions.models import (
     MatterEvent,
     MatterGroupObjectPermission,
     Rating,
+    RepresentativesAuthorisation,
     Source,
 )
 from petitions.selectors import handler_candidates
@@ -308,22 +312,90 @@ def _mediation(record: Deliberation, *, parties, facts, agreed_terms, signed_by)
     record.signed_by = _names(signed_by)
 
 
-def _step(record: Deliberation, matter: Matter, step, body: str, counts: dict) -> None:
+def _attendance(record: Deliberation, counts: dict) -> None:
+    """Step 4, the party members' meeting: how many of the branch's members attended."""
+    for field in ("entitled", "present"):
+        value = counts.get(field)
+        if value is not None and (not isinstance(value, int) or value < 0):
+            raise ValidationError({field: _("Give a whole number, zero or more.")})
+    errors = procedure.attendance_errors(counts)
+    if errors:
+        first = next(iter(errors))
+        raise ValidationError({first: errors[first]})
+    record.entitled, record.present = counts["entitled"], counts["present"]
+
+
+def _authorised(matter: Matter, held_on: datetime.date) -> bool:
+    """Whether the village's 村民会议 had authorised its 村民代表会议 to decide the matter's
+    category by the day of the vote (Art. 24)."""
+    return RepresentativesAuthorisation.objects.filter(
+        village_id=matter.village_id, categories=matter.category_id, resolved_on__lte=held_on
+    ).exists()
+
+
+def _notice(record: Deliberation, body: str, notice: dict) -> None:
+    """A 村民会议 is announced ten days ahead, or sooner when urgent with the reason (Art. 21)."""
+    errors = procedure.notice_errors(body=body, held_on=record.held_on, **notice)
+    if errors:
+        first = next(iter(errors))
+        raise ValidationError({first: errors[first]})
+    if body not in procedure.VILLAGERS_MEETINGS:
+        return
+    refusal = procedure.short_notice(
+        body=body, held_on=record.held_on, announced_on=notice["announced_on"], urgent=notice["urgent"]
+    )
+    if refusal:
+        raise refusal
+    record.announced_on, record.urgent = notice["announced_on"], notice["urgent"]
+    record.urgent_reason = (notice["urgent_reason"] or "").strip() if notice["urgent"] else ""
+
+
+def _vote(record: Deliberation, matter: Matter, body: str, counts: dict, notice: dict) -> None:
+    """Step 5: who voted (by the category's rule), the notice, the counts; quorum and result computed."""
+    counts = _validate_vote(counts)
+    if body not in Deliberation.Body.values:
+        raise ValidationError({"body": _("Choose the villagers' meeting or the representatives' meeting.")})
+    rule = procedure.decision_rule(matter)
+    authorised = rule == DecisionRule.MEMBERS_MEETING and _authorised(matter, record.held_on)
+    refusal = procedure.body_refusal(rule, body, authorised=authorised)
+    if refusal:
+        raise refusal
+    _notice(record, body, notice)
+    record.body, record.decision_rule = body, rule
+    for field, value in counts.items():
+        setattr(record, field, value)
+    record.quorum_met, record.carried = procedure.vote_outcome(
+        body=body, entitled=counts["entitled"], present=counts["present"], in_favour=counts["in_favour"], rule=rule
+    )
+
+
+def _step(record: Deliberation, matter: Matter, step, body: str, counts: dict, notice: dict) -> list[str]:
+    """A 七步走 step in order; returns the matter's fields it changed (a new vote clears the
+    township's decision and the filing, which were for the vote before)."""
     refusal = procedure.step_refusal(step, matter.deliberations.all())
     if refusal:
         raise ValidationError({"step": refusal})
     record.step = step
+    if step == procedure.PARTY_STEP:
+        _attendance(record, counts)
     if step != procedure.VOTE_STEP:
-        return
-    counts = _validate_vote(counts)
-    if body not in Deliberation.Body.values:
-        raise ValidationError({"body": _("Choose the villagers' meeting or the representatives' meeting.")})
-    record.body = body
-    for field, value in counts.items():
-        setattr(record, field, value)
-    record.quorum_met, record.carried = procedure.vote_outcome(
-        body=body, entitled=counts["entitled"], present=counts["present"], in_favour=counts["in_favour"]
-    )
+        return []
+    _vote(record, matter, body, counts, notice)
+    matter.township_approval, matter.township_approval_reason = "", ""
+    matter.township_approved_by, matter.township_approved_at = None, None
+    matter.filed_on, matter.filing_note = None, ""
+    return [
+        "township_approval",
+        "township_approval_reason",
+        "township_approved_by",
+        "township_approved_at",
+        "filed_on",
+        "filing_note",
+    ]
+
+
+def _awaits_approval(matter: Matter) -> bool:
+    return procedure.awaiting_approval(matter, Deliberation.objects.filter(matter=matter).order_by("held_on", "id"))
 
 
 @workflow.effect("deliberate")
@@ -347,6 +419,9 @@ def _deliberate(
     in_favour: int | None = None,
     against: int | None = None,
     abstain: int | None = None,
+    announced_on: datetime.date | None = None,
+    urgent: bool = False,
+    urgent_reason: str = "",
 ) -> Change:
     summary = _check_text("summary", summary, _("Write the minutes: what was discussed and decided."))
     if held_on > timezone.localdate():
@@ -358,9 +433,11 @@ def _deliberate(
     )
     if kind == Deliberation.Kind.MEDIATION:
         _mediation(record, parties=parties, facts=facts, agreed_terms=agreed_terms, signed_by=signed_by)
+    changed = []
     if kind == Deliberation.Kind.STEP:
         counts = {"entitled": entitled, "present": present, "in_favour": in_favour, "against": against}
-        _step(record, matter, step, body, {**counts, "abstain": abstain})
+        notice = {"announced_on": announced_on, "urgent": bool(urgent), "urgent_reason": urgent_reason}
+        changed = _step(record, matter, step, body, {**counts, "abstain": abstain}, notice)
     record.save()
     if participants:
         if any(r.village_id != matter.village_id for r in participants):
@@ -370,19 +447,21 @@ def _deliberate(
     if record.step:
         payload["step"] = record.step
     if record.step == procedure.VOTE_STEP:
-        payload.update(quorum_met=record.quorum_met, carried=record.carried)
+        payload.update(quorum_met=record.quorum_met, carried=record.carried, rule=record.decision_rule)
     # The township's review of a 政事 is its acceptance (受理).
     accepted = []
     if kind == Deliberation.Kind.REVIEW and matter.accept_by is not None:
         accepted = _accept(matter, actor, "township", payload)
-    return Change(payload, ["updated_at", *accepted])
+    facts = {"awaiting_approval": record.step == procedure.LAST_RECORDED_STEP and _awaits_approval(matter)}
+    return Change(payload, ["updated_at", *changed, *accepted], facts)
 
 
 def matter_deliberate(*, matter: Matter, actor, **record) -> Deliberation:
     """Add a deliberation record: a 院坝会 or a mediation (民事), a 七步走 step in order, with
     the vote at step 5 (村事), or the township's review that accepts a 政事. The fields are
     those of DeliberateSerializer (kind, held_on, summary, attendees, participants, parties,
-    facts, agreed_terms, signed_by, step, body and the vote's counts)."""
+    facts, agreed_terms, signed_by, step, body and the vote's counts, its notice: announced_on,
+    urgent, urgent_reason; at step 4 the party members' attendance: entitled, present)."""
     _matter, event = matter_transition(matter=matter, actor=actor, action="deliberate", **record)
     return Deliberation.objects.get(pk=event.payload["record"])
 
@@ -394,6 +473,12 @@ INCOMPLETE = {
     Kind.CIVIL: _("Hold a consultation meeting or a mediation first."),
     Kind.VILLAGE: _("Complete steps 1 to 6, with a vote that carried, first."),
     Kind.GOVERNMENT: _("The township must review and accept the matter first."),
+}
+
+
+AWAITING = {
+    "approval": gettext_lazy("The township must approve the land contract adjustment first."),
+    "filing": gettext_lazy("File the village compact with the township (备案) first."),
 }
 
 
@@ -413,7 +498,11 @@ def _check_assignment(matter: Matter, handler, department, deadline) -> None:
 @workflow.effect("handle")
 def _handle(matter: Matter, actor, *, handler=None, department: Department | None = None, deadline=None) -> Change:
     _check_assignment(matter, handler, department, deadline)
-    if not procedure.deliberation_complete(matter, matter.deliberations.all()):
+    records = matter.deliberations.all()
+    waiting = procedure.township_step(matter, records)
+    if waiting:
+        raise workflow.MatterStateError(AWAITING[waiting], code=f"awaiting_township_{waiting}")
+    if not procedure.deliberation_complete(matter, records):
         raise workflow.MatterStateError(INCOMPLETE[matter.kind], code="deliberation_incomplete")
     matter.handler, matter.department, matter.assigned_by = handler, department, actor
     clock = deadlines.set_deadline(matter, deadline) + deadlines.reset_flags(matter, timezone.now()) if deadline else []
@@ -446,13 +535,55 @@ def matter_handle(
     )[0]
 
 
+@workflow.effect("township_approval")
+def _township_approval(matter: Matter, actor, *, approve: bool, reason: str) -> Change:
+    reason = _check_text("reason", reason, _("Give the reason for the decision."))
+    matter.township_approval = Approval.APPROVED if approve else Approval.REFUSED
+    matter.township_approval_reason, matter.township_approved_by = reason, actor
+    matter.township_approved_at = timezone.now()
+    fields = ["township_approval", "township_approval_reason", "township_approved_by", "township_approved_at"]
+    return Change({"approve": bool(approve), "reason": reason}, [*fields, "updated_at"])
+
+
+def matter_township_approval(*, matter: Matter, actor, approve: bool, reason: str) -> Matter:
+    """The township approves or refuses a land contract adjustment whose vote carried (农村土地
+    承包法 Art. 28), with a reason. Handling waits for the approval; after a refusal the
+    village may vote again (the new vote waits for a new decision) or reject the matter."""
+    return matter_transition(matter=matter, actor=actor, action="township_approval", approve=approve, reason=reason)[0]
+
+
+@workflow.effect("record_filing")
+def _record_filing(matter: Matter, actor, *, filed_on: datetime.date, note: str = "") -> Change:
+    if filed_on > timezone.localdate():
+        raise ValidationError({"filed_on": _("The filing cannot be in the future.")})
+    vote = procedure.village_steps(matter.deliberations.all())["latest"][procedure.VOTE_STEP]
+    if filed_on < vote.held_on:
+        raise ValidationError({"filed_on": _("The compact is filed after the vote that adopted it.")})
+    matter.filed_on, matter.filing_note = filed_on, (note or "").strip()
+    return Change({"filed_on": filed_on.isoformat(), "note": matter.filing_note}, ["filed_on", "filing_note"])
+
+
+def matter_record_filing(*, matter: Matter, actor, filed_on: datetime.date, note: str = "") -> Matter:
+    """The village records that its compact (村规民约) was filed with the township (备案)."""
+    return matter_transition(matter=matter, actor=actor, action="record_filing", filed_on=filed_on, note=note)[0]
+
+
 @workflow.effect("report")
 def _report(matter: Matter, actor, *, result: str) -> Change:
     matter.result = _check_text("result", result, _("Describe what was done."))
     matter.reported_by = actor
     payload = {"result": matter.result}
     if matter.kind == Kind.VILLAGE:
-        payload["step"] = 7
+        # Step 7, 实施结果公开: its record carries the outcome, beside steps 1 to 6.
+        record = Deliberation.objects.create(
+            matter=matter,
+            kind=Deliberation.Kind.STEP,
+            step=procedure.OUTCOME_STEP,
+            held_on=timezone.localdate(),
+            summary=matter.result,
+            recorded_by=actor,
+        )
+        payload.update(step=procedure.OUTCOME_STEP, record=record.pk)
     fields = ["result", "reported_by", "updated_at"]
     if matter.department_id and matter.signed_at is None:
         # A department's first report signs for it too (签收).

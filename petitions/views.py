@@ -24,7 +24,7 @@ from django.views.decorators.http import require_POST
 
 from governance.forms import redirect_if_resent, save_form
 from governance.models import Department, Role
-from governance.roles import GRID_ROLES, INTAKE_ROLES, REVISIT_ROLES, REVISIT_ROLES_BY_KIND
+from governance.roles import GRID_ROLES, INTAKE_ROLES, REVISIT_ROLES, REVISIT_ROLES_BY_KIND, TOWNSHIP_ROLES
 from governance.scoping import people_reader_required, require_any_role, scope_for
 from grids.models import Courtyard, Grid
 from grids.selectors import grids_visible_to, households_visible_to
@@ -32,7 +32,17 @@ from petitions import deadlines, procedure, services, workflow
 from petitions import forms as f
 from petitions.deadlines import CLOCK_STATES
 from petitions.filters import MatterFilter
-from petitions.models import OPEN_STATES, Deliberation, Kind, Matter, MatterCategory, MatterEvent, Rating, State
+from petitions.models import (
+    OPEN_STATES,
+    DecisionRule,
+    Deliberation,
+    Kind,
+    Matter,
+    MatterCategory,
+    MatterEvent,
+    Rating,
+    State,
+)
 from petitions.photos import matter_add_photo, may_add_photo
 from petitions.selectors import handler_candidates, matters_visible_to, matters_waiting_for
 
@@ -65,6 +75,9 @@ YOUR_TURN = {
     State.REVIEWING: ("decide_review", gettext_lazy("Decide the review (复查)")),
 }
 
+# A land contract adjustment waiting in the township's queue.
+APPROVAL_TURN = ("township_approval", gettext_lazy("Approve or refuse the land adjustment"))
+
 VILLAGE_STEPS = procedure.STEP_TITLES
 
 
@@ -91,6 +104,12 @@ def who_acts_next(matter: Matter) -> str:
     if state in (State.CLASSIFIED, State.DELIBERATING):
         if kind == Kind.CIVIL:
             return _("Waiting for the grid's consultation (院坝会) or mediation")
+        if (
+            kind == Kind.VILLAGE
+            and matter.township_approval == ""
+            and procedure.decision_rule(matter) == DecisionRule.LAND
+        ):
+            return _("Waiting for the village's seven steps (七步走), then the township's approval")
         if kind == Kind.VILLAGE:
             return _("Waiting for the village's seven steps (七步走)")
         return _("Waiting for the township to review it and assign a department")
@@ -119,6 +138,17 @@ def _revisits_it(scope, user, matter) -> bool:
     return not scope.is_superuser and workflow.revisitors_cover(scope, matter) and not workflow.took_part(user, matter)
 
 
+def _your_turn(scope, matter):
+    """The next action in the viewer's queue: by state, except a land adjustment the township approves."""
+    if (
+        matter.state == State.DELIBERATING
+        and procedure.decision_rule(matter) == DecisionRule.LAND
+        and scope.covers(matter, TOWNSHIP_ROLES)
+    ):
+        return APPROVAL_TURN
+    return YOUR_TURN.get(matter.state)
+
+
 def annotate_rows(user, matters, waiting_ids=None) -> list:
     """Evaluate `matters` and give each row its next action for `user`: `row.your_turn`
     (action, label) when the user acts next, else `row.waiting_for` in words.
@@ -135,7 +165,7 @@ def annotate_rows(user, matters, waiting_ids=None) -> list:
     for matter in rows:
         matter.your_turn = None
         if matter.pk in waiting_ids or (matter.state == State.EVALUATING and _revisits_it(scope, user, matter)):
-            matter.your_turn = YOUR_TURN.get(matter.state)
+            matter.your_turn = _your_turn(scope, matter)
         matter.waiting_for = who_acts_next(matter)
         matter.clock_running = matter.state in deadlines.CLOCK_STATES
         matter.age_days = (now - matter.created_at).days
@@ -219,6 +249,7 @@ def matter_waiting(request):
     for action, title in (
         ("classify", _("To classify (分)")),
         ("deliberate", _("To deliberate or assign (议)")),
+        ("township_approval", _("To approve: land contract adjustments (土地承包调整)")),
         ("report", _("To handle and report (办)")),
         ("verify", _("To verify (督)")),
         ("decide_review", _("Reviews to decide (复查)")),
@@ -441,6 +472,13 @@ def stage_progress(matter) -> list[dict]:
     ]
 
 
+# The timeline's word for a decision recorded as yes or no: (payload key, yes, no).
+YES_NO_DETAILS = {
+    "verify": ("passed", gettext_lazy("Passed"), gettext_lazy("Not passed: back to the handler")),
+    "township_approval": ("approve", gettext_lazy("Approved"), gettext_lazy("Refused")),
+}
+
+
 def timeline(matter, categories) -> list[dict]:
     """MatterEvent rows in words: who, when, what, from which state to which, and details."""
     events = list(matter.events.all())
@@ -470,8 +508,9 @@ def timeline(matter, categories) -> list[dict]:
             details.append(_("Supervision level %(level)d") % {"level": p["level"]})
         if event.action == "report" and p.get("step") == 7:
             details.append(str(VILLAGE_STEPS[7]))
-        if event.action == "verify":
-            details.append(_("Passed") if p.get("passed") else _("Not passed: back to the handler"))
+        if event.action in YES_NO_DETAILS:
+            key, yes, no = YES_NO_DETAILS[event.action]
+            details.append(str(yes if p.get(key) else no))
         if event.action == "evaluate":
             details.append(str(ratings.get(p.get("rating"), "")))
         for key in ("reason", "note", "result", "comment"):
@@ -502,6 +541,21 @@ HANDLE_HINTS = {
     Kind.VILLAGE: gettext_lazy("Complete steps 1 to 6, with a vote that carried; then assign a handler."),
     Kind.GOVERNMENT: gettext_lazy("Record the township's review first; then assign a department."),
 }
+
+
+TOWNSHIP_HINTS = {
+    "approval": gettext_lazy(
+        "The vote carried: the township approves the land contract adjustment before it is handled."
+    ),
+    "filing": gettext_lazy(
+        "The vote carried: record the compact's filing with the township (备案) before it is handled."
+    ),
+}
+
+
+def _handle_hint(matter, records):
+    waiting = procedure.township_step(matter, records)
+    return TOWNSHIP_HINTS[waiting] if waiting else HANDLE_HINTS.get(matter.kind)
 
 
 def _deliberate_title(form) -> str:
@@ -578,10 +632,26 @@ def action_panels(user, matter, actions, steps, complete, duplicates, bound=None
 
 
 def _vote_rules(votes) -> None:
-    """How many had to attend and vote in favour, for the page to show the app's reckoning."""
+    """How many had to attend and vote in favour, for the page to show the app's reckoning
+    (under the rule each vote was counted by)."""
     for vote in votes:
         vote.quorum_needed = procedure.quorum_needed(vote.body, vote.entitled)
-        vote.majority_needed = procedure.majority_needed(vote.present or 0)
+        rule = vote.decision_rule or DecisionRule.SIMPLE
+        vote.majority_needed = procedure.majority_needed(vote.present or 0, rule=rule, entitled=vote.entitled)
+        vote.of_all = rule == DecisionRule.LAND
+
+
+def decision_rule_context(matter, records) -> dict:
+    """The rule a 村事 is decided by, in words, and what the township still has to do."""
+    if matter.kind != Kind.VILLAGE:
+        return {}
+    rule = procedure.decision_rule(matter)
+    return {
+        "decision_rule": rule,
+        "decision_rule_label": DecisionRule(rule).label,
+        "decision_rule_explained": procedure.RULE_EXPLAINED[rule],
+        "township_step": procedure.township_step(matter, records),
+    }
 
 
 def detail_context(request, matter, bound=None) -> dict:
@@ -615,7 +685,8 @@ def detail_context(request, matter, bound=None) -> dict:
         "steps_done": sum(1 for s in _step_list(matter, steps) if s["status"] == "done"),
         "step_list": _step_list(matter, steps),
         "deliberation_complete": complete,
-        "handle_hint": HANDLE_HINTS.get(matter.kind) if "handle" in actions and not complete else None,
+        "handle_hint": _handle_hint(matter, records) if "handle" in actions and not complete else None,
+        **decision_rule_context(matter, records),
         "panels": panels,
         "duplicates": duplicate_rows,
         "show_phone": workflow.may_see_contact(user, matter),

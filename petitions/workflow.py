@@ -59,7 +59,7 @@ from petitions.models import (
     Rating,
     State,
 )
-from petitions.procedure import VILLAGE_STEPS, VOTE_STEP
+from petitions.procedure import VILLAGE_STEPS, VOTE_STEP, awaiting_approval, township_step
 
 
 class MatterError(DomainError):
@@ -315,6 +315,26 @@ def _sign_overdue_due(matter):
     return _awaiting_sign_off(matter) and matter.sign_overdue_at is None
 
 
+def _township_staff(user, matter):
+    """The township's staff (official or leader) of its township."""
+    return _covers(scope_for(user), matter, TOWNSHIP_ROLES)
+
+
+def _village_owner(user, matter):
+    """The village cadre of its village (the 村事's owner)."""
+    return matter.kind == Kind.VILLAGE and owner_covers(scope_for(user), matter)
+
+
+def _awaiting_approval(matter):
+    """a land contract adjustment whose vote carried and was published, not yet decided by the township"""
+    return awaiting_approval(matter, matter.deliberations.all())
+
+
+def _awaiting_filing(matter):
+    """a village compact whose vote carried and was published, not yet filed (备案)"""
+    return township_step(matter, matter.deliberations.all()) == "filing"
+
+
 def _clock_running(matter):
     """the clock runs"""
     return matter.deadline is not None and matter.paused_at is None
@@ -396,6 +416,31 @@ def _tell_rejected(matter, actor, change):
 
 def _tell_handle(matter, actor, change):
     return [(handlers_of(matter), _titled(_("A matter to handle: %(title)s"), matter), "")]
+
+
+def _tell_approval(matter, actor, change):
+    """The village's cadres learn the township's decision on the land adjustment."""
+    if change.payload["approve"]:
+        text = _("The township approved the land contract adjustment: %(title)s")
+    else:
+        text = _("The township refused the land contract adjustment: %(title)s")
+    return [(owners_of(matter), _titled(text, matter), change.payload["reason"])]
+
+
+def _tell_deliberated(matter, actor, change):
+    """受理告知 when the township's review accepted a 政事; and when a land adjustment's
+    resolution is published, the township is told its approval is awaited."""
+    told = _tell_accepted(matter, actor, change)
+    if change.facts.get("awaiting_approval"):
+        text = _("A land contract adjustment waits for your approval: %(title)s")
+        told.append((users_holding(TOWNSHIP_ROLES, township_id=matter.township_id), _titled(text, matter), ""))
+    return told
+
+
+def _tell_township(text):
+    return lambda matter, actor, change: [
+        (users_holding(TOWNSHIP_ROLES, township_id=matter.township_id), _titled(text, matter), "")
+    ]
 
 
 def _tell_report(matter, actor, change):
@@ -644,6 +689,12 @@ def _deliberation_step(payload, matter, labels):
     return labels["deliberation"].get(kind, ""), ""
 
 
+def _approval_step(payload, matter, labels):
+    if payload.get("approve"):
+        return _("Land contract adjustment approved by the township"), ""
+    return _("Land contract adjustment refused by the township"), payload.get("reason", "")
+
+
 def _handled_step(payload, matter, labels):
     detail = ""
     if payload.get("department") and payload["department"] == matter.department_id:
@@ -770,7 +821,7 @@ TRANSITIONS = {
             _("Record deliberation"),
             allows=_owner,
             target=State.DELIBERATING,
-            told=_tell_accepted,
+            told=_tell_deliberated,
             api=(
                 "议: a consultation meeting, a mediation, a 村事 step (with the vote at step 5), or the\n"
                 "township's review. Quorum and result are computed by the app."
@@ -780,6 +831,43 @@ TRANSITIONS = {
             done=_("The record is saved."),
             timeline=_("Deliberation recorded"),
             public_step=_deliberation_step,
+        ),
+        _step(
+            "township_approval",
+            frozenset({State.DELIBERATING}),
+            _("Approve or refuse the land adjustment"),
+            allows=_township_staff,
+            when=_awaiting_approval,
+            conflict=_("Only a land contract adjustment whose vote carried and was published waits for approval."),
+            forbidden=_("Only the township's staff approve a land contract adjustment."),
+            told=_tell_approval,
+            api=(
+                "The township approves or refuses a land contract adjustment (土地承包调整, 农村土地承包法\n"
+                "Art. 28) after its vote carried and was published, with a reason; handling waits for it."
+            ),
+            button=_("Record the township's decision"),
+            title=_("Township approval of the land contract adjustment"),
+            done=_("The township's decision is recorded. The village is told."),
+            timeline=_("Township's decision on the land adjustment"),
+            public_step=_approval_step,
+        ),
+        _step(
+            "record_filing",
+            frozenset({State.DELIBERATING}),
+            _("Record the filing (备案)"),
+            allows=_village_owner,
+            when=_awaiting_filing,
+            conflict=_("Only a village compact whose vote carried and was published is filed."),
+            told=_tell_township(_("A village compact was filed with the township (备案): %(title)s")),
+            api=(
+                "The village records that its compact (村规民约), adopted by the villagers' meeting, was filed\n"
+                "with the township (备案, Art. 27); handling waits for it."
+            ),
+            button=_("Record the filing"),
+            title=_("File the village compact with the township (备案)"),
+            done=_("The filing is recorded. The township is told."),
+            timeline=_("Filed with the township (备案)"),
+            public_step=_("Filed with the township (备案)"),
         ),
         _step(
             "handle",

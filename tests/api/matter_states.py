@@ -56,6 +56,37 @@ def government(mw, state=State.HANDLING) -> Matter:
     return Matter.objects.get(pk=matter.pk)
 
 
+def village_voted(mw, category="land_adjustment", *, in_favour=70, entitled=100, present=90) -> Matter:
+    """A 村事 of 七星村 grid 1 (no household) recorded by the village cadre, through steps 1 to 6:
+    steps 1 to 4 (with the party members' attendance), a villagers' meeting announced ten days
+    ahead that voted `in_favour` of `entitled` (`present` came), and the published resolution."""
+    u = mw.users
+    matter = mw.staff_matter(title="二组土地承包调整方案", actor=u.cadre)
+    s.matter_classify(matter=matter, actor=u.cadre, kind=Kind.VILLAGE, category=getattr(mw.categories, category))
+    for n in (1, 2, 3, 4):
+        party = {"entitled": 30, "present": 25} if n == 4 else {}
+        s.matter_deliberate(
+            matter=matter, actor=u.cadre, kind="step", step=n, held_on=TODAY, summary=f"第{n}步", **party
+        )
+    s.matter_deliberate(
+        matter=matter,
+        actor=u.cadre,
+        kind="step",
+        step=5,
+        held_on=TODAY,
+        announced_on=TODAY - datetime.timedelta(days=10),
+        summary="村民会议表决",
+        body="villagers_meeting",
+        entitled=entitled,
+        present=present,
+        in_favour=in_favour,
+        against=present - in_favour,
+        abstain=0,
+    )
+    s.matter_deliberate(matter=matter, actor=u.cadre, kind="step", step=6, held_on=TODAY, summary="决议公开")
+    return Matter.objects.get(pk=matter.pk)
+
+
 def database_state():
     """Everything a refused request must leave untouched."""
     return (
@@ -72,6 +103,8 @@ def database_state():
                 "reopen_count",
                 "reject_reason",
                 "duplicate_of_id",
+                "township_approval",
+                "filed_on",
             )
         ),
         list(MatterEvent.objects.values("matter_id").annotate(n=Count("id")).order_by("matter_id")),

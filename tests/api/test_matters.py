@@ -24,8 +24,18 @@ def ok(response, status=200):
 
 
 def step(client, matter_id, n, **extra):
-    payload = {"kind": "step", "step": n, "held_on": _today(), "summary": f"第{n}步", **extra}
+    payload = {"kind": "step", "step": n, "held_on": _today(), "summary": f"第{n}步", **_rules(n, extra), **extra}
     return action(client, matter_id, "deliberate", payload)
+
+
+def _rules(n, extra) -> dict:
+    """What the decision rules ask beside the counts: the party members' attendance at step 4,
+    a villagers' meeting's notice (ten days ahead) at step 5."""
+    if n == 4:
+        return {"entitled": 30, "present": 25}
+    if n == 5 and extra.get("body") == "villagers_meeting":
+        return {"announced_on": (datetime.date.today() - datetime.timedelta(days=10)).isoformat()}
+    return {}
 
 
 def _today():
@@ -562,7 +572,15 @@ def test_categories_are_the_active_ones_in_order(mw, api_client):
 
     codes = [c["code"] for c in ok(api_client.get("/api/v1/matter-categories/"))]
 
-    assert codes == ["infrastructure", "legal_aid", "neighbour_dispute", "village_project"]  # by order, then code
+    assert codes == [  # by order, then code
+        "collective_income",
+        "infrastructure",
+        "land_adjustment",
+        "legal_aid",
+        "neighbour_dispute",
+        "village_project",
+        "village_rules",
+    ]
 
 
 # ---------------------------------------------------------------- filters

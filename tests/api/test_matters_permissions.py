@@ -13,7 +13,7 @@ from PIL import Image
 
 from petitions import services
 from petitions.models import Kind, State
-from tests.api.matter_states import civil, database_state, government
+from tests.api.matter_states import civil, database_state, government, village_voted
 from tests.matrix import Case, api_login, api_problems, api_send, matrix_params, run_matrix
 
 PERSONAS = (
@@ -372,6 +372,44 @@ MATRIX = [
         # The owner, before the deliberation has begun: the state refuses it.
         expect(SEES_VILLAGE, 403, cadre=409, admin=409),
     ),
+    # The decision rules: a land adjustment whose vote carried waits for the township's approval
+    # (its staff, not the village); a compact is filed (备案) by the village cadre.
+    (
+        "POST",
+        "/api/v1/matters/{matter}/township_approval/",
+        APPROVE,
+        "land_voted",
+        expect(SEES_VILLAGE, 403, official=200, leader=200, admin=200),
+    ),
+    (
+        "POST",
+        "/api/v1/matters/{matter}/township_approval/",
+        {"approve": True},
+        "land_voted",
+        expect(SEES_VILLAGE, 403, official=400, leader=400, admin=400),
+    ),
+    (
+        "POST",
+        "/api/v1/matters/{matter}/township_approval/",
+        APPROVE,
+        "village_classified",
+        # Not a land adjustment waiting for approval: the state refuses it.
+        expect(SEES_VILLAGE, 403, official=409, leader=409, admin=409),
+    ),
+    (
+        "POST",
+        "/api/v1/matters/{matter}/record_filing/",
+        {"filed_on": "{today}"},
+        "compact_voted",
+        expect(SEES_VILLAGE, 403, **VILLAGE_OWNER),
+    ),
+    (
+        "POST",
+        "/api/v1/matters/{matter}/record_filing/",
+        {"filed_on": "{today}"},
+        "land_voted",
+        expect(SEES_VILLAGE, 403, cadre=409, admin=409),
+    ),
     # The clock: only the level above pauses it (the owner and the handler ask for an
     # extension); the owner, the handler or the level above resume it.
     ("POST", "/api/v1/matters/{matter}/pause/", PAUSE, "civil_handling", expect(SEES_CIVIL, 403, **ABOVE_CIVIL)),
@@ -447,6 +485,8 @@ MATTERS = {
     "civil_paused": lambda mw: _paused(civil(mw, State.HANDLING), mw.users.cadre),
     "civil_rejected": lambda mw: _rejected(civil(mw, State.SUBMITTED), mw.users.cadre),
     "village_classified": lambda mw: _village(mw),
+    "land_voted": lambda mw: village_voted(mw, "land_adjustment"),
+    "compact_voted": lambda mw: village_voted(mw, "village_rules"),
     "government_handling": lambda mw: government(mw, State.HANDLING),
     "government_signed": lambda mw: services.matter_sign(matter=government(mw, State.HANDLING), actor=mw.users.handler),
     "government_verifying": lambda mw: government(mw, State.VERIFYING),
@@ -492,7 +532,7 @@ def _jpeg():
 
 
 def _note(data) -> str:
-    return "bad payload" if data in ({"kind": "nonsense"}, NO_REASON, BAD_DEADLINE) else ""
+    return "bad payload" if data in ({"kind": "nonsense"}, NO_REASON, BAD_DEADLINE, {"approve": True}) else ""
 
 
 CASES = [Case(method, url, expected, data, on=on, note=_note(data)) for method, url, data, on, expected in MATRIX]

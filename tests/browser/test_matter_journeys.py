@@ -8,6 +8,8 @@ a village cadre and a township official at a desk, a department handler.
 Every page is checked for overflow at 360 px, text under 16 px and touch targets under 44 px.
 """
 
+import datetime
+
 import pytest
 from playwright.sync_api import expect
 
@@ -130,6 +132,9 @@ def test_village_matter_through_the_seven_steps(open_page, journey):
     minutes = {1: "收集意见 56 条", 2: "村党支部提议", 3: "两委会商议通过", 4: "党员大会审议通过"}
     for step, summary in minutes.items():
         desk.fill(f"[name='step{step}-summary']", summary)
+        if step == 4:  # the party members' meeting records its attendance
+            desk.fill("[name='step4-entitled']", "35")
+            desk.fill("[name='step4-present']", "32")
         submit(desk, "action-deliberate")
     expect(desk.locator(".vstep.done")).to_have_count(4)
     phone = open_page(PHONE, u.cadre.username, phone=True)
@@ -143,6 +148,8 @@ def test_village_matter_through_the_seven_steps(open_page, journey):
             desk.fill(f"[name='step5-{name}']", str(value))
         desk.fill("[name='step5-against']", str(present - favour))
         desk.fill("[name='step5-abstain']", "0")
+        announced = datetime.date.today() - datetime.timedelta(days=10)
+        desk.fill("[name='step5-announced_on']", announced.isoformat())
         desk.fill("[name='step5-summary']", f"村民会议表决：{favour} 票赞成")
         submit(desk, "action-deliberate")
 

@@ -15,6 +15,7 @@ import pytest
 from governance.models import IdempotencyRecord
 from petitions import services as s
 from petitions.models import Deliberation, Kind, Matter, MatterEvent, Rating, State
+from tests.api.matter_states import village_voted
 from tests.matrix import Case, matrix_params, page_login, page_problems, page_send, run_matrix
 from tests.pages.conftest import field_block
 from tests.petitions import conftest as matter_fixtures
@@ -100,7 +101,10 @@ def _village(mw, steps=4):
     matter = mw.staff_matter(title="风貌改造续建方案", actor=u.cadre)
     s.matter_classify(matter=matter, actor=u.cadre, kind=Kind.VILLAGE, category=mw.categories.village_project)
     for step in range(1, steps + 1):
-        s.matter_deliberate(matter=matter, actor=u.cadre, kind="step", step=step, held_on=TODAY, summary=f"第{step}步")
+        party = {"entitled": 30, "present": 25} if step == 4 else {}
+        s.matter_deliberate(
+            matter=matter, actor=u.cadre, kind="step", step=step, held_on=TODAY, summary=f"第{step}步", **party
+        )
     return matter
 
 
@@ -113,6 +117,7 @@ def _vote(mw, matter, present, in_favour, entitled=100):
         held_on=TODAY,
         summary="村民会议表决",
         body="villagers_meeting",
+        announced_on=TODAY - datetime.timedelta(days=10),
         entitled=entitled,
         present=present,
         in_favour=in_favour,
@@ -165,6 +170,9 @@ MATRIX = {
     ("POST", "decide_review", "reviewing"): _row(SEES_Q1, grid1=403, leader1=403),
     ("POST", "request_extension", "handling"): _row(SEES_Q1, cadre=403, leader1=403, official=403, leader=403),
     ("POST", "decide_extension", "extension_pending"): _row(SEES_Q1, grid1=403, leader1=403),
+    # The decision rules: the township approves a land adjustment; the village cadre files a compact.
+    ("POST", "township_approval", "land_voted"): _row(SEES_Q1, grid1=403, leader1=403, cadre=403),
+    ("POST", "record_filing", "compact_voted"): _row(SEES_Q1, grid1=403, leader1=403, official=403, leader=403),
 }
 PAGES = {
     "list": "/matters/",
@@ -184,6 +192,10 @@ def _matter(mw, state):
         matter = _civil(mw, State.HANDLING)
         s.matter_request_extension(matter=matter, actor=mw.users.grid1, pause=True, reason="等材料")
         return matter
+    if state == "land_voted":
+        return village_voted(mw, "land_adjustment")
+    if state == "compact_voted":
+        return village_voted(mw, "village_rules")
     return _civil(mw, state)
 
 
@@ -387,7 +399,12 @@ def test_vote_form_asks_only_for_numbers_and_the_app_computes_the_result(login, 
     assert "quorum" not in " ".join(re.findall(r'name="([^"]+)"', html)).lower()
     assert "carried" not in " ".join(re.findall(r'name="([^"]+)"', html)).lower()
 
-    vote = {"held_on": TODAY.isoformat(), "summary": "村民会议", "body": "villagers_meeting"}
+    vote = {
+        "held_on": TODAY.isoformat(),
+        "summary": "村民会议",
+        "body": "villagers_meeting",
+        "announced_on": (TODAY - datetime.timedelta(days=10)).isoformat(),
+    }
     response = act(
         client,
         matter,

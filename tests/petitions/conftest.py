@@ -4,7 +4,7 @@ from types import SimpleNamespace
 import pytest
 
 from governance.models import Role
-from petitions.models import Kind, MatterCategory, Source
+from petitions.models import DecisionRule, Kind, MatterCategory, Source
 from petitions.services import matter_submit, matter_submit_public
 from tests.factories import assign, make_user
 
@@ -12,14 +12,20 @@ from tests.factories import assign, make_user
 @pytest.fixture
 def categories(db):
     rows = [
-        ("neighbour_dispute", "邻里纠纷", Kind.CIVIL),
-        ("environment", "环境卫生", Kind.CIVIL),
-        ("village_project", "村级项目", Kind.VILLAGE),
-        ("legal_aid", "法律援助", Kind.GOVERNMENT),
-        ("infrastructure", "基础设施", Kind.GOVERNMENT),
+        ("neighbour_dispute", "邻里纠纷", Kind.CIVIL, DecisionRule.SIMPLE),
+        ("environment", "环境卫生", Kind.CIVIL, DecisionRule.SIMPLE),
+        ("village_project", "村级项目", Kind.VILLAGE, DecisionRule.SIMPLE),
+        ("land_adjustment", "土地承包调整", Kind.VILLAGE, DecisionRule.LAND),
+        ("village_rules", "村规民约", Kind.VILLAGE, DecisionRule.COMPACT),
+        ("collective_income", "集体收益使用", Kind.VILLAGE, DecisionRule.MEMBERS_MEETING),
+        ("legal_aid", "法律援助", Kind.GOVERNMENT, DecisionRule.SIMPLE),
+        ("infrastructure", "基础设施", Kind.GOVERNMENT, DecisionRule.SIMPLE),
     ]
     return SimpleNamespace(
-        **{code: MatterCategory.objects.create(code=code, name=name, default_kind=kind) for code, name, kind in rows}
+        **{
+            code: MatterCategory.objects.create(code=code, name=name, default_kind=kind, decision_rule=rule)
+            for code, name, kind, rule in rows
+        }
     )
 
 

@@ -56,6 +56,23 @@ def test_civil_journey_from_grid_worker_to_evaluation(mw):
     ]
 
 
+NOTICE = {"announced_on": TODAY - datetime.timedelta(days=10)}  # a villagers' meeting, ten days ahead
+PARTY = {"entitled": 30, "present": 25}  # step 4: the party members' attendance
+
+
+def _steps_1_to_4(matter, actor, summary=None):
+    for step in (1, 2, 3, 4):
+        s.matter_deliberate(
+            matter=matter,
+            actor=actor,
+            kind="step",
+            step=step,
+            held_on=TODAY,
+            summary=summary or f"第{step}步",
+            **(PARTY if step == 4 else {}),
+        )
+
+
 def _vote(mw, matter, *, present, in_favour, entitled=100, body="villagers_meeting"):
     return s.matter_deliberate(
         matter=matter,
@@ -70,6 +87,7 @@ def _vote(mw, matter, *, present, in_favour, entitled=100, body="villagers_meeti
         in_favour=in_favour,
         against=present - in_favour,
         abstain=0,
+        **(NOTICE if body == "villagers_meeting" else {}),
     )
 
 
@@ -79,8 +97,7 @@ def test_village_matter_seven_steps_and_vote(mw):
     s.matter_classify(matter=matter, actor=u.cadre, kind=Kind.VILLAGE, category=mw.categories.village_project)
     with pytest.raises(ValidationError):  # steps in order
         s.matter_deliberate(matter=matter, actor=u.cadre, kind="step", step=2, held_on=TODAY, summary="提议")
-    for step in (1, 2, 3, 4):
-        s.matter_deliberate(matter=matter, actor=u.cadre, kind="step", step=step, held_on=TODAY, summary=f"第{step}步")
+    _steps_1_to_4(matter, u.cadre)
     with pytest.raises(MatterStateError):  # no vote yet
         s.matter_handle(matter=matter, actor=u.cadre, handler=u.cadre)
     failed = _vote(mw, matter, present=60, in_favour=30)
@@ -128,8 +145,7 @@ def test_impossible_vote_counts_are_refused(mw, counts):
     u = mw.users
     matter = mw.staff_matter(actor=u.cadre)
     s.matter_classify(matter=matter, actor=u.cadre, kind=Kind.VILLAGE, category=mw.categories.village_project)
-    for step in (1, 2, 3, 4):
-        s.matter_deliberate(matter=matter, actor=u.cadre, kind="step", step=step, held_on=TODAY, summary="x")
+    _steps_1_to_4(matter, u.cadre, "x")
     with pytest.raises(ValidationError):
         s.matter_deliberate(
             matter=matter,
@@ -139,6 +155,7 @@ def test_impossible_vote_counts_are_refused(mw, counts):
             held_on=TODAY,
             summary="表决",
             body="villagers_meeting",
+            **NOTICE,
             **counts,
         )
     assert not Deliberation.objects.filter(matter=matter, step=5).exists()
