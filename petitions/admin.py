@@ -1,7 +1,16 @@
 from django.contrib import admin
 
 from governance.admin import ReadOnlyAdmin, ReadOnlyInline
-from petitions.models import CalendarDay, Deliberation, Matter, MatterCategory, MatterEvent, MatterPhoto, TimeLimit
+from petitions.models import (
+    CalendarDay,
+    Deliberation,
+    Matter,
+    MatterCategory,
+    MatterEvent,
+    MatterPhoto,
+    TimeLimit,
+    VillageMatterSettings,
+)
 
 
 @admin.register(MatterCategory)
@@ -14,6 +23,13 @@ class MatterCategoryAdmin(admin.ModelAdmin):
 class TimeLimitAdmin(admin.ModelAdmin):
     list_display = ["kind", "category", "working_days"]
     list_filter = ["kind"]
+
+
+@admin.register(VillageMatterSettings)
+class VillageMatterSettingsAdmin(admin.ModelAdmin):
+    list_display = ["village", "village_affairs_verifiers"]
+    list_filter = ["village_affairs_verifiers"]
+    list_select_related = ["village"]
 
 
 @admin.register(CalendarDay)
