@@ -3,6 +3,8 @@
 `civil(mw, state)`: a 民事 of 七星村 grid 1 recorded by grid 1's worker for 张三's household
 (in the courtyard 老院子), handled by that worker. `government(mw, state)`: a 政事 from the
 public form in 七星村 (no grid), reviewed by the township and handled by 司法所.
+`village(mw, state)`: a 村事 of 七星村 grid 1 recorded by its cadre, through the seven steps
+(the vote carried), handled and reported by the cadre.
 """
 
 import datetime
@@ -53,6 +55,40 @@ def government(mw, state=State.HANDLING) -> Matter:
         s.matter_report(matter=matter, actor=u.handler, result="司法所调解，双方达成协议")
     if state == State.EVALUATING:
         s.matter_verify(matter=matter, actor=u.official, passed=True)
+    return Matter.objects.get(pk=matter.pk)
+
+
+def village(mw, state=State.VERIFYING, *, household=None, grid=None, cadre=None) -> Matter:
+    """A 村事 of 七星村 grid 1 (or of `grid`'s village, with its `cadre`), for `household`."""
+    cadre = cadre or mw.users.cadre
+    matter = mw.staff_matter(title="村道硬化方案", grid=grid or mw.q1, actor=cadre, household=household)
+    s.matter_classify(matter=matter, actor=cadre, kind=Kind.VILLAGE, category=mw.categories.village_project)
+    if state == State.CLASSIFIED:
+        return Matter.objects.get(pk=matter.pk)
+    for step in (1, 2, 3, 4):
+        s.matter_deliberate(matter=matter, actor=cadre, kind="step", step=step, held_on=TODAY, summary=f"第{step}步")
+    s.matter_deliberate(
+        matter=matter,
+        actor=cadre,
+        kind="step",
+        step=5,
+        held_on=TODAY,
+        summary="村民会议表决",
+        body="villagers_meeting",
+        entitled=100,
+        present=60,
+        in_favour=45,
+        against=15,
+        abstain=0,
+    )
+    s.matter_deliberate(matter=matter, actor=cadre, kind="step", step=6, held_on=TODAY, summary="决议公开")
+    if state == State.DELIBERATING:
+        return Matter.objects.get(pk=matter.pk)
+    s.matter_handle(matter=matter, actor=cadre, handler=cadre)
+    if state in (State.VERIFYING, State.EVALUATING):
+        s.matter_report(matter=matter, actor=cadre, result="实施结果公开：村道已硬化 800 米")
+    if state == State.EVALUATING:
+        s.matter_verify(matter=matter, actor=mw.users.official, passed=True)
     return Matter.objects.get(pk=matter.pk)
 
 

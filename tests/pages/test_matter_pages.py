@@ -14,7 +14,17 @@ import pytest
 
 from governance.models import IdempotencyRecord
 from petitions import services as s
-from petitions.models import Deliberation, Kind, Matter, MatterEvent, Rating, State
+from petitions.models import (
+    Deliberation,
+    Kind,
+    Matter,
+    MatterEvent,
+    Rating,
+    State,
+    VillageAffairsVerifiers,
+    VillageMatterSettings,
+)
+from tests.api.matter_states import village
 from tests.matrix import Case, matrix_params, page_login, page_problems, page_send, run_matrix
 from tests.pages.conftest import field_block
 from tests.petitions import conftest as matter_fixtures
@@ -28,6 +38,7 @@ PERSONAS = [
     "grid2",
     "leader1",
     "cadre",
+    "supervisor",
     "other_cadre",
     "official",
     "leader",
@@ -137,6 +148,9 @@ def _row(*bases, **statuses):
 EVERYONE = {p: 200 for p in PERSONAS if p != "anonymous"}
 SEES_Q1 = {"grid1": 200, "leader1": 200, "cadre": 200, "official": 200, "leader": 200}
 SEES_GOV = {"cadre": 200, "official": 200, "leader": 200, "handler": 200, "handler2": 200}
+# A 村事 of 七星村 grid 1 (no household): its grid and village, 七星村's supervision committee
+# (村务监督委员会), the township.
+SEES_VILLAGE = {**SEES_Q1, "supervisor": 200}
 
 MATRIX = {
     ("GET", "list", None): _row(EVERYONE),
@@ -158,6 +172,15 @@ MATRIX = {
     ("POST", "report", "government"): _row(SEES_GOV, cadre=403, official=403, leader=403),
     ("POST", "verify", "verifying"): _row(SEES_Q1, grid1=403, leader1=403, official=403, leader=403),
     ("POST", "evaluate", "evaluating"): _row(SEES_Q1),
+    ("GET", "detail", "village_verifying"): _row(SEES_VILLAGE),
+    ("POST", "report", "village_handling"): _row(
+        SEES_VILLAGE, grid1=403, leader1=403, supervisor=403, official=403, leader=403
+    ),
+    ("POST", "supervise", "village_handling"): _row(SEES_VILLAGE, grid1=403, leader1=403, cadre=403),
+    ("POST", "verify", "village_verifying"): _row(SEES_VILLAGE, grid1=403, leader1=403, cadre=403),
+    ("POST", "verify", "village_by_supervisors"): _row(
+        SEES_VILLAGE, grid1=403, leader1=403, cadre=403, official=403, leader=403
+    ),
 }
 PAGES = {
     "list": "/matters/",
@@ -170,6 +193,13 @@ PAGES = {
 def _matter(mw, state):
     if state == "government":
         return _government(mw)
+    if state == "village_by_supervisors":
+        VillageMatterSettings.objects.create(
+            village=mw.qixing, village_affairs_verifiers=VillageAffairsVerifiers.SUPERVISORS
+        )
+        return village(mw, State.VERIFYING)
+    if state.startswith("village_"):
+        return village(mw, State(state.removeprefix("village_")))
     return _civil(mw, state)
 
 
@@ -242,6 +272,10 @@ REFUSED = [
     ("handler", "evaluate", "evaluating", {"rating": "satisfied"}),
     ("cadre", "report", "government", {"result": "代报"}),
     ("other_cadre", "report", "government", {"result": "代报"}),
+    ("supervisor", "report", "village_handling", {"result": "代报"}),
+    ("supervisor", "verify", "submitted", {"passed": "yes"}),
+    ("official", "verify", "village_by_supervisors", {"passed": "yes"}),
+    ("supervisor", "supervise", "classified", {"note": "民事不归监委会"}),
 ]
 
 

@@ -13,43 +13,17 @@ from petitions import services as s
 from petitions.models import Kind, Matter, MatterEvent, State, VillageAffairsVerifiers, VillageMatterSettings
 from petitions.selectors import matters_visible_to, matters_waiting_for
 from petitions.workflow import MatterPermissionError, available_actions, may
+from tests.api.matter_states import village
 from tests.factories import assign, make_user
 
 TODAY = datetime.date.today()
 
 
 def village_matter(mw, state=State.VERIFYING, *, grid=None, cadre=None) -> Matter:
-    """A 村事 of 七星村 (or of `grid`'s village, with its `cadre`), for 张三's household,
-    through the seven steps to `state`; handled and reported by the cadre."""
-    cadre = cadre or mw.users.cadre
+    """A 村事 of 七星村 (or of `grid`'s village, with its `cadre`), for 张三's household (when
+    in 七星村), through the seven steps to `state`; handled and reported by the cadre."""
     household = mw.households.q1 if grid is None else None
-    matter = mw.staff_matter(title="村道硬化方案", grid=grid or mw.q1, actor=cadre, household=household)
-    s.matter_classify(matter=matter, actor=cadre, kind=Kind.VILLAGE, category=mw.categories.village_project)
-    if state == State.CLASSIFIED:
-        return Matter.objects.get(pk=matter.pk)
-    for step in (1, 2, 3, 4):
-        s.matter_deliberate(matter=matter, actor=cadre, kind="step", step=step, held_on=TODAY, summary=f"第{step}步")
-    s.matter_deliberate(
-        matter=matter,
-        actor=cadre,
-        kind="step",
-        step=5,
-        held_on=TODAY,
-        summary="村民会议表决",
-        body="villagers_meeting",
-        entitled=100,
-        present=60,
-        in_favour=45,
-        against=15,
-        abstain=0,
-    )
-    s.matter_deliberate(matter=matter, actor=cadre, kind="step", step=6, held_on=TODAY, summary="决议公开")
-    if state == State.DELIBERATING:
-        return Matter.objects.get(pk=matter.pk)
-    s.matter_handle(matter=matter, actor=cadre, handler=cadre)
-    if state == State.VERIFYING:
-        s.matter_report(matter=matter, actor=cadre, result="实施结果公开：村道已硬化 800 米")
-    return Matter.objects.get(pk=matter.pk)
+    return village(mw, state, household=household, grid=grid, cadre=cadre)
 
 
 def civil_matter(mw) -> Matter:
@@ -228,10 +202,7 @@ def test_the_report_tells_the_verifiers_the_village_chose(mw, setting, superviso
     ],
 )
 def test_supervisor_is_refused_handling_actions(mw, as_user, action, state, data):
-    matter = village_matter(mw, State.HANDLING if state == State.EVALUATING else state)
-    if state == State.EVALUATING:
-        s.matter_report(matter=matter, actor=mw.users.cadre, result="已完成")
-        s.matter_verify(matter=matter, actor=mw.users.official, passed=True)
+    matter = village_matter(mw, state)
     before = list(MatterEvent.objects.filter(matter=matter).values_list("pk", flat=True))
     response = as_user(mw.users.supervisor).post(f"/api/v1/matters/{matter.pk}/{action}/", data, format="json")
     assert response.status_code == 403, response.content
