@@ -15,6 +15,7 @@ class Role(models.TextChoices):
     DEPARTMENT_HANDLER = "department_handler", _("department handler (职能部门)")
     VILLAGE_CADRE = "village_cadre", _("village cadre (村两委)")
     SHOP_CLERK = "shop_clerk", _("points shop clerk (积分超市)")
+    VILLAGE_SUPERVISOR = "village_supervisor", _("village affairs supervision committee member (村务监督委员会成员)")
     GRID_LEADER = "grid_leader", _("grid leader (网格长)")
     GRID_WORKER = "grid_worker", _("grid worker (网格员)")
     COURTYARD_HELPER = "courtyard_helper", _("courtyard helper (包院落)")
@@ -27,6 +28,7 @@ ROLE_LEVEL = {
     Role.DEPARTMENT_HANDLER: "department",
     Role.VILLAGE_CADRE: "village",
     Role.SHOP_CLERK: "village",
+    Role.VILLAGE_SUPERVISOR: "village",
     Role.GRID_LEADER: "grid",
     Role.GRID_WORKER: "grid",
     Role.COURTYARD_HELPER: "courtyard",

@@ -2,7 +2,8 @@
 
 A viewset over people's data (households, residents, matters, visits) sets
 `people_data = True`: a caller whose roles read none of them gets a 403 on its lists, as on
-the pages (a single row stays a 404: it is out of their scope).
+the pages (a single row stays a 404: it is out of their scope). The matters' viewset sets
+`people_data = "matters"`: the supervision committee, which reads matters only, passes there.
 A viewset names, per action, who may call it (`policies = {"create": Policy(...)}`); an
 action without a policy needs only a signed-in caller (what it may see is then the
 selectors' business: an object out of scope is a 404). The role check comes before the
@@ -16,7 +17,7 @@ from dataclasses import dataclass
 from django.utils.translation import gettext_lazy as _
 from rest_framework.permissions import IsAuthenticated
 
-from governance.scoping import NOT_A_PEOPLE_READER, reads_people, scope_for
+from governance.scoping import not_a_reader_message, reads_people, scope_for
 
 
 @dataclass(frozen=True)
@@ -34,15 +35,16 @@ class ActionPolicy(IsAuthenticated):
     def has_permission(self, request, view):
         if not super().has_permission(request, view):
             return False
+        people_data = getattr(view, "people_data", False)
         if (
-            getattr(view, "people_data", False)
+            people_data
             and not getattr(view, "detail", False)
-            and not reads_people(request.user)
+            and not reads_people(request.user, matters=people_data == "matters")
         ):
             # Lists (and list-level actions) over households, residents, matters or visits: the
             # shop clerk is refused, as on the pages (governance.scoping.people_reader_required);
             # one row is out of the clerk's scope, a 404 like any other.
-            self.message = NOT_A_PEOPLE_READER
+            self.message = not_a_reader_message(request.user)
             return False
         policy = _policy(view)
         if policy is None or policy.roles is None or scope_for(request.user).has_any_role(policy.roles):

@@ -13,6 +13,9 @@ from governance.models import Role
 TOWNSHIP_ROLES = frozenset({Role.TOWNSHIP_LEADER, Role.TOWNSHIP_OFFICIAL})
 VILLAGE_ROLES = frozenset({Role.VILLAGE_CADRE, Role.SHOP_CLERK})
 GRID_ROLES = frozenset({Role.GRID_LEADER, Role.GRID_WORKER})
+# The village affairs supervision committee (村务监督委员会): held at a village, beside its
+# 两委, not among its staff. It sees and verifies the village's 村事 and nothing else.
+SUPERVISION_ROLES = frozenset({Role.VILLAGE_SUPERVISOR})
 # The people assigned to a grid or a courtyard: who walks the households (逢十 duty).
 FIELD_ROLES = GRID_ROLES | {Role.COURTYARD_HELPER}
 # Field staff and the village cadres who 包网格 too: who visits, records matters on a
@@ -27,7 +30,15 @@ FRONTLINE_ROLES = FIELD_ROLES | {Role.VILLAGE_CADRE}
 # for, so every selector built on them stays closed to the clerk. (`covers` decides what a
 # role may *do* and takes its roles from the caller: the points policy lets the clerk
 # redeem on a passbook the clerk's village holds.)
-PEOPLE_READERS = frozenset(Role) - {Role.SHOP_CLERK}
+# The supervision committee reads no register either: it sees matters only (below).
+PEOPLE_READERS = frozenset(Role) - {Role.SHOP_CLERK} - SUPERVISION_ROLES
+# The roles that may read matters at all: the people readers, and the supervision committee,
+# whose sight is narrowed to its village's 村事 by the rule petitions registers
+# (governance.scoping.register_role_rule).
+MATTER_READERS = PEOPLE_READERS | SUPERVISION_ROLES
+# Who gets the register's list in the menu: the department handler sees households only
+# through its matters' pages (the clerk and the supervision committee not at all).
+REGISTER_READERS = PEOPLE_READERS - {Role.DEPARTMENT_HANDLER}
 # The village roles that see the village's people and work (counts, compliance, 逢十).
 VILLAGE_STAFF = VILLAGE_ROLES & PEOPLE_READERS
 REGISTER_EDITORS = frozenset({Role.VILLAGE_CADRE, Role.GRID_LEADER, Role.GRID_WORKER})
@@ -49,13 +60,23 @@ COMPLIANCE_READERS = TOWNSHIP_ROLES | VILLAGE_STAFF | FENGSHI_ROLES
 
 # Who records a matter (on a visit, at the office, by phone; 代办 for a resident).
 INTAKE_ROLES = FRONTLINE_ROLES
+# Who watches over a 村事 from outside the 两委 that decided and carried it out: the village
+# affairs supervision committee and the township. They supervise it (督办) in any open state.
+VILLAGE_AFFAIRS_OVERSIGHT = SUPERVISION_ROLES | TOWNSHIP_ROLES
+# Who verifies a 村事 (督), by the village's setting (petitions.models.VillageAffairsVerifiers):
+# the township, the supervision committee and the township (the default), or the committee.
+VILLAGE_AFFAIRS_VERIFIERS = {
+    "township": TOWNSHIP_ROLES,
+    "supervisors_and_township": VILLAGE_AFFAIRS_OVERSIGHT,
+    "supervisors": SUPERVISION_ROLES,
+}
 # Who records the resident's answer on a return visit (回访), by the matter's kind: someone
 # independent of the work, one level up (never the matter's handler, reporter or verifier;
-# petitions.workflow checks that). Grid staff no longer record ratings. The 村务监督委员会
-# (supervision_member) joins "village" here once that role exists.
+# petitions.workflow checks that). Grid staff no longer record ratings. A 村事's is the
+# supervision committee's or the township's.
 REVISIT_ROLES_BY_KIND = {
     "civil": frozenset({Role.VILLAGE_CADRE}) | TOWNSHIP_ROLES,
-    "village": TOWNSHIP_ROLES,
+    "village": VILLAGE_AFFAIRS_OVERSIGHT,
     "government": TOWNSHIP_ROLES,
 }
 # Anyone who records some return visit (the queue of 回访, the page's panels).

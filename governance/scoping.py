@@ -16,7 +16,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
 from governance.models import ROLE_LEVEL, Assignment, Role
-from governance.roles import GRID_ROLES, PEOPLE_READERS, TOWNSHIP_ROLES, VILLAGE_ROLES  # noqa: F401
+from governance.roles import (  # noqa: F401
+    GRID_ROLES,
+    MATTER_READERS,
+    PEOPLE_READERS,
+    TOWNSHIP_ROLES,
+    VILLAGE_ROLES,
+)
 
 # For each kind of personal row, the field that holds the id at each level. The
 # department level is absent: a department sees the rows its own work names, which the app
@@ -58,6 +64,25 @@ def register_department_rule(kind: str, rule: Callable[[list[int]], Q]) -> None:
     _department_rules[kind] = rule
 
 
+# (kind, role) -> fn(place_ids) -> Q: a role outside PEOPLE_READERS that sees part of a kind
+# of row at its places (the supervision committee: its village's 村事).
+_role_rules: dict[tuple[str, str], Callable[[list[int]], Q]] = {}
+
+
+def register_role_rule(kind: str, role: str, rule: Callable[[list[int]], Q]) -> None:
+    """Say what `role` sees of rows of `kind` at the places it is assigned to, for a role that
+    reads no people otherwise (petitions: the supervision committee sees its village's 村事).
+
+    Like `register_department_rule`, registered by the app that owns the rows; a role without
+    a rule for a kind sees none of it unless it is one of PEOPLE_READERS.
+    """
+    if kind not in PERSON_FIELDS:
+        raise ValueError(kind)
+    if role in PEOPLE_READERS:
+        raise ValueError(f"{role} reads people already: its rows follow PERSON_FIELDS")
+    _role_rules[(kind, role)] = rule
+
+
 def _department_condition(kind: str, department_ids: list[int]) -> Q:
     rule = _department_rules.get(kind)
     return rule(department_ids) if rule else Q(pk__in=[])
@@ -88,6 +113,12 @@ class Scope:
         """Whether some role the user holds may read households, residents, matters or visits."""
         return self.has_any_role(PEOPLE_READERS)
 
+    @property
+    def reads_matters(self) -> bool:
+        """Whether some role the user holds may read matters (the people readers, and the
+        supervision committee: its village's 村事)."""
+        return self.has_any_role(MATTER_READERS)
+
     def ids_for(self, roles) -> set[int]:
         ids: set[int] = set()
         for role in roles:
@@ -103,12 +134,17 @@ class Scope:
     def condition(self, kind: str, roles=None) -> Q:
         """The Q behind `filter`, for callers that add their own alternatives.
 
-        Only PEOPLE_READERS count, with or without `roles`.
+        Only PEOPLE_READERS count, with or without `roles`, and the roles with a rule for
+        `kind` (register_role_rule), which see what their rule says.
         """
         fields = PERSON_FIELDS[kind]
         readers = PEOPLE_READERS if roles is None else PEOPLE_READERS & set(roles)
         condition = Q(pk__in=[])
         for role, ids in self.by_role.items():
+            rule = _role_rules.get((kind, role))
+            if rule is not None and (roles is None or role in roles):
+                condition |= rule(sorted(ids))
+                continue
             if role not in readers:
                 continue
             level = ROLE_LEVEL[role]
@@ -230,25 +266,40 @@ def require_any_role(user, roles, message) -> None:
         raise PermissionDenied(message)
 
 
-def people_reader_required(view):
+def people_reader_required(view=None, *, matters: bool = False):
     """Pages over households, residents, matters or visits: a 403 for a user whose roles read
-    none of them (the shop clerk), rather than an empty list with filters of the village."""
+    none of them (the shop clerk), rather than an empty list with filters of the village.
+    With `matters=True` (the matters' pages) the supervision committee, which reads matters
+    only, passes too."""
 
-    @wraps(view)
-    def wrapped(request, *args, **kwargs):
-        if not reads_people(request.user):
-            raise PermissionDenied(NOT_A_PEOPLE_READER)
-        return view(request, *args, **kwargs)
+    def decorate(view):
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            if not reads_people(request.user, matters=matters):
+                raise PermissionDenied(not_a_reader_message(request.user))
+            return view(request, *args, **kwargs)
 
-    return wrapped
+        return wrapped
+
+    return decorate if view is None else decorate(view)
 
 
 NOT_A_PEOPLE_READER = gettext_lazy("Your role keeps the passbooks and the shop, not the register, matters or visits.")
+MATTERS_ONLY_READER = gettext_lazy(
+    "Your role supervises the village's affairs (村事): it sees their matters, not the register or visits."
+)
 
 
-def reads_people(user) -> bool:
+def not_a_reader_message(user) -> str:
+    """Why a page or list over people is refused: the supervision committee reads matters only;
+    the shop clerk keeps the passbooks and the shop."""
+    return MATTERS_ONLY_READER if scope_for(user).reads_matters else NOT_A_PEOPLE_READER
+
+
+def reads_people(user, *, matters: bool = False) -> bool:
     """False for a user whose roles read none of households, residents, matters or visits (the
     shop clerk): pages and the API answer 403 rather than an empty list. A user with no role
-    at all gets the empty list (nothing of theirs to refuse)."""
+    at all gets the empty list (nothing of theirs to refuse). With `matters=True`, whether the
+    user reads matters (the supervision committee does; it reads nothing else)."""
     scope = scope_for(user)
-    return not scope.roles or scope.reads_people
+    return not scope.roles or (scope.reads_matters if matters else scope.reads_people)

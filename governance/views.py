@@ -25,7 +25,7 @@ from grids.selectors import (
     with_member_counts,
 )
 from grids.views import household_filter_form, household_rows
-from petitions.views import waiting_summary
+from petitions.views import supervised_summary, waiting_summary
 
 HOME_HOUSEHOLDS = 20
 NOTIFICATIONS_PER_PAGE = 20
@@ -69,7 +69,8 @@ def home(request):
     """The dashboard: one section per kind of work the user holds today.
 
     Grid staff see their households, village staff their grids, township staff their
-    villages, department handlers their departments. Every count is computed in the
+    villages, department handlers their departments, the supervision committee its
+    village's open 村事. Every count is computed in the
     database, so the page costs the same few queries however large the place is.
     """
     user = request.user
@@ -105,6 +106,7 @@ def home(request):
 
     context["departments"] = [a.department for a in assignments if a.role == Role.DEPARTMENT_HANDLER]
     context["waiting"] = waiting_summary(user)
+    context["supervised"] = supervised_summary(user)
     context["can_add_household"] = scope.has_any_role(REGISTER_EDITORS)
     context["heading"] = _home_heading(assignments)
     return render(request, "governance/home.html", context)

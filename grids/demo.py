@@ -68,6 +68,7 @@ ACCOUNTS = [
     ("weituo_sifasuo", "司法所 周所长", Role.DEPARTMENT_HANDLER, ("department", "500117101", "司法所"), ""),
     ("qixing_cadre", "七星村 陈书记", Role.VILLAGE_CADRE, ("village", "500117101001"), "qixing_cadre@example.com"),
     ("qixing_clerk", "七星村 积分超市 刘姐", Role.SHOP_CLERK, ("village", "500117101001"), ""),
+    ("qixing_supervisor", "七星村 村务监督委员会 何主任", Role.VILLAGE_SUPERVISOR, ("village", "500117101001"), ""),
     ("qixing_grid1", "七星村一网格 王网格员", Role.GRID_WORKER, ("grid", "500117101001", 1), ""),
     ("qixing_grid2", "七星村二网格 杨网格员", Role.GRID_WORKER, ("grid", "500117101001", 2), ""),
     ("hualong_cadre", "化龙村 吴书记", Role.VILLAGE_CADRE, ("village", "500117101002"), ""),

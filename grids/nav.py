@@ -1,7 +1,7 @@
 """The register's and the visits' entries in the navigation bar (see governance.nav)."""
 
 from governance.nav import register_badges
-from governance.roles import REGISTER_EDITORS, REGISTER_IMPORTERS, VISIT_READERS, VISITOR_ROLES
+from governance.roles import REGISTER_EDITORS, REGISTER_IMPORTERS, REGISTER_READERS, VISIT_READERS, VISITOR_ROLES
 
 
 @register_badges
@@ -9,10 +9,7 @@ def grids_badges(request, scope) -> dict:
     return {
         "can_edit_register": scope.has_any_role(REGISTER_EDITORS),
         "can_import_register": scope.has_any_role(REGISTER_IMPORTERS),
-        # The department handler sees households only through its matters' pages, the shop
-        # clerk not at all.
-        "sees_households": scope.is_superuser
-        or any(r not in ("department_handler", "shop_clerk") for r in scope.roles),
+        "sees_households": scope.has_any_role(REGISTER_READERS),
         # 走访: visitors get the list of households to visit, township staff the log.
         "visits": scope.has_any_role(VISITOR_ROLES),
         "visit_log": scope.has_any_role(VISIT_READERS),

@@ -11,6 +11,7 @@ from petitions.models import (
     MatterPhoto,
     RepresentativesAuthorisation,
     TimeLimit,
+    VillageMatterSettings,
 )
 
 
@@ -45,6 +46,13 @@ class TimeLimitAdmin(admin.ModelAdmin):
 @admin.register(ClockLimit)
 class ClockLimitAdmin(admin.ModelAdmin):
     list_display = ["clock", "working_days"]
+
+
+@admin.register(VillageMatterSettings)
+class VillageMatterSettingsAdmin(admin.ModelAdmin):
+    list_display = ["village", "village_affairs_verifiers"]
+    list_filter = ["village_affairs_verifiers"]
+    list_select_related = ["village"]
 
 
 @admin.register(CalendarDay)

@@ -96,7 +96,7 @@ class MatterViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     queryset = Matter.objects.none()
     serializer_class = MatterSerializer
     permission_classes = [ActionPolicy]
-    people_data = True
+    people_data = "matters"  # the supervision committee reads matters (its village's 村事)
     # Recording a matter needs an intake role somewhere; the grid is checked in `create`.
     # The actions' rules are the table's (petitions.workflow), checked in `_act`.
     policies = {"create": Policy(roles=INTAKE_ROLES, message=_("Your role may not record matters."))}

@@ -518,3 +518,47 @@ class ExtensionRequest(models.Model):
 
     def __str__(self):
         return f"{self.matter_id} {self.get_kind_display()} {self.get_status_display()}"
+
+
+class VillageAffairsVerifiers(models.TextChoices):
+    """Who verifies a 村事 (督) in a village (governance.roles.VILLAGE_AFFAIRS_VERIFIERS)."""
+
+    TOWNSHIP = "township", _("the township only")
+    SUPERVISORS_AND_TOWNSHIP = (
+        "supervisors_and_township",
+        _("the supervision committee (村务监督委员会) or the township"),
+    )
+    SUPERVISORS = "supervisors", _("the supervision committee (村务监督委员会) only")
+
+
+class VillageMatterSettings(models.Model):
+    """A village's settings for its matters. A village without a row has the defaults."""
+
+    village = models.OneToOneField(Village, on_delete=models.CASCADE, related_name="matter_settings")
+    village_affairs_verifiers = models.CharField(
+        _("who verifies village matters (村事)"),
+        max_length=30,
+        choices=VillageAffairsVerifiers.choices,
+        default=VillageAffairsVerifiers.SUPERVISORS_AND_TOWNSHIP,
+    )
+
+    class Meta:
+        verbose_name = _("village's matter settings")
+        verbose_name_plural = _("villages' matter settings")
+
+    def __str__(self):
+        return str(self.village)
+
+
+def village_affairs_verifiers(matter: Matter) -> str:
+    """Who verifies `matter`'s village's 村事 (VillageAffairsVerifiers; the default when the
+    village has no settings row). No query when the matter came with
+    `select_related("village__matter_settings")` (petitions.selectors.matters_visible_to),
+    one otherwise."""
+    if Matter.village.is_cached(matter) and Village.matter_settings.is_cached(matter.village):
+        settings_row = getattr(matter.village, "matter_settings", None)
+    else:
+        settings_row = VillageMatterSettings.objects.filter(village_id=matter.village_id).first()
+    if settings_row is None:
+        return VillageAffairsVerifiers.SUPERVISORS_AND_TOWNSHIP
+    return settings_row.village_affairs_verifiers

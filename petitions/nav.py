@@ -6,8 +6,9 @@ from petitions.selectors import matters_waiting_for
 
 @register_badges
 def matter_badges(request, scope) -> dict:
-    # The shop clerk keeps passbooks and the shop: no register, matters or visits.
-    sees = scope.reads_people
+    # The shop clerk keeps passbooks and the shop: no register, matters or visits. The
+    # supervision committee sees its village's 村事.
+    sees = scope.reads_matters
     return {
         "sees_matters": sees,
         # The menu's count of matters waiting for the user (one COUNT over indexed columns).

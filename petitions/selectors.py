@@ -5,9 +5,17 @@ from django.db.models import Exists, F, Max, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from governance.models import Assignment, Role
-from governance.roles import GRID_ROLES, HANDLER_ROLES, TOWNSHIP_ROLES
+from governance.roles import GRID_ROLES, HANDLER_ROLES, SUPERVISION_ROLES, TOWNSHIP_ROLES
 from governance.scoping import scope_for
-from petitions.models import DecisionRule, Deliberation, Kind, Matter, MatterUserObjectPermission, State
+from petitions.models import (
+    DecisionRule,
+    Deliberation,
+    Kind,
+    Matter,
+    MatterUserObjectPermission,
+    State,
+    VillageAffairsVerifiers,
+)
 
 # Queues and lists: overdue first, then the nearest deadline, then the oldest.
 QUEUE_ORDER = ["-is_overdue", F("deadline").asc(nulls_last=True), "created_at", "id"]
@@ -15,8 +23,11 @@ QUEUE_ORDER = ["-is_overdue", F("deadline").asc(nulls_last=True), "created_at", 
 
 def matters_visible_to(user) -> QuerySet[Matter]:
     """Matters in the user's places, assigned to their department or to them, or granted to
-    them one by one (guardian)."""
-    queryset = Matter.objects.select_related("village", "grid", "category", "department", "handler")
+    them one by one (guardian). The village comes with its matter settings: who verifies a
+    村事 (petitions.workflow.verifiers_cover) is then known without a query."""
+    queryset = Matter.objects.select_related(
+        "village", "village__matter_settings", "grid", "category", "department", "handler"
+    )
     scope = scope_for(user)
     if scope.is_superuser:
         return queryset
@@ -48,7 +59,11 @@ def matters_waiting_for(user) -> QuerySet[Matter]:
     handle = Q(state=State.HANDLING) & (Q(handler=user) | Q(department_id__in=departments))
     verify = (
         Q(state=State.VERIFYING)
-        & ((Q(kind=Kind.CIVIL) & Q(village_id__in=villages)) | (~Q(kind=Kind.CIVIL) & Q(township_id__in=township)))
+        & (
+            (Q(kind=Kind.CIVIL) & Q(village_id__in=villages))
+            | (Q(kind=Kind.GOVERNMENT) & Q(township_id__in=township))
+            | (Q(kind=Kind.VILLAGE) & _village_affairs_verifier(township, sorted(scope.ids_for(SUPERVISION_ROLES))))
+        )
         & ~Q(handler=user)
         & ~Q(reported_by=user)
     )
@@ -85,6 +100,18 @@ def _awaiting_approval() -> Q:
         category__decision_rule=DecisionRule.LAND,
         township_approval="",
     ) & Q(Exists(published))
+
+
+def _village_affairs_verifier(township_ids: list[int], supervised_village_ids: list[int]) -> Q:
+    """The 村事 a township's staff or a village's supervision committee verifies, by the
+    village's setting (a village without a settings row: either of them)."""
+    setting = "village__matter_settings__village_affairs_verifiers"
+    condition = Q(pk__in=[])
+    if township_ids:
+        condition |= Q(township_id__in=township_ids) & ~Q(**{setting: VillageAffairsVerifiers.SUPERVISORS})
+    if supervised_village_ids:
+        condition |= Q(village_id__in=supervised_village_ids) & ~Q(**{setting: VillageAffairsVerifiers.TOWNSHIP})
+    return condition
 
 
 def handler_candidates(matter: Matter):

@@ -24,7 +24,14 @@ from django.views.decorators.http import require_POST
 
 from governance.forms import redirect_if_resent, save_form
 from governance.models import Department, Role
-from governance.roles import GRID_ROLES, INTAKE_ROLES, REVISIT_ROLES, REVISIT_ROLES_BY_KIND, TOWNSHIP_ROLES
+from governance.roles import (
+    GRID_ROLES,
+    INTAKE_ROLES,
+    REVISIT_ROLES,
+    REVISIT_ROLES_BY_KIND,
+    SUPERVISION_ROLES,
+    TOWNSHIP_ROLES,
+)
 from governance.scoping import people_reader_required, require_any_role, scope_for
 from grids.models import Courtyard, Grid
 from grids.selectors import grids_visible_to, households_visible_to
@@ -42,13 +49,16 @@ from petitions.models import (
     MatterEvent,
     Rating,
     State,
+    VillageAffairsVerifiers,
+    village_affairs_verifiers,
 )
 from petitions.photos import matter_add_photo, may_add_photo
-from petitions.selectors import handler_candidates, matters_visible_to, matters_waiting_for
+from petitions.selectors import QUEUE_ORDER, handler_candidates, matters_visible_to, matters_waiting_for
 
 MATTERS_PER_PAGE = 20
 QUEUE_LIMIT = 100
 HOME_QUEUE = 5
+HOME_SUPERVISED = 10
 HOUSEHOLD_CHOICES_LIMIT = 300
 
 # 提分议办督评: the six stages and the state each one is.
@@ -79,6 +89,17 @@ YOUR_TURN = {
 APPROVAL_TURN = ("township_approval", gettext_lazy("Approve or refuse the land adjustment"))
 
 VILLAGE_STEPS = procedure.STEP_TITLES
+
+# Who verifies a 村事, in words, by the village's setting (petitions.workflow.verifiers_cover).
+VILLAGE_AFFAIRS_VERIFYING = {
+    VillageAffairsVerifiers.TOWNSHIP: gettext_lazy("Waiting for the township to verify the result"),
+    VillageAffairsVerifiers.SUPERVISORS_AND_TOWNSHIP: gettext_lazy(
+        "Waiting for the supervision committee (村务监督委员会) or the township to verify the result"
+    ),
+    VillageAffairsVerifiers.SUPERVISORS: gettext_lazy(
+        "Waiting for the supervision committee (村务监督委员会) to verify the result"
+    ),
+}
 
 
 def person(user) -> str:
@@ -120,6 +141,8 @@ def who_acts_next(matter: Matter) -> str:
     if state == State.VERIFYING:
         if kind == Kind.CIVIL:
             return _("Waiting for the village cadre to verify the result")
+        if kind == Kind.VILLAGE:
+            return VILLAGE_AFFAIRS_VERIFYING[village_affairs_verifiers(matter)]
         return _("Waiting for the township to verify the result")
     if state == State.EVALUATING:
         return _("Waiting for the resident's evaluation")
@@ -196,7 +219,7 @@ def _filtered(request):
 
 
 @login_required
-@people_reader_required
+@people_reader_required(matters=True)
 def matter_list(request):
     form, filters, matters = _filtered(request)
     page = Paginator(matters.order_by("-created_at", "-id"), MATTERS_PER_PAGE).get_page(request.GET.get("page"))
@@ -239,7 +262,7 @@ def _revisits(user):
 
 
 @login_required
-@people_reader_required
+@people_reader_required(matters=True)
 def matter_waiting(request):
     """What is waiting for the viewer, by what they do next: classify, deliberate or assign,
     report, verify; then the return visits (回访) and what they recorded that is still open."""
@@ -285,13 +308,28 @@ def matter_waiting(request):
 def waiting_summary(user) -> dict | None:
     """For the home page: the first few matters of the user's queue and how many there are."""
     scope = scope_for(user)
-    if scope.is_superuser or not scope.reads_people:
+    if scope.is_superuser or not scope.reads_matters:
         return None
     queue = matters_waiting_for(user)
     rows = list(queue[:HOME_QUEUE])
     rows = annotate_rows(user, rows, waiting_ids={m.pk for m in rows})
     total = queue.count()
     return {"rows": rows, "total": total, "can_add": scope.has_any_role(INTAKE_ROLES)}
+
+
+def supervised_summary(user) -> dict | None:
+    """For the supervision committee's home (村务监督委员会): the open 村事 of its villages,
+    overdue first, with what each waits for, and how many there are."""
+    scope = scope_for(user)
+    if scope.is_superuser or not scope.has_any_role(SUPERVISION_ROLES):
+        return None
+    matters = matters_visible_to(user).filter(
+        kind=Kind.VILLAGE,
+        village_id__in=sorted(scope.ids_for(SUPERVISION_ROLES)),
+        state__in=sorted(OPEN_STATES),
+    )
+    rows = annotate_rows(user, matters.order_by(*QUEUE_ORDER)[:HOME_SUPERVISED])
+    return {"rows": rows, "total": matters.count(), "kind": Kind.VILLAGE}
 
 
 # ---------------------------------------------------------------- 提: intake

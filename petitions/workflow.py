@@ -45,7 +45,15 @@ from django.utils.translation import gettext_lazy as _
 
 from governance.errors import Conflict, DomainError, Forbidden
 from governance.models import Role
-from governance.roles import GRID_ROLES, REVIEW_ROLES_BY_KIND, REVISIT_ROLES_BY_KIND, TOWNSHIP_ROLES
+from governance.roles import (
+    GRID_ROLES,
+    REVIEW_ROLES_BY_KIND,
+    REVISIT_ROLES_BY_KIND,
+    SUPERVISION_ROLES,
+    TOWNSHIP_ROLES,
+    VILLAGE_AFFAIRS_OVERSIGHT,
+    VILLAGE_AFFAIRS_VERIFIERS,
+)
 from governance.scoping import Scope, scope_for, users_holding
 from governance.services import notify
 from petitions.models import (
@@ -58,6 +66,8 @@ from petitions.models import (
     MatterEvent,
     Rating,
     State,
+    VillageAffairsVerifiers,
+    village_affairs_verifiers,
 )
 from petitions.procedure import VILLAGE_STEPS, VOTE_STEP, awaiting_approval, township_step
 
@@ -114,18 +124,24 @@ def owner_covers(scope: Scope, matter: Matter) -> bool:
 
 
 def verifiers_cover(scope: Scope, matter: Matter) -> bool:
-    """The level that assigned it: civil → village cadre; village and government → township."""
+    """The level that assigned it: civil → village cadre; government → township; village →
+    the village's setting: the township, the supervision committee (村务监督委员会) or either."""
     if matter.kind == Kind.CIVIL:
         return _covers(scope, matter, {Role.VILLAGE_CADRE})
+    if matter.kind == Kind.VILLAGE:
+        if not scope.has_any_role(VILLAGE_AFFAIRS_OVERSIGHT):
+            return False  # no setting can make the caller a verifier: spare its query
+        return _covers(scope, matter, VILLAGE_AFFAIRS_VERIFIERS[village_affairs_verifiers(matter)])
     return _covers(scope, matter, TOWNSHIP_ROLES)
 
 
 def supervisors_cover(scope: Scope, matter: Matter) -> bool:
-    """Anyone above the owner."""
+    """Anyone above the owner; for a 村事 also the supervision committee (村务监督委员会), whose
+    work is watching over the village's affairs."""
     if matter.kind == Kind.GOVERNMENT:
         return _covers(scope, matter, {Role.TOWNSHIP_LEADER})
     if matter.kind == Kind.VILLAGE:
-        return _covers(scope, matter, TOWNSHIP_ROLES)
+        return _covers(scope, matter, VILLAGE_AFFAIRS_OVERSIGHT)
     return _covers(scope, matter, TOWNSHIP_ROLES | {Role.VILLAGE_CADRE})
 
 
@@ -177,12 +193,16 @@ def _recorder_or_classifier(user, matter):
 
 
 def _verifier(user, matter):
-    """The level that assigned it (civil → village cadre; else the township), not its handler or reporter."""
+    """Civil → village cadre; village → its setting's (监委会, township); else township; not the handler or reporter."""
     return verifiers_cover(scope_for(user), matter) and user.pk not in (matter.handler_id, matter.reported_by_id)
 
 
 def level_above_covers(scope: Scope, matter: Matter) -> bool:
-    """Those who may verify or supervise the matter: the level above its handling."""
+    """Those who keep the matter's clock from above (pause it, decide an extension): whoever may
+    verify or supervise it. For a 村事 that is the township: the supervision committee
+    (村务监督委员会) watches the village's affairs but does not manage their time."""
+    if matter.kind == Kind.VILLAGE:
+        return _covers(scope, matter, TOWNSHIP_ROLES)
     return verifiers_cover(scope, matter) or supervisors_cover(scope, matter)
 
 
@@ -258,7 +278,7 @@ def _review_requester(user, matter):
 
 
 def _supervisor(user, matter):
-    """Above the owner: government → township leader; village → township; civil → township or village cadre."""
+    """Above the owner: government → township leader; village → township, 监委会; civil → township, village cadre."""
     return supervisors_cover(scope_for(user), matter)
 
 
@@ -443,11 +463,26 @@ def _tell_township(text):
     ]
 
 
-def _tell_report(matter, actor, change):
+def verifiers_of(matter: Matter):
+    """The people told to verify a reported result: civil → the village cadres; government →
+    the township officials; village → the supervision committee and/or the township
+    officials, by the village's setting."""
     if matter.kind == Kind.CIVIL:
-        verifiers = users_holding({Role.VILLAGE_CADRE}, village_id=matter.village_id)
-    else:
-        verifiers = users_holding({Role.TOWNSHIP_OFFICIAL}, township_id=matter.township_id)
+        return list(users_holding({Role.VILLAGE_CADRE}, village_id=matter.village_id))
+    officials = users_holding({Role.TOWNSHIP_OFFICIAL}, township_id=matter.township_id)
+    if matter.kind != Kind.VILLAGE:
+        return list(officials)
+    setting = village_affairs_verifiers(matter)
+    people = []
+    if setting != VillageAffairsVerifiers.TOWNSHIP:
+        people += users_holding(SUPERVISION_ROLES, village_id=matter.village_id)
+    if setting != VillageAffairsVerifiers.SUPERVISORS:
+        people += officials
+    return people
+
+
+def _tell_report(matter, actor, change):
+    verifiers = verifiers_of(matter)
     people = [u for u in verifiers if u.pk != actor.pk]
     return [(people, _titled(_("A result to verify: %(title)s"), matter), "")]
 

@@ -1,4 +1,6 @@
-"""Personas and a small world: 渭沱镇 (七星村 grids 1 and 2, 化龙村) and 小沔镇 (李湾村)."""
+"""Personas and a small world: 渭沱镇 (七星村 grids 1 and 2, 化龙村) and 小沔镇 (李湾村).
+
+七星村 has a cadre, a shop clerk and a member of its supervision committee (村务监督委员会)."""
 
 import os
 from types import SimpleNamespace
@@ -109,6 +111,7 @@ def world(db):
         helper=make_user("t_helper", name="包院落党员"),
         cadre=make_user("t_cadre", name="七星村干部", email="cadre@example.com"),
         clerk=make_user("t_clerk", name="积分超市"),
+        supervisor=make_user("t_supervisor", name="七星村监委会"),
         other_cadre=make_user("t_hualong", name="化龙村干部"),
         official=make_user("t_official", name="渭沱镇干部"),
         leader=make_user("t_leader", name="渭沱镇领导"),
@@ -122,6 +125,7 @@ def world(db):
     assign(users.helper, Role.COURTYARD_HELPER, yard)
     assign(users.cadre, Role.VILLAGE_CADRE, qixing)
     assign(users.clerk, Role.SHOP_CLERK, qixing)
+    assign(users.supervisor, Role.VILLAGE_SUPERVISOR, qixing)
     assign(users.other_cadre, Role.VILLAGE_CADRE, hualong)
     assign(users.official, Role.TOWNSHIP_OFFICIAL, weituo)
     assign(users.leader, Role.TOWNSHIP_LEADER, weituo)

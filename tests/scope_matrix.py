@@ -137,7 +137,9 @@ def routes() -> tuple[list[Route], list[str]]:
 
 # Who may see what (upper bound), from the assignments.
 
-PEOPLE_READERS = set(Role) - {Role.SHOP_CLERK}
+# The shop clerk reads no people; the village supervision committee (村务监督委员会) reads its
+# village's 村事 only (no household, resident or visit: not even those its 村事 name).
+PEOPLE_READERS = set(Role) - {Role.SHOP_CLERK, Role.VILLAGE_SUPERVISOR}
 ACCOUNT_READERS = {
     Role.VILLAGE_CADRE,
     Role.SHOP_CLERK,
@@ -194,7 +196,9 @@ class Oracle:
     def _ids(self, queryset) -> set[int]:
         return set(queryset.values_list("pk", flat=True))
 
-    def _matters(self) -> set[int]:
+    def _matters(self, *, supervised: bool = True) -> set[int]:
+        """The matters the user sees; with `supervised=False` without the 村事 seen only as a
+        member of the supervision committee (which names no household the committee sees)."""
         a = self.assignments
         departments = [x.department_id for x in a if x.role == Role.DEPARTMENT_HANDLER]
         granted = MatterUserObjectPermission.objects.filter(user=self.user).values("content_object_id")
@@ -203,6 +207,9 @@ class Oracle:
             | Q(department_id__in=departments)
             | Q(pk__in=granted)
         )
+        if supervised:
+            villages = [x.village_id for x in a if x.role == Role.VILLAGE_SUPERVISOR]
+            condition |= Q(village_id__in=villages, kind="village")
         if self.user is not None:
             condition |= Q(handler=self.user) | Q(created_by=self.user)
         return self._ids(Matter.objects.filter(condition))
@@ -229,7 +236,7 @@ class Oracle:
         if model in (Deliberation, MatterPhoto):
             return self._ids(model.objects.filter(matter_id__in=self._matters()))
         if model is Household:
-            named = Matter.objects.filter(pk__in=self._matters()).values("household_id")
+            named = Matter.objects.filter(pk__in=self._matters(supervised=False)).values("household_id")
             return self._ids(
                 Household.objects.filter(
                     _place_q(a, PEOPLE_READERS, {**PERSON, "courtyard": "courtyard_id"}) | Q(pk__in=named)

@@ -254,6 +254,7 @@ def test_government_journey_from_public_form_to_evaluation_by_tracking_code(mw, 
         ("other_cadre", State.SUBMITTED, {}, 404),
         ("grid1", State.SUBMITTED, {"kind": "??"}, 403),  # sees it, may not classify
         ("clerk", State.SUBMITTED, {}, 404),  # the shop clerk reads no matters
+        ("supervisor", State.SUBMITTED, {}, 404),  # the supervision committee reads 村事 only
         ("official", State.CLASSIFIED, {"kind": "??"}, 403),  # role first, even in the wrong state
         ("cadre", State.CLASSIFIED, {"kind": "??"}, 409),  # state before payload
         ("cadre", State.SUBMITTED, {"kind": "??"}, 400),
@@ -300,10 +301,11 @@ def test_a_refused_service_check_writes_nothing(mw, api_client):
     assert database_state() == before
 
 
-@pytest.mark.parametrize("persona", ["clerk", "other_cadre", "handler", "official"])
+@pytest.mark.parametrize("persona", ["clerk", "supervisor", "other_cadre", "handler", "official"])
 def test_a_civil_matter_is_handled_only_by_its_grid_or_village_staff(mw, api_client, persona):
     """The API accepts as handler only whom the page offers (petitions.selectors.handler_candidates):
-    not the shop clerk, another village's cadre, a department's person or the township (a 民事)."""
+    not the shop clerk, the supervision committee, another village's cadre, a department's
+    person or the township (a 民事)."""
     matter = civil(mw, State.DELIBERATING)
     api_client.force_authenticate(mw.users.cadre)
     before = database_state()

@@ -12,8 +12,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
 from petitions import services
-from petitions.models import Kind, State
-from tests.api.matter_states import civil, database_state, government, village_voted
+from petitions.models import Kind, State, VillageAffairsVerifiers, VillageMatterSettings
+from tests.api.matter_states import civil, database_state, government, village, village_voted
 from tests.matrix import Case, api_login, api_problems, api_send, matrix_params, run_matrix
 
 PERSONAS = (
@@ -23,6 +23,7 @@ PERSONAS = (
     "helper",
     "cadre",
     "clerk",
+    "supervisor",
     "other_cadre",
     "official",
     "leader",
@@ -50,13 +51,15 @@ def expect(sees, default, **overrides):
 
 
 EVERYONE = expect(PERSONAS, 200)
-# The lists: the shop clerk, whose roles read no matters, is refused (403) as on the pages.
+# The lists: the shop clerk, whose roles read no matters, is refused (403) as on the pages;
+# the supervision committee gets its village's 村事.
 MATTER_LISTS = expect(PERSONAS, 200, clerk=403)
 CIVIL_OWNERS = {"grid1": 200, "leader1": 200, "cadre": 200, "admin": 200}
 CLASSIFIERS = {"cadre": 200, "leader1": 200, "admin": 200}
 
-# Who sees a 村事 of 七星村 grid 1 with no household (so not 老院子's helper).
-SEES_VILLAGE = ("grid1", "leader1", "cadre", "official", "leader", "admin")
+# Who sees a 村事 of 七星村 grid 1 with no household (so not 老院子's helper): its grid and
+# village, the township, and 七星村's supervision committee (村务监督委员会), which sees 村事 only.
+SEES_VILLAGE = ("grid1", "leader1", "cadre", "supervisor", "official", "leader", "admin")
 VILLAGE_OWNER = {"cadre": 200, "admin": 200}
 CIVIL_OWNERS_409 = dict.fromkeys(CIVIL_OWNERS, 409)
 
@@ -361,8 +364,42 @@ MATRIX = [
         "/api/v1/matters/{matter}/supervise/",
         {"note": "请按期公示"},
         "village_classified",
-        # Above the village cadre who owns a 村事: the township, not the cadre (as for a 民事).
+        # Above the village cadre who owns a 村事: the township, not the cadre (as for a 民事);
+        # and the supervision committee, whose work is watching over the village's affairs.
+        expect(SEES_VILLAGE, 403, supervisor=200, official=200, leader=200, admin=200),
+    ),
+    (
+        "POST",
+        "/api/v1/matters/{matter}/verify/",
+        {"passed": True},
+        "village_verifying",
+        # The village's default: the supervision committee or the township; never the cadre
+        # who handled and reported it.
+        expect(SEES_VILLAGE, 403, supervisor=200, official=200, leader=200, admin=200),
+    ),
+    (
+        "POST",
+        "/api/v1/matters/{matter}/verify/",
+        {"passed": True},
+        "village_verifying_by_supervisors",
+        # 七星村 chose "the supervision committee only": the township is refused.
+        expect(SEES_VILLAGE, 403, supervisor=200, admin=200),
+    ),
+    (
+        "POST",
+        "/api/v1/matters/{matter}/verify/",
+        {"passed": True},
+        "village_verifying_by_township",
+        # 七星村 chose "the township only": the committee is refused.
         expect(SEES_VILLAGE, 403, official=200, leader=200, admin=200),
+    ),
+    (
+        "POST",
+        "/api/v1/matters/{matter}/report/",
+        {"result": "已完成"},
+        "village_handling",
+        # Handling is the handler's (the cadre); the committee takes no handling action.
+        expect(SEES_VILLAGE, 403, cadre=200),
     ),
     (
         "POST",
@@ -487,6 +524,10 @@ MATTERS = {
     "village_classified": lambda mw: _village(mw),
     "land_voted": lambda mw: village_voted(mw, "land_adjustment"),
     "compact_voted": lambda mw: village_voted(mw, "village_rules"),
+    "village_handling": lambda mw: village(mw, State.HANDLING),
+    "village_verifying": lambda mw: village(mw, State.VERIFYING),
+    "village_verifying_by_supervisors": lambda mw: _verified_by(mw, VillageAffairsVerifiers.SUPERVISORS),
+    "village_verifying_by_township": lambda mw: _verified_by(mw, VillageAffairsVerifiers.TOWNSHIP),
     "government_handling": lambda mw: government(mw, State.HANDLING),
     "government_signed": lambda mw: services.matter_sign(matter=government(mw, State.HANDLING), actor=mw.users.handler),
     "government_verifying": lambda mw: government(mw, State.VERIFYING),
@@ -523,6 +564,12 @@ def _village(mw):
     return services.matter_classify(
         matter=matter, actor=mw.users.cadre, kind=Kind.VILLAGE, category=mw.categories.village_project
     )
+
+
+def _verified_by(mw, setting):
+    """A 村事 waiting for verification in a 七星村 that chose who verifies its 村事."""
+    VillageMatterSettings.objects.create(village=mw.qixing, village_affairs_verifiers=setting)
+    return village(mw, State.VERIFYING)
 
 
 def _jpeg():

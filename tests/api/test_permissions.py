@@ -18,6 +18,7 @@ PERSONAS = (
     "helper",
     "cadre",
     "clerk",
+    "supervisor",
     "other_cadre",
     "official",
     "leader",
@@ -47,9 +48,10 @@ EDITS_Q1 = {"grid1": 200, "helper": 403, "cadre": 200, "official": 403, "leader"
 # roles without register rights at all are refused before anything is read (403).
 CREATES_IN_Q1 = expect(403, grid1=201, cadre=201, admin=201, grid2=400, other_cadre=400)
 EVERYONE = expect(200)
-# The lists of people: everyone gets their scope's rows, but the shop clerk, whose roles read
-# no people, is refused (403), as on the pages; one row of theirs is a 404 like a stranger's.
-PEOPLE_LISTS = expect(200, clerk=403)
+# The lists of people: everyone gets their scope's rows, but the shop clerk and the village
+# supervision committee (村务监督委员会: 村事 only), whose roles read no people, are refused
+# (403), as on the pages; one row of theirs is a 404 like a stranger's.
+PEOPLE_LISTS = expect(200, clerk=403, supervisor=403)
 TOWNSHIP_WEITUO = expect(200, other_official=404, outsider=404)
 
 MATRIX = [
@@ -62,13 +64,19 @@ MATRIX = [
     ("GET", "/api/v1/villages/{qixing}/", None, expect(200, other_cadre=404, other_official=404, outsider=404)),
     ("GET", "/api/v1/villages/{liwan}/", None, expect(404, other_official=200, admin=200)),
     ("GET", "/api/v1/grids/", None, EVERYONE),
-    ("GET", "/api/v1/grids/{q1}/", None, expect(200, grid2=404, other_cadre=404, other_official=404, outsider=404)),
+    # The supervision committee sees its village by name, not its grids and courtyards.
+    (
+        "GET",
+        "/api/v1/grids/{q1}/",
+        None,
+        expect(200, grid2=404, supervisor=404, other_cadre=404, other_official=404, outsider=404),
+    ),
     ("GET", "/api/v1/courtyards/", None, EVERYONE),
     (
         "GET",
         "/api/v1/courtyards/{yard}/",
         None,
-        expect(200, grid2=404, other_cadre=404, other_official=404, outsider=404),
+        expect(200, grid2=404, supervisor=404, other_cadre=404, other_official=404, outsider=404),
     ),
     ("GET", "/api/v1/departments/", None, EVERYONE),
     ("GET", "/api/v1/departments/{sifasuo}/", None, TOWNSHIP_WEITUO),

@@ -41,10 +41,13 @@ def test_departments_of_my_township(world, as_user):
 
 def test_assignments_visible_by_role(world, as_user):
     u = world.users
-    weituo_staff = {u.grid1, u.grid2, u.helper, u.cadre, u.clerk, u.other_cadre, u.official, u.leader, u.handler}
+    weituo_staff = {u.grid1, u.grid2, u.helper, u.cadre, u.clerk, u.supervisor, u.other_cadre, u.official}
+    weituo_staff |= {u.leader, u.handler}
 
     assert users_of(as_user(u.grid1)) == {u.grid1.pk}
-    assert users_of(as_user(u.cadre)) == {u.grid1.pk, u.grid2.pk, u.helper.pk, u.cadre.pk, u.clerk.pk}
+    qixing_staff = {u.grid1, u.grid2, u.helper, u.cadre, u.clerk, u.supervisor}
+    assert users_of(as_user(u.cadre)) == {user.pk for user in qixing_staff}
+    assert users_of(as_user(u.supervisor)) == {u.supervisor.pk}  # the committee: its own only
     assert users_of(as_user(u.official)) == {user.pk for user in weituo_staff}
     assert users_of(as_user(u.other_official)) == {u.other_official.pk}
     assert users_of(as_user(u.outsider)) == set()

@@ -152,6 +152,7 @@ def test_batch_of_nothing_is_400(world, as_user):
         ("helper", {"q1"}),
         ("cadre", {"q1", "q1b", "q2"}),
         ("clerk", None),  # the shop clerk reads passbooks and the shop, not visits: 403
+        ("supervisor", None),  # the supervision committee reads its village's 村事, not visits: 403
         ("official", {"q1", "q1b", "q2", "h1"}),
         ("other_cadre", {"h1"}),
         ("other_official", set()),

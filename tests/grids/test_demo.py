@@ -110,3 +110,17 @@ def test_demo_has_a_season_of_qixing_visits_with_gaps(demo):
     before = Visit.objects.count()
     call_command("seed_demo", force=True, stdout=io.StringIO())
     assert Visit.objects.count() == before
+
+
+def test_demo_supervision_committee_sees_qixing_village_affairs_only(demo):
+    """qixing_supervisor (七星村 村务监督委员会): the village's 村事 (the 风貌改造 plan), no
+    household, and the password of every demo account."""
+    from petitions.models import Kind
+    from petitions.selectors import matters_visible_to
+
+    user = get_user_model().objects.get(username="qixing_supervisor")
+    assert user.is_active and user.check_password("demo12345")
+    matters = matters_visible_to(user)
+    assert "风貌改造续建项目方案" in set(matters.values_list("title", flat=True))
+    assert set(matters.values_list("kind", "village__name")) == {(Kind.VILLAGE, "七星村")}
+    assert not scope_for(user).filter(Household.objects.all(), "household").exists()

@@ -14,8 +14,17 @@ import pytest
 
 from governance.models import IdempotencyRecord
 from petitions import services as s
-from petitions.models import Deliberation, Kind, Matter, MatterEvent, Rating, State
-from tests.api.matter_states import village_voted
+from petitions.models import (
+    Deliberation,
+    Kind,
+    Matter,
+    MatterEvent,
+    Rating,
+    State,
+    VillageAffairsVerifiers,
+    VillageMatterSettings,
+)
+from tests.api.matter_states import village, village_voted
 from tests.matrix import Case, matrix_params, page_login, page_problems, page_send, run_matrix
 from tests.pages.conftest import field_block
 from tests.petitions import conftest as matter_fixtures
@@ -29,6 +38,7 @@ PERSONAS = [
     "grid2",
     "leader1",
     "cadre",
+    "supervisor",
     "other_cadre",
     "official",
     "leader",
@@ -142,6 +152,9 @@ def _row(*bases, **statuses):
 EVERYONE = {p: 200 for p in PERSONAS if p != "anonymous"}
 SEES_Q1 = {"grid1": 200, "leader1": 200, "cadre": 200, "official": 200, "leader": 200}
 SEES_GOV = {"cadre": 200, "official": 200, "leader": 200, "handler": 200, "handler2": 200}
+# A 村事 of 七星村 grid 1 (no household): its grid and village, 七星村's supervision committee
+# (村务监督委员会), the township.
+SEES_VILLAGE = {**SEES_Q1, "supervisor": 200}
 
 MATRIX = {
     ("GET", "list", None): _row(EVERYONE),
@@ -171,8 +184,19 @@ MATRIX = {
     ("POST", "request_extension", "handling"): _row(SEES_Q1, cadre=403, leader1=403, official=403, leader=403),
     ("POST", "decide_extension", "extension_pending"): _row(SEES_Q1, grid1=403, leader1=403),
     # The decision rules: the township approves a land adjustment; the village cadre files a compact.
-    ("POST", "township_approval", "land_voted"): _row(SEES_Q1, grid1=403, leader1=403, cadre=403),
-    ("POST", "record_filing", "compact_voted"): _row(SEES_Q1, grid1=403, leader1=403, official=403, leader=403),
+    ("POST", "township_approval", "land_voted"): _row(SEES_VILLAGE, grid1=403, leader1=403, cadre=403, supervisor=403),
+    ("POST", "record_filing", "compact_voted"): _row(
+        SEES_VILLAGE, grid1=403, leader1=403, official=403, leader=403, supervisor=403
+    ),
+    ("GET", "detail", "village_verifying"): _row(SEES_VILLAGE),
+    ("POST", "report", "village_handling"): _row(
+        SEES_VILLAGE, grid1=403, leader1=403, supervisor=403, official=403, leader=403
+    ),
+    ("POST", "supervise", "village_handling"): _row(SEES_VILLAGE, grid1=403, leader1=403, cadre=403),
+    ("POST", "verify", "village_verifying"): _row(SEES_VILLAGE, grid1=403, leader1=403, cadre=403),
+    ("POST", "verify", "village_by_supervisors"): _row(
+        SEES_VILLAGE, grid1=403, leader1=403, cadre=403, official=403, leader=403
+    ),
 }
 PAGES = {
     "list": "/matters/",
@@ -196,6 +220,13 @@ def _matter(mw, state):
         return village_voted(mw, "land_adjustment")
     if state == "compact_voted":
         return village_voted(mw, "village_rules")
+    if state == "village_by_supervisors":
+        VillageMatterSettings.objects.create(
+            village=mw.qixing, village_affairs_verifiers=VillageAffairsVerifiers.SUPERVISORS
+        )
+        return village(mw, State.VERIFYING)
+    if state.startswith("village_"):
+        return village(mw, State(state.removeprefix("village_")))
     return _civil(mw, state)
 
 
@@ -276,6 +307,10 @@ REFUSED = [
     ("official", "sign", "government", {}),
     ("official", "send_back", "government", {"reason": "不是司法所的事"}),
     ("grid1", "send_back", "handling", {"reason": "不是我的事"}),
+    ("supervisor", "report", "village_handling", {"result": "代报"}),
+    ("supervisor", "verify", "submitted", {"passed": "yes"}),
+    ("official", "verify", "village_by_supervisors", {"passed": "yes"}),
+    ("supervisor", "supervise", "classified", {"note": "民事不归监委会"}),
 ]
 
 

@@ -18,6 +18,7 @@ PERSONAS = [
     "helper",
     "cadre",
     "clerk",
+    "supervisor",
     "other_cadre",
     "official",
     "leader",
@@ -53,7 +54,8 @@ EDITORS = {"grid1", "grid2", "cadre", "other_cadre", "admin"}
 
 MATRIX = {
     ("GET", "home"): _everyone(200),
-    ("GET", "household-list"): {**_everyone(200), "clerk": 403},  # the clerk: passbooks and the shop
+    # The clerk: passbooks and the shop; the supervision committee (村务监督委员会): 村事 only.
+    ("GET", "household-list"): {**_everyone(200), "clerk": 403, "supervisor": 403},
     ("GET", "notification-list"): _everyone(200),
     ("GET", "household-create"): {p: (302 if p == "anonymous" else 200 if p in EDITORS else 403) for p in PERSONAS},
     ("GET", "household-detail-q1"): _row(**SEES_Q1),

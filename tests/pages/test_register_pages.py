@@ -43,14 +43,14 @@ def _statuses(allowed):
 
 # Importing is for village cadres (in their own village: see the tests below); the blank
 # template is for anyone signed in (grid staff collect households on it for their cadre);
-# the masked export for anyone signed in who reads people (not the shop clerk, 403 as on
-# the register's list), scoped; the export in full (a POST) for the roles that may see full
-# ID numbers. Checked with the other pages' matrix for coverage.
+# the masked export for anyone signed in who reads people (not the shop clerk nor the
+# supervision committee, 403 as on the register's list), scoped; the export in full (a
+# POST) for the roles that may see full ID numbers. Checked with the other pages' matrix for coverage.
 MATRIX = {
     ("GET", "register-import"): _statuses(IMPORTERS),
     ("POST", "register-import"): _statuses(IMPORTERS),
     ("GET", "register-template"): _statuses(None),
-    ("GET", "household-export"): {**_statuses(None), "clerk": 403},
+    ("GET", "household-export"): {**_statuses(None), "clerk": 403, "supervisor": 403},
     ("POST", "household-export"): _statuses(REVEALERS),
 }
 CASES = [

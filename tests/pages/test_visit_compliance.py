@@ -40,6 +40,7 @@ def _visit(world):
         ("leader", 200),
         ("cadre", 200),
         ("clerk", 403),  # passbooks and the shop, not visits
+        ("supervisor", 403),  # the supervision committee (村务监督委员会): 村事, not visits
         ("grid1", 200),
         ("helper", 200),
         ("handler", 403),

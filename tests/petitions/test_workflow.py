@@ -237,7 +237,9 @@ def test_reject_as_duplicate(mw):
         s.matter_classify(matter=second, actor=u.cadre, kind=Kind.CIVIL, category=mw.categories.environment)
 
 
-@pytest.mark.parametrize("persona", ["grid2", "other_cadre", "official", "handler", "outsider", "grid1", "clerk"])
+@pytest.mark.parametrize(
+    "persona", ["grid2", "other_cadre", "official", "handler", "outsider", "grid1", "clerk", "supervisor"]
+)
 def test_who_may_not_classify(mw, persona):
     matter = mw.staff_matter()
     with pytest.raises(MatterPermissionError):

@@ -23,6 +23,7 @@ PERSONAS = (
     "cadre",
     "cadre2",
     "clerk",
+    "supervisor",
     "other_cadre",
     "official",
     "leader",
@@ -35,10 +36,10 @@ PERSONAS = (
 
 # Who sees 张三's passbook (七星村 grid 1, in the courtyard 老院子).
 SEES_ACCOUNT = ("grid1", "leader1", "helper", "cadre", "cadre2", "clerk", "official", "leader", "admin")
-# Who sees 七星村 by name (its catalogue and its shop): its staff, and the township (the
-# department handler included).
+# Who sees 七星村 by name (its catalogue and its shop): its staff, its supervision committee
+# (村务监督委员会), and the township (the department handler included).
 SEES_VILLAGE = ("grid1", "grid2", "leader1", "helper", "cadre", "cadre2", "clerk", "official", "leader")
-SEES_VILLAGE += ("handler", "admin")
+SEES_VILLAGE += ("supervisor", "handler", "admin")
 # Who sees 七星村's boards (internal until published): its cadres, clerk, grid staff, the township.
 SEES_BOARD = ("grid1", "grid2", "leader1", "cadre", "cadre2", "clerk", "official", "leader", "admin")
 CADRES = {"cadre": 200, "cadre2": 200, "admin": 200}
@@ -56,7 +57,9 @@ def everyone(status, **overrides):
     return expect(PERSONAS, status, **overrides)
 
 
-NOT_PROPOSERS = dict.fromkeys(("clerk", "official", "leader", "other_official", "handler", "outsider"), 403)
+NOT_PROPOSERS = dict.fromkeys(
+    ("clerk", "supervisor", "official", "leader", "other_official", "handler", "outsider"), 403
+)
 
 MATRIX = [
     # (method, url, payload, expected statuses)

@@ -27,6 +27,7 @@ PERSONAS = [
     "cadre2",
     "leader1",
     "clerk",
+    "supervisor",
     "other_cadre",
     "official",
     "leader",
@@ -35,7 +36,8 @@ PERSONAS = [
     "outsider",
     "admin",
 ]
-READERS = {p for p in PERSONAS if p not in ("anonymous", "handler", "outsider")}
+# Not the supervision committee (村务监督委员会): it sees the village's 村事, not its passbooks.
+READERS = {p for p in PERSONAS if p not in ("anonymous", "handler", "outsider", "supervisor")}
 PROPOSERS = {"grid1", "grid2", "helper", "cadre", "cadre2", "leader1", "other_cadre", "admin"}
 DECIDERS = {"cadre", "cadre2", "other_cadre", "admin"}
 REDEEMERS = {"cadre", "cadre2", "clerk", "other_cadre", "admin"}
@@ -62,7 +64,7 @@ MATRIX = {
     ("GET", "entry-create"): _row(PROPOSERS),
     ("GET", "entry-create-q1"): _row(
         {"grid1", "helper", "cadre", "cadre2", "leader1", "admin"},
-        denied={"clerk", "official", "leader", "other_official", "handler", "outsider"},
+        denied={"clerk", "supervisor", "official", "leader", "other_official", "handler", "outsider"},
         default=404,
     ),
     ("GET", "entry-batch"): _row(PROPOSERS),
@@ -78,7 +80,8 @@ MATRIX = {
     ("GET", "counter-account-q1"): _row(REDEEMS_Q1, denied=SEES_Q1, default=404),
     ("GET", "item-list"): _row(REDEEMERS),
     # The village's goods: whoever sees the village by name (item photos are public anyway).
-    ("GET", "item-photo"): _row((READERS - {"other_official", "other_cadre"}) | {"handler"}, default=404),
+    # Those who see 七星村's shop by name: its readers, the township's handler, its supervision committee.
+    ("GET", "item-photo"): _row((READERS - {"other_official", "other_cadre"}) | {"handler", "supervisor"}, default=404),
     ("GET", "rule-list"): _row(READERS),
     ("GET", "board-list"): _row(READERS),
     ("GET", "board-detail"): _row(SEES_QIXING_BOARD, default=404),
