@@ -217,7 +217,8 @@ def took_part(user, matter: Matter) -> bool:
 
 
 def _revisitor(user, matter):
-    """Independent of the work: civil → village cadre or township; else township; not handler, reporter, verifier."""
+    """Independent of the work: civil → village cadre or township; village → 监委会 or township; government →
+    township; never the handler, reporter or verifier."""
     return revisitors_cover(scope_for(user), matter) and not took_part(user, matter)
 
 
