@@ -94,6 +94,7 @@ ROLES = [
     ("weituo_official", DESKTOP, ["/matters/", "/households/"]),
     ("weituo_sifasuo", DESKTOP, ["/matters/"]),
     ("qixing_clerk", PHONE, ["/points/shop/", "/points/items/"]),
+    ("qixing_supervisor", PHONE, ["/matters/", "/matters/waiting/"]),
 ]
 
 
