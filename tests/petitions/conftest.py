@@ -2,11 +2,20 @@ import datetime
 from types import SimpleNamespace
 
 import pytest
+from django.conf import settings
+from django.utils import translation
 
 from governance.models import Role
 from petitions.models import DecisionRule, Kind, MatterCategory, Source
 from petitions.services import matter_submit, matter_submit_public
 from tests.factories import assign, make_user
+
+
+def title_prefix(title: str) -> str:
+    """A notification title's words before the matter's title (`%(title)s`), in the site's
+    language: notifications are written in it, so tests find them by the translated words."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return translation.gettext(title).split("%(title)s")[0]
 
 
 @pytest.fixture

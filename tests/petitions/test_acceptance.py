@@ -21,6 +21,7 @@ from petitions import services as s
 from petitions.deadlines import sweep
 from petitions.models import ClockLimit, Kind, Matter, MatterEvent, MatterGroupObjectPermission, State
 from petitions.selectors import matters_visible_to
+from tests.petitions.conftest import title_prefix as prefix
 
 # A Monday before National Day 2026 (1–7 October off): three working days end on 8 October.
 MONDAY = timezone.make_aware(datetime.datetime(2026, 9, 28, 10))
@@ -35,6 +36,19 @@ def frozen():
 
 def notes(user, matter):
     return Notification.objects.filter(user=user, url=f"/matters/{matter.pk}/")
+
+
+# The notification titles the tests look for (their words before the matter's title).
+ACCEPTED = "Accepted (受理): %(title)s"
+ACCEPT_DUE = "Acceptance due soon (受理): %(title)s"
+ACCEPT_OVERDUE = "Acceptance overdue (督办): %(title)s"
+ACCEPT_ESCALATED = "Acceptance escalated to you (督办): %(title)s"
+SIGN_OVERDUE = "Sign-off overdue: %(title)s"
+SENT_BACK = "A department sent a matter back; assign it again: %(title)s"
+
+
+def titled(user, matter, title):
+    return notes(user, matter).filter(title__startswith=prefix(title))
 
 
 def events(matter, action):
@@ -84,7 +98,7 @@ def test_classification_accepts_it_and_tells_the_recorder_by_place_and_role(froz
             "deadline": timezone.localtime(matter.deadline).isoformat(),
         }
     ]
-    told = notes(mw.users.grid1, matter).get(title__startswith="Accepted")
+    told = titled(mw.users.grid1, matter, ACCEPTED).get()
     assert "七星村" in told.body and "七星村干部" not in told.body  # a place and a role, never a name
     assert timezone.localtime(matter.deadline).date().isoformat() in told.body
 
@@ -162,17 +176,17 @@ def test_the_sweep_warns_marks_and_escalates_the_village_acceptance_once_each(fr
     matter = mw.staff_matter()  # grid 1's: its cadre and its grid leader accept it
     warn_at = matter.accept_warn_at + datetime.timedelta(minutes=1)
     assert [sweep(now=warn_at).acceptance_warned for _ in range(2)] == [1, 0]
-    assert notes(u.cadre, matter).filter(title__startswith="Acceptance due soon").count() == 1
-    assert notes(u.leader1, matter).filter(title__startswith="Acceptance due soon").count() == 1
+    assert titled(u.cadre, matter, ACCEPT_DUE).count() == 1
+    assert titled(u.leader1, matter, ACCEPT_DUE).count() == 1
 
     late = matter.accept_by + datetime.timedelta(hours=1)
     first, second = sweep(now=late), sweep(now=late)
     assert (first.acceptance_overdue, second.acceptance_overdue, first.acceptance_escalated) == (1, 0, 0)
-    assert notes(u.cadre, matter).filter(title__startswith="Acceptance overdue").count() == 1
+    assert titled(u.cadre, matter, ACCEPT_OVERDUE).count() == 1
 
     far = matter.accept_by + datetime.timedelta(hours=49)
     assert [sweep(now=far).acceptance_escalated for _ in range(2)] == [1, 0]
-    assert notes(u.official, matter).filter(title__startswith="Acceptance escalated").count() == 1
+    assert titled(u.official, matter, ACCEPT_ESCALATED).count() == 1
     assert not notes(u.leader, matter).exists()  # one level up from the village: the township's officials
     assert [events(matter, a).count() for a in ("accept_warn", "accept_overdue", "accept_escalate")] == [1, 1, 1]
     matter.refresh_from_db()
@@ -191,8 +205,8 @@ def test_the_township_acceptance_clock_acts_once_and_escalates_to_the_leader(fro
     # First seen past the grace period: marked and escalated in one run, each once.
     assert [(r.acceptance_overdue, r.acceptance_escalated) for r in runs] == [(1, 1), (0, 0), (0, 0)]
     assert list(events(matter, "accept_overdue").values_list("payload__level", flat=True)) == ["village", "township"]
-    assert notes(u.official, matter).filter(title__startswith="Acceptance overdue").count() == 1
-    assert notes(u.leader, matter).filter(title__startswith="Acceptance escalated").count() == 1
+    assert titled(u.official, matter, ACCEPT_OVERDUE).count() == 1
+    assert titled(u.leader, matter, ACCEPT_ESCALATED).count() == 1
     review(mw, matter)
     assert sweep(now=far + datetime.timedelta(days=30)).acceptance_overdue == 0
 
@@ -219,7 +233,7 @@ def test_a_department_signs_for_it_and_the_sweep_flags_a_late_sign_off_once(froz
     late = matter.sign_by + datetime.timedelta(hours=1)
     assert [sweep(now=late).sign_off_overdue for _ in range(2)] == [1, 0]
     for person in (u.handler, u.handler2, u.official):  # the department and whoever assigned it
-        assert notes(person, matter).filter(title__startswith="Sign-off overdue").count() == 1
+        assert titled(person, matter, SIGN_OVERDUE).count() == 1
     assert events(matter, "sign_overdue").count() == 1
 
     with pytest.raises(workflow.MatterPermissionError):
@@ -264,7 +278,7 @@ def test_a_department_sends_it_back_to_whoever_assigned_it(frozen, mw):
     assert not MatterGroupObjectPermission.objects.filter(content_object=matter).exists()
     assert not u.handler2.has_perm("petitions.handle_matter", matter)
     assert not matters_visible_to(u.handler).filter(pk=matter.pk).exists()
-    told = notes(u.official, matter).get(title__startswith="A department sent a matter back")
+    told = titled(u.official, matter, SENT_BACK).get()
     assert told.body == "欠薪应由人社所办理"
     assert events(matter, "send_back").get().payload == {"reason": "欠薪应由人社所办理", "department": mw.sifasuo.pk}
     # The assigner assigns it again, and its sign-off clock starts afresh.

@@ -21,8 +21,10 @@ from petitions import services as s
 from petitions.deadlines import sweep
 from petitions.models import ExtensionRequest, Kind, Matter, MatterEvent, Rating, State, TimeLimit
 from petitions.workflow import WHERE_ELSE, MatterPermissionError, MatterStateError
+from tests.petitions.conftest import title_prefix
 
 SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
+CLOSED_DISSATISFIED = "Closed with the resident still dissatisfied; tell them where else to turn: %(title)s"
 NOW = datetime.datetime(2026, 3, 4, 10, 0, tzinfo=SHANGHAI)
 
 
@@ -245,7 +247,12 @@ def test_upheld_closes_and_the_resident_is_told_where_else_to_turn(mw, api_clien
     assert (matter.state, matter.review_upheld) == (State.CLOSED, True) and matter.closed_dissatisfied
     body = api_client.get(f"/api/v1/public/matters/{matter.tracking_code}/").json()
     assert body["where_else"] == [str(line) for line in WHERE_ELSE] and body["can_request_review"] is False
-    told = Notification.objects.get(user=u.grid1, title__contains="where else")
+    told = Notification.objects.get(
+        user=u.grid1,
+        title__startswith=title_prefix(
+            "Closed with the resident still dissatisfied; tell them where else to turn: %(title)s"
+        ),
+    )
     assert "30" in told.body
 
 
