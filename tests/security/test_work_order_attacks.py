@@ -9,14 +9,9 @@ assigned to 司法所; a 村事 handled by the cadre and verified by the townshi
 """
 
 import datetime
-import threading
 
 import pytest
-from django.db import connection, connections
-from django.utils import timezone
-from rest_framework.test import APIClient
 
-from governance.errors import DomainError
 from petitions import services as s
 from petitions.models import ExtensionRequest, Kind, Matter, MatterEvent, State
 from tests.api.matter_states import civil, database_state, government, village
@@ -139,3 +134,216 @@ def test_the_committee_asks_for_the_review_of_a_village_matter_and_the_township_
     assert database_state() == before
     assert post(u.leader, matter, "decide_review", {"upheld": False, "reason": "重办"}).status_code == 200
     assert fresh(matter).state == State.HANDLING and events(matter, "decide_review") == 1
+
+
+# ---------------------------------------------------------------- bad input
+
+
+def test_request_extension_refuses_bad_deadlines_and_reasons_and_writes_nothing(mw, post):
+    u = mw.users
+    matter = government(mw, State.HANDLING)
+    deadline = fresh(matter).deadline
+    later = (deadline + datetime.timedelta(days=3)).isoformat()
+    bad = [
+        ({"deadline": later}, "reason"),
+        ({"deadline": later, "reason": "   "}, "reason"),
+        ({"deadline": later, "reason": "长" * 20001}, "reason"),
+        ({"deadline": (deadline - datetime.timedelta(days=1)).isoformat(), "reason": "往前"}, "deadline"),
+        ({"deadline": (deadline + datetime.timedelta(days=31)).isoformat(), "reason": "太久"}, "deadline"),
+        ({"deadline": "next tuesday", "reason": "格式"}, "deadline"),
+        ({"deadline": "2030-01-01T10:00:00", "reason": "无时区"}, "deadline"),
+        ({"deadline": later, "pause": True, "reason": "两样都要"}, "deadline"),
+        ({"reason": "什么都没要"}, "deadline"),
+        ({"pause": "perhaps", "reason": "布尔"}, "pause"),
+        ({"deadline": 12345, "reason": "数字"}, "deadline"),
+        ({"deadline": later, "reason": ["列表"]}, "reason"),
+    ]
+    before = database_state()
+    for body, field in bad:
+        response = post(u.handler, matter, "request_extension", body)
+        assert response.status_code == 400, (body, response.content)
+        assert field in str(response.json()), (body, response.json())
+    assert database_state() == before and not ExtensionRequest.objects.exists()
+    # A string boolean is read as DRF reads it; the pause is asked for, not granted.
+    assert post(u.handler, matter, "request_extension", {"pause": "true", "reason": "等鉴定"}).status_code == 200
+    assert fresh(matter).paused_at is None and fresh(matter).pending_extension.kind == "pause"
+
+
+def test_decide_extension_and_review_refuse_bad_input_and_wrong_state(mw, post):
+    u = mw.users
+    matter = government(mw, State.HANDLING)
+    refused(
+        post(u.leader, matter, "decide_extension", {"approve": True, "reason": "无申请"}), 409, "no_extension_request"
+    )
+    post(u.handler, matter, "request_extension", {"pause": True, "reason": "等鉴定"})
+    before = database_state()
+    for body in (
+        {"approve": True},
+        {"approve": True, "reason": " "},
+        {"approve": "maybe", "reason": "x"},
+        {"reason": "x"},
+    ):
+        assert post(u.leader, matter, "decide_extension", body).status_code == 400, body
+    refused(post(u.leader, matter, "decide_review", {"upheld": True, "reason": "x"}), 409)
+    refused(post(u.leader, matter, "request_review", {"reason": "x", "method": "phone"}), 409)
+    assert database_state() == before
+
+
+def test_evaluate_by_staff_needs_a_method_from_the_list(mw, post):
+    u = mw.users
+    matter = civil(mw, State.EVALUATING)
+    before = database_state()
+    for method in ("", "telepathy", None, 3):
+        body = {"rating": "satisfied", "method": method}
+        response = post(u.official, matter, "evaluate", body)
+        assert response.status_code == 400 and "method" in response.json(), (method, response.content)
+    refused(post(u.official, matter, "evaluate", {"rating": "thrilled", "method": "phone"}), 400)
+    refused(post(u.official, matter, "evaluate", {"rating": "unsatisfied", "comment": " ", "method": "phone"}), 400)
+    assert database_state() == before
+
+
+def test_a_vote_with_impossible_or_huge_counts_is_a_400_never_a_500(mw, post):
+    u = mw.users
+    matter = mw.staff_matter(title="村道硬化", actor=u.cadre)
+    s.matter_classify(matter=matter, actor=u.cadre, kind=Kind.VILLAGE, category=mw.categories.village_project)
+    for n in (1, 2, 3, 4):
+        party = {"entitled": 30, "present": 25} if n == 4 else {}
+        s.matter_deliberate(
+            matter=matter, actor=u.cadre, kind="step", step=n, held_on=TODAY, summary=f"第{n}步", **party
+        )
+    base = {
+        "kind": "step",
+        "step": 5,
+        "held_on": TODAY.isoformat(),
+        "announced_on": (TODAY - datetime.timedelta(days=10)).isoformat(),
+        "summary": "村民会议表决",
+        "body": "villagers_meeting",
+        "entitled": 100,
+        "present": 60,
+        "in_favour": 45,
+        "against": 15,
+        "abstain": 0,
+    }
+    huge = 10**12
+    bad = [
+        {"in_favour": 70, "against": 0, "present": 60},  # in favour > present
+        {"present": 120, "in_favour": 100, "against": 20},  # present > entitled
+        {"against": -1},
+        {"entitled": "many"},
+        {"entitled": huge, "present": huge, "in_favour": huge, "against": 0},
+        {"entitled": 2**31, "present": 2**31, "in_favour": 2**31, "against": 0},
+        {"announced_on": (TODAY + datetime.timedelta(days=1)).isoformat()},  # announced after it was held
+        {"announced_on": None},
+        {"held_on": (TODAY + datetime.timedelta(days=1)).isoformat()},
+        {"carried": True},
+        {"urgent": "sometimes"},
+    ]
+    before = database_state()
+    for change in bad:
+        response = post(u.cadre, matter, "deliberate", {**base, **change})
+        assert response.status_code == 400, (change, response.status_code, response.content[:300])
+    assert database_state() == before
+    assert post(u.cadre, matter, "deliberate", base).status_code == 200
+
+
+# ---------------------------------------------------------------- sign and send back
+
+
+def test_sign_and_send_back_by_every_role(mw, post):
+    u = mw.users
+    matter = government(mw, State.HANDLING)
+    before = database_state()
+    expected = {
+        "grid1": 404,
+        "helper": 404,
+        "clerk": 404,
+        "supervisor": 404,  # sees only its village's 村事
+        "other_cadre": 404,
+        "other_official": 404,
+        "outsider": 404,
+        "cadre": 403,
+        "official": 403,
+        "leader": 403,
+    }
+    for name, status in expected.items():
+        user = getattr(u, name)
+        assert post(user, matter, "sign").status_code == status, name
+        assert post(user, matter, "send_back", {"reason": "不归我们"}).status_code == status, name
+    assert database_state() == before
+    refused(post(u.handler, matter, "send_back", {"reason": "  "}), 400)
+    assert post(u.handler, matter, "sign").status_code == 200
+    refused(post(mw.users.handler2, matter, "sign"), 409)  # signed once, by the department
+    assert events(matter, "sign") == 1
+
+
+def test_send_back_after_the_report_is_refused(mw, post):
+    u = mw.users
+    matter = government(mw, State.VERIFYING)
+    refused(post(u.handler, matter, "send_back", {"reason": "不归我们"}), 409)
+    assert post(u.official, matter, "verify", {"passed": False, "note": "没办完"}).status_code == 200
+    assert fresh(matter).state == State.HANDLING
+    before = database_state()
+    refused(post(u.handler, matter, "send_back", {"reason": "不归我们"}), 409)  # it already reported on it
+    refused(post(u.handler, matter, "sign"), 409)  # its first report signed for it
+    assert database_state() == before
+
+
+def test_department_that_sent_a_matter_back_no_longer_reaches_it(mw, post):
+    u = mw.users
+    matter = government(mw, State.HANDLING)
+    response = post(u.handler, matter, "send_back", {"reason": "应由派出所办理"})
+    assert response.status_code == 200 and response.json()["actions"] == []
+    for action, body in (
+        ("sign", {}),
+        ("report", {"result": "x"}),
+        ("request_extension", {"pause": True, "reason": "x"}),
+    ):
+        refused(post(u.handler, matter, action, body), 404)
+    assert fresh(matter).state == State.DELIBERATING and fresh(matter).department is None
+
+
+# ---------------------------------------------------------------- the 回访 and the review
+
+
+def test_the_people_who_did_the_work_may_not_record_the_residents_answer(mw, post):
+    u = mw.users
+    matter = village(mw, State.EVALUATING)  # handled and reported by the cadre, verified by the official
+    before = database_state()
+    body = {"rating": "satisfied", "method": "phone"}
+    refused(post(u.cadre, matter, "evaluate", body), 403)
+    refused(post(u.official, matter, "evaluate", body), 403, "not_independent")
+    refused(post(u.official, matter, "request_review", {"reason": "x", "method": "phone"}), 403, "not_independent")
+    refused(post(u.grid1, matter, "evaluate", body), 403)
+    assert database_state() == before
+
+
+def test_the_committee_that_verified_may_not_record_the_answer(mw, post):
+    u = mw.users
+    matter = village(mw, State.VERIFYING)
+    assert post(u.supervisor, matter, "verify", {"passed": True}).status_code == 200
+    refused(post(u.supervisor, matter, "evaluate", {"rating": "satisfied", "method": "visit"}), 403, "not_independent")
+    assert post(u.leader, matter, "evaluate", {"rating": "satisfied", "method": "visit"}).status_code == 200
+
+
+def test_review_is_asked_for_once(mw, post, api_client):
+    u = mw.users
+    matter = civil(mw, State.EVALUATING)
+    assert (
+        api_client.post(public_url(matter, "request_review"), {"reason": "灯还是不亮"}, format="json").status_code
+        == 200
+    )
+    refused(api_client.post(public_url(matter, "request_review"), {"reason": "再查"}, format="json"), 409)
+    assert post(u.leader, matter, "decide_review", {"upheld": False, "reason": "重办"}).status_code == 200
+    s.matter_report(matter=matter, actor=u.grid1, result="换了新灯")
+    s.matter_verify(matter=matter, actor=u.cadre, passed=True)
+    before = database_state()
+    refused(
+        api_client.post(public_url(matter, "request_review"), {"reason": "还不行"}, format="json"), 409, "review_used"
+    )
+    refused(post(u.official, matter, "request_review", {"reason": "x", "method": "phone"}), 409, "review_used")
+    assert database_state() == before
+    # A second dissatisfaction closes the matter on the record, with where else to turn.
+    response = api_client.post(
+        public_url(matter, "evaluate"), {"rating": "unsatisfied", "comment": "不满意"}, format="json"
+    )
+    assert response.status_code == 200 and response.json()["state"] == "closed" and response.json()["where_else"]
