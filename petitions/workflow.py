@@ -1128,7 +1128,8 @@ TRANSITIONS = {
             told=_tell_decide_extension,
             api=(
                 "The level above approves or refuses the waiting extension, with a reason; only approved\n"
-                "time moves the deadline or stops the clock (409 extension_limit past the limit)."
+                "time moves the deadline or stops the clock (409 extension_limit past the limit; 409\n"
+                "extension_stale when the deadline has since moved past the one asked for)."
             ),
             button=_("Record the decision"),
             title=_("Decide the extension (延期审批)"),

@@ -9,9 +9,13 @@ assigned to 司法所; a 村事 handled by the cadre and verified by the townshi
 """
 
 import datetime
+import threading
 
 import pytest
+from django.db import connection, connections
+from django.utils import timezone
 
+from governance.errors import DomainError
 from petitions import services as s
 from petitions.models import ExtensionRequest, Kind, Matter, MatterEvent, State
 from tests.api.matter_states import civil, database_state, government, village
@@ -347,3 +351,114 @@ def test_review_is_asked_for_once(mw, post, api_client):
         public_url(matter, "evaluate"), {"rating": "unsatisfied", "comment": "不满意"}, format="json"
     )
     assert response.status_code == 200 and response.json()["state"] == "closed" and response.json()["where_else"]
+
+
+# ---------------------------------------------------------------- races and replays
+
+
+def run_at_once(*calls) -> list[str]:
+    """Each call in its own thread and connection, released together: "ok" or the refusal's code."""
+    barrier = threading.Barrier(len(calls))
+    outcomes, lock = [], threading.Lock()
+
+    def one(call):
+        try:
+            barrier.wait()
+            call()
+            result = "ok"
+        except DomainError as error:
+            result = error.code
+        except Exception as error:  # a deadlock or a constraint: the test fails on it
+            result = repr(error)
+        finally:
+            connections.close_all()
+        with lock:
+            outcomes.append(result)
+
+    threads = [threading.Thread(target=one, args=(call,)) for call in calls]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return sorted(outcomes)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_work_order_actions_let_exactly_one_through(mw):
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks need PostgreSQL (set DATABASE_URL)")
+    u = mw.users
+    one, two = government(mw, State.HANDLING), government(mw, State.HANDLING)
+    later = fresh(one).deadline + datetime.timedelta(days=5)
+
+    # Two handlers of 司法所 sign for it at once; then both ask for more time at once.
+    assert run_at_once(*(lambda h=h: s.matter_sign(matter=one, actor=h) for h in (u.handler, u.handler2))) == [
+        "invalid_state",
+        "ok",
+    ]
+    asks = [
+        lambda h=h: s.matter_request_extension(matter=one, actor=h, deadline=later, reason="等材料")
+        for h in (u.handler, u.handler2)
+    ]
+    assert run_at_once(*asks) == ["extension_pending", "ok"]
+    assert events(one, "sign") == 1 and ExtensionRequest.objects.filter(matter=one).count() == 1
+
+    # The official and the leader decide the one request at once.
+    decide = [
+        lambda who=who: s.matter_decide_extension(matter=one, actor=who, approve=True, reason="同意")
+        for who in (u.official, u.leader)
+    ]
+    assert run_at_once(*decide) == ["no_extension_request", "ok"]
+    assert events(one, "decide_extension") == 1
+    assert fresh(one).deadline == ExtensionRequest.objects.get(matter=one).deadline
+
+    # Reported and verified: the resident asks for the review by code while a return visit records it.
+    s.matter_report(matter=two, actor=u.handler, result="已调解")
+    s.matter_verify(matter=two, actor=u.official, passed=True)
+    reviews = [lambda: s.matter_request_review(matter=two, actor=None, reason="不满意")] * 3 + [
+        lambda: s.matter_request_review(matter=two, actor=u.leader, reason="电话回访不满意", method="phone")
+    ]
+    assert run_at_once(*reviews) == ["ok"] + ["review_used"] * 3
+    assert events(two, "request_review") == 1 and fresh(two).state == State.REVIEWING
+
+
+def test_replayed_idempotency_key_acts_once(mw, post):
+    u = mw.users
+    matter = government(mw, State.HANDLING)
+    later = (fresh(matter).deadline + datetime.timedelta(days=5)).isoformat()
+    body = {"deadline": later, "reason": "等材料"}
+    first = post(u.handler, matter, "request_extension", body, HTTP_IDEMPOTENCY_KEY="ext-1")
+    again = post(u.handler, matter, "request_extension", body, HTTP_IDEMPOTENCY_KEY="ext-1")
+    assert first.status_code == again.status_code == 200 and first.json() == again.json()
+    assert ExtensionRequest.objects.filter(matter=matter).count() == 1
+    # The same key with another body is a client's mistake, never the first answer.
+    other = post(u.handler, matter, "request_extension", {"pause": True, "reason": "x"}, HTTP_IDEMPOTENCY_KEY="ext-1")
+    assert other.status_code == 409
+    # Another user's key of the same name is theirs: the leader's decision is taken.
+    decided = post(
+        u.leader, matter, "decide_extension", {"approve": False, "reason": "不必"}, HTTP_IDEMPOTENCY_KEY="ext-1"
+    )
+    assert decided.status_code == 200 and events(matter, "decide_extension") == 1
+    assert post(u.handler, matter, "sign", HTTP_IDEMPOTENCY_KEY="sign-1").status_code == 200
+    assert post(u.handler, matter, "sign", HTTP_IDEMPOTENCY_KEY="sign-1").status_code == 200
+    assert events(matter, "sign") == 1
+
+
+def test_an_extension_approved_after_the_matter_was_reassigned_never_moves_the_deadline_back(mw, post):
+    """The owner asked for a later deadline before assigning the 政事; the assignment then set
+    a later one. Approving the stale request must not shorten the time now given."""
+    u = mw.users
+    matter = mw.public_matter()
+    s.matter_classify(matter=matter, actor=u.cadre, kind=Kind.GOVERNMENT, category=mw.categories.legal_aid)
+    s.matter_deliberate(matter=matter, actor=u.official, kind="review", held_on=TODAY, summary="受理")
+    asked = fresh(matter).deadline + datetime.timedelta(days=2)
+    s.matter_request_extension(matter=matter, actor=u.official, deadline=asked, reason="需调查")
+    far = timezone.now() + datetime.timedelta(days=60)
+    s.matter_handle(matter=matter, actor=u.official, department=mw.sifasuo, deadline=far)
+    given = fresh(matter).deadline
+    before = database_state()
+    refused(post(u.leader, matter, "decide_extension", {"approve": True, "reason": "同意"}), 409, "extension_stale")
+    assert database_state() == before and fresh(matter).deadline == given
+    assert post(u.leader, matter, "decide_extension", {"approve": False, "reason": "已给足时间"}).status_code == 200
+    assert fresh(matter).deadline == given and fresh(matter).pending_extension is None
