@@ -462,3 +462,159 @@ def test_an_extension_approved_after_the_matter_was_reassigned_never_moves_the_d
     assert database_state() == before and fresh(matter).deadline == given
     assert post(u.leader, matter, "decide_extension", {"approve": False, "reason": "已给足时间"}).status_code == 200
     assert fresh(matter).deadline == given and fresh(matter).pending_extension is None
+
+
+# ---------------------------------------------------------------- the public tracking code
+
+
+STAFF_NAMES = (
+    "网格员一",
+    "七星村干部",
+    "七星村监委会",
+    "渭沱镇干部",
+    "渭沱镇领导",
+    "司法所二",
+    "t_official",
+    "t_leader",
+)
+
+
+def _no_personal_data(text: str) -> None:
+    for secret in (*STAFF_NAMES, "马某", "15900001111", "1590000", "****1111"):
+        assert secret not in text, secret
+
+
+def test_public_answers_name_no_person_through_the_whole_work_order(mw, post, api_client, client):
+    """Sent back, signed, extended, reviewed, handled again: the public JSON and page name
+    places and roles, never staff, and never the submitter's name or phone."""
+    u = mw.users
+    matter = government(mw, State.HANDLING)
+    post(u.handler, matter, "send_back", {"reason": "应由派出所办理"})
+    post(u.official, matter, "handle", {"department": mw.sifasuo.pk})
+    post(u.handler2, matter, "sign")
+    later = (fresh(matter).deadline + datetime.timedelta(days=3)).isoformat()
+    post(u.handler2, matter, "request_extension", {"deadline": later, "reason": "等鉴定"})
+    post(u.leader, matter, "decide_extension", {"approve": True, "reason": "同意"})
+    post(u.handler2, matter, "report", {"result": "已调解"})
+    post(u.official, matter, "verify", {"passed": True})
+    assert api_client.post(public_url(matter, "request_review"), {"reason": "不满意"}, format="json").status_code == 200
+    assert fresh(matter).state == State.REVIEWING
+    data = api_client.get(public_url(matter))
+    assert data.status_code == 200
+    _no_personal_data(data.content.decode())
+    page = client.get(f"/public/matters/{matter.tracking_code}/")
+    assert page.status_code == 200
+    _no_personal_data(page.content.decode())
+
+
+def test_public_review_and_evaluate_by_code_refuse_wrong_state_bad_input_and_unknown_codes(mw, api_client):
+    matter = government(mw, State.HANDLING)
+    before = database_state()
+    refused(api_client.post(public_url(matter, "request_review"), {"reason": "太慢"}, format="json"), 409)
+    refused(api_client.post(public_url(matter, "evaluate"), {"rating": "satisfied"}, format="json"), 409)
+    for code in ("A" * 16, "../admin", "x" * 300, matter.tracking_code.lower() + "0"):
+        response = api_client.post(f"/api/v1/public/matters/{code}/request_review/", {"reason": "x"}, format="json")
+        assert response.status_code == 404, code
+    assert database_state() == before
+    evaluating = civil(mw, State.EVALUATING)
+    before = database_state()
+    for body in ({}, {"reason": "  "}, {"reason": "长" * 6000}, {"reason": {"a": 1}}):
+        response = api_client.post(public_url(evaluating, "request_review"), body, format="json")
+        assert response.status_code == 400, (body, response.content)
+    assert database_state() == before
+    # The submitter cannot claim a phone call: by tracking code the answer is recorded online.
+    body = {"rating": "satisfied", "method": "phone"}
+    assert api_client.post(public_url(evaluating, "evaluate"), body, format="json").status_code == 200
+    assert fresh(evaluating).evaluation_method == "online"
+
+
+def test_public_review_and_evaluate_are_throttled(mw, api_client, monkeypatch):
+    from rest_framework.throttling import ScopedRateThrottle
+
+    monkeypatch.setattr(ScopedRateThrottle, "THROTTLE_RATES", {"public": "2/min"})
+    matter = civil(mw, State.EVALUATING)
+    statuses = [
+        api_client.post(
+            f"/api/v1/public/matters/{'B' * 16}/request_review/", {"reason": "x"}, format="json"
+        ).status_code
+        for _ in range(3)
+    ]
+    assert statuses == [404, 404, 429]
+    refused(api_client.post(public_url(matter, "request_review"), {"reason": "x"}, format="json"), 429, "throttled")
+    assert fresh(matter).state == State.EVALUATING
+
+
+def test_public_status_page_forms_sent_twice_act_once(mw, client):
+    matter = civil(mw, State.EVALUATING)
+    page = f"/public/matters/{matter.tracking_code}/"
+    first = client.post(f"{page}review/", {"reason": "灯还是不亮"})
+    second = client.post(f"{page}review/", {"reason": "灯还是不亮"})
+    assert first.status_code == second.status_code == 302
+    assert events(matter, "request_review") == 1 and fresh(matter).state == State.REVIEWING
+    # Not evaluating any more: an evaluation posted from a stale page changes nothing.
+    assert client.post(f"{page}evaluate/", {"rating": "satisfied"}).status_code == 302
+    assert fresh(matter).state == State.REVIEWING and events(matter, "evaluate") == 0
+    assert client.post(f"/public/matters/{'C' * 16}/review/", {"reason": "x"}).status_code == 404
+
+
+# ---------------------------------------------------------------- the pages
+
+
+def test_pages_refuse_the_new_actions_like_the_api(mw, client):
+    import uuid
+
+    u = mw.users
+    matter = government(mw, State.HANDLING)
+    s.matter_request_extension(matter=matter, actor=u.handler, pause=True, reason="等鉴定")
+    before = database_state()
+    decide = {
+        "decide_extension-form_token": uuid.uuid4(),
+        "decide_extension-approve": "yes",
+        "decide_extension-reason": "x",
+    }
+    for user, status in ((u.handler, 403), (u.handler2, 403), (u.cadre, 403), (u.other_official, 404), (u.grid1, 404)):
+        client.force_login(user)
+        assert client.post(f"/matters/{matter.pk}/decide_extension/", decide).status_code == status, user
+    assert database_state() == before
+    client.force_login(u.leader)
+    bad = {**decide, "decide_extension-approve": "perhaps"}
+    assert client.post(f"/matters/{matter.pk}/decide_extension/", bad).status_code == 200  # the form, with its error
+    assert fresh(matter).pending_extension is not None
+    token = uuid.uuid4()
+    good = {**decide, "decide_extension-form_token": token}
+    assert client.post(f"/matters/{matter.pk}/decide_extension/", good).status_code == 302
+    assert client.post(f"/matters/{matter.pk}/decide_extension/", good).status_code == 302  # sent twice
+    assert events(matter, "decide_extension") == 1 and fresh(matter).paused_at is not None
+
+
+def test_the_page_refuses_a_huge_head_count_with_a_message(mw, client):
+    import uuid
+
+    u = mw.users
+    matter = mw.staff_matter(title="村道硬化", actor=u.cadre)
+    s.matter_classify(matter=matter, actor=u.cadre, kind=Kind.VILLAGE, category=mw.categories.village_project)
+    for n in (1, 2, 3, 4):
+        party = {"entitled": 30, "present": 25} if n == 4 else {}
+        s.matter_deliberate(
+            matter=matter, actor=u.cadre, kind="step", step=n, held_on=TODAY, summary=f"第{n}步", **party
+        )
+    client.force_login(u.cadre)
+    huge = str(10**12)
+    form = {
+        "record": "step",
+        "step": "5",
+        "step5-form_token": uuid.uuid4(),
+        "step5-held_on": TODAY.isoformat(),
+        "step5-announced_on": (TODAY - datetime.timedelta(days=10)).isoformat(),
+        "step5-summary": "表决",
+        "step5-body": "villagers_meeting",
+        "step5-entitled": huge,
+        "step5-present": huge,
+        "step5-in_favour": huge,
+        "step5-against": "0",
+        "step5-abstain": "0",
+    }
+    before = database_state()
+    response = client.post(f"/matters/{matter.pk}/deliberate/", form)
+    assert response.status_code in (200, 400), response.status_code
+    assert database_state() == before
