@@ -12,6 +12,9 @@ from django.core.validators import MaxLengthValidator
 TEXT_SHORT = 200  # a title, a reason, a one-line note
 TEXT_LONG = 5000  # a description, the minutes, a result
 LIST_LONG = 500  # names in a list (attendees, parties)
+# A head count (those entitled to a meeting, present, voting): far above any village, far
+# below the database's integer, so a typo answers 400 and never overflows the column.
+HEAD_COUNT_MAX = 1_000_000
 
 
 def bound_form_field(field: forms.Field) -> None:

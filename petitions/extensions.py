@@ -102,6 +102,19 @@ def _apply(matter: Matter, request: ExtensionRequest, now: datetime.datetime) ->
     return ["deadline", "warn_at", *deadlines.reset_flags(matter, now)]
 
 
+def _check_still_later(matter: Matter, request: ExtensionRequest) -> None:
+    """An approved deadline only ever gives more time: the matter's deadline may have moved
+    since the request (assigned with a later one, a resumed pause), and the stale request
+    would then shorten it."""
+    if request.kind != ExtensionRequest.Kind.DEADLINE:
+        return
+    if matter.deadline is not None and request.deadline <= matter.deadline:
+        raise MatterStateError(
+            _("The deadline has moved past the one asked for since the request: refuse it, and ask again if needed."),
+            code="extension_stale",
+        )
+
+
 @workflow.effect("decide_extension")
 def _decide_extension(matter: Matter, actor, *, approve: bool, reason: str) -> Change:
     reason = (reason or "").strip()
@@ -110,6 +123,7 @@ def _decide_extension(matter: Matter, actor, *, approve: bool, reason: str) -> C
     request = ExtensionRequest.objects.select_related("requested_by").get(pk=matter.pending_extension_id)
     if approve:
         _check_limit(matter)
+        _check_still_later(matter, request)
     now = timezone.now()
     request.status = ExtensionRequest.Status.APPROVED if approve else ExtensionRequest.Status.REFUSED
     request.decided_by, request.decided_at, request.decision_reason = actor, now, reason

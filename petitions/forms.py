@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from governance.forms import OnceForm, date_input, search_input, text_area
+from governance.limits import HEAD_COUNT_MAX
 from grids.forms import GridChoiceField
 from grids.idnumbers import validate_phone
 from grids.models import Grid, Household, Resident
@@ -313,11 +314,11 @@ class DeliberateForm(ActionForm):
         help_text=_("Who signed the agreement, one a line or separated by 、"),
     )
     body = forms.ChoiceField(label=_("Who voted"), choices=Deliberation.Body.choices, widget=forms.RadioSelect)
-    entitled = forms.IntegerField(label=_("Entitled to attend"), min_value=1)
-    present = forms.IntegerField(label=_("Present"), min_value=0)
-    in_favour = forms.IntegerField(label=_("In favour"), min_value=0)
-    against = forms.IntegerField(label=_("Against"), min_value=0)
-    abstain = forms.IntegerField(label=_("Abstaining"), min_value=0)
+    entitled = forms.IntegerField(label=_("Entitled to attend"), min_value=1, max_value=HEAD_COUNT_MAX)
+    present = forms.IntegerField(label=_("Present"), min_value=0, max_value=HEAD_COUNT_MAX)
+    in_favour = forms.IntegerField(label=_("In favour"), min_value=0, max_value=HEAD_COUNT_MAX)
+    against = forms.IntegerField(label=_("Against"), min_value=0, max_value=HEAD_COUNT_MAX)
+    abstain = forms.IntegerField(label=_("Abstaining"), min_value=0, max_value=HEAD_COUNT_MAX)
     announced_on = forms.DateField(
         label=_("Announced on"),
         widget=date_input(),

@@ -18,6 +18,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from governance.api_input import InputSerializer
+from governance.limits import HEAD_COUNT_MAX
 from governance.models import Department
 from governance.scoping import scope_for
 from governance.serializers import PhotoSerializer as PhotoSerializer  # the matters API names it here
@@ -495,7 +496,9 @@ def _names(**kwargs):
 
 
 def _count(**kwargs):
-    return serializers.IntegerField(min_value=0, required=False, allow_null=True, default=None, **kwargs)
+    return serializers.IntegerField(
+        min_value=0, max_value=HEAD_COUNT_MAX, required=False, allow_null=True, default=None, **kwargs
+    )
 
 
 COMPUTED_VOTE_FIELDS = ("quorum_met", "carried", "quorum", "result")

@@ -234,9 +234,30 @@ def _not_independent(user, matter):
     return None
 
 
+# Whose clock it is before the matter is assigned: the owner's own role by kind (a civil
+# matter's cadre is the level above its grid staff, not an owner of its clock).
+CLOCK_OWNER_ROLES = {
+    Kind.CIVIL: GRID_ROLES,
+    Kind.VILLAGE: frozenset({Role.VILLAGE_CADRE}),
+    Kind.GOVERNMENT: frozenset({Role.TOWNSHIP_OFFICIAL}),
+}
+
+
+def keeps_the_clock(user, matter: Matter) -> bool:
+    """Whether the running clock is `user`'s own: the handler's while handling, before that the
+    owner's (a township official owns a 政事 until it assigns it)."""
+    if is_handler(user, matter):
+        return True
+    if matter.state not in (State.CLASSIFIED, State.DELIBERATING):
+        return False
+    scope = scope_for(user)
+    return not scope.is_superuser and _covers(scope, matter, CLOCK_OWNER_ROLES.get(matter.kind, frozenset()))
+
+
 def _level_above(user, matter):
-    """The level above: those who may verify or supervise the matter, never its handler."""
-    return level_above_covers(scope_for(user), matter) and not is_handler(user, matter)
+    """The level above: those who may verify or supervise the matter, never whose clock it is
+    (its handler; before it is assigned, its owner)."""
+    return level_above_covers(scope_for(user), matter) and not keeps_the_clock(user, matter)
 
 
 def _extension_requester(user, matter):
@@ -266,11 +287,41 @@ def reviewers_cover(scope: Scope, matter: Matter) -> bool:
     return _covers(scope, matter, REVIEW_ROLES_BY_KIND.get(matter.kind, frozenset()))
 
 
-def _reviewer(user, matter):
-    """One level up: civil → village cadre (or township); village → township; government → township leader."""
-    return (
-        reviewers_cover(scope_for(user), matter) and user.pk != matter.reported_by_id and not is_handler(user, matter)
+def review_asked_by(matter: Matter) -> int | None:
+    """The staff member who asked for the matter's review on the resident's behalf (by
+    `request_review`, or by recording an unsatisfied answer), or None (the resident)."""
+    if matter.state != State.REVIEWING:
+        return None
+    event = (
+        MatterEvent.objects.filter(matter=matter, to_state=State.REVIEWING)
+        .exclude(from_state=State.REVIEWING)
+        .order_by("-created_at", "-id")
+        .first()
     )
+    return event.actor_id if event else None
+
+
+def _reviewer(user, matter):
+    """One level up: civil → village cadre (or township); village → township; government → township leader;
+    never the handler or reporter, nor who asked for the review on the resident's behalf."""
+    return (
+        reviewers_cover(scope_for(user), matter)
+        and user.pk != matter.reported_by_id
+        and not is_handler(user, matter)
+        and review_asked_by(matter) != user.pk
+    )
+
+
+def _not_independent_reviewer(user, matter):
+    if reviewers_cover(scope_for(user), matter):
+        return MatterPermissionError(
+            _(
+                "You handled or reported this matter, or asked for its review: the review is decided "
+                "by someone else one level up."
+            ),
+            code="not_independent",
+        )
+    return None
 
 
 def _review_requester(user, matter):
@@ -1038,6 +1089,7 @@ TRANSITIONS = {
             frozenset({State.REVIEWING}),
             _("Decide the review"),
             allows=_reviewer,
+            refusal=_not_independent_reviewer,
             target=_after_review,
             told=_tell_decide_review,
             api="复查 decided one level up: the result upheld closes the matter; not upheld, handled again.",
@@ -1076,7 +1128,8 @@ TRANSITIONS = {
             told=_tell_decide_extension,
             api=(
                 "The level above approves or refuses the waiting extension, with a reason; only approved\n"
-                "time moves the deadline or stops the clock (409 extension_limit past the limit)."
+                "time moves the deadline or stops the clock (409 extension_limit past the limit; 409\n"
+                "extension_stale when the deadline has since moved past the one asked for)."
             ),
             button=_("Record the decision"),
             title=_("Decide the extension (延期审批)"),
