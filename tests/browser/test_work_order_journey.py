@@ -10,7 +10,10 @@ matters (seed_demo), on a phone and at a desk.
     township, not for the village.
 """
 
+import datetime
+
 import pytest
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from petitions.models import Matter, State
@@ -122,6 +125,24 @@ def test_residents_follow_the_review_and_the_village_sees_what_waits(demo_site):
     expect(desk.locator("#accept-by")).to_contain_text("超期")
     expect(desk.locator(".next-panel a").first).to_have_text("三事分流")
     check_layout(desk, "cadre-acceptance-overdue-desktop")
+
+    # The 村民会议 vote: a short notice is refused next to the date, and "urgent" is a full-size target.
+    plan = Matter.objects.get(title="风貌改造续建项目方案")
+    desk.goto(f"/matters/{plan.pk}/")
+    vote = desk.locator("details[open]", has=desk.locator("[name='step5-held_on']"))
+    today = timezone.localdate()
+    vote.locator("[name='step5-held_on']").fill(today.isoformat())
+    vote.locator("[name='step5-body'][value='villagers_meeting']").check()
+    for name, value in (("entitled", 1000), ("present", 600), ("in_favour", 400), ("against", 150), ("abstain", 50)):
+        vote.locator(f"[name='step5-{name}']").fill(str(value))
+    vote.locator("[name='step5-announced_on']").fill((today - datetime.timedelta(days=3)).isoformat())
+    vote.locator("[name='step5-summary']").fill("村民会议表决风貌改造续建方案。")
+    with desk.expect_navigation():
+        vote.locator("button[type=submit]").click()
+    expect(desk.locator("#field-step5-announced_on .errorlist")).to_contain_text("提前 10 天")
+    expect(desk.locator("[name='step5-in_favour']")).to_have_value("400")  # what was typed is kept
+    assert desk.locator("#field-step5-urgent label").bounding_box()["height"] >= 44
+    check_layout(desk, "cadre-vote-short-notice-desktop")
 
     land = Matter.objects.get(title="二组土地承包调整方案")
     phone = demo_site(PHONE, "qixing_supervisor", phone=True)
