@@ -98,6 +98,7 @@ def test_residents_follow_the_review_and_the_village_sees_what_waits(demo_site):
     road = Matter.objects.get(tracking_code="demo-jinshan-road")
     page.goto("/public/matters/demo-jinshan-road/")
     expect(page.locator("#accepted")).to_contain_text("已于")
+    expect(page.locator("#evaluate")).not_to_contain_text("重新办理")  # unsatisfied goes to 复查 now
     staff = [road.assigned_by, road.verified_by]  # the township's officials, by name
     body = page.locator("body").inner_text()
     for user in filter(None, staff):
