@@ -9,7 +9,7 @@ import pytest
 import time_machine
 
 from petitions import services as s
-from petitions.models import Kind
+from petitions.models import ExtensionRequest, Kind
 from petitions.selectors import matters_waiting_for
 from petitions.views import waiting_queue
 
@@ -68,3 +68,21 @@ def test_the_matter_page_shows_the_waiting_extension_and_offers_no_second_reques
     assert 'id="extension-pending"' in page
     assert 'id="action-request_extension"' not in page
     assert page.index('id="action-sign"') < page.index('id="action-report"')
+
+
+def test_a_matter_sent_back_drops_its_extension_request_and_waits_to_be_assigned_again(mw):
+    u = mw.users
+    matter = _with_sifasuo(mw)
+    request = s.matter_request_extension(
+        matter=matter, actor=u.handler, deadline=matter.deadline + datetime.timedelta(days=7), reason="等当事人返乡"
+    )
+    matter = s.matter_send_back(matter=matter, actor=u.handler, reason="欠薪应由人社所办理")
+    request.refresh_from_db()
+    assert matter.pending_extension_id is None
+    assert request.status == ExtensionRequest.Status.REFUSED and request.decision_reason == "欠薪应由人社所办理"
+    assert _turn(u.official, matter)[0] == "deliberate"  # to assign again, not a moot extension
+    # The next department may ask for its own time.
+    matter = s.matter_handle(matter=matter, actor=u.official, department=mw.sifasuo)
+    s.matter_request_extension(
+        matter=matter, actor=u.handler, deadline=matter.deadline + datetime.timedelta(days=7), reason="再等一周"
+    )
