@@ -210,6 +210,8 @@ def annotate_rows(user, matters, waiting_ids=None) -> list:
             matter.your_turn = _your_turn(scope, user, matter)
         matter.waiting_for = who_acts_next(matter, approval_due=matter.pk in approval_due)
         matter.clock_running = matter.state in deadlines.CLOCK_STATES
+        # Not accepted (受理) in time: shown like an overdue handling clock.
+        matter.late_acceptance = bool(matter.accept_overdue_at and matter.accept_by and matter.is_open)
         matter.age_days = (now - matter.created_at).days
     return rows
 

@@ -121,6 +121,8 @@ def test_residents_follow_the_review_and_the_village_sees_what_waits(demo_site):
     assert guardrail.state == State.SUBMITTED and guardrail.accept_overdue_at is not None
 
     desk = demo_site(DESKTOP, "qixing_cadre")
+    desk.goto("/matters/waiting/")
+    expect(desk.locator(".matter-card.overdue", has_text=guardrail.title)).to_contain_text("超期")
     desk.goto(f"/matters/{guardrail.pk}/")
     expect(desk.locator("#accept-overdue")).to_contain_text("未按时受理")
     expect(desk.locator("#accept-by")).to_contain_text("超期")
