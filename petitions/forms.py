@@ -577,7 +577,10 @@ class EvaluateForm(ActionForm):
         label=_("What the resident said"),
         widget=text_area(2),
         required=False,
-        help_text=_("Required when the resident is not satisfied: the matter goes back to the handler."),
+        help_text=_(
+            "Required when the resident is not satisfied: the level above reviews the matter (复查), once; "
+            "after a review it is closed on the record."
+        ),
     )
     method = forms.ChoiceField(
         label=_("How the answer reached you"),

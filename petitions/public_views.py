@@ -278,10 +278,12 @@ def progress(matter: Matter, events) -> list[dict]:
     or still to come, with the date the matter last reached it."""
     reached = {}
     last_from = ""
+    # 复查 belongs to 评, but the resident has answered: the step tells that the level above reviews it.
+    reviewing = matter.state == State.REVIEWING
     for event in events:
         reached[event.to_state] = event.created_at
         last_from = event.from_state
-    if matter.state == State.REVIEWING:  # 复查 belongs to 评
+    if reviewing:
         current, stopped = STEP_STATES.index(State.EVALUATING), False
     elif matter.state in STEP_STATES:
         current, stopped = STEP_STATES.index(matter.state), False
@@ -302,7 +304,7 @@ def progress(matter: Matter, events) -> list[dict]:
             {
                 "char": char,
                 "label": label,
-                "explanation": explanation if status == "current" else "",
+                "explanation": (SUMMARY[State.REVIEWING] if reviewing else explanation) if status == "current" else "",
                 "status": status,
                 "date": reached.get(state) if status != "todo" else None,
             }

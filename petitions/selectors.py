@@ -40,7 +40,7 @@ def matters_visible_to(user) -> QuerySet[Matter]:
 def matters_waiting_for(user) -> QuerySet[Matter]:
     """Open matters where the user acts next (their queue), in SQL, following the same rules
     as petitions.workflow.may: classify, deliberate/handle as owner, report, verify, decide a
-    review (复查) one level up."""
+    review (复查) one level up, decide an extension."""
     scope = scope_for(user)
     villages = sorted(scope.ids_for({Role.VILLAGE_CADRE}))
     leader_grids = sorted(scope.ids_for({Role.GRID_LEADER}))
@@ -79,7 +79,34 @@ def matters_waiting_for(user) -> QuerySet[Matter]:
         & ~Q(reported_by=user)
     )
     approve = Q(township_id__in=township) & _awaiting_approval()
-    return matters_visible_to(user).filter(classify | own | handle | verify | review | approve).order_by(*QUEUE_ORDER)
+    # An extension request is decided by the level above (petitions.workflow.level_above_covers):
+    # the township for a 村事 and a 政事; for a 民事 the village cadre or the township.
+    extension = (
+        Q(pending_extension__isnull=False)
+        & (Q(township_id__in=township) | (Q(kind=Kind.CIVIL) & Q(village_id__in=villages)))
+        & ~Q(pending_extension__requested_by=user)
+        & ~Q(handler=user)
+        & ~Q(department_id__in=departments)
+    )
+    return (
+        matters_visible_to(user)
+        .filter(classify | own | handle | verify | review | approve | extension)
+        .select_related("pending_extension")
+        .order_by(*QUEUE_ORDER)
+    )
+
+
+def awaiting_township_approval(matters) -> set[int]:
+    """The ids among `matters` (a list) of land adjustments that wait for the township's
+    approval now, in one query (none when no row can be one)."""
+    ids = [
+        m.pk
+        for m in matters
+        if m.state == State.DELIBERATING and m.kind == Kind.VILLAGE and m.township_approval == "" and m.category_id
+    ]
+    if not ids:
+        return set()
+    return set(Matter.objects.filter(pk__in=ids).filter(_awaiting_approval()).values_list("pk", flat=True))
 
 
 def _awaiting_approval() -> Q:

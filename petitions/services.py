@@ -28,6 +28,7 @@ from petitions.models import (
     DecisionRule,
     Deliberation,
     EvaluationMethod,
+    ExtensionRequest,
     Kind,
     Matter,
     MatterCategory,
@@ -618,6 +619,15 @@ def _send_back(matter: Matter, actor, *, reason: str) -> Change:
     payload = {"reason": reason, "department": department.pk}
     matter.handler = matter.department = None
     fields = ["handler", "department", "updated_at", *deadlines.clear_sign_off(matter)]
+    if matter.pending_extension_id:
+        # The department that asked for more time no longer holds the matter: its request is
+        # closed unapproved, so that the next department may ask and nobody decides a moot one.
+        ExtensionRequest.objects.filter(pk=matter.pending_extension_id).update(
+            status=ExtensionRequest.Status.REFUSED, decided_at=timezone.now(), decision_reason=reason
+        )
+        payload["extension_closed"] = matter.pending_extension_id
+        matter.pending_extension = None
+        fields.append("pending_extension")
     return Change(payload, fields)
 
 

@@ -53,7 +53,13 @@ from petitions.models import (
     village_affairs_verifiers,
 )
 from petitions.photos import matter_add_photo, may_add_photo
-from petitions.selectors import QUEUE_ORDER, handler_candidates, matters_visible_to, matters_waiting_for
+from petitions.selectors import (
+    QUEUE_ORDER,
+    awaiting_township_approval,
+    handler_candidates,
+    matters_visible_to,
+    matters_waiting_for,
+)
 
 MATTERS_PER_PAGE = 20
 QUEUE_LIMIT = 100
@@ -87,6 +93,9 @@ YOUR_TURN = {
 
 # A land contract adjustment waiting in the township's queue.
 APPROVAL_TURN = ("township_approval", gettext_lazy("Approve or refuse the land adjustment"))
+# A department signs for (签收) its matter before it works on it; the level above decides an extension.
+SIGN_TURN = ("sign", gettext_lazy("Sign for it (签收)"))
+DECIDE_EXTENSION_TURN = ("decide_extension", gettext_lazy("Decide the extension (延期审批)"))
 
 VILLAGE_STEPS = procedure.STEP_TITLES
 
@@ -117,23 +126,28 @@ def matter_url(matter) -> str:
 # ---------------------------------------------------------------- who acts next
 
 
-def who_acts_next(matter: Matter) -> str:
-    """Who the matter waits for, in words (the same rules as petitions.workflow)."""
+def _waiting_to_decide(matter: Matter, approval_due: bool) -> str:
+    """Who a classified or deliberating matter waits for, in words."""
+    kind = matter.kind
+    if kind == Kind.CIVIL:
+        return _("Waiting for the grid's consultation (院坝会) or mediation")
+    if approval_due:
+        return _("Waiting for the township's approval")
+    if kind == Kind.VILLAGE and matter.township_approval == "" and procedure.decision_rule(matter) == DecisionRule.LAND:
+        return _("Waiting for the village's seven steps (七步走), then the township's approval")
+    if kind == Kind.VILLAGE:
+        return _("Waiting for the village's seven steps (七步走)")
+    return _("Waiting for the township to review it and assign a department")
+
+
+def who_acts_next(matter: Matter, *, approval_due: bool = False) -> str:
+    """Who the matter waits for, in words (the same rules as petitions.workflow);
+    `approval_due`: the village's steps are done and a land adjustment waits for the township."""
     state, kind = matter.state, matter.kind
     if state == State.SUBMITTED:
         return _("Waiting for the village cadre to classify it")
     if state in (State.CLASSIFIED, State.DELIBERATING):
-        if kind == Kind.CIVIL:
-            return _("Waiting for the grid's consultation (院坝会) or mediation")
-        if (
-            kind == Kind.VILLAGE
-            and matter.township_approval == ""
-            and procedure.decision_rule(matter) == DecisionRule.LAND
-        ):
-            return _("Waiting for the village's seven steps (七步走), then the township's approval")
-        if kind == Kind.VILLAGE:
-            return _("Waiting for the village's seven steps (七步走)")
-        return _("Waiting for the township to review it and assign a department")
+        return _waiting_to_decide(matter, approval_due)
     if state == State.HANDLING:
         if matter.department_id:
             return _("Being handled by %(name)s") % {"name": matter.department.name}
@@ -161,8 +175,12 @@ def _revisits_it(scope, user, matter) -> bool:
     return not scope.is_superuser and workflow.revisitors_cover(scope, matter) and not workflow.took_part(user, matter)
 
 
-def _your_turn(scope, matter):
-    """The next action in the viewer's queue: by state, except a land adjustment the township approves."""
+def _your_turn(scope, user, matter):
+    """The next action in the viewer's queue: by state, except a land adjustment the township
+    approves, an extension the level above decides, and a department's matter not signed for yet."""
+    for action, turn in (("decide_extension", DECIDE_EXTENSION_TURN), ("sign", SIGN_TURN)):
+        if workflow.TRANSITIONS[action].possible(matter) and workflow.may(user, action, matter):
+            return turn
     if (
         matter.state == State.DELIBERATING
         and procedure.decision_rule(matter) == DecisionRule.LAND
@@ -185,12 +203,15 @@ def annotate_rows(user, matters, waiting_ids=None) -> list:
         waiting_ids = set(matters_waiting_for(user).filter(pk__in=ids).values_list("pk", flat=True)) if ids else set()
     now = timezone.now()
     scope = scope_for(user)
+    approval_due = awaiting_township_approval(rows)
     for matter in rows:
         matter.your_turn = None
         if matter.pk in waiting_ids or (matter.state == State.EVALUATING and _revisits_it(scope, user, matter)):
-            matter.your_turn = _your_turn(scope, matter)
-        matter.waiting_for = who_acts_next(matter)
+            matter.your_turn = _your_turn(scope, user, matter)
+        matter.waiting_for = who_acts_next(matter, approval_due=matter.pk in approval_due)
         matter.clock_running = matter.state in deadlines.CLOCK_STATES
+        # Not accepted (受理) in time: shown like an overdue handling clock.
+        matter.late_acceptance = bool(matter.accept_overdue_at and matter.accept_by and matter.is_open)
         matter.age_days = (now - matter.created_at).days
     return rows
 
@@ -273,6 +294,8 @@ def matter_waiting(request):
         ("classify", _("To classify (分)")),
         ("deliberate", _("To deliberate or assign (议)")),
         ("township_approval", _("To approve: land contract adjustments (土地承包调整)")),
+        ("decide_extension", _("Decide the extension (延期审批)")),
+        ("sign", _("Sign for the matter (签收)")),
         ("report", _("To handle and report (办)")),
         ("verify", _("To verify (督)")),
         ("decide_review", _("Reviews to decide (复查)")),
@@ -444,7 +467,14 @@ def matter_detail_queryset(user):
     return (
         matters_visible_to(user)
         .select_related(
-            "township", "household", "created_by", "assigned_by", "reported_by", "duplicate_of", "pending_extension"
+            "township",
+            "household",
+            "created_by",
+            "assigned_by",
+            "reported_by",
+            "duplicate_of",
+            "pending_extension",
+            "signed_by",
         )
         .prefetch_related(Prefetch("deliberations", queryset=records), Prefetch("events", queryset=events), "photos")
     )
@@ -613,9 +643,11 @@ def action_panels(user, matter, actions, steps, complete, duplicates, bound=None
     with errors (`bound`) replaces its fresh twin and is shown open."""
     scope = scope_for(user)
     panels = []
-    for action in actions:
+    for action in sorted(actions, key=lambda a: a != "sign"):  # a department signs for it first
         if action == "handle" and not complete:
             continue
+        if action == "request_extension" and matter.pending_extension_id:
+            continue  # one request waits at a time: the page says so instead
         if action == "deliberate":
             forms = [
                 make_form("deliberate", user, matter, record=record, step=step)
@@ -715,7 +747,7 @@ def detail_context(request, matter, bound=None) -> dict:
     return {
         "matter": matter,
         "stages": stage_progress(matter),
-        "waiting_for": who_acts_next(matter),
+        "waiting_for": who_acts_next(matter, approval_due=procedure.awaiting_approval(matter, records)),
         "your_turn": [(p["anchor"], p["title"]) for p in panels if not p["secondary"]],
         "action_labels": labels,
         "records": records,
