@@ -42,6 +42,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from governance.errors import Conflict, DomainError, Forbidden
 from governance.models import Role
@@ -1093,7 +1094,7 @@ TRANSITIONS = {
             target=_after_review,
             told=_tell_decide_review,
             api="复查 decided one level up: the result upheld closes the matter; not upheld, handled again.",
-            button=_("Record the decision"),
+            button=pgettext_lazy("review", "Record the decision"),
             title=_("Decide the review (复查)"),
             done=_("The review is decided."),
             timeline=_("Review decided (复查)"),
@@ -1131,7 +1132,7 @@ TRANSITIONS = {
                 "time moves the deadline or stops the clock (409 extension_limit past the limit; 409\n"
                 "extension_stale when the deadline has since moved past the one asked for)."
             ),
-            button=_("Record the decision"),
+            button=pgettext_lazy("extension", "Record the decision"),
             title=_("Decide the extension (延期审批)"),
             done=_("The decision is recorded; the requester is told."),
             timeline=_("Extension decided"),

@@ -768,7 +768,8 @@ def test_home_shows_what_waits_for_the_user(login, mw):
     assert 'href="/matters/waiting/"' in html  # the menu
     gov = _government(mw)
     html = login(mw.users.handler).get("/").content.decode()
-    assert gov.title in html and f"/matters/{gov.pk}/#action-report" in html
+    # A department signs for (签收) a matter before it reports on it.
+    assert gov.title in html and f"/matters/{gov.pk}/#action-sign" in html
 
 
 # ---------------------------------------------------------------- queries stay flat
@@ -864,14 +865,15 @@ def test_matter_lists_cost_exactly_their_queries_for_3_matters_and_for_30(
 # photos (one prefetch each), and last the nav (unread notifications, matters waiting, and for
 # the cadre proposals waiting). Between them, by what the viewer may do with this village matter:
 # - the cadre (it may reject it as a duplicate, and classify it): 9 the possible duplicates,
-#   10 those the cadre sees, 11 which of them wait for the cadre, 12 the active categories (the
-#   classify panel), 13 the category names (the timeline); after the nav, the reject form's and
-#   the classify form's choices: 17 the duplicates again, 18 the active categories again;
+#   10 those the cadre sees, 11 which of them wait for the cadre, 12 which of them wait for the
+#   township's approval (a land adjustment past its vote), 13 the active categories (the
+#   classify panel), 14 the category names (the timeline); after the nav, the reject form's and
+#   the classify form's choices: 18 the duplicates again, 19 the active categories again;
 # - the official and the grid worker (nothing to do): 9 the category names.
 # The department's handler on a government matter: 9 and 10, 12 and 13, 15 and 16, 17 and 18
 # the same matter's object permissions (the user's, then the groups'), looked up four times
 # (one pair per check), 11 the category names, 14 the departments; then the nav.
-MATTER_PAGE = {"cadre": 18, "official": 11, "grid1": 11, "handler": 20}
+MATTER_PAGE = {"cadre": 19, "official": 11, "grid1": 11, "handler": 20}
 
 
 def test_matter_page_costs_exactly_its_queries_for_3_records_and_for_30(login, mw, django_assert_num_queries):
