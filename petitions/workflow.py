@@ -304,21 +304,17 @@ def review_asked_by(matter: Matter) -> int | None:
 
 def _reviewer(user, matter):
     """One level up: civil → village cadre (or township); village → township; government → township leader;
-    never the handler or reporter, nor who asked for the review on the resident's behalf."""
-    return (
-        reviewers_cover(scope_for(user), matter)
-        and user.pk != matter.reported_by_id
-        and not is_handler(user, matter)
-        and review_asked_by(matter) != user.pk
-    )
+    never who handled, reported or verified the work (the review judges the verification too), nor
+    who asked for the review on the resident's behalf."""
+    return reviewers_cover(scope_for(user), matter) and not took_part(user, matter) and review_asked_by(matter) != user.pk
 
 
 def _not_independent_reviewer(user, matter):
     if reviewers_cover(scope_for(user), matter):
         return MatterPermissionError(
             _(
-                "You handled or reported this matter, or asked for its review: the review is decided "
-                "by someone else one level up."
+                "You handled, reported or verified this matter, or asked for its review: the review is "
+                "decided by someone else one level up."
             ),
             code="not_independent",
         )

@@ -215,15 +215,16 @@ MATRIX = [
         "/api/v1/matters/{matter}/decide_review/",
         DECIDE_REVIEW,
         "civil_reviewing",
-        # One level up: the village cadre or the township; never the handler (grid1).
-        expect(SEES_CIVIL, 403, cadre=200, official=200, leader=200, admin=200),
+        # One level up: the village cadre or the township, never who handled (grid1) or verified it
+        # (the cadre here: the review judges the verification too).
+        expect(SEES_CIVIL, 403, official=200, leader=200, admin=200),
     ),
     (
         "POST",
         "/api/v1/matters/{matter}/decide_review/",
         DECIDE_REVIEW,
         "civil_evaluating",
-        expect(SEES_CIVIL, 403, cadre=409, official=409, leader=409, admin=409),
+        expect(SEES_CIVIL, 403, official=409, leader=409, admin=409),
     ),
     (
         "POST",
@@ -544,7 +545,7 @@ def _reviewing(matter):
 
 def _evaluating_again(mw, matter):
     """Reviewed, not upheld, handled again, checked: the resident's second answer is due."""
-    services.matter_decide_review(matter=matter, actor=mw.users.cadre, upheld=False, reason="重新办理")
+    services.matter_decide_review(matter=matter, actor=mw.users.official, upheld=False, reason="重新办理")
     services.matter_report(matter=matter, actor=mw.users.grid1, result="换了新灯")
     return services.matter_verify(matter=matter, actor=mw.users.cadre, passed=True)
 

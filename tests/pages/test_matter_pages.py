@@ -180,7 +180,8 @@ MATRIX = {
     # 回访: someone independent of the work (the cadre verified it; grid staff no longer rate).
     ("POST", "evaluate", "evaluating"): _row(SEES_Q1, grid1=403, leader1=403, cadre=403),
     ("POST", "request_review", "evaluating"): _row(SEES_Q1, grid1=403, leader1=403, cadre=403),
-    ("POST", "decide_review", "reviewing"): _row(SEES_Q1, grid1=403, leader1=403),
+    # Not the handler (grid1) nor the cadre who verified it: the township decides this one.
+    ("POST", "decide_review", "reviewing"): _row(SEES_Q1, grid1=403, leader1=403, cadre=403),
     ("POST", "request_extension", "handling"): _row(SEES_Q1, cadre=403, leader1=403, official=403, leader=403),
     ("POST", "decide_extension", "extension_pending"): _row(SEES_Q1, grid1=403, leader1=403),
     # The decision rules: the township approves a land adjustment; the village cadre files a compact.

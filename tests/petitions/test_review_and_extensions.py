@@ -242,7 +242,10 @@ def test_upheld_closes_and_the_resident_is_told_where_else_to_turn(mw, api_clien
     s.matter_evaluate(matter=matter, actor=None, rating=Rating.UNSATISFIED, comment="灯又坏了")
     with pytest.raises(MatterPermissionError):  # never the handler
         s.matter_decide_review(matter=matter, actor=u.grid1, upheld=True, reason="x")
-    s.matter_decide_review(matter=matter, actor=u.cadre, upheld=True, reason="处理并无不当")
+    with pytest.raises(MatterPermissionError) as verifier:  # nor the cadre who verified the work
+        s.matter_decide_review(matter=matter, actor=u.cadre, upheld=True, reason="x")
+    assert verifier.value.code == "not_independent"
+    s.matter_decide_review(matter=matter, actor=u.official, upheld=True, reason="处理并无不当")
     matter = _fresh(matter)
     assert (matter.state, matter.review_upheld) == (State.CLOSED, True) and matter.closed_dissatisfied
     body = api_client.get(f"/api/v1/public/matters/{matter.tracking_code}/").json()
@@ -260,7 +263,7 @@ def test_not_upheld_reopens_and_a_second_dissatisfaction_closes_on_the_record(mw
     u = mw.users
     matter = _evaluating(mw)
     s.matter_request_review(matter=matter, actor=u.official, reason="灯又坏了", method="phone")
-    s.matter_decide_review(matter=matter, actor=u.cadre, upheld=False, reason="确未修好")
+    s.matter_decide_review(matter=matter, actor=u.leader, upheld=False, reason="确未修好")
     matter = _fresh(matter)
     assert (matter.state, matter.reopen_count, matter.review_upheld) == (State.HANDLING, 1, False)
     s.matter_report(matter=matter, actor=u.grid1, result="换了新灯")
