@@ -306,7 +306,9 @@ def _reviewer(user, matter):
     """One level up: civil → village cadre (or township); village → township; government → township leader;
     never who handled, reported or verified the work (the review judges the verification too), nor
     who asked for the review on the resident's behalf."""
-    return reviewers_cover(scope_for(user), matter) and not took_part(user, matter) and review_asked_by(matter) != user.pk
+    return (
+        reviewers_cover(scope_for(user), matter) and not took_part(user, matter) and review_asked_by(matter) != user.pk
+    )
 
 
 def _not_independent_reviewer(user, matter):
