@@ -82,7 +82,8 @@ REVISIT_ROLES_BY_KIND = {
 # Anyone who records some return visit (the queue of 回访, the page's panels).
 REVISIT_ROLES = frozenset().union(*REVISIT_ROLES_BY_KIND.values())
 # Who decides a resident's request for a review (复查): one level above the level that
-# handled it. A 民事 goes to the village cadre (or the township, when the cadre handled it).
+# handled it, never who handled, reported or verified it. A 民事 goes to the village cadre, or to
+# the township when the cadre handled or verified it.
 REVIEW_ROLES_BY_KIND = {
     "civil": frozenset({Role.VILLAGE_CADRE}) | TOWNSHIP_ROLES,
     "village": TOWNSHIP_ROLES,

@@ -250,6 +250,101 @@ def land_adjustment() -> None:
     )
 
 
+def _seven_steps(matter: Matter, cadre, minutes: dict[int, str], *, vote: dict, start: int) -> None:
+    """Steps 1 to 6 of the 七步走, `start` days ago onward: the minutes of steps 1 to 4 (the party
+    members' attendance at step 4), the vote of step 5 (`vote`: its body, counts and announcement),
+    and the published resolution (step 6)."""
+    for step, summary in minutes.items():
+        attendance = {"entitled": 35, "present": 31} if step == 4 else {}
+        s.matter_deliberate(
+            matter=matter,
+            actor=cadre,
+            kind="step",
+            step=step,
+            held_on=_ago(start - step * 2),
+            summary=summary,
+            **attendance,
+        )
+    s.matter_deliberate(matter=matter, actor=cadre, kind="step", step=5, held_on=_ago(start - 10), **vote)
+    s.matter_deliberate(
+        matter=matter,
+        actor=cadre,
+        kind="step",
+        step=6,
+        held_on=_ago(start - 12),
+        summary="表决结果在村务公开栏张贴公示。",
+    )
+
+
+def pond_repair() -> None:
+    """七星村's 山坪塘 repair: a 村事 decided by the 村民代表会议, done and reported (step 7); it waits
+    for its check (督) by the 村务监督委员会 or 渭沱镇 (verifying)."""
+    cadre = _user("qixing_cadre")
+    matter = _staff(
+        "qixing_cadre",
+        _grid(QIXING, 1),
+        "一组山坪塘清淤整治",
+        "一组山坪塘淤积严重，蓄水不足，影响 30 余户灌溉。",
+        "village_project",
+        source=Source.WALK_IN,
+    )
+    s.matter_classify(matter=matter, actor=cadre, kind=Kind.VILLAGE, category=_category("village_project"))
+    minutes = {
+        1: "走访一组 34 户，收集清淤整治意见。",
+        2: "村党支部提议实施山坪塘清淤整治。",
+        3: "两委会商议整治方案和经费来源（一事一议）。",
+        4: "党员大会审议整治方案，同意提交村民代表会议表决。",
+    }
+    vote = {
+        "summary": "村民代表会议表决山坪塘清淤整治方案：应到 45 人，实到 40 人，赞成 37 人。",
+        "body": "representatives_meeting",
+        "entitled": 45,
+        "present": 40,
+        "in_favour": 37,
+        "against": 2,
+        "abstain": 1,
+    }
+    _seven_steps(matter, cadre, minutes, vote=vote, start=40)
+    s.matter_handle(matter=matter, actor=cadre, handler=_user("qixing_grid1"))
+    s.matter_report(
+        matter=matter,
+        actor=_user("qixing_grid1"),
+        result="实施结果公开：清淤约 2000 立方米，加固塘堤 60 米，费用 3.2 万元已在村务公开栏公示。",
+    )
+
+
+def compact_revision() -> None:
+    """七星村's 村规民约 revision: adopted by the 村民会议 (announced 12 days ahead), waiting to be
+    filed (备案) with 渭沱镇."""
+    cadre = _user("qixing_cadre")
+    matter = _staff(
+        "qixing_cadre",
+        _grid(QIXING, 2),
+        "修订村规民约（红白喜事简办）",
+        "群众反映红白喜事大操大办、人情攀比负担重，提议在村规民约中增加简办条款。",
+        "village_rules",
+        source=Source.WALK_IN,
+    )
+    s.matter_classify(matter=matter, actor=cadre, kind=Kind.VILLAGE, category=_category("village_rules"))
+    minutes = {
+        1: "召开院坝会 6 场，收集修订意见 41 条。",
+        2: "村党支部提议修订村规民约，增加红白喜事简办条款。",
+        3: "两委会商议修订稿，征求镇司法所意见。",
+        4: "党员大会审议修订稿，同意提交村民会议表决。",
+    }
+    vote = {
+        "summary": "村民会议表决村规民约修订稿：应到 620 人，实到 468 人，赞成 431 人。",
+        "body": "villagers_meeting",
+        "announced_on": _ago(40),
+        "entitled": 620,
+        "present": 468,
+        "in_favour": 431,
+        "against": 22,
+        "abstain": 15,
+    }
+    _seven_steps(matter, cadre, minutes, vote=vote, start=38)
+
+
 def wage_arrears() -> None:
     """化龙村: a 政事 from the public form, accepted by 渭沱镇 and assigned to 司法所, which has
     not signed for it yet (handling, awaiting sign-off: 签收)."""
@@ -287,7 +382,7 @@ def wage_arrears() -> None:
 
 def sewage_review() -> None:
     """七星村: a burst sewage pipe, handled and verified, the resident not satisfied: under
-    review by the village (复查), by code."""
+    review one level up (复查), by code; the cadre verified it, so 渭沱镇 decides the review."""
     matter = _public(QIXING, "村道边排污管破裂", "二组村道边排污管破裂，污水漫到路面。", "陈某", "15734567890", grid=2)
     Matter.objects.filter(pk=matter.pk).update(tracking_code=DEMO_CODES["review"])
     cadre, worker2 = _user("qixing_cadre"), _user("qixing_grid2")
@@ -363,6 +458,8 @@ BUILDERS = [
     (QIXING, "村道边护栏被撞坏", late_acceptance),
     (QIXING, "河沟垃圾堆积发臭", qixing_queue),
     (QIXING, "村道边排污管破裂", sewage_review),
+    (QIXING, "一组山坪塘清淤整治", pond_repair),
+    (QIXING, "修订村规民约（红白喜事简办）", compact_revision),
 ]
 
 

@@ -77,6 +77,7 @@ def matters_waiting_for(user) -> QuerySet[Matter]:
         )
         & ~Q(handler=user)
         & ~Q(reported_by=user)
+        & ~Q(verified_by=user)
     )
     approve = Q(township_id__in=township) & _awaiting_approval()
     # An extension request is decided by the level above (petitions.workflow.level_above_covers):

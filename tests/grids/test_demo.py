@@ -124,3 +124,21 @@ def test_demo_supervision_committee_sees_qixing_village_affairs_only(demo):
     assert "风貌改造续建项目方案" in set(matters.values_list("title", flat=True))
     assert set(matters.values_list("kind", "village__name")) == {(Kind.VILLAGE, "七星村")}
     assert not scope_for(user).filter(Household.objects.all(), "household").exists()
+
+
+def test_demo_work_order_matters_wait_for_the_right_people(demo):
+    """The pond repair waits for its check by 七星村's 村务监督委员会 (or the township); the
+    sewage review waits for 渭沱镇, not for the cadre who verified the work; the compact waits
+    for the cadre to record its filing (备案)."""
+    from petitions.models import Matter, State
+    from petitions.selectors import matters_waiting_for
+
+    def queue(username):
+        return set(matters_waiting_for(get_user_model().objects.get(username=username)).values_list("title", flat=True))
+
+    assert Matter.objects.get(title="一组山坪塘清淤整治").state == State.VERIFYING
+    assert "一组山坪塘清淤整治" in queue("qixing_supervisor") & queue("weituo_official")
+    assert "村道边排污管破裂" in queue("weituo_official") and "村道边排污管破裂" not in queue("qixing_cadre")
+    compact = Matter.objects.get(title="修订村规民约（红白喜事简办）")
+    assert compact.state == State.DELIBERATING and compact.filed_on is None
+    assert compact.title in queue("qixing_cadre")
