@@ -212,7 +212,9 @@ def test_government_matter_up_to_the_township_and_its_department(open_page, jour
     handler = open_page(PHONE, u.handler.username, phone=True)
     handler.goto("/matters/waiting/")
     check_layout(handler, "phone-matter-waiting-handler")
-    handler.locator(f"a[href='/matters/{matter.pk}/#action-report']").click()
+    # The department signs for it (签收) first: the queue links to that step.
+    handler.locator(f"a[href='/matters/{matter.pk}/#action-sign']").click()
+    submit(handler, "action-sign")
     handler.fill("[name='report-result']", "司法所调解，工资已全部结清。")
     submit(handler, "action-report")
 
@@ -221,7 +223,7 @@ def test_government_matter_up_to_the_township_and_its_department(open_page, jour
     submit(official, "action-verify")
     matter.refresh_from_db()
     assert matter.state == State.EVALUATING and matter.department == journey.sifasuo
-    assert actions(matter) == ["submit", "classify", "deliberate", "handle", "report", "verify"]
+    assert actions(matter) == ["submit", "classify", "deliberate", "handle", "sign", "report", "verify"]
     check_layout(official, "desktop-matter-government-timeline")
     official.goto("/matters/")
     check_layout(official, "desktop-matter-list")

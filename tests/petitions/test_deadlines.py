@@ -156,7 +156,7 @@ def test_reopen_limit_sends_the_matter_to_the_township(mw, settings):
     s.matter_report(matter=matter, actor=u.grid1, result="第1次处理")
     s.matter_verify(matter=matter, actor=u.cadre, passed=True)
     s.matter_evaluate(matter=matter, actor=None, rating=Rating.UNSATISFIED, comment="还是不行")
-    s.matter_decide_review(matter=matter, actor=u.cadre, upheld=False, reason="确未修好，重新办理")
+    s.matter_decide_review(matter=matter, actor=u.official, upheld=False, reason="确未修好，重新办理")
     matter.refresh_from_db()
     assert matter.reopen_count == 1 and matter.escalation_level == 2 and matter.state == State.HANDLING
     assert MatterEvent.objects.filter(matter=matter, action="escalate", payload__reason="reopen_limit").count() == 1
