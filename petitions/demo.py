@@ -187,17 +187,7 @@ def renovation_plan() -> None:
         3: "两委会商议通过方案，明确土地调剂办法。",
         4: "党员大会审议，党员 32 人到会，一致同意提交村民代表会议表决。",
     }
-    for step, summary in minutes.items():
-        attendance = {"entitled": 35, "present": 32} if step == 4 else {}
-        s.matter_deliberate(
-            matter=matter,
-            actor=cadre,
-            kind="step",
-            step=step,
-            held_on=_ago(30 - step * 5),
-            summary=summary,
-            **attendance,
-        )
+    _first_four_steps(matter, cadre, minutes, first=30, every=5, present=32)
 
 
 def land_adjustment() -> None:
@@ -219,17 +209,7 @@ def land_adjustment() -> None:
         3: "两委会商议方案，明确调整面积与补偿办法。",
         4: "党员大会审议方案，同意提交村民会议表决。",
     }
-    for step, summary in minutes.items():
-        attendance = {"entitled": 35, "present": 30} if step == 4 else {}
-        s.matter_deliberate(
-            matter=matter,
-            actor=cadre,
-            kind="step",
-            step=step,
-            held_on=_ago(40 - step * 3),
-            summary=summary,
-            **attendance,
-        )
+    _first_four_steps(matter, cadre, minutes, first=40, every=3, present=30)
     s.matter_deliberate(
         matter=matter,
         actor=cadre,
@@ -250,21 +230,21 @@ def land_adjustment() -> None:
     )
 
 
-def _seven_steps(matter: Matter, cadre, minutes: dict[int, str], *, vote: dict, start: int) -> None:
-    """Steps 1 to 6 of the 七步走, `start` days ago onward: the minutes of steps 1 to 4 (the party
-    members' attendance at step 4), the vote of step 5 (`vote`: its body, counts and announcement),
-    and the published resolution (step 6)."""
+def _first_four_steps(matter: Matter, cadre, minutes: dict[int, str], *, first: int, every: int, present: int) -> None:
+    """The minutes of steps 1 to 4 of the 七步走, step n held `first - n * every` days ago; step 4
+    (the 党员大会) records that `present` of the 35 party members came."""
     for step, summary in minutes.items():
-        attendance = {"entitled": 35, "present": 31} if step == 4 else {}
+        attendance = {"entitled": 35, "present": present} if step == 4 else {}
+        held_on = _ago(first - step * every)
         s.matter_deliberate(
-            matter=matter,
-            actor=cadre,
-            kind="step",
-            step=step,
-            held_on=_ago(start - step * 2),
-            summary=summary,
-            **attendance,
+            matter=matter, actor=cadre, kind="step", step=step, held_on=held_on, summary=summary, **attendance
         )
+
+
+def _seven_steps(matter: Matter, cadre, minutes: dict[int, str], *, vote: dict, start: int) -> None:
+    """Steps 1 to 6 of the 七步走, `start` days ago onward: the minutes of steps 1 to 4, the vote of
+    step 5 (`vote`: its body, counts and announcement), and the published resolution (step 6)."""
+    _first_four_steps(matter, cadre, minutes, first=start, every=2, present=31)
     s.matter_deliberate(matter=matter, actor=cadre, kind="step", step=5, held_on=_ago(start - 10), **vote)
     s.matter_deliberate(
         matter=matter,
