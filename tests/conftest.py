@@ -71,6 +71,19 @@ def pytest_report_header(config):
 
 
 @pytest.fixture(autouse=True)
+def _site_language():
+    """Each test starts in the site's language. A test client request in English leaves English
+    active in the worker's thread (LocaleMiddleware activates it and nothing resets it), and a
+    later test that calls a service directly would write its notifications in English."""
+    from django.conf import settings as django_settings
+    from django.utils import translation
+
+    translation.activate(django_settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _fresh_cache(settings):
     """Login and throttle counters live in the cache (Redis when REDIS_URL is set, shared by
     parallel test workers): each test gets keys of its own, so it starts with none."""
