@@ -193,3 +193,35 @@ class StoredPhoto(models.Model):
     class Meta:
         abstract = True
         ordering = ["created_at", "id"]
+
+
+class MonthlyReport(models.Model):
+    """A month's report (月报) of a township (village empty) or of one of its villages, as
+    governance.reports.monthly_report computed it when it was prepared. One per place and
+    month: the beat task claims the row first, so a rerun prepares nothing twice."""
+
+    township = models.ForeignKey(Township, on_delete=models.PROTECT, related_name="+", verbose_name=_("township"))
+    village = models.ForeignKey(
+        Village, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("village")
+    )
+    month = models.DateField(_("month"), help_text=_("The first day of the month."))
+    data = models.JSONField(_("figures"), default=dict, blank=True)
+    prepared_at = models.DateTimeField(_("prepared at"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("monthly report")
+        verbose_name_plural = _("monthly reports")
+        ordering = ["-month", "township_id", "village_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["township", "month"], condition=Q(village__isnull=True), name="monthly_report_township_once"
+            ),
+            models.UniqueConstraint(
+                fields=["village", "month"], condition=Q(village__isnull=False), name="monthly_report_village_once"
+            ),
+            models.CheckConstraint(condition=Q(month__day=1), name="monthly_report_first_of_month"),
+        ]
+
+    def __str__(self):
+        return f"{self.month:%Y-%m} {self.village_id or self.township_id}"

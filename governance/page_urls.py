@@ -3,13 +3,16 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from governance import views
+from governance import report_views, views
 from governance.login import LoginView
 
 governance_patterns = (
     [
         path("", views.home, name="home"),
+        path("dashboard/villages/<int:pk>/", views.village_dashboard, name="village-dashboard"),
         path("notifications/", views.notification_list, name="notification-list"),
+        path("reports/monthly/", report_views.monthly_report, name="monthly-report"),
+        path("reports/monthly/export.xlsx", report_views.monthly_report_export, name="monthly-report-export"),
         path("notifications/read-all/", views.notification_read_all, name="notification-read-all"),
         path("notifications/<int:pk>/read/", views.notification_read, name="notification-read"),
     ],

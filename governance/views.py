@@ -12,10 +12,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
+from governance import dashboards
 from governance.models import Notification, Role
 from governance.roles import FIELD_ROLES, GRID_ROLES, REGISTER_EDITORS, TOWNSHIP_ROLES, VILLAGE_STAFF
 from governance.scoping import scope_for
 from governance.services import notification_mark_read
+from grids.models import Village
 from grids.selectors import (
     assignments_of,
     grids_with_counts,
@@ -94,12 +96,19 @@ def home(request):
     if village_ids:
         villages = list(villages_with_counts(village_ids=village_ids))
         context["villages"] = _group(grids_with_counts(village_ids=village_ids), "village_id", villages)
+        cockpit_ids = sorted(scope.ids_for({Role.VILLAGE_CADRE}))
+        context["village_boards"] = [
+            dashboards.village_dashboard(user, village) for village in villages if village.pk in cockpit_ids
+        ]
 
     township_ids = None if user.is_superuser else scope.ids_for(TOWNSHIP_ROLES)
     if township_ids is None or township_ids:
         townships = list(townships_for(township_ids))
         villages = villages_with_counts(township_ids=[t.pk for t in townships])
         context["townships"] = _group(villages, "township_id", townships)
+        context["township_board"] = dashboards.township_dashboard(
+            user, None if township_ids is None else sorted(township_ids)
+        )
 
     if scope.has_any_role(VILLAGE_STAFF | TOWNSHIP_ROLES):
         context["fengshi"] = _fengshi_summary(user)
@@ -110,6 +119,19 @@ def home(request):
     context["can_add_household"] = scope.has_any_role(REGISTER_EDITORS)
     context["heading"] = _home_heading(assignments)
     return render(request, "governance/home.html", context)
+
+
+@login_required
+def village_dashboard(request, pk):
+    """A village's dashboard (村级驾驶舱), for its cadres and, drilling down, its township."""
+    scope = scope_for(request.user)
+    readers = scope.ids_for({Role.VILLAGE_CADRE})
+    townships = scope.ids_for(TOWNSHIP_ROLES)
+    condition = Q(pk__in=sorted(readers)) | Q(township_id__in=sorted(townships))
+    villages = Village.objects.select_related("township")
+    village = get_object_or_404(villages if scope.is_superuser else villages.filter(condition), pk=pk)
+    board = dashboards.village_dashboard(request.user, village)
+    return render(request, "governance/dashboards/village_page.html", {"board": board, "village": village})
 
 
 def _home_heading(assignments) -> str:

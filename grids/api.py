@@ -20,6 +20,7 @@ from governance.api_common import IdempotentCreateMixin, StateConflict, idempote
 from governance.permissions import ActionPolicy, Policy
 from governance.roles import HOUSEHOLD_MOVERS, ID_NUMBER_REVEALERS, REGISTER_EDITORS, REGISTER_IMPORTERS
 from governance.scoping import scope_for
+from governance.xlsx import XLSX, xlsx_response
 from grids import services
 from grids.filters import CourtyardFilter, GridFilter, HouseholdFilter, ResidentFilter, VillageFilter
 from grids.idconflicts import id_refusals_kept
@@ -48,7 +49,6 @@ from grids.serializers import (
     TownshipSerializer,
     VillageSerializer,
 )
-from grids.views import XLSX, xlsx_response
 
 
 class _PlaceViewSet(viewsets.ReadOnlyModelViewSet):

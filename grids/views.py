@@ -11,18 +11,18 @@ from django.contrib.auth.decorators import login_required
 from django.core import signing
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers, patch_vary_headers
-from django.utils.http import content_disposition_header, urlencode
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from governance.forms import save_form, submit_once
 from governance.roles import HOUSEHOLD_MOVERS, ID_NUMBER_REVEALERS, REGISTER_EDITORS, REGISTER_IMPORTERS, VISITOR_ROLES
 from governance.scoping import people_reader_required, require_any_role, scope_for
+from governance.xlsx import xlsx_response
 from grids import services
 from grids.filters import HouseholdFilter
 from grids.forms import HouseholdFilterForm, HouseholdForm, HouseholdMoveForm, RegisterImportForm, ResidentForm
@@ -387,16 +387,8 @@ def resident_update(request, pk):
 
 # ---------------------------------------------------------------- the register in Excel
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 IMPORT_RESULT_SALT = "grids.register-import"
 IMPORT_ERRORS_SHOWN = 1000
-
-
-def xlsx_response(data: bytes, filename: str) -> HttpResponse:
-    """An .xlsx download (a Chinese file name is sent RFC 6266-encoded)."""
-    response = HttpResponse(data, content_type=XLSX)
-    response["Content-Disposition"] = content_disposition_header(True, filename)
-    return response
 
 
 @login_required

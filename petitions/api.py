@@ -12,6 +12,7 @@ no personal data, and they are throttled (scope "public").
 
 from django.db.models import Prefetch
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
@@ -24,7 +25,9 @@ from governance.login import ClientIpScopedRateThrottle
 from governance.permissions import ActionPolicy, Policy
 from governance.roles import INTAKE_ROLES
 from governance.scoping import scope_for
+from governance.xlsx import XLSX, xlsx_response
 from petitions import figures, serializers, services, workflow
+from petitions.exports import export_filename, matters_export
 from petitions.filters import QUEUE_ORDERING, MatterFilter
 from petitions.models import Deliberation, Matter, MatterCategory, MatterEvent
 from petitions.photos import matter_add_photo, may_add_photo
@@ -213,6 +216,18 @@ class MatterViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
                 "returns": figures.returns(matters),
             }
         )
+
+    @extend_schema(
+        responses={
+            (200, XLSX): OpenApiTypes.BINARY,
+            400: OpenApiResponse(description=_("More rows than an export may hold (`too_many_rows`).")),
+        },
+    )
+    @action(detail=False, methods=["get"], url_path="export", pagination_class=None)
+    def export(self, request):
+        """The matters the caller sees, with the list's filters, as .xlsx (at most 10 000 rows)."""
+        matters = self.filter_queryset(matters_visible_to(request.user))
+        return xlsx_response(matters_export(matters), export_filename())
 
 
 def _endpoint(action_name: str):

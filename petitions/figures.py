@@ -42,17 +42,32 @@ def _first_report():
     )
 
 
-def on_time(matters: QuerySet[Matter], *, by: str, now: datetime.datetime | None = None) -> list[dict]:
-    """[{id, name, decided, on_time, rate}] for each village or department of `matters`."""
+def decided(matters: QuerySet[Matter], now: datetime.datetime | None = None) -> QuerySet[Matter]:
+    """The matters the on-time rate counts: with a deadline, and reported or past it
+    (annotated with `reported_at`, the first report)."""
     now = now or timezone.now()
-    key, name = GROUPS[by]
-    rows = (
+    return (
         matters.filter(deadline__isnull=False)
-        .exclude(**{f"{key}__isnull": True})
         .annotate(reported_at=_first_report())
         .filter(Q(reported_at__isnull=False) | Q(deadline__lt=now))
+    )
+
+
+ON_TIME = Q(reported_at__lte=F("deadline"))
+
+
+def reported_on_time(decided_matters: QuerySet[Matter]) -> QuerySet[Matter]:
+    """Of `decided(...)`, those whose first report came no later than the deadline."""
+    return decided_matters.filter(ON_TIME)
+
+
+def on_time(matters: QuerySet[Matter], *, by: str, now: datetime.datetime | None = None) -> list[dict]:
+    """[{id, name, decided, on_time, rate}] for each village or department of `matters`."""
+    key, name = GROUPS[by]
+    rows = (
+        decided(matters.exclude(**{f"{key}__isnull": True}), now)
         .values(key, name)
-        .annotate(decided=Count("pk"), on_time=Count("pk", filter=Q(reported_at__lte=F("deadline"))))
+        .annotate(decided=Count("pk"), on_time=Count("pk", filter=ON_TIME))
         .order_by(name)
     )
     return [

@@ -234,6 +234,10 @@ class _KindCategoryMixin(forms.Form):
             f"{c.pk}:{c.default_kind}" for c in categories
         )
         self.fields["category"].widget.attrs["data-kind-for"] = self.add_prefix("kind")
+        # A form sent back with its errors keeps the kind the classifier chose: the script
+        # leaves a chosen kind alone when the category changes.
+        if self.is_bound and self.data.get(self.add_prefix("kind")):
+            self.fields["category"].widget.attrs["data-kind-chosen"] = ""
 
 
 class ClassifyForm(_KindCategoryMixin, ActionForm):

@@ -12,6 +12,7 @@ EXTRA = "|".join([*workflow.CLOCK_ACTIONS, "photo"])
 
 urlpatterns = [
     path("", views.matter_list, name="matter-list"),
+    path("export.xlsx", views.matter_export, name="matter-export"),
     path("waiting/", views.matter_waiting, name="matter-waiting"),
     path("new/", views.matter_create, name="matter-create"),
     path("new/duplicates/", views.matter_duplicates, name="matter-duplicates"),

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from governance.errors import Refused
 from governance.forms import redirect_if_resent, save_form
 from governance.models import Department, Role
 from governance.roles import (
@@ -33,11 +34,13 @@ from governance.roles import (
     TOWNSHIP_ROLES,
 )
 from governance.scoping import people_reader_required, require_any_role, scope_for
+from governance.xlsx import xlsx_response
 from grids.models import Courtyard, Grid
 from grids.selectors import grids_visible_to, households_visible_to
 from petitions import deadlines, procedure, services, workflow
 from petitions import forms as f
 from petitions.deadlines import CLOCK_STATES
+from petitions.exports import export_filename, matters_export
 from petitions.filters import MatterFilter
 from petitions.models import (
     OPEN_STATES,
@@ -227,16 +230,52 @@ def _filtered(request):
     grids = grids_visible_to(user).order_by("village__code", "number")
     form = f.MatterFilterForm(request.GET or None, grids=grids)
     filters = form.filters() if form.is_bound else {}
-    matters = MatterFilter(form.api_query(filters), queryset=matters_visible_to(user), request=request).qs
+    filters["figure"] = {}
+    query = form.api_query(filters)
+    figure = figure_filters(request.GET)
+    query.update({key: value for key, (_label, value) in figure.items()})
+    if filters.get("overdue"):
+        query["overdue"] = "true"
+    matters = MatterFilter(query, queryset=matters_visible_to(user), request=request).qs
+    filters["figure"] = figure
     q = (filters.get("q") or "").strip()
     if q:
         number = q.lstrip("#")
         matters = matters.filter(Q(title__icontains=q) | (Q(pk=int(number)) if number.isdigit() else Q(pk__in=[])))
     if filters.get("kind") == f.MatterFilterForm.UNCLASSIFIED:
         matters = matters.filter(kind="")
-    if filters.get("overdue"):
-        matters = matters.filter(is_overdue=True)
     return form, filters, matters
+
+
+def figure_filters(params) -> dict:
+    """The dashboards' filters in the query string (petitions.filters.MatterFilter), which the
+    list's form does not show: {name: (label, value)}, so the page can say what it lists."""
+    labels = {name: MatterFilter.base_filters[name].label for name in FIGURE_FILTERS}
+    found = {}
+    for name in FIGURE_FILTERS:
+        values = [v for v in params.getlist(name) if v][:10]
+        if values:
+            found[name] = (f"{labels[name]}: {'、'.join(values)}", values if name == "rating" else values[0])
+    return found
+
+
+FIGURE_FILTERS = (
+    "village",
+    "township",
+    "department",
+    "step_group",
+    "accept_overdue",
+    "unsigned",
+    "signed_on_time",
+    "escalated",
+    "supervised",
+    "returned_by",
+    "created",
+    "closed",
+    "due",
+    "timeliness",
+    "rating",
+)
 
 
 @login_required
@@ -249,13 +288,41 @@ def matter_list(request):
         "page": page,
         "rows": annotate_rows(request.user, page.object_list),
         "filtered": any(v for v in filters.values()),
+        "figure_labels": [label for label, _value in filters["figure"].values()],
+        "figure_inputs": [
+            (name, v)
+            for name, (_label, value) in filters["figure"].items()
+            for v in ([value] if isinstance(value, str) else value)
+        ],
         "can_add": scope_for(request.user).has_any_role(INTAKE_ROLES),
         "tab": "all",
+        "export_query": _export_query(request),
     }
     template = "petitions/_matter_results.html" if is_partial(request) else "petitions/matter_list.html"
     response = render(request, template, context)
     patch_vary_headers(response, ["HX-Request"])
     return response
+
+
+def _export_query(request) -> str:
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()
+
+
+@login_required
+@people_reader_required(matters=True)
+def matter_export(request):
+    """The list as it is filtered, as .xlsx (at most governance.xlsx.MAX_EXPORT_ROWS rows:
+    past that the list says so and nothing is downloaded)."""
+    _form, _filters, matters = _filtered(request)
+    try:
+        data = matters_export(matters)
+    except Refused as error:
+        messages.error(request, error.message)
+        query = _export_query(request)
+        return redirect(reverse("petitions:matter-list") + (f"?{query}" if query else ""))
+    return xlsx_response(data, export_filename())
 
 
 def waiting_queue(user) -> list:

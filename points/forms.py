@@ -155,6 +155,7 @@ class QueueApproveForm(OnceForm):
     """Approve several proposals of the queue at once (those whose 公示 has ended)."""
 
     awards = forms.ModelMultipleChoiceField(
+        label=_("Proposals to approve"),
         queryset=Award.objects.none(),
         error_messages={
             "required": _("Tick the entries to approve."),
@@ -294,7 +295,7 @@ class BoardDecideForm(OnceForm):
 
 
 class StatementYearForm(forms.Form):
-    year = forms.IntegerField(min_value=2000, max_value=2100, required=False)
+    year = forms.IntegerField(label=_("Year"), min_value=2000, max_value=2100, required=False)
 
     def year_or(self, default: int) -> int:
         self.is_valid()

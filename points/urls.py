@@ -31,5 +31,7 @@ urlpatterns = [
     path("boards/", views.board_list, name="board-list"),
     path("boards/compile/", views.board_compile, name="board-compile"),
     path("boards/<int:pk>/", views.board_detail, name="board-detail"),
+    path("boards/<int:pk>/export.xlsx", views.board_export, name="board-export"),
+    path("ledger.xlsx", views.ledger_export, name="ledger-export"),
     path("boards/<int:pk>/<str:action>/", views.board_action, name="board-action"),
 ]

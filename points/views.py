@@ -11,11 +11,13 @@ to the fields), and then calls one service inside the one-time form token's tran
 so a double tap or a resend never approves, redeems or reverses twice.
 """
 
+import datetime
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -24,7 +26,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
-from governance.errors import Conflict, Forbidden
+from governance.errors import Conflict, Forbidden, Refused
 from governance.files import jpeg_response
 from governance.forms import OnceForm, redirect_if_resent, save_form
 from governance.roles import (
@@ -36,10 +38,11 @@ from governance.roles import (
     SHOP_KEEPER_ROLES,
 )
 from governance.scoping import require_any_role, scope_for
+from governance.xlsx import xlsx_response
 from grids.models import Household, Resident, Village
 from grids.selectors import search_households
+from points import exports, policy, services
 from points import forms as f
-from points import policy, services
 from points.filters import AccountFilter, AwardFilter
 from points.models import (
     DEFAULT_PROPOSER_ROLES,
@@ -1080,6 +1083,38 @@ def _board_page(request, board, bound=None, status=200):
 @login_required
 def board_detail(request, pk):
     return _board_page(request, _board_for(request.user, pk))
+
+
+@login_required
+def board_export(request, pk):
+    board = _board_for(request.user, pk)
+    return xlsx_response(exports.board_export(board), exports.board_filename(board))
+
+
+@login_required
+def ledger_export(request):
+    """A village's ledger lines (?village=ID, optionally ?month=YYYY-MM) as .xlsx: the lines
+    of the passbooks the caller sees (a grid worker: their grid's). 403 for a role outside
+    the points bank, 404 for a village out of sight, 400 for a bad month or too many lines."""
+    user = request.user
+    _require_points(user)
+    try:
+        village_id = int(request.GET.get("village", ""))
+        month = datetime.date.fromisoformat(request.GET["month"] + "-01") if request.GET.get("month") else None
+    except (ValueError, OverflowError):
+        return HttpResponse(
+            _("Give the village's id and the month as YYYY-MM."), status=400, content_type="text/plain; charset=utf-8"
+        )
+    village = get_object_or_404(scope_for(user).filter_places(Village.objects.all(), "village"), pk=village_id)
+    entries = entries_visible_to(user).filter(village=village)
+    if month:
+        entries = entries.filter(occurred_on__year=month.year, occurred_on__month=month.month)
+    title = _("Ledger %(village)s") % {"village": village.name}
+    try:
+        data = exports.ledger_export(entries, title=title)
+    except Refused as error:
+        return HttpResponse(str(error.message), status=400, content_type="text/plain; charset=utf-8")
+    return xlsx_response(data, exports.ledger_filename(village, month))
 
 
 BOARD_DONE = {

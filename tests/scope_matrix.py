@@ -61,8 +61,10 @@ PAGE_MODELS = {
     "item-photo": Item,
     "board-detail": Board,
     "board-action": Board,
+    "board-export": Board,
     "matter-photo": MatterPhoto,
     "visit-photo": VisitPhoto,
+    "village-dashboard": Village,
 }
 # Public pages (a village's published board and shop photos): open to everyone by design.
 PUBLIC_ROUTE = re.compile(r"^(public/|api/v1/\^public/)")

@@ -30,6 +30,10 @@ GOVERNANCE_PROJECT_FILES = {
     "governance/celery.py",
     "governance/wsgi.py",
     "governance/views.py",
+    "governance/reports.py",
+    "governance/report_views.py",
+    "governance/management/commands/prepare_monthly_reports.py",
+    "governance/dashboards.py",
     "governance/management/commands/bench.py",
     "governance/management/commands/seed_demo.py",
 }

@@ -4,13 +4,12 @@ Both are the import's own layout (grids.register.columns), so an exported file c
 edited and imported back; masked ID numbers and phones in it mean "unchanged".
 """
 
-import io
 from collections import defaultdict
 
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
+from openpyxl.styles import Font
 
+from governance.xlsx import save, write_header
 from grids.idnumbers import decrypt_id_number
 from grids.models import RegisterExport, Resident, Tag
 from grids.register.columns import COLUMNS, GENDER_LABELS, RELATION_LABELS, SHEET_NAME, STATUS_LABELS
@@ -19,14 +18,8 @@ from grids.register.columns import COLUMNS, GENDER_LABELS, RELATION_LABELS, SHEE
 def _header_sheet(workbook: Workbook):
     sheet = workbook.active
     sheet.title = SHEET_NAME
-    sheet.append([c.header for c in COLUMNS])
-    for index, column in enumerate(COLUMNS, start=1):
-        cell = sheet.cell(row=1, column=index)
-        cell.font = Font(bold=True, color="FFFFFF" if column.required else "000000")
-        cell.fill = PatternFill("solid", fgColor="B3261E" if column.required else "E8E8E8")
-        cell.alignment = Alignment(horizontal="center")
-        sheet.column_dimensions[get_column_letter(index)].width = column.width
-    sheet.freeze_panes = "A2"
+    required = {index for index, column in enumerate(COLUMNS, start=1) if column.required}
+    write_header(sheet, [c.header for c in COLUMNS], widths=[c.width for c in COLUMNS], required=required)
     return sheet
 
 
@@ -72,9 +65,7 @@ def register_template() -> bytes:
     workbook = Workbook()
     _header_sheet(workbook)
     _instructions(workbook)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return save(workbook)
 
 
 def _tag_names(tags) -> str:
@@ -109,9 +100,7 @@ def register_export(*, user, households, reveal: bool) -> bytes:
             cell.number_format = "@"  # keep ID numbers and phones as text, never 5.0E+17
     _instructions(workbook)
     RegisterExport.objects.create(user=user, rows=count, revealed=reveal)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return save(workbook)
 
 
 def _export_row(household, resident, reveal: bool) -> list:

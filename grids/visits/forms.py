@@ -213,12 +213,14 @@ class VisitTodoFilterForm(forms.Form):
 
 
 class VisitLogFilterForm(forms.Form):
-    """The visit log's filters (GET): grid, person, dates. Invalid values are ignored."""
+    """The visit log's filters (GET): grid, person, dates, household. Invalid values are ignored."""
 
     grid = forms.TypedChoiceField(label=_("Grid"), coerce=int, required=False, empty_value=None)
     author = forms.TypedChoiceField(label=_("Visited by"), coerce=int, required=False, empty_value=None)
     date_from = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     date_to = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    # Set by the household page's link; the page checks the household is in the user's sight.
+    household = forms.IntegerField(required=False, min_value=1, max_value=2**63 - 1, widget=forms.HiddenInput)
 
     def __init__(self, *args, grids, authors, **kwargs):
         super().__init__(*args, **kwargs)

@@ -13,4 +13,5 @@ urlpatterns = [
     path("visits/sw.js", views.service_worker, name="visit-service-worker"),
     path("manifest.webmanifest", views.web_manifest, name="web-manifest"),
     path("visits/compliance/", views.visit_compliance, name="visit-compliance"),
+    path("visits/compliance/export.xlsx", views.visit_compliance_export, name="visit-compliance-export"),
 ]

@@ -43,12 +43,16 @@ from django.utils.translation import gettext_lazy
 from governance.models import Role
 from governance.roles import GRID_ROLES, VISIT_READERS, VISITOR_ROLES
 from governance.scoping import require_any_role, scope_for
-from grids.models import Courtyard, Grid, Tag
+from governance.xlsx import xlsx_response
+from grids.models import Courtyard, Grid, Household, Tag
 from grids.selectors import households_visible_to
+from grids.visits.exports import compliance_export
+from grids.visits.exports import export_filename as compliance_filename
 from grids.visits.fengshi import (
     NOT_A_FENGSHI_DAY,
     compliance_for,
     cycles_between,
+    fengshi_days,
     is_fengshi_day,
     latest_cycle,
     may_see_compliance,
@@ -74,7 +78,6 @@ SW_ASSETS = [
     "css/visits.css",
     "js/app.js",
     "js/visits.js",
-    "vendor/htmx/htmx.min.js",
     "img/icon-192.png",
 ]
 
@@ -192,6 +195,9 @@ def outbox_context(request) -> dict:
     return {
         "visit_strings": {"labels": labels, "words": words},
         "outbox_username": request.user.username,
+        # The service worker keeps the visit pages for offline use: only for those who log
+        # visits (a township official reads the log; its warm-up of the form would be a 403).
+        "offline_worker": scope_for(request.user).has_any_role(VISITOR_ROLES),
         "outbox_login_url": settings.LOGIN_URL,
         "csrf_cookie_name": settings.CSRF_COOKIE_NAME,
         "rendered_at": timezone.now().isoformat(),
@@ -402,6 +408,13 @@ def visit_list(request):
     )
     form = VisitLogFilterForm(request.GET or None, grids=grids, authors=authors)
     filters = form.filters() if form.is_bound else {}
+    household = None
+    if filters.get("household"):
+        # A household out of sight is a 404, as on the household page and the visit form.
+        household = get_object_or_404(
+            scope_for(user).filter(Household.objects.select_related("grid"), "household"), pk=filters["household"]
+        )
+        visits = visits.filter(household=household)
     if filters.get("grid"):
         visits = visits.filter(grid_id=filters["grid"])
     if filters.get("author"):
@@ -423,6 +436,7 @@ def visit_list(request):
         "query": query.urlencode(),
         "may_visit": scope.has_any_role(VISITOR_ROLES),
         "may_see_compliance": may_see_compliance(user),
+        "household": household,
     }
     return _offline_page(request, "visits/visit_list.html", context)
 
@@ -484,6 +498,28 @@ def visit_compliance(request):
         "next": next((c for c in cycles_between(cycle + datetime.timedelta(days=1), latest)), None),
     }
     return render(request, "visits/visit_compliance.html", context)
+
+
+@login_required
+def visit_compliance_export(request):
+    """The compliance of a 逢十 day (?cycle=YYYY-MM-DD) or of a month's three (?month=YYYY-MM),
+    over the places the caller sees, as .xlsx."""
+    if not may_see_compliance(request.user):
+        raise PermissionDenied(NOT_A_COMPLIANCE_READER)
+    try:
+        if request.GET.get("month"):
+            month = datetime.date.fromisoformat(request.GET["month"] + "-01")
+            cycles, name = fengshi_days(month.year, month.month), compliance_filename(month=month)
+        else:
+            cycle = datetime.date.fromisoformat(request.GET.get("cycle", ""))
+            if not is_fengshi_day(cycle):
+                return HttpResponse(NOT_A_FENGSHI_DAY, status=400, content_type="text/plain; charset=utf-8")
+            cycles, name = [cycle], compliance_filename(day=cycle)
+    except ValueError:
+        message = _("Give the day as YYYY-MM-DD (cycle) or the month as YYYY-MM (month).")
+        return HttpResponse(message, status=400, content_type="text/plain; charset=utf-8")
+    rolls = [compliance_for(request.user, cycle=cycle) for cycle in cycles]
+    return xlsx_response(compliance_export(rolls), name)
 
 
 def service_worker(request):

@@ -1186,7 +1186,7 @@
   // Installing the worker fetches its static files; on a weak signal that can fail, and the
   // worker is then dropped. Try again a little later, and when the connection comes back.
   var registerWorker = function () {
-    navigator.serviceWorker.register(root.getAttribute("data-sw-url"), {scope: root.getAttribute("data-sw-scope")})
+    navigator.serviceWorker.register(workerUrl, {scope: root.getAttribute("data-sw-scope")})
       .then(function (registration) {
         var worker = registration.installing || registration.waiting;
         if (worker) {
@@ -1201,7 +1201,17 @@
         window.setTimeout(registerWorker, WORKER_RETRY);
       });
   };
-  if ("serviceWorker" in navigator) {
+  // Only the roles that log visits get the worker (the page leaves out its address for the
+  // others); one installed before, for another account on this phone, is removed.
+  var workerUrl = root.getAttribute("data-sw-url");
+  if ("serviceWorker" in navigator && !workerUrl) {
+    navigator.serviceWorker.getRegistration(root.getAttribute("data-sw-scope")).then(function (registration) {
+      if (registration) {
+        registration.unregister();
+      }
+    })["catch"](function () {});
+  }
+  if ("serviceWorker" in navigator && workerUrl) {
     registerWorker();
     navigator.serviceWorker.addEventListener("controllerchange", warmUp);
     window.addEventListener("online", function () {

@@ -227,3 +227,22 @@ def test_government_matter_up_to_the_township_and_its_department(open_page, jour
     check_layout(official, "desktop-matter-government-timeline")
     official.goto("/matters/")
     check_layout(official, "desktop-matter-list")
+
+
+def test_picking_a_category_keeps_the_kind_the_classifier_chose(open_page, journey):
+    """A category preselects its usual kind only until a kind is chosen by hand."""
+    matter = journey.public_matter(title="村道边护栏被撞坏", description="护栏被货车撞坏，需要修复。")
+    cats = journey.categories
+    desk = open_page(DESKTOP, journey.users.cadre.username)
+    desk.goto(f"/matters/{matter.pk}/")
+    kind = "input[name='classify-kind'][value='{}']".format
+    desk.select_option("[name='classify-category']", label=cats.village_project.name)
+    expect(desk.locator(kind("village"))).to_be_checked()  # nothing chosen yet: the usual kind
+    desk.locator(kind("government")).check()
+    desk.select_option("[name='classify-category']", label=cats.environment.name)
+    expect(desk.locator(kind("government"))).to_be_checked()
+    desk.select_option("[name='classify-category']", label=cats.land_adjustment.name)
+    expect(desk.locator(kind("government"))).to_be_checked()
+    submit(desk, "action-classify")
+    matter.refresh_from_db()
+    assert (matter.kind, matter.category) == ("government", cats.land_adjustment)

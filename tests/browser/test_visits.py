@@ -430,3 +430,29 @@ def test_a_photo_taken_offline_is_made_smaller_and_arrives_once_with_its_visit(p
     page.goto(f"/visits/{visit.pk}/")
     expect(page.locator(".photo-list img")).to_have_count(1)
     check_layout(page, "phone-visit-detail-photo")
+
+
+def test_an_official_reading_the_log_gets_no_service_worker_and_no_refusals(phone, world_target):
+    """The worker warms up the form and the to-visit list, both 403 for a township official: it
+    is installed only for the roles that log visits, and one left on the phone by a grid
+    worker is removed when an official opens the log."""
+    page = phone()
+    page.goto("/visits/")
+    wait_for_service_worker(page)
+    with page.expect_navigation():
+        page.locator(".logout-form button").click()
+    page.goto("/accounts/login/")
+    page.fill("#id_username", world_target.official)
+    page.fill("#id_password", PASSWORD)
+    page.click("main button[type=submit]")
+    page.wait_for_url(lambda url: "/accounts/login/" not in url)
+
+    refused = []
+    page.context.on("response", lambda r: refused.append(r.url) if r.status == 403 else None)
+    page.goto("/visits/log/")
+    expect(page.locator("h1")).to_be_visible()
+    page.wait_for_function("""async () => !(await navigator.serviceWorker.getRegistration("/visits/"))""", polling=200)
+    page.reload()
+    page.wait_for_timeout(1_000)  # what a worker would fetch on its own after the page opened
+    assert page.evaluate("""async () => !(await navigator.serviceWorker.getRegistration("/visits/"))""")
+    assert refused == []

@@ -1,5 +1,6 @@
 """Forms: errors next to the field, what was typed is kept, nothing half-written, one save per form."""
 
+import importlib
 import threading
 
 import pytest
@@ -311,3 +312,33 @@ def test_tags_are_offered_and_saved_when_defined(login, world):
 def test_no_tag_box_when_no_tags_exist(login, world):
     html = login(world.users.grid1).get("/households/new/").content.decode()
     assert 'id="field-tags"' not in html
+
+
+def _form_classes():
+    from django import forms
+
+    for module in ("grids.forms", "grids.visits.forms", "petitions.forms", "petitions.public_forms", "points.forms"):
+        importlib.import_module(module)
+    found, todo = set(), [forms.BaseForm]
+    while todo:
+        for sub in todo.pop().__subclasses__():
+            todo.append(sub)
+            if sub.__module__.split(".")[0] in {"grids", "petitions", "points", "governance"}:
+                found.add(sub)
+    return sorted(found, key=lambda c: (c.__module__, c.__name__))
+
+
+def test_every_visible_form_field_has_a_translatable_label():
+    """A field without a label shows its English name (an "Awards" in a Chinese error summary)."""
+    from django import forms
+    from django.contrib.auth.forms import AuthenticationForm
+    from django.utils.functional import Promise
+
+    missing = [
+        f"{form.__module__}.{form.__name__}.{name}"
+        for form in _form_classes()
+        if not issubclass(form, AuthenticationForm)  # its username label comes from the user model
+        for name, field in form.base_fields.items()
+        if not isinstance(field.widget, forms.HiddenInput) and not isinstance(field.label, Promise)
+    ]
+    assert missing == []

@@ -158,6 +158,7 @@ SEES_VILLAGE = {**SEES_Q1, "supervisor": 200}
 
 MATRIX = {
     ("GET", "list", None): _row(EVERYONE),
+    ("GET", "export", None): _row(EVERYONE),  # the list as .xlsx: the same rows, the same people
     ("GET", "waiting", None): _row(EVERYONE),
     ("GET", "create", None): _row(
         dict.fromkeys(PERSONAS[1:], 403), grid1=200, grid2=200, leader1=200, cadre=200, other_cadre=200
@@ -201,6 +202,7 @@ MATRIX = {
 }
 PAGES = {
     "list": "/matters/",
+    "export": "/matters/export.xlsx",
     "waiting": "/matters/waiting/",
     "create": "/matters/new/",
     "duplicates": "/matters/new/duplicates/",
@@ -384,7 +386,25 @@ def test_classify_form_preselects_the_categorys_kind_and_errors_keep_input(login
     html = response.content.decode()
     assert "errorlist" in field_block(html, "classify-kind")
     assert f'value="{mw.categories.legal_aid.pk}" selected' in field_block(html, "classify-category")
+    assert "data-kind-chosen" not in field_block(html, "classify-category")  # no kind was sent
     assert events(matter) == ["submit"]
+
+
+def test_a_classify_form_sent_back_keeps_its_kind_from_the_category_script(login, mw):
+    """matters.js preselects a category's kind only while none was chosen: a form sent back
+    with a chosen kind says so, so a new category does not reset it."""
+    matter = mw.staff_matter()
+    client = login(mw.users.cadre)
+    html = client.get(f"/matters/{matter.pk}/").content.decode()
+    assert "data-kind-chosen" not in field_block(html, "classify-category")
+    response = client.post(
+        f"/matters/{matter.pk}/classify/",
+        {"classify-form_token": token(html, "classify"), "classify-kind": "government"},
+    )
+    html = response.content.decode()
+    assert response.status_code == 200 and "errorlist" in field_block(html, "classify-category")
+    assert "data-kind-chosen" in field_block(html, "classify-category")
+    assert re.search(r'value="government"[^>]*checked', field_block(html, "classify-kind"))
 
 
 def test_mediation_form_errors_next_to_the_field_keep_the_minutes(login, mw):
@@ -808,12 +828,14 @@ LIST_URLS = ["/matters/", "/matters/waiting/", "/", "/matters/?state=open&q=路"
 #   the township 3, with the return visits (回访) theirs now; grid staff and departments 2).
 # - the home page (/): the assignments again (the cards), the cards' figures by role (places,
 #   households per grid, visits and 逢十 duty), the five matters waiting first and their
-#   COUNT (which the nav then counts once more).
+#   COUNT (which the nav then counts once more); for the village cadre and the township the
+#   dashboard's aggregates besides (governance.dashboards, a fixed number: DASHBOARD_QUERIES in
+#   tests/pages/test_queries.py).
 QUERIES = {
     "cadre": {
         "/matters/": 12,
         "/matters/waiting/": 9,
-        "/": 19,
+        "/": 19 + 14,
         "/matters/?state=open&q=路": 12,
         "/matters/?kind=civil": 12,
     },
@@ -827,7 +849,7 @@ QUERIES = {
     "official": {
         "/matters/": 11,
         "/matters/waiting/": 8,
-        "/": 18,
+        "/": 18 + 12,
         "/matters/?state=open&q=路": 11,
         "/matters/?kind=civil": 11,
     },

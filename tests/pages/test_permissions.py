@@ -75,6 +75,31 @@ MATRIX = {
     ("POST", "resident-reveal-q1"): _row(**REVEALS_Q1),
     ("GET", "resident-detail-q2"): _row(grid2=200, cadre=200, official=200, leader=200, admin=200),
     ("POST", "resident-reveal-l1"): _row(other_official=200, admin=200),
+    # 七星村's dashboard (村级驾驶舱): its cadre, its township (drilling down), the superuser; to
+    # everyone else it does not exist.
+    ("GET", "village-dashboard"): _row(cadre=200, official=200, leader=200, admin=200),
+    # The 月报: a village's for its cadres and its township; a township's for its staff. Who sees
+    # the place but may not read its report is refused (403); who does not see it, 404.
+    ("GET", "monthly-report"): _row(
+        **dict.fromkeys(("grid1", "grid2", "helper", "clerk", "supervisor", "handler"), 403),
+        cadre=200,
+        official=200,
+        leader=200,
+        admin=200,
+    ),
+    ("GET", "monthly-report-township"): _row(
+        **dict.fromkeys(("grid1", "grid2", "helper", "clerk", "supervisor", "cadre", "other_cadre", "handler"), 403),
+        official=200,
+        leader=200,
+        admin=200,
+    ),
+    ("GET", "monthly-report-export"): _row(
+        **dict.fromkeys(("grid1", "grid2", "helper", "clerk", "supervisor", "handler"), 403),
+        cadre=200,
+        official=200,
+        leader=200,
+        admin=200,
+    ),
 }
 
 
@@ -102,6 +127,10 @@ def _urls(world):
         "resident-reveal-q1": f"/residents/{member(hh.q1)}/reveal-id-number/",
         "resident-detail-q2": f"/residents/{member(hh.q2)}/",
         "resident-reveal-l1": f"/residents/{member(hh.l1)}/reveal-id-number/",
+        "village-dashboard": f"/dashboard/villages/{world.qixing.pk}/",
+        "monthly-report": f"/reports/monthly/?village={world.qixing.pk}",
+        "monthly-report-township": f"/reports/monthly/?township={world.weituo.pk}",
+        "monthly-report-export": f"/reports/monthly/export.xlsx?village={world.qixing.pk}",
     }
 
 
@@ -129,7 +158,7 @@ def test_matrix_covers_every_page_and_the_required_personas():
     from tests.pages.test_visit_pages import COVERED_URL_NAMES as VISIT_PAGES
     from tests.points.test_pages import COVERED_URL_NAMES as POINTS_PAGES
 
-    suffixes = ("-q1", "-q1b", "-q2", "-h1", "-l1")
+    suffixes = ("-q1", "-q1b", "-q2", "-h1", "-l1", "-township")
     pages = {name.rsplit("-", 1)[0] if name.endswith(suffixes) else name for _method, name in MATRIX}
     names = set()
     for pattern in page_urls:
@@ -144,6 +173,7 @@ def test_matrix_covers_every_page_and_the_required_personas():
     covered |= POINTS_PAGES  # the points bank's pages: tests/points/test_pages.py
     covered |= VISIT_PAGES  # visits, their service worker and the manifest: tests/pages/test_visit_pages.py
     covered |= {"visit-compliance"}  # its own matrix: tests/pages/test_visit_compliance.py
+    covered |= {"visit-compliance-export"}  # its own matrix: tests/pages/test_compliance_export.py
     covered |= {"visit-photo"}  # scoped photo serving: tests/api/test_visits.py
     # django-simple-captcha's own images, open to all (the login page shows them): tests/governance/test_login.py
     covered |= {"captcha-image", "captcha-image-2x", "captcha-audio", "captcha-refresh"}

@@ -38,16 +38,22 @@ def _grow_households(world, to):
 # - 逢十 (all but grid staff): the grids in scope (the superuser: skipped, all of them),
 #   the grids, their villages, their townships, households per grid, visits per grid,
 #   visits per grid and author, the duty assignments;
-# - the matters waiting (all but the superuser): the first five, their COUNT.
+# - the matters waiting (all but the superuser): the first five, their COUNT;
+# - the dashboard (governance.dashboards; village cadre, township, superuser), aggregates only,
+#   the same number whatever the size: the village's 14 (grids, this cycle's 逢十 days, matters
+#   by kind and state, the acceptance and sign-off clocks, open and late per grid, visits per
+#   grid, the grid names, on time and satisfaction this quarter and last, redemptions this
+#   month, awards waiting, passbooks below the floor); the township's and the district's 12.
 # The households list (/households/): 4 COUNT of the villages, 5 COUNT of the grids (whether
 # to offer either filter), 6 any tag (whether to offer the tag filter), 7 COUNT of the
 # households (the paginator), 8 the page with member counts, 9 their tags (one prefetch);
 # after the nav the filter's choices: the villages when several (official), the grids when
 # several (not grid1). A grid filter first loads 7 the chosen grid (the form checks it).
 HOME_GRID = 3 + 1 + 7 + 2 + 2  # scope, cards, field section, matters waiting, nav
-HOME_CADRE = 3 + 1 + 2 + 8 + 2 + 3
-HOME_OFFICIAL = 3 + 1 + 2 + 8 + 2 + 2
-HOME_ADMIN = 3 + 1 + 2 + 7 + 1  # no matters waiting; the nav counts notifications only
+DASHBOARD_QUERIES = {"village": 14, "township": 12, "district": 12}
+HOME_CADRE = 3 + 1 + 2 + DASHBOARD_QUERIES["village"] + 8 + 2 + 3
+HOME_OFFICIAL = 3 + 1 + 2 + DASHBOARD_QUERIES["township"] + 8 + 2 + 2
+HOME_ADMIN = 3 + 1 + 2 + DASHBOARD_QUERIES["district"] + 7 + 1  # no matters waiting; the nav: notifications
 HOUSEHOLDS_CADRE = 3 + 6 + 3 + 1  # + the grid choices
 HOUSEHOLDS_OFFICIAL_GRID = 3 + 7 + 2 + 2  # + the chosen grid; + village and grid choices
 HOUSEHOLDS_GRID = 3 + 6 + 2  # one grid, one village: no choices
@@ -78,9 +84,10 @@ def test_list_pages_cost_exactly_their_queries_for_3_households_and_for_30(
 
 
 # 1 session, 2 user, 3 scope, 4 the household with its places, 5 its tags, 6 the members,
-# 7 their tags, 8 its moves, 9 its points passbook (the panel points plugs in), nav: 10 unread,
-# 11 matters waiting, 12 proposals waiting (the cadre decides).
-HOUSEHOLD_DETAIL = 12
+# 7 their tags, 8 its moves, the panels other apps plug in: 9 its points passbook, 10 its latest
+# visits, 11 its latest matters; nav: 12 unread, 13 matters waiting, 14 proposals waiting (the
+# cadre decides).
+HOUSEHOLD_DETAIL = 14
 
 
 def test_household_detail_costs_exactly_its_queries_for_3_members_and_for_30(login, world, django_assert_num_queries):

@@ -364,6 +364,19 @@ def test_pages_say_where_you_are_and_carry_the_outbox(login, world):
         assert '<link rel="manifest" href="/manifest.webmanifest">' in html, url
 
 
+def test_only_the_roles_that_log_visits_get_the_service_worker(login, world):
+    """A township official reads the log: a worker installed from it would warm up the form
+    and the to-visit list, both 403 for that role."""
+    for persona in ("grid1", "helper", "cadre"):
+        html = login(getattr(world.users, persona)).get("/visits/log/").content.decode()
+        assert 'data-sw-url="/visits/sw.js"' in html, persona
+    for persona in ("official", "leader"):
+        client = login(getattr(world.users, persona))
+        html = client.get("/visits/log/").content.decode()
+        assert "data-sw-url" not in html and 'data-sw-scope="/visits/"' in html, persona
+        assert client.get("/visits/new/").status_code == 403, persona
+
+
 def test_nav_shows_visits_to_the_roles_that_use_them(login, world):
     def nav(persona):
         html = login(getattr(world.users, persona)).get("/notifications/").content.decode()

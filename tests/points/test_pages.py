@@ -10,7 +10,7 @@ import datetime
 import re
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from points import services as s
 from points.models import Award, AwardStatus, Board, BoardStatus, Entry, EntryKind, Item, Redemption, Rule
@@ -85,6 +85,11 @@ MATRIX = {
     ("GET", "rule-list"): _row(READERS),
     ("GET", "board-list"): _row(READERS),
     ("GET", "board-detail"): _row(SEES_QIXING_BOARD, default=404),
+    ("GET", "board-export"): _row(SEES_QIXING_BOARD, default=404),
+    # 七星村's ledger: its readers; outside the points bank 403; another village's staff 404.
+    ("GET", "ledger-export"): _row(
+        READERS - {"other_official", "other_cadre"}, denied={"handler", "outsider", "supervisor"}, default=404
+    ),
     ("GET", "public-village"): _row(set(PERSONAS), public=True),
 }
 # The POSTs above are sent empty: allowed deciders get the form back with its errors (400).
@@ -117,6 +122,8 @@ COVERED_URL_NAMES = {
     "board-list",
     "board-compile",
     "board-detail",
+    "board-export",
+    "ledger-export",
     "board-action",
     "village",
     "board",
@@ -164,6 +171,8 @@ def pages(pw):
         "rule-list": "/points/rules/",
         "board-list": "/points/boards/",
         "board-detail": f"/points/boards/{board.pk}/",
+        "board-export": f"/points/boards/{board.pk}/export.xlsx",
+        "ledger-export": f"/points/ledger.xlsx?village={pw.qixing.pk}",
         "public-village": f"/public/points/{pw.qixing.code}/",
     }
     return pw
@@ -630,6 +639,17 @@ def test_the_queue_approves_the_ticked_entries_at_once(login, pw):
     response = client.post("/points/queue/approve/", {"form_token": form_token(page), "awards": [first.pk, second.pk]})
     assert response.status_code == 302
     assert set(Award.objects.filter(status=AwardStatus.APPROVED).values_list("pk", flat=True)) == {first.pk, second.pk}
+
+
+def test_the_queue_names_its_field_in_the_error_summary_in_the_page_language(login, pw):
+    pw.propose(days_ago=4)
+    client = login(pw.users.cadre)
+    page = client.get("/points/queue/").content.decode()
+    response = client.post("/points/queue/approve/", {"form_token": form_token(page)})
+    summary = response.content.decode().split('id="form-errors"', 1)[1].split("</div>", 1)[0]
+    assert ">Awards<" not in summary
+    with translation.override(response.headers["Content-Language"]):
+        assert f'">{translation.gettext("Proposals to approve")}</a>' in summary
 
 
 # ---------------------------------------------------------------- reversal

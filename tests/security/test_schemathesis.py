@@ -91,7 +91,11 @@ def test_every_operation_as_every_role(wsgi_demo):
     failures, known, calls = [], set(), 0
     for username in ROLES:
         user = get_user_model().objects.get(username=username)
-        headers = {"Authorization": f"Token {Token.objects.get_or_create(user=user)[0].key}"}
+        # Schemathesis's WSGI client asks for gzip but does not unpack it (GZipMiddleware): plain.
+        headers = {
+            "Authorization": f"Token {Token.objects.get_or_create(user=user)[0].key}",
+            "Accept-Encoding": "identity",
+        }
         for operation in operations:
             made, seen = _fuzz(operation, headers)
             calls += made

@@ -1,0 +1,597 @@
+"""The dashboards (驾驶舱) of the home page: a village's and a township's figures.
+
+Every figure is counted in the database (grouped queries, never rows into Python), over the
+same queryset the matter list shows to the same user, and comes with the list's address: a
+figure is the length of the list behind its link (tests/governance/test_dashboards.py follows
+each one). The number of queries does not grow with the villages or the matters.
+
+This module is part of the project's home pages, so it may read every app.
+"""
+
+import datetime
+from urllib.parse import urlencode
+
+from django.db.models import Count, Exists, F, OuterRef, Q, Sum, Value
+from django.db.models.fields.json import KT
+from django.db.models.functions import Coalesce, TruncMonth
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from grids.models import Grid, Household, Village
+from grids.visits.fengshi import cycles_between, latest_cycle
+from grids.visits.models import Visit
+from petitions.figures import ON_TIME, decided
+from petitions.filters import STEP_GROUPS, accept_overdue_q, overdue_q, unsigned_q
+from petitions.models import OPEN_STATES, Kind, MatterEvent, Rating, State
+from petitions.selectors import matters_visible_to
+
+SATISFIED = [Rating.SATISFIED, Rating.BASICALLY_SATISFIED]
+RATED = [*SATISFIED, Rating.UNSATISFIED]
+TREND_CYCLES = 6
+TREND_MONTHS = 12
+
+
+def matters_url(**params) -> str:
+    """The matter list filtered as given (petitions.filters.MatterFilter and the list's form)."""
+    pairs = []
+    for key, value in params.items():
+        for one in value if isinstance(value, list | tuple) else [value]:
+            pairs.append((key, one))
+    return f"{reverse('petitions:matter-list')}?{urlencode(pairs)}"
+
+
+def rate(part: int, whole: int) -> float | None:
+    return round(part / whole, 3) if whole else None
+
+
+# ---------------------------------------------------------------- periods
+
+
+def quarter_of(day: datetime.date) -> str:
+    return f"{day.year}Q{(day.month - 1) // 3 + 1}"
+
+
+def previous_quarter(day: datetime.date) -> str:
+    first = datetime.date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
+    return quarter_of(first - datetime.timedelta(days=1))
+
+
+def last_months(today: datetime.date, count: int = TREND_MONTHS) -> list[datetime.date]:
+    """The first days of the last `count` months, this one last."""
+    months = []
+    year, month = today.year, today.month
+    for _step in range(count):
+        months.append(datetime.date(year, month, 1))
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    return months[::-1]
+
+
+def month_key(day: datetime.date) -> str:
+    return f"{day.year}-{day.month:02d}"
+
+
+def window(months: list[datetime.date]) -> str:
+    return f"{month_key(months[0])}..{month_key(months[-1])}"
+
+
+# ---------------------------------------------------------------- shared figures
+
+
+def _rates(matters, place: dict, period: str, *, closed_period: str | None = None) -> dict:
+    """On-time (deadline in `period`) and satisfaction (closed in the period with a rating)."""
+    from petitions.filters import period_bounds
+
+    start, end = period_bounds(period)
+    due = decided(matters.filter(deadline__gte=start, deadline__lt=end)).aggregate(
+        decided=Count("pk"), on_time=Count("pk", filter=ON_TIME)
+    )
+    start, end = period_bounds(closed_period or period)
+    rated = matters.filter(closed_at__gte=start, closed_at__lt=end, rating__in=RATED).aggregate(
+        rated=Count("pk"), satisfied=Count("pk", filter=Q(rating__in=SATISFIED))
+    )
+    return {
+        "period": period,
+        "decided": due["decided"],
+        "on_time": due["on_time"],
+        "on_time_rate": rate(due["on_time"], due["decided"]),
+        "decided_url": matters_url(**place, due=period, timeliness="decided"),
+        "on_time_url": matters_url(**place, due=period, timeliness="on_time"),
+        "rated": rated["rated"],
+        "satisfied": rated["satisfied"],
+        "satisfaction": rate(rated["satisfied"], rated["rated"]),
+        "rated_url": matters_url(**place, closed=period, rating=RATED),
+        "satisfied_url": matters_url(**place, closed=period, rating=SATISFIED),
+    }
+
+
+def _compliance_trend(grids, cycles: list[datetime.date], group: str | None = None) -> dict:
+    """{group id or None: [{cycle, grids, visited, rate}]}: grids with at least one effective
+    visit on each 逢十 day (as grids/visits/fengshi.compliance counts them), in two queries."""
+    grid_ids = grids.values("pk")
+    counts = (
+        dict(grids.values(group).annotate(n=Count("pk")).values_list(group, "n").order_by())
+        if group
+        else {None: grids.count()}
+    )
+    visited = Visit.objects.filter(visited_on__in=cycles, grid_id__in=grid_ids, superseded_by__isnull=True)
+    values = ("visited_on", f"grid__{group}") if group else ("visited_on",)
+    done = {}
+    for row in visited.values(*values).annotate(n=Count("grid_id", distinct=True)).order_by():
+        done[(row.get(f"grid__{group}") if group else None, row["visited_on"])] = row["n"]
+    trend = {}
+    for owner, total in counts.items():
+        trend[owner] = [
+            {
+                "cycle": cycle,
+                "grids": total,
+                "visited": done.get((owner, cycle), 0),
+                "rate": rate(done.get((owner, cycle), 0), total),
+                "url": f"{reverse('grids:visit-compliance')}?cycle={cycle.isoformat()}",
+            }
+            for cycle in cycles
+        ]
+    return trend
+
+
+def recent_cycles(today: datetime.date, count: int = TREND_CYCLES) -> list[datetime.date]:
+    last = latest_cycle(today)
+    return cycles_between(last - datetime.timedelta(days=11 * count), last)[-count:]
+
+
+# ---------------------------------------------------------------- a village
+
+
+KIND_ROWS = [
+    (Kind.CIVIL, Kind.CIVIL.label),
+    (Kind.VILLAGE, Kind.VILLAGE.label),
+    (Kind.GOVERNMENT, Kind.GOVERNMENT.label),
+]
+
+
+def _waiting_by_kind(matters, place: dict) -> dict:
+    """Open matters per kind and stage (事前/事中/事后), with the overdue ones: one query."""
+    rows = (
+        matters.filter(state__in=sorted(OPEN_STATES))
+        .values("kind", "state")
+        .annotate(n=Count("pk"), late=Count("pk", filter=overdue_q()))
+        .order_by()
+    )
+    cells = {}
+    for row in rows:
+        cells[(row["kind"], row["state"])] = (row["n"], row["late"])
+    kinds = [*KIND_ROWS, ("", _("not classified yet"))]
+    table = []
+    for kind, label in kinds:
+        kind_param = kind or "unclassified"
+        groups = []
+        for group, (_label, states) in STEP_GROUPS.items():
+            count = sum(cells.get((kind, state), (0, 0))[0] for state in states)
+            groups.append(
+                {"key": group, "count": count, "url": matters_url(**place, kind=kind_param, step_group=group)}
+            )
+        total = sum(cells.get((kind, state), (0, 0))[0] for state in OPEN_STATES)
+        late = sum(cells.get((kind, state), (0, 0))[1] for state in OPEN_STATES)
+        if not kind and not total:
+            continue
+        table.append(
+            {
+                "kind": kind_param,
+                "label": label,
+                "groups": groups,
+                "total": total,
+                "total_url": matters_url(**place, kind=kind_param, state="open"),
+                "overdue": late,
+                "overdue_url": matters_url(**place, kind=kind_param, overdue=1),
+            }
+        )
+    totals = []
+    for index, (group, (label, _states)) in enumerate(STEP_GROUPS.items()):
+        totals.append(
+            {
+                "key": group,
+                "label": label,
+                "count": sum(row["groups"][index]["count"] for row in table),
+                "url": matters_url(**place, step_group=group),
+            }
+        )
+    return {
+        "rows": table,
+        "groups": totals,
+        "total": sum(row["total"] for row in table),
+        "total_url": matters_url(**place, state="open"),
+        "overdue": sum(row["overdue"] for row in table),
+        "overdue_url": matters_url(**place, overdue=1),
+    }
+
+
+def _clocks(matters, place: dict, now) -> dict:
+    row = matters.aggregate(
+        accept_pending=Count("pk", filter=Q(accept_by__isnull=False)),
+        accept_overdue=Count("pk", filter=accept_overdue_q(now)),
+        sign_pending=Count("pk", filter=Q(sign_by__isnull=False, signed_at__isnull=True)),
+        unsigned=Count("pk", filter=unsigned_q(now)),
+    )
+    row["accept_overdue_url"] = matters_url(**place, accept_overdue=1)
+    row["unsigned_url"] = matters_url(**place, unsigned=1)
+    return row
+
+
+def _grid_rows(village_id: int, matters, cycle: datetime.date) -> list[dict]:
+    grids = Grid.objects.filter(village_id=village_id)
+    counts = {
+        row["grid_id"]: row
+        for row in matters.filter(state__in=sorted(OPEN_STATES), grid__isnull=False)
+        .values("grid_id")
+        .annotate(open=Count("pk"), late=Count("pk", filter=overdue_q()))
+        .order_by()
+    }
+    visited = dict(
+        Visit.objects.filter(visited_on=cycle, grid__village_id=village_id, superseded_by__isnull=True)
+        .values("grid_id")
+        .annotate(n=Count("pk"))
+        .values_list("grid_id", "n")
+        .order_by()
+    )
+    compliance_url = f"{reverse('grids:visit-compliance')}?cycle={cycle.isoformat()}"
+    rows = []
+    for grid in grids.order_by("number").values("pk", "name"):
+        row = counts.get(grid["pk"], {"open": 0, "late": 0})
+        rows.append(
+            {
+                "id": grid["pk"],
+                "name": grid["name"],
+                "visits": visited.get(grid["pk"], 0),
+                "visited": grid["pk"] in visited,
+                "compliance_url": compliance_url,
+                "open": row["open"],
+                "open_url": matters_url(grid=grid["pk"], state="open"),
+                "overdue": row["late"],
+                "overdue_url": matters_url(grid=grid["pk"], overdue=1),
+                "households_url": f"{reverse('grids:household-list')}?grid={grid['pk']}",
+            }
+        )
+    return rows
+
+
+def _points(user, village_id: int, today: datetime.date) -> dict:
+    from points.models import Account, Redemption, VillagePointsSettings
+    from points.selectors import awards_waiting_for
+
+    default = VillagePointsSettings._meta.get_field("benefit_floor").default
+    floor = Coalesce(F("village__points_settings__benefit_floor"), Value(default))
+    month = today.replace(day=1)
+    redeemed = Redemption.objects.filter(village_id=village_id, created_at__date__gte=month).aggregate(
+        count=Count("pk"), points=Coalesce(Sum("points"), 0)
+    )
+    return {
+        "awards_waiting": awards_waiting_for(user).filter(village_id=village_id).count(),
+        "awards_url": reverse("points:queue"),
+        "redemptions": redeemed["count"],
+        "redeemed_points": redeemed["points"],
+        "below_floor": Account.objects.filter(village_id=village_id, balance__lt=floor).count(),
+        "below_floor_url": f"{reverse('points:account-list')}?below_floor=on",
+    }
+
+
+def village_dashboard(user, village: Village, *, now: datetime.datetime | None = None) -> dict:
+    """村级驾驶舱: what waits and what is late, by kind and stage; the acceptance and sign-off
+    clocks; 逢十 compliance per grid and over six cycles; points; this quarter against the last."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    place = {"village": village.pk}
+    matters = matters_visible_to(user).filter(village_id=village.pk)
+    cycles = recent_cycles(today)
+    grids = Grid.objects.filter(village_id=village.pk)
+    trend = _compliance_trend(grids, cycles)[None]
+    this_quarter, last_quarter = quarter_of(today), previous_quarter(today)
+    board = {
+        "village": village,
+        "waiting": _waiting_by_kind(matters, place),
+        "clocks": _clocks(matters, place, now),
+        "cycle": cycles[-1],
+        "grids": _grid_rows(village.pk, matters, cycles[-1]),
+        "trend": trend,
+        "quarters": [_rates(matters, place, last_quarter), _rates(matters, place, this_quarter)],
+    }
+    if _may_see_points(user, village.pk):
+        board["points"] = _points(user, village.pk, today)
+    board["charts"] = village_charts(board)
+    return board
+
+
+def _may_see_points(user, village_id: int) -> bool:
+    from governance.roles import DECIDER_ROLES
+    from governance.scoping import scope_for
+
+    scope = scope_for(user)
+    return scope.is_superuser or village_id in scope.ids_for(DECIDER_ROLES)
+
+
+def chart(categories: list[str], series: list[dict], *, unit: str, kind: str = "bar", stack: bool = False) -> dict:
+    """What a chart draws and the table under it shows: series are {name, data, urls}; the
+    table's rows are the categories, one cell per series, each linking to its list."""
+    rows = []
+    for index, label in enumerate(categories):
+        cells = []
+        for one in series:
+            urls = one.get("urls")
+            cells.append({"value": one["data"][index], "url": urls[index] if urls else ""})
+        rows.append({"label": label, "cells": cells})
+    return {"categories": categories, "series": series, "unit": unit, "kind": kind, "stack": stack, "rows": rows}
+
+
+def village_charts(board: dict) -> dict:
+    """The data each chart draws (and its table shows), for json_script."""
+    kinds = board["waiting"]["rows"]
+    return {
+        "stages": chart(
+            [str(row["label"]) for row in kinds],
+            [
+                {
+                    "name": str(group["label"]),
+                    "data": [row["groups"][i]["count"] for row in kinds],
+                    "urls": [row["groups"][i]["url"] for row in kinds],
+                }
+                for i, group in enumerate(board["waiting"]["groups"])
+            ],
+            unit=_("matters"),
+            stack=True,
+        ),
+        "compliance": chart(
+            [f"{c['cycle'].month}月{c['cycle'].day}日" for c in board["trend"]],
+            [
+                {
+                    "name": _("grids visited (%)"),
+                    "data": [_pct(c["rate"]) for c in board["trend"]],
+                    "urls": [c["url"] for c in board["trend"]],
+                },
+                {"name": _("grids visited"), "data": [c["visited"] for c in board["trend"]], "hidden": True},
+                {"name": _("grids"), "data": [c["grids"] for c in board["trend"]], "hidden": True},
+            ],
+            unit="%",
+            kind="line",
+        ),
+    }
+
+
+# ---------------------------------------------------------------- a township
+
+
+def _village_rows(matters, villages, twelve: str, cycle) -> list[dict]:
+    from petitions.filters import period_bounds
+
+    start, end = period_bounds(twelve)
+    supervised = Exists(MatterEvent.objects.filter(matter=OuterRef("pk"), action="supervise"))
+    figures = {
+        row["village_id"]: row
+        for row in matters.values("village_id")
+        .annotate(
+            received=Count("pk", filter=Q(created_at__gte=start, created_at__lt=end)),
+            overdue=Count("pk", filter=overdue_q()),
+            escalated=Count("pk", filter=Q(escalation_level__gt=0)),
+            supervised=Count("pk", filter=Q(supervised)),
+            rated=Count("pk", filter=Q(closed_at__gte=start, closed_at__lt=end, rating__in=RATED)),
+            satisfied=Count("pk", filter=Q(closed_at__gte=start, closed_at__lt=end, rating__in=SATISFIED)),
+        )
+        .order_by()
+    }
+    timely = {
+        row["village_id"]: row
+        for row in decided(matters.filter(deadline__gte=start, deadline__lt=end))
+        .values("village_id")
+        .annotate(decided=Count("pk"), on_time=Count("pk", filter=ON_TIME))
+        .order_by()
+    }
+    trend = _compliance_trend(Grid.objects.filter(village_id__in=[v.pk for v in villages]), [cycle], "village_id")
+    rows = []
+    for village in villages:
+        place = {"village": village.pk}
+        f = figures.get(village.pk, {})
+        t = timely.get(village.pk, {"decided": 0, "on_time": 0})
+        c = trend.get(village.pk, [{"grids": 0, "visited": 0, "rate": None, "url": ""}])[0]
+        received = f.get("received", 0)
+        rows.append(
+            {
+                "village": village,
+                "dashboard_url": reverse("governance:village-dashboard", args=[village.pk]),
+                "households": village.household_count,
+                "grids": c["grids"],
+                "grids_visited": c["visited"],
+                "compliance": c["rate"],
+                "compliance_url": c["url"],
+                "received": received,
+                "received_url": matters_url(**place, created=twelve),
+                "per_100": round(received * 100 / village.household_count, 1) if village.household_count else None,
+                "decided": t["decided"],
+                "on_time": t["on_time"],
+                "on_time_rate": rate(t["on_time"], t["decided"]),
+                "on_time_url": matters_url(**place, due=twelve, timeliness="on_time"),
+                "decided_url": matters_url(**place, due=twelve, timeliness="decided"),
+                "rated": f.get("rated", 0),
+                "satisfied": f.get("satisfied", 0),
+                "satisfaction": rate(f.get("satisfied", 0), f.get("rated", 0)),
+                "satisfied_url": matters_url(**place, closed=twelve, rating=SATISFIED),
+                "rated_url": matters_url(**place, closed=twelve, rating=RATED),
+                "overdue": f.get("overdue", 0),
+                "overdue_url": matters_url(**place, overdue=1),
+                "supervised": f.get("supervised", 0),
+                "supervised_url": matters_url(**place, supervised=1),
+                "escalated": f.get("escalated", 0),
+                "escalated_url": matters_url(**place, escalated=1),
+            }
+        )
+    return rows
+
+
+def _department_rows(matters, departments, twelve: str, place: dict) -> list[dict]:
+    from petitions.filters import period_bounds
+
+    start, end = period_bounds(twelve)
+    held = {
+        row["department_id"]: row
+        for row in matters.filter(department__isnull=False)
+        .values("department_id")
+        .annotate(
+            held=Count("pk", filter=Q(state__in=sorted(OPEN_STATES), kind=Kind.GOVERNMENT)),
+            signed_on_time=Count("pk", filter=Q(signed_at__isnull=False, signed_at__lte=F("sign_by"))),
+        )
+        .order_by()
+    }
+    # Returns: the matters each department sent back (a matter returned twice counts once, as
+    # its list shows it once).
+    returned = dict(
+        MatterEvent.objects.filter(matter__in=matters.values("pk"), action="send_back")
+        .annotate(by=KT("payload__department"))
+        .values("by")
+        .annotate(n=Count("matter_id", distinct=True))
+        .values_list("by", "n")
+        .order_by()
+    )
+    timely = {
+        row["department_id"]: row
+        for row in decided(matters.filter(department__isnull=False, deadline__gte=start, deadline__lt=end))
+        .values("department_id")
+        .annotate(decided=Count("pk"), on_time=Count("pk", filter=ON_TIME))
+        .order_by()
+    }
+    rows = []
+    for department in departments:
+        h = held.get(department.pk, {"held": 0, "signed_on_time": 0})
+        t = timely.get(department.pk, {"decided": 0, "on_time": 0})
+        dep = {**place, "department": department.pk}
+        rows.append(
+            {
+                "department": department,
+                "held": h["held"],
+                "held_url": matters_url(**dep, kind=Kind.GOVERNMENT, state="open"),
+                "signed_on_time": h["signed_on_time"],
+                "signed_on_time_url": matters_url(**dep, signed_on_time=1),
+                "returns": returned.get(str(department.pk), 0),
+                "returns_url": matters_url(**place, returned_by=department.pk),
+                "decided": t["decided"],
+                "on_time": t["on_time"],
+                "on_time_rate": rate(t["on_time"], t["decided"]),
+                "on_time_url": matters_url(**dep, due=twelve, timeliness="on_time"),
+                "decided_url": matters_url(**dep, due=twelve, timeliness="decided"),
+            }
+        )
+    return rows
+
+
+def _monthly(matters, months: list[datetime.date], place: dict) -> list[dict]:
+    from petitions.filters import period_bounds
+
+    start, _end = period_bounds(month_key(months[0]))
+    received = dict(
+        matters.filter(created_at__gte=start)
+        .annotate(month=TruncMonth("created_at"))
+        .values("month")
+        .annotate(n=Count("pk"))
+        .values_list("month", "n")
+        .order_by()
+    )
+    closed = dict(
+        matters.filter(closed_at__gte=start, state=State.CLOSED)
+        .annotate(month=TruncMonth("closed_at"))
+        .values("month")
+        .annotate(n=Count("pk"))
+        .values_list("month", "n")
+        .order_by()
+    )
+
+    def count(table, month):
+        return sum(n for key, n in table.items() if key and timezone.localtime(key).date() == month)
+
+    return [
+        {
+            "month": month,
+            "key": month_key(month),
+            "received": count(received, month),
+            "received_url": matters_url(**place, created=month_key(month)),
+            "closed": count(closed, month),
+            "closed_url": matters_url(**place, closed=month_key(month), state=State.CLOSED),
+        }
+        for month in months
+    ]
+
+
+def township_dashboard(user, township_ids: list[int] | None, *, now: datetime.datetime | None = None) -> dict:
+    """镇街驾驶舱: the villages and the departments side by side over the last twelve months,
+    the twelve-month trend, and each village's own dashboard one click away."""
+    from governance.models import Department
+    from grids.selectors import villages_with_counts
+
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    matters = matters_visible_to(user)
+    departments = Department.objects.select_related("township").order_by("township_id", "name")
+    if township_ids is not None:
+        matters = matters.filter(township_id__in=sorted(township_ids))
+        departments = departments.filter(township_id__in=sorted(township_ids))
+        villages = list(villages_with_counts(township_ids=township_ids))
+    else:
+        villages = list(villages_with_counts())
+    place = {"township": township_ids[0]} if township_ids is not None and len(township_ids) == 1 else {}
+    months = last_months(today)
+    twelve = window(months)
+    cycle = latest_cycle(today)
+    board = {
+        "twelve": twelve,
+        "first_month": months[0],
+        "cycle": cycle,
+        "villages": _village_rows(matters, villages, twelve, cycle),
+        "departments": _department_rows(matters, list(departments), twelve, place),
+        "months": _monthly(matters, months, place),
+    }
+    board["households"] = Household.objects.filter(village_id__in=[v.pk for v in villages]).count()
+    board["charts"] = township_charts(board)
+    return board
+
+
+def township_charts(board: dict) -> dict:
+    months, villages = board["months"], board["villages"]
+    return {
+        "months": chart(
+            [_month_label(m["month"], first=i == 0) for i, m in enumerate(months)],
+            [
+                {
+                    "name": _("received"),
+                    "data": [m["received"] for m in months],
+                    "urls": [m["received_url"] for m in months],
+                },
+                {"name": _("closed"), "data": [m["closed"] for m in months], "urls": [m["closed_url"] for m in months]},
+            ],
+            unit=_("matters"),
+            kind="line",
+        ),
+        "villages": chart(
+            [row["village"].name for row in villages],
+            [
+                {
+                    "name": _("逢十 compliance (%)"),
+                    "data": [_pct(row["compliance"]) for row in villages],
+                    "urls": [row["compliance_url"] for row in villages],
+                },
+                {
+                    "name": _("on time (%)"),
+                    "data": [_pct(row["on_time_rate"]) for row in villages],
+                    "urls": [row["decided_url"] for row in villages],
+                },
+                {
+                    "name": _("satisfied (%)"),
+                    "data": [_pct(row["satisfaction"]) for row in villages],
+                    "urls": [row["rated_url"] for row in villages],
+                },
+            ],
+            unit="%",
+        ),
+    }
+
+
+def _month_label(month: datetime.date, *, first: bool) -> str:
+    return f"{month.year}年{month.month}月" if first or month.month == 1 else f"{month.month}月"
+
+
+def _pct(value: float | None) -> int | None:
+    return round(value * 100) if value is not None else None

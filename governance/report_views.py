@@ -1,0 +1,88 @@
+"""The monthly report's pages: /reports/monthly/?village=ID|township=ID&month=YYYY-MM, the
+A4 print page, and the same as .xlsx.
+
+Who reads it: a village's cadres their village; the township's staff the township and its
+villages. A place the reader does not see is a 404; a place they see but whose report is not
+theirs (a grid worker, a clerk, a department) is a 403.
+"""
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponseBadRequest
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from governance.models import Role
+from governance.reports import Place, labelled, parse_month, previous_month, report_export, report_for
+from governance.roles import TOWNSHIP_ROLES
+from governance.scoping import scope_for
+from governance.xlsx import xlsx_response
+from grids.models import Township, Village
+
+
+def _int(value: str) -> int:
+    number = int(value)
+    if not 0 < number < 2**63:
+        raise ValueError(value)
+    return number
+
+
+def _place(request) -> Place:
+    scope = scope_for(request.user)
+    if request.GET.get("village"):
+        villages = scope.filter_places(Village.objects.select_related("township"), "village")
+        village = villages.filter(pk=_int(request.GET["village"])).first()
+        if village is None:
+            raise Http404
+        if not (
+            scope.is_superuser
+            or village.pk in scope.ids_for({Role.VILLAGE_CADRE})
+            or village.township_id in scope.ids_for(TOWNSHIP_ROLES)
+        ):
+            raise PermissionDenied(_("The monthly report is for the village's cadres and the township's staff."))
+        return Place(village.township, village)
+    township = scope.filter_places(Township.objects.all(), "township").filter(pk=_int(request.GET["township"])).first()
+    if township is None:
+        raise Http404
+    if not (scope.is_superuser or township.pk in scope.ids_for(TOWNSHIP_ROLES)):
+        raise PermissionDenied(_("The township's monthly report is for the township's staff."))
+    return Place(township)
+
+
+def _request_report(request) -> tuple[Place | None, object]:
+    """(place, month) from the query; (None, None) when it is not well formed (400)."""
+    try:
+        month = parse_month(request.GET["month"]) if request.GET.get("month") else None
+        if not (request.GET.get("village") or request.GET.get("township")):
+            raise ValueError("no place")
+        place = _place(request)
+    except (ValueError, KeyError, OverflowError):
+        return None, None
+    return place, month or previous_month(timezone.localdate())
+
+
+@login_required
+def monthly_report(request):
+    place, month = _request_report(request)
+    if place is None:
+        return HttpResponseBadRequest(_("Give a village or township id and the month as YYYY-MM."))
+    data, stored = report_for(place, month)
+    context = {
+        "report": labelled(data),
+        "stored": stored,
+        "place": place,
+        "month": month,
+        "export_query": f"{place.query}&month={month:%Y-%m}",
+    }
+    return render(request, "governance/monthly_report.html", context)
+
+
+@login_required
+def monthly_report_export(request):
+    place, month = _request_report(request)
+    if place is None:
+        return HttpResponseBadRequest(_("Give a village or township id and the month as YYYY-MM."))
+    data, _stored = report_for(place, month)
+    code = (place.village or place.township).code
+    return xlsx_response(report_export(data), f"monthly-report-{code}-{month:%Y-%m}.xlsx")

@@ -1,0 +1,107 @@
+"""Writing .xlsx downloads: one look for every export (bold header on grey, column widths,
+the header row frozen) and one way of sending them.
+
+An export is a title (the sheet's name), its headers and its rows; `workbook_bytes` writes
+one or more of them. The register's template (grids.register.exports) writes its header
+with `write_header` too, marking its required columns.
+"""
+
+import io
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from django.http import HttpResponse
+from django.utils.functional import Promise
+from django.utils.http import content_disposition_header
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# At most this many rows in a list export: past it, narrow the filters (the page says so).
+MAX_EXPORT_ROWS = 10_000
+# Excel refuses sheet names longer than 31 characters or with any of these.
+_SHEET_NAME_FORBIDDEN = str.maketrans(dict.fromkeys("[]:*?/\\", " "))
+
+
+@dataclass
+class Sheet:
+    title: str
+    headers: Sequence[str]
+    rows: Iterable[Sequence] = ()
+    widths: Sequence[int] | None = None
+    # Columns kept as text (phone or ID numbers), 1-based.
+    text_columns: Sequence[int] = field(default_factory=tuple)
+
+
+def _width(text) -> int:
+    # A CJK character takes two columns of width.
+    return sum(2 if ord(c) > 0x2E80 else 1 for c in str(text))
+
+
+def _cell(value):
+    if value is None:
+        return ""
+    # Lazy translations (a choice's label) are written as the text they are now.
+    return str(value) if isinstance(value, Promise) else value
+
+
+def sheet_title(title: str) -> str:
+    return str(title).translate(_SHEET_NAME_FORBIDDEN)[:31] or "Sheet"
+
+
+def write_header(sheet, headers: Sequence[str], *, widths: Sequence[int] | None = None, required=()) -> None:
+    """The first row: bold, on grey (required columns white on red), widths set, frozen."""
+    sheet.append([str(h) for h in headers])
+    for index, header in enumerate(headers, start=1):
+        cell = sheet.cell(row=1, column=index)
+        marked = index in required
+        cell.font = Font(bold=True, color="FFFFFF" if marked else "000000")
+        cell.fill = PatternFill("solid", fgColor="B3261E" if marked else "E8E8E8")
+        cell.alignment = Alignment(horizontal="center")
+        width = widths[index - 1] if widths else max(8, _width(header) + 2)
+        sheet.column_dimensions[get_column_letter(index)].width = width
+    sheet.freeze_panes = "A2"
+
+
+def write_sheet(sheet, spec: Sheet) -> int:
+    """The header and rows of `spec` into `sheet`; the number of rows written."""
+    sheet.title = sheet_title(spec.title)
+    write_header(sheet, spec.headers, widths=spec.widths)
+    widths = [max(8, _width(h) + 2) for h in spec.headers]
+    count = 0
+    for row in spec.rows:
+        values = [_cell(value) for value in row]
+        sheet.append(values)
+        count += 1
+        if count <= 200 and spec.widths is None:
+            widths = [min(60, max(w, _width(v) + 2)) for w, v in zip(widths, values, strict=False)]
+    if spec.widths is None:
+        for index, width in enumerate(widths, start=1):
+            sheet.column_dimensions[get_column_letter(index)].width = width
+    for column in spec.text_columns:
+        for (cell,) in sheet.iter_rows(min_row=2, min_col=column, max_col=column):
+            cell.number_format = "@"
+    return count
+
+
+def workbook_bytes(*sheets: Sheet) -> bytes:
+    """A workbook of the given sheets, in order, as .xlsx bytes."""
+    workbook = Workbook()
+    for index, spec in enumerate(sheets):
+        write_sheet(workbook.active if index == 0 else workbook.create_sheet(), spec)
+    return save(workbook)
+
+
+def save(workbook: Workbook) -> bytes:
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def xlsx_response(data: bytes, filename: str) -> HttpResponse:
+    """An .xlsx download (a Chinese file name is sent RFC 6266-encoded), never cached."""
+    response = HttpResponse(data, content_type=XLSX)
+    response["Content-Disposition"] = content_disposition_header(True, filename)
+    response["Cache-Control"] = "no-store, private"
+    return response
