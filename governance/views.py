@@ -1,7 +1,5 @@
 """Pages: each role's home, and the notification inbox."""
 
-import datetime
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -12,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from governance import dashboards
+from governance import dashboards, homes
 from governance.models import Notification, Role
 from governance.roles import FIELD_ROLES, GRID_ROLES, REGISTER_EDITORS, TOWNSHIP_ROLES, VILLAGE_STAFF
 from governance.scoping import scope_for
@@ -55,15 +53,11 @@ def _group(children, key, parents) -> list[dict]:
 
 def _fengshi_summary(user) -> dict:
     """The last 逢十 day's roll-up over the user's places, and the next 逢十 day."""
-    from grids.visits.fengshi import compliance_for, fengshi_days, latest_cycle
+    from grids.visits.fengshi import compliance_for, latest_cycle, next_cycle
 
     today = timezone.localdate()
     last = latest_cycle(today)
-    upcoming = [d for d in fengshi_days(today.year, today.month) if d > today]
-    if not upcoming:
-        following = (today.replace(day=1) + datetime.timedelta(days=32)).replace(day=1)
-        upcoming = fengshi_days(following.year, following.month)
-    return {"last": last, "next": upcoming[0], "totals": compliance_for(user, cycle=last).totals}
+    return {"last": last, "next": next_cycle(today), "totals": compliance_for(user, cycle=last).totals}
 
 
 @login_required
@@ -76,9 +70,11 @@ def home(request):
     database, so the page costs the same few queries however large the place is.
     """
     user = request.user
+    if homes.counter_only(user):
+        return redirect("points:counter")
     scope = scope_for(user)
     assignments = list(assignments_of(user))
-    context = {"assignments": assignments}
+    context = {"assignments": assignments, "today": homes.field_home(user)}
 
     field = [a for a in assignments if a.role in FIELD_ROLES]
     if field:
@@ -114,6 +110,7 @@ def home(request):
         context["fengshi"] = _fengshi_summary(user)
 
     context["departments"] = [a.department for a in assignments if a.role == Role.DEPARTMENT_HANDLER]
+    context["department_home"] = homes.department_home(user, context["departments"])
     context["waiting"] = waiting_summary(user)
     context["supervised"] = supervised_summary(user)
     context["can_add_household"] = scope.has_any_role(REGISTER_EDITORS)

@@ -54,6 +54,10 @@ class MatterFilter(filters.FilterSet):
     accept_overdue = filters.BooleanFilter(
         method="filter_accept_overdue", label=_("Not accepted (受理) by its acceptance limit")
     )
+    awaiting_sign = filters.BooleanFilter(
+        method="filter_awaiting_sign", label=_("With a department, waiting for its sign-off (签收)")
+    )
+    mine = filters.BooleanFilter(method="filter_mine", label=_("Recorded by me"))
     unsigned = filters.BooleanFilter(
         method="filter_unsigned", label=_("With a department, not signed for (签收) by its limit")
     )
@@ -91,6 +95,8 @@ class MatterFilter(filters.FilterSet):
             "step_group",
             "overdue",
             "accept_overdue",
+            "awaiting_sign",
+            "mine",
             "unsigned",
             "signed_on_time",
             "escalated",
@@ -123,6 +129,12 @@ class MatterFilter(filters.FilterSet):
 
     def filter_accept_overdue(self, queryset, name, value):
         return _flag(queryset, value, accept_overdue_q())
+
+    def filter_awaiting_sign(self, queryset, name, value):
+        return _flag(queryset, value, awaiting_sign_q())
+
+    def filter_mine(self, queryset, name, value):
+        return _flag(queryset, value, Q(created_by=self.request.user))
 
     def filter_unsigned(self, queryset, name, value):
         return _flag(queryset, value, unsigned_q())
@@ -166,6 +178,11 @@ def overdue_q() -> Q:
 def accept_overdue_q(now: datetime.datetime | None = None) -> Q:
     """Still waiting for acceptance (受理) after its limit: accept_by is cleared on acceptance."""
     return Q(accept_by__isnull=False, accept_by__lt=now or timezone.now())
+
+
+def awaiting_sign_q() -> Q:
+    """Open, with a department that has not signed for it (签收) yet, late or not."""
+    return Q(sign_by__isnull=False, signed_at__isnull=True, state__in=sorted(OPEN_STATES))
 
 
 def unsigned_q(now: datetime.datetime | None = None) -> Q:

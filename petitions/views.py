@@ -265,6 +265,8 @@ FIGURE_FILTERS = (
     "department",
     "step_group",
     "accept_overdue",
+    "awaiting_sign",
+    "mine",
     "unsigned",
     "signed_on_time",
     "escalated",

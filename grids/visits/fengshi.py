@@ -50,6 +50,15 @@ def latest_cycle(on: datetime.date) -> datetime.date:
     return fengshi_days(previous.year, previous.month)[-1]
 
 
+def next_cycle(after: datetime.date) -> datetime.date:
+    """The first 逢十 day after `after`."""
+    upcoming = [d for d in fengshi_days(after.year, after.month) if d > after]
+    if upcoming:
+        return upcoming[0]
+    following = (after.replace(day=1) + datetime.timedelta(days=32)).replace(day=1)
+    return fengshi_days(following.year, following.month)[0]
+
+
 def cycles_between(start: datetime.date, end: datetime.date) -> list[datetime.date]:
     days, month = [], start.replace(day=1)
     while month <= end:

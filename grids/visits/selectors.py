@@ -1,6 +1,10 @@
 """Visits (走访): who may see which, and which households are due."""
 
-from django.db.models import F, Q, QuerySet
+import datetime
+
+from django.db.models import Count, F, Q, QuerySet
+from django.urls import reverse
+from django.utils.http import urlencode
 
 from governance.models import Role
 from governance.roles import VISITOR_ROLES
@@ -36,3 +40,34 @@ def households_to_visit(user, *, courtyard_id=None, tag_id=None) -> QuerySet[Hou
         .prefetch_related("tags")
         .order_by(F("visit_due_on").asc(nulls_first=True), "grid_id", "number")
     )
+
+
+def todo_counts(households: QuerySet[Household], today: datetime.date) -> dict:
+    """{total, never, due}: how many households, never visited, and due by `today` (one query)."""
+    return households.order_by().aggregate(
+        total=Count("pk", distinct=True),
+        never=Count("pk", distinct=True, filter=Q(visit_due_on__isnull=True)),
+        due=Count("pk", distinct=True, filter=Q(visit_due_on__lte=today)),
+    )
+
+
+def field_today(user, today: datetime.date) -> dict:
+    """The grid worker's day at a glance (the phone home): the households waiting for a visit
+    (never visited or due by today), the next 逢十 day, and the visits the user logged since
+    the last one; two queries."""
+    from grids.visits.fengshi import latest_cycle, next_cycle
+
+    counts = todo_counts(households_to_visit(user), today)
+    since = latest_cycle(today)
+    mine = Visit.objects.filter(author=user, superseded_by__isnull=True, visited_on__gte=since)
+    next_day = next_cycle(today)
+    return {
+        "waiting": counts["never"] + counts["due"],
+        "never": counts["never"],
+        "total": counts["total"],
+        "next_day": next_day,
+        "days_to_next": (next_day - today).days,
+        "since": since,
+        "visits": mine.count(),
+        "visits_url": f"{reverse('grids:visit-list')}?{urlencode({'author': user.pk, 'date_from': since.isoformat()})}",
+    }

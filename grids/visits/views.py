@@ -30,7 +30,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Q
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -59,7 +59,7 @@ from grids.visits.fengshi import (
 )
 from grids.visits.forms import VisitForm, VisitLogFilterForm, VisitTodoFilterForm
 from grids.visits.models import Visit
-from grids.visits.selectors import households_to_visit, visits_visible_to
+from grids.visits.selectors import households_to_visit, todo_counts, visits_visible_to
 from grids.visits.services import MAX_VISIT_PHOTOS, VisitConflict, visit_add_photo, visit_record
 
 # The to-visit list shows the neediest households first; a village cadre narrows the rest
@@ -224,11 +224,7 @@ def visit_todo(request):
     filters = form.filters() if form.is_bound else {}
     households = households_to_visit(user, courtyard_id=filters.get("courtyard"), tag_id=filters.get("tag"))
     today = timezone.localdate()
-    counts = households.order_by().aggregate(
-        total=Count("pk", distinct=True),
-        never=Count("pk", distinct=True, filter=Q(visit_due_on__isnull=True)),
-        due=Count("pk", distinct=True, filter=Q(visit_due_on__lte=today)),
-    )
+    counts = todo_counts(households, today)
     rows = list(households[:TODO_SHOWN])
     for household in rows:
         household.due_state, household.due_words = due_state(household, today)
@@ -402,7 +398,8 @@ def visit_list(request):
     )
     authors = list(
         get_user_model()
-        .objects.filter(pk__in=visits.order_by().values("author_id"))
+        # The user is always a choice: the home's "my visits" link filters by them, visits or not.
+        .objects.filter(Q(pk__in=visits.order_by().values("author_id")) | Q(pk=user.pk))
         .order_by("first_name", "username")
         .only("pk", "username", "first_name", "last_name")
     )

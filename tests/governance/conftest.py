@@ -1,2 +1,13 @@
+import io
+
+import pytest
+from django.core.management import call_command
+
 # The matters fixtures (the world plus a grid leader, a second 司法所 member, and categories).
 from tests.petitions.conftest import categories, mw  # noqa: F401
+
+
+@pytest.fixture
+def demo(db):
+    """The demo (seed_demo): every role's account with real numbers behind its home."""
+    call_command("seed_demo", force=True, stdout=io.StringIO())

@@ -1,11 +1,9 @@
 """The dashboards (governance/dashboards.py): each figure is the list behind its link."""
 
-import io
 import re
 from html.parser import HTMLParser
 
 import pytest
-from django.core.management import call_command
 from django.test import Client
 
 pytestmark = pytest.mark.django_db
@@ -59,11 +57,6 @@ def figures(html: str) -> list[tuple[str, int]]:
     parser = Figures()
     parser.feed(html)
     return parser.links
-
-
-@pytest.fixture
-def demo(db):
-    call_command("seed_demo", force=True, stdout=io.StringIO())
 
 
 def _client(username):

@@ -842,7 +842,7 @@ QUERIES = {
     "grid1": {
         "/matters/": 10,
         "/matters/waiting/": 7,
-        "/": 15,
+        "/": 15 + 3,  # the grid worker's day: households due, visits since 逢十, matters recorded
         "/matters/?state=open&q=路": 10,
         "/matters/?kind=civil": 10,
     },
@@ -856,14 +856,14 @@ QUERIES = {
     "handler": {
         "/matters/": 11,
         "/matters/waiting/": 7,
-        "/": 8,
+        "/": 8 + 1,  # the department's queue figures (governance.homes.department_home)
         "/matters/?state=open&q=路": 9,
         "/matters/?kind=civil": 9,
     },
     "leader1": {
         "/matters/": 10,
         "/matters/waiting/": 7,
-        "/": 15,
+        "/": 15 + 3,  # the grid worker's day: households due, visits since 逢十, matters recorded
         "/matters/?state=open&q=路": 10,
         "/matters/?kind=civil": 10,
     },

@@ -53,7 +53,8 @@ SEES_Q1B.pop("helper")  # q1b is not in the helper's courtyard
 EDITORS = {"grid1", "grid2", "cadre", "other_cadre", "admin"}
 
 MATRIX = {
-    ("GET", "home"): _everyone(200),
+    # The shop clerk (and nothing else) starts at the counter (governance.homes.counter_only).
+    ("GET", "home"): {**_everyone(200), "clerk": 302},
     # The clerk: passbooks and the shop; the supervision committee (村务监督委员会): 村事 only.
     ("GET", "household-list"): {**_everyone(200), "clerk": 403, "supervisor": 403},
     ("GET", "notification-list"): _everyone(200),

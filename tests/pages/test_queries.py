@@ -49,7 +49,10 @@ def _grow_households(world, to):
 # households (the paginator), 8 the page with member counts, 9 their tags (one prefetch);
 # after the nav the filter's choices: the villages when several (official), the grids when
 # several (not grid1). A grid filter first loads 7 the chosen grid (the form checks it).
-HOME_GRID = 3 + 1 + 7 + 2 + 2  # scope, cards, field section, matters waiting, nav
+# The grid worker's day (governance.homes.field_home): 3 more, the households due, the visits
+# since the last 逢十 day, the open matters they recorded.
+HOME_DAY = 3
+HOME_GRID = 3 + 1 + HOME_DAY + 7 + 2 + 2  # scope, cards, the day, field section, matters waiting, nav
 DASHBOARD_QUERIES = {"village": 14, "township": 12, "district": 12}
 HOME_CADRE = 3 + 1 + 2 + DASHBOARD_QUERIES["village"] + 8 + 2 + 3
 HOME_OFFICIAL = 3 + 1 + 2 + DASHBOARD_QUERIES["township"] + 8 + 2 + 2

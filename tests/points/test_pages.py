@@ -228,12 +228,17 @@ def test_nav_shows_points_to_those_who_use_it_with_the_cadres_count(client, page
     client.force_login(pages.users.cadre)
     page = client.get("/").content.decode()
     assert 'href="/points/queue/"' in page
-    assert re.search(r'href="/points/queue/"[^>]*>[^<]*<span class="badge"[^>]*>1</span>', page)
+    assert re.search(r'href="/points/queue/"[^>]*>(?:(?!</a>).)*<span class="badge"[^>]*>1</span>', page, re.S)
     client.force_login(pages.users.grid1)
     page = client.get("/").content.decode()
     assert 'href="/points/"' in page and "/points/queue/" not in page
     client.force_login(pages.users.handler)
     assert "/points/" not in client.get("/").content.decode()
+    # the clerk's home is the counter, with the points tab current
+    client.force_login(pages.users.clerk)
+    assert client.get("/").url == "/points/shop/"
+    page = client.get("/points/shop/").content.decode()
+    assert re.search(r'href="/points/[^"]*" aria-current="page"', page)
 
 
 # ---------------------------------------------------------------- queries stay flat

@@ -1,0 +1,72 @@
+"""What each role's home puts first (issue 14, item 3), beside the dashboards.
+
+- The grid worker's phone home: households waiting for a visit, the next 逢十 day, the
+  visits logged since the last one, the open matters they recorded, and the two things they
+  do all day (登记走访, 上报事项) one tap away.
+- A department handler's home is their queue: what waits for their sign-off (签收), what is
+  in hand, what is overdue, each figure a link to its list.
+- A shop clerk (and nothing else) starts at the counter.
+
+Every figure is one aggregate query; every count links to the list that yields it.
+"""
+
+import datetime
+
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from governance.dashboards import matters_url
+from governance.models import Role
+from governance.roles import FENGSHI_ROLES, INTAKE_ROLES
+from governance.scoping import scope_for
+from grids.visits.selectors import field_today
+from petitions.filters import awaiting_sign_q, overdue_q, unsigned_q
+from petitions.models import OPEN_STATES, State
+from petitions.selectors import matters_visible_to
+
+
+def field_home(user, today: datetime.date | None = None) -> dict | None:
+    """The grid worker's day (None for a user with no grid or courtyard duty)."""
+    scope = scope_for(user)
+    if scope.is_superuser or not scope.has_any_role(FENGSHI_ROLES):
+        return None
+    today = today or timezone.localdate()
+    mine = matters_visible_to(user).filter(created_by=user, state__in=sorted(OPEN_STATES))
+    counts = mine.aggregate(open=Count("pk"), overdue=Count("pk", filter=overdue_q()))
+    return {
+        **field_today(user, today),
+        "matters_open": counts["open"],
+        "matters_overdue": counts["overdue"],
+        "matters_url": matters_url(mine="true", state="open"),
+        "matters_overdue_url": matters_url(mine="true", overdue="true"),
+        "can_report": scope.has_any_role(INTAKE_ROLES),
+    }
+
+
+def department_home(user, departments: list) -> dict | None:
+    """A department handler's queue at a glance, over the matters of their departments."""
+    if not departments:
+        return None
+    now = timezone.now()
+    ids = sorted(d.pk for d in departments)
+    place = {"department": ids[0]} if len(ids) == 1 else {}
+    matters = matters_visible_to(user).filter(department_id__in=ids, state__in=sorted(OPEN_STATES))
+    counts = matters.aggregate(
+        to_sign=Count("pk", filter=awaiting_sign_q()),
+        late_sign=Count("pk", filter=unsigned_q(now)),
+        in_hand=Count("pk", filter=Q(state=State.HANDLING)),
+        overdue=Count("pk", filter=overdue_q()),
+    )
+    return {
+        **counts,
+        "to_sign_url": matters_url(**place, awaiting_sign="true"),
+        "late_sign_url": matters_url(**place, unsigned="true"),
+        "in_hand_url": matters_url(**place, state=State.HANDLING),
+        "overdue_url": matters_url(**place, overdue="true"),
+    }
+
+
+def counter_only(user) -> bool:
+    """A shop clerk with no other role: their home is the shop counter."""
+    scope = scope_for(user)
+    return not scope.is_superuser and bool(scope.roles) and scope.roles <= {Role.SHOP_CLERK}

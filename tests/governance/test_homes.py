@@ -1,0 +1,74 @@
+"""Each role's home (governance/homes.py): the grid worker's day, the department's queue, the
+shop clerk's counter; every figure is the list behind its link."""
+
+import re
+
+import pytest
+from django.db.models import Q
+from django.utils import timezone
+
+from grids.visits.fengshi import latest_cycle, next_cycle
+from grids.visits.models import Visit
+from tests.governance.test_dashboards import _check_every_figure, _client, figures
+
+pytestmark = pytest.mark.django_db
+
+
+def _section(html: str, heading_id: str) -> str:
+    start = html.index(f'aria-labelledby="{heading_id}"')
+    return html[start : html.index("</section>", start)]
+
+
+def test_grid_worker_home_puts_the_day_first(demo):
+    from django.contrib.auth import get_user_model
+
+    from grids.visits.selectors import households_to_visit
+
+    client = _client("qixing_grid1")
+    html = client.get("/").content.decode()
+    today_html = _section(html, "today-heading")
+    # the day's work comes before anything else on the page, with its two actions one tap away
+    assert html.index("today-heading") < html.index("waiting-heading")
+    assert 'href="/visits/new/"' in today_html and 'href="/matters/new/"' in today_html
+
+    user = get_user_model().objects.get(username="qixing_grid1")
+    today = timezone.localdate()
+    due = households_to_visit(user).filter(Q(visit_due_on__isnull=True) | Q(visit_due_on__lte=today)).count()
+    links = dict(figures(html))
+    assert links["/visits/"] == due
+    since = latest_cycle(today)
+    visits_url = f"/visits/log/?author={user.pk}&date_from={since.isoformat()}"
+    mine = Visit.objects.filter(author=user, visited_on__gte=since, superseded_by__isnull=True).count()
+    assert links[visits_url] == mine
+    assert client.get(visits_url).status_code == 200
+    assert f"{next_cycle(today).month}月{next_cycle(today).day}日" in today_html
+
+    # the open matters the worker recorded: the figure is the list (mine=true&state=open)
+    assert "/matters/?mine=true&amp;state=open" in today_html or "/matters/?mine=true&state=open" in today_html
+    _check_every_figure(client, html)
+
+
+def test_department_handler_home_is_the_queue(demo):
+    client = _client("weituo_sifasuo")
+    html = client.get("/").content.decode()
+    queue = _section(html, "department-queue-heading")
+    assert "awaiting_sign=true" in queue and "unsigned=true" in queue and "overdue=true" in queue
+    assert html.index("department-queue-heading") < html.index("waiting-heading")
+    assert _check_every_figure(client, html) >= 4
+    # no grid worker's day for a department
+    assert "today-heading" not in html
+
+
+def test_shop_clerk_starts_at_the_counter(demo):
+    response = _client("qixing_clerk").get("/")
+    assert response.status_code == 302 and response.url == "/points/shop/"
+    # a cadre, who also redeems, keeps the dashboard
+    assert _client("qixing_cadre").get("/").status_code == 200
+
+
+def test_phone_tabs_name_each_section_once(demo):
+    html = _client("qixing_cadre").get("/").content.decode()
+    nav = html[html.index('<nav class="site-nav"') : html.index("</nav>")]
+    labels = re.findall(r'<span class="tab-label">([^<]+)</span>', nav)
+    assert labels == ["首页", "住户", "走访", "事项", "积分", "通知"]
+    assert nav.count('<svg class="tab-icon" aria-hidden="true"') == len(labels)
