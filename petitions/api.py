@@ -144,9 +144,8 @@ class MatterViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         serializer = MatterCreateSerializer(data=request.data, context=context)
         serializer.is_valid(raise_exception=True)
         matter = services.matter_submit(actor=request.user, **serializer.validated_data)
-        duplicates = [m.pk for m in services.possible_duplicates(matter)]
-        visible = matters_visible_to(request.user).filter(pk__in=duplicates).order_by("-id")
-        possible = PossibleDuplicateSerializer(visible, many=True).data
+        duplicates = services.possible_duplicates(matter, among=matters_visible_to(request.user))
+        possible = PossibleDuplicateSerializer(duplicates, many=True).data
         return Response(self._detail(matter.pk, possible_duplicates=possible), status=status.HTTP_201_CREATED)
 
     # ------------------------------------------------------------ the timeline

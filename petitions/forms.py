@@ -349,6 +349,13 @@ class DeliberateForm(ActionForm):
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
+    # Asked only when the minutes repeat a record's word for word (ask_to_confirm_duplicate).
+    confirm_duplicate = forms.BooleanField(
+        label=_("Save it all the same: this is another meeting"),
+        required=False,
+        widget=forms.HiddenInput,
+        help_text=_("Leave it unticked if the form was sent twice by mistake: nothing more is saved."),
+    )
 
     VOTE_FIELDS = ("body", "entitled", "present", "in_favour", "against", "abstain")
     NOTICE_FIELDS = ("announced_on", "urgent", "urgent_reason")
@@ -391,6 +398,13 @@ class DeliberateForm(ActionForm):
             self.fields["participants"].queryset = members
         for name in drop:
             del self.fields[name]
+        self.duplicate_record = None
+
+    def ask_to_confirm_duplicate(self, record) -> None:
+        """The minutes repeat `record`'s: show the form again, every value kept, with the box
+        that records them all the same."""
+        self.duplicate_record = record
+        self.fields["confirm_duplicate"].widget = forms.CheckboxInput()
 
     COUNT_FIELDS = ("entitled", "present", "in_favour", "against", "abstain")
 
@@ -431,6 +445,7 @@ class DeliberateForm(ActionForm):
             "summary": data["summary"],
             "attendees": split_names(data.get("attendees", "")),
             "participants": list(data.get("participants") or []),
+            "confirm_duplicate": bool(data.get("confirm_duplicate")),
         }
         if self.record == Deliberation.Kind.MEDIATION:
             payload.update(

@@ -355,11 +355,24 @@ class PossibleDuplicateSerializer(serializers.Serializer):
     title = serializers.CharField()
     state = serializers.ChoiceField(choices=State.choices)
     created_at = serializers.DateTimeField()
+    similarity = serializers.FloatField(
+        allow_null=True, help_text=_("How alike the texts are, 0 to 1 (null where it is not measured).")
+    )
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        if data["similarity"] is not None:
+            data["similarity"] = round(data["similarity"], 2)
+        return data
 
 
 class MatterCreatedSerializer(MatterDetailSerializer):
     possible_duplicates = PossibleDuplicateSerializer(
-        many=True, help_text=_("Open matters of the same category in the same grid that the caller sees.")
+        many=True,
+        help_text=_(
+            "Open matters of the same village, seen by the caller, whose title and description resemble "
+            "the new one's: a suggestion, most alike first, at most five."
+        ),
     )
 
 
@@ -549,6 +562,14 @@ class DeliberateSerializer(InputSerializer):
     )
     urgent_reason = serializers.CharField(
         max_length=200, required=False, allow_blank=True, default="", help_text=_("Why it could not wait.")
+    )
+    confirm_duplicate = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text=_(
+            "Minutes identical to a record the matter already has are refused (409 duplicate_deliberation) "
+            "unless this is true: another meeting that ended the same way."
+        ),
     )
 
     def validate(self, attrs):

@@ -10,13 +10,18 @@ event and tells the next actor (inbox now, e-mail after commit).
 import datetime
 
 from django.conf import settings
+from django.contrib.postgres.search import TrigramWordSimilarity
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import BooleanField, Case, F, FloatField, Q, TextField, Value, When
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import Concat, Greatest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from guardian.shortcuts import assign_perm
 
+from governance.errors import Conflict
 from governance.models import Department, Role
 from governance.scoping import scope_for
 from grids.idnumbers import validate_phone
@@ -194,14 +199,67 @@ def matter_submit_public(
     return matter
 
 
-def possible_duplicates(matter: Matter, category: MatterCategory | None = None):
-    """Open matters of the same category in the same grid (offered at intake and classification)."""
+# Duplicates are suggested, never enforced: a few open matters of the village whose words
+# resemble the new one's. pg_trgm's word_similarity both ways (the new title within an open
+# matter's title and description, and its title within the new text) catches a short title
+# ("路灯又坏了") restated in a longer text. Measured on Chinese titles: a shared phrase scores
+# 0.3 to 1, unrelated texts 0, a shared first word alone (三组…, 申请…) about 0.3 to 0.4, so the
+# threshold lets the same category (a bonus) bring in a weaker likeness.
+# pg_trgm splits Chinese into character trigrams only when the database's LC_CTYPE classifies
+# CJK as letters (C.UTF-8, zh_CN.UTF-8 and en_US.UTF-8 do; plain "C" does not, and every score
+# is then 0): the query asks the database itself and, where it cannot, keeps the old rule.
+DUPLICATE_THRESHOLD = 0.3
+DUPLICATE_CATEGORY_BONUS = 0.1
+DUPLICATES_SHOWN = 5
+_DUPLICATE_TEXT = 300  # characters of the new description compared (a probe may come from a URL)
+
+
+def possible_duplicates(matter: Matter, category: MatterCategory | None = None, *, among=None) -> list[Matter]:
+    """Open matters that may be the same as `matter` (offered at intake and classification),
+    most alike first, at most DUPLICATES_SHOWN, each with `similarity` (0 to 1; None where it
+    is not measured). `among`: the matters the caller sees (default: all). One query.
+
+    On PostgreSQL: open matters of the same village whose title and description resemble the
+    new one's (pg_trgm), the same category a bonus, the same grid first among equals.
+    Elsewhere (SQLite, the embedded default) the old rule: the same category in the same grid."""
     category = category or matter.category
+    rows = (Matter.objects.all() if among is None else among).filter(state__in=list(workflow.OPEN_STATES))
+    rows = rows.exclude(pk=matter.pk) if matter.pk else rows
+    old_rule = Q(category=category) & (Q(grid_id=matter.grid_id) if matter.grid_id else Q(village_id=matter.village_id))
+    if connection.vendor == "postgresql":
+        return list(_similar_matters(rows, matter, category, old_rule))
     if category is None:
-        return Matter.objects.none()
-    rows = Matter.objects.filter(category=category, state__in=list(workflow.OPEN_STATES)).exclude(pk=matter.pk)
-    rows = rows.filter(grid_id=matter.grid_id) if matter.grid_id else rows.filter(village_id=matter.village_id)
-    return rows.order_by("-id")[:10]
+        return []
+    found = list(rows.filter(old_rule).order_by("-id")[:DUPLICATES_SHOWN])
+    for row in found:
+        row.similarity = None
+    return found
+
+
+def _similar_matters(rows, matter, category, old_rule):
+    title = " ".join(matter.title.split())
+    new_text = " ".join(f"{matter.title} {matter.description[:_DUPLICATE_TEXT]}".split())
+    text = Concat("title", Value(" "), "description", output_field=TextField())
+    score = Greatest(
+        TrigramWordSimilarity(title, text),
+        TrigramWordSimilarity(F("title"), Value(new_text)),
+        output_field=FloatField(),
+    )
+    rank = score
+    if category is not None:
+        rank = score + Case(When(category_id=category.pk, then=Value(DUPLICATE_CATEGORY_BONUS)), default=Value(0.0))
+    same_grid = Case(When(grid_id=matter.grid_id, then=Value(0)), default=Value(1)) if matter.grid_id else Value(0)
+    # A constant the planner folds: whether pg_trgm makes trigrams of Chinese here.
+    splits_cjk = RawSQL("cardinality(show_trgm(%s)) > 0", ["村治"], output_field=BooleanField())
+    alike = Q(splits_cjk=True, duplicate_rank__gte=DUPLICATE_THRESHOLD)
+    if category is not None:
+        alike |= Q(splits_cjk=False) & old_rule
+    return (
+        rows.filter(village_id=matter.village_id)
+        .annotate(similarity=score, duplicate_rank=rank, other_grid=same_grid, splits_cjk=splits_cjk)
+        .filter(alike)
+        .order_by("-duplicate_rank", "other_grid", "-id")[:DUPLICATES_SHOWN]
+    )
 
 
 # ---------------------------------------------------------------- the actions
@@ -399,6 +457,45 @@ def _awaits_approval(matter: Matter) -> bool:
     return procedure.awaiting_approval(matter, Deliberation.objects.filter(matter=matter).order_by("held_on", "id"))
 
 
+class DuplicateDeliberation(Conflict, workflow.MatterError):
+    """The minutes are word for word those of a record the matter already has (409): a form
+    sent twice by mistake, or a copy left unedited. Sent again with confirm_duplicate, it is
+    recorded (another meeting may well have ended the same way)."""
+
+    code = "duplicate_deliberation"
+
+    def __init__(self, record: Deliberation):
+        super().__init__(
+            _(
+                "The same minutes were already recorded for this matter (record of %(day)s). If this is "
+                "another meeting, send it again with confirm_duplicate."
+            )
+            % {"day": record.held_on.isoformat()}
+        )
+        self.record = record
+
+    def as_body(self) -> dict:
+        return {**super().as_body(), "record": self.record.pk}
+
+
+def _same_words(text: str) -> str:
+    # Spaces carry no meaning between Chinese characters: a line break or a space more or
+    # less does not make other minutes.
+    return "".join(text.split())
+
+
+def _recorded_before(matter: Matter, record: Deliberation) -> Deliberation | None:
+    """The matter's earlier record of the same kind (and 七步走 step) with the same minutes,
+    whitespace aside. Another step, or a meeting after a mediation, is another record by
+    construction, whatever its words."""
+    words = _same_words(record.summary)
+    earlier = Deliberation.objects.filter(matter=matter, kind=record.kind, step=record.step)
+    for row in earlier.only("pk", "kind", "held_on", "summary").order_by("id"):
+        if _same_words(row.summary) == words:
+            return row
+    return None
+
+
 @workflow.effect("deliberate")
 def _deliberate(
     matter: Matter,
@@ -423,6 +520,7 @@ def _deliberate(
     announced_on: datetime.date | None = None,
     urgent: bool = False,
     urgent_reason: str = "",
+    confirm_duplicate: bool = False,
 ) -> Change:
     summary = _check_text("summary", summary, _("Write the minutes: what was discussed and decided."))
     if held_on > timezone.localdate():
@@ -439,12 +537,19 @@ def _deliberate(
         counts = {"entitled": entitled, "present": present, "in_favour": in_favour, "against": against}
         notice = {"announced_on": announced_on, "urgent": bool(urgent), "urgent_reason": urgent_reason}
         changed = _step(record, matter, step, body, {**counts, "abstain": abstain}, notice)
+    # Asked last, once the record is otherwise valid. The matter's row is locked, so two
+    # sends of the same minutes at once are asked in turn.
+    same = _recorded_before(matter, record)
+    if same is not None and not confirm_duplicate:
+        raise DuplicateDeliberation(same)
     record.save()
     if participants:
         if any(r.village_id != matter.village_id for r in participants):
             raise ValidationError({"participants": _("Participants must be residents of the matter's village.")})
         record.participants.set(participants)
     payload = {"record": record.pk, "kind": kind}
+    if same is not None:
+        payload["same_minutes_as"] = same.pk
     if record.step:
         payload["step"] = record.step
     if record.step == procedure.VOTE_STEP:
@@ -462,7 +567,9 @@ def matter_deliberate(*, matter: Matter, actor, **record) -> Deliberation:
     the vote at step 5 (村事), or the township's review that accepts a 政事. The fields are
     those of DeliberateSerializer (kind, held_on, summary, attendees, participants, parties,
     facts, agreed_terms, signed_by, step, body and the vote's counts, its notice: announced_on,
-    urgent, urgent_reason; at step 4 the party members' attendance: entitled, present)."""
+    urgent, urgent_reason; at step 4 the party members' attendance: entitled, present).
+    Minutes identical to a record the matter has (whitespace aside) raise DuplicateDeliberation
+    unless confirm_duplicate."""
     _matter, event = matter_transition(matter=matter, actor=actor, action="deliberate", **record)
     return Deliberation.objects.get(pk=event.payload["record"])
 

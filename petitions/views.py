@@ -448,11 +448,16 @@ def intake_households(user):
     )
 
 
-def _visible_duplicates(user, matter, category=None):
-    ids = [m.pk for m in services.possible_duplicates(matter, category)]
-    if not ids:
-        return Matter.objects.none()
-    return matters_visible_to(user).filter(pk__in=ids).order_by("-id")
+def _visible_duplicates(user, matter, category=None) -> list:
+    """The open matters the user sees that may be the same as `matter`, most alike first."""
+    return services.possible_duplicates(matter, category, among=matters_visible_to(user))
+
+
+def _duplicate_choices(user, rows):
+    """The matters a reject form offers as "duplicate of": those suggested; None for none."""
+    if not rows:
+        return None
+    return matters_visible_to(user).filter(pk__in=[m.pk for m in rows]).order_by("-id")
 
 
 @login_required
@@ -510,13 +515,17 @@ def matter_create(request):
 
 @login_required
 def matter_duplicates(request):
-    """The open matters of a category in a grid (htmx, while the intake form is filled in)."""
+    """The open matters that may be the same as the one being written (htmx, while the intake
+    form is filled in): its title, description, grid and category so far."""
     user = request.user
     grid = intake_grids(user).filter(pk=_int(request.GET.get("grid"))).first()
     category = f.active_categories().filter(pk=_int(request.GET.get("category"))).first()
+    title, description = (request.GET.get(name, "").strip() for name in ("title", "description"))
     rows = []
-    if grid is not None and category is not None:
-        probe = Matter(township_id=grid.township_id, village_id=grid.village_id, grid=grid)
+    if grid is not None and (title or description or category is not None):
+        probe = Matter(
+            township_id=grid.township_id, village_id=grid.village_id, grid=grid, title=title, description=description
+        )
         rows = annotate_rows(user, _visible_duplicates(user, probe, category))
     return render(request, "petitions/_duplicates.html", {"duplicates": rows, "category": category})
 
@@ -805,11 +814,10 @@ def detail_context(request, matter, bound=None) -> dict:
     _vote_rules(steps["votes"])
     complete = procedure.deliberation_complete(matter, records)
     actions = workflow.available_actions(user, matter)
-    duplicates, duplicate_rows = None, []
+    duplicate_rows = []
     if matter.is_open and (matter.state == State.SUBMITTED or "reject" in actions):
-        duplicates = _visible_duplicates(user, matter)
-        duplicate_rows = annotate_rows(user, duplicates)
-    panels = action_panels(user, matter, actions, steps, complete, duplicates if duplicate_rows else None, bound)
+        duplicate_rows = annotate_rows(user, _visible_duplicates(user, matter))
+    panels = action_panels(user, matter, actions, steps, complete, _duplicate_choices(user, duplicate_rows), bound)
     labels = {a: t.label for a, t in workflow.TRANSITIONS.items() if t.offered}
     categories = dict(MatterCategory.objects.values_list("code", "name"))
     matter.clock_running = matter.state in deadlines.CLOCK_STATES
@@ -878,10 +886,15 @@ def matter_detail(request, pk):
     return render(request, "petitions/matter_detail.html", detail_context(request, matter))
 
 
-def _refused(request, matter, error: workflow.MatterError):
-    """A 403 or 409 from the rules, shown on the matter's page as a clear message."""
-    messages.error(request, str(error.message))
+def _refused(request, matter, error: workflow.MatterError, form=None):
+    """A 403 or 409 from the rules, shown on the matter's page as a clear message. Minutes
+    that repeat a record's are a question, not a refusal: the form comes back with what was
+    typed and the box that confirms them."""
     matter = get_object_or_404(matter_detail_queryset(request.user), pk=matter.pk)
+    if isinstance(error, services.DuplicateDeliberation) and form is not None:
+        form.ask_to_confirm_duplicate(error.record)
+        return render(request, "petitions/matter_detail.html", detail_context(request, matter, bound=form))
+    messages.error(request, str(error.message))
     return render(request, "petitions/matter_detail.html", detail_context(request, matter), status=error.status)
 
 
@@ -932,9 +945,7 @@ def matter_action(request, pk, action):
         return _refused(request, matter, error)
     if action == "deliberate":
         record, step = _deliberate_variant(request, matter)
-    duplicates = _visible_duplicates(user, matter) if action == "reject" else None
-    if duplicates is not None and not duplicates.exists():
-        duplicates = None
+    duplicates = _duplicate_choices(user, _visible_duplicates(user, matter)) if action == "reject" else None
     form = make_form(action, user, matter, request.POST, record=record, step=step, duplicates=duplicates)
     if form.is_valid():
         done = workflow.TRANSITIONS[action].done
@@ -943,7 +954,7 @@ def matter_action(request, pk, action):
             form,
             perform=_perform(action, form, matter, user),
             done=done,
-            on_refused=lambda error: _refused(request, matter, error),
+            on_refused=lambda error: _refused(request, matter, error, form),
         )
         if saved is not None:
             return saved

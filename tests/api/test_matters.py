@@ -24,7 +24,8 @@ def ok(response, status=200):
 
 
 def step(client, matter_id, n, **extra):
-    payload = {"kind": "step", "step": n, "held_on": _today(), "summary": f"第{n}步", **_rules(n, extra), **extra}
+    minutes = f"第{n}步" + (f"：赞成{extra['in_favour']}" if "in_favour" in extra else "")  # a revote's own minutes
+    payload = {"kind": "step", "step": n, "held_on": _today(), "summary": minutes, **_rules(n, extra), **extra}
     return action(client, matter_id, "deliberate", payload)
 
 

@@ -1,5 +1,7 @@
 """The matters lists, the queue, the timeline and the detail cost the same queries for a few rows as for many."""
 
+import itertools
+
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -99,6 +101,8 @@ def test_detail_costs_exactly_its_queries_for_2_records_and_for_22(mw, api_clien
     residents = list(mw.households.q1.members.all())
     url = f"/api/v1/matters/{matter.pk}/"
 
+    numbers = itertools.count(1)  # each meeting its own minutes (the same words twice are asked about)
+
     def meetings(n):
         for _ in range(n):
             s.matter_deliberate(
@@ -106,7 +110,7 @@ def test_detail_costs_exactly_its_queries_for_2_records_and_for_22(mw, api_clien
                 actor=mw.users.grid1,
                 kind="meeting",
                 held_on=mw.today,
-                summary="院坝会",
+                summary=f"院坝会（第{next(numbers)}次）",
                 participants=residents,
             )
 

@@ -59,9 +59,9 @@ def role(value):
     return str(Role(value).label)
 
 
-def review(mw, matter):
+def review(mw, matter, summary="镇综治中心受理"):
     return s.matter_deliberate(
-        matter=matter, actor=mw.users.official, kind="review", held_on=timezone.localdate(), summary="镇综治中心受理"
+        matter=matter, actor=mw.users.official, kind="review", held_on=timezone.localdate(), summary=summary
     )
 
 
@@ -127,7 +127,7 @@ def test_a_government_matter_waits_for_the_township_and_its_review_accepts_it(fr
         ("township", f"渭沱镇 · {role(Role.TOWNSHIP_OFFICIAL)}"),
     ]
     # A second review is a record, not a second acceptance.
-    review(mw, matter)
+    review(mw, matter, summary="复核：仍由司法所承办")
     assert len(workflow.acceptances(Matter.objects.get(pk=matter.pk).events.all())) == 2
 
 

@@ -5,6 +5,7 @@ matters of Art. 24 left to the villagers' meeting unless it authorised the repre
 villagers' meeting announced ten days ahead, the party members' attendance, the outcome at step 7."""
 
 import datetime
+import itertools
 import re
 import zoneinfo
 
@@ -47,6 +48,11 @@ def _at_step_5(mw, category: str) -> Matter:
     return matter
 
 
+# Minutes repeated word for word are asked about (services.DuplicateDeliberation): each
+# vote and publication of these tests is another meeting, with its own words.
+MEETINGS = itertools.count(1)
+
+
 def _vote(mw, matter, *, in_favour, present=90, entitled=100, body="villagers_meeting", **extra):
     notice = NOTICE if body != "representatives_meeting" and not extra else {}
     return s.matter_deliberate(
@@ -55,7 +61,7 @@ def _vote(mw, matter, *, in_favour, present=90, entitled=100, body="villagers_me
         kind="step",
         step=5,
         held_on=TODAY,
-        summary="表决",
+        summary=f"表决（第{next(MEETINGS)}次会议）",  # each vote its own minutes
         body=body,
         entitled=entitled,
         present=present,
@@ -68,7 +74,8 @@ def _vote(mw, matter, *, in_favour, present=90, entitled=100, body="villagers_me
 
 
 def _publish(mw, matter):
-    s.matter_deliberate(matter=matter, actor=mw.users.cadre, kind="step", step=6, held_on=TODAY, summary="决议公开")
+    summary = f"决议公开（第{next(MEETINGS)}次）"  # each publication its own minutes
+    s.matter_deliberate(matter=matter, actor=mw.users.cadre, kind="step", step=6, held_on=TODAY, summary=summary)
 
 
 def _post(client, user, matter, action, data):

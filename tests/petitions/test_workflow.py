@@ -80,7 +80,7 @@ def _vote(mw, matter, *, present, in_favour, entitled=100, body="villagers_meeti
         kind="step",
         step=5,
         held_on=TODAY,
-        summary="表决",
+        summary=f"表决：到会{present}人，赞成{in_favour}人",  # a second vote has its own minutes
         body=body,
         entitled=entitled,
         present=present,
