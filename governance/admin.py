@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from governance.models import Assignment, Department, IdempotencyRecord, Notification
+from governance.models import Assignment, Department, IdempotencyRecord, MonthlyReport, Notification
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -57,3 +57,18 @@ class NotificationAdmin(admin.ModelAdmin):
 class IdempotencyRecordAdmin(admin.ModelAdmin):
     list_display = ["user", "key", "method", "path", "status_code", "created_at"]
     readonly_fields = ["user", "key", "method", "path", "status_code", "body", "created_at"]
+
+
+@admin.register(MonthlyReport)
+class MonthlyReportAdmin(ReadOnlyAdmin):
+    """The prepared 月报, as they were computed (read only). Deleting one lets the next run of
+    `prepare_monthly_reports --month YYYY-MM` prepare it again, after a correction."""
+
+    list_display = ("month", "township", "village", "prepared_at")
+    list_filter = ("township", "month")
+    date_hierarchy = "month"
+    list_select_related = ("township", "village")
+    readonly_fields = ("township", "village", "month", "data", "prepared_at", "created_at")
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser

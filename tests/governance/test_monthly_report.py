@@ -200,3 +200,22 @@ def test_township_page_queries_stay_flat_as_matters_grow(rw, client):
     with CaptureQueriesContext(connection) as many:
         client.get(URL, query)
     assert len(many) == len(few)
+
+
+def test_admin_lists_reports_read_only_and_a_deleted_one_is_prepared_again(rw, client):
+    from django.contrib.auth import get_user_model
+
+    call_command("prepare_monthly_reports", "--month", f"{rw.month:%Y-%m}", stdout=io.StringIO())
+    admin = get_user_model().objects.create_superuser("t_root", password="x" * 12)
+    client.force_login(admin)
+    page = client.get("/admin/governance/monthlyreport/")
+    assert page.status_code == 200 and "七星村" in page.content.decode()
+    stored = MonthlyReport.objects.get(village=rw.qixing, month=rw.month)
+    assert client.get(f"/admin/governance/monthlyreport/{stored.pk}/change/").status_code == 200
+    assert client.post(f"/admin/governance/monthlyreport/{stored.pk}/change/", {}).status_code == 403
+    assert client.get("/admin/governance/monthlyreport/add/").status_code == 403
+    client.post(f"/admin/governance/monthlyreport/{stored.pk}/delete/", {"post": "yes"})
+    assert not MonthlyReport.objects.filter(pk=stored.pk).exists()
+    out = io.StringIO()
+    call_command("prepare_monthly_reports", "--month", f"{rw.month:%Y-%m}", stdout=out)
+    assert "prepared=1" in out.getvalue()
