@@ -18,6 +18,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -35,7 +36,7 @@ from governance.roles import (
 )
 from governance.scoping import people_reader_required, require_any_role, scope_for
 from governance.xlsx import xlsx_response
-from grids.models import Courtyard, Grid
+from grids.models import Courtyard, Grid, Township, Village
 from grids.selectors import grids_visible_to, households_visible_to
 from petitions import deadlines, procedure, services, workflow
 from petitions import forms as f
@@ -249,14 +250,40 @@ def _filtered(request):
 
 def figure_filters(params) -> dict:
     """The dashboards' filters in the query string (petitions.filters.MatterFilter), which the
-    list's form does not show: {name: (label, value)}, so the page can say what it lists."""
-    labels = {name: MatterFilter.base_filters[name].label for name in FIGURE_FILTERS}
+    list's form does not show: {name: (label, value)}, so the page can say what it lists in
+    its users' words (the village's name, the stage, the rating), not the API's."""
     found = {}
     for name in FIGURE_FILTERS:
         values = [v for v in params.getlist(name) if v][:10]
         if values:
-            found[name] = (f"{labels[name]}: {'、'.join(values)}", values if name == "rating" else values[0])
+            found[name] = (_figure_label(name, values), values if name == "rating" else values[0])
     return found
+
+
+# The figures' filters as a reader says them; the API's labels (petitions.filters) are for
+# programmers. Filters not named here are yes/no ones whose own label reads well.
+FIGURE_NAMED = {"village": Village, "township": Township, "department": Department, "returned_by": Department}
+FIGURE_PERIODS = {
+    "created": gettext_lazy("Received"),
+    "closed": gettext_lazy("Closed"),
+    "due": gettext_lazy("Deadline"),
+}
+
+
+def _figure_label(name: str, values: list[str]) -> str:
+    base = MatterFilter.base_filters[name]
+    if name in FIGURE_NAMED:
+        model = FIGURE_NAMED[name]
+        found = model.objects.filter(pk=_int(values[0])).values_list("name", flat=True).first()
+        title = _("Sent back (退回)") if name == "returned_by" else capfirst(model._meta.verbose_name)
+        return f"{title}: {found or values[0]}"
+    if name in FIGURE_PERIODS:
+        return f"{FIGURE_PERIODS[name]}: {values[0]}"
+    if hasattr(base, "extra") and "choices" in base.extra:
+        choices = dict(base.extra["choices"])
+        title = {"step_group": capfirst(_("stage")), "timeliness": _("On-time rate"), "rating": _("Rating")}
+        return f"{title.get(name, base.label)}: {'、'.join(str(choices.get(v, v)) for v in values)}"
+    return str(base.label)
 
 
 FIGURE_FILTERS = (

@@ -86,4 +86,24 @@
       });
     });
   });
+
+  // A matter's action sent back unsaved (an error, or the same minutes asked about) is far down
+  // a long page that reloads at its top: bring the answer into view, or the page looks saved.
+  function showAnswer() {
+    if (window.location.hash) {
+      return;
+    }
+    var answer = document.querySelector(".action-panel[open] .same-minutes, .action-panel[open] .form-errors");
+    if (!answer) {
+      return;
+    }
+    answer.setAttribute("tabindex", "-1");
+    answer.scrollIntoView({ block: "start" });
+    answer.focus({ preventScroll: true });
+  }
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", showAnswer);
+  } else {
+    showAnswer();
+  }
 })();

@@ -77,3 +77,25 @@ def test_a_superuser_phone_keeps_one_row_of_tabs(demo_site):
     assert bar["rows"] == 1 and bar["narrowest"] >= 44
     assert layout_problems(admin) == []
     screenshot(admin, "home-admin-phone-households")
+
+
+BADGES = """
+() => [...document.querySelectorAll('.site-nav .badge')].filter((b) => !b.hidden).map((b) => {
+  const box = b.getBoundingClientRect();
+  return {text: b.textContent.trim(), height: box.height, right: box.right,
+          line: parseFloat(getComputedStyle(b).lineHeight), viewport: window.innerWidth};
+})
+"""
+
+
+def test_a_two_digit_count_on_a_phone_tab_stays_on_one_line(demo_site):
+    """The demo's cadre has tens of unread notifications: "28" on the last tab is one line, not
+    a "2" stacked over an "8", and stays on the screen."""
+    cadre = demo_site(PHONE, "qixing_cadre", phone=True)
+    cadre.goto("/")
+    badges = cadre.evaluate(BADGES)
+    assert any(len(b["text"].split()[0]) >= 2 for b in badges), badges
+    for badge in badges:
+        assert badge["height"] <= badge["line"] + 1, badge
+        assert badge["right"] <= badge["viewport"], badge
+    screenshot(cadre, "home-cadre-phone-badges")

@@ -109,3 +109,62 @@ def test_township_home_figures_are_their_lists_and_drill_down_to_a_village(demo)
     liwan = Village.objects.get(name="李湾村")  # 小沔镇's: not this official's
     assert client.get(f"/dashboard/villages/{liwan.pk}/").status_code == 404
     assert _client("hualong_cadre").get(f"/dashboard/villages/{qixing.pk}/").status_code == 404
+
+
+def test_a_figures_list_says_its_filters_in_the_readers_words(demo):
+    """The list a figure opens names what it is filtered by as a cadre says it (the village's
+    name, the stage, the ratings), not as the API documents it ("None: 1", "on_time")."""
+    from governance.models import Department
+    from grids.models import Township, Village
+
+    qixing = Village.objects.get(name="七星村")
+    weituo = Township.objects.get(name="渭沱镇")
+    sifasuo = Department.objects.get(township=weituo, name="司法所")
+    client = _client("weituo_official")
+    cases = {
+        f"village={qixing.pk}&step_group=during": ["村（社区）: 七星村", "阶段: 事中"],
+        f"village={qixing.pk}&due=2026Q4&timeliness=on_time": ["办结期限: 2026Q4", "按时办结率: 按时反馈"],
+        f"township={weituo.pk}&closed=2026Q4&rating=satisfied&rating=basically_satisfied": [
+            "镇（街道）: 渭沱镇",
+            "办结: 2026Q4",
+            "评价: 满意、基本满意",
+        ],
+        f"department={sifasuo.pk}&returned_by={sifasuo.pk}&unsigned=1": [
+            "职能部门: 司法所",
+            "已退回: 司法所",
+            "已转职能部门，超过签收时限未签收",
+        ],
+    }
+    for query, wanted in cases.items():
+        html = client.get(f"/matters/?{query}").content.decode()
+        said = re.search(r'<p class="figure-filters" role="status">(.*?)</p>', html, re.S)[1]
+        for words in wanted:
+            assert words in said, (query, said)
+        for raw in ("None", "on_time", "during", "satisfied", "petitions.figures", ": 1"):
+            assert raw not in said, (query, said)
+
+
+def test_each_dashboard_opens_last_months_report(demo):
+    """The 月报 is one tap from the dashboard that its readers already use (not only from the
+    notification sent on the first): the village's from the 村级驾驶舱, the township's from the
+    镇街驾驶舱, one per township for the superuser."""
+    from grids.models import Township, Village
+
+    qixing = Village.objects.get(name="七星村")
+    weituo = Township.objects.get(name="渭沱镇")
+    reports = re.compile(r'href="(/reports/monthly/\?(?:village|township)=\d+)"')
+    for username, wanted in [
+        ("qixing_cadre", [f"/reports/monthly/?village={qixing.pk}"]),
+        ("weituo_official", [f"/reports/monthly/?township={weituo.pk}"]),
+        ("admin", [f"/reports/monthly/?township={t.pk}" for t in Township.objects.order_by("pk")]),
+    ]:
+        client = _client(username)
+        found = reports.findall(client.get("/").content.decode())
+        assert set(wanted) <= set(found), (username, found)
+        for href in wanted:
+            page = client.get(href)
+            assert page.status_code == 200 and "monthly-report" in page.content.decode()
+    official = _client("weituo_official")
+    html = official.get(f"/dashboard/villages/{qixing.pk}/").content.decode()
+    assert f'href="/reports/monthly/?village={qixing.pk}"' in html
+    assert official.get(f"/reports/monthly/?village={qixing.pk}").status_code == 200
