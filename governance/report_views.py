@@ -13,8 +13,9 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from governance.errors import Refused
 from governance.models import Role
-from governance.reports import Place, labelled, parse_month, previous_month, report_export, report_for
+from governance.reports import Place, check_month, labelled, parse_month, previous_month, report_export, report_for
 from governance.roles import TOWNSHIP_ROLES
 from governance.scoping import scope_for
 from governance.xlsx import xlsx_response
@@ -51,22 +52,26 @@ def _place(request) -> Place:
 
 
 def _request_report(request) -> tuple[Place | None, object]:
-    """(place, month) from the query; (None, None) when it is not well formed (400)."""
+    """(place, month) from the query; (None, message) when it is not well formed (400)."""
+    today = timezone.localdate()
     try:
-        month = parse_month(request.GET["month"]) if request.GET.get("month") else None
+        month = parse_month(request.GET["month"]) if request.GET.get("month") else previous_month(today)
         if not (request.GET.get("village") or request.GET.get("township")):
             raise ValueError("no place")
         place = _place(request)
+        check_month(month, today)
     except (ValueError, KeyError, OverflowError):
-        return None, None
-    return place, month or previous_month(timezone.localdate())
+        return None, _("Give a village or township id and the month as YYYY-MM.")
+    except Refused as error:
+        return None, error.message
+    return place, month
 
 
 @login_required
 def monthly_report(request):
     place, month = _request_report(request)
     if place is None:
-        return HttpResponseBadRequest(_("Give a village or township id and the month as YYYY-MM."))
+        return HttpResponseBadRequest(month)
     data, stored = report_for(place, month)
     context = {
         "report": labelled(data),
@@ -82,7 +87,7 @@ def monthly_report(request):
 def monthly_report_export(request):
     place, month = _request_report(request)
     if place is None:
-        return HttpResponseBadRequest(_("Give a village or township id and the month as YYYY-MM."))
+        return HttpResponseBadRequest(month)
     data, _stored = report_for(place, month)
     code = (place.village or place.township).code
     return xlsx_response(report_export(data), f"monthly-report-{code}-{month:%Y-%m}.xlsx")

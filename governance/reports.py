@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from governance.errors import Refused
 from governance.models import MonthlyReport, Role
 from governance.scoping import users_holding
 from governance.services import notify
@@ -33,6 +34,8 @@ from points.models import Award, AwardStatus, Entry, EntryKind, Redemption
 logger = logging.getLogger(__name__)
 
 OFFICIAL_ROLES = (Role.TOWNSHIP_OFFICIAL, Role.TOWNSHIP_LEADER)
+# No report before this month (the app holds nothing older); none after the current one.
+FIRST_MONTH = datetime.date(2000, 1, 1)
 
 
 @dataclass(frozen=True)
@@ -67,6 +70,22 @@ def parse_month(text: str) -> datetime.date:
     if len(text) != 7:
         raise ValueError(text)
     return datetime.date.fromisoformat(f"{text}-01")
+
+
+def check_month(month: datetime.date, today: datetime.date, *, ended: bool = False) -> None:
+    """Refuse (400 `month_out_of_range`) a month before FIRST_MONTH or after the current
+    one; with `ended`, the current one too: a prepared report is final, so only a month
+    that is over is prepared."""
+    latest = month_start(today)
+    if ended:
+        latest = previous_month(today)
+    if not FIRST_MONTH <= month_start(month) <= latest:
+        raise Refused(
+            _("Choose a month from %(first)s to %(last)s.")
+            % {"first": f"{FIRST_MONTH:%Y-%m}", "last": f"{latest:%Y-%m}"},
+            code="month_out_of_range",
+            field="month",
+        )
 
 
 def _bounds(month: datetime.date) -> tuple[datetime.datetime, datetime.datetime]:
@@ -381,8 +400,11 @@ def _tell_officials(township: Township, month: datetime.date) -> int:
 
 def prepare_monthly_reports(*, month: datetime.date | None = None) -> dict:
     """Prepare (store) each township's and village's report for `month` (default: last
-    month) that is not prepared yet, and tell each township's officials once."""
-    month = month_start(month or previous_month(timezone.localdate()))
+    month; a month not over yet is refused) that is not prepared yet, and tell each
+    township's officials once."""
+    today = timezone.localdate()
+    month = month_start(month or previous_month(today))
+    check_month(month, today, ended=True)
     now = timezone.now()
     prepared, told = 0, 0
     for township in Township.objects.order_by("code"):

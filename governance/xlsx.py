@@ -14,6 +14,7 @@ from django.http import HttpResponse
 from django.utils.functional import Promise
 from django.utils.http import content_disposition_header
 from openpyxl import Workbook
+from openpyxl.cell import Cell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
@@ -46,6 +47,24 @@ def _cell(value):
     return str(value) if isinstance(value, Promise) else value
 
 
+# A text starting with one of these is a formula to a spreadsheet (typed, or pasted on):
+# written as text marked with Excel's quote prefix, so a matter's title "=HYPERLINK(...)" or
+# a note "@SUM(...)" stays the words someone typed, whoever opens or edits the file.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _text_cell(sheet, text: str) -> Cell:
+    cell = Cell(sheet)
+    cell.value = text
+    cell.data_type, cell.quotePrefix = "s", True
+    return cell
+
+
+def append_row(sheet, values: Sequence) -> None:
+    """One row of data, any text that a spreadsheet would read as a formula kept as text."""
+    sheet.append([_text_cell(sheet, v) if isinstance(v, str) and v.startswith(_FORMULA_START) else v for v in values])
+
+
 def sheet_title(title: str) -> str:
     return str(title).translate(_SHEET_NAME_FORBIDDEN)[:31] or "Sheet"
 
@@ -72,7 +91,7 @@ def write_sheet(sheet, spec: Sheet) -> int:
     count = 0
     for row in spec.rows:
         values = [_cell(value) for value in row]
-        sheet.append(values)
+        append_row(sheet, values)
         count += 1
         if count <= 200 and spec.widths is None:
             widths = [min(60, max(w, _width(v) + 2)) for w, v in zip(widths, values, strict=False)]

@@ -171,7 +171,7 @@ def household_create(request):
     wanted = request.GET.get("grid", "")
     if len(grid_ids) == 1:
         initial["grid"] = next(iter(grid_ids))
-    elif wanted.isdigit() and int(wanted) in grid_ids:
+    elif wanted.isdecimal() and int(wanted) in grid_ids:
         initial["grid"] = int(wanted)
     form = HouseholdForm(request.POST or None, grids=grids, courtyards=courtyards, initial=initial)
     if request.method == "POST" and form.is_valid():

@@ -70,6 +70,8 @@ QUEUE_LIMIT = 100
 HOME_QUEUE = 5
 HOME_SUPERVISED = 10
 HOUSEHOLD_CHOICES_LIMIT = 300
+# Characters of a typed description the duplicate check reads (it compares the first 300).
+DUPLICATE_PROBE = 2000
 
 # 提分议办督评: the six stages and the state each one is.
 STAGES = [
@@ -242,7 +244,7 @@ def _filtered(request):
     q = (filters.get("q") or "").strip()
     if q:
         number = q.lstrip("#")
-        matters = matters.filter(Q(title__icontains=q) | (Q(pk=int(number)) if number.isdigit() else Q(pk__in=[])))
+        matters = matters.filter(Q(title__icontains=q) | (Q(pk=int(number)) if number.isdecimal() else Q(pk__in=[])))
     if filters.get("kind") == f.MatterFilterForm.UNCLASSIFIED:
         matters = matters.filter(kind="")
     return form, filters, matters
@@ -495,7 +497,7 @@ def matter_create(request):
     households = intake_households(user)
     household = None
     wanted = request.GET.get("household", "")
-    if wanted.isdigit():
+    if wanted.isdecimal():
         household = households.filter(pk=int(wanted)).first()
         if household is None:
             raise Http404
@@ -547,7 +549,11 @@ def matter_duplicates(request):
     user = request.user
     grid = intake_grids(user).filter(pk=_int(request.GET.get("grid"))).first()
     category = f.active_categories().filter(pk=_int(request.GET.get("category"))).first()
-    title, description = (request.GET.get(name, "").strip() for name in ("title", "description"))
+    # As typed so far, within the form's own limits; a NUL (which no database text holds) dropped.
+    title, description = (
+        request.GET.get(name, "").replace("\x00", "").strip()[:limit]
+        for name, limit in (("title", Matter._meta.get_field("title").max_length), ("description", DUPLICATE_PROBE))
+    )
     rows = []
     if grid is not None and (title or description or category is not None):
         probe = Matter(
@@ -558,7 +564,7 @@ def matter_duplicates(request):
 
 
 def _int(value) -> int:
-    return int(value) if value and str(value).isdigit() else 0
+    return int(value) if value and str(value).isdecimal() else 0
 
 
 # ---------------------------------------------------------------- one matter

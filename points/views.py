@@ -476,7 +476,7 @@ def entry_create(request):
     require_any_role(user, PROPOSER_ROLES, _("Your role does not propose points entries."))
     wanted = request.GET.get("account", "")
     rule_id = request.GET.get("rule", "")
-    if not wanted.isdigit():
+    if not wanted.isdecimal():
         return _picker(
             request,
             title=_("Propose points: choose the household"),
@@ -484,7 +484,7 @@ def entry_create(request):
             action_url="points:entry-create",
             action_label=_("Propose"),
             tab="entries",
-            extra_query=f"&rule={rule_id}" if rule_id.isdigit() else "",
+            extra_query=f"&rule={rule_id}" if rule_id.isdecimal() else "",
         )
     account = get_object_or_404(accounts_visible_to(user), pk=int(wanted))
     rules = proposable_rules(user, account)
@@ -492,7 +492,7 @@ def entry_create(request):
         raise PermissionDenied(_("Your role may not propose points for this household."))
     members = account.household.members.exclude(status__in=GONE).order_by("id")
     initial = {}
-    if rule_id.isdigit() and any(rule.pk == int(rule_id) for rule in rules):
+    if rule_id.isdecimal() and any(rule.pk == int(rule_id) for rule in rules):
         initial["rule"] = int(rule_id)
     posted = request.method == "POST"
     form = f.ProposeForm(
@@ -560,7 +560,7 @@ def entry_batch(request):
         request.POST if posted else None,
         rules=Rule.objects.filter(pk__in=[rule.pk for rule in rules]).order_by("village_id", "order", "id"),
         accounts=accounts.filter(pk__in=[a.pk for a in account_rows]),
-        initial={"rule": request.GET.get("rule")} if request.GET.get("rule", "").isdigit() else None,
+        initial={"rule": request.GET.get("rule")} if request.GET.get("rule", "").isdecimal() else None,
     )
     # The rows are already loaded: render the ticks from them rather than query again.
     form.fields["accounts"].choices = [
@@ -907,7 +907,7 @@ def item_create(request):
     villages = _shop_villages(user)
     wanted = request.POST.get("village", "")
     if villages.count() > 1:
-        village = villages.filter(pk=int(wanted)).first() if wanted.isdigit() else None
+        village = villages.filter(pk=int(wanted)).first() if wanted.isdecimal() else None
     else:
         village = villages.first()
     form = f.ItemForm(request.POST, request.FILES, prefix="item")

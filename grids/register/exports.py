@@ -9,7 +9,7 @@ from collections import defaultdict
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from governance.xlsx import save, write_header
+from governance.xlsx import append_row, save, write_header
 from grids.idnumbers import decrypt_id_number
 from grids.models import RegisterExport, Resident, Tag
 from grids.register.columns import COLUMNS, GENDER_LABELS, RELATION_LABELS, SHEET_NAME, STATUS_LABELS
@@ -93,7 +93,7 @@ def register_export(*, user, households, reveal: bool) -> bytes:
             by_household[resident.household_id].append(resident)
         for household in households.filter(pk__in=chunk).order_by("village_id", "number"):
             for resident in sorted(by_household[household.pk], key=lambda r: (r.relation_to_head != "head", r.pk)):
-                sheet.append(_export_row(household, resident, reveal))
+                append_row(sheet, _export_row(household, resident, reveal))
                 count += 1
     for row in sheet.iter_rows(min_row=2, min_col=10, max_col=11):
         for cell in row:

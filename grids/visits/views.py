@@ -250,12 +250,12 @@ def _requested_place(request, user, grids, courtyards) -> dict:
     scope = scope_for(user)
     initial = {}
     wanted = {name: request.GET.get(name, "") for name in ("household", "grid", "courtyard")}
-    if wanted["household"].isdigit():
+    if wanted["household"].isdecimal():
         household = get_object_or_404(households_visible_to(user), pk=int(wanted["household"]))
         if not scope.covers(household, VISITOR_ROLES):
             raise PermissionDenied(_("Your role may look at this household but not log visits to it."))
         initial.update(household=household.pk, method=Visit.Method.HOME)
-    elif wanted["courtyard"].isdigit():
+    elif wanted["courtyard"].isdecimal():
         pk = int(wanted["courtyard"])
         courtyard = next((c for c in courtyards if c.pk == pk), None)
         if courtyard is None:
@@ -265,7 +265,7 @@ def _requested_place(request, user, grids, courtyards) -> dict:
         initial.update(household="", courtyard=pk, method=Visit.Method.COURTYARD)
         if courtyard.grid_id in {g.pk for g in grids}:
             initial["grid"] = courtyard.grid_id
-    elif wanted["grid"].isdigit():
+    elif wanted["grid"].isdecimal():
         pk = int(wanted["grid"])
         if pk not in {g.pk for g in grids}:
             if scope.filter_places(Grid.objects.filter(pk=pk), "grid").exists():

@@ -104,9 +104,10 @@ def test_beat_task_prepares_each_report_once_and_tells_the_officials_once(rw):
 
 def test_command_prepares_a_given_month(rw):
     out = io.StringIO()
-    call_command("prepare_monthly_reports", "--month", f"{rw.month:%Y-%m}", stdout=out)
-    assert f"month={rw.month:%Y-%m} prepared=5" in out.getvalue()
-    call_command("prepare_monthly_reports", "--month", f"{rw.month:%Y-%m}", stdout=out)
+    with time_machine.travel(rw.next_month_morning, tick=False):  # a month is prepared once it is over
+        call_command("prepare_monthly_reports", "--month", f"{rw.month:%Y-%m}", stdout=out)
+        assert f"month={rw.month:%Y-%m} prepared=5" in out.getvalue()
+        call_command("prepare_monthly_reports", "--month", f"{rw.month:%Y-%m}", stdout=out)
     assert "prepared=0" in out.getvalue()
 
 
@@ -180,7 +181,8 @@ def test_workbook_matches_the_report(rw, client, settings):
 
 
 def test_page_reads_the_prepared_report_once_prepared(rw, client):
-    call_command("prepare_monthly_reports", "--month", f"{rw.month:%Y-%m}", stdout=io.StringIO())
+    with time_machine.travel(rw.next_month_morning, tick=False):
+        call_command("prepare_monthly_reports", "--month", f"{rw.month:%Y-%m}", stdout=io.StringIO())
     MonthlyReport.objects.filter(village=rw.qixing).update(
         data={**MonthlyReport.objects.get(village=rw.qixing).data, "name": "已存"}
     )
