@@ -296,6 +296,12 @@ class MatterEvent(models.Model):
         verbose_name = _("matter event")
         verbose_name_plural = _("matter events")
         ordering = ["created_at", "id"]
+        indexes = [
+            # The dashboards' and the list's questions of the events: a matter's first report
+            # (the on-time rate), and the matters with a given action (督办, 退回).
+            models.Index(fields=["matter", "created_at"], condition=Q(action="report"), name="matterevent_report"),
+            models.Index(fields=["action", "matter"], name="matterevent_action_matter"),
+        ]
 
 
 class Deliberation(models.Model):
