@@ -432,10 +432,12 @@ def _department_rows(matters, departments, twelve: str, place: dict) -> list[dic
     from petitions.filters import period_bounds
 
     start, end = period_bounds(twelve)
+    # The rows are these departments': filtered on their ids, the matters come from the
+    # (department, state) index, not from every department's matters of the district.
+    mine = matters.filter(department_id__in=[department.pk for department in departments])
     held = {
         row["department_id"]: row
-        for row in matters.filter(department__isnull=False)
-        .values("department_id")
+        for row in mine.values("department_id")
         .annotate(
             held=Count("pk", filter=Q(state__in=sorted(OPEN_STATES), kind=Kind.GOVERNMENT)),
             signed_on_time=Count("pk", filter=Q(signed_at__isnull=False, signed_at__lte=F("sign_by"))),
@@ -454,7 +456,7 @@ def _department_rows(matters, departments, twelve: str, place: dict) -> list[dic
     )
     timely = {
         row["department_id"]: row
-        for row in decided(matters.filter(department__isnull=False, deadline__gte=start, deadline__lt=end))
+        for row in decided(mine.filter(deadline__gte=start, deadline__lt=end))
         .values("department_id")
         .annotate(decided=Count("pk"), on_time=Count("pk", filter=ON_TIME))
         .order_by()
