@@ -548,7 +548,7 @@ class _Activity:
         rng = self.rng
         if rng.random() >= GRIDS_VISITED:
             return
-        for household_id in rng.sample(members, rng.randint(*VISITS_PER_GRID_DAY)):
+        for household_id in rng.sample(members, min(len(members), rng.randint(*VISITS_PER_GRID_DAY))):
             at = datetime.datetime.combine(cycle, datetime.time(9), tzinfo=self.tz) + datetime.timedelta(
                 minutes=rng.randrange(480)
             )
