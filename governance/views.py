@@ -100,10 +100,10 @@ def home(request):
     township_ids = None if user.is_superuser else scope.ids_for(TOWNSHIP_ROLES)
     if township_ids is None or township_ids:
         townships = list(townships_for(township_ids))
-        villages = villages_with_counts(township_ids=[t.pk for t in townships])
+        villages = list(villages_with_counts(township_ids=[t.pk for t in townships]))
         context["townships"] = _group(villages, "township_id", townships)
         context["township_board"] = dashboards.township_dashboard(
-            user, None if township_ids is None else sorted(township_ids)
+            user, None if township_ids is None else sorted(township_ids), villages=villages
         )
 
     if scope.has_any_role(VILLAGE_STAFF | TOWNSHIP_ROLES):

@@ -49,7 +49,8 @@ def decided(matters: QuerySet[Matter], now: datetime.datetime | None = None) -> 
     return (
         matters.filter(deadline__isnull=False)
         .annotate(reported_at=_first_report())
-        .filter(Q(reported_at__isnull=False) | Q(deadline__lt=now))
+        # The deadline first: for a matter past it, PostgreSQL then skips the report look-up.
+        .filter(Q(deadline__lt=now) | Q(reported_at__isnull=False))
     )
 
 

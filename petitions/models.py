@@ -228,13 +228,23 @@ class Matter(models.Model):
         ordering = ["-id"]
         permissions = [("handle_matter", "Can report the result of an assigned matter")]
         indexes = [
-            # The sweep's questions, each answered from a small partial index.
+            # The sweep's questions, each answered from a small partial index: of the matters
+            # whose clock runs (a closed matter that was never late would otherwise stay in
+            # them for good, and each batch of the sweep walk past a year of them).
             models.Index(
-                fields=["warn_at"], condition=Q(warned_at__isnull=True, is_overdue=False), name="matter_to_warn"
+                fields=["warn_at"],
+                condition=Q(warned_at__isnull=True, is_overdue=False, state__in=CLOCK_STATES),
+                name="matter_to_warn",
             ),
-            models.Index(fields=["deadline"], condition=Q(is_overdue=False), name="matter_to_mark_overdue"),
             models.Index(
-                fields=["deadline"], condition=Q(is_overdue=True, escalation_level__lt=2), name="matter_to_escalate"
+                fields=["deadline"],
+                condition=Q(is_overdue=False, state__in=CLOCK_STATES),
+                name="matter_to_mark_overdue",
+            ),
+            models.Index(
+                fields=["deadline"],
+                condition=Q(is_overdue=True, escalation_level__lt=2, state__in=CLOCK_STATES),
+                name="matter_to_escalate",
             ),
             models.Index(fields=["evaluation_opened_at"], condition=Q(state="evaluating"), name="matter_to_close"),
             models.Index(fields=["accept_by"], condition=Q(accept_by__isnull=False), name="matter_to_accept"),
@@ -296,6 +306,12 @@ class MatterEvent(models.Model):
         verbose_name = _("matter event")
         verbose_name_plural = _("matter events")
         ordering = ["created_at", "id"]
+        indexes = [
+            # The dashboards' and the list's questions of the events: a matter's first report
+            # (the on-time rate), and the matters with a given action (督办, 退回).
+            models.Index(fields=["matter", "created_at"], condition=Q(action="report"), name="matterevent_report"),
+            models.Index(fields=["action", "matter"], name="matterevent_action_matter"),
+        ]
 
 
 class Deliberation(models.Model):

@@ -32,3 +32,24 @@ def test_generate_scale_builds_a_consistent_scoped_data_set(db):
     assert scope_for(official).filter(Household.objects.all(), "household").count() == 20
     # Sequences were moved past the explicit ids: the app can keep creating rows.
     household_create(grid=visible[0].grid, number="new-1")
+
+
+def test_generate_scale_adds_a_year_of_activity_once(db):
+    from grids.management.commands.generate_scale import generate_activity
+    from grids.visits.models import Visit
+    from petitions.models import Matter, MatterEvent
+    from points.selectors import ledger_check
+
+    call_command("generate_scale", townships=1, villages_per=2, grids_per=2, households_per=20, stdout=io.StringIO())
+    matters = Matter.objects.filter(title__startswith="scale-")
+    assert matters.count() == 4 * 20 * 13 // 10  # 1.3 a household
+    assert {"closed", "handling", "submitted"} <= set(matters.values_list("state", flat=True))
+    # Every matter starts with its submission; every closed one went through its report.
+    assert MatterEvent.objects.filter(action="submit").count() == matters.count()
+    closed = matters.filter(state="closed")
+    assert MatterEvent.objects.filter(action="report", matter__in=closed).values("matter").distinct().count() == (
+        closed.count()
+    )
+    assert Visit.objects.exists()
+    assert not ledger_check().problems  # the passbooks: every balance is the sum of its entries
+    assert generate_activity() == {}  # already there: nothing added

@@ -47,11 +47,15 @@ class Command(BaseCommand):
         parser.add_argument("--import-rows", type=int, default=10_000)
         parser.add_argument("--sweep-matters", type=int, default=500_000, help="open matters for the sweep (0: skip)")
         parser.add_argument("--output", help="also write the Markdown report to this file")
+        parser.add_argument("--dashboards-only", action="store_true", help="only the dashboard pages (quick)")
 
-    def handle(self, *args, requests, import_rows, sweep_matters, output, **options):
+    def handle(self, *args, requests, import_rows, sweep_matters, output, dashboards_only, **options):
         residents = Resident.objects.count()
         if not Village.objects.filter(code__startswith="S").exists():
             raise CommandError("No generate_scale data here: run `manage.py generate_scale` first (make bench does).")
+        if dashboards_only:
+            self._bench_dashboards(requests)
+            return
         lines = [
             f"Machine: {platform.processor() or platform.machine()}, {_cpus()} cores, "
             f"Python {platform.python_version()}, {connection.vendor} {_db_version()}; "
@@ -84,6 +88,7 @@ class Command(BaseCommand):
         if sweep_matters:
             lines += ["", self._bench_sweep(sweep_matters)]
             self.stdout.write(lines[-1])
+        lines += ["", *self._bench_dashboards(requests)]
         sections = (
             self._bench_visit_logging(requests),
             self._bench_fengshi(),
@@ -131,6 +136,71 @@ class Command(BaseCommand):
             "p95": timings[max(0, int(len(timings) * 0.95) - 1)],
             "queries": queries,
         }
+
+    def _bench_dashboards(self, requests: int) -> list[str]:
+        """The dashboards (驾驶舱) and the monthly report as pages, each persona logged in
+        (session), over a year of activity (generate_activity adds it when it is missing) and
+        the sweep's open matters: median and p95 time, queries of one request, the target."""
+        from governance.models import MonthlyReport
+        from governance.reports import previous_month
+        from grids.management.commands.generate_scale import generate_activity
+        from grids.models import Township
+        from grids.visits.models import Visit
+        from petitions.models import OPEN_STATES, Matter, MatterEvent
+
+        generate_activity(stdout=self.stdout)
+        users = get_user_model().objects
+        names = scale_usernames()
+        official = users.get(username=names["township_official"])
+        cadre = users.get(username=names["village_cadre"])
+        admin, _created = users.get_or_create(username="bench_admin", defaults={"is_superuser": True, "is_staff": True})
+        village = Village.objects.get(pk=min(scope_for(cadre).village_ids))
+        month = f"{previous_month(timezone.localdate()):%Y-%m}"
+        stored = MonthlyReport.objects.filter(month=previous_month(timezone.localdate())).exists()
+        report = "monthly report (stored)" if stored else "monthly report (computed)"
+        cases = [
+            ("township home", "township official, 1 township", official, "/", 150),
+            ("district home", f"superuser, {Township.objects.count()} townships", admin, "/", 300),
+            ("village home", "village cadre", cadre, "/", 100),
+            ("village dashboard page", "village cadre", cadre, f"/dashboard/villages/{village.pk}/", 100),
+            ("village dashboard page", "township official", official, f"/dashboard/villages/{village.pk}/", 100),
+            (
+                f"village {report} {month}",
+                "township official",
+                official,
+                f"/reports/monthly/?village={village.pk}&month={month}",
+                None,
+            ),
+            (
+                f"township {report} {month}",
+                "township official",
+                official,
+                f"/reports/monthly/?township={village.township_id}&month={month}",
+                None,
+            ),
+        ]
+        matters = Matter.objects.count()
+        open_matters = Matter.objects.filter(state__in=list(OPEN_STATES)).count()
+        lines = [
+            f"Dashboards as pages (session login, whole middleware stack, {requests} timed requests after 5 "
+            f"warm-up) over {matters:,} matters ({open_matters:,} open, the sweep's included), "
+            f"{MatterEvent.objects.count():,} matter events, {Visit.objects.count():,} visits:",
+            "",
+            "| page | as | median ms | p95 ms | queries | target p95 ms |",
+            "|---|---|---:|---:|---:|---:|",
+        ]
+        self.stdout.write("\n".join(lines))
+        with override_settings(DEBUG=False):
+            for page, persona, user, url, target in cases:
+                client = Client()
+                client.force_login(user)
+                result = self._measure(client, url, "", requests)
+                met = "" if target is None else f"{target}{'' if result['p95'] <= target else ' MISSED'}"
+                timing = f"{result['median']:.0f} | {result['p95']:.0f} | {result['queries']}"
+                line = f"| {page} | {persona} | {timing} | {met} |"
+                lines.append(line)
+                self.stdout.write(line)
+        return lines
 
     def _bench_sweep(self, count: int) -> str:
         """The overdue sweep over `count` open matters: a first run that finds work due, a
