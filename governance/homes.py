@@ -49,8 +49,12 @@ def department_home(user, departments: list) -> dict | None:
         return None
     now = timezone.now()
     ids = sorted(d.pk for d in departments)
+    # One department: its matters, and the lists say department=; several: every matter the
+    # handler sees (theirs, and any granted one by one), as the unfiltered lists show them.
     place = {"department": ids[0]} if len(ids) == 1 else {}
-    matters = matters_visible_to(user).filter(department_id__in=ids, state__in=sorted(OPEN_STATES))
+    matters = matters_visible_to(user).filter(state__in=sorted(OPEN_STATES))
+    if place:
+        matters = matters.filter(department_id=ids[0])
     counts = matters.aggregate(
         to_sign=Count("pk", filter=awaiting_sign_q()),
         late_sign=Count("pk", filter=unsigned_q(now)),
@@ -60,7 +64,7 @@ def department_home(user, departments: list) -> dict | None:
     return {
         **counts,
         "to_sign_url": matters_url(**place, awaiting_sign="true"),
-        "late_sign_url": matters_url(**place, unsigned="true"),
+        "late_sign_url": matters_url(**place, unsigned="true", state="open"),
         "in_hand_url": matters_url(**place, state=State.HANDLING),
         "overdue_url": matters_url(**place, overdue="true"),
     }

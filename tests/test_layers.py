@@ -36,6 +36,7 @@ GOVERNANCE_PROJECT_FILES = {
     "governance/dashboards.py",
     "governance/homes.py",
     "governance/management/commands/bench.py",
+    "governance/management/commands/generate_scale.py",
     "governance/management/commands/seed_demo.py",
 }
 

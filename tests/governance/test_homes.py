@@ -72,3 +72,20 @@ def test_phone_tabs_name_each_section_once(demo):
     labels = re.findall(r'<span class="tab-label">([^<]+)</span>', nav)
     assert labels == ["首页", "住户", "走访", "事项", "积分", "通知"]
     assert nav.count('<svg class="tab-icon" aria-hidden="true"') == len(labels)
+
+
+def test_a_handler_of_two_departments_sees_figures_that_are_their_lists(demo):
+    from django.contrib.auth import get_user_model
+
+    from governance.models import Assignment, Department, Role
+    from tests.factories import assign
+
+    user = get_user_model().objects.get(username="weituo_sifasuo")
+    mine = Assignment.objects.filter(user=user).values("department_id")
+    other = Department.objects.exclude(pk__in=mine).filter(township__name="渭沱镇").first()
+    assign(user, Role.DEPARTMENT_HANDLER, department=other)
+    client = _client("weituo_sifasuo")
+    html = client.get("/").content.decode()
+    queue = _section(html, "department-queue-heading")
+    assert "department=" not in queue
+    assert _check_every_figure(client, html) >= 4

@@ -35,7 +35,7 @@ def test_generate_scale_builds_a_consistent_scoped_data_set(db):
 
 
 def test_generate_scale_adds_a_year_of_activity_once(db):
-    from grids.management.commands.generate_scale import generate_activity
+    from governance.management.commands.generate_scale import generate_activity
     from grids.visits.models import Visit
     from petitions.models import Matter, MatterEvent
     from points.selectors import ledger_check

@@ -849,7 +849,7 @@ QUERIES = {
     "official": {
         "/matters/": 11,
         "/matters/waiting/": 8,
-        "/": 18 + 12,
+        "/": 18 + 9,
         "/matters/?state=open&q=路": 11,
         "/matters/?kind=civil": 11,
     },

@@ -86,7 +86,9 @@ def test_the_clerk_keeps_the_passbooks_and_their_members(demo):
 
 def test_the_clerk_pages_show_no_register_compliance_or_village_totals(demo, client):
     client.force_login(demo)
-    home = client.get("/")
+    # The clerk's home is the counter (governance.homes.counter_only): no register, no matters.
+    assert client.get("/").url == "/points/shop/"
+    home = client.get("/points/shop/")
     assert home.status_code == 200
     assert "villages" not in home.context and "fengshi" not in home.context
     assert not home.context["nav"]["sees_households"] and not home.context["nav"]["sees_matters"]
@@ -108,6 +110,7 @@ def test_the_clerk_gets_403_on_the_register_and_matter_lists_and_no_matter_queue
     client.force_login(demo)
     for url in ("/households/", "/matters/", "/matters/waiting/", "/households/export/"):
         assert client.get(url).status_code == 403, url
-    home = client.get("/")
-    assert home.context["waiting"] is None
+    home = client.get("/", follow=True)
+    assert home.redirect_chain == [("/points/shop/", 302)]
+    assert "waiting" not in home.context
     assert 'href="/matters/"' not in home.content.decode()

@@ -29,7 +29,7 @@ from rest_framework.authtoken.models import Token
 from governance.models import Assignment
 from governance.scoping import scope_for
 from grids.idnumbers import decrypt_id_number, id_check_char
-from grids.management.commands.generate_scale import scale_usernames
+from governance.management.commands.generate_scale import scale_usernames
 from grids.models import Grid, Household, Resident, Village
 from grids.register import COLUMNS, register_import
 from grids.services import grid_create, village_create
@@ -143,7 +143,7 @@ class Command(BaseCommand):
         the sweep's open matters: median and p95 time, queries of one request, the target."""
         from governance.models import MonthlyReport
         from governance.reports import previous_month
-        from grids.management.commands.generate_scale import generate_activity
+        from governance.management.commands.generate_scale import generate_activity
         from grids.models import Township
         from grids.visits.models import Visit
         from petitions.models import OPEN_STATES, Matter, MatterEvent
@@ -530,7 +530,7 @@ def _ensure_open_matters(count: int) -> int:
     over the past month and the next two, as a district's would be."""
     from django.db.models import Max
 
-    from grids.management.commands.generate_scale import Writer
+    from governance.management.commands.generate_scale import Writer
     from petitions.models import Matter
 
     have = Matter.objects.filter(title__startswith=BENCH_MATTER_PREFIX).count()
