@@ -26,10 +26,10 @@ from django.utils import timezone
 from openpyxl import Workbook
 from rest_framework.authtoken.models import Token
 
+from governance.management.commands.generate_scale import scale_usernames
 from governance.models import Assignment
 from governance.scoping import scope_for
 from grids.idnumbers import decrypt_id_number, id_check_char
-from governance.management.commands.generate_scale import scale_usernames
 from grids.models import Grid, Household, Resident, Village
 from grids.register import COLUMNS, register_import
 from grids.services import grid_create, village_create
@@ -141,9 +141,9 @@ class Command(BaseCommand):
         """The dashboards (驾驶舱) and the monthly report as pages, each persona logged in
         (session), over a year of activity (generate_activity adds it when it is missing) and
         the sweep's open matters: median and p95 time, queries of one request, the target."""
+        from governance.management.commands.generate_scale import generate_activity
         from governance.models import MonthlyReport
         from governance.reports import previous_month
-        from governance.management.commands.generate_scale import generate_activity
         from grids.models import Township
         from grids.visits.models import Visit
         from petitions.models import OPEN_STATES, Matter, MatterEvent
