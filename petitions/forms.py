@@ -152,7 +152,9 @@ class MatterCreateForm(OnceForm):
         queryset=MatterCategory.objects.none(),
         required=False,
         empty_label=_("Not sure: the village classifies it"),
-        help_text=_("Choosing one shows open matters of the same category in the grid, in case it is already known."),
+        help_text=_(
+            "Similar open matters of the village are suggested as you type the title; the same category counts too."
+        ),
     )
     source = forms.ChoiceField(label=_("How it came in"), choices=STAFF_SOURCES, widget=forms.RadioSelect)
     submitter_name = forms.CharField(label=_("Raised by (name)"), max_length=50)
