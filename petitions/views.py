@@ -235,7 +235,7 @@ def _filtered(request):
     filters = form.filters() if form.is_bound else {}
     filters["figure"] = {}
     query = form.api_query(filters)
-    figure = figure_filters(request.GET)
+    figure = figure_filters(request.GET, user)
     query.update({key: value for key, (_label, value) in figure.items()})
     if filters.get("overdue"):
         query["overdue"] = "true"
@@ -250,7 +250,7 @@ def _filtered(request):
     return form, filters, matters
 
 
-def figure_filters(params) -> dict:
+def figure_filters(params, user) -> dict:
     """The dashboards' filters in the query string (petitions.filters.MatterFilter), which the
     list's form does not show: {name: (label, value)}, so the page can say what it lists in
     its users' words (the village's name, the stage, the rating), not the API's."""
@@ -258,7 +258,7 @@ def figure_filters(params) -> dict:
     for name in FIGURE_FILTERS:
         values = [v for v in params.getlist(name) if v][:10]
         if values:
-            found[name] = (_figure_label(name, values), values if name == "rating" else values[0])
+            found[name] = (_figure_label(name, values, user), values if name == "rating" else values[0])
     return found
 
 
@@ -272,11 +272,16 @@ FIGURE_PERIODS = {
 }
 
 
-def _figure_label(name: str, values: list[str]) -> str:
+def _figure_label(name: str, values: list[str], user) -> str:
     base = MatterFilter.base_filters[name]
     if name in FIGURE_NAMED:
         model = FIGURE_NAMED[name]
-        found = model.objects.filter(pk=_int(values[0])).values_list("name", flat=True).first()
+        # Named only inside a township where the user sees matters: an id from elsewhere stays
+        # a number (the list is empty for it anyway), so the label tells nothing of other places.
+        places = model.objects.filter(pk=_int(values[0]))
+        townships = matters_visible_to(user).order_by().values("township_id")
+        places = places.filter(**{"pk__in" if model is Township else "township_id__in": townships})
+        found = places.values_list("name", flat=True).first()
         title = _("Sent back (退回)") if name == "returned_by" else capfirst(model._meta.verbose_name)
         return f"{title}: {found or values[0]}"
     if name in FIGURE_PERIODS:

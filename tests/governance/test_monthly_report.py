@@ -205,9 +205,16 @@ def test_township_page_queries_stay_flat_as_matters_grow(rw, client):
 
 
 def test_admin_lists_reports_read_only_and_a_deleted_one_is_prepared_again(rw, client):
+    # A month is prepared once it is over: the clock moves to the next month's first morning.
+    with time_machine.travel(rw.next_month_morning, tick=False):
+        _admin_deletes_and_the_month_is_prepared_again(rw, client)
+
+
+def _admin_deletes_and_the_month_is_prepared_again(rw, client):
     from django.contrib.auth import get_user_model
 
-    call_command("prepare_monthly_reports", "--month", f"{rw.month:%Y-%m}", stdout=io.StringIO())
+    month = f"{rw.month:%Y-%m}"
+    call_command("prepare_monthly_reports", "--month", month, stdout=io.StringIO())
     admin = get_user_model().objects.create_superuser("t_root", password="x" * 12)
     client.force_login(admin)
     page = client.get("/admin/governance/monthlyreport/")
@@ -219,5 +226,5 @@ def test_admin_lists_reports_read_only_and_a_deleted_one_is_prepared_again(rw, c
     client.post(f"/admin/governance/monthlyreport/{stored.pk}/delete/", {"post": "yes"})
     assert not MonthlyReport.objects.filter(pk=stored.pk).exists()
     out = io.StringIO()
-    call_command("prepare_monthly_reports", "--month", f"{rw.month:%Y-%m}", stdout=out)
+    call_command("prepare_monthly_reports", "--month", month, stdout=out)
     assert "prepared=1" in out.getvalue()
