@@ -12,7 +12,6 @@ import datetime
 from urllib.parse import urlencode
 
 from django.db.models import Count, F, Q, Sum, Value
-from django.db.models.fields.json import KT
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
@@ -20,14 +19,12 @@ from django.utils.translation import gettext as _
 
 from grids.models import Grid, Village
 from grids.visits.fengshi import cycles_between, latest_cycle
-from grids.visits.models import Visit
-from petitions.figures import ON_TIME, decided
+from grids.visits.models import Visit, not_superseded
+from petitions.figures import ON_TIME, RATED, SATISFIED, decided
 from petitions.filters import STEP_GROUPS, accept_overdue_q, overdue_q, unsigned_q
-from petitions.models import OPEN_STATES, Kind, MatterEvent, Rating, State
+from petitions.models import OPEN_STATES, Kind, State
 from petitions.selectors import matters_visible_to
 
-SATISFIED = [Rating.SATISFIED, Rating.BASICALLY_SATISFIED]
-RATED = [*SATISFIED, Rating.UNSATISFIED]
 TREND_CYCLES = 6
 TREND_MONTHS = 12
 
@@ -114,7 +111,7 @@ def _compliance_trend(grids, cycles: list[datetime.date], group: str | None = No
         if group
         else {None: grids.count()}
     )
-    visited = Visit.objects.filter(visited_on__in=cycles, grid_id__in=grid_ids, superseded_by__isnull=True)
+    visited = Visit.objects.filter(not_superseded(), visited_on__in=cycles, grid_id__in=grid_ids)
     # A visit carries its grid's village and township ids: grouped on its own columns, with no
     # join to the grids (whose misestimated join made the district's query take seconds).
     values = ("visited_on", group) if group else ("visited_on",)
@@ -229,7 +226,7 @@ def _grid_rows(village_id: int, matters, cycle: datetime.date) -> list[dict]:
         .order_by()
     }
     visited = dict(
-        Visit.objects.filter(visited_on=cycle, grid__village_id=village_id, superseded_by__isnull=True)
+        Visit.objects.filter(not_superseded(), visited_on=cycle, grid__village_id=village_id)
         .values("grid_id")
         .annotate(n=Count("pk"))
         .values_list("grid_id", "n")
@@ -360,124 +357,109 @@ def village_charts(board: dict) -> dict:
 # ---------------------------------------------------------------- a township
 
 
-def _village_rows(matters, villages, twelve: str, cycle) -> list[dict]:
-    from petitions.filters import period_bounds
+# The township and district boards read the tallies (governance.tallies): figures of a time
+# window summed over its months, figures of now from the rows of now.
+WINDOW_FIGURES = ("received", "closed", "decided", "on_time", "rated", "satisfied")
+NOW_FIGURES = ("held", "overdue", "escalated", "supervised", "signed_on_time", "returned")
+PLACE_FIGURES = ("grids", "households", "residents")
+EMPTY = dict.fromkeys(WINDOW_FIGURES + NOW_FIGURES + PLACE_FIGURES, 0)
 
-    start, end = period_bounds(twelve)
-    # The matters given a 督办 note (as the list's `supervised` filter): one set of the
-    # supervise events (a small index), not a look-up per matter.
-    supervised = Q(pk__in=MatterEvent.objects.filter(action="supervise").values("matter_id"))
-    figures = {
-        row["village_id"]: row
-        for row in matters.values("village_id")
-        .annotate(
-            received=Count("pk", filter=Q(created_at__gte=start, created_at__lt=end)),
-            overdue=Count("pk", filter=overdue_q()),
-            escalated=Count("pk", filter=Q(escalation_level__gt=0)),
-            supervised=Count("pk", filter=supervised),
-            rated=Count("pk", filter=Q(closed_at__gte=start, closed_at__lt=end, rating__in=RATED)),
-            satisfied=Count("pk", filter=Q(closed_at__gte=start, closed_at__lt=end, rating__in=SATISFIED)),
-        )
-        .order_by()
+
+def _sums(tallies, by: str, months: list[datetime.date]) -> dict:
+    """{township, village, department or month: its figures}: one grouped query."""
+    window = Q(month__gte=months[0], month__lte=months[-1])
+    figures = {name: Coalesce(Sum(name, filter=window), 0) for name in WINDOW_FIGURES}
+    if by == "month":
+        return {row[by]: row for row in tallies.filter(window).values(by).annotate(**figures).order_by()}
+    now = Q(month__isnull=True)
+    figures |= {name: Coalesce(Sum(name, filter=now), 0) for name in NOW_FIGURES + PLACE_FIGURES}
+    return {row[by]: row for row in tallies.filter(window | now).values(by).annotate(**figures).order_by()}
+
+
+def _place_row(f: dict, place: dict, twelve: str, households: int, compliance: dict) -> dict:
+    """A village's or a township's row: its figures and the lists behind them."""
+    return {
+        "households": households,
+        "grids": compliance["grids"],
+        "grids_visited": compliance["visited"],
+        "compliance": compliance["rate"],
+        "compliance_url": compliance["url"],
+        "received": f["received"],
+        "received_url": matters_url(**place, created=twelve),
+        "per_100": round(f["received"] * 100 / households, 1) if households else None,
+        "decided": f["decided"],
+        "on_time": f["on_time"],
+        "on_time_rate": rate(f["on_time"], f["decided"]),
+        "on_time_url": matters_url(**place, due=twelve, timeliness="on_time"),
+        "decided_url": matters_url(**place, due=twelve, timeliness="decided"),
+        "rated": f["rated"],
+        "satisfied": f["satisfied"],
+        "satisfaction": rate(f["satisfied"], f["rated"]),
+        "satisfied_url": matters_url(**place, closed=twelve, rating=SATISFIED),
+        "rated_url": matters_url(**place, closed=twelve, rating=RATED),
+        "overdue": f["overdue"],
+        "overdue_url": matters_url(**place, overdue=1),
+        "supervised": f["supervised"],
+        "supervised_url": matters_url(**place, supervised=1),
+        "escalated": f["escalated"],
+        "escalated_url": matters_url(**place, escalated=1),
     }
-    timely = {
-        row["village_id"]: row
-        for row in decided(matters.filter(deadline__gte=start, deadline__lt=end))
-        .values("village_id")
-        .annotate(decided=Count("pk"), on_time=Count("pk", filter=ON_TIME))
-        .order_by()
-    }
+
+
+NO_COMPLIANCE = {"grids": 0, "visited": 0, "rate": None, "url": ""}
+
+
+def _village_rows(tallies, villages, months: list[datetime.date], cycle) -> list[dict]:
+    figures = _sums(tallies, "village_id", months)
     trend = _compliance_trend(Grid.objects.filter(village_id__in=[v.pk for v in villages]), [cycle], "village_id")
     rows = []
     for village in villages:
-        place = {"village": village.pk}
-        f = figures.get(village.pk, {})
-        t = timely.get(village.pk, {"decided": 0, "on_time": 0})
-        c = trend.get(village.pk, [{"grids": 0, "visited": 0, "rate": None, "url": ""}])[0]
-        received = f.get("received", 0)
-        rows.append(
-            {
-                "village": village,
-                "dashboard_url": reverse("governance:village-dashboard", args=[village.pk]),
-                "households": village.household_count,
-                "grids": c["grids"],
-                "grids_visited": c["visited"],
-                "compliance": c["rate"],
-                "compliance_url": c["url"],
-                "received": received,
-                "received_url": matters_url(**place, created=twelve),
-                "per_100": round(received * 100 / village.household_count, 1) if village.household_count else None,
-                "decided": t["decided"],
-                "on_time": t["on_time"],
-                "on_time_rate": rate(t["on_time"], t["decided"]),
-                "on_time_url": matters_url(**place, due=twelve, timeliness="on_time"),
-                "decided_url": matters_url(**place, due=twelve, timeliness="decided"),
-                "rated": f.get("rated", 0),
-                "satisfied": f.get("satisfied", 0),
-                "satisfaction": rate(f.get("satisfied", 0), f.get("rated", 0)),
-                "satisfied_url": matters_url(**place, closed=twelve, rating=SATISFIED),
-                "rated_url": matters_url(**place, closed=twelve, rating=RATED),
-                "overdue": f.get("overdue", 0),
-                "overdue_url": matters_url(**place, overdue=1),
-                "supervised": f.get("supervised", 0),
-                "supervised_url": matters_url(**place, supervised=1),
-                "escalated": f.get("escalated", 0),
-                "escalated_url": matters_url(**place, escalated=1),
-            }
+        compliance = trend.get(village.pk, [NO_COMPLIANCE])[0]
+        row = _place_row(
+            figures.get(village.pk, EMPTY), {"village": village.pk}, window(months), village.household_count, compliance
         )
+        row.update(village=village, dashboard_url=reverse("governance:village-dashboard", args=[village.pk]))
+        rows.append(row)
     return rows
 
 
-def _department_rows(matters, departments, twelve: str, place: dict) -> list[dict]:
-    from petitions.filters import period_bounds
-
-    start, end = period_bounds(twelve)
-    # The rows are these departments': filtered on their ids, the matters come from the
-    # (department, state) index, not from every department's matters of the district.
-    mine = matters.filter(department_id__in=[department.pk for department in departments])
-    held = {
-        row["department_id"]: row
-        for row in mine.values("department_id")
-        .annotate(
-            held=Count("pk", filter=Q(state__in=sorted(OPEN_STATES), kind=Kind.GOVERNMENT)),
-            signed_on_time=Count("pk", filter=Q(signed_at__isnull=False, signed_at__lte=F("sign_by"))),
+def _township_rows(tallies, townships, months: list[datetime.date], cycle) -> list[dict]:
+    """The district's townships side by side: their households from the tallies, as counted."""
+    figures = _sums(tallies, "township_id", months)
+    trend = _compliance_trend(Grid.objects.all(), [cycle], "township_id")
+    rows = []
+    for township in townships:
+        f = figures.get(township.pk, EMPTY)
+        compliance = trend.get(township.pk, [NO_COMPLIANCE])[0]
+        row = _place_row(f, {"township": township.pk}, window(months), f["households"], compliance)
+        row.update(
+            township=township,
+            residents=f["residents"],
+            dashboard_url=reverse("governance:township-dashboard", args=[township.pk]),
         )
-        .order_by()
-    }
-    # Returns: the matters each department sent back (a matter returned twice counts once, as
-    # its list shows it once).
-    returned = dict(
-        MatterEvent.objects.filter(matter__in=matters.values("pk"), action="send_back")
-        .annotate(by=KT("payload__department"))
-        .values("by")
-        .annotate(n=Count("matter_id", distinct=True))
-        .values_list("by", "n")
-        .order_by()
-    )
-    timely = {
-        row["department_id"]: row
-        for row in decided(mine.filter(deadline__gte=start, deadline__lt=end))
-        .values("department_id")
-        .annotate(decided=Count("pk"), on_time=Count("pk", filter=ON_TIME))
-        .order_by()
-    }
+        rows.append(row)
+    return rows
+
+
+def _department_rows(tallies, departments, months: list[datetime.date], place: dict) -> list[dict]:
+    twelve = window(months)
+    figures = _sums(tallies.filter(department__isnull=False), "department_id", months)
     rows = []
     for department in departments:
-        h = held.get(department.pk, {"held": 0, "signed_on_time": 0})
-        t = timely.get(department.pk, {"decided": 0, "on_time": 0})
+        f = figures.get(department.pk, EMPTY)
         dep = {**place, "department": department.pk}
         rows.append(
             {
                 "department": department,
-                "held": h["held"],
+                "held": f["held"],
                 "held_url": matters_url(**dep, kind=Kind.GOVERNMENT, state="open"),
-                "signed_on_time": h["signed_on_time"],
+                "signed_on_time": f["signed_on_time"],
                 "signed_on_time_url": matters_url(**dep, signed_on_time=1),
-                "returns": returned.get(str(department.pk), 0),
+                "returns": f["returned"],
                 "returns_url": matters_url(**place, returned_by=department.pk),
-                "decided": t["decided"],
-                "on_time": t["on_time"],
-                "on_time_rate": rate(t["on_time"], t["decided"]),
+                "decided": f["decided"],
+                "on_time": f["on_time"],
+                "on_time_rate": rate(f["on_time"], f["decided"]),
                 "on_time_url": matters_url(**dep, due=twelve, timeliness="on_time"),
                 "decided_url": matters_url(**dep, due=twelve, timeliness="decided"),
             }
@@ -485,69 +467,96 @@ def _department_rows(matters, departments, twelve: str, place: dict) -> list[dic
     return rows
 
 
-def _monthly(matters, months: list[datetime.date], place: dict) -> list[dict]:
-    """Received and closed per month, in one pass: a filtered count per month between the
-    month's local bounds (as the list's `created` and `closed` filters)."""
-    from petitions.filters import period_bounds
-
-    bounds = {month_key(month): period_bounds(month_key(month)) for month in months}
-    counts = {}
-    for key, (start, end) in bounds.items():
-        counts[f"received_{key}"] = Count("pk", filter=Q(created_at__gte=start, created_at__lt=end))
-        counts[f"closed_{key}"] = Count("pk", filter=Q(closed_at__gte=start, closed_at__lt=end, state=State.CLOSED))
-    first = bounds[month_key(months[0])][0]
-    row = matters.filter(Q(created_at__gte=first) | Q(closed_at__gte=first)).aggregate(**counts)
-    return [
-        {
-            "month": month,
-            "key": month_key(month),
-            "received": row[f"received_{month_key(month)}"],
-            "received_url": matters_url(**place, created=month_key(month)),
-            "closed": row[f"closed_{month_key(month)}"],
-            "closed_url": matters_url(**place, closed=month_key(month), state=State.CLOSED),
-        }
-        for month in months
-    ]
+def _monthly(tallies, months: list[datetime.date], place: dict) -> list[dict]:
+    """Received and closed per month (as the list's `created` and `closed` filters)."""
+    figures = _sums(tallies, "month", months)
+    rows = []
+    for month in months:
+        f = figures.get(month, EMPTY)
+        key = month_key(month)
+        rows.append(
+            {
+                "month": month,
+                "key": key,
+                "received": f["received"],
+                "received_url": matters_url(**place, created=key),
+                "closed": f["closed"],
+                "closed_url": matters_url(**place, closed=key, state=State.CLOSED),
+            }
+        )
+    return rows
 
 
-def township_dashboard(
-    user, township_ids: list[int] | None, *, now: datetime.datetime | None = None, villages: list | None = None
-) -> dict:
-    """镇街驾驶舱: the villages and the departments side by side over the last twelve months,
-    the twelve-month trend, and each village's own dashboard one click away. `villages`: the
-    townships' villages with their counts (grids.selectors.villages_with_counts) when the
-    caller has them already."""
-    from governance.models import Department
-    from grids.selectors import villages_with_counts
+def _board_frame(now) -> dict:
+    from governance.tallies import fresh_run
 
     now = now or timezone.now()
     today = timezone.localdate(now)
-    matters = matters_visible_to(user)
-    departments = Department.objects.select_related("township").order_by("township_id", "name")
-    if township_ids is not None:
-        matters = matters.filter(township_id__in=sorted(township_ids))
-        departments = departments.filter(township_id__in=sorted(township_ids))
-    if villages is None:
-        villages = list(villages_with_counts(township_ids=township_ids))
-    place = {"township": township_ids[0]} if township_ids is not None and len(township_ids) == 1 else {}
     months = last_months(today)
-    twelve = window(months)
-    cycle = latest_cycle(today)
-    board = {
-        "twelve": twelve,
+    run = fresh_run(now)
+    return {
+        "months": months,
+        "twelve": window(months),
         "first_month": months[0],
-        "cycle": cycle,
-        "villages": _village_rows(matters, villages, twelve, cycle),
-        "departments": _department_rows(matters, list(departments), twelve, place),
-        "months": _monthly(matters, months, place),
+        "cycle": latest_cycle(today),
+        "counted_at": run.counted_at,
     }
-    board["households"] = sum(village.household_count for village in villages)
+
+
+def township_dashboard(township, *, now: datetime.datetime | None = None, villages: list | None = None) -> dict:
+    """镇街驾驶舱 of one township, for its staff and superusers (who see every matter of it):
+    the villages and the departments side by side over the last twelve months, the
+    twelve-month trend, each village's own dashboard one click away; from the tallies
+    (governance.tallies; the board says when they were counted). `villages`: the township's
+    villages with their counts (grids.selectors.villages_with_counts) when the caller has
+    them already."""
+    from governance.models import Department, Tally
+    from grids.selectors import villages_with_counts
+
+    frame = _board_frame(now)
+    months = frame.pop("months")
+    tallies = Tally.objects.filter(township_id=township.pk)
+    if villages is None:
+        villages = list(villages_with_counts(township_ids=[township.pk]))
+    departments = Department.objects.filter(township_id=township.pk).order_by("name")
+    place = {"township": township.pk}
+    board = {
+        **frame,
+        "township": township,
+        "villages": _village_rows(tallies, villages, months, frame["cycle"]),
+        "departments": _department_rows(tallies, list(departments), months, place),
+        "months": _monthly(tallies, months, place),
+        "households": sum(village.household_count for village in villages),
+    }
+    board["charts"] = township_charts(board)
+    return board
+
+
+def district_dashboard(townships: list, *, now: datetime.datetime | None = None) -> dict:
+    """The townships side by side, for a superuser or someone on the staff of several (each
+    township's own dashboard one click away), and the twelve-month trend, from the tallies."""
+    from governance.models import Tally
+
+    frame = _board_frame(now)
+    months = frame.pop("months")
+    ids = sorted(township.pk for township in townships)
+    tallies = Tally.objects.filter(township_id__in=ids)
+    rows = _township_rows(tallies, townships, months, frame["cycle"])
+    board = {
+        **frame,
+        "townships": rows,
+        "months": _monthly(tallies, months, {}),
+        "households": sum(row["households"] for row in rows),
+    }
     board["charts"] = township_charts(board)
     return board
 
 
 def township_charts(board: dict) -> dict:
-    months, villages = board["months"], board["villages"]
+    """The trend and the places side by side (a township's villages, a district's townships)."""
+    months = board["months"]
+    places = board["villages"] if "villages" in board else board["townships"]
+    names = [(row["village"] if "village" in row else row["township"]).name for row in places]
     return {
         "months": chart(
             [_month_label(m["month"], first=i == 0) for i, m in enumerate(months)],
@@ -562,23 +571,23 @@ def township_charts(board: dict) -> dict:
             unit=_("matters"),
             kind="line",
         ),
-        "villages": chart(
-            [row["village"].name for row in villages],
+        "places": chart(
+            names,
             [
                 {
                     "name": _("逢十 compliance (%)"),
-                    "data": [_pct(row["compliance"]) for row in villages],
-                    "urls": [row["compliance_url"] for row in villages],
+                    "data": [_pct(row["compliance"]) for row in places],
+                    "urls": [row["compliance_url"] for row in places],
                 },
                 {
                     "name": _("on time (%)"),
-                    "data": [_pct(row["on_time_rate"]) for row in villages],
-                    "urls": [row["decided_url"] for row in villages],
+                    "data": [_pct(row["on_time_rate"]) for row in places],
+                    "urls": [row["decided_url"] for row in places],
                 },
                 {
                     "name": _("satisfied (%)"),
-                    "data": [_pct(row["satisfaction"]) for row in villages],
-                    "urls": [row["rated_url"] for row in villages],
+                    "data": [_pct(row["satisfaction"]) for row in places],
+                    "urls": [row["rated_url"] for row in places],
                 },
             ],
             unit="%",

@@ -225,3 +225,54 @@ class MonthlyReport(models.Model):
 
     def __str__(self):
         return f"{self.month:%Y-%m} {self.village_id or self.township_id}"
+
+
+class Tally(models.Model):
+    """The township and district dashboards' figures of one village, as governance.tallies
+    counted them at its last run: the dashboards add these rows up instead of counting a
+    district's matters and residents on every request.
+
+    Rows per department (or none) and month (or none: the figures of now). A month row counts
+    the matters by when each thing happened: received (created), closed and rated
+    (closed_at), decided and on time (deadline). The rows of now count what is true at the
+    run: held (open 政事), overdue, escalated, supervised (督办), signed for in time, the
+    matters a department sent back (退回, in the returning department's row), and on the
+    village's own row (no department, no month) its grids, households and residents."""
+
+    township = models.ForeignKey(Township, on_delete=models.CASCADE, related_name="+")
+    village = models.ForeignKey(Village, on_delete=models.CASCADE, related_name="+")
+    department = models.ForeignKey(Department, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    month = models.DateField(null=True, blank=True)
+    received = models.PositiveIntegerField(default=0)
+    closed = models.PositiveIntegerField(default=0)
+    decided = models.PositiveIntegerField(default=0)
+    on_time = models.PositiveIntegerField(default=0)
+    rated = models.PositiveIntegerField(default=0)
+    satisfied = models.PositiveIntegerField(default=0)
+    held = models.PositiveIntegerField(default=0)
+    overdue = models.PositiveIntegerField(default=0)
+    escalated = models.PositiveIntegerField(default=0)
+    supervised = models.PositiveIntegerField(default=0)
+    signed_on_time = models.PositiveIntegerField(default=0)
+    returned = models.PositiveIntegerField(default=0)
+    grids = models.PositiveIntegerField(default=0)
+    households = models.PositiveIntegerField(default=0)
+    residents = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["township", "month"])]
+
+    def __str__(self):
+        return f"{self.village_id} {self.department_id} {self.month}"
+
+
+class TallyRun(models.Model):
+    """When the tallies were last counted (one row): the dashboards say so, and count them
+    themselves when they are older than settings.TALLY_MAX_AGE (beat not running)."""
+
+    counted_at = models.DateTimeField(null=True, blank=True)
+    took_ms = models.PositiveIntegerField(default=0)
+    matters = models.PositiveIntegerField(default=0)
+
+    def __str__(self):
+        return f"{self.counted_at}"

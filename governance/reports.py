@@ -28,7 +28,7 @@ from governance.xlsx import Sheet, workbook_bytes
 from grids.models import Township, Village
 from grids.visits.fengshi import compliance, fengshi_days
 from petitions import figures
-from petitions.models import Kind, Matter, Rating, State
+from petitions.models import Kind, Matter, State
 from points.models import Award, AwardStatus, Entry, EntryKind, Redemption
 
 logger = logging.getLogger(__name__)
@@ -115,7 +115,7 @@ def _matters(ids, start, end) -> dict:
                 filter=Q(
                     closed_at__gte=start,
                     closed_at__lt=end,
-                    rating__in=[Rating.SATISFIED, Rating.BASICALLY_SATISFIED],
+                    rating__in=figures.SATISFIED,
                 ),
             ),
         )

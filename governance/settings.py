@@ -274,6 +274,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=9, minute=0),
         "kwargs": {"kind": "report"},
     },
+    # The township and district dashboards' tallies (governance.tallies), every five minutes.
+    "count-tallies": {
+        "task": "governance.tallies.count_tallies_task",
+        "schedule": 300.0,
+    },
     # Last month's report (月报) of every township and village, prepared once each.
     "prepare-monthly-reports": {
         "task": "governance.reports.prepare_monthly_reports",
@@ -284,6 +289,8 @@ CELERY_BEAT_SCHEDULE = {
 # Matters on time (petitions.deadlines).
 MATTER_ESCALATION_GRACE_HOURS = env_int("MATTER_ESCALATION_GRACE_HOURS", 48)
 MATTER_EVALUATION_DAYS = env_int("MATTER_EVALUATION_DAYS", 15)
+# Tallies older than this (beat not running) are counted again by the dashboard that reads them.
+TALLY_MAX_AGE = env_int("TALLY_MAX_AGE", 900)
 MATTER_REOPEN_LIMIT = env_int("MATTER_REOPEN_LIMIT", 2)
 # Extensions by approval (petitions.extensions): how many may be approved per matter, and how
 # far one may move the deadline, in calendar days (信访: at most 30 days).

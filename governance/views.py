@@ -15,7 +15,7 @@ from governance.models import Notification, Role
 from governance.roles import FIELD_ROLES, GRID_ROLES, REGISTER_EDITORS, TOWNSHIP_ROLES, VILLAGE_STAFF
 from governance.scoping import scope_for
 from governance.services import notification_mark_read
-from grids.models import Village
+from grids.models import Township, Village
 from grids.selectors import (
     assignments_of,
     grids_with_counts,
@@ -97,21 +97,24 @@ def home(request):
             dashboards.village_dashboard(user, village) for village in villages if village.pk in cockpit_ids
         ]
 
+    # One township: its villages and its dashboard; several (a superuser, someone on the staff
+    # of more than one): the townships side by side, each one click from its own.
     township_ids = None if user.is_superuser else scope.ids_for(TOWNSHIP_ROLES)
-    if township_ids is None or township_ids:
-        townships = list(townships_for(township_ids))
-        villages = list(villages_with_counts(township_ids=[t.pk for t in townships]))
+    townships = list(townships_for(township_ids)) if township_ids is None or township_ids else []
+    if len(townships) == 1:
+        villages = list(villages_with_counts(township_ids=[townships[0].pk]))
         context["townships"] = _group(villages, "township_id", townships)
-        context["township_board"] = dashboards.township_dashboard(
-            user, None if township_ids is None else sorted(township_ids), villages=villages
-        )
+        context["township_board"] = dashboards.township_dashboard(townships[0], villages=villages)
+    elif townships:
+        context["district_board"] = dashboards.district_dashboard(townships)
 
-    if scope.has_any_role(VILLAGE_STAFF | TOWNSHIP_ROLES):
+    # The last 逢十 day's roll-up; the district's board shows it per township instead.
+    if scope.has_any_role(VILLAGE_STAFF | TOWNSHIP_ROLES) and "district_board" not in context:
         context["fengshi"] = _fengshi_summary(user)
 
     context["departments"] = [a.department for a in assignments if a.role == Role.DEPARTMENT_HANDLER]
     context["department_home"] = homes.department_home(user, context["departments"])
-    context["waiting"] = waiting_summary(user)
+    context["waiting"] = waiting_summary(request)
     context["supervised"] = supervised_summary(user)
     context["can_add_household"] = scope.has_any_role(REGISTER_EDITORS)
     context["heading"] = _home_heading(assignments)
@@ -128,7 +131,24 @@ def village_dashboard(request, pk):
     villages = Village.objects.select_related("township")
     village = get_object_or_404(villages if scope.is_superuser else villages.filter(condition), pk=pk)
     board = dashboards.village_dashboard(request.user, village)
-    return render(request, "governance/dashboards/village_page.html", {"board": board, "village": village})
+    context = {
+        "board": board,
+        "village": village,
+        "township_link": scope.is_superuser or village.township_id in townships,
+    }
+    return render(request, "governance/dashboards/village_page.html", context)
+
+
+@login_required
+def township_dashboard(request, pk):
+    """A township's dashboard (镇街驾驶舱), for its staff and, drilling down, a superuser."""
+    scope = scope_for(request.user)
+    townships = Township.objects.all() if scope.is_superuser else townships_for(scope.ids_for(TOWNSHIP_ROLES))
+    township = get_object_or_404(townships, pk=pk)
+    villages = list(villages_with_counts(township_ids=[township.pk]))
+    board = dashboards.township_dashboard(township, villages=villages)
+    context = {"board": board, "township": township, "townships": _group(villages, "township_id", [township])}
+    return render(request, "governance/dashboards/township_page.html", context)
 
 
 def _home_heading(assignments) -> str:

@@ -28,33 +28,22 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 
 from governance.models import Department
-from petitions.models import Matter, MatterEvent
+from petitions.models import Matter, MatterEvent, Rating
 
 GROUPS = {"village": ("village_id", "village__name"), "department": ("department_id", "department__name")}
 STEP_STATES = ["submitted", "classified", "deliberating", "handling", "verifying", "evaluating"]
 
 
-def _first_report():
-    return Subquery(
-        MatterEvent.objects.filter(matter=OuterRef("pk"), action="report")
-        .order_by("created_at")
-        .values("created_at")[:1]
-    )
-
-
 def decided(matters: QuerySet[Matter], now: datetime.datetime | None = None) -> QuerySet[Matter]:
-    """The matters the on-time rate counts: with a deadline, and reported or past it
-    (annotated with `reported_at`, the first report)."""
+    """The matters the on-time rate counts: with a deadline, and reported or past it."""
     now = now or timezone.now()
-    return (
-        matters.filter(deadline__isnull=False)
-        .annotate(reported_at=_first_report())
-        # The deadline first: for a matter past it, PostgreSQL then skips the report look-up.
-        .filter(Q(deadline__lt=now) | Q(reported_at__isnull=False))
-    )
+    return matters.filter(deadline__isnull=False).filter(Q(deadline__lt=now) | Q(first_reported_at__isnull=False))
 
 
-ON_TIME = Q(reported_at__lte=F("deadline"))
+ON_TIME = Q(first_reported_at__lte=F("deadline"))
+# The satisfaction rate: of the rated matters (closed with a rating), the satisfied ones.
+SATISFIED = [Rating.SATISFIED, Rating.BASICALLY_SATISFIED]
+RATED = [*SATISFIED, Rating.UNSATISFIED]
 
 
 def reported_on_time(decided_matters: QuerySet[Matter]) -> QuerySet[Matter]:

@@ -159,6 +159,9 @@ class Matter(models.Model):
     reported_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    # The first report's time (its `report` event's): the on-time rate asks it of every matter
+    # with a deadline (petitions.figures.decided), so it is kept here, not looked up each time.
+    first_reported_at = models.DateTimeField(_("first reported at"), null=True, blank=True)
     # Who last checked the result (督): neither they, the handler nor the reporter record the
     # resident's rating (回访).
     verified_by = models.ForeignKey(

@@ -21,13 +21,15 @@ from petitions.models import (
 QUEUE_ORDER = ["-is_overdue", F("deadline").asc(nulls_last=True), "created_at", "id"]
 
 
+# What a row of a matter list shows besides the matter: its places, category and handlers.
+MATTER_ROW_RELATED = ("village", "village__matter_settings", "grid", "category", "department", "handler")
+
+
 def matters_visible_to(user) -> QuerySet[Matter]:
     """Matters in the user's places, assigned to their department or to them, or granted to
     them one by one (guardian). The village comes with its matter settings: who verifies a
     村事 (petitions.workflow.verifiers_cover) is then known without a query."""
-    queryset = Matter.objects.select_related(
-        "village", "village__matter_settings", "grid", "category", "department", "handler"
-    )
+    queryset = Matter.objects.select_related(*MATTER_ROW_RELATED)
     scope = scope_for(user)
     if scope.is_superuser:
         return queryset
@@ -95,6 +97,24 @@ def matters_waiting_for(user) -> QuerySet[Matter]:
         .select_related("pending_extension")
         .order_by(*QUEUE_ORDER)
     )
+
+
+def waiting_ids(request) -> list[int]:
+    """The ids of the matters waiting for the request's user, in queue order: one query per
+    request, which the menu's badge and the home's queue card both read. (Planning the
+    queue's long OR of conditions costs PostgreSQL more than running it: 15 ms a time for a
+    township official at district scale.)"""
+    if not hasattr(request, "_cunzhi_waiting_ids"):
+        request._cunzhi_waiting_ids = list(matters_waiting_for(request.user).values_list("pk", flat=True))
+    return request._cunzhi_waiting_ids
+
+
+def matters_by_ids(ids: list[int]) -> list[Matter]:
+    """These matters, in this order, with what a row of a list shows. Loading a queue's first
+    rows by id spares the planner joining every related table over all the queue's
+    candidates (it estimates the long OR of conditions at a row or two)."""
+    rows = Matter.objects.select_related(*MATTER_ROW_RELATED, "pending_extension").in_bulk(ids)
+    return [rows[pk] for pk in ids if pk in rows]
 
 
 def awaiting_township_approval(matters) -> set[int]:

@@ -681,6 +681,10 @@ def _report(matter: Matter, actor, *, result: str) -> Change:
     matter.result = _check_text("result", result, _("Describe what was done."))
     matter.reported_by = actor
     payload = {"result": matter.result}
+    fields = ["result", "reported_by", "updated_at"]
+    if matter.first_reported_at is None:
+        matter.first_reported_at = timezone.now()
+        fields.append("first_reported_at")
     if matter.kind == Kind.VILLAGE:
         # Step 7, 实施结果公开: its record carries the outcome, beside steps 1 to 6.
         record = Deliberation.objects.create(
@@ -692,7 +696,6 @@ def _report(matter: Matter, actor, *, result: str) -> Change:
             recorded_by=actor,
         )
         payload.update(step=procedure.OUTCOME_STEP, record=record.pk)
-    fields = ["result", "reported_by", "updated_at"]
     if matter.department_id and matter.signed_at is None:
         # A department's first report signs for it too (签收).
         matter.signed_at, matter.signed_by = timezone.now(), actor

@@ -61,8 +61,10 @@ from petitions.selectors import (
     QUEUE_ORDER,
     awaiting_township_approval,
     handler_candidates,
+    matters_by_ids,
     matters_visible_to,
     matters_waiting_for,
+    waiting_ids,
 )
 
 MATTERS_PER_PAGE = 20
@@ -361,10 +363,10 @@ def matter_export(request):
     return xlsx_response(data, export_filename())
 
 
-def waiting_queue(user) -> list:
+def waiting_queue(request) -> list:
     """The user's queue (matters_waiting_for): overdue first, then the nearest deadline."""
-    rows = list(matters_waiting_for(user)[:QUEUE_LIMIT])
-    return annotate_rows(user, rows, waiting_ids={m.pk for m in rows})
+    rows = matters_by_ids(waiting_ids(request)[:QUEUE_LIMIT])
+    return annotate_rows(request.user, rows, waiting_ids={m.pk for m in rows})
 
 
 def _revisits(user):
@@ -391,7 +393,7 @@ def matter_waiting(request):
     """What is waiting for the viewer, by what they do next: classify, deliberate or assign,
     report, verify; then the return visits (回访) and what they recorded that is still open."""
     user = request.user
-    queue = waiting_queue(user)
+    queue = waiting_queue(request)
     groups = []
     for action, title in (
         ("classify", _("To classify (分)")),
@@ -431,15 +433,16 @@ def matter_waiting(request):
     return render(request, "petitions/matter_waiting.html", context)
 
 
-def waiting_summary(user) -> dict | None:
+def waiting_summary(request) -> dict | None:
     """For the home page: the first few matters of the user's queue and how many there are."""
+    user = request.user
     scope = scope_for(user)
     if scope.is_superuser or not scope.reads_matters:
         return None
-    queue = matters_waiting_for(user)
-    rows = list(queue[:HOME_QUEUE])
+    ids = waiting_ids(request)
+    rows = matters_by_ids(ids[:HOME_QUEUE])
     rows = annotate_rows(user, rows, waiting_ids={m.pk for m in rows})
-    total = queue.count()
+    total = len(ids)
     return {"rows": rows, "total": total, "can_add": scope.has_any_role(INTAKE_ROLES)}
 
 

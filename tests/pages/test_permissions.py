@@ -79,6 +79,9 @@ MATRIX = {
     # 七星村's dashboard (村级驾驶舱): its cadre, its township (drilling down), the superuser; to
     # everyone else it does not exist.
     ("GET", "village-dashboard"): _row(cadre=200, official=200, leader=200, admin=200),
+    # 渭沱镇's dashboard (镇街驾驶舱): its staff and the superuser (drilling down from the
+    # townships side by side); to everyone else, 小沔镇's official included, it does not exist.
+    ("GET", "township-dashboard"): _row(official=200, leader=200, admin=200),
     # The 月报: a village's for its cadres and its township; a township's for its staff. Who sees
     # the place but may not read its report is refused (403); who does not see it, 404.
     ("GET", "monthly-report"): _row(
@@ -129,6 +132,7 @@ def _urls(world):
         "resident-detail-q2": f"/residents/{member(hh.q2)}/",
         "resident-reveal-l1": f"/residents/{member(hh.l1)}/reveal-id-number/",
         "village-dashboard": f"/dashboard/villages/{world.qixing.pk}/",
+        "township-dashboard": f"/dashboard/townships/{world.weituo.pk}/",
         "monthly-report": f"/reports/monthly/?village={world.qixing.pk}",
         "monthly-report-township": f"/reports/monthly/?township={world.weituo.pk}",
         "monthly-report-export": f"/reports/monthly/export.xlsx?village={world.qixing.pk}",

@@ -25,8 +25,9 @@ def _grow_households(world, to):
 
 
 # Every page starts with 1 the session, 2 the user, 3 the assignments (the scope), and ends
-# with the navigation's counts: the unread notifications, the matters waiting for the user,
-# and (deciders only: the cadre) the points proposals waiting.
+# with the navigation's counts: the unread notifications, the matters waiting for the user (on
+# the home page read from the ids its queue card loaded), and (deciders only: the cadre) the
+# points proposals waiting.
 #
 # The home page (/), after the scope: 4 the assignments again (the cards), then by role
 # - grid staff (grid1): 5 the grids with their counts, 6 the first households with their
@@ -34,17 +35,21 @@ def _grow_households(world, to):
 #   10 COUNT of the grids and 11 any tag (whether the search form offers those filters);
 # - village staff (cadre): 5 the villages with their counts, 6 their grids with counts;
 # - township staff (official): 5 the townships, 6 their villages with counts;
-# - the superuser (admin): 5 every township, 6 every village with counts;
-# - 逢十 (all but grid staff): the grids in scope (the superuser: skipped, all of them),
-#   the grids, their villages, their townships, households per grid, visits per grid,
-#   visits per grid and author, the duty assignments;
-# - the matters waiting (all but the superuser): the first five, their COUNT;
+# - the superuser (admin): 5 every township (their figures come from the tallies);
+# - 逢十 (village and township staff; the superuser's board shows it per township): the grids
+#   in scope, the grids, their villages, their townships, households per grid, visits per
+#   grid, visits per grid and author, the duty assignments;
+# - the matters waiting (all but the superuser): the ids of the whole queue (the nav's badge
+#   counts them), then the first five rows when there are any (none here);
 # - the dashboard (governance.dashboards; village cadre, township, superuser), aggregates only,
 #   the same number whatever the size: the village's 14 (grids, this cycle's 逢十 days, matters
 #   by kind and state, the acceptance and sign-off clocks, open and late per grid, visits per
 #   grid, the grid names, on time and satisfaction this quarter and last, redemptions this
-#   month, awards waiting, passbooks below the floor); the township's and the district's 9
-#   (the villages of the home page's cards reused, received and closed per month in one query).
+#   month, awards waiting, passbooks below the floor); the township's 7 (the villages of the
+#   home page's cards reused): the tallies' last count (governance.tallies; a warm-up request
+#   counted them), the departments, the tallies summed per village, per department and per
+#   month, the grids and the visits of the last 逢十 day per village; the district's 5: the
+#   last count, the tallies per township and per month, the grids and the visits per township.
 # The households list (/households/): 4 COUNT of the villages, 5 COUNT of the grids (whether
 # to offer either filter), 6 any tag (whether to offer the tag filter), 7 COUNT of the
 # households (the paginator), 8 the page with member counts, 9 their tags (one prefetch);
@@ -53,11 +58,11 @@ def _grow_households(world, to):
 # The grid worker's day (governance.homes.field_home): 3 more, the households due, the visits
 # since the last 逢十 day, the open matters they recorded.
 HOME_DAY = 3
-HOME_GRID = 3 + 1 + HOME_DAY + 7 + 2 + 2  # scope, cards, the day, field section, matters waiting, nav
-DASHBOARD_QUERIES = {"village": 14, "township": 9, "district": 9}
-HOME_CADRE = 3 + 1 + 2 + DASHBOARD_QUERIES["village"] + 8 + 2 + 3
-HOME_OFFICIAL = 3 + 1 + 2 + DASHBOARD_QUERIES["township"] + 8 + 2 + 2
-HOME_ADMIN = 3 + 1 + 2 + DASHBOARD_QUERIES["district"] + 7 + 1  # no matters waiting; the nav: notifications
+HOME_GRID = 3 + 1 + HOME_DAY + 7 + 1 + 1  # scope, cards, the day, field section, matters waiting, nav
+DASHBOARD_QUERIES = {"village": 14, "township": 7, "district": 5}
+HOME_CADRE = 3 + 1 + 2 + DASHBOARD_QUERIES["village"] + 8 + 1 + 2
+HOME_OFFICIAL = 3 + 1 + 2 + DASHBOARD_QUERIES["township"] + 8 + 1 + 1
+HOME_ADMIN = 3 + 1 + 1 + DASHBOARD_QUERIES["district"] + 1  # no matters waiting; the nav: notifications
 HOUSEHOLDS_CADRE = 3 + 6 + 3 + 1  # + the grid choices
 HOUSEHOLDS_OFFICIAL_GRID = 3 + 7 + 2 + 2  # + the chosen grid; + village and grid choices
 HOUSEHOLDS_GRID = 3 + 6 + 2  # one grid, one village: no choices

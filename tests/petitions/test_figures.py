@@ -1,5 +1,6 @@
 import datetime
 
+import time_machine
 from django.utils import timezone
 
 from petitions import figures
@@ -18,7 +19,9 @@ def _through_report(mw, title, *, days_to_report):
     report = MatterEvent.objects.get(matter=matter, action="report")
     start = matter.clock_started_at
     # Place the report in time, as if it came `days_to_report` after the clock started.
-    MatterEvent.objects.filter(pk=report.pk).update(created_at=start + datetime.timedelta(days=days_to_report))
+    at = start + datetime.timedelta(days=days_to_report)
+    MatterEvent.objects.filter(pk=report.pk).update(created_at=at)
+    Matter.objects.filter(pk=matter.pk).update(first_reported_at=at)
     return matter
 
 
@@ -55,3 +58,27 @@ def test_figures_per_department(mw):
     s.matter_report(matter=matter, actor=u.handler, result="done")
     rows = figures.on_time(Matter.objects.all(), by="department")
     assert rows == [{"id": mw.sifasuo.pk, "name": "司法所", "decided": 1, "on_time": 1, "rate": 1.0}]
+
+
+def test_the_first_report_is_kept_when_a_matter_is_reported_again(mw):
+    """A result that fails its check is reported again; the on-time rate asks when the first
+    report came (Matter.first_reported_at, the time of its first `report` event)."""
+    u = mw.users
+    start = timezone.now()
+    with time_machine.travel(start, tick=False) as clock:
+        matter = mw.staff_matter(title="两次上报")
+        s.matter_classify(matter=matter, actor=u.cadre, kind=Kind.CIVIL, category=mw.categories.environment)
+        today = timezone.localdate()
+        s.matter_deliberate(matter=matter, actor=u.grid1, kind="meeting", held_on=today, summary="院坝会")
+        s.matter_handle(matter=matter, actor=u.grid1, handler=u.grid1)
+        clock.shift(datetime.timedelta(days=2))
+        s.matter_report(matter=matter, actor=u.grid1, result="已清理")
+        first = timezone.now()
+        s.matter_verify(matter=matter, actor=u.cadre, passed=False, note="未清理干净")
+        clock.shift(datetime.timedelta(days=30))
+        s.matter_report(matter=matter, actor=u.grid1, result="已彻底清理")
+    matter.refresh_from_db()
+    reports = MatterEvent.objects.filter(matter=matter, action="report").order_by("created_at")
+    assert [e.created_at for e in reports][0] == first == matter.first_reported_at
+    assert matter.first_reported_at < matter.deadline < reports.last().created_at
+    assert figures.on_time(Matter.objects.filter(pk=matter.pk), by="village")[0]["on_time"] == 1

@@ -4,6 +4,7 @@ decision (延期审批), while the one who asked does not."""
 
 import datetime
 import zoneinfo
+from types import SimpleNamespace
 
 import pytest
 import time_machine
@@ -33,7 +34,8 @@ def _with_sifasuo(mw):
 
 
 def _turn(user, matter):
-    return {m.pk: m.your_turn for m in waiting_queue(user)}.get(matter.pk)
+    request = SimpleNamespace(user=user)  # a new request each time: its queue is read afresh
+    return {m.pk: m.your_turn for m in waiting_queue(request)}.get(matter.pk)
 
 
 def test_a_department_signs_for_its_matter_first_then_reports_it(mw):

@@ -497,6 +497,8 @@ class _Activity:
             grace = datetime.timedelta(hours=settings.MATTER_ESCALATION_GRACE_HOURS)
             level = min(2, int((self.now - deadline) / grace))
             values.update(is_overdue=True, overdue_at=deadline.isoformat(), escalation_level=level)
+        if "report" in times:
+            values["first_reported_at"] = times["report"].isoformat()
         if "handle" in times:
             if kind == "government":
                 values["department_id"] = self.rng.choice(staff["departments"])
