@@ -65,6 +65,7 @@ PAGE_MODELS = {
     "matter-photo": MatterPhoto,
     "visit-photo": VisitPhoto,
     "village-dashboard": Village,
+    "township-dashboard": Township,
 }
 # Public pages (a village's published board and shop photos): open to everyone by design.
 PUBLIC_ROUTE = re.compile(r"^(public/|api/v1/\^public/)")

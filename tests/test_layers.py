@@ -34,6 +34,7 @@ GOVERNANCE_PROJECT_FILES = {
     "governance/report_views.py",
     "governance/management/commands/prepare_monthly_reports.py",
     "governance/dashboards.py",
+    "governance/tallies.py",
     "governance/homes.py",
     "governance/management/commands/bench.py",
     "governance/management/commands/generate_scale.py",

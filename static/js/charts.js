@@ -37,7 +37,7 @@
           lineStyle: { width: 3, type: ["solid", "dashed", "dotted"][i % 3] },
           label: { show: true, position: data.stack ? "inside" : "top", fontSize: 13,
                    rotate: upright ? 90 : 0, align: upright ? "left" : "center", verticalAlign: upright ? "middle" : "bottom",
-                   formatter: function (p) { return p.value === null || p.value === 0 && data.stack ? "" : p.value + (percent ? "%" : ""); } },
+                   formatter: function (p) { return p.value === null || p.value === 0 && (data.stack || data.kind === "line") ? "" : p.value + (percent ? "%" : ""); } },
           connectNulls: false
         };
       })

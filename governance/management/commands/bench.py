@@ -161,7 +161,20 @@ class Command(BaseCommand):
         report = "monthly report (stored)" if stored else "monthly report (computed)"
         cases = [
             ("township home", "township official, 1 township", official, "/", 150),
-            ("district home", f"superuser, {Township.objects.count()} townships", admin, "/", 300),
+            (
+                "district home (townships side by side)",
+                f"superuser, {Township.objects.count()} townships",
+                admin,
+                "/",
+                300,
+            ),
+            (
+                "township dashboard page",
+                "superuser",
+                admin,
+                f"/dashboard/townships/{village.township_id}/",
+                150,
+            ),
             ("village home", "village cadre", cadre, "/", 100),
             ("village dashboard page", "village cadre", cadre, f"/dashboard/villages/{village.pk}/", 100),
             ("village dashboard page", "township official", official, f"/dashboard/villages/{village.pk}/", 100),
