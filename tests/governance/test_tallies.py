@@ -111,3 +111,15 @@ def test_two_counts_at_once_leave_one_set_of_rows(mw):
     assert errors == []
     assert _rows() == expected
     assert TallyRun.objects.count() == 1
+
+
+def test_the_command_counts_them_as_beat_does(mw):
+    import io
+
+    from django.core.management import call_command
+
+    out = io.StringIO()
+    call_command("count_tallies", stdout=out)
+    run = TallyRun.objects.get()
+    assert f"matters={Matter.objects.count()}" in out.getvalue() and run.counted_at.isoformat() in out.getvalue()
+    assert Tally.objects.filter(village=mw.qixing, department=None, month=None).exists()
