@@ -251,8 +251,8 @@ class _People:
 def _settle(due, action: str, batch: int, order: str, **payload) -> int:
     """Settle due matters in batches, each in one transaction: lock rows no other sweep holds
     (SKIP LOCKED) and take `action` on each as the system (workflow.matter_transition: its
-    effect, event and notifications). A settled row no longer matches `due`, so nothing
-    happens twice."""
+    effect, event and notifications; on the rows as locked here, without reading each again).
+    A settled row no longer matches `due`, so nothing happens twice."""
     settled = 0
     while True:
         with transaction.atomic():
@@ -262,7 +262,7 @@ def _settle(due, action: str, batch: int, order: str, **payload) -> int:
             if not rows:
                 return settled
             for matter in rows:
-                workflow.matter_transition(matter=matter, actor=workflow.SYSTEM, action=action, **payload)
+                workflow.matter_transition(matter=matter, actor=workflow.SYSTEM, action=action, locked=True, **payload)
         settled += len(rows)
 
 

@@ -1348,14 +1348,23 @@ def _load_effects() -> None:
     import_module("petitions.services")  # registers its effects and the sweep's
 
 
-def matter_transition(*, matter: Matter, actor, action: str, **payload) -> tuple[Matter, MatterEvent]:
+def matter_transition(
+    *, matter: Matter, actor, action: str, locked: bool = False, **payload
+) -> tuple[Matter, MatterEvent]:
     """Take `action` on `matter`: lock the row, check the role (403) then the state (409),
     run the action's effect (which validates the payload, 400), set the state, record the
-    event and tell the people the table names. One transaction; returns (matter, event)."""
+    event and tell the people the table names. One transaction; returns (matter, event).
+
+    `locked`: the caller read `matter` with its row lock inside its own transaction (the
+    sweep's batches), which this then joins: no second read, no savepoint of its own (a
+    failure rolls the caller's whole transaction back)."""
     _load_effects()
     t = TRANSITIONS[action]
-    with transaction.atomic():
-        matter = Matter.objects.select_for_update().get(pk=matter.pk)
+    if locked and not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("matter_transition(locked=True) outside the transaction that locked the row")
+    with transaction.atomic(savepoint=not locked):
+        if not locked:
+            matter = Matter.objects.select_for_update().get(pk=matter.pk)
         check(actor, action, matter)
         before = matter.state
         change = EFFECTS[action](matter, actor, **payload)

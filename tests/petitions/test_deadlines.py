@@ -130,6 +130,41 @@ def test_sweep_warns_marks_escalates_once_each(mw):
     assert Notification.objects.filter(user=mw.users.official, url=f"/matters/{matter.pk}/").exists()
 
 
+def _sweep_statements(mw, due: int) -> tuple[int, int]:
+    """(statements, inbox rows) of a sweep that marks `due` new matters overdue."""
+    from django.test.utils import CaptureQueriesContext
+
+    matters = [classify(mw, mw.staff_matter(title=f"到期{i}")) for i in range(due)]
+    late = max(m.deadline for m in matters) + datetime.timedelta(hours=1)
+    notes = Notification.objects.count()
+    with CaptureQueriesContext(connection) as queries:
+        assert sweep(now=late).marked_overdue == due
+    return len(queries), Notification.objects.count() - notes
+
+
+def test_the_sweep_settles_each_matter_in_a_few_statements(mw):
+    """The sweep settles each due matter through matter_transition on the row as its batch
+    locked it: the row's update, its event and one inbox row per person told, with no second
+    read of the row and no savepoint of its own."""
+    two, notes_two = _sweep_statements(mw, 2)
+    six, notes_six = _sweep_statements(mw, 6)
+    told = (notes_six - notes_two) // 4
+    assert told >= 1
+    assert six - two == 4 * (2 + told)  # per matter: its update, its event, an inbox row each
+
+
+@pytest.mark.django_db(transaction=True)
+def test_locked_transitions_need_the_callers_transaction(mw):
+    from petitions import workflow
+
+    matter = classify(mw, mw.staff_matter())
+    with pytest.raises(RuntimeError):
+        workflow.matter_transition(
+            matter=matter, actor=workflow.SYSTEM, action="warn", locked=True, now=timezone.now(), people=None
+        )
+    assert not MatterEvent.objects.filter(matter=matter, action="warn").exists()
+
+
 def test_unevaluated_matter_closes_after_the_window(mw, settings):
     settings.MATTER_EVALUATION_DAYS = 15
     u = mw.users
