@@ -102,7 +102,12 @@ def _rates(matters, place: dict, period: str, *, closed_period: str | None = Non
     }
 
 
-def _compliance_trend(grids, cycles: list[datetime.date], group: str | None = None) -> dict:
+def compliance_url(cycle: datetime.date, **place) -> str:
+    """The 逢十 roll-up of `cycle`, narrowed to the place (village= or township=)."""
+    return f"{reverse('grids:visit-compliance')}?{urlencode({'cycle': cycle.isoformat(), **place})}"
+
+
+def _compliance_trend(grids, cycles: list[datetime.date], group: str | None = None, place: dict | None = None) -> dict:
     """{group id or None: [{cycle, grids, visited, rate}]}: grids with at least one effective
     visit on each 逢十 day (as grids/visits/fengshi.compliance counts them), in two queries."""
     grid_ids = grids.values("pk")
@@ -126,7 +131,7 @@ def _compliance_trend(grids, cycles: list[datetime.date], group: str | None = No
                 "grids": total,
                 "visited": done.get((owner, cycle), 0),
                 "rate": rate(done.get((owner, cycle), 0), total),
-                "url": f"{reverse('grids:visit-compliance')}?cycle={cycle.isoformat()}",
+                "url": compliance_url(cycle, **({group.removesuffix("_id"): owner} if group else place or {})),
             }
             for cycle in cycles
         ]
@@ -232,7 +237,7 @@ def _grid_rows(village_id: int, matters, cycle: datetime.date) -> list[dict]:
         .values_list("grid_id", "n")
         .order_by()
     )
-    compliance_url = f"{reverse('grids:visit-compliance')}?cycle={cycle.isoformat()}"
+    village_compliance_url = compliance_url(cycle, village=village_id)
     rows = []
     for grid in grids.order_by("number").values("pk", "name"):
         row = counts.get(grid["pk"], {"open": 0, "late": 0})
@@ -242,7 +247,7 @@ def _grid_rows(village_id: int, matters, cycle: datetime.date) -> list[dict]:
                 "name": grid["name"],
                 "visits": visited.get(grid["pk"], 0),
                 "visited": grid["pk"] in visited,
-                "compliance_url": compliance_url,
+                "compliance_url": village_compliance_url,
                 "open": row["open"],
                 "open_url": matters_url(grid=grid["pk"], state="open"),
                 "overdue": row["late"],
@@ -282,7 +287,7 @@ def village_dashboard(user, village: Village, *, now: datetime.datetime | None =
     matters = matters_visible_to(user).filter(village_id=village.pk)
     cycles = recent_cycles(today)
     grids = Grid.objects.filter(village_id=village.pk)
-    trend = _compliance_trend(grids, cycles)[None]
+    trend = _compliance_trend(grids, cycles, place={"village": village.pk})[None]
     this_quarter, last_quarter = quarter_of(today), previous_quarter(today)
     board = {
         "village": village,

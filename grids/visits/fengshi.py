@@ -334,13 +334,20 @@ def _rollup(rows) -> dict:
     return total
 
 
-def compliance_for(user, *, cycle: datetime.date) -> Compliance:
+def compliance_for(
+    user, *, cycle: datetime.date, township: int | None = None, village: int | None = None
+) -> Compliance:
     """The roll-up over the places the caller may see: a township for its officials, a
-    village for its cadres, their own grids for grid staff."""
+    village for its cadres, their own grids for grid staff; narrowed to one township or
+    village of those when given (a dashboard's figure opens its own place's roll-up)."""
     scope = scope_for(user)
+    narrow = {
+        "township_ids": None if township is None else [township],
+        "village_ids": None if village is None else [village],
+    }
     if scope.is_superuser:
-        return compliance(cycle=cycle)
-    return compliance(cycle=cycle, grid_ids=_grid_ids(scope))
+        return compliance(cycle=cycle, **narrow)
+    return compliance(cycle=cycle, grid_ids=_grid_ids(scope), **narrow)
 
 
 def _grid_ids(scope) -> list[int]:

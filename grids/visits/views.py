@@ -482,19 +482,34 @@ def visit_compliance(request):
     recent = cycles_between(latest - datetime.timedelta(days=120), latest)[::-1]
     if cycle not in recent:
         recent.insert(0, cycle)
-    roll = compliance_for(request.user, cycle=cycle)
+    place = _one_place(request.GET)
+    roll = compliance_for(request.user, cycle=cycle, **place)
     villages = [village for township in roll.townships for village in township["villages"]]
+    places = villages if "village" in place else roll.townships
     context = {
         "roll": roll,
         "cycle": cycle,
         "recent": recent,
         "error": error,
         "villages": villages,
+        "place": place,
+        "place_query": "".join(f"&{key}={value}" for key, value in place.items()),
+        "place_name": places[0]["name"] if place and places else "",
         "township_wide": len(villages) > 1,
         "previous": latest_cycle(cycle - datetime.timedelta(days=1)),
         "next": next((c for c in cycles_between(cycle + datetime.timedelta(days=1), latest)), None),
     }
     return render(request, "visits/visit_compliance.html", context)
+
+
+def _one_place(params) -> dict:
+    """?township= or ?village= (a dashboard's figure): the roll-up of that place alone, within
+    what the caller sees; anything that is not an id narrows nothing."""
+    for key in ("village", "township"):
+        value = params.get(key, "")
+        if value.isdecimal() and 0 < int(value) < 2**63:
+            return {key: int(value)}
+    return {}
 
 
 @login_required

@@ -168,3 +168,30 @@ def test_each_dashboard_opens_last_months_report(demo):
     html = official.get(f"/dashboard/villages/{qixing.pk}/").content.decode()
     assert f'href="/reports/monthly/?village={qixing.pk}"' in html
     assert official.get(f"/reports/monthly/?village={qixing.pk}").status_code == 200
+
+
+def test_each_places_compliance_figure_opens_its_own_roll_up(demo):
+    """A township's or a village's "grids visited" figure opens the 逢十 roll-up of that place
+    alone, whose totals are the figure (not the whole district's)."""
+    from grids.models import Township
+
+    admin = _client("admin")
+    district = admin.get("/").context["district_board"]
+    township = Township.objects.get(name="渭沱镇")
+    page = admin.get(f"/dashboard/townships/{township.pk}/")
+    rows = [*district["townships"], *page.context["board"]["villages"]]
+    assert len(rows) > 2
+    for row in rows:
+        roll = admin.get(row["compliance_url"])
+        assert roll.status_code == 200, row["compliance_url"]
+        totals = roll.context["roll"].totals
+        assert (totals["grids_visited"], totals["grids_count"]) == (row["grids_visited"], row["grids"]), row[
+            "compliance_url"
+        ]
+        assert 'role="status"' in roll.content.decode()
+    # Another township's place narrows nothing the official may not see.
+    xiaomian = Township.objects.get(name="小沔镇")
+    official = _client("weituo_official")
+    roll = official.get(f"/visits/compliance/?township={xiaomian.pk}").context["roll"]
+    assert roll.totals["grids_count"] == 0
+    assert official.get("/visits/compliance/?township=abc").context["place"] == {}
