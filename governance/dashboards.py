@@ -87,18 +87,22 @@ def _rates(matters, place: dict, period: str, *, closed_period: str | None = Non
     rated = matters.filter(closed_at__gte=start, closed_at__lt=end, rating__in=RATED).aggregate(
         rated=Count("pk"), satisfied=Count("pk", filter=Q(rating__in=SATISFIED))
     )
+    return {"period": period, **_rate_figures({**due, **rated}, place, period, closed_period or period)}
+
+
+def _rate_figures(f: dict, place: dict, due: str, closed: str) -> dict:
+    """On time (deadline in `due`) and satisfied (closed in `closed`), with their lists."""
     return {
-        "period": period,
-        "decided": due["decided"],
-        "on_time": due["on_time"],
-        "on_time_rate": rate(due["on_time"], due["decided"]),
-        "decided_url": matters_url(**place, due=period, timeliness="decided"),
-        "on_time_url": matters_url(**place, due=period, timeliness="on_time"),
-        "rated": rated["rated"],
-        "satisfied": rated["satisfied"],
-        "satisfaction": rate(rated["satisfied"], rated["rated"]),
-        "rated_url": matters_url(**place, closed=period, rating=RATED),
-        "satisfied_url": matters_url(**place, closed=period, rating=SATISFIED),
+        "decided": f["decided"],
+        "on_time": f["on_time"],
+        "on_time_rate": rate(f["on_time"], f["decided"]),
+        "decided_url": matters_url(**place, due=due, timeliness="decided"),
+        "on_time_url": matters_url(**place, due=due, timeliness="on_time"),
+        "rated": f["rated"],
+        "satisfied": f["satisfied"],
+        "satisfaction": rate(f["satisfied"], f["rated"]),
+        "rated_url": matters_url(**place, closed=closed, rating=RATED),
+        "satisfied_url": matters_url(**place, closed=closed, rating=SATISFIED),
     }
 
 
@@ -392,16 +396,7 @@ def _place_row(f: dict, place: dict, twelve: str, households: int, compliance: d
         "received": f["received"],
         "received_url": matters_url(**place, created=twelve),
         "per_100": round(f["received"] * 100 / households, 1) if households else None,
-        "decided": f["decided"],
-        "on_time": f["on_time"],
-        "on_time_rate": rate(f["on_time"], f["decided"]),
-        "on_time_url": matters_url(**place, due=twelve, timeliness="on_time"),
-        "decided_url": matters_url(**place, due=twelve, timeliness="decided"),
-        "rated": f["rated"],
-        "satisfied": f["satisfied"],
-        "satisfaction": rate(f["satisfied"], f["rated"]),
-        "satisfied_url": matters_url(**place, closed=twelve, rating=SATISFIED),
-        "rated_url": matters_url(**place, closed=twelve, rating=RATED),
+        **_rate_figures(f, place, twelve, twelve),
         "overdue": f["overdue"],
         "overdue_url": matters_url(**place, overdue=1),
         "supervised": f["supervised"],
