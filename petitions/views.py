@@ -295,24 +295,12 @@ def _figure_label(name: str, values: list[str], user) -> str:
     return str(base.label)
 
 
-FIGURE_FILTERS = (
-    "village",
-    "township",
-    "department",
-    "step_group",
-    "accept_overdue",
-    "awaiting_sign",
-    "mine",
-    "unsigned",
-    "signed_on_time",
-    "escalated",
-    "supervised",
-    "returned_by",
-    "created",
-    "closed",
-    "due",
-    "timeliness",
-    "rating",
+# The filters a figure's link may carry: the API's (petitions.filters.MatterFilter) that the
+# list's form does not show, but the household's, the queue's and the API's own search.
+FIGURE_FILTERS = tuple(
+    name
+    for name in MatterFilter.Meta.fields
+    if name not in f.MatterFilterForm.base_fields and name not in {"household", "waiting", "search"}
 )
 
 
