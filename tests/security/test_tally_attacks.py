@@ -427,3 +427,38 @@ def test_not_superseded_is_the_old_filter_with_chains_of_corrections(world):
             Visit.objects.filter(superseded_by__isnull=True, **filters)
         )
     assert Visit.objects.filter(not_superseded()).count() == 3
+
+
+# ---------------------------------------------------------------- edges of months and places
+
+
+def test_a_matter_received_just_after_local_midnight_is_in_its_local_month(mw):
+    """Received at 00:10 on 1 December 2025 in 重庆 (16:10 UTC the day before): counted in
+    December, the window's first month when the board is read at 23:50 on 30 November 2026."""
+    tz = datetime.timezone(datetime.timedelta(hours=8))
+    with time_machine.travel(datetime.datetime(2025, 12, 1, 0, 10, tzinfo=tz), tick=False):
+        mw.public_matter(title="午夜后")
+    with time_machine.travel(datetime.datetime(2026, 11, 30, 23, 50, tzinfo=tz), tick=False):
+        count_tallies()
+        client = _login(mw.users.admin)  # the world's assignments start on the real today
+        html = client.get(f"/dashboard/townships/{mw.weituo.pk}/").content.decode()
+        found = dict(figures(html))
+        assert found[f"/matters/?township={mw.weituo.pk}&created=2025-12"] == 1
+        assert found[f"/matters/?village={mw.qixing.pk}&created=2025-12..2026-11"] == 1
+        _check_every_figure(client, html)
+
+
+def test_a_township_with_no_villages_has_a_board(mw):
+    from grids.services import township_create
+
+    empty = township_create(name="空镇", code="500117109", district="合川区")
+    nobody = make_user("t_empty", name="空镇干部")
+    assign(nobody, Role.TOWNSHIP_OFFICIAL, empty)
+    mw.public_matter()
+    count_tallies()
+    assert _login(nobody).get("/").status_code == 200
+    assert _login(nobody).get(f"/dashboard/townships/{empty.pk}/").status_code == 200
+    admin = _login(mw.users.admin)
+    html = admin.get("/").content.decode()
+    assert "空镇" in html
+    _check_every_figure(admin, html)
