@@ -462,3 +462,25 @@ def test_a_township_with_no_villages_has_a_board(mw):
     html = admin.get("/").content.decode()
     assert "空镇" in html
     _check_every_figure(admin, html)
+
+
+def test_a_count_dated_in_the_future_is_counted_again(mw):
+    """A count stamped a day ahead (a server clock moved forward, then back): the board used to
+    read it as fresh until that day came, saying 'counted at' a time not yet reached."""
+    government(mw, State.HANDLING)
+    TallyRun.objects.create(pk=1, counted_at=timezone.now() + datetime.timedelta(days=1))
+    assert not Tally.objects.exists()
+    assert fresh_run().counted_at <= timezone.now()
+    assert Tally.objects.filter(township=mw.weituo).exists()
+
+
+def test_an_ended_assignment_opens_no_township_board(mw):
+    from governance.models import Assignment
+
+    today = timezone.localdate()
+    Assignment.objects.filter(user=mw.users.official).update(
+        valid_from=today - datetime.timedelta(days=30), valid_to=today - datetime.timedelta(days=1)
+    )
+    client = _login(mw.users.official)
+    assert client.get(f"/dashboard/townships/{mw.weituo.pk}/").status_code == 404
+    assert "chart-villages" not in client.get("/").content.decode()
