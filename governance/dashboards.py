@@ -532,9 +532,12 @@ def township_dashboard(township, *, now: datetime.datetime | None = None, villag
     return board
 
 
-def district_dashboard(townships: list, *, now: datetime.datetime | None = None) -> dict:
+def district_dashboard(townships: list, *, user=None, now: datetime.datetime | None = None) -> dict:
     """The townships side by side, for a superuser or someone on the staff of several (each
-    township's own dashboard one click away), and the twelve-month trend, from the tallies."""
+    township's own dashboard one click away), and the twelve-month trend, from the tallies.
+    The trend's figures link to the unfiltered list (one township a filter) only when `user`
+    sees no matter beyond these townships (a grant, a village elsewhere): that list would hold
+    more than the figure counts, so the figures are then shown without a link."""
     from governance.models import Tally
 
     frame = _board_frame(now)
@@ -542,10 +545,14 @@ def district_dashboard(townships: list, *, now: datetime.datetime | None = None)
     ids = sorted(township.pk for township in townships)
     tallies = Tally.objects.filter(township_id__in=ids)
     rows = _township_rows(tallies, townships, months, frame["cycle"])
+    monthly = _monthly(tallies, months, {})
+    if user is not None and not user.is_superuser and matters_visible_to(user).exclude(township_id__in=ids).exists():
+        for month in monthly:
+            month["received_url"] = month["closed_url"] = ""
     board = {
         **frame,
         "townships": rows,
-        "months": _monthly(tallies, months, {}),
+        "months": monthly,
         "households": sum(row["households"] for row in rows),
     }
     board["charts"] = township_charts(board)

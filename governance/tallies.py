@@ -95,13 +95,20 @@ def _count(now: datetime.datetime) -> dict[tuple, Counter]:
     return cells
 
 
+def _fresh(run: TallyRun, now: datetime.datetime, max_age: int) -> bool:
+    """Counted less than `max_age` seconds ago. A count dated further ahead than that (a clock
+    moved forward, then back) is stale too: it would otherwise stand until its date came."""
+    age = datetime.timedelta(seconds=max_age)
+    return run.counted_at is not None and now - age < run.counted_at < now + age
+
+
 def count_tallies(*, now: datetime.datetime | None = None, max_age: int | None = None) -> TallyRun:
     """Count every tally again, unless they were counted less than `max_age` seconds ago
     (a count that waited for another one's lock then finds them fresh)."""
     now = now or timezone.now()
     with transaction.atomic():
         run, _created = TallyRun.objects.select_for_update().get_or_create(pk=1)
-        if max_age is not None and run.counted_at and run.counted_at > now - datetime.timedelta(seconds=max_age):
+        if max_age is not None and _fresh(run, now, max_age):
             return run
         started = time.perf_counter()
         cells = _count(now)
@@ -126,7 +133,7 @@ def fresh_run(now: datetime.datetime | None = None) -> TallyRun:
     now = now or timezone.now()
     max_age = settings.TALLY_MAX_AGE
     run = TallyRun.objects.filter(pk=1).first()
-    if run is None or run.counted_at is None or run.counted_at <= now - datetime.timedelta(seconds=max_age):
+    if run is None or not _fresh(run, now, max_age):
         run = count_tallies(now=now, max_age=max_age)
     return run
 

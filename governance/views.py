@@ -106,7 +106,7 @@ def home(request):
         context["townships"] = _group(villages, "township_id", townships)
         context["township_board"] = dashboards.township_dashboard(townships[0], villages=villages)
     elif townships:
-        context["district_board"] = dashboards.district_dashboard(townships)
+        context["district_board"] = dashboards.district_dashboard(townships, user=user)
 
     # The last 逢十 day's roll-up; the district's board shows it per township instead.
     if scope.has_any_role(VILLAGE_STAFF | TOWNSHIP_ROLES) and "district_board" not in context:

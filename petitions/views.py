@@ -413,7 +413,8 @@ def matter_waiting(request):
     )
     context = {
         "groups": groups,
-        "total": len(queue) + len(revisits),
+        # All that waits, as the badge and the home count it (the queue lists the first QUEUE_LIMIT).
+        "total": len(waiting_ids(request)) + len(revisits),
         "recorded": recorded,
         "can_add": scope_for(user).has_any_role(INTAKE_ROLES),
         "tab": "waiting",
