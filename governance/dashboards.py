@@ -11,7 +11,7 @@ This module is part of the project's home pages, so it may read every app.
 import datetime
 from urllib.parse import urlencode
 
-from django.db.models import Count, F, Q, Sum, Value
+from django.db.models import Count, F, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
@@ -503,21 +503,34 @@ def _board_frame(now) -> dict:
     }
 
 
-def township_dashboard(township, *, now: datetime.datetime | None = None, villages: list | None = None) -> dict:
+def counted_villages(township_ids: list[int]) -> list[Village]:
+    """The townships' villages with their grids, households and residents as the tallies
+    counted them at the last run (read after governance.tallies.fresh_run), as grids.selectors'
+    villages_with_counts gives them live: what the township's board and cards show, in one
+    light query instead of counting the residents of every village."""
+    from governance.models import Tally
+
+    own = Tally.objects.filter(village_id=OuterRef("pk"), department__isnull=True, month__isnull=True)
+    counted = {
+        f"{name}_count": Coalesce(Subquery(own.values(field)[:1]), 0)
+        for name, field in (("grid", "grids"), ("household", "households"), ("resident", "residents"))
+    }
+    villages = Village.objects.select_related("township").filter(township_id__in=sorted(township_ids))
+    return list(villages.annotate(**counted).order_by("code"))
+
+
+def township_dashboard(township, *, now: datetime.datetime | None = None) -> dict:
     """镇街驾驶舱 of one township, for its staff and superusers (who see every matter of it):
     the villages and the departments side by side over the last twelve months, the
     twelve-month trend, each village's own dashboard one click away; from the tallies
-    (governance.tallies; the board says when they were counted). `villages`: the township's
-    villages with their counts (grids.selectors.villages_with_counts) when the caller has
-    them already."""
+    (governance.tallies; the board says when they were counted), the villages' counts too
+    (each row's `village` carries them, for the page's cards)."""
     from governance.models import Department, Tally
-    from grids.selectors import villages_with_counts
 
     frame = _board_frame(now)
     months = frame.pop("months")
     tallies = Tally.objects.filter(township_id=township.pk)
-    if villages is None:
-        villages = list(villages_with_counts(township_ids=[township.pk]))
+    villages = counted_villages([township.pk])
     departments = Department.objects.filter(township_id=township.pk).order_by("name")
     place = {"township": township.pk}
     board = {

@@ -102,9 +102,10 @@ def home(request):
     township_ids = None if user.is_superuser else scope.ids_for(TOWNSHIP_ROLES)
     townships = list(townships_for(township_ids)) if township_ids is None or township_ids else []
     if len(townships) == 1:
-        villages = list(villages_with_counts(township_ids=[townships[0].pk]))
+        board = dashboards.township_dashboard(townships[0])
+        villages = [row["village"] for row in board["villages"]]
         context["townships"] = _group(villages, "township_id", townships)
-        context["township_board"] = dashboards.township_dashboard(townships[0], villages=villages)
+        context["township_board"] = board
     elif townships:
         context["district_board"] = dashboards.district_dashboard(townships, user=user)
 
@@ -145,8 +146,8 @@ def township_dashboard(request, pk):
     scope = scope_for(request.user)
     townships = Township.objects.all() if scope.is_superuser else townships_for(scope.ids_for(TOWNSHIP_ROLES))
     township = get_object_or_404(townships, pk=pk)
-    villages = list(villages_with_counts(township_ids=[township.pk]))
-    board = dashboards.township_dashboard(township, villages=villages)
+    board = dashboards.township_dashboard(township)
+    villages = [row["village"] for row in board["villages"]]
     context = {"board": board, "township": township, "townships": _group(villages, "township_id", [township])}
     return render(request, "governance/dashboards/township_page.html", context)
 
