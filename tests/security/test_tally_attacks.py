@@ -399,8 +399,10 @@ def test_a_queue_longer_than_the_page_says_its_length_everywhere(mw):
 
 
 def test_not_superseded_is_the_old_filter_with_chains_of_corrections(world):
-    day = datetime.date(2026, 11, 30)
-    at = datetime.datetime(2026, 11, 30, 10, tzinfo=datetime.timezone(datetime.timedelta(hours=8)))
+    from grids.visits.fengshi import latest_cycle
+
+    day = latest_cycle(timezone.localdate())  # the last 逢十 day, whatever today is
+    at = datetime.datetime.combine(day, datetime.time(10), tzinfo=datetime.timezone(datetime.timedelta(hours=8)))
 
     def record(user=None, household=None, supersedes=None):
         return visit_record(
