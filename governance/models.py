@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from grids.models import Courtyard, Grid, Township, Village
@@ -276,3 +276,100 @@ class TallyRun(models.Model):
 
     def __str__(self):
         return f"{self.counted_at}"
+
+
+class FinancePeriod(models.TextChoices):
+    MONTH = "month", _("monthly")
+    QUARTER = "quarter", _("quarterly")
+
+
+class VillageFinanceSettings(models.Model):
+    """How often a village posts its accounts (财务公开): at least quarterly, monthly where the
+    village has decided so. A village without a row posts quarterly."""
+
+    village = models.OneToOneField(Village, on_delete=models.PROTECT, related_name="finance_settings")
+    period = models.CharField(_("posted"), max_length=10, choices=FinancePeriod.choices, default=FinancePeriod.QUARTER)
+    # Periods ending before this day are not asked for (the accounts before Cunzhi are on paper).
+    posting_since = models.DateField(_("posted in Cunzhi since"))
+
+    class Meta:
+        verbose_name = _("village finance settings")
+        verbose_name_plural = _("village finance settings")
+
+    def __str__(self):
+        return str(self.village)
+
+
+class FinanceStatement(models.Model):
+    """A period's income and expense (财务公开) of a village: a draft its cadres fill in, line by
+    line or from a spreadsheet, then posted: from then on it is public and never changes (a
+    correction is a line of a later period, saying what it corrects)."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("draft")
+        POSTED = "posted", _("posted")
+
+    township = models.ForeignKey(Township, on_delete=models.PROTECT, related_name="+")
+    village = models.ForeignKey(Village, on_delete=models.PROTECT, related_name="finance_statements")
+    period = models.CharField(_("period"), max_length=10, choices=FinancePeriod.choices)
+    period_start = models.DateField(_("from"))
+    period_end = models.DateField(_("to"))
+    opening_balance = models.DecimalField(_("opening balance (yuan)"), max_digits=14, decimal_places=2, default=0)
+    note = models.TextField(_("note"), blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.DRAFT)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    posted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    posted_at = models.DateTimeField(_("posted at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("financial statement")
+        verbose_name_plural = _("financial statements")
+        ordering = ["village_id", "-period_start", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["village", "period_start", "period"], name="finance_statement_once"),
+            models.CheckConstraint(condition=Q(period_end__gte=F("period_start")), name="finance_period_ordered"),
+            models.CheckConstraint(
+                condition=(Q(status="draft") & Q(posted_at__isnull=True) & Q(posted_by__isnull=True))
+                | (Q(status="posted") & Q(posted_at__isnull=False) & Q(posted_by__isnull=False)),
+                name="finance_posting_complete",
+            ),
+        ]
+        indexes = [models.Index(fields=["village", "status", "period_start"])]
+
+    def __str__(self):
+        return f"{self.village_id} {self.period_start:%Y-%m} {self.period}"
+
+    @property
+    def is_draft(self) -> bool:
+        return self.status == self.Status.DRAFT
+
+
+class FinanceLine(models.Model):
+    """One income or expense of a statement: its day, what it was, its amount (always positive;
+    the direction says which way), the voucher number (凭证号) where there is one."""
+
+    class Direction(models.TextChoices):
+        INCOME = "income", _("income")
+        EXPENSE = "expense", _("expense")
+
+    statement = models.ForeignKey(FinanceStatement, on_delete=models.PROTECT, related_name="lines")
+    direction = models.CharField(_("income or expense"), max_length=10, choices=Direction.choices)
+    occurred_on = models.DateField(_("date"))
+    item = models.CharField(_("item"), max_length=100)
+    category = models.CharField(_("category"), max_length=40, blank=True)
+    amount = models.DecimalField(_("amount (yuan)"), max_digits=14, decimal_places=2)
+    voucher = models.CharField(_("voucher number"), max_length=30, blank=True)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("financial line")
+        verbose_name_plural = _("financial lines")
+        ordering = ["statement_id", "occurred_on", "id"]
+        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="finance_line_amount_positive")]
+
+    def __str__(self):
+        return f"{self.item} {self.amount}"

@@ -3,7 +3,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from governance import report_views, views
+from governance import finance_views, report_views, views
 from governance.login import LoginView
 
 governance_patterns = (
@@ -14,6 +14,19 @@ governance_patterns = (
         path("notifications/", views.notification_list, name="notification-list"),
         path("reports/monthly/", report_views.monthly_report, name="monthly-report"),
         path("reports/monthly/export.xlsx", report_views.monthly_report_export, name="monthly-report-export"),
+        path("affairs/", views.affairs, name="affairs"),
+        path("finance/", finance_views.finance_list, name="finance-list"),
+        path("finance/new/", finance_views.finance_create, name="finance-create"),
+        path("finance/template.xlsx", finance_views.finance_template, name="finance-template"),
+        path("finance/<int:pk>/", finance_views.finance_detail, name="finance-detail"),
+        path("finance/<int:pk>/lines/", finance_views.finance_line_add, name="finance-line-add"),
+        path(
+            "finance/<int:pk>/lines/<int:line_id>/remove/",
+            finance_views.finance_line_remove,
+            name="finance-line-remove",
+        ),
+        path("finance/<int:pk>/import/", finance_views.finance_import, name="finance-import"),
+        path("finance/<int:pk>/post/", finance_views.finance_post, name="finance-post"),
         path("notifications/read-all/", views.notification_read_all, name="notification-read-all"),
         path("notifications/<int:pk>/read/", views.notification_read, name="notification-read"),
     ],
@@ -26,6 +39,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("public/points/", include("points.public_urls")),
     path("public/", include("petitions.public_urls")),
+    path("public/", include("governance.public_urls")),
     path("", include(governance_patterns)),
     path("", include("grids.urls")),
     path("matters/", include("petitions.urls")),

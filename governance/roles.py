@@ -103,3 +103,12 @@ SHOP_KEEPER_ROLES = REDEEMER_ROLES
 BOARD_ROLES = frozenset({Role.VILLAGE_CADRE})
 # Who sees passbooks: the village (cadres, the shop), its grids and courtyards, the township.
 ACCOUNT_READER_ROLES = frozenset({Role.VILLAGE_CADRE, Role.SHOP_CLERK, *FIELD_ROLES, *TOWNSHIP_ROLES})
+
+# ---------------------------------------------------------------- 村务公开
+
+# Who keeps a village's accounts (财务公开): its cadres. Who reads them before they are
+# posted: the cadres, the supervision committee that checks them, the township.
+FINANCE_EDITORS = frozenset({Role.VILLAGE_CADRE})
+FINANCE_READERS = FINANCE_EDITORS | SUPERVISION_ROLES | TOWNSHIP_ROLES
+# Who gets the 村务 tab (the accounts, the compact, the pledges of their villages).
+AFFAIRS_ROLES = FINANCE_READERS

@@ -2,6 +2,7 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
@@ -10,9 +11,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from governance import dashboards, homes
-from governance.models import Notification, Role
-from governance.roles import FIELD_ROLES, GRID_ROLES, REGISTER_EDITORS, TOWNSHIP_ROLES, VILLAGE_STAFF
+from governance import dashboards, finance, homes
+from governance.models import FinanceStatement, Notification, Role, VillageFinanceSettings
+from governance.roles import AFFAIRS_ROLES, FIELD_ROLES, GRID_ROLES, REGISTER_EDITORS, TOWNSHIP_ROLES, VILLAGE_STAFF
 from governance.scoping import scope_for
 from governance.services import notification_mark_read
 from grids.models import Township, Village
@@ -190,3 +191,34 @@ def notification_read_all(request):
             % {"count": count},
         )
     return redirect("governance:notification-list")
+
+
+@login_required
+def affairs(request):
+    """村务: the villages' accounts, compact and pledges, and each village's public board."""
+    user = request.user
+    if not scope_for(user).has_any_role(AFFAIRS_ROLES):
+        raise PermissionDenied(
+            _("Village affairs are for a village's cadres, its supervision committee and the township.")
+        )
+    villages = list(finance.finance_villages(user)[:200])
+    statements = FinanceStatement.objects.filter(village_id__in=[v.pk for v in villages]).only(
+        "village_id", "status", "period_start", "period_end", "posted_at"
+    )
+    by_village = {}
+    for statement in statements:
+        by_village.setdefault(statement.village_id, []).append(statement)
+    settings = {s.village_id: s for s in VillageFinanceSettings.objects.filter(village_id__in=[v.pk for v in villages])}
+    rows = []
+    for village in villages:
+        own = by_village.get(village.pk, [])
+        posted = [s for s in own if s.status == FinanceStatement.Status.POSTED]
+        rows.append(
+            {
+                "village": village,
+                "missing": finance.missing_periods(village, statements=own, settings=settings.get(village.pk)),
+                "last_posted": max(posted, key=lambda s: s.period_end) if posted else None,
+                "drafts": sum(1 for s in own if s.is_draft),
+            }
+        )
+    return render(request, "governance/affairs.html", {"rows": rows})

@@ -161,6 +161,7 @@ def test_matrix_covers_every_page_and_the_required_personas():
     from tests.pages.test_public_pages import PUBLIC_PAGES
     from tests.pages.test_register_pages import MATRIX as REGISTER_MATRIX
     from tests.pages.test_visit_pages import COVERED_URL_NAMES as VISIT_PAGES
+    from tests.governance.test_finance import COVERED_URL_NAMES as FINANCE_PAGES
     from tests.points.test_pages import COVERED_URL_NAMES as POINTS_PAGES
 
     suffixes = ("-q1", "-q1b", "-q2", "-h1", "-l1", "-township")
@@ -176,6 +177,7 @@ def test_matrix_covers_every_page_and_the_required_personas():
     covered |= {"matter-photo"}  # scoped photo serving: tests/petitions/test_photos.py
     covered |= EXTRA_PAGES  # photo and clock forms: tests/pages/test_matter_extra_pages.py
     covered |= POINTS_PAGES  # the points bank's pages: tests/points/test_pages.py
+    covered |= FINANCE_PAGES  # the accounts, the 村务 hub and the public board: tests/governance/test_finance.py
     covered |= VISIT_PAGES  # visits, their service worker and the manifest: tests/pages/test_visit_pages.py
     covered |= {"visit-compliance"}  # its own matrix: tests/pages/test_visit_compliance.py
     covered |= {"visit-compliance-export"}  # its own matrix: tests/pages/test_compliance_export.py

@@ -1,0 +1,271 @@
+"""The accounts' pages (财务公开): a village's statements, their lines, the spreadsheet, posting.
+
+Readers are the village's cadres and supervision committee and the township's staff
+(governance.finance.finance_villages); a statement outside them is a 404, a reader who may
+not keep the accounts gets a 403 on writing, a posted statement answers a change with 409.
+"""
+
+import datetime
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Q, Sum
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from governance import finance
+from governance.errors import Conflict, Forbidden
+from governance.finance_forms import ImportForm, LineForm, StatementForm
+from governance.forms import redirect_if_resent, save_form
+from governance.models import FinanceLine, FinancePeriod, FinanceStatement, VillageFinanceSettings
+from governance.roles import FINANCE_EDITORS, FINANCE_READERS
+from governance.scoping import scope_for
+from governance.xlsx import xlsx_response
+
+
+def _require_reader(user) -> None:
+    if not scope_for(user).has_any_role(FINANCE_READERS):
+        raise PermissionDenied(
+            _("The village accounts are for its cadres, its supervision committee and the township.")
+        )
+
+
+def _editable_villages(user):
+    scope = scope_for(user)
+    villages = finance.finance_villages(user)
+    return villages if scope.is_superuser else villages.filter(pk__in=sorted(scope.ids_for(FINANCE_EDITORS)))
+
+
+def _statement_rows(village_ids) -> dict:
+    """Each village's statements of the last two years with their totals (one query)."""
+    since = timezone.localdate() - datetime.timedelta(days=2 * 366)
+    statements = (
+        FinanceStatement.objects.filter(village_id__in=village_ids, period_end__gte=since)
+        .annotate(
+            income=Sum("lines__amount", filter=Q(lines__direction=FinanceLine.Direction.INCOME)),
+            expense=Sum("lines__amount", filter=Q(lines__direction=FinanceLine.Direction.EXPENSE)),
+            line_count=Count("lines"),
+        )
+        .order_by("village_id", "-period_start")
+    )
+    by_village: dict = {}
+    for statement in statements:
+        by_village.setdefault(statement.village_id, []).append(
+            {
+                "statement": statement,
+                "label": finance.period_label(statement.period, statement.period_start),
+                **finance._totals(statement, statement.income, statement.expense),
+            }
+        )
+    return by_village
+
+
+@login_required
+def finance_list(request, form=None, status=200):
+    """The villages' statements, the periods not yet posted, and (for a cadre) a new statement."""
+    user = request.user
+    _require_reader(user)
+    villages = list(finance.finance_villages(user)[:200])
+    ids = [village.pk for village in villages]
+    rows = _statement_rows(ids)
+    settings = {s.village_id: s for s in VillageFinanceSettings.objects.filter(village_id__in=ids)}
+    groups = []
+    for village in villages:
+        statements = rows.get(village.pk, [])
+        groups.append(
+            {
+                "village": village,
+                "rows": statements,
+                "period": settings[village.pk].get_period_display() if village.pk in settings else None,
+                "missing": finance.missing_periods(
+                    village, statements=[row["statement"] for row in statements], settings=settings.get(village.pk)
+                ),
+            }
+        )
+    editable = _editable_villages(user)
+    if form is None and editable.exists():
+        form = StatementForm(villages=editable)
+        first = next((v for v in villages if v.pk in settings), None)
+        form.initial["period"] = settings[first.pk].period if first else FinancePeriod.QUARTER
+    context = {"groups": groups, "form": form}
+    return render(request, "governance/finance/list.html", context, status=status)
+
+
+@login_required
+@require_POST
+def finance_create(request):
+    user = request.user
+    _require_reader(user)
+    if already := redirect_if_resent(request, "form_token", reverse("governance:finance-list")):
+        return already
+    editable = _editable_villages(user)
+    if not editable.exists():
+        raise PermissionDenied(_("Only a cadre of the village keeps its accounts."))
+    form = StatementForm(request.POST, villages=editable)
+    if form.is_valid():
+        data = form.cleaned_data
+
+        def perform():
+            statement = finance.finance_statement_create(
+                user=user,
+                village=data["village"],
+                period=data["period"],
+                day=data["day"],
+                opening_balance=data["opening_balance"],
+            )
+            return reverse("governance:finance-detail", args=[statement.pk])
+
+        saved = save_form(request, form, perform=perform, done=_("The statement is opened. Add its lines."))
+        if saved is not None:
+            return saved
+    return finance_list(request, form=form, status=400)
+
+
+def _statement_for(user, pk, *, writing=False) -> FinanceStatement:
+    """The statement (404 out of sight); for a write, 403 unless the reader keeps the accounts."""
+    statement = get_object_or_404(finance.statements_visible_to(user).select_related("village__township"), pk=pk)
+    if writing and not finance.may_edit(user, statement.village_id):
+        raise PermissionDenied(_("Only a cadre of this village keeps its accounts."))
+    return statement
+
+
+def _detail(request, statement, *, line_form=None, import_form=None, status=200):
+    statement_rows = finance.with_lines(
+        FinanceStatement.objects.filter(pk=statement.pk).select_related("village").prefetch_related("lines")
+    )
+    editable = statement.is_draft and finance.may_edit(request.user, statement.village_id)
+    if editable:
+        line_form = line_form or LineForm(
+            prefix="line", initial={"occurred_on": min(statement.period_end, timezone.localdate())}
+        )
+        import_form = import_form or ImportForm(prefix="import")
+    context = {
+        "row": statement_rows[0],
+        "statement": statement,
+        "editable": editable,
+        "line_form": line_form if editable else None,
+        "import_form": import_form if editable else None,
+        "may_post": editable and statement.period_end < timezone.localdate(),
+    }
+    return render(request, "governance/finance/detail.html", context, status=status)
+
+
+@login_required
+def finance_detail(request, pk):
+    _require_reader(request.user)
+    return _detail(request, _statement_for(request.user, pk))
+
+
+def _refused(request, statement):
+    def on_refused(error):
+        if isinstance(error, Forbidden):
+            raise PermissionDenied(str(error.message))
+        messages.error(request, str(error.message))
+        return _detail(request, _statement_for(request.user, statement.pk), status=409)
+
+    return on_refused
+
+
+@login_required
+@require_POST
+def finance_line_add(request, pk):
+    user = request.user
+    _require_reader(user)
+    statement = _statement_for(user, pk, writing=True)
+    here = reverse("governance:finance-detail", args=[statement.pk])
+    if already := redirect_if_resent(request, "line-form_token", here):
+        return already
+    form = LineForm(request.POST, prefix="line")
+    if form.is_valid():
+        data = form.cleaned_data
+        line = finance.LineInput(**{key: data[key] for key in finance.LineInput.__dataclass_fields__})
+
+        def perform():
+            finance.finance_line_add(user=user, statement=statement, line=line)
+            return here + "#lines"
+
+        saved = save_form(
+            request, form, perform=perform, done=_("The line is added."), on_refused=_refused(request, statement)
+        )
+        if saved is not None:
+            return saved
+    return _detail(request, statement, line_form=form, status=400)
+
+
+@login_required
+@require_POST
+def finance_line_remove(request, pk, line_id):
+    user = request.user
+    _require_reader(user)
+    statement = _statement_for(user, pk, writing=True)
+    try:
+        finance.finance_line_remove(user=user, statement=statement, line_id=line_id)
+    except Forbidden as error:
+        raise PermissionDenied(str(error.message)) from None
+    except Conflict as error:
+        messages.error(request, str(error.message))
+        return _detail(request, _statement_for(user, pk), status=409)
+    messages.success(request, _("The line is taken off."))
+    return redirect(reverse("governance:finance-detail", args=[statement.pk]) + "#lines")
+
+
+@login_required
+@require_POST
+def finance_import(request, pk):
+    user = request.user
+    _require_reader(user)
+    statement = _statement_for(user, pk, writing=True)
+    here = reverse("governance:finance-detail", args=[statement.pk])
+    if already := redirect_if_resent(request, "import-form_token", here):
+        return already
+    form = ImportForm(request.POST, request.FILES, prefix="import")
+    if form.is_valid():
+        counted = {}
+
+        def perform():
+            counted["lines"] = finance.finance_lines_import(
+                user=user, statement=statement, file=form.cleaned_data["file"]
+            )
+            return here + "#lines"
+
+        saved = save_form(
+            request,
+            form,
+            perform=perform,
+            done=lambda: _("%(count)d lines are added from the spreadsheet.") % {"count": counted.get("lines", 0)},
+            on_refused=_refused(request, statement),
+        )
+        if saved is not None:
+            return saved
+    return _detail(request, statement, import_form=form, status=400)
+
+
+@login_required
+@require_POST
+def finance_post(request, pk):
+    user = request.user
+    _require_reader(user)
+    statement = _statement_for(user, pk, writing=True)
+    here = reverse("governance:finance-detail", args=[statement.pk])
+    try:
+        finance.finance_statement_post(user=user, statement=statement)
+    except Forbidden as error:
+        raise PermissionDenied(str(error.message)) from None
+    except Conflict as error:
+        if statement.status == FinanceStatement.Status.POSTED:
+            messages.info(request, _("This statement was already posted."))
+            return redirect(here)
+        messages.error(request, str(error.message))
+        return _detail(request, _statement_for(user, pk), status=409)
+    messages.success(request, _("Posted: the residents see it on the village's public board."))
+    return redirect(here)
+
+
+@login_required
+def finance_template(request):
+    _require_reader(request.user)
+    return xlsx_response(finance.finance_template(), "财务公开模板.xlsx")

@@ -1,0 +1,196 @@
+"""The village's public board (村务公开), /public/<village code>/: no login, phone first.
+
+It composes every app's public part: matters' progress (title, kind, step, deadline, on time
+or not), every 村事's decision and result with its vote (决议公开, 实施结果公开), the posted
+accounts (财务公开), the compact in force, the pledges, the points 公示 and the 红黑榜 as the
+village publishes it. Nothing personal: free text goes through grids.public.public_text (the
+register's names become 张某, phone and ID numbers masked), households are initials, staff are
+not named, and a grid's name is left out where it has fewer than 30 households.
+"""
+
+import datetime
+
+from django.db.models import Count
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from governance.finance import finance_public
+from grids.models import Village
+from grids.public import name_pattern, public_text, resident_names
+from petitions.models import OPEN_STATES, Deliberation, Kind, Matter, State
+from petitions.procedure import VOTE_STEP
+from petitions.public_views import STEPS, SUMMARY, qr_svg
+from points.selectors import public_notice
+
+OPEN_SHOWN = 20
+CLOSED_SHOWN = 10
+CLOSED_DAYS = 90
+DECISIONS_SHOWN = 10
+STEP_OF_STATE = {state: (char, label) for state, char, label, _explanation in STEPS}
+
+
+def _step(matter: Matter) -> tuple[str, str]:
+    if matter.state in STEP_OF_STATE:
+        return STEP_OF_STATE[matter.state]
+    if matter.state == State.REVIEWING:
+        return STEP_OF_STATE[State.EVALUATING]
+    return "", str(SUMMARY.get(matter.state, ""))
+
+
+def _on_time(matter: Matter, now) -> str:
+    """ "overdue", "on_time" (done by its deadline, or still within it) or "" (no clock)."""
+    if matter.is_overdue:
+        return "overdue"
+    if matter.deadline is None:
+        return ""
+    done_at = matter.first_reported_at
+    if done_at is not None:
+        return "on_time" if done_at <= matter.deadline else "overdue"
+    return "on_time" if now <= matter.deadline else "overdue"
+
+
+MATTER_FIELDS = (
+    "pk",
+    "title",
+    "kind",
+    "state",
+    "deadline",
+    "is_overdue",
+    "first_reported_at",
+    "created_at",
+    "closed_at",
+    "submitter_name",
+)
+
+
+def _matter_rows(matters, names, now) -> list[dict]:
+    rows = []
+    for matter in matters:
+        own = name_pattern([matter.submitter_name])
+        title = public_text(public_text(matter.title, own), names)
+        char, label = _step(matter)
+        rows.append(
+            {
+                "title": title,
+                "kind": matter.get_kind_display() if matter.kind else "",
+                "kind_code": matter.kind,
+                "step_char": char,
+                "step": label,
+                "state": matter.state,
+                "deadline": matter.deadline,
+                "on_time": _on_time(matter, now),
+                "received": matter.created_at,
+                "closed_at": matter.closed_at,
+            }
+        )
+    return rows
+
+
+def matters_progress(village: Village, names, now) -> dict:
+    """Open matters (newest first) and those closed in the last 90 days, and how many are open."""
+    matters = Matter.objects.filter(village=village).only(*MATTER_FIELDS)
+    open_matters = matters.filter(state__in=OPEN_STATES)
+    closed = matters.filter(state=State.CLOSED, closed_at__gte=now - datetime.timedelta(days=CLOSED_DAYS))
+    counts = open_matters.order_by().values("kind").annotate(n=Count("pk"))
+    return {
+        "open": _matter_rows(open_matters.order_by("-created_at", "-pk")[:OPEN_SHOWN], names, now),
+        "closed": _matter_rows(closed.order_by("-closed_at", "-pk")[:CLOSED_SHOWN], names, now),
+        "open_count": sum(row["n"] for row in counts),
+        "open_by_kind": {row["kind"]: row["n"] for row in counts},
+    }
+
+
+def decisions(village: Village, names) -> list[dict]:
+    """Each 村事's latest vote (决议公开) with its resolution (step 6) and result (实施结果公开),
+    newest vote first."""
+    votes = list(
+        Deliberation.objects.filter(
+            matter__village=village, matter__kind=Kind.VILLAGE, kind=Deliberation.Kind.STEP, step=VOTE_STEP
+        )
+        .select_related("matter")
+        .only(
+            "held_on",
+            "body",
+            "entitled",
+            "present",
+            "in_favour",
+            "against",
+            "abstain",
+            "quorum_met",
+            "carried",
+            "matter__title",
+            "matter__state",
+            "matter__result",
+            "matter__submitter_name",
+            "matter__filed_on",
+        )
+        .order_by("-held_on", "-pk")[: DECISIONS_SHOWN * 3]
+    )
+    latest = {}
+    for vote in votes:
+        latest.setdefault(vote.matter_id, vote)
+    chosen = list(latest.values())[:DECISIONS_SHOWN]
+    published = {
+        record.matter_id: record
+        for record in Deliberation.objects.filter(
+            matter_id__in=[vote.matter_id for vote in chosen], kind=Deliberation.Kind.STEP, step=VOTE_STEP + 1
+        )
+        .only("matter_id", "held_on", "summary")
+        .order_by("held_on", "pk")
+    }
+    rows = []
+    for vote in chosen:
+        matter = vote.matter
+        own = name_pattern([matter.submitter_name])
+        resolution = published.get(matter.pk)
+        rows.append(
+            {
+                "title": public_text(public_text(matter.title, own), names),
+                "vote": vote,
+                "body": vote.get_body_display(),
+                "resolution": public_text(public_text(resolution.summary, own), names) if resolution else "",
+                "published_on": resolution.held_on if resolution else None,
+                "result": public_text(public_text(matter.result, own), names)
+                if matter.state in (State.VERIFYING, State.EVALUATING, State.REVIEWING, State.CLOSED)
+                else "",
+                "filed_on": matter.filed_on,
+                "state": matter.state,
+            }
+        )
+    return rows
+
+
+def _village(code: str) -> Village:
+    return get_object_or_404(Village.objects.select_related("township"), code=code)
+
+
+@require_GET
+def village_board(request, village_code):
+    village = _village(village_code)
+    now = timezone.now()
+    names = name_pattern(resident_names(village.pk))
+    context = {
+        "village": village,
+        "progress": matters_progress(village, names, now),
+        "decisions": decisions(village, names),
+        "finance": finance_public(village, clean=lambda text: public_text(text, names)),
+        "notice": public_notice(village, now=now)[:10],
+        "now": now,
+    }
+    response = render(request, "governance/public/village.html", context)
+    # Changes as matters move: shared caches keep it a minute at most.
+    response["Cache-Control"] = "public, max-age=60"
+    return response
+
+
+@require_GET
+def board_poster(request, village_code):
+    """A printable A4 poster: scan to read the village's public board."""
+    village = _village(village_code)
+    url = request.build_absolute_uri(reverse("board:village", args=[village.code]))
+    context = {"village": village, "board_url": url, "qr": qr_svg(url, title=url)}
+    response = render(request, "governance/public/poster.html", context)
+    response["X-Robots-Tag"] = "noindex"
+    return response

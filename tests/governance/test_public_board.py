@@ -1,0 +1,147 @@
+"""The village's public board (/public/<village code>/): no login, what the village does in the
+open, and nothing that names a resident."""
+
+import datetime
+import decimal
+import re
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from governance import finance
+from grids.models import Resident
+from grids.public import name_pattern, public_text
+from petitions import services as s
+
+PHONE = re.compile(r"(?<![0-9])1[3-9][0-9]{9}(?![0-9])")
+ID_NUMBER = re.compile(r"(?<![0-9])[1-9][0-9]{16}[0-9Xx](?![0-9])")
+
+
+def _page(client, village):
+    return client.get(reverse("board:village", args=[village.code]))
+
+
+def test_public_text_masks_names_phones_and_id_numbers():
+    names = name_pattern(["张三", "欧阳娜娜"])
+    text = "张三（13812345678）与欧阳娜娜，身份证500117199001011234，座机023-42812345"
+    cleaned = public_text(text, names)
+    assert cleaned == "张某（138****5678）与欧某某某，身份证5001**********1234，座机023-****"
+    assert public_text("", names) == "" and public_text("路灯", None) == "路灯"
+
+
+def test_board_is_open_without_login_and_unknown_village_is_404(world, client):
+    response = _page(client, world.qixing)
+    assert response.status_code == 200
+    assert "七星村" in response.content.decode()
+    assert response["Cache-Control"] == "public, max-age=60"
+    assert client.get("/public/no-such-village/").status_code == 404
+
+
+def _carried_village_matter(mw, title):
+    u = mw.users
+    today = timezone.localdate()
+    matter = mw.staff_matter(title=title, actor=u.cadre, submitter_name="李四", submitter_phone="13900001234")
+    s.matter_classify(matter=matter, actor=u.cadre, kind="village", category=mw.categories.village_project)
+    for n in (1, 2, 3, 4):
+        party = {"entitled": 30, "present": 25} if n == 4 else {}
+        s.matter_deliberate(
+            matter=matter, actor=u.cadre, kind="step", step=n, held_on=today, summary=f"第{n}步", **party
+        )
+    s.matter_deliberate(
+        matter=matter,
+        actor=u.cadre,
+        kind="step",
+        step=5,
+        held_on=today,
+        summary="代表会议表决",
+        body="representatives_meeting",
+        entitled=45,
+        present=40,
+        in_favour=37,
+        against=2,
+        abstain=1,
+    )
+    s.matter_deliberate(
+        matter=matter,
+        actor=u.cadre,
+        kind="step",
+        step=6,
+        held_on=today,
+        summary="决议：李四负责组织施工，电话13900001234",
+    )
+    return matter
+
+
+def test_decisions_show_their_vote_and_resolution_without_names(mw, client):
+    Resident.objects.filter(household=mw.households.q1b).update(name="李四")
+    _carried_village_matter(mw, "李四家门口修路方案")
+    body = _page(client, mw.qixing).content.decode()
+    assert "李某家门口修路方案" in body
+    for figure in ("45", "40", "37"):
+        assert f"<dd>{figure}</dd>" in body
+    assert "李某负责组织施工" in body
+    assert "李四" not in body and "13900001234" not in body
+
+
+def test_matters_progress_shows_kind_step_and_deadline_but_not_the_submitter(mw, client):
+    matter = mw.staff_matter(title="路灯不亮")
+    s.matter_classify(matter=matter, actor=mw.users.cadre, kind="civil", category=mw.categories.environment)
+    body = _page(client, mw.qixing).content.decode()
+    assert "路灯不亮" in body and "15800009119" not in body and "张三" not in body
+    matter.refresh_from_db()
+    assert matter.deadline.astimezone(timezone.get_current_timezone()).strftime("%Y-%m-%d") in body
+    assert "路灯不亮" not in _page(client, mw.hualong).content.decode()
+
+
+def _posted(world, item="鱼塘承包费"):
+    start, _end = finance.period_bounds("quarter", timezone.localdate())
+    statement = finance.finance_statement_create(
+        user=world.users.cadre, village=world.qixing, period="quarter", day=start - datetime.timedelta(days=1)
+    )
+    finance.finance_line_add(
+        user=world.users.cadre,
+        statement=statement,
+        line=finance.LineInput(
+            direction="income", occurred_on=statement.period_start, item=item, amount=decimal.Decimal("12000")
+        ),
+    )
+    return statement
+
+
+def test_accounts_appear_once_posted_with_names_taken_out(world, client):
+    Resident.objects.filter(household=world.households.q1).update(name="张三")
+    statement = _posted(world, item="张三 鱼塘承包费")
+    assert "鱼塘承包费" not in _page(client, world.qixing).content.decode()
+    finance.finance_statement_post(user=world.users.cadre, statement=statement)
+    body = _page(client, world.qixing).content.decode()
+    assert "张某 鱼塘承包费" in body and "12000.00" in body and "张三" not in body
+
+
+def test_board_queries_stay_flat_as_the_village_grows(mw, client):
+    _carried_village_matter(mw, "项目")
+    finance.finance_statement_post(user=mw.users.cadre, statement=_posted(mw))
+    _page(client, mw.qixing)
+    with CaptureQueriesContext(connection) as few:
+        _page(client, mw.qixing)
+    for n in range(3):
+        _carried_village_matter(mw, f"项目{n}")
+        mw.staff_matter(title=f"事项{n}")
+    with CaptureQueriesContext(connection) as more:
+        _page(client, mw.qixing)
+    assert len(more) == len(few)
+
+
+def test_poster_carries_the_boards_address(world, client):
+    response = client.get(reverse("board:poster", args=[world.qixing.code]))
+    assert response.status_code == 200
+    assert f"/public/{world.qixing.code}/" in response.content.decode() and "<svg" in response.content.decode()
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_public_index_links_each_village_board(world, client, language):
+    client.cookies["django_language"] = language
+    body = client.get(reverse("public:board")).content.decode()
+    assert reverse("board:village", args=[world.qixing.code]) in body
