@@ -40,15 +40,16 @@ def _step(matter: Matter) -> tuple[str, str]:
 
 
 def _on_time(matter: Matter, now) -> str:
-    """ "overdue", "on_time" (done by its deadline, or still within it) or "" (no clock)."""
-    if matter.is_overdue:
-        return "overdue"
+    """One of "late", "done_in_time" (its result reported by the deadline), "in_time" (still
+    within it) or "" (no clock runs)."""
     if matter.deadline is None:
         return ""
     done_at = matter.first_reported_at
     if done_at is not None:
-        return "on_time" if done_at <= matter.deadline else "overdue"
-    return "on_time" if now <= matter.deadline else "overdue"
+        return "done_in_time" if done_at <= matter.deadline else "late"
+    if matter.is_overdue or now > matter.deadline:
+        return "late"
+    return "in_time"
 
 
 MATTER_FIELDS = (

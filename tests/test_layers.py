@@ -40,6 +40,7 @@ GOVERNANCE_PROJECT_FILES = {
     "governance/management/commands/bench.py",
     "governance/management/commands/generate_scale.py",
     "governance/management/commands/seed_demo.py",
+    "governance/demo.py",
 }
 
 # Today's violations, which the refactoring of issue 12 removes: (file, imported module).
