@@ -1,6 +1,15 @@
 from django.contrib import admin
 
-from governance.models import Assignment, Department, IdempotencyRecord, MonthlyReport, Notification
+from governance.models import (
+    Assignment,
+    Department,
+    FinanceLine,
+    FinanceStatement,
+    IdempotencyRecord,
+    MonthlyReport,
+    Notification,
+    VillageFinanceSettings,
+)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -72,3 +81,20 @@ class MonthlyReportAdmin(ReadOnlyAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return request.user.is_superuser
+
+
+class FinanceLineInline(ReadOnlyInline):
+    model = FinanceLine
+    fields = ["direction", "occurred_on", "item", "category", "amount", "voucher", "note"]
+
+
+@admin.register(FinanceStatement)
+class FinanceStatementAdmin(ReadOnlyAdmin):
+    list_display = ["village", "period", "period_start", "period_end", "status", "posted_at"]
+    list_filter = ["status", "period", "township"]
+    inlines = [FinanceLineInline]
+
+
+@admin.register(VillageFinanceSettings)
+class VillageFinanceSettingsAdmin(admin.ModelAdmin):
+    list_display = ["village", "period", "posting_since"]

@@ -234,6 +234,16 @@ def finance_statement_post(*, user, statement: FinanceStatement) -> FinanceState
         return statement
 
 
+def finance_settings_set(*, user, village: Village, period: str, posting_since: datetime.date) -> None:
+    """How often the village posts (monthly or quarterly) and since when Cunzhi asks for it."""
+    _check_edit(user, village.pk)
+    if period not in FinancePeriod.values:
+        raise ValidationError({"period": _("Choose monthly or quarterly.")})
+    VillageFinanceSettings.objects.update_or_create(
+        village=village, defaults={"period": period, "posting_since": posting_since}
+    )
+
+
 # ---------------------------------------------------------------- the spreadsheet
 
 HEADERS = {

@@ -47,3 +47,21 @@ class LineForm(OnceForm):
 
 class ImportForm(OnceForm):
     file = forms.FileField(label=_("Spreadsheet (.xlsx)"))
+
+
+class SettingsForm(OnceForm):
+    village = forms.ModelChoiceField(label=_("Village"), queryset=None, empty_label=None)
+    period = forms.ChoiceField(
+        label=_("Posted"),
+        choices=FinancePeriod.choices,
+        help_text=_("At least every quarter; every month where the villagers' meeting has decided so."),
+    )
+    posting_since = forms.DateField(
+        label=_("Posted in Cunzhi since"),
+        widget=date_input(),
+        help_text=_("Periods before this day are on paper and not asked for."),
+    )
+
+    def __init__(self, *args, villages, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["village"].queryset = villages

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 
 from governance import finance
 from governance.errors import Conflict, Forbidden
-from governance.finance_forms import ImportForm, LineForm, StatementForm
+from governance.finance_forms import ImportForm, LineForm, SettingsForm, StatementForm
 from governance.forms import redirect_if_resent, save_form
 from governance.models import FinanceLine, FinancePeriod, FinanceStatement, VillageFinanceSettings
 from governance.roles import FINANCE_EDITORS, FINANCE_READERS
@@ -65,7 +65,7 @@ def _statement_rows(village_ids) -> dict:
 
 
 @login_required
-def finance_list(request, form=None, status=200):
+def finance_list(request, form=None, status=200, bound_settings=None):
     """The villages' statements, the periods not yet posted, and (for a cadre) a new statement."""
     user = request.user
     _require_reader(user)
@@ -91,8 +91,46 @@ def finance_list(request, form=None, status=200):
         form = StatementForm(villages=editable)
         first = next((v for v in villages if v.pk in settings), None)
         form.initial["period"] = settings[first.pk].period if first else FinancePeriod.QUARTER
-    context = {"groups": groups, "form": form}
+    settings_form = None
+    if editable.exists():
+        settings_form = bound_settings or SettingsForm(villages=editable, prefix="settings")
+        first = next((v for v in villages if v.pk in settings), None)
+        if first and not settings_form.is_bound:
+            settings_form.initial.update(
+                {
+                    "village": first.pk,
+                    "period": settings[first.pk].period,
+                    "posting_since": settings[first.pk].posting_since,
+                }
+            )
+    context = {"groups": groups, "form": form, "settings_form": settings_form}
     return render(request, "governance/finance/list.html", context, status=status)
+
+
+@login_required
+@require_POST
+def finance_settings(request):
+    user = request.user
+    _require_reader(user)
+    if already := redirect_if_resent(request, "settings-form_token", reverse("governance:finance-list")):
+        return already
+    editable = _editable_villages(user)
+    if not editable.exists():
+        raise PermissionDenied(_("Only a cadre of the village keeps its accounts."))
+    form = SettingsForm(request.POST, villages=editable, prefix="settings")
+    if form.is_valid():
+        data = form.cleaned_data
+
+        def perform():
+            finance.finance_settings_set(
+                user=user, village=data["village"], period=data["period"], posting_since=data["posting_since"]
+            )
+            return reverse("governance:finance-list")
+
+        saved = save_form(request, form, perform=perform, done=_("Saved: the village posts as set."))
+        if saved is not None:
+            return saved
+    return finance_list(request, bound_settings=form, status=400)
 
 
 @login_required

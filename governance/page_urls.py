@@ -17,6 +17,7 @@ governance_patterns = (
         path("affairs/", views.affairs, name="affairs"),
         path("finance/", finance_views.finance_list, name="finance-list"),
         path("finance/new/", finance_views.finance_create, name="finance-create"),
+        path("finance/settings/", finance_views.finance_settings, name="finance-settings"),
         path("finance/template.xlsx", finance_views.finance_template, name="finance-template"),
         path("finance/<int:pk>/", finance_views.finance_detail, name="finance-detail"),
         path("finance/<int:pk>/lines/", finance_views.finance_line_add, name="finance-line-add"),

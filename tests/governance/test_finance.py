@@ -383,7 +383,26 @@ PAGE_MATRIX = {
         "other_official": 403,
     },
 }
-COVERED_URL_NAMES = {name for _method, name in PAGE_MATRIX} | {"village", "poster"}
+COVERED_URL_NAMES = {name for _method, name in PAGE_MATRIX} | {"village", "poster", "finance-settings"}
+
+
+def test_cadre_sets_monthly_posting_and_others_cannot(world, client):
+    url = reverse("governance:finance-settings")
+    data = {
+        "settings-form_token": str(uuid.uuid4()),
+        "settings-village": world.qixing.pk,
+        "settings-period": "month",
+        "settings-posting_since": timezone.localdate().isoformat(),
+    }
+    for persona in ("official", "supervisor", "grid1"):
+        client.force_login(getattr(world.users, persona))
+        assert client.post(url, data).status_code == 403
+    client.force_login(world.users.other_cadre)
+    assert client.post(url, data).status_code == 400  # not a village the form offers
+    assert not VillageFinanceSettings.objects.exists()
+    client.force_login(world.users.cadre)
+    assert client.post(url, data).status_code == 302
+    assert VillageFinanceSettings.objects.get(village=world.qixing).period == "month"
 
 
 @pytest.mark.parametrize(("method", "name"), sorted(PAGE_MATRIX))
