@@ -532,17 +532,40 @@ class TownshipApprovalForm(ActionForm):
 
 class RecordFilingForm(ActionForm):
     action = "record_filing"
-    filed_on = forms.DateField(label=_("Filed with the township on"), widget=date_input())
-    note = forms.CharField(
-        label=_("Note"),
+    YES, NO = "yes", "no"
+    filed = forms.ChoiceField(
+        label=_("The township's decision"),
+        choices=[
+            (YES, _("Filed (备案): the compact comes into force")),
+            (NO, _("Returned: the village amends it and votes again")),
+        ],
+        widget=forms.RadioSelect,
+    )
+    filed_on = forms.DateField(label=_("Filed on"), widget=date_input(), required=False)
+    reason = forms.CharField(
+        label=_("Reason or note"),
         widget=text_area(2),
         required=False,
-        help_text=_("To whom it was sent, the receipt's number."),
+        help_text=_("Required when the compact is returned: what the village must change."),
     )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.initial.setdefault("filed_on", timezone.localdate())
+
+    def clean(self):
+        data = super().clean()
+        if data.get("filed") == self.NO and not (data.get("reason") or "").strip():
+            self.add_error("reason", _("Say why the compact is returned: the village amends it."))
+        return data
+
+    def payload(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "filed": data["filed"] == self.YES,
+            "reason": data.get("reason") or "",
+            "filed_on": data.get("filed_on"),
+        }
 
 
 class ReportForm(ActionForm):
