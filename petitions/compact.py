@@ -76,13 +76,13 @@ def may_edit_compact(user, village_id: int) -> bool:
     return scope.is_superuser or village_id in scope.ids_for(COMPACT_EDITORS)
 
 
-def _with_articles(versions):
+def with_articles(versions):
     return versions.prefetch_related(Prefetch("articles", queryset=CompactArticle.objects.order_by("number")))
 
 
 def compact_in_force(village) -> CompactVersion | None:
     """The version of `village`'s compact in force, with its articles (public: the board shows it)."""
-    return _with_articles(CompactVersion.objects.filter(village=village, status=CompactStatus.IN_FORCE)).first()
+    return with_articles(CompactVersion.objects.filter(village=village, status=CompactStatus.IN_FORCE)).first()
 
 
 def compact_public_versions(village) -> list[CompactVersion]:
@@ -93,7 +93,7 @@ def compact_public_versions(village) -> list[CompactVersion]:
 def compact_public_version(village, number: int) -> CompactVersion | None:
     """One version the public may read, with its articles (None for a draft or a proposal)."""
     versions = CompactVersion.objects.filter(village=village, number=number, status__in=PUBLIC)
-    return _with_articles(versions).first()
+    return with_articles(versions).first()
 
 
 def compact_version_of(matter: Matter) -> CompactVersion | None:
