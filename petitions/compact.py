@@ -130,7 +130,7 @@ def _check_editor(actor, village_id: int) -> None:
 def _locked(version: CompactVersion, actor) -> CompactVersion:
     """The version's row, locked; 403 for who may not edit it, 409 when its articles are frozen."""
     _check_editor(actor, version.village_id)
-    version = CompactVersion.objects.select_for_update().select_related("matter").get(pk=version.pk)
+    version = CompactVersion.objects.select_for_update(of=("self",)).select_related("matter").get(pk=version.pk)
     if not version.is_editable:
         raise CompactFrozen(
             _("This version is %(status)s: its articles can no longer change. A change is a new version.")
