@@ -11,7 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -60,32 +60,42 @@ def version_url(version) -> str:
     return reverse("compact:compact-version", args=[version.pk])
 
 
+def home_context(request, village) -> dict:
+    """The compact page of `village` (None: the reader has no village)."""
+    villages = list(c.compact_villages_for(request.user).select_related("township"))
+    context = {"villages": villages, "village": village}
+    if village is None:
+        return context
+    versions = list(CompactVersion.objects.filter(village=village).select_related("matter").order_by("-number"))
+    preparing = next((v for v in versions if v.status in c.IN_PROGRESS), None)
+    editor = c.may_edit_compact(request.user, village.pk)
+    return context | {
+        "current": c.compact_in_force(village),
+        "versions": versions,
+        "preparing": preparing,
+        "draft_form": CompactDraftForm(villages=c.compact_villages_for(request.user), initial={"village": village.pk})
+        if editor and preparing is None
+        else None,
+    }
+
+
+def _chosen_village(request, value):
+    """The reader's village named by `value` (404 for another), or their first when not given."""
+    villages = c.compact_villages_for(request.user).select_related("township")
+    if not value:
+        return villages.first()
+    if not str(value).isdigit():
+        raise Http404
+    return get_object_or_404(villages, pk=value)
+
+
 @login_required
 def compact_home(request):
     """The village's compact: the version in force with its articles, the version being
-    prepared, and the history of versions. Cadres of several villages (the township) choose."""
+    prepared, and the history of versions. Readers of several villages (the township) choose."""
     _reader(request)
-    villages = list(c.compact_villages_for(request.user).select_related("township"))
-    chosen = request.GET.get("village")
-    village = (
-        next((v for v in villages if str(v.pk) == chosen), None) if chosen else (villages[0] if villages else None)
-    )
-    if chosen and village is None:
-        raise Http404
-    context = {"villages": villages, "village": village}
-    if village is not None:
-        versions = list(CompactVersion.objects.filter(village=village).select_related("matter").order_by("-number"))
-        editor = c.may_edit_compact(request.user, village.pk)
-        preparing = next((v for v in versions if v.status in c.IN_PROGRESS), None)
-        context |= {
-            "current": c.compact_in_force(village),
-            "versions": versions,
-            "preparing": preparing,
-            "draft_form": CompactDraftForm(villages=c.compact_villages_for(request.user))
-            if editor and preparing is None
-            else None,
-        }
-    return render(request, "petitions/compact_home.html", context)
+    village = _chosen_village(request, request.GET.get("village"))
+    return render(request, "petitions/compact_home.html", home_context(request, village))
 
 
 @login_required
@@ -93,34 +103,30 @@ def compact_home(request):
 def compact_draft(request):
     """Start the next version of the chosen village's compact."""
     _reader(request)
-    form = CompactDraftForm(request.POST, villages=c.compact_villages_for(request.user))
-    if already := redirect_if_resent(request, "draft-form_token", reverse("compact:compact-home")):
-        return already
-    if not form.is_valid():
-        if "village" in form.errors:
-            raise Http404  # a village the reader does not see
-        messages.error(request, _("This form has expired. Please check the details and send it again."))
-        return redirect(reverse("compact:compact-home"))
-    village = form.cleaned_data["village"]
+    village = _chosen_village(request, request.POST.get("draft-village") or "x")
     if not c.may_edit_compact(request.user, village.pk):
         raise PermissionDenied(NOT_AN_EDITOR)
+    if already := redirect_if_resent(request, "draft-form_token", reverse("compact:compact-home")):
+        return already
+    form = CompactDraftForm(request.POST, villages=c.compact_villages_for(request.user))
+    if form.is_valid():
+        saved = save_form(
+            request,
+            form,
+            perform=lambda: version_url(c.compact_version_draft(village=village, actor=request.user)),
+            done=DONE["draft"],
+            on_refused=lambda error: _home_refused(request, village, error),
+        )
+        if saved is not None:
+            return saved
+    for error in form.errors.values():
+        messages.error(request, " ".join(error))
+    return render(request, "petitions/compact_home.html", home_context(request, village))
 
-    def perform():
-        return version_url(c.compact_version_draft(village=village, actor=request.user))
 
-    def refused(error):
-        messages.error(request, str(error.message))
-        return compact_home_redirect(village)
-
-    saved = save_form(request, form, perform=perform, done=DONE["draft"], on_refused=refused)
-    if saved is None:
-        messages.error(request, " ".join(str(e) for e in form.non_field_errors()))
-        return compact_home_redirect(village)
-    return saved
-
-
-def compact_home_redirect(village):
-    return redirect(f"{reverse('compact:compact-home')}?village={village.pk}")
+def _home_refused(request, village, error: DomainError):
+    messages.error(request, str(error.message))
+    return render(request, "petitions/compact_home.html", home_context(request, village), status=error.status)
 
 
 def _article_forms(version, bound=None) -> list[dict]:
@@ -212,7 +218,7 @@ def _save(request, version, form, action, perform):
         if saved is not None:
             return saved
     version = _version(request, version.pk)
-    return render(request, "petitions/compact_version.html", version_context(request, version, bound=form), status=400)
+    return render(request, "petitions/compact_version.html", version_context(request, version, bound=form))
 
 
 @login_required
@@ -234,12 +240,22 @@ def compact_version_action(request, pk, action):
     if action == "edit":
         form = CompactVersionForm(request.POST, prefix="version")
         return _save(
-            request, version, form, action, lambda d: c.compact_version_edit(version=version, actor=user, **d) and None
+            request,
+            version,
+            form,
+            action,
+            lambda d: (
+                c.compact_version_edit(version=version, actor=user, title=d["title"], preamble=d["preamble"]) and None
+            ),
         )
     if action == "add":
         form = CompactArticleForm(request.POST, prefix="add")
         return _save(
-            request, version, form, action, lambda d: c.compact_article_add(version=version, actor=user, **d) and None
+            request,
+            version,
+            form,
+            action,
+            lambda d: c.compact_article_add(version=version, actor=user, title=d["title"], text=d["text"]) and None,
         )
     form = CompactProposeForm(request.POST, matters=c.compact_matter_choices(version))
     return _save(
@@ -272,7 +288,11 @@ def compact_article_action(request, pk, action):
     if action == "edit":
         form = CompactArticleForm(request.POST, prefix=prefix)
         return _save(
-            request, version, form, action, lambda d: c.compact_article_edit(article=article, actor=user, **d) and None
+            request,
+            version,
+            form,
+            action,
+            lambda d: c.compact_article_edit(article=article, actor=user, title=d["title"], text=d["text"]) and None,
         )
     form = CompactStepForm(request.POST, prefix=prefix)
     if action == "remove":
