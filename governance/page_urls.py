@@ -44,6 +44,7 @@ urlpatterns = [
     path("", include(governance_patterns)),
     path("", include("grids.urls")),
     path("matters/", include("petitions.urls")),
+    path("compact/", include("petitions.compact_urls")),
     path("points/", include("points.urls")),
     # Photos are served by governance's private photo view, each app wiring its own scope.
     path("", include("petitions.photo_urls")),

@@ -92,6 +92,14 @@ REVIEW_ROLES_BY_KIND = {
 # Whom a village cadre may name to handle a civil or village matter.
 HANDLER_ROLES = FRONTLINE_ROLES
 
+# ---------------------------------------------------------------- the village compact (村规民约)
+
+# Who drafts and amends a version of the village's compact and proposes it for adoption.
+COMPACT_EDITORS = frozenset({Role.VILLAGE_CADRE})
+# Who reads a village's compact in the staff pages, drafts and history: its cadres and its
+# supervision committee, and the township that files it (备案).
+COMPACT_READERS = COMPACT_EDITORS | SUPERVISION_ROLES | TOWNSHIP_ROLES
+
 # ---------------------------------------------------------------- points
 
 # The roles a village may let propose points (a rule's `proposer_roles` is a subset).

@@ -14,9 +14,9 @@ from django.utils import timezone
 from governance.models import Department
 from grids.demo import COMMUNITY, HUALONG, JINSHAN, LIWAN, QIXING
 from grids.models import Courtyard, Grid, Household, Village
-from petitions import deadlines
+from petitions import compact, deadlines
 from petitions import services as s
-from petitions.models import ClockLimit, DecisionRule, Kind, Matter, MatterCategory, Rating, Source
+from petitions.models import ClockLimit, CompactVersion, DecisionRule, Kind, Matter, MatterCategory, Rating, Source
 
 CATEGORIES = [
     ("neighbour_dispute", "邻里纠纷", Kind.CIVIL, 10),
@@ -293,9 +293,96 @@ def pond_repair() -> None:
     )
 
 
+# 七星村's compact, version 1: the 村民公约 the article describes (环境治理, the “十不” rules, 红白喜事
+# 倡议, 移风易俗, 邻里和睦, 孝老爱亲, 俭以养德 ...), in short articles.
+COMPACT_TITLE = "七星村村规民约"
+COMPACT_PREAMBLE = (
+    "为推进村民自治，建设文明和谐、美丽宜居的七星村，经村民会议讨论通过，制定本村规民约，全体村民共同遵守。"
+)
+COMPACT_ARTICLES = [
+    ("爱党爱国", "热爱祖国，拥护党的领导，遵守国家法律法规，依法行使权利、履行义务。"),
+    ("环境卫生", "爱护村容村貌，房前屋后保持整洁，垃圾分类投放到指定地点，不乱倒乱堆、不焚烧秸秆。"),
+    ("“十不”行为规范（一）", "不乱搭乱建，不乱占耕地，不在公路和沟渠边堆放杂物，不损坏道路、水利等公共设施。"),
+    ("“十不”行为规范（二）", "不赌博、不吸毒、不酗酒滋事，不参与封建迷信和非法宗教活动，不信谣不传谣。"),
+    ("“十不”行为规范（三）", "不打架斗殴，不高空抛物，不乱放家禽家畜，不在河沟电鱼毒鱼。"),
+    ("移风易俗", "倡导喜事新办、丧事简办、其他事不办，反对铺张浪费和人情攀比。"),
+    ("邻里和睦", "邻里之间互谅互让、守望相助；发生纠纷先协商，协商不成请网格员、调解员调解，不激化矛盾。"),
+    ("孝老爱亲", "尊老爱幼，赡养老人，关爱留守儿童和独居老人，不虐待、不遗弃家庭成员。"),
+    ("俭以养德", "勤俭持家，文明就餐，节约用水用电，践行节俭健康文明的生活方式。"),
+    ("平安建设", "安全用火用电用气，配合做好防汛、防火和疫情防控，发现隐患及时报告网格员。"),
+    ("村民议事", "积极参加村民会议和院坝会，对村务提出意见建议，监督村务公开。"),
+    ("奖惩", "遵守本公约的户按积分细则给予积分奖励；违反本公约的，由村民委员会批评教育、责令改正。"),
+]
+SIMPLE_CEREMONIES = (
+    "红白喜事简办",
+    "红白喜事提前向村红白理事会报备；婚事宴席不超过 15 桌，丧事办理不超过 3 天，不大操大办、不燃放大型烟花，"
+    "不借机收受人情。",
+)
+COMPACT_V1 = "制定七星村村规民约"
+
+
+def _compact_version(cadre, *, articles) -> CompactVersion:
+    """The next version of 七星村's compact, drafted by its cadre, with `articles` added (to the
+    copy of the articles in force)."""
+    version = compact.compact_version_draft(village=Village.objects.get(code=QIXING), actor=cadre)
+    compact.compact_version_edit(version=version, actor=cadre, title=COMPACT_TITLE, preamble=COMPACT_PREAMBLE)
+    for title, text in articles:
+        compact.compact_article_add(version=version, actor=cadre, title=title, text=text)
+    return version
+
+
+def compact_first_version() -> None:
+    """七星村's compact, version 1: adopted by the 村民会议 a year ago, filed (备案) by 渭沱镇 and in
+    force; its 村事 carried out, checked and closed."""
+    cadre, official = _user("qixing_cadre"), _user("weituo_official")
+    matter = _staff(
+        "qixing_cadre",
+        _grid(QIXING, 1),
+        COMPACT_V1,
+        "村党支部牵头订立村民公约，把环境治理、“十不”行为规范、红白喜事倡议纳入公约，形成治理共识。",
+        "village_rules",
+        source=Source.WALK_IN,
+    )
+    s.matter_classify(matter=matter, actor=cadre, kind=Kind.VILLAGE, category=_category("village_rules"))
+    version = _compact_version(cadre, articles=COMPACT_ARTICLES)
+    compact.compact_version_propose(version=version, actor=cadre, matter=matter)
+    minutes = {
+        1: "开展“村民公约大家说”主题党日活动，各网格收集意见 86 条。",
+        2: "村党支部提议订立村规民约。",
+        3: "两委会商议公约草案，征求镇司法所意见。",
+        4: "党员大会审议公约草案，同意提交村民会议表决。",
+    }
+    vote = {
+        "summary": "村民会议表决村规民约：应到 615 人，实到 452 人，赞成 430 人。",
+        "body": "villagers_meeting",
+        "announced_on": _ago(400),
+        "entitled": 615,
+        "present": 452,
+        "in_favour": 430,
+        "against": 12,
+        "abstain": 10,
+    }
+    _seven_steps(matter, cadre, minutes, vote=vote, start=398)
+    s.matter_record_filing(matter=matter, actor=official, filed=True, filed_on=_ago(380), reason="镇民政办备案")
+    s.matter_handle(matter=matter, actor=cadre, handler=_user("qixing_grid1"))
+    s.matter_report(
+        matter=matter,
+        actor=_user("qixing_grid1"),
+        result="实施结果公开：村规民约印发到户，张贴在村务公开栏和各院落，党员分网格宣讲。",
+    )
+    s.matter_verify(matter=matter, actor=official, passed=True, note="抽查三个院落，公约已上墙、村民知晓。")
+    s.matter_evaluate(
+        matter=matter,
+        actor=_user("qixing_supervisor"),
+        rating=Rating.SATISFIED,
+        comment="回访：村民认可公约内容。",
+        method="visit",
+    )
+
+
 def compact_revision() -> None:
-    """七星村's 村规民约 revision: adopted by the 村民会议 (announced 12 days ahead), waiting to be
-    filed (备案) with 渭沱镇."""
+    """七星村's 村规民约 revision (version 2: 红白喜事简办): adopted by the 村民会议 (announced 12 days
+    ahead), waiting to be filed (备案) by 渭沱镇."""
     cadre = _user("qixing_cadre")
     matter = _staff(
         "qixing_cadre",
@@ -306,6 +393,8 @@ def compact_revision() -> None:
         source=Source.WALK_IN,
     )
     s.matter_classify(matter=matter, actor=cadre, kind=Kind.VILLAGE, category=_category("village_rules"))
+    version = _compact_version(cadre, articles=[SIMPLE_CEREMONIES])
+    compact.compact_version_propose(version=version, actor=cadre, matter=matter)
     minutes = {
         1: "召开院坝会 6 场，收集修订意见 41 条。",
         2: "村党支部提议修订村规民约，增加红白喜事简办条款。",
@@ -439,6 +528,7 @@ BUILDERS = [
     (QIXING, "河沟垃圾堆积发臭", qixing_queue),
     (QIXING, "村道边排污管破裂", sewage_review),
     (QIXING, "一组山坪塘清淤整治", pond_repair),
+    (QIXING, COMPACT_V1, compact_first_version),
     (QIXING, "修订村规民约（红白喜事简办）", compact_revision),
 ]
 

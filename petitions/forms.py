@@ -17,7 +17,7 @@ from governance.forms import OnceForm, date_input, search_input, text_area
 from governance.limits import HEAD_COUNT_MAX
 from grids.forms import GridChoiceField
 from grids.idnumbers import validate_phone
-from grids.models import Grid, Household, Resident
+from grids.models import Grid, Household, Resident, Village
 from petitions import procedure, workflow
 from petitions.models import (
     OPEN_STATES,
@@ -532,17 +532,40 @@ class TownshipApprovalForm(ActionForm):
 
 class RecordFilingForm(ActionForm):
     action = "record_filing"
-    filed_on = forms.DateField(label=_("Filed with the township on"), widget=date_input())
-    note = forms.CharField(
-        label=_("Note"),
+    YES, NO = "yes", "no"
+    filed = forms.ChoiceField(
+        label=_("The township's decision"),
+        choices=[
+            (YES, _("Filed (备案): the compact comes into force")),
+            (NO, _("Returned: the village amends it and votes again")),
+        ],
+        widget=forms.RadioSelect,
+    )
+    filed_on = forms.DateField(label=_("Filed on"), widget=date_input(), required=False)
+    reason = forms.CharField(
+        label=_("Reason or note"),
         widget=text_area(2),
         required=False,
-        help_text=_("To whom it was sent, the receipt's number."),
+        help_text=_("Required when the compact is returned: what the village must change."),
     )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.initial.setdefault("filed_on", timezone.localdate())
+
+    def clean(self):
+        data = super().clean()
+        if data.get("filed") == self.NO and not (data.get("reason") or "").strip():
+            self.add_error("reason", _("Say why the compact is returned: the village amends it."))
+        return data
+
+    def payload(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "filed": data["filed"] == self.YES,
+            "reason": data.get("reason") or "",
+            "filed_on": data.get("filed_on"),
+        }
 
 
 class ReportForm(ActionForm):
@@ -711,3 +734,59 @@ class PauseForm(OnceForm):
 
 class ResumeForm(OnceForm):
     pass
+
+
+# ---------------------------------------------------------------- the village compact (村规民约)
+
+
+class CompactDraftForm(OnceForm):
+    """Start the next version of a village's compact (the village among the cadre's)."""
+
+    village = forms.ModelChoiceField(label=_("Village"), queryset=Village.objects.none(), widget=forms.HiddenInput)
+
+    def __init__(self, *args, villages, **kwargs):
+        kwargs.setdefault("prefix", "draft")
+        super().__init__(*args, **kwargs)
+        self.fields["village"].queryset = villages
+
+
+class CompactVersionForm(OnceForm):
+    """A draft's title and preamble."""
+
+    title = forms.CharField(label=_("Title"), max_length=200)
+    preamble = forms.CharField(
+        label=_("Preamble"),
+        widget=text_area(3),
+        required=False,
+        help_text=_("Why the village adopts these rules, and for whom they hold."),
+    )
+
+
+class CompactArticleForm(OnceForm):
+    """An article's heading and text."""
+
+    title = forms.CharField(
+        label=_("Heading"), max_length=100, required=False, help_text=_("A few words, e.g. 环境卫生.")
+    )
+    text = forms.CharField(label=_("Text of the article"), widget=text_area(4))
+
+
+class CompactStepForm(OnceForm):
+    """A button that changes a draft once (remove or move an article)."""
+
+
+class CompactProposeForm(OnceForm):
+    """Put the version to the village: a new 村事, or an open one of a compact category."""
+
+    matter = MatterChoiceField(
+        label=_("The village matter (村事) that decides it"),
+        queryset=Matter.objects.none(),
+        required=False,
+        empty_label=_("Record a new village matter for it"),
+        help_text=_("Or choose an open matter of the compact's category that has not been voted on yet."),
+    )
+
+    def __init__(self, *args, matters, **kwargs):
+        kwargs.setdefault("prefix", "propose")
+        super().__init__(*args, **kwargs)
+        self.fields["matter"].queryset = matters

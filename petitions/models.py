@@ -209,6 +209,9 @@ class Matter(models.Model):
     township_approved_at = models.DateTimeField(null=True, blank=True)
     filed_on = models.DateField(_("filed with the township on (备案)"), null=True, blank=True)
     filing_note = models.TextField(_("filing note"), blank=True)
+    # The township returned the compact instead of filing it (the reason is the filing note):
+    # it waits for a new vote, which clears this as it clears the filing.
+    filing_returned_at = models.DateTimeField(_("returned by the township at"), null=True, blank=True)
     rating = models.CharField(_("rating"), max_length=30, choices=Rating.choices, blank=True)
     evaluation_comment = models.TextField(_("evaluation comment"), blank=True)
     evaluation_method = models.CharField(
@@ -581,3 +584,112 @@ def village_affairs_verifiers(matter: Matter) -> str:
     if settings_row is None:
         return VillageAffairsVerifiers.SUPERVISORS_AND_TOWNSHIP
     return settings_row.village_affairs_verifiers
+
+
+class CompactStatus(models.TextChoices):
+    DRAFT = "draft", _("draft")
+    PROPOSED = "proposed", _("proposed for adoption (七步走)")
+    AWAITING_FILING = "awaiting_filing", _("adopted, awaiting filing with the township (备案)")
+    IN_FORCE = "in_force", _("in force")
+    RETURNED = "returned", _("returned by the township")
+    SUPERSEDED = "superseded", _("superseded")
+
+
+class CompactVersion(models.Model):
+    """A version of a village's compact (村规民约 / 村民公约), numbered 1, 2, ... per village.
+
+    Statuses, in the order a version lives them:
+    - draft: a village cadre writes it (a copy of the articles in force, or empty for the
+      first); its articles are edited in pages;
+    - proposed: put to the village through its 村事 `matter` (a category decided by the
+      compact rule: the villagers' meeting only); its articles are frozen;
+    - awaiting_filing: the villagers' meeting's vote carried and the resolution was published
+      (step 6): `adopted_on` is the vote's day; the township files it or returns it (备案);
+    - in_force: filed (`filed_on`, `filed_by`); in force from `in_force_from`; at most one
+      version of a village is in force;
+    - returned: the township returned it with `return_reason`; the village amends its
+      articles and votes again on the same matter (a new vote proposes it again);
+    - superseded: it was in force until a later version was filed (`superseded_on`).
+    A proposed version whose matter was rejected or withdrawn may be edited and proposed
+    again (with a new matter). Versions are never deleted; the articles of a version in
+    force or superseded never change: a change is a new version.
+    """
+
+    township = models.ForeignKey(Township, on_delete=models.PROTECT, related_name="+")
+    village = models.ForeignKey(Village, on_delete=models.PROTECT, related_name="compact_versions")
+    number = models.PositiveSmallIntegerField(_("version"))
+    title = models.CharField(_("title"), max_length=200)
+    preamble = models.TextField(_("preamble"), blank=True)
+    status = models.CharField(_("status"), max_length=20, choices=CompactStatus.choices, default=CompactStatus.DRAFT)
+    matter = models.OneToOneField(
+        Matter, on_delete=models.PROTECT, null=True, blank=True, related_name="compact_version"
+    )
+    adopted_on = models.DateField(_("adopted by the villagers' meeting on"), null=True, blank=True)
+    filed_on = models.DateField(_("filed with the township on (备案)"), null=True, blank=True)
+    filed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    return_reason = models.TextField(_("why the township returned it"), blank=True)
+    returned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    returned_at = models.DateTimeField(_("returned at"), null=True, blank=True)
+    in_force_from = models.DateField(_("in force from"), null=True, blank=True)
+    superseded_on = models.DateField(_("superseded on"), null=True, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("compact version")
+        verbose_name_plural = _("compact versions")
+        ordering = ["village", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["village", "number"], name="compact_version_number_per_village"),
+            models.UniqueConstraint(
+                fields=["village"], condition=Q(status="in_force"), name="one_compact_in_force_per_village"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.title} (v{self.number})"
+
+    @property
+    def is_editable(self) -> bool:
+        """Its articles may change: a draft, a returned version, or a proposed one whose
+        matter ended without a vote that counts (rejected or withdrawn)."""
+        if self.status in (CompactStatus.DRAFT, CompactStatus.RETURNED):
+            return True
+        return (
+            self.status == CompactStatus.PROPOSED
+            and self.matter is not None
+            and self.matter.state
+            in (
+                State.REJECTED,
+                State.WITHDRAWN,
+            )
+        )
+
+    @property
+    def is_public(self) -> bool:
+        return self.status in (CompactStatus.IN_FORCE, CompactStatus.SUPERSEDED)
+
+
+class CompactArticle(models.Model):
+    """An article (条) of a compact version, in the order of its number."""
+
+    version = models.ForeignKey(CompactVersion, on_delete=models.CASCADE, related_name="articles")
+    number = models.PositiveSmallIntegerField(_("article"))
+    title = models.CharField(_("heading"), max_length=100, blank=True)
+    text = models.TextField(_("text"))
+
+    class Meta:
+        verbose_name = _("compact article")
+        verbose_name_plural = _("compact articles")
+        ordering = ["version", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["version", "number"], name="compact_article_number_per_version"),
+        ]
+
+    def __str__(self):
+        return f"{self.version} §{self.number}"

@@ -129,6 +129,12 @@ def awaiting_approval(matter, records) -> bool:
     return township_step(matter, records) == "approval" and not matter.township_approval
 
 
+def awaiting_filing(matter, records) -> bool:
+    """A village compact whose vote carried and was published, neither filed by the township
+    nor returned since (a returned compact waits for a new vote)."""
+    return township_step(matter, records) == "filing" and matter.filing_returned_at is None
+
+
 def deliberation_complete(matter, records) -> bool:
     """Whether 议 is done for the matter's kind (so that it may be handled): a meeting or a
     mediation (民事), the township's review (政事), or steps 1 to 6 with a vote that carried

@@ -16,4 +16,6 @@ urlpatterns = [
     path("matters/<str:code>/review/", views.matter_request_review, name="matter-review"),
     path("<str:village_code>/new/", views.matter_create, name="matter-create"),
     path("<str:village_code>/poster/", views.poster, name="poster"),
+    path("<str:village_code>/compact/", views.compact, name="compact"),
+    path("<str:village_code>/compact/v<int:number>/", views.compact_version, name="compact-version"),
 ]

@@ -20,6 +20,7 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Prefetch
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.safestring import mark_safe
@@ -33,7 +34,8 @@ from governance.login import client_ip
 from governance.models import IdempotencyRecord
 from grids.models import Grid, Township, Village
 from petitions import services, workflow
-from petitions.models import Matter, State
+from petitions.compact import compact_in_force, compact_public_version, compact_public_versions
+from petitions.models import CompactStatus, Matter, State
 from petitions.public_forms import EvaluateForm, PublicMatterForm, ReviewForm, TrackingCodeForm, WithdrawForm
 
 # A village's Wi-Fi or a carrier's NAT puts many residents behind one address: the limit
@@ -418,3 +420,35 @@ def poster(request, village_code):
     form_url = request.build_absolute_uri(reverse("public:matter-create", args=[village.code]))
     context = {"village": village, "form_url": form_url, "qr": qr_svg(form_url, title=form_url)}
     return _noindex(render(request, "petitions/public/poster.html", context))
+
+
+# ---------------------------------------------------------------- the village compact (村规民约)
+
+
+def _compact_page(request, village, version, *, in_force: bool):
+    context = {
+        "village": village,
+        "version": version,
+        "in_force": in_force,
+        "earlier": [v for v in compact_public_versions(village) if version is None or v.pk != version.pk],
+    }
+    return render(request, "petitions/public/compact.html", context)
+
+
+@require_GET
+def compact(request, village_code):
+    """The village's compact in force, with its articles, when the villagers' meeting adopted it
+    and the township filed it; and the earlier versions. No names: the village's rules only."""
+    village = get_object_or_404(Village.objects.select_related("township"), code=village_code)
+    return _compact_page(request, village, compact_in_force(village), in_force=True)
+
+
+@require_GET
+def compact_version(request, village_code, number):
+    """An earlier version (or the one in force); a draft, a proposal or a returned version is
+    not public (404)."""
+    village = get_object_or_404(Village.objects.select_related("township"), code=village_code)
+    version = compact_public_version(village, number)
+    if version is None:
+        raise Http404
+    return _compact_page(request, village, version, in_force=version.status == CompactStatus.IN_FORCE)

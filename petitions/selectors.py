@@ -81,7 +81,7 @@ def matters_waiting_for(user) -> QuerySet[Matter]:
         & ~Q(reported_by=user)
         & ~Q(verified_by=user)
     )
-    approve = Q(township_id__in=township) & _awaiting_approval()
+    approve = Q(township_id__in=township) & (_awaiting_approval() | _awaiting_filing())
     # An extension request is decided by the level above (petitions.workflow.level_above_covers):
     # the township for a 村事 and a 政事; for a 民事 the village cadre or the township.
     extension = (
@@ -130,10 +130,9 @@ def awaiting_township_approval(matters) -> set[int]:
     return set(Matter.objects.filter(pk__in=ids).filter(_awaiting_approval()).values_list("pk", flat=True))
 
 
-def _awaiting_approval() -> Q:
-    """Land contract adjustments whose resolution was published (step 6) after their latest
-    vote, not decided by the township since (petitions.procedure.awaiting_approval, in SQL: a
-    new vote clears the decision, and step 6 is only recorded after a vote that carried)."""
+def _published_after_latest_vote() -> Q:
+    """Step 6 (决议公开) recorded after the matter's latest vote (step 6 is only recorded after
+    a vote that carried)."""
     latest_vote = (
         Deliberation.objects.filter(matter=OuterRef(OuterRef("pk")), step=5)
         .order_by()
@@ -141,13 +140,37 @@ def _awaiting_approval() -> Q:
         .annotate(last=Max("id"))
         .values("last")
     )
-    published = Deliberation.objects.filter(matter=OuterRef("pk"), step=6, id__gt=latest_vote)
-    return Q(
-        state=State.DELIBERATING,
-        kind=Kind.VILLAGE,
-        category__decision_rule=DecisionRule.LAND,
-        township_approval="",
-    ) & Q(Exists(published))
+    return Q(Exists(Deliberation.objects.filter(matter=OuterRef("pk"), step=6, id__gt=latest_vote)))
+
+
+def _awaiting_approval() -> Q:
+    """Land contract adjustments whose resolution was published (step 6) after their latest
+    vote, not decided by the township since (petitions.procedure.awaiting_approval, in SQL: a
+    new vote clears the decision)."""
+    return (
+        Q(
+            state=State.DELIBERATING,
+            kind=Kind.VILLAGE,
+            category__decision_rule=DecisionRule.LAND,
+            township_approval="",
+        )
+        & _published_after_latest_vote()
+    )
+
+
+def _awaiting_filing() -> Q:
+    """Village compacts whose resolution was published after their latest vote, neither filed
+    (备案) nor returned by the township since (petitions.procedure.awaiting_filing, in SQL)."""
+    return (
+        Q(
+            state=State.DELIBERATING,
+            kind=Kind.VILLAGE,
+            category__decision_rule=DecisionRule.COMPACT,
+            filed_on__isnull=True,
+            filing_returned_at__isnull=True,
+        )
+        & _published_after_latest_vote()
+    )
 
 
 def _village_affairs_verifier(township_ids: list[int], supervised_village_ids: list[int]) -> Q:

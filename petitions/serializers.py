@@ -267,6 +267,9 @@ class MatterDetailSerializer(MatterSerializer):
     township_approval_reason = serializers.CharField()
     filed_on = serializers.DateField(allow_null=True, help_text=_("A village compact: filed with the township (备案)."))
     filing_note = serializers.CharField()
+    filing_returned_at = serializers.DateTimeField(
+        allow_null=True, help_text=_("A village compact returned by the township: it waits for a new vote.")
+    )
 
     def to_representation(self, obj):
         user = self.context["request"].user
@@ -301,6 +304,7 @@ class MatterDetailSerializer(MatterSerializer):
                 "township_approval_reason": obj.township_approval_reason,
                 "filed_on": render_date(obj.filed_on),
                 "filing_note": obj.filing_note,
+                "filing_returned_at": render_datetime(obj.filing_returned_at),
                 "time_limit_days": obj.time_limit_days,
                 "time_left_hours": _hours(deadlines.time_left(obj)),
                 "escalation_level": obj.escalation_level,
@@ -620,8 +624,19 @@ class TownshipApprovalSerializer(InputSerializer):
 
 
 class RecordFilingSerializer(InputSerializer):
-    filed_on = serializers.DateField(help_text=_("The day the compact was filed with the township (备案)."))
-    note = serializers.CharField(required=False, allow_blank=True, default="")
+    filed = serializers.BooleanField(help_text=_("true: the township files the compact (备案); false: it returns it."))
+    reason = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text=_("Why it is returned (required then); for a filing, a note (the receipt's number)."),
+    )
+    filed_on = serializers.DateField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text=_("The day it was filed (today if not given; never in the future)."),
+    )
 
 
 class ReportSerializer(InputSerializer):

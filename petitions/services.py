@@ -30,6 +30,8 @@ from petitions import calendar, deadlines, extensions, procedure, workflow
 from petitions.models import (
     Approval,
     ClockLimit,
+    CompactStatus,
+    CompactVersion,
     DecisionRule,
     Deliberation,
     EvaluationMethod,
@@ -442,7 +444,7 @@ def _step(record: Deliberation, matter: Matter, step, body: str, counts: dict, n
     _vote(record, matter, body, counts, notice)
     matter.township_approval, matter.township_approval_reason = "", ""
     matter.township_approved_by, matter.township_approved_at = None, None
-    matter.filed_on, matter.filing_note = None, ""
+    matter.filed_on, matter.filing_note, matter.filing_returned_at = None, "", None
     return [
         "township_approval",
         "township_approval_reason",
@@ -450,11 +452,64 @@ def _step(record: Deliberation, matter: Matter, step, body: str, counts: dict, n
         "township_approved_at",
         "filed_on",
         "filing_note",
+        "filing_returned_at",
     ]
 
 
 def _awaits_approval(matter: Matter) -> bool:
     return procedure.awaiting_approval(matter, Deliberation.objects.filter(matter=matter).order_by("held_on", "id"))
+
+
+def _awaits_filing(matter: Matter) -> bool:
+    return procedure.awaiting_filing(matter, Deliberation.objects.filter(matter=matter).order_by("held_on", "id"))
+
+
+def _compact_follows_vote(matter: Matter) -> None:
+    """The compact version a 村事 decides follows its vote: awaiting filing (备案) once the vote
+    carried and the resolution was published, adopted on the vote's day; proposed (its articles
+    frozen) after a failed vote, or after a new vote on a version the township returned."""
+    version = CompactVersion.objects.select_for_update().filter(matter=matter).first()
+    following = (CompactStatus.PROPOSED, CompactStatus.AWAITING_FILING, CompactStatus.RETURNED)
+    if version is None or version.status not in following:
+        return
+    records = Deliberation.objects.filter(matter=matter).order_by("held_on", "id")
+    if procedure.awaiting_filing(matter, records):
+        status, adopted_on = CompactStatus.AWAITING_FILING, procedure.village_steps(records)["latest"][5].held_on
+    elif version.status == CompactStatus.RETURNED and matter.filing_returned_at is not None:
+        return  # returned and not voted on again yet: the village may still amend it
+    else:
+        status, adopted_on = CompactStatus.PROPOSED, None
+    version.status, version.adopted_on = status, adopted_on
+    version.save(update_fields=["status", "adopted_on", "updated_at"])
+
+
+def _compact_filed(matter: Matter, actor, filed_on: datetime.date) -> None:
+    """The version the filed 村事 decided comes into force from the filing's day; the one in
+    force before is superseded (the partial unique constraint keeps one in force)."""
+    version = CompactVersion.objects.select_for_update().filter(matter=matter).first()
+    if version is None:
+        return
+    CompactVersion.objects.filter(village_id=version.village_id, status=CompactStatus.IN_FORCE).exclude(
+        pk=version.pk
+    ).update(status=CompactStatus.SUPERSEDED, superseded_on=filed_on, updated_at=timezone.now())
+    version.status, version.filed_on, version.filed_by, version.in_force_from = (
+        CompactStatus.IN_FORCE,
+        filed_on,
+        actor,
+        filed_on,
+    )
+    version.save(update_fields=["status", "filed_on", "filed_by", "in_force_from", "updated_at"])
+
+
+def _compact_returned(matter: Matter, actor, reason: str) -> None:
+    """The township returned the compact: the version is not in force; the village may amend
+    its articles and vote again (the vote proposes it again)."""
+    version = CompactVersion.objects.select_for_update().filter(matter=matter).first()
+    if version is None:
+        return
+    version.status, version.return_reason, version.returned_by = CompactStatus.RETURNED, reason, actor
+    version.returned_at, version.adopted_on = timezone.now(), None
+    version.save(update_fields=["status", "return_reason", "returned_by", "returned_at", "adopted_on", "updated_at"])
 
 
 class DuplicateDeliberation(Conflict, workflow.MatterError):
@@ -558,8 +613,13 @@ def _deliberate(
     accepted = []
     if kind == Deliberation.Kind.REVIEW and matter.accept_by is not None:
         accepted = _accept(matter, actor, "township", payload)
-    facts = {"awaiting_approval": record.step == procedure.LAST_RECORDED_STEP and _awaits_approval(matter)}
-    return Change(payload, ["updated_at", *changed, *accepted], facts)
+    published = record.step == procedure.LAST_RECORDED_STEP
+    facts = {"awaiting_approval": published and _awaits_approval(matter)}
+    after = None
+    if record.step in (procedure.VOTE_STEP, procedure.LAST_RECORDED_STEP):
+        facts["awaiting_filing"] = published and _awaits_filing(matter)
+        after = _compact_follows_vote
+    return Change(payload, ["updated_at", *changed, *accepted], facts, after)
 
 
 def matter_deliberate(*, matter: Matter, actor, **record) -> Deliberation:
@@ -661,19 +721,41 @@ def matter_township_approval(*, matter: Matter, actor, approve: bool, reason: st
 
 
 @workflow.effect("record_filing")
-def _record_filing(matter: Matter, actor, *, filed_on: datetime.date, note: str = "") -> Change:
+def _record_filing(
+    matter: Matter, actor, *, filed: bool, reason: str = "", filed_on: datetime.date | None = None
+) -> Change:
+    if not filed:
+        reason = _check_text("reason", reason, _("Say why the compact is returned: the village amends it."))
+        matter.filing_note, matter.filing_returned_at = reason, timezone.now()
+        return Change(
+            {"filed": False, "reason": reason},
+            ["filing_note", "filing_returned_at", "updated_at"],
+            after=lambda m: _compact_returned(m, actor, reason),
+        )
+    filed_on = filed_on or timezone.localdate()
     if filed_on > timezone.localdate():
         raise ValidationError({"filed_on": _("The filing cannot be in the future.")})
     vote = procedure.village_steps(matter.deliberations.all())["latest"][procedure.VOTE_STEP]
     if filed_on < vote.held_on:
         raise ValidationError({"filed_on": _("The compact is filed after the vote that adopted it.")})
-    matter.filed_on, matter.filing_note = filed_on, (note or "").strip()
-    return Change({"filed_on": filed_on.isoformat(), "note": matter.filing_note}, ["filed_on", "filing_note"])
+    matter.filed_on, matter.filing_note = filed_on, (reason or "").strip()
+    return Change(
+        {"filed": True, "filed_on": filed_on.isoformat(), "reason": matter.filing_note},
+        ["filed_on", "filing_note", "updated_at"],
+        after=lambda m: _compact_filed(m, actor, filed_on),
+    )
 
 
-def matter_record_filing(*, matter: Matter, actor, filed_on: datetime.date, note: str = "") -> Matter:
-    """The village records that its compact (村规民约) was filed with the township (备案)."""
-    return matter_transition(matter=matter, actor=actor, action="record_filing", filed_on=filed_on, note=note)[0]
+def matter_record_filing(
+    *, matter: Matter, actor, filed: bool, reason: str = "", filed_on: datetime.date | None = None
+) -> Matter:
+    """The township files the village compact (村规民约) adopted by the villagers' meeting (备案,
+    Art. 27), from `filed_on` (today by default, never in the future): the compact version the
+    matter decided comes into force and the one before is superseded. Or it returns it with
+    `reason`: the version is returned, the village told; it may amend it and vote again."""
+    return matter_transition(
+        matter=matter, actor=actor, action="record_filing", filed=filed, reason=reason, filed_on=filed_on
+    )[0]
 
 
 @workflow.effect("report")

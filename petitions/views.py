@@ -40,6 +40,7 @@ from grids.models import Courtyard, Grid, Township, Village
 from grids.selectors import grids_visible_to, households_visible_to
 from petitions import deadlines, procedure, services, workflow
 from petitions import forms as f
+from petitions.compact import compact_version_of
 from petitions.deadlines import CLOCK_STATES
 from petitions.exports import export_filename, matters_export
 from petitions.filters import MatterFilter
@@ -101,6 +102,8 @@ YOUR_TURN = {
 
 # A land contract adjustment waiting in the township's queue.
 APPROVAL_TURN = ("township_approval", gettext_lazy("Approve or refuse the land adjustment"))
+# A village compact waiting in the township's queue for its filing (备案).
+FILING_TURN = ("record_filing", gettext_lazy("File or return the compact (备案)"))
 # A department signs for (签收) its matter before it works on it; the level above decides an extension.
 SIGN_TURN = ("sign", gettext_lazy("Sign for it (签收)"))
 DECIDE_EXTENSION_TURN = ("decide_extension", gettext_lazy("Decide the extension (延期审批)"))
@@ -134,13 +137,15 @@ def matter_url(matter) -> str:
 # ---------------------------------------------------------------- who acts next
 
 
-def _waiting_to_decide(matter: Matter, approval_due: bool) -> str:
+def _waiting_to_decide(matter: Matter, approval_due: bool, filing_due: bool = False) -> str:
     """Who a classified or deliberating matter waits for, in words."""
     kind = matter.kind
     if kind == Kind.CIVIL:
         return _("Waiting for the grid's consultation (院坝会) or mediation")
     if approval_due:
         return _("Waiting for the township's approval")
+    if filing_due:
+        return _("Waiting for the township to file the compact (备案)")
     if kind == Kind.VILLAGE and matter.township_approval == "" and procedure.decision_rule(matter) == DecisionRule.LAND:
         return _("Waiting for the village's seven steps (七步走), then the township's approval")
     if kind == Kind.VILLAGE:
@@ -148,14 +153,15 @@ def _waiting_to_decide(matter: Matter, approval_due: bool) -> str:
     return _("Waiting for the township to review it and assign a department")
 
 
-def who_acts_next(matter: Matter, *, approval_due: bool = False) -> str:
+def who_acts_next(matter: Matter, *, approval_due: bool = False, filing_due: bool = False) -> str:
     """Who the matter waits for, in words (the same rules as petitions.workflow);
-    `approval_due`: the village's steps are done and a land adjustment waits for the township."""
+    `approval_due`: the village's steps are done and a land adjustment waits for the township;
+    `filing_due`: a compact waits for the township's filing (备案)."""
     state, kind = matter.state, matter.kind
     if state == State.SUBMITTED:
         return _("Waiting for the village cadre to classify it")
     if state in (State.CLASSIFIED, State.DELIBERATING):
-        return _waiting_to_decide(matter, approval_due)
+        return _waiting_to_decide(matter, approval_due, filing_due)
     if state == State.HANDLING:
         if matter.department_id:
             return _("Being handled by %(name)s") % {"name": matter.department.name}
@@ -189,12 +195,12 @@ def _your_turn(scope, user, matter):
     for action, turn in (("decide_extension", DECIDE_EXTENSION_TURN), ("sign", SIGN_TURN)):
         if workflow.TRANSITIONS[action].possible(matter) and workflow.may(user, action, matter):
             return turn
-    if (
-        matter.state == State.DELIBERATING
-        and procedure.decision_rule(matter) == DecisionRule.LAND
-        and scope.covers(matter, TOWNSHIP_ROLES)
-    ):
-        return APPROVAL_TURN
+    if matter.state == State.DELIBERATING and scope.covers(matter, TOWNSHIP_ROLES):
+        rule = procedure.decision_rule(matter)
+        if rule == DecisionRule.LAND:
+            return APPROVAL_TURN
+        if rule == DecisionRule.COMPACT:
+            return FILING_TURN
     return YOUR_TURN.get(matter.state)
 
 
@@ -387,6 +393,7 @@ def matter_waiting(request):
         ("classify", _("To classify (分)")),
         ("deliberate", _("To deliberate or assign (议)")),
         ("township_approval", _("To approve: land contract adjustments (土地承包调整)")),
+        ("record_filing", _("To file: village compacts (村规民约备案)")),
         ("decide_extension", _("Decide the extension (延期审批)")),
         ("sign", _("Sign for the matter (签收)")),
         ("report", _("To handle and report (办)")),
@@ -652,6 +659,9 @@ def stage_progress(matter) -> list[dict]:
 YES_NO_DETAILS = {
     "verify": ("passed", gettext_lazy("Passed"), gettext_lazy("Not passed: back to the handler")),
     "township_approval": ("approve", gettext_lazy("Approved"), gettext_lazy("Refused")),
+    # Filing events from before the township decided them (the village recorded them) carry no
+    # "filed": they were filings.
+    "record_filing": ("filed", gettext_lazy("Filed"), gettext_lazy("Returned to the village")),
 }
 
 
@@ -686,7 +696,7 @@ def timeline(matter, categories) -> list[dict]:
             details.append(str(VILLAGE_STEPS[7]))
         if event.action in YES_NO_DETAILS:
             key, yes, no = YES_NO_DETAILS[event.action]
-            details.append(str(yes if p.get(key) else no))
+            details.append(str(yes if p.get(key, True) else no))
         if event.action == "evaluate":
             details.append(str(ratings.get(p.get("rating"), "")))
         for key in ("reason", "note", "result", "comment"):
@@ -724,7 +734,8 @@ TOWNSHIP_HINTS = {
         "The vote carried: the township approves the land contract adjustment before it is handled."
     ),
     "filing": gettext_lazy(
-        "The vote carried: record the compact's filing with the township (备案) before it is handled."
+        "The vote carried: the township files the compact (备案) before it is handled; if it returns it, "
+        "amend the compact and vote again."
     ),
 }
 
@@ -854,7 +865,12 @@ def detail_context(request, matter, bound=None) -> dict:
     return {
         "matter": matter,
         "stages": stage_progress(matter),
-        "waiting_for": who_acts_next(matter, approval_due=procedure.awaiting_approval(matter, records)),
+        "waiting_for": who_acts_next(
+            matter,
+            approval_due=procedure.awaiting_approval(matter, records),
+            filing_due=procedure.awaiting_filing(matter, records),
+        ),
+        "compact_version": compact_version_of(matter),
         "your_turn": [(p["anchor"], p["title"]) for p in panels if not p["secondary"]],
         "action_labels": labels,
         "records": records,

@@ -70,7 +70,7 @@ from petitions.models import (
     VillageAffairsVerifiers,
     village_affairs_verifiers,
 )
-from petitions.procedure import VILLAGE_STEPS, VOTE_STEP, awaiting_approval, township_step
+from petitions.procedure import VILLAGE_STEPS, VOTE_STEP, awaiting_approval, awaiting_filing
 
 
 class MatterError(DomainError):
@@ -391,19 +391,14 @@ def _township_staff(user, matter):
     return _covers(scope_for(user), matter, TOWNSHIP_ROLES)
 
 
-def _village_owner(user, matter):
-    """The village cadre of its village (the 村事's owner)."""
-    return matter.kind == Kind.VILLAGE and owner_covers(scope_for(user), matter)
-
-
 def _awaiting_approval(matter):
     """a land contract adjustment whose vote carried and was published, not yet decided by the township"""
     return awaiting_approval(matter, matter.deliberations.all())
 
 
 def _awaiting_filing(matter):
-    """a village compact whose vote carried and was published, not yet filed (备案)"""
-    return township_step(matter, matter.deliberations.all()) == "filing"
+    """a village compact whose vote carried and was published, neither filed (备案) nor returned since"""
+    return awaiting_filing(matter, matter.deliberations.all())
 
 
 def _clock_running(matter):
@@ -499,19 +494,26 @@ def _tell_approval(matter, actor, change):
 
 
 def _tell_deliberated(matter, actor, change):
-    """受理告知 when the township's review accepted a 政事; and when a land adjustment's
-    resolution is published, the township is told its approval is awaited."""
+    """受理告知 when the township's review accepted a 政事; and when a land adjustment's or a
+    compact's resolution is published, the township is told its approval or filing is awaited."""
     told = _tell_accepted(matter, actor, change)
+    township = users_holding(TOWNSHIP_ROLES, township_id=matter.township_id)
     if change.facts.get("awaiting_approval"):
         text = _("A land contract adjustment waits for your approval: %(title)s")
-        told.append((users_holding(TOWNSHIP_ROLES, township_id=matter.township_id), _titled(text, matter), ""))
+        told.append((township, _titled(text, matter), ""))
+    if change.facts.get("awaiting_filing"):
+        text = _("A village compact waits to be filed with the township (备案): %(title)s")
+        told.append((township, _titled(text, matter), ""))
     return told
 
 
-def _tell_township(text):
-    return lambda matter, actor, change: [
-        (users_holding(TOWNSHIP_ROLES, township_id=matter.township_id), _titled(text, matter), "")
-    ]
+def _tell_filing(matter, actor, change):
+    """The village's cadres learn whether the township filed the compact or returned it, and why."""
+    if change.payload["filed"]:
+        text = _("The township filed the village compact (备案): %(title)s")
+    else:
+        text = _("The township returned the village compact: %(title)s")
+    return [(owners_of(matter), _titled(text, matter), change.payload["reason"])]
 
 
 def verifiers_of(matter: Matter):
@@ -781,6 +783,12 @@ def _approval_step(payload, matter, labels):
     return _("Land contract adjustment refused by the township"), payload.get("reason", "")
 
 
+def _filing_step(payload, matter, labels):
+    if payload.get("filed", True):  # events before the township decided it carry no "filed"
+        return _("Filed with the township (备案)"), ""
+    return _("Returned by the township: the village votes again"), payload.get("reason", "")
+
+
 def _handled_step(payload, matter, labels):
     detail = ""
     if payload.get("department") and payload["department"] == matter.department_id:
@@ -940,20 +948,25 @@ TRANSITIONS = {
         _step(
             "record_filing",
             frozenset({State.DELIBERATING}),
-            _("Record the filing (备案)"),
-            allows=_village_owner,
+            _("File or return the village compact (备案)"),
+            allows=_township_staff,
             when=_awaiting_filing,
-            conflict=_("Only a village compact whose vote carried and was published is filed."),
-            told=_tell_township(_("A village compact was filed with the township (备案): %(title)s")),
-            api=(
-                "The village records that its compact (村规民约), adopted by the villagers' meeting, was filed\n"
-                "with the township (备案, Art. 27); handling waits for it."
+            conflict=_(
+                "Only a village compact whose vote carried and was published, and that the township has not "
+                "filed or returned since, waits for filing."
             ),
-            button=_("Record the filing"),
-            title=_("File the village compact with the township (备案)"),
-            done=_("The filing is recorded. The township is told."),
-            timeline=_("Filed with the township (备案)"),
-            public_step=_("Filed with the township (备案)"),
+            forbidden=_("Only the township's staff file a village compact (备案)."),
+            told=_tell_filing,
+            api=(
+                "The township files (备案, Art. 27) a village compact (村规民约) adopted by the villagers'\n"
+                "meeting {filed: true, filed_on (optional, today by default), reason (a note)}, or returns\n"
+                "it {filed: false, reason}; handling waits for the filing, a returned compact for a new vote."
+            ),
+            button=_("Record the township's decision"),
+            title=_("File the village compact with the township (备案) or return it"),
+            done=_("The township's decision is recorded. The village is told."),
+            timeline=_("Township's decision on the filing (备案)"),
+            public_step=_filing_step,
         ),
         _step(
             "handle",

@@ -25,7 +25,15 @@ from django.utils import timezone
 from governance.models import ROLE_LEVEL, Assignment, Department, Notification, Role
 from grids.models import Courtyard, Grid, Household, Resident, Township, Village
 from grids.visits.models import Visit, VisitPhoto
-from petitions.models import Deliberation, Matter, MatterCategory, MatterPhoto, MatterUserObjectPermission
+from petitions.models import (
+    CompactArticle,
+    CompactVersion,
+    Deliberation,
+    Matter,
+    MatterCategory,
+    MatterPhoto,
+    MatterUserObjectPermission,
+)
 from points.models import Account, Award, Board, Entry, Item, Redemption, Rule
 from tests.factories import CONTRACT_ACCOUNTS
 
@@ -66,6 +74,9 @@ PAGE_MODELS = {
     "visit-photo": VisitPhoto,
     "village-dashboard": Village,
     "township-dashboard": Township,
+    "compact-version": CompactVersion,
+    "compact-version-action": CompactVersion,
+    "compact-article-action": CompactArticle,
 }
 # Public pages (a village's published board and shop photos): open to everyone by design.
 PUBLIC_ROUTE = re.compile(r"^(public/|api/v1/\^public/)")
@@ -168,6 +179,14 @@ def _place_q(assignments, roles, fields) -> Q:
 
 
 PERSON = {"township": "township_id", "village": "village_id", "grid": "grid_id"}
+# Rows of a village's own (a catalogue, the shop, boards, the compact): the lookup of their township.
+VILLAGE_OWNED = {
+    Item: "village__township_id",
+    Rule: "village__township_id",
+    Board: "village__township_id",
+    CompactVersion: "township_id",
+    CompactArticle: "version__township_id",
+}
 
 
 @dataclass
@@ -258,9 +277,9 @@ class Oracle:
             return self._ids(Account.objects.filter(_place_q(a, ACCOUNT_READERS, fields)))
         if model in (Award, Redemption, Entry):
             return self._ids(model.objects.filter(account_id__in=self.allowed_ids(Account)))
-        if model in (Item, Rule, Board):
-            # A village's catalogue, shop and boards: its own staff and its township's.
-            return self._ids(model.objects.filter(village__township_id__in=self.townships))
+        if model in VILLAGE_OWNED:
+            # A village's catalogue, shop, boards and compact: its own staff and its township's.
+            return self._ids(model.objects.filter(**{f"{VILLAGE_OWNED[model]}__in": self.townships}))
         raise LookupError(f"no scope rule for {model.__name__}: add one to tests/scope_matrix.py")
 
 

@@ -171,6 +171,7 @@ NAV_KEYS = {
     "visit_log",
     "sees_matters",
     "matters_waiting",
+    "sees_compact",
     "sees_points",
     "points_waiting",
 }

@@ -128,6 +128,7 @@ def database_state():
                 "duplicate_of_id",
                 "township_approval",
                 "filed_on",
+                "filing_returned_at",
             )
         ),
         list(MatterEvent.objects.values("matter_id").annotate(n=Count("id")).order_by("matter_id")),

@@ -66,6 +66,8 @@ CIVIL_OWNERS_409 = dict.fromkeys(CIVIL_OWNERS, 409)
 CLASSIFY = {"kind": "civil", "category": "environment"}
 STEP_1 = {"kind": "step", "step": 1, "held_on": "{today}", "summary": "村党组织提议"}
 PAUSE = {"reason": "等当事人补交材料"}
+FILE = {"filed": True, "filed_on": "{today}"}
+RETURN = {"filed": False, "reason": "第七条与婚姻法相抵触"}
 PAUSE_REQUEST = {"pause": True, "reason": "等当事人补交材料"}
 BAD_DEADLINE = {"deadline": "2001-01-01T10:00:00+08:00", "reason": "需要更多时间"}
 APPROVE = {"approve": True, "reason": "情况属实，同意"}
@@ -411,7 +413,7 @@ MATRIX = [
         expect(SEES_VILLAGE, 403, cadre=409, admin=409),
     ),
     # The decision rules: a land adjustment whose vote carried waits for the township's approval
-    # (its staff, not the village); a compact is filed (备案) by the village cadre.
+    # (its staff, not the village); a compact is filed (备案) or returned by the township too.
     (
         "POST",
         "/api/v1/matters/{matter}/township_approval/",
@@ -437,16 +439,31 @@ MATRIX = [
     (
         "POST",
         "/api/v1/matters/{matter}/record_filing/",
-        {"filed_on": "{today}"},
+        FILE,
         "compact_voted",
-        expect(SEES_VILLAGE, 403, **VILLAGE_OWNER),
+        expect(SEES_VILLAGE, 403, official=200, leader=200, admin=200),
     ),
     (
         "POST",
         "/api/v1/matters/{matter}/record_filing/",
-        {"filed_on": "{today}"},
+        RETURN,
+        "compact_voted",
+        expect(SEES_VILLAGE, 403, official=200, leader=200, admin=200),
+    ),
+    (
+        "POST",
+        "/api/v1/matters/{matter}/record_filing/",
+        {"filed": False},
+        "compact_voted",
+        # Returned without a reason: the input is refused.
+        expect(SEES_VILLAGE, 403, official=400, leader=400, admin=400),
+    ),
+    (
+        "POST",
+        "/api/v1/matters/{matter}/record_filing/",
+        {"filed": True},
         "land_voted",
-        expect(SEES_VILLAGE, 403, cadre=409, admin=409),
+        expect(SEES_VILLAGE, 403, official=409, leader=409, admin=409),
     ),
     # The clock: only the level above pauses it (the owner and the handler ask for an
     # extension); the owner, the handler or the level above resume it.
@@ -580,7 +597,9 @@ def _jpeg():
 
 
 def _note(data) -> str:
-    return "bad payload" if data in ({"kind": "nonsense"}, NO_REASON, BAD_DEADLINE, {"approve": True}) else ""
+    if data in ({"kind": "nonsense"}, NO_REASON, BAD_DEADLINE, {"approve": True}, {"filed": False}):
+        return "bad payload"
+    return "returned" if data == RETURN else ""
 
 
 CASES = [Case(method, url, expected, data, on=on, note=_note(data)) for method, url, data, on, expected in MATRIX]

@@ -128,8 +128,8 @@ def test_demo_supervision_committee_sees_qixing_village_affairs_only(demo):
 
 def test_demo_work_order_matters_wait_for_the_right_people(demo):
     """The pond repair waits for its check by 七星村's 村务监督委员会 (or the township); the
-    sewage review waits for 渭沱镇, not for the cadre who verified the work; the compact waits
-    for the cadre to record its filing (备案)."""
+    sewage review waits for 渭沱镇, not for the cadre who verified the work; the compact's
+    revision waits for 渭沱镇 to file it (备案), version 1 being in force."""
     from petitions.models import Matter, State
     from petitions.selectors import matters_waiting_for
 
@@ -141,4 +141,10 @@ def test_demo_work_order_matters_wait_for_the_right_people(demo):
     assert "村道边排污管破裂" in queue("weituo_official") and "村道边排污管破裂" not in queue("qixing_cadre")
     compact = Matter.objects.get(title="修订村规民约（红白喜事简办）")
     assert compact.state == State.DELIBERATING and compact.filed_on is None
-    assert compact.title in queue("qixing_cadre")
+    assert compact.title in queue("weituo_official")
+    from petitions.models import CompactStatus
+
+    assert compact.compact_version.status == CompactStatus.AWAITING_FILING
+    first = Matter.objects.get(title="制定七星村村规民约")
+    assert first.state == State.CLOSED and first.compact_version.status == CompactStatus.IN_FORCE
+    assert first.compact_version.articles.count() == 12 == compact.compact_version.articles.count() - 1

@@ -185,11 +185,9 @@ MATRIX = {
     ("POST", "decide_review", "reviewing"): _row(SEES_Q1, grid1=403, leader1=403, cadre=403),
     ("POST", "request_extension", "handling"): _row(SEES_Q1, cadre=403, leader1=403, official=403, leader=403),
     ("POST", "decide_extension", "extension_pending"): _row(SEES_Q1, grid1=403, leader1=403),
-    # The decision rules: the township approves a land adjustment; the village cadre files a compact.
+    # The decision rules: the township approves a land adjustment and files (备案) a compact.
     ("POST", "township_approval", "land_voted"): _row(SEES_VILLAGE, grid1=403, leader1=403, cadre=403, supervisor=403),
-    ("POST", "record_filing", "compact_voted"): _row(
-        SEES_VILLAGE, grid1=403, leader1=403, official=403, leader=403, supervisor=403
-    ),
+    ("POST", "record_filing", "compact_voted"): _row(SEES_VILLAGE, grid1=403, leader1=403, cadre=403, supervisor=403),
     ("GET", "detail", "village_verifying"): _row(SEES_VILLAGE),
     ("POST", "report", "village_handling"): _row(
         SEES_VILLAGE, grid1=403, leader1=403, supervisor=403, official=403, leader=403
@@ -314,6 +312,9 @@ REFUSED = [
     ("supervisor", "verify", "submitted", {"passed": "yes"}),
     ("official", "verify", "village_by_supervisors", {"passed": "yes"}),
     ("supervisor", "supervise", "classified", {"note": "民事不归监委会"}),
+    # The township files a compact (备案), not the village that adopted it.
+    ("cadre", "record_filing", "compact_voted", {"filed": "yes"}),
+    ("other_official", "record_filing", "compact_voted", {"filed": "no", "reason": "不是本镇的村"}),
 ]
 
 

@@ -16,6 +16,7 @@ from petitions.models import Kind, Matter, MatterEvent, Rating, State
 from tests.factories import assign, make_user
 from tests.pages.conftest import field_block, form_token
 from tests.petitions import conftest as matter_fixtures
+from tests.petitions.compacts import in_force
 
 # The matters fixtures of tests/petitions/conftest.py (the world, categories, and makers).
 categories = matter_fixtures.categories
@@ -405,6 +406,8 @@ PUBLIC_PAGES = {
     "matter-review": ("POST", "/public/matters/{code}/review/"),
     "matter-create": ("GET", FORM),
     "poster": ("GET", "/public/500117101001/poster/"),
+    "compact": ("GET", "/public/500117101001/compact/"),
+    "compact-version": ("GET", "/public/500117101001/compact/v1/"),
 }
 
 
@@ -413,6 +416,7 @@ def test_every_public_page_is_open_without_login(client, mw):
 
     assert {pattern.name for pattern in urlpatterns} == set(PUBLIC_PAGES)
     code = mw.public_matter().tracking_code
+    in_force(mw)  # 七星村's compact, version 1
     for method, url in PUBLIC_PAGES.values():
         url = url.format(code=code)
         response = client.get(url) if method == "GET" else client.post(url, {})

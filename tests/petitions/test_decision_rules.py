@@ -188,10 +188,11 @@ def test_a_compact_is_decided_by_the_villagers_meeting_only_and_filed_with_the_t
     _publish(mw, matter)
     waiting = _post(api_client, u.cadre, matter, "handle", {"handler": u.cadre.pk})
     assert (waiting.status_code, waiting.json()["code"]) == (409, "awaiting_township_filing")
-    assert _post(api_client, u.official, matter, "record_filing", {"filed_on": TODAY.isoformat()}).status_code == 403
-    future = _post(api_client, u.cadre, matter, "record_filing", {"filed_on": "2026-06-16"})
+    filing = {"filed": True, "filed_on": TODAY.isoformat()}
+    assert _post(api_client, u.cadre, matter, "record_filing", filing).status_code == 403
+    future = _post(api_client, u.official, matter, "record_filing", {"filed": True, "filed_on": "2026-06-16"})
     assert future.status_code == 400 and "filed_on" in future.json()
-    filed = _post(api_client, u.cadre, matter, "record_filing", {"filed_on": TODAY.isoformat(), "note": "镇民政办"})
+    filed = _post(api_client, u.official, matter, "record_filing", {**filing, "reason": "镇民政办 备案号 12"})
     assert filed.status_code == 200 and filed.json()["filed_on"] == TODAY.isoformat()
     assert _post(api_client, u.cadre, matter, "handle", {"handler": u.cadre.pk}).status_code == 200
 
