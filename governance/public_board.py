@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET
 from governance.finance import finance_public
 from grids.models import Village
 from grids.public import name_pattern, public_text, resident_names
+from petitions.compact import compact_in_force
 from petitions.models import OPEN_STATES, Deliberation, Kind, Matter, State
 from petitions.procedure import VOTE_STEP
 from petitions.public_views import STEPS, SUMMARY, qr_svg
@@ -178,6 +179,7 @@ def village_board(request, village_code):
         "decisions": decisions(village, names),
         "finance": finance_public(village, clean=lambda text: public_text(text, names)),
         "notice": public_notice(village, now=now)[:10],
+        "compact": compact_in_force(village),
         "now": now,
     }
     response = render(request, "governance/public/village.html", context)

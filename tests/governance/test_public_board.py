@@ -145,3 +145,15 @@ def test_public_index_links_each_village_board(world, client, language):
     client.cookies["django_language"] = language
     body = client.get(reverse("public:board")).content.decode()
     assert reverse("board:village", args=[world.qixing.code]) in body
+
+
+def test_board_shows_the_compact_in_force_with_its_articles(mw, client):
+    from petitions.compact import compact_in_force
+    from tests.petitions.compacts import in_force
+
+    version = in_force(mw)
+    assert compact_in_force(mw.qixing).pk == version.pk
+    body = _page(client, mw.qixing).content.decode()
+    assert version.title in body
+    assert all(article.text in body for article in version.articles.all())
+    assert reverse("public:compact", args=[mw.qixing.code]) in body

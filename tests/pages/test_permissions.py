@@ -156,13 +156,13 @@ def test_page_permissions(client, world, case, persona):
 
 def test_matrix_covers_every_page_and_the_required_personas():
     from governance.page_urls import urlpatterns as page_urls
+    from tests.governance.test_finance import COVERED_URL_NAMES as FINANCE_PAGES
     from tests.pages.test_compact_pages import COVERED_URL_NAMES as COMPACT_PAGES
     from tests.pages.test_matter_extra_pages import COVERED_URL_NAMES as EXTRA_PAGES
     from tests.pages.test_matter_pages import COVERED_URL_NAMES as MATTER_PAGES
     from tests.pages.test_public_pages import PUBLIC_PAGES
     from tests.pages.test_register_pages import MATRIX as REGISTER_MATRIX
     from tests.pages.test_visit_pages import COVERED_URL_NAMES as VISIT_PAGES
-    from tests.governance.test_finance import COVERED_URL_NAMES as FINANCE_PAGES
     from tests.points.test_pages import COVERED_URL_NAMES as POINTS_PAGES
 
     suffixes = ("-q1", "-q1b", "-q2", "-h1", "-l1", "-township")
