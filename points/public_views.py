@@ -25,6 +25,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from governance.files import jpeg_response
 from governance.forms import add_service_errors
 from grids.models import Village
+from grids.selectors import public_grid_names
 
 # The public intake's one-time form token and per-address throttle, reused (not copied).
 from petitions.public_views import Throttled, _submit_once
@@ -49,13 +50,14 @@ def _page(request, village, board: Board | None):
     if board is None and boards:
         board = Board.objects.select_related("village").get(pk=boards[0].pk)
     settings = points_settings(village.pk)
+    grids = public_grid_names(village.pk)  # one query for the 公示 and the board
     rules = list(Rule.objects.filter(village=village, is_active=True).order_by("order", "id"))
     categories = list(Category.values)
     rules.sort(key=lambda rule: categories.index(rule.category) if rule.category in categories else 99)
     context = {
         "village": village,
-        "notice": public_notice(village, now=now),
-        "board": board_public(board, settings) if board is not None else None,
+        "notice": public_notice(village, now=now, grids=grids),
+        "board": board_public(board, settings, grids) if board is not None else None,
         "board_id": board.pk if board is not None else None,
         "boards": boards,
         "earn": [rule for rule in rules if rule.points > 0],

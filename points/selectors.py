@@ -259,7 +259,7 @@ def public_initials(household: Household) -> str:
     return ".".join(letters) + "." if letters else "—"
 
 
-def public_notice(village: Village, now: datetime.datetime | None = None) -> list[dict]:
+def public_notice(village: Village, now: datetime.datetime | None = None, grids: dict | None = None) -> list[dict]:
     """Proposed entries in their objection window (公示), for a public page: initials only,
     never names, ID numbers or phone numbers, and no grid name where the grid is small
     (grids.selectors.public_grid_names). Each line carries its public reference, which a
@@ -270,7 +270,7 @@ def public_notice(village: Village, now: datetime.datetime | None = None) -> lis
         .select_related("account__household", "rule")
         .order_by("objection_until", "id")
     )
-    grids = public_grid_names(village.pk)
+    grids = public_grid_names(village.pk) if grids is None else grids
     return [
         {
             "ref": award.public_code,
@@ -286,7 +286,9 @@ def public_notice(village: Village, now: datetime.datetime | None = None) -> lis
     ]
 
 
-def board_public(board: Board, settings: VillagePointsSettings | None = None) -> dict | None:
+def board_public(
+    board: Board, settings: VillagePointsSettings | None = None, grids: dict | None = None
+) -> dict | None:
     """A published board as the public sees it: initials only, no grid name where the grid
     is small; the red list names only the households that agreed to be named (the others
     are counted in `red_unnamed`); the black list only when the village has turned its
@@ -299,7 +301,7 @@ def board_public(board: Board, settings: VillagePointsSettings | None = None) ->
         .select_related("account__household")
         .order_by("side", "order", "id")
     )
-    grids = public_grid_names(board.village_id)
+    grids = public_grid_names(board.village_id) if grids is None else grids
     red, black, red_unnamed = [], [], 0
     for line in lines:
         row = {

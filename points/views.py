@@ -680,8 +680,11 @@ def _ledger_rows(user, account, entries) -> list:
 @login_required
 def account_detail(request, pk):
     """The passbook (积分存折): balance, spendable, benefits, and its running history."""
+    return _passbook_page(request, _account_for(request.user, pk))
+
+
+def _passbook_page(request, account, status=200):
     user = request.user
-    account = _account_for(user, pk)
     page = Paginator(ledger_of(account), LEDGER_PER_PAGE).get_page(request.GET.get("page"))
     pending = _mark_awards(
         user,
@@ -701,7 +704,7 @@ def account_detail(request, pk):
         "year": timezone.localdate().year,
         "tab": "accounts",
     }
-    return _page(request, "points/passbook.html", context)
+    return _page(request, "points/passbook.html", context, status=status)
 
 
 @login_required
@@ -1478,4 +1481,4 @@ def account_consent(request, pk):
         if saved is not None:
             return saved
     messages.error(request, _("This form has expired. Please check the details and send it again."))
-    return redirect(passbook)
+    return _passbook_page(request, account, status=400)

@@ -26,7 +26,7 @@ from governance.models import ROLE_LEVEL, Assignment, Department, Notification, 
 from grids.models import Courtyard, Grid, Household, Resident, Township, Village
 from grids.visits.models import Visit, VisitPhoto
 from petitions.models import Deliberation, Matter, MatterCategory, MatterPhoto, MatterUserObjectPermission
-from points.models import Account, Award, Board, Entry, Item, Redemption, Rule
+from points.models import Account, Award, Board, Entry, Item, Objection, Redemption, Rule
 from tests.factories import CONTRACT_ACCOUNTS
 
 FULL = os.environ.get("CUNZHI_SCOPE_FULL") == "1"
@@ -62,6 +62,10 @@ PAGE_MODELS = {
     "board-detail": Board,
     "board-action": Board,
     "board-export": Board,
+    "rule-update": Rule,
+    "entry-object": Award,
+    "objection-rule": Objection,
+    "account-consent": Account,
     "matter-photo": MatterPhoto,
     "visit-photo": VisitPhoto,
     "village-dashboard": Village,
@@ -258,6 +262,8 @@ class Oracle:
             return self._ids(Account.objects.filter(_place_q(a, ACCOUNT_READERS, fields)))
         if model in (Award, Redemption, Entry):
             return self._ids(model.objects.filter(account_id__in=self.allowed_ids(Account)))
+        if model is Objection:
+            return self._ids(Objection.objects.filter(award__account_id__in=self.allowed_ids(Account)))
         if model in (Item, Rule, Board):
             # A village's catalogue, shop and boards: its own staff and its township's.
             return self._ids(model.objects.filter(village__township_id__in=self.townships))
