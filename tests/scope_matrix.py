@@ -260,10 +260,10 @@ class Oracle:
         if model is Account:
             fields = {**PERSON, "grid": "household__grid_id", "courtyard": "household__courtyard_id"}
             return self._ids(Account.objects.filter(_place_q(a, ACCOUNT_READERS, fields)))
-        if model in (Award, Redemption, Entry):
-            return self._ids(model.objects.filter(account_id__in=self.allowed_ids(Account)))
-        if model is Objection:
-            return self._ids(Objection.objects.filter(award__account_id__in=self.allowed_ids(Account)))
+        if model in (Award, Redemption, Entry, Objection):
+            # An objection is seen with its proposal's passbook.
+            through = "award__account_id__in" if model is Objection else "account_id__in"
+            return self._ids(model.objects.filter(**{through: self.allowed_ids(Account)}))
         if model in (Item, Rule, Board):
             # A village's catalogue, shop and boards: its own staff and its township's.
             return self._ids(model.objects.filter(village__township_id__in=self.townships))

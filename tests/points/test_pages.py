@@ -397,8 +397,9 @@ def _publish(pw, village, cadre):
 # form's choices. The public page (read here by the signed-in cadre): 1 the village (township
 # joined), 2 its published boards, 3 the latest of them, 4 the village's points settings (for
 # the page and the board), 5 the village's grids with their sizes (which names a public page may
-# show), 6 the active rules, 7 the awards in 公示, 8 the board's lines, 9 the shop items; then, as the template reaches request.user, 9 the session, 10 the user, 11 the
-# scope, and the cadre's nav.
+# show), 6 the active rules, 7 the awards in 公示, 8 the board's lines, 9 the shop items; then,
+# as the template reaches request.user, 10 the session, 11 the user, 12 the scope, and the
+# cadre's nav.
 BOARD = 3 + 3 + NAV["cadre"] + 1
 PUBLIC = 9 + 3 + NAV["cadre"]
 
