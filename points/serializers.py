@@ -257,7 +257,11 @@ class RuleSerializer(serializers.ModelSerializer):
     kind = serializers.SerializerMethodField(help_text="earn or deduct")
     proposer_roles = serializers.ListField(child=serializers.CharField(), read_only=True)
     adopted_by_title = serializers.CharField(
-        source="adopted_by.title", read_only=True, default=None, help_text=_("The resolution's matter.")
+        source="adopted_by.title",
+        read_only=True,
+        default=None,
+        allow_null=True,
+        help_text=_("The resolution's matter."),
     )
 
     class Meta:
