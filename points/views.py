@@ -176,7 +176,8 @@ def home(request):
     context = {"menu": options}
     if options["decides"]:
         waiting = awards_waiting_for(user).order_by()
-        context["ready"] = waiting.filter(objection_until__lte=now).count()
+        ready = waiting.filter(objection_until__lte=now).exclude(objections__ruling=ObjectionRuling.PENDING)
+        context["ready"] = ready.count()
         context["in_notice"] = waiting.filter(objection_until__gt=now).count()
     if options["proposes"]:
         context["my_pending"] = (
