@@ -170,3 +170,14 @@ def assignments_of(user) -> QuerySet[Assignment]:
 def tag_households(tag: Tag) -> set[int]:
     """Households whose target a change of `tag` may move: tagged themselves or through a member."""
     return set(tag.households.values_list("pk", flat=True)) | set(tag.residents.values_list("household_id", flat=True))
+
+
+# A grid smaller than this is too easy to pin a household down in: public pages leave its name out.
+PUBLIC_GRID_MIN_HOUSEHOLDS = 30
+
+
+def public_grid_names(village_id: int) -> dict[int, str | None]:
+    """The village's grids as a public page may name them (one query): the grid's name, or
+    None for a grid of fewer than PUBLIC_GRID_MIN_HOUSEHOLDS households."""
+    rows = Grid.objects.filter(village_id=village_id).annotate(n=Count("households")).values_list("pk", "name", "n")
+    return {pk: (name if n >= PUBLIC_GRID_MIN_HOUSEHOLDS else None) for pk, name, n in rows}

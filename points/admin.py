@@ -1,5 +1,6 @@
-"""Admin for the points bank. Settings, rules and the shop's catalogue are edited here; the
-ledger, proposals, redemptions and boards are read-only (they change only through
+"""Admin for the points bank. Settings, rules and the shop's catalogue are edited here (village
+cadres change rules in the pages, naming the resolution: /points/rules/); the ledger,
+proposals, objections, rule changes, redemptions and boards are read-only (they change only through
 points.services, so that every balance keeps equal to the sum of its entries)."""
 
 from django.contrib import admin
@@ -13,8 +14,10 @@ from points.models import (
     BoardLine,
     Entry,
     Item,
+    Objection,
     Redemption,
     Rule,
+    RuleChange,
     VillagePointsSettings,
 )
 
@@ -27,6 +30,7 @@ class VillagePointsSettingsAdmin(admin.ModelAdmin):
         "redeem_threshold",
         "benefit_floor",
         "objection_days",
+        "black_list_threshold",
         "publish_black_list",
     ]
     list_select_related = ["village"]
@@ -43,11 +47,27 @@ class RuleAdmin(admin.ModelAdmin):
         "cap_count",
         "cap_period",
         "is_active",
+        "adopted_by",
     ]
     list_filter = ["category", "is_active", "village"]
-    list_editable = ["is_active"]
     search_fields = ["name"]
-    list_select_related = ["village"]
+    list_select_related = ["village", "adopted_by"]
+    raw_id_fields = ["adopted_by"]
+
+
+@admin.register(RuleChange)
+class RuleChangeAdmin(ReadOnlyAdmin):
+    list_display = ["id", "rule", "action", "resolution", "actor", "created_at"]
+    list_filter = ["action", "village"]
+    list_select_related = ["rule", "resolution", "actor"]
+
+
+@admin.register(Objection)
+class ObjectionAdmin(ReadOnlyAdmin):
+    # The contact stays out of the lists: it is read on the objection only.
+    list_display = ["id", "award", "raised_online", "ruling", "created_at", "ruled_by"]
+    list_filter = ["ruling", "village"]
+    list_select_related = ["award__rule", "award__account__household", "ruled_by"]
 
 
 @admin.register(Item)

@@ -32,7 +32,7 @@ from governance.permissions import ActionPolicy, Policy
 from governance.roles import BOARD_ROLES, PROPOSER_ROLES, REDEEMER_ROLES, SHOP_KEEPER_ROLES
 from points import policy, services
 from points.filters import AccountFilter, AwardFilter, BoardFilter, ItemFilter, RedemptionFilter, RuleFilter
-from points.models import Account, Award, Board, Item, Redemption, Rule
+from points.models import Account, Award, Board, Item, Objection, Redemption, Rule
 from points.selectors import (
     accounts_visible_to,
     awards_visible_to,
@@ -41,6 +41,7 @@ from points.selectors import (
     boards_visible_to,
     items_visible_to,
     ledger_of,
+    objections_visible_to,
     redemptions_visible_to,
     rules_visible_to,
 )
@@ -61,6 +62,9 @@ from points.serializers import (
     ItemTargetSerializer,
     ItemUpdateSerializer,
     LedgerEntrySerializer,
+    ObjectionCreateSerializer,
+    ObjectionSerializer,
+    ObjectionTargetSerializer,
     OpenedSerializer,
     PublicBoardSerializer,
     ReasonSerializer,
@@ -69,13 +73,15 @@ from points.serializers import (
     RedemptionTargetSerializer,
     RestockSerializer,
     RuleSerializer,
+    RulingSerializer,
     VillageTargetSerializer,
 )
 
 REFUSALS = refusals(
     forbidden="Your role may not do this here (code permission_denied, own_proposal).",
     not_found="No such object, or not one the caller sees.",
-    conflict="Not possible in the current state (already_decided, objection_window_open, cap_reached, "
+    conflict="Not possible in the current state (already_decided, objection_window_open, objection_pending, "
+    "objection_window_closed, already_ruled, cap_reached, "
     "not_approved, already_reversed, not_reversible, board_not_draft, board_not_decided, ...).",
 )
 REFUSED_400 = OpenApiResponse(
@@ -170,7 +176,8 @@ class AccountViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _PointsVi
 
 @extend_schema_view(list=extend_schema(description="The catalogues (积分细则) of the villages the caller sees."))
 class RuleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _PointsViewSet):
-    """积分细则: earn and deduct items with fixed points. Edited by the administrator."""
+    """积分细则: earn and deduct items with fixed points, each with `adopted_by`, the 村事 whose vote
+    adopted it. Village cadres change them in the pages (/points/rules/), naming the resolution."""
 
     queryset = Rule.objects.none()
     serializer_class = RuleSerializer
@@ -324,6 +331,61 @@ class EntryViewSet(AwardViewSet):
     # The awards under their old name, `entries/`: kept for one release, deprecated in the
     # schema (use `awards/`). No docstring of its own: the schema's descriptions stay the awards'.
     pass
+
+
+# ---------------------------------------------------------------- objections during the 公示
+
+
+@extend_schema_view(
+    list=extend_schema(description="Objections to the proposed entries the caller sees, newest first."),
+    create=extend_schema(
+        request=ObjectionCreateSerializer,
+        responses={201: ObjectionSerializer, 400: REFUSED_400, 403: REFUSALS[403], 409: REFUSALS[409]},
+        description=(
+            "Record a resident's objection to a proposed entry during its 公示: {award, reason} (+ contact_name, "
+            "contact_phone: kept internal). 409 objection_window_closed after the window. The entry is held "
+            "(approve answers 409 objection_pending) until a village cadre rules on it. Honours Idempotency-Key."
+        ),
+    ),
+)
+class ObjectionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _PointsViewSet):
+    """Objections during the 公示 and their rulings, on the record."""
+
+    queryset = Objection.objects.none()
+    serializer_class = ObjectionSerializer
+    pagination_class = LedgerPagination
+    filter_backends = []
+
+    def get_queryset(self):
+        return objections_visible_to(self.request.user)
+
+    def _detail(self, pk, status_code=status.HTTP_200_OK):
+        return self._render(ObjectionSerializer, objections_visible_to(self.request.user).get(pk=pk), status_code)
+
+    def create(self, request, *args, **kwargs):
+        return self._write(
+            request,
+            target_class=ObjectionTargetSerializer,
+            check=lambda award: policy.check_object(request.user, award),
+            input_class=ObjectionCreateSerializer,
+            service=services.objection_raise,
+            render=lambda objection: self._detail(objection.pk, status.HTTP_201_CREATED),
+        )
+
+    @extend_schema(request=RulingSerializer, responses={200: ObjectionSerializer, **REFUSALS})
+    @action(detail=True, methods=["post"], url_path="rule")
+    def rule(self, request, pk=None):
+        """Rule on an objection, on the record: {upheld, note}. Upheld: the entry is rejected with the note;
+        dismissed: it may be approved once its window has closed. A village cadre of the village, not the one
+        who recorded the objection nor the proposer (403); once (409 already_ruled)."""
+        objection = self.get_object()
+        return self._write(
+            request,
+            check=lambda: policy.check_rule_objection(request.user, objection),
+            input_class=RulingSerializer,
+            service=partial(services.objection_rule, objection=objection),
+            render=lambda _done: self._detail(objection.pk),
+        )
 
 
 # ---------------------------------------------------------------- the shop

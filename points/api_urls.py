@@ -10,6 +10,7 @@ router.register("rules", api.RuleViewSet, basename="points-rule")
 router.register("awards", api.AwardViewSet, basename="points-award")
 # The old name of `awards`, deprecated: removed in the next release.
 router.register("entries", api.EntryViewSet, basename="points-entry")
+router.register("objections", api.ObjectionViewSet, basename="points-objection")
 router.register("items", api.ItemViewSet, basename="points-item")
 router.register("redemptions", api.RedemptionViewSet, basename="points-redemption")
 router.register("boards", api.BoardViewSet, basename="points-board")

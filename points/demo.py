@@ -17,17 +17,25 @@ from django.utils import timezone
 
 from grids.demo import COMMUNITY, HUALONG, JINSHAN, LIWAN, QIXING
 from grids.models import Grid, Household, Village
+from points import law
 from points import services as s
-from points.models import Account, Award, Board, Category, Item, Rule, VillagePointsSettings
+from points.models import Account, Award, Board, Category, Item, Objection, Rule, VillagePointsSettings
 
+# Lawful consequences only (points.law): what the village itself grants, never collective
+# dividends, land-contract rights or statutory benefits (村民委员会组织法 Art. 27).
+BLACK_LIST = "取消当年评先评优资格，本季度暂停积分超市兑换"
+FLOOR = "暂停积分超市兑换，不参加村集体自办的评优评先和奖励"
 # village code: (starting balance, redeemable threshold, benefit floor, objection days, black list consequence)
 SETTINGS = {
-    QIXING: (100, 100, 60, 3, "本季度不享受集体分红，取消当年评先评优资格"),
-    HUALONG: (100, 100, 60, 3, "本季度不享受集体分红"),
-    JINSHAN: (100, 100, 60, 3, "本季度不享受集体分红"),
+    QIXING: (100, 100, 60, 3, BLACK_LIST),
+    HUALONG: (100, 100, 60, 3, "取消当年评先评优资格"),
+    JINSHAN: (100, 100, 60, 3, "取消当年评先评优资格"),
     COMMUNITY: (100, 100, 60, 5, "取消当年评先评优资格"),
-    LIWAN: (100, 80, 60, 5, "当季不享受集体分红，取消当年评先评优资格"),
+    LIWAN: (100, 80, 60, 5, BLACK_LIST),
 }
+BLACK_LIST_THRESHOLD = -10
+# The 村事 whose 村民会议 vote adopted 七星村's 积分细则 (the demo's rules name it).
+RESOLUTION_TITLE = "积分细则"
 
 GRID = ["grid_worker", "grid_leader", "courtyard_helper"]
 SELECTION = ["village_cadre", "grid_leader"]  # titles awarded by the village's selection
@@ -107,7 +115,7 @@ def _ensure_settings() -> None:
     for code, (start, threshold, floor, days, consequence) in SETTINGS.items():
         village = Village.objects.filter(code=code).first()
         if village is not None:
-            VillagePointsSettings.objects.get_or_create(
+            row, _created = VillagePointsSettings.objects.get_or_create(
                 village=village,
                 defaults={
                     "starting_balance": start,
@@ -115,11 +123,100 @@ def _ensure_settings() -> None:
                     "benefit_floor": floor,
                     "objection_days": days,
                     "black_list_consequence": consequence,
+                    "black_list_threshold": BLACK_LIST_THRESHOLD,
+                    "floor_consequence": FLOOR,
                 },
             )
+            # An older demo database's wording withheld 集体分红: replaced with the lawful one.
+            if law.refusal(row.black_list_consequence) or not row.floor_consequence:
+                row.black_list_consequence, row.floor_consequence = consequence, FLOOR
+                row.save(update_fields=["black_list_consequence", "floor_consequence"])
+
+
+def _resolution():
+    """七星村's 村事 "积分细则": steps 1 to 6 of the 七步走 with the 村民会议's vote carried, filed
+    with 渭沱镇 (备案), carried out, checked and evaluated: closed. Made once, through the
+    petitions services."""
+    from petitions import services as ps
+    from petitions.models import Kind, Matter, MatterCategory, Rating, Source
+
+    village = Village.objects.get(code=QIXING)
+    found = Matter.objects.filter(village=village, title=RESOLUTION_TITLE).first()
+    if found is not None:
+        return found
+    cadre, official, grid1 = _user("qixing_cadre"), _user("weituo_official"), _user("qixing_grid1")
+    grid = Grid.objects.get(village=village, number=1)
+    category = MatterCategory.objects.get(code="village_rules")
+    today = timezone.localdate()
+
+    def ago(days):
+        return today - datetime.timedelta(days=days)
+
+    matter = ps.matter_submit(
+        actor=cadre,
+        title=RESOLUTION_TITLE,
+        description="制定七星村积分细则（家国情怀、文明习俗、遵纪守法、公益行动四类加减分项目），与积分超市配套实施。",
+        grid=grid,
+        source=Source.WALK_IN,
+        submitter_name="七星村两委",
+        category=category,
+    )
+    ps.matter_classify(matter=matter, actor=cadre, kind=Kind.VILLAGE, category=category)
+    minutes = {
+        1: "召开院坝会 8 场，收集积分项目建议 63 条。",
+        2: "村党支部提议制定积分细则，惩戒只限村集体自行给予的奖励和评优，不涉及分红、承包地和法定待遇。",
+        3: "两委会商议积分细则草案，征求镇司法所合法性审查意见。",
+        4: "党员大会审议积分细则草案，同意提交村民会议表决。",
+    }
+    for step, summary in minutes.items():
+        attendance = {"entitled": 35, "present": 31} if step == 4 else {}
+        ps.matter_deliberate(
+            matter=matter,
+            actor=cadre,
+            kind="step",
+            step=step,
+            held_on=ago(80 - step * 3),
+            summary=summary,
+            **attendance,
+        )
+    ps.matter_deliberate(
+        matter=matter,
+        actor=cadre,
+        kind="step",
+        step=5,
+        held_on=ago(60),
+        announced_on=ago(72),
+        summary="村民会议表决积分细则：应到 620 人，实到 452 人，赞成 418 人。",
+        body="villagers_meeting",
+        entitled=620,
+        present=452,
+        in_favour=418,
+        against=21,
+        abstain=13,
+    )
+    ps.matter_deliberate(
+        matter=matter, actor=cadre, kind="step", step=6, held_on=ago(58), summary="表决结果在村务公开栏公示。"
+    )
+    ps.matter_record_filing(matter=matter, actor=cadre, filed_on=ago(55), note="报渭沱镇备案。")
+    ps.matter_handle(matter=matter, actor=cadre, handler=grid1)
+    ps.matter_report(
+        matter=matter, actor=grid1, result="实施结果公开：积分细则印发到户，积分存折全部开户，积分超市开业。"
+    )
+    ps.matter_verify(matter=matter, actor=official, passed=True, note="抽查 20 户存折，登记规范。")
+    ps.matter_evaluate(
+        matter=matter,
+        actor=_user("weituo_leader"),
+        rating=Rating.SATISFIED,
+        comment="回访：群众认可。",
+        method="phone",
+    )
+    return matter
 
 
 def _ensure_catalogue() -> None:
+    resolution = _resolution() if Village.objects.filter(code=QIXING).exists() else None
+    if resolution is not None:
+        Rule.objects.filter(village__code=QIXING, adopted_by__isnull=True).update(adopted_by=resolution)
     for village in Village.objects.filter(code__in=list(SETTINGS)):
         for order, (category, name, points, evidence, cap, period, roles) in enumerate(CATALOGUE, start=1):
             Rule.objects.get_or_create(
@@ -133,6 +230,7 @@ def _ensure_catalogue() -> None:
                     "cap_period": period,
                     "proposer_roles": list(roles),
                     "order": order * 10,
+                    "adopted_by": resolution if village.code == QIXING else None,
                 },
             )
     for village in Village.objects.filter(code__in=SHOP_VILLAGES):
@@ -200,6 +298,20 @@ def _qixing_history() -> None:
         member=first.household.members.order_by("pk").first(),
     )
     award(fourth, "清家六齐·房前屋后清扫整洁", 5, "入户检查：房前屋后干净整洁")  # past its 公示: ready
+    # An objection during the 公示, recorded for a resident by the grid leader and dismissed by the cadre.
+    objected = award(third, "协助调解邻里纠纷", 4, "协助调解两户宅前排水沟纠纷")
+    objection = s.objection_raise(
+        award=objected,
+        actor=leader,
+        reason="邻居反映调解是村调解员主持的，该户只是到场。",
+        contact_name="王大姐",
+        contact_phone="15800001234",
+        now=ago(3),
+    )
+    s.objection_rule(
+        objection=objection, actor=cadre, upheld=False, note="核实调解记录：该户主动联系双方并促成协议，异议不成立。"
+    )
+    s.award_approve(award=objected, actor=_user("qixing_cadre"))
     s.award_propose(
         actor=grid1,
         account=fifth,
@@ -207,6 +319,8 @@ def _qixing_history() -> None:
         note="参加防汛值守",
         now=now,
     )  # still in its 公示
+    for account in (first, third):  # agreed to be named on the published red list
+        s.account_consent(actor=cadre, account=account, consent=True)
     quarter = (today.month - 1) // 3 + 1
     if not Board.objects.filter(village=village, year=today.year, quarter=quarter).exists():
         s.board_compile(actor=cadre, village=village, year=today.year, quarter=quarter)
@@ -235,11 +349,12 @@ def _liwan_history() -> None:
             actor=veteran, account=account, rule=_rule(village, name), note=note, occurred_on=held, now=moment
         )
         s.award_approve(award=proposed, actor=cadre)
+    s.account_consent(actor=cadre, account=accounts[0], consent=True)
     board = s.board_compile(actor=cadre, village=village, year=year, quarter=last)
     s.board_decide(
         board=board,
         actor=cadre,
-        decision="道德评议会评议通过：红榜予以公开褒扬；黑榜按村规民约约束，本季度不享受集体分红。",
+        decision="道德评议会评议通过：红榜予以公开褒扬；黑榜按村规民约约束，取消当年评先评优资格。",
         meeting_date=min(today, datetime.date(year, 3 * last, 28)),
     )
     s.board_publish(board=board, actor=cadre)
@@ -260,5 +375,5 @@ def seed_points(log=print) -> None:
         stories += 1
     log(
         f"points: {opened} passbooks opened, {Account.objects.count()} in all, {Rule.objects.count()} rules, "
-        f"{Item.objects.count()} shop items, {stories} village histories added"
+        f"{Item.objects.count()} shop items, {Objection.objects.count()} objections, {stories} village histories added"
     )

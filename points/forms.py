@@ -9,8 +9,19 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from governance.forms import OnceForm, date_input, offer_or_drop, search_input, text_area
-from points import policy
-from points.models import Account, Award, BoardLine, Item, Rule
+from petitions.models import Matter
+from points import law, policy
+from points.models import (
+    DEFAULT_PROPOSER_ROLES,
+    Account,
+    Award,
+    BoardLine,
+    CapPeriod,
+    Category,
+    Item,
+    Rule,
+    VillagePointsSettings,
+)
 from points.services import MAX_QUANTITY
 
 PHOTO_ACCEPT = "image/jpeg,image/png,image/webp"
@@ -311,3 +322,196 @@ class MeetingAwardForm(OnceForm):
     def __init__(self, *args, rules, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["rule"].queryset = rules
+
+
+# ---------------------------------------------------------------- settings, rules, objections, consent
+
+
+SETTINGS_FORM_FIELDS = (
+    "starting_balance",
+    "redeem_threshold",
+    "benefit_floor",
+    "floor_consequence",
+    "objection_days",
+    "black_list_threshold",
+    "black_list_consequence",
+    "publish_black_list",
+    "red_list_size",
+)
+
+
+def _lawful(value: str) -> str:
+    reason = law.refusal(value)
+    if reason is not None:
+        raise forms.ValidationError(reason, code="unlawful_consequence")
+    return value
+
+
+class SettingsForm(OnceForm):
+    """The village's points bank, set by its cadres (points.services.settings_update)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in SETTINGS_FORM_FIELDS:
+            self.fields[name] = VillagePointsSettings._meta.get_field(name).formfield()
+
+    def clean_black_list_consequence(self):
+        return _lawful(self.cleaned_data["black_list_consequence"])
+
+    def clean_floor_consequence(self):
+        return _lawful(self.cleaned_data["floor_consequence"])
+
+    def clean_black_list_threshold(self):
+        value = self.cleaned_data["black_list_threshold"]
+        if value is not None and value >= 0:
+            raise forms.ValidationError(_("The threshold is a total of deductions: below zero, e.g. −10."))
+        return value
+
+
+class ResolutionChoiceField(forms.ModelChoiceField):
+    """A 村事 whose vote carried, labelled with its vote (`votes`: {matter id: vote record})."""
+
+    votes: dict = {}
+
+    def label_from_instance(self, matter):
+        vote = self.votes.get(matter.pk)
+        held = vote.held_on.isoformat() if vote is not None else ""
+        return f"{matter.title} · {vote.get_body_display() if vote is not None else ''} {held}".strip()
+
+
+RULE_ROLE_CHOICES = [
+    ("grid_worker", _("grid workers")),
+    ("grid_leader", _("grid leaders")),
+    ("courtyard_helper", _("courtyard helpers")),
+    ("village_cadre", _("village cadres")),
+]
+
+
+class RuleForm(OnceForm):
+    """A rule of the catalogue (积分细则), adopted, changed or retired by a resolution."""
+
+    adopted_by = ResolutionChoiceField(
+        label=_("Adopted by the resolution of"),
+        queryset=None,
+        empty_label=_("Choose the village matter (村事) whose vote decided this"),
+        help_text=_("Only village matters (村事) of this village whose vote (村民会议 or 代表会议) carried."),
+        error_messages={
+            "required": _("Name the resolution that decided this change."),
+            "invalid_choice": _("Choose a village matter of this village whose vote carried."),
+        },
+    )
+    category = forms.ChoiceField(label=_("Category"), choices=Category.choices)
+    name = forms.CharField(label=_("Name"), max_length=100)
+    points = forms.IntegerField(
+        label=_("Points"), min_value=-1000, max_value=1000, help_text=_("Positive to earn, negative to deduct.")
+    )
+    description = forms.CharField(label=_("Description"), required=False, max_length=1000, widget=text_area(2))
+    requires_evidence = forms.BooleanField(label=_("A photo is required"), required=False)
+    cap_count = forms.IntegerField(
+        label=_("At most"), required=False, min_value=1, max_value=100, help_text=_("Entries per household.")
+    )
+    cap_period = forms.ChoiceField(label=_("Per"), choices=CapPeriod.choices, initial=CapPeriod.NONE)
+    proposer_roles = forms.MultipleChoiceField(
+        label=_("Who may propose"),
+        choices=RULE_ROLE_CHOICES,
+        widget=forms.CheckboxSelectMultiple,
+        initial=list(DEFAULT_PROPOSER_ROLES),
+        error_messages={"required": _("Choose at least one role.")},
+    )
+    order = forms.IntegerField(label=_("Order"), min_value=0, max_value=10000, initial=100)
+    is_active = forms.BooleanField(
+        label=_("In use"), required=False, initial=True, help_text=_("Untick to retire the rule.")
+    )
+
+    def __init__(self, *args, resolutions: dict, editing: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["adopted_by"]
+        field.queryset = Matter.objects.filter(pk__in=list(resolutions)).order_by("-id")
+        field.votes = {pk: vote for pk, (_matter, vote) in resolutions.items()}
+        if not editing:
+            del self.fields["is_active"]
+
+    def clean(self):
+        data = super().clean()
+        period, count = data.get("cap_period"), data.get("cap_count")
+        if period and (period == CapPeriod.NONE) != (count is None):
+            self.add_error("cap_count", _("Give both a number and a period for a cap, or neither."))
+        if data.get("points") == 0:
+            self.add_error("points", _("Give the points: positive to earn, negative to deduct."))
+        return data
+
+
+class ObjectionForm(OnceForm):
+    """An objection to a proposed entry during its 公示, recorded by staff for a resident."""
+
+    reason = forms.CharField(
+        label=_("What is wrong with this entry"),
+        max_length=1000,
+        widget=text_area(3),
+        error_messages={"required": _("Say what is wrong with this entry.")},
+    )
+    contact_name = forms.CharField(
+        label=_("Name of the person objecting"),
+        required=False,
+        max_length=50,
+        help_text=_("Optional. Kept internal; pages show it masked."),
+    )
+    contact_phone = forms.CharField(
+        label=_("Their mobile number"),
+        required=False,
+        max_length=20,
+        widget=forms.TextInput(attrs={"type": "tel", "inputmode": "numeric", "autocomplete": "tel"}),
+        help_text=_("Optional: to tell them the ruling. Never shown publicly."),
+    )
+
+
+class RulingForm(OnceForm):
+    """A cadre's ruling on an objection, with the reasons on the record."""
+
+    ruling = forms.TypedChoiceField(
+        label=_("Ruling"),
+        choices=[("upheld", _("Uphold: reject the entry")), ("dismissed", _("Dismiss: the entry stands"))],
+        coerce=lambda value: value == "upheld",
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Uphold or dismiss the objection.")},
+    )
+    note = forms.CharField(
+        label=_("Reasons"),
+        max_length=1000,
+        widget=text_area(2),
+        error_messages={"required": _("Give the reasons of the ruling: they stay on the record.")},
+    )
+
+
+class ConsentForm(OnceForm):
+    """Record or withdraw a household's consent to be named on the published red list."""
+
+    consent = forms.TypedChoiceField(
+        choices=[("yes", "yes"), ("no", "no")], coerce=lambda value: value == "yes", widget=forms.HiddenInput
+    )
+
+
+class PublicObjectionForm(OnceForm):
+    """An objection on the public 公示, without an account: the one-time token makes a double
+    tap one objection."""
+
+    reason = forms.CharField(
+        label=_("What is wrong with this entry?"),
+        max_length=1000,
+        widget=text_area(4),
+        help_text=_("E.g. it did not happen, it was someone else, the date is wrong."),
+        error_messages={"required": _("Say what is wrong with this entry.")},
+    )
+    contact_name = forms.CharField(
+        label=_("Your name (optional)"),
+        required=False,
+        max_length=50,
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
+    contact_phone = forms.CharField(
+        label=_("Your mobile number (optional)"),
+        required=False,
+        max_length=20,
+        widget=forms.TextInput(attrs={"type": "tel", "inputmode": "numeric", "autocomplete": "tel"}),
+        help_text=_("Only the village cadres see your name and number, to tell you the ruling. Never shown publicly."),
+    )

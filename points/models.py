@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from governance import roles
+from grids.idnumbers import mask_phone
 from grids.models import Household, Resident, Township, Village, scope_indexes
 
 
@@ -59,7 +60,19 @@ class VillagePointsSettings(models.Model):
     benefit_floor = models.IntegerField(
         _("benefit floor"),
         default=60,
-        help_text=_("Below this balance a household loses benefits (惠民待遇, 评优评先) until it recovers."),
+        help_text=_(
+            "Below this balance a household loses what the village itself grants (see the consequence below) "
+            "until it recovers; never a statutory benefit."
+        ),
+    )
+    floor_consequence = models.CharField(
+        _("consequence of falling below the floor"),
+        max_length=200,
+        blank=True,
+        help_text=_(
+            "Only what the village itself grants (e.g. 积分超市兑换, 评优评先, rewards the collective runs itself); "
+            "never collective dividends, land-contract rights or statutory benefits."
+        ),
     )
     objection_days = models.PositiveSmallIntegerField(
         _("objection window (days)"),
@@ -75,16 +88,45 @@ class VillagePointsSettings(models.Model):
         _("consequence of the black list"),
         max_length=200,
         blank=True,
-        help_text=_("Written on each black list line when the board is compiled (e.g. no 集体分红 this quarter)."),
+        help_text=_(
+            "Written on each black list line when the board is compiled (e.g. 取消当年评先评优资格). Never collective "
+            "dividends, land-contract rights or statutory benefits."
+        ),
+    )
+    black_list_threshold = models.IntegerField(
+        _("black list threshold"),
+        default=-10,
+        help_text=_(
+            "A household goes on a quarter's black list only when its deductions that stand in the quarter add up "
+            "to this or less (e.g. −10)."
+        ),
     )
     red_list_size = models.PositiveSmallIntegerField(_("red list size"), default=10)
 
     class Meta:
         verbose_name = _("village points settings")
         verbose_name_plural = _("village points settings")
+        constraints = [
+            models.CheckConstraint(condition=Q(black_list_threshold__lt=0), name="points_black_list_threshold_negative")
+        ]
 
     def __str__(self):
         return str(self.village)
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        from points.law import refusal
+
+        errors = {}
+        for name in ("black_list_consequence", "floor_consequence"):
+            reason = refusal(getattr(self, name))
+            if reason is not None:
+                errors[name] = ValidationError(reason, code="unlawful_consequence")
+        if self.black_list_threshold is not None and self.black_list_threshold >= 0:
+            errors["black_list_threshold"] = _("The threshold is a total of deductions: below zero, e.g. −10.")
+        if errors:
+            raise ValidationError(errors)
 
 
 class Rule(models.Model):
@@ -107,6 +149,15 @@ class Rule(models.Model):
     )
     order = models.PositiveSmallIntegerField(_("order"), default=100)
     is_active = models.BooleanField(_("active"), default=True)
+    # The 村事 whose 七步走 vote adopted the rule (or its last change): points.services checks it carried.
+    adopted_by = models.ForeignKey(
+        "petitions.Matter",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("adopted by the resolution of"),
+    )
 
     class Meta:
         verbose_name = _("points rule")
@@ -136,6 +187,34 @@ class Rule(models.Model):
         if not isinstance(roles, list) or not roles or not set(roles) <= PROPOSER_ROLE_CHOICES:
             message = _("Give a list of roles: grid_worker, grid_leader, courtyard_helper, village_cadre.")
             raise ValidationError({"proposer_roles": message})
+
+
+class RuleChange(models.Model):
+    """One change of a village's catalogue made in the pages: who, when, what, and the
+    resolution (a 村事 whose vote carried) that decided it. Append-only."""
+
+    class Action(models.TextChoices):
+        CREATE = "create", _("adopted")
+        UPDATE = "update", _("changed")
+        RETIRE = "retire", _("retired")
+        RESTORE = "restore", _("brought back")
+
+    rule = models.ForeignKey(Rule, on_delete=models.PROTECT, related_name="changes")
+    village = models.ForeignKey(Village, on_delete=models.PROTECT, related_name="+")
+    action = models.CharField(_("change"), max_length=10, choices=Action.choices)
+    # {field: [before, after]} (before is None for a new rule)
+    changes = models.JSONField(_("what changed"), default=dict)
+    resolution = models.ForeignKey(
+        "petitions.Matter", on_delete=models.PROTECT, related_name="+", verbose_name=_("resolution")
+    )
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("change of a points rule")
+        verbose_name_plural = _("changes of points rules")
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["rule", "id"])]
 
 
 def period_bounds(period: str, day: datetime.date) -> tuple[datetime.date, datetime.date] | None:
@@ -168,6 +247,11 @@ class Account(models.Model):
     township = models.ForeignKey(Township, on_delete=models.PROTECT, related_name="+")
     village = models.ForeignKey(Village, on_delete=models.PROTECT, related_name="+")
     balance = models.IntegerField(_("balance"), default=0)
+    # The household agreed to be named on the published red list (PIPL: consent to publication).
+    red_list_consent_on = models.DateField(_("agreed to be named on the red list on"), null=True, blank=True)
+    red_list_consent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     opened_at = models.DateTimeField(_("opened at"), auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -188,6 +272,16 @@ def evidence_path(award, filename: str) -> str:
 
 def item_photo_path(item, filename: str) -> str:
     return f"points/items/{secrets.token_hex(12)}.jpg"
+
+
+# Unambiguous letters and digits for a code read aloud or typed on a phone.
+PUBLIC_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+
+
+def new_public_code() -> str:
+    """The short public reference of a proposal on the 公示 (e.g. "K7QF-2MXR")."""
+    letters = "".join(secrets.choice(PUBLIC_CODE_ALPHABET) for _ in range(8))
+    return f"{letters[:4]}-{letters[4:]}"
 
 
 class AwardStatus(models.TextChoices):
@@ -250,6 +344,8 @@ class Award(models.Model):
     )
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     decision_note = models.TextField(_("reason or note of the decision"), blank=True)
+    # The reference shown on the public 公示 line: what a resident quotes to object.
+    public_code = models.CharField(_("public reference"), max_length=9, unique=True, default=new_public_code)
 
     class Meta:
         verbose_name = _("proposed entry")
@@ -279,6 +375,67 @@ class Award(models.Model):
     @property
     def is_pending(self) -> bool:
         return self.status == AwardStatus.PENDING
+
+
+class ObjectionRuling(models.TextChoices):
+    PENDING = "pending", _("waiting for a ruling")
+    UPHELD = "upheld", _("upheld: the entry is rejected")
+    DISMISSED = "dismissed", _("dismissed")
+
+
+class Objection(models.Model):
+    """An objection to a proposed entry during its 公示, raised online by anyone (by the line's
+    public reference) or by staff on a resident's behalf. While pending it holds the entry:
+    no approval until a village cadre (not the objector, not the proposer) rules on it."""
+
+    award = models.ForeignKey(Award, on_delete=models.PROTECT, related_name="objections")
+    village = models.ForeignKey(Village, on_delete=models.PROTECT, related_name="+")
+    reason = models.TextField(_("reason"))
+    raised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    raised_online = models.BooleanField(_("raised online"), default=False)
+    # Internal: to call the objector back. Pages show them masked; never public.
+    contact_name = models.CharField(_("name"), max_length=50, blank=True)
+    contact_phone = models.CharField(_("mobile number"), max_length=20, blank=True)
+    created_at = models.DateTimeField(_("raised at"))
+    ruling = models.CharField(
+        _("ruling"), max_length=10, choices=ObjectionRuling.choices, default=ObjectionRuling.PENDING
+    )
+    ruled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    ruled_at = models.DateTimeField(_("ruled at"), null=True, blank=True)
+    ruling_note = models.TextField(_("reasons of the ruling"), blank=True)
+
+    class Meta:
+        verbose_name = _("objection")
+        verbose_name_plural = _("objections")
+        ordering = ["-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(ruling="pending") & Q(ruled_by__isnull=True) & Q(ruled_at__isnull=True))
+                | (~Q(ruling="pending") & Q(ruled_by__isnull=False) & Q(ruled_at__isnull=False)),
+                name="points_objection_ruling_complete",
+            ),
+            models.CheckConstraint(
+                condition=Q(ruled_by__isnull=True) | Q(raised_by__isnull=True) | ~Q(ruled_by=F("raised_by")),
+                name="points_objection_not_ruled_by_objector",
+            ),
+        ]
+        indexes = [models.Index(fields=["village", "ruling", "id"]), models.Index(fields=["award", "ruling"])]
+
+    def __str__(self):
+        return f"{self.award.public_code} · {self.get_ruling_display()}"
+
+    @property
+    def masked_name(self) -> str:
+        name = self.contact_name.strip()
+        return f"{name[0]}*" if name else ""
+
+    @property
+    def masked_phone(self) -> str:
+        return mask_phone(self.contact_phone) if self.contact_phone else ""
 
 
 class Item(models.Model):

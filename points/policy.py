@@ -13,9 +13,16 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from governance.errors import Conflict, DomainError, Forbidden, Invalid, Refused
-from governance.roles import BOARD_ROLES, DECIDER_ROLES, PROPOSER_ROLES, REDEEMER_ROLES, SHOP_KEEPER_ROLES
+from governance.roles import (
+    ACCOUNT_READER_ROLES,
+    BOARD_ROLES,
+    DECIDER_ROLES,
+    PROPOSER_ROLES,
+    REDEEMER_ROLES,
+    SHOP_KEEPER_ROLES,
+)
 from governance.scoping import scope_for
-from points.models import Account, Award, AwardStatus, Board, BoardStatus, Entry, EntryKind
+from points.models import Account, Award, AwardStatus, Board, BoardStatus, Entry, EntryKind, ObjectionRuling
 
 # How far back a proposal may be dated: a year's events (and a leap day), not an old quarrel.
 MAX_DAYS_BACK = 366
@@ -91,6 +98,11 @@ def check_decide(user, award: Award, action: str, now=None) -> None:
         )
     if award.status != AwardStatus.PENDING:
         raise PointsStateError(_("This entry has already been decided."), code="already_decided")
+    if action == "approve" and award.objections.filter(ruling=ObjectionRuling.PENDING).exists():
+        raise PointsStateError(
+            _("An objection to this entry waits for a ruling; rule on it before the entry is approved."),
+            code="objection_pending",
+        )
     if action == "approve" and (now or timezone.now()) < award.objection_until:
         raise PointsStateError(
             _("The objection window (公示) is still open; approve it once it has closed."),
@@ -113,6 +125,43 @@ def check_reversible(entry: Entry) -> None:
         raise PointsStateError(_("An opening or a reversal cannot be reversed."), code="not_reversible")
     if hasattr(entry, "reversed_by"):
         raise PointsStateError(_("This entry has already been reversed."), code="already_reversed")
+
+
+# ---------------------------------------------------------------- objections (公示)
+
+
+def may_object_for(user, award: Award) -> bool:
+    """Staff who see the household's passbook may record a resident's objection."""
+    return user.is_authenticated and _covers(user, award.account, ACCOUNT_READER_ROLES)
+
+
+def check_object(user, award: Award, now=None) -> None:
+    """An objection is raised while the entry is pending and in its objection window (409);
+    staff on a resident's behalf must see the passbook (403). `user` None: online, anyone."""
+    if user is not None and not may_object_for(user, award):
+        raise PointsPermissionError(_("Your role may not record an objection for this household."))
+    if award.status != AwardStatus.PENDING or (now or timezone.now()) >= award.objection_until:
+        raise PointsStateError(
+            _("This entry is no longer in its objection window (公示)."), code="objection_window_closed"
+        )
+
+
+def check_rule_objection(user, objection) -> None:
+    """A village cadre of the village rules on an objection, on the record: not the one who
+    raised it, nor the proposer of the entry (403); once (409)."""
+    award = objection.award
+    if not may_decide(user, award):
+        raise PointsPermissionError(_("Only a village cadre of the household's village may rule on an objection."))
+    if objection.raised_by_id is not None and objection.raised_by_id == user.pk:
+        raise PointsPermissionError(
+            _("You recorded this objection; another cadre must rule on it."), code="own_objection"
+        )
+    if award.proposed_by_id == user.pk:
+        raise PointsPermissionError(
+            _("You proposed this entry; another cadre must rule on the objection."), code="own_proposal"
+        )
+    if objection.ruling != ObjectionRuling.PENDING:
+        raise PointsStateError(_("This objection has already been ruled on."), code="already_ruled")
 
 
 # ---------------------------------------------------------------- the shop

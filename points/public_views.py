@@ -12,13 +12,27 @@ location by points.services, and the shop's form tells the clerk never to photog
 people. Evidence photos of proposals are personal data and never public.
 """
 
-from django.shortcuts import get_object_or_404, render
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods
 
 from governance.files import jpeg_response
+from governance.forms import add_service_errors
 from grids.models import Village
-from points.models import Board, BoardStatus, Category, Item, Rule
+from grids.selectors import public_grid_names
+
+# The public intake's one-time form token and per-address throttle, reused (not copied).
+from petitions.public_views import Throttled, _submit_once
+from points import services
+from points.forms import PublicObjectionForm
+from points.models import Award, AwardStatus, Board, BoardStatus, Category, Item, Rule
+from points.policy import PointsStateError
 from points.selectors import board_public, points_settings, public_notice
 
 
@@ -36,13 +50,14 @@ def _page(request, village, board: Board | None):
     if board is None and boards:
         board = Board.objects.select_related("village").get(pk=boards[0].pk)
     settings = points_settings(village.pk)
+    grids = public_grid_names(village.pk)  # one query for the 公示 and the board
     rules = list(Rule.objects.filter(village=village, is_active=True).order_by("order", "id"))
     categories = list(Category.values)
     rules.sort(key=lambda rule: categories.index(rule.category) if rule.category in categories else 99)
     context = {
         "village": village,
-        "notice": public_notice(village, now=now),
-        "board": board_public(board, settings) if board is not None else None,
+        "notice": public_notice(village, now=now, grids=grids),
+        "board": board_public(board, settings, grids) if board is not None else None,
         "board_id": board.pk if board is not None else None,
         "boards": boards,
         "earn": [rule for rule in rules if rule.points > 0],
@@ -81,3 +96,73 @@ def village_board(request, village_code, year, quarter):
 def item_photo(request, village_code, pk):
     item = get_object_or_404(Item, pk=pk, village__code=village_code, is_active=True)
     return jpeg_response(item.photo, public=True)
+
+
+def _award_for_ref(village: Village, ref: str) -> Award:
+    """The proposal a 公示 line's public reference names, in this village: 404 otherwise."""
+    ref = (ref or "").strip().upper()
+    if not ref or len(ref) > 9:
+        raise Http404
+    return get_object_or_404(Award.objects.select_related("rule"), village=village, public_code=ref)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def objection_create(request, village_code):
+    """Object to a proposed entry during its 公示, without an account: the line's reference
+    (?ref=), what is wrong, and optionally a name and number for the village to call back
+    (kept internal, never shown). One objection per rendered form; a few per hour from one
+    address (the public intake's throttle, petitions.public_views)."""
+    village = _village(village_code)
+    award = _award_for_ref(village, request.GET.get("ref") or request.POST.get("ref", ""))
+    now = timezone.now()
+    open_ = award.status == AwardStatus.PENDING and award.objection_until > now
+    form = PublicObjectionForm(request.POST or None)
+    status = 200 if open_ else 409
+    if request.method == "POST" and open_ and form.is_valid():
+        data = form.cleaned_data
+
+        def perform():
+            services.objection_raise(
+                award=award,
+                reason=data["reason"],
+                contact_name=data["contact_name"],
+                contact_phone=data["contact_phone"],
+            )
+            return reverse("points_public:objection-sent", args=[village.code])
+
+        try:
+            url, created = _submit_once(request=request, token=data["form_token"], perform=perform)
+        except ValidationError as error:
+            add_service_errors(form, error)
+            status = 400
+        except PointsStateError as error:
+            form.add_error(None, str(error.message))
+            status = 409
+        except Throttled:
+            status = 429
+            form.add_error(
+                None,
+                _(
+                    "Many forms have been sent from this network in the last hour, so this one was not saved. "
+                    "Please try again in an hour, or tell your grid worker or the village committee directly."
+                ),
+            )
+        else:
+            if not created:
+                messages.info(request, _("This form had already been sent; nothing was saved twice."))
+            return redirect(url)
+    elif request.method == "POST":
+        status = 400 if open_ else 409
+    context = {"village": village, "award": award, "form": form, "open": open_, "ref": award.public_code}
+    response = render(request, "points/public/objection_form.html", context, status=status)
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    return response
+
+
+@never_cache
+@require_GET
+def objection_sent(request, village_code):
+    """The confirmation: the objection holds the entry until the village rules on it."""
+    village = _village(village_code)
+    return render(request, "points/public/objection_sent.html", {"village": village})

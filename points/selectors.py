@@ -18,6 +18,7 @@ from governance.models import ROLE_LEVEL
 from governance.roles import ACCOUNT_READER_ROLES, DECIDER_ROLES, GRID_ROLES, TOWNSHIP_ROLES, VILLAGE_ROLES
 from governance.scoping import scope_for
 from grids.models import Grid, Household, Resident, Village
+from grids.selectors import public_grid_names
 from points.models import (
     Account,
     Award,
@@ -28,8 +29,11 @@ from points.models import (
     BoardStatus,
     Entry,
     Item,
+    Objection,
+    ObjectionRuling,
     Redemption,
     Rule,
+    RuleChange,
     VillagePointsSettings,
 )
 
@@ -89,6 +93,17 @@ def awards_visible_to(user) -> QuerySet[Award]:
     return _scoped(queryset, user, "account__")
 
 
+def objections_visible_to(user) -> QuerySet[Objection]:
+    """Objections to the proposed entries the user sees."""
+    queryset = Objection.objects.select_related("award__account__household", "award__rule", "raised_by", "ruled_by")
+    return _scoped(queryset, user, "award__account__")
+
+
+def with_pending_objections(awards: QuerySet[Award]) -> QuerySet[Award]:
+    """`awards` annotated with `objections_pending`, the count of objections waiting for a ruling."""
+    return awards.annotate(objections_pending=Count("objections", filter=Q(objections__ruling=ObjectionRuling.PENDING)))
+
+
 def awards_waiting_for(user) -> QuerySet[Award]:
     """Pending entries the user may decide: their village's, not their own proposals."""
     scope = scope_for(user)
@@ -121,8 +136,13 @@ def _village_ids_seen(user) -> QuerySet[Village] | None:
 def rules_visible_to(user) -> QuerySet[Rule]:
     """The catalogues of the villages the user sees by name."""
     villages = _village_ids_seen(user)
-    queryset = Rule.objects.select_related("village")
+    queryset = Rule.objects.select_related("village", "adopted_by")
     return queryset if villages is None else queryset.filter(village_id__in=villages)
+
+
+def rule_changes_of(rule: Rule) -> QuerySet[RuleChange]:
+    """The changes of a rule made in the pages, newest first, with their resolutions."""
+    return RuleChange.objects.filter(rule=rule).select_related("actor", "resolution").order_by("-id")
 
 
 def items_visible_to(user) -> QuerySet[Item]:
@@ -150,6 +170,29 @@ def boards_visible_to(user) -> QuerySet[Board]:
 def board_detail_queryset(user) -> QuerySet[Board]:
     lines = BoardLine.objects.select_related("account__household__grid").order_by("side", "order", "id")
     return boards_visible_to(user).prefetch_related(Prefetch("lines", queryset=lines))
+
+
+# ---------------------------------------------------------------- resolutions (村事 votes that adopt rules)
+
+
+def carried_resolutions(village_id: int | None, matter_ids=None) -> dict[int, tuple]:
+    """The village's 村事 whose 七步走 vote carried (petitions.procedure.village_steps), as
+    {matter id: (matter, the vote record)} newest first; two queries. Only these may adopt,
+    change or retire a points rule. `matter_ids` narrows the search (a rule page's)."""
+    from petitions.models import Kind, Matter
+    from petitions.procedure import VOTE_STEP, village_steps
+
+    matters = Matter.objects.filter(kind=Kind.VILLAGE).prefetch_related("deliberations")
+    if village_id is not None:
+        matters = matters.filter(village_id=village_id)
+    if matter_ids is not None:
+        matters = matters.filter(pk__in=sorted(set(matter_ids)))
+    found = {}
+    for matter in matters.order_by("-id"):
+        steps = village_steps(matter.deliberations.all())
+        if steps["carried"]:
+            found[matter.pk] = (matter, steps["latest"][VOTE_STEP])
+    return found
 
 
 # ---------------------------------------------------------------- settings and standing
@@ -216,19 +259,23 @@ def public_initials(household: Household) -> str:
     return ".".join(letters) + "." if letters else "—"
 
 
-def public_notice(village: Village, now: datetime.datetime | None = None) -> list[dict]:
+def public_notice(village: Village, now: datetime.datetime | None = None, grids: dict | None = None) -> list[dict]:
     """Proposed entries in their objection window (公示), for a public page: initials only,
-    never names, ID numbers or phone numbers."""
+    never names, ID numbers or phone numbers, and no grid name where the grid is small
+    (grids.selectors.public_grid_names). Each line carries its public reference, which a
+    resident quotes to object."""
     now = now or timezone.now()
     rows = (
         Award.objects.filter(village=village, status=AwardStatus.PENDING, objection_until__gt=now)
-        .select_related("account__household__grid", "rule")
+        .select_related("account__household", "rule")
         .order_by("objection_until", "id")
     )
+    grids = public_grid_names(village.pk) if grids is None else grids
     return [
         {
+            "ref": award.public_code,
             "initials": public_initials(award.account.household),
-            "grid": award.account.household.grid.name,
+            "grid": grids.get(award.account.household.grid_id),
             "rule": award.rule.name,
             "category": award.rule.get_category_display(),
             "points": award.points,
@@ -239,27 +286,34 @@ def public_notice(village: Village, now: datetime.datetime | None = None) -> lis
     ]
 
 
-def board_public(board: Board, settings: VillagePointsSettings | None = None) -> dict | None:
-    """A published board as the public sees it: initials only; the black list only when the
-    village has turned its publication on (its `settings`, read when not given). None for a
-    board not published."""
+def board_public(
+    board: Board, settings: VillagePointsSettings | None = None, grids: dict | None = None
+) -> dict | None:
+    """A published board as the public sees it: initials only, no grid name where the grid
+    is small; the red list names only the households that agreed to be named (the others
+    are counted in `red_unnamed`); the black list only when the village has turned its
+    publication on (its `settings`, read when not given). None for a board not published."""
     if board.status != BoardStatus.PUBLISHED:
         return None
     settings = settings or points_settings(board.village_id)
     lines = (
         BoardLine.objects.filter(board=board, struck=False)
-        .select_related("account__household__grid")
+        .select_related("account__household")
         .order_by("side", "order", "id")
     )
-    red, black = [], []
+    grids = public_grid_names(board.village_id) if grids is None else grids
+    red, black, red_unnamed = [], [], 0
     for line in lines:
         row = {
             "initials": public_initials(line.account.household),
-            "grid": line.account.household.grid.name,
+            "grid": grids.get(line.account.household.grid_id),
             "points": line.points,
             "reason": line.reason,
         }
         if line.side == BoardSide.RED:
+            if line.account.red_list_consent_on is None:
+                red_unnamed += 1
+                continue
             red.append(row)
         else:
             black.append({**row, "consequence": line.consequence})
@@ -270,6 +324,7 @@ def board_public(board: Board, settings: VillagePointsSettings | None = None) ->
         "meeting_date": board.meeting_date,
         "published_at": board.published_at,
         "red": red,
+        "red_unnamed": red_unnamed,
         "black": black if settings.publish_black_list else None,
     }
 

@@ -18,6 +18,7 @@ from petitions.models import Deliberation
 from petitions.selectors import matters_visible_to
 from points.models import (
     Account,
+    Award,
     AwardStatus,
     BoardSide,
     BoardStatus,
@@ -29,6 +30,7 @@ from points.models import (
 )
 from points.selectors import (
     accounts_visible_to,
+    awards_visible_to,
     items_visible_to,
     passbook_members_visible_to,
     rules_visible_to,
@@ -203,6 +205,7 @@ class AwardSerializer(_HouseholdRowSerializer):
     proposed_by_name = serializers.CharField()
     proposed_at = serializers.DateTimeField()
     objection_until = serializers.DateTimeField(help_text=_("Approval is possible from this moment (公示 over)."))
+    public_code = serializers.CharField(help_text=_("The reference shown on the public 公示 line."))
     decided_by = serializers.IntegerField(allow_null=True)
     decided_by_name = serializers.CharField(allow_null=True)
     decided_at = serializers.DateTimeField(allow_null=True)
@@ -232,6 +235,7 @@ class AwardSerializer(_HouseholdRowSerializer):
             "proposed_by_name": person_name(obj.proposed_by),
             "proposed_at": render_datetime(obj.proposed_at),
             "objection_until": render_datetime(obj.objection_until),
+            "public_code": obj.public_code,
             "decided_by": obj.decided_by_id,
             "decided_by_name": person_name(obj.decided_by),
             "decided_at": render_datetime(obj.decided_at),
@@ -252,6 +256,13 @@ class RuleSerializer(serializers.ModelSerializer):
     cap_period_label = serializers.CharField(source="get_cap_period_display", read_only=True)
     kind = serializers.SerializerMethodField(help_text="earn or deduct")
     proposer_roles = serializers.ListField(child=serializers.CharField(), read_only=True)
+    adopted_by_title = serializers.CharField(
+        source="adopted_by.title",
+        read_only=True,
+        default=None,
+        allow_null=True,
+        help_text=_("The resolution's matter."),
+    )
 
     class Meta:
         model = Rule
@@ -271,6 +282,8 @@ class RuleSerializer(serializers.ModelSerializer):
             "proposer_roles",
             "order",
             "is_active",
+            "adopted_by",
+            "adopted_by_title",
         ]
         read_only_fields = fields
 
@@ -410,7 +423,7 @@ class BoardDetailSerializer(BoardSerializer):
 
 class PublicLineSerializer(serializers.Serializer):
     initials = serializers.CharField(help_text=_("The head of household's initials, never a name."))
-    grid = serializers.CharField()
+    grid = serializers.CharField(allow_null=True, help_text=_("Null for a grid of fewer than 30 households."))
     points = serializers.IntegerField()
     reason = serializers.CharField()
     consequence = serializers.CharField(required=False)
@@ -422,7 +435,8 @@ class PublicBoardSerializer(serializers.Serializer):
     quarter = serializers.IntegerField()
     meeting_date = serializers.DateField(allow_null=True)
     published_at = serializers.DateTimeField()
-    red = PublicLineSerializer(many=True)
+    red = PublicLineSerializer(many=True, help_text=_("Only the households that agreed to be named."))
+    red_unnamed = serializers.IntegerField(help_text=_("Households on the red list not named (no consent)."))
     black = PublicLineSerializer(many=True, allow_null=True, help_text=_("Null unless the village publishes it."))
 
 
@@ -499,6 +513,38 @@ class AwardBatchSerializer(InputSerializer):
                 {"accounts": [_("Give exactly one of: accounts, residents, or a deliberation.")]}
             )
         return attrs
+
+
+class ObjectionSerializer(serializers.Serializer):
+    """An objection during the 公示. The contact stays internal: masked here as in the pages."""
+
+    id = serializers.IntegerField()
+    award = serializers.IntegerField(source="award_id")
+    reason = serializers.CharField()
+    raised_online = serializers.BooleanField()
+    raised_by = serializers.IntegerField(source="raised_by_id", allow_null=True)
+    contact_name = serializers.CharField(source="masked_name")
+    contact_phone = serializers.CharField(source="masked_phone")
+    created_at = serializers.DateTimeField()
+    ruling = serializers.CharField(help_text=_("pending, upheld or dismissed"))
+    ruled_by = serializers.IntegerField(source="ruled_by_id", allow_null=True)
+    ruled_at = serializers.DateTimeField(allow_null=True)
+    ruling_note = serializers.CharField()
+
+
+class ObjectionTargetSerializer(InputSerializer):
+    award = _Visible(awards_visible_to, queryset=Award.objects.none())
+
+
+class ObjectionCreateSerializer(ObjectionTargetSerializer):
+    reason = serializers.CharField(max_length=1000)
+    contact_name = serializers.CharField(required=False, allow_blank=True, default="", max_length=50)
+    contact_phone = serializers.CharField(required=False, allow_blank=True, default="", max_length=20)
+
+
+class RulingSerializer(InputSerializer):
+    upheld = serializers.BooleanField(help_text=_("True: the entry is rejected; false: the objection is dismissed."))
+    note = serializers.CharField(max_length=1000, help_text=_("The reasons of the ruling, on the record."))
 
 
 class ApproveSerializer(InputSerializer):

@@ -27,10 +27,12 @@ from django.utils.translation import gettext as _
 
 from governance.models import Role
 from governance.photos import reencode_photo
-from governance.scoping import users_holding
+from governance.roles import DECIDER_ROLES
+from governance.scoping import scope_for, users_holding
 from governance.services import notify
+from grids.idnumbers import validate_phone
 from grids.models import Household, Resident, Village
-from points import policy
+from points import law, policy
 from points.models import (
     Account,
     Award,
@@ -43,13 +45,17 @@ from points.models import (
     Entry,
     EntryKind,
     Item,
+    Objection,
+    ObjectionRuling,
     Redemption,
     Rule,
+    RuleChange,
+    VillagePointsSettings,
     period_bounds,
     quarter_bounds,
 )
 from points.policy import PointsInvalid, PointsPermissionError, PointsRefused, PointsStateError
-from points.selectors import households_without_account, points_settings, standing
+from points.selectors import carried_resolutions, households_without_account, points_settings, standing
 
 MAX_QUANTITY = 1000
 
@@ -220,10 +226,10 @@ def _objection_until(village_id: int, now: datetime.datetime) -> datetime.dateti
     return now + datetime.timedelta(days=points_settings(village_id).objection_days)
 
 
-def _tell_deciders(village_id: int, actor, title: str, url: str) -> None:
+def _tell_deciders(village_id: int, actor, title: str, url: str, body: str = "") -> None:
     for user in users_holding({Role.VILLAGE_CADRE}, village_id=village_id):
-        if user.pk != actor.pk:
-            notify(user=user, title=title, url=url)
+        if actor is None or user.pk != actor.pk:
+            notify(user=user, title=title, body=body, url=url)
 
 
 def _new_award(rule, account_id, member, occurred_on, note, actor, now, until, batch=None) -> Award:
@@ -670,10 +676,12 @@ def _compile_lines(board: Board) -> None:
         .annotate(total=Sum("points"), n=Count("id"))
         .order_by("-total", "account_id")[: settings.red_list_size]
     )
+    # Only households whose standing deductions of the quarter reach the village's threshold.
     black = list(
         standing_entries.filter(kind=EntryKind.DEDUCT)
         .values("account_id")
         .annotate(total=Sum("points"), n=Count("id"))
+        .filter(total__lte=settings.black_list_threshold)
         .order_by("total", "account_id")
     )
     names: dict[tuple[str, int], list[str]] = {}
@@ -685,7 +693,7 @@ def _compile_lines(board: Board) -> None:
     ):
         names.setdefault((kind, account_id), []).append(rule_name or "")
     consequence = settings.black_list_consequence or _(
-        "No share of the collective dividend (集体分红) this quarter; not eligible for honours (评优评先)."
+        "Not eligible for honours (评优评先) this year; no redemption in the points shop this quarter."
     )
     lines = [
         BoardLine(
@@ -717,7 +725,8 @@ def _compile_lines(board: Board) -> None:
 def board_compile(*, actor, village: Village, year: int, quarter: int, now: datetime.datetime | None = None) -> Board:
     """Compile (or, while it is a draft, compile again) the quarter's 红黑榜 from the ledger:
     the red list is the top earners of the quarter (the village's red_list_size), the black
-    list every household with a deduction that stands, with the village's consequence."""
+    list the households whose deductions that stand in the quarter add up to the village's
+    black_list_threshold or less (−10 by default), with the village's consequence."""
     now = now or timezone.now()
     if not policy.may_run_village(actor, village.pk):
         raise PointsPermissionError(_("Only a village cadre of this village may compile, decide or publish its board."))
@@ -791,3 +800,238 @@ def board_publish(*, board: Board, actor, now: datetime.datetime | None = None) 
     board.status, board.published_by, board.published_at = BoardStatus.PUBLISHED, actor, now or timezone.now()
     board.save(update_fields=["status", "published_by", "published_at"])
     return board
+
+
+# ---------------------------------------------------------------- settings (within the law)
+
+SETTINGS_FIELDS = {
+    "starting_balance",
+    "redeem_threshold",
+    "benefit_floor",
+    "objection_days",
+    "publish_black_list",
+    "black_list_consequence",
+    "black_list_threshold",
+    "floor_consequence",
+    "red_list_size",
+}
+
+
+@transaction.atomic
+def settings_update(*, actor, village: Village, **changes) -> VillagePointsSettings:
+    """A village cadre sets the village's points bank. The consequences of the black list and
+    of the floor may withhold only what the village itself grants (points.law: never
+    collective dividends, land-contract rights or statutory benefits); the black list's
+    threshold is a negative total."""
+    unknown = set(changes) - SETTINGS_FIELDS
+    if unknown:
+        raise TypeError(f"settings_update cannot change {sorted(unknown)}")
+    policy.check_run_village(actor, village.pk, _("Only a village cadre of this village may set its points bank."))
+    row = VillagePointsSettings.objects.select_for_update().filter(village=village).first()
+    row = row or VillagePointsSettings(village=village)
+    for name, value in changes.items():
+        setattr(row, name, value.strip() if isinstance(value, str) else value)
+    for name in ("black_list_consequence", "floor_consequence"):
+        law.check_consequence(getattr(row, name), name)
+    if row.black_list_threshold >= 0:
+        raise ValidationError(
+            {"black_list_threshold": _("The threshold is a total of deductions: below zero, e.g. −10.")}
+        )
+    row.save()
+    return row
+
+
+# ---------------------------------------------------------------- rules (积分细则), adopted by resolution
+
+RULE_FIELDS = (
+    "category",
+    "name",
+    "description",
+    "points",
+    "requires_evidence",
+    "cap_count",
+    "cap_period",
+    "proposer_roles",
+    "order",
+    "is_active",
+)
+
+
+def _check_resolution(village_id: int, resolution) -> None:
+    """The resolution is a 村事 of the village whose 七步走 vote carried (400 otherwise)."""
+    if resolution is None or resolution.pk not in carried_resolutions(village_id, [resolution.pk]):
+        raise ValidationError(
+            {
+                "adopted_by": _(
+                    "Name the village matter (村事) of this village whose vote (村民会议 or 代表会议) "
+                    "adopted this change."
+                )
+            }
+        )
+
+
+def _check_rule(rule: Rule) -> None:
+    rule.name = (rule.name or "").strip()
+    if not rule.name:
+        raise ValidationError({"name": _("Name the rule.")})
+    if Rule.objects.filter(village_id=rule.village_id, name=rule.name).exclude(pk=rule.pk).exists():
+        raise ValidationError({"name": _("The catalogue already has a rule of this name.")})
+    if not rule.points:
+        raise ValidationError({"points": _("Give the points: positive to earn, negative to deduct.")})
+    if (rule.cap_period == "none") != (rule.cap_count is None):
+        raise ValidationError({"cap_count": _("Give both a number and a period for a cap, or neither.")})
+    rule.full_clean(exclude=["village", "adopted_by"], validate_unique=False, validate_constraints=False)
+
+
+def _value(value):
+    return value if isinstance(value, int | str | bool | list) or value is None else str(value)
+
+
+@transaction.atomic
+def rule_create(*, actor, village: Village, resolution, **fields) -> Rule:
+    """A village cadre adds a rule to the catalogue, naming the resolution that adopted it."""
+    policy.check_run_village(actor, village.pk, _("Only a village cadre of this village may change its rules."))
+    _check_resolution(village.pk, resolution)
+    rule = Rule(village=village, adopted_by=resolution, **{k: v for k, v in fields.items() if k in RULE_FIELDS})
+    _check_rule(rule)
+    rule.save()
+    RuleChange.objects.create(
+        rule=rule,
+        village=village,
+        action=RuleChange.Action.CREATE,
+        changes={name: [None, _value(getattr(rule, name))] for name in RULE_FIELDS},
+        resolution=resolution,
+        actor=actor,
+    )
+    return rule
+
+
+@transaction.atomic
+def rule_update(*, actor, rule: Rule, resolution, **changes) -> Rule:
+    """A village cadre changes, retires (is_active False) or brings back a rule, naming the
+    resolution that decided it. Proposals already made keep their points."""
+    unknown = set(changes) - set(RULE_FIELDS)
+    if unknown:
+        raise TypeError(f"rule_update cannot change {sorted(unknown)}")
+    rule = Rule.objects.select_for_update().get(pk=rule.pk)
+    policy.check_run_village(actor, rule.village_id, _("Only a village cadre of this village may change its rules."))
+    _check_resolution(rule.village_id, resolution)
+    diff = {}
+    for name, value in changes.items():
+        before = getattr(rule, name)
+        if before != value:
+            diff[name] = [_value(before), _value(value)]
+            setattr(rule, name, value)
+    if not diff:
+        raise ValidationError({"name": _("Nothing was changed.")})
+    _check_rule(rule)
+    rule.adopted_by = resolution
+    rule.save()
+    if set(diff) == {"is_active"}:
+        action = RuleChange.Action.RESTORE if rule.is_active else RuleChange.Action.RETIRE
+    else:
+        action = RuleChange.Action.UPDATE
+    RuleChange.objects.create(
+        rule=rule, village_id=rule.village_id, action=action, changes=diff, resolution=resolution, actor=actor
+    )
+    return rule
+
+
+# ---------------------------------------------------------------- objections during the 公示
+
+MAX_OBJECTION = 1000
+
+
+@transaction.atomic
+def objection_raise(
+    *,
+    award: Award,
+    reason: str,
+    actor=None,
+    contact_name: str = "",
+    contact_phone: str = "",
+    now: datetime.datetime | None = None,
+) -> Objection:
+    """Someone objects to a proposed entry during its 公示: online (`actor` None, by the
+    line's public reference) or staff on a resident's behalf. The objection holds the entry
+    (no approval) until a village cadre rules on it; the village's cadres are told."""
+    now = now or timezone.now()
+    award = Award.objects.select_for_update(of=("self",)).select_related("account__household", "rule").get(pk=award.pk)
+    policy.check_object(actor, award, now)
+    reason = _text("reason", reason, _("Say what is wrong with this entry."))
+    if len(reason) > MAX_OBJECTION:
+        raise ValidationError({"reason": _("At most %(n)d characters.") % {"n": MAX_OBJECTION}})
+    contact_phone = (contact_phone or "").strip()
+    if contact_phone:
+        try:
+            contact_phone = validate_phone(contact_phone)
+        except ValidationError as error:
+            raise ValidationError({"contact_phone": error.error_list}) from None
+    objection = Objection.objects.create(
+        award=award,
+        village_id=award.village_id,
+        reason=reason,
+        raised_by=actor,
+        raised_online=actor is None,
+        contact_name=(contact_name or "").strip()[:50],
+        contact_phone=contact_phone,
+        created_at=now,
+    )
+    _tell_deciders(
+        award.village_id,
+        actor,
+        _("Objection to %(rule)s %(points)+d for household %(number)s (公示)")
+        % {"rule": award.rule.name, "points": award.points, "number": award.account.household.number},
+        f"/points/entries/{award.pk}/",
+        body=reason[:200],
+    )
+    return objection
+
+
+@transaction.atomic
+def objection_rule(
+    *, objection: Objection, actor, upheld: bool, note: str, now: datetime.datetime | None = None
+) -> Objection:
+    """A village cadre (not the objector, not the proposer) rules on an objection, with the
+    reasons on the record. Upheld: the entry is rejected with the note. Dismissed: the entry
+    may be approved once its window has closed and no other objection waits."""
+    now = now or timezone.now()
+    award = objection.award
+    account, award = _locked_award(award)
+    objection = Objection.objects.select_for_update().get(pk=objection.pk)
+    objection.award = award
+    policy.check_rule_objection(actor, objection)
+    note = _text("note", note, _("Give the reasons of the ruling."))
+    objection.ruling = ObjectionRuling.UPHELD if upheld else ObjectionRuling.DISMISSED
+    objection.ruled_by, objection.ruled_at, objection.ruling_note = actor, now, note
+    objection.save(update_fields=["ruling", "ruled_by", "ruled_at", "ruling_note"])
+    if upheld and award.status == AwardStatus.PENDING:
+        award.status, award.decided_by, award.decided_at = AwardStatus.REJECTED, actor, now
+        award.decision_note = _("Objection upheld: %(note)s") % {"note": note}
+        award.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+        notify(
+            user=award.proposed_by,
+            title=_("Points entry rejected after an objection: %(rule)s") % {"rule": award.rule.name},
+            body=note,
+            url=f"/points/entries/{award.pk}/",
+        )
+    return objection
+
+
+# ---------------------------------------------------------------- consent to the published red list
+
+
+@transaction.atomic
+def account_consent(*, actor, account: Account, consent: bool, on: datetime.date | None = None) -> Account:
+    """A village cadre records (or withdraws) the household's consent to be named on the
+    published red list. Without it the public board counts the household but does not name it."""
+    account = _locked_account(account.pk)
+    if not (actor.is_authenticated and scope_for(actor).covers(account.household, DECIDER_ROLES)):
+        raise PointsPermissionError(_("Only a village cadre of this village may record a household's consent."))
+    if consent:
+        account.red_list_consent_on = on or timezone.localdate()
+        account.red_list_consent_by = actor
+    else:
+        account.red_list_consent_on, account.red_list_consent_by = None, None
+    account.save(update_fields=["red_list_consent_on", "red_list_consent_by", "updated_at"])
+    return account

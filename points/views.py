@@ -55,6 +55,7 @@ from points.models import (
     Entry,
     EntryKind,
     Item,
+    ObjectionRuling,
     Rule,
 )
 from points.policy import PointsInvalid, PointsRefused, PointsStateError
@@ -64,15 +65,19 @@ from points.selectors import (
     awards_waiting_for,
     board_detail_queryset,
     boards_visible_to,
+    carried_resolutions,
     entries_visible_to,
     items_visible_to,
     ledger_of,
+    objections_visible_to,
     points_settings,
     public_initials,
     redemptions_visible_to,
+    rule_changes_of,
     rules_visible_to,
     settings_of,
     standing,
+    with_pending_objections,
 )
 
 PER_PAGE = 20
@@ -171,7 +176,8 @@ def home(request):
     context = {"menu": options}
     if options["decides"]:
         waiting = awards_waiting_for(user).order_by()
-        context["ready"] = waiting.filter(objection_until__lte=now).count()
+        ready = waiting.filter(objection_until__lte=now).exclude(objections__ruling=ObjectionRuling.PENDING)
+        context["ready"] = ready.count()
         context["in_notice"] = waiting.filter(objection_until__gt=now).count()
     if options["proposes"]:
         context["my_pending"] = (
@@ -217,11 +223,13 @@ def queue(request):
 def _queue_page(request, form=None, status=200):
     user = request.user
     now = timezone.now()
-    waiting = awards_waiting_for(user)
-    rows = list(waiting.order_by("objection_until", "id")[:QUEUE_LIMIT])
+    # Entries held by an objection come first: they wait for the cadre's ruling.
+    waiting = with_pending_objections(awards_waiting_for(user))
+    rows = list(waiting.order_by("-objections_pending", "objection_until", "id")[:QUEUE_LIMIT])
     rows = _mark_awards(user, rows, waiting_ids={a.pk for a in rows}, now=now)
-    ready = [a for a in rows if not a.in_notice]
-    in_notice = [a for a in rows if a.in_notice]
+    objected = [a for a in rows if a.objections_pending]
+    ready = [a for a in rows if not a.in_notice and not a.objections_pending]
+    in_notice = [a for a in rows if a.in_notice and not a.objections_pending]
     own = _mark_awards(
         user,
         awards_visible_to(user)
@@ -232,7 +240,14 @@ def _queue_page(request, form=None, status=200):
     )
     if form is None:
         form = f.QueueApproveForm(awards=Award.objects.none())
-    context = {"ready": ready, "in_notice": in_notice, "own": own, "form": form, "tab": "queue"}
+    context = {
+        "objected": objected,
+        "ready": ready,
+        "in_notice": in_notice,
+        "own": own,
+        "form": form,
+        "tab": "queue",
+    }
     return _page(request, "points/queue.html", context, status=status)
 
 
@@ -244,7 +259,11 @@ def queue_approve(request):
     require_any_role(user, DECIDER_ROLES, _("Only village cadres approve points entries."))
     if already := redirect_if_resent(request, "form_token", reverse("points:queue")):
         return already
-    ready = awards_waiting_for(user).filter(objection_until__lte=timezone.now())
+    ready = (
+        awards_waiting_for(user)
+        .filter(objection_until__lte=timezone.now())
+        .exclude(objections__ruling=ObjectionRuling.PENDING)
+    )
     form = f.QueueApproveForm(request.POST, awards=ready)
     if form.is_valid():
         awards = sorted(form.cleaned_data["awards"], key=lambda a: a.pk)
@@ -315,23 +334,45 @@ def _entry_forms(user, award, now, bound=None) -> dict:
     forms_ = {}
     decider = policy.may_decide(user, award)
     if award.status == AwardStatus.PENDING and decider and award.proposed_by_id != user.pk:
-        if award.objection_until <= now:
+        held = award.objections.filter(ruling=ObjectionRuling.PENDING).exists()
+        if award.objection_until <= now and not held:
             forms_["approve"] = f.ApproveForm(prefix="approve")
         forms_["reject"] = f.ReasonForm(prefix="reject")
     elif award.status == AwardStatus.APPROVED and decider and award.reversal is None:
         forms_["reverse"] = f.ReasonForm(prefix="reverse")
+    if award.status == AwardStatus.PENDING and award.objection_until > now and policy.may_object_for(user, award):
+        forms_["object"] = f.ObjectionForm(prefix="object")
     if bound is not None:
         forms_[bound.prefix] = bound
     return forms_
+
+
+def _objection_rows(user, award, forms_) -> list:
+    """The proposal's objections, each with the ruling form the viewer may use on it."""
+    rows = list(objections_visible_to(user).filter(award=award).order_by("id"))
+    for objection in rows:
+        objection.award = award
+        prefix = f"rule{objection.pk}"
+        objection.form = None
+        try:
+            policy.check_rule_objection(user, objection)
+        except (Forbidden, Conflict):
+            continue
+        objection.form = forms_.pop(prefix, None) or f.RulingForm(prefix=prefix)
+    return rows
 
 
 def _entry_page(request, award, bound=None, status=200):
     user = request.user
     now = timezone.now()
     (award,) = _mark_awards(user, [award], waiting_ids=set(), now=now)
+    forms_ = _entry_forms(user, award, now, bound)
+    objections = _objection_rows(user, award, forms_)
     context = {
         "award": award,
-        "forms": _entry_forms(user, award, now, bound),
+        "forms": forms_,
+        "objections": objections,
+        "objection_pending": any(o.ruling == ObjectionRuling.PENDING for o in objections),
         "decider": policy.may_decide(user, award),
         "account_standing": standing(award.account),
         "tab": "entries",
@@ -640,8 +681,11 @@ def _ledger_rows(user, account, entries) -> list:
 @login_required
 def account_detail(request, pk):
     """The passbook (积分存折): balance, spendable, benefits, and its running history."""
+    return _passbook_page(request, _account_for(request.user, pk))
+
+
+def _passbook_page(request, account, status=200):
     user = request.user
-    account = _account_for(user, pk)
     page = Paginator(ledger_of(account), LEDGER_PER_PAGE).get_page(request.GET.get("page"))
     pending = _mark_awards(
         user,
@@ -657,10 +701,11 @@ def account_detail(request, pk):
         "pending": pending,
         "may_propose": scope.covers(account.household, PROPOSER_ROLES),
         "may_redeem": policy.may_redeem(user, account),
+        "consent_form": f.ConsentForm(prefix="consent") if scope.covers(account.household, DECIDER_ROLES) else None,
         "year": timezone.localdate().year,
         "tab": "accounts",
     }
-    return _page(request, "points/passbook.html", context)
+    return _page(request, "points/passbook.html", context, status=status)
 
 
 @login_required
@@ -976,6 +1021,8 @@ def rule_list(request):
     _require_points(user)
     scope = scope_for(user)
     rules = list(rules_visible_to(user).filter(is_active=True).order_by("village__code", "order", "id"))
+    votes = carried_resolutions(None, {rule.adopted_by_id for rule in rules if rule.adopted_by_id})
+    runs = set(_board_villages(user).values_list("pk", flat=True))
     # The catalogue's own order of categories (家国情怀, 文明习俗, 遵纪守法, 公益行动).
     rules.sort(key=lambda rule: (rule.village.code, CATEGORY_ORDER.get(rule.category, 99)))
     villages = {}
@@ -986,10 +1033,12 @@ def rule_list(request):
         )
         group["earn" if rule.points > 0 else "deduct"].append(rule)
         rule.may_propose = scope.is_superuser or bool(set(rule.proposer_roles) & scope.roles)
+        rule.may_edit = rule.village_id in runs
+        rule.vote = votes.get(rule.adopted_by_id, (None, None))[1]
         # Said only where it differs from the usual (grid staff and courtyard helpers propose).
         usual = set(rule.proposer_roles) == set(DEFAULT_PROPOSER_ROLES)
         rule.roles_label = "" if usual else ", ".join(str(ROLE_LABELS.get(r, r)) for r in rule.proposer_roles)
-    context = {"villages": list(villages.values()), "tab": "rules"}
+    context = {"villages": list(villages.values()), "runs": bool(runs), "tab": "rules"}
     return _page(request, "points/rule_list.html", context)
 
 
@@ -1223,3 +1272,214 @@ def meeting_award(request, pk):
             return saved
     context = {"form": form, "meeting": meeting, "participants": participants, "done": done, "tab": "entries"}
     return _page(request, "points/meeting_award.html", context, status=400 if posted else 200)
+
+
+# ---------------------------------------------------------------- the village's settings (within the law)
+
+
+def _village_for_run(request):
+    """The village the cadre works on (?village=ID among theirs; the first by default): 404
+    for a village not theirs."""
+    villages = _board_villages(request.user)
+    wanted = request.GET.get("village", "")
+    village = villages.filter(pk=int(wanted)).first() if wanted.isdecimal() else villages.first()
+    if village is None:
+        raise Http404
+    return village, villages
+
+
+@login_required
+def settings_page(request):
+    """The village's points bank: balances, the floor and the black list, and what each may
+    withhold (only what the village itself grants: points.law)."""
+    user = request.user
+    require_any_role(user, BOARD_ROLES, _("Only a village cadre sets the points bank."))
+    village, villages = _village_for_run(request)
+    current = points_settings(village.pk)
+    posted = request.method == "POST"
+    initial = {name: getattr(current, name) for name in f.SETTINGS_FORM_FIELDS}
+    form = f.SettingsForm(request.POST if posted else None, initial=initial)
+    if posted and form.is_valid():
+        data = form.cleaned_data
+
+        def perform():
+            changes = {name: data[name] for name in f.SETTINGS_FORM_FIELDS}
+            services.settings_update(actor=user, village=village, **changes)
+            return reverse("points:settings") + f"?village={village.pk}"
+
+        saved = save_form(request, form, perform=perform, done=_("The points bank's settings are saved."))
+        if saved is not None:
+            return saved
+    context = {"form": form, "village": village, "villages": list(villages), "tab": "rules"}
+    return _page(request, "points/settings.html", context, status=400 if posted else 200)
+
+
+# ---------------------------------------------------------------- rules adopted by resolution
+
+
+def _rule_form_page(request, *, village, rule=None):
+    user = request.user
+    resolutions = carried_resolutions(village.pk)
+    posted = request.method == "POST"
+    if rule is not None:
+        initial = {name: getattr(rule, name) for name in services.RULE_FIELDS}
+        initial["adopted_by"] = rule.adopted_by_id if rule.adopted_by_id in resolutions else None
+    else:
+        initial = None
+    form = f.RuleForm(
+        request.POST if posted else None, resolutions=resolutions, editing=rule is not None, initial=initial
+    )
+    if posted and form.is_valid():
+        data = form.cleaned_data
+        fields = {name: data[name] for name in services.RULE_FIELDS if name in data}
+        fields["description"] = fields.get("description") or ""
+
+        def perform():
+            if rule is None:
+                created = services.rule_create(actor=user, village=village, resolution=data["adopted_by"], **fields)
+                return reverse("points:rule-list") + f"#rule-{created.pk}"
+            services.rule_update(actor=user, rule=rule, resolution=data["adopted_by"], **fields)
+            return reverse("points:rule-list") + f"#rule-{rule.pk}"
+
+        done = _("The rule is saved, with the resolution that decided it.")
+        saved = save_form(request, form, perform=perform, done=done, on_refused=_forbidden)
+        if saved is not None:
+            return saved
+    changes = list(rule_changes_of(rule)[:50]) if rule is not None else []
+    context = {
+        "form": form,
+        "village": village,
+        "rule": rule,
+        "changes": changes,
+        "no_resolution": not resolutions,
+        "tab": "rules",
+    }
+    return _page(request, "points/rule_form.html", context, status=400 if posted else 200)
+
+
+@login_required
+def rule_create(request):
+    """Add a rule to the village's catalogue, naming the resolution that adopted it."""
+    user = request.user
+    require_any_role(user, BOARD_ROLES, _("Only a village cadre changes the rules."))
+    village, _villages = _village_for_run(request)
+    return _rule_form_page(request, village=village)
+
+
+@login_required
+def rule_update(request, pk):
+    """Change or retire a rule, naming the resolution that decided it; its history below."""
+    user = request.user
+    rule = get_object_or_404(rules_visible_to(user), pk=pk)
+    if not policy.may_run_village(user, rule.village_id):
+        raise PermissionDenied(_("Only a village cadre of this village changes its rules."))
+    return _rule_form_page(request, village=rule.village, rule=rule)
+
+
+# ---------------------------------------------------------------- objections during the 公示
+
+
+@login_required
+@require_POST
+def entry_object(request, pk):
+    """Staff record a resident's objection to a proposal during its 公示."""
+    user = request.user
+    award = _award_for(user, pk)
+    detail = reverse("points:entry-detail", args=[award.pk])
+    if already := redirect_if_resent(request, "object-form_token", detail):
+        return already
+    try:
+        policy.check_object(user, award)
+    except (Forbidden, Conflict) as error:
+        if isinstance(error, Forbidden):
+            _forbidden(error)
+        return _refused_entry(request, award, error, error.status)
+    form = f.ObjectionForm(request.POST, prefix="object")
+    if form.is_valid():
+        data = form.cleaned_data
+
+        def perform():
+            services.objection_raise(
+                award=award,
+                actor=user,
+                reason=data["reason"],
+                contact_name=data["contact_name"],
+                contact_phone=data["contact_phone"],
+            )
+            return detail
+
+        done = _("The objection is recorded: the entry waits until a village cadre rules on it.")
+        saved = save_form(
+            request, form, perform=perform, done=done, on_refused=_forbidden_or(request, lambda: redirect(detail))
+        )
+        if saved is not None:
+            return saved
+    return _entry_page(request, award, bound=form, status=400)
+
+
+@login_required
+@require_POST
+def objection_rule(request, pk):
+    """A village cadre rules on an objection: uphold (the entry is rejected) or dismiss."""
+    user = request.user
+    objection = get_object_or_404(objections_visible_to(user), pk=pk)
+    award = _award_for(user, objection.award_id)
+    detail = reverse("points:entry-detail", args=[award.pk])
+    prefix = f"rule{objection.pk}"
+    if already := redirect_if_resent(request, f"{prefix}-form_token", detail):
+        return already
+    try:
+        policy.check_rule_objection(user, objection)
+    except (Forbidden, Conflict) as error:
+        if isinstance(error, Forbidden):
+            _forbidden(error)
+        return _refused_entry(request, award, error, error.status)
+    form = f.RulingForm(request.POST, prefix=prefix)
+    if form.is_valid():
+        data = form.cleaned_data
+
+        def perform():
+            services.objection_rule(objection=objection, actor=user, upheld=data["ruling"], note=data["note"])
+            return detail
+
+        done = _("The ruling is on the record.")
+        saved = save_form(
+            request, form, perform=perform, done=done, on_refused=_forbidden_or(request, lambda: redirect(detail))
+        )
+        if saved is not None:
+            return saved
+    return _entry_page(request, award, bound=form, status=400)
+
+
+# ---------------------------------------------------------------- consent to the published red list
+
+
+@login_required
+@require_POST
+def account_consent(request, pk):
+    """Record or withdraw the household's consent to be named on the published red list."""
+    user = request.user
+    account = _account_for(user, pk)
+    if not scope_for(user).covers(account.household, DECIDER_ROLES):
+        raise PermissionDenied(_("Only a village cadre of this village records a household's consent."))
+    passbook = reverse("points:account-detail", args=[account.pk])
+    if already := redirect_if_resent(request, "consent-form_token", passbook):
+        return already
+    form = f.ConsentForm(request.POST, prefix="consent")
+    if form.is_valid():
+        consent = form.cleaned_data["consent"]
+
+        def perform():
+            services.account_consent(actor=user, account=account, consent=consent)
+            return passbook
+
+        done = (
+            _("Recorded: the household may be named on the published red list.")
+            if consent
+            else _("Withdrawn: the household is no longer named on the published red list.")
+        )
+        saved = save_form(request, form, perform=perform, done=done, on_refused=_forbidden)
+        if saved is not None:
+            return saved
+    messages.error(request, _("This form has expired. Please check the details and send it again."))
+    return _passbook_page(request, account, status=400)

@@ -34,7 +34,7 @@ from petitions.models import (
     MatterPhoto,
     MatterUserObjectPermission,
 )
-from points.models import Account, Award, Board, Entry, Item, Redemption, Rule
+from points.models import Account, Award, Board, Entry, Item, Objection, Redemption, Rule
 from tests.factories import CONTRACT_ACCOUNTS
 
 FULL = os.environ.get("CUNZHI_SCOPE_FULL") == "1"
@@ -70,6 +70,10 @@ PAGE_MODELS = {
     "board-detail": Board,
     "board-action": Board,
     "board-export": Board,
+    "rule-update": Rule,
+    "entry-object": Award,
+    "objection-rule": Objection,
+    "account-consent": Account,
     "matter-photo": MatterPhoto,
     "visit-photo": VisitPhoto,
     "village-dashboard": Village,
@@ -275,8 +279,10 @@ class Oracle:
         if model is Account:
             fields = {**PERSON, "grid": "household__grid_id", "courtyard": "household__courtyard_id"}
             return self._ids(Account.objects.filter(_place_q(a, ACCOUNT_READERS, fields)))
-        if model in (Award, Redemption, Entry):
-            return self._ids(model.objects.filter(account_id__in=self.allowed_ids(Account)))
+        if model in (Award, Redemption, Entry, Objection):
+            # An objection is seen with its proposal's passbook.
+            through = "award__account_id__in" if model is Objection else "account_id__in"
+            return self._ids(model.objects.filter(**{through: self.allowed_ids(Account)}))
         if model in VILLAGE_OWNED:
             # A village's catalogue, shop, boards and compact: its own staff and its township's.
             return self._ids(model.objects.filter(**{f"{VILLAGE_OWNED[model]}__in": self.townships}))

@@ -75,7 +75,7 @@ def pw(world, settings, tmp_path):
             redeem_threshold=80,
             benefit_floor=60,
             objection_days=3,
-            black_list_consequence="本季度不享受集体分红",
+            black_list_consequence="取消当年评先评优资格",
         )
     world.rules = _rules(world.qixing)
     world.hualong_rules = _rules(world.hualong, "化龙")

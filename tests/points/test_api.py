@@ -5,6 +5,7 @@ import io
 import pytest
 from django.core.management import call_command
 
+from points import services as s
 from points.models import Account, Award, Entry, Item, Redemption, VillagePointsSettings
 
 URL = "/api/v1/points"
@@ -234,7 +235,11 @@ def test_a_board_is_compiled_decided_and_published(pw, as_user):
     published = post(as_user(pw.users.cadre2), f"/boards/{body['id']}/publish/")
     assert published.json()["status"] == "published"
     public = as_user(pw.users.grid2).get(f"{URL}/boards/{body['id']}/public/").json()
-    assert public["red"][0]["initials"] == "Z.S." and public["black"] is None
+    # Named only with the household's consent; counted without it.
+    assert public["red"] == [] and public["red_unnamed"] == 1 and public["black"] is None
+    s.account_consent(actor=pw.users.cadre, account=pw.acc.q1, consent=True)
+    public = as_user(pw.users.grid2).get(f"{URL}/boards/{body['id']}/public/").json()
+    assert public["red"][0]["initials"] == "Z.S." and public["red_unnamed"] == 0
 
 
 def test_the_points_endpoints_are_in_the_schema(db, tmp_path):

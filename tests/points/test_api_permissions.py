@@ -12,7 +12,7 @@ from django.db.models import Count
 
 from governance.models import IdempotencyRecord, Notification
 from points import services as s
-from points.models import Account, Award, AwardBatch, Board, BoardLine, Entry, Item, Redemption
+from points.models import Account, Award, AwardBatch, Board, BoardLine, Entry, Item, Objection, Redemption
 from tests.matrix import Case, api_login, api_problems, api_send, matrix_params, run_matrix
 
 PERSONAS = (
@@ -168,6 +168,36 @@ MATRIX = [
     ),
     ("POST", "/api/v1/points/boards/{board}/publish/", {}, expect(SEES_BOARD, 403, cadre=409, cadre2=409, admin=409)),
     ("GET", "/api/v1/points/boards/{board}/public/", None, expect(SEES_BOARD, 404)),
+    # Objections during the 公示: whoever sees the passbook records one for a resident (an
+    # award out of sight is a 400 on the field); a cadre other than the objector (grid1) rules.
+    ("GET", "/api/v1/points/objections/", None, everyone(200)),
+    ("GET", "/api/v1/points/objections/{objection}/", None, expect(SEES_ACCOUNT, 200)),
+    (
+        "POST",
+        "/api/v1/points/objections/",
+        {"award": "{in_window}", "reason": "不是这一户", "contact_phone": "15800001234"},
+        everyone(400, **dict.fromkeys(SEES_ACCOUNT, 201)),
+    ),
+    (
+        "POST",
+        "/api/v1/points/objections/",
+        {"award": "{ready}", "reason": "晚了"},
+        everyone(400, **dict.fromkeys(SEES_ACCOUNT, 409)),
+    ),
+    (
+        "POST",
+        "/api/v1/points/objections/{objection}/rule/",
+        {"upheld": False, "note": "核实无误"},
+        expect(SEES_ACCOUNT, 403, **CADRES),
+    ),
+    (
+        "POST",
+        "/api/v1/points/objections/{objection}/rule/",
+        {"upheld": True},
+        expect(SEES_ACCOUNT, 403, cadre=400, cadre2=400, admin=400),
+    ),
+    # A pending objection holds the entry, even past its window.
+    ("POST", "/api/v1/points/entries/{held}/approve/", {}, expect(SEES_ACCOUNT, 403, cadre=409, cadre2=409, admin=409)),
 ]
 
 
@@ -176,6 +206,7 @@ def database_state():
     return (
         list(Account.objects.order_by("pk").values_list("pk", "balance")),
         list(Award.objects.order_by("pk").values_list("pk", "status", "decided_by_id")),
+        list(Objection.objects.order_by("pk").values_list("pk", "ruling", "ruled_by_id")),
         list(Entry.objects.values("kind").annotate(n=Count("id")).order_by("kind")),
         list(Item.objects.order_by("pk").values_list("pk", "stock", "price", "name")),
         Redemption.objects.count(),
@@ -192,6 +223,9 @@ def objects(pw):
     u = pw.users
     ready = pw.propose(days_ago=4)
     in_window = pw.propose(account=pw.acc.q1)
+    objection = s.objection_raise(award=in_window, actor=u.grid1, reason="不是这一户")
+    held = pw.propose(days_ago=4, rule=pw.rules.meeting)
+    s.objection_raise(award=held, actor=u.grid1, reason="没有到会", now=pw.now - datetime.timedelta(days=3))
     approved = pw.approved(rule=pw.rules.meeting)
     redemption = s.points_redeem(actor=u.clerk, account=pw.acc.q1, item=pw.items.soap)
     today = pw.today
@@ -204,6 +238,8 @@ def objects(pw):
         "item": pw.items.soap.pk,
         "ready": ready.pk,
         "in_window": in_window.pk,
+        "objection": objection.pk,
+        "held": held.pk,
         "approved": approved.pk,
         "redemption": redemption.pk,
         "board": board.pk,
@@ -214,7 +250,13 @@ def objects(pw):
 
 
 def _note(url, data) -> str:
-    return "bad payload" if data == {} and "reject" in url else ""
+    if data == {} and "reject" in url:
+        return "bad payload"
+    if data == {"upheld": True}:
+        return "no note"
+    if data and data.get("award") == "{ready}":
+        return "window closed"
+    return ""
 
 
 CASES = [Case(method, url, expected, data, note=_note(url, data)) for method, url, data, expected in MATRIX]

@@ -91,9 +91,23 @@ MATRIX = {
         READERS - {"other_official", "other_cadre"}, denied={"handler", "outsider", "supervisor"}, default=404
     ),
     ("GET", "public-village"): _row(set(PERSONAS), public=True),
+    ("GET", "public-objection-create"): _row(set(PERSONAS), public=True),
+    ("GET", "public-objection-sent"): _row(set(PERSONAS), public=True),
+    # The village's own settings and rules: its cadres (another village's cadre: 404 for 七星村's rule).
+    ("GET", "settings"): _row(DECIDERS),
+    ("GET", "rule-create"): _row(DECIDERS),
+    ("GET", "rule-update-q1"): _row(
+        DECIDES_Q1, denied=(READERS - {"other_official", "other_cadre"}) | {"handler", "supervisor"}, default=404
+    ),
+    # Staff record an objection for a resident: whoever sees the passbook (the entry is past its
+    # 公示, so they get the entry back with the refusal, 409).
+    ("POST", "entry-object-q1"): {**_row(set(), default=404), **dict.fromkeys(SEES_Q1, 409)},
+    # A ruling: a cadre of the village other than the objector (grid1) and the proposer (grid1).
+    ("POST", "objection-rule-q1"): _row(set(), denied=SEES_Q1 - DECIDES_Q1, default=404),
+    ("POST", "account-consent-q1"): _row(set(), denied=SEES_Q1 - DECIDES_Q1, default=404),
 }
 # The POSTs above are sent empty: allowed deciders get the form back with its errors (400).
-for _name in ("entry-approve-q1", "entry-reject-q1"):
+for _name in ("entry-approve-q1", "entry-reject-q1", "objection-rule-q1", "account-consent-q1"):
     MATRIX[("POST", _name)].update(dict.fromkeys(DECIDES_Q1, 400))
 
 # Every page name of points.urls and points.public_urls this file covers (tests/pages checks the union).
@@ -127,6 +141,14 @@ COVERED_URL_NAMES = {
     "board-action",
     "village",
     "board",
+    "settings",
+    "rule-create",
+    "rule-update",
+    "entry-object",
+    "objection-rule",
+    "account-consent",
+    "objection-create",
+    "objection-sent",
 }
 
 
@@ -148,7 +170,9 @@ def pages(pw):
     redemption = s.points_redeem(actor=pw.users.clerk, account=pw.acc.q1, item=pw.items.soap)
     board = s.board_compile(actor=pw.users.cadre, village=pw.qixing, year=pw.today.year, quarter=_quarter(pw.today))
     q1 = pw.acc.q1.pk
-    pw.award, pw.redemption, pw.board = award, redemption, board
+    in_notice = pw.propose(rule=pw.rules.meeting)
+    objection = s.objection_raise(award=in_notice, actor=pw.users.grid1, reason="不是这一户")
+    pw.award, pw.redemption, pw.board, pw.objection = award, redemption, board, objection
     pw.urls = {
         "home": "/points/",
         "queue": "/points/queue/",
@@ -174,6 +198,14 @@ def pages(pw):
         "board-export": f"/points/boards/{board.pk}/export.xlsx",
         "ledger-export": f"/points/ledger.xlsx?village={pw.qixing.pk}",
         "public-village": f"/public/points/{pw.qixing.code}/",
+        "public-objection-create": f"/public/points/{pw.qixing.code}/objections/new/?ref={in_notice.public_code}",
+        "public-objection-sent": f"/public/points/{pw.qixing.code}/objections/sent/",
+        "settings": "/points/settings/",
+        "rule-create": "/points/rules/new/",
+        "rule-update-q1": f"/points/rules/{pw.rules.volunteer.pk}/edit/",
+        "entry-object-q1": f"/points/entries/{award.pk}/object/",
+        "objection-rule-q1": f"/points/objections/{objection.pk}/rule/",
+        "account-consent-q1": f"/points/accounts/{q1}/consent/",
     }
     return pw
 
@@ -364,11 +396,12 @@ def _publish(pw, village, cadre):
 # joined), 6 the village's points settings; after the nav, 7 the lines again as the decide
 # form's choices. The public page (read here by the signed-in cadre): 1 the village (township
 # joined), 2 its published boards, 3 the latest of them, 4 the village's points settings (for
-# the page and the board), 5 the active rules, 6 the awards in 公示, 7 the board's lines, 8 the
-# shop items; then, as the template reaches request.user, 9 the session, 10 the user, 11 the
-# scope, and the cadre's nav.
+# the page and the board), 5 the village's grids with their sizes (which names a public page may
+# show), 6 the active rules, 7 the awards in 公示, 8 the board's lines, 9 the shop items; then,
+# as the template reaches request.user, 10 the session, 11 the user, 12 the scope, and the
+# cadre's nav.
 BOARD = 3 + 3 + NAV["cadre"] + 1
-PUBLIC = 8 + 3 + NAV["cadre"]
+PUBLIC = 9 + 3 + NAV["cadre"]
 
 
 def test_board_and_public_page_cost_exactly_their_queries_for_1_line_and_for_25(client, pw, django_assert_num_queries):
@@ -749,7 +782,10 @@ def test_the_public_page_names_households_by_initials_only(client, pw):
     s.board_decide(board=board, actor=pw.users.cadre, decision="通过", meeting_date=pw.today)
     s.board_publish(board=board, actor=pw.users.cadre)
     page = client.get(f"/public/points/{pw.qixing.code}/").content.decode()
-    assert "Z.S." in page and "L.S." in page  # 张三, 李四
+    assert "Z.S." in page and "L.S." not in page  # 张三 in 公示; 李四 on the red list without consent
+    s.account_consent(actor=pw.users.cadre, account=pw.acc.q1b, consent=True)
+    page = client.get(f"/public/points/{pw.qixing.code}/").content.decode()
+    assert "L.S." in page
     for household in (pw.households.q1, pw.households.q1b):
         assert household.head_name not in page and household.number not in page
         for member in household.members.all():
@@ -760,7 +796,7 @@ def test_the_public_page_names_households_by_initials_only(client, pw):
 
     VillagePointsSettings.objects.filter(village=pw.qixing).update(publish_black_list=True)
     page = client.get(f"/public/points/{pw.qixing.code}/").content.decode()
-    assert "public-board black" in page and "本季度不享受集体分红" in page
+    assert "public-board black" in page and "取消当年评先评优资格" in page
     assert client.get("/public/points/000/").status_code == 404
 
 

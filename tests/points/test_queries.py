@@ -24,12 +24,14 @@ LISTS = [
     ("grid1", "/api/v1/points/rules/", 1),
     ("clerk", "/api/v1/points/items/", 1),
     ("cadre", "/api/v1/points/boards/", 1),
+    ("cadre", "/api/v1/points/objections/", 1),
+    ("official", "/api/v1/points/objections/", 1),
 ]
 
 
 def grow(pw, n):
     """n more households in grid 1, each with a passbook, an approved award, a pending one,
-    a reversal and a redemption."""
+    a reversal, an objection to the pending one and a redemption."""
     u = pw.users
     for i in range(n):
         household = household_create(grid=pw.q1, number=f"Q1-{pw.grown + i}", courtyard=pw.yard)
@@ -37,7 +39,8 @@ def grow(pw, n):
         award = pw.approved(account=account)
         s.award_reverse(award=award, actor=u.cadre, reason="冲正")
         pw.approved(account=account, rule=pw.rules.meeting)
-        pw.propose(account=account, rule=pw.rules.tidy, member=None)
+        objected = pw.propose(account=account, rule=pw.rules.tidy, member=None)
+        s.objection_raise(award=objected, actor=u.grid1, reason="不是这一户", contact_phone="15800001234")
         s.points_redeem(actor=u.clerk, account=account, item=pw.items.soap)
     pw.grown += n
 

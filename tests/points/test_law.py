@@ -1,0 +1,337 @@
+"""Points within the law (issue 15, item 4): rules adopted by a recorded resolution, the
+black list by threshold, consequences that withhold only what the village itself grants,
+consent to the published red list, and no small grid's name in public.
+
+Personas of the points world (tests/points/conftest.py): q1 and q1b in grid 1 of 七星村, q2 in
+grid 2, h1 in 化龙村; cadre and cadre2 are 七星村's cadres, other_cadre 化龙村's.
+"""
+
+import datetime
+import re
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from grids.selectors import PUBLIC_GRID_MIN_HOUSEHOLDS, public_grid_names
+from petitions import services as ps
+from petitions.models import Kind, MatterCategory, Source
+from points import law
+from points import services as s
+from points.models import BoardSide, Rule, RuleChange, VillagePointsSettings
+from points.selectors import board_public
+from tests.factories import make_household
+from tests.pages.conftest import field_block, form_token
+
+UNLAWFUL = "本季度不享受集体分红"
+
+
+def _matter(pw, *, village_grid, title, body="villagers_meeting", in_favour=80, present=90, entitled=100):
+    """A 村事 of the grid's village with steps 1 to 4 and a vote of `body` (carried or not)."""
+    cadre = pw.users.cadre if village_grid.village_id == pw.qixing.pk else pw.users.other_cadre
+    category, _ = MatterCategory.objects.get_or_create(
+        code="village_project", defaults={"name": "村级项目", "default_kind": Kind.VILLAGE}
+    )
+    matter = ps.matter_submit(
+        actor=cadre,
+        title=title,
+        description="制定积分细则",
+        grid=village_grid,
+        source=Source.WALK_IN,
+        submitter_name="两委",
+    )
+    ps.matter_classify(matter=matter, actor=cadre, kind=Kind.VILLAGE, category=category)
+    today = pw.today
+    for step in (1, 2, 3, 4):
+        extra = {"entitled": 30, "present": 25} if step == 4 else {}
+        ps.matter_deliberate(
+            matter=matter, actor=cadre, kind="step", step=step, held_on=today, summary=f"第{step}步", **extra
+        )
+    notice = {"announced_on": today - datetime.timedelta(days=10)} if body == "villagers_meeting" else {}
+    ps.matter_deliberate(
+        matter=matter,
+        actor=cadre,
+        kind="step",
+        step=5,
+        held_on=today,
+        summary="表决",
+        body=body,
+        entitled=entitled,
+        present=present,
+        in_favour=in_favour,
+        against=present - in_favour,
+        abstain=0,
+        **notice,
+    )
+    return matter
+
+
+@pytest.fixture
+def resolutions(h1_grid):
+    pw = h1_grid
+    pw.carried = _matter(pw, village_grid=pw.q1, title="积分细则")
+    pw.failed = _matter(pw, village_grid=pw.q1, title="积分细则（否决）", in_favour=30)
+    pw.elsewhere = _matter(pw, village_grid=pw.h1_grid, title="化龙村积分细则")
+    return pw
+
+
+@pytest.fixture
+def h1_grid(pw):
+    pw.h1_grid = pw.households.h1.grid
+    return pw
+
+
+@pytest.fixture
+def world_with_resolutions(resolutions):
+    return resolutions
+
+
+RULE = {
+    "category": "public_good",
+    "name": "清理河道",
+    "points": 3,
+    "description": "",
+    "requires_evidence": False,
+    "cap_count": None,
+    "cap_period": "none",
+    "proposer_roles": ["grid_worker"],
+    "order": 10,
+}
+
+
+# ---------------------------------------------------------------- rules adopted by a resolution
+
+
+def test_a_rule_is_adopted_only_by_a_carried_vote_of_the_same_village_and_the_change_is_logged(
+    world_with_resolutions,
+):
+    pw = world_with_resolutions
+    for wrong in (None, pw.failed, pw.elsewhere):
+        with pytest.raises(ValidationError) as refused:
+            s.rule_create(actor=pw.users.cadre, village=pw.qixing, resolution=wrong, **RULE)
+        assert "adopted_by" in refused.value.message_dict
+    assert not Rule.objects.filter(name="清理河道").exists()
+    rule = s.rule_create(actor=pw.users.cadre, village=pw.qixing, resolution=pw.carried, **RULE)
+    assert rule.adopted_by == pw.carried
+    s.rule_update(actor=pw.users.cadre2, rule=rule, resolution=pw.carried, is_active=False)
+    changes = list(RuleChange.objects.filter(rule=rule).order_by("id"))
+    assert [c.action for c in changes] == ["create", "retire"]
+    assert changes[1].actor == pw.users.cadre2 and changes[1].resolution == pw.carried
+    assert changes[1].changes == {"is_active": [True, False]}
+
+
+def test_another_villages_cadre_cannot_change_the_rules(world_with_resolutions):
+    pw = world_with_resolutions
+    from points.policy import PointsPermissionError
+
+    with pytest.raises(PointsPermissionError):
+        s.rule_update(actor=pw.users.other_cadre, rule=pw.rules.volunteer, resolution=pw.carried, points=6)
+    pw.rules.volunteer.refresh_from_db()
+    assert pw.rules.volunteer.points == 5
+
+
+def test_the_rule_form_offers_only_carried_resolutions_and_refuses_others_next_to_the_field(
+    client, world_with_resolutions
+):
+    pw = world_with_resolutions
+    client.force_login(pw.users.cadre)
+    page = client.get("/points/rules/new/").content.decode()
+    assert f'value="{pw.carried.pk}"' in page
+    assert f'value="{pw.failed.pk}"' not in page and f'value="{pw.elsewhere.pk}"' not in page
+    data = {**RULE, "form_token": form_token(page), "adopted_by": pw.failed.pk, "proposer_roles": ["grid_worker"]}
+    data.pop("cap_count")
+    refused = client.post("/points/rules/new/", data)
+    assert refused.status_code == 400
+    assert 'class="errorlist' in field_block(refused.content.decode(), "adopted_by")
+    assert not Rule.objects.filter(name="清理河道").exists()
+    data["adopted_by"] = pw.carried.pk
+    assert client.post("/points/rules/new/", data).status_code == 302
+    rule = Rule.objects.get(name="清理河道")
+    assert rule.adopted_by == pw.carried
+    listing = client.get("/points/rules/").content.decode()
+    assert f"/matters/{pw.carried.pk}/" in listing and "80" in listing and "90" in listing
+
+
+def test_the_rules_api_says_which_resolution_adopted_each_rule(world_with_resolutions, as_user):
+    pw = world_with_resolutions
+    s.rule_update(actor=pw.users.cadre, rule=pw.rules.volunteer, resolution=pw.carried, points=6)
+    body = as_user(pw.users.grid1).get(f"/api/v1/points/rules/{pw.rules.volunteer.pk}/").json()
+    assert body["adopted_by"] == pw.carried.pk and body["adopted_by_title"] == "积分细则" and body["points"] == 6
+
+
+def test_the_rule_list_costs_the_same_queries_for_one_resolution_and_for_three(
+    client, world_with_resolutions, django_assert_num_queries
+):
+    pw = world_with_resolutions
+    client.force_login(pw.users.cadre)
+    s.rule_update(actor=pw.users.cadre, rule=pw.rules.volunteer, resolution=pw.carried, points=6)
+    client.get("/points/rules/")
+    with CaptureQueriesContext(connection) as few:
+        assert client.get("/points/rules/").status_code == 200
+    for n in range(2):
+        other = _matter(pw, village_grid=pw.q2, title=f"积分细则修订{n}")
+        s.rule_update(actor=pw.users.cadre, rule=pw.rules.meeting, resolution=other, order=200 + n)
+    with django_assert_num_queries(len(few)):
+        assert client.get("/points/rules/").status_code == 200
+
+
+# ---------------------------------------------------------------- the black list by threshold
+
+
+@pytest.mark.parametrize(("deducted", "listed"), [(-9, False), (-10, True), (-11, True)])
+def test_the_black_list_takes_a_household_only_when_its_standing_deductions_reach_the_threshold(pw, deducted, listed):
+    rule = Rule.objects.create(village=pw.qixing, category="law", name=f"扣{-deducted}", points=deducted)
+    pw.approved(account=pw.acc.q1b, rule=rule, note="乱倒垃圾")
+    board = s.board_compile(
+        actor=pw.users.cadre, village=pw.qixing, year=pw.today.year, quarter=(pw.today.month - 1) // 3 + 1
+    )
+    black = list(board.lines.filter(side=BoardSide.BLACK).values_list("account_id", "points"))
+    assert black == ([(pw.acc.q1b.pk, deducted)] if listed else [])
+
+
+def test_a_reversed_deduction_does_not_count_towards_the_threshold(pw):
+    pw.approved(account=pw.acc.q1b, rule=pw.rules.breach, note="乱倒垃圾")  # −10
+    wrong = pw.approved(account=pw.acc.q1b, rule=pw.rules.late, note="迟到")  # −1
+    s.award_reverse(
+        award=pw.approved(account=pw.acc.q2, rule=pw.rules.breach, note="误报", actor=pw.users.grid2),
+        actor=pw.users.cadre,
+        reason="核实有误",
+    )
+    s.award_reverse(award=wrong, actor=pw.users.cadre, reason="核实有误")
+    quarter = (pw.today.month - 1) // 3 + 1
+    board = s.board_compile(actor=pw.users.cadre, village=pw.qixing, year=pw.today.year, quarter=quarter)
+    assert list(board.lines.filter(side=BoardSide.BLACK).values_list("account_id", "points")) == [(pw.acc.q1b.pk, -10)]
+    VillagePointsSettings.objects.filter(village=pw.qixing).update(black_list_threshold=-11)
+    board = s.board_compile(actor=pw.users.cadre, village=pw.qixing, year=pw.today.year, quarter=quarter)
+    assert not board.lines.filter(side=BoardSide.BLACK).exists()
+
+
+def test_the_board_page_says_the_threshold(client, pw):
+    VillagePointsSettings.objects.filter(village=pw.qixing).update(black_list_threshold=-15)
+    quarter = (pw.today.month - 1) // 3 + 1
+    board = s.board_compile(actor=pw.users.cadre, village=pw.qixing, year=pw.today.year, quarter=quarter)
+    client.force_login(pw.users.cadre)
+    assert "-15" in client.get(f"/points/boards/{board.pk}/").content.decode()
+
+
+# ---------------------------------------------------------------- consequences within the law
+
+
+@pytest.mark.parametrize(
+    ("text", "named"),
+    [
+        ("本季度不享受集体分红", "集体分红"),
+        ("暂停集体收益分配", "集体分红"),
+        ("收回承包地", "土地承包"),
+        ("不予审批宅基地", "土地承包"),
+        ("取消低保资格", "低保"),
+        ("停发养老金", "低保"),
+        ("no medical insurance subsidy", "低保"),
+        ("No collective dividend this quarter", "集体分红"),
+    ],
+)
+def test_the_law_names_what_a_village_may_not_withhold(text, named):
+    reason = str(law.refusal(text))
+    assert named in reason and "村民委员会组织法" in reason
+
+
+def test_lawful_consequences_pass():
+    for text in ("取消当年评先评优资格", "暂停积分超市兑换", "不参加村集体自办的评优评先和奖励", ""):
+        assert law.refusal(text) is None
+
+
+def test_a_black_list_consequence_withholding_dividends_is_refused_by_the_service_and_nothing_is_saved(pw):
+    before = VillagePointsSettings.objects.get(village=pw.qixing)
+    with pytest.raises(ValidationError) as refused:
+        s.settings_update(actor=pw.users.cadre, village=pw.qixing, black_list_consequence=UNLAWFUL, red_list_size=3)
+    message = " ".join(refused.value.message_dict["black_list_consequence"])
+    assert "集体分红" in message and "村民委员会组织法" in message
+    after = VillagePointsSettings.objects.get(village=pw.qixing)
+    assert after.black_list_consequence == before.black_list_consequence and after.red_list_size == before.red_list_size
+    with pytest.raises(ValidationError) as floor:
+        s.settings_update(actor=pw.users.cadre, village=pw.qixing, floor_consequence="取消医保补助")
+    assert "floor_consequence" in floor.value.message_dict
+
+
+def test_the_models_clean_refuses_an_unlawful_consequence(pw):
+    row = VillagePointsSettings.objects.get(village=pw.qixing)
+    row.floor_consequence = "停发残疾人补贴"
+    with pytest.raises(ValidationError) as refused:
+        row.full_clean()
+    assert "floor_consequence" in refused.value.message_dict
+
+
+def test_the_settings_page_refuses_dividends_next_to_the_field_and_keeps_the_input(client, pw):
+    client.force_login(pw.users.cadre)
+    page = client.get("/points/settings/").content.decode()
+    row = VillagePointsSettings.objects.get(village=pw.qixing)
+    data = {
+        "form_token": form_token(page),
+        "starting_balance": 100,
+        "redeem_threshold": 80,
+        "benefit_floor": 60,
+        "floor_consequence": "暂停积分超市兑换",
+        "objection_days": 3,
+        "black_list_threshold": -10,
+        "black_list_consequence": UNLAWFUL,
+        "red_list_size": 5,
+    }
+    refused = client.post("/points/settings/", data)
+    assert refused.status_code == 400
+    html = refused.content.decode()
+    block = field_block(html, "black_list_consequence")
+    assert "村民委员会组织法" in block and "集体分红" in block and UNLAWFUL in block
+    row.refresh_from_db()
+    assert row.black_list_consequence != UNLAWFUL and row.red_list_size != 5
+    data["black_list_consequence"] = "取消当年评先评优资格"
+    assert client.post("/points/settings/", data).status_code == 302
+    row.refresh_from_db()
+    assert row.black_list_consequence == "取消当年评先评优资格" and row.red_list_size == 5
+
+
+def test_only_the_villages_cadres_open_the_settings_page(client, pw):
+    for persona, status in (("grid1", 403), ("clerk", 403), ("official", 403), ("cadre", 200)):
+        client.force_login(getattr(pw.users, persona))
+        assert client.get("/points/settings/").status_code == status, persona
+    client.force_login(pw.users.other_cadre)
+    assert client.get(f"/points/settings/?village={pw.qixing.pk}").status_code == 404
+
+
+# ---------------------------------------------------------------- consent and small grids
+
+
+def test_the_public_red_list_names_only_households_that_consented(pw):
+    pw.approved(account=pw.acc.q1)
+    pw.approved(account=pw.acc.q1b)
+    quarter = (pw.today.month - 1) // 3 + 1
+    board = s.board_compile(actor=pw.users.cadre, village=pw.qixing, year=pw.today.year, quarter=quarter)
+    s.board_decide(board=board, actor=pw.users.cadre, decision="通过", meeting_date=pw.today)
+    s.account_consent(actor=pw.users.cadre, account=pw.acc.q1, consent=True)
+    board = s.board_publish(board=board, actor=pw.users.cadre)
+    public = board_public(board)
+    assert [row["initials"] for row in public["red"]] == ["Z.S."] and public["red_unnamed"] == 1
+    assert board.lines.filter(side=BoardSide.RED).count() == 2  # the internal board is unchanged
+    s.account_consent(actor=pw.users.cadre, account=pw.acc.q1, consent=False)
+    assert board_public(board)["red"] == [] and board_public(board)["red_unnamed"] == 2
+
+
+def test_a_cadre_records_consent_on_the_passbook_and_a_grid_worker_may_not(client, pw):
+    url = f"/points/accounts/{pw.acc.q1.pk}/"
+    client.force_login(pw.users.grid1)
+    assert client.post(url + "consent/", {"consent-consent": "yes"}).status_code == 403
+    client.force_login(pw.users.cadre)
+    page = client.get(url).content.decode()
+    token = re.search(r'name="consent-form_token" value="([0-9a-f-]{36})"', page).group(1)
+    assert client.post(url + "consent/", {"consent-form_token": token, "consent-consent": "yes"}).status_code == 302
+    pw.acc.q1.refresh_from_db()
+    assert pw.acc.q1.red_list_consent_on == pw.today and pw.acc.q1.red_list_consent_by == pw.users.cadre
+
+
+def test_public_grid_names_leave_out_grids_under_30_households_in_one_query(pw):
+    for _n in range(PUBLIC_GRID_MIN_HOUSEHOLDS - pw.q2.households.count()):
+        make_household(pw.q2, members=1)
+    with CaptureQueriesContext(connection) as queries:
+        names = public_grid_names(pw.qixing.pk)
+    assert len(queries) == 1
+    assert names[pw.q1.pk] is None and names[pw.q2.pk] == pw.q2.name
