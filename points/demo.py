@@ -197,7 +197,7 @@ def _resolution():
     ps.matter_deliberate(
         matter=matter, actor=cadre, kind="step", step=6, held_on=ago(58), summary="表决结果在村务公开栏公示。"
     )
-    ps.matter_record_filing(matter=matter, actor=cadre, filed_on=ago(55), note="报渭沱镇备案。")
+    ps.matter_record_filing(matter=matter, actor=official, filed=True, filed_on=ago(55), reason="渭沱镇备案。")
     ps.matter_handle(matter=matter, actor=cadre, handler=grid1)
     ps.matter_report(
         matter=matter, actor=grid1, result="实施结果公开：积分细则印发到户，积分存折全部开户，积分超市开业。"
@@ -233,10 +233,28 @@ def _ensure_catalogue() -> None:
                     "adopted_by": resolution if village.code == QIXING else None,
                 },
             )
+    _cite_compact()
     for village in Village.objects.filter(code__in=SHOP_VILLAGES):
         for order, (name, unit, price, stock) in enumerate(SHOP, start=1):
             Item.objects.get_or_create(
                 village=village, name=name, defaults={"unit": unit, "price": price, "stock": stock, "order": order * 10}
+            )
+
+
+# 七星村's rules that enforce an article of its compact in force: (rule, the article's title).
+CITED_ARTICLES = [("违反村规民约", "“十不”行为规范（一）")]
+
+
+def _cite_compact() -> None:
+    from petitions.models import CompactArticle, CompactStatus
+
+    for rule_name, article_title in CITED_ARTICLES:
+        article = CompactArticle.objects.filter(
+            version__village__code=QIXING, version__status=CompactStatus.IN_FORCE, title=article_title
+        ).first()
+        if article is not None:
+            Rule.objects.filter(village__code=QIXING, name=rule_name, compact_article__isnull=True).update(
+                compact_article=article
             )
 
 

@@ -6,6 +6,7 @@ next to the field it is about.
 
 from django import forms
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from governance.forms import OnceForm, date_input, offer_or_drop, search_input, text_area
@@ -387,6 +388,11 @@ RULE_ROLE_CHOICES = [
 ]
 
 
+def _article_label(article) -> str:
+    label = gettext("Article %(n)s") % {"n": article.number}
+    return f"{label} · {article.title}" if article.title else label
+
+
 class RuleForm(OnceForm):
     """A rule of the catalogue (积分细则), adopted, changed or retired by a resolution."""
 
@@ -418,13 +424,25 @@ class RuleForm(OnceForm):
         initial=list(DEFAULT_PROPOSER_ROLES),
         error_messages={"required": _("Choose at least one role.")},
     )
+    compact_article = forms.ModelChoiceField(
+        label=_("The compact's article it enforces"),
+        queryset=None,
+        required=False,
+        empty_label=_("None"),
+        help_text=_("An article of the village compact (村规民约) in force."),
+    )
     order = forms.IntegerField(label=_("Order"), min_value=0, max_value=10000, initial=100)
     is_active = forms.BooleanField(
         label=_("In use"), required=False, initial=True, help_text=_("Untick to retire the rule.")
     )
 
-    def __init__(self, *args, resolutions: dict, editing: bool = False, **kwargs):
+    def __init__(self, *args, resolutions: dict, articles=None, editing: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
+        if articles is None or not articles.exists():
+            del self.fields["compact_article"]
+        else:
+            self.fields["compact_article"].queryset = articles
+            self.fields["compact_article"].label_from_instance = _article_label
         field = self.fields["adopted_by"]
         field.queryset = Matter.objects.filter(pk__in=list(resolutions)).order_by("-id")
         field.votes = {pk: vote for pk, (_matter, vote) in resolutions.items()}

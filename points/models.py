@@ -158,6 +158,16 @@ class Rule(models.Model):
         related_name="+",
         verbose_name=_("adopted by the resolution of"),
     )
+    # The article of the village compact (村规民约) the rule enforces: the version in force when
+    # it was cited (the rule's page says when a newer version has replaced it).
+    compact_article = models.ForeignKey(
+        "petitions.CompactArticle",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="points_rules",
+        verbose_name=_("article of the village compact it enforces"),
+    )
 
     class Meta:
         verbose_name = _("points rule")

@@ -175,6 +175,17 @@ def board_detail_queryset(user) -> QuerySet[Board]:
 # ---------------------------------------------------------------- resolutions (村事 votes that adopt rules)
 
 
+def citable_articles(village: Village, rule: Rule | None = None):
+    """The articles of the village's compact in force a rule may cite, and the one it cites now
+    (which a newer version may have replaced: the form shows it until it is changed)."""
+    from petitions.models import CompactArticle, CompactStatus
+
+    condition = Q(version__village=village, version__status=CompactStatus.IN_FORCE)
+    if rule is not None and rule.compact_article_id:
+        condition |= Q(pk=rule.compact_article_id)
+    return CompactArticle.objects.filter(condition).select_related("version").order_by("-version__number", "number")
+
+
 def carried_resolutions(village_id: int | None, matter_ids=None) -> dict[int, tuple]:
     """The village's 村事 whose 七步走 vote carried (petitions.procedure.village_steps), as
     {matter id: (matter, the vote record)} newest first; two queries. Only these may adopt,
@@ -286,9 +297,7 @@ def public_notice(village: Village, now: datetime.datetime | None = None, grids:
     ]
 
 
-def board_public(
-    board: Board, settings: VillagePointsSettings | None = None, grids: dict | None = None
-) -> dict | None:
+def board_public(board: Board, settings: VillagePointsSettings | None = None, grids: dict | None = None) -> dict | None:
     """A published board as the public sees it: initials only, no grid name where the grid
     is small; the red list names only the households that agreed to be named (the others
     are counted in `red_unnamed`); the black list only when the village has turned its

@@ -854,7 +854,20 @@ RULE_FIELDS = (
     "proposer_roles",
     "order",
     "is_active",
+    "compact_article",
 )
+
+
+def _check_article(rule: Rule) -> None:
+    """A cited article is of the village's own compact, in the version in force."""
+    article = rule.compact_article
+    if article is None:
+        return
+    from petitions.models import CompactStatus
+
+    version = article.version
+    if version.village_id != rule.village_id or version.status != CompactStatus.IN_FORCE:
+        raise ValidationError({"compact_article": _("Cite an article of this village's compact in force (村规民约).")})
 
 
 def _check_resolution(village_id: int, resolution) -> None:
@@ -884,6 +897,8 @@ def _check_rule(rule: Rule) -> None:
 
 
 def _value(value):
+    if hasattr(value, "pk"):
+        return value.pk
     return value if isinstance(value, int | str | bool | list) or value is None else str(value)
 
 
@@ -894,6 +909,7 @@ def rule_create(*, actor, village: Village, resolution, **fields) -> Rule:
     _check_resolution(village.pk, resolution)
     rule = Rule(village=village, adopted_by=resolution, **{k: v for k, v in fields.items() if k in RULE_FIELDS})
     _check_rule(rule)
+    _check_article(rule)
     rule.save()
     RuleChange.objects.create(
         rule=rule,
@@ -925,6 +941,8 @@ def rule_update(*, actor, rule: Rule, resolution, **changes) -> Rule:
     if not diff:
         raise ValidationError({"name": _("Nothing was changed.")})
     _check_rule(rule)
+    if "compact_article" in diff:
+        _check_article(rule)
     rule.adopted_by = resolution
     rule.save()
     if set(diff) == {"is_active"}:

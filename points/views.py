@@ -66,6 +66,7 @@ from points.selectors import (
     board_detail_queryset,
     boards_visible_to,
     carried_resolutions,
+    citable_articles,
     entries_visible_to,
     items_visible_to,
     ledger_of,
@@ -1020,7 +1021,12 @@ def rule_list(request):
     user = request.user
     _require_points(user)
     scope = scope_for(user)
-    rules = list(rules_visible_to(user).filter(is_active=True).order_by("village__code", "order", "id"))
+    rules = list(
+        rules_visible_to(user)
+        .filter(is_active=True)
+        .select_related("compact_article__version")
+        .order_by("village__code", "order", "id")
+    )
     votes = carried_resolutions(None, {rule.adopted_by_id for rule in rules if rule.adopted_by_id})
     runs = set(_board_villages(user).values_list("pk", flat=True))
     # The catalogue's own order of categories (家国情怀, 文明习俗, 遵纪守法, 公益行动).
@@ -1327,7 +1333,11 @@ def _rule_form_page(request, *, village, rule=None):
     else:
         initial = None
     form = f.RuleForm(
-        request.POST if posted else None, resolutions=resolutions, editing=rule is not None, initial=initial
+        request.POST if posted else None,
+        resolutions=resolutions,
+        articles=citable_articles(village, rule),
+        editing=rule is not None,
+        initial=initial,
     )
     if posted and form.is_valid():
         data = form.cleaned_data

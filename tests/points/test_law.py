@@ -335,3 +335,46 @@ def test_public_grid_names_leave_out_grids_under_30_households_in_one_query(pw):
         names = public_grid_names(pw.qixing.pk)
     assert len(queries) == 1
     assert names[pw.q1.pk] is None and names[pw.q2.pk] == pw.q2.name
+
+
+# ---------------------------------------------------------------- a rule enforces an article of the compact
+
+
+def test_a_rule_cites_an_article_of_its_villages_compact_in_force_and_says_when_it_was_replaced(
+    world_with_resolutions, client
+):
+    from petitions.models import CompactStatus, CompactVersion
+
+    pw = world_with_resolutions
+    versions = []
+    for village, number in ((pw.qixing, 1), (pw.hualong, 1), (pw.qixing, 2)):
+        version = CompactVersion.objects.create(
+            township=village.township,
+            village=village,
+            number=number,
+            title=f"{village.name}村规民约",
+            status=CompactStatus.IN_FORCE if number == 1 else CompactStatus.DRAFT,
+            created_by=pw.users.cadre,
+        )
+        versions.append(version)
+    mine, theirs, draft = (v.articles.create(number=1, title="“十不”行为规范", text="不乱倒垃圾。") for v in versions)
+    for wrong in (theirs, draft):
+        with pytest.raises(ValidationError) as refused:
+            s.rule_create(
+                actor=pw.users.cadre, village=pw.qixing, resolution=pw.carried, **{**RULE, "compact_article": wrong}
+            )
+        assert "compact_article" in refused.value.message_dict
+    rule = s.rule_create(
+        actor=pw.users.cadre, village=pw.qixing, resolution=pw.carried, **{**RULE, "compact_article": mine}
+    )
+    assert RuleChange.objects.get(rule=rule).changes["compact_article"] == [None, mine.pk]
+    client.force_login(pw.users.cadre)
+    body = client.get("/points/rules/").content.decode()
+    assert "“十不”行为规范" in body and "chip warn" not in body.split(f'id="rule-{rule.pk}"')[1].split("</li>")[0]
+    # A newer version comes into force: the rule still cites the old article, and says so; a
+    # change that keeps the citation is accepted (only a new citation must be in force).
+    CompactVersion.objects.filter(pk=versions[0].pk).update(status=CompactStatus.SUPERSEDED)
+    CompactVersion.objects.filter(pk=versions[2].pk).update(status=CompactStatus.IN_FORCE)
+    row = client.get("/points/rules/").content.decode().split(f'id="rule-{rule.pk}"')[1].split("</li>")[0]
+    assert "chip warn" in row
+    assert s.rule_update(actor=pw.users.cadre2, rule=rule, resolution=pw.carried, points=4).compact_article == mine
