@@ -1,6 +1,6 @@
 from governance.models import Notification
 from governance.nav import badges_for
-from governance.roles import GRID_ROLES, TOWNSHIP_ROLES, VILLAGE_ROLES
+from governance.roles import GRID_ROLES, PLEDGE_READERS, TOWNSHIP_ROLES, VILLAGE_ROLES
 from governance.scoping import scope_for
 
 
@@ -19,6 +19,8 @@ def navigation(request):
             "is_township": scope.has_any_role(TOWNSHIP_ROLES),
             "is_village": scope.has_any_role(VILLAGE_ROLES),
             "is_grid": scope.has_any_role(GRID_ROLES),
+            # 提诺·亮诺·践诺: the village's staff and its township (not the shop clerk).
+            "sees_pledges": scope.has_any_role(PLEDGE_READERS),
             **badges_for(request, scope),
         }
     }

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from governance.pledge_demo import seed_pledges
 from grids.demo import seed_demo
 from grids.visits.demo import seed_visits
 from petitions.demo import seed_matters
@@ -23,4 +24,5 @@ class Command(BaseCommand):
         seed_matters(log=lambda line: self.stdout.write(line))
         seed_points(log=lambda line: self.stdout.write(line))
         seed_visits(log=lambda line: self.stdout.write(line))
+        seed_pledges(log=lambda line: self.stdout.write(line))
         self.stdout.write(self.style.SUCCESS("demo ready: log in as qixing_grid1 / demo12345"))
