@@ -182,6 +182,10 @@ def pledge_action(request, pk, action):
         return already
 
     def refused(error):
+        # A role that may not take this step: the 403 page, as for any page's role check; a
+        # step the pledge's status does not allow: the pledge again with the message (409).
+        if isinstance(error, Forbidden):
+            raise PermissionDenied(str(error.message))
         messages.error(request, str(error.message))
         return _detail_page(request, _pledge_for(user, pk), status=error.status)
 

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from governance import pledges as p
 from governance.models import Notification, Pledge, PledgeEvent, PledgePhoto, PledgeStatus
+from tests.matrix import Case, matrix_params, page_login, page_problems, page_send, run_matrix
 from tests.pledge_fixtures import content, jpeg
 
 pytestmark = pytest.mark.django_db
@@ -348,3 +349,67 @@ def test_the_list_page_costs_the_same_queries_for_more_rows(plw, client):
         plw.residents()
         plw.published(plw.own(actor=plw.users.grid1))
     assert measure() == few
+
+
+# ---------------------------------------------------------------- the pages' permission matrix
+
+PAGE_PERSONAS = [
+    "anonymous",
+    "grid1",
+    "grid2",
+    "helper",
+    "cadre",
+    "clerk",
+    "supervisor",
+    "other_cadre",
+    "official",
+    "leader",
+    "other_official",
+    "handler",
+    "outsider",
+    "admin",
+]
+PAGE_READERS = ("grid1", "grid2", "helper", "cadre", "supervisor", "official", "leader", "admin")
+
+
+def _page_row(default, **statuses):
+    row = dict.fromkeys(PAGE_PERSONAS, default)
+    row["anonymous"] = 302
+    row.update(statuses)
+    return row
+
+
+PAGE_MATRIX = {
+    # The shop clerk and a department handler read no pledges; someone with no role, an empty list.
+    ("GET", "pledge-list", "/pledges/"): _page_row(200, clerk=403, handler=403),
+    # 提诺: the frontline roles (a village cadre, grid and courtyard staff), in their villages.
+    ("GET", "pledge-create", "/pledges/new/"): _page_row(
+        403, grid1=200, grid2=200, helper=200, cadre=200, other_cadre=200, admin=200
+    ),
+    ("GET", "pledge-detail", "/pledges/{submitted}/"): _page_row(404, **dict.fromkeys(PAGE_READERS, 200)),
+    # The cadre proposed it: not theirs to review (403); the township's form, sent empty: 400.
+    ("POST", "pledge-action", "/pledges/{submitted}/approve/"): _page_row(
+        404, **{**dict.fromkeys(PAGE_READERS, 403), "official": 400, "leader": 400, "admin": 400}
+    ),
+    ("GET", "pledge-photo", "/pledge-photos/{photo}/"): _page_row(404, **dict.fromkeys(PAGE_READERS, 200)),
+}
+# The page names this matrix covers (tests/pages/test_permissions.py checks every page is covered).
+COVERED_URL_NAMES = {name for _method, name, _url in PAGE_MATRIX}
+PAGE_CASES = [Case(method, url, row, note=name) for (method, name, url), row in PAGE_MATRIX.items()]
+
+
+@pytest.mark.parametrize(("case", "persona"), matrix_params(PAGE_CASES, per_persona=True))
+def test_pledge_page_permissions(plw, client, case, persona):
+    published = plw.published()
+    line = p.pledge_progress(pledge=published, actor=plw.users.cadre, note="走访", photos=[jpeg()])
+    ids = {"submitted": plw.own().pk, "photo": line.photos.get().pk}
+    url, _data = case.resolve(ids)
+    before = list(Pledge.objects.order_by("pk").values_list("status", flat=True))
+    run_matrix(
+        case,
+        personas=[persona],
+        login=page_login(client, plw.users),
+        send=page_send(client, case.method, url),
+        checks=[page_problems],
+    )
+    assert list(Pledge.objects.order_by("pk").values_list("status", flat=True)) == before
