@@ -185,22 +185,22 @@ class PledgeResubmitSerializer(PledgeContentSerializer):
         return fields
 
 
-class ApproveSerializer(InputSerializer):
+class PledgeApproveSerializer(InputSerializer):
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
 
 
-class ReasonSerializer(InputSerializer):
+class PledgeReasonSerializer(InputSerializer):
     reason = serializers.CharField(max_length=2000)
 
 
-class ProgressSerializer(InputSerializer):
+class PledgeProgressInputSerializer(InputSerializer):
     note = serializers.CharField(max_length=4000)
     photos = serializers.ListField(
         child=serializers.FileField(), required=False, default=list, max_length=p.MAX_PHOTOS_PER_LINE
     )
 
 
-class RateSerializer(InputSerializer):
+class PledgeRateSerializer(InputSerializer):
     held_on = serializers.DateField()
     raters = serializers.IntegerField(min_value=1, max_value=100000)
     satisfied = serializers.IntegerField(min_value=0, max_value=100000)
@@ -227,12 +227,12 @@ class PledgePagination(IdCursorPagination):
 
 
 ACTION_INPUT = {
-    "approve": (ApproveSerializer, p.pledge_approve),
-    "return": (ReasonSerializer, p.pledge_return),
+    "approve": (PledgeApproveSerializer, p.pledge_approve),
+    "return": (PledgeReasonSerializer, p.pledge_return),
     "resubmit": (PledgeResubmitSerializer, p.pledge_resubmit),
-    "progress": (ProgressSerializer, p.pledge_progress),
-    "complete": (ProgressSerializer, p.pledge_complete),
-    "rate": (RateSerializer, p.pledge_rate),
+    "progress": (PledgeProgressInputSerializer, p.pledge_progress),
+    "complete": (PledgeProgressInputSerializer, p.pledge_complete),
+    "rate": (PledgeRateSerializer, p.pledge_rate),
 }
 
 
@@ -303,13 +303,13 @@ class PledgeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
 
         return idempotent(request, perform)
 
-    @extend_schema(request=ApproveSerializer, responses={200: PledgeDetailSerializer, **REFUSALS})
+    @extend_schema(request=PledgeApproveSerializer, responses={200: PledgeDetailSerializer, **REFUSALS})
     @action(detail=True, methods=["post"], filter_backends=[])
     def approve(self, request, pk=None):
         """审诺 passed: publish it (亮诺). Not by the pledger nor whoever recorded it (403 own_pledge)."""
         return self._act(request, "approve")
 
-    @extend_schema(request=ReasonSerializer, responses={200: PledgeDetailSerializer, **REFUSALS})
+    @extend_schema(request=PledgeReasonSerializer, responses={200: PledgeDetailSerializer, **REFUSALS})
     @action(detail=True, methods=["post"], url_path="return", url_name="return", filter_backends=[])
     def return_(self, request, pk=None):
         """审诺 not passed: back to the pledger with a reason."""
@@ -322,7 +322,10 @@ class PledgeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         return self._act(request, "resubmit")
 
     @extend_schema(
-        request={"multipart/form-data": ProgressSerializer, "application/json": ProgressSerializer},
+        request={
+            "multipart/form-data": PledgeProgressInputSerializer,
+            "application/json": PledgeProgressInputSerializer,
+        },
         responses={200: PledgeDetailSerializer, **REFUSALS},
     )
     @action(detail=True, methods=["post"], filter_backends=[])
@@ -331,7 +334,10 @@ class PledgeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         return self._act(request, "progress")
 
     @extend_schema(
-        request={"multipart/form-data": ProgressSerializer, "application/json": ProgressSerializer},
+        request={
+            "multipart/form-data": PledgeProgressInputSerializer,
+            "application/json": PledgeProgressInputSerializer,
+        },
         responses={200: PledgeDetailSerializer, **REFUSALS},
     )
     @action(detail=True, methods=["post"], filter_backends=[])
@@ -339,7 +345,7 @@ class PledgeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         """践诺 done: the last line with its evidence {note, photos}; it waits for its rating."""
         return self._act(request, "complete")
 
-    @extend_schema(request=RateSerializer, responses={200: PledgeDetailSerializer, **REFUSALS})
+    @extend_schema(request=PledgeRateSerializer, responses={200: PledgeDetailSerializer, **REFUSALS})
     @action(detail=True, methods=["post"], filter_backends=[])
     def rate(self, request, pk=None):
         """评诺: the 成效评议会's figures {held_on, raters, satisfied, basically_satisfied, unsatisfied,

@@ -366,6 +366,8 @@ SPECTACULAR_SETTINGS = {
         "DeliberationKindEnum": "petitions.serializers.DELIBERATION_KINDS",
         "EvaluationMethodEnum": "petitions.models.EvaluationMethod",
         "VisitMethodEnum": "grids.visits.models.Visit.Method",
+        "PledgeStatusEnum": "governance.models.PledgeStatus",
+        "ResidentStatusEnum": "grids.models.Resident.Status",
     },
 }
 

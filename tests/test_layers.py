@@ -170,6 +170,7 @@ NAV_KEYS = {
     "matters_waiting",
     "sees_points",
     "points_waiting",
+    "sees_pledges",
 }
 
 
