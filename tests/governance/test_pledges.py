@@ -413,3 +413,17 @@ def test_pledge_page_permissions(plw, client, case, persona):
         checks=[page_problems],
     )
     assert list(Pledge.objects.order_by("pk").values_list("status", flat=True)) == before
+
+
+def test_the_demo_has_a_pledge_at_each_step_once(demo):
+    call_command("seed_demo", force=True, stdout=io.StringIO())  # a second run adds nothing
+    pledges = {x.title: x for x in Pledge.objects.filter(village__code="500117101001")}
+    assert len(pledges) == Pledge.objects.count() == 3
+    secretary = next(x for x in pledges.values() if x.pledger_title == "村党支部书记")
+    assert secretary.status == PledgeStatus.PUBLISHED and secretary.progress.count() == 2
+    assert secretary.reviewed_by.username == "weituo_official"
+    rated = next(x for x in pledges.values() if x.status == PledgeStatus.CLOSED)
+    assert rated.pledger_resident_id and rated.satisfaction_rate == 96
+    overdue = next(x for x in pledges.values() if x.is_overdue)
+    assert overdue.status == PledgeStatus.PUBLISHED and overdue.pledger_user.username == "qixing_grid1"
+    assert PledgeEvent.objects.filter(action="overdue").count() == 1
