@@ -2,6 +2,7 @@ from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
 from governance import api as governance_api
+from governance import pledge_api
 from grids import api as grids_api
 from grids.visits import api as visits_api
 from petitions import api as petitions_api
@@ -16,6 +17,7 @@ router.register("residents", grids_api.ResidentViewSet, basename="resident")
 router.register("departments", governance_api.DepartmentViewSet, basename="department")
 router.register("assignments", governance_api.AssignmentViewSet, basename="assignment")
 router.register("notifications", governance_api.NotificationViewSet, basename="notification")
+router.register("pledges", pledge_api.PledgeViewSet, basename="pledge")
 router.register("visits", visits_api.VisitViewSet, basename="visit")
 router.register("matter-categories", petitions_api.MatterCategoryViewSet, basename="matter-category")
 router.register("matters", petitions_api.MatterViewSet, basename="matter")

@@ -1,6 +1,6 @@
 from governance.models import Notification
 from governance.nav import badges_for
-from governance.roles import AFFAIRS_ROLES, GRID_ROLES, TOWNSHIP_ROLES, VILLAGE_ROLES
+from governance.roles import AFFAIRS_ROLES, GRID_ROLES, PLEDGE_READERS, TOWNSHIP_ROLES, VILLAGE_ROLES
 from governance.scoping import scope_for
 
 
@@ -20,6 +20,8 @@ def navigation(request):
             "is_village": scope.has_any_role(VILLAGE_ROLES),
             "is_grid": scope.has_any_role(GRID_ROLES),
             "sees_affairs": scope.has_any_role(AFFAIRS_ROLES),
+            # 提诺·亮诺·践诺: the village's staff and its township (not the shop clerk).
+            "sees_pledges": scope.has_any_role(PLEDGE_READERS),
             **badges_for(request, scope),
         }
     }

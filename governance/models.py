@@ -1,12 +1,14 @@
 """Responsibility (三级多方), notifications, idempotent request records and the stored photo's columns."""
 
+import secrets
+
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from grids.models import Courtyard, Grid, Township, Village
+from grids.models import Courtyard, Grid, Resident, Township, Village
 
 
 class Role(models.TextChoices):
@@ -373,3 +375,161 @@ class FinanceLine(models.Model):
 
     def __str__(self):
         return f"{self.item} {self.amount}"
+
+
+# ---------------------------------------------------------------- pledges (提诺·亮诺·践诺·评诺)
+
+
+class PledgeStatus(models.TextChoices):
+    SUBMITTED = "submitted", _("proposed, waiting for review (提诺)")
+    RETURNED = "returned", _("returned for changes")
+    PUBLISHED = "published", _("published, being carried out (亮诺·践诺)")
+    DONE = "done", _("done, waiting for rating (评诺)")
+    CLOSED = "closed", _("rated and closed")
+
+
+class Pledge(models.Model):
+    """A public commitment (承诺) of a village cadre or a party member for a period.
+
+    The pledger is a staff user (who proposes their own) or a resident of the village (a
+    party member without an account, recorded by a village cadre): exactly one of the two.
+    Its cycle is governance.pledges' transition table; overdue is a flag, not a state. The
+    public board shows `pledger_title` and `pledger_initials` (kept when it was proposed),
+    never a name.
+    """
+
+    township = models.ForeignKey(Township, on_delete=models.PROTECT, related_name="+", verbose_name=_("township"))
+    village = models.ForeignKey(Village, on_delete=models.PROTECT, related_name="+", verbose_name=_("village"))
+    pledger_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="pledges",
+        verbose_name=_("pledger (staff)"),
+    )
+    pledger_resident = models.ForeignKey(
+        Resident,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("pledger (resident)"),
+    )
+    pledger_title = models.CharField(_("pledger's title"), max_length=50)
+    pledger_initials = models.CharField(max_length=20, blank=True, editable=False)
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("what will be done"))
+    period_label = models.CharField(_("period"), max_length=50)
+    period_start = models.DateField(_("period starts"))
+    period_end = models.DateField(_("period ends"))
+    due_on = models.DateField(_("due on"))
+    status = models.CharField(_("status"), max_length=20, choices=PledgeStatus.choices, default=PledgeStatus.SUBMITTED)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    review_note = models.TextField(_("review note"), blank=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    is_overdue = models.BooleanField(_("overdue"), default=False)
+    overdue_at = models.DateTimeField(null=True, blank=True)
+    # 评诺: the 成效评议会's figures, recorded by a village cadre or the township.
+    rated_on = models.DateField(_("rating meeting held on"), null=True, blank=True)
+    raters = models.PositiveIntegerField(_("raters"), null=True, blank=True)
+    satisfied = models.PositiveIntegerField(_("satisfied"), null=True, blank=True)
+    basically_satisfied = models.PositiveIntegerField(_("basically satisfied"), null=True, blank=True)
+    unsatisfied = models.PositiveIntegerField(_("unsatisfied"), null=True, blank=True)
+    rating_note = models.TextField(_("rating note"), blank=True)
+    rated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("pledge")
+        verbose_name_plural = _("pledges")
+        ordering = ["-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(pledger_user__isnull=False, pledger_resident__isnull=True)
+                | Q(pledger_user__isnull=True, pledger_resident__isnull=False),
+                name="pledge_one_pledger",
+            ),
+            models.CheckConstraint(condition=Q(period_end__gte=models.F("period_start")), name="pledge_period_range"),
+        ]
+        indexes = [
+            models.Index(fields=["village", "status"]),
+            models.Index(fields=["township", "status"]),
+            models.Index(fields=["status", "due_on"], condition=Q(is_overdue=False), name="pledge_overdue_candidates"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def satisfaction_rate(self) -> int | None:
+        """满意率: satisfied and basically satisfied among the raters, in whole percent."""
+        if not self.raters:
+            return None
+        return round(100 * ((self.satisfied or 0) + (self.basically_satisfied or 0)) / self.raters)
+
+
+class PledgeEvent(models.Model):
+    """One step of a pledge's cycle, immutable: who, when, from which status to which."""
+
+    pledge = models.ForeignKey(Pledge, on_delete=models.CASCADE, related_name="events")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    action = models.CharField(max_length=20)
+    from_status = models.CharField(max_length=20, blank=True)
+    to_status = models.CharField(max_length=20)
+    note = models.TextField(blank=True)
+    payload = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self):
+        return f"{self.pledge_id} {self.action}"
+
+
+class PledgeProgress(models.Model):
+    """A line of 践诺: what was done (the last one, `completes`, marks the pledge done)."""
+
+    pledge = models.ForeignKey(Pledge, on_delete=models.CASCADE, related_name="progress")
+    note = models.TextField(_("what was done"))
+    completes = models.BooleanField(default=False)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("pledge progress")
+        verbose_name_plural = _("pledge progress")
+        ordering = ["created_at", "id"]
+
+    def __str__(self):
+        return f"{self.pledge_id} {self.created_at:%Y-%m-%d}"
+
+
+def pledge_photo_path(photo, filename: str) -> str:
+    # Random names: the path reveals nothing, and MEDIA is never served as public files.
+    return f"pledges/{photo.pledge_id}/{secrets.token_hex(12)}.jpg"
+
+
+class PledgePhoto(StoredPhoto):
+    """Evidence of a progress line: staff only, served through the scoped photo view."""
+
+    pledge = models.ForeignKey(Pledge, on_delete=models.PROTECT, related_name="photos")
+    progress = models.ForeignKey(PledgeProgress, on_delete=models.PROTECT, related_name="photos")
+    image = models.FileField(upload_to=pledge_photo_path)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta(StoredPhoto.Meta):
+        verbose_name = _("pledge photo")
+        verbose_name_plural = _("pledge photos")

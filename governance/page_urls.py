@@ -3,7 +3,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from governance import finance_views, report_views, views
+from governance import finance_views, pledge_views, report_views, views
 from governance.login import LoginView
 
 governance_patterns = (
@@ -28,6 +28,11 @@ governance_patterns = (
         ),
         path("finance/<int:pk>/import/", finance_views.finance_import, name="finance-import"),
         path("finance/<int:pk>/post/", finance_views.finance_post, name="finance-post"),
+        path("pledges/", pledge_views.pledge_list, name="pledge-list"),
+        path("pledges/new/", pledge_views.pledge_create, name="pledge-create"),
+        path("pledges/<int:pk>/", pledge_views.pledge_detail, name="pledge-detail"),
+        path("pledges/<int:pk>/<str:action>/", pledge_views.pledge_action, name="pledge-action"),
+        path("pledge-photos/<int:pk>/", pledge_views.pledge_photo, name="pledge-photo"),
         path("notifications/read-all/", views.notification_read_all, name="notification-read-all"),
         path("notifications/<int:pk>/read/", views.notification_read, name="notification-read"),
     ],

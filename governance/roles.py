@@ -120,3 +120,17 @@ FINANCE_EDITORS = frozenset({Role.VILLAGE_CADRE})
 FINANCE_READERS = FINANCE_EDITORS | SUPERVISION_ROLES | TOWNSHIP_ROLES
 # Who gets the 村务 tab (the accounts, the compact, the pledges of their villages).
 AFFAIRS_ROLES = FINANCE_READERS
+# ---------------------------------------------------------------- pledges (提诺·亮诺·践诺·评诺)
+
+# Who reads a village's pledges: its cadres, its supervision committee, its grid and courtyard
+# staff, and its township. Not the shop clerk (the passbooks and the shop only).
+PLEDGE_READERS = TOWNSHIP_ROLES | SUPERVISION_ROLES | FRONTLINE_ROLES
+# Who proposes a pledge of their own (提诺): the cadres and the staff who 包网格/包院落.
+PLEDGER_ROLES = FRONTLINE_ROLES
+# Who records a pledge for a resident of the village (a party member without an account), and
+# carries it out on the resident's behalf.
+PLEDGE_RECORDER_ROLES = frozenset({Role.VILLAGE_CADRE})
+# Who reviews (审诺) and who records the rating meeting (评诺): a village cadre of the village or
+# the township; never the pledger (maker-checker), nor whoever recorded a resident's pledge.
+PLEDGE_REVIEWER_ROLES = frozenset({Role.VILLAGE_CADRE}) | TOWNSHIP_ROLES
+PLEDGE_RATER_ROLES = PLEDGE_REVIEWER_ROLES

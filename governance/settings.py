@@ -279,6 +279,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "governance.tallies.count_tallies_task",
         "schedule": 300.0,
     },
+    # Pledges past their due day and not done: flagged once each, the pledger and the cadres told.
+    "flag-overdue-pledges": {
+        "task": "governance.tasks.flag_overdue_pledges",
+        "schedule": crontab(hour=6, minute=30),
+    },
     # Last month's report (月报) of every township and village, prepared once each.
     "prepare-monthly-reports": {
         "task": "governance.reports.prepare_monthly_reports",
@@ -361,6 +366,8 @@ SPECTACULAR_SETTINGS = {
         "DeliberationKindEnum": "petitions.serializers.DELIBERATION_KINDS",
         "EvaluationMethodEnum": "petitions.models.EvaluationMethod",
         "VisitMethodEnum": "grids.visits.models.Visit.Method",
+        "PledgeStatusEnum": "governance.models.PledgeStatus",
+        "ResidentStatusEnum": "grids.models.Resident.Status",
     },
 }
 

@@ -4,6 +4,7 @@ import datetime
 
 from celery import shared_task
 
+from governance.pledges import pledges_flag_overdue
 from governance.services import idempotency_records_prune, notification_emails_sweep, notification_send_email
 
 
@@ -21,3 +22,9 @@ def sweep_unsent_notifications(older_than_seconds: int = 60) -> int:
 @shared_task
 def prune_idempotency_records() -> int:
     return idempotency_records_prune()
+
+
+@shared_task
+def flag_overdue_pledges() -> int:
+    """The daily sweep of pledges past their due day and not done (flagged once each)."""
+    return pledges_flag_overdue()

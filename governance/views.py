@@ -13,7 +13,15 @@ from django.views.decorators.http import require_POST
 
 from governance import dashboards, finance, homes
 from governance.models import FinanceStatement, Notification, Role, VillageFinanceSettings
-from governance.roles import AFFAIRS_ROLES, FIELD_ROLES, GRID_ROLES, REGISTER_EDITORS, TOWNSHIP_ROLES, VILLAGE_STAFF
+from governance.roles import (
+    AFFAIRS_ROLES,
+    FIELD_ROLES,
+    GRID_ROLES,
+    PLEDGE_READERS,
+    REGISTER_EDITORS,
+    TOWNSHIP_ROLES,
+    VILLAGE_STAFF,
+)
 from governance.scoping import scope_for
 from governance.services import notification_mark_read
 from grids.models import Township, Village
@@ -197,11 +205,13 @@ def notification_read_all(request):
 def affairs(request):
     """村务: the villages' accounts, compact and pledges, and each village's public board."""
     user = request.user
-    if not scope_for(user).has_any_role(AFFAIRS_ROLES):
+    scope = scope_for(user)
+    if not scope.has_any_role(AFFAIRS_ROLES | PLEDGE_READERS):
         raise PermissionDenied(
             _("Village affairs are for a village's cadres, its supervision committee and the township.")
         )
-    villages = list(finance.finance_villages(user)[:200])
+    # Grid and courtyard staff come for the pledges only: the accounts are not theirs to read.
+    villages = list(finance.finance_villages(user)[:200]) if scope.has_any_role(AFFAIRS_ROLES) else []
     statements = FinanceStatement.objects.filter(village_id__in=[v.pk for v in villages]).only(
         "village_id", "status", "period_start", "period_end", "posted_at"
     )

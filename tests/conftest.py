@@ -189,3 +189,6 @@ def as_user(api_client):
 
 # The matters fixtures (categories, and `mw`: the world plus matter makers), for every folder.
 from tests.petitions.conftest import categories, mw  # noqa: E402, F401
+
+# The pledges' fixture (`plw`: the world, a party member, pledge makers), for every folder.
+from tests.pledge_fixtures import plw  # noqa: E402, F401

@@ -22,7 +22,7 @@ from django.urls import get_resolver
 from django.urls.resolvers import URLPattern, URLResolver
 from django.utils import timezone
 
-from governance.models import ROLE_LEVEL, Assignment, Department, Notification, Role
+from governance.models import ROLE_LEVEL, Assignment, Department, Notification, Pledge, PledgePhoto, Role
 from grids.models import Courtyard, Grid, Household, Resident, Township, Village
 from grids.visits.models import Visit, VisitPhoto
 from petitions.models import (
@@ -81,6 +81,9 @@ PAGE_MODELS = {
     "compact-version": CompactVersion,
     "compact-version-action": CompactVersion,
     "compact-article-action": CompactArticle,
+    "pledge-detail": Pledge,
+    "pledge-action": Pledge,
+    "pledge-photo": PledgePhoto,
 }
 # Public pages (a village's published board and shop photos): open to everyone by design.
 PUBLIC_ROUTE = re.compile(r"^(public/|api/v1/\^public/)")
@@ -158,6 +161,7 @@ def routes() -> tuple[list[Route], list[str]]:
 # The shop clerk reads no people; the village supervision committee (村务监督委员会) reads its
 # village's 村事 only (no household, resident or visit: not even those its 村事 name).
 PEOPLE_READERS = set(Role) - {Role.SHOP_CLERK, Role.VILLAGE_SUPERVISOR}
+PLEDGE_READERS = set(Role) - {Role.SHOP_CLERK, Role.DEPARTMENT_HANDLER}
 ACCOUNT_READERS = {
     Role.VILLAGE_CADRE,
     Role.SHOP_CLERK,
@@ -216,7 +220,8 @@ class Oracle:
         if self.user is not None and self.user.is_superuser:
             return None
         if model not in self.cache:
-            self.cache[model] = self._allowed(model)
+            pledges = model in (Pledge, PledgePhoto)
+            self.cache[model] = self._pledges(model) if pledges else self._allowed(model)
         return self.cache[model]
 
     def _ids(self, queryset) -> set[int]:
@@ -239,6 +244,19 @@ class Oracle:
         if self.user is not None:
             condition |= Q(handler=self.user) | Q(created_by=self.user)
         return self._ids(Matter.objects.filter(condition))
+
+    def _pledges(self, model) -> set[int]:
+        """A village's pledges: its cadres, supervision committee, grid and courtyard staff, and
+        its township's leaders and officials; and the pledger's own."""
+        if self.user is None:
+            return set()
+        township_roles = {Role.TOWNSHIP_LEADER, Role.TOWNSHIP_OFFICIAL}
+        village_roles = PLEDGE_READERS - township_roles
+        townships = [x.township_id for x in self.assignments if x.role in township_roles]
+        villages = [x.village_id for x in self.assignments if x.role in village_roles]
+        condition = Q(township_id__in=townships) | Q(village_id__in=villages) | Q(pledger_user=self.user)
+        pledges = self._ids(Pledge.objects.filter(condition))
+        return pledges if model is Pledge else self._ids(PledgePhoto.objects.filter(pledge_id__in=pledges))
 
     def _allowed(self, model) -> set[int] | None:
         a = self.assignments

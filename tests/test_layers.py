@@ -174,6 +174,7 @@ NAV_KEYS = {
     "sees_compact",
     "sees_points",
     "points_waiting",
+    "sees_pledges",
 }
 
 

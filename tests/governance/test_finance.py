@@ -324,7 +324,16 @@ def test_two_cadres_posting_and_adding_at_once_leave_no_line_outside_the_posting
 READERS = {"cadre": 200, "supervisor": 200, "official": 200, "leader": 200, "admin": 200}
 FORBIDDEN = {"grid1": 403, "grid2": 403, "helper": 403, "clerk": 403, "handler": 403, "outsider": 403}
 PAGE_MATRIX = {
-    ("GET", "affairs"): {**FORBIDDEN, **READERS, "other_cadre": 200, "other_official": 200},
+    # The 村务 hub: the accounts' readers, and the grid and courtyard staff for their pledges.
+    ("GET", "affairs"): {
+        **FORBIDDEN,
+        **READERS,
+        "grid1": 200,
+        "grid2": 200,
+        "helper": 200,
+        "other_cadre": 200,
+        "other_official": 200,
+    },
     ("GET", "finance-list"): {**FORBIDDEN, **READERS, "other_cadre": 200, "other_official": 200},
     ("GET", "finance-template"): {**FORBIDDEN, **READERS, "other_cadre": 200, "other_official": 200},
     ("GET", "finance-detail"): {**FORBIDDEN, **READERS, "other_cadre": 404, "other_official": 404},

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from governance.demo import seed_affairs
+from governance.pledge_demo import seed_pledges
 from grids.demo import seed_demo
 from grids.visits.demo import seed_visits
 from petitions.demo import seed_matters
@@ -25,4 +26,5 @@ class Command(BaseCommand):
         seed_points(log=lambda line: self.stdout.write(line))
         seed_visits(log=lambda line: self.stdout.write(line))
         seed_affairs(log=lambda line: self.stdout.write(line))
+        seed_pledges(log=lambda line: self.stdout.write(line))
         self.stdout.write(self.style.SUCCESS("demo ready: log in as qixing_grid1 / demo12345"))

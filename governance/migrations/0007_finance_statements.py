@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('governance', '0005_tallies'),
+        ('governance', '0006_pledges'),
         ('grids', '0006_visits_moved_out'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
