@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from governance.finance import finance_public
+from governance.pledges import pledges_public
 from grids.models import Village
 from grids.public import name_pattern, public_text, resident_names
 from petitions.compact import compact_in_force
@@ -164,6 +165,16 @@ def decisions(village: Village, names) -> list[dict]:
     return rows
 
 
+def _pledges(village: Village, names) -> list[dict]:
+    """The published pledges, their content and progress with names taken out."""
+    rows = pledges_public(village)
+    for row in rows:
+        row["title"], row["content"] = public_text(row["title"], names), public_text(row["content"], names)
+        for line in row["progress"]:
+            line["text"] = public_text(line["text"], names)
+    return rows
+
+
 def _village(code: str) -> Village:
     return get_object_or_404(Village.objects.select_related("township"), code=code)
 
@@ -180,6 +191,7 @@ def village_board(request, village_code):
         "finance": finance_public(village, clean=lambda text: public_text(text, names)),
         "notice": public_notice(village, now=now)[:10],
         "compact": compact_in_force(village),
+        "pledges": _pledges(village, names),
         "now": now,
     }
     response = render(request, "governance/public/village.html", context)

@@ -157,3 +157,16 @@ def test_board_shows_the_compact_in_force_with_its_articles(mw, client):
     assert version.title in body
     assert all(article.text in body for article in version.articles.all())
     assert reverse("public:compact", args=[mw.qixing.code]) in body
+
+
+def test_board_shows_published_pledges_by_title_and_initials_only(demo, client):
+    from governance.models import Pledge
+
+    published = Pledge.objects.filter(village__code="500117101001", published_at__isnull=False)
+    assert published.exists()
+    body = client.get("/public/500117101001/").content.decode()
+    for pledge in published:
+        assert pledge.title in body
+        assert pledge.pledger_initials in body
+    unpublished = Pledge.objects.filter(village__code="500117101001", published_at__isnull=True)
+    assert all(p.title not in body for p in unpublished)
