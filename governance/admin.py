@@ -8,6 +8,8 @@ from governance.models import (
     IdempotencyRecord,
     MonthlyReport,
     Notification,
+    Pledge,
+    PledgeEvent,
     VillageFinanceSettings,
 )
 
@@ -98,3 +100,17 @@ class FinanceStatementAdmin(ReadOnlyAdmin):
 @admin.register(VillageFinanceSettings)
 class VillageFinanceSettingsAdmin(admin.ModelAdmin):
     list_display = ["village", "period", "posting_since"]
+
+
+class PledgeEventInline(ReadOnlyInline):
+    model = PledgeEvent
+    fields = ["action", "from_status", "to_status", "actor", "note", "created_at"]
+
+
+@admin.register(Pledge)
+class PledgeAdmin(ReadOnlyAdmin):
+    """Pledges change only through their cycle (governance.pledges): read here, never edited."""
+
+    list_display = ["title", "village", "pledger_title", "status", "due_on", "is_overdue"]
+    list_filter = ["status", "is_overdue", "township"]
+    inlines = [PledgeEventInline]
