@@ -20,7 +20,7 @@ from governance.finance import finance_public
 from governance.pledges import pledges_public
 from grids.models import Village
 from grids.public import name_pattern, public_text, resident_names
-from petitions.compact import compact_in_force
+from petitions.compact import compact_in_force, for_the_public
 from petitions.models import OPEN_STATES, Deliberation, Kind, Matter, State
 from petitions.procedure import VOTE_STEP
 from petitions.public_views import STEPS, SUMMARY, qr_svg
@@ -190,7 +190,7 @@ def village_board(request, village_code):
         "decisions": decisions(village, names),
         "finance": finance_public(village, clean=lambda text: public_text(text, names)),
         "notice": public_notice(village, now=now)[:10],
-        "compact": compact_in_force(village),
+        "compact": for_the_public(compact_in_force(village)),
         "pledges": _pledges(village, names),
         "now": now,
     }

@@ -16,6 +16,7 @@ from governance.models import Role
 from governance.roles import COMPACT_EDITORS, COMPACT_READERS, SUPERVISION_ROLES, TOWNSHIP_ROLES
 from governance.scoping import scope_for
 from grids.models import Grid, Village
+from grids.public import name_pattern, public_text, resident_names
 from petitions import procedure
 from petitions.models import (
     CompactArticle,
@@ -83,6 +84,19 @@ def with_articles(versions):
 def compact_in_force(village) -> CompactVersion | None:
     """The version of `village`'s compact in force, with its articles (public: the board shows it)."""
     return with_articles(CompactVersion.objects.filter(village=village, status=CompactStatus.IN_FORCE)).first()
+
+
+def for_the_public(version: CompactVersion | None) -> CompactVersion | None:
+    """`version` (articles prefetched) with its title, preamble and articles as a public page may
+    show them: the register's names as 张某, phone and ID numbers masked (an article may thank or
+    name someone). Changes the loaded objects only; nothing is saved."""
+    if version is None:
+        return None
+    names = name_pattern(resident_names(version.village_id))
+    version.title, version.preamble = public_text(version.title, names), public_text(version.preamble, names)
+    for article in version.articles.all():
+        article.title, article.text = public_text(article.title, names), public_text(article.text, names)
+    return version
 
 
 def compact_public_versions(village) -> list[CompactVersion]:

@@ -34,7 +34,7 @@ from governance.login import client_ip
 from governance.models import IdempotencyRecord
 from grids.models import Grid, Township, Village
 from petitions import services, workflow
-from petitions.compact import compact_in_force, compact_public_version, compact_public_versions
+from petitions.compact import compact_in_force, compact_public_version, compact_public_versions, for_the_public
 from petitions.models import CompactStatus, Matter, State
 from petitions.public_forms import EvaluateForm, PublicMatterForm, ReviewForm, TrackingCodeForm, WithdrawForm
 
@@ -426,6 +426,7 @@ def poster(request, village_code):
 
 
 def _compact_page(request, village, version, *, in_force: bool):
+    version = for_the_public(version)
     context = {
         "village": village,
         "version": version,

@@ -8,6 +8,9 @@ member's share of the collective's income, land-contract rights, or benefits the
 grants by law. `check_consequence` refuses wording that names any of them.
 """
 
+import re
+import unicodedata
+
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
@@ -21,6 +24,8 @@ PROTECTED = [
             "集体收益",
             "收益分配",
             "股份分红",
+            "成员收益",
+            "集体经济组织成员",
             "dividend",
             "collective income",
             "collective revenue",
@@ -34,6 +39,10 @@ PROTECTED = [
             "承包地",
             "宅基地",
             "土地流转",
+            "承包田",
+            "责任田",
+            "口粮田",
+            "收回土地",
             "land contract",
             "contracted land",
             "homestead",
@@ -60,6 +69,13 @@ PROTECTED = [
             "高龄津贴",
             "耕地地力保护补贴",
             "种粮补贴",
+            "种粮直补",
+            "直补",
+            "新农合",
+            "合作医疗",
+            "社保",
+            "社会保险",
+            "参保",
             "minimum living",
             "dibao",
             "subsistence allowance",
@@ -74,10 +90,25 @@ PROTECTED = [
 ]
 
 
+# Traditional forms of the characters the words above use (a cadre's IME may write either).
+TRADITIONAL = str.maketrans(
+    "體紅養醫險農補貼療會殘濟員養經營權戶產劃劑準種糧級發給", "体红养医险农补贴疗会残济员养经营权户产划剂准种粮级发给"
+)
+# Spaces, zero-width and other invisible characters a word may be split with.
+_GAPS = re.compile(r"[\s\u200b-\u200f\u2060\ufeff·・.,，、_\-]+")
+
+
+def _normalised(text: str) -> str:
+    """Full-width forms folded (NFKC), traditional characters simplified, gaps removed, lower case."""
+    text = unicodedata.normalize("NFKC", text or "").translate(TRADITIONAL).lower()
+    return _GAPS.sub("", text)
+
+
 def forbidden_in(text: str) -> list[str]:
-    """What `text` would withhold that a village may not (labels), in PROTECTED's order."""
-    lowered = (text or "").lower()
-    return [str(label) for label, words in PROTECTED if any(word.lower() in lowered for word in words)]
+    """What `text` would withhold that a village may not (labels), in PROTECTED's order. The
+    text is normalised first ("集 體 分 紅", full-width letters, zero-width spaces are caught)."""
+    folded = _normalised(text)
+    return [str(label) for label, words in PROTECTED if any(_normalised(word) in folded for word in words)]
 
 
 def refusal(text: str):

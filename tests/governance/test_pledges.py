@@ -330,7 +330,9 @@ def test_the_list_shows_each_rows_next_action_and_filters(plw, client):
     assert labels["等审"] is not None and labels["已亮诺"] is None
     filtered = client.get("/pledges/", {"status": "published"})
     assert [row.title for row in filtered.context["rows"]] == ["已亮诺"]
-    assert "Pledges" in client.get("/").content.decode() or "承诺" in client.get("/").content.decode()
+    # Pledges sit under the 村务 tab, with the accounts and the compact.
+    assert 'href="/affairs/"' in client.get("/").content.decode()
+    assert 'href="/pledges/"' in client.get("/affairs/").content.decode()
 
 
 def test_the_list_page_costs_the_same_queries_for_more_rows(plw, client):

@@ -170,3 +170,22 @@ def test_board_shows_published_pledges_by_title_and_initials_only(demo, client):
         assert pledge.pledger_initials in body
     unpublished = Pledge.objects.filter(village__code="500117101001", published_at__isnull=True)
     assert all(p.title not in body for p in unpublished)
+
+
+def test_compact_pages_and_board_take_names_phones_and_id_numbers_out_of_articles(mw, client):
+    from tests.petitions.compacts import in_force
+
+    Resident.objects.filter(household=mw.households.q1b).update(name="丁福福")
+    version = in_force(mw)
+    article = version.articles.first()
+    type(article).objects.filter(pk=article.pk).update(
+        text="表彰丁福福同志（电话13912345678，身份证500117199001011234）"
+    )
+    for url in (
+        reverse("public:compact", args=[mw.qixing.code]),
+        reverse("public:compact-version", args=[mw.qixing.code, version.number]),
+        reverse("board:village", args=[mw.qixing.code]),
+    ):
+        body = client.get(url).content.decode()
+        assert "表彰丁某某同志" in body, url
+        assert "丁福福" not in body and "13912345678" not in body and "500117199001011234" not in body

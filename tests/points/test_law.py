@@ -378,3 +378,27 @@ def test_a_rule_cites_an_article_of_its_villages_compact_in_force_and_says_when_
     row = client.get("/points/rules/").content.decode().split(f'id="rule-{rule.pk}"')[1].split("</li>")[0]
     assert "chip warn" in row
     assert s.rule_update(actor=pw.users.cadre2, rule=rule, resolution=pw.carried, points=4).compact_article == mine
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "集 体 分 红",
+        "集體分紅",
+        "停发養老金",
+        "暂停醫保报销",
+        "ＤＩＶＩＤＥＮＤ",
+        "分\u200b红",
+        "扣减集体经济组织成员收益",
+        "取消新农合参保资格",
+        "收回承包田",
+        "停止发放种粮直补",
+    ],
+)
+def test_the_law_sees_through_spacing_full_width_traditional_and_other_words(text):
+    assert law.refusal(text) is not None
+
+
+@pytest.mark.parametrize("text", ["取消当年评先评优资格", "暂停积分超市兑换", "不参加本年度文明家庭评选"])
+def test_what_the_village_grants_itself_may_be_withheld(text):
+    assert law.refusal(text) is None
