@@ -18,12 +18,13 @@ pledger, and for review never who recorded the pledge (maker-checker).
 
 import datetime
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Prefetch, Q
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from pypinyin import Style, lazy_pinyin
@@ -437,15 +438,16 @@ def pledge_propose(
         today=timezone.localdate(now),
     )
     if resident is not None:
-        default_title, pledger_initials = _("party member"), _resident_initials(resident)
+        pledger_initials = _resident_initials(resident)
     else:
-        default_title, pledger_initials = "", initials(actor.get_full_name() or actor.username)
+        pledger_initials = initials(actor.get_full_name() or actor.username)
+    default_title = _default_title(actor, village, resident)
     pledge = Pledge.objects.create(
         township_id=village.township_id,
         village=village,
         pledger_user=None if resident is not None else actor,
         pledger_resident=resident,
-        pledger_title=(pledger_title or "").strip()[:50] or default_title or _("village cadre"),
+        pledger_title=(pledger_title or "").strip()[:50] or default_title,
         pledger_initials=pledger_initials,
         created_by=actor,
         **content,
@@ -453,6 +455,24 @@ def pledge_propose(
     _event(pledge, actor, "propose", "")
     _tell(_reviewers(pledge), actor, _("A pledge waits for your review (审诺)"), pledge)
     return pledge
+
+
+def _default_title(actor, village: Village, resident) -> str:
+    """The pledger's title when none is given, by what they are in the village, in the site's
+    language (the public board shows it to everyone, whatever language the pledger used)."""
+    scope = scope_for(actor)
+    if resident is not None:
+        title = gettext_lazy("party member")
+    elif village.pk in scope.ids_for({Role.VILLAGE_CADRE}):
+        title = gettext_lazy("village cadre")
+    elif scope.has_any_role({Role.GRID_LEADER}):
+        title = gettext_lazy("grid leader (网格长)")
+    elif scope.has_any_role({Role.GRID_WORKER}):
+        title = gettext_lazy("grid worker (网格员)")
+    else:
+        title = gettext_lazy("courtyard helper (包院落)")
+    with translation.override(settings.LANGUAGE_CODE):
+        return str(title)
 
 
 @transaction.atomic

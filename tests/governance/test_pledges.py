@@ -429,3 +429,14 @@ def test_the_demo_has_a_pledge_at_each_step_once(demo):
     overdue = next(x for x in pledges.values() if x.is_overdue)
     assert overdue.status == PledgeStatus.PUBLISHED and overdue.pledger_user.username == "qixing_grid1"
     assert PledgeEvent.objects.filter(action="overdue").count() == 1
+
+
+def test_a_grid_workers_own_pledge_is_titled_as_a_grid_worker_in_the_sites_language(plw):
+    from django.utils import translation
+
+    from governance import pledges
+    from tests.pledge_fixtures import content
+
+    with translation.override("en"):
+        pledge = pledges.pledge_propose(actor=plw.users.grid1, village=plw.qixing, **content())
+    assert pledge.pledger_title == "网格员"
