@@ -22,7 +22,16 @@ from django.urls import get_resolver
 from django.urls.resolvers import URLPattern, URLResolver
 from django.utils import timezone
 
-from governance.models import ROLE_LEVEL, Assignment, Department, Notification, Pledge, PledgePhoto, Role
+from governance.models import (
+    ROLE_LEVEL,
+    Assignment,
+    Department,
+    FinanceStatement,
+    Notification,
+    Pledge,
+    PledgePhoto,
+    Role,
+)
 from grids.models import Courtyard, Grid, Household, Resident, Township, Village
 from grids.visits.models import Visit, VisitPhoto
 from petitions.models import (
@@ -82,6 +91,11 @@ PAGE_MODELS = {
     "compact-version-action": CompactVersion,
     "compact-article-action": CompactArticle,
     "pledge-detail": Pledge,
+    "finance-detail": FinanceStatement,
+    "finance-line-add": FinanceStatement,
+    "finance-line-remove": FinanceStatement,
+    "finance-import": FinanceStatement,
+    "finance-post": FinanceStatement,
     "pledge-action": Pledge,
     "pledge-photo": PledgePhoto,
 }
@@ -220,9 +234,20 @@ class Oracle:
         if self.user is not None and self.user.is_superuser:
             return None
         if model not in self.cache:
-            pledges = model in (Pledge, PledgePhoto)
-            self.cache[model] = self._pledges(model) if pledges else self._allowed(model)
+            if model in (Pledge, PledgePhoto):
+                self.cache[model] = self._pledges(model)
+            elif model is FinanceStatement:
+                self.cache[model] = self._statements()
+            else:
+                self.cache[model] = self._allowed(model)
         return self.cache[model]
+
+    def _statements(self) -> set[int]:
+        """A village's accounts: its cadres and supervision committee, and its township's staff."""
+        a = self.assignments
+        villages = [x.village_id for x in a if x.role in (Role.VILLAGE_CADRE, Role.VILLAGE_SUPERVISOR)]
+        townships = [x.township_id for x in a if x.role in (Role.TOWNSHIP_OFFICIAL, Role.TOWNSHIP_LEADER)]
+        return self._ids(FinanceStatement.objects.filter(Q(village_id__in=villages) | Q(township_id__in=townships)))
 
     def _ids(self, queryset) -> set[int]:
         return set(queryset.values_list("pk", flat=True))

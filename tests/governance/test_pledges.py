@@ -5,11 +5,12 @@ import io
 
 import pytest
 import time_machine
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from governance import pledges as p
 from governance.models import Notification, Pledge, PledgeEvent, PledgePhoto, PledgeStatus
@@ -53,7 +54,7 @@ def test_a_residents_pledge_is_carried_out_by_a_village_cadre(plw):
     u = plw.users
     pledge = plw.residents()
     assert pledge.pledger_resident == plw.member and pledge.pledger_user is None
-    assert pledge.pledger_title == "party member"
+    assert pledge.pledger_title == "党员"  # in the site's language, whoever recorded it
     name_letters = plw.member.name_initials.upper()
     assert pledge.pledger_initials == ".".join(name_letters) + "."
     p.pledge_approve(pledge=pledge, actor=u.official)
@@ -163,7 +164,9 @@ def test_the_overdue_sweep_flags_once_and_tells_the_pledger_and_the_cadres(plw):
         assert p.pledges_flag_overdue() == 1
         assert p.pledges_flag_overdue() == 0
         call_command("flag_overdue_pledges", stdout=io.StringIO())
-        told = set(Notification.objects.filter(title="A pledge is overdue").values_list("user_id", flat=True))
+        with translation.override(settings.LANGUAGE_CODE):  # notifications are written in the site's language
+            title = translation.gettext("A pledge is overdue")
+        told = set(Notification.objects.filter(title=title).values_list("user_id", flat=True))
     assert Notification.objects.count() - before == 2
     assert told == {u.grid1.pk, u.cadre.pk}
     late.refresh_from_db(), done.refresh_from_db(), on_time.refresh_from_db()

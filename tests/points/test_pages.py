@@ -720,7 +720,7 @@ def test_the_household_page_shows_the_passbook_and_the_loss_of_benefits(login, p
     assert f"/points/accounts/{pw.acc.q1.pk}/" in page and "floor-warning" not in page
     pw.approved(rule=pw.rules.major, note="严重违反村规民约")
     page = client.get(f"/households/{pw.households.q1.pk}/").content.decode()
-    assert "floor-warning" in page and "惠民待遇" in page and "评优评先" in page
+    assert "floor-warning" in page and "奖励待遇" in page and "评优评先" in page
     assert re.search(r'class="figure negative">-50<', page)
 
 
