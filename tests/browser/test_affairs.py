@@ -43,7 +43,7 @@ def test_resident_reads_the_village_board_on_a_phone(demo_site, language):
     decisions = page.locator("#decisions .decision")
     expect(decisions.first).to_be_visible()
     # The compact's vote, with its figures (the demo's 村民会议: 620 entitled, 468 present, 431 for).
-    compact = decisions.filter(has_text="村规民约")
+    compact = decisions.filter(has_text="红白喜事简办")
     expect(compact.locator(".vote-figures dd")).to_have_text(["620", "468", "431", "22", "15"])
     expect(page.locator("#finance .finance-period").first).to_contain_text("48400.00")
     assert layout_problems(page) == []

@@ -217,6 +217,12 @@ def test_board_compiled_decided_and_published(open_page, browser, target, journe
         viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True, locale="zh-CN", base_url=target.base_url
     )
     anonymous = context.new_page()
+    # The red list names a household only with its consent: first without, then with it.
+    anonymous.goto(f"/public/points/{journey.qixing.code}/")
+    expect(anonymous.locator(".public-board.red li")).to_have_count(0)
+    from points.services import account_consent
+
+    account_consent(actor=journey.users.cadre, account=journey.acc.q1b, consent=True)
     anonymous.goto(f"/public/points/{journey.qixing.code}/")
     expect(anonymous.locator(".public-board.red li")).to_have_count(1)
     expect(anonymous.locator(".public-board.red")).to_contain_text("L.S.")
