@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from governance.errors import Conflict, Forbidden, Refused
+from governance.limits import too_early
 from governance.models import FinanceLine, FinancePeriod, FinanceStatement, VillageFinanceSettings
 from governance.roles import FINANCE_EDITORS, FINANCE_READERS, TOWNSHIP_ROLES
 from governance.scoping import scope_for
@@ -119,6 +120,12 @@ def finance_statement_create(
     start, end = period_bounds(period, day)
     if start > timezone.localdate():
         raise ValidationError({"day": _("That period has not started yet.")})
+    if early := too_early(start, timezone.localdate()):
+        raise ValidationError({"day": early})
+    if opening_balance is not None and (
+        abs(opening_balance) > MAX_AMOUNT or opening_balance != opening_balance.quantize(decimal.Decimal("0.01"))
+    ):
+        raise ValidationError({"opening_balance": _("Give the opening balance in yuan with at most two decimals.")})
     if opening_balance is None:
         previous = (
             FinanceStatement.objects.filter(

@@ -30,6 +30,7 @@ from django.utils.translation import gettext_lazy
 from pypinyin import Style, lazy_pinyin
 
 from governance.errors import Conflict, Forbidden
+from governance.limits import too_early
 from governance.models import Pledge, PledgeEvent, PledgePhoto, PledgeProgress, PledgeStatus, Role
 from governance.photos import reencode_photo
 from governance.roles import (
@@ -368,6 +369,8 @@ def _check_dates(*, period_start, period_end, due_on, today: datetime.date) -> N
         errors["due_on"] = _("The due date must fall within the period.")
     if "due_on" not in errors and due_on < today:
         errors["due_on"] = _("The due date cannot be in the past.")
+    if early := too_early(period_start, today):
+        errors["period_start"] = early
     if errors:
         raise ValidationError(errors)
 
@@ -428,6 +431,10 @@ def pledge_propose(
     check_propose(actor, village=village, resident=resident)
     if resident is not None and resident.village_id != village.pk:
         raise ValidationError({"resident": _("This resident does not live in this village.")})
+    if resident is not None and not resident.tags.filter(code=PARTY_MEMBER_TAG).exists():
+        raise ValidationError(
+            {"resident": _("Only a party member (tagged so in the register) may pledge without an account.")}
+        )
     content = _content(
         title=title,
         description=description,
@@ -575,10 +582,14 @@ def pledge_complete(*, pledge: Pledge, actor, note: str, photos=(), now: datetim
     return pledge
 
 
-def _check_rating(*, held_on, raters, satisfied, basically_satisfied, unsatisfied, today) -> None:
+def _check_rating(*, held_on, period_start, raters, satisfied, basically_satisfied, unsatisfied, today) -> None:
     errors = {}
     if held_on > today:
         errors["held_on"] = _("The meeting cannot be in the future.")
+    elif held_on < period_start:
+        errors["held_on"] = _("The rating is held after the pledge's period has started (%(start)s).") % {
+            "start": period_start.isoformat()
+        }
     if raters < 1:
         errors["raters"] = _("At least one rater.")
     elif satisfied + basically_satisfied + unsatisfied != raters:
@@ -607,6 +618,7 @@ def pledge_rate(
     check(actor, "rate", pledge)
     _check_rating(
         held_on=held_on,
+        period_start=pledge.period_start,
         raters=raters,
         satisfied=satisfied,
         basically_satisfied=basically_satisfied,

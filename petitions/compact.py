@@ -11,6 +11,7 @@ from django.db import transaction
 from django.db.models import Max, Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 
+from governance import law
 from governance.errors import Conflict, Forbidden, Refused
 from governance.models import Role
 from governance.roles import COMPACT_EDITORS, COMPACT_READERS, SUPERVISION_ROLES, TOWNSHIP_ROLES
@@ -115,6 +116,12 @@ def compact_version_of(matter: Matter) -> CompactVersion | None:
     if matter.kind != Kind.VILLAGE or procedure.decision_rule(matter) != DecisionRule.COMPACT:
         return None
     return CompactVersion.objects.filter(matter=matter).first()
+
+
+def law_flags(version: CompactVersion | None) -> list[dict]:
+    """The version's articles that may withhold what the law protects (governance.law): a
+    warning to the cadres drafting it and to the township filing it."""
+    return law.compact_flags(version.articles.all()) if version is not None else []
 
 
 def compact_matter_choices(version: CompactVersion) -> QuerySet[Matter]:

@@ -121,7 +121,7 @@ def compact_draft(request):
             return saved
     for error in form.errors.values():
         messages.error(request, " ".join(error))
-    return render(request, "petitions/compact_home.html", home_context(request, village))
+    return render(request, "petitions/compact_home.html", home_context(request, village), status=400)
 
 
 def _home_refused(request, village, error: DomainError):
@@ -154,6 +154,7 @@ def version_context(request, version, bound=None) -> dict:
         "village": version.village,
         "articles": _article_forms(version, bound),
         "step_buttons": STEP_BUTTONS,
+        "law_flags": c.law_flags(version),
     }
     if version.editable_here:
 
@@ -218,7 +219,7 @@ def _save(request, version, form, action, perform):
         if saved is not None:
             return saved
     version = _version(request, version.pk)
-    return render(request, "petitions/compact_version.html", version_context(request, version, bound=form))
+    return render(request, "petitions/compact_version.html", version_context(request, version, bound=form), status=400)
 
 
 @login_required

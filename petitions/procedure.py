@@ -88,6 +88,9 @@ def village_steps(records) -> dict:
             latest[record.step] = record
             if record.step == VOTE_STEP:
                 votes.append(record)
+                # A resolution published for an earlier vote is not this vote's: after a new
+                # vote (a failed one, a land adjustment refused, a compact returned) step 6 is due again.
+                latest.pop(LAST_RECORDED_STEP, None)
     carried = VOTE_STEP in latest and bool(latest[VOTE_STEP].carried)
     missing = [n for n in range(1, LAST_RECORDED_STEP + 1) if n not in latest]
     if VOTE_STEP in latest and not carried:

@@ -40,7 +40,7 @@ from grids.models import Courtyard, Grid, Township, Village
 from grids.selectors import grids_visible_to, households_visible_to
 from petitions import deadlines, procedure, services, workflow
 from petitions import forms as f
-from petitions.compact import compact_version_of
+from petitions.compact import compact_version_of, law_flags
 from petitions.deadlines import CLOCK_STATES
 from petitions.exports import export_filename, matters_export
 from petitions.filters import MatterFilter
@@ -870,7 +870,8 @@ def detail_context(request, matter, bound=None) -> dict:
             approval_due=procedure.awaiting_approval(matter, records),
             filing_due=procedure.awaiting_filing(matter, records),
         ),
-        "compact_version": compact_version_of(matter),
+        "compact_version": (compact_version := compact_version_of(matter)),
+        "law_flags": law_flags(compact_version),
         "your_turn": [(p["anchor"], p["title"]) for p in panels if not p["secondary"]],
         "action_labels": labels,
         "records": records,

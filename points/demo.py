@@ -15,13 +15,13 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.utils import timezone
 
+from governance import law
 from grids.demo import COMMUNITY, HUALONG, JINSHAN, LIWAN, QIXING
 from grids.models import Grid, Household, Village
-from points import law
 from points import services as s
 from points.models import Account, Award, Board, Category, Item, Objection, Rule, VillagePointsSettings
 
-# Lawful consequences only (points.law): what the village itself grants, never collective
+# Lawful consequences only (governance.law): what the village itself grants, never collective
 # dividends, land-contract rights or statutory benefits (村民委员会组织法 Art. 27).
 BLACK_LIST = "取消当年评先评优资格，本季度暂停积分超市兑换"
 FLOOR = "暂停积分超市兑换，不参加村集体自办的评优评先和奖励"

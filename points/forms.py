@@ -9,9 +9,10 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from governance import law
 from governance.forms import OnceForm, date_input, offer_or_drop, search_input, text_area
 from petitions.models import Matter
-from points import law, policy
+from points import policy
 from points.models import (
     DEFAULT_PROPOSER_ROLES,
     Account,

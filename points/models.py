@@ -116,7 +116,7 @@ class VillagePointsSettings(models.Model):
     def clean(self):
         from django.core.exceptions import ValidationError
 
-        from points.law import refusal
+        from governance.law import refusal
 
         errors = {}
         for name in ("black_list_consequence", "floor_consequence"):

@@ -187,13 +187,16 @@ def citable_articles(village: Village, rule: Rule | None = None):
 
 
 def carried_resolutions(village_id: int | None, matter_ids=None) -> dict[int, tuple]:
-    """The village's 村事 whose 七步走 vote carried (petitions.procedure.village_steps), as
-    {matter id: (matter, the vote record)} newest first; two queries. Only these may adopt,
-    change or retire a points rule. `matter_ids` narrows the search (a rule page's)."""
-    from petitions.models import Kind, Matter
+    """The village's 村事 of a category decided by the compact rule (the points rules are the
+    村规民约's 积分细则: the villagers' meeting decides them) whose 七步走 vote carried
+    (petitions.procedure.village_steps), as {matter id: (matter, the vote record)} newest
+    first; two queries. Only these may adopt, change or retire a points rule; a carried vote
+    on a road or a budget may not. `matter_ids` narrows the search (a rule page's)."""
+    from petitions.models import DecisionRule, Kind, Matter
     from petitions.procedure import VOTE_STEP, village_steps
 
-    matters = Matter.objects.filter(kind=Kind.VILLAGE).prefetch_related("deliberations")
+    matters = Matter.objects.filter(kind=Kind.VILLAGE, category__decision_rule=DecisionRule.COMPACT)
+    matters = matters.prefetch_related("deliberations")
     if village_id is not None:
         matters = matters.filter(village_id=village_id)
     if matter_ids is not None:

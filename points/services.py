@@ -25,6 +25,7 @@ from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from governance import law
 from governance.models import Role
 from governance.photos import reencode_photo
 from governance.roles import DECIDER_ROLES
@@ -32,7 +33,7 @@ from governance.scoping import scope_for, users_holding
 from governance.services import notify
 from grids.idnumbers import validate_phone
 from grids.models import Household, Resident, Village
-from points import law, policy
+from points import policy
 from points.models import (
     Account,
     Award,
@@ -820,7 +821,7 @@ SETTINGS_FIELDS = {
 @transaction.atomic
 def settings_update(*, actor, village: Village, **changes) -> VillagePointsSettings:
     """A village cadre sets the village's points bank. The consequences of the black list and
-    of the floor may withhold only what the village itself grants (points.law: never
+    of the floor may withhold only what the village itself grants (governance.law: never
     collective dividends, land-contract rights or statutory benefits); the black list's
     threshold is a negative total."""
     unknown = set(changes) - SETTINGS_FIELDS

@@ -1297,7 +1297,7 @@ def _village_for_run(request):
 @login_required
 def settings_page(request):
     """The village's points bank: balances, the floor and the black list, and what each may
-    withhold (only what the village itself grants: points.law)."""
+    withhold (only what the village itself grants: governance.law)."""
     user = request.user
     require_any_role(user, BOARD_ROLES, _("Only a village cadre sets the points bank."))
     village, villages = _village_for_run(request)

@@ -300,3 +300,14 @@ def test_the_schema_lists_the_pledges_and_their_actions(plw, client):
         "/api/v1/pledges/{id}/rate/",
     ):
         assert path in schema["paths"], path
+
+
+def test_a_resident_who_is_not_a_party_member_cannot_be_recorded_as_a_pledger(plw, as_user):
+    """The page offers only residents tagged 党员; the API refuses the others on the field."""
+    other = plw.households.q1.members.first()
+    assert not other.tags.filter(code="party_member").exists()
+    response = as_user(plw.users.cadre).post(
+        "/api/v1/pledges/", {"village": plw.qixing.pk, "resident": other.pk, **_json_content()}, format="json"
+    )
+    assert response.status_code == 400 and "resident" in response.json()
+    assert not Pledge.objects.filter(pledger_resident=other).exists()

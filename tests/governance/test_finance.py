@@ -133,6 +133,27 @@ def test_overlapping_or_future_periods_are_refused(world):
         finance.finance_statement_create(user=world.users.cadre, village=world.qixing, period="month", day=next_year)
 
 
+def test_a_period_long_ago_or_an_absurd_opening_balance_is_refused_on_its_field(world):
+    """A typo (1926 for 2026, a balance of a trillion yuan) answers on the field; nothing is written."""
+    today = timezone.localdate()
+    with pytest.raises(ValidationError) as old:
+        finance.finance_statement_create(
+            user=world.users.cadre, village=world.qixing, period="month", day=datetime.date(today.year - 100, 6, 1)
+        )
+    assert "day" in old.value.message_dict
+    for balance in (decimal.Decimal("1000000000000"), decimal.Decimal("-1000000000000"), decimal.Decimal("1.001")):
+        with pytest.raises(ValidationError) as absurd:
+            finance.finance_statement_create(
+                user=world.users.cadre,
+                village=world.qixing,
+                period="quarter",
+                day=_last_quarter_day(),
+                opening_balance=balance,
+            )
+        assert "opening_balance" in absurd.value.message_dict
+    assert not FinanceStatement.objects.exists()
+
+
 @pytest.mark.parametrize(
     ("change", "field"),
     [

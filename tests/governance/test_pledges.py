@@ -443,3 +443,24 @@ def test_a_grid_workers_own_pledge_is_titled_as_a_grid_worker_in_the_sites_langu
     with translation.override("en"):
         pledge = pledges.pledge_propose(actor=plw.users.grid1, village=plw.qixing, **content())
     assert pledge.pledger_title == "网格员"
+
+
+def test_a_period_long_ago_and_a_rating_before_the_period_are_refused_on_their_fields(plw):
+    today = timezone.localdate()
+    with pytest.raises(ValidationError) as old:
+        plw.own(period_start=datetime.date(today.year - 100, 6, 1))
+    assert "period_start" in old.value.message_dict
+    pledge = plw.done()
+    with pytest.raises(ValidationError) as early:
+        p.pledge_rate(
+            pledge=pledge,
+            actor=plw.users.official,
+            held_on=pledge.period_start - datetime.timedelta(days=1),
+            raters=1,
+            satisfied=1,
+            basically_satisfied=0,
+            unsatisfied=0,
+        )
+    assert "held_on" in early.value.message_dict
+    pledge.refresh_from_db()
+    assert pledge.status == PledgeStatus.DONE and pledge.rated_on is None

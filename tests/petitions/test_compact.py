@@ -3,11 +3,13 @@
 frozen from the proposal on; one version in force per village."""
 
 import datetime
+from types import SimpleNamespace
 
 import pytest
 from django.db import IntegrityError
 from django.utils import timezone
 
+from governance import law
 from governance.errors import Conflict, Forbidden, Refused
 from governance.models import Notification
 from petitions import compact as c
@@ -225,12 +227,17 @@ def test_a_returned_compact_is_not_in_force_the_village_is_told_and_may_amend_it
     assert (waiting.status_code, waiting.json()["code"]) == (409, "awaiting_township_filing")
     assert matter not in matters_waiting_for(mw.users.official)
 
-    # The village amends it; the new vote freezes it again and it waits for filing.
+    # The village amends it; the new vote freezes it again; once its resolution is published
+    # again (the first one was for the returned text) it waits for filing.
     article = version.articles.get(number=2)
     c.compact_article_edit(
         article=article, actor=mw.users.cadre, title="邻里和睦", text="邻里纠纷先协商，再请调解员调解。"
     )
     vote(mw, matter)
+    version.refresh_from_db()
+    assert version.status == CompactStatus.PROPOSED
+    assert _post(api_client, mw.users.official, matter, "record_filing", {"filed": True}).status_code == 409
+    publish(mw, matter)
     version.refresh_from_db()
     assert version.status == CompactStatus.AWAITING_FILING
     with pytest.raises(Conflict):
@@ -268,3 +275,25 @@ def test_compact_in_force_reads_the_version_with_its_articles_in_two_queries(mw,
         titles = [a.title for a in version.articles.all()]
     assert titles == [t for t, _text in ARTICLES]
     assert c.compact_in_force(mw.hualong) is None
+
+
+def test_articles_that_would_withhold_what_the_law_protects_are_flagged_for_the_township(mw, client):
+    """An article may regulate 宅基地 or 集体收益 (no flag); one that takes them away as a sanction
+    is flagged on the version's page and on the matter's page where the township files it."""
+    articles = [
+        *ARTICLES,
+        ("宅基地", "宅基地申请须经村民代表会议讨论后公示。"),
+        ("奖惩", "拒不履行者，取消其当年集体 分紅资格，停发低保。"),
+    ]
+    version, matter = adopted(mw, articles=articles)
+    flags = c.law_flags(version)
+    assert [f["number"] for f in flags] == [5]
+    assert "集体分红" in flags[0]["what"] and "低保" in flags[0]["what"]
+    client.force_login(mw.users.official)
+    page = client.get(f"/matters/{matter.pk}/").content.decode()
+    assert 'id="compact-law"' in page and "#article-5" in page and "#article-4" not in page
+    client.force_login(mw.users.cadre)
+    assert 'id="compact-law"' in client.get(f"/compact/{version.pk}/").content.decode()
+    # The lawful articles alone have no warning.
+    lawful = [SimpleNamespace(number=n, title=t, text=x) for n, (t, x) in enumerate(articles[:-1], start=1)]
+    assert law.compact_flags(lawful) == []

@@ -14,10 +14,10 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from governance import law
 from grids.selectors import PUBLIC_GRID_MIN_HOUSEHOLDS, public_grid_names
 from petitions import services as ps
 from petitions.models import Kind, MatterCategory, Source
-from points import law
 from points import services as s
 from points.models import BoardSide, Rule, RuleChange, VillagePointsSettings
 from points.selectors import board_public
@@ -27,11 +27,14 @@ from tests.pages.conftest import field_block, form_token
 UNLAWFUL = "本季度不享受集体分红"
 
 
-def _matter(pw, *, village_grid, title, body="villagers_meeting", in_favour=80, present=90, entitled=100):
-    """A 村事 of the grid's village with steps 1 to 4 and a vote of `body` (carried or not)."""
+def _matter(
+    pw, *, village_grid, title, body="villagers_meeting", in_favour=80, present=90, entitled=100, rule="compact"
+):
+    """A 村事 of the grid's village with steps 1 to 4 and a vote of `body` (carried or not), of
+    a category decided by the compact rule (村规民约, its 积分细则) or by `rule`."""
     cadre = pw.users.cadre if village_grid.village_id == pw.qixing.pk else pw.users.other_cadre
     category, _ = MatterCategory.objects.get_or_create(
-        code="village_project", defaults={"name": "村级项目", "default_kind": Kind.VILLAGE}
+        code=f"village_{rule}", defaults={"name": rule, "default_kind": Kind.VILLAGE, "decision_rule": rule}
     )
     matter = ps.matter_submit(
         actor=cadre,
@@ -73,6 +76,7 @@ def resolutions(h1_grid):
     pw.carried = _matter(pw, village_grid=pw.q1, title="积分细则")
     pw.failed = _matter(pw, village_grid=pw.q1, title="积分细则（否决）", in_favour=30)
     pw.elsewhere = _matter(pw, village_grid=pw.h1_grid, title="化龙村积分细则")
+    pw.road = _matter(pw, village_grid=pw.q1, title="硬化村道", rule="simple")
     return pw
 
 
@@ -107,7 +111,7 @@ def test_a_rule_is_adopted_only_by_a_carried_vote_of_the_same_village_and_the_ch
     world_with_resolutions,
 ):
     pw = world_with_resolutions
-    for wrong in (None, pw.failed, pw.elsewhere):
+    for wrong in (None, pw.failed, pw.elsewhere, pw.road):
         with pytest.raises(ValidationError) as refused:
             s.rule_create(actor=pw.users.cadre, village=pw.qixing, resolution=wrong, **RULE)
         assert "adopted_by" in refused.value.message_dict
@@ -139,6 +143,7 @@ def test_the_rule_form_offers_only_carried_resolutions_and_refuses_others_next_t
     page = client.get("/points/rules/new/").content.decode()
     assert f'value="{pw.carried.pk}"' in page
     assert f'value="{pw.failed.pk}"' not in page and f'value="{pw.elsewhere.pk}"' not in page
+    assert f'value="{pw.road.pk}"' not in page  # carried, but not a vote on the village's own rules
     data = {**RULE, "form_token": form_token(page), "adopted_by": pw.failed.pk, "proposer_roles": ["grid_worker"]}
     data.pop("cap_count")
     refused = client.post("/points/rules/new/", data)

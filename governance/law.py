@@ -5,7 +5,11 @@ and national policies, nor infringe the villagers' personal rights, democratic r
 lawful property rights". A points bank may therefore only withhold what the village itself
 grants (积分超市兑换, 评优评先, rewards the village collective runs on its own); never a
 member's share of the collective's income, land-contract rights, or benefits the state
-grants by law. `check_consequence` refuses wording that names any of them.
+grants by law. `check_consequence` refuses wording that names any of them (a consequence is
+only ever something taken away); `compact_flags` finds the compact's articles that name one of
+them next to a word that takes it away, for the cadres drafting and the township filing (备案)
+to see: an article may well name 宅基地 or 集体收益 to regulate them lawfully, so it is a warning
+there, and the township decides.
 """
 
 import re
@@ -128,3 +132,66 @@ def check_consequence(text: str, field: str) -> None:
     reason = refusal(text)
     if reason is not None:
         raise ValidationError({field: ValidationError(reason, code="unlawful_consequence")})
+
+
+# Words that take something away ("取消其集体分红", "停发低保"), folded as the protected words are.
+WITHHOLDING = (
+    "取消",
+    "停发",
+    "停止",
+    "暂停",
+    "扣发",
+    "扣减",
+    "扣除",
+    "扣留",
+    "减发",
+    "缓发",
+    "少发",
+    "不发",
+    "不予",
+    "不享受",
+    "不得享受",
+    "不再享受",
+    "不能享受",
+    "剥夺",
+    "收回",
+    "冻结",
+    "限制",
+    "降低",
+    "withhold",
+    "suspend",
+    "cancel",
+    "deny",
+    "revoke",
+    "forfeit",
+    "stop",
+)
+
+
+def withholds(text: str) -> list[str]:
+    """What `text` names that the law protects, when it also says something is taken away."""
+    folded = _normalised(text)
+    if not any(_normalised(word) in folded for word in WITHHOLDING):
+        return []
+    return forbidden_in(text)
+
+
+def compact_flags(articles) -> list[dict]:
+    """The articles that may withhold what the law protects: {number, title, what, reason}."""
+    flags = []
+    for article in articles:
+        found = withholds(f"{article.title} {article.text}")
+        if found:
+            flags.append(
+                {
+                    "number": article.number,
+                    "title": article.title,
+                    "what": "; ".join(found),
+                    "reason": _(
+                        "Article %(number)d may withhold %(what)s, which a village compact may not (村民委员会组织法 "
+                        "Art. 27): the township returns such a compact for correction."
+                    )
+                    % {"number": article.number, "what": "; ".join(found)},
+                }
+            )
+    return flags
