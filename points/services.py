@@ -986,6 +986,7 @@ def objection_raise(
             contact_phone = validate_phone(contact_phone)
         except ValidationError as error:
             raise ValidationError({"contact_phone": error.error_list}) from None
+    _check_not_made_already(award, actor, reason, contact_phone)
     objection = Objection.objects.create(
         award=award,
         village_id=award.village_id,
@@ -1008,6 +1009,23 @@ def objection_raise(
 
 
 @transaction.atomic
+def _check_not_made_already(award: Award, actor, reason: str, contact_phone: str) -> None:
+    """One waiting objection per person and entry (the member of staff, or the call-back number
+    given online), and never the same words twice: the entry is held by the first until the
+    village rules, so a second adds nothing but noise in the cadres' queue (409)."""
+    waiting = Objection.objects.filter(award=award, ruling=ObjectionRuling.PENDING)
+    same = Q(reason=reason)
+    if actor is not None:
+        same |= Q(raised_by=actor)
+    elif contact_phone:
+        same |= Q(contact_phone=contact_phone)
+    if waiting.filter(same).exists():
+        raise PointsStateError(
+            _("This objection has already been made and holds the entry: the village will rule on it."),
+            code="objection_already_made",
+        )
+
+
 def objection_rule(
     *, objection: Objection, actor, upheld: bool, note: str, now: datetime.datetime | None = None
 ) -> Objection:

@@ -175,8 +175,9 @@ MATRIX = [
     (
         "POST",
         "/api/v1/points/objections/",
-        {"award": "{in_window}", "reason": "不是这一户", "contact_phone": "15800001234"},
-        everyone(400, **dict.fromkeys(SEES_ACCOUNT, 201)),
+        {"award": "{in_window}", "reason": "他家那天不在村里", "contact_phone": "15800001234"},
+        # grid1's own objection to it waits for a ruling: a second one from them is a 409.
+        everyone(400, **{**dict.fromkeys(SEES_ACCOUNT, 201), "grid1": 409}),
     ),
     (
         "POST",

@@ -172,3 +172,23 @@ def test_the_staff_pages_record_rule_and_show_the_objection_masked(client, pw):
     assert ruled.status_code == 302
     award.refresh_from_db()
     assert award.status == AwardStatus.REJECTED
+
+
+def test_one_waiting_objection_per_person_and_entry_and_never_the_same_words_twice(pw):
+    """A second objection by the same member of staff, or from the same call-back number, or
+    in the same words, is a 409 while the first waits; after the ruling one may object again."""
+    award = pw.propose(days_ago=1)
+    first = s.objection_raise(award=award, actor=pw.users.grid1, reason="不是这一户")
+    for again in (
+        {"actor": pw.users.grid1, "reason": "另一个理由"},
+        {"actor": pw.users.helper, "reason": "不是这一户"},
+    ):
+        with pytest.raises(PointsStateError) as made:
+            s.objection_raise(award=award, **again)
+        assert made.value.code == "objection_already_made"
+    s.objection_raise(award=award, reason="那天下雨没去", contact_phone="158 0000 1234")
+    with pytest.raises(PointsStateError):
+        s.objection_raise(award=award, reason="换个说法", contact_phone="15800001234")
+    assert Objection.objects.filter(award=award).count() == 2
+    s.objection_rule(objection=first, actor=pw.users.cadre2, upheld=False, note="核实无误")
+    assert s.objection_raise(award=award, actor=pw.users.grid1, reason="不是这一户").pk
