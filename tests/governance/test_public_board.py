@@ -189,3 +189,13 @@ def test_compact_pages_and_board_take_names_phones_and_id_numbers_out_of_article
         body = client.get(url).content.decode()
         assert "表彰丁某某同志" in body, url
         assert "丁福福" not in body and "13912345678" not in body and "500117199001011234" not in body
+
+
+def test_board_masks_names_and_numbers_however_they_are_typed(mw, client):
+    Resident.objects.filter(household=mw.households.q1b).update(name="李四")
+    _carried_village_matter(mw, "李 四家门口修路，电话＋86 １３９ ０００１ ２３４５，身份证5001 1719 9001 0112 34")
+    body = _page(client, mw.qixing).content.decode()
+    assert "李某家门口修路，电话139****2345，身份证5001**********1234" in body
+    assert "李 四" not in body and "０００１" not in body and "9001 0112" not in body
+    for figure in ("45", "40", "37"):
+        assert f"<dd>{figure}</dd>" in body
