@@ -96,8 +96,9 @@ class RateForm(OnceForm):
 
 
 class PledgeFilterForm(forms.Form):
+    # "State", not "Status": that msgid is the register's 居住状态 (a resident's residence).
     status = forms.ChoiceField(
-        label=_("Status"), required=False, choices=[("", _("All statuses")), *PledgeStatus.choices]
+        label=_("State"), required=False, choices=[("", _("All statuses")), *PledgeStatus.choices]
     )
     village = forms.ModelChoiceField(label=_("Village"), required=False, queryset=None, empty_label=_("All villages"))
     overdue = forms.BooleanField(label=_("Only overdue"), required=False)

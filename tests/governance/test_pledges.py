@@ -293,6 +293,15 @@ def test_a_form_with_a_bad_date_says_so_next_to_the_field(plw, client):
     assert response.context["form"]["title"].value() == "x"
 
 
+def test_the_lists_status_filter_is_not_the_registers_residence_status(plw, client):
+    """The filter's label once shared its msgid with the register's 居住状态 (a resident's
+    residence), so the pledge list asked for a pledge's "residence status"."""
+    client.force_login(plw.users.cadre)
+    with translation.override("zh-hans"):
+        label = client.get("/pledges/", HTTP_ACCEPT_LANGUAGE="zh-hans").context["form"]["status"].label
+        assert str(label) == "状态"
+
+
 def test_a_refused_page_action_answers_409_or_403(plw, client):
     pledge = plw.published()
     client.force_login(plw.users.leader)
