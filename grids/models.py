@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from grids.idnumbers import mask_phone
 
@@ -194,7 +195,9 @@ class Resident(models.Model):
     id_number_masked = models.CharField(_("ID number"), max_length=18, blank=True, editable=False)
     phone = models.CharField(_("phone"), max_length=20, blank=True)
     ethnicity = models.CharField(_("ethnicity"), max_length=20, blank=True, default="汉族")
-    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.RESIDENT)
+    status = models.CharField(
+        pgettext_lazy("resident", "status"), max_length=20, choices=Status.choices, default=Status.RESIDENT
+    )
     tags = models.ManyToManyField(Tag, blank=True, related_name="residents", verbose_name=_("tags"))
     notes = models.TextField(_("notes"), blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
