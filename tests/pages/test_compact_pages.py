@@ -180,6 +180,9 @@ def test_the_township_files_the_compact_on_the_matter_page(client, mw):
     client.force_login(mw.users.official)
     page = client.get(f"/matters/{matter.pk}/").content.decode()
     assert 'id="action-record_filing"' in page
+    # The filing's panel speaks of filing (备案), not of an approval (审批: the land adjustment's).
+    panel = re.search(r'id="action-record_filing".*?</details>', page, re.S).group(0)
+    assert "审批" not in panel and "approv" not in panel.lower()
     token = re.search(r'name="record_filing-form_token" value="([0-9a-f-]{36})"', page).group(1)
     missing = client.post(
         f"/matters/{matter.pk}/record_filing/", {"record_filing-form_token": token, "record_filing-filed": "no"}
