@@ -534,7 +534,7 @@ class RecordFilingForm(ActionForm):
     action = "record_filing"
     YES, NO = "yes", "no"
     filed = forms.ChoiceField(
-        label=_("The township's decision"),
+        label=_("Filed (备案) or returned"),
         choices=[
             (YES, _("Filed (备案): the compact comes into force")),
             (NO, _("Returned: the village amends it and votes again")),

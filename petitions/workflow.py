@@ -962,9 +962,9 @@ TRANSITIONS = {
                 "meeting {filed: true, filed_on (optional, today by default), reason (a note)}, or returns\n"
                 "it {filed: false, reason}; handling waits for the filing, a returned compact for a new vote."
             ),
-            button=_("Record the township's decision"),
+            button=_("Record the filing (备案) or the return"),
             title=_("File the village compact with the township (备案) or return it"),
-            done=_("The township's decision is recorded. The village is told."),
+            done=_("The filing (备案) or the return is recorded. The village is told."),
             timeline=_("Township's decision on the filing (备案)"),
             public_step=_filing_step,
         ),

@@ -473,14 +473,14 @@ class ObjectionForm(OnceForm):
         label=_("Name of the person objecting"),
         required=False,
         max_length=50,
-        help_text=_("Optional. Kept internal; pages show it masked."),
+        help_text=_("Kept internal; pages show it masked."),
     )
     contact_phone = forms.CharField(
         label=_("Their mobile number"),
         required=False,
         max_length=20,
         widget=forms.TextInput(attrs={"type": "tel", "inputmode": "numeric", "autocomplete": "tel"}),
-        help_text=_("Optional: to tell them the ruling. Never shown publicly."),
+        help_text=_("To tell them the ruling. Never shown publicly."),
     )
 
 
@@ -522,13 +522,13 @@ class PublicObjectionForm(OnceForm):
         error_messages={"required": _("Say what is wrong with this entry.")},
     )
     contact_name = forms.CharField(
-        label=_("Your name (optional)"),
+        label=_("Your name"),
         required=False,
         max_length=50,
         widget=forms.TextInput(attrs={"autocomplete": "name"}),
     )
     contact_phone = forms.CharField(
-        label=_("Your mobile number (optional)"),
+        label=_("Your mobile number"),
         required=False,
         max_length=20,
         widget=forms.TextInput(attrs={"type": "tel", "inputmode": "numeric", "autocomplete": "tel"}),

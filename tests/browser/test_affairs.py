@@ -37,7 +37,7 @@ def _anonymous(demo_site, viewport, *, phone=True, language="zh-hans"):
 def test_resident_reads_the_village_board_on_a_phone(demo_site, language):
     page = _anonymous(demo_site, PHONE, language=language)
     page.goto("/public/")
-    page.locator("details.township summary", has_text="渭沱镇").click()
+    expect(page.locator("details.township", has_text="渭沱镇")).to_have_attribute("open", "")
     page.locator(f"a[href='/public/{QIXING}/']").first.click()
     expect(page.locator("h1")).to_contain_text("七星村")
     decisions = page.locator("#decisions .decision")

@@ -64,8 +64,9 @@ def test_resident_submits_follows_and_evaluates_a_matter_on_a_phone(resident, ta
     page = resident
     page.goto("/public/")
     _layout_ok(page)
-    page.locator("summary", has_text="渭沱镇").click()
+    # A few townships are shown open: the village's form and its board are in sight at once.
     expect(page.locator("a.village-link", has_text="七星村")).to_be_visible()
+    expect(page.locator("a.village-board-link[href='/public/500117101001/']")).to_be_visible()
     _layout_ok(page)
     screenshot(page, "public-phone-board")
     page.locator("a.village-link", has_text="七星村").click()
@@ -177,4 +178,24 @@ def test_village_poster_on_a_phone_and_on_a4_paper(browser, target, resident):
     pdf = page.pdf(prefer_css_page_size=True, print_background=True)
     (ARTIFACTS / "public-a4-poster.pdf").write_bytes(pdf)
     assert len(re.findall(rb"/Type\s*/Page[^s]", pdf)) == 1  # one A4 sheet, nothing spills over
+    context.close()
+
+
+def test_board_poster_fits_a_phone_and_one_a4_sheet(browser, target, resident):
+    # The board's line of terms (决议公开 · 财务公开 · ...) is wider than a 360 px phone: it wraps
+    # between its terms on screen (it made the page 399 px wide), and stays one line on paper.
+    resident.goto("/public/500117101001/board-poster/")
+    expect(resident.locator(".poster-qr svg")).to_be_visible()
+    assert resident.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    assert layout_problems(resident) == []
+    screenshot(resident, "public-phone-board-poster")
+
+    context = browser.new_context(viewport=A4, locale="zh-CN", base_url=target.base_url)
+    page = context.new_page()
+    page.goto("/public/500117101001/board-poster/")
+    page.emulate_media(media="print")
+    line = page.locator(".poster-steps-line").bounding_box()
+    assert line["height"] < 40  # one line on the sheet
+    pdf = page.pdf(prefer_css_page_size=True, print_background=True)
+    assert len(re.findall(rb"/Type\s*/Page[^s]", pdf)) == 1
     context.close()

@@ -3,6 +3,7 @@
 import datetime
 import decimal
 import io
+import re
 import threading
 import uuid
 
@@ -304,6 +305,16 @@ def test_list_page_queries_stay_flat(world, client):
     with CaptureQueriesContext(connection) as more:
         assert client.get(url).status_code == 200
     assert len(more) == len(few)
+
+
+def test_list_page_names_every_figure_for_a_phone(world, client):
+    # On a phone each statement is a card (.finance-statements in app.css): each figure carries its name.
+    statement = _statement(world)
+    finance.finance_line_add(user=world.users.cadre, statement=statement, line=_line(statement))
+    client.force_login(world.users.cadre)
+    html = client.get(reverse("governance:finance-list")).content.decode()
+    row = re.search(r'<table class="table finance-statements">.*?<tbody>(.*?)</tbody>', html, re.S).group(1)
+    assert row.count("data-label=") == 4 and "12000.00" in row
 
 
 @pytest.mark.django_db(transaction=True)

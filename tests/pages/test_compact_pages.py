@@ -180,6 +180,9 @@ def test_the_township_files_the_compact_on_the_matter_page(client, mw):
     client.force_login(mw.users.official)
     page = client.get(f"/matters/{matter.pk}/").content.decode()
     assert 'id="action-record_filing"' in page
+    # The filing's panel speaks of filing (备案), not of an approval (审批: the land adjustment's).
+    panel = re.search(r'id="action-record_filing".*?</details>', page, re.S).group(0)
+    assert "审批" not in panel and "approv" not in panel.lower()
     token = re.search(r'name="record_filing-form_token" value="([0-9a-f-]{36})"', page).group(1)
     missing = client.post(
         f"/matters/{matter.pk}/record_filing/", {"record_filing-form_token": token, "record_filing-filed": "no"}
@@ -194,6 +197,8 @@ def test_the_township_files_the_compact_on_the_matter_page(client, mw):
     assert (version.status, version.return_reason) == (CompactStatus.RETURNED, "第三条须修改")
     client.force_login(mw.users.cadre)
     assert "第三条须修改" in client.get(f"/compact/{version.pk}/").content.decode()
+    # Each version's link is a full tap target (.card-link: 44 px high).
+    assert f'<a class="card-link" href="/compact/{version.pk}/">' in client.get("/compact/").content.decode()
 
 
 # ---------------------------------------------------------------- the public pages
@@ -233,6 +238,7 @@ def test_the_public_page_shows_the_version_in_force_and_the_earlier_ones(client,
     html = current.content.decode()
     assert current.status_code == 200 and "丧事办理不超过 3 天" in html
     assert mw.today.isoformat() in html and f'href="/public/{code}/compact/v1/"' in html
+    assert '<ul class="link-list">' in html  # the earlier versions' links are tap targets
     earlier = client.get(f"/public/{code}/compact/v1/").content.decode()
     assert "丧事办理" not in earlier and "孝老爱亲" in earlier and f'href="/public/{code}/compact/"' in earlier
     assert first.pk != second.pk

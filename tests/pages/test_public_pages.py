@@ -61,6 +61,9 @@ def test_board_lists_townships_and_villages_and_the_code_lookup(client, world):
         assert name in html
     assert 'href="/public/500117101001/new/"' in html
     assert 'action="/public/matters/"' in html
+    # Two townships: both shown open, so each village's board link is in sight.
+    assert html.count('<details class="township" open>') == 2
+    assert 'href="/public/500117101001/"' in html
 
 
 def test_resident_submits_anonymously_and_gets_a_tracking_code(client, world):

@@ -192,3 +192,18 @@ def test_one_waiting_objection_per_person_and_entry_and_never_the_same_words_twi
     assert Objection.objects.filter(award=award).count() == 2
     s.objection_rule(objection=first, actor=pw.users.cadre2, upheld=False, note="核实无误")
     assert s.objection_raise(award=award, actor=pw.users.grid1, reason="不是这一户").pk
+
+
+def _optional_marks(page: str, field: str) -> int:
+    block = re.search(rf'<div class="field[^"]*" id="field-{field}">(.*?)</div>', page, re.S).group(1)
+    return len(re.findall(r"选填|optional", block, re.I))
+
+
+def test_an_optional_field_of_the_objection_forms_says_so_once(client, pw):
+    award = pw.propose()
+    page = client.get(f"/public/points/{pw.qixing.code}/objections/new/?ref={award.public_code}").content.decode()
+    assert _optional_marks(page, "contact_name") == 1 and _optional_marks(page, "contact_phone") == 1
+    assert _optional_marks(page, "reason") == 0
+    client.force_login(pw.users.leader1)
+    page = client.get(f"/points/entries/{award.pk}/").content.decode()
+    assert _optional_marks(page, "object-contact_name") == 1 and _optional_marks(page, "object-contact_phone") == 1

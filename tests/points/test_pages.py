@@ -714,13 +714,15 @@ def test_a_cadre_reverses_a_redemption_from_the_passbook(login, pw):
 # ---------------------------------------------------------------- the household page and the passbook
 
 
-def test_the_household_page_shows_the_passbook_and_the_loss_of_benefits(login, pw):
+def test_the_household_page_shows_the_passbook_and_what_the_floor_costs(login, pw):
     client = login(pw.users.grid1)
     page = client.get(f"/households/{pw.households.q1.pk}/").content.decode()
     assert f"/points/accounts/{pw.acc.q1.pk}/" in page and "floor-warning" not in page
     pw.approved(rule=pw.rules.major, note="严重违反村规民约")
     page = client.get(f"/households/{pw.households.q1.pk}/").content.decode()
-    assert "floor-warning" in page and "奖励待遇" in page and "评优评先" in page
+    # Below the floor a household loses only what the village itself grants, never 惠民待遇.
+    assert "floor-warning" in page and "积分超市" in page and "评优评先" in page
+    assert "惠民待遇" not in page
     assert re.search(r'class="figure negative">-50<', page)
 
 
