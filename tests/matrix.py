@@ -17,6 +17,34 @@ from typing import Any
 import pytest
 from django.db import transaction
 
+# The world's personas (tests/conftest.py `world`): its staff, and the one who is not logged
+# in ("anon" in the API's matrices, "anonymous" in the pages').
+STAFF_PERSONAS = (
+    "grid1",
+    "grid2",
+    "helper",
+    "cadre",
+    "clerk",
+    "supervisor",
+    "other_cadre",
+    "official",
+    "leader",
+    "other_official",
+    "handler",
+    "outsider",
+    "admin",
+)
+API_PERSONAS = (*STAFF_PERSONAS, "anon")
+PAGE_PERSONAS = ["anonymous", *STAFF_PERSONAS]
+
+
+def api_expect(default: int, **overrides) -> dict[str, int]:
+    """Every API persona `default`, anonymous 401, then `overrides`."""
+    statuses = dict.fromkeys(API_PERSONAS, default)
+    statuses["anon"] = 401
+    statuses.update(overrides)
+    return statuses
+
 
 @dataclass(frozen=True)
 class Case:

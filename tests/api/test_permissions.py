@@ -10,31 +10,9 @@ import pytest
 from governance.models import Notification
 from governance.services import notify
 from grids.models import Household, HouseholdMove, IdNumberReveal, Resident
-from tests.matrix import Case, api_login, api_problems, api_send, matrix_params, run_matrix
+from tests.matrix import API_PERSONAS, Case, api_expect, api_login, api_problems, api_send, matrix_params, run_matrix
 
-PERSONAS = (
-    "grid1",
-    "grid2",
-    "helper",
-    "cadre",
-    "clerk",
-    "supervisor",
-    "other_cadre",
-    "official",
-    "leader",
-    "other_official",
-    "handler",
-    "outsider",
-    "admin",
-    "anon",
-)
-
-
-def expect(default, **overrides):
-    statuses = dict.fromkeys(PERSONAS, default)
-    statuses["anon"] = 401
-    statuses.update(overrides)
-    return statuses
+PERSONAS, expect = API_PERSONAS, api_expect
 
 
 # Who sees a household or resident of 七星村 grid 1 (q1, in the courtyard 老院子). Not the

@@ -10,34 +10,12 @@ from django.utils import timezone
 
 from governance import pledges as p
 from governance.models import Pledge, PledgeEvent, PledgePhoto, PledgeProgress
-from tests.matrix import Case, api_login, api_problems, api_send, matrix_params, run_matrix
+from tests.matrix import API_PERSONAS, Case, api_expect, api_login, api_problems, api_send, matrix_params, run_matrix
 from tests.pledge_fixtures import content, jpeg
 
 pytestmark = pytest.mark.django_db
 
-PERSONAS = (
-    "grid1",
-    "grid2",
-    "helper",
-    "cadre",
-    "clerk",
-    "supervisor",
-    "other_cadre",
-    "official",
-    "leader",
-    "other_official",
-    "handler",
-    "outsider",
-    "admin",
-    "anon",
-)
-
-
-def expect(default, **overrides):
-    statuses = dict.fromkeys(PERSONAS, default)
-    statuses["anon"] = 401
-    statuses.update(overrides)
-    return statuses
+PERSONAS, expect = API_PERSONAS, api_expect
 
 
 def _json_content(**overrides):

@@ -14,7 +14,7 @@ from django.utils import timezone, translation
 
 from governance import pledges as p
 from governance.models import Notification, Pledge, PledgeEvent, PledgePhoto, PledgeStatus
-from tests.matrix import Case, matrix_params, page_login, page_problems, page_send, run_matrix
+from tests.matrix import PAGE_PERSONAS, Case, matrix_params, page_login, page_problems, page_send, run_matrix
 from tests.pledge_fixtures import content, jpeg
 
 pytestmark = pytest.mark.django_db
@@ -367,22 +367,6 @@ def test_the_list_page_costs_the_same_queries_for_more_rows(plw, client):
 
 # ---------------------------------------------------------------- the pages' permission matrix
 
-PAGE_PERSONAS = [
-    "anonymous",
-    "grid1",
-    "grid2",
-    "helper",
-    "cadre",
-    "clerk",
-    "supervisor",
-    "other_cadre",
-    "official",
-    "leader",
-    "other_official",
-    "handler",
-    "outsider",
-    "admin",
-]
 PAGE_READERS = ("grid1", "grid2", "helper", "cadre", "supervisor", "official", "leader", "admin")
 
 

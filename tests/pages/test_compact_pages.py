@@ -12,28 +12,13 @@ from django.test.utils import CaptureQueriesContext
 from petitions import compact as c
 from petitions import services as s
 from petitions.models import CompactArticle, CompactStatus, CompactVersion
-from tests.matrix import Case, matrix_params, page_login, page_problems, page_send, run_matrix
+from tests.matrix import PAGE_PERSONAS, Case, matrix_params, page_login, page_problems, page_send, run_matrix
 from tests.petitions import conftest as matter_fixtures
 from tests.petitions.compacts import adopted, draft, in_force
 
 categories, mw = matter_fixtures.categories, matter_fixtures.mw
 
-PERSONAS = [
-    "anonymous",
-    "grid1",
-    "grid2",
-    "helper",
-    "cadre",
-    "clerk",
-    "supervisor",
-    "other_cadre",
-    "official",
-    "leader",
-    "other_official",
-    "handler",
-    "outsider",
-    "admin",
-]
+PERSONAS = PAGE_PERSONAS
 NOT_READERS = ("grid1", "grid2", "helper", "clerk", "handler", "outsider")
 
 

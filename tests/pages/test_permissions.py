@@ -9,24 +9,9 @@ import pytest
 
 from governance.models import Notification
 from grids.models import Household, IdNumberReveal
-from tests.matrix import Case, matrix_params, page_login, page_problems, page_send, run_matrix
+from tests.matrix import PAGE_PERSONAS, Case, matrix_params, page_login, page_problems, page_send, run_matrix
 
-PERSONAS = [
-    "anonymous",
-    "grid1",
-    "grid2",
-    "helper",
-    "cadre",
-    "clerk",
-    "supervisor",
-    "other_cadre",
-    "official",
-    "leader",
-    "other_official",
-    "handler",
-    "outsider",
-    "admin",
-]
+PERSONAS = PAGE_PERSONAS
 
 
 def _everyone(status):
