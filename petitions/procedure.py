@@ -79,9 +79,17 @@ def deliberation_kinds(matter) -> tuple:
     return DELIBERATION_KINDS.get(matter.kind, ())
 
 
-def village_steps(records) -> dict:
+def sent_back(matter) -> bool:
+    """Whether the township refused the land adjustment or returned the compact after the
+    latest vote (a new vote clears both): the village votes again, or rejects the matter."""
+    return matter.township_approval == Approval.REFUSED or matter.filing_returned_at is not None
+
+
+def village_steps(records, *, sent_back: bool = False) -> dict:
     """The 七步走 as done so far: the latest record of each step, the votes, whether the vote
-    carried, and the step that comes next (5 again after a failed vote; None when all are done)."""
+    carried, and the step that comes next (5 again after a failed vote, or after the township
+    sent the decision back: `sent_back`, whose resolution is then due again; None when all
+    are done)."""
     latest, votes = {}, []
     for record in records:
         if record.kind == Deliberation.Kind.STEP:
@@ -92,12 +100,15 @@ def village_steps(records) -> dict:
                 # vote (a failed one, a land adjustment refused, a compact returned) step 6 is due again.
                 latest.pop(LAST_RECORDED_STEP, None)
     carried = VOTE_STEP in latest and bool(latest[VOTE_STEP].carried)
+    sent_back = sent_back and carried
+    if sent_back:
+        latest.pop(LAST_RECORDED_STEP, None)
     missing = [n for n in range(1, LAST_RECORDED_STEP + 1) if n not in latest]
-    if VOTE_STEP in latest and not carried:
-        next_step = VOTE_STEP  # a failed vote: vote again, or reject
+    if VOTE_STEP in latest and (sent_back or not carried):
+        next_step = VOTE_STEP  # a failed vote, or a decision sent back: vote again, or reject
     else:
         next_step = missing[0] if missing else None
-    return {"latest": latest, "votes": votes, "carried": carried, "next": next_step}
+    return {"latest": latest, "votes": votes, "carried": carried, "sent_back": sent_back, "next": next_step}
 
 
 def decision_rule(matter) -> str:
@@ -152,11 +163,15 @@ def deliberation_complete(matter, records) -> bool:
     return False
 
 
-def step_refusal(step, records) -> str | None:
-    """Why 七步走 step `step` may not be recorded now (None: it may)."""
+def step_refusal(step, records, *, sent_back: bool = False) -> str | None:
+    """Why 七步走 step `step` may not be recorded now (None: it may); `sent_back`: the
+    township refused or returned the decision of the latest vote (see `sent_back`)."""
     if step not in VILLAGE_STEPS or step > LAST_RECORDED_STEP:
         return _("Choose a step from 1 to 6.")
-    done = village_steps(records)["latest"]
+    steps = village_steps(records, sent_back=sent_back)
+    if step == LAST_RECORDED_STEP and steps["sent_back"]:
+        return _("The township sent the decision back: the villagers vote again before a resolution is published.")
+    done = steps["latest"]
     missing = [n for n in range(1, step) if n not in done]
     if missing:
         return _("Record step %(step)d first.") % {"step": missing[0]}

@@ -6,6 +6,7 @@ import datetime
 from types import SimpleNamespace
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError
 from django.utils import timezone
 
@@ -245,6 +246,24 @@ def test_a_returned_compact_is_not_in_force_the_village_is_told_and_may_amend_it
     assert _post(api_client, mw.users.official, matter, "record_filing", {"filed": True}).status_code == 200
     version.refresh_from_db()
     assert version.status == CompactStatus.IN_FORCE
+
+
+def test_after_a_return_the_matter_page_offers_the_new_vote_and_no_resolution_before_it(mw, client):
+    version, matter = adopted(mw)
+    s.matter_record_filing(matter=matter, actor=mw.users.official, filed=False, reason="第二条表述不清")
+    client.force_login(mw.users.cadre)
+    page = client.get(f"/matters/{matter.pk}/").content.decode()
+    # The vote is the step due again (its form offered), not a page where every step shows done.
+    assert 'name="step" value="5"' in page
+    assert 'name="step" value="6"' not in page
+    before = database_state()
+    with pytest.raises(ValidationError) as refused:
+        publish(mw, matter)
+    assert "step" in refused.value.message_dict and database_state() == before
+    vote(mw, matter)
+    publish(mw, matter)
+    version.refresh_from_db()
+    assert version.status == CompactStatus.AWAITING_FILING
 
 
 def test_only_the_matters_township_files_it(mw, api_client):
