@@ -4,6 +4,8 @@ stock) and writes. Field names match the services' error keys, so that a refusal
 next to the field it is about.
 """
 
+import unicodedata
+
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -508,6 +510,30 @@ class ConsentForm(OnceForm):
     consent = forms.TypedChoiceField(
         choices=[("yes", "yes"), ("no", "no")], coerce=lambda value: value == "yes", widget=forms.HiddenInput
     )
+
+
+def normalize_ref(value: str) -> str:
+    """A 公示 reference as typed or read off paper: full-width letters folded, spaces and
+    dashes dropped, upper case, the dash put back ("7um9 9ksv" → "7UM9-9KSV")."""
+    letters = "".join(ch for ch in unicodedata.normalize("NFKC", value or "") if ch.isalnum()).upper()
+    return f"{letters[:4]}-{letters[4:]}" if len(letters) == 8 else letters
+
+
+class ObjectionRefForm(forms.Form):
+    """The reference of the 公示 line to object to, typed in (from a printed notice)."""
+
+    ref = forms.CharField(
+        label=_("Reference of the entry"),
+        max_length=20,
+        widget=forms.TextInput(
+            attrs={"autocapitalize": "characters", "autocorrect": "off", "autocomplete": "off", "spellcheck": "false"}
+        ),
+        help_text=_("Printed on each line of the 公示, for example K7QF-2MXR."),
+        error_messages={"required": _("Type in the entry's reference.")},
+    )
+
+    def clean_ref(self):
+        return normalize_ref(self.cleaned_data["ref"])
 
 
 class PublicObjectionForm(OnceForm):

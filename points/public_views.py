@@ -14,7 +14,6 @@ people. Evidence photos of proposals are personal data and never public.
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -30,7 +29,7 @@ from grids.selectors import public_grid_names
 # The public intake's one-time form token and per-address throttle, reused (not copied).
 from petitions.public_views import Throttled, _submit_once
 from points import services
-from points.forms import PublicObjectionForm
+from points.forms import ObjectionRefForm, PublicObjectionForm, normalize_ref
 from points.models import Award, AwardStatus, Board, BoardStatus, Category, Item, Rule
 from points.policy import PointsStateError
 from points.selectors import board_public, points_settings, public_notice
@@ -98,23 +97,38 @@ def item_photo(request, village_code, pk):
     return jpeg_response(item.photo, public=True)
 
 
-def _award_for_ref(village: Village, ref: str) -> Award:
-    """The proposal a 公示 line's public reference names, in this village: 404 otherwise."""
-    ref = (ref or "").strip().upper()
-    if not ref or len(ref) > 9:
-        raise Http404
-    return get_object_or_404(Award.objects.select_related("rule"), village=village, public_code=ref)
+def _ask_for_ref(request, village: Village, typed: str):
+    """The box to type a 公示 line's reference in (from a printed notice): empty, or with
+    why the reference typed names no entry of this village (404)."""
+    form = ObjectionRefForm({"ref": typed} if typed.strip() else None)
+    status = 200
+    if form.is_bound:
+        status = 404
+        if form.is_valid():
+            form.add_error(
+                "ref",
+                _("No entry of %(village)s's 公示 has the reference %(ref)s. Check the code printed on the notice.")
+                % {"village": village.name, "ref": form.cleaned_data["ref"]},
+            )
+    response = render(request, "points/public/objection_ref.html", {"village": village, "form": form}, status=status)
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    return response
 
 
 @never_cache
 @require_http_methods(["GET", "POST"])
 def objection_create(request, village_code):
     """Object to a proposed entry during its 公示, without an account: the line's reference
-    (?ref=), what is wrong, and optionally a name and number for the village to call back
-    (kept internal, never shown). One objection per rendered form; a few per hour from one
+    (?ref=; without one, or with one of no entry here, the box to type it in), what is
+    wrong, and optionally a name and number for the village to call back (kept internal,
+    never shown). One objection per rendered form; a few per hour from one
     address (the public intake's throttle, petitions.public_views)."""
     village = _village(village_code)
-    award = _award_for_ref(village, request.GET.get("ref") or request.POST.get("ref", ""))
+    typed = request.GET.get("ref") or request.POST.get("ref", "")
+    ref = normalize_ref(typed)
+    award = Award.objects.select_related("rule").filter(village=village, public_code=ref).first() if ref else None
+    if award is None:
+        return _ask_for_ref(request, village, typed)
     now = timezone.now()
     open_ = award.status == AwardStatus.PENDING and award.objection_until > now
     form = PublicObjectionForm(request.POST or None)

@@ -125,6 +125,20 @@ def test_the_public_notice_line_carries_its_reference_and_an_object_link(client,
     assert f"/public/points/{pw.qixing.code}/objections/new/?ref={award.public_code}" in page
 
 
+def test_a_reference_read_off_a_printed_notice_is_typed_in_as_it_comes(client, pw):
+    award = pw.propose()
+    base = f"/public/points/{pw.qixing.code}/objections/new/"
+    assert base in client.get(f"/public/points/{pw.qixing.code}/").content.decode()  # the box, from the board
+    code = award.public_code
+    # Lower case, no dash, a space, full-width letters: the same entry's form.
+    typed = code.lower().replace("-", " ")
+    wide = "".join(chr(ord(ch) + 0xFEE0) for ch in code.replace("-", ""))
+    for ref in (typed, wide):
+        page = client.get(base, {"ref": ref})
+        assert page.status_code == 200 and 'name="reason"' in page.content.decode(), ref
+        assert f'name="ref" value="{code}"' in page.content.decode()
+
+
 def test_a_resident_objects_online_once_per_form_and_the_entry_is_held(client, pw):
     award = pw.propose()
     url = f"/public/points/{pw.qixing.code}/objections/new/?ref={award.public_code}"

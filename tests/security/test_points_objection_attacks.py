@@ -50,12 +50,18 @@ def test_objections_from_one_address_are_throttled(client, pw, monkeypatch):
     assert other.status_code == 302 and Objection.objects.count() == 3
 
 
-def test_an_unknown_or_another_villages_reference_is_404(client, pw):
+def test_an_unknown_or_another_villages_reference_is_404_with_the_box_to_type_it_again(client, pw):
     award = pw.propose()
     base = f"/public/points/{pw.qixing.code}/objections/new/"
-    for ref in ("", "ZZZZ-ZZZZ", "x" * 200, "' OR 1=1 --"):
-        assert client.get(base, {"ref": ref}).status_code == 404, ref
-        assert client.post(base + f"?ref={ref}", {"reason": "x"}).status_code == 404, ref
+    for ref in ("ZZZZ-ZZZZ", "x" * 200, "' OR 1=1 --"):
+        for response in (client.get(base, {"ref": ref}), client.post(base + f"?ref={ref}", {"reason": "x"})):
+            page = response.content.decode()
+            assert response.status_code == 404, ref
+            assert 'name="ref"' in page and 'class="errorlist"' in page and 'name="reason"' not in page
+    # No reference: the box to type one in, from a printed notice.
+    empty = client.get(base)
+    assert empty.status_code == 200 and 'name="ref"' in empty.content.decode()
+    assert 'class="errorlist"' not in empty.content.decode()
     assert client.get(_url(pw, award, village=pw.hualong)).status_code == 404
     assert client.get(f"/public/points/000/objections/new/?ref={award.public_code}").status_code == 404
     assert not Objection.objects.exists()
