@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET
 
 from governance.finance import finance_public
 from governance.pledges import pledges_public
+from governance.security import public_cache
 from grids.models import Village
 from grids.public import name_pattern, public_text, resident_names
 from petitions.compact import compact_in_force, for_the_public
@@ -195,9 +196,8 @@ def village_board(request, village_code):
         "now": now,
     }
     response = render(request, "governance/public/village.html", context)
-    # Changes as matters move: shared caches keep it a minute at most.
-    response["Cache-Control"] = "public, max-age=60"
-    return response
+    # Changes as matters move and windows close: a minute at most.
+    return public_cache(request, response, 60)
 
 
 @require_GET

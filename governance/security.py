@@ -1,4 +1,5 @@
-"""The API docs' gate, and the exceptions to the site's Content-Security-Policy (with reasons)."""
+"""The API docs' gate, the exceptions to the site's Content-Security-Policy (with reasons),
+and how long public pages may be cached."""
 
 from csp.decorators import csp_update
 from django.conf import settings
@@ -27,3 +28,14 @@ def api_docs_page(view):
         return view(request, *args, **kwargs)
 
     return page
+
+
+def public_cache(request, response, seconds: int):
+    """How long a public page (no login) may be kept: by any cache for `seconds` when the
+    visitor is anonymous; by none but the browser's own, and checked each time, when a
+    signed-in user opened it (the page's header names them; a shared cache must not keep it)."""
+    if request.user.is_authenticated:
+        response["Cache-Control"] = "private, no-cache"
+    else:
+        response["Cache-Control"] = f"public, max-age={seconds}"
+    return response

@@ -23,6 +23,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from governance.files import jpeg_response
 from governance.forms import add_service_errors
+from governance.security import public_cache
 from grids.models import Village
 from grids.selectors import public_grid_names
 
@@ -66,9 +67,8 @@ def _page(request, village, board: Board | None):
         "now": now,
     }
     response = render(request, "points/public/village.html", context)
-    # The 公示 changes as windows close: shared caches keep it briefly at most.
-    response["Cache-Control"] = "public, max-age=60"
-    return response
+    # Changes as matters move and windows close: a minute at most.
+    return public_cache(request, response, 60)
 
 
 @require_GET

@@ -40,6 +40,13 @@ def test_board_is_open_without_login_and_unknown_village_is_404(world, client):
     assert client.get("/public/no-such-village/").status_code == 404
 
 
+def test_a_signed_in_users_view_of_a_public_page_is_kept_by_no_shared_cache(world, client):
+    client.force_login(world.users.cadre)
+    for url in (f"/public/{world.qixing.code}/", f"/public/points/{world.qixing.code}/"):
+        response = client.get(url)
+        assert response.status_code == 200 and response["Cache-Control"] == "private, no-cache", url
+
+
 def _carried_village_matter(mw, title):
     u = mw.users
     today = timezone.localdate()
