@@ -1328,8 +1328,9 @@ def _rule_form_page(request, *, village, rule=None):
     resolutions = carried_resolutions(village.pk)
     posted = request.method == "POST"
     if rule is not None:
+        # Every change names the vote that decided it: the rule's last resolution is not
+        # offered ready-chosen, or a change would slip through on the vote before it.
         initial = {name: getattr(rule, name) for name in services.RULE_FIELDS}
-        initial["adopted_by"] = rule.adopted_by_id if rule.adopted_by_id in resolutions else None
     else:
         initial = None
     form = f.RuleForm(

@@ -158,6 +158,34 @@ def test_the_rule_form_offers_only_carried_resolutions_and_refuses_others_next_t
     assert f"/matters/{pw.carried.pk}/" in listing and "80" in listing and "90" in listing
 
 
+def test_a_change_to_a_rule_names_its_resolution_each_time(client, world_with_resolutions):
+    pw = world_with_resolutions
+    rule = pw.rules.volunteer
+    s.rule_update(actor=pw.users.cadre, rule=rule, resolution=pw.carried, points=6)
+    client.force_login(pw.users.cadre)
+    page = client.get(f"/points/rules/{rule.pk}/edit/").content.decode()
+    assert f'value="{pw.carried.pk}" selected' not in field_block(page, "adopted_by")  # not ready-chosen
+    data = {
+        "form_token": form_token(page),
+        "category": rule.category,
+        "name": rule.name,
+        "points": 8,
+        "cap_period": rule.cap_period,
+        "cap_count": rule.cap_count or "",
+        "proposer_roles": rule.proposer_roles,
+        "order": rule.order,
+        "is_active": "on",
+    }
+    refused = client.post(f"/points/rules/{rule.pk}/edit/", data)
+    assert refused.status_code == 400 and 'class="errorlist' in field_block(refused.content.decode(), "adopted_by")
+    rule.refresh_from_db()
+    assert rule.points == 6
+    data["adopted_by"] = pw.carried.pk
+    assert client.post(f"/points/rules/{rule.pk}/edit/", data).status_code == 302
+    rule.refresh_from_db()
+    assert rule.points == 8
+
+
 def test_the_rules_api_says_which_resolution_adopted_each_rule(world_with_resolutions, as_user):
     pw = world_with_resolutions
     s.rule_update(actor=pw.users.cadre, rule=pw.rules.volunteer, resolution=pw.carried, points=6)
