@@ -435,6 +435,9 @@ class Pledge(models.Model):
     review_note = models.TextField(_("review note"), blank=True)
     published_at = models.DateTimeField(null=True, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)
+    completed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     is_overdue = models.BooleanField(_("overdue"), default=False)
     overdue_at = models.DateTimeField(null=True, blank=True)
     # 评诺: the 成效评议会's figures, recorded by a village cadre or the township.

@@ -3,7 +3,8 @@
 Maker-checker with the demo's one 七星村 cadre: the secretary's own pledge (qixing_cadre, 村党支部
 书记) is reviewed by the township (weituo_official); a party member's pledge recorded by
 qixing_cadre is reviewed by the township too (who recorded it does not review it), carried
-out, done and rated at the 成效评议会 (recorded by qixing_cadre: the pledger is the resident);
+out and done (recorded by qixing_cadre for the resident), and its 成效评议会 rating recorded by the
+township (who acted for the pledger does not record the rating either);
 a grid worker's pledge (qixing_grid1), reviewed by qixing_cadre, is past its due day and
 flagged by the sweep. Idempotent: each pledge is looked up by its village and title.
 """
@@ -92,7 +93,7 @@ def _party_member(village, users, today) -> bool:
     p.pledge_complete(pledge=pledge, actor=cadre, note="所包院落清家六齐检查全部达标，乱倒垃圾点清理完毕。")
     p.pledge_rate(
         pledge=pledge,
-        actor=cadre,
+        actor=official,
         held_on=today,
         raters=25,
         satisfied=20,

@@ -156,11 +156,12 @@ def acts_as_pledger(user, pledge: Pledge) -> bool:
 
 
 def _is_own(user, pledge: Pledge, action: str) -> bool:
-    """Maker-checker: the pledger never reviews or rates their own pledge; the one who recorded
-    a resident's pledge does not review it either."""
-    if pledge.pledger_user_id == user.pk:
+    """Maker-checker: the pledger never reviews or rates their own pledge; the cadre who
+    recorded a resident's pledge reviews and rates it neither, nor does the one who recorded
+    it done (they acted for the pledger)."""
+    if pledge.pledger_user_id == user.pk or pledge.created_by_id == user.pk:
         return True
-    return action in ("approve", "return") and pledge.created_by_id == user.pk
+    return action == "rate" and pledge.completed_by_id == user.pk
 
 
 def check(user, action: str, pledge: Pledge) -> None:
@@ -574,8 +575,8 @@ def pledge_complete(*, pledge: Pledge, actor, note: str, photos=(), now: datetim
     note = _required("note", note, _("Say what was achieved, with the evidence."))
     line = _add_line(pledge, actor, note, photos, completes=True)
     before = pledge.status
-    pledge.status, pledge.completed_at = PledgeStatus.DONE, now
-    pledge.save(update_fields=["status", "completed_at", "updated_at"])
+    pledge.status, pledge.completed_at, pledge.completed_by = PledgeStatus.DONE, now, actor
+    pledge.save(update_fields=["status", "completed_at", "completed_by", "updated_at"])
     _event(pledge, actor, "complete", before, note, line=line.pk)
     raters = users_holding({Role.VILLAGE_CADRE}, village_id=pledge.village_id)
     _tell(raters, actor, _("A pledge is done: record its rating (评诺)"), pledge)

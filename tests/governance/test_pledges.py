@@ -14,6 +14,8 @@ from django.utils import timezone, translation
 
 from governance import pledges as p
 from governance.models import Notification, Pledge, PledgeEvent, PledgePhoto, PledgeStatus
+from governance.roles import Role
+from tests.factories import assign, make_user
 from tests.matrix import PAGE_PERSONAS, Case, matrix_params, page_login, page_problems, page_send, run_matrix
 from tests.pledge_fixtures import content, jpeg
 
@@ -182,6 +184,23 @@ def test_the_overdue_command_takes_a_moment(plw):
     assert "flagged=1" in out.getvalue()
     pledge.refresh_from_db()
     assert pledge.is_overdue
+
+
+def test_who_recorded_or_completed_a_residents_pledge_does_not_record_its_rating(plw):
+    u = plw.users
+    second = make_user("t_cadre2", name="七星村第二干部")
+    assign(second, Role.VILLAGE_CADRE, plw.qixing)
+    pledge = plw.published(plw.residents())  # recorded by u.cadre for the resident
+    p.pledge_complete(pledge=pledge, actor=second, note="完成")  # another cadre of the village, for the resident
+    figures = {"held_on": timezone.localdate(), "raters": 2, "satisfied": 2, "basically_satisfied": 0, "unsatisfied": 0}
+    for actor in (u.cadre, second):  # recorded it; recorded it done
+        assert "rate" not in p.next_actions(actor, pledge)
+        with pytest.raises(p.PledgePermissionError) as refused:
+            p.pledge_rate(pledge=pledge, actor=actor, **figures)
+        assert refused.value.code == "own_pledge"
+    pledge.refresh_from_db()
+    assert pledge.status == PledgeStatus.DONE and pledge.completed_by == second
+    assert p.pledge_rate(pledge=pledge, actor=u.official, **figures).status == PledgeStatus.CLOSED
 
 
 def test_pledges_public_shows_titles_and_initials_never_names_or_phones(plw):
