@@ -8,6 +8,7 @@ grid 2, h1 in 化龙村; cadre and cadre2 are 七星村's cadres, other_cadre �
 
 import datetime
 import re
+from types import SimpleNamespace
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -407,3 +408,52 @@ def test_the_law_sees_through_spacing_full_width_traditional_and_other_words(tex
 @pytest.mark.parametrize("text", ["取消当年评先评优资格", "暂停积分超市兑换", "不参加本年度文明家庭评选"])
 def test_what_the_village_grants_itself_may_be_withheld(text):
     assert law.refusal(text) is None
+
+
+INVISIBLE = (
+    "\u200b\u200c\u200d\u200e\u200f\u2060\u2061\u2062\u2063\u2064\u00ad\u034f\u180e"
+    "\ufe00\ufe0f\u202a\u202b\u202c\u202d\u202e\ufeff\u3164\t\n"
+)
+
+
+@pytest.mark.parametrize("invisible", INVISIBLE)
+def test_invisible_characters_split_neither_what_is_protected_nor_what_takes_it_away(invisible):
+    text = invisible.join("停发低保")
+    assert law.withholds(text) and law.refusal(text) is not None
+    assert law.withholds(f"取消其集体{invisible}分{invisible}红")
+    flags = law.compact_flags([SimpleNamespace(number=3, title="奖惩", text=invisible.join("不予享受养老补贴"))])
+    assert [flag["number"] for flag in flags] == [3]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "取消優撫對象待遇",
+        "停發撫卹金",
+        "取消高齡津貼",
+        "取消參保資格",
+        "停止臨時救助",
+        "責任田收回",
+        "暫停醫療救助",
+        "扣減集體經濟組織成員收益",
+        "土地流轉收益不予發放",
+        "取消護理補貼及殘疾人待遇",
+        "収回宅基地",
+        "取消土地承包経営権",
+    ],
+)
+def test_traditional_and_japanese_forms_of_the_words_are_folded(text):
+    assert law.withholds(text), text
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["取消dībǎo资格", "停发 Dī Bǎo", "QUXIAO FENHONG", "tíngfā yǎnglǎo jīn", "取消ｄｉｂａｏ", "zanting wubao"],
+)
+def test_pinyin_with_or_without_tone_marks_is_read(text):
+    assert law.withholds(text), text
+
+
+def test_lawful_words_stay_lawful_however_they_are_written():
+    for text in ("取消當年評先評優資格", "暂停积分\u200b超市兑换", "quxiao pingyou", "参加医保 +2"):
+        assert not law.withholds(text), text
