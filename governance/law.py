@@ -6,7 +6,8 @@ lawful property rights". A points bank may therefore only withhold what the vill
 grants (积分超市兑换, 评优评先, rewards the village collective runs on its own); never a
 member's share of the collective's income, land-contract rights, or benefits the state
 grants by law. `check_consequence` refuses wording that names any of them (a consequence is
-only ever something taken away); `compact_flags` finds the compact's articles that name one of
+only ever something taken away); `check_rule` refuses a points rule that takes one away (its
+name or description); `compact_flags` finds the compact's articles that name one of
 them next to a word that takes it away, for the cadres drafting and the township filing (备案)
 to see: an article may well name 宅基地 or 集体收益 to regulate them lawfully, so it is a warning
 there, and the township decides.
@@ -149,7 +150,10 @@ def _named(folded: str) -> list[str]:
 
 def refusal(text: str):
     """The reason `text` is refused, or None when the village may write it."""
-    found = forbidden_in(text)
+    return _reason(forbidden_in(text))
+
+
+def _reason(found: list[str]):
     if not found:
         return None
     return _(
@@ -221,6 +225,16 @@ def withholds(text: str) -> list[str]:
     if not any(word in folded for word in _WITHHOLDING):
         return []
     return _named(folded)
+
+
+def check_rule(name: str, description: str) -> None:
+    """Raise a ValidationError on the field of a points rule (积分细则) whose name or description
+    withholds what the law protects. A rule may name it ("按时缴纳医保 +2", "照顾残疾人 +5"): only
+    taking it away is refused ("拒不参加义务劳动者停发集体分红")."""
+    for field, text in (("name", name), ("description", f"{name} {description}")):
+        reason = _reason(withholds(text))
+        if reason is not None:
+            raise ValidationError({field: ValidationError(reason, code="unlawful_rule")})
 
 
 def compact_flags(articles) -> list[dict]:
