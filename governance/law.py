@@ -6,7 +6,8 @@ lawful property rights". A points bank may therefore only withhold what the vill
 grants (积分超市兑换, 评优评先, rewards the village collective runs on its own); never a
 member's share of the collective's income, land-contract rights, or benefits the state
 grants by law. `check_consequence` refuses wording that names any of them (a consequence is
-only ever something taken away); `compact_flags` finds the compact's articles that name one of
+only ever something taken away); `check_rule` refuses a points rule that takes one away (its
+name or description); `compact_flags` finds the compact's articles that name one of
 them next to a word that takes it away, for the cadres drafting and the township filing (备案)
 to see: an article may well name 宅基地 or 集体收益 to regulate them lawfully, so it is a warning
 there, and the township decides.
@@ -18,7 +19,8 @@ import unicodedata
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-# (what the words name, the words in Chinese and English). Matched as substrings, case-insensitive.
+# (what the words name, the words in Chinese, English and pinyin). Matched as substrings of the text
+# normalised (`_normalised`: case, width, tone marks, traditional forms, gaps and invisible characters).
 PROTECTED = [
     (
         _("collective dividends (集体分红/集体收益分配)"),
@@ -31,6 +33,8 @@ PROTECTED = [
             "成员收益",
             "集体经济组织成员",
             "dividend",
+            "fenhong",
+            "shouyifenpei",
             "collective income",
             "collective revenue",
         ),
@@ -51,6 +55,9 @@ PROTECTED = [
             "contracted land",
             "homestead",
             "land-contract",
+            "zhaijidi",
+            "chengbaodi",
+            "tudichengbao",
         ),
     ),
     (
@@ -82,6 +89,13 @@ PROTECTED = [
             "参保",
             "minimum living",
             "dibao",
+            "wubao",
+            "tekun",
+            "yibao",
+            "yanglao",
+            "shebao",
+            "xinnonghe",
+            "canji",
             "subsistence allowance",
             "medical insurance",
             "health insurance",
@@ -94,30 +108,52 @@ PROTECTED = [
 ]
 
 
-# Traditional forms of the characters the words above use (a cadre's IME may write either).
+# Traditional forms of the characters the words use (a cadre's IME may write either), and the
+# Japanese forms that differ from both (経営権); folded to the simplified ones. From OpenCC's
+# t2s, tw2s, hk2s and jp2t tables, for every character of PROTECTED and WITHHOLDING.
 TRADITIONAL = str.maketrans(
-    "體紅養醫險農補貼療會殘濟員養經營權戶產劃劑準種糧級發給", "体红养医险农补贴疗会残济员养经营权户产划剂准种粮级发给"
+    "體紅養醫險農補貼療會殘濟員經營權戶產劃劑準種糧級發給"
+    "優凍剝卹參奪撫時暫減組結緩織臨護責轉齡髮迴睏釦閤蔘製"
+    "収営権済発経転険髪齢",
+    "体红养医险农补贴疗会残济员经营权户产划剂准种粮级发给"
+    "优冻剥恤参夺抚时暂减组结缓织临护责转龄发回困扣合参制"
+    "收营权济发经转险发龄",
 )
-# Spaces, zero-width and other invisible characters a word may be split with.
-_GAPS = re.compile(r"[\s\u200b-\u200f\u2060\ufeff·・.,，、_\-]+")
+# Invisible characters besides the format characters (category Cf) and the combining marks
+# (NFKD leaves the tone marks of pinyin as those): the Hangul fillers.
+_INVISIBLE = re.compile("[\u115f\u1160\u3164\uffa0]")
+# Whitespace, dots, commas, dashes and underscores a word may be split with.
+_GAPS = re.compile(r"[\s\u00b7\u2022\u2027\u2219\u30fb.,，、_\-]+")
+_DROPPED = {"Cf", "Mn", "Me"}
 
 
 def _normalised(text: str) -> str:
-    """Full-width forms folded (NFKC), traditional characters simplified, gaps removed, lower case."""
-    text = unicodedata.normalize("NFKC", text or "").translate(TRADITIONAL).lower()
-    return _GAPS.sub("", text)
+    """Compatibility forms folded and accents taken off (NFKD: full-width letters, dībǎo),
+    invisible characters (zero-width, soft hyphen, bidi controls, variation selectors) and gaps
+    removed, traditional characters simplified, lower case."""
+    text = unicodedata.normalize("NFKD", text or "")
+    if not text.isascii():
+        text = "".join(char for char in text if unicodedata.category(char) not in _DROPPED)
+        text = _INVISIBLE.sub("", text).translate(TRADITIONAL)
+    return _GAPS.sub("", text.lower())
 
 
 def forbidden_in(text: str) -> list[str]:
     """What `text` would withhold that a village may not (labels), in PROTECTED's order. The
     text is normalised first ("集 體 分 紅", full-width letters, zero-width spaces are caught)."""
-    folded = _normalised(text)
-    return [str(label) for label, words in PROTECTED if any(_normalised(word) in folded for word in words)]
+    return _named(_normalised(text))
+
+
+def _named(folded: str) -> list[str]:
+    return [str(label) for label, words in _PROTECTED if any(word in folded for word in words)]
 
 
 def refusal(text: str):
     """The reason `text` is refused, or None when the village may write it."""
-    found = forbidden_in(text)
+    return _reason(forbidden_in(text))
+
+
+def _reason(found: list[str]):
     if not found:
         return None
     return _(
@@ -134,7 +170,7 @@ def check_consequence(text: str, field: str) -> None:
         raise ValidationError({field: ValidationError(reason, code="unlawful_consequence")})
 
 
-# Words that take something away ("取消其集体分红", "停发低保"), folded as the protected words are.
+# Words that take something away ("取消其集体分红", "停发低保"), matched as the protected words are.
 WITHHOLDING = (
     "取消",
     "停发",
@@ -158,6 +194,16 @@ WITHHOLDING = (
     "冻结",
     "限制",
     "降低",
+    "quxiao",
+    "tingfa",
+    "tingzhi",
+    "zanting",
+    "koufa",
+    "kouchu",
+    "bufa",
+    "buyu",
+    "shouhui",
+    "dongjie",
     "withhold",
     "suspend",
     "cancel",
@@ -168,12 +214,27 @@ WITHHOLDING = (
 )
 
 
+# The words as they are matched.
+_PROTECTED = [(label, tuple(_normalised(word) for word in words)) for label, words in PROTECTED]
+_WITHHOLDING = tuple(_normalised(word) for word in WITHHOLDING)
+
+
 def withholds(text: str) -> list[str]:
     """What `text` names that the law protects, when it also says something is taken away."""
     folded = _normalised(text)
-    if not any(_normalised(word) in folded for word in WITHHOLDING):
+    if not any(word in folded for word in _WITHHOLDING):
         return []
-    return forbidden_in(text)
+    return _named(folded)
+
+
+def check_rule(name: str, description: str) -> None:
+    """Raise a ValidationError on the field of a points rule (积分细则) whose name or description
+    withholds what the law protects. A rule may name it ("按时缴纳医保 +2", "照顾残疾人 +5"): only
+    taking it away is refused ("拒不参加义务劳动者停发集体分红")."""
+    for field, text in (("name", name), ("description", f"{name} {description}")):
+        reason = _reason(withholds(text))
+        if reason is not None:
+            raise ValidationError({field: ValidationError(reason, code="unlawful_rule")})
 
 
 def compact_flags(articles) -> list[dict]:

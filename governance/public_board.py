@@ -5,7 +5,8 @@ or not), every 村事's decision and result with its vote (决议公开, 实施�
 accounts (财务公开), the compact in force, the pledges, the points 公示 and the 红黑榜 as the
 village publishes it. Nothing personal: free text goes through grids.public.public_text (the
 register's names become 张某, phone and ID numbers masked), households are initials, staff are
-not named, and a grid's name is left out where it has fewer than 30 households.
+not named, and a grid's name is left out where it has fewer than 30 households (the pledges'
+text says 某网格 for it).
 """
 
 import datetime
@@ -21,6 +22,7 @@ from governance.pledges import pledges_public
 from governance.security import public_cache
 from grids.models import Village
 from grids.public import name_pattern, public_text, resident_names
+from grids.selectors import private_grid_names
 from petitions.compact import compact_in_force, for_the_public
 from petitions.models import OPEN_STATES, Deliberation, Kind, Matter, State
 from petitions.procedure import VOTE_STEP
@@ -167,12 +169,15 @@ def decisions(village: Village, names) -> list[dict]:
 
 
 def _pledges(village: Village, names) -> list[dict]:
-    """The published pledges, their content and progress with names taken out."""
+    """The published pledges, their content and progress with names taken out, and the names of
+    grids too small to name (a pledger's grid and initials would point at a household)."""
     rows = pledges_public(village)
+    grids = name_pattern(private_grid_names(village.pk)) if rows else None
     for row in rows:
-        row["title"], row["content"] = public_text(row["title"], names), public_text(row["content"], names)
+        for field in ("pledger_title", "title", "content", "period"):
+            row[field] = public_text(row[field], names, grids)
         for line in row["progress"]:
-            line["text"] = public_text(line["text"], names)
+            line["text"] = public_text(line["text"], names, grids)
     return rows
 
 

@@ -3,28 +3,42 @@
 Free text that residents and staff typed (a matter's title, a resolution, a result) can name a
 resident or carry a phone or ID number. `public_text` takes out what it can recognise: the full
 names of the village's residents (and any other names given) become the surname and 某, also
-when written with a space or a middle dot between the characters (张 三, 张·三), and phone and ID
-numbers are masked, also when typed with full-width digits, spaced or dotted into groups, or with
-+86 in front. It cannot know a name that is not in the register (a relative in another
-township): the pages that publish text say so to the staff who write it.
+when written with whitespace or a middle dot between the characters (张 三, 张·三), and phone and
+ID numbers are masked, also when typed with full-width digits, spaced or dotted into groups, or
+with +86 in front; the names of grids too small to name in public (`grids`) become 某网格. It
+cannot know a name that is not in the register (a relative in another township): the pages that
+publish text say so to the staff who write it.
 
-Numbers are matched on a folded copy of the text (full-width digits, brackets, plus, dots,
-dashes and spaces as ASCII, character for character), so the positions agree and everything
-that is not masked stays as it was written.
+Everything is matched on a copy of the text without its invisible characters (zero-width spaces
+and joiners, soft hyphens, bidi controls, variation selectors: `_invisible`), so they split
+neither a name nor a number; what is masked is replaced whole, the invisible characters inside
+it too. Numbers are matched on that copy folded (full-width digits, brackets, plus, dots, dashes
+and whitespace as ASCII, character for character), so the positions agree and everything that
+is not masked stays as it was written.
 """
 
 import bisect
 import re
+import unicodedata
 
 from grids.models import Resident
 
-# Full-width digits, X, plus, brackets and dot (what NFKC makes of them), dashes and wide spaces.
+# Full-width digits, X, plus, brackets and dot (what NFKC makes of them), dashes, wide spaces
+# and the other whitespace (a tab or a new line splits a number as a space does).
+_WHITESPACE = (
+    "\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f\u205f\u3000"
+    "\t\n\r\x0b\x0c\x1c\x1d\x1e\x1f\x85\u2028\u2029"
+)
 _FOLD = str.maketrans(
-    "０１２３４５６７８９Ｘｘ＋（）．－\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe63\u00a0\u2002\u2003\u2009\u202f\u3000",
-    "0123456789Xx+().---------      ",
+    "０１２３４５６７８９Ｘｘ＋（）．－\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe63" + _WHITESPACE,
+    "0123456789Xx+().---------" + " " * len(_WHITESPACE),
 )
 # Only texts with something to fold pay for translate().
 _FOLDABLE = re.compile("[" + "".join(re.escape(chr(code)) for code in sorted(_FOLD)) + "]")
+
+# Invisible besides the format characters (category Cf, see `_invisible`): the combining
+# grapheme joiner, the variation selectors and the Hangul fillers, which show nothing either.
+_INVISIBLE_MORE = re.compile("[\u034f\ufe00-\ufe0f\U000e0100-\U000e01ef\u115f\u1160\u3164\uffa0]")
 
 _ANY_DIGIT = re.compile("[0-9]")
 _SEP = r"[ .\-]"
@@ -35,18 +49,35 @@ _MOBILE = re.compile(
     rf"(?<![0-9])(?:(?:\+|00)86{_SEP}?|86-|\(\+?86\){_SEP}?)?"
     rf"(?P<number>1[3-9][0-9](?:{_SEP}?[0-9]{{4}}){{2}})(?![0-9])"
 )
-_MASKED = re.compile(r"[0-9Xx]*\*+[0-9Xx]*")
 # Not the middle of a longer grouped number (a bank account: 6222 0212 3456 7890).
 _LANDLINE = re.compile(
     rf"(?<![0-9])(?<![0-9]{_SEP})"
     rf"(?P<area>\(0[0-9]{{2,3}}\) ?|0[0-9]{{2,3}}{_SEP}|0[0-9]{{2,3}}(?=[0-9]{{7,8}}(?![0-9])))"
-    rf"[0-9]{{3,4}}{_SEP}?[0-9]{{4}}(?![0-9])"
+    rf"(?P<number>[0-9]{{3,4}}{_SEP}?[0-9]{{4}})(?![0-9])"
 )
-_SPACES = "[ \u00a0\u3000]"
 _DOTS = "[\u00b7\u2022\u2027\u2219\u30fb\uff65]"
-# What may stand between the characters of a name: one or two spaces, or a middle dot.
-_NAME_GAP = re.compile(f"{_SPACES}{{1,2}}(?!{_SPACES})|{_SPACES}?{_DOTS}{_SPACES}?")
+# What may stand between the characters of a name: whitespace, or a middle dot.
+_NAME_GAP = re.compile(rf"\s*{_DOTS}\s*|\s+")
 _NAME_SEP_CHARS = re.compile(r"[\s\u00b7\u2022\u2027\u2219\u30fb\uff65]")
+# What a masked number or name leaves in the matched copy: no digit or letter for what comes after.
+_HIDDEN = "\x00"
+SMALL_GRID = "某网格"
+
+
+def _invisible(char: str) -> bool:
+    return unicodedata.category(char) == "Cf" or _INVISIBLE_MORE.match(char) is not None
+
+
+def _without_invisible(text: str) -> tuple[str, list[int] | None]:
+    """`text` without its invisible characters, and where each character left is in `text`
+    (None when nothing was taken out)."""
+    # Cf characters are never printable: most texts are, and have none of the others either.
+    if text.isprintable() and not _INVISIBLE_MORE.search(text):
+        return text, None
+    where = [at for at, char in enumerate(text) if not _invisible(char)]
+    if len(where) == len(text):
+        return text, None
+    return "".join(text[at] for at in where), where
 
 
 def resident_names(village_id: int) -> list[str]:
@@ -56,8 +87,9 @@ def resident_names(village_id: int) -> list[str]:
 
 
 def name_pattern(names) -> re.Pattern | None:
-    """The names (as registered, a middle dot or not) for `public_text`; None if there are none."""
-    bare = {_NAME_SEP_CHARS.sub("", name) for name in names if name}
+    """The names (as registered, a middle dot or not) for `public_text`; None if there are none.
+    Also the small grids' names for its `grids`."""
+    bare = {_NAME_SEP_CHARS.sub("", _without_invisible(name)[0]) for name in names if name}
     names = sorted((name for name in bare if len(name) >= 2), key=len, reverse=True)
     return re.compile("|".join(re.escape(name) for name in names)) if names else None
 
@@ -82,42 +114,38 @@ def _id_in_run(run: str) -> tuple[int, int] | None:
     return None
 
 
-def _mask_id(match: re.Match, text: str) -> str | None:
+def _mask_id(match: re.Match) -> tuple[int, int, str] | None:
+    """The ID number in the run; what else is in the run stays as it was written."""
     span = _id_in_run(match.group(0))
     if span is None:
         return None
     start, end = match.start() + span[0], match.start() + span[1]
     digits = re.sub(r"[^0-9Xx]", "", match.string[start:end])
-    # What else is in the run stays as it was written (full-width digits too).
-    return text[match.start() : start] + digits[:4] + "*" * 10 + digits[-4:] + text[end : match.end()]
+    return start, end, digits[:4] + "*" * 10 + digits[-4:]
 
 
-def _mask_mobile(match: re.Match, text: str) -> str:
+def _mask_mobile(match: re.Match) -> tuple[int, int, str]:
     digits = re.sub(r"[^0-9]", "", match.group("number"))
-    return digits[:3] + "****" + digits[-4:]
+    return match.start(), match.end(), digits[:3] + "****" + digits[-4:]
 
 
-def _mask_landline(match: re.Match, text: str) -> str:
-    return text[match.start("area") : match.end("area")] + "****"
+def _mask_landline(match: re.Match) -> tuple[int, int, str]:
+    return match.start("number"), match.end(), "****"
 
 
-def _sub(pattern: re.Pattern, mask, text: str, folded: str) -> tuple[str, str]:
-    """Replace `pattern`'s matches in `folded` by `mask` (None: leave it) in both texts."""
-    kept, kept_folded, last = [], [], 0
+def _find_numbers(pattern: re.Pattern, mask, folded: str, spans: list) -> str:
+    """Add what `mask` makes of `pattern`'s matches in `folded` to `spans` (start, end,
+    replacement); `folded` is returned with them hidden from the patterns that come after."""
+    hidden, last = [], 0
     for match in pattern.finditer(folded):
-        masked = mask(match, text)
+        masked = mask(match)
         if masked is None:
             continue
-        kept += [text[last : match.start()], masked]
-        # The masked number itself is no digits to the patterns that come after.
-        hidden = _MASKED.sub(lambda m: "\x00" * len(m.group(0)), masked.translate(_FOLD))
-        kept_folded += [folded[last : match.start()], hidden]
-        last = match.end()
-    if not last:
-        return text, folded
-    kept.append(text[last:])
-    kept_folded.append(folded[last:])
-    return "".join(kept), "".join(kept_folded)
+        start, end, _replacement = masked
+        spans.append(masked)
+        hidden += [folded[last:start], _HIDDEN * (end - start)]
+        last = end
+    return "".join(hidden) + folded[last:] if hidden else folded
 
 
 def _mask_name(written: str) -> str:
@@ -125,12 +153,11 @@ def _mask_name(written: str) -> str:
     return chars[0] + "某" * (len(chars) - 1)
 
 
-def _mask_names(text: str, names: re.Pattern) -> str:
-    """The names masked, also written with gaps (张 三, 张·三): they are matched on the text
-    without its gaps, and each match is mapped back to what was written."""
+def _find_names(names: re.Pattern, mask, text: str, written: str, spans: list) -> str:
+    """Add `names`' matches in `text` to `spans`, masked as `mask` makes what was `written`
+    there, also with gaps (张 三, 张·三): they are matched on the text without its gaps, and each
+    match is mapped back. `text` is returned with them hidden from the names that come after."""
     gaps = list(_NAME_GAP.finditer(text))
-    if not gaps:
-        return names.sub(lambda m: _mask_name(m.group(0)), text)
     # The squeezed text's segments: where each starts there and in `text`.
     pieces, starts, origins, at, squeezed_at = [], [], [], 0, 0
     for gap in [*gaps, None]:
@@ -145,23 +172,36 @@ def _mask_names(text: str, names: re.Pattern) -> str:
         segment = bisect.bisect_right(starts, position) - 1
         return origins[segment] + position - starts[segment]
 
-    kept, last = [], 0
+    hidden, last = [], 0
     for match in names.finditer("".join(pieces)):
         start, end = where(match.start()), where(match.end() - 1) + 1
-        kept += [text[last:start], _mask_name(text[start:end])]
+        spans.append((start, end, mask(written[start:end])))
+        hidden += [text[last:start], _HIDDEN * (end - start)]
         last = end
-    return "".join(kept) + text[last:] if kept else text
+    return "".join(hidden) + text[last:] if hidden else text
 
 
-def public_text(text: str, names: re.Pattern | None) -> str:
-    """`text` with the names `names` matches as 张某 and phone and ID numbers masked."""
+def public_text(text: str, names: re.Pattern | None, grids: re.Pattern | None = None) -> str:
+    """`text` with the names `names` matches as 张某, the grids `grids` matches (the names of
+    grids too small to name in public) as 某网格, and phone and ID numbers masked."""
     if not text:
         return ""
-    folded = text.translate(_FOLD) if _FOLDABLE.search(text) else text
+    visible, where = _without_invisible(text)
+    folded = visible.translate(_FOLD) if _FOLDABLE.search(visible) else visible
+    spans = []  # (start, end, replacement) in `visible`
     if _ANY_DIGIT.search(folded):
-        text, folded = _sub(_DIGIT_RUN, _mask_id, text, folded)
-        text, folded = _sub(_MOBILE, _mask_mobile, text, folded)
-        text, folded = _sub(_LANDLINE, _mask_landline, text, folded)
-    if names is not None:
-        text = _mask_names(text, names)
-    return text
+        for pattern, mask in ((_DIGIT_RUN, _mask_id), (_MOBILE, _mask_mobile), (_LANDLINE, _mask_landline)):
+            folded = _find_numbers(pattern, mask, folded, spans)
+    # A grid's name first: a resident's name inside it is the grid's.
+    for pattern, mask in ((grids, lambda written: SMALL_GRID), (names, _mask_name)):
+        if pattern is not None:
+            folded = _find_names(pattern, mask, folded, visible, spans)
+    if not spans:
+        return text
+    kept, last = [], 0
+    for start, end, replacement in sorted(spans):
+        # Back to `text`'s positions: the invisible characters inside go with what is masked.
+        start, end = (where[start], where[end - 1] + 1) if where else (start, end)
+        kept += [text[last:start], replacement]
+        last = end
+    return "".join(kept) + text[last:]

@@ -176,8 +176,18 @@ def tag_households(tag: Tag) -> set[int]:
 PUBLIC_GRID_MIN_HOUSEHOLDS = 30
 
 
+def _grid_sizes(village_id: int):
+    return Grid.objects.filter(village_id=village_id).annotate(n=Count("households")).values_list("pk", "name", "n")
+
+
 def public_grid_names(village_id: int) -> dict[int, str | None]:
     """The village's grids as a public page may name them (one query): the grid's name, or
     None for a grid of fewer than PUBLIC_GRID_MIN_HOUSEHOLDS households."""
-    rows = Grid.objects.filter(village_id=village_id).annotate(n=Count("households")).values_list("pk", "name", "n")
-    return {pk: (name if n >= PUBLIC_GRID_MIN_HOUSEHOLDS else None) for pk, name, n in rows}
+    return {pk: (name if n >= PUBLIC_GRID_MIN_HOUSEHOLDS else None) for pk, name, n in _grid_sizes(village_id)}
+
+
+def private_grid_names(village_id: int) -> list[str]:
+    """The names of the village's grids that a public page may not show, those
+    public_grid_names gives as None (one query): for grids.public.public_text to take out of
+    free text."""
+    return [name for _pk, name, n in _grid_sizes(village_id) if n < PUBLIC_GRID_MIN_HOUSEHOLDS]

@@ -905,11 +905,13 @@ def _value(value):
 
 @transaction.atomic
 def rule_create(*, actor, village: Village, resolution, **fields) -> Rule:
-    """A village cadre adds a rule to the catalogue, naming the resolution that adopted it."""
+    """A village cadre adds a rule to the catalogue, naming the resolution that adopted it. Its
+    name and description may not take away what the law protects (governance.law.check_rule)."""
     policy.check_run_village(actor, village.pk, _("Only a village cadre of this village may change its rules."))
     _check_resolution(village.pk, resolution)
     rule = Rule(village=village, adopted_by=resolution, **{k: v for k, v in fields.items() if k in RULE_FIELDS})
     _check_rule(rule)
+    law.check_rule(rule.name, rule.description)
     _check_article(rule)
     rule.save()
     RuleChange.objects.create(
@@ -942,6 +944,9 @@ def rule_update(*, actor, rule: Rule, resolution, **changes) -> Rule:
     if not diff:
         raise ValidationError({"name": _("Nothing was changed.")})
     _check_rule(rule)
+    # Only new words: a rule adopted before the check may still be retired or renumbered.
+    if {"name", "description"} & set(diff):
+        law.check_rule(rule.name, rule.description)
     if "compact_article" in diff:
         _check_article(rule)
     rule.adopted_by = resolution

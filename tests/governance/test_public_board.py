@@ -206,3 +206,27 @@ def test_board_masks_names_and_numbers_however_they_are_typed(mw, client):
     assert "李 四" not in body and "０００１" not in body and "9001 0112" not in body
     for figure in ("45", "40", "37"):
         assert f"<dd>{figure}</dd>" in body
+
+
+def test_pledges_on_the_board_say_a_grid_for_the_name_of_a_small_grid(plw, client):
+    from governance import pledges
+    from grids.selectors import PUBLIC_GRID_MIN_HOUSEHOLDS
+    from tests.factories import make_household
+    from tests.pledge_fixtures import content
+
+    for _n in range(PUBLIC_GRID_MIN_HOUSEHOLDS - plw.q2.households.count()):
+        make_household(plw.q2, members=1)
+    proposed = pledges.pledge_propose(
+        actor=plw.users.cadre,
+        village=plw.qixing,
+        pledger_title="第一网格网格长",
+        **content(
+            title="第一网格路灯全亮", description="走访第 一\u200b网格张三家，再到第二网格", period_label="第一网格年度"
+        ),
+    )
+    pledge = plw.published(proposed)
+    pledges.pledge_progress(pledge=pledge, actor=plw.users.cadre, note="第一网格已修3盏")
+    body = _page(client, plw.qixing).content.decode()
+    assert "第一网格" not in body and "张三" not in body
+    assert "某网格路灯全亮" in body and "走访某网格张某家，再到第二网格" in body
+    assert "某网格网格长" in body and "某网格年度" in body and "某网格已修3盏" in body

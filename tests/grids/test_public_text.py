@@ -201,3 +201,106 @@ def test_generated_ordinary_numbers_survive():
         if rng.random() < 0.4:
             text = text.translate(FULL_WIDTH)
         assert public_text(text, NAMES) == text
+
+
+# Characters that show nothing (format characters, variation selectors, the combining grapheme
+# joiner, a Hangul filler): between the characters of a name or a number they must not save it.
+INVISIBLE = [
+    "\u200b",  # zero-width space
+    "\u200c",  # zero-width non-joiner
+    "\u200d",  # zero-width joiner
+    "\u200e",  # left-to-right mark
+    "\u200f",  # right-to-left mark
+    "\u2060",  # word joiner
+    "\u2061",
+    "\u2062",
+    "\u2063",
+    "\u2064",
+    "\u00ad",  # soft hyphen
+    "\u034f",  # combining grapheme joiner
+    "\u180e",  # Mongolian vowel separator
+    "\ufe00",  # variation selectors
+    "\ufe0f",
+    "\u202a",  # bidi embedding and overrides
+    "\u202b",
+    "\u202c",
+    "\u202d",
+    "\u202e",
+    "\u2066",  # bidi isolates
+    "\ufeff",  # zero-width no-break space (BOM)
+    "\u3164",  # Hangul filler
+]
+_SHOWS_NOTHING = re.compile("[" + "".join(INVISIBLE) + "]")
+
+
+@pytest.mark.parametrize("invisible", INVISIBLE)
+@pytest.mark.parametrize(
+    ("written", "expected"),
+    [
+        ("张{}三来了", "张某来了"),
+        ("欧{0}阳{0}娜{0}娜", "欧某某某"),
+        ("阿依古丽{0}·{0}买买提", "阿某某某某某某"),
+        ("张 {} 三", "张某"),
+        ("电话138{0}1234{0}5678", "电话138****5678"),
+        ("1{0}3{0}8{0}1{0}2{0}3{0}4{0}5{0}6{0}7{0}8", "138****5678"),
+        ("+86{0}13812345678", "138****5678"),
+        ("身份证5001{0}1719{0}9001{0}0112{0}34", "身份证5001**********1234"),
+        ("身份证50011719900101123{0}4", "身份证5001**********1234"),
+        ("座机023-4281{0}2345", "座机023-****"),
+    ],
+)
+def test_invisible_characters_split_neither_a_name_nor_a_number_and_go_with_the_mask(written, expected, invisible):
+    text = written.format(invisible)
+    cleaned = public_text(text, NAMES)
+    assert cleaned == expected, (text, cleaned)
+    assert not _SHOWS_NOTHING.search(cleaned)
+
+
+def test_invisible_characters_outside_what_is_masked_stay_as_written():
+    text = "\u200b张三\u200b说：金额4840\u200b0.00元，2026-12\u200b-06表决"
+    assert public_text(text, NAMES) == "\u200b张某\u200b说：金额4840\u200b0.00元，2026-12\u200b-06表决"
+    for ordinary in ("金额48\u200b400.00元", "赞成\u200d620票", "主\u200b张 分三步", "查询码 7K3M\u200b9P2Q4R8T6V5W"):
+        assert public_text(ordinary, NAMES) == ordinary
+
+
+@pytest.mark.parametrize("gap", ["\t", "\n", "\r\n", "\u2028", "   ", "\u3000\u3000\u3000", " \u200b\t"])
+def test_any_whitespace_between_the_characters_of_a_name_is_a_gap(gap):
+    assert public_text(f"张{gap}三来了", NAMES) == "张某来了"
+    assert public_text(f"欧阳{gap}娜娜", NAMES) == "欧某某某"
+
+
+def test_a_tab_or_a_new_line_splits_a_number_as_a_space_does():
+    assert public_text("138\t1234\t5678", NAMES) == "138****5678"
+    assert public_text("电话：\n138\n1234\n5678", NAMES) == "电话：\n138****5678"
+    assert public_text("510102\n19900101\n1234", NAMES) == "5101**********1234"
+    assert public_text("赞成\n620\n票", NAMES) == "赞成\n620\n票"
+
+
+def test_a_registered_name_with_an_invisible_character_is_masked_as_written_without_it():
+    names = name_pattern(["李\u200b四"])
+    assert public_text("李四来了", names) == "李某来了"
+
+
+def test_generated_names_and_numbers_split_by_invisible_characters_never_survive():
+    rng = random.Random(120626)
+    for _ in range(300):
+        phone = f"1{rng.choice('3456789')}{rng.randint(0, 999_999_999):09d}"
+        id_number = _id_number(rng)
+
+        def scatter(text):
+            """`text` with invisible characters between some of its characters."""
+            return text[0] + "".join((rng.choice(INVISIBLE) if rng.random() < 0.5 else "") + char for char in text[1:])
+
+        text = f"{scatter('欧阳娜娜')}电话{scatter(phone)}，身份证{scatter(id_number)}，赞成{rng.randint(1, 999)}票"
+        cleaned = public_text(text, NAMES)
+        masked_id = id_number[:4] + "*" * 10 + id_number[-4:]
+        assert cleaned.startswith(f"欧某某某电话{phone[:3]}****{phone[-4:]}，身份证{masked_id}，"), (text, cleaned)
+        assert public_text(cleaned, NAMES) == cleaned
+
+
+def test_the_names_of_small_grids_become_a_grid():
+    grids = name_pattern(["第一网格"])
+    assert public_text("第一网格张三", NAMES, grids) == "某网格张某"
+    assert public_text("第 一\u200b网格的党员", NAMES, grids) == "某网格的党员"
+    assert public_text("第二网格", NAMES, grids) == "第二网格"
+    assert public_text("第一网格", NAMES) == "第一网格"

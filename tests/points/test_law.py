@@ -8,6 +8,7 @@ grid 2, h1 in 化龙村; cadre and cadre2 are 七星村's cadres, other_cadre �
 
 import datetime
 import re
+from types import SimpleNamespace
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -331,6 +332,90 @@ def test_only_the_villages_cadres_open_the_settings_page(client, pw):
     assert client.get(f"/points/settings/?village={pw.qixing.pk}").status_code == 404
 
 
+# ---------------------------------------------------------------- rules within the law
+
+
+def _rules_state():
+    return (
+        list(Rule.objects.order_by("pk").values_list("pk", "name", "description", "points", "is_active")),
+        RuleChange.objects.count(),
+    )
+
+
+@pytest.mark.parametrize(
+    ("fields", "field"),
+    [
+        ({"name": "拒不出工者停发集体分红"}, "name"),
+        ({"name": "乱倒垃圾", "points": -5, "description": "屡教不改者，取消其低保资格。"}, "description"),
+        ({"name": "乱搭乱建", "points": -5, "description": "另收\u200b回承\u200b包地"}, "description"),
+        ({"name": "不予享受", "description": "養老補貼"}, "description"),
+        ({"name": "tingfa dibao"}, "name"),
+    ],
+)
+def test_a_rule_that_takes_away_what_the_law_protects_is_refused_by_the_service(world_with_resolutions, fields, field):
+    pw = world_with_resolutions
+    before = _rules_state()
+    with pytest.raises(ValidationError) as refused:
+        s.rule_create(actor=pw.users.cadre, village=pw.qixing, resolution=pw.carried, **{**RULE, **fields})
+    message = " ".join(refused.value.message_dict[field])
+    assert "村民委员会组织法" in message
+    assert refused.value.error_dict[field][0].code == "unlawful_rule"
+    with pytest.raises(ValidationError) as changed:
+        s.rule_update(actor=pw.users.cadre, rule=pw.rules.volunteer, resolution=pw.carried, **fields)
+    assert field in changed.value.message_dict
+    assert _rules_state() == before
+
+
+def test_a_rule_may_name_what_the_law_protects_without_taking_it_away(world_with_resolutions):
+    pw = world_with_resolutions
+    rule = s.rule_create(
+        actor=pw.users.cadre,
+        village=pw.qixing,
+        resolution=pw.carried,
+        **{**RULE, "name": "按时缴纳医保、养老保险", "description": "帮助残疾人、低保户办理参保"},
+    )
+    assert rule.pk and rule.description == "帮助残疾人、低保户办理参保"
+
+
+def test_a_rule_adopted_before_the_check_may_still_be_retired(world_with_resolutions):
+    pw = world_with_resolutions
+    Rule.objects.filter(pk=pw.rules.breach.pk).update(description="屡犯者停发集体分红")
+    s.rule_update(actor=pw.users.cadre, rule=pw.rules.breach, resolution=pw.carried, is_active=False)
+    pw.rules.breach.refresh_from_db()
+    assert not pw.rules.breach.is_active
+    with pytest.raises(ValidationError):
+        s.rule_update(actor=pw.users.cadre, rule=pw.rules.breach, resolution=pw.carried, name="严重违反村规民约")
+
+
+def test_the_rule_form_refuses_a_rule_that_withholds_dividends_next_to_the_field_and_keeps_the_input(
+    client, world_with_resolutions
+):
+    pw = world_with_resolutions
+    client.force_login(pw.users.cadre)
+    page = client.get("/points/rules/new/").content.decode()
+    unlawful = "屡教不改者，取消其集体分红"
+    data = {**RULE, "form_token": form_token(page), "adopted_by": pw.carried.pk, "description": unlawful}
+    data.pop("cap_count")
+    before = _rules_state()
+    refused = client.post("/points/rules/new/", data)
+    assert refused.status_code == 400
+    block = field_block(refused.content.decode(), "description")
+    assert "村民委员会组织法" in block and "集体分红" in block and unlawful in block
+    assert _rules_state() == before
+    data["description"] = "清理房前屋后的河道"
+    assert client.post("/points/rules/new/", data).status_code == 302
+    assert Rule.objects.get(name="清理河道").description == "清理房前屋后的河道"
+    edit = f"/points/rules/{pw.rules.volunteer.pk}/edit/"
+    page = client.get(edit).content.decode()
+    changed = {**data, "form_token": form_token(page), "name": "志愿服务", "description": "", "is_active": "on"}
+    changed["name"] = "不参加者停发养老金"
+    refused = client.post(edit, changed)
+    assert refused.status_code == 400
+    assert "村民委员会组织法" in field_block(refused.content.decode(), "name")
+    pw.rules.volunteer.refresh_from_db()
+    assert pw.rules.volunteer.name != "不参加者停发养老金"
+
+
 # ---------------------------------------------------------------- consent and small grids
 
 
@@ -435,3 +520,52 @@ def test_the_law_sees_through_spacing_full_width_traditional_and_other_words(tex
 @pytest.mark.parametrize("text", ["取消当年评先评优资格", "暂停积分超市兑换", "不参加本年度文明家庭评选"])
 def test_what_the_village_grants_itself_may_be_withheld(text):
     assert law.refusal(text) is None
+
+
+INVISIBLE = (
+    "\u200b\u200c\u200d\u200e\u200f\u2060\u2061\u2062\u2063\u2064\u00ad\u034f\u180e"
+    "\ufe00\ufe0f\u202a\u202b\u202c\u202d\u202e\ufeff\u3164\t\n"
+)
+
+
+@pytest.mark.parametrize("invisible", INVISIBLE)
+def test_invisible_characters_split_neither_what_is_protected_nor_what_takes_it_away(invisible):
+    text = invisible.join("停发低保")
+    assert law.withholds(text) and law.refusal(text) is not None
+    assert law.withholds(f"取消其集体{invisible}分{invisible}红")
+    flags = law.compact_flags([SimpleNamespace(number=3, title="奖惩", text=invisible.join("不予享受养老补贴"))])
+    assert [flag["number"] for flag in flags] == [3]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "取消優撫對象待遇",
+        "停發撫卹金",
+        "取消高齡津貼",
+        "取消參保資格",
+        "停止臨時救助",
+        "責任田收回",
+        "暫停醫療救助",
+        "扣減集體經濟組織成員收益",
+        "土地流轉收益不予發放",
+        "取消護理補貼及殘疾人待遇",
+        "収回宅基地",
+        "取消土地承包経営権",
+    ],
+)
+def test_traditional_and_japanese_forms_of_the_words_are_folded(text):
+    assert law.withholds(text), text
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["取消dībǎo资格", "停发 Dī Bǎo", "QUXIAO FENHONG", "tíngfā yǎnglǎo jīn", "取消ｄｉｂａｏ", "zanting wubao"],
+)
+def test_pinyin_with_or_without_tone_marks_is_read(text):
+    assert law.withholds(text), text
+
+
+def test_lawful_words_stay_lawful_however_they_are_written():
+    for text in ("取消當年評先評優資格", "暂停积分\u200b超市兑换", "quxiao pingyou", "参加医保 +2"):
+        assert not law.withholds(text), text
