@@ -12,6 +12,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from governance.forms import OnceForm, date_input, search_input, text_area
 from governance.limits import HEAD_COUNT_MAX
@@ -604,7 +605,7 @@ class VerifyForm(ActionForm):
         widget=forms.RadioSelect,
     )
     note = forms.CharField(
-        label=_("Note"),
+        label=pgettext_lazy("verification", "Note"),
         widget=text_area(2),
         required=False,
         help_text=_("What you checked; if not passed, what is still wrong."),

@@ -8,7 +8,7 @@ import unicodedata
 
 from django import forms
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from governance import law
@@ -189,7 +189,7 @@ class QueueApproveForm(OnceForm):
 
 class RedeemForm(OnceForm):
     item = ItemChoiceField(
-        label=_("Item"),
+        label=pgettext_lazy("shop", "Item"),
         queryset=Item.objects.none(),
         widget=forms.RadioSelect,
         empty_label=None,
@@ -410,7 +410,7 @@ class RuleForm(OnceForm):
         },
     )
     category = forms.ChoiceField(label=_("Category"), choices=Category.choices)
-    name = forms.CharField(label=_("Name"), max_length=100)
+    name = forms.CharField(label=pgettext_lazy("rule", "Name"), max_length=100)
     points = forms.IntegerField(
         label=_("Points"), min_value=-1000, max_value=1000, help_text=_("Positive to earn, negative to deduct.")
     )
