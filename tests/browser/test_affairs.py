@@ -101,7 +101,22 @@ def test_cadre_keeps_a_quarter_and_the_board_shows_it(demo_site, tmp_path):
     expect(page.locator(".finance-lines tbody tr")).to_have_count(3)
     expect(page.locator(".finance-totals")).to_contain_text("67150.00")
     screenshot(page, "finance-desktop")
-    page.locator("form[action$='/post/'] button").click()
+    # Posting asks first: answered "cancel", the statement stays a draft.
+    post = page.locator("form[action$='/post/'] button")
+    questions = []
+
+    def cancel(dialog):
+        questions.append(dialog.message)
+        dialog.dismiss()
+
+    page.once("dialog", cancel)
+    post.click()
+    expect(post).to_be_enabled()
+    assert questions and "化龙村" in questions[0]
+    page.reload()
+    expect(page.locator(".chips")).to_contain_text("草稿")
+    page.once("dialog", lambda dialog: dialog.accept())
+    post.click()
     expect(page.locator(".chips")).to_contain_text("已公开")
     phone = demo_site(PHONE, "hualong_cadre", phone=True)
     phone.goto(page.url)

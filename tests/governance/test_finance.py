@@ -263,6 +263,15 @@ def test_page_refuses_a_day_far_off_on_its_field_instead_of_failing(world, clien
     assert _accounts_state() == before
 
 
+def test_the_post_button_asks_before_posting(world, client):
+    """Posting never comes back: the button carries the question app.js asks (data-confirm)."""
+    statement = _statement(world)
+    client.force_login(world.users.cadre)
+    html = client.get(reverse("governance:finance-detail", args=[statement.pk])).content.decode()
+    form = re.search(r'<form method="post" action="[^"]*/post/".*?</form>', html, re.S).group(0)
+    assert re.search(r'<button[^>]*type="submit"[^>]*data-confirm="[^"]+"', form)
+
+
 @pytest.mark.parametrize(
     ("change", "field"),
     [
