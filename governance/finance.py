@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from governance.errors import Conflict, Forbidden, Refused
-from governance.limits import too_early
+from governance.limits import outside_records, too_early
 from governance.models import FinanceLine, FinancePeriod, FinanceStatement, VillageFinanceSettings
 from governance.roles import FINANCE_EDITORS, FINANCE_READERS, TOWNSHIP_ROLES
 from governance.scoping import scope_for
@@ -266,12 +266,17 @@ def finance_statement_post(*, user, statement: FinanceStatement) -> FinanceState
 
 
 def finance_settings_set(*, user, village: Village, period: str, posting_since: datetime.date) -> None:
-    """How often the village posts (monthly or quarterly) and since when Cunzhi asks for it."""
+    """How often the village posts (monthly or quarterly) and since when Cunzhi asks for it
+    (a day of its records: not in the future, not before limits.earliest_day); who set it
+    and when are kept on the row."""
     _check_edit(user, village.pk)
     if period not in FinancePeriod.values:
         raise ValidationError({"period": _("Choose monthly or quarterly.")})
+    if error := outside_records(posting_since, timezone.localdate()):
+        raise ValidationError({"posting_since": error})
     VillageFinanceSettings.objects.update_or_create(
-        village=village, defaults={"period": period, "posting_since": posting_since}
+        village=village,
+        defaults={"period": period, "posting_since": posting_since, "changed_by": user, "changed_at": timezone.now()},
     )
 
 

@@ -18,6 +18,7 @@ from openpyxl import Workbook
 
 from governance import finance
 from governance.errors import Conflict, Forbidden, Refused
+from governance.limits import earliest_day
 from governance.models import FinanceLine, FinancePeriod, FinanceStatement, VillageFinanceSettings
 from tests.api.matter_states import database_state
 
@@ -561,6 +562,68 @@ def test_cadre_sets_monthly_posting_and_others_cannot(world, client):
     client.force_login(world.users.cadre)
     assert client.post(url, data).status_code == 302
     assert VillageFinanceSettings.objects.get(village=world.qixing).period == "month"
+
+
+def _settings_post(client, world, posting_since, period="month"):
+    return client.post(
+        reverse("governance:finance-settings"),
+        {
+            "settings-form_token": str(uuid.uuid4()),
+            "settings-village": world.qixing.pk,
+            "settings-period": period,
+            "settings-posting_since": posting_since,
+        },
+    )
+
+
+def test_posting_since_far_off_or_in_the_future_is_refused_and_changes_nothing(world, client):
+    today = timezone.localdate()
+    VillageFinanceSettings.objects.create(village=world.qixing, posting_since=today - datetime.timedelta(days=30))
+    client.force_login(world.users.cadre)
+    before = _accounts_state()
+    too_early = earliest_day(today) - datetime.timedelta(days=1)
+    for day in (datetime.date.max, datetime.date.min, too_early, today + datetime.timedelta(days=1)):
+        response = _settings_post(client, world, day.isoformat())
+        assert response.status_code == 400, day
+        assert 'id="id_settings-posting_since_error"' in response.content.decode(), day
+        with pytest.raises(ValidationError) as refused:
+            finance.finance_settings_set(
+                user=world.users.cadre, village=world.qixing, period="month", posting_since=day
+            )
+        assert "posting_since" in refused.value.message_dict
+    assert _accounts_state() == before
+    for day in (earliest_day(today), today):
+        assert _settings_post(client, world, day.isoformat()).status_code == 302
+
+
+def test_settings_record_who_changed_them_and_when(world, client):
+    client.force_login(world.users.cadre)
+    started = timezone.now()
+    assert _settings_post(client, world, timezone.localdate().isoformat()).status_code == 302
+    settings = VillageFinanceSettings.objects.get(village=world.qixing)
+    assert settings.changed_by == world.users.cadre and settings.changed_at >= started
+    page = client.get(reverse("governance:finance-list")).content.decode()
+    assert settings.changed_by.get_full_name() in page
+    client.force_login(world.users.admin)
+    assert _settings_post(client, world, timezone.localdate().isoformat(), period="quarter").status_code == 302
+    settings.refresh_from_db()
+    assert (settings.period, settings.changed_by) == ("quarter", world.users.admin)
+
+
+def test_the_admin_bounds_posting_since_and_records_who_changed_it(world, client):
+    settings = VillageFinanceSettings.objects.create(
+        village=world.qixing, posting_since=timezone.localdate() - datetime.timedelta(days=30)
+    )
+    client.force_login(world.users.admin)
+    url = reverse("admin:governance_villagefinancesettings_change", args=[settings.pk])
+    data = {"village": world.qixing.pk, "period": "month", "posting_since": "9999-12-31"}
+    assert client.post(url, data).status_code == 200  # the form again, with the error
+    settings.refresh_from_db()
+    assert settings.period == "quarter" and settings.changed_by is None
+    data["posting_since"] = timezone.localdate().isoformat()
+    assert client.post(url, data).status_code == 302
+    settings.refresh_from_db()
+    assert (settings.period, settings.changed_by) == ("month", world.users.admin)
 
 
 @pytest.mark.parametrize(("method", "name"), sorted(PAGE_MATRIX))
