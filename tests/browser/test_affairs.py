@@ -120,6 +120,9 @@ def test_cadre_keeps_a_quarter_and_the_board_shows_it(demo_site, tmp_path):
     expect(page.locator(".chips")).to_contain_text("已公开")
     phone = demo_site(PHONE, "hualong_cadre", phone=True)
     phone.goto(page.url)
+    # On a phone each line is a card whose figures say what they are.
+    amount = phone.locator(".finance-lines tbody td.num").first
+    assert "金额" in amount.evaluate("cell => getComputedStyle(cell, '::before').content")
     assert layout_problems(phone) == []
     screenshot(phone, "finance-phone")
     # The quarter before the posted one is refused next to the day, the rest kept.
