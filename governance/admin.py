@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.utils import timezone
 
 from governance.models import (
     Assignment,
@@ -99,7 +100,15 @@ class FinanceStatementAdmin(ReadOnlyAdmin):
 
 @admin.register(VillageFinanceSettings)
 class VillageFinanceSettingsAdmin(admin.ModelAdmin):
-    list_display = ["village", "period", "posting_since"]
+    """Bounded like the accounts' page (the model's clean) and, like it, records who changed it."""
+
+    list_display = ["village", "period", "posting_since", "changed_by", "changed_at"]
+    list_select_related = ["village", "changed_by"]
+    readonly_fields = ["changed_by", "changed_at"]
+
+    def save_model(self, request, obj, form, change):
+        obj.changed_by, obj.changed_at = request.user, timezone.now()
+        super().save_model(request, obj, form, change)
 
 
 class PledgeEventInline(ReadOnlyInline):

@@ -58,7 +58,9 @@ def seed_affairs(log=print) -> None:
     last_start, _end = finance.period_bounds(FinancePeriod.QUARTER, this_start - datetime.timedelta(days=1))
     added = 0
     with transaction.atomic():
-        VillageFinanceSettings.objects.get_or_create(village=village, defaults={"posting_since": last_start})
+        VillageFinanceSettings.objects.get_or_create(
+            village=village, defaults={"posting_since": last_start, "changed_by": cadre, "changed_at": timezone.now()}
+        )
         for start, lines, post in [(last_start, LAST_QUARTER, True), (this_start, THIS_QUARTER, False)]:
             if FinanceStatement.objects.filter(village=village, period_start=start).exists():
                 continue

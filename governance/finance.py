@@ -12,6 +12,7 @@ The services lock the statement row (`select_for_update`) before they check its 
 line added while another cadre posts is either in the posting or refused.
 """
 
+import calendar
 import datetime
 import decimal
 from dataclasses import dataclass
@@ -24,7 +25,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from governance.errors import Conflict, Forbidden, Refused
-from governance.limits import too_early
+from governance.limits import outside_records, too_early
 from governance.models import FinanceLine, FinancePeriod, FinanceStatement, VillageFinanceSettings
 from governance.roles import FINANCE_EDITORS, FINANCE_READERS, TOWNSHIP_ROLES
 from governance.scoping import scope_for
@@ -45,16 +46,14 @@ IMPORT_COLUMNS = 10
 
 
 def period_bounds(period: str, day: datetime.date) -> tuple[datetime.date, datetime.date]:
-    """[first day, last day] of the month or quarter holding `day`."""
+    """[first day, last day] of the month or quarter holding `day` (any date, even 9999-12-31)."""
     if period == FinancePeriod.MONTH:
-        start = day.replace(day=1)
-        months = 1
+        first_month = last_month = day.month
     else:
-        start = datetime.date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
-        months = 3
-    year, month = divmod(start.month - 1 + months, 12)
-    end = datetime.date(start.year + year, month + 1, 1) - datetime.timedelta(days=1)
-    return start, end
+        first_month = 3 * ((day.month - 1) // 3) + 1
+        last_month = first_month + 2
+    last_day = calendar.monthrange(day.year, last_month)[1]
+    return datetime.date(day.year, first_month, 1), datetime.date(day.year, last_month, last_day)
 
 
 def period_label(period: str, start: datetime.date) -> str:
@@ -113,34 +112,59 @@ def finance_statement_create(
     *, user, village: Village, period: str, day: datetime.date, opening_balance=None, note: str = ""
 ) -> FinanceStatement:
     """Open the statement of the month or quarter holding `day`; its opening balance is the
-    last posted statement's closing balance unless given."""
+    last posted statement's closing balance unless given.
+
+    A village's statements follow one another: a period that starts on or before the end of
+    the village's latest statement (posted or draft), or before the village's `posting_since`,
+    is refused on `day`. Opened there, it would start a second balance beside the public one
+    (from zero, or from whatever balance is typed)."""
     _check_edit(user, village.pk)
     if period not in FinancePeriod.values:
         raise ValidationError({"period": _("Choose monthly or quarterly.")})
-    start, end = period_bounds(period, day)
-    if start > timezone.localdate():
+    today = timezone.localdate()
+    # Bounded before its period is computed: a day past the current period is refused as it is.
+    if day > period_bounds(period, today)[1]:
         raise ValidationError({"day": _("That period has not started yet.")})
-    if early := too_early(start, timezone.localdate()):
+    start, end = period_bounds(period, day)
+    if early := too_early(start, today):
         raise ValidationError({"day": early})
     if opening_balance is not None and (
         abs(opening_balance) > MAX_AMOUNT or opening_balance != opening_balance.quantize(decimal.Decimal("0.01"))
     ):
         raise ValidationError({"opening_balance": _("Give the opening balance in yuan with at most two decimals.")})
-    if opening_balance is None:
-        previous = (
-            FinanceStatement.objects.filter(
-                village=village, status=FinanceStatement.Status.POSTED, period_end__lt=start
-            )
-            .order_by("-period_end")
-            .first()
-        )
-        opening_balance = totals(previous)["closing"] if previous else decimal.Decimal(0)
-    overlapping = FinanceStatement.objects.filter(village=village, period_start__lte=end, period_end__gte=start)
     with transaction.atomic():
-        if overlapping.select_for_update().exists():
+        # Two cadres opening statements of the village at once: one waits, then sees the other's.
+        Village.objects.select_for_update().get(pk=village.pk)
+        statements = FinanceStatement.objects.filter(village=village)
+        if statements.filter(period_start__lte=end, period_end__gte=start).exists():
             raise Refused(
                 _("A statement of this village already covers part of that period."), code="period_taken", field="day"
             )
+        latest = statements.order_by("-period_end").first()
+        if latest is not None and start <= latest.period_end:
+            raise Refused(
+                _(
+                    "The village's statements already run until %(day)s: open a later period. A correction "
+                    "to an earlier period is a line of a later one."
+                )
+                % {"day": latest.period_end.isoformat()},
+                code="period_before_latest",
+                field="day",
+            )
+        since = VillageFinanceSettings.objects.filter(village=village).values_list("posting_since", flat=True).first()
+        if since is not None and start < since:
+            raise Refused(
+                _(
+                    "The village posts its accounts here from %(day)s on (its setting): open a period that "
+                    "starts on or after it."
+                )
+                % {"day": since.isoformat()},
+                code="before_posting_since",
+                field="day",
+            )
+        if opening_balance is None:
+            previous = statements.filter(status=FinanceStatement.Status.POSTED).order_by("-period_end").first()
+            opening_balance = totals(previous)["closing"] if previous else decimal.Decimal(0)
         return FinanceStatement.objects.create(
             township_id=village.township_id,
             village=village,
@@ -242,12 +266,17 @@ def finance_statement_post(*, user, statement: FinanceStatement) -> FinanceState
 
 
 def finance_settings_set(*, user, village: Village, period: str, posting_since: datetime.date) -> None:
-    """How often the village posts (monthly or quarterly) and since when Cunzhi asks for it."""
+    """How often the village posts (monthly or quarterly) and since when Cunzhi asks for it
+    (a day of its records: not in the future, not before limits.earliest_day); who set it
+    and when are kept on the row."""
     _check_edit(user, village.pk)
     if period not in FinancePeriod.values:
         raise ValidationError({"period": _("Choose monthly or quarterly.")})
+    if error := outside_records(posting_since, timezone.localdate()):
+        raise ValidationError({"posting_since": error})
     VillageFinanceSettings.objects.update_or_create(
-        village=village, defaults={"period": period, "posting_since": posting_since}
+        village=village,
+        defaults={"period": period, "posting_since": posting_since, "changed_by": user, "changed_at": timezone.now()},
     )
 
 

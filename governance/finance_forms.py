@@ -59,7 +59,7 @@ class SettingsForm(OnceForm):
     posting_since = forms.DateField(
         label=_("Posted in Cunzhi since"),
         widget=date_input(),
-        help_text=_("Periods before this day are on paper and not asked for."),
+        help_text=_("Periods that start before this day are on paper: not asked for here, and not opened."),
     )
 
     def __init__(self, *args, villages, **kwargs):

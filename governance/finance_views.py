@@ -72,7 +72,9 @@ def finance_list(request, form=None, status=200, bound_settings=None):
     villages = list(finance.finance_villages(user)[:200])
     ids = [village.pk for village in villages]
     rows = _statement_rows(ids)
-    settings = {s.village_id: s for s in VillageFinanceSettings.objects.filter(village_id__in=ids)}
+    settings = {
+        s.village_id: s for s in VillageFinanceSettings.objects.filter(village_id__in=ids).select_related("changed_by")
+    }
     groups = []
     for village in villages:
         statements = rows.get(village.pk, [])
@@ -80,7 +82,7 @@ def finance_list(request, form=None, status=200, bound_settings=None):
             {
                 "village": village,
                 "rows": statements,
-                "period": settings[village.pk].get_period_display() if village.pk in settings else None,
+                "settings": settings.get(village.pk),
                 "missing": finance.missing_periods(
                     village, statements=[row["statement"] for row in statements], settings=settings.get(village.pk)
                 ),

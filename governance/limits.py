@@ -36,6 +36,14 @@ def too_early(day: datetime.date, today: datetime.date):
     return None
 
 
+def outside_records(day: datetime.date, today: datetime.date):
+    """The error message for a `day` of the village's records (a setting's start, a meeting)
+    before earliest_day(today) or after `today`, else None."""
+    if day > today:
+        return _("That day has not come yet: give today or a day before.")
+    return too_early(day, today)
+
+
 def bound_form_field(field: forms.Field) -> None:
     """Give an unbounded text field of a form TEXT_LONG, validator and `maxlength` attribute."""
     not_text = (forms.UUIDField, forms.JSONField)

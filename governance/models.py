@@ -4,10 +4,13 @@ import secrets
 
 from django.conf import settings
 from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from governance.limits import outside_records
 from grids.models import Courtyard, Grid, Resident, Township, Village
 
 
@@ -291,8 +294,19 @@ class VillageFinanceSettings(models.Model):
 
     village = models.OneToOneField(Village, on_delete=models.PROTECT, related_name="finance_settings")
     period = models.CharField(_("posted"), max_length=10, choices=FinancePeriod.choices, default=FinancePeriod.QUARTER)
-    # Periods ending before this day are not asked for (the accounts before Cunzhi are on paper).
+    # Periods starting before this day are neither asked for nor opened (the accounts before
+    # Cunzhi are on paper): a statement there would start the village's balance afresh.
     posting_since = models.DateField(_("posted in Cunzhi since"))
+    # Who set the village's posting last, and when (governance.finance.finance_settings_set).
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("changed by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    changed_at = models.DateTimeField(_("changed at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("village finance settings")
@@ -300,6 +314,10 @@ class VillageFinanceSettings(models.Model):
 
     def __str__(self):
         return str(self.village)
+
+    def clean(self):
+        if self.posting_since and (error := outside_records(self.posting_since, timezone.localdate())):
+            raise ValidationError({"posting_since": error})
 
 
 class FinanceStatement(models.Model):

@@ -6,6 +6,22 @@
     return form.querySelectorAll('button:not([type]), button[type="submit"], input[type="submit"]');
   }
 
+  // A submit button marked data-confirm (an action that cannot be undone, like posting the
+  // accounts) asks its question first, as the visit outbox's discard does (visits.js); answered
+  // "cancel", nothing is sent. This listener comes before data-once's, which then leaves the
+  // buttons enabled. Without script the form is sent as it is: the page says what follows.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!(form instanceof HTMLFormElement)) {
+      return;
+    }
+    // An old browser without event.submitter: the form's marked button.
+    var button = "submitter" in event ? event.submitter : form.querySelector("[data-confirm]");
+    if (button && button.hasAttribute("data-confirm") && !window.confirm(button.getAttribute("data-confirm"))) {
+      event.preventDefault();
+    }
+  });
+
   // A form marked data-once disables its buttons once sent, so a double tap on a slow
   // connection sends it once. (The server also refuses a second save of the same form.)
   // The buttons are disabled after the event, so the pressed button's value is still sent.

@@ -15,6 +15,7 @@ from tests.browser.conftest import DESKTOP, PHONE, layout_problems, screenshot
 
 pytestmark = pytest.mark.browser
 QIXING = "500117101001"
+HUALONG = "500117101002"
 
 
 def _anonymous(demo_site, viewport, *, phone=True, language="zh-hans"):
@@ -72,16 +73,16 @@ def _spreadsheet(path, start: datetime.date) -> None:
 
 
 def test_cadre_keeps_a_quarter_and_the_board_shows_it(demo_site, tmp_path):
+    # 化龙村 has no accounts in the demo: its cadre opens last quarter (七星村's run up to this quarter).
     this_quarter, _end = finance.period_bounds("quarter", timezone.localdate())
-    last_start, _end = finance.period_bounds("quarter", this_quarter - datetime.timedelta(days=1))
-    start, end = finance.period_bounds("quarter", last_start - datetime.timedelta(days=1))
-    page = demo_site(DESKTOP, "qixing_cadre")
+    start, end = finance.period_bounds("quarter", this_quarter - datetime.timedelta(days=1))
+    page = demo_site(DESKTOP, "hualong_cadre")
     page.goto("/affairs/")
     page.get_by_role("link", name="财务公开").first.click()
     page.fill("#id_day", start.isoformat())
     page.fill("#id_opening_balance", "50000")
     page.locator("form[action$='/finance/new/'] button[type=submit]").click()
-    expect(page.locator("h1")).to_contain_text("七星村")
+    expect(page.locator("h1")).to_contain_text("化龙村")
     # A date outside the quarter: said next to the field, the rest kept.
     page.fill("#id_line-occurred_on", (end + datetime.timedelta(days=1)).isoformat())
     page.fill("#id_line-item", "鱼塘承包费")
@@ -100,12 +101,37 @@ def test_cadre_keeps_a_quarter_and_the_board_shows_it(demo_site, tmp_path):
     expect(page.locator(".finance-lines tbody tr")).to_have_count(3)
     expect(page.locator(".finance-totals")).to_contain_text("67150.00")
     screenshot(page, "finance-desktop")
-    page.locator("form[action$='/post/'] button").click()
+    # Posting asks first: answered "cancel", the statement stays a draft.
+    post = page.locator("form[action$='/post/'] button")
+    questions = []
+
+    def cancel(dialog):
+        questions.append(dialog.message)
+        dialog.dismiss()
+
+    page.once("dialog", cancel)
+    post.click()
+    expect(post).to_be_enabled()
+    assert questions and "化龙村" in questions[0]
+    page.reload()
+    expect(page.locator(".chips")).to_contain_text("草稿")
+    page.once("dialog", lambda dialog: dialog.accept())
+    post.click()
     expect(page.locator(".chips")).to_contain_text("已公开")
-    phone = demo_site(PHONE, "qixing_cadre", phone=True)
+    phone = demo_site(PHONE, "hualong_cadre", phone=True)
     phone.goto(page.url)
+    # On a phone each line is a card whose figures say what they are.
+    amount = phone.locator(".finance-lines tbody td.num").first
+    assert "金额" in amount.evaluate("cell => getComputedStyle(cell, '::before').content")
     assert layout_problems(phone) == []
     screenshot(phone, "finance-phone")
+    # The quarter before the posted one is refused next to the day, the rest kept.
+    phone.goto("/finance/")
+    phone.fill("#id_day", (start - datetime.timedelta(days=1)).isoformat())
+    phone.fill("#id_opening_balance", "0")
+    phone.locator("form[action$='/finance/new/'] button[type=submit]").click()
+    expect(phone.locator("#field-day .errorlist")).to_contain_text(end.isoformat())
+    expect(phone.locator("#id_opening_balance")).to_have_value("0")
     board = _anonymous(demo_site, PHONE)
-    board.goto(f"/public/{QIXING}/")
+    board.goto(f"/public/{HUALONG}/")
     expect(board.locator("#finance")).to_contain_text("村道护栏修复")

@@ -18,7 +18,9 @@ from openpyxl import Workbook
 
 from governance import finance
 from governance.errors import Conflict, Forbidden, Refused
+from governance.limits import earliest_day
 from governance.models import FinanceLine, FinancePeriod, FinanceStatement, VillageFinanceSettings
+from tests.api.matter_states import database_state
 
 
 def _last_quarter_day() -> datetime.date:
@@ -67,6 +69,22 @@ def test_period_bounds_cover_whole_months_and_quarters():
         datetime.date(2028, 2, 1),
         datetime.date(2028, 2, 29),
     )
+
+
+def _accounts_state():
+    """Everything a refused change of the accounts leaves as it was (the page's form claim included)."""
+    return (
+        database_state(),
+        list(FinanceStatement.objects.order_by("pk").values_list("pk", "period", "period_start", "status")),
+        list(FinanceLine.objects.order_by("pk").values_list("pk", "statement_id", "amount")),
+        list(VillageFinanceSettings.objects.order_by("pk").values()),
+    )
+
+
+def test_period_bounds_take_any_date_without_overflowing():
+    assert finance.period_bounds("quarter", datetime.date.max) == (datetime.date(9999, 10, 1), datetime.date.max)
+    assert finance.period_bounds("month", datetime.date.max) == (datetime.date(9999, 12, 1), datetime.date.max)
+    assert finance.period_bounds("quarter", datetime.date.min) == (datetime.date.min, datetime.date(1, 3, 31))
 
 
 def test_cadre_opens_fills_and_posts_a_statement_whose_totals_add_up(world):
@@ -153,6 +171,106 @@ def test_a_period_long_ago_or_an_absurd_opening_balance_is_refused_on_its_field(
             )
         assert "opening_balance" in absurd.value.message_dict
     assert not FinanceStatement.objects.exists()
+
+
+def _posted_last_quarter(world) -> FinanceStatement:
+    statement = _statement(world)
+    finance.finance_line_add(user=world.users.cadre, statement=statement, line=_line(statement))
+    return finance.finance_statement_post(user=world.users.cadre, statement=statement)
+
+
+@pytest.mark.parametrize("period", ["quarter", "month"])
+def test_a_period_before_the_latest_posted_statement_is_refused_on_day(world, period):
+    """Opened behind the public accounts, a statement would start a second balance from zero."""
+    posted = _posted_last_quarter(world)
+    before = _accounts_state()
+    for day in (posted.period_start - datetime.timedelta(days=1), posted.period_start - datetime.timedelta(days=200)):
+        with pytest.raises(Refused) as refused:
+            finance.finance_statement_create(user=world.users.cadre, village=world.qixing, period=period, day=day)
+        assert (refused.value.code, refused.value.field) == ("period_before_latest", "day")
+        assert posted.period_end.isoformat() in str(refused.value.message)
+    assert _accounts_state() == before
+    # The period after it opens, with the posted closing balance.
+    following = finance.finance_statement_create(
+        user=world.users.cadre, village=world.qixing, period=period, day=posted.period_end + datetime.timedelta(1)
+    )
+    assert following.opening_balance == decimal.Decimal("12000.00")
+
+
+def test_a_period_before_a_later_draft_is_refused_too(world):
+    """Statements open in order: a draft's opening balance was taken without the period before it."""
+    draft = _statement(world)
+    before = _accounts_state()
+    with pytest.raises(Refused) as refused:
+        finance.finance_statement_create(
+            user=world.users.cadre,
+            village=world.qixing,
+            period="quarter",
+            day=draft.period_start - datetime.timedelta(days=1),
+            opening_balance=decimal.Decimal("5"),
+        )
+    assert (refused.value.code, refused.value.field) == ("period_before_latest", "day")
+    assert _accounts_state() == before
+    # Another village's accounts do not count.
+    hualong_cadre = world.users.other_cadre
+    assert finance.may_edit(hualong_cadre, world.hualong.pk)
+    finance.finance_statement_create(
+        user=hualong_cadre, village=world.hualong, period="quarter", day=draft.period_start - datetime.timedelta(days=1)
+    )
+
+
+def test_a_period_starting_before_posting_since_is_refused_on_day(world):
+    since = finance.period_bounds("quarter", _last_quarter_day())[0] + datetime.timedelta(days=1)
+    VillageFinanceSettings.objects.create(village=world.qixing, period=FinancePeriod.MONTH, posting_since=since)
+    before = _accounts_state()
+    for period, day in [("quarter", since), ("month", since), ("month", since - datetime.timedelta(days=40))]:
+        with pytest.raises(Refused) as refused:
+            finance.finance_statement_create(user=world.users.cadre, village=world.qixing, period=period, day=day)
+        assert (refused.value.code, refused.value.field) == ("before_posting_since", "day"), (period, day)
+        assert since.isoformat() in str(refused.value.message)
+    assert _accounts_state() == before
+    # The first month starting on or after the day opens.
+    finance.finance_statement_create(
+        user=world.users.cadre, village=world.qixing, period="month", day=since + datetime.timedelta(days=31)
+    )
+
+
+def test_page_refuses_a_backdated_statement_next_to_the_day_and_keeps_the_input(world, client):
+    posted = _posted_last_quarter(world)
+    client.force_login(world.users.cadre)
+    before = _accounts_state()
+    backdated = (posted.period_start - datetime.timedelta(days=1)).isoformat()
+    response = client.post(
+        reverse("governance:finance-create"),
+        {"form_token": str(uuid.uuid4()), "village": world.qixing.pk, "period": "quarter", "day": backdated},
+    )
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert 'id="id_day_error"' in html and posted.period_end.isoformat() in html and f'value="{backdated}"' in html
+    assert _accounts_state() == before
+
+
+@pytest.mark.parametrize("day", ["9999-12-31", "0001-01-01", "2999-01-01"])
+def test_page_refuses_a_day_far_off_on_its_field_instead_of_failing(world, client, day):
+    """9999-12-31 once answered 500: the end of its quarter is past the calendar."""
+    client.force_login(world.users.cadre)
+    before = _accounts_state()
+    for period in ("quarter", "month"):
+        response = client.post(
+            reverse("governance:finance-create"),
+            {"form_token": str(uuid.uuid4()), "village": world.qixing.pk, "period": period, "day": day},
+        )
+        assert response.status_code == 400 and 'id="id_day_error"' in response.content.decode()
+    assert _accounts_state() == before
+
+
+def test_the_post_button_asks_before_posting(world, client):
+    """Posting never comes back: the button carries the question app.js asks (data-confirm)."""
+    statement = _statement(world)
+    client.force_login(world.users.cadre)
+    html = client.get(reverse("governance:finance-detail", args=[statement.pk])).content.decode()
+    form = re.search(r'<form method="post" action="[^"]*/post/".*?</form>', html, re.S).group(0)
+    assert re.search(r'<button[^>]*type="submit"[^>]*data-confirm="[^"]+"', form)
 
 
 @pytest.mark.parametrize(
@@ -299,7 +417,7 @@ def test_list_page_queries_stay_flat(world, client):
     client.get(url)
     with CaptureQueriesContext(connection) as few:
         assert client.get(url).status_code == 200
-    for day in (_last_quarter_day(), _last_quarter_day() - datetime.timedelta(days=100)):
+    for day in (_last_quarter_day() - datetime.timedelta(days=100), _last_quarter_day()):
         statement = _statement(world, day=day)
         finance.finance_line_add(user=world.users.cadre, statement=statement, line=_line(statement))
     with CaptureQueriesContext(connection) as more:
@@ -411,8 +529,8 @@ PAGE_MATRIX = {
         "other_cadre": 404,
         "other_official": 404,
     },
-    # Opening a statement: a cadre of some village (for a village it keeps: the form offers no other);
-    # the superuser comes after the cadre opened that period: it is taken (400).
+    # Opening a statement (the month after the existing one): a cadre of some village (for a village it
+    # keeps: the form offers no other); the superuser comes after the cadre opened that month: it is taken (400).
     ("POST", "finance-create"): {
         **FORBIDDEN,
         "cadre": 302,
@@ -444,6 +562,68 @@ def test_cadre_sets_monthly_posting_and_others_cannot(world, client):
     client.force_login(world.users.cadre)
     assert client.post(url, data).status_code == 302
     assert VillageFinanceSettings.objects.get(village=world.qixing).period == "month"
+
+
+def _settings_post(client, world, posting_since, period="month"):
+    return client.post(
+        reverse("governance:finance-settings"),
+        {
+            "settings-form_token": str(uuid.uuid4()),
+            "settings-village": world.qixing.pk,
+            "settings-period": period,
+            "settings-posting_since": posting_since,
+        },
+    )
+
+
+def test_posting_since_far_off_or_in_the_future_is_refused_and_changes_nothing(world, client):
+    today = timezone.localdate()
+    VillageFinanceSettings.objects.create(village=world.qixing, posting_since=today - datetime.timedelta(days=30))
+    client.force_login(world.users.cadre)
+    before = _accounts_state()
+    too_early = earliest_day(today) - datetime.timedelta(days=1)
+    for day in (datetime.date.max, datetime.date.min, too_early, today + datetime.timedelta(days=1)):
+        response = _settings_post(client, world, day.isoformat())
+        assert response.status_code == 400, day
+        assert 'id="id_settings-posting_since_error"' in response.content.decode(), day
+        with pytest.raises(ValidationError) as refused:
+            finance.finance_settings_set(
+                user=world.users.cadre, village=world.qixing, period="month", posting_since=day
+            )
+        assert "posting_since" in refused.value.message_dict
+    assert _accounts_state() == before
+    for day in (earliest_day(today), today):
+        assert _settings_post(client, world, day.isoformat()).status_code == 302
+
+
+def test_settings_record_who_changed_them_and_when(world, client):
+    client.force_login(world.users.cadre)
+    started = timezone.now()
+    assert _settings_post(client, world, timezone.localdate().isoformat()).status_code == 302
+    settings = VillageFinanceSettings.objects.get(village=world.qixing)
+    assert settings.changed_by == world.users.cadre and settings.changed_at >= started
+    page = client.get(reverse("governance:finance-list")).content.decode()
+    assert settings.changed_by.get_full_name() in page
+    client.force_login(world.users.admin)
+    assert _settings_post(client, world, timezone.localdate().isoformat(), period="quarter").status_code == 302
+    settings.refresh_from_db()
+    assert (settings.period, settings.changed_by) == ("quarter", world.users.admin)
+
+
+def test_the_admin_bounds_posting_since_and_records_who_changed_it(world, client):
+    settings = VillageFinanceSettings.objects.create(
+        village=world.qixing, posting_since=timezone.localdate() - datetime.timedelta(days=30)
+    )
+    client.force_login(world.users.admin)
+    url = reverse("admin:governance_villagefinancesettings_change", args=[settings.pk])
+    data = {"village": world.qixing.pk, "period": "month", "posting_since": "9999-12-31"}
+    assert client.post(url, data).status_code == 200  # the form again, with the error
+    settings.refresh_from_db()
+    assert settings.period == "quarter" and settings.changed_by is None
+    data["posting_since"] = timezone.localdate().isoformat()
+    assert client.post(url, data).status_code == 302
+    settings.refresh_from_db()
+    assert (settings.period, settings.changed_by) == ("month", world.users.admin)
 
 
 @pytest.mark.parametrize(("method", "name"), sorted(PAGE_MATRIX))
@@ -478,7 +658,7 @@ def test_every_persona_gets_its_status_on_every_accounts_page(world, client, met
                 "form_token": str(uuid.uuid4()),
                 "village": world.qixing.pk,
                 "period": "month",
-                "day": (statement.period_start - datetime.timedelta(days=200)).isoformat(),
+                "day": (statement.period_end + datetime.timedelta(days=1)).isoformat(),
             },
             "finance-import": {"import-form_token": str(uuid.uuid4())},
         }.get(name, {})
