@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('governance', '0007_finance_statements'),
+        ('governance', '0008_pledge_completed_by'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
