@@ -12,7 +12,7 @@ from governance.models import FinanceLine, FinancePeriod
 
 class StatementForm(OnceForm):
     village = forms.ModelChoiceField(label=_("Village"), queryset=None, empty_label=None)
-    period = forms.ChoiceField(label=_("Posted"), choices=FinancePeriod.choices)
+    period = forms.ChoiceField(label=_("Posted every"), choices=FinancePeriod.choices)
     day = forms.DateField(
         label=_("A day of the period"),
         widget=date_input(),
@@ -52,7 +52,7 @@ class ImportForm(OnceForm):
 class SettingsForm(OnceForm):
     village = forms.ModelChoiceField(label=_("Village"), queryset=None, empty_label=None)
     period = forms.ChoiceField(
-        label=_("Posted"),
+        label=_("Posted every"),
         choices=FinancePeriod.choices,
         help_text=_("At least every quarter; every month where the villagers' meeting has decided so."),
     )
