@@ -177,6 +177,40 @@ def finance_statement_create(
         )
 
 
+def next_statement_day(village_id: int) -> datetime.date:
+    """The day a village's next statement is opened on by default: the day after its latest
+    statement ends, else the first day it posts here (its setting), else a day of last month;
+    never past today."""
+    today = timezone.localdate()
+    latest = (
+        FinanceStatement.objects.filter(village_id=village_id)
+        .order_by("-period_end")
+        .values_list("period_end", flat=True)
+    ).first()
+    if latest is not None:
+        day = latest + datetime.timedelta(days=1)
+    else:
+        since = VillageFinanceSettings.objects.filter(village_id=village_id).values_list("posting_since", flat=True)
+        day = since.first() or today.replace(day=1) - datetime.timedelta(days=1)
+    return min(day, today)
+
+
+def finance_statement_discard(*, user, statement: FinanceStatement) -> None:
+    """Take back a draft statement with no lines (opened for the wrong period, or before a
+    period that was forgotten, which can then be opened). A posted one never changes; a draft
+    with lines has them taken off first, so nothing typed goes with one click."""
+    _check_edit(user, statement.village_id)
+    with transaction.atomic():
+        statement = _locked(statement)
+        _check_draft(statement)
+        if statement.lines.exists():
+            raise Conflict(
+                _("Take the statement's lines off first: only an empty draft is taken back."),
+                code="statement_has_lines",
+            )
+        statement.delete()
+
+
 def _locked(statement: FinanceStatement) -> FinanceStatement:
     return FinanceStatement.objects.select_for_update().get(pk=statement.pk)
 

@@ -91,6 +91,7 @@ def finance_list(request, form=None, status=200, bound_settings=None):
     editable = _editable_villages(user)
     if form is None and editable.exists():
         form = StatementForm(villages=editable)
+        form.initial["day"] = finance.next_statement_day(editable.first().pk)
         first = next((v for v in villages if v.pk in settings), None)
         form.initial["period"] = settings[first.pk].period if first else FinancePeriod.QUARTER
     settings_form = None
@@ -303,6 +304,24 @@ def finance_post(request, pk):
         return _detail(request, _statement_for(user, pk), status=409)
     messages.success(request, _("Posted: the residents see it on the village's public board."))
     return redirect(here)
+
+
+@login_required
+@require_POST
+def finance_discard(request, pk):
+    """Take back an empty draft statement (finance.finance_statement_discard)."""
+    user = request.user
+    _require_reader(user)
+    statement = _statement_for(user, pk, writing=True)
+    try:
+        finance.finance_statement_discard(user=user, statement=statement)
+    except Forbidden as error:
+        raise PermissionDenied(str(error.message)) from None
+    except Conflict as error:
+        messages.error(request, str(error.message))
+        return _detail(request, _statement_for(user, pk), status=409)
+    messages.success(request, _("The empty draft is taken back; its period can be opened again."))
+    return redirect("governance:finance-list")
 
 
 @login_required

@@ -21,6 +21,7 @@ governance_patterns = (
         path("finance/template.xlsx", finance_views.finance_template, name="finance-template"),
         path("finance/<int:pk>/", finance_views.finance_detail, name="finance-detail"),
         path("finance/<int:pk>/lines/", finance_views.finance_line_add, name="finance-line-add"),
+        path("finance/<int:pk>/discard/", finance_views.finance_discard, name="finance-discard"),
         path(
             "finance/<int:pk>/lines/<int:line_id>/remove/",
             finance_views.finance_line_remove,

@@ -96,6 +96,7 @@ PAGE_MODELS = {
     "finance-line-remove": FinanceStatement,
     "finance-import": FinanceStatement,
     "finance-post": FinanceStatement,
+    "finance-discard": FinanceStatement,
     "pledge-action": Pledge,
     "pledge-photo": PledgePhoto,
 }

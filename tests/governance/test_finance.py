@@ -219,6 +219,39 @@ def test_a_period_before_a_later_draft_is_refused_too(world):
     )
 
 
+def test_an_empty_draft_is_taken_back_so_a_forgotten_period_can_be_opened(world, client):
+    """Opened a quarter too late: the period before it is refused until the draft is taken back."""
+    late = _statement(world)
+    forgotten_day = late.period_start - datetime.timedelta(days=1)
+    client.force_login(world.users.cadre)
+    page = client.get(reverse("governance:finance-detail", args=[late.pk])).content.decode()
+    assert reverse("governance:finance-discard", args=[late.pk]) in page and "data-confirm" in page
+    # With a line it is not taken back, and nothing changes.
+    line = finance.finance_line_add(user=world.users.cadre, statement=late, line=_line(late))
+    before = _accounts_state()
+    refused = client.post(reverse("governance:finance-discard", args=[late.pk]))
+    assert refused.status_code == 409 and _accounts_state() == before
+    with pytest.raises(Conflict) as conflict:
+        finance.finance_statement_discard(user=world.users.cadre, statement=late)
+    assert conflict.value.code == "statement_has_lines"
+    finance.finance_line_remove(user=world.users.cadre, statement=late, line_id=line.pk)
+    taken = client.post(reverse("governance:finance-discard", args=[late.pk]))
+    assert taken.status_code == 302 and not FinanceStatement.objects.filter(pk=late.pk).exists()
+    # The forgotten period opens now; then the later one again.
+    first = _statement(world, day=forgotten_day)
+    assert first.period_end == forgotten_day
+    # The new-statement form offers the day after the latest statement.
+    listing = client.get(reverse("governance:finance-list")).content.decode()
+    assert f'value="{min(first.period_end + datetime.timedelta(days=1), timezone.localdate()).isoformat()}"' in listing
+
+
+def test_a_posted_statement_is_never_taken_back(world):
+    posted = _posted_last_quarter(world)
+    with pytest.raises(Conflict):
+        finance.finance_statement_discard(user=world.users.cadre, statement=posted)
+    assert FinanceStatement.objects.filter(pk=posted.pk, status=FinanceStatement.Status.POSTED).exists()
+
+
 def test_a_period_starting_before_posting_since_is_refused_on_day(world):
     since = finance.period_bounds("quarter", _last_quarter_day())[0] + datetime.timedelta(days=1)
     VillageFinanceSettings.objects.create(village=world.qixing, period=FinancePeriod.MONTH, posting_since=since)
@@ -519,6 +552,17 @@ PAGE_MATRIX = {
         "other_cadre": 404,
         "other_official": 404,
     },
+    # A draft with a line is not taken back (409): only an empty one is.
+    ("POST", "finance-discard"): {
+        **FORBIDDEN,
+        "cadre": 409,
+        "admin": 409,
+        "supervisor": 403,
+        "official": 403,
+        "leader": 403,
+        "other_cadre": 404,
+        "other_official": 404,
+    },
     ("POST", "finance-import"): {
         **FORBIDDEN,
         "cadre": 400,
@@ -640,6 +684,7 @@ def test_every_persona_gets_its_status_on_every_accounts_page(world, client, met
             "finance-line-add": [statement.pk],
             "finance-line-remove": [statement.pk, line.pk],
             "finance-post": [statement.pk],
+            "finance-discard": [statement.pk],
             "finance-import": [statement.pk],
         }.get(name, [])
         url = reverse(f"governance:{name}", args=args)
