@@ -5,8 +5,8 @@ or not), every 村事's decision and result with its vote (决议公开, 实施�
 accounts (财务公开), the compact in force, the pledges, the points 公示 and the 红黑榜 as the
 village publishes it. Nothing personal: free text goes through grids.public.public_text (the
 register's names become 张某, phone and ID numbers masked), households are initials, staff are
-not named, and a grid's name is left out where it has fewer than 30 households (the pledges'
-text says 某网格 for it).
+not named, and a grid's name is left out where it has fewer than 30 households (free text
+says 某网格 for it).
 """
 
 import datetime
@@ -71,11 +71,24 @@ MATTER_FIELDS = (
 )
 
 
-def _matter_rows(matters, names, now) -> list[dict]:
+class _Masks:
+    """What free text on the board loses: the register's names (张某), the names of grids too
+    small to name (某网格), a matter's own submitter's name, phone and ID numbers."""
+
+    def __init__(self, village: Village):
+        self.names = name_pattern(resident_names(village.pk))
+        self.grids = name_pattern(private_grid_names(village.pk))
+
+    def __call__(self, text: str, submitter: str = "") -> str:
+        if submitter:
+            text = public_text(text, name_pattern([submitter]))
+        return public_text(text, self.names, self.grids)
+
+
+def _matter_rows(matters, clean: _Masks, now) -> list[dict]:
     rows = []
     for matter in matters:
-        own = name_pattern([matter.submitter_name])
-        title = public_text(public_text(matter.title, own), names)
+        title = clean(matter.title, matter.submitter_name)
         char, label = _step(matter)
         rows.append(
             {
@@ -94,21 +107,21 @@ def _matter_rows(matters, names, now) -> list[dict]:
     return rows
 
 
-def matters_progress(village: Village, names, now) -> dict:
+def matters_progress(village: Village, clean: _Masks, now) -> dict:
     """Open matters (newest first) and those closed in the last 90 days, and how many are open."""
     matters = Matter.objects.filter(village=village).only(*MATTER_FIELDS)
     open_matters = matters.filter(state__in=OPEN_STATES)
     closed = matters.filter(state=State.CLOSED, closed_at__gte=now - datetime.timedelta(days=CLOSED_DAYS))
     counts = open_matters.order_by().values("kind").annotate(n=Count("pk"))
     return {
-        "open": _matter_rows(open_matters.order_by("-created_at", "-pk")[:OPEN_SHOWN], names, now),
-        "closed": _matter_rows(closed.order_by("-closed_at", "-pk")[:CLOSED_SHOWN], names, now),
+        "open": _matter_rows(open_matters.order_by("-created_at", "-pk")[:OPEN_SHOWN], clean, now),
+        "closed": _matter_rows(closed.order_by("-closed_at", "-pk")[:CLOSED_SHOWN], clean, now),
         "open_count": sum(row["n"] for row in counts),
         "open_by_kind": {row["kind"]: row["n"] for row in counts},
     }
 
 
-def decisions(village: Village, names) -> list[dict]:
+def decisions(village: Village, clean: _Masks) -> list[dict]:
     """Each 村事's latest vote (决议公开) with its resolution (step 6) and result (实施结果公开),
     newest vote first."""
     votes = list(
@@ -149,16 +162,16 @@ def decisions(village: Village, names) -> list[dict]:
     rows = []
     for vote in chosen:
         matter = vote.matter
-        own = name_pattern([matter.submitter_name])
+        own = matter.submitter_name
         resolution = published.get(matter.pk)
         rows.append(
             {
-                "title": public_text(public_text(matter.title, own), names),
+                "title": clean(matter.title, own),
                 "vote": vote,
                 "body": vote.get_body_display(),
-                "resolution": public_text(public_text(resolution.summary, own), names) if resolution else "",
+                "resolution": clean(resolution.summary, own) if resolution else "",
                 "published_on": resolution.held_on if resolution else None,
-                "result": public_text(public_text(matter.result, own), names)
+                "result": clean(matter.result, own)
                 if matter.state in (State.VERIFYING, State.EVALUATING, State.REVIEWING, State.CLOSED)
                 else "",
                 "filed_on": matter.filed_on,
@@ -168,16 +181,15 @@ def decisions(village: Village, names) -> list[dict]:
     return rows
 
 
-def _pledges(village: Village, names) -> list[dict]:
+def _pledges(village: Village, clean: _Masks) -> list[dict]:
     """The published pledges, their content and progress with names taken out, and the names of
     grids too small to name (a pledger's grid and initials would point at a household)."""
     rows = pledges_public(village)
-    grids = name_pattern(private_grid_names(village.pk)) if rows else None
     for row in rows:
         for field in ("pledger_title", "title", "content", "period"):
-            row[field] = public_text(row[field], names, grids)
+            row[field] = clean(row[field])
         for line in row["progress"]:
-            line["text"] = public_text(line["text"], names, grids)
+            line["text"] = clean(line["text"])
     return rows
 
 
@@ -189,15 +201,15 @@ def _village(code: str) -> Village:
 def village_board(request, village_code):
     village = _village(village_code)
     now = timezone.now()
-    names = name_pattern(resident_names(village.pk))
+    clean = _Masks(village)  # two queries: the register's names, the grids' sizes
     context = {
         "village": village,
-        "progress": matters_progress(village, names, now),
-        "decisions": decisions(village, names),
-        "finance": finance_public(village, clean=lambda text: public_text(text, names)),
+        "progress": matters_progress(village, clean, now),
+        "decisions": decisions(village, clean),
+        "finance": finance_public(village, clean=clean),
         "notice": public_notice(village, now=now)[:10],
         "compact": for_the_public(compact_in_force(village)),
-        "pledges": _pledges(village, names),
+        "pledges": _pledges(village, clean),
         "now": now,
     }
     response = render(request, "governance/public/village.html", context)

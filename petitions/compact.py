@@ -18,6 +18,7 @@ from governance.roles import COMPACT_EDITORS, COMPACT_READERS, SUPERVISION_ROLES
 from governance.scoping import scope_for
 from grids.models import Grid, Village
 from grids.public import name_pattern, public_text, resident_names
+from grids.selectors import private_grid_names
 from petitions import procedure
 from petitions.models import (
     CompactArticle,
@@ -89,14 +90,19 @@ def compact_in_force(village) -> CompactVersion | None:
 
 def for_the_public(version: CompactVersion | None) -> CompactVersion | None:
     """`version` (articles prefetched) with its title, preamble and articles as a public page may
-    show them: the register's names as 张某, phone and ID numbers masked (an article may thank or
-    name someone). Changes the loaded objects only; nothing is saved."""
+    show them: the register's names as 张某, a grid too small to name as 某网格, phone and ID
+    numbers masked (an article may thank or name someone). Changes the loaded objects only; nothing is saved."""
     if version is None:
         return None
     names = name_pattern(resident_names(version.village_id))
-    version.title, version.preamble = public_text(version.title, names), public_text(version.preamble, names)
+    grids = name_pattern(private_grid_names(version.village_id))
+
+    def clean(text):
+        return public_text(text, names, grids)
+
+    version.title, version.preamble = clean(version.title), clean(version.preamble)
     for article in version.articles.all():
-        article.title, article.text = public_text(article.title, names), public_text(article.text, names)
+        article.title, article.text = clean(article.title), clean(article.text)
     return version
 
 

@@ -230,3 +230,30 @@ def test_pledges_on_the_board_say_a_grid_for_the_name_of_a_small_grid(plw, clien
     assert "第一网格" not in body and "张三" not in body
     assert "某网格路灯全亮" in body and "走访某网格张某家，再到第二网格" in body
     assert "某网格网格长" in body and "某网格年度" in body and "某网格已修3盏" in body
+
+
+def test_every_text_on_the_board_says_a_grid_for_the_name_of_a_small_grid(mw, client):
+    """Not only the pledges: a matter's title, a resolution, the accounts and the compact too."""
+    import decimal
+
+    from governance import finance
+    from grids.selectors import PUBLIC_GRID_MIN_HOUSEHOLDS
+    from tests.factories import make_household
+    from tests.petitions.compacts import in_force
+
+    for _n in range(PUBLIC_GRID_MIN_HOUSEHOLDS - mw.q2.households.count()):
+        make_household(mw.q2, members=1)
+    _carried_village_matter(mw, "第一网格修路，第二网格也修")
+    mw.staff_matter(title="第一网格路灯不亮")
+    day = finance.period_bounds("quarter", timezone.localdate())[0] - datetime.timedelta(days=1)
+    statement = finance.finance_statement_create(user=mw.users.cadre, village=mw.qixing, period="quarter", day=day)
+    line = finance.LineInput(
+        direction="expense", occurred_on=statement.period_start, item="第一网格水渠", amount=decimal.Decimal("100")
+    )
+    finance.finance_line_add(user=mw.users.cadre, statement=statement, line=line)
+    finance.finance_statement_post(user=mw.users.cadre, statement=statement)
+    in_force(mw, articles=[("第一网格公约", "第一网格的院坝由第一网格的住户轮流打扫。")])
+    body = _page(client, mw.qixing).content.decode()
+    assert "第一网格" not in body
+    assert "某网格修路，第二网格也修" in body and "某网格路灯不亮" in body and "某网格水渠" in body
+    assert "某网格的院坝由某网格的住户轮流打扫" in body
