@@ -111,8 +111,10 @@ def _check_draft(statement: FinanceStatement) -> None:
 def finance_statement_create(
     *, user, village: Village, period: str, day: datetime.date, opening_balance=None, note: str = ""
 ) -> FinanceStatement:
-    """Open the statement of the month or quarter holding `day`; its opening balance is the
-    last posted statement's closing balance unless given.
+    """Open the statement of the month or quarter holding `day`. Its opening balance is the
+    closing balance of the village's statement before it (settled again when it is posted, see
+    finance_statement_post); only a village's first statement here takes a typed one (from its
+    paper accounts), or starts from zero.
 
     A village's statements follow one another: a period that starts on or before the end of
     the village's latest statement (posted or draft), or before the village's `posting_since`,
@@ -162,9 +164,18 @@ def finance_statement_create(
                 code="before_posting_since",
                 field="day",
             )
+        if latest is not None and opening_balance is not None:
+            raise Refused(
+                _(
+                    "The opening balance is the closing balance of the statement before it (%(period)s): leave "
+                    "it empty. Only a village's first statement here takes one."
+                )
+                % {"period": period_label(latest.period, latest.period_start)},
+                code="opening_follows_previous",
+                field="opening_balance",
+            )
         if opening_balance is None:
-            previous = statements.filter(status=FinanceStatement.Status.POSTED).order_by("-period_end").first()
-            opening_balance = totals(previous)["closing"] if previous else decimal.Decimal(0)
+            opening_balance = totals(latest)["closing"] if latest is not None else decimal.Decimal(0)
         return FinanceStatement.objects.create(
             township_id=village.township_id,
             village=village,
@@ -281,8 +292,16 @@ def finance_line_remove(*, user, statement: FinanceStatement, line_id: int) -> N
         FinanceLine.objects.filter(statement=statement, pk=line_id).delete()
 
 
+def previous_statement(statement: FinanceStatement) -> FinanceStatement | None:
+    """The village's statement just before `statement` (one query)."""
+    earlier = FinanceStatement.objects.filter(village_id=statement.village_id, period_end__lt=statement.period_start)
+    return earlier.order_by("-period_end").first()
+
+
 def finance_statement_post(*, user, statement: FinanceStatement) -> FinanceStatement:
-    """Post a draft statement once its period has ended: public from now on, never changed."""
+    """Post a draft statement once its period has ended: public from now on, never changed.
+    Statements are posted in order, each opening on the closing balance of the one before as
+    posted (a draft opened while the one before was still a draft took its balance so far)."""
     _check_edit(user, statement.village_id)
     with transaction.atomic():
         statement = _locked(statement)
@@ -293,9 +312,21 @@ def finance_statement_post(*, user, statement: FinanceStatement) -> FinanceState
                 % {"day": statement.period_end.isoformat()},
                 code="period_not_ended",
             )
+        previous = previous_statement(statement)
+        if previous is not None:
+            if previous.is_draft:
+                raise Conflict(
+                    _(
+                        "Post %(period)s first: a village's statements are posted in order, each opening on the "
+                        "closing balance of the one before."
+                    )
+                    % {"period": period_label(previous.period, previous.period_start)},
+                    code="earlier_statement_draft",
+                )
+            statement.opening_balance = totals(previous)["closing"]
         statement.status = FinanceStatement.Status.POSTED
         statement.posted_by, statement.posted_at = user, timezone.now()
-        statement.save(update_fields=["status", "posted_by", "posted_at"])
+        statement.save(update_fields=["status", "posted_by", "posted_at", "opening_balance"])
         return statement
 
 

@@ -23,7 +23,10 @@ class StatementForm(OnceForm):
         required=False,
         max_digits=14,
         decimal_places=2,
-        help_text=_("Left empty: the closing balance of the last posted statement."),
+        help_text=_(
+            "Only for the village's first statement here, from its paper accounts; after it, each statement "
+            "opens on the closing balance of the one before."
+        ),
     )
 
     def __init__(self, *args, villages, **kwargs):

@@ -191,6 +191,8 @@ def _detail(request, statement, *, line_form=None, import_form=None, status=200)
         "line_form": line_form if editable else None,
         "import_form": import_form if editable else None,
         "may_post": editable and statement.period_end < timezone.localdate(),
+        # A draft's opening balance is settled when it is posted: the one before's closing balance.
+        "previous": finance.previous_statement(statement) if statement.is_draft else None,
     }
     return render(request, "governance/finance/detail.html", context, status=status)
 

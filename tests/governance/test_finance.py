@@ -245,6 +245,38 @@ def test_an_empty_draft_is_taken_back_so_a_forgotten_period_can_be_opened(world,
     assert f'value="{min(first.period_end + datetime.timedelta(days=1), timezone.localdate()).isoformat()}"' in listing
 
 
+def test_statements_are_posted_in_order_each_opening_on_the_closing_of_the_one_before(world):
+    """A month opened while the month before was still a draft took its balance so far: posting
+    settles it on what the month before closed at, as posted."""
+    last_month_end = timezone.localdate().replace(day=1) - datetime.timedelta(days=1)
+    first = _statement(world, day=last_month_end.replace(day=1) - datetime.timedelta(days=1), period="month")
+    second = _statement(world, day=last_month_end, period="month")
+    assert second.opening_balance == 0  # the first has no lines yet
+    finance.finance_line_add(user=world.users.cadre, statement=first, line=_line(first))
+    before = _accounts_state()
+    with pytest.raises(Conflict) as refused:
+        finance.finance_statement_post(user=world.users.cadre, statement=second)
+    assert refused.value.code == "earlier_statement_draft" and _accounts_state() == before
+    finance.finance_statement_post(user=world.users.cadre, statement=first)
+    posted = finance.finance_statement_post(user=world.users.cadre, statement=second)
+    assert posted.opening_balance == decimal.Decimal("12000.00") == finance.totals(first)["closing"]
+
+
+def test_only_a_villages_first_statement_takes_a_typed_opening_balance(world):
+    first = _statement(world)
+    before = _accounts_state()
+    with pytest.raises(Refused) as refused:
+        finance.finance_statement_create(
+            user=world.users.cadre,
+            village=world.qixing,
+            period="month",
+            day=first.period_end + datetime.timedelta(days=1),
+            opening_balance=decimal.Decimal("99"),
+        )
+    assert (refused.value.code, refused.value.field) == ("opening_follows_previous", "opening_balance")
+    assert _accounts_state() == before
+
+
 def test_a_posted_statement_is_never_taken_back(world):
     posted = _posted_last_quarter(world)
     with pytest.raises(Conflict):
