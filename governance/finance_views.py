@@ -174,6 +174,13 @@ def _statement_for(user, pk, *, writing=False) -> FinanceStatement:
     return statement
 
 
+def _previous_draft_label(statement) -> str:
+    """The period of the draft just before a draft `statement` (whose closing balance this one
+    opens on once posted), or ""."""
+    previous = finance.previous_statement(statement) if statement.is_draft else None
+    return finance.period_label(previous.period, previous.period_start) if previous and previous.is_draft else ""
+
+
 def _detail(request, statement, *, line_form=None, import_form=None, status=200):
     statement_rows = finance.with_lines(
         FinanceStatement.objects.filter(pk=statement.pk).select_related("village").prefetch_related("lines")
@@ -192,7 +199,7 @@ def _detail(request, statement, *, line_form=None, import_form=None, status=200)
         "import_form": import_form if editable else None,
         "may_post": editable and statement.period_end < timezone.localdate(),
         # A draft's opening balance is settled when it is posted: the one before's closing balance.
-        "previous": finance.previous_statement(statement) if statement.is_draft else None,
+        "previous_draft": _previous_draft_label(statement),
     }
     return render(request, "governance/finance/detail.html", context, status=status)
 
