@@ -85,11 +85,30 @@ def sent_back(matter) -> bool:
     return matter.township_approval == Approval.REFUSED or matter.filing_returned_at is not None
 
 
-def village_steps(records, *, sent_back: bool = False) -> dict:
+def _latest_vote(records):
+    votes = [r for r in records if r.kind == Deliberation.Kind.STEP and r.step == VOTE_STEP]
+    return votes[-1] if votes else None
+
+
+def rule_changed(matter, records) -> bool:
+    """Whether the latest vote was held under another decision rule than the one the matter's
+    category now has (re-filed after the vote): it decides nothing under the new rule (who may
+    vote, the majority, the township's step differ), so the village votes again."""
+    vote = _latest_vote(records) if matter.kind == Kind.VILLAGE else None
+    return bool(vote and vote.decision_rule) and vote.decision_rule != decision_rule(matter)
+
+
+def revote_due(matter, records) -> bool:
+    """Whether the latest vote no longer stands: sent back by the township (`sent_back`) or
+    held under another rule (`rule_changed`). Step 5 is due again, then step 6."""
+    return sent_back(matter) or rule_changed(matter, records)
+
+
+def village_steps(records, *, revote: bool = False) -> dict:
     """The 七步走 as done so far: the latest record of each step, the votes, whether the vote
-    carried, and the step that comes next (5 again after a failed vote, or after the township
-    sent the decision back: `sent_back`, whose resolution is then due again; None when all
-    are done)."""
+    carried, and the step that comes next (5 again after a failed vote, or when the vote no
+    longer stands: `revote`, see revote_due, whose resolution is then due again; None when
+    all are done)."""
     latest, votes = {}, []
     for record in records:
         if record.kind == Deliberation.Kind.STEP:
@@ -100,15 +119,15 @@ def village_steps(records, *, sent_back: bool = False) -> dict:
                 # vote (a failed one, a land adjustment refused, a compact returned) step 6 is due again.
                 latest.pop(LAST_RECORDED_STEP, None)
     carried = VOTE_STEP in latest and bool(latest[VOTE_STEP].carried)
-    sent_back = sent_back and carried
-    if sent_back:
+    revote = revote and carried
+    if revote:
         latest.pop(LAST_RECORDED_STEP, None)
     missing = [n for n in range(1, LAST_RECORDED_STEP + 1) if n not in latest]
-    if VOTE_STEP in latest and (sent_back or not carried):
-        next_step = VOTE_STEP  # a failed vote, or a decision sent back: vote again, or reject
+    if VOTE_STEP in latest and (revote or not carried):
+        next_step = VOTE_STEP  # a failed vote, or one that no longer stands: vote again, or reject
     else:
         next_step = missing[0] if missing else None
-    return {"latest": latest, "votes": votes, "carried": carried, "sent_back": sent_back, "next": next_step}
+    return {"latest": latest, "votes": votes, "carried": carried, "revote": revote, "next": next_step}
 
 
 def decision_rule(matter) -> str:
@@ -118,16 +137,17 @@ def decision_rule(matter) -> str:
     return matter.category.decision_rule
 
 
-def village_vote_done(records) -> bool:
-    """Steps 1 to 6 recorded, with a vote that carried."""
-    steps = village_steps(records)
+def village_vote_done(records, matter=None) -> bool:
+    """Steps 1 to 6 recorded, with a vote that carried (under the matter's rule, when `matter`
+    is given: see rule_changed)."""
+    steps = village_steps(records, revote=matter is not None and rule_changed(matter, records))
     return all(n in steps["latest"] for n in range(1, LAST_RECORDED_STEP + 1)) and steps["carried"]
 
 
 def township_step(matter, records) -> str | None:
     """What the township still has to do before the 村事 may be handled: "approval" (a land
     adjustment not yet approved), "filing" (a compact not yet filed, 备案), or None."""
-    if matter.kind != Kind.VILLAGE or not village_vote_done(records):
+    if matter.kind != Kind.VILLAGE or not village_vote_done(records, matter):
         return None
     rule = decision_rule(matter)
     if rule == DecisionRule.LAND and matter.township_approval != Approval.APPROVED:
@@ -159,18 +179,21 @@ def deliberation_complete(matter, records) -> bool:
     if matter.kind == Kind.GOVERNMENT:
         return Deliberation.Kind.REVIEW in kinds
     if matter.kind == Kind.VILLAGE:
-        return village_vote_done(records) and township_step(matter, records) is None
+        return village_vote_done(records, matter) and township_step(matter, records) is None
     return False
 
 
-def step_refusal(step, records, *, sent_back: bool = False) -> str | None:
-    """Why 七步走 step `step` may not be recorded now (None: it may); `sent_back`: the
-    township refused or returned the decision of the latest vote (see `sent_back`)."""
+def step_refusal(step, records, *, revote: bool = False) -> str | None:
+    """Why 七步走 step `step` may not be recorded now (None: it may); `revote`: the latest
+    vote no longer stands (see revote_due)."""
     if step not in VILLAGE_STEPS or step > LAST_RECORDED_STEP:
         return _("Choose a step from 1 to 6.")
-    steps = village_steps(records, sent_back=sent_back)
-    if step == LAST_RECORDED_STEP and steps["sent_back"]:
-        return _("The township sent the decision back: the villagers vote again before a resolution is published.")
+    steps = village_steps(records, revote=revote)
+    if step == LAST_RECORDED_STEP and steps["revote"]:
+        return _(
+            "The vote no longer stands (the township sent the decision back, or the matter was re-filed under a "
+            "category decided another way): the villagers vote again before a resolution is published."
+        )
     done = steps["latest"]
     missing = [n for n in range(1, step) if n not in done]
     if missing:

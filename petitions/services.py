@@ -433,7 +433,8 @@ def _vote(record: Deliberation, matter: Matter, body: str, counts: dict, notice:
 def _step(record: Deliberation, matter: Matter, step, body: str, counts: dict, notice: dict) -> list[str]:
     """A 七步走 step in order; returns the matter's fields it changed (a new vote clears the
     township's decision and the filing, which were for the vote before)."""
-    refusal = procedure.step_refusal(step, matter.deliberations.all(), sent_back=procedure.sent_back(matter))
+    records = matter.deliberations.all()
+    refusal = procedure.step_refusal(step, records, revote=procedure.revote_due(matter, records))
     if refusal:
         raise ValidationError({"step": refusal})
     record.step = step

@@ -851,7 +851,7 @@ def detail_context(request, matter, bound=None) -> dict:
     records = list(matter.deliberations.all())
     for record in records:
         record.step_name = VILLAGE_STEPS.get(record.step, "")
-    steps = village_steps(records, sent_back=procedure.sent_back(matter))
+    steps = village_steps(records, revote=procedure.revote_due(matter, records))
     _vote_rules(steps["votes"])
     complete = procedure.deliberation_complete(matter, records)
     actions = workflow.available_actions(user, matter)
@@ -912,12 +912,12 @@ def _step_list(matter, steps) -> list[dict]:
         if n == 7:
             done = reported
         elif n == 5:
-            done = steps["carried"] and not steps["sent_back"]
+            done = steps["carried"] and not steps["revote"]
         else:
             done = record is not None
         if done:
             status = "done"
-        elif n == 5 and record is not None and not steps["sent_back"]:
+        elif n == 5 and record is not None and not steps["revote"]:
             status = "failed"
         elif n == steps["next"] or (n == 7 and steps["next"] is None and not reported):
             status = "current"
@@ -965,7 +965,8 @@ def _deliberate_variant(request, matter) -> tuple[str, int | None]:
     if record not in allowed:
         record, step = allowed[0], None
     if record == Deliberation.Kind.STEP and step not in range(1, 7):
-        step = village_steps(matter.deliberations.all(), sent_back=procedure.sent_back(matter))["next"] or 1
+        records = matter.deliberations.all()
+        step = village_steps(records, revote=procedure.revote_due(matter, records))["next"] or 1
     if record != Deliberation.Kind.STEP:
         step = None
     return record, step

@@ -28,9 +28,6 @@ def clock():
 # ---------------------------------------------------------------- 七步走: the rule follows the vote
 
 
-@pytest.mark.xfail(
-    strict=True, reason="reclassify keeps a land vote the township refused; a simple category lets it be handled"
-)
 def test_a_refused_land_adjustment_is_not_handled_after_a_reclassification(mw, api_client):
     u = mw.users
     matter = _at_step_5(mw, "land_adjustment")
@@ -45,9 +42,6 @@ def test_a_refused_land_adjustment_is_not_handled_after_a_reclassification(mw, a
     assert handled.status_code == 409, handled.json()
 
 
-@pytest.mark.xfail(
-    strict=True, reason="a representatives' vote on a simple matter counts after a move to an Art. 24 category"
-)
 def test_an_art_24_matter_is_not_decided_by_a_vote_held_under_another_rule(mw, api_client):
     u = mw.users
     matter = _at_step_5(mw, "village_project")
