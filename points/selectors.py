@@ -186,25 +186,31 @@ def citable_articles(village: Village, rule: Rule | None = None):
     return CompactArticle.objects.filter(condition).select_related("version").order_by("-version__number", "number")
 
 
-def carried_resolutions(village_id: int | None, matter_ids=None) -> dict[int, tuple]:
+def carried_resolutions(village_id: int | None, matter_ids=None, *, standing: bool = True) -> dict[int, tuple]:
     """The village's 村事 of a category decided by the compact rule (the points rules are the
     村规民约's 积分细则: the villagers' meeting decides them) whose 七步走 vote carried
     (petitions.procedure.village_steps), as {matter id: (matter, the vote record)} newest
     first; two queries. Only these may adopt, change or retire a points rule; a carried vote
-    on a road or a budget may not. `matter_ids` narrows the search (a rule page's)."""
-    from petitions.models import DecisionRule, Kind, Matter
-    from petitions.procedure import VOTE_STEP, village_steps
+    on a road or a budget may not, nor (`standing`) one that no longer stands: the township
+    returned it, the matter was re-filed under another rule (procedure.revote_due), rejected
+    or withdrawn. `standing=False` keeps those (the votes that adopted the rules in the
+    catalogue, as history). `matter_ids` narrows the search (a rule page's)."""
+    from petitions.models import DecisionRule, Kind, Matter, State
+    from petitions.procedure import VOTE_STEP, revote_due, village_steps
 
     matters = Matter.objects.filter(kind=Kind.VILLAGE, category__decision_rule=DecisionRule.COMPACT)
-    matters = matters.prefetch_related("deliberations")
+    if standing:
+        matters = matters.exclude(state__in=(State.REJECTED, State.WITHDRAWN))
+    matters = matters.select_related("category").prefetch_related("deliberations")
     if village_id is not None:
         matters = matters.filter(village_id=village_id)
     if matter_ids is not None:
         matters = matters.filter(pk__in=sorted(set(matter_ids)))
     found = {}
     for matter in matters.order_by("-id"):
-        steps = village_steps(matter.deliberations.all())
-        if steps["carried"]:
+        records = matter.deliberations.all()
+        steps = village_steps(records)
+        if steps["carried"] and not (standing and revote_due(matter, records)):
             found[matter.pk] = (matter, steps["latest"][VOTE_STEP])
     return found
 

@@ -1027,7 +1027,7 @@ def rule_list(request):
         .select_related("compact_article__version")
         .order_by("village__code", "order", "id")
     )
-    votes = carried_resolutions(None, {rule.adopted_by_id for rule in rules if rule.adopted_by_id})
+    votes = carried_resolutions(None, {rule.adopted_by_id for rule in rules if rule.adopted_by_id}, standing=False)
     runs = set(_board_villages(user).values_list("pk", flat=True))
     # The catalogue's own order of categories (家国情怀, 文明习俗, 遵纪守法, 公益行动).
     rules.sort(key=lambda rule: (rule.village.code, CATEGORY_ORDER.get(rule.category, 99)))

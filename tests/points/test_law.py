@@ -21,7 +21,7 @@ from petitions import services as ps
 from petitions.models import Kind, MatterCategory, Source
 from points import services as s
 from points.models import BoardSide, Rule, RuleChange, VillagePointsSettings
-from points.selectors import board_public
+from points.selectors import board_public, carried_resolutions
 from tests.factories import make_household
 from tests.pages.conftest import field_block, form_token
 
@@ -124,6 +124,19 @@ def test_a_rule_is_adopted_only_by_a_carried_vote_of_the_same_village_and_the_ch
     assert [c.action for c in changes] == ["create", "retire"]
     assert changes[1].actor == pw.users.cadre2 and changes[1].resolution == pw.carried
     assert changes[1].changes == {"is_active": [True, False]}
+
+
+def test_a_vote_that_no_longer_stands_adopts_no_rule_but_the_catalogue_keeps_its_history(world_with_resolutions):
+    pw = world_with_resolutions
+    rule = s.rule_create(actor=pw.users.cadre, village=pw.qixing, resolution=pw.carried, **RULE)
+    ps.matter_reject(matter=pw.carried, actor=pw.users.cadre, reason="另行表决")
+    with pytest.raises(ValidationError) as refused:
+        s.rule_update(actor=pw.users.cadre, rule=rule, resolution=pw.carried, points=4)
+    assert "adopted_by" in refused.value.message_dict
+    rule.refresh_from_db()
+    assert rule.points == 3
+    assert pw.carried.pk in carried_resolutions(pw.qixing.pk, [pw.carried.pk], standing=False)
+    assert pw.carried.pk not in carried_resolutions(pw.qixing.pk)
 
 
 def test_another_villages_cadre_cannot_change_the_rules(world_with_resolutions):
