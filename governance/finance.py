@@ -223,7 +223,14 @@ def finance_statement_discard(*, user, statement: FinanceStatement) -> None:
 
 
 def _locked(statement: FinanceStatement) -> FinanceStatement:
-    return FinanceStatement.objects.select_for_update().get(pk=statement.pk)
+    """The statement's row, locked; a 409 when another cadre took the empty draft back meanwhile."""
+    locked = FinanceStatement.objects.select_for_update().filter(pk=statement.pk).first()
+    if locked is None:
+        raise Conflict(
+            _("This statement was taken back meanwhile (an empty draft): open its period again."),
+            code="statement_taken_back",
+        )
+    return locked
 
 
 @dataclass

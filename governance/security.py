@@ -31,11 +31,26 @@ def api_docs_page(view):
 
 
 def public_cache(request, response, seconds: int):
-    """How long a public page (no login) may be kept: by any cache for `seconds` when the
-    visitor is anonymous; by none but the browser's own, and checked each time, when a
-    signed-in user opened it (the page's header names them; a shared cache must not keep it)."""
-    if request.user.is_authenticated:
-        response["Cache-Control"] = "private, no-cache"
-    else:
-        response["Cache-Control"] = f"public, max-age={seconds}"
+    """A public page (no login) may be kept by any cache for `seconds`; a signed-in user's
+    copy is made private by SignedInPagesArePrivate."""
+    response["Cache-Control"] = f"public, max-age={seconds}"
     return response
+
+
+class SignedInPagesArePrivate:
+    """A response to a signed-in user names them (the header) and carries their CSRF token:
+    no shared cache may keep it. Where the view said nothing, or said `public` (the public
+    pages, for anonymous visitors), it becomes `private, no-cache`; a view's own private or
+    no-store answer stands."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            control = response.get("Cache-Control", "")
+            if not control or "public" in control:
+                response["Cache-Control"] = "private, no-cache"
+        return response
