@@ -64,7 +64,6 @@ def test_an_art_24_matter_is_not_decided_by_a_vote_held_under_another_rule(mw, a
 # ---------------------------------------------------------------- governance/law.py
 
 
-@pytest.mark.xfail(strict=True, reason="withholding verbs missing from law.WITHHOLDING")
 @pytest.mark.parametrize(
     "name",
     [
@@ -82,7 +81,6 @@ def test_a_points_rule_that_withholds_in_other_words_is_refused(name):
         law.check_rule(name, "")
 
 
-@pytest.mark.xfail(strict=True, reason="protected words missing from law.PROTECTED")
 @pytest.mark.parametrize("text", ["取消征地补偿款", "停发残疾补助", "停发高龄补贴", "停发低bao"])
 def test_a_consequence_naming_other_protected_benefits_is_refused(text):
     assert law.refusal(text) is not None
