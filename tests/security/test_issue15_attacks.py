@@ -89,7 +89,6 @@ def test_a_consequence_naming_other_protected_benefits_is_refused(text):
 # ---------------------------------------------------------------- grids/public.py
 
 
-@pytest.mark.xfail(strict=True, reason="public_text: separators and look-alike characters it does not fold")
 @pytest.mark.parametrize(
     "text",
     [
@@ -104,7 +103,6 @@ def test_public_text_masks_numbers_written_otherwise(text):
     assert public_text(text, None) != text
 
 
-@pytest.mark.xfail(strict=True, reason="public_text: a Kangxi radical or compatibility ideograph in a name")
 def test_public_text_masks_a_name_written_with_look_alike_characters():
     names = name_pattern(["田艳兰"])
     assert public_text("找\u2f65艳兰说", names) == "找田某某说"
