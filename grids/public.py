@@ -4,10 +4,12 @@ Free text that residents and staff typed (a matter's title, a resolution, a resu
 resident or carry a phone or ID number. `public_text` takes out what it can recognise: the full
 names of the village's residents (and any other names given) become the surname and 某, also
 when written with whitespace or a middle dot between the characters (张 三, 张·三), and phone and
-ID numbers are masked, also when typed with full-width digits, spaced or dotted into groups, or
-with +86 in front; the names of grids too small to name in public (`grids`) become 某网格. It
-cannot know a name that is not in the register (a relative in another township): the pages that
-publish text say so to the staff who write it.
+ID numbers are masked, also when typed with other digits (full-width, circled, Arabic-Indic...),
+split into groups or digit by digit (spaces, dots, dashes, slashes, commas, 、, brackets), or with +86
+in front; names also written with Kangxi radicals, compatibility ideographs or traditional forms
+(governance.law.TRADITIONAL) or split by 、 - _ * / (); the names of grids too small to name in
+public (`grids`) become 某网格. It cannot know a name that is not in the register (a relative in
+another township): the pages that publish text say so to the staff who write it.
 
 Everything is matched on a copy of the text without its invisible characters (zero-width spaces
 and joiners, soft hyphens, bidi controls, variation selectors: `_invisible`), so they split
