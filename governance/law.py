@@ -13,14 +13,17 @@ to see: an article may well name 宅基地 or 集体收益 to regulate them lawf
 there, and the township decides.
 """
 
+import itertools
 import re
 import unicodedata
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+from pypinyin import lazy_pinyin
 
 # (what the words name, the words in Chinese, English and pinyin). Matched as substrings of the text
-# normalised (`_normalised`: case, width, tone marks, traditional forms, gaps and invisible characters).
+# normalised (`_normalised`: case, width, tone marks, traditional forms, punctuation, symbols, gaps and
+# invisible characters), each Chinese word of four characters or fewer also half in pinyin (低bao, di保).
 PROTECTED = [
     (
         _("collective dividends (集体分红/集体收益分配)"),
@@ -30,6 +33,7 @@ PROTECTED = [
             "集体收益",
             "收益分配",
             "股份分红",
+            "股份收益",
             "成员收益",
             "集体经济组织成员",
             "dividend",
@@ -51,6 +55,11 @@ PROTECTED = [
             "责任田",
             "口粮田",
             "收回土地",
+            "征地补偿",
+            "土地征收",
+            "征收补偿",
+            "安置补助",
+            "青苗补偿",
             "land contract",
             "contracted land",
             "homestead",
@@ -71,18 +80,19 @@ PROTECTED = [
             "医疗保险",
             "医疗救助",
             "养老",
-            "残疾人",
-            "残疾补贴",
+            "残疾",
+            "高龄",
             "临时救助",
             "救助金",
             "优抚",
             "抚恤",
-            "高龄津贴",
             "耕地地力保护补贴",
             "种粮补贴",
             "种粮直补",
             "直补",
             "新农合",
+            "新农保",
+            "农保",
             "合作医疗",
             "社保",
             "社会保险",
@@ -114,28 +124,39 @@ PROTECTED = [
 TRADITIONAL = str.maketrans(
     "體紅養醫險農補貼療會殘濟員經營權戶產劃劑準種糧級發給"
     "優凍剝卹參奪撫時暫減組結緩織臨護責轉齡髮迴睏釦閤蔘製"
-    "収営権済発経転険髪齢",
+    "収営権済発経転険髪齢"
+    "沒調徵償領檔繳無與辦銷",
     "体红养医险农补贴疗会残济员经营权户产划剂准种粮级发给"
     "优冻剥恤参夺抚时暂减组结缓织临护责转龄发回困扣合参制"
-    "收营权济发经转险发龄",
+    "收营权济发经转险发龄"
+    "没调征偿领档缴无与办销",
 )
-# Invisible characters besides the format characters (category Cf) and the combining marks
-# (NFKD leaves the tone marks of pinyin as those): the Hangul fillers.
+# Invisible characters that Unicode counts as letters: the Hangul fillers.
 _INVISIBLE = re.compile("[\u115f\u1160\u3164\uffa0]")
-# Whitespace, dots, commas, dashes and underscores a word may be split with.
-_GAPS = re.compile(r"[\s\u00b7\u2022\u2027\u2219\u30fb.,，、_\-]+")
-_DROPPED = {"Cf", "Mn", "Me"}
+# Everything but letters and digits: whitespace, punctuation and symbols a word may be split with
+# (分/红, 分*红, (分)(红)), the format characters (zero-width, soft hyphen, bidi controls) and the
+# combining marks (variation selectors, and the tone marks of pinyin once NFKD has taken them off).
+_NOT_WORD = re.compile(r"[\W_]+")
 
 
 def _normalised(text: str) -> str:
-    """Compatibility forms folded and accents taken off (NFKD: full-width letters, dībǎo),
-    invisible characters (zero-width, soft hyphen, bidi controls, variation selectors) and gaps
-    removed, traditional characters simplified, lower case."""
+    """Compatibility forms folded and accents taken off (NFKD: full-width letters, dībǎo, Kangxi
+    radicals), traditional characters simplified, lower case, and nothing left but letters and
+    digits."""
     text = unicodedata.normalize("NFKD", text or "")
     if not text.isascii():
-        text = "".join(char for char in text if unicodedata.category(char) not in _DROPPED)
         text = _INVISIBLE.sub("", text).translate(TRADITIONAL)
-    return _GAPS.sub("", text.lower())
+    return _NOT_WORD.sub("", text.lower())
+
+
+def _half_in_pinyin(word: str) -> list[str]:
+    """`word` with some of its characters written in pinyin (低保: 低bao, di保), when it is
+    Chinese of four characters or fewer (sixteen forms at most)."""
+    if not 2 <= len(word) <= 4 or not all("\u4e00" <= char <= "\u9fff" for char in word):
+        return []
+    spelled = lazy_pinyin(word)
+    forms = ("".join(form) for form in itertools.product(*zip(word, spelled, strict=True)))
+    return [form for form in forms if form not in (word, "".join(spelled))]
 
 
 def forbidden_in(text: str) -> list[str]:
@@ -194,6 +215,19 @@ WITHHOLDING = (
     "冻结",
     "限制",
     "降低",
+    "降档",
+    "调减",
+    "核减",
+    "削减",
+    "减半",
+    "没收",
+    "收缴",
+    "扣押",
+    "暂扣",
+    "暂缓",
+    "停领",
+    "停办",
+    "注销",
     "quxiao",
     "tingfa",
     "tingzhi",
@@ -212,11 +246,19 @@ WITHHOLDING = (
     "forfeit",
     "stop",
 )
+# Or said as not giving or not letting have ("不再发放集体分红", "无权领取", "不得办理低保").
+_NOT = ("不", "不再", "不得", "不能", "不准", "不予", "无权", "禁止")
+_GIVE = ("发放", "发给", "给予", "领取", "享受", "享有", "参与", "分配")
+# 办理 only as a refusal to handle ("不得办理"): "不办理宅基地审批手续乱建" is what a villager did.
+NOT_GIVING = (*(no + verb for no in _NOT for verb in _GIVE), *(no + "办理" for no in _NOT[1:]))
 
 
 # The words as they are matched.
-_PROTECTED = [(label, tuple(_normalised(word) for word in words)) for label, words in PROTECTED]
-_WITHHOLDING = tuple(_normalised(word) for word in WITHHOLDING)
+_PROTECTED = [
+    (label, tuple(_normalised(form) for word in words for form in (word, *_half_in_pinyin(word))))
+    for label, words in PROTECTED
+]
+_WITHHOLDING = tuple(_normalised(word) for word in (*WITHHOLDING, *NOT_GIVING))
 
 
 def withholds(text: str) -> list[str]:

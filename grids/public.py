@@ -4,10 +4,12 @@ Free text that residents and staff typed (a matter's title, a resolution, a resu
 resident or carry a phone or ID number. `public_text` takes out what it can recognise: the full
 names of the village's residents (and any other names given) become the surname and 某, also
 when written with whitespace or a middle dot between the characters (张 三, 张·三), and phone and
-ID numbers are masked, also when typed with full-width digits, spaced or dotted into groups, or
-with +86 in front; the names of grids too small to name in public (`grids`) become 某网格. It
-cannot know a name that is not in the register (a relative in another township): the pages that
-publish text say so to the staff who write it.
+ID numbers are masked, also when typed with other digits (full-width, circled, Arabic-Indic...),
+split into groups or digit by digit (spaces, dots, dashes, slashes, commas, 、, brackets), or with +86
+in front; names also written with Kangxi radicals, compatibility ideographs or traditional forms
+(governance.law.TRADITIONAL) or split by 、 - _ * / (); the names of grids too small to name in
+public (`grids`) become 某网格. It cannot know a name that is not in the register (a relative in
+another township): the pages that publish text say so to the staff who write it.
 
 Everything is matched on a copy of the text without its invisible characters (zero-width spaces
 and joiners, soft hyphens, bidi controls, variation selectors: `_invisible`), so they split
@@ -21,20 +23,31 @@ import bisect
 import re
 import unicodedata
 
+from governance.law import TRADITIONAL
 from grids.models import Resident
 
-# Full-width digits, X, plus, brackets and dot (what NFKC makes of them), dashes, wide spaces
-# and the other whitespace (a tab or a new line splits a number as a space does).
+# Full-width X, plus, brackets, dot, slash, underscore and comma (what NFKC makes of them), dashes,
+# wide spaces and the other whitespace (a tab or a new line splits a number as a space does).
 _WHITESPACE = (
     "\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f\u205f\u3000"
     "\t\n\r\x0b\x0c\x1c\x1d\x1e\x1f\x85\u2028\u2029"
 )
-_FOLD = str.maketrans(
-    "０１２３４５６７８９Ｘｘ＋（）．－\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe63" + _WHITESPACE,
-    "0123456789Xx+().---------" + " " * len(_WHITESPACE),
-)
+_PUNCTUATION = "Ｘｘ＋（）．／＿，－\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe63"
+# Every other digit (full-width, mathematical, circled, superscript, Arabic-Indic, Devanagari...)
+# as its ASCII digit.
+_DIGITS = {
+    code: str(unicodedata.digit(char))
+    for code, char in ((code, chr(code)) for code in range(0x80, 0x20000))
+    if char.isdigit()
+}
+_FOLD = {
+    **str.maketrans(_PUNCTUATION + _WHITESPACE, "Xx+()./_,---------" + " " * len(_WHITESPACE)),
+    **_DIGITS,
+}
 # Only texts with something to fold pay for translate().
 _FOLDABLE = re.compile("[" + "".join(re.escape(chr(code)) for code in sorted(_FOLD)) + "]")
+# Kangxi radicals (⽥ for 田) and CJK compatibility ideographs, as the ideographs NFKC makes of them.
+_LOOK_ALIKE = re.compile("[\u2e80-\u2fdf\uf900-\ufaff\U0002f800-\U0002fa1f]")
 
 # Invisible besides the format characters (category Cf, see `_invisible`): the combining
 # grapheme joiner, the variation selectors and the Hangul fillers, which show nothing either.
@@ -42,12 +55,16 @@ _INVISIBLE_MORE = re.compile("[\u034f\ufe00-\ufe0f\U000e0100-\U000e01ef\u115f\u1
 
 _ANY_DIGIT = re.compile("[0-9]")
 _SEP = r"[ .\-]"
-# A run of digit groups joined by one space, dot or hyphen each; an ID number is 18 of its digits.
-_DIGIT_RUN = re.compile(rf"(?<![0-9])(?=[0-9 .\-]{{17}})[0-9]+(?:{_SEP}[0-9]+)*[Xx]?(?![0-9Xx])")
+# What may stand between the digits of a mobile or an ID number: up to three spaces, dots, dashes,
+# slashes, underscores, commas, 、 or brackets (137 - 3560 - 3949, (137)3560/3949, 1 3 7 3 5 6 ...).
+_GAP_CHARS = r" .\-/_,、()"
+_GAP = rf"[{_GAP_CHARS}]{{1,3}}"
+# A run of digit groups joined by such gaps; an ID number is 18 of its digits.
+_DIGIT_RUN = re.compile(rf"(?<![0-9])(?=[0-9{_GAP_CHARS}]{{17}})[0-9]+(?:{_GAP}[0-9]+)*[Xx]?(?![0-9Xx])")
 _GROUP = re.compile(r"[0-9]+[Xx]?")
 _MOBILE = re.compile(
     rf"(?<![0-9])(?:(?:\+|00)86{_SEP}?|86-|\(\+?86\){_SEP}?)?"
-    rf"(?P<number>1[3-9][0-9](?:{_SEP}?[0-9]{{4}}){{2}})(?![0-9])"
+    rf"(?P<number>1(?:{_GAP})?[3-9](?:(?:{_GAP})?[0-9]){{9}})(?![0-9])"
 )
 # Not the middle of a longer grouped number (a bank account: 6222 0212 3456 7890).
 _LANDLINE = re.compile(
@@ -55,10 +72,10 @@ _LANDLINE = re.compile(
     rf"(?P<area>\(0[0-9]{{2,3}}\) ?|0[0-9]{{2,3}}{_SEP}|0[0-9]{{2,3}}(?=[0-9]{{7,8}}(?![0-9])))"
     rf"(?P<number>[0-9]{{3,4}}{_SEP}?[0-9]{{4}})(?![0-9])"
 )
-_DOTS = "[\u00b7\u2022\u2027\u2219\u30fb\uff65]"
-# What may stand between the characters of a name: whitespace, or a middle dot.
-_NAME_GAP = re.compile(rf"\s*{_DOTS}\s*|\s+")
-_NAME_SEP_CHARS = re.compile(r"[\s\u00b7\u2022\u2027\u2219\u30fb\uff65]")
+_DOTS = "\u00b7\u2022\u2027\u2219\u30fb\uff65"
+# What may stand between the characters of a name: whitespace, middle dots, 、 - _ * / and brackets
+# (张 三, 张·三, 张、三, 张(三)), in the folded copy.
+_NAME_GAP = re.compile(rf"[\s{_DOTS}、\-_*＊/()]+")
 # What a masked number or name leaves in the matched copy: no digit or letter for what comes after.
 _HIDDEN = "\x00"
 SMALL_GRID = "某网格"
@@ -89,7 +106,7 @@ def resident_names(village_id: int) -> list[str]:
 def name_pattern(names) -> re.Pattern | None:
     """The names (as registered, a middle dot or not) for `public_text`; None if there are none.
     Also the small grids' names for its `grids`."""
-    bare = {_NAME_SEP_CHARS.sub("", _without_invisible(name)[0]) for name in names if name}
+    bare = {_NAME_GAP.sub("", _as_matched(_without_invisible(name)[0].translate(_FOLD))) for name in names if name}
     names = sorted((name for name in bare if len(name) >= 2), key=len, reverse=True)
     return re.compile("|".join(re.escape(name) for name in names)) if names else None
 
@@ -107,7 +124,7 @@ def _id_in_run(run: str) -> tuple[int, int] | None:
         digits = ""
         for last in range(first, len(groups)):
             digits += groups[last].group(0)
-            if len(digits) > 18 or not digits[:-1].isdigit():
+            if len(digits) > 18 or "X" in digits[:-1].upper():
                 break
             if len(digits) == 18 and digits[0] != "0" and (first == last or _plausible_birth(digits)):
                 return groups[first].start(), groups[last].end()
@@ -148,15 +165,23 @@ def _find_numbers(pattern: re.Pattern, mask, folded: str, spans: list) -> str:
     return "".join(hidden) + folded[last:] if hidden else folded
 
 
-def _mask_name(written: str) -> str:
-    chars = _NAME_SEP_CHARS.sub("", written)
+def _as_matched(text: str) -> str:
+    """`text` as names are matched, character for character: Kangxi radicals and compatibility
+    ideographs as the ideographs they look like, traditional characters as simplified."""
+    if _LOOK_ALIKE.search(text):
+        text = _LOOK_ALIKE.sub(lambda match: unicodedata.normalize("NFKC", match.group()), text)
+    return text.translate(TRADITIONAL)
+
+
+def _mask_name(matched: str) -> str:
+    chars = _NAME_GAP.sub("", matched)
     return chars[0] + "某" * (len(chars) - 1)
 
 
-def _find_names(names: re.Pattern, mask, text: str, written: str, spans: list) -> str:
-    """Add `names`' matches in `text` to `spans`, masked as `mask` makes what was `written`
-    there, also with gaps (张 三, 张·三): they are matched on the text without its gaps, and each
-    match is mapped back. `text` is returned with them hidden from the names that come after."""
+def _find_names(names: re.Pattern, mask, text: str, spans: list) -> str:
+    """Add `names`' matches in `text` (folded, `_as_matched`) to `spans`, masked as `mask` makes
+    what matched, also with gaps (张 三, 张·三): they are matched on the text without its gaps, and
+    each match is mapped back. `text` is returned with them hidden from the names that come after."""
     gaps = list(_NAME_GAP.finditer(text))
     # The squeezed text's segments: where each starts there and in `text`.
     pieces, starts, origins, at, squeezed_at = [], [], [], 0, 0
@@ -175,7 +200,7 @@ def _find_names(names: re.Pattern, mask, text: str, written: str, spans: list) -
     hidden, last = [], 0
     for match in names.finditer("".join(pieces)):
         start, end = where(match.start()), where(match.end() - 1) + 1
-        spans.append((start, end, mask(written[start:end])))
+        spans.append((start, end, mask(text[start:end])))
         hidden += [text[last:start], _HIDDEN * (end - start)]
         last = end
     return "".join(hidden) + text[last:] if hidden else text
@@ -193,9 +218,11 @@ def public_text(text: str, names: re.Pattern | None, grids: re.Pattern | None = 
         for pattern, mask in ((_DIGIT_RUN, _mask_id), (_MOBILE, _mask_mobile), (_LANDLINE, _mask_landline)):
             folded = _find_numbers(pattern, mask, folded, spans)
     # A grid's name first: a resident's name inside it is the grid's.
-    for pattern, mask in ((grids, lambda written: SMALL_GRID), (names, _mask_name)):
+    if grids is not None or names is not None:
+        folded = _as_matched(folded)
+    for pattern, mask in ((grids, lambda matched: SMALL_GRID), (names, _mask_name)):
         if pattern is not None:
-            folded = _find_names(pattern, mask, folded, visible, spans)
+            folded = _find_names(pattern, mask, folded, spans)
     if not spans:
         return text
     kept, last = [], 0

@@ -304,3 +304,30 @@ def test_the_names_of_small_grids_become_a_grid():
     assert public_text("第 一\u200b网格的党员", NAMES, grids) == "某网格的党员"
     assert public_text("第二网格", NAMES, grids) == "第二网格"
     assert public_text("第一网格", NAMES) == "第一网格"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("137/3560/3949", "137****3949"),
+        ("137_3560_3949", "137****3949"),
+        ("137,3560,3949", "137****3949"),
+        ("137、3560、3949", "137****3949"),
+        ("电话137 - 3560 - 3949", "电话137****3949"),
+        ("①③⑦③⑤⑥⓪③⑨④⑨", "137****3949"),
+        ("¹³⁷³⁵⁶⁰³⁹⁴⁹", "137****3949"),
+        ("١٣٧٣٥٦٠٣٩٤٩", "137****3949"),
+        ("१३७३५६०३९४९", "137****3949"),
+        ("510102/19900101/1234", "5101**********1234"),
+        ("张、三来了", "张某来了"),
+        ("张-三、欧阳*娜/娜", "张某、欧某某某"),
+        ("张（三）来了", "张某）来了"),  # the bracket after the name is not in it
+    ],
+)
+def test_numbers_and_names_split_by_other_separators_or_written_in_other_digits_are_masked(text, expected):
+    assert public_text(text, NAMES) == expected
+
+
+@pytest.mark.parametrize("text", ["12,000.00元", "1、3、5号", "2026/12/07 至 2027/01/15", "第1_3组"])
+def test_commas_slashes_and_enumerations_keep_ordinary_numbers(text):
+    assert public_text(text, NAMES) == text

@@ -582,3 +582,26 @@ def test_pinyin_with_or_without_tone_marks_is_read(text):
 def test_lawful_words_stay_lawful_however_they_are_written():
     for text in ("取消當年評先評優資格", "暂停积分\u200b超市兑换", "quxiao pingyou", "参加医保 +2"):
         assert not law.withholds(text), text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "低保降档",
+        "调减责任田",
+        "暂扣医保卡",
+        "不予分配股份收益",
+        "不能享受新农保",
+        "取消土地征收补偿",
+        "无权领取di保",
+        "停发(分)(红)",
+        "停发分*红",
+    ],
+)
+def test_withholding_in_other_words_or_split_by_symbols_is_caught(text):
+    assert law.withholds(text), text
+
+
+@pytest.mark.parametrize("text", ["协助办理低保 +2", "按时缴纳医保 +2", "对不办理宅基地审批手续乱建者扣5分"])
+def test_naming_a_benefit_or_handling_it_is_not_withholding(text):
+    assert not law.withholds(text), text
