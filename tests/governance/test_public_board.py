@@ -43,8 +43,8 @@ def test_board_is_open_without_login_and_unknown_village_is_404(world, client):
 def test_a_signed_in_users_view_of_a_public_page_is_kept_by_no_shared_cache(world, client):
     client.force_login(world.users.cadre)
     code = world.qixing.code
-    public = ("/public/", f"/public/{code}/", f"/public/points/{code}/", f"/public/{code}/compact/", f"/public/{code}/new/")
-    for url in (*public, f"/public/{code}/board-poster/", "/", "/api/v1/matters/"):
+    public = ("/public/", f"/public/{code}/", f"/public/points/{code}/", f"/public/{code}/compact/")
+    for url in (*public, f"/public/{code}/new/", f"/public/{code}/board-poster/", "/", "/api/v1/matters/"):
         response = client.get(url)
         assert response.status_code == 200 and response["Cache-Control"] == "private, no-cache", url
 
