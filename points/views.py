@@ -1323,6 +1323,34 @@ def settings_page(request):
 # ---------------------------------------------------------------- rules adopted by resolution
 
 
+def _change_lines(changes) -> None:
+    """Each RuleChange's `lines`: (the field's label, before, after) as the form words them, not
+    the stored codes ("points: 1 → 2" read as 积分：1 → 2); one query for the cited articles."""
+    from petitions.models import CompactArticle
+
+    fields = f.RuleForm.base_fields
+    article_ids = {v for c in changes for v in c.changes.get("compact_article", ()) if isinstance(v, int)}
+    articles = {a.pk: _("Article %(n)s") % {"n": a.number} for a in CompactArticle.objects.filter(pk__in=article_ids)}
+
+    def show(name, value):
+        if value is None or value == "" or value == []:
+            return "—"
+        if isinstance(value, bool):
+            return _("yes") if value else _("no")
+        if name == "compact_article":
+            return articles.get(value, "—")
+        choices = {str(k): v for k, v in getattr(fields.get(name), "choices", ())}
+        if isinstance(value, list):
+            return "、".join(str(choices.get(str(v), v)) for v in value)
+        return str(choices.get(str(value), value))
+
+    for change in changes:
+        change.lines = [
+            (fields[name].label if name in fields else name, show(name, before), show(name, after))
+            for name, (before, after) in change.changes.items()
+        ]
+
+
 def _rule_form_page(request, *, village, rule=None):
     user = request.user
     resolutions = carried_resolutions(village.pk)
@@ -1357,6 +1385,7 @@ def _rule_form_page(request, *, village, rule=None):
         if saved is not None:
             return saved
     changes = list(rule_changes_of(rule)[:50]) if rule is not None else []
+    _change_lines(changes)
     context = {
         "form": form,
         "village": village,

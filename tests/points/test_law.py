@@ -198,6 +198,9 @@ def test_a_change_to_a_rule_names_its_resolution_each_time(client, world_with_re
     assert client.post(f"/points/rules/{rule.pk}/edit/", data).status_code == 302
     rule.refresh_from_db()
     assert rule.points == 8
+    # The record says what changed in the form's words, not the stored field names.
+    history = client.get(f"/points/rules/{rule.pk}/edit/").content.decode()
+    assert "积分：6 → 8" in history and "points:" not in history
 
 
 def test_the_rules_api_says_which_resolution_adopted_each_rule(world_with_resolutions, as_user):
