@@ -189,9 +189,9 @@ def finance_statement_create(
 
 
 def next_statement_day(village_id: int) -> datetime.date:
-    """The day a village's next statement is opened on by default: the day after its latest
-    statement ends, else the first day it posts here (its setting), else a day of last month;
-    never past today."""
+    """The day a village's next statement starts from: the day after its latest statement
+    ends, else the first day it posts here (its setting), else a day of last month. A day
+    after today: nothing can be opened before it."""
     today = timezone.localdate()
     latest = (
         FinanceStatement.objects.filter(village_id=village_id)
@@ -203,7 +203,7 @@ def next_statement_day(village_id: int) -> datetime.date:
     else:
         since = VillageFinanceSettings.objects.filter(village_id=village_id).values_list("posting_since", flat=True)
         day = since.first() or today.replace(day=1) - datetime.timedelta(days=1)
-    return min(day, today)
+    return day
 
 
 def finance_statement_discard(*, user, statement: FinanceStatement) -> None:

@@ -89,11 +89,17 @@ def finance_list(request, form=None, status=200, bound_settings=None):
             }
         )
     editable = _editable_villages(user)
+    opens_on = None
     if form is None and editable.exists():
         form = StatementForm(villages=editable)
-        form.initial["day"] = finance.next_statement_day(editable.first().pk)
-        first = next((v for v in villages if v.pk in settings), None)
-        form.initial["period"] = settings[first.pk].period if first else FinancePeriod.QUARTER
+        next_day = finance.next_statement_day(editable.first().pk)
+        if next_day > timezone.localdate() and editable.count() == 1:
+            # The village's statements run into the current period: nothing to open yet.
+            form, opens_on = None, next_day
+        else:
+            first = next((v for v in villages if v.pk in settings), None)
+            form.initial["day"] = min(next_day, timezone.localdate())
+            form.initial["period"] = settings[first.pk].period if first else FinancePeriod.QUARTER
     settings_form = None
     if editable.exists():
         settings_form = bound_settings or SettingsForm(villages=editable, prefix="settings")
@@ -106,7 +112,7 @@ def finance_list(request, form=None, status=200, bound_settings=None):
                     "posting_since": settings[first.pk].posting_since,
                 }
             )
-    context = {"groups": groups, "form": form, "settings_form": settings_form}
+    context = {"groups": groups, "form": form, "settings_form": settings_form, "opens_on": opens_on}
     return render(request, "governance/finance/list.html", context, status=status)
 
 

@@ -277,6 +277,16 @@ def test_only_a_villages_first_statement_takes_a_typed_opening_balance(world):
     assert _accounts_state() == before
 
 
+def test_when_the_statements_run_into_this_period_the_list_says_when_the_next_opens(world, client):
+    current = finance.finance_statement_create(
+        user=world.users.cadre, village=world.qixing, period="month", day=timezone.localdate()
+    )
+    client.force_login(world.users.cadre)
+    page = client.get(reverse("governance:finance-list")).content.decode()
+    assert (current.period_end + datetime.timedelta(days=1)).isoformat() in page
+    assert 'name="day"' not in page  # no form whose every day would be refused
+
+
 def test_a_posted_statement_is_never_taken_back(world):
     posted = _posted_last_quarter(world)
     with pytest.raises(Conflict):
