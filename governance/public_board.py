@@ -11,10 +11,11 @@ says 某网格 for it).
 
 import datetime
 
-from django.db.models import Count
+from django.db.models import Count, OuterRef, Subquery
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
 from governance.finance import finance_public
@@ -24,9 +25,9 @@ from grids.models import Village
 from grids.public import name_pattern, public_text, resident_names
 from grids.selectors import private_grid_names
 from petitions.compact import compact_in_force, for_the_public
-from petitions.models import OPEN_STATES, Deliberation, Kind, Matter, State
+from petitions.models import OPEN_STATES, Deliberation, Kind, Matter, MatterEvent, State
 from petitions.procedure import VOTE_STEP
-from petitions.public_views import STEPS, SUMMARY, qr_svg
+from petitions.public_views import STEPS, qr_svg
 from points.selectors import public_notice
 
 OPEN_SHOWN = 20
@@ -34,24 +35,38 @@ CLOSED_SHOWN = 10
 CLOSED_DAYS = 90
 DECISIONS_SHOWN = 10
 STEP_OF_STATE = {state: (char, label) for state, char, label, _explanation in STEPS}
+# Nobody is "you" on the board: the 评 step names whose evaluation it waits for.
+BOARD_LABELS = {
+    State.EVALUATING: _("Waiting for the resident's evaluation"),
+    State.REVIEWING: _("under review one level up (复查)"),
+}
+# A result is reported and waits for its check (督) or the resident's word (评): not done yet.
+RESULT_REPORTED = frozenset({State.VERIFYING, State.EVALUATING})
 
 
 def _step(matter: Matter) -> tuple[str, str]:
-    if matter.state in STEP_OF_STATE:
-        return STEP_OF_STATE[matter.state]
-    if matter.state == State.REVIEWING:
-        return STEP_OF_STATE[State.EVALUATING]
-    return "", str(SUMMARY.get(matter.state, ""))
+    """The step's character and name. The board lists open and closed matters only; a closed
+    one has neither (its line says when it was closed)."""
+    if matter.state == State.CLOSED:
+        return "", ""
+    char, label = STEP_OF_STATE[State.EVALUATING if matter.state == State.REVIEWING else matter.state]
+    return char, str(BOARD_LABELS.get(matter.state, label))
 
 
 def _on_time(matter: Matter, now) -> str:
-    """One of "late", "done_in_time" (its result reported by the deadline), "in_time" (still
-    within it) or "" (no clock runs)."""
+    """Where the matter stands against its deadline: "done_in_time" or "late" once closed
+    (its result reported by the deadline or not: only a closed matter is done, 办结),
+    "reported_in_time" or "late" while its reported result is checked and evaluated,
+    "in_time" or "late" while it is worked on, "" where no clock runs."""
     if matter.deadline is None:
         return ""
     done_at = matter.first_reported_at
-    if done_at is not None:
-        return "done_in_time" if done_at <= matter.deadline else "late"
+    if done_at is not None and matter.state in (State.CLOSED, *RESULT_REPORTED):
+        if done_at > matter.deadline:
+            return "late"
+        return "done_in_time" if matter.state == State.CLOSED else "reported_in_time"
+    if matter.state == State.CLOSED:
+        return ""
     if matter.is_overdue or now > matter.deadline:
         return "late"
     return "in_time"
@@ -101,6 +116,8 @@ def _matter_rows(matters, clean: _Masks, now) -> list[dict]:
                 "deadline": matter.deadline,
                 "on_time": _on_time(matter, now),
                 "received": matter.created_at,
+                # 受理 is the classification: a matter still waiting for it has no such date.
+                "accepted": matter.accepted_at,
                 "closed_at": matter.closed_at,
             }
         )
@@ -109,7 +126,12 @@ def _matter_rows(matters, clean: _Masks, now) -> list[dict]:
 
 def matters_progress(village: Village, clean: _Masks, now) -> dict:
     """Open matters (newest first) and those closed in the last 90 days, and how many are open."""
-    matters = Matter.objects.filter(village=village).only(*MATTER_FIELDS)
+    accepted = MatterEvent.objects.filter(matter=OuterRef("pk"), action="classify").order_by("created_at", "pk")
+    matters = (
+        Matter.objects.filter(village=village)
+        .only(*MATTER_FIELDS)
+        .annotate(accepted_at=Subquery(accepted.values("created_at")[:1]))
+    )
     open_matters = matters.filter(state__in=OPEN_STATES)
     closed = matters.filter(state=State.CLOSED, closed_at__gte=now - datetime.timedelta(days=CLOSED_DAYS))
     counts = open_matters.order_by().values("kind").annotate(n=Count("pk"))

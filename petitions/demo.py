@@ -289,7 +289,7 @@ def pond_repair() -> None:
     s.matter_report(
         matter=matter,
         actor=_user("qixing_grid1"),
-        result="实施结果公开：清淤约 2000 立方米，加固塘堤 60 米，费用 3.2 万元已在村务公开栏公示。",
+        result="清淤约 2000 立方米，加固塘堤 60 米，费用 3.2 万元已在村务公开栏公示。",
     )
 
 
@@ -368,7 +368,7 @@ def compact_first_version() -> None:
     s.matter_report(
         matter=matter,
         actor=_user("qixing_grid1"),
-        result="实施结果公开：村规民约印发到户，张贴在村务公开栏和各院落，党员分网格宣讲。",
+        result="村规民约印发到户，张贴在村务公开栏和各院落，党员分网格宣讲。",
     )
     s.matter_verify(matter=matter, actor=official, passed=True, note="抽查三个院落，公约已上墙、村民知晓。")
     s.matter_evaluate(

@@ -199,9 +199,7 @@ def _resolution():
     )
     ps.matter_record_filing(matter=matter, actor=official, filed=True, filed_on=ago(55), reason="渭沱镇备案。")
     ps.matter_handle(matter=matter, actor=cadre, handler=grid1)
-    ps.matter_report(
-        matter=matter, actor=grid1, result="实施结果公开：积分细则印发到户，积分存折全部开户，积分超市开业。"
-    )
+    ps.matter_report(matter=matter, actor=grid1, result="积分细则印发到户，积分存折全部开户，积分超市开业。")
     ps.matter_verify(matter=matter, actor=official, passed=True, note="抽查 20 户存折，登记规范。")
     ps.matter_evaluate(
         matter=matter,

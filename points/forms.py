@@ -478,7 +478,7 @@ class ObjectionForm(OnceForm):
         help_text=_("Kept internal; pages show it masked."),
     )
     contact_phone = forms.CharField(
-        label=_("Their mobile number"),
+        label=_("Mobile number of the person objecting"),
         required=False,
         max_length=20,
         widget=forms.TextInput(attrs={"type": "tel", "inputmode": "numeric", "autocomplete": "tel"}),

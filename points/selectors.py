@@ -10,7 +10,7 @@ a 404, exactly like one that does not exist.
 import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import Count, F, Prefetch, Q, QuerySet, Sum, Window
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Sum, Window
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -283,10 +283,16 @@ def public_notice(village: Village, now: datetime.datetime | None = None, grids:
     """Proposed entries in their objection window (公示), for a public page: initials only,
     never names, ID numbers or phone numbers, and no grid name where the grid is small
     (grids.selectors.public_grid_names). Each line carries its public reference, which a
-    resident quotes to object."""
+    resident quotes to object, and whether an objection holds it (`held`: no approval until
+    the village rules on it). A held entry stays on the notice after its window closes, so
+    the objector sees it waiting rather than gone; `open` says whether objections are still
+    taken. One query."""
     now = now or timezone.now()
+    held = Exists(Objection.objects.filter(award=OuterRef("pk"), ruling=ObjectionRuling.PENDING))
     rows = (
-        Award.objects.filter(village=village, status=AwardStatus.PENDING, objection_until__gt=now)
+        Award.objects.filter(village=village, status=AwardStatus.PENDING)
+        .annotate(held=held)
+        .filter(Q(objection_until__gt=now) | Q(held=True))
         .select_related("account__household", "rule")
         .order_by("objection_until", "id")
     )
@@ -301,6 +307,8 @@ def public_notice(village: Village, now: datetime.datetime | None = None, grids:
             "points": award.points,
             "occurred_on": award.occurred_on,
             "objection_until": award.objection_until,
+            "open": award.objection_until > now,
+            "held": award.held,
         }
         for award in rows
     ]

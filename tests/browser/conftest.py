@@ -142,6 +142,16 @@ LAYOUT_PROBLEMS = """
     const label = (el.textContent || el.name || '').trim();
     if (box.height < 44) problems.push(`${el.tagName} "${label}" is ${box.height}px tall`);
   }
+  // Checkboxes and radios are at least 24 px, in a label that is a 44 px tap row.
+  for (const el of document.querySelectorAll('main input[type=checkbox], main input[type=radio]')) {
+    const box = el.getBoundingClientRect();
+    if (box.width === 0 && box.height === 0) continue;  // not shown
+    if (box.width < 24 || box.height < 24) problems.push(`${el.type} "${el.name}" is ${box.width}x${box.height}px`);
+    const label = el.closest('label');
+    if (label && label.getBoundingClientRect().height < 44) {
+      problems.push(`the label of ${el.type} "${el.name}" is ${label.getBoundingClientRect().height}px tall`);
+    }
+  }
   // The header's items stay on one line each (a long user name is cut short instead).
   for (const el of document.querySelectorAll('.site-header .bar > *')) {
     if (el.getBoundingClientRect().height > 56) problems.push(`header item ${el.className} wraps`);

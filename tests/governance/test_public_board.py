@@ -11,10 +11,13 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from governance import finance
+from governance import finance, public_board
+from governance.public_board import STEP_OF_STATE
 from grids.models import Resident
 from grids.public import name_pattern, public_text
 from petitions import services as s
+from petitions.models import Matter, MatterEvent, State
+from tests.api.matter_states import civil
 
 PHONE = re.compile(r"(?<![0-9])1[3-9][0-9]{9}(?![0-9])")
 ID_NUMBER = re.compile(r"(?<![0-9])[1-9][0-9]{16}[0-9Xx](?![0-9])")
@@ -103,6 +106,47 @@ def test_matters_progress_shows_kind_step_and_deadline_but_not_the_submitter(mw,
     matter.refresh_from_db()
     assert matter.deadline.astimezone(timezone.get_current_timezone()).strftime("%Y-%m-%d") in body
     assert "路灯不亮" not in _page(client, mw.hualong).content.decode()
+
+
+def _english_page(client, village) -> str:
+    return client.get(reverse("board:village", args=[village.code]), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+
+def _rows(mw) -> dict:
+    progress = public_board.matters_progress(mw.qixing, None, timezone.now())
+    return {row["title"]: row for row in progress["open"] + progress["closed"]}
+
+
+def test_a_matter_shows_an_accepted_date_only_once_it_is_accepted(mw, client):
+    mw.staff_matter(title="等待受理的事")
+    accepted = mw.staff_matter(title="已受理的事")
+    s.matter_classify(matter=accepted, actor=mw.users.cadre, kind="civil", category=mw.categories.environment)
+    rows = _rows(mw)
+    assert rows["等待受理的事"]["accepted"] is None and rows["等待受理的事"]["state"] == State.SUBMITTED
+    assert rows["已受理的事"]["accepted"] == MatterEvent.objects.get(matter=accepted, action="classify").created_at
+    body = _english_page(client, mw.qixing)
+    card = body[body.index("等待受理的事") : body.index("</li>", body.index("等待受理的事"))]
+    assert "waiting to be accepted" in card and "accepted 20" not in card
+    card = body[body.index("已受理的事") : body.index("</li>", body.index("已受理的事"))]
+    assert "accepted 20" in card and "waiting to be accepted" not in card
+
+
+def test_only_a_closed_matter_is_said_to_be_done_within_its_deadline(mw, client):
+    for state in (State.HANDLING, State.VERIFYING, State.EVALUATING):
+        matter = civil(mw, state)
+        Matter.objects.filter(pk=matter.pk).update(title=f"事项 {state}")
+    closed = civil(mw, State.EVALUATING)
+    s.matter_evaluate(matter=closed, actor=None, rating="satisfied")
+    Matter.objects.filter(pk=closed.pk).update(title="已办结的事")
+    rows = _rows(mw)
+    assert rows[f"事项 {State.HANDLING}"]["on_time"] == "in_time"
+    assert rows[f"事项 {State.VERIFYING}"]["on_time"] == "reported_in_time"
+    assert rows[f"事项 {State.EVALUATING}"]["on_time"] == "reported_in_time"
+    assert rows["已办结的事"]["on_time"] == "done_in_time"
+    assert rows[f"事项 {State.EVALUATING}"]["step"] != str(STEP_OF_STATE[State.EVALUATING][1])  # no "your"
+    body = _english_page(client, mw.qixing)
+    assert body.count("done within its deadline") == 1 and body.count("result reported within its deadline") == 2
+    assert "Your evaluation" not in body
 
 
 def _posted(world, item="鱼塘承包费"):

@@ -16,6 +16,7 @@ from governance.models import IdempotencyRecord, Notification
 from points import services as s
 from points.models import Award, AwardStatus, EntryKind, Objection, ObjectionRuling, Rule
 from points.policy import PointsPermissionError, PointsStateError
+from points.selectors import public_notice
 from tests.pages.conftest import form_token
 
 URL = "/api/v1/points"
@@ -123,6 +124,26 @@ def test_the_public_notice_line_carries_its_reference_and_an_object_link(client,
     page = client.get(f"/public/points/{pw.qixing.code}/").content.decode()
     assert award.public_code in page
     assert f"/public/points/{pw.qixing.code}/objections/new/?ref={award.public_code}" in page
+
+
+def test_the_notice_marks_an_entry_an_objection_holds_until_the_village_rules(client, pw):
+    free = pw.propose()
+    held_open = pw.propose(account=pw.acc.q1b)
+    s.objection_raise(award=held_open, actor=pw.users.grid1, reason="不是这一户")
+    held_closed = pw.propose(days_ago=4)  # its window closed while the objection waits
+    objection = _object_online(pw, held_closed)
+    pw.propose(account=pw.acc.q2, actor=pw.users.grid2, days_ago=4)  # window closed, nothing holds it: off the notice
+    rows = {row["ref"]: row for row in public_notice(pw.qixing, now=pw.now)}
+    assert {ref: (row["held"], row["open"]) for ref, row in rows.items()} == {
+        free.public_code: (False, True),
+        held_open.public_code: (True, True),
+        held_closed.public_code: (True, False),
+    }
+    page = client.get(f"/public/points/{pw.qixing.code}/").content.decode()
+    assert page.count('class="held-mark"') == 2
+    assert f"?ref={held_open.public_code}" in page and f"?ref={held_closed.public_code}" not in page
+    s.objection_rule(objection=objection, actor=pw.users.cadre, upheld=False, note="核实无误")
+    assert held_closed.public_code not in [row["ref"] for row in public_notice(pw.qixing, now=pw.now)]
 
 
 def test_a_reference_read_off_a_printed_notice_is_typed_in_as_it_comes(client, pw):
