@@ -2,6 +2,7 @@
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from governance.forms import OnceForm, date_input, text_area
 from governance.models import PledgeStatus
@@ -78,7 +79,7 @@ class ReturnForm(OnceForm):
 
 
 class ProgressForm(OnceForm):
-    note = forms.CharField(label=_("What was done"), max_length=4000, widget=text_area(3))
+    note = forms.CharField(label=pgettext_lazy("pledge", "Progress made"), max_length=4000, widget=text_area(3))
     photos = PhotosField(label=_("Photos (staff only, never public)"))
 
 

@@ -588,9 +588,9 @@ def _check_rating(*, held_on, period_start, raters, satisfied, basically_satisfi
     if held_on > today:
         errors["held_on"] = _("The meeting cannot be in the future.")
     elif held_on < period_start:
-        errors["held_on"] = _("The rating is held after the pledge's period has started (%(start)s).") % {
-            "start": period_start.isoformat()
-        }
+        errors["held_on"] = _(
+            "The rating is held once the pledge's period has started or it was done, whichever came first (%(start)s)."
+        ) % {"start": period_start.isoformat()}
     if raters < 1:
         errors["raters"] = _("At least one rater.")
     elif satisfied + basically_satisfied + unsatisfied != raters:
@@ -617,9 +617,11 @@ def pledge_rate(
     now = now or timezone.now()
     pledge = _locked(pledge)
     check(actor, "rate", pledge)
+    # A pledge done before its period started (kept early) is rated from the day it was done.
+    done_on = timezone.localdate(pledge.completed_at) if pledge.completed_at else pledge.period_start
     _check_rating(
         held_on=held_on,
-        period_start=pledge.period_start,
+        period_start=min(pledge.period_start, done_on),
         raters=raters,
         satisfied=satisfied,
         basically_satisfied=basically_satisfied,

@@ -476,3 +476,14 @@ def test_a_period_long_ago_and_a_rating_before_the_period_are_refused_on_their_f
     assert "held_on" in early.value.message_dict
     pledge.refresh_from_db()
     assert pledge.status == PledgeStatus.DONE and pledge.rated_on is None
+
+
+def test_a_pledge_kept_before_its_period_started_is_rated_from_the_day_it_was_done(plw):
+    today = timezone.localdate()
+    early = plw.done(plw.own(actor=plw.users.grid1, period_start=today + datetime.timedelta(days=20)))
+    figures = {"raters": 3, "satisfied": 3, "basically_satisfied": 0, "unsatisfied": 0}
+    with pytest.raises(ValidationError) as before_done:
+        p.pledge_rate(pledge=early, actor=plw.users.cadre, held_on=today - datetime.timedelta(days=1), **figures)
+    assert "held_on" in before_done.value.message_dict
+    rated = p.pledge_rate(pledge=early, actor=plw.users.cadre, held_on=today, **figures)
+    assert rated.status == PledgeStatus.CLOSED and rated.rated_on == today
