@@ -830,6 +830,24 @@ def _vote_rules(votes) -> None:
         vote.of_all = rule == DecisionRule.LAND
 
 
+def _votes_no_longer_standing(matter, steps) -> None:
+    """Each vote's `replaced`: why a vote that carried no longer decides the matter (a later
+    vote, the township's refusal or return, a new category), or "" while it stands."""
+    votes = steps["votes"]
+    for vote in votes:
+        vote.replaced = ""
+        if not vote.carried:
+            continue
+        if vote is not votes[-1]:
+            vote.replaced = _("Replaced by a later vote.")
+        elif steps["revote"]:
+            vote.replaced = (
+                _("No longer stands: the township sent the decision back; the villagers vote again.")
+                if procedure.sent_back(matter)
+                else _("No longer stands: the matter was re-filed under a category decided another way; vote again.")
+            )
+
+
 def decision_rule_context(matter, records) -> dict:
     """The rule a 村事 is decided by, in words, and what the township still has to do."""
     if matter.kind != Kind.VILLAGE:
@@ -853,6 +871,7 @@ def detail_context(request, matter, bound=None) -> dict:
         record.step_name = VILLAGE_STEPS.get(record.step, "")
     steps = village_steps(records, revote=procedure.revote_due(matter, records))
     _vote_rules(steps["votes"])
+    _votes_no_longer_standing(matter, steps)
     complete = procedure.deliberation_complete(matter, records)
     actions = workflow.available_actions(user, matter)
     duplicate_rows = []

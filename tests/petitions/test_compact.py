@@ -256,6 +256,7 @@ def test_after_a_return_the_matter_page_offers_the_new_vote_and_no_resolution_be
     # The vote is the step due again (its form offered), not a page where every step shows done.
     assert 'name="step" value="5"' in page
     assert 'name="step" value="6"' not in page
+    assert "vote-replaced" in page  # the returned vote is marked, not shown as standing
     before = database_state()
     with pytest.raises(ValidationError) as refused:
         publish(mw, matter)
