@@ -137,11 +137,15 @@ def matter_url(matter) -> str:
 # ---------------------------------------------------------------- who acts next
 
 
-def _waiting_to_decide(matter: Matter, approval_due: bool, filing_due: bool = False) -> str:
+def _waiting_to_decide(matter: Matter, approval_due: bool, filing_due: bool = False, decided: bool = False) -> str:
     """Who a classified or deliberating matter waits for, in words."""
     kind = matter.kind
     if kind == Kind.CIVIL:
         return _("Waiting for the grid's consultation (院坝会) or mediation")
+    if decided and kind == Kind.VILLAGE:
+        return _("Decided: waiting for the village cadre to assign who carries it out (step 7)")
+    if kind == Kind.VILLAGE and procedure.sent_back(matter):
+        return _("Sent back by the township: waiting for the villagers to vote again")
     if approval_due:
         return _("Waiting for the township's approval")
     if filing_due:
@@ -153,15 +157,18 @@ def _waiting_to_decide(matter: Matter, approval_due: bool, filing_due: bool = Fa
     return _("Waiting for the township to review it and assign a department")
 
 
-def who_acts_next(matter: Matter, *, approval_due: bool = False, filing_due: bool = False) -> str:
+def who_acts_next(
+    matter: Matter, *, approval_due: bool = False, filing_due: bool = False, decided: bool = False
+) -> str:
     """Who the matter waits for, in words (the same rules as petitions.workflow);
     `approval_due`: the village's steps are done and a land adjustment waits for the township;
-    `filing_due`: a compact waits for the township's filing (备案)."""
+    `filing_due`: a compact waits for the township's filing (备案); `decided`: deliberation is
+    complete (procedure.deliberation_complete), the matter waits to be handled."""
     state, kind = matter.state, matter.kind
     if state == State.SUBMITTED:
         return _("Waiting for the village cadre to classify it")
     if state in (State.CLASSIFIED, State.DELIBERATING):
-        return _waiting_to_decide(matter, approval_due, filing_due)
+        return _waiting_to_decide(matter, approval_due, filing_due, decided)
     if state == State.HANDLING:
         if matter.department_id:
             return _("Being handled by %(name)s") % {"name": matter.department.name}
@@ -787,6 +794,8 @@ def action_panels(user, matter, actions, steps, complete, duplicates, bound=None
             secondary = (
                 workflow.TRANSITIONS[action].secondary
                 or i > 0
+                # A 村事's 院坝会 record is an aside to its seven steps, never "your turn".
+                or (action == "deliberate" and matter.kind == Kind.VILLAGE and form.record != Deliberation.Kind.STEP)
                 or (action in ("evaluate", "request_review") and not workflow.revisitors_cover(scope, matter))
             )
             panels.append(
@@ -888,6 +897,7 @@ def detail_context(request, matter, bound=None) -> dict:
             matter,
             approval_due=procedure.awaiting_approval(matter, records),
             filing_due=procedure.awaiting_filing(matter, records),
+            decided=complete,
         ),
         "compact_version": (compact_version := compact_version_of(matter)),
         "law_flags": law_flags(compact_version),

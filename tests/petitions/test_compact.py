@@ -257,6 +257,7 @@ def test_after_a_return_the_matter_page_offers_the_new_vote_and_no_resolution_be
     assert 'name="step" value="5"' in page
     assert 'name="step" value="6"' not in page
     assert "vote-replaced" in page  # the returned vote is marked, not shown as standing
+    assert "镇街已退回：等待村里重新表决" in page
     before = database_state()
     with pytest.raises(ValidationError) as refused:
         publish(mw, matter)
@@ -265,6 +266,12 @@ def test_after_a_return_the_matter_page_offers_the_new_vote_and_no_resolution_be
     publish(mw, matter)
     version.refresh_from_db()
     assert version.status == CompactStatus.AWAITING_FILING
+    s.matter_record_filing(matter=matter, actor=mw.users.official, filed=True)
+    decided = client.get(f"/matters/{matter.pk}/").content.decode()
+    # Filed: only step 7 is left; a 院坝会 record is offered aside, not as "your turn".
+    assert "已议定：等待村干部指定实施人（第七步）" in decided
+    turn = decided.split('class="next-panel', 1)[1].split("</div>", 1)[0]
+    assert "院坝会" not in turn and "#action-handle" in turn
 
 
 def test_only_the_matters_township_files_it(mw, api_client):
