@@ -375,7 +375,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "MatterKindEnum": "petitions.models.Kind",
         "MatterSourceEnum": "petitions.models.Source",
-        "IntakeSourceEnum": "petitions.serializers.INTAKE_SOURCES",
+        "IntakeSourceEnum": "petitions.models.STAFF_SOURCES",
         "DeliberationKindEnum": "petitions.serializers.DELIBERATION_KINDS",
         "EvaluationMethodEnum": "petitions.models.EvaluationMethod",
         "VisitMethodEnum": "grids.visits.models.Visit.Method",

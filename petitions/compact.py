@@ -296,7 +296,7 @@ def _new_matter(version: CompactVersion, actor) -> Matter:
         description=_("The village's cadres propose version %(number)d of the village compact for adoption.")
         % {"number": version.number},
         grid=grid,
-        source=Source.WALK_IN,
+        source=Source.PROPOSAL,
         submitter_name=actor.get_full_name() or actor.username,
         category=category,
     )

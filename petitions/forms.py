@@ -22,18 +22,18 @@ from grids.models import Grid, Household, Resident, Village
 from petitions import procedure, workflow
 from petitions.models import (
     OPEN_STATES,
+    STAFF_SOURCES,
     Deliberation,
     EvaluationMethod,
     Kind,
     Matter,
     MatterCategory,
     Rating,
-    Source,
     State,
 )
 
 NAME_SEPARATORS = re.compile(r"[\n\r,，、;；]+")
-STAFF_SOURCES = [(value, label) for value, label in Source.choices if value != Source.PUBLIC_FORM]
+
 STAFF_METHODS = EvaluationMethod.choices
 
 

@@ -61,6 +61,13 @@ class Source(models.TextChoices):
     WALK_IN = "walk_in", _("walk-in")
     PHONE = "phone", _("phone call")
     PUBLIC_FORM = "public_form", _("public form")
+    # The village's cadres put it to the village themselves: a new compact version (petitions.compact).
+    PROPOSAL = "proposal", _("proposed by the village's cadres (两委提议)")
+
+
+# How staff record a matter as having come in (page and API): not through the public form,
+# and not as the compact's own proposal.
+STAFF_SOURCES = [(v, label) for v, label in Source.choices if v not in (Source.PUBLIC_FORM, Source.PROPOSAL)]
 
 
 class Rating(models.TextChoices):

@@ -29,6 +29,7 @@ from grids.selectors import households_visible_to, residents_visible_to
 from grids.serializers import VisibleGridField
 from petitions import deadlines, procedure, workflow
 from petitions.models import (
+    STAFF_SOURCES,
     Approval,
     DecisionRule,
     Deliberation,
@@ -457,7 +458,6 @@ class MatterTargetSerializer(InputSerializer):
 
 
 # Named in SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"], as is DELIBERATION_KINDS.
-INTAKE_SOURCES = [(value, label) for value, label in Source.choices if value != Source.PUBLIC_FORM]
 DELIBERATION_KINDS = Deliberation.Kind.choices
 
 
@@ -470,7 +470,7 @@ class MatterCreateSerializer(_SubmitterPhoneMixin, MatterTargetSerializer):
     title = serializers.CharField(max_length=120, label=_("title"))
     description = serializers.CharField(label=_("description"))
     category = CategoryField(required=False, allow_null=True)
-    source = serializers.ChoiceField(choices=INTAKE_SOURCES, label=_("source"))
+    source = serializers.ChoiceField(choices=STAFF_SOURCES, label=_("source"))
     submitter_name = serializers.CharField(max_length=50, label=_("submitter's name"))
     submitter_phone = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
     on_behalf = serializers.BooleanField(

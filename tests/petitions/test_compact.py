@@ -89,6 +89,7 @@ def test_proposing_records_and_classifies_a_village_matter_and_freezes_the_artic
     matter = version.matter
     assert (version.status, matter.kind, matter.state) == (CompactStatus.PROPOSED, "village", State.CLASSIFIED)
     assert matter.category == mw.categories.village_rules and matter.village_id == mw.qixing.pk
+    assert matter.source == "proposal"  # the cadres' own proposal, not a resident's walk-in
     article = version.articles.first()
     for change in (
         lambda: c.compact_article_edit(article=article, actor=mw.users.cadre, text="改"),
