@@ -23,6 +23,7 @@ from petitions import procedure, workflow
 from petitions.models import (
     OPEN_STATES,
     STAFF_SOURCES,
+    DecisionRule,
     Deliberation,
     EvaluationMethod,
     Kind,
@@ -392,6 +393,10 @@ class DeliberateForm(ActionForm):
             self.fields["summary"].label = _("How the mediation went")
         if record == Deliberation.Kind.STEP and step == 5:
             self.fields["summary"].label = _("Minutes of the vote")
+            if procedure.decision_rule(self.matter) == DecisionRule.COMPACT:
+                # The villagers' meeting alone adopts a compact (procedure.body_refusal): offer only it.
+                choices = self.fields["body"].choices
+                self.fields["body"].choices = [(v, label) for v, label in choices if v in procedure.VILLAGERS_MEETINGS]
         if record == Deliberation.Kind.STEP and step == procedure.PARTY_STEP:
             self.fields["entitled"].label = _("Party members of the branch")
             self.fields["present"].label = _("Party members present")

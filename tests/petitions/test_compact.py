@@ -257,6 +257,7 @@ def test_after_a_return_the_matter_page_offers_the_new_vote_and_no_resolution_be
     # The vote is the step due again (its form offered), not a page where every step shows done.
     assert 'name="step" value="5"' in page
     assert 'name="step" value="6"' not in page
+    assert 'value="representatives_meeting"' not in page  # a compact's vote: the villagers' meeting only
     assert "vote-replaced" in page  # the returned vote is marked, not shown as standing
     assert "镇街已退回：等待村里重新表决" in page
     before = database_state()
