@@ -86,7 +86,7 @@ MATTER_FIELDS = (
 )
 
 
-class _Masks:
+class Masks:
     """What free text on the board loses: the register's names (张某), the names of grids too
     small to name (某网格), a matter's own submitter's name, phone and ID numbers."""
 
@@ -100,7 +100,7 @@ class _Masks:
         return public_text(text, self.names, self.grids)
 
 
-def _matter_rows(matters, clean: _Masks, now) -> list[dict]:
+def _matter_rows(matters, clean: Masks, now) -> list[dict]:
     rows = []
     for matter in matters:
         title = clean(matter.title, matter.submitter_name)
@@ -124,7 +124,7 @@ def _matter_rows(matters, clean: _Masks, now) -> list[dict]:
     return rows
 
 
-def matters_progress(village: Village, clean: _Masks, now) -> dict:
+def matters_progress(village: Village, clean: Masks, now) -> dict:
     """Open matters (newest first) and those closed in the last 90 days, and how many are open."""
     accepted = MatterEvent.objects.filter(matter=OuterRef("pk"), action="classify").order_by("created_at", "pk")
     matters = (
@@ -143,7 +143,7 @@ def matters_progress(village: Village, clean: _Masks, now) -> dict:
     }
 
 
-def decisions(village: Village, clean: _Masks) -> list[dict]:
+def decisions(village: Village, clean: Masks) -> list[dict]:
     """Each 村事's latest vote (决议公开) with its resolution (step 6) and result (实施结果公开),
     newest vote first."""
     votes = list(
@@ -203,7 +203,7 @@ def decisions(village: Village, clean: _Masks) -> list[dict]:
     return rows
 
 
-def _pledges(village: Village, clean: _Masks) -> list[dict]:
+def _pledges(village: Village, clean: Masks) -> list[dict]:
     """The published pledges, their content and progress with names taken out, and the names of
     grids too small to name (a pledger's grid and initials would point at a household)."""
     rows = pledges_public(village)
@@ -223,7 +223,7 @@ def _village(code: str) -> Village:
 def village_board(request, village_code):
     village = _village(village_code)
     now = timezone.now()
-    clean = _Masks(village)  # two queries: the register's names, the grids' sizes
+    clean = Masks(village)  # two queries: the register's names, the grids' sizes
     context = {
         "village": village,
         "progress": matters_progress(village, clean, now),

@@ -93,7 +93,7 @@ def test_pledge_cycle_from_phone_to_rating(demo_site, tmp_path):
     assert pledge.status == PledgeStatus.SUBMITTED and pledge.pledger_user.username == "qixing_grid1"
     assert pledge.pledger_title == "网格员"
     expect(phone.locator("h1")).to_have_text(TITLE)
-    expect(phone.locator(".chips .status-submitted")).to_contain_text("已提诺，待审核")
+    expect(phone.locator(".chips .status-submitted")).to_contain_text("已提交，待审核")
     # Maker-checker: the pledger has no review form.
     expect(phone.locator("#action-approve")).to_have_count(0)
     check_layout(phone, "pledge-proposed-phone")

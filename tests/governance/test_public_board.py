@@ -113,7 +113,7 @@ def _english_page(client, village) -> str:
 
 
 def _rows(mw) -> dict:
-    progress = public_board.matters_progress(mw.qixing, None, timezone.now())
+    progress = public_board.matters_progress(mw.qixing, public_board.Masks(mw.qixing), timezone.now())
     return {row["title"]: row for row in progress["open"] + progress["closed"]}
 
 
