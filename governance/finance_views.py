@@ -252,21 +252,40 @@ def finance_line_add(request, pk):
     return _detail(request, statement, line_form=form, status=400)
 
 
-@login_required
-@require_POST
-def finance_line_remove(request, pk, line_id):
+def _button(request, pk, act, *, done, then, already=None):
+    """One of a statement's buttons (take a line off, post, take back): `act(user, statement)`
+    through the service; a 403, or a 409 with the page and why (`_refused`); else `done` and
+    on to `then(statement)`. `already(statement)`: what to say instead when the refusal is
+    only a second tap (the button's work was done by the first)."""
     user = request.user
     _require_reader(user)
     statement = _statement_for(user, pk, writing=True)
     try:
-        finance.finance_line_remove(user=user, statement=statement, line_id=line_id)
-    except Forbidden as error:
-        raise PermissionDenied(str(error.message)) from None
-    except Conflict as error:
-        messages.error(request, str(error.message))
-        return _detail(request, _statement_for(user, pk), status=409)
-    messages.success(request, _("The line is taken off."))
-    return redirect(reverse("governance:finance-detail", args=[statement.pk]) + "#lines")
+        act(user, statement)
+    except (Forbidden, Conflict) as error:
+        said = already(statement) if already is not None and isinstance(error, Conflict) else ""
+        if not said:
+            return _refused(request, statement)(error)
+        messages.info(request, said)
+        return redirect(then(statement))
+    messages.success(request, done)
+    return redirect(then(statement))
+
+
+def _here(statement) -> str:
+    return reverse("governance:finance-detail", args=[statement.pk])
+
+
+@login_required
+@require_POST
+def finance_line_remove(request, pk, line_id):
+    return _button(
+        request,
+        pk,
+        lambda user, statement: finance.finance_line_remove(user=user, statement=statement, line_id=line_id),
+        done=_("The line is taken off."),
+        then=lambda statement: _here(statement) + "#lines",
+    )
 
 
 @login_required
@@ -303,40 +322,29 @@ def finance_import(request, pk):
 @login_required
 @require_POST
 def finance_post(request, pk):
-    user = request.user
-    _require_reader(user)
-    statement = _statement_for(user, pk, writing=True)
-    here = reverse("governance:finance-detail", args=[statement.pk])
-    try:
-        finance.finance_statement_post(user=user, statement=statement)
-    except Forbidden as error:
-        raise PermissionDenied(str(error.message)) from None
-    except Conflict as error:
-        if statement.status == FinanceStatement.Status.POSTED:
-            messages.info(request, _("This statement was already posted."))
-            return redirect(here)
-        messages.error(request, str(error.message))
-        return _detail(request, _statement_for(user, pk), status=409)
-    messages.success(request, _("Posted: the residents see it on the village's public board."))
-    return redirect(here)
+    return _button(
+        request,
+        pk,
+        lambda user, statement: finance.finance_statement_post(user=user, statement=statement),
+        done=_("Posted: the residents see it on the village's public board."),
+        then=_here,
+        already=lambda statement: (
+            statement.status == FinanceStatement.Status.POSTED and _("This statement was already posted.")
+        ),
+    )
 
 
 @login_required
 @require_POST
 def finance_discard(request, pk):
     """Take back an empty draft statement (finance.finance_statement_discard)."""
-    user = request.user
-    _require_reader(user)
-    statement = _statement_for(user, pk, writing=True)
-    try:
-        finance.finance_statement_discard(user=user, statement=statement)
-    except Forbidden as error:
-        raise PermissionDenied(str(error.message)) from None
-    except Conflict as error:
-        messages.error(request, str(error.message))
-        return _detail(request, _statement_for(user, pk), status=409)
-    messages.success(request, _("The empty draft is taken back; its period can be opened again."))
-    return redirect("governance:finance-list")
+    return _button(
+        request,
+        pk,
+        lambda user, statement: finance.finance_statement_discard(user=user, statement=statement),
+        done=_("The empty draft is taken back; its period can be opened again."),
+        then=lambda statement: reverse("governance:finance-list"),
+    )
 
 
 @login_required
