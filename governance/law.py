@@ -16,6 +16,7 @@ there, and the township decides.
 import itertools
 import re
 import unicodedata
+from pathlib import Path
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
@@ -118,19 +119,22 @@ PROTECTED = [
 ]
 
 
-# Traditional forms of the characters the words use (a cadre's IME may write either), and the
-# Japanese forms that differ from both (経営権); folded to the simplified ones. From OpenCC's
-# t2s, tw2s, hk2s and jp2t tables, for every character of PROTECTED and WITHHOLDING.
-TRADITIONAL = str.maketrans(
-    "體紅養醫險農補貼療會殘濟員經營權戶產劃劑準種糧級發給"
-    "優凍剝卹參奪撫時暫減組結緩織臨護責轉齡髮迴睏釦閤蔘製"
-    "収営権済発経転険髪齢"
-    "沒調徵償領檔繳無與辦銷",
-    "体红养医险农补贴疗会残济员经营权户产划剂准种粮级发给"
-    "优冻剥恤参夺抚时暂减组结缓织临护责转龄发回困扣合参制"
-    "收营权济发经转险发龄"
-    "没调征偿领档缴无与办销",
-)
+# Traditional characters folded to simplified (a cadre's IME may write either; a name typed as
+# 陳春豔 is the register's 陈春艳): OpenCC's one-character table (governance/t2s_characters.txt),
+# and the Japanese forms that differ from both (経営権), folded to the simplified ones.
+_JAPANESE = dict(zip("収営権済発経転険髪齢", "收营权济发经转险发龄", strict=True))
+
+
+def _traditional_table() -> dict:
+    pairs = {}
+    for line in Path(__file__).with_name("t2s_characters.txt").read_text(encoding="utf-8").splitlines():
+        if line and not line.startswith("#"):
+            traditional, simplified = line.split("\t")
+            pairs[traditional] = simplified
+    return str.maketrans({**pairs, **_JAPANESE})
+
+
+TRADITIONAL = _traditional_table()
 # Invisible characters that Unicode counts as letters: the Hangul fillers.
 _INVISIBLE = re.compile("[\u115f\u1160\u3164\uffa0]")
 # Everything but letters and digits: whitespace, punctuation and symbols a word may be split with

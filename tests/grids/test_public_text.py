@@ -331,3 +331,9 @@ def test_numbers_and_names_split_by_other_separators_or_written_in_other_digits_
 @pytest.mark.parametrize("text", ["12,000.00元", "1、3、5号", "2026/12/07 至 2027/01/15", "第1_3组"])
 def test_commas_slashes_and_enumerations_keep_ordinary_numbers(text):
     assert public_text(text, NAMES) == text
+
+
+def test_a_name_typed_in_traditional_characters_is_the_registers_simplified_one():
+    names = name_pattern(["陈春艳", "欧阳娜娜"])
+    assert public_text("找陳春豔說說，歐陽娜娜也在", names) == "找陈某某說說，欧某某某也在"
+
