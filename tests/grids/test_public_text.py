@@ -336,4 +336,3 @@ def test_commas_slashes_and_enumerations_keep_ordinary_numbers(text):
 def test_a_name_typed_in_traditional_characters_is_the_registers_simplified_one():
     names = name_pattern(["陈春艳", "欧阳娜娜"])
     assert public_text("找陳春豔說說，歐陽娜娜也在", names) == "找陈某某說說，欧某某某也在"
-
