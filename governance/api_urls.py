@@ -27,5 +27,6 @@ urlpatterns = [
     path("auth/token/", governance_api.TokenView.as_view(), name="auth-token"),
     path("me/", governance_api.MeView.as_view(), name="me"),
     path("points/", include("points.api_urls")),
+    path("", include("governance.civic.api_urls")),
     path("", include(router.urls)),
 ]

@@ -23,6 +23,7 @@ from governance.api_input import InputSerializer
 from governance.models import Pledge, PledgeStatus
 from governance.permissions import ActionPolicy, Policy
 from governance.roles import PLEDGE_READERS, PLEDGER_ROLES
+from governance.scoping import villages_for
 from grids.models import Resident, Village
 
 REFUSALS = refusals(
@@ -141,11 +142,11 @@ class _Visible(serializers.PrimaryKeyRelatedField):
 
 
 def _readable_villages(user):
-    return p.villages_for(user, PLEDGE_READERS)
+    return villages_for(user, PLEDGE_READERS)
 
 
 def _readable_residents(user):
-    return Resident.objects.filter(village__in=p.villages_for(user, PLEDGE_READERS).values("pk"))
+    return Resident.objects.filter(village__in=villages_for(user, PLEDGE_READERS).values("pk"))
 
 
 class PledgeTargetSerializer(InputSerializer):

@@ -23,7 +23,7 @@ from governance.files import private_photo_view
 from governance.forms import redirect_if_resent, save_form
 from governance.models import PledgePhoto, PledgeStatus
 from governance.roles import PLEDGE_READERS, PLEDGE_RECORDER_ROLES, PLEDGER_ROLES
-from governance.scoping import require_any_role, scope_for
+from governance.scoping import require_any_role, scope_for, villages_for
 from grids.models import Resident
 
 PER_PAGE = 30
@@ -69,7 +69,7 @@ def pledge_list(request):
     """Pledges of the reader's villages, with each row's next step for the reader."""
     user = request.user
     _require_reader(user)
-    form = f.PledgeFilterForm(request.GET or None, villages=p.villages_for(user, PLEDGE_READERS).order_by("code"))
+    form = f.PledgeFilterForm(request.GET or None, villages=villages_for(user, PLEDGE_READERS).order_by("code"))
     pledges = p.pledges_visible_to(user)
     if form.is_valid():
         data = form.cleaned_data
@@ -91,7 +91,7 @@ def pledge_list(request):
 
 def _party_members(user):
     """The residents a cadre may record a pledge for: the party members (党员) of their villages."""
-    villages = p.villages_for(user, PLEDGE_RECORDER_ROLES)
+    villages = villages_for(user, PLEDGE_RECORDER_ROLES)
     return (
         Resident.objects.filter(village__in=villages.values("pk"), tags__code=p.PARTY_MEMBER_TAG)
         .exclude(status__in=(Resident.Status.MOVED_OUT, Resident.Status.DECEASED))
@@ -109,7 +109,7 @@ def pledge_create(request):
     posted = request.method == "POST"
     form = f.PledgeCreateForm(
         request.POST if posted else None,
-        villages=p.villages_for(user, PLEDGER_ROLES).order_by("code"),
+        villages=villages_for(user, PLEDGER_ROLES).order_by("code"),
         residents=residents,
     )
     status = 200

@@ -42,7 +42,7 @@ from governance.roles import (
     PLEDGER_ROLES,
     TOWNSHIP_ROLES,
 )
-from governance.scoping import current_assignments, scope_for, users_holding
+from governance.scoping import reaches_village, scope_for, users_holding, village_condition
 from governance.services import notify_many
 from grids.models import Resident, Village
 
@@ -76,57 +76,6 @@ class PledgeStateError(Conflict):
 # ---------------------------------------------------------------- places
 
 
-def _places(user) -> dict[str, tuple[frozenset[int], frozenset[int]]]:
-    """role -> (township ids, village ids) of the user's current assignments, read once per
-    request (cached on the user like the scope). A grid or courtyard assignment carries its
-    village id, so grid staff reach their village's pledges."""
-    cached = getattr(user, "_cunzhi_pledge_places", None)
-    if cached is not None:
-        return cached
-    places: dict[str, tuple[set[int], set[int]]] = {}
-    for row in current_assignments(user).values("role", "township_id", "village_id"):
-        townships, villages = places.setdefault(row["role"], (set(), set()))
-        townships.add(row["township_id"])
-        if row["village_id"]:
-            villages.add(row["village_id"])
-    result = {role: (frozenset(t), frozenset(v)) for role, (t, v) in places.items()}
-    user._cunzhi_pledge_places = result
-    return result
-
-
-def _reaches(user, roles, *, township_id: int, village_id: int) -> bool:
-    """Whether one of `roles` the user holds reaches the village: a township role its township,
-    any other role the village itself."""
-    if not user.is_authenticated:
-        return False
-    if user.is_superuser:
-        return True
-    for role, (townships, villages) in _places(user).items():
-        if role not in roles:
-            continue
-        if role in TOWNSHIP_ROLES and township_id in townships:
-            return True
-        if role not in TOWNSHIP_ROLES and village_id in villages:
-            return True
-    return False
-
-
-def villages_for(user, roles):
-    """The villages one of `roles` of the user reaches (the form's choices, the API's check)."""
-    if user.is_superuser:
-        return Village.objects.all()
-    townships: set[int] = set()
-    villages: set[int] = set()
-    for role, (t, v) in _places(user).items():
-        if role not in roles:
-            continue
-        if role in TOWNSHIP_ROLES:
-            townships |= t
-        else:
-            villages |= v
-    return Village.objects.filter(Q(pk__in=sorted(villages)) | Q(township_id__in=sorted(townships)))
-
-
 def reads_pledges(user) -> bool:
     """False for a user whose roles read no pledges (the shop clerk): pages and the API answer
     403. A user with no role at all gets the empty list."""
@@ -139,11 +88,11 @@ def reads_pledges(user) -> bool:
 
 def may_review(user, pledge: Pledge) -> bool:
     """A village cadre of the pledge's village or its township (whoever proposed it: see check)."""
-    return _reaches(user, PLEDGE_REVIEWER_ROLES, township_id=pledge.township_id, village_id=pledge.village_id)
+    return reaches_village(user, PLEDGE_REVIEWER_ROLES, township_id=pledge.township_id, village_id=pledge.village_id)
 
 
 def may_rate(user, pledge: Pledge) -> bool:
-    return _reaches(user, PLEDGE_RATER_ROLES, township_id=pledge.township_id, village_id=pledge.village_id)
+    return reaches_village(user, PLEDGE_RATER_ROLES, township_id=pledge.township_id, village_id=pledge.village_id)
 
 
 def acts_as_pledger(user, pledge: Pledge) -> bool:
@@ -152,7 +101,7 @@ def acts_as_pledger(user, pledge: Pledge) -> bool:
         return False
     if pledge.pledger_user_id is not None:
         return pledge.pledger_user_id == user.pk
-    return _reaches(user, PLEDGE_RECORDER_ROLES, township_id=pledge.township_id, village_id=pledge.village_id)
+    return reaches_village(user, PLEDGE_RECORDER_ROLES, township_id=pledge.township_id, village_id=pledge.village_id)
 
 
 def _is_own(user, pledge: Pledge, action: str) -> bool:
@@ -207,9 +156,9 @@ def check_propose(user, *, village: Village, resident: Resident | None) -> None:
     """提诺: one's own pledge where one holds a frontline role (a cadre, grid or courtyard
     staff); a resident's pledge only by a village cadre of the resident's village."""
     if resident is not None:
-        if not _reaches(user, PLEDGE_RECORDER_ROLES, township_id=village.township_id, village_id=village.pk):
+        if not reaches_village(user, PLEDGE_RECORDER_ROLES, township_id=village.township_id, village_id=village.pk):
             raise PledgePermissionError(_("Only a village cadre of this village may record a resident's pledge."))
-    elif not _reaches(user, PLEDGER_ROLES, township_id=village.township_id, village_id=village.pk):
+    elif not reaches_village(user, PLEDGER_ROLES, township_id=village.township_id, village_id=village.pk):
         raise PledgePermissionError(_("Your role may not make a pledge in this village."))
 
 
@@ -224,18 +173,7 @@ def pledges_visible_to(user):
         return queryset
     if not user.is_authenticated:
         return queryset.none()
-    townships: set[int] = set()
-    villages: set[int] = set()
-    for role, (t, v) in _places(user).items():
-        if role not in PLEDGE_READERS:
-            continue
-        if role in TOWNSHIP_ROLES:
-            townships |= t
-        else:
-            villages |= v
-    return queryset.filter(
-        Q(township_id__in=sorted(townships)) | Q(village_id__in=sorted(villages)) | Q(pledger_user=user)
-    )
+    return queryset.filter(village_condition(user, PLEDGE_READERS) | Q(pledger_user=user))
 
 
 def pledge_detail_queryset(user):

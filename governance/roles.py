@@ -134,3 +134,21 @@ PLEDGE_RECORDER_ROLES = frozenset({Role.VILLAGE_CADRE})
 # the township; never the pledger (maker-checker), nor whoever recorded a resident's pledge.
 PLEDGE_REVIEWER_ROLES = frozenset({Role.VILLAGE_CADRE}) | TOWNSHIP_ROLES
 PLEDGE_RATER_ROLES = PLEDGE_REVIEWER_ROLES
+
+# ---------------------------------------------------------------- 三治 (governance.civic)
+
+# Who reads the councils, teams, mediations, selections and activities of their places: the
+# township, the village cadres and the grid staff (the shop clerk and the supervision
+# committee keep other books).
+CIVIC_READERS = TOWNSHIP_ROLES | frozenset({Role.VILLAGE_CADRE}) | GRID_ROLES
+# Who runs the village's councils (四会), keeps its teams, runs its 最美 selections: the 两委.
+COUNCIL_RUNNERS = frozenset({Role.VILLAGE_CADRE})
+# Who keeps a township's own teams (the 公益律师团, a township 老兵说法团).
+TOWNSHIP_TEAM_KEEPERS = TOWNSHIP_ROLES
+# Who records a mediation (人民调解) and its follow-up: the village cadres and grid staff of
+# its village or grid, and the township for a mediation its own team held.
+MEDIATION_RECORDERS = frozenset({Role.VILLAGE_CADRE}) | GRID_ROLES | TOWNSHIP_ROLES
+# Who records an activity (邻里节, 孝老爱亲走访) and its participants: the frontline staff.
+ACTIVITY_RECORDERS = frozenset({Role.VILLAGE_CADRE}) | GRID_ROLES
+# Who nominates for a 最美 selection (staff, for residents).
+NOMINATOR_ROLES = frozenset({Role.VILLAGE_CADRE}) | GRID_ROLES

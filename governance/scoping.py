@@ -23,6 +23,7 @@ from governance.roles import (  # noqa: F401
     TOWNSHIP_ROLES,
     VILLAGE_ROLES,
 )
+from grids.models import Village
 
 # For each kind of personal row, the field that holds the id at each level. The
 # department level is absent: a department sees the rows its own work names, which the app
@@ -243,6 +244,65 @@ def scope_for(user, on=None) -> Scope:
     if on is None:
         user._cunzhi_scope = scope
     return scope
+
+
+def _village_places(user) -> dict[str, tuple[frozenset[int], frozenset[int]]]:
+    """role -> (township ids, village ids) of the user's current assignments, read once per
+    request (cached on the user like the scope). A grid or courtyard assignment carries its
+    village id, so grid staff reach their village's records (pledges, councils, teams)."""
+    cached = getattr(user, "_cunzhi_village_places", None)
+    if cached is not None:
+        return cached
+    places: dict[str, tuple[set[int], set[int]]] = {}
+    for row in current_assignments(user).values("role", "township_id", "village_id"):
+        townships, villages = places.setdefault(row["role"], (set(), set()))
+        townships.add(row["township_id"])
+        if row["village_id"]:
+            villages.add(row["village_id"])
+    result = {role: (frozenset(t), frozenset(v)) for role, (t, v) in places.items()}
+    user._cunzhi_village_places = result
+    return result
+
+
+def _reach(user, roles) -> tuple[set[int], set[int]]:
+    """(township ids, village ids) that one of `roles` of the user reaches: a township role its
+    township, any other role its village."""
+    townships: set[int] = set()
+    villages: set[int] = set()
+    for role, (t, v) in _village_places(user).items():
+        if role not in roles:
+            continue
+        if role in TOWNSHIP_ROLES:
+            townships |= t
+        else:
+            villages |= v
+    return townships, villages
+
+
+def reaches_village(user, roles, *, township_id: int, village_id: int | None) -> bool:
+    """Whether one of `roles` the user holds reaches the village (a record of a village-level
+    book: a pledge, a council meeting, a team): a township role its township, any other role
+    the village itself. A township's own record (`village_id` None) only a township role."""
+    if not user.is_authenticated:
+        return False
+    if user.is_superuser:
+        return True
+    townships, villages = _reach(user, roles)
+    return township_id in townships or (village_id is not None and village_id in villages)
+
+
+def village_condition(user, roles) -> Q:
+    """The Q over rows with `township_id` and `village_id` that `reaches_village` describes."""
+    townships, villages = _reach(user, roles)
+    return Q(township_id__in=sorted(townships)) | Q(village_id__in=sorted(villages))
+
+
+def villages_for(user, roles):
+    """The villages one of `roles` of the user reaches (a form's choices, the API's check)."""
+    if user.is_superuser:
+        return Village.objects.all()
+    townships, villages = _reach(user, roles)
+    return Village.objects.filter(Q(pk__in=sorted(villages)) | Q(township_id__in=sorted(townships)))
 
 
 def users_holding(roles, *, on=None, **place):

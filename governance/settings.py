@@ -96,6 +96,7 @@ INSTALLED_APPS = [
     "grids.visits",
     "petitions",
     "points",
+    "governance.civic",
 ]
 
 MIDDLEWARE = [

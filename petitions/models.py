@@ -63,11 +63,15 @@ class Source(models.TextChoices):
     PUBLIC_FORM = "public_form", _("public form")
     # The village's cadres put it to the village themselves: a new compact version (petitions.compact).
     PROPOSAL = "proposal", _("proposed by the village's cadres (两委提议)")
+    # Raised at a 民情恳谈会 and recorded by the meeting's page (governance.civic).
+    MEETING = "meeting", _("raised at a residents' concerns meeting (民情恳谈会)")
 
 
 # How staff record a matter as having come in (page and API): not through the public form,
 # and not as the compact's own proposal.
-STAFF_SOURCES = [(v, label) for v, label in Source.choices if v not in (Source.PUBLIC_FORM, Source.PROPOSAL)]
+STAFF_SOURCES = [
+    (v, label) for v, label in Source.choices if v not in (Source.PUBLIC_FORM, Source.PROPOSAL, Source.MEETING)
+]
 
 
 class Rating(models.TextChoices):

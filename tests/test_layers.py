@@ -8,7 +8,10 @@
   pages in the grids: namespace); grids.visits may raise
   a matter (`petitions.services`, and `petitions.models` for the matter it links and its
   source), nothing else of petitions;
-- petitions does not import points.
+- petitions does not import points;
+- governance.civic (三治: councils, teams, mediation, selections, activities) is the layer above
+  every app: it raises matters, rates pledges and proposes points. Nothing else imports it
+  but the project files (URL confs, demo, the public board that composes every app).
 
 Every import counts, including those inside functions. Where a page or an event spans apps,
 the higher app plugs itself in (governance.nav, scoping.register_department_rule, signals).
@@ -76,7 +79,13 @@ def _under(module: str, *prefixes: str) -> bool:
 
 def _broken_rule(file: str, module_of_file: str, imported: str) -> str | None:
     app = file.split("/")[0]
+    if _under(imported, "governance.civic") and not _under(module_of_file, "governance.civic"):
+        if file in GOVERNANCE_PROJECT_FILES:
+            return None
+        return "only the project files know governance.civic, the layer above every app"
     if app == "governance":
+        if _under(module_of_file, "governance.civic"):
+            return None
         if file in GOVERNANCE_PROJECT_FILES or _under(imported, "grids.models"):
             return None
         if _under(imported, "grids", "petitions", "points"):
@@ -154,6 +163,9 @@ def test_the_rules():
     assert _broken_rule("governance/views.py", "governance.views", "petitions.views") is None
     assert _broken_rule("petitions/views.py", "petitions.views", "points.policy.PROPOSER_ROLES")
     assert _broken_rule("points/views.py", "points.views", "petitions.models.Matter") is None
+    assert _broken_rule("governance/civic/services.py", "governance.civic.services", "points.services.x") is None
+    assert _broken_rule("points/views.py", "points.views", "governance.civic.models.Selection")
+    assert _broken_rule("governance/api_urls.py", "governance.api_urls", "governance.civic.api") is None
 
 
 # ---------------------------------------------------------------- where the apps plug in
@@ -175,6 +187,7 @@ NAV_KEYS = {
     "sees_points",
     "points_waiting",
     "sees_pledges",
+    "sees_civic",
 }
 
 
