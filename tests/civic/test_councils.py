@@ -1,3 +1,4 @@
+# ruff: noqa: F811 (the `cw` fixture is imported, then named by each test)
 """The four councils' services (governance.civic.councils): planning, recording, concerns that
 become matters, ratings (a pledge's is its 评诺), and every refusal in the contract's order."""
 
