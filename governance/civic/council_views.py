@@ -180,7 +180,9 @@ def _form_for(action: str, meeting: Meeting, data=None):
 def _detail_page(request, meeting, bound=None, status=200):
     user = request.user
     (meeting,) = _mark(user, [meeting])
-    forms = {action: _form_for(action, meeting) for action in meeting.actions}
+    # The council's own step first (record, a concern, a rating); changing or cancelling after.
+    order = ("record", "concern", "rating", "update", "cancel")
+    forms = {action: _form_for(action, meeting) for action in order if action in meeting.actions}
     if bound is not None:
         forms[bound.prefix] = bound
     context = {"meeting": meeting, "forms": forms, "kinds": CouncilKind, "today": timezone.localdate()}
