@@ -16,8 +16,17 @@ class MeetingContentForm(OnceForm):
     )
     held_on = forms.DateField(label=_("Date"), widget=date_input())
     starts_at = forms.TimeField(label=_("Time"), required=False, widget=forms.TimeInput(attrs={"type": "time"}))
-    place = forms.CharField(label=_("Place"), max_length=100)
-    agenda = forms.CharField(label=_("Agenda"), max_length=4000, widget=text_area(4))
+    place = forms.CharField(
+        label=_("Where it is held"),
+        max_length=100,
+        error_messages={"required": _("Say where the meeting is held.")},
+    )
+    agenda = forms.CharField(
+        label=_("Agenda"),
+        max_length=4000,
+        widget=text_area(4),
+        error_messages={"required": _("Write the agenda: what the meeting is about.")},
+    )
     matter = forms.ModelChoiceField(
         label=_("Matter coordinated (事务协调会)"),
         queryset=None,
@@ -46,10 +55,23 @@ class MeetingPlanForm(MeetingContentForm):
 
 
 class RecordForm(OnceForm):
-    chaired_by = forms.CharField(label=_("Chaired by"), max_length=50)
-    attendees = forms.CharField(label=_("Attendees"), max_length=4000, widget=text_area(3), help_text=NAMES_HELP)
+    chaired_by = forms.CharField(
+        label=_("Chaired by"), max_length=50, error_messages={"required": _("Who chaired the meeting?")}
+    )
+    attendees = forms.CharField(
+        label=_("Attendees"),
+        max_length=4000,
+        widget=text_area(3),
+        help_text=NAMES_HELP,
+        error_messages={"required": _("Name who attended.")},
+    )
     decisions = forms.CharField(label=_("Decisions"), max_length=4000, required=False, widget=text_area(3))
-    minutes = forms.CharField(label=_("Minutes"), max_length=20000, widget=text_area(6))
+    minutes = forms.CharField(
+        label=_("Minutes"),
+        max_length=20000,
+        widget=text_area(6),
+        error_messages={"required": _("Write the minutes: what was said.")},
+    )
     parties = forms.CharField(
         label=_("Parties present"), max_length=2000, required=False, widget=text_area(2), help_text=NAMES_HELP
     )
@@ -80,14 +102,33 @@ class RecordForm(OnceForm):
 
 
 class CancelForm(OnceForm):
-    reason = forms.CharField(label=_("Why it is cancelled"), max_length=200, widget=text_area(2))
+    reason = forms.CharField(
+        label=_("Why it is cancelled"),
+        max_length=200,
+        widget=text_area(2),
+        error_messages={"required": _("Say why the meeting is cancelled.")},
+    )
 
 
 class ConcernForm(OnceForm):
-    raised_by = forms.CharField(label=_("Raised by"), max_length=50, help_text=_("The resident who raised it."))
+    raised_by = forms.CharField(
+        label=_("Raised by"),
+        max_length=50,
+        help_text=_("The resident who raised it."),
+        error_messages={"required": _("Who raised it?")},
+    )
     submitter_phone = forms.CharField(label=_("Their mobile number"), max_length=20, required=False)
-    title = forms.CharField(label=_("The concern in one line"), max_length=200)
-    description = forms.CharField(label=_("What was said"), max_length=4000, widget=text_area(3))
+    title = forms.CharField(
+        label=_("The concern in one line"),
+        max_length=200,
+        error_messages={"required": _("Give the matter a short title.")},
+    )
+    description = forms.CharField(
+        label=_("What was said"),
+        max_length=4000,
+        widget=text_area(3),
+        error_messages={"required": _("Describe the matter.")},
+    )
     grid = forms.ModelChoiceField(label=_("Grid"), queryset=None, empty_label=None)
 
     def __init__(self, *args, grids, **kwargs):
