@@ -40,11 +40,9 @@ DONE = {
     "concern": _("Concern recorded: it is now a matter of the village."),
     "rating": _("Rating recorded."),
 }
-NEXT_LABELS = {
-    "record": _("Record the meeting"),
-    "concern": _("Raise the concerns"),
-    "rating": _("Record the ratings"),
-}
+# What a list marks as the reader's turn: a meeting whose day has come and that waits to be
+# recorded. Concerns and ratings may be added to a held meeting at any time: its page offers them.
+NEXT_LABELS = {"record": _("Record the meeting")}
 
 
 def _require_reader(user) -> None:
@@ -173,7 +171,10 @@ def _form_for(action: str, meeting: Meeting, data=None):
         fields = ("title", "held_on", "starts_at", "place", "agenda", "matter")
         initial = {name: getattr(meeting, name) for name in fields}
         initial["parties"] = "\n".join(meeting.parties)
-        return f.MeetingContentForm(*args, initial=initial, matters=c.open_matters(meeting.village), **kwargs)
+        form = f.MeetingContentForm(*args, initial=initial, matters=c.open_matters(meeting.village), **kwargs)
+        if meeting.kind != CouncilKind.COORDINATION:
+            del form.fields["matter"], form.fields["parties"]
+        return form
     raise Http404
 
 

@@ -231,3 +231,29 @@ def test_the_calendar_and_the_list_cost_the_same_queries_for_more_meetings(cw, c
         cw.held(kind)
         cw.plan(kind)
     assert measure() == few
+
+
+def test_a_planned_meeting_is_moved_then_cancelled_through_its_page(cw, client):
+    meeting = cw.plan(held_on=cw.tomorrow)
+    client.force_login(cw.users.cadre)
+    url = f"/civic/councils/meetings/{meeting.pk}/"
+    page = client.get(url)
+    body = page.content.decode()
+    assert 'name="update-matter"' not in body  # only a coordination meeting names a matter
+    later = cw.tomorrow + datetime.timedelta(days=7)
+    data = {
+        "update-form_token": _form_token(page, "update"),
+        "update-held_on": later.isoformat(),
+        "update-place": "三组院坝",
+        "update-agenda": "听取三组意见",
+    }
+    assert client.post(url + "update/", data).status_code == 302
+    meeting.refresh_from_db()
+    assert (meeting.held_on, meeting.place) == (later, "三组院坝")
+    page = client.get(url)
+    data = {"cancel-form_token": _form_token(page, "cancel"), "cancel-reason": "暴雨改期"}
+    assert client.post(url + "cancel/", data).status_code == 302
+    meeting.refresh_from_db()
+    assert meeting.status == MeetingStatus.CANCELLED
+    again = client.post(url + "cancel/", {"cancel-form_token": _form_token(page, "update"), "cancel-reason": "x"})
+    assert again.status_code == 409
