@@ -130,6 +130,10 @@ def _runnable_villages(context):
     return villages_for(context["request"].user, COUNCIL_RUNNERS)
 
 
+def _runnable_matters(context):
+    return Matter.objects.filter(village__in=_runnable_villages(context).values("pk"))
+
+
 def _meeting(context) -> Meeting:
     return context["meeting"]
 
@@ -149,18 +153,17 @@ class MeetingPlanSerializer(InputSerializer):
     starts_at = serializers.TimeField(required=False, allow_null=True, default=None)
     place = serializers.CharField(max_length=100)
     agenda = serializers.CharField(max_length=4000)
-    matter = serializers.PrimaryKeyRelatedField(
-        queryset=Matter.objects.none(), required=False, allow_null=True, default=None, help_text="事务协调会 only."
+    matter = _Among(
+        _runnable_matters,
+        queryset=Matter.objects.none(),
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="事务协调会 only: an open matter of the village.",
     )
     parties = serializers.ListField(
         child=serializers.CharField(max_length=50), required=False, default=list, max_length=c.MAX_PARTIES
     )
-
-    def get_fields(self):
-        fields = super().get_fields()
-        user = self.context["request"].user
-        fields["matter"].queryset = Matter.objects.filter(village__in=villages_for(user, COUNCIL_RUNNERS).values("pk"))
-        return fields
 
 
 class MeetingRecordSerializer(InputSerializer):
