@@ -172,14 +172,17 @@ class MeetingRecordSerializer(InputSerializer):
     decisions = serializers.CharField(max_length=4000, required=False, allow_blank=True, default="")
     minutes = serializers.CharField(max_length=20000)
     parties = serializers.ListField(
-        child=serializers.CharField(max_length=50), required=False, allow_null=True, default=None
+        child=serializers.CharField(max_length=50),
+        required=False,
+        allow_null=True,
+        default=None,
+        max_length=c.MAX_PARTIES,
     )
     boards = serializers.ListField(
-        child=_Among(
-            lambda ctx: Board.objects.filter(village_id=_meeting(ctx).village_id), queryset=Board.objects.none()
-        ),
+        child=_Among(_village_boards, queryset=Board.objects.none()),
         required=False,
         default=list,
+        max_length=8,
         help_text="道德评议会: the village's 红黑榜 it decided.",
     )
 

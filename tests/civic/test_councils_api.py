@@ -181,3 +181,23 @@ def test_the_schema_lists_the_meetings_and_their_actions(cw, client):
         "/api/v1/meetings/{id}/ratings/",
     ):
         assert path in schema["paths"], path
+
+
+def test_a_moral_council_links_its_villages_board_and_no_other(cw, as_user):
+    client = as_user(cw.users.cadre)
+    meeting, board, other = cw.plan(CouncilKind.MORAL), cw.board(), cw.board(village=cw.hualong)
+    url = f"/api/v1/meetings/{meeting.pk}/record/"
+    response = client.post(url, {**RECORD, "boards": [other.pk]}, format="json")
+    assert response.status_code == 400 and "boards" in response.json()
+    body = client.post(url, {**RECORD, "boards": [board.pk]}, format="json").json()
+    assert body["boards"] == [board.pk] and body["status"] == "held"
+
+
+def test_a_pledges_rating_through_the_api_closes_the_pledge(cw, as_user):
+    client = as_user(cw.users.cadre)
+    meeting, pledge = cw.held(CouncilKind.RESULTS), cw.done_pledge()
+    data = {"pledge": pledge.pk, "raters": 10, "satisfied": 8, "basically_satisfied": 1, "unsatisfied": 1}
+    body = client.post(f"/api/v1/meetings/{meeting.pk}/ratings/", data, format="json").json()
+    assert body["ratings"][0]["pledge"] == pledge.pk and body["ratings"][0]["verdict"] == "satisfied"
+    pledge.refresh_from_db()
+    assert pledge.status == "closed" and pledge.rated_on == meeting.held_on
