@@ -107,6 +107,7 @@ def test_a_cadre_runs_a_concerns_meeting_whose_two_concerns_become_two_matters(o
     phone.goto("/civic/councils/meetings/?kind=concerns")
     expect(phone.locator(".meeting-rows > li")).to_have_count(1)
     check_layout(phone, "councils-list-phone")
+    desk.set_viewport_size({"width": 794, "height": 1123})  # A4 at 96 dpi
     desk.emulate_media(media="print")
     screenshot(desk, "councils-minutes-print")
     expect(desk.locator(".site-header")).to_be_hidden()
