@@ -382,6 +382,8 @@ SPECTACULAR_SETTINGS = {
         "VisitMethodEnum": "grids.visits.models.Visit.Method",
         "PledgeStatusEnum": "governance.models.PledgeStatus",
         "ResidentStatusEnum": "grids.models.Resident.Status",
+        "CouncilKindEnum": "governance.civic.models.CouncilKind",
+        "MeetingStatusEnum": "governance.civic.models.MeetingStatus",
     },
 }
 

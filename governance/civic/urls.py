@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from governance.civic import views
+from governance.civic import council_views, views
 
 app_name = "civic"
 
@@ -11,6 +11,12 @@ urlpatterns = [
     # ------------------------------------------------------------ teams (治委会, 协商议事团, 调解队)
     # ------------------------------------------------------------ mediations (人民调解)
     # ------------------------------------------------------------ the four councils (四会)
+    path("civic/councils/", council_views.meeting_calendar, name="meeting-calendar"),
+    path("civic/councils/meetings/", council_views.meeting_list, name="meeting-list"),
+    path("civic/councils/meetings/new/", council_views.meeting_create, name="meeting-create"),
+    path("civic/councils/meetings/<int:pk>/", council_views.meeting_detail, name="meeting-detail"),
+    path("civic/councils/meetings/<int:pk>/minutes/", council_views.meeting_minutes, name="meeting-minutes"),
+    path("civic/councils/meetings/<int:pk>/<str:action>/", council_views.meeting_action, name="meeting-action"),
     # ------------------------------------------------------------ 最美 selections
     # ------------------------------------------------------------ activities
 ]

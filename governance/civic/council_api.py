@@ -1,0 +1,349 @@
+"""REST API of the four councils (四会), under /api/v1/meetings/.
+
+The queryset is the caller's (governance.civic.councils.meetings_visible_to), so a meeting out
+of scope is a 404 like one that does not exist; a village, matter, grid, board or pledge id in
+a payload that the caller may not use is a 400 on that field. Each action is checked in the
+contract's order before its payload is read: the caller's role (403), the meeting's council
+and status (409), then the payload (400); the service checks again under the row lock. Every
+POST honours Idempotency-Key.
+"""
+
+import datetime
+
+from django.utils.translation import gettext_lazy as _
+from django_filters import rest_framework as filters
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import exceptions, mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from governance.api_common import IdCursorPagination, idempotent, refusals
+from governance.api_input import InputSerializer
+from governance.civic import councils as c
+from governance.civic.access import NOT_A_READER, reads_civic
+from governance.civic.models import CouncilKind, Meeting, MeetingStatus
+from governance.models import Pledge
+from governance.permissions import ActionPolicy, Policy
+from governance.roles import COUNCIL_RUNNERS
+from governance.scoping import villages_for
+from grids.models import Grid, Village
+from petitions.models import Matter
+from points.models import Board
+
+REFUSALS = refusals(
+    forbidden="Only a village cadre of the meeting's village runs its councils (code permission_denied).",
+    not_found="No such meeting, or not one the caller sees.",
+    conflict=(
+        "Not possible in the meeting's status or at this council (code not_planned, not_held, not_yet_held, "
+        "not_concerns, not_results)."
+    ),
+)
+REFUSED_400 = OpenApiResponse(description="Invalid input: field errors.")
+
+
+# ---------------------------------------------------------------- output
+
+
+class ConcernSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    order = serializers.IntegerField()
+    raised_by = serializers.CharField()
+    matter = serializers.IntegerField(source="matter_id", help_text="The matter it became.")
+    matter_title = serializers.CharField(source="matter.title")
+    matter_state = serializers.CharField(source="matter.state")
+
+
+class RatingSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    matter = serializers.IntegerField(source="matter_id", allow_null=True)
+    pledge = serializers.IntegerField(source="pledge_id", allow_null=True)
+    raters = serializers.IntegerField()
+    satisfied = serializers.IntegerField()
+    basically_satisfied = serializers.IntegerField()
+    unsatisfied = serializers.IntegerField()
+    verdict = serializers.CharField(help_text="Computed from the figures (governance.civic.councils.verdict).")
+    note = serializers.CharField()
+
+
+class MeetingSerializer(serializers.ModelSerializer):
+    village_name = serializers.CharField(source="village.name", read_only=True)
+    next_actions = serializers.SerializerMethodField(help_text="The steps the caller may take now.")
+
+    class Meta:
+        model = Meeting
+        fields = [
+            "id",
+            "township",
+            "village",
+            "village_name",
+            "kind",
+            "title",
+            "held_on",
+            "starts_at",
+            "place",
+            "agenda",
+            "status",
+            "chaired_by",
+            "attendees",
+            "decisions",
+            "minutes",
+            "matter",
+            "parties",
+            "cancel_reason",
+            "created_at",
+            "recorded_at",
+            "next_actions",
+        ]
+        read_only_fields = fields
+
+    def get_next_actions(self, meeting) -> list[str]:
+        return c.next_actions(self.context["request"].user, meeting)
+
+
+class MeetingDetailSerializer(MeetingSerializer):
+    concerns = ConcernSerializer(many=True, read_only=True)
+    ratings = RatingSerializer(many=True, read_only=True)
+    boards = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    selections = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+
+    class Meta(MeetingSerializer.Meta):
+        fields = [*MeetingSerializer.Meta.fields, "concerns", "ratings", "boards", "selections"]
+        read_only_fields = fields
+
+
+# ---------------------------------------------------------------- input
+
+
+class _Among(serializers.PrimaryKeyRelatedField):
+    """A primary key among `rows(view's meeting or the caller)`: any other id is "does not
+    exist", a 400 on the field that reveals nothing."""
+
+    def __init__(self, rows=None, **kwargs):
+        self.rows = rows
+        super().__init__(**kwargs)
+
+    def get_queryset(self):
+        return self.rows(self.context)
+
+
+def _runnable_villages(context):
+    return villages_for(context["request"].user, COUNCIL_RUNNERS)
+
+
+def _runnable_matters(context):
+    return Matter.objects.filter(village__in=_runnable_villages(context).values("pk"))
+
+
+def _meeting(context) -> Meeting:
+    return context["meeting"]
+
+
+def _village_boards(context):
+    return Board.objects.filter(village_id=_meeting(context).village_id)
+
+
+NAMES = serializers.ListField(child=serializers.CharField(max_length=50), max_length=c.MAX_ATTENDEES)
+
+
+class MeetingPlanSerializer(InputSerializer):
+    village = _Among(_runnable_villages, queryset=Village.objects.none())
+    kind = serializers.ChoiceField(choices=CouncilKind.choices)
+    title = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    held_on = serializers.DateField()
+    starts_at = serializers.TimeField(required=False, allow_null=True, default=None)
+    place = serializers.CharField(max_length=100)
+    agenda = serializers.CharField(max_length=4000)
+    matter = _Among(
+        _runnable_matters,
+        queryset=Matter.objects.none(),
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="事务协调会 only: an open matter of the village.",
+    )
+    parties = serializers.ListField(
+        child=serializers.CharField(max_length=50), required=False, default=list, max_length=c.MAX_PARTIES
+    )
+
+
+class MeetingRecordSerializer(InputSerializer):
+    chaired_by = serializers.CharField(max_length=50)
+    attendees = NAMES
+    decisions = serializers.CharField(max_length=4000, required=False, allow_blank=True, default="")
+    minutes = serializers.CharField(max_length=20000)
+    parties = serializers.ListField(
+        child=serializers.CharField(max_length=50),
+        required=False,
+        allow_null=True,
+        default=None,
+        max_length=c.MAX_PARTIES,
+    )
+    boards = serializers.ListField(
+        child=_Among(_village_boards, queryset=Board.objects.none()),
+        required=False,
+        default=list,
+        max_length=8,
+        help_text="道德评议会: the village's 红黑榜 it decided.",
+    )
+
+
+class MeetingCancelSerializer(InputSerializer):
+    reason = serializers.CharField(max_length=200)
+
+
+class ConcernInputSerializer(InputSerializer):
+    raised_by = serializers.CharField(max_length=50, help_text="Who raised it: the matter's submitter.")
+    submitter_phone = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
+    title = serializers.CharField(max_length=200)
+    description = serializers.CharField(max_length=4000)
+    grid = _Among(lambda ctx: Grid.objects.filter(village_id=_meeting(ctx).village_id), queryset=Grid.objects.none())
+
+
+class RatingInputSerializer(InputSerializer):
+    matter = _Among(
+        lambda ctx: Matter.objects.filter(village_id=_meeting(ctx).village_id),
+        queryset=Matter.objects.none(),
+        required=False,
+        allow_null=True,
+        default=None,
+    )
+    pledge = _Among(
+        lambda ctx: Pledge.objects.filter(village_id=_meeting(ctx).village_id),
+        queryset=Pledge.objects.none(),
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="A pledge waiting for its 评诺: the rating is recorded on the pledge too.",
+    )
+    raters = serializers.IntegerField(min_value=1, max_value=100000)
+    satisfied = serializers.IntegerField(min_value=0, max_value=100000)
+    basically_satisfied = serializers.IntegerField(min_value=0, max_value=100000)
+    unsatisfied = serializers.IntegerField(min_value=0, max_value=100000)
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+
+
+# ---------------------------------------------------------------- the viewset
+
+
+class MeetingFilter(filters.FilterSet):
+    kind = filters.ChoiceFilter(choices=CouncilKind.choices)
+    status = filters.ChoiceFilter(choices=MeetingStatus.choices)
+    village = filters.NumberFilter(field_name="village_id", min_value=1, max_value=2**63 - 1, decimal_places=0)
+    month = filters.CharFilter(method="in_month", help_text="YYYY-MM: the meetings held or planned that month.")
+
+    class Meta:
+        model = Meeting
+        fields = ["kind", "status", "village", "month"]
+
+    def in_month(self, queryset, name, value):
+        try:
+            first, last = c.month_bounds(datetime.date.fromisoformat(f"{value}-01"))
+        except ValueError:
+            raise exceptions.ValidationError({"month": [_("Give the month as YYYY-MM.")]}) from None
+        return queryset.filter(held_on__range=(first, last))
+
+
+class MeetingPagination(IdCursorPagination):
+    ordering = "-id"
+
+
+ACTIONS = {
+    "record": (MeetingRecordSerializer, "record", c.meeting_record),
+    "cancel": (MeetingCancelSerializer, "cancel", c.meeting_cancel),
+    "concerns": (ConcernInputSerializer, "concern", c.concern_raise),
+    "ratings": (RatingInputSerializer, "rating", c.rating_record),
+}
+
+
+@extend_schema_view(
+    list=extend_schema(description="Meetings of the four councils of the villages the caller reads, newest first."),
+    retrieve=extend_schema(responses=MeetingDetailSerializer),
+    create=extend_schema(
+        request=MeetingPlanSerializer,
+        responses={201: MeetingDetailSerializer, 400: REFUSED_400, 403: REFUSALS[403]},
+        description=(
+            "Plan a meeting {village, kind, title, held_on, starts_at, place, agenda, and for a 事务协调会 "
+            "matter and parties}: it goes on the village's calendar (its day may lie ahead). A village cadre."
+        ),
+    ),
+)
+class MeetingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """The four councils' meetings (民情恳谈会, 事务协调会, 道德评议会, 成效评议会)."""
+
+    queryset = Meeting.objects.none()
+    serializer_class = MeetingSerializer
+    filterset_class = MeetingFilter
+    pagination_class = MeetingPagination
+    permission_classes = [ActionPolicy]
+    policies = {"create": Policy(roles=COUNCIL_RUNNERS, message=c.NOT_A_RUNNER)}
+
+    def get_queryset(self):
+        if self.action == "list":
+            return c.meetings_visible_to(self.request.user)
+        return c.meeting_detail_queryset(self.request.user)
+
+    def get_serializer_class(self):
+        return MeetingSerializer if self.action == "list" else MeetingDetailSerializer
+
+    def check_permissions(self, request):
+        super().check_permissions(request)
+        if not reads_civic(request.user):
+            raise exceptions.PermissionDenied(NOT_A_READER)
+
+    def _detail(self, pk, status_code=status.HTTP_200_OK):
+        meeting = self.get_queryset().get(pk=pk)
+        return Response(
+            MeetingDetailSerializer(meeting, context=self.get_serializer_context()).data, status=status_code
+        )
+
+    def create(self, request, *args, **kwargs):
+        def perform():
+            serializer = MeetingPlanSerializer(data=request.data, context=self.get_serializer_context())
+            serializer.is_valid(raise_exception=True)
+            meeting = c.meeting_plan(actor=request.user, **serializer.validated_data)
+            return self._detail(meeting.pk, status.HTTP_201_CREATED)
+
+        return idempotent(request, perform)
+
+    def _act(self, request, name):
+        """404 (scope), 403 (role), 409 (council, status), 400 (payload), then the service, once per key."""
+        meeting = self.get_object()
+        input_class, step, service = ACTIONS[name]
+
+        def perform():
+            c.check(request.user, step, meeting)
+            context = {**self.get_serializer_context(), "meeting": meeting}
+            serializer = input_class(data=request.data, context=context)
+            serializer.is_valid(raise_exception=True)
+            service(meeting=meeting, actor=request.user, **serializer.validated_data)
+            code = status.HTTP_201_CREATED if name in ("concerns", "ratings") else status.HTTP_200_OK
+            return self._detail(meeting.pk, code)
+
+        return idempotent(request, perform)
+
+    @extend_schema(request=MeetingRecordSerializer, responses={200: MeetingDetailSerializer, **REFUSALS})
+    @action(detail=True, methods=["post"], filter_backends=[])
+    def record(self, request, pk=None):
+        """The meeting was held {chaired_by, attendees, decisions, minutes, parties (事务协调会), boards
+        (道德评议会)}: not before its day, once (planned → held)."""
+        return self._act(request, "record")
+
+    @extend_schema(request=MeetingCancelSerializer, responses={200: MeetingDetailSerializer, **REFUSALS})
+    @action(detail=True, methods=["post"], filter_backends=[])
+    def cancel(self, request, pk=None):
+        """A planned meeting will not be held {reason}."""
+        return self._act(request, "cancel")
+
+    @extend_schema(request=ConcernInputSerializer, responses={201: MeetingDetailSerializer, **REFUSALS})
+    @action(detail=True, methods=["post"], filter_backends=[])
+    def concerns(self, request, pk=None):
+        """民情恳谈会: a concern raised {raised_by, submitter_phone, title, description, grid} becomes a matter
+        of the village (source "meeting"), linked to the meeting."""
+        return self._act(request, "concerns")
+
+    @extend_schema(request=RatingInputSerializer, responses={201: MeetingDetailSerializer, **REFUSALS})
+    @action(detail=True, methods=["post"], filter_backends=[])
+    def ratings(self, request, pk=None):
+        """成效评议会: rate a handled matter or a pledge waiting for its 评诺 {matter or pledge, raters, satisfied,
+        basically_satisfied, unsatisfied, note}; the verdict is computed. A pledge's rating is its 评诺."""
+        return self._act(request, "ratings")
