@@ -29,7 +29,7 @@ from django.utils.translation import gettext as _
 from governance.civic.access import check_reach, reaches, visible
 from governance.civic.models import CouncilKind, Meeting, Nomination, Selection, SelectionKind, SelectionStatus
 from governance.errors import Conflict, Forbidden
-from governance.roles import CIVIC_READERS, COUNCIL_RUNNERS, NOMINATOR_ROLES
+from governance.roles import CIVIC_READERS, COUNCIL_RUNNERS, GRID_ROLES, NOMINATOR_ROLES
 from governance.scoping import reaches_village, scope_for
 from grids.models import Courtyard, Grid, Household, Village
 from points.models import Account, Rule
@@ -129,6 +129,23 @@ def nominee_label(nomination: Nomination) -> str:
         household = nomination.household
         return _("%(head)s's family (%(number)s)") % {"head": household.head_name or "—", "number": household.number}
     return nominee(nomination).name
+
+
+def nominee_choices(user, selection: Selection):
+    """What the user may nominate for the selection: the village's households, grids or
+    courtyards for its cadres, only those of their own grid for grid staff."""
+    model = {SelectionKind.FAMILY: Household, SelectionKind.GRID: Grid, SelectionKind.COURTYARD: Courtyard}
+    queryset = model[selection.kind].objects.filter(village_id=selection.village_id)
+    if not reaches(user, COUNCIL_RUNNERS, selection):
+        grids = sorted(scope_for(user).ids_for(GRID_ROLES))
+        queryset = (
+            queryset.filter(pk__in=grids)
+            if selection.kind == SelectionKind.GRID
+            else queryset.filter(grid_id__in=grids)
+        )
+    if selection.kind == SelectionKind.FAMILY:
+        return queryset.select_related("grid").order_by("grid__number", "number", "pk")
+    return queryset.order_by("name", "pk")
 
 
 def selection_rules(village_id: int):
