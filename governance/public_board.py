@@ -3,10 +3,10 @@
 It composes every app's public part: matters' progress (title, kind, step, deadline, on time
 or not), every 村事's decision and result with its vote (决议公开, 实施结果公开), the posted
 accounts (财务公开), the compact in force, the pledges, the published 最美 selections, the
-points 公示 and the 红黑榜 as the village publishes it. Nothing personal: free text goes through grids.public.public_text (the
-register's names become 张某, phone and ID numbers masked), households are initials, staff are
-not named, and a grid's name is left out where it has fewer than 30 households (free text
-says 某网格 for it).
+points 公示 and the 红黑榜 as the village publishes it. Nothing personal: free text goes
+through grids.public.public_text (the register's names become 张某, phone and ID numbers
+masked), households are initials, staff are not named, and a grid's name is left out where
+it has fewer than 30 households (free text says 某网格 for it).
 """
 
 import datetime
