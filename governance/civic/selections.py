@@ -27,7 +27,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from governance.civic.access import check_reach, reaches, visible
-from governance.civic.models import CouncilKind, Meeting, Nomination, Selection, SelectionKind, SelectionStatus
+from governance.civic.models import (
+    CouncilKind,
+    Meeting,
+    MeetingStatus,
+    Nomination,
+    Selection,
+    SelectionKind,
+    SelectionStatus,
+)
 from governance.errors import Conflict, Forbidden
 from governance.roles import CIVIC_READERS, COUNCIL_RUNNERS, GRID_ROLES, NOMINATOR_ROLES
 from governance.scoping import reaches_village, scope_for
@@ -157,7 +165,9 @@ def selection_rules(village_id: int):
 
 def council_meetings(village_id: int):
     """The village's held 道德评议会 meetings a decision may name."""
-    return Meeting.objects.filter(village_id=village_id, kind=CouncilKind.MORAL).order_by("-pk")
+    return Meeting.objects.filter(village_id=village_id, kind=CouncilKind.MORAL, status=MeetingStatus.HELD).order_by(
+        "-held_on", "-pk"
+    )
 
 
 def selections_public(village: Village, clean, private_grids=frozenset()) -> list[dict]:
@@ -344,8 +354,8 @@ def selection_decide(
     nominations = list(selection.nominations.select_for_update().order_by("pk"))
     if not nominations:
         raise SelectionStateError(_("Nobody is nominated yet."), code="no_nominations")
-    if meeting is not None and (meeting.village_id != selection.village_id or meeting.kind != CouncilKind.MORAL):
-        raise ValidationError({"meeting": _("Name a 道德评议会 meeting of this village.")})
+    if meeting is not None and not council_meetings(selection.village_id).filter(pk=meeting.pk).exists():
+        raise ValidationError({"meeting": _("Name a 道德评议会 meeting of this village that was held.")})
     votes = {int(k): (None if v is None else int(v)) for k, v in (votes or {}).items()}
     if errors := _vote_errors(entitled=entitled, present=present, votes=votes, nominations=nominations):
         raise ValidationError(errors)
