@@ -7,7 +7,7 @@ scoped photo page. Every POST honours Idempotency-Key.
 """
 
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -32,8 +32,15 @@ REFUSALS = refusals(
 REFUSED_400 = OpenApiResponse(description="Invalid input: field errors.")
 
 
+# An inline enum: "kind" names other choice sets elsewhere in the API.
+@extend_schema_field({"type": "string", "enum": ActivityKind.values})
+class KindField(serializers.ChoiceField):
+    pass
+
+
 class ActivitySerializer(serializers.ModelSerializer):
     village_name = serializers.CharField(source="village.name", read_only=True)
+    kind = KindField(choices=ActivityKind.choices, read_only=True)
     participant_count = serializers.IntegerField(read_only=True)
     photo_count = serializers.IntegerField(read_only=True)
 
@@ -95,7 +102,7 @@ def _residents(user):
 class ActivityRecordSerializer(InputSerializer):
     village = _Scoped(_villages, queryset=Village.objects.none())
     grid = _Scoped(_grids, queryset=Grid.objects.none(), required=False, allow_null=True)
-    kind = serializers.ChoiceField(choices=ActivityKind.choices)
+    kind = KindField(choices=ActivityKind.choices)
     title = serializers.CharField(max_length=200)
     held_on = serializers.DateField()
     place = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
@@ -108,14 +115,17 @@ class PhotosSerializer(InputSerializer):
     photos = serializers.ListField(child=serializers.FileField(), min_length=1, max_length=a.MAX_PHOTOS)
 
 
-class PointsSerializer(InputSerializer):
-    rule = serializers.PrimaryKeyRelatedField(queryset=Rule.objects.none())
-    note = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")
+class _VillageRule(serializers.PrimaryKeyRelatedField):
+    """A rule of the activity's village: any other id is "does not exist" (400)."""
 
-    def get_fields(self):
-        fields = super().get_fields()
-        fields["rule"].queryset = Rule.objects.filter(village_id=self.context["activity"].village_id)
-        return fields
+    def get_queryset(self):
+        activity = self.context.get("activity")
+        return Rule.objects.filter(village_id=activity.village_id) if activity else Rule.objects.none()
+
+
+class PointsSerializer(InputSerializer):
+    rule = _VillageRule(queryset=Rule.objects.none())
+    note = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")
 
 
 class ActivityPagination(IdCursorPagination):
