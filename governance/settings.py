@@ -382,6 +382,9 @@ SPECTACULAR_SETTINGS = {
         "VisitMethodEnum": "grids.visits.models.Visit.Method",
         "PledgeStatusEnum": "governance.models.PledgeStatus",
         "ResidentStatusEnum": "grids.models.Resident.Status",
+        "SelectionKindEnum": "governance.civic.models.SelectionKind",
+        "SelectionStatusEnum": "governance.civic.models.SelectionStatus",
+        "ActivityKindEnum": "governance.civic.models.ActivityKind",
     },
 }
 

@@ -7,7 +7,7 @@ scoped photo page. Every POST honours Idempotency-Key.
 """
 
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field, extend_schema_view
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -32,15 +32,8 @@ REFUSALS = refusals(
 REFUSED_400 = OpenApiResponse(description="Invalid input: field errors.")
 
 
-# An inline enum: "kind" names other choice sets elsewhere in the API.
-@extend_schema_field({"type": "string", "enum": ActivityKind.values})
-class KindField(serializers.ChoiceField):
-    pass
-
-
 class ActivitySerializer(serializers.ModelSerializer):
     village_name = serializers.CharField(source="village.name", read_only=True)
-    kind = KindField(choices=ActivityKind.choices, read_only=True)
     participant_count = serializers.IntegerField(read_only=True)
     photo_count = serializers.IntegerField(read_only=True)
 
@@ -102,7 +95,7 @@ def _residents(user):
 class ActivityRecordSerializer(InputSerializer):
     village = _Scoped(_villages, queryset=Village.objects.none())
     grid = _Scoped(_grids, queryset=Grid.objects.none(), required=False, allow_null=True)
-    kind = KindField(choices=ActivityKind.choices)
+    kind = serializers.ChoiceField(choices=ActivityKind.choices)
     title = serializers.CharField(max_length=200)
     held_on = serializers.DateField()
     place = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")

@@ -9,7 +9,7 @@ Idempotency-Key.
 """
 
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field, extend_schema_view
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -18,7 +18,7 @@ from governance.api_common import IdCursorPagination, idempotent, refusals
 from governance.api_input import InputSerializer
 from governance.civic import selections as s
 from governance.civic.access import NOT_A_READER, reads_civic
-from governance.civic.models import Meeting, Nomination, Selection, SelectionKind, SelectionStatus
+from governance.civic.models import Meeting, Nomination, Selection, SelectionKind
 from governance.permissions import ActionPolicy, Policy
 from governance.roles import CIVIC_READERS, COUNCIL_RUNNERS
 from governance.scoping import villages_for
@@ -36,17 +36,6 @@ REFUSED_400 = OpenApiResponse(description="Invalid input: field errors.")
 # ---------------------------------------------------------------- output
 
 
-# Inline enums: "kind" and "status" name other choice sets elsewhere in the API.
-@extend_schema_field({"type": "string", "enum": SelectionKind.values})
-class KindField(serializers.ChoiceField):
-    pass
-
-
-@extend_schema_field({"type": "string", "enum": SelectionStatus.values})
-class StatusField(serializers.ChoiceField):
-    pass
-
-
 class NominationSerializer(serializers.ModelSerializer):
     nominee = serializers.SerializerMethodField()
 
@@ -61,8 +50,6 @@ class NominationSerializer(serializers.ModelSerializer):
 
 class SelectionSerializer(serializers.ModelSerializer):
     village_name = serializers.CharField(source="village.name", read_only=True)
-    kind = KindField(choices=SelectionKind.choices, read_only=True)
-    status = StatusField(choices=SelectionStatus.choices, read_only=True)
     nominated = serializers.IntegerField(read_only=True, help_text="How many nominations.")
     next_actions = serializers.SerializerMethodField(help_text="The steps the caller may take now.")
 
@@ -129,7 +116,7 @@ class _ReadableVillage(serializers.PrimaryKeyRelatedField):
 
 class SelectionOpenSerializer(InputSerializer):
     village = _ReadableVillage(queryset=Village.objects.none())
-    kind = KindField(choices=SelectionKind.choices)
+    kind = serializers.ChoiceField(choices=SelectionKind.choices)
     title = serializers.CharField(max_length=200)
     year = serializers.IntegerField(min_value=2000, max_value=2100)
     description = serializers.CharField(max_length=4000, required=False, allow_blank=True, default="")
