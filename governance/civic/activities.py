@@ -71,9 +71,14 @@ def may_record(user, activity: Activity) -> bool:
     return True
 
 
-def activity_rules(village_id: int):
-    """The rules an activity's participants may be proposed: active, of the village, no evidence."""
-    return Rule.objects.filter(village_id=village_id, is_active=True, requires_evidence=False).order_by("order", "pk")
+def activity_rules(village_id: int, user=None):
+    """The rules an activity's participants may be proposed: active, of the village, no evidence;
+    given a user, only those one of their roles proposes (the points bank checks it again)."""
+    rules = Rule.objects.filter(village_id=village_id, is_active=True, requires_evidence=False).order_by("order", "pk")
+    if user is None or user.is_superuser:
+        return rules
+    roles = scope_for(user).roles
+    return rules.filter(pk__in=[rule.pk for rule in rules if set(rule.proposer_roles) & roles])
 
 
 def participants_for(user):

@@ -101,10 +101,10 @@ def _activity_for(user, pk):
 ACTIONS = ("photos", "points")
 
 
-def _form(activity, action, data=None, files=None):
+def _form(user, activity, action, data=None, files=None):
     if action == "photos":
         return f.PhotosForm(data, files, prefix=action)
-    return f.PointsForm(data, prefix=action, rules=a.activity_rules(activity.village_id))
+    return f.PointsForm(data, prefix=action, rules=a.activity_rules(activity.village_id, user))
 
 
 def _detail_page(request, activity, bound=None, status=200):
@@ -112,9 +112,9 @@ def _detail_page(request, activity, bound=None, status=200):
     (activity,) = _mark(user, [activity])
     forms_ = {}
     if activity.may_record:
-        forms_["photos"] = _form(activity, "photos")
+        forms_["photos"] = _form(user, activity, "photos")
         if activity.award_batch_id is None and activity.participant_count:
-            forms_["points"] = _form(activity, "points")
+            forms_["points"] = _form(user, activity, "points")
     if bound is not None:
         forms_[bound.prefix] = bound
     batch = activity.award_batch
@@ -156,7 +156,7 @@ def activity_action(request, pk, action):
 
     if not a.may_record(user, activity):
         raise PermissionDenied(a.NOT_A_RECORDER)
-    form = _form(activity, action, request.POST, request.FILES)
+    form = _form(user, activity, action, request.POST, request.FILES)
     if form.is_valid():
         data = dict(form.cleaned_data)
         data.pop("form_token")

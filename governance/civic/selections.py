@@ -37,6 +37,7 @@ from governance.civic.models import (
     SelectionStatus,
 )
 from governance.errors import Conflict, Forbidden
+from governance.models import Role
 from governance.roles import CIVIC_READERS, COUNCIL_RUNNERS, GRID_ROLES, NOMINATOR_ROLES
 from governance.scoping import reaches_village, scope_for
 from grids.models import Courtyard, Grid, Household, Village
@@ -157,10 +158,15 @@ def nominee_choices(user, selection: Selection):
 
 
 def selection_rules(village_id: int):
-    """The points rules a published family selection may award: active, earning, no evidence."""
-    return Rule.objects.filter(village_id=village_id, is_active=True, points__gt=0, requires_evidence=False).order_by(
-        "order", "pk"
-    )
+    """The points rules a published family selection may award: active, earning, no evidence, and
+    proposed by a village cadre (who publishes it)."""
+    return Rule.objects.filter(
+        village_id=village_id,
+        is_active=True,
+        points__gt=0,
+        requires_evidence=False,
+        proposer_roles__contains=[Role.VILLAGE_CADRE],
+    ).order_by("order", "pk")
 
 
 def council_meetings(village_id: int):
@@ -385,7 +391,13 @@ def selection_publish(
         if selection.kind != SelectionKind.FAMILY:
             raise ValidationError({"rule": _("Only a family selection awards points to passbooks.")})
         if not selection_rules(selection.village_id).filter(pk=rule.pk).exists():
-            raise ValidationError({"rule": _("Choose an active earning rule of this village that needs no evidence.")})
+            raise ValidationError(
+                {
+                    "rule": _(
+                        "Choose an active earning rule of this village, proposed by a cadre, that needs no evidence."
+                    )
+                }
+            )
         households = Nomination.objects.filter(selection=selection, selected=True).values("household_id")
         accounts = list(Account.objects.filter(household_id__in=households).order_by("pk"))
         if len(accounts) != households.count():

@@ -287,3 +287,20 @@ def test_public_board_queries_stay_flat_as_selections_grow(sw, client):
     with CaptureQueriesContext(connection) as many:
         client.get(url)
     assert len(many) == len(few)
+
+
+def test_a_rule_no_cadre_proposes_is_refused_for_the_selection(sw):
+    grid_only = sw.rules.family.__class__.objects.create(
+        village=sw.qixing, category="civility", name="网格员申报的好人好事", points=5, proposer_roles=["grid_worker"]
+    )
+    with pytest.raises(ValidationError) as error:
+        s.selection_publish(selection=sw.decided(), actor=sw.users.cadre, rule=grid_only)
+    assert "rule" in error.value.error_dict
+
+
+def test_the_board_shows_only_published_selections_and_only_the_selected(sw, client):
+    sw.decided(sw.nominated(sw.opened(title="尚未公布的评选")))
+    published = sw.published(sw.decided(sw.nominated(sw.opened(title="已公布的评选"), [sw.households.q2])))
+    text = client.get(f"/public/{sw.qixing.code}/").content.decode()
+    assert "尚未公布的评选" not in text
+    assert published.title in text and "W.W." in text  # 王五's family by initials
