@@ -221,3 +221,24 @@ def test_api_lists_cost_the_same_queries_for_more_rows(sw, as_user):
         sw.published(sw.decided(sw.nominated(sw.opened(title=f"第{n}届"))))
         _activity(sw, title=f"走访{n}")
     assert (_count(client, "/api/v1/selections/"), _count(client, "/api/v1/activities/")) == few
+
+
+PHOTOS_CASE = Case(
+    "POST",
+    "/api/v1/activities/{activity}/photos/",
+    expect(404, grid1=200, grid2=200, cadre=200, admin=200, official=403, leader=403),
+    note="multipart",
+)
+
+
+def test_activity_photos_permission_matrix(sw, api_client):
+    activity = _activity(sw)
+    url, _data = PHOTOS_CASE.resolve({"activity": activity.pk})
+    run_matrix(
+        PHOTOS_CASE,
+        personas=API_PERSONAS,
+        login=api_login(api_client, sw.users),
+        send=lambda: api_client.post(url, {"photos": [jpeg()]}, format="multipart"),
+        snapshot=lambda: ActivityPhoto.objects.count(),
+        checks=[api_problems],
+    )
