@@ -2,11 +2,11 @@
 
 It composes every app's public part: matters' progress (title, kind, step, deadline, on time
 or not), every 村事's decision and result with its vote (决议公开, 实施结果公开), the posted
-accounts (财务公开), the compact in force, the pledges, the points 公示 and the 红黑榜 as the
-village publishes it. Nothing personal: free text goes through grids.public.public_text (the
-register's names become 张某, phone and ID numbers masked), households are initials, staff are
-not named, and a grid's name is left out where it has fewer than 30 households (free text
-says 某网格 for it).
+accounts (财务公开), the compact in force, the pledges, the published 最美 selections, the
+points 公示 and the 红黑榜 as the village publishes it. Nothing personal: free text goes
+through grids.public.public_text (the register's names become 张某, phone and ID numbers
+masked), households are initials, staff are not named, and a grid's name is left out where
+it has fewer than 30 households (free text says 某网格 for it).
 """
 
 import datetime
@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
+from governance.civic.selections import selections_public
 from governance.finance import finance_public
 from governance.pledges import pledges_public
 from governance.security import public_cache
@@ -92,7 +93,8 @@ class Masks:
 
     def __init__(self, village: Village):
         self.names = name_pattern(resident_names(village.pk))
-        self.grids = name_pattern(private_grid_names(village.pk))
+        self.private_grids = frozenset(private_grid_names(village.pk))
+        self.grids = name_pattern(self.private_grids)
 
     def __call__(self, text: str, submitter: str = "") -> str:
         if submitter:
@@ -232,6 +234,7 @@ def village_board(request, village_code):
         "notice": public_notice(village, now=now)[:10],
         "compact": for_the_public(compact_in_force(village)),
         "pledges": _pledges(village, clean),
+        "selections": selections_public(village, clean, clean.private_grids),
         "now": now,
     }
     response = render(request, "governance/public/village.html", context)

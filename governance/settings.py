@@ -384,6 +384,9 @@ SPECTACULAR_SETTINGS = {
         "ResidentStatusEnum": "grids.models.Resident.Status",
         "CouncilKindEnum": "governance.civic.models.CouncilKind",
         "MeetingStatusEnum": "governance.civic.models.MeetingStatus",
+        "SelectionKindEnum": "governance.civic.models.SelectionKind",
+        "SelectionStatusEnum": "governance.civic.models.SelectionStatus",
+        "ActivityKindEnum": "governance.civic.models.ActivityKind",
     },
 }
 

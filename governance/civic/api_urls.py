@@ -14,7 +14,13 @@ router = SimpleRouter()
 router.register("meetings", council_api.MeetingViewSet, basename="meeting")
 
 # ---------------------------------------------------------------- 最美 selections
+from governance.civic.selection_api import SelectionViewSet  # noqa: E402
+
+router.register("selections", SelectionViewSet, basename="selection")
 
 # ---------------------------------------------------------------- activities
+from governance.civic.activity_api import ActivityViewSet  # noqa: E402
+
+router.register("activities", ActivityViewSet, basename="activity")
 
 urlpatterns = router.urls

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from governance.civic import council_views, views
+from governance.civic import activity_views, council_views, selection_views, views
 
 app_name = "civic"
 
@@ -18,5 +18,14 @@ urlpatterns = [
     path("civic/councils/meetings/<int:pk>/minutes/", council_views.meeting_minutes, name="meeting-minutes"),
     path("civic/councils/meetings/<int:pk>/<str:action>/", council_views.meeting_action, name="meeting-action"),
     # ------------------------------------------------------------ 最美 selections
+    path("civic/selections/", selection_views.selection_list, name="selection-list"),
+    path("civic/selections/new/", selection_views.selection_create, name="selection-create"),
+    path("civic/selections/<int:pk>/", selection_views.selection_detail, name="selection-detail"),
+    path("civic/selections/<int:pk>/<str:action>/", selection_views.selection_action, name="selection-action"),
     # ------------------------------------------------------------ activities
+    path("civic/activities/", activity_views.activity_list, name="activity-list"),
+    path("civic/activities/new/", activity_views.activity_create, name="activity-create"),
+    path("civic/activities/<int:pk>/", activity_views.activity_detail, name="activity-detail"),
+    path("civic/activities/<int:pk>/<str:action>/", activity_views.activity_action, name="activity-action"),
+    path("civic/activities/photos/<int:pk>/", activity_views.activity_photo, name="activity-photo"),
 ]

@@ -1,0 +1,212 @@
+"""REST API of activities (邻里节, 孝老爱亲走访 ...), under /api/v1/activities/.
+
+The queryset is the caller's (governance.civic.activities.activities_visible_to): an activity out
+of scope is a 404; a village, grid, resident or rule id the caller does not see is a 400 on that
+field. Photos come as multipart (on create, or POST /photos/) and are served only through the
+scoped photo page. Every POST honours Idempotency-Key.
+"""
+
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import exceptions, mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from governance.api_common import IdCursorPagination, idempotent, refusals
+from governance.api_input import InputSerializer
+from governance.civic import activities as a
+from governance.civic.access import NOT_A_READER, check_reach, reads_civic
+from governance.civic.models import Activity, ActivityKind
+from governance.permissions import ActionPolicy, Policy
+from governance.roles import ACTIVITY_RECORDERS, CIVIC_READERS
+from governance.scoping import villages_for
+from grids.models import Grid, Resident, Village
+from points.models import Rule
+
+REFUSALS = refusals(
+    forbidden="Your role may not record this village's activities (code permission_denied).",
+    not_found="No such activity, or not one the caller sees.",
+    conflict="Points already proposed for this activity, or it names no participants "
+    "(code already_proposed, no_participants).",
+)
+REFUSED_400 = OpenApiResponse(description="Invalid input: field errors.")
+
+
+class ActivitySerializer(serializers.ModelSerializer):
+    village_name = serializers.CharField(source="village.name", read_only=True)
+    participant_count = serializers.IntegerField(read_only=True)
+    photo_count = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = Activity
+        fields = [
+            "id",
+            "township",
+            "village",
+            "village_name",
+            "grid",
+            "kind",
+            "title",
+            "held_on",
+            "place",
+            "description",
+            "participant_count",
+            "photo_count",
+            "award_batch",
+            "recorded_by",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+class ActivityDetailSerializer(ActivitySerializer):
+    participants = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    photos = serializers.SerializerMethodField(help_text="Staff only: the scoped photo URL of each.")
+
+    class Meta(ActivitySerializer.Meta):
+        fields = [*ActivitySerializer.Meta.fields, "participants", "photos"]
+        read_only_fields = fields
+
+    def get_photos(self, activity) -> list[dict]:
+        return [{"id": ph.pk, "url": f"/civic/activities/photos/{ph.pk}/"} for ph in activity.photos.all()]
+
+
+class _Scoped(serializers.PrimaryKeyRelatedField):
+    def __init__(self, selector=None, **kwargs):
+        self.selector = selector
+        super().__init__(**kwargs)
+
+    def get_queryset(self):
+        return self.selector(self.context["request"].user)
+
+
+def _villages(user):
+    return villages_for(user, CIVIC_READERS)
+
+
+def _grids(user):
+    return Grid.objects.filter(village__in=_villages(user).values("pk"))
+
+
+def _residents(user):
+    return Resident.objects.filter(village__in=_villages(user).values("pk"))
+
+
+class ActivityRecordSerializer(InputSerializer):
+    village = _Scoped(_villages, queryset=Village.objects.none())
+    grid = _Scoped(_grids, queryset=Grid.objects.none(), required=False, allow_null=True)
+    kind = serializers.ChoiceField(choices=ActivityKind.choices)
+    title = serializers.CharField(max_length=200)
+    held_on = serializers.DateField()
+    place = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    description = serializers.CharField(max_length=4000)
+    participants = _Scoped(_residents, queryset=Resident.objects.none(), many=True, required=False, default=list)
+    photos = serializers.ListField(child=serializers.FileField(), required=False, default=list, max_length=a.MAX_PHOTOS)
+
+
+class PhotosSerializer(InputSerializer):
+    photos = serializers.ListField(child=serializers.FileField(), min_length=1, max_length=a.MAX_PHOTOS)
+
+
+class _VillageRule(serializers.PrimaryKeyRelatedField):
+    """A rule of the activity's village: any other id is "does not exist" (400)."""
+
+    def get_queryset(self):
+        activity = self.context.get("activity")
+        return Rule.objects.filter(village_id=activity.village_id) if activity else Rule.objects.none()
+
+
+class PointsSerializer(InputSerializer):
+    rule = _VillageRule(queryset=Rule.objects.none())
+    note = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")
+
+
+class ActivityPagination(IdCursorPagination):
+    ordering = "-id"
+
+
+@extend_schema_view(
+    list=extend_schema(description="Activities of the villages the caller works in, newest first."),
+    retrieve=extend_schema(responses=ActivityDetailSerializer),
+    create=extend_schema(
+        request={"multipart/form-data": ActivityRecordSerializer, "application/json": ActivityRecordSerializer},
+        responses={201: ActivityDetailSerializer, 400: REFUSED_400, 403: REFUSALS[403]},
+        description="Record an activity {village, grid, kind, title, held_on (not in the future), place, "
+        "description, participants (resident ids of the village), photos (multipart)}.",
+    ),
+)
+class ActivityViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Activities of the village's campaigns, their photos and their one points batch."""
+
+    queryset = Activity.objects.none()
+    serializer_class = ActivitySerializer
+    pagination_class = ActivityPagination
+    permission_classes = [ActionPolicy]
+    policies = {"create": Policy(roles=ACTIVITY_RECORDERS, message=a.NOT_A_RECORDER)}
+
+    def get_queryset(self):
+        if self.action == "list":
+            return a.activities_visible_to(self.request.user)
+        return a.activity_detail_queryset(self.request.user)
+
+    def get_serializer_class(self):
+        return ActivitySerializer if self.action == "list" else ActivityDetailSerializer
+
+    def list(self, request, *args, **kwargs):
+        if not reads_civic(request.user):
+            raise exceptions.PermissionDenied(NOT_A_READER)
+        return super().list(request, *args, **kwargs)
+
+    def _detail(self, pk, status_code=status.HTTP_200_OK):
+        activity = a.activity_detail_queryset(self.request.user).get(pk=pk)
+        return Response(
+            ActivityDetailSerializer(activity, context=self.get_serializer_context()).data, status=status_code
+        )
+
+    def create(self, request, *args, **kwargs):
+        def perform():
+            serializer = ActivityRecordSerializer(data=request.data, context=self.get_serializer_context())
+            serializer.is_valid(raise_exception=True)
+            activity = a.activity_record(actor=request.user, **serializer.validated_data)
+            return self._detail(activity.pk, status.HTTP_201_CREATED)
+
+        return idempotent(request, perform)
+
+    @extend_schema(
+        request={"multipart/form-data": PhotosSerializer}, responses={200: ActivityDetailSerializer, **REFUSALS}
+    )
+    @action(detail=True, methods=["post"], filter_backends=[])
+    def photos(self, request, pk=None):
+        """More photos {photos (multipart)}: the recorders of the activity's village."""
+        activity = self.get_object()
+
+        def perform():
+            check_reach(request.user, ACTIVITY_RECORDERS, activity, a.NOT_A_RECORDER)
+            serializer = PhotosSerializer(data=request.data, context=self.get_serializer_context())
+            serializer.is_valid(raise_exception=True)
+            a.activity_add_photos(activity=activity, actor=request.user, **serializer.validated_data)
+            return self._detail(activity.pk)
+
+        return idempotent(request, perform)
+
+    @extend_schema(request=PointsSerializer, responses={200: ActivityDetailSerializer, **REFUSALS})
+    @action(detail=True, methods=["post"], filter_backends=[])
+    def points(self, request, pk=None):
+        """ONE points batch for the participants {rule, note}: a second time 409 already_proposed, none
+        named 409 no_participants. It waits for its 公示 and a village cadre's approval."""
+        activity = self.get_object()
+
+        def perform():
+            check_reach(request.user, ACTIVITY_RECORDERS, activity, a.NOT_A_RECORDER)
+            if activity.award_batch_id is not None:
+                raise a.ActivityStateError(
+                    _("This activity's participants have already been proposed points."), code="already_proposed"
+                )
+            serializer = PointsSerializer(
+                data=request.data, context={**self.get_serializer_context(), "activity": activity}
+            )
+            serializer.is_valid(raise_exception=True)
+            a.activity_propose_points(activity=activity, actor=request.user, **serializer.validated_data)
+            return self._detail(activity.pk)
+
+        return idempotent(request, perform)

@@ -1,0 +1,79 @@
+"""The activities' forms (record, more photos, propose points). Services check everything again."""
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from governance.civic.activities import MAX_PHOTOS
+from governance.civic.models import ActivityKind
+from governance.forms import OnceForm, date_input, text_area
+from governance.pledge_forms import MultipleFileInput
+from grids.models import Grid, Resident
+from points.models import Rule
+
+
+class PhotosField(forms.FileField):
+    """Several photos in one file input (the service checks and re-encodes each)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": "image/*"}))
+        kwargs.setdefault("required", False)
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        files = data if isinstance(data, (list, tuple)) else [data] if data else []
+        files = [super(PhotosField, self).clean(file, initial) for file in files if file]
+        if len(files) > MAX_PHOTOS:
+            raise forms.ValidationError(_("At most %(count)d photos per activity.") % {"count": MAX_PHOTOS})
+        return files
+
+
+class ParticipantsField(forms.ModelMultipleChoiceField):
+    widget = forms.CheckboxSelectMultiple
+
+    def label_from_instance(self, resident):
+        return f"{resident.household.number} {resident.name}"
+
+
+class ActivityForm(OnceForm):
+    village = forms.ModelChoiceField(label=_("Village"), queryset=None, empty_label=None)
+    grid = forms.ModelChoiceField(
+        label=_("Grid"), queryset=Grid.objects.none(), required=False, empty_label=_("The whole village")
+    )
+    kind = forms.ChoiceField(label=_("Kind"), choices=ActivityKind.choices)
+    title = forms.CharField(label=_("Title"), max_length=200, help_text=_("E.g. 2026年邻里节."))
+    held_on = forms.DateField(label=_("Held on"), widget=date_input())
+    place = forms.CharField(label=_("Place"), max_length=100, required=False)
+    description = forms.CharField(label=_("What was done"), max_length=4000, widget=text_area(3))
+    participants = ParticipantsField(
+        label=_("Residents who took part"), queryset=Resident.objects.none(), required=False
+    )
+    photos = PhotosField(label=_("Photos (not public)"))
+
+    def __init__(self, *args, villages, grids, residents, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["village"].queryset = villages
+        self.fields["grid"].queryset = grids
+        self.fields["participants"].queryset = residents
+        if not self.is_bound:
+            self.initial.setdefault("held_on", timezone.localdate())
+
+
+class PhotosForm(OnceForm):
+    photos = PhotosField(label=_("Photos (not public)"), required=True)
+
+
+class PointsForm(OnceForm):
+    rule = forms.ModelChoiceField(
+        label=_("Rule"),
+        queryset=Rule.objects.none(),
+        empty_label=_("Choose a rule"),
+        help_text=_(
+            "One batch for the participants' households, shown publicly (公示) first; then a village cadre approves it."
+        ),
+    )
+    note = forms.CharField(label=_("Note"), required=False, max_length=1000, widget=text_area(2))
+
+    def __init__(self, *args, rules, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["rule"].queryset = rules

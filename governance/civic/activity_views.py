@@ -1,0 +1,179 @@
+"""The activity pages: the list (latest first, with what is left to do), record (new), and one
+activity with its participants, photos (staff only) and the form proposing ONE points batch.
+
+Checked in the contract's order: out of scope 404 (the same selector as the list), the reader's
+role 403, the activity's state 409 (the page again with the message), the input 400 (next to
+the field). Each write is one service call, once per form token.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
+
+from governance.civic import activities as a
+from governance.civic import activity_forms as f
+from governance.civic.access import NOT_A_READER, reads_civic
+from governance.civic.models import ActivityPhoto
+from governance.errors import Forbidden
+from governance.files import private_photo_view
+from governance.forms import redirect_if_resent, save_form
+from governance.roles import ACTIVITY_RECORDERS
+from governance.scoping import require_any_role, scope_for, villages_for
+from grids.models import Grid
+
+PER_PAGE = 30
+
+activity_photo = private_photo_view(model=ActivityPhoto, parent="activity", visible_to=a.activities_visible_to)
+
+
+def _require_reader(user) -> None:
+    if not reads_civic(user):
+        raise PermissionDenied(NOT_A_READER)
+
+
+def _mark(user, activities) -> list:
+    rows = list(activities)
+    for activity in rows:
+        activity.may_record = a.may_record(user, activity)
+        activity.next_label = (
+            _("Propose points for the participants")
+            if activity.may_record and activity.award_batch_id is None and activity.participant_count
+            else None
+        )
+    return rows
+
+
+@login_required
+def activity_list(request):
+    """The activities of the reader's villages, latest first."""
+    user = request.user
+    _require_reader(user)
+    page = Paginator(a.activities_visible_to(user), PER_PAGE).get_page(request.GET.get("page"))
+    context = {
+        "page": page,
+        "rows": _mark(user, page.object_list),
+        "may_record": user.is_superuser or scope_for(user).has_any_role(ACTIVITY_RECORDERS),
+    }
+    return render(request, "civic/activities/list.html", context)
+
+
+@login_required
+def activity_create(request):
+    """Record an activity with its participants and photos (a cadre, grid staff)."""
+    user = request.user
+    if not user.is_superuser:
+        require_any_role(user, ACTIVITY_RECORDERS, a.NOT_A_RECORDER)
+    villages = villages_for(user, ACTIVITY_RECORDERS).order_by("code")
+    posted = request.method == "POST"
+    form = f.ActivityForm(
+        request.POST if posted else None,
+        request.FILES if posted else None,
+        villages=villages,
+        grids=Grid.objects.filter(village__in=villages.values("pk"))
+        .select_related("village")
+        .order_by("village_id", "number"),
+        residents=a.participants_for(user),
+    )
+    if posted and form.is_valid():
+        data = dict(form.cleaned_data)
+        data.pop("form_token")
+
+        def perform():
+            activity = a.activity_record(actor=user, **data)
+            return reverse("civic:activity-detail", args=[activity.pk])
+
+        saved = save_form(request, form, perform=perform, done=_("Activity recorded."))
+        if saved is not None:
+            return saved
+    return render(request, "civic/activities/form.html", {"form": form}, status=400 if posted else 200)
+
+
+def _activity_for(user, pk):
+    return get_object_or_404(a.activity_detail_queryset(user), pk=pk)
+
+
+ACTIONS = ("photos", "points")
+
+
+def _form(user, activity, action, data=None, files=None):
+    if action == "photos":
+        return f.PhotosForm(data, files, prefix=action)
+    return f.PointsForm(data, prefix=action, rules=a.activity_rules(activity.village_id, user))
+
+
+def _detail_page(request, activity, bound=None, status=200):
+    user = request.user
+    (activity,) = _mark(user, [activity])
+    forms_ = {}
+    if activity.may_record:
+        forms_["photos"] = _form(user, activity, "photos")
+        if activity.award_batch_id is None and activity.participant_count:
+            forms_["points"] = _form(user, activity, "points")
+    if bound is not None:
+        forms_[bound.prefix] = bound
+    batch = activity.award_batch
+    awards = list(batch.awards.select_related("account__household").order_by("pk")) if batch else []
+    context = {
+        "activity": activity,
+        "forms": forms_,
+        "participants": list(activity.participants.all()),
+        "photos": list(activity.photos.all()),
+        "batch": batch,
+        "awards": awards,
+    }
+    return render(request, "civic/activities/detail.html", context, status=status)
+
+
+@login_required
+def activity_detail(request, pk):
+    _require_reader(request.user)
+    return _detail_page(request, _activity_for(request.user, pk))
+
+
+@login_required
+@require_POST
+def activity_action(request, pk, action):
+    """More photos, or the points batch: 404, 403, 409, 400, once."""
+    user = request.user
+    if action not in ACTIONS:
+        raise Http404
+    activity = _activity_for(user, pk)
+    detail_url = reverse("civic:activity-detail", args=[activity.pk])
+    if already := redirect_if_resent(request, f"{action}-form_token", detail_url):
+        return already
+
+    def refused(error):
+        if isinstance(error, Forbidden):
+            raise PermissionDenied(str(error.message))
+        messages.error(request, str(error.message))
+        return _detail_page(request, _activity_for(user, pk), status=error.status)
+
+    if not a.may_record(user, activity):
+        raise PermissionDenied(a.NOT_A_RECORDER)
+    form = _form(user, activity, action, request.POST, request.FILES)
+    if form.is_valid():
+        data = dict(form.cleaned_data)
+        data.pop("form_token")
+
+        def perform():
+            if action == "photos":
+                a.activity_add_photos(activity=activity, actor=user, photos=data["photos"])
+            else:
+                a.activity_propose_points(activity=activity, actor=user, **data)
+            return detail_url
+
+        done = (
+            _("Photos added.")
+            if action == "photos"
+            else _("Points proposed: shown publicly (公示) first, then a village cadre approves.")
+        )
+        saved = save_form(request, form, perform=perform, done=done, on_refused=refused)
+        if saved is not None:
+            return saved
+    return _detail_page(request, activity, bound=form, status=400)

@@ -1,0 +1,281 @@
+"""REST API of 最美 selections, under /api/v1/selections/.
+
+The queryset is the caller's (governance.civic.selections.selections_visible_to), so a selection
+out of scope is a 404 like one that does not exist; a village, household, grid, courtyard,
+meeting or rule id the caller does not see is a 400 on that field. Each action is checked in
+the contract's order before its payload is read: the caller's role (403), the selection's status
+(409), then the payload (400); the service checks again under the row lock. Every POST honours
+Idempotency-Key.
+"""
+
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import exceptions, mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from governance.api_common import IdCursorPagination, idempotent, refusals
+from governance.api_input import InputSerializer
+from governance.civic import selections as s
+from governance.civic.access import NOT_A_READER, reads_civic
+from governance.civic.models import Meeting, Nomination, Selection, SelectionKind
+from governance.permissions import ActionPolicy, Policy
+from governance.roles import CIVIC_READERS, COUNCIL_RUNNERS
+from governance.scoping import villages_for
+from grids.models import Courtyard, Grid, Household, Village
+from points.models import Rule
+
+REFUSALS = refusals(
+    forbidden="Your role may not take this step on this selection (code permission_denied, not_your_grid).",
+    not_found="No such selection (or nomination), or not one the caller sees.",
+    conflict="Not possible in the selection's current status (code not_nominating, not_decided, no_nominations).",
+)
+REFUSED_400 = OpenApiResponse(description="Invalid input: field errors.")
+
+
+# ---------------------------------------------------------------- output
+
+
+class NominationSerializer(serializers.ModelSerializer):
+    nominee = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Nomination
+        fields = ["id", "household", "grid", "courtyard", "nominee", "reason", "nominated_by", "votes_for", "selected"]
+        read_only_fields = fields
+
+    def get_nominee(self, nomination) -> str:
+        return s.nominee_label(nomination)
+
+
+class SelectionSerializer(serializers.ModelSerializer):
+    village_name = serializers.CharField(source="village.name", read_only=True)
+    nominated = serializers.IntegerField(read_only=True, help_text="How many nominations.")
+    next_actions = serializers.SerializerMethodField(help_text="The steps the caller may take now.")
+
+    class Meta:
+        model = Selection
+        fields = [
+            "id",
+            "township",
+            "village",
+            "village_name",
+            "kind",
+            "title",
+            "year",
+            "description",
+            "status",
+            "meeting",
+            "entitled",
+            "present",
+            "rule",
+            "award_batch",
+            "nominated",
+            "created_by",
+            "created_at",
+            "decided_by",
+            "decided_at",
+            "published_by",
+            "published_at",
+            "next_actions",
+        ]
+        read_only_fields = fields
+
+    def get_next_actions(self, selection) -> list[str]:
+        return s.next_actions(self.context["request"].user, selection)
+
+
+class SelectionDetailSerializer(SelectionSerializer):
+    nominations = NominationSerializer(many=True, read_only=True)
+
+    class Meta(SelectionSerializer.Meta):
+        fields = [*SelectionSerializer.Meta.fields, "nominations"]
+        read_only_fields = fields
+
+
+# ---------------------------------------------------------------- input
+
+
+class _InVillage(serializers.PrimaryKeyRelatedField):
+    """A primary key among the selection's village's rows (`model`): any other id is "does not
+    exist", a 400 on the field that reveals nothing."""
+
+    def __init__(self, model=None, **kwargs):
+        self.model = model
+        super().__init__(**kwargs)
+
+    def get_queryset(self):
+        selection = self.context.get("selection")
+        return self.model.objects.filter(village_id=selection.village_id) if selection else self.model.objects.none()
+
+
+class _ReadableVillage(serializers.PrimaryKeyRelatedField):
+    def get_queryset(self):
+        return villages_for(self.context["request"].user, CIVIC_READERS)
+
+
+class SelectionOpenSerializer(InputSerializer):
+    village = _ReadableVillage(queryset=Village.objects.none())
+    kind = serializers.ChoiceField(choices=SelectionKind.choices)
+    title = serializers.CharField(max_length=200)
+    year = serializers.IntegerField(min_value=2000, max_value=2100)
+    description = serializers.CharField(max_length=4000, required=False, allow_blank=True, default="")
+
+
+class NominateSerializer(InputSerializer):
+    household = _InVillage(Household, queryset=Household.objects.none(), required=False, allow_null=True)
+    grid = _InVillage(Grid, queryset=Grid.objects.none(), required=False, allow_null=True)
+    courtyard = _InVillage(Courtyard, queryset=Courtyard.objects.none(), required=False, allow_null=True)
+    reason = serializers.CharField(max_length=2000)
+
+
+class VoteSerializer(serializers.Serializer):
+    nomination = serializers.IntegerField(min_value=1)
+    votes_for = serializers.IntegerField(min_value=0, max_value=100000)
+
+
+class DecideSerializer(InputSerializer):
+    entitled = serializers.IntegerField(min_value=0, max_value=100000, help_text="Members of the 道德评议会.")
+    present = serializers.IntegerField(min_value=0, max_value=100000, help_text="Members present.")
+    votes = VoteSerializer(many=True, help_text="The votes for each nomination of the selection.")
+    meeting = _InVillage(
+        Meeting, queryset=Meeting.objects.none(), required=False, allow_null=True, help_text="A held 道德评议会."
+    )
+
+
+class PublishSerializer(InputSerializer):
+    rule = _InVillage(
+        Rule,
+        queryset=Rule.objects.none(),
+        required=False,
+        allow_null=True,
+        help_text="For a family selection: one points batch for the selected households (maker-checker).",
+    )
+
+
+# ---------------------------------------------------------------- the viewset
+
+
+class SelectionPagination(IdCursorPagination):
+    ordering = "-id"
+
+
+@extend_schema_view(
+    list=extend_schema(description="最美 selections of the villages the caller works in, newest first."),
+    retrieve=extend_schema(responses=SelectionDetailSerializer),
+    create=extend_schema(
+        request=SelectionOpenSerializer,
+        responses={201: SelectionDetailSerializer, 400: REFUSED_400, 403: REFUSALS[403]},
+        description="Open a selection {village, kind (family, grid, courtyard), title, year, description}: "
+        "a village cadre of the village.",
+    ),
+)
+class SelectionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """最美 selections: nominations, the 道德评议会's vote, publication, points."""
+
+    queryset = Selection.objects.none()
+    serializer_class = SelectionSerializer
+    pagination_class = SelectionPagination
+    permission_classes = [ActionPolicy]
+    policies = {"create": Policy(roles=COUNCIL_RUNNERS, message=_("Only a village cadre opens a 最美 selection."))}
+
+    def get_queryset(self):
+        if self.action == "list":
+            return s.selections_visible_to(self.request.user)
+        return s.selection_detail_queryset(self.request.user)
+
+    def get_serializer_class(self):
+        return SelectionSerializer if self.action == "list" else SelectionDetailSerializer
+
+    def list(self, request, *args, **kwargs):
+        if not reads_civic(request.user):
+            raise exceptions.PermissionDenied(NOT_A_READER)
+        return super().list(request, *args, **kwargs)
+
+    def _detail(self, pk, status_code=status.HTTP_200_OK):
+        selection = s.selection_detail_queryset(self.request.user).get(pk=pk)
+        return Response(
+            SelectionDetailSerializer(selection, context=self.get_serializer_context()).data, status=status_code
+        )
+
+    def create(self, request, *args, **kwargs):
+        def perform():
+            serializer = SelectionOpenSerializer(data=request.data, context=self.get_serializer_context())
+            serializer.is_valid(raise_exception=True)
+            selection = s.selection_open(actor=request.user, **serializer.validated_data)
+            return self._detail(selection.pk, status.HTTP_201_CREATED)
+
+        return idempotent(request, perform)
+
+    def _act(self, request, name, input_class, run):
+        selection = self.get_object()
+
+        def perform():
+            s.check(request.user, name, selection)
+            context = {**self.get_serializer_context(), "selection": selection}
+            serializer = input_class(data=request.data, context=context)
+            serializer.is_valid(raise_exception=True)
+            run(selection, serializer.validated_data)
+            return self._detail(selection.pk)
+
+        return idempotent(request, perform)
+
+    @extend_schema(request=NominateSerializer, responses={200: SelectionDetailSerializer, **REFUSALS})
+    @action(detail=True, methods=["post"], filter_backends=[])
+    def nominations(self, request, pk=None):
+        """Nominate {household | grid | courtyard (the selection's kind), reason}: the village's cadres,
+        grid staff within their own grid."""
+        return self._act(
+            request,
+            "nominate",
+            NominateSerializer,
+            lambda sel, data: s.nomination_add(selection=sel, actor=request.user, **data),
+        )
+
+    @extend_schema(request=None, responses={200: SelectionDetailSerializer, **REFUSALS})
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path=r"nominations/(?P<nid>[0-9]+)/withdraw",
+        url_name="nomination-withdraw",
+        filter_backends=[],
+    )
+    def withdraw(self, request, pk=None, nid=None):
+        """Take a nomination back while nominations are taken: whoever made it, or a village cadre."""
+        selection = self.get_object()
+        try:
+            nomination = selection.nominations.get(pk=nid)
+        except Nomination.DoesNotExist:
+            raise exceptions.NotFound(_("No such nomination of this selection.")) from None
+
+        def perform():
+            s.check(request.user, "withdraw", selection)
+            s.nomination_withdraw(nomination=nomination, actor=request.user)
+            return self._detail(selection.pk)
+
+        return idempotent(request, perform)
+
+    @extend_schema(request=DecideSerializer, responses={200: SelectionDetailSerializer, **REFUSALS})
+    @action(detail=True, methods=["post"], filter_backends=[])
+    def decide(self, request, pk=None):
+        """The 道德评议会's vote {entitled, present, votes: [{nomination, votes_for}], meeting}: quorum
+        (more than half of the members present) and who is selected (more than half of those
+        present) are computed, never sent; at least one must be selected."""
+
+        def run(selection, data):
+            votes = {row["nomination"]: row["votes_for"] for row in data.pop("votes")}
+            s.selection_decide(selection=selection, actor=request.user, votes=votes, **data)
+
+        return self._act(request, "decide", DecideSerializer, run)
+
+    @extend_schema(request=PublishSerializer, responses={200: SelectionDetailSerializer, **REFUSALS})
+    @action(detail=True, methods=["post"], filter_backends=[])
+    def publish(self, request, pk=None):
+        """Publish on the village's public board {rule (optional, a family selection)}: a rule proposes
+        ONE points batch for the selected households, approved by another cadre after its 公示."""
+        return self._act(
+            request,
+            "publish",
+            PublishSerializer,
+            lambda sel, data: s.selection_publish(selection=sel, actor=request.user, rule=data.get("rule")),
+        )

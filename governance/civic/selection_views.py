@@ -1,0 +1,200 @@
+"""The 最美 selection pages: the list with each row's next step, open (new), and one selection
+with the forms of the steps the reader may take (nominate, withdraw, decide, publish) and its
+points batch.
+
+Checked in the contract's order: out of scope 404 (the same selector as the list), the reader's
+role 403, the selection's status 409 (the page again with the message), the input 400 (next to
+the field). Each write is one service call, once per form token.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
+
+from governance.civic import selection_forms as f
+from governance.civic import selections as s
+from governance.civic.access import NOT_A_READER, reads_civic
+from governance.civic.models import SelectionKind, SelectionStatus
+from governance.errors import Conflict, Forbidden
+from governance.forms import redirect_if_resent, save_form
+from governance.roles import COUNCIL_RUNNERS
+from governance.scoping import require_any_role, scope_for, villages_for
+from points.models import AwardStatus
+
+PER_PAGE = 30
+
+NEXT_LABELS = {
+    "nominate": _("Nominate"),
+    "decide": _("Record the 道德评议会's vote"),
+    "publish": _("Publish it on the public board"),
+}
+DONE = {
+    "nominate": _("Nominated."),
+    "withdraw": _("The nomination was taken back."),
+    "decide": _("The vote is recorded: the selected are marked."),
+    "publish": _("Published on the village's public board."),
+}
+
+
+def _require_reader(user) -> None:
+    if not reads_civic(user):
+        raise PermissionDenied(NOT_A_READER)
+
+
+def _mark(user, selections) -> list:
+    rows = list(selections)
+    for selection in rows:
+        actions = s.next_actions(user, selection)
+        selection.next_label = next((NEXT_LABELS[a] for a in ("publish", "decide", "nominate") if a in actions), None)
+    return rows
+
+
+@login_required
+def selection_list(request):
+    """The selections of the reader's villages, newest first, with each row's next step."""
+    user = request.user
+    _require_reader(user)
+    page = Paginator(s.selections_visible_to(user), PER_PAGE).get_page(request.GET.get("page"))
+    context = {
+        "page": page,
+        "rows": _mark(user, page.object_list),
+        "may_open": scope_for(user).has_any_role(COUNCIL_RUNNERS) or user.is_superuser,
+    }
+    return render(request, "civic/selections/list.html", context)
+
+
+@login_required
+def selection_create(request):
+    """Open a selection (a village cadre)."""
+    user = request.user
+    if not user.is_superuser:
+        require_any_role(user, COUNCIL_RUNNERS, _("Only a village cadre opens a 最美 selection."))
+    posted = request.method == "POST"
+    form = f.SelectionOpenForm(
+        request.POST if posted else None, villages=villages_for(user, COUNCIL_RUNNERS).order_by("code")
+    )
+    if posted and form.is_valid():
+        data = dict(form.cleaned_data)
+        data.pop("form_token")
+
+        def perform():
+            selection = s.selection_open(actor=user, **data)
+            return reverse("civic:selection-detail", args=[selection.pk])
+
+        saved = save_form(request, form, perform=perform, done=_("Selection opened: nominations are taken."))
+        if saved is not None:
+            return saved
+    return render(request, "civic/selections/form.html", {"form": form}, status=400 if posted else 200)
+
+
+def _selection_for(user, pk):
+    return get_object_or_404(s.selection_detail_queryset(user), pk=pk)
+
+
+def _form(user, selection, action, data=None):
+    nominations = list(selection.nominations.all())
+    if action == "nominate":
+        field = s.NOMINEE_FIELD[selection.kind]
+        return f.NominateForm(data, prefix=action, field=field, choices=s.nominee_choices(user, selection))
+    if action == "withdraw":
+        return f.WithdrawForm(data, prefix=action, nominations=selection.nominations.all())
+    if action == "decide":
+        labels = {n.pk: s.nominee_label(n) for n in nominations}
+        return f.DecideForm(
+            data,
+            prefix=action,
+            nominations=nominations,
+            meetings=s.council_meetings(selection.village_id),
+            labels=labels,
+        )
+    rules = s.selection_rules(selection.village_id) if selection.kind == SelectionKind.FAMILY else None
+    return f.PublishForm(data, prefix=action, rules=rules)
+
+
+def _detail_page(request, selection, bound=None, status=200):
+    user = request.user
+    (selection,) = _mark(user, [selection])
+    actions = s.next_actions(user, selection)
+    forms_ = {action: _form(user, selection, action) for action in actions if action != "withdraw"}
+    if bound is not None:
+        forms_[bound.prefix] = bound
+    nominations = list(selection.nominations.all())
+    for nomination in nominations:
+        nomination.label = s.nominee_label(nomination)
+        nomination.may_withdraw = s.may_withdraw(user, nomination)
+        if nomination.may_withdraw:
+            nomination.withdraw_form = f.WithdrawForm(
+                prefix="withdraw", nominations=selection.nominations.all(), initial={"nomination": nomination.pk}
+            )
+    batch = selection.award_batch
+    awards = list(batch.awards.select_related("account__household").order_by("pk")) if batch else []
+    context = {
+        "selection": selection,
+        "forms": forms_,
+        "nominations": nominations,
+        "batch": batch,
+        "awards": awards,
+        "batch_pending": any(a.status == AwardStatus.PENDING for a in awards),
+        "statuses": SelectionStatus,
+    }
+    return render(request, "civic/selections/detail.html", context, status=status)
+
+
+@login_required
+def selection_detail(request, pk):
+    """One selection: its nominations, the vote, the publication and the points batch."""
+    _require_reader(request.user)
+    return _detail_page(request, _selection_for(request.user, pk))
+
+
+@login_required
+@require_POST
+def selection_action(request, pk, action):
+    """One step (nominate, withdraw, decide, publish): 404, 403, 409, 400, once."""
+    user = request.user
+    if action not in s.TRANSITIONS:
+        raise Http404
+    selection = _selection_for(user, pk)
+    detail_url = reverse("civic:selection-detail", args=[selection.pk])
+    if already := redirect_if_resent(request, f"{action}-form_token", detail_url):
+        return already
+
+    def refused(error):
+        if isinstance(error, Forbidden):
+            raise PermissionDenied(str(error.message))
+        messages.error(request, str(error.message))
+        return _detail_page(request, _selection_for(user, pk), status=error.status)
+
+    try:
+        s.check(user, action, selection)
+    except (Forbidden, Conflict) as error:
+        return refused(error)
+    form = _form(user, selection, action, request.POST)
+    if form.is_valid():
+        data = dict(form.cleaned_data)
+        data.pop("form_token")
+
+        def perform():
+            if action == "nominate":
+                s.nomination_add(selection=selection, actor=user, **data)
+            elif action == "withdraw":
+                s.nomination_withdraw(nomination=data["nomination"], actor=user)
+            elif action == "decide":
+                s.selection_decide(selection=selection, actor=user, **form.service_data())
+            else:
+                s.selection_publish(selection=selection, actor=user, rule=data.get("rule"))
+            return detail_url
+
+        saved = save_form(request, form, perform=perform, done=DONE[action], on_refused=refused)
+        if saved is not None:
+            return saved
+    if action == "withdraw":
+        messages.error(request, _("This nomination could not be taken back."))
+        return _detail_page(request, selection, status=400)
+    return _detail_page(request, selection, bound=form, status=400)

@@ -1,0 +1,28 @@
+"""The demo's 最美家庭 selection and 邻里节 of 李湾村 (governance.civic.selection_demo.seed)."""
+
+import io
+
+import pytest
+from django.core.management import call_command
+
+from governance.civic.models import Activity, Selection, SelectionStatus
+from governance.civic.selection_demo import LIWAN_CODE, seed
+from points.models import AwardStatus
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_demo_publishes_a_family_selection_with_its_points_and_a_festival_once(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    call_command("seed_demo", force=True, stdout=io.StringIO())
+    lines = []
+    seed(lines.append)
+    seed(lines.append)  # a second run adds nothing
+    selection = Selection.objects.get(village__code=LIWAN_CODE)
+    assert selection.status == SelectionStatus.PUBLISHED
+    assert selection.nominations.filter(selected=True).count() == 2
+    awards = list(selection.award_batch.awards.all())
+    assert len(awards) == 2 and {a.status for a in awards} == {AwardStatus.PENDING}
+    festival = Activity.objects.get(village__code=LIWAN_CODE)
+    assert festival.held_on.month == 5 and festival.participants.exists() and festival.photos.count() == 1
+    assert lines[-1].startswith("civic selections: 0 new")
