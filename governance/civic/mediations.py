@@ -212,8 +212,14 @@ def mediation_open(
     mediators = list(mediators or [])
     if not mediators:
         errors["mediators"] = _("Choose at least one mediator.")
+    # Read again from the database: the caller's instances may predate a member's leaving.
+    serving = set(
+        TeamMember.objects.filter(
+            pk__in=[member.pk for member in mediators], team__in=teams, joined_on__lte=held_on, left_on__isnull=True
+        ).values_list("pk", flat=True)
+    )
     for member in mediators:
-        if not teams.filter(pk=member.team_id).exists() or not member.serves_on(held_on) or member.left_on:
+        if member.pk not in serving:
             errors["mediators"] = _("%(name)s is not a current member of a mediation team of this village.") % {
                 "name": member.name
             }
