@@ -14,7 +14,10 @@ from governance.civic.models import Mediation, MediationStatus
 from governance.errors import Conflict, Forbidden
 from petitions.models import Deliberation, Kind
 from petitions.services import matter_classify
-from tests.civic.mediation_fixtures import PARTIES, cw, days  # noqa: F401
+from tests.civic import mediation_fixtures
+from tests.civic.mediation_fixtures import days
+
+cw = mediation_fixtures.cw  # the fixture
 
 pytestmark = pytest.mark.django_db
 
@@ -23,9 +26,7 @@ def test_a_mediation_is_numbered_per_village_and_year(cw):
     first, second = cw.opened(), cw.opened()
     year = days(-3).year
     assert first.number == f"七星调〔{year}〕1号" and second.number == f"七星调〔{year}〕2号"
-    other = cw.opened(
-        actor=cw.users.other_cadre, village=cw.hualong, mediators=[cw.hualong_member], held_on=days(-3)
-    )
+    other = cw.opened(actor=cw.users.other_cadre, village=cw.hualong, mediators=[cw.hualong_member], held_on=days(-3))
     assert other.number == f"化龙调〔{year}〕1号"
     assert first.status == MediationStatus.OPEN and first.team == cw.veterans
 

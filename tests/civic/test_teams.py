@@ -8,7 +8,10 @@ from governance.civic.models import ConsultationMembers, Team, TeamKind, TeamRol
 from governance.errors import Conflict, Forbidden
 from petitions.models import Deliberation, Kind
 from petitions.services import matter_classify, matter_deliberate
-from tests.civic.mediation_fixtures import cw, days  # noqa: F401
+from tests.civic import mediation_fixtures
+from tests.civic.mediation_fixtures import days
+
+cw = mediation_fixtures.cw  # the fixture
 
 pytestmark = pytest.mark.django_db
 
