@@ -109,7 +109,6 @@ def _detail_page(request, team, member_form=None, status=200):
 @login_required
 def team_detail(request, pk):
     """One team: its members and roles, and (for its keepers) the member forms."""
-    _require_reader(request.user)
     return _detail_page(request, _team_for(request.user, pk))
 
 
