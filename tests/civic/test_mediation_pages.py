@@ -173,12 +173,15 @@ def test_recording_agreeing_and_printing_through_the_pages(cw, client):
         "王老兵",
         "陈律师",
         mediation.number,
-        "@page",
-        "size: A4",
+        "civic/agreement.css",
         "第三十三条",
     ):
         assert text in paper, text
     assert "15800001234" not in paper
+    from django.contrib.staticfiles import finders
+
+    css = open(finders.find("civic/agreement.css"), encoding="utf-8").read()
+    assert "@page { size: A4" in css
 
 
 def test_a_team_keeper_adds_a_member_and_records_one_leaving(cw, client):
