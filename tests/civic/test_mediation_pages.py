@@ -178,9 +178,11 @@ def test_recording_agreeing_and_printing_through_the_pages(cw, client):
     ):
         assert text in paper, text
     assert "15800001234" not in paper
+    from pathlib import Path
+
     from django.contrib.staticfiles import finders
 
-    css = open(finders.find("civic/agreement.css"), encoding="utf-8").read()
+    css = Path(finders.find("civic/agreement.css")).read_text(encoding="utf-8")
     assert "@page { size: A4" in css
 
 
