@@ -387,6 +387,8 @@ SPECTACULAR_SETTINGS = {
         "VisitMethodEnum": "grids.visits.models.Visit.Method",
         "PledgeStatusEnum": "governance.models.PledgeStatus",
         "ResidentStatusEnum": "grids.models.Resident.Status",
+        "TeamKindEnum": "governance.civic.models.TeamKind",
+        "TeamRoleEnum": "governance.civic.models.TeamRole",
     },
 }
 

@@ -8,7 +8,7 @@ Every POST honours Idempotency-Key. Phones are masked.
 
 from functools import partial
 
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -86,7 +86,8 @@ class MediationSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
-    def get_parties(self, mediation) -> list[PartySerializer]:
+    @extend_schema_field(PartySerializer(many=True))
+    def get_parties(self, mediation) -> list[dict]:
         return m.parties_shown(mediation)
 
     def get_next_step(self, mediation) -> str:
