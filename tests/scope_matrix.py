@@ -244,6 +244,8 @@ class Oracle:
                 self.cache[model] = self._pledges(model)
             elif model is FinanceStatement:
                 self.cache[model] = self._statements()
+            elif model in (Team, Mediation):
+                self.cache[model] = self._civic(model) if self.user is not None else set()
             else:
                 self.cache[model] = self._allowed(model)
         return self.cache[model]
@@ -345,8 +347,6 @@ class Oracle:
             # An objection is seen with its proposal's passbook.
             through = "award__account_id__in" if model is Objection else "account_id__in"
             return self._ids(model.objects.filter(**{through: self.allowed_ids(Account)}))
-        if model in (Team, Mediation):
-            return self._civic(model)
         if model in VILLAGE_OWNED:
             # A village's catalogue, shop, boards and compact: its own staff and its township's.
             return self._ids(model.objects.filter(**{f"{VILLAGE_OWNED[model]}__in": self.townships}))
