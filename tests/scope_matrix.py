@@ -104,6 +104,7 @@ PAGE_MODELS = {
     "team-member-add": Team,
     "mediation-detail": Mediation,
     "mediation-agreement": Mediation,
+    "consultation-members": Deliberation,
 }
 # Public pages (a village's published board and shop photos): open to everyone by design.
 PUBLIC_ROUTE = re.compile(r"^(public/|api/v1/\^public/)")

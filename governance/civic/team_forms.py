@@ -50,3 +50,17 @@ class MemberForm(OnceForm):
 
 class LeaveForm(OnceForm):
     left_on = forms.DateField(label=_("Left on"), required=False, widget=date_input(), help_text=_("Today if empty."))
+
+
+class ConsultationMembersForm(OnceForm):
+    members = forms.ModelMultipleChoiceField(
+        label=_("Team members who took part"),
+        queryset=None,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("The grid's consultation group (协商议事团) and the mediation teams of the village."),
+    )
+
+    def __init__(self, *args, candidates, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["members"].queryset = candidates
+        self.fields["members"].label_from_instance = lambda m: f"{m.name} · {m.get_role_display()} · {m.team.name}"

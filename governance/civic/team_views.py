@@ -9,6 +9,7 @@ from itertools import groupby
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -19,8 +20,8 @@ from governance.civic import teams as t
 from governance.civic.access import NOT_A_READER, reads_civic
 from governance.errors import Conflict, Forbidden
 from governance.forms import redirect_if_resent, save_form
-from governance.roles import COUNCIL_RUNNERS, TOWNSHIP_ROLES, TOWNSHIP_TEAM_KEEPERS
-from governance.scoping import scope_for, villages_for
+from governance.roles import COUNCIL_RUNNERS, MEDIATION_RECORDERS, TOWNSHIP_ROLES, TOWNSHIP_TEAM_KEEPERS
+from governance.scoping import reaches_village, scope_for, villages_for
 from grids.models import Grid, Township
 
 
@@ -178,3 +179,61 @@ def member_leave(request, pk, member_id):
             return saved
     messages.error(request, "; ".join(str(e) for errors in form.errors.values() for e in errors))
     return _detail_page(request, team, status=400)
+
+
+# ---------------------------------------------------------------- a 民事 consultation's members
+
+
+@login_required
+def consultation_list(request):
+    """The 民事 consultation meetings (院坝会) the reader sees, with the team members recorded."""
+    user = request.user
+    _require_reader(user)
+    page = Paginator(t.consultations_visible_to(user), 30).get_page(request.GET.get("page"))
+    rows = list(page.object_list)
+    members = t.consultation_members_of(rows)
+    for row in rows:
+        row.team_members = members.get(row.pk, [])
+    return render(request, "civic/teams/consultations.html", {"page": page, "rows": rows})
+
+
+def _consultation_page(request, deliberation, form=None, status=200):
+    user = request.user
+    may = reaches_village(
+        user,
+        MEDIATION_RECORDERS,
+        township_id=deliberation.matter.township_id,
+        village_id=deliberation.matter.village_id,
+    )
+    candidates = t.consultation_candidates(deliberation.matter, deliberation.held_on)
+    recorded = t.consultation_members_of([deliberation]).get(deliberation.pk, [])
+    if form is None and may:
+        form = f.ConsultationMembersForm(candidates=candidates, initial={"members": [m.pk for m in recorded]})
+    context = {"deliberation": deliberation, "recorded": recorded, "form": form if may else None}
+    return render(request, "civic/teams/consultation.html", context, status=status)
+
+
+@login_required
+def consultation_members(request, pk):
+    """Record which team members took part in one 民事 consultation (again: replace the list)."""
+    user = request.user
+    deliberation = get_object_or_404(t.consultations_visible_to(user), pk=pk)
+    if request.method != "POST":
+        return _consultation_page(request, deliberation)
+    url = reverse("civic:consultation-members", args=[deliberation.pk])
+    if already := redirect_if_resent(request, "form_token", url):
+        return already
+    matter = deliberation.matter
+    if not reaches_village(user, MEDIATION_RECORDERS, township_id=matter.township_id, village_id=matter.village_id):
+        raise PermissionDenied(_("Your role may not record this village's consultations."))
+    form = f.ConsultationMembersForm(request.POST, candidates=t.consultation_candidates(matter, deliberation.held_on))
+    if form.is_valid():
+
+        def perform():
+            t.consultation_members_record(deliberation=deliberation, actor=user, members=form.cleaned_data["members"])
+            return url
+
+        saved = save_form(request, form, perform=perform, done=_("Recorded: the team members who took part."))
+        if saved is not None:
+            return saved
+    return _consultation_page(request, deliberation, form=form, status=400)

@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from governance.civic.access import check_reach, visible
+from governance.civic.access import check_reach, reads_civic, visible
 from governance.civic.models import MEDIATION_TEAM_KINDS, ConsultationMembers, Team, TeamKind, TeamMember, TeamRole
 from governance.errors import Conflict, Forbidden
 from governance.roles import CIVIC_READERS, COUNCIL_RUNNERS, MEDIATION_RECORDERS, TOWNSHIP_TEAM_KEEPERS
@@ -245,6 +245,40 @@ def consultation_teams_for(matter):
     )
 
 
+def consultations_visible_to(user):
+    """The consultation meetings (院坝会) of civil matters the user sees (the matter's own
+    scope: grid staff their grid's), for a civic reader; newest first, with who took part."""
+    from petitions.selectors import matters_visible_to
+
+    if not user.is_authenticated or not (user.is_superuser or reads_civic(user)):
+        return Deliberation.objects.none()
+    return (
+        Deliberation.objects.filter(
+            kind=Deliberation.Kind.MEETING, matter__kind=Kind.CIVIL, matter__in=matters_visible_to(user)
+        )
+        .select_related("matter__village", "matter__grid")
+        .order_by("-held_on", "-id")
+    )
+
+
+def consultation_members_of(deliberations) -> dict[int, list[TeamMember]]:
+    """deliberation id -> the team members recorded as taking part (two queries)."""
+    records = ConsultationMembers.objects.filter(deliberation__in=deliberations).prefetch_related(
+        Prefetch("members", queryset=TeamMember.objects.select_related("team").order_by("team_id", "name"))
+    )
+    return {record.deliberation_id: list(record.members.all()) for record in records}
+
+
+def consultation_candidates(matter, on: datetime.date):
+    """The members who may be recorded for a consultation of the matter held on a day."""
+    return (
+        TeamMember.objects.filter(team__in=consultation_teams_for(matter), joined_on__lte=on)
+        .filter(Q(left_on__isnull=True) | Q(left_on__gte=on))
+        .select_related("team")
+        .order_by("team__kind", "team__name", "role", "name", "id")
+    )
+
+
 @transaction.atomic
 def consultation_members_record(*, deliberation: Deliberation, actor, members: list[TeamMember]) -> ConsultationMembers:
     """Which team members took part in a 民事 consultation (a 院坝会 record of a civil matter);
@@ -260,14 +294,12 @@ def consultation_members_record(*, deliberation: Deliberation, actor, members: l
             _("Only a consultation meeting (院坝会) of a civil matter (民事) records team members."),
             code="not_civil_consultation",
         )
-    allowed = consultation_teams_for(matter).values("pk")
     members = list(members)
     if not members:
         raise ValidationError({"members": _("Choose at least one member who took part.")})
+    allowed = set(consultation_candidates(matter, deliberation.held_on).values_list("pk", flat=True))
     for member in members:
-        if not TeamMember.objects.filter(pk=member.pk, team__in=allowed).exists() or not member.serves_on(
-            deliberation.held_on
-        ):
+        if member.pk not in allowed:
             raise ValidationError(
                 {"members": _("%(name)s was not on a team of this grid or village that day.") % {"name": member.name}}
             )

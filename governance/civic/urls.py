@@ -14,6 +14,8 @@ urlpatterns = [
     path("civic/teams/<int:pk>/", team_views.team_detail, name="team-detail"),
     path("civic/teams/<int:pk>/members/", team_views.member_add, name="team-member-add"),
     path("civic/teams/<int:pk>/members/<int:member_id>/leave/", team_views.member_leave, name="team-member-leave"),
+    path("civic/consultations/", team_views.consultation_list, name="consultation-list"),
+    path("civic/consultations/<int:pk>/", team_views.consultation_members, name="consultation-members"),
     # ------------------------------------------------------------ mediations (人民调解)
     path("civic/mediations/", mediation_views.mediation_list, name="mediation-list"),
     path("civic/mediations/new/", mediation_views.mediation_create, name="mediation-create"),

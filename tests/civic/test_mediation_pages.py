@@ -6,7 +6,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from governance.civic import teams as t
-from governance.civic.models import Mediation, MediationStatus, TeamKind, TeamMember
+from governance.civic.models import ConsultationMembers, Mediation, MediationStatus, TeamKind, TeamMember
+from petitions.models import Kind
+from petitions.services import matter_classify, matter_deliberate
 from tests.civic import mediation_fixtures
 from tests.civic.mediation_fixtures import days
 from tests.matrix import PAGE_PERSONAS, Case, matrix_params, page_login, page_problems, page_send, run_matrix
@@ -50,27 +52,46 @@ PAGE_MATRIX = {
     ("GET", "mediation-detail", "/civic/mediations/{open}/"): _row(404, SEES),
     ("GET", "mediation-agreement", "/civic/mediations/{agreed}/agreement/"): _row(404, SEES),
     ("POST", "mediation-action", "/civic/mediations/{open}/agree/"): _row(404, dict.fromkeys(READERS, 400)),
+    ("GET", "consultation-list", "/civic/consultations/"): _row(200, REFUSED),
+    # A consultation is seen in its matter's scope: grid staff their own grid's.
+    ("GET", "consultation-members", "/civic/consultations/{consultation}/"): _row(404, SEES, grid2=404),
 }
 EXTRA_CASES = [
     Case("GET", "/civic/mediations/{open}/agreement/", _row(404, dict.fromkeys(READERS, 409)), note="no agreement"),
     Case("POST", "/civic/mediations/{agreed}/agree/", _row(404, dict.fromkeys(READERS, 409)), note="agreed already"),
     Case("POST", "/civic/mediations/{open}/nonsense/", _row(404), note="no such step"),
+    Case("POST", "/civic/consultations/{consultation}/", _row(404, dict.fromkeys(READERS, 400), grid2=404)),
 ]
 # The page names this matrix covers (for tests/pages/test_permissions.py).
 COVERED_URL_NAMES = {name for _method, name, _url in PAGE_MATRIX}
 PAGE_CASES = [Case(method, url, row, note=name) for (method, name, url), row in PAGE_MATRIX.items()] + EXTRA_CASES
 
 
+def _consultation(mw):
+    matter = mw.staff_matter()
+    matter_classify(matter=matter, actor=mw.users.cadre, kind=Kind.CIVIL, category=mw.categories.environment)
+    return matter_deliberate(
+        matter=matter, actor=mw.users.grid1, kind="meeting", held_on=days(0), summary="院坝会商议", attendees=["张三"]
+    )
+
+
 def _state():
     return (
         list(Mediation.objects.order_by("pk").values_list("pk", "status", "terms")),
         list(TeamMember.objects.order_by("pk").values_list("pk", "left_on")),
+        list(ConsultationMembers.objects.values_list("pk", "members")),
     )
 
 
 @pytest.mark.parametrize(("case", "persona"), matrix_params(PAGE_CASES, per_persona=True))
-def test_team_and_mediation_page_permissions(cw, client, case, persona):
-    ids = {"veterans": cw.veterans.pk, "vet3": cw.vets[2].pk, "open": cw.opened().pk, "agreed": cw.agreed().pk}
+def test_team_and_mediation_page_permissions(cw, mw, client, case, persona):
+    ids = {
+        "veterans": cw.veterans.pk,
+        "vet3": cw.vets[2].pk,
+        "open": cw.opened().pk,
+        "agreed": cw.agreed().pk,
+        "consultation": _consultation(mw).pk,
+    }
     url, _data = case.resolve(ids)
     run_matrix(
         case,
@@ -201,3 +222,31 @@ def test_a_team_keeper_adds_a_member_and_records_one_leaving(cw, client):
     left = client.post(f"/civic/teams/{cw.veterans.pk}/members/{cw.vets[2].pk}/leave/", {"leave-form_token": token})
     assert left.status_code == 302
     assert TeamMember.objects.get(pk=cw.vets[2].pk).left_on == days(0)
+
+
+def test_a_grid_worker_records_who_took_part_in_a_consultation(cw, mw, client):
+    group = t.team_create(actor=cw.users.cadre, kind=TeamKind.CONSULTATION, name="一网格议事团", grid=cw.q1)
+    sitting = t.member_add(team=group, actor=cw.users.cadre, name="议事员", joined_on=days(-9))
+    record = _consultation(mw)
+    client.force_login(cw.users.grid1)
+    listed = client.get("/civic/consultations/").content.decode()
+    assert "路灯不亮" in listed and "Record the team members who took part" in listed
+    page = client.get(f"/civic/consultations/{record.pk}/")
+    token = page.context["form"].initial["form_token"]
+    saved = client.post(
+        f"/civic/consultations/{record.pk}/", {"form_token": token, "members": [sitting.pk, cw.vets[0].pk]}
+    )
+    assert saved.status_code == 302
+    assert set(ConsultationMembers.objects.get(deliberation=record).members.all()) == {sitting, cw.vets[0]}
+    assert "议事员" in client.get("/civic/consultations/").content.decode()
+
+
+def test_the_consultation_list_queries_stay_flat(cw, mw, client):
+    client.force_login(cw.users.cadre)
+    t.consultation_members_record(deliberation=_consultation(mw), actor=cw.users.cadre, members=[cw.vets[0]])
+    _count(client, "/civic/consultations/")
+    before = _count(client, "/civic/consultations/")
+    for _ in range(4):
+        record = _consultation(mw)
+        t.consultation_members_record(deliberation=record, actor=cw.users.cadre, members=[cw.vets[0], cw.lawyer])
+    assert _count(client, "/civic/consultations/") == before
