@@ -224,5 +224,6 @@ def mediation_agreement(request, pk):
         "mediators": list(mediation.mediators.all()),
         "committee": _("%(village)s People's Mediation Committee") % {"village": mediation.village.name},
         "window_days": CONFIRMATION_WINDOW_DAYS,
+        "copies": len(mediation.parties) + 1,
     }
     return render(request, "civic/mediations/agreement.html", context)
