@@ -85,3 +85,11 @@ def test_the_command_sends_as_of_now(cw, capsys):
     mediation = _agreed_by_grid_worker(cw)
     call_command("send_mediation_reminders", now=_at(mediation.return_visit_due).isoformat())
     assert "revisit=1" in capsys.readouterr().out
+
+
+def test_beat_runs_the_reminders_daily_through_celery(cw, settings):
+    from governance.civic.tasks import send_mediation_reminders
+
+    entry = settings.CELERY_BEAT_SCHEDULE["send-mediation-reminders"]
+    assert entry["task"] == "governance.civic.tasks.send_mediation_reminders"
+    assert send_mediation_reminders.apply().get() == {"confirmation": 0, "revisit": 0}
