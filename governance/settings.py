@@ -303,6 +303,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "governance.reports.prepare_monthly_reports",
         "schedule": crontab(hour=6, minute=0, day_of_month=1),
     },
+    # Agreed mediations: the 司法确认 window closing and the return visit due, each told once.
+    "send-mediation-reminders": {
+        "task": "governance.civic.tasks.send_mediation_reminders",
+        "schedule": crontab(hour=8, minute=0),
+    },
 }
 
 # Matters on time (petitions.deadlines).
@@ -387,6 +392,8 @@ SPECTACULAR_SETTINGS = {
         "SelectionKindEnum": "governance.civic.models.SelectionKind",
         "SelectionStatusEnum": "governance.civic.models.SelectionStatus",
         "ActivityKindEnum": "governance.civic.models.ActivityKind",
+        "TeamKindEnum": "governance.civic.models.TeamKind",
+        "TeamRoleEnum": "governance.civic.models.TeamRole",
     },
 }
 

@@ -22,6 +22,7 @@ from django.urls import get_resolver
 from django.urls.resolvers import URLPattern, URLResolver
 from django.utils import timezone
 
+from governance.civic.models import Mediation, Team
 from governance.models import (
     ROLE_LEVEL,
     Assignment,
@@ -99,6 +100,11 @@ PAGE_MODELS = {
     "finance-discard": FinanceStatement,
     "pledge-action": Pledge,
     "pledge-photo": PledgePhoto,
+    "team-detail": Team,
+    "team-member-add": Team,
+    "mediation-detail": Mediation,
+    "mediation-agreement": Mediation,
+    "consultation-members": Deliberation,
 }
 # Public pages (a village's published board and shop photos): open to everyone by design.
 PUBLIC_ROUTE = re.compile(r"^(public/|api/v1/\^public/)")
@@ -239,6 +245,8 @@ class Oracle:
                 self.cache[model] = self._pledges(model)
             elif model is FinanceStatement:
                 self.cache[model] = self._statements()
+            elif model in (Team, Mediation):
+                self.cache[model] = self._civic(model) if self.user is not None else set()
             else:
                 self.cache[model] = self._allowed(model)
         return self.cache[model]
@@ -283,6 +291,19 @@ class Oracle:
         condition = Q(township_id__in=townships) | Q(village_id__in=villages) | Q(pledger_user=self.user)
         pledges = self._ids(Pledge.objects.filter(condition))
         return pledges if model is Pledge else self._ids(PledgePhoto.objects.filter(pledge_id__in=pledges))
+
+    def _civic(self, model) -> set[int]:
+        """三治's books (teams, mediations): a village's cadres and grid staff, its township's
+        leaders and officials; a township's own team also the staff of its villages."""
+        township_roles = {Role.TOWNSHIP_LEADER, Role.TOWNSHIP_OFFICIAL}
+        village_roles = {Role.VILLAGE_CADRE, Role.GRID_LEADER, Role.GRID_WORKER}
+        townships = [x.township_id for x in self.assignments if x.role in township_roles]
+        villages = [x.village_id for x in self.assignments if x.role in village_roles]
+        condition = Q(township_id__in=townships) | Q(village_id__in=villages)
+        if model is Team:
+            theirs = Village.objects.filter(pk__in=villages).values("township_id")
+            condition |= Q(village__isnull=True, township_id__in=theirs)
+        return self._ids(model.objects.filter(condition))
 
     def _allowed(self, model) -> set[int] | None:
         a = self.assignments

@@ -3,24 +3,13 @@ activities, each scoped like everything else (governance.civic.access)."""
 
 from rest_framework.routers import SimpleRouter
 
-from governance.civic import council_api
+from governance.civic import activity_api, council_api, mediation_api, selection_api, team_api
 
 router = SimpleRouter()
-# ---------------------------------------------------------------- teams
-
-# ---------------------------------------------------------------- mediations
-
-# ---------------------------------------------------------------- the four councils (四会)
+router.register("teams", team_api.TeamViewSet, basename="team")
+router.register("mediations", mediation_api.MediationViewSet, basename="mediation")
 router.register("meetings", council_api.MeetingViewSet, basename="meeting")
-
-# ---------------------------------------------------------------- 最美 selections
-from governance.civic.selection_api import SelectionViewSet  # noqa: E402
-
-router.register("selections", SelectionViewSet, basename="selection")
-
-# ---------------------------------------------------------------- activities
-from governance.civic.activity_api import ActivityViewSet  # noqa: E402
-
-router.register("activities", ActivityViewSet, basename="activity")
+router.register("selections", selection_api.SelectionViewSet, basename="selection")
+router.register("activities", activity_api.ActivityViewSet, basename="activity")
 
 urlpatterns = router.urls

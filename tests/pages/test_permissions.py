@@ -142,6 +142,7 @@ def test_page_permissions(client, world, case, persona):
 def test_matrix_covers_every_page_and_the_required_personas():
     from governance.page_urls import urlpatterns as page_urls
     from tests.civic.test_councils_pages import COVERED_URL_NAMES as COUNCIL_PAGES
+    from tests.civic.test_mediation_pages import COVERED_URL_NAMES as MEDIATION_PAGES
     from tests.civic.test_selections_pages import COVERED_URL_NAMES as CIVIC_SELECTION_PAGES
     from tests.governance.test_finance import COVERED_URL_NAMES as FINANCE_PAGES
     from tests.governance.test_pledges import COVERED_URL_NAMES as PLEDGE_PAGES
@@ -168,6 +169,7 @@ def test_matrix_covers_every_page_and_the_required_personas():
     covered |= POINTS_PAGES  # the points bank's pages: tests/points/test_pages.py
     covered |= FINANCE_PAGES  # the accounts, the 村务 hub and the public board: tests/governance/test_finance.py
     covered |= COMPACT_PAGES  # the village compact's pages: tests/pages/test_compact_pages.py
+    covered |= MEDIATION_PAGES  # 三治 teams and mediations: tests/civic/test_mediation_pages.py
     covered |= PLEDGE_PAGES  # pledges (提诺·亮诺·践诺·评诺): tests/governance/test_pledges.py
     covered |= COUNCIL_PAGES  # the four councils (四会): tests/civic/test_councils_pages.py
     covered |= VISIT_PAGES  # visits, their service worker and the manifest: tests/pages/test_visit_pages.py

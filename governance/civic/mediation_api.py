@@ -1,0 +1,252 @@
+"""REST API of people's mediation (人民调解), under /api/v1/mediations/.
+
+The queryset is the caller's (governance.civic.mediations.mediations_visible_to): a
+mediation out of scope is a 404. Ids in a payload (village, mediators, matter) the caller
+does not see are a 400 on that field. Order: scope 404, role 403, status 409, payload 400.
+Every POST honours Idempotency-Key. Phones are masked.
+"""
+
+from functools import partial
+
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field, extend_schema_view
+from rest_framework import exceptions, mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from governance.api_common import IdCursorPagination, idempotent, refusals
+from governance.api_input import InputSerializer
+from governance.civic import mediations as m
+from governance.civic.access import NOT_A_READER, reads_civic
+from governance.civic.models import DisputeKind, GuidedTo, Mediation, MediationStatus, Performance, TeamMember
+from governance.civic.team_api import TeamMemberSerializer
+from governance.errors import Forbidden
+from governance.permissions import ActionPolicy
+from governance.roles import CIVIC_READERS, MEDIATION_RECORDERS
+from governance.scoping import scope_for, villages_for
+from grids.models import Village
+from petitions.models import Matter
+
+REFUSALS = refusals(
+    forbidden="Your role does not record this village's mediations.",
+    not_found="No such mediation, or not one the caller sees.",
+    conflict="Not possible in the mediation's status (code not_open, not_agreed, revisited_already).",
+)
+REFUSED_400 = OpenApiResponse(description="Invalid input: field errors.")
+
+
+class PartySerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=50)
+    side = serializers.ChoiceField(choices=m.SIDES, required=False)
+    phone = serializers.CharField(max_length=20, required=False, allow_blank=True, help_text="Masked on output.")
+    address = serializers.CharField(max_length=100, required=False, allow_blank=True)
+
+
+class MediationSerializer(serializers.ModelSerializer):
+    village_name = serializers.CharField(source="village.name", read_only=True)
+    team_name = serializers.CharField(source="team.name", read_only=True)
+    mediators = TeamMemberSerializer(many=True, read_only=True)
+    parties = serializers.SerializerMethodField()
+    confirmation_until = serializers.DateField(read_only=True, allow_null=True)
+    next_step = serializers.SerializerMethodField(help_text="agree_or_fail, revisit, revisit_due or empty.")
+    next_actions = serializers.SerializerMethodField(help_text="The steps the caller may take now.")
+
+    class Meta:
+        model = Mediation
+        fields = [
+            "id",
+            "number",
+            "township",
+            "village",
+            "village_name",
+            "grid",
+            "matter",
+            "team",
+            "team_name",
+            "mediators",
+            "dispute_kind",
+            "parties",
+            "facts",
+            "held_on",
+            "place",
+            "status",
+            "terms",
+            "perform_by",
+            "agreed_on",
+            "confirmation_until",
+            "return_visit_due",
+            "revisited_on",
+            "performance",
+            "revisit_note",
+            "failed_on",
+            "guided_to",
+            "failure_note",
+            "created_at",
+            "next_step",
+            "next_actions",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(PartySerializer(many=True))
+    def get_parties(self, mediation) -> list[dict]:
+        return m.parties_shown(mediation)
+
+    def get_next_step(self, mediation) -> str:
+        return m.next_step(mediation)
+
+    def get_next_actions(self, mediation) -> list[str]:
+        return m.next_actions(self.context["request"].user, mediation)
+
+
+class _Visible(serializers.PrimaryKeyRelatedField):
+    def __init__(self, selector=None, **kwargs):
+        self.selector = selector
+        super().__init__(**kwargs)
+
+    def get_queryset(self):
+        return self.selector(self.context["request"].user)
+
+
+def _villages(user):
+    return villages_for(user, CIVIC_READERS)
+
+
+class VillageSerializer(InputSerializer):
+    village = _Visible(_villages, queryset=Village.objects.none())
+
+
+class MediationCreateSerializer(InputSerializer):
+    village = _Visible(_villages, queryset=Village.objects.none())
+    mediators = serializers.PrimaryKeyRelatedField(
+        many=True,
+        queryset=TeamMember.objects.select_related("team"),
+        help_text="Current members of a mediation team of the village or its township.",
+    )
+    dispute_kind = serializers.ChoiceField(choices=DisputeKind.choices)
+    parties = PartySerializer(many=True, help_text="At least two, each with a name.")
+    facts = serializers.CharField(max_length=8000)
+    held_on = serializers.DateField()
+    place = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    matter = serializers.PrimaryKeyRelatedField(
+        queryset=Matter.objects.all(), required=False, allow_null=True, default=None, help_text="Of the same village."
+    )
+
+
+class AgreeSerializer(InputSerializer):
+    terms = serializers.CharField(max_length=8000)
+    perform_by = serializers.DateField()
+    agreed_on = serializers.DateField(required=False, allow_null=True, default=None)
+
+
+class FailSerializer(InputSerializer):
+    guided_to = serializers.ChoiceField(choices=GuidedTo.choices)
+    note = serializers.CharField(max_length=4000)
+    failed_on = serializers.DateField(required=False, allow_null=True, default=None)
+
+
+class RevisitSerializer(InputSerializer):
+    performance = serializers.ChoiceField(choices=Performance.choices)
+    note = serializers.CharField(max_length=4000, required=False, allow_blank=True, default="")
+    revisited_on = serializers.DateField(required=False, allow_null=True, default=None)
+
+
+ACTION_INPUT = {
+    "agree": (AgreeSerializer, m.mediation_agree),
+    "fail": (FailSerializer, m.mediation_fail),
+    "revisit": (RevisitSerializer, m.mediation_revisit),
+}
+
+
+class MediationPagination(IdCursorPagination):
+    ordering = "-id"
+
+
+@extend_schema_view(
+    list=extend_schema(description="Mediations of the villages the caller works in, newest first."),
+    retrieve=extend_schema(responses=MediationSerializer),
+    create=extend_schema(
+        request=MediationCreateSerializer,
+        responses={201: MediationSerializer, 400: REFUSED_400, 403: REFUSALS[403]},
+        description=(
+            "Record a mediation {village, mediators, dispute_kind, parties [{name, side, phone, address}], "
+            "facts, held_on, place, matter}. Numbered per village and year (李湾调〔2026〕1号)."
+        ),
+    ),
+)
+class MediationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """People's mediation (人民调解): the record, the agreement, the failure, the return visit."""
+
+    queryset = Mediation.objects.none()
+    serializer_class = MediationSerializer
+    pagination_class = MediationPagination
+    permission_classes = [ActionPolicy]
+
+    def get_queryset(self):
+        queryset = m.mediations_visible_to(self.request.user)
+        status_ = self.request.query_params.get("status")
+        if self.action == "list" and status_ in MediationStatus.values:
+            queryset = queryset.filter(status=status_)
+        return queryset
+
+    def _require_reader(self):
+        if not reads_civic(self.request.user):
+            raise exceptions.PermissionDenied(NOT_A_READER)
+
+    def list(self, request, *args, **kwargs):
+        self._require_reader()
+        return super().list(request, *args, **kwargs)
+
+    def _detail(self, pk, status_code=status.HTTP_200_OK):
+        mediation = m.mediations_visible_to(self.request.user).get(pk=pk)
+        return Response(MediationSerializer(mediation, context=self.get_serializer_context()).data, status=status_code)
+
+    def create(self, request, *args, **kwargs):
+        self._require_reader()
+
+        def perform():
+            if not scope_for(request.user).has_any_role(MEDIATION_RECORDERS):
+                raise Forbidden(m.NOT_A_RECORDER)
+            context = self.get_serializer_context()
+            where = VillageSerializer(data={"village": request.data.get("village")}, context=context)
+            where.is_valid(raise_exception=True)
+            village = where.validated_data["village"]
+            if not m.may_record(request.user, township_id=village.township_id, village_id=village.pk):
+                raise Forbidden(m.NOT_A_RECORDER)
+            serializer = MediationCreateSerializer(data=request.data, context=self.get_serializer_context())
+            serializer.is_valid(raise_exception=True)
+            mediation = m.mediation_open(actor=request.user, **serializer.validated_data)
+            return self._detail(mediation.pk, status.HTTP_201_CREATED)
+
+        return idempotent(request, perform)
+
+    def _act(self, request, name):
+        mediation = self.get_object()
+        input_class, service = ACTION_INPUT[name]
+
+        def perform():
+            m.check(request.user, name, mediation)
+            serializer = input_class(data=request.data, context=self.get_serializer_context())
+            serializer.is_valid(raise_exception=True)
+            partial(service, mediation=mediation, actor=request.user)(**serializer.validated_data)
+            return self._detail(mediation.pk)
+
+        return idempotent(request, perform)
+
+    @extend_schema(request=AgreeSerializer, responses={200: MediationSerializer, 400: REFUSED_400, **REFUSALS})
+    @action(detail=True, methods=["post"], filter_backends=[])
+    def agree(self, request, pk=None):
+        """The agreement {terms, perform_by, agreed_on (default today)}: the return visit falls due a
+        month later; the parties have 30 days to ask for 司法确认. On a linked civil matter being
+        deliberated, also the matter's mediation record."""
+        return self._act(request, "agree")
+
+    @extend_schema(request=FailSerializer, responses={200: MediationSerializer, 400: REFUSED_400, **REFUSALS})
+    @action(detail=True, methods=["post"], filter_backends=[])
+    def fail(self, request, pk=None):
+        """No agreement {guided_to, note, failed_on}: where the parties were guided."""
+        return self._act(request, "fail")
+
+    @extend_schema(request=RevisitSerializer, responses={200: MediationSerializer, 400: REFUSED_400, **REFUSALS})
+    @action(detail=True, methods=["post"], filter_backends=[])
+    def revisit(self, request, pk=None):
+        """The return visit (回访) {performance, note, revisited_on}."""
+        return self._act(request, "revisit")

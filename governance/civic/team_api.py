@@ -1,0 +1,228 @@
+"""REST API of the teams (治委会, 协商议事团, the mediation teams), under /api/v1/teams/.
+
+The queryset is the caller's (governance.civic.teams.teams_visible_to): a team out of scope
+is a 404. A village, grid or township id in a payload the caller does not see is a 400 on
+that field. Order: scope 404, role 403, state 409, payload 400. Every POST honours
+Idempotency-Key.
+"""
+
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import exceptions, mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from governance.api_common import IdCursorPagination, idempotent, refusals
+from governance.api_input import InputSerializer
+from governance.civic import teams as t
+from governance.civic.access import NOT_A_READER, reads_civic
+from governance.civic.models import Team, TeamKind, TeamMember, TeamRole
+from governance.errors import Forbidden
+from governance.permissions import ActionPolicy
+from governance.roles import CIVIC_READERS, TOWNSHIP_ROLES
+from governance.scoping import scope_for, villages_for
+from grids.models import Grid, Township, Village
+
+REFUSALS = refusals(
+    forbidden="Your role does not keep this team (a village's teams: its cadres; a township's: the township).",
+    not_found="No such team (or member), or not one the caller sees.",
+    conflict="Not possible now (code team_exists, team_inactive, left_already).",
+)
+REFUSED_400 = OpenApiResponse(description="Invalid input: field errors.")
+
+
+class TeamMemberSerializer(serializers.ModelSerializer):
+    phone = serializers.SerializerMethodField(help_text="Masked, as the app shows phones.")
+    is_current = serializers.SerializerMethodField()
+
+    class Meta:
+        model = TeamMember
+        fields = ["id", "name", "role", "title", "phone", "resident", "user", "joined_on", "left_on", "is_current"]
+        read_only_fields = fields
+
+    def get_phone(self, member) -> str:
+        return t.member_phone(member)
+
+    def get_is_current(self, member) -> bool:
+        return member.left_on is None
+
+
+class TeamSerializer(serializers.ModelSerializer):
+    village_name = serializers.CharField(source="village.name", read_only=True, allow_null=True, default=None)
+    members = TeamMemberSerializer(many=True, read_only=True)
+    mediates = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = Team
+        fields = [
+            "id",
+            "township",
+            "village",
+            "village_name",
+            "grid",
+            "kind",
+            "name",
+            "description",
+            "is_active",
+            "mediates",
+            "created_at",
+            "members",
+        ]
+        read_only_fields = fields
+
+
+class _Visible(serializers.PrimaryKeyRelatedField):
+    def __init__(self, selector=None, **kwargs):
+        self.selector = selector
+        super().__init__(**kwargs)
+
+    def get_queryset(self):
+        return self.selector(self.context["request"].user)
+
+
+def _villages(user):
+    return villages_for(user, CIVIC_READERS)
+
+
+def _grids(user):
+    return Grid.objects.filter(village__in=_villages(user).values("pk"))
+
+
+def _townships(user):
+    if user.is_superuser:
+        return Township.objects.all()
+    return Township.objects.filter(pk__in=sorted(scope_for(user).ids_for(TOWNSHIP_ROLES)))
+
+
+class TeamCreateSerializer(InputSerializer):
+    kind = serializers.ChoiceField(choices=TeamKind.choices)
+    name = serializers.CharField(max_length=100)
+    description = serializers.CharField(max_length=4000, required=False, allow_blank=True, default="")
+    village = _Visible(_villages, queryset=Village.objects.none(), required=False, allow_null=True, default=None)
+    grid = _Visible(
+        _grids,
+        queryset=Grid.objects.none(),
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="协商议事团 only.",
+    )
+    township = _Visible(
+        _townships,
+        queryset=Township.objects.none(),
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="A township's own mediation team (no village).",
+    )
+
+
+class MemberAddSerializer(InputSerializer):
+    name = serializers.CharField(max_length=50)
+    role = serializers.ChoiceField(choices=TeamRole.choices, required=False, default=TeamRole.MEMBER)
+    title = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    phone = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
+    joined_on = serializers.DateField(required=False, allow_null=True, default=None)
+
+
+class MemberLeaveSerializer(InputSerializer):
+    left_on = serializers.DateField(required=False, allow_null=True, default=None)
+
+
+class TeamPagination(IdCursorPagination):
+    ordering = "id"
+
+
+@extend_schema_view(
+    list=extend_schema(description="Teams of the villages the caller works in, and their townships' own teams."),
+    retrieve=extend_schema(responses=TeamSerializer),
+    create=extend_schema(
+        request=TeamCreateSerializer,
+        responses={201: TeamSerializer, 400: REFUSED_400, 403: REFUSALS[403], 409: REFUSALS[409]},
+        description=(
+            "A team {kind, name, description}: a 治委会 of a village (village), a 协商议事团 of a grid (grid), "
+            "a mediation team of a village (village) or of a township (township). Kept by the village's "
+            "cadres, or the township for a township team."
+        ),
+    ),
+)
+class TeamViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Teams and their members (with roles)."""
+
+    queryset = Team.objects.none()
+    serializer_class = TeamSerializer
+    pagination_class = TeamPagination
+    permission_classes = [ActionPolicy]
+
+    def get_queryset(self):
+        return t.teams_visible_to(self.request.user)
+
+    def _require_reader(self):
+        if not reads_civic(self.request.user):
+            raise exceptions.PermissionDenied(NOT_A_READER)
+
+    def list(self, request, *args, **kwargs):
+        self._require_reader()
+        return super().list(request, *args, **kwargs)
+
+    def _detail(self, pk, status_code=status.HTTP_200_OK):
+        team = self.get_queryset().get(pk=pk)
+        return Response(TeamSerializer(team, context=self.get_serializer_context()).data, status=status_code)
+
+    def create(self, request, *args, **kwargs):
+        self._require_reader()
+
+        def perform():
+            serializer = TeamCreateSerializer(data=request.data, context=self.get_serializer_context())
+            serializer.is_valid(raise_exception=True)
+            team = t.team_create(actor=request.user, **serializer.validated_data)
+            return self._detail(team.pk, status.HTTP_201_CREATED)
+
+        return idempotent(request, perform)
+
+    @extend_schema(
+        request=MemberAddSerializer,
+        responses={200: TeamSerializer, 400: REFUSED_400, **REFUSALS},
+    )
+    @action(detail=True, methods=["post"], filter_backends=[])
+    def members(self, request, pk=None):
+        """Put a person on the team {name, role, title, phone, joined_on}."""
+        team = self.get_object()
+
+        def perform():
+            if not t.may_keep(request.user, team):
+                raise Forbidden(t.NOT_A_KEEPER)
+            serializer = MemberAddSerializer(data=request.data, context=self.get_serializer_context())
+            serializer.is_valid(raise_exception=True)
+            t.member_add(team=team, actor=request.user, **serializer.validated_data)
+            return self._detail(team.pk)
+
+        return idempotent(request, perform)
+
+    @extend_schema(
+        request=MemberLeaveSerializer,
+        responses={200: TeamSerializer, 400: REFUSED_400, **REFUSALS},
+    )
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path=r"members/(?P<member_id>\d+)/leave",
+        url_name="member-leave",
+        filter_backends=[],
+    )
+    def member_leave(self, request, pk=None, member_id=None):
+        """A member leaves the team {left_on (default today)}; they stay on the record."""
+        team = self.get_object()
+        member = team.members.filter(pk=member_id).first()
+        if member is None:
+            raise exceptions.NotFound(_("No such member of this team."))
+
+        def perform():
+            if not t.may_keep(request.user, team):
+                raise Forbidden(t.NOT_A_KEEPER)
+            serializer = MemberLeaveSerializer(data=request.data, context=self.get_serializer_context())
+            serializer.is_valid(raise_exception=True)
+            t.member_leave(member=member, actor=request.user, **serializer.validated_data)
+            return self._detail(team.pk)
+
+        return idempotent(request, perform)
