@@ -22,7 +22,7 @@ from django.urls import get_resolver
 from django.urls.resolvers import URLPattern, URLResolver
 from django.utils import timezone
 
-from governance.civic.models import Mediation, Team
+from governance.civic.models import Activity, ActivityPhoto, Mediation, Meeting, Selection, Team
 from governance.models import (
     ROLE_LEVEL,
     Assignment,
@@ -105,6 +105,14 @@ PAGE_MODELS = {
     "mediation-detail": Mediation,
     "mediation-agreement": Mediation,
     "consultation-members": Deliberation,
+    "meeting-detail": Meeting,
+    "meeting-minutes": Meeting,
+    "meeting-action": Meeting,
+    "selection-detail": Selection,
+    "selection-action": Selection,
+    "activity-detail": Activity,
+    "activity-action": Activity,
+    "activity-photo": ActivityPhoto,
 }
 # Public pages (a village's published board and shop photos): open to everyone by design.
 PUBLIC_ROUTE = re.compile(r"^(public/|api/v1/\^public/)")
@@ -245,8 +253,11 @@ class Oracle:
                 self.cache[model] = self._pledges(model)
             elif model is FinanceStatement:
                 self.cache[model] = self._statements()
-            elif model in (Team, Mediation):
+            elif model in (Team, Mediation, Meeting, Selection, Activity):
                 self.cache[model] = self._civic(model) if self.user is not None else set()
+            elif model is ActivityPhoto:
+                activities = self.allowed_ids(Activity)
+                self.cache[model] = self._ids(ActivityPhoto.objects.filter(activity_id__in=activities))
             else:
                 self.cache[model] = self._allowed(model)
         return self.cache[model]
@@ -293,8 +304,9 @@ class Oracle:
         return pledges if model is Pledge else self._ids(PledgePhoto.objects.filter(pledge_id__in=pledges))
 
     def _civic(self, model) -> set[int]:
-        """三治's books (teams, mediations): a village's cadres and grid staff, its township's
-        leaders and officials; a township's own team also the staff of its villages."""
+        """三治's books (teams, mediations, meetings, selections, activities): a village's cadres
+        and grid staff, its township's leaders and officials; a township's own team also the
+        staff of its villages."""
         township_roles = {Role.TOWNSHIP_LEADER, Role.TOWNSHIP_OFFICIAL}
         village_roles = {Role.VILLAGE_CADRE, Role.GRID_LEADER, Role.GRID_WORKER}
         townships = [x.township_id for x in self.assignments if x.role in township_roles]

@@ -160,13 +160,11 @@ def nominee_choices(user, selection: Selection):
 def selection_rules(village_id: int):
     """The points rules a published family selection may award: active, earning, no evidence, and
     proposed by a village cadre (who publishes it)."""
-    return Rule.objects.filter(
-        village_id=village_id,
-        is_active=True,
-        points__gt=0,
-        requires_evidence=False,
-        proposer_roles__contains=[Role.VILLAGE_CADRE],
-    ).order_by("order", "pk")
+    rules = Rule.objects.filter(village_id=village_id, is_active=True, points__gt=0, requires_evidence=False)
+    # proposer_roles is a JSON list: read in Python (a village's catalogue is a few dozen rules),
+    # as SQLite, the embedded default, has no JSON containment.
+    cadres = [rule.pk for rule in rules.only("pk", "proposer_roles") if Role.VILLAGE_CADRE in rule.proposer_roles]
+    return rules.filter(pk__in=cadres).order_by("order", "pk")
 
 
 def council_meetings(village_id: int):

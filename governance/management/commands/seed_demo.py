@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from governance.civic.demo import seed_civic
 from governance.demo import seed_affairs
 from governance.pledge_demo import seed_pledges
 from grids.demo import seed_demo
@@ -27,4 +28,5 @@ class Command(BaseCommand):
         seed_visits(log=lambda line: self.stdout.write(line))
         seed_affairs(log=lambda line: self.stdout.write(line))
         seed_pledges(log=lambda line: self.stdout.write(line))
+        seed_civic(log=lambda line: self.stdout.write(line))
         self.stdout.write(self.style.SUCCESS("demo ready: log in as qixing_grid1 / demo12345"))
