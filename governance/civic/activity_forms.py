@@ -3,6 +3,7 @@
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from governance.civic.activities import MAX_PHOTOS
 from governance.civic.models import ActivityKind
@@ -42,9 +43,11 @@ class ActivityForm(OnceForm):
     )
     kind = forms.ChoiceField(label=_("Kind"), choices=ActivityKind.choices)
     title = forms.CharField(label=_("Title"), max_length=200, help_text=_("E.g. 2026年邻里节."))
-    held_on = forms.DateField(label=_("Held on"), widget=date_input())
+    held_on = forms.DateField(label=pgettext_lazy("activity", "Held on"), widget=date_input())
     place = forms.CharField(label=_("Place"), max_length=100, required=False)
-    description = forms.CharField(label=_("What was done"), max_length=4000, widget=text_area(3))
+    description = forms.CharField(
+        label=pgettext_lazy("activity", "What was done"), max_length=4000, widget=text_area(3)
+    )
     participants = ParticipantsField(
         label=_("Residents who took part"), queryset=Resident.objects.none(), required=False
     )

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from governance.models import Pledge, StoredPhoto
 from grids.models import Courtyard, Grid, Household, Resident, Township, Village
@@ -88,10 +89,10 @@ class Team(models.Model):
 
 
 class TeamRole(models.TextChoices):
-    LEADER = "leader", _("leader")
-    DEPUTY = "deputy", _("deputy leader")
-    SECRETARY = "secretary", _("secretary")
-    MEMBER = "member", _("member")
+    LEADER = "leader", pgettext_lazy("team role", "leader")
+    DEPUTY = "deputy", pgettext_lazy("team role", "deputy leader")
+    SECRETARY = "secretary", pgettext_lazy("team role", "secretary")
+    MEMBER = "member", pgettext_lazy("team role", "member")
 
 
 class TeamMember(models.Model):
@@ -479,9 +480,9 @@ class Activity(models.Model):
     )
     kind = models.CharField(_("kind"), max_length=30, choices=ActivityKind.choices)
     title = models.CharField(_("title"), max_length=200)
-    held_on = models.DateField(_("held on"))
+    held_on = models.DateField(pgettext_lazy("activity", "held on"))
     place = models.CharField(_("place"), max_length=100, blank=True)
-    description = models.TextField(_("what was done"))
+    description = models.TextField(pgettext_lazy("activity", "what was done"))
     participants = models.ManyToManyField(Resident, blank=True, related_name="+", verbose_name=_("participants"))
     award_batch = models.OneToOneField(
         AwardBatch, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("points")

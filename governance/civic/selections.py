@@ -282,8 +282,8 @@ def nomination_add(
     given = {"household": household, "grid": grid, "courtyard": courtyard}
     target = given[field]
     if target is None or any(value is not None for name, value in given.items() if name != field):
-        message = _("Name the one %(field)s this “%(kind)s” nominates.")
-        raise ValidationError({field: message % {"kind": selection.get_kind_display(), "field": field}})
+        message = _("Name exactly one nominee of the kind a “%(kind)s” takes.")
+        raise ValidationError({field: message % {"kind": selection.get_kind_display()}})
     if target.village_id != selection.village_id:
         raise ValidationError({field: _("Not in this selection's village.")})
     if not scope_for(actor).covers(_place(target), NOMINATOR_ROLES):

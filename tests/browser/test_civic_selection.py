@@ -12,6 +12,7 @@ import datetime
 
 import pytest
 from django.utils import timezone
+from django.utils.translation import gettext
 from playwright.sync_api import expect
 
 from governance.civic.models import Selection, SelectionStatus
@@ -66,7 +67,10 @@ def test_a_family_selection_to_the_board_and_the_ledger(sw, target, open_page, b
     desk.fill(f"#id_decide-votes_{second.pk}", "1")
     with desk.expect_navigation():
         desk.locator("#action-decide button[type=submit]").click()
-    expect(desk.locator("#action-decide")).to_contain_text("more than half")
+    expect(desk.locator("#action-decide")).to_contain_text(
+        gettext("No quorum: more than half of the council's %(entitled)d members must be present to decide.")
+        % {"entitled": 9}
+    )
     expect(desk.locator("#id_decide-entitled")).to_have_value("9")  # what was typed is kept
     check_layout(desk, "civic-selection-vote-error-desktop")
     desk.fill("#id_decide-present", "7")
@@ -78,7 +82,9 @@ def test_a_family_selection_to_the_board_and_the_ledger(sw, target, open_page, b
     selection.refresh_from_db()
     assert selection.status == SelectionStatus.PUBLISHED
     expect(desk.locator("#points-heading")).to_be_visible()
-    expect(desk.locator("main")).to_contain_text("pending")
+    expect(desk.locator("main")).to_contain_text(
+        gettext("pending (公示), then a village cadre other than the proposer approves")
+    )
     check_layout(desk, "civic-selection-published-desktop")
 
     phone = open_page(PHONE, target.cadre, phone=True)

@@ -3,12 +3,14 @@ input 400), the 道德评议会's vote computed, publication on the public board
 and the points batch through the maker-checker to the ledger."""
 
 import datetime
+import re
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from governance.civic import selections as s
 from governance.civic.models import CouncilKind, Meeting, MeetingStatus, Nomination, SelectionKind, SelectionStatus
@@ -76,7 +78,7 @@ def test_nominee_must_match_the_kind_the_village_and_be_new(sw):
         s.nomination_add(selection=selection, actor=sw.users.cadre, household=sw.households.h1, reason="孝老")
     assert "household" in error.value.error_dict
     s.nomination_add(selection=selection, actor=sw.users.cadre, household=sw.households.q1, reason="孝老")
-    with pytest.raises(ValidationError, match="Already nominated"):
+    with pytest.raises(ValidationError, match=re.escape(gettext("Already nominated for this selection."))):
         s.nomination_add(selection=selection, actor=sw.users.cadre, household=sw.households.q1, reason="again")
     with pytest.raises(ValidationError) as error:
         s.nomination_add(selection=selection, actor=sw.users.cadre, household=sw.households.q1b, reason=" ")
@@ -195,7 +197,10 @@ def test_vote_refusals_say_what_is_wrong(sw, entitled, present, votes, field):
 def test_vote_must_cover_every_nomination_and_no_other(sw):
     selection = sw.nominated()
     first = selection.nominations.order_by("pk").first()
-    with pytest.raises(ValidationError, match="each nomination"):
+    with pytest.raises(
+        ValidationError,
+        match=re.escape(gettext("Give the votes for each nomination of this selection, and only those.")),
+    ):
         s.selection_decide(selection=selection, actor=sw.users.cadre, entitled=9, present=8, votes={first.pk: 8})
 
 

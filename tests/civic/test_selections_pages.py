@@ -8,6 +8,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from governance.civic import activities as a
 from governance.civic.models import Activity, Nomination, Selection, SelectionStatus
@@ -123,7 +124,9 @@ def test_a_family_selection_through_the_pages_to_the_board_and_points(sw, client
         f"{detail}decide/", {"decide-form_token": token, "decide-entitled": 9, "decide-present": 4, **votes}
     )
     assert response.status_code == 400
-    assert "more than half" in response.context["forms"]["decide"].errors["present"][0]
+    assert response.context["forms"]["decide"].errors["present"][0] == gettext(
+        "No quorum: more than half of the council's %(entitled)d members must be present to decide."
+    ) % {"entitled": 9}
     response = client.post(
         f"{detail}decide/", {"decide-form_token": token, "decide-entitled": 9, "decide-present": 7, **votes}
     )
