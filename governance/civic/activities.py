@@ -72,9 +72,12 @@ def may_record(user, activity: Activity) -> bool:
 
 
 def activity_rules(village_id: int, user=None):
-    """The rules an activity's participants may be proposed: active, of the village, no evidence;
+    """The rules an activity's participants may be proposed: active, earning (taking part is never
+    a deduction), of the village, no evidence;
     given a user, only those one of their roles proposes (the points bank checks it again)."""
-    rules = Rule.objects.filter(village_id=village_id, is_active=True, requires_evidence=False).order_by("order", "pk")
+    rules = Rule.objects.filter(village_id=village_id, is_active=True, points__gt=0, requires_evidence=False).order_by(
+        "order", "pk"
+    )
     if user is None or user.is_superuser:
         return rules
     roles = scope_for(user).roles
@@ -196,7 +199,7 @@ def activity_propose_points(
             _("This activity's participants have already been proposed points."), code="already_proposed"
         )
     if rule is None or not activity_rules(activity.village_id).filter(pk=rule.pk).exists():
-        raise ValidationError({"rule": _("Choose an active rule of this village that needs no evidence.")})
+        raise ValidationError({"rule": _("Choose an active earning rule of this village that needs no evidence.")})
     residents = list(activity.participants.order_by("pk"))
     if not residents:
         raise ActivityStateError(_("This activity names no participants."), code="no_participants")
