@@ -26,6 +26,7 @@ from governance.roles import CIVIC_READERS, MEDIATION_RECORDERS
 from governance.scoping import scope_for, villages_for
 from grids.models import Village
 from petitions.models import Matter
+from petitions.selectors import matters_visible_to
 
 REFUSALS = refusals(
     forbidden="Your role does not record this village's mediations.",
@@ -118,7 +119,8 @@ def _members(user):
 
 
 def _matters(user):
-    return Matter.objects.filter(village__in=villages_for(user, MEDIATION_RECORDERS).values("pk"))
+    """The matters the caller sees (grid staff: their grid's) in the villages they record for."""
+    return matters_visible_to(user).filter(village__in=villages_for(user, MEDIATION_RECORDERS).values("pk"))
 
 
 class VillageSerializer(InputSerializer):

@@ -231,6 +231,8 @@ def mediation_open(
         errors["grid"] = _("The grid is not in this village.")
     if matter is not None and matter.village_id != village.pk:
         errors["matter"] = _("The matter is not of this village.")
+    elif grid is not None and matter is not None and matter.grid_id and matter.grid_id != grid.pk:
+        errors["grid"] = _("The matter it settles is of another grid.")
     try:
         parties = _parties(parties)
     except ValidationError as error:

@@ -188,3 +188,37 @@ def test_two_points_proposals_for_one_activity_at_once_make_one_batch(sw):
     )
     assert len(results) == 1 and len(errors) == 1 and isinstance(errors[0], a.ActivityStateError)
     assert AwardBatch.objects.count() == 1
+
+
+def _civil_matter_of_grid_2(cw):
+    return matter_submit(
+        actor=cw.users.grid2,
+        title="第二网格邻里纠纷",
+        description="两家因宅基地边界争执",
+        grid=cw.q2,
+        source=Source.VISIT,
+        submitter_name="王五",
+    )
+
+
+def test_grid_staff_link_a_mediation_only_to_a_matter_they_see(cw, as_user):
+    """A grid worker sees their grid's matters only: another grid's matter is "does not exist" on
+    the API and is not offered (its title unlisted) on the page."""
+    theirs = _civil_matter_of_grid_2(cw)
+    response = as_user(cw.users.grid1).post("/api/v1/mediations/", _mediation_body(cw, matter=theirs.pk), format="json")
+    assert response.status_code == 400 and "matter" in response.json(), response.json()
+    assert not Mediation.objects.exists()
+    from governance.civic.mediation_views import _create_form
+
+    form, _village = _create_form(cw.users.grid1)
+    assert theirs not in form.fields["matter"].queryset
+
+
+def test_a_mediations_grid_is_the_grid_of_the_matter_it_settles(cw):
+    """Filed under grid 1 but settling grid 2's matter: refused on the grid, nothing written."""
+    theirs = _civil_matter_of_grid_2(cw)
+    with pytest.raises(ValidationError) as error:
+        cw.opened(matter=theirs, grid=cw.q1)
+    assert "grid" in error.value.error_dict
+    assert not Mediation.objects.exists()
+    assert cw.opened(matter=theirs).grid == cw.q2
