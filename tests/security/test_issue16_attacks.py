@@ -222,3 +222,73 @@ def test_a_mediations_grid_is_the_grid_of_the_matter_it_settles(cw):
     assert "grid" in error.value.error_dict
     assert not Mediation.objects.exists()
     assert cw.opened(matter=theirs).grid == cw.q2
+
+
+# ---------------------------------------------------------------- tried and held: the board, the paper
+
+
+def test_the_board_names_a_small_grid_as_some_grid_and_escapes_the_reasons(sw, client):
+    grids = sw.opened(kind="grid", title="最美网格<script>alert(1)</script>")
+    s.nomination_add(selection=grids, actor=sw.users.cadre, grid=sw.q1, reason="第一网格<img src=x onerror=alert(1)>")
+    (nomination,) = grids.nominations.all()
+    s.selection_decide(selection=grids, actor=sw.users.cadre, entitled=5, present=5, votes={nomination.pk: 5})
+    s.selection_publish(selection=grids, actor=sw.users.cadre)
+    text = client.get(f"/public/{sw.qixing.code}/").content.decode()
+    assert "第一网格" not in text and "某网格" in text
+    assert "<script>alert(1)" not in text and "<img src=x" not in text
+
+
+def test_the_printable_agreement_escapes_what_was_typed(cw, client):
+    mediation = cw.agreed(
+        cw.opened(
+            parties=[{"name": "<script>alert(1)</script>", "phone": "15800001234"}, {"name": "马某"}],
+            facts="<img src=x onerror=alert(1)>",
+        ),
+        terms="<svg onload=alert(1)>",
+    )
+    client.force_login(cw.users.cadre)
+    text = client.get(f"/civic/mediations/{mediation.pk}/agreement/").content.decode()
+    assert "<script>alert(1)" not in text and "<img src=x" not in text and "<svg onload" not in text
+    assert "15800001234" not in text
+
+
+# ---------------------------------------------------------------- tried and held: the councils
+
+
+@pytest.fixture
+def councils(mw, plw):
+    from tests.civic import council_fixtures
+
+    return council_fixtures.cw.__wrapped__(mw, plw)
+
+
+def test_a_council_rating_cannot_be_the_pledgers_own_rating(councils, as_user):
+    """The cadre's own pledge (and a resident's pledge the cadre recorded) rated at a 成效评议会
+    the cadre runs: the pledge's maker-checker holds (403), nothing is written."""
+    from governance.civic.models import ResultRating
+    from governance.models import PledgeStatus
+
+    meeting = councils.held("results")
+    own = councils.done(councils.own(actor=councils.users.cadre))
+    figures = {"raters": 10, "satisfied": 8, "basically_satisfied": 2, "unsatisfied": 0}
+    response = as_user(councils.users.cadre).post(
+        f"/api/v1/meetings/{meeting.pk}/ratings/", {"pledge": own.pk, **figures}, format="json"
+    )
+    assert response.status_code == 403, response.json()
+    own.refresh_from_db()
+    assert own.status == PledgeStatus.DONE and not ResultRating.objects.exists()
+
+
+def test_a_concern_cannot_become_a_matter_of_another_village(councils, as_user):
+    from petitions.models import Matter
+
+    meeting = councils.held("concerns")
+    before = Matter.objects.count()
+    body = {"raised_by": "张三", "title": "路灯坏了", "description": "路灯坏了很久", "grid": councils.h1.pk}
+    response = as_user(councils.users.cadre).post(f"/api/v1/meetings/{meeting.pk}/concerns/", body, format="json")
+    assert response.status_code == 400 and "grid" in response.json(), response.json()
+    assert Matter.objects.count() == before
+    response = as_user(councils.users.other_cadre).post(
+        f"/api/v1/meetings/{meeting.pk}/concerns/", {**body, "grid": councils.q1.pk}, format="json"
+    )
+    assert response.status_code == 404 and Matter.objects.count() == before
