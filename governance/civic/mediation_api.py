@@ -136,7 +136,7 @@ class MediationCreateSerializer(InputSerializer):
         help_text="Current members of a mediation team of the village or its township.",
     )
     dispute_kind = serializers.ChoiceField(choices=DisputeKind.choices)
-    parties = PartySerializer(many=True, help_text="At least two, each with a name.")
+    parties = PartySerializer(many=True, max_length=m.MAX_PARTIES, help_text="At least two, each with a name.")
     facts = serializers.CharField(max_length=8000)
     held_on = serializers.DateField()
     place = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")

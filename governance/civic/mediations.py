@@ -47,6 +47,8 @@ from petitions.models import Deliberation, Kind, Matter, State
 
 NOT_A_RECORDER = gettext_lazy("Only the village's cadres, its grid staff or the township record mediations.")
 SIDES = ("applicant", "respondent")
+# A dispute among more parties is a group dispute (群体性纠纷), not one agreement to sign.
+MAX_PARTIES = 20
 
 # action -> the statuses it leaves
 TRANSITIONS = {
@@ -145,8 +147,11 @@ def _locked(mediation: Mediation) -> Mediation:
 
 def _parties(parties) -> list[dict]:
     """[{"name", "side", "phone", "address"}]: at least two named parties, phones checked."""
+    parties = list(parties or [])
+    if len(parties) > MAX_PARTIES:
+        raise ValidationError({"parties": _("At most %(count)d parties.") % {"count": MAX_PARTIES}})
     cleaned = []
-    for index, party in enumerate(parties or []):
+    for index, party in enumerate(parties):
         if not isinstance(party, dict):
             raise ValidationError({"parties": _("Each party has a name.")})
         name = str(party.get("name") or "").strip()

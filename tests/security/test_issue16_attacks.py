@@ -292,3 +292,15 @@ def test_a_concern_cannot_become_a_matter_of_another_village(councils, as_user):
         f"/api/v1/meetings/{meeting.pk}/concerns/", {**body, "grid": councils.q1.pk}, format="json"
     )
     assert response.status_code == 404 and Matter.objects.count() == before
+
+
+def test_a_mediation_with_thousands_of_parties_is_refused(cw, as_user):
+    """Each party gets a copy of the agreement and a signature line: a list of 5,000 is refused
+    (400 on parties), on the API and in the service, and nothing is written."""
+    crowd = [{"name": f"当事人{n}", "phone": ""} for n in range(5000)]
+    response = as_user(cw.users.cadre).post("/api/v1/mediations/", _mediation_body(cw, parties=crowd), format="json")
+    assert response.status_code == 400 and "parties" in response.json()
+    with pytest.raises(ValidationError) as error:
+        cw.opened(parties=crowd)
+    assert "parties" in error.value.error_dict
+    assert not Mediation.objects.exists()
