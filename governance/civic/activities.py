@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy
 from governance.civic.access import check_reach, visible
 from governance.civic.models import Activity, ActivityKind, ActivityPhoto
 from governance.errors import Conflict, Forbidden
+from governance.limits import too_early
 from governance.photos import reencode_photo
 from governance.roles import ACTIVITY_RECORDERS, CIVIC_READERS, GRID_ROLES
 from governance.scoping import reaches_village, scope_for, villages_for
@@ -136,6 +137,8 @@ def activity_record(
         errors["description"] = _("Say what was done.")
     if held_on > timezone.localdate(now):
         errors["held_on"] = _("Record an activity once it has taken place.")
+    elif early := too_early(held_on, timezone.localdate(now)):
+        errors["held_on"] = early
     if grid is not None and grid.village_id != village.pk:
         errors["grid"] = _("This grid is not in the village.")
     people = list({r.pk: r for r in participants}.values())

@@ -304,3 +304,23 @@ def test_a_mediation_with_thousands_of_parties_is_refused(cw, as_user):
         cw.opened(parties=crowd)
     assert "parties" in error.value.error_dict
     assert not Mediation.objects.exists()
+
+
+def test_a_mediation_or_an_activity_dated_decades_ago_is_refused(cw, sw):
+    """1926 for 2026: a typo answers 400 on held_on (governance.limits.too_early), and never numbers
+    a mediation 〔1926〕1号 nor dates a points batch a century back."""
+    long_ago = _days(0).replace(year=_days(0).year - 100)
+    with pytest.raises(ValidationError) as error:
+        cw.opened(held_on=long_ago)
+    assert "held_on" in error.value.error_dict
+    with pytest.raises(ValidationError) as error:
+        a.activity_record(
+            actor=sw.users.cadre,
+            village=sw.qixing,
+            kind=ActivityKind.NEIGHBOURS_FESTIVAL,
+            title="邻里节",
+            held_on=long_ago,
+            description="百家宴",
+        )
+    assert "held_on" in error.value.error_dict
+    assert not Mediation.objects.exists()
