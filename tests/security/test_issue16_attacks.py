@@ -324,3 +324,27 @@ def test_a_mediation_or_an_activity_dated_decades_ago_is_refused(cw, sw):
         )
     assert "held_on" in error.value.error_dict
     assert not Mediation.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_decisions_of_one_selection_at_once_record_one_vote(sw):
+    selection = sw.nominated(sw.opened())
+    ids = list(selection.nominations.order_by("pk").values_list("pk", flat=True))
+    results, errors = _at_once(
+        lambda: s.selection_decide(
+            selection=selection, actor=sw.users.cadre, entitled=9, present=8, votes=dict(zip(ids, (7, 2), strict=True))
+        )
+    )
+    assert len(results) == 1 and len(errors) == 1 and isinstance(errors[0], s.SelectionStateError)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_agreements_of_one_mediation_at_once_record_one(world):
+    from governance.civic import mediations as m
+
+    made = mediation_fixtures.cw.__wrapped__(world)
+    mediation = made.opened()
+    results, errors = _at_once(
+        lambda: m.mediation_agree(mediation=mediation, actor=world.users.cadre, terms="补偿", perform_by=_days(5))
+    )
+    assert len(results) == 1 and len(errors) == 1 and isinstance(errors[0], m.MediationStateError)
