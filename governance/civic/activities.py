@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy
 from governance.civic.access import check_reach, visible
 from governance.civic.models import Activity, ActivityKind, ActivityPhoto
 from governance.errors import Conflict, Forbidden
+from governance.limits import too_early
 from governance.photos import reencode_photo
 from governance.roles import ACTIVITY_RECORDERS, CIVIC_READERS, GRID_ROLES
 from governance.scoping import reaches_village, scope_for, villages_for
@@ -72,9 +73,12 @@ def may_record(user, activity: Activity) -> bool:
 
 
 def activity_rules(village_id: int, user=None):
-    """The rules an activity's participants may be proposed: active, of the village, no evidence;
+    """The rules an activity's participants may be proposed: active, earning (taking part is never
+    a deduction), of the village, no evidence;
     given a user, only those one of their roles proposes (the points bank checks it again)."""
-    rules = Rule.objects.filter(village_id=village_id, is_active=True, requires_evidence=False).order_by("order", "pk")
+    rules = Rule.objects.filter(village_id=village_id, is_active=True, points__gt=0, requires_evidence=False).order_by(
+        "order", "pk"
+    )
     if user is None or user.is_superuser:
         return rules
     roles = scope_for(user).roles
@@ -133,6 +137,8 @@ def activity_record(
         errors["description"] = _("Say what was done.")
     if held_on > timezone.localdate(now):
         errors["held_on"] = _("Record an activity once it has taken place.")
+    elif early := too_early(held_on, timezone.localdate(now)):
+        errors["held_on"] = early
     if grid is not None and grid.village_id != village.pk:
         errors["grid"] = _("This grid is not in the village.")
     people = list({r.pk: r for r in participants}.values())
@@ -196,7 +202,7 @@ def activity_propose_points(
             _("This activity's participants have already been proposed points."), code="already_proposed"
         )
     if rule is None or not activity_rules(activity.village_id).filter(pk=rule.pk).exists():
-        raise ValidationError({"rule": _("Choose an active rule of this village that needs no evidence.")})
+        raise ValidationError({"rule": _("Choose an active earning rule of this village that needs no evidence.")})
     residents = list(activity.participants.order_by("pk"))
     if not residents:
         raise ActivityStateError(_("This activity names no participants."), code="no_participants")

@@ -19,12 +19,14 @@ from governance.civic import mediations as m
 from governance.civic.access import NOT_A_READER, reads_civic
 from governance.civic.models import DisputeKind, GuidedTo, Mediation, MediationStatus, Performance, TeamMember
 from governance.civic.team_api import TeamMemberSerializer
+from governance.civic.teams import teams_visible_to
 from governance.errors import Forbidden
 from governance.permissions import ActionPolicy
 from governance.roles import CIVIC_READERS, MEDIATION_RECORDERS
 from governance.scoping import scope_for, villages_for
 from grids.models import Village
 from petitions.models import Matter
+from petitions.selectors import matters_visible_to
 
 REFUSALS = refusals(
     forbidden="Your role does not record this village's mediations.",
@@ -110,24 +112,41 @@ def _villages(user):
     return villages_for(user, CIVIC_READERS)
 
 
+def _members(user):
+    """The members of the teams the caller sees: anyone else's id "does not exist" (400), and
+    the refusal names nobody out of scope."""
+    return TeamMember.objects.filter(team__in=teams_visible_to(user).values("pk")).select_related("team")
+
+
+def _matters(user):
+    """The matters the caller sees (grid staff: their grid's) in the villages they record for."""
+    return matters_visible_to(user).filter(village__in=villages_for(user, MEDIATION_RECORDERS).values("pk"))
+
+
 class VillageSerializer(InputSerializer):
     village = _Visible(_villages, queryset=Village.objects.none())
 
 
 class MediationCreateSerializer(InputSerializer):
     village = _Visible(_villages, queryset=Village.objects.none())
-    mediators = serializers.PrimaryKeyRelatedField(
+    mediators = _Visible(
+        _members,
         many=True,
-        queryset=TeamMember.objects.select_related("team"),
+        queryset=TeamMember.objects.none(),
         help_text="Current members of a mediation team of the village or its township.",
     )
     dispute_kind = serializers.ChoiceField(choices=DisputeKind.choices)
-    parties = PartySerializer(many=True, help_text="At least two, each with a name.")
+    parties = PartySerializer(many=True, max_length=m.MAX_PARTIES, help_text="At least two, each with a name.")
     facts = serializers.CharField(max_length=8000)
     held_on = serializers.DateField()
     place = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
-    matter = serializers.PrimaryKeyRelatedField(
-        queryset=Matter.objects.all(), required=False, allow_null=True, default=None, help_text="Of the same village."
+    matter = _Visible(
+        _matters,
+        queryset=Matter.objects.none(),
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Of the same village.",
     )
 
 

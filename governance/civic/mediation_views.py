@@ -26,6 +26,7 @@ from governance.forms import redirect_if_resent, save_form
 from governance.roles import MEDIATION_RECORDERS
 from governance.scoping import scope_for, villages_for
 from petitions.models import Kind, Matter, State
+from petitions.selectors import matters_visible_to
 
 PER_PAGE = 30
 
@@ -84,9 +85,12 @@ def _create_form(user, data=None, village_id=None):
     mediators, matters = TeamMember.objects.none(), Matter.objects.none()
     if chosen is not None:
         mediators = TeamMember.objects.filter(team__in=mediation_teams_for(chosen), left_on__isnull=True)
-        matters = Matter.objects.filter(
-            village=chosen, kind=Kind.CIVIL, state__in=(State.CLASSIFIED, State.DELIBERATING)
-        ).order_by("-id")
+        # Only the matters the recorder sees (grid staff: their grid's): the list names them.
+        matters = (
+            matters_visible_to(user)
+            .filter(village=chosen, kind=Kind.CIVIL, state__in=(State.CLASSIFIED, State.DELIBERATING))
+            .order_by("-id")
+        )
     form = f.MediationForm(
         data,
         villages=villages,

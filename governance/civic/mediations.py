@@ -38,6 +38,7 @@ from governance.civic.models import (
 )
 from governance.civic.teams import mediation_teams_for
 from governance.errors import Conflict, Forbidden
+from governance.limits import too_early
 from governance.roles import MEDIATION_RECORDERS
 from governance.scoping import reaches_village
 from grids.idnumbers import mask_phone, validate_phone
@@ -47,6 +48,8 @@ from petitions.models import Deliberation, Kind, Matter, State
 
 NOT_A_RECORDER = gettext_lazy("Only the village's cadres, its grid staff or the township record mediations.")
 SIDES = ("applicant", "respondent")
+# A dispute among more parties is a group dispute (群体性纠纷), not one agreement to sign.
+MAX_PARTIES = 20
 
 # action -> the statuses it leaves
 TRANSITIONS = {
@@ -145,8 +148,11 @@ def _locked(mediation: Mediation) -> Mediation:
 
 def _parties(parties) -> list[dict]:
     """[{"name", "side", "phone", "address"}]: at least two named parties, phones checked."""
+    parties = list(parties or [])
+    if len(parties) > MAX_PARTIES:
+        raise ValidationError({"parties": _("At most %(count)d parties.") % {"count": MAX_PARTIES}})
     cleaned = []
-    for index, party in enumerate(parties or []):
+    for index, party in enumerate(parties):
         if not isinstance(party, dict):
             raise ValidationError({"parties": _("Each party has a name.")})
         name = str(party.get("name") or "").strip()
@@ -177,6 +183,18 @@ def _number(village: Village, year: int) -> str:
     return f"{short}调〔{year}〕{count + 1}号"
 
 
+def _place_errors(village: Village, grid: Grid | None, matter: Matter | None) -> dict:
+    """The grid and the matter are of the village, and the matter of the grid given."""
+    errors = {}
+    if grid is not None and grid.village_id != village.pk:
+        errors["grid"] = _("The grid is not in this village.")
+    if matter is not None and matter.village_id != village.pk:
+        errors["matter"] = _("The matter is not of this village.")
+    elif grid is not None and matter is not None and matter.grid_id and matter.grid_id != grid.pk:
+        errors["grid"] = _("The matter it settles is of another grid.")
+    return errors
+
+
 @transaction.atomic
 def mediation_open(
     *,
@@ -205,6 +223,8 @@ def mediation_open(
         errors["dispute_kind"] = _("Choose the kind of dispute.")
     if held_on > today:
         errors["held_on"] = _("A mediation cannot be held in the future.")
+    elif early := too_early(held_on, today):
+        errors["held_on"] = early
     facts = (facts or "").strip()
     if not facts:
         errors["facts"] = _("Write the facts and what each party asks.")
@@ -227,10 +247,7 @@ def mediation_open(
         team = mediators[0].team
     if team is not None and not teams.filter(pk=team.pk).exists():
         errors["team"] = _("Choose a mediation team of this village or its township.")
-    if grid is not None and grid.village_id != village.pk:
-        errors["grid"] = _("The grid is not in this village.")
-    if matter is not None and matter.village_id != village.pk:
-        errors["matter"] = _("The matter is not of this village.")
+    errors.update(_place_errors(village, grid, matter))
     try:
         parties = _parties(parties)
     except ValidationError as error:

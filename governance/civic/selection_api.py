@@ -142,6 +142,13 @@ class DecideSerializer(InputSerializer):
         Meeting, queryset=Meeting.objects.none(), required=False, allow_null=True, help_text="A held 道德评议会."
     )
 
+    def validate_votes(self, votes):
+        """Each nomination once: with one named twice, nobody could tell which count the council gave."""
+        ids = [row["nomination"] for row in votes]
+        if len(ids) != len(set(ids)):
+            raise serializers.ValidationError(_("Give the votes for each nomination once."))
+        return votes
+
 
 class PublishSerializer(InputSerializer):
     rule = _InVillage(
