@@ -146,6 +146,8 @@ def activity_record(
         errors["participants"] = _("At most %(count)d participants.") % {"count": MAX_PARTICIPANTS}
     elif any(r.village_id != village.pk for r in people):
         errors["participants"] = _("Participants are residents of the village.")
+    elif any(r.status in (Resident.Status.MOVED_OUT, Resident.Status.DECEASED) for r in people):
+        errors["participants"] = _("A resident who has moved out or died cannot be named as taking part.")
     if errors:
         raise ValidationError(errors)
     scope = scope_for(actor)

@@ -13,7 +13,8 @@ from django.utils import timezone
 from governance.civic import activities as a
 from governance.civic import selections as s
 from governance.civic import teams as t
-from governance.civic.models import ActivityKind, Mediation, Nomination, SelectionStatus, TeamKind
+from governance.civic.models import Activity, ActivityKind, Mediation, Nomination, SelectionStatus, TeamKind
+from grids.models import Resident
 from petitions.models import Source
 from petitions.services import matter_submit
 from points.models import Award, AwardBatch, Rule
@@ -348,3 +349,23 @@ def test_two_agreements_of_one_mediation_at_once_record_one(world):
         lambda: m.mediation_agree(mediation=mediation, actor=world.users.cadre, terms="补偿", perform_by=_days(5))
     )
     assert len(results) == 1 and len(errors) == 1 and isinstance(errors[0], m.MediationStateError)
+
+
+def test_a_resident_who_moved_out_or_died_is_not_named_at_an_activity(sw):
+    """The page lists only residents living in the village; the API and the service refuse the
+    others too (a 邻里节's points must not go to a household through someone who has left)."""
+    member = sw.households.q1.members.first()
+    Resident.objects.filter(pk=member.pk).update(status=Resident.Status.MOVED_OUT)
+    member.refresh_from_db()
+    with pytest.raises(ValidationError) as error:
+        a.activity_record(
+            actor=sw.users.cadre,
+            village=sw.qixing,
+            kind=ActivityKind.NEIGHBOURS_FESTIVAL,
+            title="邻里节",
+            held_on=_days(-2),
+            description="百家宴",
+            participants=[member],
+        )
+    assert "participants" in error.value.error_dict
+    assert not Activity.objects.exists()
