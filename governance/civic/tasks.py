@@ -7,6 +7,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from governance.civic.models import CONFIRMATION_WINDOW_DAYS, Mediation, MediationStatus
 from governance.roles import COUNCIL_RUNNERS
@@ -35,7 +36,8 @@ def _remind(pk: int, claim_field: str, now, title: str, body) -> bool:
         mediation = Mediation.objects.select_related("recorded_by").get(pk=pk)
         url = reverse("civic:mediation-detail", args=[pk])
         text = body(mediation)
-        notify_many([(user, f"{title}: {mediation.number}", text, url) for user in _people(mediation)])
+        title = f"{title}{pgettext('before what follows', ': ')}{mediation.number}"
+        notify_many([(user, title, text, url) for user in _people(mediation)])
     return True
 
 
