@@ -131,6 +131,49 @@ def save_form(request, form: OnceForm, *, perform: Callable[[], str], done, on_r
     return redirect(url)
 
 
+def step_page(request, *, action: str, detail_url: str, check, form, perform, done, show):
+    """One step taken on an object's page (a pledge's, a meeting's, a mediation's, a
+    selection's, an activity's), in the contract's order: a form sent again after its first
+    send was saved goes where that one went; the role (the 403 page) and the object's state
+    (the object again with the message, 409) are asked before the input; a valid form is saved
+    once (`save_form`), otherwise the object comes back with the form's errors (400).
+
+    `check()` raises Forbidden or Conflict; `form()` builds the bound form (prefixed with the
+    action); `perform(data)` runs the service with the form's data (its token taken out); the
+    reader then goes to the URL it returns, if it returns one (a str), else to `detail_url`;
+    `show(bound, status)` renders the object's page afresh (`bound` None: no form to show again).
+    """
+    from django.contrib import messages
+    from django.core.exceptions import PermissionDenied
+
+    if already := redirect_if_resent(request, f"{action}-form_token", detail_url):
+        return already
+
+    def refused(error):
+        if isinstance(error, Forbidden):
+            raise PermissionDenied(str(error.message))
+        messages.error(request, str(error.message))
+        return show(None, error.status)
+
+    try:
+        check()
+    except (Forbidden, Conflict) as error:
+        return refused(error)
+    bound = form()
+    if bound.is_valid():
+        data = dict(bound.cleaned_data)
+        data.pop("form_token")
+
+        def saved_to() -> str:
+            url = perform(data)
+            return url if isinstance(url, str) else detail_url
+
+        saved = save_form(request, bound, perform=saved_to, done=done, on_refused=refused)
+        if saved is not None:
+            return saved
+    return show(bound, 400)
+
+
 def redirect_if_resent(request, token_field: str, fallback: str, message=None):
     """The "already sent" pre-check: a form sent again after its first send was saved goes
     back where the first one went (or to `fallback`), with a message, before the view asks

@@ -6,7 +6,6 @@ reader's role 403, the pledge's status 409 (the page again with the message), th
 (next to the field). Each write is one service call, once per form token.
 """
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -18,9 +17,8 @@ from django.views.decorators.http import require_POST
 
 from governance import pledge_forms as f
 from governance import pledges as p
-from governance.errors import Conflict, Forbidden
 from governance.files import private_photo_view
-from governance.forms import redirect_if_resent, save_form
+from governance.forms import save_form, step_page
 from governance.models import PledgePhoto, PledgeStatus
 from governance.roles import PLEDGE_READERS, PLEDGE_RECORDER_ROLES, PLEDGER_ROLES
 from governance.scoping import require_any_role, scope_for, villages_for
@@ -177,32 +175,13 @@ def pledge_action(request, pk, action):
         raise Http404
     pledge = _pledge_for(user, pk)
     form_class, service, done = ACTIONS[action]
-    detail_url = reverse("governance:pledge-detail", args=[pledge.pk])
-    if already := redirect_if_resent(request, f"{action}-form_token", detail_url):
-        return already
-
-    def refused(error):
-        # A role that may not take this step: the 403 page, as for any page's role check; a
-        # step the pledge's status does not allow: the pledge again with the message (409).
-        if isinstance(error, Forbidden):
-            raise PermissionDenied(str(error.message))
-        messages.error(request, str(error.message))
-        return _detail_page(request, _pledge_for(user, pk), status=error.status)
-
-    try:
-        p.check(user, action, pledge)
-    except (Forbidden, Conflict) as error:
-        return refused(error)
-    form = form_class(request.POST, request.FILES, prefix=action)
-    if form.is_valid():
-        data = dict(form.cleaned_data)
-        data.pop("form_token")
-
-        def perform():
-            service(pledge=pledge, actor=user, **data)
-            return detail_url
-
-        saved = save_form(request, form, perform=perform, done=done, on_refused=refused)
-        if saved is not None:
-            return saved
-    return _detail_page(request, pledge, bound=form, status=400)
+    return step_page(
+        request,
+        action=action,
+        detail_url=reverse("governance:pledge-detail", args=[pledge.pk]),
+        check=lambda: p.check(user, action, pledge),
+        form=lambda: form_class(request.POST, request.FILES, prefix=action),
+        perform=lambda data: service(pledge=pledge, actor=user, **data),
+        done=done,
+        show=lambda bound, status: _detail_page(request, _pledge_for(user, pk), bound=bound, status=status),
+    )

@@ -6,7 +6,6 @@ role 403, the activity's state 409 (the page again with the message), the input 
 the field). Each write is one service call, once per form token.
 """
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -22,7 +21,7 @@ from governance.civic.access import NOT_A_READER, reads_civic
 from governance.civic.models import ActivityPhoto
 from governance.errors import Forbidden
 from governance.files import private_photo_view
-from governance.forms import redirect_if_resent, save_form
+from governance.forms import save_form, step_page
 from governance.roles import ACTIVITY_RECORDERS
 from governance.scoping import require_any_role, scope_for, villages_for
 from grids.models import Grid
@@ -144,36 +143,29 @@ def activity_action(request, pk, action):
     if action not in ACTIONS:
         raise Http404
     activity = _activity_for(user, pk)
-    detail_url = reverse("civic:activity-detail", args=[activity.pk])
-    if already := redirect_if_resent(request, f"{action}-form_token", detail_url):
-        return already
 
-    def refused(error):
-        if isinstance(error, Forbidden):
-            raise PermissionDenied(str(error.message))
-        messages.error(request, str(error.message))
-        return _detail_page(request, _activity_for(user, pk), status=error.status)
+    def check():
+        if not a.may_record(user, activity):
+            raise Forbidden(a.NOT_A_RECORDER)
 
-    if not a.may_record(user, activity):
-        raise PermissionDenied(a.NOT_A_RECORDER)
-    form = _form(user, activity, action, request.POST, request.FILES)
-    if form.is_valid():
-        data = dict(form.cleaned_data)
-        data.pop("form_token")
+    def perform(data):
+        if action == "photos":
+            a.activity_add_photos(activity=activity, actor=user, photos=data["photos"])
+        else:
+            a.activity_propose_points(activity=activity, actor=user, **data)
 
-        def perform():
-            if action == "photos":
-                a.activity_add_photos(activity=activity, actor=user, photos=data["photos"])
-            else:
-                a.activity_propose_points(activity=activity, actor=user, **data)
-            return detail_url
-
-        done = (
-            _("Photos added.")
-            if action == "photos"
-            else _("Points proposed: shown publicly (公示) first, then a village cadre approves.")
-        )
-        saved = save_form(request, form, perform=perform, done=done, on_refused=refused)
-        if saved is not None:
-            return saved
-    return _detail_page(request, activity, bound=form, status=400)
+    done = (
+        _("Photos added.")
+        if action == "photos"
+        else _("Points proposed: shown publicly (公示) first, then a village cadre approves.")
+    )
+    return step_page(
+        request,
+        action=action,
+        detail_url=reverse("civic:activity-detail", args=[activity.pk]),
+        check=check,
+        form=lambda: _form(user, activity, action, request.POST, request.FILES),
+        perform=perform,
+        done=done,
+        show=lambda bound, status: _detail_page(request, _activity_for(user, pk), bound=bound, status=status),
+    )

@@ -10,7 +10,6 @@ per form token.
 
 import datetime
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -25,8 +24,7 @@ from governance.civic import council_forms as f
 from governance.civic import councils as c
 from governance.civic.access import NOT_A_READER, reads_civic
 from governance.civic.models import CouncilKind, Meeting
-from governance.errors import Conflict, Forbidden
-from governance.forms import redirect_if_resent, save_form
+from governance.forms import save_form, step_page
 from governance.roles import CIVIC_READERS, COUNCIL_RUNNERS
 from governance.scoping import require_any_role, scope_for, villages_for
 from petitions.models import Matter
@@ -229,29 +227,18 @@ def meeting_action(request, pk, action):
     _require_reader(user)
     meeting = _meeting_for(user, pk)
     detail_url = reverse("civic:meeting-detail", args=[meeting.pk])
-    if already := redirect_if_resent(request, f"{action}-form_token", detail_url):
-        return already
 
-    def refused(error):
-        if isinstance(error, Forbidden):
-            raise PermissionDenied(str(error.message))
-        messages.error(request, str(error.message))
-        return _detail_page(request, _meeting_for(user, pk), status=error.status)
+    def perform(data):
+        _service_call(action, meeting, user, data)
+        return detail_url + (f"#{action}" if action in ("concern", "rating") else "")
 
-    try:
-        c.check(user, action, meeting)
-    except (Forbidden, Conflict) as error:
-        return refused(error)
-    form = _form_for(action, meeting, request.POST)
-    if form.is_valid():
-        data = dict(form.cleaned_data)
-        data.pop("form_token")
-
-        def perform():
-            _service_call(action, meeting, user, data)
-            return detail_url + (f"#{action}" if action in ("concern", "rating") else "")
-
-        saved = save_form(request, form, perform=perform, done=DONE[action], on_refused=refused)
-        if saved is not None:
-            return saved
-    return _detail_page(request, meeting, bound=form, status=400)
+    return step_page(
+        request,
+        action=action,
+        detail_url=detail_url,
+        check=lambda: c.check(user, action, meeting),
+        form=lambda: _form_for(action, meeting, request.POST),
+        perform=perform,
+        done=DONE[action],
+        show=lambda bound, status: _detail_page(request, _meeting_for(user, pk), bound=bound, status=status),
+    )

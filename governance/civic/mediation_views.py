@@ -21,8 +21,7 @@ from governance.civic import mediations as m
 from governance.civic.access import NOT_A_READER, reads_civic
 from governance.civic.models import CONFIRMATION_WINDOW_DAYS, MediationStatus, TeamMember
 from governance.civic.teams import mediation_teams_for
-from governance.errors import Conflict, Forbidden
-from governance.forms import redirect_if_resent, save_form
+from governance.forms import save_form, step_page
 from governance.roles import MEDIATION_RECORDERS
 from governance.scoping import scope_for, villages_for
 from petitions.models import Kind, Matter, State
@@ -186,33 +185,16 @@ def mediation_action(request, pk, action):
         raise Http404
     mediation = _mediation_for(user, pk)
     form_class, service, done = ACTIONS[action]
-    url = reverse("civic:mediation-detail", args=[mediation.pk])
-    if already := redirect_if_resent(request, f"{action}-form_token", url):
-        return already
-
-    def refused(error):
-        if isinstance(error, Forbidden):
-            raise PermissionDenied(str(error.message))
-        messages.error(request, str(error.message))
-        return _detail_page(request, _mediation_for(user, pk), status=error.status)
-
-    try:
-        m.check(user, action, mediation)
-    except (Forbidden, Conflict) as error:
-        return refused(error)
-    form = form_class(request.POST, prefix=action)
-    if form.is_valid():
-        data = dict(form.cleaned_data)
-        data.pop("form_token")
-
-        def perform():
-            service(mediation=mediation, actor=user, **data)
-            return url
-
-        saved = save_form(request, form, perform=perform, done=done, on_refused=refused)
-        if saved is not None:
-            return saved
-    return _detail_page(request, mediation, bound=form, status=400)
+    return step_page(
+        request,
+        action=action,
+        detail_url=reverse("civic:mediation-detail", args=[mediation.pk]),
+        check=lambda: m.check(user, action, mediation),
+        form=lambda: form_class(request.POST, prefix=action),
+        perform=lambda data: service(mediation=mediation, actor=user, **data),
+        done=done,
+        show=lambda bound, status: _detail_page(request, _mediation_for(user, pk), bound=bound, status=status),
+    )
 
 
 @login_required

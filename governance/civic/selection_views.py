@@ -21,8 +21,7 @@ from governance.civic import selection_forms as f
 from governance.civic import selections as s
 from governance.civic.access import NOT_A_READER, reads_civic
 from governance.civic.models import SelectionKind, SelectionStatus
-from governance.errors import Conflict, Forbidden
-from governance.forms import redirect_if_resent, save_form
+from governance.forms import save_form, step_page
 from governance.roles import COUNCIL_RUNNERS
 from governance.scoping import require_any_role, scope_for, villages_for
 from points.models import AwardStatus
@@ -161,40 +160,32 @@ def selection_action(request, pk, action):
     if action not in s.TRANSITIONS:
         raise Http404
     selection = _selection_for(user, pk)
-    detail_url = reverse("civic:selection-detail", args=[selection.pk])
-    if already := redirect_if_resent(request, f"{action}-form_token", detail_url):
-        return already
-
-    def refused(error):
-        if isinstance(error, Forbidden):
-            raise PermissionDenied(str(error.message))
-        messages.error(request, str(error.message))
-        return _detail_page(request, _selection_for(user, pk), status=error.status)
-
-    try:
-        s.check(user, action, selection)
-    except (Forbidden, Conflict) as error:
-        return refused(error)
     form = _form(user, selection, action, request.POST)
-    if form.is_valid():
-        data = dict(form.cleaned_data)
-        data.pop("form_token")
 
-        def perform():
-            if action == "nominate":
-                s.nomination_add(selection=selection, actor=user, **data)
-            elif action == "withdraw":
-                s.nomination_withdraw(nomination=data["nomination"], actor=user)
-            elif action == "decide":
-                s.selection_decide(selection=selection, actor=user, **form.service_data())
-            else:
-                s.selection_publish(selection=selection, actor=user, rule=data.get("rule"))
-            return detail_url
+    def perform(data):
+        if action == "nominate":
+            s.nomination_add(selection=selection, actor=user, **data)
+        elif action == "withdraw":
+            s.nomination_withdraw(nomination=data["nomination"], actor=user)
+        elif action == "decide":
+            s.selection_decide(selection=selection, actor=user, **form.service_data())
+        else:
+            s.selection_publish(selection=selection, actor=user, rule=data.get("rule"))
 
-        saved = save_form(request, form, perform=perform, done=DONE[action], on_refused=refused)
-        if saved is not None:
-            return saved
-    if action == "withdraw":
-        messages.error(request, _("This nomination could not be taken back."))
-        return _detail_page(request, selection, status=400)
-    return _detail_page(request, selection, bound=form, status=400)
+    def show(bound, status):
+        if action == "withdraw" and bound is not None:
+            # The withdraw button's form has no field to show an error next to.
+            messages.error(request, _("This nomination could not be taken back."))
+            bound = None
+        return _detail_page(request, _selection_for(user, pk), bound=bound, status=status)
+
+    return step_page(
+        request,
+        action=action,
+        detail_url=reverse("civic:selection-detail", args=[selection.pk]),
+        check=lambda: s.check(user, action, selection),
+        form=lambda: form,
+        perform=perform,
+        done=DONE[action],
+        show=show,
+    )
