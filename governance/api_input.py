@@ -102,3 +102,15 @@ class InputSerializer(InputFieldsMixin, serializers.Serializer):
 
 class InputModelSerializer(InputFieldsMixin, serializers.ModelSerializer):
     """The base of every API input serializer built from a model."""
+
+
+class VisibleField(serializers.PrimaryKeyRelatedField):
+    """A primary key among the rows the caller may see (`selector(user)`): any other id is
+    "does not exist", a 400 on the field that reveals nothing (not even that the row exists)."""
+
+    def __init__(self, selector=None, **kwargs):
+        self.selector = selector
+        super().__init__(**kwargs)
+
+    def get_queryset(self):
+        return self.selector(self.context["request"].user)

@@ -19,7 +19,7 @@ from rest_framework.response import Response
 
 from governance import pledges as p
 from governance.api_common import IdCursorPagination, idempotent, refusals
-from governance.api_input import InputSerializer
+from governance.api_input import InputSerializer, VisibleField
 from governance.models import Pledge, PledgeStatus
 from governance.permissions import ActionPolicy, Policy
 from governance.roles import PLEDGE_READERS, PLEDGER_ROLES
@@ -129,18 +129,6 @@ class PledgeDetailSerializer(PledgeSerializer):
 # ---------------------------------------------------------------- input
 
 
-class _Visible(serializers.PrimaryKeyRelatedField):
-    """A primary key among the rows the caller may see (`selector(user)`): any other id is
-    "does not exist", a 400 on the field that reveals nothing."""
-
-    def __init__(self, selector=None, **kwargs):
-        self.selector = selector
-        super().__init__(**kwargs)
-
-    def get_queryset(self):
-        return self.selector(self.context["request"].user)
-
-
 def _readable_villages(user):
     return villages_for(user, PLEDGE_READERS)
 
@@ -152,8 +140,8 @@ def _readable_residents(user):
 class PledgeTargetSerializer(InputSerializer):
     """Where: checked first, against the caller's villages."""
 
-    village = _Visible(_readable_villages, queryset=Village.objects.none())
-    resident = _Visible(
+    village = VisibleField(_readable_villages, queryset=Village.objects.none())
+    resident = VisibleField(
         _readable_residents,
         queryset=Resident.objects.none(),
         required=False,

@@ -10,7 +10,7 @@ list); points.services checks the rest and writes.
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from governance.api_input import InputSerializer
+from governance.api_input import InputSerializer, VisibleField
 from governance.serializers import choice_labels, person_name, render_date, render_datetime
 from grids.models import Resident, Village
 from grids.selectors import residents_visible_to, villages_visible_to
@@ -447,18 +447,6 @@ class OpenedSerializer(serializers.Serializer):
 # ---------------------------------------------------------------- input
 
 
-class _Visible(serializers.PrimaryKeyRelatedField):
-    """A primary key among the rows the caller may see (`selector(user)`): any other id is
-    "does not exist", a 400 on the field that reveals nothing."""
-
-    def __init__(self, selector=None, **kwargs):
-        self.selector = selector
-        super().__init__(**kwargs)
-
-    def get_queryset(self):
-        return self.selector(self.context["request"].user)
-
-
 def _deliberations_visible_to(user):
     return Deliberation.objects.select_related("matter").filter(matter__in=matters_visible_to(user).values("pk"))
 
@@ -466,13 +454,13 @@ def _deliberations_visible_to(user):
 class AwardTargetSerializer(InputSerializer):
     """Which household and which rule: checked first, against the caller's scope."""
 
-    account = _Visible(accounts_visible_to, queryset=Account.objects.none())
-    rule = _Visible(rules_visible_to, queryset=Rule.objects.none())
+    account = VisibleField(accounts_visible_to, queryset=Account.objects.none())
+    rule = VisibleField(rules_visible_to, queryset=Rule.objects.none())
 
 
 class AwardCreateSerializer(AwardTargetSerializer):
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
-    member = _Visible(
+    member = VisibleField(
         residents_visible_to,
         queryset=Resident.objects.none(),
         required=False,
@@ -489,14 +477,14 @@ class AwardBatchSerializer(InputSerializer):
     """One rule for all participants of one event: households (`accounts`), people
     (`residents`), or the participants of a matter's meeting record (`deliberation`)."""
 
-    rule = _Visible(rules_visible_to, queryset=Rule.objects.none())
+    rule = VisibleField(rules_visible_to, queryset=Rule.objects.none())
     accounts = serializers.ListField(
-        child=_Visible(accounts_visible_to, queryset=Account.objects.none()), required=False, max_length=500
+        child=VisibleField(accounts_visible_to, queryset=Account.objects.none()), required=False, max_length=500
     )
     residents = serializers.ListField(
-        child=_Visible(residents_visible_to, queryset=Resident.objects.none()), required=False, max_length=500
+        child=VisibleField(residents_visible_to, queryset=Resident.objects.none()), required=False, max_length=500
     )
-    deliberation = _Visible(
+    deliberation = VisibleField(
         _deliberations_visible_to,
         queryset=Deliberation.objects.none(),
         required=False,
@@ -533,7 +521,7 @@ class ObjectionSerializer(serializers.Serializer):
 
 
 class ObjectionTargetSerializer(InputSerializer):
-    award = _Visible(awards_visible_to, queryset=Award.objects.none())
+    award = VisibleField(awards_visible_to, queryset=Award.objects.none())
 
 
 class ObjectionCreateSerializer(ObjectionTargetSerializer):
@@ -556,13 +544,13 @@ class ReasonSerializer(InputSerializer):
 
 
 class RedemptionTargetSerializer(InputSerializer):
-    account = _Visible(accounts_visible_to, queryset=Account.objects.none())
-    item = _Visible(items_visible_to, queryset=Item.objects.none())
+    account = VisibleField(accounts_visible_to, queryset=Account.objects.none())
+    item = VisibleField(items_visible_to, queryset=Item.objects.none())
 
 
 class RedemptionCreateSerializer(RedemptionTargetSerializer):
     quantity = serializers.IntegerField(min_value=1, max_value=MAX_QUANTITY, default=1)
-    member = _Visible(
+    member = VisibleField(
         passbook_members_visible_to,
         queryset=Resident.objects.none(),
         required=False,
@@ -572,7 +560,7 @@ class RedemptionCreateSerializer(RedemptionTargetSerializer):
 
 
 class ItemTargetSerializer(InputSerializer):
-    village = _Visible(villages_visible_to, queryset=Village.objects.none())
+    village = VisibleField(villages_visible_to, queryset=Village.objects.none())
 
 
 class ItemCreateSerializer(ItemTargetSerializer):
@@ -598,7 +586,7 @@ class RestockSerializer(InputSerializer):
 
 
 class VillageTargetSerializer(InputSerializer):
-    village = _Visible(villages_visible_to, queryset=Village.objects.none())
+    village = VisibleField(villages_visible_to, queryset=Village.objects.none())
 
 
 class BoardCreateSerializer(VillageTargetSerializer):

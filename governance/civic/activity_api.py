@@ -13,7 +13,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from governance.api_common import IdCursorPagination, idempotent, refusals
-from governance.api_input import InputSerializer
+from governance.api_input import InputSerializer, VisibleField
 from governance.civic import activities as a
 from governance.civic.access import NOT_A_READER, check_reach, reads_civic
 from governance.civic.models import Activity, ActivityKind
@@ -71,15 +71,6 @@ class ActivityDetailSerializer(ActivitySerializer):
         return [{"id": ph.pk, "url": f"/civic/activities/photos/{ph.pk}/"} for ph in activity.photos.all()]
 
 
-class _Scoped(serializers.PrimaryKeyRelatedField):
-    def __init__(self, selector=None, **kwargs):
-        self.selector = selector
-        super().__init__(**kwargs)
-
-    def get_queryset(self):
-        return self.selector(self.context["request"].user)
-
-
 def _villages(user):
     return villages_for(user, CIVIC_READERS)
 
@@ -93,14 +84,14 @@ def _residents(user):
 
 
 class ActivityRecordSerializer(InputSerializer):
-    village = _Scoped(_villages, queryset=Village.objects.none())
-    grid = _Scoped(_grids, queryset=Grid.objects.none(), required=False, allow_null=True)
+    village = VisibleField(_villages, queryset=Village.objects.none())
+    grid = VisibleField(_grids, queryset=Grid.objects.none(), required=False, allow_null=True)
     kind = serializers.ChoiceField(choices=ActivityKind.choices)
     title = serializers.CharField(max_length=200)
     held_on = serializers.DateField()
     place = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
     description = serializers.CharField(max_length=4000)
-    participants = _Scoped(_residents, queryset=Resident.objects.none(), many=True, required=False, default=list)
+    participants = VisibleField(_residents, queryset=Resident.objects.none(), many=True, required=False, default=list)
     photos = serializers.ListField(child=serializers.FileField(), required=False, default=list, max_length=a.MAX_PHOTOS)
 
 

@@ -14,7 +14,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from governance.api_common import IdCursorPagination, idempotent, refusals
-from governance.api_input import InputSerializer
+from governance.api_input import InputSerializer, VisibleField
 from governance.civic import mediations as m
 from governance.civic.access import NOT_A_READER, reads_civic
 from governance.civic.models import DisputeKind, GuidedTo, Mediation, MediationStatus, Performance, TeamMember
@@ -99,15 +99,6 @@ class MediationSerializer(serializers.ModelSerializer):
         return m.next_actions(self.context["request"].user, mediation)
 
 
-class _Visible(serializers.PrimaryKeyRelatedField):
-    def __init__(self, selector=None, **kwargs):
-        self.selector = selector
-        super().__init__(**kwargs)
-
-    def get_queryset(self):
-        return self.selector(self.context["request"].user)
-
-
 def _villages(user):
     return villages_for(user, CIVIC_READERS)
 
@@ -124,12 +115,12 @@ def _matters(user):
 
 
 class VillageSerializer(InputSerializer):
-    village = _Visible(_villages, queryset=Village.objects.none())
+    village = VisibleField(_villages, queryset=Village.objects.none())
 
 
 class MediationCreateSerializer(InputSerializer):
-    village = _Visible(_villages, queryset=Village.objects.none())
-    mediators = _Visible(
+    village = VisibleField(_villages, queryset=Village.objects.none())
+    mediators = VisibleField(
         _members,
         many=True,
         queryset=TeamMember.objects.none(),
@@ -140,7 +131,7 @@ class MediationCreateSerializer(InputSerializer):
     facts = serializers.CharField(max_length=8000)
     held_on = serializers.DateField()
     place = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
-    matter = _Visible(
+    matter = VisibleField(
         _matters,
         queryset=Matter.objects.none(),
         required=False,

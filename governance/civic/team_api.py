@@ -13,7 +13,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from governance.api_common import IdCursorPagination, idempotent, refusals
-from governance.api_input import InputSerializer
+from governance.api_input import InputSerializer, VisibleField
 from governance.civic import teams as t
 from governance.civic.access import NOT_A_READER, reads_civic
 from governance.civic.models import Team, TeamKind, TeamMember, TeamRole
@@ -71,15 +71,6 @@ class TeamSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class _Visible(serializers.PrimaryKeyRelatedField):
-    def __init__(self, selector=None, **kwargs):
-        self.selector = selector
-        super().__init__(**kwargs)
-
-    def get_queryset(self):
-        return self.selector(self.context["request"].user)
-
-
 def _villages(user):
     return villages_for(user, CIVIC_READERS)
 
@@ -98,8 +89,8 @@ class TeamCreateSerializer(InputSerializer):
     kind = serializers.ChoiceField(choices=TeamKind.choices)
     name = serializers.CharField(max_length=100)
     description = serializers.CharField(max_length=4000, required=False, allow_blank=True, default="")
-    village = _Visible(_villages, queryset=Village.objects.none(), required=False, allow_null=True, default=None)
-    grid = _Visible(
+    village = VisibleField(_villages, queryset=Village.objects.none(), required=False, allow_null=True, default=None)
+    grid = VisibleField(
         _grids,
         queryset=Grid.objects.none(),
         required=False,
@@ -107,7 +98,7 @@ class TeamCreateSerializer(InputSerializer):
         default=None,
         help_text="协商议事团 only.",
     )
-    township = _Visible(
+    township = VisibleField(
         _townships,
         queryset=Township.objects.none(),
         required=False,
