@@ -195,3 +195,17 @@ def test_the_lists_cost_the_same_queries_for_more_rows(sw, client):
         _activity(sw, title=f"走访{n}")
     many = (_count(client, "/civic/selections/"), _count(client, "/civic/activities/"))
     assert many == few
+
+
+def test_a_selection_without_nominations_asks_for_a_nomination_not_the_vote(sw, client):
+    client.force_login(sw.users.cadre)
+    selection = sw.opened()
+    page = client.get(f"/civic/selections/{selection.pk}/")
+    assert page.context["selection"].next_label == gettext("Nominate")
+    assert "decide" not in page.context["forms"] and "nominate" in page.context["forms"]
+    listed = client.get("/civic/selections/").context["rows"]
+    assert [row.next_label for row in listed] == [gettext("Nominate")]
+    sw.nominated(selection)
+    page = client.get(f"/civic/selections/{selection.pk}/")
+    assert page.context["selection"].next_label == gettext("Record the 道德评议会's vote")
+    assert "decide" in page.context["forms"]
