@@ -209,3 +209,13 @@ def test_a_selection_without_nominations_asks_for_a_nomination_not_the_vote(sw, 
     page = client.get(f"/civic/selections/{selection.pk}/")
     assert page.context["selection"].next_label == gettext("Record the 道德评议会's vote")
     assert "decide" in page.context["forms"]
+
+
+def test_grid_staff_record_an_activity_on_their_own_grid_and_are_not_offered_the_whole_village(sw, client):
+    client.force_login(sw.users.grid2)
+    grid = client.get("/civic/activities/new/").context["form"]["grid"]
+    assert grid.field.empty_label is None
+    assert grid.value() == sw.users.grid2.assignments.get().grid_id
+    client.force_login(sw.users.cadre)
+    grid = client.get("/civic/activities/new/").context["form"]["grid"]
+    assert grid.field.empty_label == gettext("The whole village") and grid.value() is None
