@@ -61,6 +61,7 @@ class ActivityForm(OnceForm):
             # Grid staff record their grid's activities: no 全村 to choose (the service would
             # put the activity on their grid anyway).
             self.fields["grid"].empty_label = None
+            self.fields["grid"].required = True
         self.fields["participants"].queryset = residents
         if not self.is_bound:
             self.initial.setdefault("held_on", timezone.localdate())

@@ -153,6 +153,7 @@ def test_recording_an_activity_through_the_page_keeps_what_was_typed(sw, client)
     data = {
         "form_token": token,
         "village": sw.qixing.pk,
+        "grid": sw.q1.pk,
         "kind": "neighbours_festival",
         "title": "邻里节",
         "held_on": (timezone.localdate() + datetime.timedelta(days=3)).isoformat(),
