@@ -220,3 +220,13 @@ def test_grid_staff_record_an_activity_on_their_own_grid_and_are_not_offered_the
     client.force_login(sw.users.cadre)
     grid = client.get("/civic/activities/new/").context["form"]["grid"]
     assert grid.field.empty_label == gettext("The whole village") and grid.value() is None
+
+
+def test_an_activity_form_sent_back_asks_for_the_photos_again(sw, client):
+    client.force_login(sw.users.cadre)
+    token = client.get("/civic/activities/new/").context["form"]["form_token"].value()
+    data = {"form_token": token, "village": sw.qixing.pk, "kind": "neighbours_festival", "description": "百家宴"}
+    response = client.post("/civic/activities/new/", {**data, "held_on": timezone.localdate().isoformat()})
+    assert response.status_code == 400
+    again = gettext("If you had chosen a photo, choose it again: a browser does not keep it when a form comes back.")
+    assert again in response.content.decode()
