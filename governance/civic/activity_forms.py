@@ -44,7 +44,7 @@ class ActivityForm(OnceForm):
     kind = forms.ChoiceField(label=_("Kind"), choices=ActivityKind.choices)
     title = forms.CharField(label=_("Title"), max_length=200, help_text=_("E.g. 2026年邻里节."))
     held_on = forms.DateField(label=pgettext_lazy("activity", "Held on"), widget=date_input())
-    place = forms.CharField(label=_("Place"), max_length=100, required=False)
+    place = forms.CharField(label=_("Where"), max_length=100, required=False)
     description = forms.CharField(
         label=pgettext_lazy("activity", "What was done"), max_length=4000, widget=text_area(3)
     )
@@ -53,10 +53,15 @@ class ActivityForm(OnceForm):
     )
     photos = PhotosField(label=_("Photos (not public)"))
 
-    def __init__(self, *args, villages, grids, residents, **kwargs):
+    def __init__(self, *args, villages, grids, residents, whole_village=True, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["village"].queryset = villages
         self.fields["grid"].queryset = grids
+        if not whole_village:
+            # Grid staff record their grid's activities: no 全村 to choose (the service would
+            # put the activity on their grid anyway).
+            self.fields["grid"].empty_label = None
+            self.fields["grid"].required = True
         self.fields["participants"].queryset = residents
         if not self.is_bound:
             self.initial.setdefault("held_on", timezone.localdate())

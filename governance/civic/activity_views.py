@@ -22,7 +22,7 @@ from governance.civic.models import ActivityPhoto
 from governance.errors import Forbidden
 from governance.files import private_photo_view
 from governance.forms import save_form, step_page
-from governance.roles import ACTIVITY_RECORDERS
+from governance.roles import ACTIVITY_RECORDERS, GRID_ROLES
 from governance.scoping import require_any_role, scope_for, villages_for
 from grids.models import Grid
 
@@ -69,6 +69,8 @@ def activity_create(request):
     if not user.is_superuser:
         require_any_role(user, ACTIVITY_RECORDERS, a.NOT_A_RECORDER)
     villages = villages_for(user, ACTIVITY_RECORDERS).order_by("code")
+    whole_village = user.is_superuser or villages_for(user, ACTIVITY_RECORDERS - GRID_ROLES).exists()
+    own_grid = None if whole_village else scope_for(user).ids_for(GRID_ROLES)
     posted = request.method == "POST"
     form = f.ActivityForm(
         request.POST if posted else None,
@@ -78,6 +80,8 @@ def activity_create(request):
         .select_related("village")
         .order_by("village_id", "number"),
         residents=a.participants_for(user),
+        whole_village=whole_village,
+        initial={"grid": min(own_grid)} if own_grid else None,
     )
     if posted and form.is_valid():
         data = dict(form.cleaned_data)

@@ -31,6 +31,7 @@ class MeetingContentForm(OnceForm):
         label=_("Matter coordinated (事务协调会)"),
         queryset=None,
         required=False,
+        empty_label=_("None"),
         help_text=_("Only for an affairs coordination meeting: an open matter of the village."),
     )
     parties = forms.CharField(

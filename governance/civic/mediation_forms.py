@@ -21,7 +21,7 @@ class MediationForm(OnceForm):
     )
     dispute_kind = forms.ChoiceField(label=_("Kind of dispute"), choices=DisputeKind.choices)
     held_on = forms.DateField(label=_("Mediated on"), widget=date_input())
-    place = forms.CharField(label=_("Place"), max_length=100, required=False)
+    place = forms.CharField(label=_("Where"), max_length=100, required=False)
     facts = forms.CharField(label=_("Facts and what each party asks"), max_length=8000, widget=text_area(5))
     matter = forms.ModelChoiceField(
         label=_("Matter it settles"),

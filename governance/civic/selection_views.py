@@ -49,9 +49,17 @@ def _require_reader(user) -> None:
 def _mark(user, selections) -> list:
     rows = list(selections)
     for selection in rows:
-        actions = s.next_actions(user, selection)
+        actions = _actions(user, selection)
         selection.next_label = next((NEXT_LABELS[a] for a in ("publish", "decide", "nominate") if a in actions), None)
     return rows
+
+
+def _actions(user, selection) -> list[str]:
+    """What the user may do next; the council's vote only once somebody is nominated."""
+    actions = s.next_actions(user, selection)
+    if not getattr(selection, "nominated", 1):
+        actions = [action for action in actions if action != "decide"]
+    return actions
 
 
 @login_required
@@ -119,7 +127,7 @@ def _form(user, selection, action, data=None):
 def _detail_page(request, selection, bound=None, status=200):
     user = request.user
     (selection,) = _mark(user, [selection])
-    actions = s.next_actions(user, selection)
+    actions = _actions(user, selection)
     forms_ = {action: _form(user, selection, action) for action in actions if action != "withdraw"}
     if bound is not None:
         forms_[bound.prefix] = bound

@@ -153,6 +153,7 @@ def test_recording_an_activity_through_the_page_keeps_what_was_typed(sw, client)
     data = {
         "form_token": token,
         "village": sw.qixing.pk,
+        "grid": sw.q1.pk,
         "kind": "neighbours_festival",
         "title": "邻里节",
         "held_on": (timezone.localdate() + datetime.timedelta(days=3)).isoformat(),
@@ -195,3 +196,37 @@ def test_the_lists_cost_the_same_queries_for_more_rows(sw, client):
         _activity(sw, title=f"走访{n}")
     many = (_count(client, "/civic/selections/"), _count(client, "/civic/activities/"))
     assert many == few
+
+
+def test_a_selection_without_nominations_asks_for_a_nomination_not_the_vote(sw, client):
+    client.force_login(sw.users.cadre)
+    selection = sw.opened()
+    page = client.get(f"/civic/selections/{selection.pk}/")
+    assert page.context["selection"].next_label == gettext("Nominate")
+    assert "decide" not in page.context["forms"] and "nominate" in page.context["forms"]
+    listed = client.get("/civic/selections/").context["rows"]
+    assert [row.next_label for row in listed] == [gettext("Nominate")]
+    sw.nominated(selection)
+    page = client.get(f"/civic/selections/{selection.pk}/")
+    assert page.context["selection"].next_label == gettext("Record the 道德评议会's vote")
+    assert "decide" in page.context["forms"]
+
+
+def test_grid_staff_record_an_activity_on_their_own_grid_and_are_not_offered_the_whole_village(sw, client):
+    client.force_login(sw.users.grid2)
+    grid = client.get("/civic/activities/new/").context["form"]["grid"]
+    assert grid.field.empty_label is None
+    assert grid.value() == sw.users.grid2.assignments.get().grid_id
+    client.force_login(sw.users.cadre)
+    grid = client.get("/civic/activities/new/").context["form"]["grid"]
+    assert grid.field.empty_label == gettext("The whole village") and grid.value() is None
+
+
+def test_an_activity_form_sent_back_asks_for_the_photos_again(sw, client):
+    client.force_login(sw.users.cadre)
+    token = client.get("/civic/activities/new/").context["form"]["form_token"].value()
+    data = {"form_token": token, "village": sw.qixing.pk, "kind": "neighbours_festival", "description": "百家宴"}
+    response = client.post("/civic/activities/new/", {**data, "held_on": timezone.localdate().isoformat()})
+    assert response.status_code == 400
+    again = gettext("If you had chosen a photo, choose it again: a browser does not keep it when a form comes back.")
+    assert again in response.content.decode()
