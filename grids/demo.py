@@ -80,6 +80,9 @@ ACCOUNTS = [
     ("qixing_leader1", "七星村一网格 网格长", Role.GRID_LEADER, ("grid", "500117101001", 1), ""),
     ("jinshan_cadre", "金山村 郑书记", Role.VILLAGE_CADRE, ("village", "500117101003"), ""),
     ("liwan_veteran", "李湾村 老兵说法营 网格长", Role.GRID_LEADER, ("grid", "500117102001", 1), ""),
+    # 李湾村's second cadre (村委会主任): a points proposal of the secretary needs another
+    # cadre's approval (maker-checker), so a village needs two.
+    ("liwan_director", "李湾村 村委会 蔡主任", Role.VILLAGE_CADRE, ("village", "500117102001"), ""),
     ("weituo_nongye", "渭沱镇 农业服务中心", Role.DEPARTMENT_HANDLER, ("department", "500117101", "农业服务中心"), ""),
 ]
 

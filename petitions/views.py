@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from governance import panels as sections
 from governance.errors import Refused
 from governance.forms import redirect_if_resent, save_form
 from governance.models import Department, Role
@@ -920,6 +921,8 @@ def detail_context(request, matter, bound=None) -> dict:
         "photos": list(matter.photos.all()),
         "extra_forms": extra_forms(user, matter),
         "may_award_points": _may_award_points(scope, matter),
+        # What the apps above matters show here (governance.panels: the meeting it was raised at).
+        "sections": sections.panels("matter", request, matter),
     }
 
 

@@ -1,13 +1,15 @@
 """Demo 最美 selection and activity of 李湾村 (小沔镇), through the real services.
 
-李湾村's secretary (liwan_cadre) opens this year's 最美家庭 selection, nominates two families of
-grid 1, records the 道德评议会's vote and publishes it with a points rule: one batch, waiting in
-its 公示 for a village cadre other than the proposer (李湾村 has one in the demo, so it stays
-pending and shows the maker-checker). The village's catalogue has the township's 最美家庭 rule,
-which needs the certificate as evidence; the village's own selection carries no certificate, so a
-rule for it (评为村级“最美家庭”, +50, once a year, no evidence) is added beside it, as
-points.demo adds 李湾村's catalogue. And the 邻里节 held in May (the article's 坝坝宴 of the
-neighbours' festival) with its participants and one photo. Idempotent: looked up by title.
+李湾村's secretary (liwan_cadre) opens this year's 最美家庭 selection,
+nominates two families of grid 1, records the 道德评议会's vote and
+publishes it with a points rule: one batch, which after its 公示 the
+村委会主任 (liwan_director), not the proposer, approves (maker-checker).
+The village's catalogue has the township's 最美家庭 rule, which needs the
+certificate as evidence; the village's own selection carries none, so a
+rule for it (评为村级“最美家庭”, +50, once a year, no evidence) is added
+beside it, as points.demo adds 李湾村's catalogue. And the 邻里节 held in
+May (the article's 坝坝宴 of the neighbours' festival) with its
+participants and one photo. Idempotent: looked up by title.
 """
 
 import datetime
@@ -22,7 +24,8 @@ from governance.civic import activities as a
 from governance.civic import selections as s
 from governance.civic.models import Activity, ActivityKind, Selection, SelectionKind, SelectionStatus
 from grids.models import Grid, Household, Resident, Village
-from points.models import Account, Category, Rule
+from points.models import Account, Award, AwardStatus, Category, Rule, VillagePointsSettings
+from points.services import award_approve
 
 LIWAN_CODE = "500117102001"
 RULE_NAME = "评为村级“最美家庭”（道德评议会评选）"
@@ -78,9 +81,19 @@ def _selection(village, cadre, today) -> bool:
     for household, reason in zip(households, reasons, strict=True):
         s.nomination_add(selection=selection, actor=cadre, household=household, reason=reason)
     first, second = selection.nominations.order_by("pk")
-    s.selection_decide(selection=selection, actor=cadre, entitled=9, present=8, votes={first.pk: 8, second.pk: 6})
-    s.selection_publish(selection=selection, actor=cadre, rule=_rule(village))
-    return Selection.objects.filter(pk=selection.pk, status=SelectionStatus.PUBLISHED).exists()
+    # Decided and published just long enough ago for the batch's 公示 to be over; 李湾村's
+    # 村委会主任 (not the secretary who proposed it) has approved it: +50 on the two passbooks.
+    window = VillagePointsSettings.objects.filter(village=village).values_list("objection_days", flat=True).first()
+    published = timezone.now() - datetime.timedelta(days=(window or 3) + 1)
+    votes = {first.pk: 8, second.pk: 6}
+    s.selection_decide(selection=selection, actor=cadre, entitled=9, present=8, votes=votes, now=published)
+    s.selection_publish(selection=selection, actor=cadre, rule=_rule(village), now=published)
+    selection.refresh_from_db()
+    checker = get_user_model().objects.filter(username="liwan_director").first()
+    if selection.award_batch_id and checker is not None:
+        for award in Award.objects.filter(batch_id=selection.award_batch_id, status=AwardStatus.PENDING).order_by("pk"):
+            award_approve(award=award, actor=checker, note="公示期满无异议")
+    return selection.status == SelectionStatus.PUBLISHED
 
 
 def _photo() -> SimpleUploadedFile:
