@@ -2,6 +2,8 @@
 matter was raised at, the 事务协调会 that brought its parties together, and the mediations that
 settle it, each as far as the reader sees them."""
 
+from django.db.models import OuterRef, Q, Subquery
+
 from governance.civic.access import reads_civic
 from governance.civic.councils import meetings_visible_to
 from governance.civic.mediations import mediations_visible_to
@@ -11,20 +13,31 @@ from governance.panels import Panel, panel
 
 @panel("matter")
 def civic(request, matter) -> Panel | None:
-    """Three small queries for a civic reader; nothing (no query) for anyone else."""
+    """For a civic reader three queries (the villages they reach, the meetings, the
+    mediations); nothing, and no query, for anyone else."""
     user = request.user
     if not reads_civic(user):
         return None
-    concern = (
-        Concern.objects.filter(matter=matter, meeting__in=meetings_visible_to(user).values("pk"))
-        .select_related("meeting")
-        .first()
+    raised_by = Concern.objects.filter(meeting=OuterRef("pk"), matter=matter).values("raised_by")[:1]
+    meetings = list(
+        meetings_visible_to(user)
+        .filter(Q(matter=matter) | Q(concerns__matter=matter))
+        .annotate(raised_by=Subquery(raised_by))
+        .select_related(None)
+        .order_by("held_on", "pk")
+        .distinct()
     )
-    coordinated = list(meetings_visible_to(user).filter(matter=matter).order_by("held_on", "pk"))
-    mediations = list(mediations_visible_to(user).filter(matter=matter).order_by("held_on", "pk"))
-    if concern is None and not coordinated and not mediations:
+    mediations = list(
+        mediations_visible_to(user).filter(matter=matter).select_related(None).prefetch_related(None).order_by("pk")
+    )
+    if not meetings and not mediations:
         return None
+    raised_at = next((m for m in meetings if m.raised_by is not None), None)
     return Panel(
         "civic/_matter_panel.html",
-        {"concern": concern, "coordinated": coordinated, "mediations": mediations},
+        {
+            "raised_at": raised_at,
+            "coordinated": [m for m in meetings if m.matter_id == matter.pk],
+            "mediations": mediations,
+        },
     )
