@@ -415,8 +415,8 @@ COVERED_URL_NAMES = {name for _method, name, _url in PAGE_MATRIX}
 PAGE_CASES = [Case(method, url, row, note=name) for (method, name, url), row in PAGE_MATRIX.items()]
 
 
-@pytest.mark.parametrize(("case", "persona"), matrix_params(PAGE_CASES, per_persona=True))
-def test_pledge_page_permissions(plw, client, case, persona):
+@pytest.mark.parametrize("case", matrix_params(PAGE_CASES))
+def test_pledge_page_permissions(plw, client, case):
     published = plw.published()
     line = p.pledge_progress(pledge=published, actor=plw.users.cadre, note="走访", photos=[jpeg()])
     ids = {"submitted": plw.own().pk, "photo": line.photos.get().pk}
@@ -424,7 +424,7 @@ def test_pledge_page_permissions(plw, client, case, persona):
     before = list(Pledge.objects.order_by("pk").values_list("status", flat=True))
     run_matrix(
         case,
-        personas=[persona],
+        personas=list(case.expected),
         login=page_login(client, plw.users),
         send=page_send(client, case.method, url),
         checks=[page_problems],

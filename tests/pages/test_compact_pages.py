@@ -96,14 +96,14 @@ def _snapshot():
     )
 
 
-@pytest.mark.parametrize(("case", "persona"), matrix_params(CASES, per_persona=True))
-def test_compact_page_permissions(client, mw, case, persona):
+@pytest.mark.parametrize("case", matrix_params(CASES))
+def test_compact_page_permissions(client, mw, case):
     url = _url(mw, case.url, case.on)
     data = {"draft-village": mw.qixing.pk} if case.url == "compact-draft" else None
     # An empty POST: the allowed get the page back with the form's errors; nobody writes.
     run_matrix(
         case,
-        personas=[persona],
+        personas=list(case.expected),
         login=page_login(client, mw.users),
         send=page_send(client, case.method, url, data),
         snapshot=_snapshot,

@@ -244,8 +244,8 @@ def _form_errors_back(persona, response):
     return [] if "has-error" in html or "form-errors" in html else ["a POST answered 200 without form errors"]
 
 
-@pytest.mark.parametrize(("case", "persona"), matrix_params(CASES, per_persona=True))
-def test_matter_page_permissions(client, mw, case, persona):
+@pytest.mark.parametrize("case", matrix_params(CASES))
+def test_matter_page_permissions(client, mw, case):
     if case.on is None:
         url, snapshot = PAGES[case.url], None
     else:
@@ -258,7 +258,7 @@ def test_matter_page_permissions(client, mw, case, persona):
     # An empty POST: allowed users get the page back with the form's errors, nobody writes.
     run_matrix(
         case,
-        personas=[persona],
+        personas=list(case.expected),
         login=page_login(client, mw.users),
         send=page_send(client, case.method, url),
         snapshot=snapshot,

@@ -127,12 +127,12 @@ def _urls(world):
 CASES = [Case(method, page_name, row) for (method, page_name), row in MATRIX.items()]
 
 
-@pytest.mark.parametrize(("case", "persona"), matrix_params(CASES, per_persona=True))
-def test_page_permissions(client, world, case, persona):
+@pytest.mark.parametrize("case", matrix_params(CASES))
+def test_page_permissions(client, world, case):
     url = _urls(world)[case.url]
     run_matrix(
         case,
-        personas=[persona],
+        personas=list(case.expected),
         login=page_login(client, world.users),
         send=page_send(client, case.method, url),
         checks=[page_problems],

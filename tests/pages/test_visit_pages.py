@@ -94,12 +94,12 @@ COVERED_URL_NAMES = {"visit-todo", "visit-create", "visit-list", "visit-detail",
 CASES = [Case(method, name, row) for (method, name), row in MATRIX.items()]
 
 
-@pytest.mark.parametrize(("case", "persona"), matrix_params(CASES, per_persona=True))
-def test_visit_pages_permission_matrix(client, world, case, persona):
+@pytest.mark.parametrize("case", matrix_params(CASES))
+def test_visit_pages_permission_matrix(client, world, case):
     visit = _visit(world) if case.url.startswith("detail") else None
     run_matrix(
         case,
-        personas=[persona],
+        personas=list(case.expected),
         login=page_login(client, world.users),
         send=page_send(client, case.method, _url(world, case.url, visit)),
         checks=[page_problems],

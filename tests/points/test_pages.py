@@ -222,11 +222,11 @@ def _points_page_problems(persona, response):
     return page_problems(persona, response, forbidden_templates=("403.html", "points/entry_detail.html"))
 
 
-@pytest.mark.parametrize(("case", "persona"), matrix_params(CASES, per_persona=True))
-def test_page_permissions(client, pages, case, persona):
+@pytest.mark.parametrize("case", matrix_params(CASES))
+def test_page_permissions(client, pages, case):
     run_matrix(
         case,
-        personas=[persona],
+        personas=list(case.expected),
         login=page_login(client, pages.users),
         send=page_send(client, case.method, pages.urls[case.url]),
         checks=[_points_page_problems],
