@@ -303,7 +303,8 @@ class Mediation(models.Model):
     matter = models.ForeignKey(
         Matter, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("matter")
     )
-    number = models.CharField(_("number"), max_length=40, unique=True)
+    # Per village: two villages of one name (in two townships) each have their 1号.
+    number = models.CharField(_("number"), max_length=40)
     team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="mediations", verbose_name=_("team"))
     mediators = models.ManyToManyField(TeamMember, related_name="mediations", verbose_name=_("mediators"))
     dispute_kind = models.CharField(_("kind of dispute"), max_length=20, choices=DisputeKind.choices)
@@ -339,6 +340,7 @@ class Mediation(models.Model):
         ordering = ["-held_on", "-id"]
         indexes = [models.Index(fields=["village", "status"])]
         constraints = [
+            models.UniqueConstraint(fields=["village", "number"], name="civic_mediation_number_once"),
             models.CheckConstraint(
                 condition=~Q(status="agreed") | Q(agreed_on__isnull=False, perform_by__isnull=False),
                 name="civic_agreement_has_dates",

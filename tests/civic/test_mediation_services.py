@@ -10,12 +10,13 @@ from django.db import connection
 
 from governance.civic import mediations as m
 from governance.civic import teams as t
-from governance.civic.models import Mediation, MediationStatus
+from governance.civic.models import Mediation, MediationStatus, TeamKind
 from governance.errors import Conflict, Forbidden
+from grids.models import Village
 from petitions.models import Deliberation, Kind
 from petitions.services import matter_classify
 from tests.civic import mediation_fixtures
-from tests.civic.mediation_fixtures import days
+from tests.civic.mediation_fixtures import PARTIES, days
 
 cw = mediation_fixtures.cw  # the fixture
 
@@ -231,3 +232,23 @@ def test_two_recorders_at_once_draw_different_numbers(world):
     for thread in threads:
         thread.join()
     assert errors == [] and len(set(numbers)) == 4
+
+
+def test_villages_of_one_name_in_two_townships_each_number_their_own_mediations(cw):
+    """Numbers are per village: 七星村 of 小沔镇 has its 七星调〔year〕1号 beside 渭沱镇's, no 500."""
+    Village.objects.filter(pk=cw.liwan.pk).update(name="七星村")
+    twin = Village.objects.get(pk=cw.liwan.pk)
+    team = t.team_create(actor=cw.users.admin, kind=TeamKind.RESIDENT_MEDIATORS, name="调解队", village=twin)
+    member = t.member_add(team=team, actor=cw.users.admin, name="调解员", joined_on=days(-30))
+    first = cw.opened()
+    second = m.mediation_open(
+        actor=cw.users.admin,
+        village=twin,
+        mediators=[member],
+        dispute_kind="neighbours",
+        parties=PARTIES,
+        facts="邻里排水纠纷。",
+        held_on=days(-3),
+    )
+    assert first.number == second.number
+    assert first.village_id != second.village_id
