@@ -14,6 +14,7 @@ from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from governance.api_common import IdCursorPagination
+from governance.history import history_of, object_for_history
 from governance.login import (
     ADDRESS_BLOCKED_MESSAGE,
     CAPTCHA_REQUIRED_MESSAGE,
@@ -26,11 +27,11 @@ from governance.login import (
     record_failure,
 )
 from governance.models import Assignment, Department, Notification, Role
-from governance.roles import TOWNSHIP_ROLES
-from governance.scoping import current_assignments, scope_for
+from governance.scoping import assignments_visible, current_assignments, scope_for
 from governance.serializers import (
     AssignmentSerializer,
     DepartmentSerializer,
+    HistoryChangeSerializer,
     MarkAllReadSerializer,
     MeSerializer,
     NotificationSerializer,
@@ -133,6 +134,19 @@ class MeView(APIView):
         return Response(MeSerializer(data).data)
 
 
+class HistoryView(APIView):
+    """An object's changes, newest first (governance.history): `kind` is one of the kinds kept
+    (account, assignment, township, village, grid, courtyard, area, household, resident, tag,
+    matter-category, time-limit, clock-limit, calendar-day, matter-settings, points-settings,
+    points-rule, shop-item, department, finance-settings). 404 for a kind or an object the
+    caller may not see."""
+
+    @extend_schema(responses=HistoryChangeSerializer(many=True))
+    def get(self, request, kind, pk):
+        obj = object_for_history(request.user, kind, pk)
+        return Response(HistoryChangeSerializer(history_of(obj), many=True).data)
+
+
 class DepartmentViewSet(viewsets.ReadOnlyModelViewSet):
     """Departments of the townships the caller works in."""
 
@@ -165,8 +179,8 @@ class AssignmentFilter(filters.FilterSet):
 
 
 class AssignmentViewSet(viewsets.ReadOnlyModelViewSet):
-    """Assignments, past and present: the caller's own; a township's for its leaders and
-    officials; a village's for its cadres."""
+    """Assignments, past and present: the caller's own; a township's for its leaders, officials
+    and administrator; a village's for its cadres."""
 
     serializer_class = AssignmentSerializer
     filterset_class = AssignmentFilter
@@ -175,15 +189,7 @@ class AssignmentViewSet(viewsets.ReadOnlyModelViewSet):
     )
 
     def get_queryset(self):
-        user = self.request.user
-        scope = scope_for(user)
-        if scope.is_superuser:
-            return self.queryset
-        return self.queryset.filter(
-            Q(user=user)
-            | Q(township_id__in=sorted(scope.ids_for(TOWNSHIP_ROLES)))
-            | Q(village_id__in=sorted(scope.ids_for({Role.VILLAGE_CADRE})))
-        )
+        return assignments_visible(self.request.user, self.queryset)
 
 
 class NotificationPagination(IdCursorPagination):

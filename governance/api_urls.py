@@ -26,6 +26,7 @@ router.register("public/matters", petitions_api.PublicMatterViewSet, basename="p
 urlpatterns = [
     path("auth/token/", governance_api.TokenView.as_view(), name="auth-token"),
     path("me/", governance_api.MeView.as_view(), name="me"),
+    path("history/<slug:kind>/<int:pk>/", governance_api.HistoryView.as_view(), name="history"),
     path("points/", include("points.api_urls")),
     path("", include("governance.civic.api_urls")),
     path("", include(router.urls)),

@@ -12,5 +12,6 @@ class GovernanceConfig(AppConfig):
 
         # The apps above governance plug themselves in: their navigation entries and counts
         # (`<app>/nav.py`, governance.nav) and how a department sees people
-        # (`<app>/scoping_rules.py`, governance.scoping).
-        autodiscover_modules("nav", "scoping_rules")
+        # (`<app>/scoping_rules.py`, governance.scoping), and the changes they keep on record
+        # (`<app>/audited.py`, governance.history).
+        autodiscover_modules("nav", "scoping_rules", "audited")

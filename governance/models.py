@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from governance.limits import outside_records
-from grids.models import Courtyard, Grid, Resident, Township, Village
+from grids.models import Area, Courtyard, Grid, Resident, Township, Village
 
 
 class Role(models.TextChoices):
@@ -24,6 +24,12 @@ class Role(models.TextChoices):
     GRID_LEADER = "grid_leader", _("grid leader (网格长)")
     GRID_WORKER = "grid_worker", _("grid worker (网格员)")
     COURTYARD_HELPER = "courtyard_helper", _("courtyard helper (包院落)")
+    TOWNSHIP_ADMIN = "township_admin", _("township administrator (镇街管理员)")
+    # A township official sent down to answer for a village (包村, 驻村工作组), and a township
+    # leader answering for a 片区 (包片): their own roles, each held at one level like every
+    # other, and given only to people who hold a township role in the same township.
+    VILLAGE_LIAISON = "village_liaison", _("township official for a village (包村干部)")
+    AREA_LEADER = "area_leader", _("township leader for an area (包片领导)")
 
 
 # Which place each role is assigned to; enforced by a CheckConstraint below.
@@ -37,7 +43,14 @@ ROLE_LEVEL = {
     Role.GRID_LEADER: "grid",
     Role.GRID_WORKER: "grid",
     Role.COURTYARD_HELPER: "courtyard",
+    Role.TOWNSHIP_ADMIN: "township",
+    Role.VILLAGE_LIAISON: "village",
+    Role.AREA_LEADER: "area",
 }
+
+# The level of the ids a role's scope holds: the assigned place's, except an area's, which
+# reaches its villages (governance.scoping expands it when it reads the assignments).
+SCOPE_LEVEL = {**ROLE_LEVEL, Role.AREA_LEADER: "village"}
 
 
 class Department(models.Model):
@@ -60,13 +73,16 @@ class Department(models.Model):
 def _level_check(level: str) -> Q:
     """The assignment points at exactly the place its role's level needs."""
     filled = {
-        "township": Q(village__isnull=True, grid__isnull=True, courtyard__isnull=True, department__isnull=True),
-        "village": Q(village__isnull=False, grid__isnull=True, courtyard__isnull=True, department__isnull=True),
-        "grid": Q(village__isnull=False, grid__isnull=False, courtyard__isnull=True, department__isnull=True),
-        "courtyard": Q(village__isnull=False, grid__isnull=False, courtyard__isnull=False, department__isnull=True),
-        "department": Q(village__isnull=True, grid__isnull=True, courtyard__isnull=True, department__isnull=False),
-    }
-    return filled[level]
+        "township": set(),
+        "village": {"village"},
+        "grid": {"village", "grid"},
+        "courtyard": {"village", "grid", "courtyard"},
+        "department": {"department"},
+        "area": {"area"},
+    }[level]
+    return Q(
+        **{f"{name}__isnull": name not in filled for name in ("village", "grid", "courtyard", "department", "area")}
+    )
 
 
 def _place_matches_role() -> Q:
@@ -99,6 +115,7 @@ class Assignment(models.Model):
     department = models.ForeignKey(
         Department, on_delete=models.PROTECT, null=True, blank=True, related_name="assignments"
     )
+    area = models.ForeignKey(Area, on_delete=models.PROTECT, null=True, blank=True, related_name="assignments")
     title = models.CharField(_("title"), max_length=100, blank=True)
     valid_from = models.DateField(_("valid from"))
     valid_to = models.DateField(_("valid to"), null=True, blank=True)
@@ -122,7 +139,7 @@ class Assignment(models.Model):
 
     @property
     def place_name(self) -> str:
-        place = self.courtyard or self.grid or self.village or self.department or self.township
+        place = self.courtyard or self.grid or self.village or self.department or self.area or self.township
         return str(place)
 
 

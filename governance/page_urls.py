@@ -12,6 +12,7 @@ governance_patterns = (
         path("dashboard/villages/<int:pk>/", views.village_dashboard, name="village-dashboard"),
         path("dashboard/townships/<int:pk>/", views.township_dashboard, name="township-dashboard"),
         path("notifications/", views.notification_list, name="notification-list"),
+        path("history/<slug:kind>/<int:pk>/", views.history, name="history"),
         path("reports/monthly/", report_views.monthly_report, name="monthly-report"),
         path("reports/monthly/export.xlsx", report_views.monthly_report_export, name="monthly-report-export"),
         path("affairs/", views.affairs, name="affairs"),

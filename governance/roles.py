@@ -11,6 +11,13 @@ from governance.models import Role
 # ---------------------------------------------------------------- levels
 
 TOWNSHIP_ROLES = frozenset({Role.TOWNSHIP_LEADER, Role.TOWNSHIP_OFFICIAL})
+# The township's staff sent down (力量沉底): a township official answering for a village (包村)
+# and a township leader for a 片区 (包片). They see their villages as the village's cadres do,
+# visit, and are reminded on the 逢十 days; the township's decisions stay with TOWNSHIP_ROLES.
+SENT_DOWN_ROLES = frozenset({Role.VILLAGE_LIAISON, Role.AREA_LEADER})
+# The township administrator (镇街管理员): staff accounts, assignments, places, catalogues and
+# settings of one township. Reads no people, matters or visits: it keeps the books, not the work.
+ADMIN_ROLES = frozenset({Role.TOWNSHIP_ADMIN})
 VILLAGE_ROLES = frozenset({Role.VILLAGE_CADRE, Role.SHOP_CLERK})
 GRID_ROLES = frozenset({Role.GRID_LEADER, Role.GRID_WORKER})
 # The village affairs supervision committee (村务监督委员会): held at a village, beside its
@@ -31,7 +38,7 @@ FRONTLINE_ROLES = FIELD_ROLES | {Role.VILLAGE_CADRE}
 # role may *do* and takes its roles from the caller: the points policy lets the clerk
 # redeem on a passbook the clerk's village holds.)
 # The supervision committee reads no register either: it sees matters only (below).
-PEOPLE_READERS = frozenset(Role) - {Role.SHOP_CLERK} - SUPERVISION_ROLES
+PEOPLE_READERS = frozenset(Role) - {Role.SHOP_CLERK} - SUPERVISION_ROLES - ADMIN_ROLES
 # The roles that may read matters at all: the people readers, and the supervision committee,
 # whose sight is narrowed to its village's 村事 by the rule petitions registers
 # (governance.scoping.register_role_rule).
@@ -48,18 +55,19 @@ ID_NUMBER_REVEALERS = frozenset({Role.VILLAGE_CADRE, Role.TOWNSHIP_OFFICIAL, Rol
 
 # ---------------------------------------------------------------- visits and 逢十
 
-VISITOR_ROLES = FRONTLINE_ROLES
+VISITOR_ROLES = FRONTLINE_ROLES | SENT_DOWN_ROLES
 # Whose 逢十 duty is counted and reminded.
 FENGSHI_ROLES = FIELD_ROLES
-# Who reads the visit log: those who visit, and the township staff who watch them.
+# Who reads the visit log: those who visit (the township's staff sent down among them), and the
+# township staff who watch them.
 VISIT_READERS = VISITOR_ROLES | TOWNSHIP_ROLES
 # Who reads the 逢十 compliance roll-up: the township, the village staff, those on duty.
-COMPLIANCE_READERS = TOWNSHIP_ROLES | VILLAGE_STAFF | FENGSHI_ROLES
+COMPLIANCE_READERS = TOWNSHIP_ROLES | SENT_DOWN_ROLES | VILLAGE_STAFF | FENGSHI_ROLES
 
 # ---------------------------------------------------------------- matters
 
 # Who records a matter (on a visit, at the office, by phone; 代办 for a resident).
-INTAKE_ROLES = FRONTLINE_ROLES
+INTAKE_ROLES = FRONTLINE_ROLES | SENT_DOWN_ROLES
 # Who watches over a 村事 from outside the 两委 that decided and carried it out: the village
 # affairs supervision committee and the township. They supervise it (督办) in any open state.
 VILLAGE_AFFAIRS_OVERSIGHT = SUPERVISION_ROLES | TOWNSHIP_ROLES
@@ -98,7 +106,7 @@ HANDLER_ROLES = FRONTLINE_ROLES
 COMPACT_EDITORS = frozenset({Role.VILLAGE_CADRE})
 # Who reads a village's compact in the staff pages, drafts and history: its cadres and its
 # supervision committee, and the township that files it (备案).
-COMPACT_READERS = COMPACT_EDITORS | SUPERVISION_ROLES | TOWNSHIP_ROLES
+COMPACT_READERS = COMPACT_EDITORS | SUPERVISION_ROLES | TOWNSHIP_ROLES | SENT_DOWN_ROLES
 
 # ---------------------------------------------------------------- points
 
@@ -117,14 +125,14 @@ ACCOUNT_READER_ROLES = frozenset({Role.VILLAGE_CADRE, Role.SHOP_CLERK, *FIELD_RO
 # Who keeps a village's accounts (财务公开): its cadres. Who reads them before they are
 # posted: the cadres, the supervision committee that checks them, the township.
 FINANCE_EDITORS = frozenset({Role.VILLAGE_CADRE})
-FINANCE_READERS = FINANCE_EDITORS | SUPERVISION_ROLES | TOWNSHIP_ROLES
+FINANCE_READERS = FINANCE_EDITORS | SUPERVISION_ROLES | TOWNSHIP_ROLES | SENT_DOWN_ROLES
 # Who gets the 村务 tab (the accounts, the compact, the pledges of their villages).
 AFFAIRS_ROLES = FINANCE_READERS
 # ---------------------------------------------------------------- pledges (提诺·亮诺·践诺·评诺)
 
 # Who reads a village's pledges: its cadres, its supervision committee, its grid and courtyard
 # staff, and its township. Not the shop clerk (the passbooks and the shop only).
-PLEDGE_READERS = TOWNSHIP_ROLES | SUPERVISION_ROLES | FRONTLINE_ROLES
+PLEDGE_READERS = TOWNSHIP_ROLES | SENT_DOWN_ROLES | SUPERVISION_ROLES | FRONTLINE_ROLES
 # Who proposes a pledge of their own (提诺): the cadres and the staff who 包网格/包院落.
 PLEDGER_ROLES = FRONTLINE_ROLES
 # Who records a pledge for a resident of the village (a party member without an account), and
@@ -140,7 +148,7 @@ PLEDGE_RATER_ROLES = PLEDGE_REVIEWER_ROLES
 # Who reads the councils, teams, mediations, selections and activities of their places: the
 # township, the village cadres and the grid staff (the shop clerk and the supervision
 # committee keep other books).
-CIVIC_READERS = TOWNSHIP_ROLES | frozenset({Role.VILLAGE_CADRE}) | GRID_ROLES
+CIVIC_READERS = TOWNSHIP_ROLES | SENT_DOWN_ROLES | frozenset({Role.VILLAGE_CADRE}) | GRID_ROLES
 # Who runs the village's councils (四会), keeps its teams, runs its 最美 selections: the 两委.
 COUNCIL_RUNNERS = frozenset({Role.VILLAGE_CADRE})
 # Who keeps a township's own teams (the 公益律师团, a township 老兵说法团).

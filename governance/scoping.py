@@ -15,15 +15,16 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
-from governance.models import ROLE_LEVEL, Assignment, Role
+from governance.models import SCOPE_LEVEL, Assignment, Role
 from governance.roles import (  # noqa: F401
+    ADMIN_ROLES,
     GRID_ROLES,
     MATTER_READERS,
     PEOPLE_READERS,
     TOWNSHIP_ROLES,
     VILLAGE_ROLES,
 )
-from grids.models import Village
+from grids.models import Area, Village
 
 # For each kind of personal row, the field that holds the id at each level. The
 # department level is absent: a department sees the rows its own work names, which the app
@@ -148,7 +149,7 @@ class Scope:
                 continue
             if role not in readers:
                 continue
-            level = ROLE_LEVEL[role]
+            level = SCOPE_LEVEL[role]
             if level == "department":
                 condition |= _department_condition(kind, sorted(ids))
                 continue
@@ -165,7 +166,7 @@ class Scope:
         """
         if self.is_superuser:
             return queryset
-        township_wide = sorted(self.ids_for(TOWNSHIP_ROLES) | self._department_townships)
+        township_wide = sorted(self.ids_for(TOWNSHIP_ROLES | ADMIN_ROLES) | self._department_townships)
         if kind == "township":
             return queryset.filter(pk__in=sorted(self.township_ids))
         condition = Q(township_id__in=township_wide)
@@ -191,7 +192,7 @@ class Scope:
             ids = self.by_role.get(role)
             if not ids:
                 continue
-            level = ROLE_LEVEL[role]
+            level = SCOPE_LEVEL[role]
             if level == "courtyard":
                 courtyard_id = getattr(obj, "courtyard_id", None)
                 if courtyard_id is None and getattr(obj, "household", None) is not None:
@@ -212,6 +213,30 @@ def current_assignments(user, on=None):
     )
 
 
+def assignment_rows(user, on=None) -> list[dict]:
+    """The user's current assignments (on `on`) as rows of role and place ids, one query (two
+    with an area): an area assignment (包片) stands as one row per village of its area, so every
+    reader of places sees a 片区 leader at the villages the area holds."""
+    rows = list(
+        current_assignments(user, on).values(
+            "role", "township_id", "village_id", "grid_id", "courtyard_id", "department_id", "area_id"
+        )
+    )
+    area_ids = sorted({row["area_id"] for row in rows if row["area_id"]})
+    if not area_ids:
+        return rows
+    villages: dict[int, list[int]] = {}
+    for area_id, village_id in Area.villages.through.objects.filter(area_id__in=area_ids).values_list(
+        "area_id", "village_id"
+    ):
+        villages.setdefault(area_id, []).append(village_id)
+    expanded = [row for row in rows if not row["area_id"]]
+    for row in rows:
+        if row["area_id"]:
+            expanded += [{**row, "village_id": village_id} for village_id in villages.get(row["area_id"], [])]
+    return expanded
+
+
 def scope_for(user, on=None) -> Scope:
     """The user's scope today (or on `on`). Cached on the user object for one request."""
     if not user.is_authenticated:
@@ -220,10 +245,8 @@ def scope_for(user, on=None) -> Scope:
         return user._cunzhi_scope
     by_role: dict[str, set[int]] = {}
     townships, villages, grids, department_townships = set(), set(), set(), set()
-    for a in current_assignments(user, on).values(
-        "role", "township_id", "village_id", "grid_id", "courtyard_id", "department_id"
-    ):
-        level = ROLE_LEVEL[a["role"]]
+    for a in assignment_rows(user, on):
+        level = SCOPE_LEVEL[a["role"]]
         place_id = a[f"{level}_id"]
         by_role.setdefault(a["role"], set()).add(place_id)
         townships.add(a["township_id"])
@@ -254,7 +277,7 @@ def _village_places(user) -> dict[str, tuple[frozenset[int], frozenset[int]]]:
     if cached is not None:
         return cached
     places: dict[str, tuple[set[int], set[int]]] = {}
-    for row in current_assignments(user).values("role", "township_id", "village_id"):
+    for row in assignment_rows(user):
         townships, villages = places.setdefault(row["role"], (set(), set()))
         townships.add(row["township_id"])
         if row["village_id"]:
@@ -303,6 +326,20 @@ def villages_for(user, roles):
         return Village.objects.all()
     townships, villages = _reach(user, roles)
     return Village.objects.filter(Q(pk__in=sorted(villages)) | Q(township_id__in=sorted(townships)))
+
+
+def assignments_visible(user, queryset=None):
+    """Assignments, past and present, the user sees: their own; a township's for its leaders,
+    officials and administrator; a village's for its cadres."""
+    queryset = Assignment.objects.all() if queryset is None else queryset
+    scope = scope_for(user)
+    if scope.is_superuser:
+        return queryset
+    return queryset.filter(
+        Q(user=user)
+        | Q(township_id__in=sorted(scope.ids_for(TOWNSHIP_ROLES | ADMIN_ROLES)))
+        | Q(village_id__in=sorted(scope.ids_for({Role.VILLAGE_CADRE})))
+    )
 
 
 def users_holding(roles, *, on=None, **place):

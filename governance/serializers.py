@@ -138,3 +138,22 @@ class MarkAllReadSerializer(serializers.Serializer):
 # the API schema describes it as an input serializer, as it did when it was the matters'.
 class PhotoSerializer(InputSerializer):
     image = serializers.FileField(help_text=_("JPEG, PNG or WebP, at most 8 MB; re-encoded without metadata."))
+
+
+class HistoryFieldSerializer(serializers.Serializer):
+    field = serializers.CharField(help_text=_("The field's name, in the caller's language."))
+    before = serializers.CharField(allow_blank=True)
+    after = serializers.CharField(allow_blank=True)
+
+    def to_representation(self, instance):
+        field, before, after = instance
+        return {"field": field, "before": before, "after": after}
+
+
+class HistoryChangeSerializer(serializers.Serializer):
+    """One change of an object (governance.history.Change)."""
+
+    at = serializers.DateTimeField()
+    actor = serializers.CharField(help_text=_("Who made it: the account's name, or the system."))
+    action = serializers.CharField()
+    fields = HistoryFieldSerializer(many=True)

@@ -6,10 +6,12 @@ import logging
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from governance.models import ROLE_LEVEL, Assignment, Department, IdempotencyRecord, Notification
+from governance.roles import SENT_DOWN_ROLES, TOWNSHIP_ROLES
 from grids.models import Township
 
 logger = logging.getLogger(__name__)
@@ -56,6 +58,11 @@ def assignment_create(
         if department is None:
             raise ValidationError({"department": _("A department handler needs a department.")})
         fields.update(department=department, township=department.township)
+    elif level == "area":
+        if type(place).__name__ != "Area":
+            raise ValidationError({"place": _("This role is assigned to a place of another level.")})
+        fields.update(area=place, township_id=place.township_id)
+        fields.pop("township")
     else:
         expected = {"township": "Township", "village": "Village", "grid": "Grid", "courtyard": "Courtyard"}[level]
         if place is None or type(place).__name__ != expected:
@@ -72,10 +79,13 @@ def assignment_create(
             if level == "courtyard":
                 fields["grid_id"] = place.grid_id
                 fields.pop("grid")
+    day = valid_from or timezone.localdate()
+    if role in SENT_DOWN_ROLES:
+        _require_township_role(user, township_id=fields.get("township_id") or fields["township"].pk, on=day)
     assignment = Assignment.objects.create(
         user=user,
         role=role,
-        valid_from=valid_from or timezone.localdate(),
+        valid_from=day,
         valid_to=valid_to,
         title=title,
         **fields,
@@ -83,6 +93,20 @@ def assignment_create(
     if department is not None:
         user.groups.add(department.group)
     return assignment
+
+
+def _require_township_role(user, *, township_id: int, on) -> None:
+    """包村 and 包片 are duties of the township's own officials and leaders: only someone who
+    holds a township role in that township on that day takes one."""
+    holds = (
+        Assignment.objects.filter(user=user, role__in=list(TOWNSHIP_ROLES), township_id=township_id, valid_from__lte=on)
+        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=on))
+        .exists()
+    )
+    if not holds:
+        raise ValidationError(
+            {"user": _("Only an official or leader of the township is sent down to a village or an area (包村, 包片).")}
+        )
 
 
 @transaction.atomic

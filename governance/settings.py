@@ -91,6 +91,7 @@ INSTALLED_APPS = [
     "axes",
     "captcha",
     "csp",
+    "auditlog",
     "governance",
     "grids",
     "grids.visits",
@@ -112,6 +113,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Every change on record names who made it (governance.history).
+    "governance.history.HistoryActorMiddleware",
     # A signed-in user's pages, the public ones included, are kept by no shared cache.
     "governance.security.SignedInPagesArePrivate",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -206,6 +209,9 @@ CAPTCHA_LENGTH = 5
 CAPTCHA_TIMEOUT = 10
 CAPTCHA_IMAGE_SIZE = (150, 50)
 CAPTCHA_FONT_SIZE = 32
+
+# Every change on record (governance.history): masked fields (phones) as the pages show them.
+AUDITLOG_MASK_CALLABLE = "governance.history.mask_value"
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]

@@ -12,6 +12,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from governance import dashboards, finance, homes
+from governance.history import history_of, kept_kinds, object_for_history
 from governance.models import FinanceStatement, Notification, Role, VillageFinanceSettings
 from governance.roles import (
     AFFAIRS_ROLES,
@@ -232,3 +233,11 @@ def affairs(request):
             }
         )
     return render(request, "governance/affairs.html", {"rows": rows})
+
+
+@login_required
+def history(request, kind, pk):
+    """An object's changes (governance.history): who, when, each field before and after."""
+    obj = object_for_history(request.user, kind, pk)
+    context = {"object": obj, "kept": kept_kinds()[kind], "changes": history_of(obj)}
+    return render(request, "governance/history.html", context)

@@ -82,6 +82,23 @@ class Courtyard(models.Model):
         return self.name
 
 
+class Area(models.Model):
+    """片区: a named set of villages of one township that a township leader answers for (包片)."""
+
+    township = models.ForeignKey(Township, on_delete=models.PROTECT, related_name="areas")
+    name = models.CharField(_("name"), max_length=100)
+    villages = models.ManyToManyField(Village, related_name="areas", verbose_name=_("villages"))
+
+    class Meta:
+        verbose_name = _("area (片区)")
+        verbose_name_plural = _("areas (片区)")
+        ordering = ["township_id", "name"]
+        constraints = [models.UniqueConstraint(fields=["township", "name"], name="area_name_unique_in_township")]
+
+    def __str__(self):
+        return self.name
+
+
 class Tag(models.Model):
     """A label on households and residents (独居老人, 困难户 ...); later drives visit targets."""
 

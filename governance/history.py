@@ -1,0 +1,141 @@
+"""Every change on record: who changed what, when, and each field before and after.
+
+Changes to people (staff accounts), places, assignments, catalogues and settings are kept by
+django-auditlog (one `auditlog.LogEntry` row per save or delete, its `changes` a JSON of
+field → [before, after]). An app says which of its models keep history, and who may read an
+object's history, in its own `audited.py` (found by `autodiscover_modules("audited")` in
+`GovernanceConfig.ready`) through `keep_history`. The history page and the API answer from
+that registry: a kind the caller may not see answers 404 like a missing object.
+
+Writes through `QuerySet.update()` and `bulk_create` leave no entry (auditlog hears model
+signals): a service that changes a kept model saves the row, as the services here do.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from auditlog.context import set_extra_data
+from auditlog.models import LogEntry
+from auditlog.registry import auditlog
+from django.db.models import Model, QuerySet
+from django.http import Http404
+from django.utils.functional import SimpleLazyObject
+from django.utils.translation import gettext_lazy as _
+
+# Who may read an object's history: fn(user) -> the queryset of objects of that kind whose
+# history the user reads (those they may see, usually).
+Readable = Callable[..., QuerySet]
+
+
+@dataclass(frozen=True)
+class Kept:
+    kind: str
+    model: type[Model]
+    readable: Readable
+    label: str
+
+
+_kept: dict[str, Kept] = {}
+
+
+def keep_history(model, *, kind: str, readable: Readable, exclude=(), mask=(), m2m=()) -> None:
+    """Keep every change of `model` (`kind` names it in URLs: /history/<kind>/<pk>/), readable
+    by whoever `readable(user)` lets see the object. `exclude`: fields not recorded at all
+    (password hashes, counters); `mask`: fields recorded only as changed, never their values."""
+    auditlog.register(model, exclude_fields=list(exclude), mask_fields=list(mask), m2m_fields=set(m2m))
+    _kept[kind] = Kept(kind=kind, model=model, readable=readable, label=str(model._meta.verbose_name))
+
+
+def kept_kinds() -> dict[str, Kept]:
+    return dict(_kept)
+
+
+def kind_of(obj) -> str | None:
+    """The registered kind of an object's model (a page links its history with it)."""
+    for kind, kept in _kept.items():
+        if isinstance(obj, kept.model):
+            return kind
+    return None
+
+
+@dataclass(frozen=True)
+class Change:
+    at: object
+    actor: str
+    action: str
+    fields: list[tuple[str, str, str]]  # (field's name, before, after)
+
+
+ACTIONS = {
+    LogEntry.Action.CREATE: _("created"),
+    LogEntry.Action.UPDATE: _("changed"),
+    LogEntry.Action.DELETE: _("deleted"),
+}
+
+
+def object_for_history(user, kind: str, pk) -> Model:
+    """The object whose history `user` asks for, or 404 (an unknown kind, a missing object and
+    one the user may not see answer alike)."""
+    kept = _kept.get(kind)
+    if kept is None:
+        raise Http404
+    try:
+        return kept.readable(user).get(pk=pk)
+    except (kept.model.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def history_of(obj, *, limit: int = 200) -> list[Change]:
+    """The object's changes, newest first: who (the account's name, or the system for a task or
+    a command), when, and each field's value before and after, with the fields' names and
+    choices as the site's language shows them."""
+    entries = LogEntry.objects.get_for_object(obj).select_related("actor").order_by("-timestamp", "-pk")[:limit]
+    changes = []
+    for entry in entries:
+        shown = entry.changes_display_dict
+        rows = []
+        for name, values in shown.items():
+            rows.append((str(name), *_before_after(values)))
+        actor = entry.actor.get_full_name() or entry.actor.username if entry.actor else str(_("the system"))
+        changes.append(Change(at=entry.timestamp, actor=actor, action=str(ACTIONS.get(entry.action, "")), fields=rows))
+    return changes
+
+
+def _before_after(values) -> tuple[str, str]:
+    """A field's change as two strings: [before, after] for a plain field; for a many-to-many
+    field (auditlog records {"operation": add/delete/clear, "objects": [...]}) what was added
+    shows as after, what was taken away as before."""
+    if isinstance(values, dict):
+        objects = "、".join(str(o) for o in values.get("objects", []))
+        return ("", objects) if values.get("operation") == "add" else (objects, "")
+    before, after = (list(values) + ["", ""])[:2]
+    return _blank(before), _blank(after)
+
+
+def _blank(value) -> str:
+    return "" if value in (None, "None") else str(value)
+
+
+def mask_value(value) -> str:
+    """How a masked field (a phone) stands in the history: 158****9119, as the pages show it."""
+    text = "" if value is None else str(value)
+    return f"{text[:3]}****{text[-4:]}" if len(text) >= 7 else "****" if text else ""
+
+
+class HistoryActorMiddleware:
+    """Name the signed-in user as the actor of every change a request makes, whether a page's
+    session or the API's token signed them in: the actor is read when the first change is
+    saved (after DRF has authenticated the request and set `request.user`), not when the
+    request arrives."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        def actor():
+            user = getattr(request, "user", None)
+            return user if user is not None and user.is_authenticated else None
+
+        context = {"actor": SimpleLazyObject(actor), "remote_addr": request.META.get("REMOTE_ADDR")}
+        with set_extra_data(context_data=context):
+            return self.get_response(request)
