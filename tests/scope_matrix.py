@@ -33,7 +33,7 @@ from governance.models import (
     PledgePhoto,
     Role,
 )
-from grids.models import Courtyard, Grid, Household, Resident, Township, Village
+from grids.models import Area, Courtyard, Grid, Household, Resident, Township, Village
 from grids.visits.models import Visit, VisitPhoto
 from petitions.models import (
     CompactArticle,
@@ -160,10 +160,38 @@ def _fill(route: str) -> str | None:
     return "/" + route
 
 
+# The history of an object (governance.history), page and API, probed for each kept kind
+# whose model the oracle below knows; the other kinds (catalogues every member of staff reads,
+# staff accounts) are covered by tests/governance/test_history.py.
+HISTORY_KINDS = {
+    "township": Township,
+    "village": Village,
+    "grid": Grid,
+    "courtyard": Courtyard,
+    "household": Household,
+    "resident": Resident,
+    "assignment": Assignment,
+    "department": Department,
+    "points-rule": Rule,
+    "shop-item": Item,
+}
+
+
+def _history_routes(raw: str, name: str) -> list[Route]:
+    api = raw.startswith("api/")
+    return [
+        Route("/" + raw.replace("<slug:kind>", kind).replace("<int:pk>", "{pk}"), name, model, api)
+        for kind, model in HISTORY_KINDS.items()
+    ]
+
+
 def routes() -> tuple[list[Route], list[str]]:
     """Every id route (API and page) and every API list route; and the unmapped id routes."""
     found, unmapped, seen = [], [], set()
     for raw, name, callback in _walk(get_resolver().url_patterns):
+        if "<slug:kind>/<int:pk>" in raw and name == "history":
+            found += _history_routes(raw, name)
+            continue
         if raw.startswith("admin/") or PUBLIC_ROUTE.match(raw) or r"\.(?P<format>" in raw:
             continue
         cls = getattr(callback, "cls", None)
@@ -189,8 +217,9 @@ def routes() -> tuple[list[Route], list[str]]:
 
 # The shop clerk reads no people; the village supervision committee (村务监督委员会) reads its
 # village's 村事 only (no household, resident or visit: not even those its 村事 name).
-PEOPLE_READERS = set(Role) - {Role.SHOP_CLERK, Role.VILLAGE_SUPERVISOR}
-PLEDGE_READERS = set(Role) - {Role.SHOP_CLERK, Role.DEPARTMENT_HANDLER}
+# The township administrator (镇街管理员) keeps staff, assignments and places: no people either.
+PEOPLE_READERS = set(Role) - {Role.SHOP_CLERK, Role.VILLAGE_SUPERVISOR, Role.TOWNSHIP_ADMIN}
+PLEDGE_READERS = set(Role) - {Role.SHOP_CLERK, Role.DEPARTMENT_HANDLER, Role.TOWNSHIP_ADMIN}
 ACCOUNT_READERS = {
     Role.VILLAGE_CADRE,
     Role.SHOP_CLERK,
@@ -203,12 +232,17 @@ ACCOUNT_READERS = {
 
 
 def _place_q(assignments, roles, fields) -> Q:
-    """Rows whose place (fields: level -> lookup) one of `roles` is assigned to."""
+    """Rows whose place (fields: level -> lookup) one of `roles` is assigned to; a 片区 leader
+    (包片) is at every village of the area."""
     condition = Q(pk__in=[])
     for a in assignments:
         if a.role not in roles:
             continue
         level = ROLE_LEVEL[a.role]
+        if level == "area":
+            villages = Area.villages.through.objects.filter(area_id=a.area_id).values("village_id")
+            condition |= Q(**{f"{fields['village']}__in": villages})
+            continue
         lookup = fields.get(level)
         if lookup:
             condition |= Q(**{lookup: getattr(a, f"{level}_id")})
@@ -265,7 +299,8 @@ class Oracle:
     def _statements(self) -> set[int]:
         """A village's accounts: its cadres and supervision committee, and its township's staff."""
         a = self.assignments
-        villages = [x.village_id for x in a if x.role in (Role.VILLAGE_CADRE, Role.VILLAGE_SUPERVISOR)]
+        village_roles = (Role.VILLAGE_CADRE, Role.VILLAGE_SUPERVISOR, Role.VILLAGE_LIAISON)
+        villages = [x.village_id for x in a if x.role in village_roles]
         townships = [x.township_id for x in a if x.role in (Role.TOWNSHIP_OFFICIAL, Role.TOWNSHIP_LEADER)]
         return self._ids(FinanceStatement.objects.filter(Q(village_id__in=villages) | Q(township_id__in=townships)))
 
@@ -308,7 +343,7 @@ class Oracle:
         and grid staff, its township's leaders and officials; a township's own team also the
         staff of its villages."""
         township_roles = {Role.TOWNSHIP_LEADER, Role.TOWNSHIP_OFFICIAL}
-        village_roles = {Role.VILLAGE_CADRE, Role.GRID_LEADER, Role.GRID_WORKER}
+        village_roles = {Role.VILLAGE_CADRE, Role.VILLAGE_LIAISON, Role.GRID_LEADER, Role.GRID_WORKER}
         townships = [x.township_id for x in self.assignments if x.role in township_roles]
         villages = [x.village_id for x in self.assignments if x.role in village_roles]
         condition = Q(township_id__in=townships) | Q(village_id__in=villages)
@@ -329,7 +364,8 @@ class Oracle:
         if model is Notification:
             return self._ids(Notification.objects.filter(user=self.user))
         if model is Assignment:
-            townships = [x.township_id for x in a if x.role in (Role.TOWNSHIP_LEADER, Role.TOWNSHIP_OFFICIAL)]
+            township_keepers = (Role.TOWNSHIP_LEADER, Role.TOWNSHIP_OFFICIAL, Role.TOWNSHIP_ADMIN)
+            townships = [x.township_id for x in a if x.role in township_keepers]
             villages = [x.village_id for x in a if x.role == Role.VILLAGE_CADRE]
             return self._ids(
                 Assignment.objects.filter(Q(user=self.user) | Q(township_id__in=townships) | Q(village_id__in=villages))
