@@ -177,6 +177,7 @@ def test_matrix_covers_every_page_and_the_required_personas():
     covered |= {"visit-compliance-export"}  # its own matrix: tests/pages/test_compliance_export.py
     covered |= {"visit-photo"}  # scoped photo serving: tests/api/test_visits.py
     covered |= CIVIC_SELECTION_PAGES  # 最美 selections and activities: tests/civic/test_selections_pages.py
+    covered |= {"history"}  # every kept kind for every demo account: tests/security/test_scope_matrix.py
     # django-simple-captcha's own images, open to all (the login page shows them): tests/governance/test_login.py
     covered |= {"captcha-image", "captcha-image-2x", "captcha-audio", "captcha-refresh"}
     missing = names - covered - {"login", "logout", "notification-read", "notification-read-all"}
