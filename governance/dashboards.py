@@ -503,7 +503,7 @@ def _board_frame(now) -> dict:
     }
 
 
-def counted_villages(township_ids: list[int]) -> list[Village]:
+def counted_villages(township_ids: list[int] | None = None, *, village_ids: list[int] | None = None) -> list[Village]:
     """The townships' villages with their grids, households and residents as the tallies
     counted them at the last run (read after governance.tallies.fresh_run), as grids.selectors'
     villages_with_counts gives them live: what the township's board and cards show, in one
@@ -515,7 +515,11 @@ def counted_villages(township_ids: list[int]) -> list[Village]:
         f"{name}_count": Coalesce(Subquery(own.values(field)[:1]), 0)
         for name, field in (("grid", "grids"), ("household", "households"), ("resident", "residents"))
     }
-    villages = Village.objects.select_related("township").filter(township_id__in=sorted(township_ids))
+    villages = Village.objects.select_related("township")
+    if township_ids is not None:
+        villages = villages.filter(township_id__in=sorted(township_ids))
+    if village_ids is not None:
+        villages = villages.filter(pk__in=sorted(village_ids))
     return list(villages.annotate(**counted).order_by("code"))
 
 
@@ -543,6 +547,19 @@ def township_dashboard(township, *, now: datetime.datetime | None = None) -> dic
     }
     board["charts"] = township_charts(board)
     return board
+
+
+def villages_board(village_ids: list[int], *, now: datetime.datetime | None = None) -> dict:
+    """The villages a 包片 leader (or a 包村 official of several) answers for, side by side as
+    the township's board shows its villages, each village's own dashboard one click away; from
+    the tallies, like the township's board."""
+    from governance.models import Tally
+
+    frame = _board_frame(now)
+    months = frame.pop("months")
+    villages = counted_villages(village_ids=village_ids)
+    tallies = Tally.objects.filter(village_id__in=sorted(village_ids))
+    return {**frame, "villages": _village_rows(tallies, villages, months, frame["cycle"])}
 
 
 def district_dashboard(townships: list, *, user=None, now: datetime.datetime | None = None) -> dict:

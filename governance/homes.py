@@ -2,7 +2,8 @@
 
 - The grid worker's phone home: households waiting for a visit, the next 逢十 day, the
   visits logged since the last one, the open matters they recorded, and the two things they
-  do all day (登记走访, 上报事项) one tap away.
+  do all day (登记走访, 上报事项) one tap away. The township's staff sent down (包村, 包片) get
+  the same for their villages: they go down to the grids on the 逢十 days too (力量沉底).
 - A department handler's home is their queue: what waits for their sign-off (签收), what is
   in hand, what is overdue, each figure a link to its list.
 - A shop clerk (and nothing else) starts at the counter.
@@ -17,7 +18,7 @@ from django.utils import timezone
 
 from governance.dashboards import matters_url
 from governance.models import Role
-from governance.roles import FENGSHI_ROLES, INTAKE_ROLES
+from governance.roles import FENGSHI_ROLES, INTAKE_ROLES, SENT_DOWN_ROLES
 from governance.scoping import scope_for
 from grids.visits.selectors import field_today
 from petitions.filters import awaiting_sign_q, overdue_q, unsigned_q
@@ -26,9 +27,10 @@ from petitions.selectors import matters_visible_to
 
 
 def field_home(user, today: datetime.date | None = None) -> dict | None:
-    """The grid worker's day (None for a user with no grid or courtyard duty)."""
+    """The grid worker's day, or a 包村 official's or 包片 leader's over their villages (None
+    for a user with neither a grid or courtyard duty nor a village sent down to)."""
     scope = scope_for(user)
-    if scope.is_superuser or not scope.has_any_role(FENGSHI_ROLES):
+    if scope.is_superuser or not scope.has_any_role(FENGSHI_ROLES | SENT_DOWN_ROLES):
         return None
     today = today or timezone.localdate()
     mine = matters_visible_to(user).filter(created_by=user, state__in=sorted(OPEN_STATES))
@@ -40,6 +42,8 @@ def field_home(user, today: datetime.date | None = None) -> dict | None:
         "matters_url": matters_url(mine="true", state="open"),
         "matters_overdue_url": matters_url(mine="true", overdue="true"),
         "can_report": scope.has_any_role(INTAKE_ROLES),
+        # Whose day it is: a grid's staff, or someone sent down to whole villages.
+        "sent_down": not scope.has_any_role(FENGSHI_ROLES),
     }
 
 

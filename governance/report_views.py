@@ -1,9 +1,10 @@
 """The monthly report's pages: /reports/monthly/?village=ID|township=ID&month=YYYY-MM, the
 A4 print page, and the same as .xlsx.
 
-Who reads it: a village's cadres their village; the township's staff the township and its
-villages. A place the reader does not see is a 404; a place they see but whose report is not
-theirs (a grid worker, a clerk, a department) is a 403.
+Who reads it: a village's cadres (and the township's 包村 and 包片 sent down to it) their
+village; the township's staff the township and its villages. A place the reader does not see
+is a 404; a place they see but whose report is not theirs (a grid worker, a clerk, a
+department) is a 403.
 """
 
 from django.contrib.auth.decorators import login_required
@@ -14,9 +15,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from governance.errors import Refused
-from governance.models import Role
 from governance.reports import Place, check_month, labelled, parse_month, previous_month, report_export, report_for
-from governance.roles import TOWNSHIP_ROLES
+from governance.roles import TOWNSHIP_ROLES, VILLAGE_BOARD_READERS
 from governance.scoping import scope_for
 from governance.xlsx import xlsx_response
 from grids.models import Township, Village
@@ -38,7 +38,7 @@ def _place(request) -> Place:
             raise Http404
         if not (
             scope.is_superuser
-            or village.pk in scope.ids_for({Role.VILLAGE_CADRE})
+            or village.pk in scope.ids_for(VILLAGE_BOARD_READERS)
             or village.township_id in scope.ids_for(TOWNSHIP_ROLES)
         ):
             raise PermissionDenied(_("The monthly report is for the village's cadres and the township's staff."))

@@ -48,6 +48,9 @@ MATTER_READERS = PEOPLE_READERS | SUPERVISION_ROLES
 REGISTER_READERS = PEOPLE_READERS - {Role.DEPARTMENT_HANDLER}
 # The village roles that see the village's people and work (counts, compliance, 逢十).
 VILLAGE_STAFF = VILLAGE_ROLES & PEOPLE_READERS
+# Who reads a village's own dashboard (村级驾驶舱) and monthly report: its cadres and the township
+# staff sent down to it (包村, 包片); the township reads every village's through its township role.
+VILLAGE_BOARD_READERS = frozenset({Role.VILLAGE_CADRE}) | SENT_DOWN_ROLES
 REGISTER_EDITORS = frozenset({Role.VILLAGE_CADRE, Role.GRID_LEADER, Role.GRID_WORKER})
 HOUSEHOLD_MOVERS = frozenset({Role.VILLAGE_CADRE})
 REGISTER_IMPORTERS = frozenset({Role.VILLAGE_CADRE})
@@ -58,6 +61,10 @@ ID_NUMBER_REVEALERS = frozenset({Role.VILLAGE_CADRE, Role.TOWNSHIP_OFFICIAL, Rol
 VISITOR_ROLES = FRONTLINE_ROLES | SENT_DOWN_ROLES
 # Whose 逢十 duty is counted and reminded.
 FENGSHI_ROLES = FIELD_ROLES
+# Who goes down to a whole village's grids on the 逢十 days (力量沉底): its cadres and the
+# township's staff sent down to it (包村, 包片). They are reminded for their villages, walk any
+# grid of them, and are counted apart from the grid staff, whose duty is one grid or courtyard.
+VILLAGE_DUTY_ROLES = frozenset({Role.VILLAGE_CADRE}) | SENT_DOWN_ROLES
 # Who reads the visit log: those who visit (the township's staff sent down among them), and the
 # township staff who watch them.
 VISIT_READERS = VISITOR_ROLES | TOWNSHIP_ROLES

@@ -20,7 +20,9 @@ from governance.roles import (
     GRID_ROLES,
     PLEDGE_READERS,
     REGISTER_EDITORS,
+    SENT_DOWN_ROLES,
     TOWNSHIP_ROLES,
+    VILLAGE_BOARD_READERS,
     VILLAGE_STAFF,
 )
 from governance.scoping import scope_for
@@ -99,6 +101,7 @@ def home(request):
         }
 
     village_ids = scope.ids_for(VILLAGE_STAFF)
+    context["village_boards"] = []
     if village_ids:
         villages = list(villages_with_counts(village_ids=village_ids))
         context["villages"] = _group(grids_with_counts(village_ids=village_ids), "village_id", villages)
@@ -106,6 +109,15 @@ def home(request):
         context["village_boards"] = [
             dashboards.village_dashboard(user, village) for village in villages if village.pk in cockpit_ids
         ]
+
+    # 包村 and 包片: the villages they answer for as their cadres see them. One village: its
+    # cockpit; several (a 片区): side by side, each one click from its own, as a township's are.
+    sent_down = sorted(scope.ids_for(SENT_DOWN_ROLES) - scope.ids_for({Role.VILLAGE_CADRE}))
+    if len(sent_down) == 1:
+        village = Village.objects.select_related("township").get(pk=sent_down[0])
+        context["village_boards"].append(dashboards.village_dashboard(user, village))
+    elif sent_down:
+        context["sent_down_board"] = dashboards.villages_board(sent_down)
 
     # One township: its villages and its dashboard; several (a superuser, someone on the staff
     # of more than one): the townships side by side, each one click from its own.
@@ -120,7 +132,7 @@ def home(request):
         context["district_board"] = dashboards.district_dashboard(townships, user=user)
 
     # The last 逢十 day's roll-up; the district's board shows it per township instead.
-    if scope.has_any_role(VILLAGE_STAFF | TOWNSHIP_ROLES) and "district_board" not in context:
+    if scope.has_any_role(VILLAGE_STAFF | TOWNSHIP_ROLES | SENT_DOWN_ROLES) and "district_board" not in context:
         context["fengshi"] = _fengshi_summary(user)
 
     context["departments"] = [a.department for a in assignments if a.role == Role.DEPARTMENT_HANDLER]
@@ -134,9 +146,10 @@ def home(request):
 
 @login_required
 def village_dashboard(request, pk):
-    """A village's dashboard (村级驾驶舱), for its cadres and, drilling down, its township."""
+    """A village's dashboard (村级驾驶舱), for its cadres and the township's staff sent down to
+    it (包村, 包片) and, drilling down, its township."""
     scope = scope_for(request.user)
-    readers = scope.ids_for({Role.VILLAGE_CADRE})
+    readers = scope.ids_for(VILLAGE_BOARD_READERS)
     townships = scope.ids_for(TOWNSHIP_ROLES)
     condition = Q(pk__in=sorted(readers)) | Q(township_id__in=sorted(townships))
     villages = Village.objects.select_related("township")

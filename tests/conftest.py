@@ -192,3 +192,6 @@ from tests.petitions.conftest import categories, mw  # noqa: E402, F401
 
 # The pledges' fixture (`plw`: the world, a party member, pledge makers), for every folder.
 from tests.pledge_fixtures import plw  # noqa: E402, F401
+
+# 力量沉底's fixture (`sent`: the world with its official 包村 七星村, its leader 包片 of 北片).
+from tests.sent_down_fixtures import sent  # noqa: E402, F401

@@ -149,9 +149,13 @@ class VisitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     )
     @action(detail=False, methods=["get"], pagination_class=None, filterset_class=None)
     def compliance(self, request):
-        """Who went on a 逢十 day: per grid and person, rolled up per village and township."""
+        """Who went on a 逢十 day: per grid and person, rolled up per village and township; and
+        apart (`sent_down`), the village cadres and the township's 包村 and 包片 of the villages
+        the caller sees whole, with their visits that day and in its month."""
         query = ComplianceQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         cycle = query.validated_data.get("cycle") or latest_cycle(timezone.localdate())
-        roll = compliance_for(request.user, cycle=cycle)
-        return Response({"cycle": roll.cycle, "totals": roll.totals, "townships": roll.townships})
+        roll = compliance_for(request.user, cycle=cycle, sent_down=True)
+        return Response(
+            {"cycle": roll.cycle, "totals": roll.totals, "townships": roll.townships, "sent_down": roll.sent_down}
+        )

@@ -1,5 +1,6 @@
 """逢十 compliance as .xlsx: one 逢十 day, or the three of a month, over the places the caller
-sees (grids.visits.fengshi.compliance_for), a sheet per grid and a sheet per person on duty."""
+sees (grids.visits.fengshi.compliance_for), a sheet per grid, a sheet per person on grid duty,
+and a sheet of the village cadres and the township's staff sent down (包村, 包片), apart."""
 
 import datetime
 
@@ -55,6 +56,24 @@ def person_rows(rolls: list[Compliance]) -> list[list]:
     ]
 
 
+def sent_down_rows(rolls: list[Compliance]) -> list[list]:
+    return [
+        [
+            roll.cycle.isoformat(),
+            person["name"],
+            "、".join(dict.fromkeys(duty["role_display"] for duty in person["duties"])),
+            "；".join(" ".join(filter(None, [duty["area"], "、".join(duty["villages"])])) for duty in person["duties"]),
+            _yes_no(person["visited"]),
+            person["visits"],
+            person["households_covered"],
+            person["month_visits"],
+            person["month_households_covered"],
+        ]
+        for roll in rolls
+        for person in roll.sent_down.get("people", [])
+    ]
+
+
 def compliance_export(rolls: list[Compliance]) -> bytes:
     """The roll-ups of one or more 逢十 days, in the order given."""
     by_grid = Sheet(
@@ -78,7 +97,22 @@ def compliance_export(rolls: list[Compliance]) -> bytes:
         [_("逢十 day"), _("Village"), _("Grid"), _("Name"), _("Went"), _("Visits"), _("Households covered")],
         person_rows(rolls),
     )
-    return workbook_bytes(by_grid, by_person)
+    sent_down = Sheet(
+        _("Cadres, 包村 and 包片"),
+        [
+            _("逢十 day"),
+            _("Name"),
+            _("Role"),
+            _("Villages"),
+            _("Went"),
+            _("Visits"),
+            _("Households covered"),
+            _("Visits in the month"),
+            _("Households covered in the month"),
+        ],
+        sent_down_rows(rolls),
+    )
+    return workbook_bytes(by_grid, by_person, sent_down)
 
 
 def export_filename(day: datetime.date | None = None, month: datetime.date | None = None) -> str:

@@ -4,6 +4,12 @@ Three things hang off a 逢十 day (a "cycle"): the reminders the evening before
 morning to everyone assigned to a grid or a courtyard on that day, the report the day after
 to each village cadre of who logged no visit, and the compliance roll-up. A visit counts for
 the day it is dated, whenever it arrived; assignments are taken as they were on the day.
+
+力量沉底: a village's cadres, the township official sent down to it (包村) and the township
+leader of a 片区 holding it (包片) go down to its grids too (VILLAGE_DUTY_ROLES). They are
+reminded for their villages in the same one reminder per (person, cycle, kind), get the
+report the day after for them, and are counted apart from the grid staff (`sent_down_roll`),
+whose figures stay those of the grids and courtyards they are assigned to.
 """
 
 import calendar
@@ -21,10 +27,17 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from governance.models import Assignment, Role
-from governance.roles import COMPLIANCE_READERS, FENGSHI_ROLES, GRID_ROLES, TOWNSHIP_ROLES, VILLAGE_STAFF
+from governance.roles import (
+    COMPLIANCE_READERS,
+    FENGSHI_ROLES,
+    GRID_ROLES,
+    TOWNSHIP_ROLES,
+    VILLAGE_DUTY_ROLES,
+    VILLAGE_STAFF,
+)
 from governance.scoping import scope_for
 from governance.services import notify_many
-from grids.models import Grid, Household, Township, Village
+from grids.models import Area, Grid, Household, Township, Village
 from grids.visits.models import Reminder, Visit, not_superseded
 
 NOT_A_FENGSHI_DAY = gettext_lazy("Not a 逢十 day: choose the 10th, the 20th or the 30th (the last day of February).")
@@ -87,6 +100,54 @@ def _valid_on(day: datetime.date) -> Q:
 def duty_assignments(day: datetime.date, **place):
     """Grid and courtyard assignments in force on `day` (whose holders owe a 逢十 visit)."""
     return Assignment.objects.filter(_valid_on(day), role__in=list(FENGSHI_ROLES), user__is_active=True, **place)
+
+
+# The order people on village duty are listed in: the township's first, then the village's.
+VILLAGE_DUTY_ORDER = (Role.AREA_LEADER, Role.VILLAGE_LIAISON, Role.VILLAGE_CADRE)
+
+
+def village_duty(day: datetime.date, village_ids=None) -> list[dict]:
+    """Who goes down to a whole village on `day` (力量沉底): its cadres, its 包村 official and the
+    包片 leader of an area holding it, as one row per person, role and village: an area's
+    assignment stands as a row per village of the area, as governance.scoping reads it. Only
+    the villages `village_ids`, when given. One query."""
+    assignments = Assignment.objects.filter(_valid_on(day), role__in=sorted(VILLAGE_DUTY_ROLES), user__is_active=True)
+    wanted = None
+    if village_ids is not None:
+        wanted = set(village_ids)
+        in_areas = Area.villages.through.objects.filter(village_id__in=sorted(wanted)).values("area_id")
+        assignments = assignments.filter(Q(village_id__in=sorted(wanted)) | Q(area_id__in=in_areas))
+    rows = assignments.values(
+        "user_id",
+        "role",
+        "village_id",
+        "village__name",
+        "area__name",
+        "area__villages",
+        "area__villages__name",
+        "user__username",
+        "user__first_name",
+        "user__last_name",
+    ).order_by("user_id", "pk", "area__villages__code")
+    duty, seen = [], set()
+    for row in rows:
+        village_id = row["village_id"] or row["area__villages"]
+        key = (row["user_id"], row["role"], village_id)
+        if village_id is None or key in seen or (wanted is not None and village_id not in wanted):
+            continue
+        seen.add(key)
+        duty.append(
+            {
+                "user_id": row["user_id"],
+                "username": row["user__username"],
+                "name": f"{row['user__last_name']}{row['user__first_name']}" or row["user__username"],
+                "role": row["role"],
+                "village_id": village_id,
+                "village": row["village__name"] or row["area__villages__name"],
+                "area": row["area__name"] or "",
+            }
+        )
+    return duty
 
 
 # Reminders
@@ -169,14 +230,25 @@ def _due_names(cycle: datetime.date, *, grid_ids=(), courtyard_ids=()) -> tuple[
 
 
 def _duty_messages(cycle: datetime.date, kind: str) -> dict[int, tuple[str, str, str]]:
+    """Each person's one reminder: a line per grid or courtyard they hold, then a line per
+    village they go down to (a cadre, 包村, 包片), however many of each they hold."""
     assignments = list(
         duty_assignments(cycle)
         .select_related("grid", "grid__village", "courtyard")
         .order_by("user_id", "grid_id", "courtyard_id")
     )
+    villages = village_duty(cycle)
+    village_grids: dict[int, list[dict]] = defaultdict(list)
+    for grid in (
+        Grid.objects.filter(village_id__in=sorted({d["village_id"] for d in villages}))
+        .order_by("village_id", "number")
+        .values("pk", "name", "village_id")
+    ):
+        village_grids[grid["village_id"]].append(grid)
     counts, names = _due_names(
         cycle,
-        grid_ids={a.grid_id for a in assignments if a.courtyard_id is None},
+        grid_ids={a.grid_id for a in assignments if a.courtyard_id is None}
+        | {g["pk"] for grids in village_grids.values() for g in grids},
         courtyard_ids={a.courtyard_id for a in assignments if a.courtyard_id},
     )
     day = _("%(month)d月%(day)d日") % {"month": cycle.month, "day": cycle.day}
@@ -199,22 +271,40 @@ def _duty_messages(cycle: datetime.date, kind: str) -> dict[int, tuple[str, str,
             )
         else:
             lines[a.user_id].append(_("%(place)s: no household is due; walk the grid.") % {"place": place})
+    told = set()
+    for d in villages:
+        if (d["user_id"], d["village_id"]) in told:
+            continue
+        told.add((d["user_id"], d["village_id"]))
+        place = f"{d['area']} {d['village']}" if d["area"] else d["village"]
+        due = [(g["name"], counts.get(("grid", g["pk"]), 0)) for g in village_grids[d["village_id"]]]
+        count = sum(n for _name, n in due)
+        if count:
+            detail = "、".join(f"{name} {n}" for name, n in due if n)
+            lines[d["user_id"]].append(
+                _("%(place)s: %(count)d households due across its grids: %(detail)s")
+                % {"place": place, "count": count, "detail": detail}
+            )
+        else:
+            lines[d["user_id"]].append(_("%(place)s: no household is due; walk its grids.") % {"place": place})
     return {user_id: (title, "\n".join(body), url) for user_id, body in lines.items()}
 
 
 def _report_messages(cycle: datetime.date) -> dict[int, tuple[str, str, str]]:
-    """For each village cadre on duty today: who in their village logged no visit on `cycle`."""
+    """For each person on village duty today (its cadres, 包村, 包片): who of the grid staff in
+    their villages logged no visit on `cycle`, one report however many villages they hold. The
+    report is about the grid staff the village answers for; the cadres' and the township's own
+    visits are on the compliance page (`sent_down_roll`), for the township to watch."""
     today = cycle + datetime.timedelta(days=1)
-    cadres = Assignment.objects.filter(_valid_on(today), role=Role.VILLAGE_CADRE, user__is_active=True)
     by_village: dict[int, set[int]] = defaultdict(set)
-    for user_id, village_id in cadres.values_list("user_id", "village_id"):
-        by_village[village_id].add(user_id)
+    for d in village_duty(today):
+        by_village[d["village_id"]].add(d["user_id"])
     if not by_village:
         return {}
     roll = compliance(cycle=cycle, village_ids=sorted(by_village))
     day = _("%(month)d月%(day)d日") % {"month": cycle.month, "day": cycle.day}
     url = reverse("grids:visit-compliance") + f"?cycle={cycle.isoformat()}"
-    messages: dict[int, tuple[str, str, str]] = {}
+    parts: dict[int, list[tuple[str, list[str]]]] = defaultdict(list)
     for township in roll.townships:
         for village in township["villages"]:
             missing = [
@@ -223,14 +313,24 @@ def _report_messages(cycle: datetime.date) -> dict[int, tuple[str, str, str]]:
                 for person in grid["people"]
                 if not person["visited"]
             ]
-            if missing:
-                title = _("逢十 %(day)s: %(count)d people logged no visit") % {"day": day, "count": len(missing)}
-                body = "\n".join(missing)
+            for user_id in sorted(by_village.get(village["id"], ())):
+                parts[user_id].append((village["name"], missing))
+    messages: dict[int, tuple[str, str, str]] = {}
+    for user_id, villages in parts.items():
+        count = sum(len(missing) for _name, missing in villages)
+        if count:
+            title = _("逢十 %(day)s: %(count)d people logged no visit") % {"day": day, "count": count}
+        else:
+            title = _("逢十 %(day)s: everyone logged a visit") % {"day": day}
+        lines = []
+        for name, missing in villages:
+            if not missing:
+                lines.append(_("Every grid and courtyard in %(village)s was visited.") % {"village": name})
+            elif len(villages) == 1:
+                lines += missing
             else:
-                title = _("逢十 %(day)s: everyone logged a visit") % {"day": day}
-                body = _("Every grid and courtyard in %(village)s was visited.") % {"village": village["name"]}
-            for user_id in by_village.get(village["id"], ()):
-                messages[user_id] = (title, body, url)
+                lines.append(_("%(village)s: %(names)s") % {"village": name, "names": "、".join(missing)})
+        messages[user_id] = (title, "\n".join(lines), url)
     return messages
 
 
@@ -242,6 +342,9 @@ class Compliance:
     cycle: datetime.date
     townships: list = field(default_factory=list)
     totals: dict = field(default_factory=dict)
+    # The village cadres and the township's staff sent down (包村, 包片), apart from the grid
+    # staff: {"people": [...], "totals": {...}} when asked for (compliance_for(sent_down=True)).
+    sent_down: dict = field(default_factory=dict)
 
 
 def compliance(*, cycle: datetime.date, township_ids=None, village_ids=None, grid_ids=None) -> Compliance:
@@ -334,27 +437,150 @@ def _rollup(rows) -> dict:
     return total
 
 
+def month_of(day: datetime.date) -> tuple[datetime.date, datetime.date]:
+    """The first and the last day of `day`'s month."""
+    return day.replace(day=1), day.replace(day=calendar.monthrange(day.year, day.month)[1])
+
+
+def sent_down_roll(*, cycle: datetime.date, villages: list[dict]) -> dict:
+    """The village cadres, 包村 officials and 包片 leaders on duty on `cycle` at `villages` (the
+    roll's village rows, {id, name}), apart from the grid staff: per person their villages
+    among these, whether they went on `cycle`, their visits and the households they visited
+    that day and in its month. A visit counts for them when they logged it in one of their
+    villages. Two queries (none without villages; one when nobody is on duty)."""
+    order = {village["id"]: index for index, village in enumerate(villages)}
+    duty = village_duty(cycle, list(order)) if order else []
+    people: dict[int, dict] = {}
+    for d in duty:
+        person = people.setdefault(
+            d["user_id"],
+            {
+                "id": d["user_id"],
+                "username": d["username"],
+                "name": d["name"],
+                "roles": [],
+                "places": [],
+                "visited": False,
+                "visits": 0,
+                "households_covered": 0,
+                "month_visits": 0,
+                "month_households_covered": 0,
+            },
+        )
+        if d["role"] not in person["roles"]:
+            person["roles"].append(d["role"])
+        if all(place["village"] != d["village_id"] for place in person["places"]):
+            person["places"].append(
+                {
+                    "village": d["village_id"],
+                    "name": d["village"],
+                    "role": d["role"],
+                    "role_display": str(Role(d["role"]).label),
+                    "area": d["area"],
+                }
+            )
+    if people:
+        first, last = month_of(cycle)
+        on_cycle = Q(visited_on=cycle)
+        done = (
+            Visit.objects.filter(
+                not_superseded(),
+                author_id__in=sorted(people),
+                village_id__in=sorted(order),
+                visited_on__gte=first,
+                visited_on__lte=last,
+            )
+            .values("author_id", "village_id")
+            .annotate(
+                visits=Count("pk", filter=on_cycle),
+                covered=Count("household_id", distinct=True, filter=on_cycle),
+                month_visits=Count("pk"),
+                month_covered=Count("household_id", distinct=True),
+            )
+            .order_by()
+        )
+        # A household is in one village: the per-village counts of distinct households add up.
+        for row in done:
+            person = people[row["author_id"]]
+            if all(place["village"] != row["village_id"] for place in person["places"]):
+                continue
+            person["visits"] += row["visits"]
+            person["households_covered"] += row["covered"]
+            person["month_visits"] += row["month_visits"]
+            person["month_households_covered"] += row["month_covered"]
+    rank = {role: index for index, role in enumerate(VILLAGE_DUTY_ORDER)}
+    rows = sorted(
+        people.values(),
+        key=lambda p: (
+            min(rank[role] for role in p["roles"]),
+            min(order[place["village"]] for place in p["places"]),
+            p["name"],
+        ),
+    )
+    for person in rows:
+        person["visited"] = person["visits"] > 0
+        # The places as said aloud: each role (and area) once, with its villages.
+        duties: dict[tuple[str, str], dict] = {}
+        for place in person["places"]:
+            duty = duties.setdefault(
+                (place["role"], place["area"]),
+                {"role": place["role"], "role_display": place["role_display"], "area": place["area"], "villages": []},
+            )
+            duty["villages"].append(place["name"])
+        person["duties"] = list(duties.values())
+    visited = sum(person["visited"] for person in rows)
+    totals = {
+        "people_total": len(rows),
+        "people_visited": visited,
+        "people_rate": round(visited / len(rows), 3) if rows else None,
+        **{
+            key: sum(person[key] for person in rows)
+            for key in ("visits", "households_covered", "month_visits", "month_households_covered")
+        },
+    }
+    return {"month": month_of(cycle)[0], "people": rows, "totals": totals}
+
+
 def compliance_for(
-    user, *, cycle: datetime.date, township: int | None = None, village: int | None = None
+    user,
+    *,
+    cycle: datetime.date,
+    township: int | None = None,
+    village: int | None = None,
+    sent_down: bool = False,
 ) -> Compliance:
     """The roll-up over the places the caller may see: a township for its officials, a
-    village for its cadres, their own grids for grid staff; narrowed to one township or
-    village of those when given (a dashboard's figure opens its own place's roll-up)."""
+    village for its cadres (and its 包村, 包片), their own grids for grid staff; narrowed to one
+    township or village of those when given (a dashboard's figure opens its own place's
+    roll-up). With `sent_down`, also the village cadres and the township's staff sent down, of
+    the villages the caller sees whole: the township its villages', a village its own; grid
+    staff see none (`sent_down_roll`)."""
     scope = scope_for(user)
     narrow = {
         "township_ids": None if township is None else [township],
         "village_ids": None if village is None else [village],
     }
     if scope.is_superuser:
-        return compliance(cycle=cycle, **narrow)
-    return compliance(cycle=cycle, grid_ids=_grid_ids(scope), **narrow)
+        roll = compliance(cycle=cycle, **narrow)
+    else:
+        roll = compliance(cycle=cycle, grid_ids=_grid_ids(scope), **narrow)
+    if sent_down:
+        townships, villages = scope.ids_for(TOWNSHIP_ROLES), scope.ids_for(VILLAGE_DUTY_ROLES)
+        whole = [
+            {"id": village["id"], "name": village["name"]}
+            for row in roll.townships
+            for village in row["villages"]
+            if scope.is_superuser or row["id"] in townships or village["id"] in villages
+        ]
+        roll.sent_down = sent_down_roll(cycle=cycle, villages=whole)
+    return roll
 
 
 def _grid_ids(scope) -> list[int]:
     condition = Q(pk__in=[])
     if township := scope.ids_for(TOWNSHIP_ROLES):
         condition |= Q(township_id__in=sorted(township))
-    if village := scope.ids_for(VILLAGE_STAFF):
+    if village := scope.ids_for(VILLAGE_STAFF | VILLAGE_DUTY_ROLES):
         condition |= Q(village_id__in=sorted(village))
     if grid := scope.ids_for(GRID_ROLES):
         condition |= Q(pk__in=sorted(grid))

@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 from governance.errors import Conflict
 from governance.models import Role
 from governance.photos import reencode_photo
-from governance.roles import GRID_ROLES, VISITOR_ROLES
+from governance.roles import GRID_ROLES, VILLAGE_DUTY_ROLES, VISITOR_ROLES
 from governance.scoping import scope_for
 from grids.models import Courtyard, Grid, Household, Resident
 from grids.visits.models import Visit, VisitPhoto, not_superseded
@@ -44,7 +44,7 @@ def _covers_grid(scope, grid: Grid) -> bool:
     return (
         scope.is_superuser
         or grid.pk in scope.ids_for(GRID_ROLES)
-        or grid.village_id in scope.ids_for({Role.VILLAGE_CADRE})
+        or grid.village_id in scope.ids_for(VILLAGE_DUTY_ROLES)
     )
 
 

@@ -41,7 +41,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from governance.models import Role
-from governance.roles import GRID_ROLES, VISIT_READERS, VISITOR_ROLES
+from governance.roles import GRID_ROLES, VILLAGE_DUTY_ROLES, VISIT_READERS, VISITOR_ROLES
 from governance.scoping import require_any_role, scope_for
 from governance.xlsx import xlsx_response
 from grids.models import Courtyard, Grid, Household, Tag
@@ -88,18 +88,18 @@ NOT_A_COMPLIANCE_READER = gettext_lazy("Visit compliance is for grid, village an
 
 def walk_places(user) -> tuple[list[Grid], list[Courtyard]]:
     """The grids and courtyards the user may walk, as grids.visits.services checks them: the staff of a
-    grid its grid, a village cadre the village's grids, a courtyard helper the courtyard."""
+    grid its grid, a village cadre (and the township's 包村 and 包片) the village's grids, a courtyard
+    helper the courtyard."""
     scope = scope_for(user)
     grids = Grid.objects.select_related("village").order_by("village__code", "number")
     courtyards = Courtyard.objects.select_related("grid").order_by("grid__village_id", "grid__number", "name")
     if not scope.is_superuser:
-        grid_q = Q(pk__in=sorted(scope.ids_for(GRID_ROLES))) | Q(
-            village_id__in=sorted(scope.ids_for({Role.VILLAGE_CADRE}))
-        )
+        villages = sorted(scope.ids_for(VILLAGE_DUTY_ROLES))
+        grid_q = Q(pk__in=sorted(scope.ids_for(GRID_ROLES))) | Q(village_id__in=villages)
         grids = grids.filter(grid_q)
         courtyards = courtyards.filter(
             Q(grid_id__in=sorted(scope.ids_for(GRID_ROLES)))
-            | Q(village_id__in=sorted(scope.ids_for({Role.VILLAGE_CADRE})))
+            | Q(village_id__in=villages)
             | Q(pk__in=sorted(scope.ids_for({Role.COURTYARD_HELPER})))
         )
     return list(grids), list(courtyards)
@@ -483,7 +483,7 @@ def visit_compliance(request):
     if cycle not in recent:
         recent.insert(0, cycle)
     place = _one_place(request.GET)
-    roll = compliance_for(request.user, cycle=cycle, **place)
+    roll = compliance_for(request.user, cycle=cycle, sent_down=True, **place)
     villages = [village for township in roll.townships for village in township["villages"]]
     places = villages if "village" in place else roll.townships
     context = {
@@ -530,7 +530,7 @@ def visit_compliance_export(request):
     except ValueError:
         message = _("Give the day as YYYY-MM-DD (cycle) or the month as YYYY-MM (month).")
         return HttpResponse(message, status=400, content_type="text/plain; charset=utf-8")
-    rolls = [compliance_for(request.user, cycle=cycle) for cycle in cycles]
+    rolls = [compliance_for(request.user, cycle=cycle, sent_down=True) for cycle in cycles]
     return xlsx_response(compliance_export(rolls), name)
 
 

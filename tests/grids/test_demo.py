@@ -148,3 +148,26 @@ def test_demo_work_order_matters_wait_for_the_right_people(demo):
     first = Matter.objects.get(title="制定七星村村规民约")
     assert first.state == State.CLOSED and first.compact_version.status == CompactStatus.IN_FORCE
     assert first.compact_version.articles.count() == 12 == compact.compact_version.articles.count() - 1
+
+
+def test_demo_official_is_qixings_liaison_and_went_down_on_the_last_fengshi_day(demo):
+    """力量沉底 in the demo: weituo_official 包村 七星村 since some months back; the compliance
+    page's section apart shows their visits on the last 逢十 day, and a rerun adds none."""
+    from django.utils import timezone
+
+    from governance.models import Role
+    from grids.visits.fengshi import compliance_for, latest_cycle
+    from grids.visits.models import Visit
+
+    official = get_user_model().objects.get(username="weituo_official")
+    liaison = Assignment.objects.get(user=official, role=Role.VILLAGE_LIAISON)
+    assert liaison.village.name == "七星村"
+    cycle = latest_cycle(timezone.localdate())
+    assert liaison.valid_from < latest_cycle(cycle - datetime.timedelta(days=1))  # both visit days
+    roll = compliance_for(official, cycle=cycle, sent_down=True)
+    people = {p["username"]: p for p in roll.sent_down["people"]}
+    assert people["weituo_official"]["visited"] and people["weituo_official"]["visits"] == 2
+    assert "qixing_cadre" in people
+    before = Visit.objects.filter(author=official).count()
+    call_command("seed_demo", force=True, stdout=io.StringIO())
+    assert Visit.objects.filter(author=official).count() == before == 3

@@ -101,24 +101,27 @@ def test_what_is_due_on_each_day(day, expected):
 
 def test_eve_reminder_reaches_every_grid_and_courtyard_assignee_naming_grid_and_households(world):
     result = send_fengshi_reminders(on=D(2026, 11, 29))
-    assert result.as_dict() == {"eve": 3}
+    # the three on grid and courtyard duty, and the two villages' cadres (力量沉底)
+    assert result.as_dict() == {"eve": 5}
     reminded = set(Reminder.objects.filter(kind="eve", cycle=D(2026, 11, 30)).values_list("user__username", flat=True))
-    assert reminded == {"t_grid1", "t_grid2", "t_helper"}
+    assert reminded == {"t_grid1", "t_grid2", "t_helper", "t_cadre", "t_hualong"}
     note = Notification.objects.get(user=world.users.grid1)
     assert "11月30日" in note.title
     assert "七星村 第一网格" in note.body and "张三" in note.body and "李四" in note.body
     helper_note = Notification.objects.get(user=world.users.helper)
     assert "老院子" in helper_note.body and "张三" in helper_note.body and "李四" not in helper_note.body
-    # Cadres and officials hold no grid duty: no reminder.
-    assert not Notification.objects.filter(user__in=[world.users.cadre, world.users.official]).exists()
+    # A village cadre is reminded for the village (tests/grids/test_fengshi_sent_down.py); a
+    # township official sent down to no village is not.
+    assert "七星村" in Notification.objects.get(user=world.users.cadre).body
+    assert not Notification.objects.filter(user__in=[world.users.official, world.users.leader]).exists()
 
 
 def test_rerunning_the_command_never_sends_twice(world):
     for _ in range(3):
         call_command("send_fengshi_reminders", "--date", "2026-11-30")
         call_command("send_fengshi_reminders", "--date", "2026-11-30", "--kind", "morning")
-    assert Reminder.objects.count() == 3
-    assert Notification.objects.count() == 3
+    assert Reminder.objects.count() == 5  # three on grid duty, two villages' cadres
+    assert Notification.objects.count() == 5
     assert set(Reminder.objects.values_list("kind", flat=True)) == {"morning"}
 
 
@@ -129,7 +132,8 @@ def test_email_goes_once_to_those_with_an_address(world, settings, django_captur
     for _ in range(2):
         with django_capture_on_commit_callbacks(execute=True):
             send_fengshi_reminders(on=D(2026, 11, 30))
-    assert [m.to for m in mail.outbox] == [["grid1@example.com"]]
+    # the cadre of the world has an address too (reminded for the village)
+    assert sorted(m.to for m in mail.outbox) == [["cadre@example.com"], ["grid1@example.com"]]
 
 
 def test_kind_not_due_that_day_sends_nothing(world):
@@ -259,5 +263,5 @@ def test_two_beat_processes_at_once_send_each_reminder_once(world):
     for thread in threads:
         thread.join()
     assert errors == []
-    assert Reminder.objects.filter(sent_at__isnull=False).count() == 3
-    assert Notification.objects.count() == 3
+    assert Reminder.objects.filter(sent_at__isnull=False).count() == 5
+    assert Notification.objects.count() == 5

@@ -15,6 +15,10 @@ from grids.visits.models import Reminder
 from tests.factories import cn_day, next_fengshi_day
 from tests.governance.test_notifications import broker
 
+# The world's people reminded on a 逢十 eve: the three on grid and courtyard duty, and the two
+# villages' cadres, who go down to their village's grids too (力量沉底).
+REMINDED = 5
+
 
 @pytest.mark.django_db(transaction=True)
 def test_beat_and_worker_deliver_each_reminder_once_through_redis(world):
@@ -39,16 +43,18 @@ def test_beat_and_worker_deliver_each_reminder_once_through_redis(world):
             beat.start()
             deadline = time.monotonic() + 30
             while time.monotonic() < deadline:
-                if Reminder.objects.filter(sent_at__isnull=False).count() == 3:
+                if Reminder.objects.filter(sent_at__isnull=False).count() == REMINDED:
                     break
                 time.sleep(0.2)
             time.sleep(2.5)  # let beat fire again: the reruns must send nothing more
     finally:
         beat.stop()
         app.conf.beat_schedule = saved
-    assert Reminder.objects.filter(sent_at__isnull=False).count() == 3
-    notes = Notification.objects.filter(user__in=[world.users.grid1, world.users.grid2, world.users.helper])
-    assert notes.count() == 3
+    assert Reminder.objects.filter(sent_at__isnull=False).count() == REMINDED
+    notes = Notification.objects.filter(
+        user__in=[world.users.grid1, world.users.grid2, world.users.helper, world.users.cadre, world.users.other_cadre]
+    )
+    assert notes.count() == REMINDED
     assert all(cn_day(cycle) in n.title for n in notes)
 
 
@@ -60,5 +66,5 @@ def test_a_reminder_task_queued_under_its_name_before_the_move_still_runs(world,
     assert {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()} <= set(app.tasks)
     eve = (next_fengshi_day(timezone.localdate()) - datetime.timedelta(days=1)).isoformat()
     result = app.tasks["grids.tasks.send_fengshi_reminders"].apply(kwargs={"kind": "eve", "on": eve}).get()
-    assert result == {"eve": 3}
-    assert Reminder.objects.filter(sent_at__isnull=False).count() == 3
+    assert result == {"eve": REMINDED}
+    assert Reminder.objects.filter(sent_at__isnull=False).count() == REMINDED

@@ -45,7 +45,7 @@ def _sheets(response):
 def test_day_export_matches_the_roll_up(login, world, cycle, settings):
     client = login(world.users.cadre)
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-    grids, people = _sheets(client.get(URL, {"cycle": cycle.isoformat()}))
+    grids, people, _sent_down = _sheets(client.get(URL, {"cycle": cycle.isoformat()}))
     assert grids[0][:5] == ["逢十 day", "Township", "Village", "Grid", "Visited"]
     roll = compliance_for(world.users.cadre, cycle=cycle)
     expected = [g for t in roll.townships for v in t["villages"] for g in v["grids"]]
@@ -59,7 +59,7 @@ def test_day_export_matches_the_roll_up(login, world, cycle, settings):
 
 def test_month_export_holds_its_three_days(login, world, cycle):
     client = login(world.users.official)
-    grids, _people = _sheets(client.get(URL, {"month": f"{cycle:%Y-%m}"}))
+    grids, _people, _sent_down = _sheets(client.get(URL, {"month": f"{cycle:%Y-%m}"}))
     days = [d.isoformat() for d in fengshi_days(cycle.year, cycle.month)]
     assert sorted({r[0] for r in grids[1:]}) == days
     assert {r[2] for r in grids[1:]} == {"七星村", "化龙村"}  # 渭沱镇's villages only
@@ -74,7 +74,7 @@ def test_who_may_export_compliance(login, world, cycle, persona, status):
 
 
 def test_grid_worker_exports_their_grid_only(login, world, cycle):
-    grids, _people = _sheets(login(world.users.grid1).get(URL, {"cycle": cycle.isoformat()}))
+    grids, _people, _sent_down = _sheets(login(world.users.grid1).get(URL, {"cycle": cycle.isoformat()}))
     assert [r[3] for r in grids[1:]] == ["七星村 第一网格"]
 
 
