@@ -309,3 +309,20 @@ def test_a_courtyard_is_merged_only_into_another_in_use_of_its_grid(world):
     assert set(elsewhere.value.message_dict) == {"into"}
     assert itself.value.code == "same_place"
     assert Household.objects.get(pk=world.households.q1.pk).courtyard_id == world.yard.pk
+
+
+def test_a_matter_moved_says_so_on_its_timeline_not_on_the_public_page(mw, client):
+    from django.utils.translation import gettext
+
+    from petitions import workflow
+
+    matter = mw.staff_matter(household=mw.households.q1b)
+    places.grid_merge(grid=mw.q1, into=mw.q2, actor=mw.users.cadre)
+    client.force_login(mw.users.cadre)
+
+    page = client.get(f"/matters/{matter.pk}/").content.decode()
+
+    assert gettext("Moved to another grid") in page and "第一网格 → 第二网格" in page
+    assert workflow.public_step("move") is None
+    public = client.get(f"/api/v1/public/matters/{matter.tracking_code}/").json()
+    assert "move" not in {step["step"] for step in public["steps"]}
