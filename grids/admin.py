@@ -32,15 +32,18 @@ class VillageAdmin(admin.ModelAdmin):
 
 @admin.register(Grid)
 class GridAdmin(admin.ModelAdmin):
-    list_display = ["name", "number", "village", "township"]
+    list_display = ["name", "number", "village", "township", "retired_on"]
     list_filter = ["township", "village"]
     list_select_related = ["village", "township"]
+    # Merged through the places' pages (grids.places), which move the households on the record.
+    readonly_fields = ["retired_on", "merged_into"]
 
 
 @admin.register(Courtyard)
 class CourtyardAdmin(admin.ModelAdmin):
-    list_display = ["name", "grid", "village"]
+    list_display = ["name", "grid", "village", "retired_on"]
     list_select_related = ["grid__village", "village"]
+    readonly_fields = ["retired_on", "merged_into"]
 
 
 @admin.register(Tag)

@@ -21,20 +21,33 @@ from governance.permissions import ActionPolicy, Policy
 from governance.roles import HOUSEHOLD_MOVERS, ID_NUMBER_REVEALERS, REGISTER_EDITORS, REGISTER_IMPORTERS
 from governance.scoping import scope_for
 from governance.xlsx import XLSX, xlsx_response
-from grids import services
+from grids import places, services
 from grids.filters import CourtyardFilter, GridFilter, HouseholdFilter, ResidentFilter, VillageFilter
 from grids.idconflicts import id_refusals_kept
 from grids.models import Courtyard, Grid, Household, Resident, Township, Village
 from grids.register import RegisterImportError, RowError, register_export, register_import, register_template
 from grids.selectors import (
+    PLACE_KEEPERS,
     households_for_register_export,
     households_visible_to,
+    may_keep,
     may_reveal_id_numbers,
     residents_visible_to,
+    villages_kept_by,
 )
 from grids.serializers import (
+    CourtyardCreateSerializer,
+    CourtyardMergeResultSerializer,
+    CourtyardMergeSerializer,
     CourtyardSerializer,
+    CourtyardUpdateSerializer,
+    GridCreateSerializer,
+    GridMergeResultSerializer,
+    GridMergeSerializer,
     GridSerializer,
+    GridSplitResultSerializer,
+    GridSplitSerializer,
+    GridUpdateSerializer,
     HouseholdCreateSerializer,
     HouseholdMoveSerializer,
     HouseholdSerializer,
@@ -73,18 +86,159 @@ class VillageViewSet(_PlaceViewSet):
     place_kind = "village"
 
 
-class GridViewSet(_PlaceViewSet):
+KEEPERS_ONLY = _("Only the village's cadres or the township's administrator keep its grids and courtyards.")
+KEEP_POLICY = Policy(object_roles=PLACE_KEEPERS, message=KEEPERS_ONLY)
+
+
+class _KeptPlaceViewSet(IdempotentCreateMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin, _PlaceViewSet):
+    """Places their keepers create, rename and merge (grids.places): out of scope 404, a role
+    that does not keep the place 403, a place merged into another 409, bad input 400. Lists
+    show the places in use unless asked for the retired ones (?retired=true); one place is
+    found whether in use or not."""
+
+    http_method_names = ["get", "post", "patch", "head", "options"]
+    permission_classes = [ActionPolicy]
+    policies = {
+        "create": Policy(roles=PLACE_KEEPERS, message=KEEPERS_ONLY),
+        "partial_update": KEEP_POLICY,
+        "merge": KEEP_POLICY,
+        "split": KEEP_POLICY,
+    }
+    create_serializer_class = None
+    update_serializer_class = None
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        if self.action == "list" and "retired" not in self.request.query_params:
+            return queryset.active()
+        return queryset
+
+    def get_serializer_class(self):
+        if self.action == "create":
+            return self.create_serializer_class
+        if self.action == "partial_update":
+            return self.update_serializer_class
+        return self.serializer_class
+
+    def check_may_keep(self, place) -> None:
+        if not may_keep(self.request.user, place):
+            raise PermissionDenied(KEEPERS_ONLY)
+
+    def refuse_retired(self, place) -> None:
+        """The place's state, asked before the input is read (the contract's order)."""
+        if place.retired_on is not None:
+            raise StateConflict(
+                _("%(place)s was merged into another: it is kept as it was.") % {"place": place.name}, code="retired"
+            )
+
+    def update(self, request, *args, **kwargs):
+        self.refuse_retired(self.get_object())
+        return super().update(request, *args, **kwargs)
+
+    def merged(self, request, serializer_class, merge, result_class):
+        """A merge: the place (404, 403), its state (409), the input (400), once per Idempotency-Key
+        (a replay answers as the first time, the place being merged by then)."""
+        place = self.get_object()
+
+        def perform():
+            self.refuse_retired(place)
+            serializer = serializer_class(data=request.data, context=self.get_serializer_context())
+            serializer.is_valid(raise_exception=True)
+            done = merge(place, serializer.validated_data["into"], request.user)
+            return Response(result_class(done, context=self.get_serializer_context()).data)
+
+        return idempotent(request, perform)
+
+
+@extend_schema_view(
+    create=extend_schema(request=GridCreateSerializer, responses={201: GridSerializer}),
+    partial_update=extend_schema(request=GridUpdateSerializer, responses=GridSerializer),
+)
+class GridViewSet(_KeptPlaceViewSet):
+    """Grids the caller sees by name. Their village's cadres and its township's administrator
+    create, rename and renumber them, merge one into another and split one in two."""
+
     queryset = Grid.objects.select_related("village")
     serializer_class = GridSerializer
+    create_serializer_class = GridCreateSerializer
+    update_serializer_class = GridUpdateSerializer
     filterset_class = GridFilter
     place_kind = "grid"
 
+    def perform_create(self, serializer):
+        village = serializer.validated_data["village"]
+        if not villages_kept_by(self.request.user).filter(pk=village.pk).exists():
+            raise PermissionDenied(KEEPERS_ONLY)
+        data = {k: v for k, v in serializer.validated_data.items() if k != "village"}
+        serializer.instance = services.grid_create(village=village, **data)
 
-class CourtyardViewSet(_PlaceViewSet):
+    def perform_update(self, serializer):
+        serializer.instance = places.grid_update(grid=serializer.instance, **serializer.validated_data)
+
+    @extend_schema(request=GridMergeSerializer, responses=GridMergeResultSerializer)
+    @action(detail=True, methods=["post"])
+    def merge(self, request, pk=None):
+        """Merge the grid into another of its village: every household moves there (on the record),
+        its courtyards go along, the assignments to it end, and it is kept, retired."""
+        return self.merged(
+            request,
+            GridMergeSerializer,
+            lambda grid, into, actor: places.grid_merge(grid=grid, into=into, actor=actor),
+            GridMergeResultSerializer,
+        )
+
+    @extend_schema(request=GridSplitSerializer, responses={201: GridSplitResultSerializer})
+    @action(detail=True, methods=["post"])
+    def split(self, request, pk=None):
+        """A new grid of the village taking the chosen households of this one (each move on the record)."""
+        grid = self.get_object()
+
+        def perform():
+            self.refuse_retired(grid)
+            serializer = GridSplitSerializer(data=request.data, context=self.get_serializer_context())
+            serializer.is_valid(raise_exception=True)
+            split = places.grid_split(grid=grid, actor=request.user, **serializer.validated_data)
+            data = GridSplitResultSerializer(split, context=self.get_serializer_context()).data
+            return Response(data, status=status.HTTP_201_CREATED)
+
+        return idempotent(request, perform)
+
+
+@extend_schema_view(
+    create=extend_schema(request=CourtyardCreateSerializer, responses={201: CourtyardSerializer}),
+    partial_update=extend_schema(request=CourtyardUpdateSerializer, responses=CourtyardSerializer),
+)
+class CourtyardViewSet(_KeptPlaceViewSet):
+    """Courtyards the caller sees by name. Their village's keepers create and rename them and
+    merge one into another of the same grid."""
+
     queryset = Courtyard.objects.select_related("grid")
     serializer_class = CourtyardSerializer
+    create_serializer_class = CourtyardCreateSerializer
+    update_serializer_class = CourtyardUpdateSerializer
     filterset_class = CourtyardFilter
     place_kind = "courtyard"
+    policies = {key: policy for key, policy in _KeptPlaceViewSet.policies.items() if key != "split"}
+
+    def perform_create(self, serializer):
+        grid = serializer.validated_data["grid"]
+        self.check_may_keep(grid)
+        serializer.instance = services.courtyard_create(grid=grid, name=serializer.validated_data["name"])
+
+    def perform_update(self, serializer):
+        serializer.instance = places.courtyard_update(courtyard=serializer.instance, **serializer.validated_data)
+
+    @extend_schema(request=CourtyardMergeSerializer, responses=CourtyardMergeResultSerializer)
+    @action(detail=True, methods=["post"])
+    def merge(self, request, pk=None):
+        """Merge the courtyard into another of its grid: every household moves there (on the
+        record), the assignments to it end, and it is kept, retired."""
+        return self.merged(
+            request,
+            CourtyardMergeSerializer,
+            lambda courtyard, into, actor: places.courtyard_merge(courtyard=courtyard, into=into, actor=actor),
+            CourtyardMergeResultSerializer,
+        )
 
 
 def _for_output(queryset, *joins):

@@ -61,13 +61,23 @@ class ResidentFilter(filters.FilterSet):
         return queryset.filter(pk__in=_with_id_number(value).values("pk"))
 
 
-def _within(model, *places: str) -> type[filters.FilterSet]:
-    """The filters of a place list: the ids of the places its rows sit in (?village=3)."""
+def _retired(queryset, name, value):
+    return queryset.filter(retired_on__isnull=not value)
+
+
+def _within(model, *places: str, retired: bool = False) -> type[filters.FilterSet]:
+    """The filters of a place list: the ids of the places its rows sit in (?village=3), and for
+    places that can be merged into others whether to list those (?retired=true; the list shows
+    the places in use when it is not asked, grids.api)."""
     declared = {place: filters.NumberFilter(field_name=f"{place}_id") for place in places}
-    meta = type("Meta", (), {"model": model, "fields": list(places)})
+    if retired:
+        declared["retired"] = filters.BooleanFilter(
+            method=_retired, label=_("true: those merged into others; false or absent: those in use")
+        )
+    meta = type("Meta", (), {"model": model, "fields": list(declared)})
     return type(f"{model.__name__}Filter", (filters.FilterSet,), {**declared, "Meta": meta, "__module__": __name__})
 
 
 VillageFilter = _within(Village, "township")
-GridFilter = _within(Grid, "township", "village")
-CourtyardFilter = _within(Courtyard, "village", "grid")
+GridFilter = _within(Grid, "township", "village", retired=True)
+CourtyardFilter = _within(Courtyard, "village", "grid", retired=True)

@@ -48,17 +48,47 @@ class Village(models.Model):
         return self.name
 
 
+class PlaceQuerySet(models.QuerySet):
+    def active(self):
+        """The places in use: not merged into another (grids.places)."""
+        return self.filter(retired_on__isnull=True)
+
+
+def _retired_with_target() -> Q:
+    """A retired place names the place it was merged into, and only a retired one does."""
+    return Q(retired_on__isnull=True, merged_into__isnull=True) | Q(retired_on__isnull=False, merged_into__isnull=False)
+
+
 class Grid(models.Model):
     township = models.ForeignKey(Township, on_delete=models.PROTECT, related_name="+")
     village = models.ForeignKey(Village, on_delete=models.PROTECT, related_name="grids")
     number = models.PositiveIntegerField(_("number"))
     name = models.CharField(_("name"), max_length=100)
+    # A grid merged into another is kept, empty, rather than deleted: its history, its visits and
+    # its past compliance stay readable, and it takes nothing new. Its number is free again.
+    retired_on = models.DateField(_("merged on"), null=True, blank=True, editable=False)
+    merged_into = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+        verbose_name=_("merged into"),
+    )
+
+    objects = PlaceQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("grid")
         verbose_name_plural = _("grids")
         ordering = ["village_id", "number"]
-        constraints = [models.UniqueConstraint(fields=["village", "number"], name="grid_number_unique_in_village")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["village", "number"], condition=Q(retired_on__isnull=True), name="grid_number_unique_in_village"
+            ),
+            models.CheckConstraint(condition=_retired_with_target(), name="grid_retired_with_target"),
+        ]
 
     def __str__(self):
         return f"{self.village.name} {self.name}"
@@ -71,12 +101,30 @@ class Courtyard(models.Model):
     village = models.ForeignKey(Village, on_delete=models.PROTECT, related_name="+")
     grid = models.ForeignKey(Grid, on_delete=models.PROTECT, related_name="courtyards")
     name = models.CharField(_("name"), max_length=100)
+    # As for grids: a courtyard merged into another is kept, empty, and its name is free again.
+    retired_on = models.DateField(_("merged on"), null=True, blank=True, editable=False)
+    merged_into = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+        verbose_name=_("merged into"),
+    )
+
+    objects = PlaceQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("courtyard")
         verbose_name_plural = _("courtyards")
         ordering = ["grid_id", "name"]
-        constraints = [models.UniqueConstraint(fields=["grid", "name"], name="courtyard_name_unique_in_grid")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["grid", "name"], condition=Q(retired_on__isnull=True), name="courtyard_name_unique_in_grid"
+            ),
+            models.CheckConstraint(condition=_retired_with_target(), name="courtyard_retired_with_target"),
+        ]
 
     def __str__(self):
         return self.name

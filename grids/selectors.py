@@ -7,12 +7,13 @@ its usual callers need, so a list costs a constant number of queries whatever it
 
 from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
-from governance.models import Assignment
-from governance.roles import GRID_ROLES, ID_NUMBER_REVEALERS, REGISTER_EDITORS, VILLAGE_ROLES
+from governance.models import SCOPE_LEVEL, Assignment, Role
+from governance.roles import ADMIN_ROLES, GRID_ROLES, ID_NUMBER_REVEALERS, REGISTER_EDITORS, VILLAGE_ROLES
 from governance.scoping import current_assignments, scope_for
 from grids.idnumbers import hash_id_number, looks_like_id_number
-from grids.models import Grid, Household, HouseholdMove, Resident, Tag, Township, Village
+from grids.models import Courtyard, Grid, Household, HouseholdMove, Resident, Tag, Township, Village
 
 
 def households_visible_to(user, *, roles=None) -> QuerySet[Household]:
@@ -119,9 +120,9 @@ def villages_visible_to(user) -> QuerySet[Village]:
 
 
 def grids_editable_by(user) -> QuerySet[Grid]:
-    """Grids in which the user may add or edit households (REGISTER_EDITORS)."""
+    """Grids in use in which the user may add or edit households (REGISTER_EDITORS)."""
     scope = scope_for(user)
-    grids = Grid.objects.select_related("village").order_by("village__code", "number")
+    grids = Grid.objects.active().select_related("village").order_by("village__code", "number")
     if scope.is_superuser:
         return grids
     village_ids = sorted(scope.ids_for(REGISTER_EDITORS & VILLAGE_ROLES))
@@ -191,3 +192,77 @@ def private_grid_names(village_id: int) -> list[str]:
     public_grid_names gives as None (one query): for grids.public.public_text to take out of
     free text."""
     return [name for _pk, name, n in _grid_sizes(village_id) if n < PUBLIC_GRID_MIN_HOUSEHOLDS]
+
+
+# ---------------------------------------------------------------- places kept (grids.places)
+
+# Who keeps a village's grids and courtyards (creates, renames, merges and splits them): its
+# cadres and its township's administrator, and the superuser. It belongs in governance.roles
+# beside HOUSEHOLD_MOVERS; it lives here until governance takes it.
+PLACE_KEEPERS = frozenset({Role.VILLAGE_CADRE}) | ADMIN_ROLES
+
+
+def _kept(user, village_column: str) -> Q | None:
+    """The condition on rows of the villages the user keeps (None: every village, for the
+    superuser); `village_column` holds the row's village id ("pk" for villages themselves)."""
+    scope = scope_for(user)
+    if scope.is_superuser:
+        return None
+    condition = Q(pk__in=[])
+    for role in PLACE_KEEPERS:
+        column = village_column if SCOPE_LEVEL[role] == "village" else "township_id"
+        condition |= Q(**{f"{column}__in": sorted(scope.by_role.get(role, ()))})
+    return condition
+
+
+def villages_kept_by(user) -> QuerySet[Village]:
+    """The villages whose places the user keeps (PLACE_KEEPERS), in code order."""
+    villages = Village.objects.select_related("township").order_by("code")
+    condition = _kept(user, "pk")
+    return villages if condition is None else villages.filter(condition)
+
+
+def may_keep(user, place: Grid | Courtyard) -> bool:
+    """Whether a role of the user keeps the grid's or courtyard's village (PLACE_KEEPERS)."""
+    return scope_for(user).covers(place, PLACE_KEEPERS)
+
+
+def kept_grids(*, village_ids=(), grid_ids=()) -> list[Grid]:
+    """The villages' grids (or the grids), in use and retired, by number, with their household
+    counts, and their courtyards in use (`courtyard_list`, by name, with household counts): two
+    queries."""
+    grids = list(
+        Grid.objects.filter(Q(village_id__in=sorted(village_ids)) | Q(pk__in=sorted(grid_ids)))
+        .select_related("merged_into")
+        .annotate(household_count=_count_of(Household, "grid"))
+        .order_by("village_id", "number", "pk")
+    )
+    courtyards: dict[int, list[Courtyard]] = {}
+    for courtyard in (
+        Courtyard.objects.active()
+        .filter(grid_id__in=[g.pk for g in grids])
+        .annotate(household_count=_count_of(Household, "courtyard"))
+        .order_by("name", "pk")
+    ):
+        courtyards.setdefault(courtyard.grid_id, []).append(courtyard)
+    for grid in grids:
+        grid.courtyard_list = courtyards.get(grid.pk, [])
+    return grids
+
+
+def place_staff(*, grid_ids=(), courtyard_ids=()) -> dict[tuple[str, int], list[Assignment]]:
+    """The staff assigned today to grids (their grid staff) and courtyards (their helpers):
+    {("grid", id) or ("courtyard", id): [assignments with their users]}, one query."""
+    today = timezone.localdate()
+    rows = (
+        Assignment.objects.filter(Q(grid_id__in=sorted(grid_ids)) | Q(courtyard_id__in=sorted(courtyard_ids)))
+        .filter(valid_from__lte=today)
+        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=today))
+        .select_related("user")
+        .order_by("role", "user__first_name", "user__username", "pk")
+    )
+    staff: dict[tuple[str, int], list[Assignment]] = {}
+    for row in rows:
+        key = ("courtyard", row.courtyard_id) if row.courtyard_id else ("grid", row.grid_id)
+        staff.setdefault(key, []).append(row)
+    return staff

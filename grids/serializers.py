@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from governance.api_input import InputModelSerializer, InputSerializer
+from governance.api_input import InputModelSerializer, InputSerializer, VisibleField
 from governance.roles import REGISTER_EDITORS
 from governance.scoping import scope_for
 from governance.serializers import choice_labels, render_datetime
@@ -19,6 +19,7 @@ from governance.uploads import UploadRefused, check_xlsx
 from grids import validators
 from grids.idnumbers import validate_id_number, validate_phone
 from grids.models import Courtyard, Grid, Household, Resident, Tag, Township, Village
+from grids.selectors import villages_visible_to
 from grids.services import RESIDENT_FIELDS
 
 
@@ -36,20 +37,26 @@ class VillageSerializer(serializers.ModelSerializer):
         fields = ["id", "township", "township_name", "name", "code", "is_community"]
 
 
+# A place merged into another (grids.places) shows when and into which; both are null for one in use.
+RETIRED_HELP = _("The day it was merged into another; null while in use.")
+
+
 class GridSerializer(serializers.ModelSerializer):
     village_name = serializers.CharField(source="village.name", read_only=True)
+    retired_on = serializers.DateField(read_only=True, help_text=RETIRED_HELP)
 
     class Meta:
         model = Grid
-        fields = ["id", "township", "village", "village_name", "number", "name"]
+        fields = ["id", "township", "village", "village_name", "number", "name", "retired_on", "merged_into"]
 
 
 class CourtyardSerializer(serializers.ModelSerializer):
     grid_name = serializers.CharField(source="grid.name", read_only=True)
+    retired_on = serializers.DateField(read_only=True, help_text=RETIRED_HELP)
 
     class Meta:
         model = Courtyard
-        fields = ["id", "township", "village", "grid", "grid_name", "name"]
+        fields = ["id", "township", "village", "grid", "grid_name", "name", "retired_on", "merged_into"]
 
 
 class TagSerializer(serializers.ModelSerializer):
@@ -306,6 +313,113 @@ class HouseholdMoveSerializer(InputSerializer):
         queryset=Courtyard.objects.all(), required=False, allow_null=True, label=_("new courtyard")
     )
     reason = serializers.CharField(max_length=200, label=_("reason"))
+
+
+# Keeping places (grids.places). A place the caller cannot see is answered like one that does
+# not exist (400 on the field); one merged into another is a 409 from the service.
+
+
+class GridCreateSerializer(InputSerializer):
+    village = VisibleField(selector=villages_visible_to, queryset=Village.objects.all(), label=_("village"))
+    name = serializers.CharField(max_length=100, label=_("name"))
+    number = serializers.IntegerField(
+        min_value=1, max_value=9999, required=False, label=_("number"), help_text=_("Default: the next free number.")
+    )
+
+    def to_representation(self, instance):
+        return GridSerializer(instance, context=self.context).data
+
+
+class GridUpdateSerializer(InputSerializer):
+    name = serializers.CharField(max_length=100, required=False, label=_("name"))
+    number = serializers.IntegerField(
+        min_value=1, max_value=9999, required=False, label=_("number"), help_text=_("A number no grid in use holds.")
+    )
+
+    def to_representation(self, instance):
+        return GridSerializer(instance, context=self.context).data
+
+
+class GridMergeSerializer(InputSerializer):
+    into = VisibleGridField(queryset=Grid.objects.all(), label=_("merge into"))
+
+
+class GridSplitSerializer(InputSerializer):
+    name = serializers.CharField(max_length=100, label=_("name of the new grid"))
+    number = serializers.IntegerField(min_value=1, max_value=9999, required=False, label=_("number of the new grid"))
+    households = serializers.ListField(
+        child=serializers.IntegerField(min_value=1),
+        allow_empty=False,
+        max_length=5000,
+        help_text=_("The ids of the grid's households that go to the new grid."),
+    )
+
+
+class CourtyardCreateSerializer(InputSerializer):
+    grid = VisibleGridField(queryset=Grid.objects.all(), label=_("grid"))
+    name = serializers.CharField(max_length=100, label=_("name"))
+
+    def to_representation(self, instance):
+        return CourtyardSerializer(instance, context=self.context).data
+
+
+class CourtyardUpdateSerializer(InputSerializer):
+    name = serializers.CharField(max_length=100, label=_("name"))
+
+    def to_representation(self, instance):
+        return CourtyardSerializer(instance, context=self.context).data
+
+
+class CourtyardMergeSerializer(InputSerializer):
+    into = VisibleCourtyardField(queryset=Courtyard.objects.all(), label=_("merge into"))
+
+
+class GridMergeResultSerializer(serializers.Serializer):
+    """A merge done: the grid, now retired, the grid that took its households, and what moved."""
+
+    grid = GridSerializer(source="place")
+    into = GridSerializer()
+    households_moved = serializers.SerializerMethodField()
+    courtyards_moved = serializers.SerializerMethodField(help_text=_("The ids of the courtyards that went along."))
+    courtyards_renamed = serializers.SerializerMethodField(
+        help_text=_("Courtyards whose name the grid merged into already had: {old, new}.")
+    )
+    assignments_ended = serializers.IntegerField(source="ended")
+
+    def get_households_moved(self, merged) -> int:
+        return len(merged.moves)
+
+    def get_courtyards_moved(self, merged) -> list[int]:
+        return [c.pk for c in merged.courtyards]
+
+    def get_courtyards_renamed(self, merged) -> list[dict[str, str]]:
+        return [{"old": old, "new": new} for old, new in merged.renamed]
+
+
+class CourtyardMergeResultSerializer(serializers.Serializer):
+    """A merge done: the courtyard, now retired, the courtyard that took its households."""
+
+    courtyard = CourtyardSerializer(source="place")
+    into = CourtyardSerializer()
+    households_moved = serializers.SerializerMethodField()
+    assignments_ended = serializers.IntegerField(source="ended")
+
+    def get_households_moved(self, merged) -> int:
+        return len(merged.moves)
+
+
+class GridSplitResultSerializer(serializers.Serializer):
+    """A split done: the new grid and what moved to it."""
+
+    grid = GridSerializer()
+    households_moved = serializers.SerializerMethodField()
+    courtyards_moved = serializers.SerializerMethodField(help_text=_("The ids of the courtyards that went whole."))
+
+    def get_households_moved(self, split) -> int:
+        return len(split.moves)
+
+    def get_courtyards_moved(self, split) -> list[int]:
+        return [c.pk for c in split.courtyards]
 
 
 class _ResidentInputMixin(_PhoneMixin):

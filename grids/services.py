@@ -4,9 +4,11 @@ import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Max
 from django.utils.translation import gettext as _
 from pypinyin import Style, lazy_pinyin
 
+from governance.errors import Conflict
 from grids.idconflicts import resident_id_check
 from grids.idnumbers import (
     decrypt_id_number,
@@ -17,7 +19,7 @@ from grids.idnumbers import (
     validate_phone,
 )
 from grids.models import Courtyard, Grid, Household, HouseholdMove, IdNumberReveal, Resident, Tag, Township, Village
-from grids.signals import households_created, visit_targets_changed
+from grids.signals import households_created, households_moved, visit_targets_changed
 from grids.validators import validate_birth_date
 
 
@@ -42,6 +44,32 @@ def _check_courtyard(grid: Grid, courtyard: Courtyard | None) -> None:
         raise ValidationError({"courtyard": _("This courtyard is not in the chosen grid.")})
 
 
+def place_in_use(grid: Grid, courtyard: Courtyard | None = None) -> Grid:
+    """Lock `grid` and refuse it, or `courtyard` (read afresh), if merged into another place
+    (a Conflict: it takes nothing new). Whatever puts a household or a courtyard into a grid
+    takes this lock first, so it waits for a merge of that grid and then finds it retired
+    (grids.places). Returns the locked grid."""
+    locked = Grid.objects.select_for_update().get(pk=grid.pk)
+    if locked.retired_on is not None:
+        raise Conflict(
+            _("%(grid)s was merged into another grid; choose a grid in use.") % {"grid": locked.name}, code="retired"
+        )
+    if courtyard is not None and Courtyard.objects.filter(pk=courtyard.pk, retired_on__isnull=False).exists():
+        raise Conflict(
+            _("%(courtyard)s was merged into another courtyard; choose one in use.") % {"courtyard": courtyard.name},
+            code="retired",
+        )
+    return locked
+
+
+def place_name(name: str) -> str:
+    """A grid's or courtyard's name as kept: trimmed, and not empty."""
+    name = (name or "").strip()
+    if not name:
+        raise ValidationError({"name": _("Give a name.")})
+    return name
+
+
 def township_create(*, name: str, code: str, district: str = "") -> Township:
     return Township.objects.create(name=name, code=code, district=district)
 
@@ -50,11 +78,30 @@ def village_create(*, township: Township, name: str, code: str, is_community: bo
     return Village.objects.create(township=township, name=name, code=code, is_community=is_community)
 
 
-def grid_create(*, village: Village, number: int, name: str) -> Grid:
+@transaction.atomic
+def grid_create(*, village: Village, name: str, number: int | None = None) -> Grid:
+    """A new grid of `village`, numbered after every grid the village has had unless `number`
+    is given (a number no grid in use holds). Names are unique among the grids in use."""
+    # Two keepers adding grids at once would take the same number: the village's row orders them.
+    village = Village.objects.select_for_update().get(pk=village.pk)
+    name = place_name(name)
+    in_use = Grid.objects.active().filter(village=village)
+    if number is None:
+        number = (Grid.objects.filter(village=village).aggregate(n=Max("number"))["n"] or 0) + 1
+    elif in_use.filter(number=number).exists():
+        raise ValidationError({"number": _("Another grid of the village has this number.")})
+    if in_use.filter(name=name).exists():
+        raise ValidationError({"name": _("Another grid of the village has this name.")})
     return Grid.objects.create(township_id=village.township_id, village=village, number=number, name=name)
 
 
+@transaction.atomic
 def courtyard_create(*, grid: Grid, name: str) -> Courtyard:
+    """A new courtyard in a grid in use; names are unique among the grid's courtyards in use."""
+    grid = place_in_use(grid)
+    name = place_name(name)
+    if Courtyard.objects.active().filter(grid=grid, name=name).exists():
+        raise ValidationError({"name": _("Another courtyard of this grid has this name.")})
     return Courtyard.objects.create(township_id=grid.township_id, village_id=grid.village_id, grid=grid, name=name)
 
 
@@ -70,6 +117,7 @@ def household_create(
     tags: list[Tag] | tuple = (),
 ) -> Household:
     """Create a household in `grid`. Its head is added with `resident_create`."""
+    grid = place_in_use(grid, courtyard)
     _check_courtyard(grid, courtyard)
     if Household.objects.filter(village_id=grid.village_id, number=number).exists():
         raise ValidationError({"number": _("This household number is already used in the village.")})
@@ -118,7 +166,10 @@ def household_update(*, household: Household, **changes) -> Household:
 def household_move(
     *, household: Household, to_grid: Grid, moved_by, reason: str, to_courtyard: Courtyard | None = None
 ) -> HouseholdMove:
-    """Move a household (and its residents) to another grid of the same village, on the record."""
+    """Move a household (and its residents) to another grid of the same village, on the record.
+
+    The apps built on grids follow the move (grids.signals.households_moved)."""
+    to_grid = place_in_use(to_grid, to_courtyard)  # the grid first, as grids.places locks
     household = Household.objects.select_for_update().get(pk=household.pk)
     if to_grid.village_id != household.village_id:
         raise ValidationError({"to_grid": _("A household can only move to a grid of its own village.")})
@@ -140,6 +191,7 @@ def household_move(
     household.courtyard = to_courtyard
     household.save(update_fields=["grid", "courtyard", "updated_at"])
     Resident.objects.filter(household=household).update(grid=to_grid)
+    households_moved.send(sender=Household, moves=[move])
     return move
 
 

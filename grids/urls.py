@@ -1,6 +1,6 @@
 from django.urls import path
 
-from grids import views
+from grids import place_views, views
 from grids.visits.urls import urlpatterns as visit_patterns
 
 app_name = "grids"
@@ -18,6 +18,18 @@ urlpatterns = [
     path("residents/<int:pk>/", views.resident_detail, name="resident-detail"),
     path("residents/<int:pk>/edit/", views.resident_update, name="resident-update"),
     path("residents/<int:pk>/reveal-id-number/", views.resident_reveal_id_number, name="resident-reveal-id-number"),
+    # Places, for their keepers (grids.place_views).
+    path("manage/places/", place_views.place_list, name="place-list"),
+    path("manage/places/villages/<int:village_pk>/grids/new/", place_views.grid_create, name="place-grid-create"),
+    path("manage/places/grids/<int:pk>/", place_views.grid_detail, name="place-grid"),
+    path("manage/places/grids/<int:pk>/split/", place_views.grid_split, name="place-grid-split"),
+    path("manage/places/grids/<int:pk>/<slug:action>/", place_views.grid_action, name="place-grid-action"),
+    path("manage/places/courtyards/<int:pk>/", place_views.courtyard_detail, name="place-courtyard"),
+    path(
+        "manage/places/courtyards/<int:pk>/<slug:action>/",
+        place_views.courtyard_action,
+        name="place-courtyard-action",
+    ),
     # The visit pages keep their names in this namespace (grids:visit-*).
     *visit_patterns,
 ]

@@ -62,7 +62,7 @@ def household_rows(user, households) -> list:
 def household_filter_form(user, data=None) -> HouseholdFilterForm:
     return HouseholdFilterForm(
         data,
-        grids=grids_visible_to(user).order_by("village__code", "number"),
+        grids=grids_visible_to(user).active().order_by("village__code", "number"),
         villages=villages_visible_to(user).order_by("code"),
     )
 
@@ -165,7 +165,7 @@ def household_create(request):
     user = request.user
     require_any_role(user, REGISTER_EDITORS, _("Only grid staff and village cadres add households."))
     grids = grids_editable_by(user)
-    courtyards = Courtyard.objects.filter(grid__in=grids).select_related("grid").order_by("grid_id", "name")
+    courtyards = Courtyard.objects.active().filter(grid__in=grids).select_related("grid").order_by("grid_id", "name")
     initial = {}
     grid_ids = set(grids.values_list("pk", flat=True))
     wanted = request.GET.get("grid", "")
@@ -201,7 +201,7 @@ def household_create(request):
 def household_update(request, pk):
     user = request.user
     household = _household_for(user, pk, roles=REGISTER_EDITORS)
-    courtyards = Courtyard.objects.filter(grid_id=household.grid_id).select_related("grid").order_by("name")
+    courtyards = Courtyard.objects.active().filter(grid_id=household.grid_id).select_related("grid").order_by("name")
     initial = {
         "number": household.number,
         "courtyard": household.courtyard_id,
@@ -237,9 +237,10 @@ def household_move(request, pk):
     household = _household_for(
         user, pk, roles=HOUSEHOLD_MOVERS, denied=_("Only a village cadre moves a household to another grid.")
     )
-    grids = Grid.objects.filter(village_id=household.village_id).select_related("village").order_by("number")
+    grids = Grid.objects.active().filter(village_id=household.village_id).select_related("village").order_by("number")
     courtyards = (
-        Courtyard.objects.filter(village_id=household.village_id)
+        Courtyard.objects.active()
+        .filter(village_id=household.village_id)
         .select_related("grid")
         .order_by("grid__number", "name")
     )

@@ -201,7 +201,7 @@ def board(request):
 @require_http_methods(["GET", "POST"])
 def matter_create(request, village_code):
     village = get_object_or_404(Village.objects.select_related("township"), code=village_code)
-    grids = Grid.objects.filter(village=village).order_by("number")
+    grids = Grid.objects.active().filter(village=village).order_by("number")
     form = PublicMatterForm(request.POST or None, grids=grids)
     status = 200
     if request.method == "POST" and form.is_valid():

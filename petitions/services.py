@@ -25,7 +25,8 @@ from governance.errors import Conflict
 from governance.models import Department, Role
 from governance.scoping import scope_for
 from grids.idnumbers import validate_phone
-from grids.models import Grid, Household, Resident, Village
+from grids.models import Grid, Household, HouseholdMove, Resident, Village
+from grids.services import place_in_use
 from petitions import calendar, deadlines, extensions, procedure, workflow
 from petitions.models import (
     Approval,
@@ -138,6 +139,7 @@ def matter_submit(
 ) -> Matter:
     """Staff record a matter (found on a visit, at the office, by phone), possibly on a
     resident's behalf (代办). The village's classifiers are told."""
+    grid = place_in_use(grid)
     if household is not None and household.grid_id != grid.pk:
         raise ValidationError({"household": _("This household is not in the chosen grid.")})
     if source == Source.PUBLIC_FORM:
@@ -178,6 +180,8 @@ def matter_submit_public(
     """A resident submits through the public form; the tracking code is their key to it."""
     if grid is not None and grid.village_id != village.pk:
         raise ValidationError({"grid": _("This grid is not in the chosen village.")})
+    if grid is not None:
+        grid = place_in_use(grid)
     phone = validate_phone(submitter_phone)
     if not phone:
         raise ValidationError({"submitter_phone": _("Leave a mobile number so the village can reach you.")})
@@ -1012,3 +1016,59 @@ def _resume(matter: Matter, actor, *, now: datetime.datetime | None = None) -> C
 def matter_resume(*, matter: Matter, actor, now: datetime.datetime | None = None) -> Matter:
     """Restart the clock; the deadline moves by the working days the pause lasted."""
     return matter_transition(matter=matter, actor=actor, action="resume", now=now)[0]
+
+
+# ---------------------------------------------------------------- places (grids.signals)
+
+
+def _moved(matters: list[Matter], to_grid_id: int, *, actor, note: str, reason: str) -> None:
+    """Put `matters` in another grid, each with a `move` event (staff only) saying from where
+    to where and why."""
+    if not matters:
+        return
+    events = [
+        MatterEvent(
+            matter=matter,
+            actor=actor,
+            action="move",
+            from_state=matter.state,
+            to_state=matter.state,
+            payload={"from_grid": matter.grid_id, "to_grid": to_grid_id, "note": note, "reason": reason},
+        )
+        for matter in matters
+    ]
+    Matter.objects.filter(pk__in=[m.pk for m in matters]).update(grid_id=to_grid_id, updated_at=timezone.now())
+    MatterEvent.objects.bulk_create(events)
+
+
+def _grid_names(*ids) -> dict[int, str]:
+    return dict(Grid.objects.filter(pk__in=sorted(set(ids))).values_list("pk", "name"))
+
+
+def matters_follow_household_moves(moves: list[HouseholdMove]) -> None:
+    """The open matters of households moved to another grid go with them."""
+    by_household = {m.household_id: m for m in moves if m.to_grid_id != m.from_grid_id}
+    if not by_household:
+        return
+    matters = list(
+        Matter.objects.select_for_update()
+        .filter(household_id__in=sorted(by_household), state__in=list(workflow.OPEN_STATES))
+        .order_by("pk")
+    )
+    matters = [m for m in matters if m.grid_id != by_household[m.household_id].to_grid_id]
+    if not matters:
+        return
+    names = _grid_names(*(m.grid_id for m in matters), *(m.to_grid_id for m in by_household.values()))
+    for matter in matters:
+        move = by_household[matter.household_id]
+        note = f"{names.get(matter.grid_id, '')} → {names.get(move.to_grid_id, '')}"
+        _moved([matter], move.to_grid_id, actor=move.moved_by, note=note, reason=move.reason)
+
+
+def matters_move_grid(*, from_grid: Grid, to_grid: Grid, actor, reason: str) -> None:
+    """The open matters still in `from_grid` (those naming no household; the others followed
+    their households) go to `to_grid`: a grid merged into another hands over its work."""
+    matters = list(
+        Matter.objects.select_for_update().filter(grid=from_grid, state__in=list(workflow.OPEN_STATES)).order_by("pk")
+    )
+    _moved(matters, to_grid.pk, actor=actor, note=f"{from_grid.name} → {to_grid.name}", reason=reason)

@@ -470,9 +470,9 @@ def supervised_summary(user) -> dict | None:
 
 def intake_grids(user):
     """Grids where the user may record a matter: grid staff their grids, village cadres their
-    villages' grids, courtyard helpers the grid of their courtyard."""
+    villages' grids, courtyard helpers the grid of their courtyard; grids in use only."""
     scope = scope_for(user)
-    grids = Grid.objects.select_related("village").order_by("village__code", "number")
+    grids = Grid.objects.active().select_related("village").order_by("village__code", "number")
     if scope.is_superuser:
         return grids
     courtyards = Courtyard.objects.filter(pk__in=sorted(scope.ids_for({Role.COURTYARD_HELPER}))).values("grid_id")

@@ -1268,6 +1268,9 @@ CLOCK_ACTIONS = ("pause", "resume")
 SUBMITTED_LABEL = _("Submitted")  # the creation: not a transition
 # Events recorded outside the table: the creation, and a photo added as evidence.
 OTHER_EVENTS = {"submit": SUBMITTED_LABEL, "photo": _("Photo added")}
+# Events for staff only, not on the public page: the matter followed its household, or its
+# grid merged into another, to a new grid (petitions.receivers).
+STAFF_EVENTS = {"move": _("Moved to another grid")}
 
 
 def _by_event(event: str) -> Transition | None:
@@ -1278,6 +1281,8 @@ def event_label(event: str) -> str:
     """The timeline's line for an event (the event's name when the table does not know it)."""
     if event in OTHER_EVENTS:
         return OTHER_EVENTS[event]
+    if event in STAFF_EVENTS:
+        return STAFF_EVENTS[event]
     t = _by_event(event)
     return t.timeline if t else event
 

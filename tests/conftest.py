@@ -188,6 +188,8 @@ def as_user(api_client):
 
 
 # The matters fixtures (categories, and `mw`: the world plus matter makers), for every folder.
+# The place keepers' fixture (`pk_world`: the world and a township administrator of 渭沱镇).
+from tests.grids.place_fixtures import pk_world  # noqa: E402, F401
 from tests.petitions.conftest import categories, mw  # noqa: E402, F401
 
 # The pledges' fixture (`plw`: the world, a party member, pledge makers), for every folder.

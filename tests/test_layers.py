@@ -181,6 +181,7 @@ NAV_KEYS = {
     "sees_households",
     "visits",
     "visit_log",
+    "keeps_places",
     "sees_matters",
     "matters_waiting",
     "sees_compact",

@@ -50,7 +50,7 @@ from grids.register.columns import (
     header_key,
 )
 from grids.services import name_pinyin
-from grids.signals import households_created, visit_targets_changed
+from grids.signals import households_created, households_moved, visit_targets_changed
 from grids.validators import validate_birth_date
 
 
@@ -313,10 +313,11 @@ class _Context:
         villages = {v.name: v for v in Village.objects.filter(name__in=names)}
         village_ids = [v.pk for v in villages.values()]
         grids = {}
-        for grid in Grid.objects.filter(village_id__in=village_ids):
+        # Grids and courtyards merged into others take no households (grids.places).
+        for grid in Grid.objects.active().filter(village_id__in=village_ids):
             grids[(grid.village_id, str(grid.number))] = grid
             grids[(grid.village_id, grid.name)] = grid
-        courtyards = {(c.grid_id, c.name): c for c in Courtyard.objects.filter(village_id__in=village_ids)}
+        courtyards = {(c.grid_id, c.name): c for c in Courtyard.objects.active().filter(village_id__in=village_ids)}
         tags = {t.name: t for t in Tag.objects.all()}
         households = {
             (h.village_id, h.number): h
@@ -680,6 +681,8 @@ def _apply_households(by_household: dict, ctx: _Context, user, result: ImportRes
         changed_households, ["grid", "courtyard", "address", "phone", "updated_at"], batch_size=1000
     )
     HouseholdMove.objects.bulk_create(moves)
+    if moves:
+        households_moved.send(sender=Household, moves=moves)
     result.households_updated = len({h.pk for h in changed_households})
     return new_households, moves
 

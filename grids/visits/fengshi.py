@@ -349,8 +349,9 @@ class Compliance:
 
 def compliance(*, cycle: datetime.date, township_ids=None, village_ids=None, grid_ids=None) -> Compliance:
     """Per grid and per person on duty on `cycle`: visited or not, visits, households covered;
-    rolled up per village and township. A handful of queries whatever the size."""
-    grids = Grid.objects.all()
+    rolled up per village and township. A handful of queries whatever the size. A grid merged
+    into another (grids.places) counts up to the day of its merge, when its staff's duty ended."""
+    grids = Grid.objects.filter(Q(retired_on__isnull=True) | Q(retired_on__gte=cycle))
     if grid_ids is not None:
         grids = grids.filter(pk__in=list(grid_ids))
     if village_ids is not None:

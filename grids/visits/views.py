@@ -87,12 +87,12 @@ NOT_A_COMPLIANCE_READER = gettext_lazy("Visit compliance is for grid, village an
 
 
 def walk_places(user) -> tuple[list[Grid], list[Courtyard]]:
-    """The grids and courtyards the user may walk, as grids.visits.services checks them: the staff of a
-    grid its grid, a village cadre (and the township's 包村 and 包片) the village's grids, a courtyard
-    helper the courtyard."""
+    """The grids and courtyards in use the user may walk, as grids.visits.services checks them: the
+    staff of a grid its grid, a village cadre (and the township's 包村 and 包片) the village's grids, a
+    courtyard helper the courtyard."""
     scope = scope_for(user)
-    grids = Grid.objects.select_related("village").order_by("village__code", "number")
-    courtyards = Courtyard.objects.select_related("grid").order_by("grid__village_id", "grid__number", "name")
+    grids = Grid.objects.active().select_related("village").order_by("village__code", "number")
+    courtyards = Courtyard.objects.active().select_related("grid").order_by("grid__village_id", "grid__number", "name")
     if not scope.is_superuser:
         villages = sorted(scope.ids_for(VILLAGE_DUTY_ROLES))
         grid_q = Q(pk__in=sorted(scope.ids_for(GRID_ROLES))) | Q(village_id__in=villages)

@@ -149,6 +149,7 @@ def test_matrix_covers_every_page_and_the_required_personas():
     from tests.pages.test_compact_pages import COVERED_URL_NAMES as COMPACT_PAGES
     from tests.pages.test_matter_extra_pages import COVERED_URL_NAMES as EXTRA_PAGES
     from tests.pages.test_matter_pages import COVERED_URL_NAMES as MATTER_PAGES
+    from tests.pages.test_place_pages import COVERED_URL_NAMES as PLACE_PAGES
     from tests.pages.test_public_pages import PUBLIC_PAGES
     from tests.pages.test_register_pages import MATRIX as REGISTER_MATRIX
     from tests.pages.test_visit_pages import COVERED_URL_NAMES as VISIT_PAGES
@@ -178,6 +179,7 @@ def test_matrix_covers_every_page_and_the_required_personas():
     covered |= {"visit-photo"}  # scoped photo serving: tests/api/test_visits.py
     covered |= CIVIC_SELECTION_PAGES  # 最美 selections and activities: tests/civic/test_selections_pages.py
     covered |= {"history"}  # every kept kind for every demo account: tests/security/test_scope_matrix.py
+    covered |= PLACE_PAGES  # grids and courtyards kept by their village: tests/pages/test_place_pages.py
     # django-simple-captcha's own images, open to all (the login page shows them): tests/governance/test_login.py
     covered |= {"captcha-image", "captcha-image-2x", "captcha-audio", "captcha-refresh"}
     missing = names - covered - {"login", "logout", "notification-read", "notification-read-all"}

@@ -1,0 +1,25 @@
+"""Matters follow what grids announces (grids does not know matters).
+
+An open matter is its grid's work: when its household moves to another grid, or its grid is
+merged into another, it goes there too, with a `move` event on its timeline (staff only). A
+closed matter stays where it was handled, as the record of that grid's work.
+"""
+
+from django.dispatch import receiver
+
+from grids.signals import grid_merged, households_moved
+
+
+@receiver(households_moved, dispatch_uid="petitions.follow_households")
+def follow_households(sender, *, moves, **kwargs):
+    from petitions.services import matters_follow_household_moves
+
+    matters_follow_household_moves(moves)
+
+
+@receiver(grid_merged, dispatch_uid="petitions.follow_merged_grid")
+def follow_merged_grid(sender, *, grid, into, actor, **kwargs):
+    from grids.places import GRID_MERGE_REASON
+    from petitions.services import matters_move_grid
+
+    matters_move_grid(from_grid=grid, to_grid=into, actor=actor, reason=GRID_MERGE_REASON)
