@@ -53,6 +53,9 @@ VILLAGE_STAFF = VILLAGE_ROLES & PEOPLE_READERS
 VILLAGE_BOARD_READERS = frozenset({Role.VILLAGE_CADRE}) | SENT_DOWN_ROLES
 REGISTER_EDITORS = frozenset({Role.VILLAGE_CADRE, Role.GRID_LEADER, Role.GRID_WORKER})
 HOUSEHOLD_MOVERS = frozenset({Role.VILLAGE_CADRE})
+# Who keeps a village's grids and courtyards (creates, renames, merges and splits them,
+# grids.places): its cadres and its township's administrator (and the superuser).
+PLACE_KEEPERS = frozenset({Role.VILLAGE_CADRE}) | ADMIN_ROLES
 REGISTER_IMPORTERS = frozenset({Role.VILLAGE_CADRE})
 ID_NUMBER_REVEALERS = frozenset({Role.VILLAGE_CADRE, Role.TOWNSHIP_OFFICIAL, Role.TOWNSHIP_LEADER})
 

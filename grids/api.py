@@ -18,7 +18,7 @@ from rest_framework.response import Response
 
 from governance.api_common import IdempotentCreateMixin, StateConflict, idempotent
 from governance.permissions import ActionPolicy, Policy
-from governance.roles import HOUSEHOLD_MOVERS, ID_NUMBER_REVEALERS, REGISTER_EDITORS, REGISTER_IMPORTERS
+from governance.roles import HOUSEHOLD_MOVERS, ID_NUMBER_REVEALERS, PLACE_KEEPERS, REGISTER_EDITORS, REGISTER_IMPORTERS
 from governance.scoping import scope_for
 from governance.xlsx import XLSX, xlsx_response
 from grids import places, services
@@ -27,7 +27,6 @@ from grids.idconflicts import id_refusals_kept
 from grids.models import Courtyard, Grid, Household, Resident, Township, Village
 from grids.register import RegisterImportError, RowError, register_export, register_import, register_template
 from grids.selectors import (
-    PLACE_KEEPERS,
     households_for_register_export,
     households_visible_to,
     may_keep,

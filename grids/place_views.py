@@ -19,12 +19,12 @@ from django.views.decorators.http import require_POST
 
 from governance.errors import Conflict, Forbidden
 from governance.forms import step_page
+from governance.roles import PLACE_KEEPERS
 from governance.scoping import require_any_role, scope_for
 from grids import places, services
 from grids.models import Courtyard, Grid
 from grids.place_forms import CourtyardForm, GridForm, MergeForm, SplitForm
 from grids.selectors import (
-    PLACE_KEEPERS,
     grids_visible_to,
     kept_grids,
     may_keep,

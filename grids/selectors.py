@@ -9,8 +9,8 @@ from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q,
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from governance.models import SCOPE_LEVEL, Assignment, Role
-from governance.roles import ADMIN_ROLES, GRID_ROLES, ID_NUMBER_REVEALERS, REGISTER_EDITORS, VILLAGE_ROLES
+from governance.models import SCOPE_LEVEL, Assignment
+from governance.roles import GRID_ROLES, ID_NUMBER_REVEALERS, PLACE_KEEPERS, REGISTER_EDITORS, VILLAGE_ROLES
 from governance.scoping import current_assignments, scope_for
 from grids.idnumbers import hash_id_number, looks_like_id_number
 from grids.models import Courtyard, Grid, Household, HouseholdMove, Resident, Tag, Township, Village
@@ -195,11 +195,6 @@ def private_grid_names(village_id: int) -> list[str]:
 
 
 # ---------------------------------------------------------------- places kept (grids.places)
-
-# Who keeps a village's grids and courtyards (creates, renames, merges and splits them): its
-# cadres and its township's administrator, and the superuser. It belongs in governance.roles
-# beside HOUSEHOLD_MOVERS; it lives here until governance takes it.
-PLACE_KEEPERS = frozenset({Role.VILLAGE_CADRE}) | ADMIN_ROLES
 
 
 def _kept(user, village_column: str) -> Q | None:
