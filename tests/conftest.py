@@ -188,6 +188,8 @@ def as_user(api_client):
 
 
 # The matters fixtures (categories, and `mw`: the world plus matter makers), for every folder.
+# The catalogues' fixture (`cw`: the world, a township administrator, catalogue rows), for every folder.
+from tests.catalogue_fixtures import cw  # noqa: E402, F401
 from tests.petitions.conftest import categories, mw  # noqa: E402, F401
 
 # The pledges' fixture (`plw`: the world, a party member, pledge makers), for every folder.
