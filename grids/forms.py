@@ -223,7 +223,7 @@ TARGET_MESSAGE = lazy(_target_message, str)()
 class TagForm(OnceForm):
     """A tag of the district's catalogue and the visit target it sets (grids.services.tag_create)."""
 
-    name = forms.CharField(label=_("Name"), max_length=40, error_messages={"required": _("Give the tag a name.")})
+    name = forms.CharField(label=_("Tag name"), max_length=40, error_messages={"required": _("Give the tag a name.")})
     code = forms.SlugField(
         label=_("Code"),
         max_length=40,

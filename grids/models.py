@@ -2,6 +2,10 @@
 
 Every row below Township carries its township and village ids (and, below Grid, the grid
 id), so that scoping a list to a caller is one indexed filter, never a walk up the tree.
+
+Tags and their visit targets are the district's catalogue, edited in pages by the superuser
+(grids.services.tag_create, docs/administration.md); the default target is the deployment's
+setting VISIT_DEFAULT_EVERY_DAYS.
 """
 
 from django.conf import settings

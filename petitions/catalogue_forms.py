@@ -45,7 +45,9 @@ def working_days_field(**kwargs) -> forms.IntegerField:
 
 
 class CategoryForm(OnceForm):
-    name = forms.CharField(label=_("Name"), max_length=60, error_messages={"required": _("Give the category a name.")})
+    name = forms.CharField(
+        label=_("Category name"), max_length=60, error_messages={"required": _("Give the category a name.")}
+    )
     code = forms.SlugField(
         label=_("Code"),
         max_length=40,
@@ -149,7 +151,7 @@ class CalendarDayForm(OnceForm):
         error_messages={"required": _("Say whether it is a holiday or a working day.")},
     )
     name = forms.CharField(
-        label=_("Name"),
+        label=_("Name of the day"),
         max_length=60,
         required=False,
         help_text=_("e.g. 国庆节, or 国庆节调休."),

@@ -3,6 +3,11 @@
 A matter's state only changes through petitions.workflow.matter_transition, one
 transaction per action, each writing an immutable MatterEvent. Deliberation records (meetings, mediations, the 村事
 seven steps and their vote, the township's review) are rows of their own.
+
+The catalogues (MatterCategory with its DecisionRule, TimeLimit, ClockLimit, CalendarDay) are one
+for the whole district, edited in pages by the superuser and read by all staff; a village's
+VillageMatterSettings are set by its township (petitions.catalogue_services,
+docs/administration.md).
 """
 
 import secrets

@@ -319,3 +319,46 @@ def test_the_overview_says_who_edits_what(cw, client):
     rows = [row for _o, _h, _n, group in client.get("/manage/catalogues/").context["groups"] for row in group]
     district = {row.catalogue.key for row in rows if row.catalogue.owner == "district"}
     assert all(row.may_edit for row in rows if row.catalogue.key in district)
+
+
+# ---------------------------------------------------------------- queries
+
+
+def _queries(client, url) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.get(url)  # warm up: the session, first-time caches
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    return len(captured)
+
+
+CATALOGUE_LISTS = [
+    "/manage/catalogues/",
+    "/manage/catalogues/categories/",
+    "/manage/catalogues/time-limits/",
+    "/manage/catalogues/clock-limits/",
+    "/manage/catalogues/calendar/?year={year}",
+    "/manage/catalogues/tags/",
+    "/api/v1/matter-categories/",
+    "/api/v1/time-limits/",
+    "/api/v1/calendar-days/",
+    "/api/v1/tags/",
+]
+
+
+@pytest.mark.parametrize("url", CATALOGUE_LISTS)
+def test_a_catalogue_list_costs_the_same_for_three_rows_as_for_thirty(cw, client, url):
+    from grids.models import Tag
+
+    url = url.format(year=cw.catalogue.next_year)
+    client.force_login(cw.users.admin)
+    few = _queries(client, url)
+    for n in range(30):
+        category = MatterCategory.objects.create(code=f"c{n}", name=f"类别{n}", default_kind=Kind.GOVERNMENT)
+        TimeLimit.objects.create(kind=Kind.GOVERNMENT, category=category, working_days=10 + n)
+        if n < 28:
+            CalendarDay.objects.create(date=datetime.date(cw.catalogue.next_year, 3, 1 + n), is_workday=n % 2 == 0)
+        Tag.objects.create(code=f"t{n}", name=f"标签{n}", visit_every_days=30 + n)
+    assert _queries(client, url) == few
