@@ -162,3 +162,16 @@ def test_clock_limits_show_the_set_and_the_built_in(cw, api_client):
         "is_default": False,
     }
     assert rows["village_acceptance"]["is_default"] is True and rows["village_acceptance"]["working_days"] == 3
+
+
+def test_a_write_through_the_api_is_on_record_with_its_caller(cw, api_client):
+    from governance.history import history_of
+
+    tag = cw.catalogue.used_tag
+    api_client.force_authenticate(cw.users.admin)
+    assert api_client.patch(f"/api/v1/tags/{tag.pk}/", {"visit_every_days": 14}, format="json").status_code == 200
+    change = history_of(tag)[0]
+    assert change.actor == cw.users.admin.first_name
+    assert (gettext("visit at least every (days)"), "30", "14") in change.fields
+    answer = api_client.get(f"/api/v1/history/tag/{tag.pk}/")
+    assert answer.json()[0]["actor"] == cw.users.admin.first_name
