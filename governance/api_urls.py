@@ -20,6 +20,10 @@ router.register("notifications", governance_api.NotificationViewSet, basename="n
 router.register("pledges", pledge_api.PledgeViewSet, basename="pledge")
 router.register("visits", visits_api.VisitViewSet, basename="visit")
 router.register("matter-categories", petitions_api.MatterCategoryViewSet, basename="matter-category")
+router.register("time-limits", petitions_api.TimeLimitViewSet, basename="time-limit")
+router.register("clock-limits", petitions_api.ClockLimitViewSet, basename="clock-limit")
+router.register("calendar-days", petitions_api.CalendarDayViewSet, basename="calendar-day")
+router.register("tags", grids_api.TagViewSet, basename="tag")
 router.register("matters", petitions_api.MatterViewSet, basename="matter")
 router.register("public/matters", petitions_api.PublicMatterViewSet, basename="public-matter")
 

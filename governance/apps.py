@@ -13,5 +13,6 @@ class GovernanceConfig(AppConfig):
         # The apps above governance plug themselves in: their navigation entries and counts
         # (`<app>/nav.py`, governance.nav) and how a department sees people
         # (`<app>/scoping_rules.py`, governance.scoping), and the changes they keep on record
-        # (`<app>/audited.py`, governance.history).
-        autodiscover_modules("nav", "scoping_rules", "audited")
+        # (`<app>/audited.py`, governance.history), and their catalogues and settings in the
+        # overview (`<app>/catalogues.py`, governance.catalogues).
+        autodiscover_modules("nav", "scoping_rules", "audited", "catalogues")

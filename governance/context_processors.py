@@ -1,3 +1,4 @@
+from governance.catalogues import sees_catalogues
 from governance.models import Notification
 from governance.nav import badges_for
 from governance.roles import AFFAIRS_ROLES, GRID_ROLES, PLEDGE_READERS, TOWNSHIP_ROLES, VILLAGE_ROLES
@@ -22,6 +23,7 @@ def navigation(request):
             "sees_affairs": scope.has_any_role(AFFAIRS_ROLES),
             # 提诺·亮诺·践诺: the village's staff and its township (not the shop clerk).
             "sees_pledges": scope.has_any_role(PLEDGE_READERS),
+            "sees_catalogues": sees_catalogues(scope),
             **badges_for(request, scope),
         }
     }

@@ -3,8 +3,10 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from governance import finance_views, pledge_views, report_views, views
+from governance import catalogue_views, finance_views, pledge_views, report_views, views
 from governance.login import LoginView
+from grids import catalogue_urls as grids_catalogues
+from petitions import catalogue_urls as petitions_catalogues
 
 governance_patterns = (
     [
@@ -41,6 +43,17 @@ governance_patterns = (
     "governance",
 )
 
+# The catalogues and settings (/manage/catalogues/): the overview, and each app's own pages in
+# one namespace (catalogues:category-list, catalogues:tag-list ...).
+catalogue_patterns = (
+    [
+        path("", catalogue_views.overview, name="overview"),
+        *petitions_catalogues.urlpatterns,
+        *grids_catalogues.urlpatterns,
+    ],
+    "catalogues",
+)
+
 urlpatterns = [
     path("accounts/login/", LoginView.as_view(), name="login"),
     path("captcha/", include("captcha.urls")),
@@ -49,6 +62,7 @@ urlpatterns = [
     path("public/", include("petitions.public_urls")),
     path("public/", include("governance.public_urls")),
     path("", include(governance_patterns)),
+    path("manage/catalogues/", include(catalogue_patterns)),
     path("", include("grids.urls")),
     path("matters/", include("petitions.urls")),
     path("compact/", include("petitions.compact_urls")),

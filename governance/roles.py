@@ -130,6 +130,23 @@ BOARD_ROLES = frozenset({Role.VILLAGE_CADRE})
 # Who sees passbooks: the village (cadres, the shop), its grids and courtyards, the township.
 ACCOUNT_READER_ROLES = frozenset({Role.VILLAGE_CADRE, Role.SHOP_CLERK, *FIELD_ROLES, *TOWNSHIP_ROLES})
 
+# ---------------------------------------------------------------- catalogues and settings
+
+# Who edits the district's catalogues (matter categories and their decision rules, time limits,
+# the clocks' limits, the working-day calendar, tags and their visit targets): no role, the
+# superuser only, who is the district's administrator (docs/administration.md). Every member
+# of staff reads them; a township administrator reads them too and edits none.
+DISTRICT_CATALOGUE_EDITORS = frozenset()
+# Who sets a village's matter settings (who verifies its 村事, 督): the township that oversees
+# the village, never the 两委 whose work is checked (maker-checker). Its cadres and its
+# supervision committee read them.
+MATTER_SETTINGS_EDITORS = TOWNSHIP_ROLES | ADMIN_ROLES
+MATTER_SETTINGS_READERS = MATTER_SETTINGS_EDITORS | frozenset({Role.VILLAGE_CADRE}) | SUPERVISION_ROLES
+# Whose menu offers the catalogues and settings overview: those who keep one (the village's
+# cadres and shop clerk, the township) and the township administrator. Everyone else may still
+# open it; it is not in their way.
+CATALOGUE_MENU_ROLES = TOWNSHIP_ROLES | ADMIN_ROLES | VILLAGE_ROLES
+
 # ---------------------------------------------------------------- 村务公开
 
 # Who keeps a village's accounts (财务公开): its cadres. Who reads them before they are

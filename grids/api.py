@@ -17,6 +17,7 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
 from governance.api_common import IdempotentCreateMixin, StateConflict, idempotent
+from governance.catalogue_api import CatalogueViewSet
 from governance.permissions import ActionPolicy, Policy
 from governance.roles import HOUSEHOLD_MOVERS, ID_NUMBER_REVEALERS, PLACE_KEEPERS, REGISTER_EDITORS, REGISTER_IMPORTERS
 from governance.scoping import scope_for
@@ -24,7 +25,7 @@ from governance.xlsx import XLSX, xlsx_response
 from grids import places, services
 from grids.filters import CourtyardFilter, GridFilter, HouseholdFilter, ResidentFilter, VillageFilter
 from grids.idconflicts import id_refusals_kept
-from grids.models import Courtyard, Grid, Household, Resident, Township, Village
+from grids.models import Courtyard, Grid, Household, Resident, Tag, Township, Village
 from grids.register import RegisterImportError, RowError, register_export, register_import, register_template
 from grids.selectors import (
     households_for_register_export,
@@ -58,6 +59,8 @@ from grids.serializers import (
     ResidentCreateSerializer,
     ResidentSerializer,
     ResidentUpdateSerializer,
+    TagCatalogueSerializer,
+    TagInputSerializer,
     TownshipSerializer,
     VillageSerializer,
 )
@@ -440,3 +443,26 @@ class ResidentViewSet(_RegisterViewSet):
             raise StateConflict(_("No ID number is recorded for this resident."), code="no_id_number")
         number = services.resident_reveal_id_number(resident=resident, user=request.user, channel="api")
         return Response({"id_number": number})
+
+
+@extend_schema_view(
+    create=extend_schema(responses={201: TagCatalogueSerializer}),
+    update=extend_schema(responses=TagCatalogueSerializer),
+    partial_update=extend_schema(responses=TagCatalogueSerializer),
+)
+class TagViewSet(CatalogueViewSet):
+    """Tags (独居老人, 困难户 ...) and the visit target each sets: the district's catalogue, read
+    by everyone, written by the superuser. A tag someone carries is not deleted (409 tag_in_use)."""
+
+    queryset = Tag.objects.order_by("code")
+    serializer_class = TagCatalogueSerializer
+    input_serializer_class = TagInputSerializer
+
+    def create_row(self, *, actor, **data):
+        return services.tag_create(actor=actor, **data)
+
+    def update_row(self, row, *, actor, **data):
+        return services.tag_update(actor=actor, tag=row, **data)
+
+    def delete_row(self, row, *, actor):
+        services.tag_delete(actor=actor, tag=row)

@@ -1,14 +1,17 @@
 """Forms of the household register. They parse and check input; grids.services writes."""
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import FileExtensionValidator
+from django.utils.functional import lazy
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from governance.forms import OnceForm, offer_or_drop, search_input
 from governance.uploads import UploadRefused, check_xlsx
 from grids.idnumbers import validate_id_number, validate_phone
-from grids.models import Courtyard, Grid, Resident, Tag, Village
+from grids.models import MAX_VISIT_EVERY_DAYS, Courtyard, Grid, Resident, Tag, Village
 from grids.validators import birth_date_bounds, validate_birth_date
 
 
@@ -205,3 +208,50 @@ class RegisterImportForm(OnceForm):
         except UploadRefused as refused:
             raise ValidationError(refused.message, code=refused.code) from None
         return file
+
+
+def _target_message() -> str:
+    return gettext("Give a number of days from 1 to %(max)d, or leave it empty for the default target.") % {
+        "max": MAX_VISIT_EVERY_DAYS
+    }
+
+
+# The service's own words (grids.services._check_tag), in the language of the request.
+TARGET_MESSAGE = lazy(_target_message, str)()
+
+
+class TagForm(OnceForm):
+    """A tag of the district's catalogue and the visit target it sets (grids.services.tag_create)."""
+
+    name = forms.CharField(label=_("Tag name"), max_length=40, error_messages={"required": _("Give the tag a name.")})
+    code = forms.SlugField(
+        label=_("Code"),
+        max_length=40,
+        help_text=_(
+            "Letters, digits, - and _ only, e.g. elderly_alone. The register's spreadsheet and the API use it."
+        ),
+        error_messages={
+            "required": _("Give the tag a code."),
+            "invalid": _("Use only letters, digits, - and _ in the code."),
+        },
+    )
+    is_key_group = forms.BooleanField(
+        label=_("A key group (重点人群)"),
+        required=False,
+        help_text=_("Shown with a ★ on the register and the visit lists."),
+    )
+    visit_every_days = forms.IntegerField(
+        label=_("Visit at least every (days)"),
+        required=False,
+        min_value=1,
+        max_value=MAX_VISIT_EVERY_DAYS,
+        error_messages={"invalid": TARGET_MESSAGE, "min_value": TARGET_MESSAGE, "max_value": TARGET_MESSAGE},
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["visit_every_days"].help_text = _(
+            "How often a household with this tag (on itself or on a member) is visited; the shortest of "
+            "its tags wins. Empty: the default target, every %(days)d days."
+        ) % {"days": settings.VISIT_DEFAULT_EVERY_DAYS}

@@ -2,6 +2,10 @@
 
 Every row below Township carries its township and village ids (and, below Grid, the grid
 id), so that scoping a list to a caller is one indexed filter, never a walk up the tree.
+
+Tags and their visit targets are the district's catalogue, edited in pages by the superuser
+(grids.services.tag_create, docs/administration.md); the default target is the deployment's
+setting VISIT_DEFAULT_EVERY_DAYS.
 """
 
 from django.conf import settings
@@ -147,8 +151,14 @@ class Area(models.Model):
         return self.name
 
 
+# The longest visit target a tag may set, in days: at least once a year.
+MAX_VISIT_EVERY_DAYS = 365
+
+
 class Tag(models.Model):
-    """A label on households and residents (独居老人, 困难户 ...); later drives visit targets."""
+    """A label on households and residents (独居老人, 困难户 ...) and the visit target it sets.
+
+    One catalogue for the whole district, edited by the superuser (docs/administration.md)."""
 
     code = models.SlugField(_("code"), max_length=40, unique=True)
     name = models.CharField(_("name"), max_length=40, unique=True)
@@ -163,6 +173,13 @@ class Tag(models.Model):
         verbose_name = _("tag")
         verbose_name_plural = _("tags")
         ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(visit_every_days__isnull=True)
+                | Q(visit_every_days__gte=1, visit_every_days__lte=MAX_VISIT_EVERY_DAYS),
+                name="tag_visit_target_within_a_year",
+            )
+        ]
 
     def __str__(self):
         return self.name

@@ -65,6 +65,29 @@ class TagSerializer(serializers.ModelSerializer):
         fields = ["code", "name", "is_key_group"]
 
 
+class TagCatalogueSerializer(serializers.ModelSerializer):
+    """A tag in the district's catalogue (/api/v1/tags/), with the visit target it sets
+    (null: the default target, VISIT_DEFAULT_EVERY_DAYS)."""
+
+    class Meta:
+        model = Tag
+        fields = ["id", "code", "name", "is_key_group", "visit_every_days"]
+        read_only_fields = fields
+
+
+class TagInputSerializer(InputSerializer):
+    """A tag as the superuser creates or changes it (grids.services.tag_create); the service
+    checks the target's range (1 to 365 days, or null) and duplicates."""
+
+    code = serializers.SlugField(max_length=40)
+    name = serializers.CharField(max_length=40)
+    is_key_group = serializers.BooleanField(required=False)
+    visit_every_days = serializers.IntegerField(required=False, allow_null=True)
+
+    def to_representation(self, instance):
+        return TagCatalogueSerializer(instance).data
+
+
 # A register row (a household, a resident): the names of its village and grid, its tags, and
 # (the docstring, which the schema shows for both) whether the caller may edit it. The
 # subclass's Meta.fields puts the fields in order.

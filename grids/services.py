@@ -8,7 +8,9 @@ from django.db.models import Max
 from django.utils.translation import gettext as _
 from pypinyin import Style, lazy_pinyin
 
-from governance.errors import Conflict
+from governance.errors import Conflict, Forbidden, Refused
+from governance.roles import DISTRICT_CATALOGUE_EDITORS
+from governance.scoping import scope_for
 from grids.idconflicts import resident_id_check
 from grids.idnumbers import (
     decrypt_id_number,
@@ -18,7 +20,19 @@ from grids.idnumbers import (
     validate_id_number,
     validate_phone,
 )
-from grids.models import Courtyard, Grid, Household, HouseholdMove, IdNumberReveal, Resident, Tag, Township, Village
+from grids.models import (
+    MAX_VISIT_EVERY_DAYS,
+    Courtyard,
+    Grid,
+    Household,
+    HouseholdMove,
+    IdNumberReveal,
+    Resident,
+    Tag,
+    Township,
+    Village,
+)
+from grids.selectors import tag_households
 from grids.signals import households_created, households_moved, visit_targets_changed
 from grids.validators import validate_birth_date
 
@@ -353,3 +367,101 @@ def resident_reveal_id_number(*, resident: Resident, user, channel: str) -> str:
         return ""
     IdNumberReveal.objects.create(user=user, resident=resident, channel=channel)
     return decrypt_id_number(resident.id_number_encrypted)
+
+
+# ---------------------------------------------------------------- tags and their visit targets
+
+
+def check_tag_editor(actor) -> None:
+    """Tags are the district's catalogue (docs/administration.md): the superuser edits them."""
+    if not scope_for(actor).has_any_role(DISTRICT_CATALOGUE_EDITORS):
+        raise Forbidden(_("Only the district's administrator edits the district's catalogues."))
+
+
+def _check_tag(tag: Tag) -> None:
+    tag.code, tag.name = (tag.code or "").strip(), (tag.name or "").strip()
+    if not tag.code:
+        raise Refused(_("Give the tag a code."), code="required", field="code")
+    if not tag.name:
+        raise Refused(_("Give the tag a name."), code="required", field="name")
+    every = tag.visit_every_days
+    if every is not None and (isinstance(every, bool) or not 1 <= every <= MAX_VISIT_EVERY_DAYS):
+        raise Refused(
+            _("Give a number of days from 1 to %(max)d, or leave it empty for the default target.")
+            % {"max": MAX_VISIT_EVERY_DAYS},
+            code="out_of_range",
+            field="visit_every_days",
+        )
+    others = Tag.objects.exclude(pk=tag.pk)
+    if others.filter(code=tag.code).exists():
+        raise Refused(_("Another tag already has the code “%(code)s”.") % {"code": tag.code}, "duplicate", "code")
+    if others.filter(name=tag.name).exists():
+        raise Refused(_("Another tag is already named “%(name)s”.") % {"name": tag.name}, "duplicate", "name")
+
+
+def _save_tag(tag: Tag) -> Tag:
+    try:
+        with transaction.atomic():
+            tag.save()
+    except IntegrityError:
+        raise Refused(_("Another tag already has this code or name."), code="duplicate", field="code") from None
+    return tag
+
+
+def tag_usage(tag: Tag) -> int:
+    """How many households and residents carry the tag."""
+    return tag.households.count() + tag.residents.count()
+
+
+@transaction.atomic
+def tag_create(*, actor, code: str, name: str, is_key_group: bool = False, visit_every_days: int | None = None) -> Tag:
+    """A new tag (独居老人, 困难户 ...), with the visit target it sets (None: the default)."""
+    check_tag_editor(actor)
+    tag = Tag(code=code, name=name, is_key_group=is_key_group, visit_every_days=visit_every_days)
+    _check_tag(tag)
+    return _save_tag(tag)
+
+
+TAG_FIELDS = ("code", "name", "is_key_group", "visit_every_days")
+
+
+@transaction.atomic
+def tag_update(*, actor, tag: Tag, **changes) -> Tag:
+    """Change a tag. A new visit target moves when each household carrying it is next due
+    (grids.signals.visit_targets_changed), in the same transaction."""
+    check_tag_editor(actor)
+    unknown = set(changes) - set(TAG_FIELDS)
+    if unknown:
+        raise TypeError(f"tag_update cannot change {sorted(unknown)}")
+    tag = Tag.objects.select_for_update().get(pk=tag.pk)
+    target = tag.visit_every_days
+    for name, value in changes.items():
+        setattr(tag, name, value)
+    _check_tag(tag)
+    _save_tag(tag)
+    if tag.visit_every_days != target:
+        visit_targets_changed.send(sender=Tag, household_ids=tag_households(tag))
+    return tag
+
+
+def check_tag_removable(tag: Tag) -> None:
+    """A tag some household or resident carries is not deleted (409)."""
+    used = tag_usage(tag)
+    if used:
+        raise Conflict(
+            _(
+                "“%(name)s” is carried by %(count)d households or residents: it cannot be deleted. "
+                "Take it off them first, or rename it."
+            )
+            % {"name": tag.name, "count": used},
+            code="tag_in_use",
+        )
+
+
+@transaction.atomic
+def tag_delete(*, actor, tag: Tag) -> None:
+    """Delete a tag no household or resident carries; one in use is refused (409)."""
+    check_tag_editor(actor)
+    tag = Tag.objects.select_for_update().get(pk=tag.pk)
+    check_tag_removable(tag)
+    tag.delete()

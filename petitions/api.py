@@ -1,4 +1,5 @@
-"""REST API for matters (/api/v1/matters/, /api/v1/matter-categories/, /api/v1/public/matters/).
+"""REST API for matters (/api/v1/matters/, /api/v1/public/matters/) and their catalogues
+(/api/v1/matter-categories/, /api/v1/time-limits/, /api/v1/clock-limits/, /api/v1/calendar-days/).
 
 Every staff request goes through matters_visible_to, so a matter out of scope is a 404
 exactly like one that does not exist. An action is then checked in the contract's order
@@ -21,19 +22,24 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
 from governance.api_common import IdCursorPagination, idempotent, refusals
+from governance.catalogue_api import CatalogueViewSet
 from governance.login import ClientIpScopedRateThrottle
 from governance.permissions import ActionPolicy, Policy
 from governance.roles import INTAKE_ROLES
 from governance.scoping import scope_for
 from governance.xlsx import XLSX, xlsx_response
-from petitions import figures, serializers, services, workflow
+from petitions import catalogue_services, deadlines, figures, serializers, services, workflow
 from petitions.exports import export_filename, matters_export
 from petitions.filters import QUEUE_ORDERING, MatterFilter
-from petitions.models import Deliberation, Matter, MatterCategory, MatterEvent
+from petitions.models import CalendarDay, ClockLimit, Deliberation, Matter, MatterCategory, MatterEvent, TimeLimit
 from petitions.photos import matter_add_photo, may_add_photo
 from petitions.selectors import matters_visible_to
 from petitions.serializers import (
+    CalendarDayInputSerializer,
+    CalendarDaySerializer,
+    ClockLimitSerializer,
     FiguresSerializer,
+    MatterCategoryInputSerializer,
     MatterCategorySerializer,
     MatterCreatedSerializer,
     MatterCreateSerializer,
@@ -46,6 +52,8 @@ from petitions.serializers import (
     PublicMatterCreatedSerializer,
     PublicMatterCreateSerializer,
     PublicMatterSerializer,
+    TimeLimitInputSerializer,
+    TimeLimitSerializer,
 )
 
 # Who records a matter for a resident: grid staff, village cadres, and courtyard helpers
@@ -58,13 +66,123 @@ REFUSALS = refusals(
 )
 
 
-@extend_schema_view(list=extend_schema(description="The categories in use, in display order."))
-class MatterCategoryViewSet(viewsets.ReadOnlyModelViewSet):
-    """Matter categories (邻里纠纷, 环境卫生 ...) with the kind each usually is."""
+CATALOGUE_REFUSALS = refusals(
+    forbidden="Only the district's administrator (the superuser) edits the catalogues (code permission_denied).",
+    not_found="No such row.",
+    conflict="A row in use is not deleted (code category_in_use): deactivate it instead.",
+)
 
-    queryset = MatterCategory.objects.filter(is_active=True)
+
+def _writes(output) -> dict:
+    """The schema of a catalogue's writes: the input serializer in, `output` out."""
+    return {
+        "create": extend_schema(responses={201: output, 403: CATALOGUE_REFUSALS[403]}),
+        "update": extend_schema(responses={200: output, 403: CATALOGUE_REFUSALS[403]}),
+        "partial_update": extend_schema(responses={200: output, 403: CATALOGUE_REFUSALS[403]}),
+        "destroy": extend_schema(responses={204: None, **CATALOGUE_REFUSALS}),
+    }
+
+
+@extend_schema_view(
+    list=extend_schema(
+        description="The categories in use, in display order; ?include_inactive=true adds the deactivated ones.",
+        parameters=[OpenApiParameter("include_inactive", OpenApiTypes.BOOL)],
+    ),
+    **_writes(MatterCategorySerializer),
+)
+class MatterCategoryViewSet(CatalogueViewSet):
+    """Matter categories (邻里纠纷, 环境卫生 ...) with the kind each usually is and its decision
+    rule: read by everyone, written by the superuser. A category in use is deactivated
+    (is_active false), never deleted (409 category_in_use)."""
+
+    queryset = MatterCategory.objects.all()
     serializer_class = MatterCategorySerializer
-    pagination_class = None
+    input_serializer_class = MatterCategoryInputSerializer
+
+    def get_queryset(self):
+        queryset = MatterCategory.objects.order_by("order", "code")
+        wants_all = self.request.query_params.get("include_inactive", "").lower() in ("1", "true")
+        if self.action == "list" and not wants_all:
+            return queryset.filter(is_active=True)
+        return queryset
+
+    def create_row(self, *, actor, **data):
+        return catalogue_services.category_create(actor=actor, **data)
+
+    def update_row(self, row, *, actor, **data):
+        return catalogue_services.category_update(actor=actor, category=row, **data)
+
+    def delete_row(self, row, *, actor):
+        catalogue_services.category_delete(actor=actor, category=row)
+
+
+@extend_schema_view(**_writes(TimeLimitSerializer))
+class TimeLimitViewSet(CatalogueViewSet):
+    """Time limits in working days, by stage (handling, review), kind and category (null: every
+    category of the kind without its own). Deadlines already set keep their day."""
+
+    queryset = TimeLimit.objects.order_by("stage", "kind", "category_id")
+    serializer_class = TimeLimitSerializer
+    input_serializer_class = TimeLimitInputSerializer
+
+    def create_row(self, *, actor, **data):
+        return catalogue_services.time_limit_create(actor=actor, **data)
+
+    def update_row(self, row, *, actor, **data):
+        return catalogue_services.time_limit_update(actor=actor, limit=row, **data)
+
+    def delete_row(self, row, *, actor):
+        catalogue_services.time_limit_delete(actor=actor, limit=row)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        description="The days set here (holidays and make-up working days, 调休); ?year=2026 for one year.",
+        parameters=[OpenApiParameter("year", OpenApiTypes.INT)],
+    ),
+    **_writes(CalendarDaySerializer),
+)
+class CalendarDayViewSet(CatalogueViewSet):
+    """The working-day calendar's overrides: a holiday (is_workday false) or a make-up working
+    day (true) on a date. A date is set once: take it out (DELETE) to change it."""
+
+    queryset = CalendarDay.objects.order_by("date")
+    serializer_class = CalendarDaySerializer
+    input_serializer_class = CalendarDayInputSerializer
+    http_method_names = ["get", "post", "delete", "head", "options"]
+
+    def get_queryset(self):
+        year = self.request.query_params.get("year", "")
+        if self.action == "list" and year:
+            if not (year.isdecimal() and len(year) == 4):
+                raise ValidationError({"year": [_("Give the year as four digits, e.g. 2026.")]})
+            return self.queryset.filter(date__year=int(year))
+        return self.queryset
+
+    def create_row(self, *, actor, **data):
+        return catalogue_services.calendar_day_add(actor=actor, **data)
+
+    def delete_row(self, row, *, actor):
+        catalogue_services.calendar_day_remove(actor=actor, day=row)
+
+
+class ClockLimitViewSet(viewsets.ViewSet):
+    """The acceptance (受理) and sign-off (签收) clocks' working days, as set or built in.
+    Read-only here; the superuser sets them on the catalogue pages."""
+
+    @extend_schema(responses=ClockLimitSerializer(many=True))
+    def list(self, request):
+        rows = {limit.clock: limit.working_days for limit in ClockLimit.objects.all()}
+        data = [
+            {
+                "clock": clock,
+                "label": str(label),
+                "working_days": rows.get(clock, deadlines.DEFAULT_CLOCK_DAYS[clock]),
+                "is_default": clock not in rows,
+            }
+            for clock, label in ClockLimit.Clock.choices
+        ]
+        return Response(ClockLimitSerializer(data, many=True).data)
 
 
 class MatterPagination(IdCursorPagination):

@@ -1,6 +1,6 @@
 """Working days on the Chinese calendar: public holidays and make-up working days (调休).
 
-A day's status comes from, in order: an override in the admin (CalendarDay), the
+A day's status comes from, in order: an override entered by the district (CalendarDay), the
 chinese-calendar package for the years it knows, and plain weekends for any other year
 (never an error: a deadline in a year nobody has entered yet still computes).
 """
@@ -70,3 +70,15 @@ def end_of_day(day: datetime.date) -> datetime.datetime:
 
 def deadline_after(start: datetime.datetime, days: int) -> datetime.datetime:
     return end_of_day(add_working_days(timezone.localtime(start).date(), days))
+
+
+def year_days(year: int) -> list[tuple[datetime.date, bool, bool]]:
+    """Every day of `year` as (day, is_workday, overridden): the calendar's page draws the
+    year from it (one query for the year's overrides)."""
+    first, last = datetime.date(year, 1, 1), datetime.date(year, 12, 31)
+    overrides = _overrides(first, last)
+    days, day = [], first
+    while day <= last:
+        days.append((day, is_workday(day, overrides), day in overrides))
+        day += datetime.timedelta(days=1)
+    return days

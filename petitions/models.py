@@ -3,6 +3,11 @@
 A matter's state only changes through petitions.workflow.matter_transition, one
 transaction per action, each writing an immutable MatterEvent. Deliberation records (meetings, mediations, the 村事
 seven steps and their vote, the township's review) are rows of their own.
+
+The catalogues (MatterCategory with its DecisionRule, TimeLimit, ClockLimit, CalendarDay) are one
+for the whole district, edited in pages by the superuser and read by all staff; a village's
+VillageMatterSettings are set by its township (petitions.catalogue_services,
+docs/administration.md).
 """
 
 import secrets
@@ -454,6 +459,11 @@ class CalendarDay(models.Model):
         return f"{self.date} {self.name}"
 
 
+# The longest time limit a clock may have, in working days (about a year and a half of
+# calendar days): a typo such as 3000 answers 400 and never sets a deadline years away.
+MAX_LIMIT_DAYS = 365
+
+
 class TimeLimit(models.Model):
     """The time limit, in working days, for handling a kind of matter (optionally one
     category), or for its review one level up (复查)."""
@@ -481,6 +491,7 @@ class TimeLimit(models.Model):
                 name="time_limit_default_unique_per_kind",
             ),
             models.CheckConstraint(condition=Q(working_days__gte=1), name="time_limit_positive"),
+            models.CheckConstraint(condition=Q(working_days__lte=MAX_LIMIT_DAYS), name="time_limit_at_most_a_year"),
         ]
 
     def __str__(self):
@@ -503,7 +514,10 @@ class ClockLimit(models.Model):
         verbose_name = _("clock limit")
         verbose_name_plural = _("clock limits")
         ordering = ["clock"]
-        constraints = [models.CheckConstraint(condition=Q(working_days__gte=1), name="clock_limit_positive")]
+        constraints = [
+            models.CheckConstraint(condition=Q(working_days__gte=1), name="clock_limit_positive"),
+            models.CheckConstraint(condition=Q(working_days__lte=MAX_LIMIT_DAYS), name="clock_limit_at_most_a_year"),
+        ]
 
     def __str__(self):
         return f"{self.get_clock_display()} {self.working_days}"

@@ -31,6 +31,8 @@ from petitions import deadlines, procedure, workflow
 from petitions.models import (
     STAFF_SOURCES,
     Approval,
+    CalendarDay,
+    ClockLimit,
     DecisionRule,
     Deliberation,
     EvaluationMethod,
@@ -41,6 +43,7 @@ from petitions.models import (
     Rating,
     Source,
     State,
+    TimeLimit,
 )
 from petitions.procedure import VILLAGE_STEPS
 from petitions.selectors import handler_candidates, matters_visible_to
@@ -66,8 +69,72 @@ class MatterCategorySerializer(serializers.ModelSerializer):
 
     class Meta:
         model = MatterCategory
-        fields = ["id", "code", "name", "default_kind", "default_kind_label", "decision_rule"]
+        fields = ["id", "code", "name", "default_kind", "default_kind_label", "decision_rule", "order", "is_active"]
         read_only_fields = fields
+
+
+class MatterCategoryInputSerializer(InputSerializer):
+    """A category as the superuser creates or changes it (petitions.catalogue_services)."""
+
+    code = serializers.SlugField(max_length=40)
+    name = serializers.CharField(max_length=60)
+    default_kind = serializers.ChoiceField(choices=Kind.choices)
+    decision_rule = serializers.ChoiceField(choices=DecisionRule.choices, required=False)
+    order = serializers.IntegerField(min_value=0, max_value=9999, required=False)
+    is_active = serializers.BooleanField(required=False, help_text=_("False: deactivated, no longer offered."))
+
+    def to_representation(self, instance):
+        return MatterCategorySerializer(instance).data
+
+
+class TimeLimitSerializer(serializers.ModelSerializer):
+    stage_label = serializers.CharField(source="get_stage_display", read_only=True)
+    kind_label = serializers.CharField(source="get_kind_display", read_only=True)
+
+    class Meta:
+        model = TimeLimit
+        fields = ["id", "stage", "stage_label", "kind", "kind_label", "category", "working_days"]
+        read_only_fields = fields
+
+
+class TimeLimitInputSerializer(InputSerializer):
+    """A time limit: the working days of a stage for a kind, and one category or (null) every
+    category without its own. The service checks the range (1 to 365) and duplicates."""
+
+    stage = serializers.ChoiceField(choices=TimeLimit.Stage.choices, required=False)
+    kind = serializers.ChoiceField(choices=Kind.choices)
+    category = serializers.PrimaryKeyRelatedField(
+        queryset=MatterCategory.objects.all(), allow_null=True, required=False
+    )
+    working_days = serializers.IntegerField()
+
+    def to_representation(self, instance):
+        return TimeLimitSerializer(instance).data
+
+
+class ClockLimitSerializer(serializers.Serializer):
+    clock = serializers.ChoiceField(choices=ClockLimit.Clock.choices)
+    label = serializers.CharField()
+    working_days = serializers.IntegerField()
+    is_default = serializers.BooleanField(help_text=_("True: the built-in limit, none is set."))
+
+
+class CalendarDaySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = CalendarDay
+        fields = ["id", "date", "is_workday", "name"]
+        read_only_fields = fields
+
+
+class CalendarDayInputSerializer(InputSerializer):
+    """A holiday (is_workday false) or a make-up working day (true) on one date."""
+
+    date = serializers.DateField()
+    is_workday = serializers.BooleanField()
+    name = serializers.CharField(max_length=60, required=False, allow_blank=True)
+
+    def to_representation(self, instance):
+        return CalendarDaySerializer(instance).data
 
 
 class _CategoryBriefSerializer(serializers.Serializer):

@@ -6,6 +6,9 @@ A proposal (`Award`) lives outside the ledger until a village cadre approves it;
 posts exactly one entry (a unique key on the award). Nothing in the ledger is edited or
 deleted: a mistake is corrected by a reversing entry (a unique key on the reversed entry).
 Every write goes through points.services, under a row lock on the account.
+
+A village's rules, shop items and points settings are its own, kept by its cadres (the shop
+also by its clerk), never by the township (docs/administration.md).
 """
 
 import datetime

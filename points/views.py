@@ -1316,7 +1316,13 @@ def settings_page(request):
         saved = save_form(request, form, perform=perform, done=_("The points bank's settings are saved."))
         if saved is not None:
             return saved
-    context = {"form": form, "village": village, "villages": list(villages), "tab": "rules"}
+    context = {
+        "form": form,
+        "village": village,
+        "villages": list(villages),
+        "settings_row": current if current.pk else None,
+        "tab": "rules",
+    }
     return _page(request, "points/settings.html", context, status=400 if posted else 200)
 
 

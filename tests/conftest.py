@@ -189,6 +189,8 @@ def as_user(api_client):
 
 # The matters fixtures (categories, and `mw`: the world plus matter makers), for every folder.
 # The place keepers' fixture (`pk_world`: the world and a township administrator of 渭沱镇).
+# The catalogues' fixture (`cw`: the world, a township administrator, catalogue rows), for every folder.
+from tests.catalogue_fixtures import cw  # noqa: E402, F401
 from tests.grids.place_fixtures import pk_world  # noqa: E402, F401
 from tests.petitions.conftest import categories, mw  # noqa: E402, F401
 

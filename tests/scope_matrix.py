@@ -33,9 +33,10 @@ from governance.models import (
     PledgePhoto,
     Role,
 )
-from grids.models import Area, Courtyard, Grid, Household, Resident, Township, Village
+from grids.models import Area, Courtyard, Grid, Household, Resident, Tag, Township, Village
 from grids.visits.models import Visit, VisitPhoto
 from petitions.models import (
+    CalendarDay,
     CompactArticle,
     CompactVersion,
     Deliberation,
@@ -43,6 +44,7 @@ from petitions.models import (
     MatterCategory,
     MatterPhoto,
     MatterUserObjectPermission,
+    TimeLimit,
 )
 from points.models import Account, Award, Board, Entry, Item, Objection, Redemption, Rule
 from tests.factories import CONTRACT_ACCOUNTS
@@ -113,6 +115,14 @@ PAGE_MODELS = {
     "activity-detail": Activity,
     "activity-action": Activity,
     "activity-photo": ActivityPhoto,
+    # The district's catalogues (/manage/catalogues/): every member of staff reads them.
+    "category-update": MatterCategory,
+    "category-delete": MatterCategory,
+    "time-limit-update": TimeLimit,
+    "time-limit-delete": TimeLimit,
+    "calendar-day-delete": CalendarDay,
+    "tag-update": Tag,
+    "tag-delete": Tag,
 }
 # Public pages (a village's published board and shop photos): open to everyone by design.
 PUBLIC_ROUTE = re.compile(r"^(public/|api/v1/\^public/)")
@@ -250,6 +260,8 @@ def _place_q(assignments, roles, fields) -> Q:
 
 
 PERSON = {"township": "township_id", "village": "village_id", "grid": "grid_id"}
+# The district's catalogues, one for every township: every signed-in account reads them.
+SHARED_CATALOGUES = (MatterCategory, TimeLimit, CalendarDay, Tag)
 # Rows of a village's own (a catalogue, the shop, boards, the compact): the lookup of their township.
 VILLAGE_OWNED = {
     Item: "village__township_id",
@@ -356,7 +368,7 @@ class Oracle:
         a = self.assignments
         if self.user is None:
             return set()
-        if model is MatterCategory:
+        if model in SHARED_CATALOGUES:
             return None
         if model in (Township, Village, Grid, Courtyard, Department):
             field_ = "pk" if model is Township else "township_id"

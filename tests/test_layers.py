@@ -189,6 +189,7 @@ NAV_KEYS = {
     "points_waiting",
     "sees_pledges",
     "sees_civic",
+    "sees_catalogues",
 }
 
 

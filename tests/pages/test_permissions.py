@@ -146,6 +146,7 @@ def test_matrix_covers_every_page_and_the_required_personas():
     from tests.civic.test_selections_pages import COVERED_URL_NAMES as CIVIC_SELECTION_PAGES
     from tests.governance.test_finance import COVERED_URL_NAMES as FINANCE_PAGES
     from tests.governance.test_pledges import COVERED_URL_NAMES as PLEDGE_PAGES
+    from tests.pages.test_catalogue_pages import COVERED_URL_NAMES as CATALOGUE_PAGES
     from tests.pages.test_compact_pages import COVERED_URL_NAMES as COMPACT_PAGES
     from tests.pages.test_matter_extra_pages import COVERED_URL_NAMES as EXTRA_PAGES
     from tests.pages.test_matter_pages import COVERED_URL_NAMES as MATTER_PAGES
@@ -170,6 +171,8 @@ def test_matrix_covers_every_page_and_the_required_personas():
     covered |= POINTS_PAGES  # the points bank's pages: tests/points/test_pages.py
     covered |= FINANCE_PAGES  # the accounts, the 村务 hub and the public board: tests/governance/test_finance.py
     covered |= COMPACT_PAGES  # the village compact's pages: tests/pages/test_compact_pages.py
+    covered |= CATALOGUE_PAGES  # the catalogues and settings: tests/pages/test_catalogue_pages.py
+    covered |= {"history"}  # an object's history: tests/governance/test_history.py, tests/scope_matrix.py
     covered |= MEDIATION_PAGES  # 三治 teams and mediations: tests/civic/test_mediation_pages.py
     covered |= PLEDGE_PAGES  # pledges (提诺·亮诺·践诺·评诺): tests/governance/test_pledges.py
     covered |= COUNCIL_PAGES  # the four councils (四会): tests/civic/test_councils_pages.py
