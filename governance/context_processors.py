@@ -1,6 +1,6 @@
 from governance.models import Notification
 from governance.nav import badges_for
-from governance.roles import AFFAIRS_ROLES, GRID_ROLES, PLEDGE_READERS, TOWNSHIP_ROLES, VILLAGE_ROLES
+from governance.roles import AFFAIRS_ROLES, ASSIGNER_ROLES, GRID_ROLES, PLEDGE_READERS, TOWNSHIP_ROLES, VILLAGE_ROLES
 from governance.scoping import scope_for
 
 
@@ -22,6 +22,8 @@ def navigation(request):
             "sees_affairs": scope.has_any_role(AFFAIRS_ROLES),
             # 提诺·亮诺·践诺: the village's staff and its township (not the shop clerk).
             "sees_pledges": scope.has_any_role(PLEDGE_READERS),
+            # 人员安排: a village cadre (its grids' staff), the township administrator, the superuser.
+            "assigns": scope.has_any_role(ASSIGNER_ROLES),
             **badges_for(request, scope),
         }
     }

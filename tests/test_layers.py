@@ -188,6 +188,7 @@ NAV_KEYS = {
     "points_waiting",
     "sees_pledges",
     "sees_civic",
+    "assigns",
 }
 
 
