@@ -32,15 +32,21 @@ class PersonChoiceField(forms.ModelChoiceField):
 
 
 class AssignmentForm(OnceForm):
-    place = forms.ChoiceField(label=_("Place"))
+    place = forms.ChoiceField(label=_("Place of the post"))
     role = forms.ChoiceField(label=_("Role"))
     user = PersonChoiceField(label=_("Person"), queryset=None, empty_label=_("Choose a person"))
     title = forms.CharField(
-        label=_("Title"), max_length=100, required=False, help_text=_("As people call the post, e.g. 村支书, 网格长.")
+        label=_("Post title"),
+        max_length=100,
+        required=False,
+        help_text=_("As people call the post, e.g. 村支书, 网格长."),
     )
-    valid_from = forms.DateField(label=_("From"), widget=date_input())
+    valid_from = forms.DateField(label=_("Valid from"), widget=date_input())
     valid_to = forms.DateField(
-        label=_("Until"), widget=date_input(), required=False, help_text=_("Leave empty until the post is handed over.")
+        label=_("Valid until"),
+        widget=date_input(),
+        required=False,
+        help_text=_("Leave empty until the post is handed over."),
     )
 
     def __init__(self, *args, places, roles, users, fixed_place=None, **kwargs):
@@ -51,9 +57,9 @@ class AssignmentForm(OnceForm):
         if fixed_place is not None:
             self.fields["place"].widget = forms.HiddenInput()
             self.initial["place"] = fixed_place
-        self.fields["role"].choices = [(role, Role(role).label) for role in roles]
         if len(roles) <= 4:
             self.fields["role"].widget = forms.RadioSelect()
+        self.fields["role"].choices = [(role, Role(role).label) for role in roles]
         if len(roles) == 1:
             self.initial["role"] = roles[0]
         self.fields["user"].queryset = users
@@ -85,9 +91,12 @@ class AssignmentEndForm(OnceForm):
 
 class AreaForm(OnceForm):
     township = forms.ModelChoiceField(label=_("Township"), queryset=None, empty_label=None)
-    name = forms.CharField(label=_("Name"), max_length=100, help_text=_("e.g. 北片, 沿江片区."))
+    name = forms.CharField(label=_("Area name"), max_length=100, help_text=_("e.g. 北片, 沿江片区."))
     villages = forms.ModelMultipleChoiceField(
-        label=_("Villages"), queryset=None, widget=forms.CheckboxSelectMultiple, required=False
+        label=_("Villages"),
+        queryset=None,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": _("Choose at least one village.")},
     )
 
     def __init__(self, *args, townships, villages, **kwargs):
