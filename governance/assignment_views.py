@@ -67,8 +67,8 @@ def _row(user, assignment, today) -> dict:
 def _board(user) -> dict:
     """Every place the caller assigns at, with the posts held there today or from a later day.
 
-    Seven queries whatever the township's size: townships, departments, areas (and their
-    villages), villages, grids, courtyards, assignments; then grouped in memory."""
+    Eight queries whatever the township's size: townships, villages, grids, courtyards,
+    departments, areas and their villages, the posts with their people; then grouped in memory."""
     scope = scope_for(user)
     today = timezone.localdate()
     if user.is_superuser:

@@ -89,6 +89,8 @@ def test_township_admin_page_with_areas(open_page, target):
     _looks_right(page, "assignments-township-desktop")
 
     phone = open_page(PHONE, admin.username, phone=True)
-    phone.goto(f"/manage/areas/{area.pk}/edit/")
+    # The township administrator's phone has the page as a tab (a cadre's, from the home page).
+    phone.locator(".site-nav a[href='/manage/assignments/']").click()
+    phone.locator(f"#area-{area.pk} a[href$='/edit/']").click()
     expect(phone.locator("input[name=villages]:checked")).to_have_count(2)
     _looks_right(phone, "assignments-area-phone")
