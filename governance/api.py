@@ -5,15 +5,25 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
-from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import exceptions, permissions, status, viewsets
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import exceptions, mixins, permissions, status, viewsets
 from rest_framework.authtoken.models import Token
 from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
-from governance.api_common import IdCursorPagination
+from governance.api_common import IdCursorPagination, idempotent, refusals
+from governance.assigning import (
+    NOT_AN_AREA_KEEPER,
+    NOT_AN_ASSIGNER,
+    areas_visible,
+    assignable_users,
+    assignment_place,
+    require_keeps_areas,
+    require_may_end,
+)
+from governance.errors import Refused
 from governance.history import history_of, object_for_history
 from governance.login import (
     ADDRESS_BLOCKED_MESSAGE,
@@ -27,8 +37,15 @@ from governance.login import (
     record_failure,
 )
 from governance.models import Assignment, Department, Notification, Role
+from governance.permissions import ActionPolicy, Policy
+from governance.roles import AREA_KEEPERS, ASSIGNER_ROLES
 from governance.scoping import assignments_visible, current_assignments, scope_for
 from governance.serializers import (
+    AreaCreateSerializer,
+    AreaSerializer,
+    AreaUpdateSerializer,
+    AssignmentCreateSerializer,
+    AssignmentEndSerializer,
     AssignmentSerializer,
     DepartmentSerializer,
     HistoryChangeSerializer,
@@ -39,7 +56,8 @@ from governance.serializers import (
     TokenSerializer,
     UnreadCountSerializer,
 )
-from governance.services import notification_mark_read
+from governance.services import area_create, area_update, assignment_create, assignment_end, notification_mark_read
+from grids.models import Area
 
 
 class LockedOut(exceptions.APIException):
@@ -166,11 +184,12 @@ class AssignmentFilter(filters.FilterSet):
     township = filters.NumberFilter(field_name="township_id")
     village = filters.NumberFilter(field_name="village_id")
     grid = filters.NumberFilter(field_name="grid_id")
+    area = filters.NumberFilter(field_name="area_id")
     current = filters.BooleanFilter(method="filter_current", label=_("Only assignments valid today"))
 
     class Meta:
         model = Assignment
-        fields = ["user", "role", "township", "village", "grid", "current"]
+        fields = ["user", "role", "township", "village", "grid", "area", "current"]
 
     def filter_current(self, queryset, name, value):
         today = timezone.localdate()
@@ -178,18 +197,126 @@ class AssignmentFilter(filters.FilterSet):
         return queryset.filter(current) if value else queryset.exclude(current)
 
 
-class AssignmentViewSet(viewsets.ReadOnlyModelViewSet):
+ASSIGNMENT_REFUSALS = refusals(
+    forbidden=(
+        "The caller's role may not give or end this role here (code role_not_assignable): a village cadre "
+        "assigns grid and courtyard staff of their village, the township administrator any role of their township."
+    ),
+    not_found="No such assignment or place, or not one the caller sees.",
+    conflict="The assignment has already ended (code assignment_ended), or the person already holds this role here "
+    "on those days (code already_assigned).",
+)
+FIELD_ERRORS = OpenApiResponse(description="Invalid input: field errors (a refusal about one field carries its code).")
+
+
+@extend_schema_view(
+    create=extend_schema(
+        request=AssignmentCreateSerializer,
+        responses={201: AssignmentSerializer, 400: FIELD_ERRORS, **ASSIGNMENT_REFUSALS},
+    ),
+)
+class AssignmentViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     """Assignments, past and present: the caller's own; a township's for its leaders, officials
-    and administrator; a village's for its cadres."""
+    and administrator; a village's for its cadres. A village cadre gives and ends the roles of
+    their village's grids and courtyards, the township administrator every role of their
+    township (governance.assigning). Never deleted: an assignment ends, and its history stays."""
 
     serializer_class = AssignmentSerializer
     filterset_class = AssignmentFilter
+    permission_classes = [ActionPolicy]
+    policies = {"create": Policy(roles=ASSIGNER_ROLES, message=NOT_AN_ASSIGNER)}
     queryset = Assignment.objects.select_related(
-        "user", "township", "village", "grid__village", "courtyard", "department__township"
+        "user", "township", "village", "grid__village", "courtyard", "department__township", "area"
     )
 
     def get_queryset(self):
         return assignments_visible(self.request.user, self.queryset)
+
+    def _answer(self, assignment, status_code=status.HTTP_200_OK):
+        return Response(AssignmentSerializer(self.queryset.get(pk=assignment.pk)).data, status=status_code)
+
+    def create(self, request, *args, **kwargs):
+        """Give a person a role at a place: 404 for a place the caller does not see, 403 for a role
+        the caller may not give there, 409 for a double entry, 400 for the rest."""
+
+        def perform():
+            serializer = AssignmentCreateSerializer(data=request.data, context=self.get_serializer_context())
+            serializer.is_valid(raise_exception=True)
+            data = dict(serializer.validated_data)
+            place_type, place_id = data.pop("place_type"), data.pop("place_id")
+            place = assignment_place(request.user, role=data["role"], place_type=place_type, place_id=place_id)
+            person = assignable_users(request.user).filter(pk=data.pop("user")).first()
+            if person is None:
+                raise Refused(_("No such account among those you may assign."), code="does_not_exist", field="user")
+            where = {"department": place} if place_type == "department" else {"place": place}
+            assignment = assignment_create(user=person, **where, **data)
+            return self._answer(assignment, status.HTTP_201_CREATED)
+
+        return idempotent(request, perform)
+
+    @extend_schema(
+        request=AssignmentEndSerializer,
+        responses={200: AssignmentSerializer, 400: FIELD_ERRORS, **ASSIGNMENT_REFUSALS},
+    )
+    @action(detail=True, methods=["post"], filter_backends=[])
+    def end(self, request, pk=None):
+        """End the assignment {valid_to: its last day, today when absent}; it stays on record."""
+        assignment = self.get_object()
+        require_may_end(request.user, assignment)
+        serializer = AssignmentEndSerializer(data=request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        ended = assignment_end(assignment=assignment, on=serializer.validated_data["valid_to"])
+        return self._answer(ended)
+
+
+AREA_FORBIDDEN = OpenApiResponse(description="Only the township administrator keeps its areas (片区).")
+AREA_NOT_FOUND = OpenApiResponse(description="No such area, or not one of a township the caller sees.")
+
+
+@extend_schema_view(
+    create=extend_schema(
+        request=AreaCreateSerializer,
+        responses={201: AreaSerializer, 400: FIELD_ERRORS, 403: AREA_FORBIDDEN},
+        description="A 片区 {township, name, villages}: at least one village, all of that township.",
+    ),
+    partial_update=extend_schema(
+        request=AreaUpdateSerializer,
+        responses={200: AreaSerializer, 400: FIELD_ERRORS, 403: AREA_FORBIDDEN, 404: AREA_NOT_FOUND},
+    ),
+)
+class AreaViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """The 片区 of the townships the caller sees: a named set of villages that a 包片 leader
+    answers for. Kept (created, renamed, given villages) by the township's administrator."""
+
+    serializer_class = AreaSerializer
+    permission_classes = [ActionPolicy]
+    # A change names only what changes (PATCH); an area is never deleted while history points at it.
+    http_method_names = ["get", "post", "patch", "head", "options"]
+    policies = {"create": Policy(roles=AREA_KEEPERS, message=NOT_AN_AREA_KEEPER)}
+    queryset = Area.objects.select_related("township").prefetch_related("villages")
+
+    def get_queryset(self):
+        return areas_visible(self.request.user).select_related("township").prefetch_related("villages")
+
+    def _answer(self, area, status_code=status.HTTP_200_OK):
+        return Response(AreaSerializer(self.get_queryset().get(pk=area.pk)).data, status=status_code)
+
+    def create(self, request, *args, **kwargs):
+        def perform():
+            serializer = AreaCreateSerializer(data=request.data, context=self.get_serializer_context())
+            serializer.is_valid(raise_exception=True)
+            return self._answer(area_create(**serializer.validated_data), status.HTTP_201_CREATED)
+
+        return idempotent(request, perform)
+
+    def update(self, request, *args, **kwargs):
+        area = self.get_object()
+        require_keeps_areas(request.user, area.township_id)
+        serializer = AreaUpdateSerializer(
+            data=request.data, partial=kwargs.get("partial", False), context=self.get_serializer_context()
+        )
+        serializer.is_valid(raise_exception=True)
+        return self._answer(area_update(area=area, **serializer.validated_data))
 
 
 class NotificationPagination(IdCursorPagination):

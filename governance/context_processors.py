@@ -1,7 +1,7 @@
 from governance.catalogues import sees_catalogues
 from governance.models import Notification
 from governance.nav import badges_for
-from governance.roles import AFFAIRS_ROLES, GRID_ROLES, PLEDGE_READERS, TOWNSHIP_ROLES, VILLAGE_ROLES
+from governance.roles import AFFAIRS_ROLES, ASSIGNER_ROLES, GRID_ROLES, PLEDGE_READERS, TOWNSHIP_ROLES, VILLAGE_ROLES
 from governance.scoping import scope_for
 
 
@@ -24,6 +24,8 @@ def navigation(request):
             # 提诺·亮诺·践诺: the village's staff and its township (not the shop clerk).
             "sees_pledges": scope.has_any_role(PLEDGE_READERS),
             "sees_catalogues": sees_catalogues(scope),
+            # 人员安排: a village cadre (its grids' staff), the township administrator, the superuser.
+            "assigns": scope.has_any_role(ASSIGNER_ROLES),
             **badges_for(request, scope),
         }
     }

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from auditlog.context import set_extra_data
 from auditlog.models import LogEntry
 from auditlog.registry import auditlog
+from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Model, QuerySet
 from django.http import Http404
 from django.utils.functional import SimpleLazyObject
@@ -92,13 +93,31 @@ def history_of(obj, *, limit: int = 200) -> list[Change]:
     entries = LogEntry.objects.get_for_object(obj).select_related("actor").order_by("-timestamp", "-pk")[:limit]
     changes = []
     for entry in entries:
-        shown = entry.changes_display_dict
-        rows = []
-        for name, values in shown.items():
-            rows.append((str(name), *_before_after(values)))
+        rows = _rows(entry, type(obj))
         actor = entry.actor.get_full_name() or entry.actor.username if entry.actor else str(_("the system"))
         changes.append(Change(at=entry.timestamp, actor=actor, action=str(ACTIONS.get(entry.action, "")), fields=rows))
     return changes
+
+
+def _rows(entry, model) -> list[tuple[str, str, str]]:
+    """An entry's fields as (name, before, after), each value as the site shows it. auditlog's
+    own display turns a many-to-many change into the names of its keys, and lists the id and the
+    reverse relations of a new object (their "values" are a manager's repr): the raw change is
+    read for the former, the latter are left out."""
+    shown = entry.changes_display_dict
+    rows = []
+    for name, raw in entry.changes_dict.items():
+        try:
+            field = model._meta.get_field(name)
+        except FieldDoesNotExist:
+            rows.append((name, *_before_after(raw)))
+            continue
+        if field.auto_created and (field.is_relation or getattr(field, "primary_key", False)):
+            continue
+        label = getattr(field, "verbose_name", name)
+        values = raw if isinstance(raw, dict) else shown.get(label, raw)
+        rows.append((str(label), *_before_after(values)))
+    return rows
 
 
 def _before_after(values) -> tuple[str, str]:

@@ -142,6 +142,12 @@ class Assignment(models.Model):
         place = self.courtyard or self.grid or self.village or self.department or self.area or self.township
         return str(place)
 
+    @property
+    def has_ended(self) -> bool:
+        """Over: its last day is behind us (an assignment ending later today or in the future
+        still holds, and may still be ended earlier)."""
+        return self.valid_to is not None and self.valid_to < timezone.localdate()
+
 
 class Notification(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")

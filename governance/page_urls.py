@@ -3,7 +3,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from governance import catalogue_views, finance_views, pledge_views, report_views, views
+from governance import assignment_views, catalogue_views, finance_views, pledge_views, report_views, views
 from governance.login import LoginView
 from grids import catalogue_urls as grids_catalogues
 from petitions import catalogue_urls as petitions_catalogues
@@ -37,6 +37,11 @@ governance_patterns = (
         path("pledges/<int:pk>/", pledge_views.pledge_detail, name="pledge-detail"),
         path("pledges/<int:pk>/<str:action>/", pledge_views.pledge_action, name="pledge-action"),
         path("pledge-photos/<int:pk>/", pledge_views.pledge_photo, name="pledge-photo"),
+        path("manage/assignments/", assignment_views.assignment_manage, name="assignment-manage"),
+        path("manage/assignments/new/", assignment_views.assignment_create_page, name="assignment-create"),
+        path("manage/assignments/<int:pk>/end/", assignment_views.assignment_end_page, name="assignment-end"),
+        path("manage/areas/new/", assignment_views.area_create_page, name="area-create"),
+        path("manage/areas/<int:pk>/edit/", assignment_views.area_update_page, name="area-update"),
         path("notifications/read-all/", views.notification_read_all, name="notification-read-all"),
         path("notifications/<int:pk>/read/", views.notification_read, name="notification-read"),
     ],

@@ -187,3 +187,17 @@ MEDIATION_RECORDERS = frozenset({Role.VILLAGE_CADRE}) | GRID_ROLES | TOWNSHIP_RO
 ACTIVITY_RECORDERS = frozenset({Role.VILLAGE_CADRE}) | GRID_ROLES
 # Who nominates for a 最美 selection (staff, for residents).
 NOMINATOR_ROLES = frozenset({Role.VILLAGE_CADRE}) | GRID_ROLES
+
+# ---------------------------------------------------------------- assignments (governance.assigning)
+
+# Who gives whom a role, and where (the assignment pages and the API ask governance.assigning,
+# which reads this): a village cadre the staff of their own village's grids and courtyards; the
+# township administrator, within their township, every role but their own (a township's
+# administrators are appointed by the superuser, who assigns anything).
+ASSIGNABLE_BY = {
+    Role.VILLAGE_CADRE: FIELD_ROLES,
+    Role.TOWNSHIP_ADMIN: frozenset(Role) - ADMIN_ROLES,
+}
+ASSIGNER_ROLES = frozenset(ASSIGNABLE_BY)
+# Who keeps a township's 片区 (their names and villages): its administrator.
+AREA_KEEPERS = ADMIN_ROLES

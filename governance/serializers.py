@@ -5,8 +5,10 @@ rows by hand (dates, people's names, choice labels)."""
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from governance.api_input import InputSerializer
-from governance.models import ROLE_LEVEL, Assignment, Department, Notification
+from governance.api_input import InputSerializer, VisibleField
+from governance.assigning import PLACE_TYPES, area_townships, places_in_sight
+from governance.models import ROLE_LEVEL, Assignment, Department, Notification, Role
+from grids.models import Area, Township, Village
 
 # ---------------------------------------------------------------- rows rendered by hand
 # The apps' list serializers build each row's dict themselves (a page is 50 rows); their
@@ -64,8 +66,8 @@ class DepartmentSerializer(serializers.ModelSerializer):
 
 
 class AssignmentSerializer(serializers.ModelSerializer):
-    """An assignment and the place it points at: `place_type` is township, village, grid,
-    courtyard or department, and `place_id` the id of that row."""
+    """An assignment and the place it points at: `place_type` is township, department, area,
+    village, grid or courtyard (the level of its role), and `place_id` the id of that row."""
 
     user_name = serializers.CharField(source="user.first_name", read_only=True)
     role_label = serializers.CharField(source="get_role_display", read_only=True)
@@ -90,6 +92,7 @@ class AssignmentSerializer(serializers.ModelSerializer):
             "grid",
             "courtyard",
             "department",
+            "area",
             "valid_from",
             "valid_to",
         ]
@@ -100,6 +103,57 @@ class AssignmentSerializer(serializers.ModelSerializer):
 
     def get_place_id(self, obj) -> int:
         return getattr(obj, f"{ROLE_LEVEL[obj.role]}_id")
+
+
+class AssignmentCreateSerializer(InputSerializer):
+    """A new assignment, in the fields an assignment is read with: `user` takes `role` at the
+    place `place_type` + `place_id` (the level of the role: township, department for a
+    department handler, area for a 包片 leader, village, grid or courtyard), from `valid_from`
+    (today when absent) until `valid_to` (open when absent)."""
+
+    user = serializers.IntegerField(min_value=1, max_value=2**31 - 1)
+    role = serializers.ChoiceField(choices=Role.choices)
+    place_type = serializers.ChoiceField(choices=[(kind, kind) for kind in PLACE_TYPES])
+    place_id = serializers.IntegerField(min_value=1, max_value=2**31 - 1)
+    title = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    valid_from = serializers.DateField(required=False, allow_null=True, default=None)
+    valid_to = serializers.DateField(required=False, allow_null=True, default=None)
+
+
+class AssignmentEndSerializer(InputSerializer):
+    valid_to = serializers.DateField(
+        required=False, allow_null=True, default=None, help_text=_("The last day it holds; today when absent.")
+    )
+
+
+class AreaSerializer(serializers.ModelSerializer):
+    """A 片区: a named set of villages of one township, which a 包片 leader answers for (their
+    assignments: /api/v1/assignments/?area=<id>)."""
+
+    township_name = serializers.CharField(source="township.name", read_only=True)
+    villages = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    village_names = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Area
+        fields = ["id", "township", "township_name", "name", "villages", "village_names"]
+        read_only_fields = fields
+
+    def get_village_names(self, area) -> list[str]:
+        return [village.name for village in area.villages.all()]
+
+
+class AreaCreateSerializer(InputSerializer):
+    township = VisibleField(area_townships, queryset=Township.objects.none())
+    name = serializers.CharField(max_length=100)
+    villages = VisibleField(lambda user: places_in_sight(user, "village"), queryset=Village.objects.none(), many=True)
+
+
+class AreaUpdateSerializer(InputSerializer):
+    name = serializers.CharField(max_length=100, required=False)
+    villages = VisibleField(
+        lambda user: places_in_sight(user, "village"), queryset=Village.objects.none(), many=True, required=False
+    )
 
 
 class MeSerializer(serializers.Serializer):

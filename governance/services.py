@@ -3,16 +3,21 @@
 import datetime
 import logging
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from governance.errors import Conflict
 from governance.models import ROLE_LEVEL, Assignment, Department, IdempotencyRecord, Notification
 from governance.roles import SENT_DOWN_ROLES, TOWNSHIP_ROLES
-from grids.models import Township
+from grids.models import Area, Township
+
+ALREADY_ENDED = gettext_lazy("This assignment has already ended.")
 
 logger = logging.getLogger(__name__)
 
@@ -80,6 +85,11 @@ def assignment_create(
                 fields["grid_id"] = place.grid_id
                 fields.pop("grid")
     day = valid_from or timezone.localdate()
+    if valid_to is not None and valid_to < day:
+        raise ValidationError({"valid_to": _("An assignment cannot end before it starts.")})
+    # One writer at a time per person: two sends of one assignment cannot both pass the check below.
+    get_user_model().objects.select_for_update().filter(pk=user.pk).first()
+    _refuse_overlap(user=user, role=role, fields=fields, valid_from=day, valid_to=valid_to)
     if role in SENT_DOWN_ROLES:
         _require_township_role(user, township_id=fields.get("township_id") or fields["township"].pk, on=day)
     assignment = Assignment.objects.create(
@@ -93,6 +103,23 @@ def assignment_create(
     if department is not None:
         user.groups.add(department.group)
     return assignment
+
+
+def _refuse_overlap(*, user, role: str, fields: dict, valid_from: datetime.date, valid_to) -> None:
+    """The same person in the same role at the same place twice over the same days is a mistake
+    (a double entry), not a second duty: Conflict (409)."""
+    same = Assignment.objects.filter(user=user, role=role, **fields).filter(
+        Q(valid_to__isnull=True) | Q(valid_to__gte=valid_from)
+    )
+    if valid_to is not None:
+        same = same.filter(valid_from__lte=valid_to)
+    first = same.order_by("valid_from").first()
+    if first is not None:
+        raise Conflict(
+            _("%(name)s already holds this role here from %(day)s.")
+            % {"name": user.get_full_name() or user.username, "day": first.valid_from.isoformat()},
+            code="already_assigned",
+        )
 
 
 def _require_township_role(user, *, township_id: int, on) -> None:
@@ -113,9 +140,18 @@ def _require_township_role(user, *, township_id: int, on) -> None:
 def assignment_end(*, assignment: Assignment, on: datetime.date | None = None) -> Assignment:
     """End an assignment (the row stays, for history). Leaving a department leaves its group."""
     assignment = Assignment.objects.select_for_update().get(pk=assignment.pk)
+    if assignment.has_ended:
+        raise Conflict(ALREADY_ENDED, code="assignment_ended")
     end = on or timezone.localdate()
     if end < assignment.valid_from:
         raise ValidationError({"valid_to": _("An assignment cannot end before it starts.")})
+    if assignment.valid_to is not None and end > assignment.valid_to:
+        raise ValidationError(
+            {
+                "valid_to": _("An assignment is ended earlier, never extended: it already ends on %(day)s.")
+                % {"day": assignment.valid_to.isoformat()}
+            }
+        )
     assignment.valid_to = end
     assignment.save(update_fields=["valid_to"])
     if assignment.department_id:
@@ -125,6 +161,46 @@ def assignment_end(*, assignment: Assignment, on: datetime.date | None = None) -
         if not still.exists():
             assignment.user.groups.remove(assignment.department.group)
     return assignment
+
+
+@transaction.atomic
+def area_create(*, township: Township, name: str, villages) -> Area:
+    """A 片区 of the township: its name and its villages (at least one, all of that township)."""
+    villages = list(villages)
+    _check_area(township_id=township.pk, name=name, villages=villages)
+    area = Area.objects.create(township=township, name=name)
+    area.villages.set(villages)
+    return area
+
+
+@transaction.atomic
+def area_update(*, area: Area, name: str | None = None, villages=None) -> Area:
+    """Rename a 片区 or change its villages; its 包片 leaders' scope follows on their next request
+    (governance.scoping expands an area into its villages as it reads the assignments)."""
+    area = Area.objects.select_for_update().get(pk=area.pk)
+    villages = None if villages is None else list(villages)
+    _check_area(township_id=area.township_id, name=name, villages=villages, exclude_pk=area.pk)
+    if name is not None and name != area.name:
+        area.name = name
+        area.save(update_fields=["name"])
+    if villages is not None and {v.pk for v in villages} != set(area.villages.values_list("pk", flat=True)):
+        area.villages.set(villages)
+    return area
+
+
+def _check_area(*, township_id: int, name: str | None, villages: list | None, exclude_pk=None) -> None:
+    errors = {}
+    if name is not None and Area.objects.filter(township_id=township_id, name=name).exclude(pk=exclude_pk).exists():
+        errors["name"] = ValidationError(_("The township already has an area of this name."), code="unique")
+    if villages is not None:
+        if not villages:
+            errors["villages"] = ValidationError(_("Choose at least one village."), code="required")
+        elif any(village.township_id != township_id for village in villages):
+            errors["villages"] = ValidationError(
+                _("An area holds villages of its own township only."), code="other_township"
+            )
+    if errors:
+        raise ValidationError(errors)
 
 
 def notify(*, user, title: str, body: str = "", url: str = "") -> Notification:

@@ -400,6 +400,7 @@ SPECTACULAR_SETTINGS = {
         "ActivityKindEnum": "governance.civic.models.ActivityKind",
         "TeamKindEnum": "governance.civic.models.TeamKind",
         "TeamRoleEnum": "governance.civic.models.TeamRole",
+        "AssignmentRoleEnum": "governance.models.Role",
     },
 }
 

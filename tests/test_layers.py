@@ -190,6 +190,7 @@ NAV_KEYS = {
     "sees_pledges",
     "sees_civic",
     "sees_catalogues",
+    "assigns",
 }
 
 

@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 
 from governance.models import Notification, Role
 from governance.services import department_create
-from grids.models import Tag
+from grids.models import Area, Tag
 from grids.services import courtyard_create, grid_create, township_create, village_create
 from tests.factories import assign, make_household, make_user
 
@@ -61,6 +61,12 @@ def _assignments(world, n):
         assign(user, Role.GRID_WORKER, grid, valid_from=datetime.date(2024, 1, 1))
 
 
+def _areas(world, n):
+    for _ in range(n):
+        area = Area.objects.create(township=world.weituo, name=f"片区{next(_numbers)}")
+        area.villages.add(world.qixing, world.hualong)
+
+
 def _notifications(world, n):
     Notification.objects.bulk_create(
         Notification(user=user, title=f"督办 {next(_numbers)}")
@@ -85,6 +91,7 @@ LISTS = [
     ("/api/v1/courtyards/", _courtyards, ROWS),
     ("/api/v1/departments/", _departments, ROWS),
     ("/api/v1/assignments/", _assignments, ROWS),
+    ("/api/v1/areas/", _areas, REGISTER),  # the rows, their villages (one prefetch)
     ("/api/v1/notifications/", _notifications, ROWS),
 ]
 
