@@ -1,6 +1,7 @@
 """REST API for login, the caller, responsibility and notifications (/api/v1/)."""
 
 from django.contrib.auth import authenticate, user_logged_in
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -13,6 +14,7 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
+from governance.accounts import password_change_required, password_problems, staff_password_changed
 from governance.api_common import IdCursorPagination, idempotent, refusals
 from governance.assigning import (
     NOT_AN_AREA_KEEPER,
@@ -37,6 +39,9 @@ from governance.login import (
     record_failure,
 )
 from governance.models import Assignment, Department, Notification, Role
+from governance.passwords import CODE as PASSWORD_CODE
+from governance.passwords import MESSAGE as PASSWORD_MESSAGE
+from governance.passwords import SAME_PASSWORD
 from governance.permissions import ActionPolicy, Policy
 from governance.roles import AREA_KEEPERS, ASSIGNER_ROLES
 from governance.scoping import assignments_visible, current_assignments, scope_for
@@ -52,6 +57,7 @@ from governance.serializers import (
     MarkAllReadSerializer,
     MeSerializer,
     NotificationSerializer,
+    PasswordChangeRequestSerializer,
     TokenRequestSerializer,
     TokenSerializer,
     UnreadCountSerializer,
@@ -72,7 +78,9 @@ class TokenView(APIView):
     Failures count against the (username, address) pair (django-axes): after too many, that
     pair is locked for a while, even with the right password. Too many failures from one
     address, whatever the usernames, answer 429; a username failing from several addresses
-    needs a CAPTCHA (code captcha_required). See governance.login.
+    needs a CAPTCHA (code captcha_required). See governance.login. An account whose password
+    an administrator issued gets no token (403 password_change_required): it changes its
+    password at /api/v1/auth/password/, which answers with a token.
     """
 
     authentication_classes: list = []
@@ -90,6 +98,12 @@ class TokenView(APIView):
                     "challenge (captcha_key, captcha_image): send its characters as captcha_answer with captcha_key."
                 )
             ),
+            403: OpenApiResponse(
+                description=(
+                    "code password_change_required: the password was issued by an administrator; change it at "
+                    "/api/v1/auth/password/ (which answers with a token)."
+                )
+            ),
             429: OpenApiResponse(
                 description=(
                     "Locked out after repeated failures of this username from this address (code locked_out), "
@@ -102,36 +116,98 @@ class TokenView(APIView):
     def post(self, request):
         serializer = TokenRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
+        user = _sign_in(request, serializer.validated_data)
+        if isinstance(user, Response):
+            return user
+        if password_change_required(user):
+            # No token for a password an administrator issued: change it first (PasswordView).
+            return Response({"detail": str(PASSWORD_MESSAGE), "code": PASSWORD_CODE}, status=status.HTTP_403_FORBIDDEN)
+        return Response({"token": _signed_in(request, user)})
+
+
+def _sign_in(request, data):
+    """The user whose username and password `data` holds, after the login checks (the
+    address's failures, the CAPTCHA of a sprayed username, axes' lock-out); or the Response
+    that refuses them (raises for a wrong password)."""
+    # axes reads and flags the Django request, not DRF's wrapper.
+    http_request = request._request
+    ip = client_ip(http_request)
+    if address_blocked(ip=ip):
+        return Response(
+            {"detail": str(ADDRESS_BLOCKED_MESSAGE), "code": "too_many_failures"},
+            status=status.HTTP_429_TOO_MANY_REQUESTS,
+        )
+    if captcha_required(username=data["username"]) and not captcha_answer_valid(
+        data.get("captcha_key", ""), data.get("captcha_answer", "")
+    ):
+        if data.get("captcha_key") or data.get("captcha_answer"):
+            record_failure(ip=ip, username=data["username"])
+        body = {"detail": str(CAPTCHA_REQUIRED_MESSAGE), "code": "captcha_required", **new_captcha(request)}
+        return Response(body, status=status.HTTP_400_BAD_REQUEST)
+    user = authenticate(request=http_request, username=data["username"], password=data["password"])
+    if user is None:
+        if getattr(http_request, "axes_locked_out", False):
+            # Answered here in the API's own shape; left set, axes' middleware would
+            # replace this response with its HTML lockout page.
+            http_request.axes_locked_out = False
+            raise LockedOut()
+        raise exceptions.ValidationError(
+            {api_settings.NON_FIELD_ERRORS_KEY: [_("Unable to log in with provided credentials.")]}
+        )
+    return user
+
+
+def _signed_in(request, user) -> str:
+    """A successful login: axes clears the pair's failures, Django records last_login; the
+    caller's API token."""
+    user_logged_in.send(sender=type(user), request=request._request, user=user)
+    return Token.objects.get_or_create(user=user)[0].key
+
+
+class PasswordView(APIView):
+    """Change one's password with the current one, and get an API token: the way in for an
+    account whose password an administrator issued (the token endpoint answers it 403
+    `password_change_required`). Login failures count as at the token endpoint; the account's
+    other tokens are deleted."""
+
+    authentication_classes: list = []
+    permission_classes = [permissions.AllowAny]
+    throttle_classes = [ClientIpScopedRateThrottle]
+    throttle_scope = "login"
+
+    @extend_schema(
+        request=PasswordChangeRequestSerializer,
+        responses={
+            200: TokenSerializer,
+            400: OpenApiResponse(
+                description=(
+                    "Wrong username or password, a new password Django's validators refuse or the same one "
+                    "(new_password), or code captcha_required as at the token endpoint."
+                )
+            ),
+            429: OpenApiResponse(description="As at the token endpoint."),
+        },
+        auth=[],
+    )
+    def post(self, request):
+        serializer = PasswordChangeRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        # axes reads and flags the Django request, not DRF's wrapper.
-        http_request = request._request
-        ip = client_ip(http_request)
-        if address_blocked(ip=ip):
-            return Response(
-                {"detail": str(ADDRESS_BLOCKED_MESSAGE), "code": "too_many_failures"},
-                status=status.HTTP_429_TOO_MANY_REQUESTS,
-            )
-        if captcha_required(username=data["username"]) and not captcha_answer_valid(
-            data.get("captcha_key", ""), data.get("captcha_answer", "")
-        ):
-            if data.get("captcha_key") or data.get("captcha_answer"):
-                record_failure(ip=ip, username=data["username"])
-            body = {"detail": str(CAPTCHA_REQUIRED_MESSAGE), "code": "captcha_required", **new_captcha(request)}
-            return Response(body, status=status.HTTP_400_BAD_REQUEST)
-        user = authenticate(request=http_request, username=data["username"], password=data["password"])
-        if user is None:
-            if getattr(http_request, "axes_locked_out", False):
-                # Answered here in the API's own shape; left set, axes' middleware would
-                # replace this response with its HTML lockout page.
-                http_request.axes_locked_out = False
-                raise LockedOut()
-            raise exceptions.ValidationError(
-                {api_settings.NON_FIELD_ERRORS_KEY: [_("Unable to log in with provided credentials.")]}
-            )
-        # A successful login: axes clears the pair's failures, Django records last_login.
-        user_logged_in.send(sender=type(user), request=http_request, user=user)
-        token = Token.objects.get_or_create(user=user)[0]
-        return Response({"token": token.key})
+        user = _sign_in(request, data)
+        if isinstance(user, Response):
+            return user
+        new = data["new_password"]
+        problems = password_problems(new, user)
+        if user.check_password(new):
+            problems.append(str(SAME_PASSWORD))
+        if problems:
+            raise exceptions.ValidationError({"new_password": problems})
+        with transaction.atomic():
+            user.set_password(new)
+            user.save(update_fields=["password"])
+            staff_password_changed(user=user)
+            Token.objects.filter(user=user).delete()
+        return Response({"token": _signed_in(request, user)})
 
 
 class MeView(APIView):

@@ -2,7 +2,7 @@ from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
 from governance import api as governance_api
-from governance import pledge_api
+from governance import pledge_api, staff_api
 from grids import api as grids_api
 from grids.visits import api as visits_api
 from petitions import api as petitions_api
@@ -17,6 +17,7 @@ router.register("residents", grids_api.ResidentViewSet, basename="resident")
 router.register("departments", governance_api.DepartmentViewSet, basename="department")
 router.register("assignments", governance_api.AssignmentViewSet, basename="assignment")
 router.register("areas", governance_api.AreaViewSet, basename="area")
+router.register("staff", staff_api.StaffViewSet, basename="staff")
 router.register("notifications", governance_api.NotificationViewSet, basename="notification")
 router.register("pledges", pledge_api.PledgeViewSet, basename="pledge")
 router.register("visits", visits_api.VisitViewSet, basename="visit")
@@ -30,6 +31,7 @@ router.register("public/matters", petitions_api.PublicMatterViewSet, basename="p
 
 urlpatterns = [
     path("auth/token/", governance_api.TokenView.as_view(), name="auth-token"),
+    path("auth/password/", governance_api.PasswordView.as_view(), name="auth-password"),
     path("me/", governance_api.MeView.as_view(), name="me"),
     path("history/<slug:kind>/<int:pk>/", governance_api.HistoryView.as_view(), name="history"),
     path("points/", include("points.api_urls")),

@@ -8,7 +8,9 @@ class GovernanceConfig(AppConfig):
     verbose_name = _("Responsibility and notifications")
 
     def ready(self):
-        from governance import checks, login  # noqa: F401  (system checks, the failed-login receiver)
+        # System checks, the failed-login receiver, and the login receiver that remembers an
+        # issued password must be changed.
+        from governance import checks, login, passwords  # noqa: F401
 
         # The apps above governance plug themselves in: their navigation entries and counts
         # (`<app>/nav.py`, governance.nav) and how a department sees people

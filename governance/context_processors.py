@@ -1,4 +1,5 @@
 from governance.catalogues import sees_catalogues
+from governance.hub import shows_hub
 from governance.models import Notification
 from governance.nav import badges_for
 from governance.roles import AFFAIRS_ROLES, ASSIGNER_ROLES, GRID_ROLES, PLEDGE_READERS, TOWNSHIP_ROLES, VILLAGE_ROLES
@@ -26,6 +27,8 @@ def navigation(request):
             "sees_catalogues": sees_catalogues(scope),
             # 人员安排: a village cadre (its grids' staff), the township administrator, the superuser.
             "assigns": scope.has_any_role(ASSIGNER_ROLES),
+            # 管理 (governance.hub): the township administrator's books.
+            "manages": shows_hub(scope),
             **badges_for(request, scope),
         }
     }

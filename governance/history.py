@@ -11,7 +11,7 @@ Writes through `QuerySet.update()` and `bulk_create` leave no entry (auditlog he
 signals): a service that changes a kept model saves the row, as the services here do.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from auditlog.context import set_extra_data
@@ -34,17 +34,22 @@ class Kept:
     model: type[Model]
     readable: Readable
     label: str
+    # fn(obj) -> the objects whose changes show in obj's history too (a staff account's
+    # StaffAccount in the account's), or None.
+    parts: Callable[..., Iterable[Model]] | None = None
 
 
 _kept: dict[str, Kept] = {}
 
 
-def keep_history(model, *, kind: str, readable: Readable, exclude=(), mask=(), m2m=()) -> None:
+def keep_history(model, *, kind: str, readable: Readable, exclude=(), mask=(), m2m=(), parts=None) -> None:
     """Keep every change of `model` (`kind` names it in URLs: /history/<kind>/<pk>/), readable
     by whoever `readable(user)` lets see the object. `exclude`: fields not recorded at all
-    (password hashes, counters); `mask`: fields recorded only as changed, never their values."""
+    (password hashes, counters); `mask`: fields recorded only as changed, never their values;
+    `parts(obj)`: the objects (kept themselves) whose changes the object's history shows too."""
     auditlog.register(model, exclude_fields=list(exclude), mask_fields=list(mask), m2m_fields=set(m2m))
-    _kept[kind] = Kept(kind=kind, model=model, readable=readable, label=str(model._meta.verbose_name))
+    label = str(model._meta.verbose_name)
+    _kept[kind] = Kept(kind=kind, model=model, readable=readable, label=label, parts=parts)
 
 
 def kept_kinds() -> dict[str, Kept]:
@@ -87,10 +92,14 @@ def object_for_history(user, kind: str, pk) -> Model:
 
 
 def history_of(obj, *, limit: int = 200) -> list[Change]:
-    """The object's changes, newest first: who (the account's name, or the system for a task or
-    a command), when, and each field's value before and after, with the fields' names and
-    choices as the site's language shows them."""
-    entries = LogEntry.objects.get_for_object(obj).select_related("actor").order_by("-timestamp", "-pk")[:limit]
+    """The object's changes (and its parts', see `keep_history`), newest first: who (the
+    account's name, or the system for a task or a command), when, and each field's value
+    before and after, with the fields' names and choices as the site's language shows them."""
+    entries = LogEntry.objects.get_for_object(obj)
+    kept = _kept.get(kind_of(obj) or "")
+    for part in kept.parts(obj) if kept and kept.parts else ():
+        entries = entries | LogEntry.objects.get_for_object(part)
+    entries = entries.select_related("actor").order_by("-timestamp", "-pk")[:limit]
     changes = []
     for entry in entries:
         rows = _rows(entry, type(obj))

@@ -7,6 +7,8 @@
 - A department handler's home is their queue: what waits for their sign-off (签收), what is
   in hand, what is overdue, each figure a link to its list.
 - A shop clerk (and nothing else) starts at the counter.
+- A township administrator (and nothing else) starts at the hub (管理): they keep the books,
+  not the work, and read no people, matters or visits.
 
 Every figure is one aggregate query; every count links to the list that yields it.
 """
@@ -18,7 +20,7 @@ from django.utils import timezone
 
 from governance.dashboards import matters_url
 from governance.models import Role
-from governance.roles import FENGSHI_ROLES, INTAKE_ROLES, SENT_DOWN_ROLES
+from governance.roles import ADMIN_ROLES, FENGSHI_ROLES, INTAKE_ROLES, SENT_DOWN_ROLES
 from governance.scoping import scope_for
 from grids.visits.selectors import field_today
 from petitions.filters import awaiting_sign_q, overdue_q, unsigned_q
@@ -78,3 +80,9 @@ def counter_only(user) -> bool:
     """A shop clerk with no other role: their home is the shop counter."""
     scope = scope_for(user)
     return not scope.is_superuser and bool(scope.roles) and scope.roles <= {Role.SHOP_CLERK}
+
+
+def manager_only(user) -> bool:
+    """A township administrator with no other role: their home is the hub (管理)."""
+    scope = scope_for(user)
+    return not scope.is_superuser and bool(scope.roles) and scope.roles <= ADMIN_ROLES

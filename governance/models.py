@@ -149,6 +149,63 @@ class Assignment(models.Model):
         return self.valid_to is not None and self.valid_to < timezone.localdate()
 
 
+class StaffAccount(models.Model):
+    """What the township administrator (镇街管理员) keeps about a staff account beside Django's
+    user (governance.accounts): whose township keeps it, who opened it, whether its password is
+    still one the administrator issued (then it must be changed at the next login), and, for a
+    deactivated account, when, by whom and why. An account opened before Cunzhi kept these has
+    no row until an administrator first resets or deactivates it."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="staff_account")
+    township = models.ForeignKey(
+        Township,
+        verbose_name=_("township"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("The township whose administrator keeps the account."),
+    )
+    phone = models.CharField(_("mobile phone"), max_length=20, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("opened by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("kept since"), default=timezone.now)
+    must_change_password = models.BooleanField(_("must change the password at the next login"), default=False)
+    # When an administrator last issued a password (opening the account, or a reset): each
+    # issue is a change on record even when the password had not been changed since.
+    password_issued_at = models.DateTimeField(_("password issued at"), null=True, blank=True)
+    deactivated_at = models.DateTimeField(_("deactivated at"), null=True, blank=True)
+    deactivated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("deactivated by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    deactivation_reason = models.CharField(_("why it was deactivated"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("staff account")
+        verbose_name_plural = _("staff accounts")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(deactivated_at__isnull=True, deactivated_by__isnull=True, deactivation_reason="")
+                | Q(deactivated_at__isnull=False),
+                name="staff_account_deactivation_complete",
+            ),
+        ]
+
+    def __str__(self):
+        return self.user.get_full_name() or self.user.username
+
+
 class Notification(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
     title = models.CharField(_("title"), max_length=200)

@@ -3,8 +3,18 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from governance import assignment_views, catalogue_views, finance_views, pledge_views, report_views, views
+from governance import (
+    assignment_views,
+    catalogue_views,
+    finance_views,
+    hub,
+    pledge_views,
+    report_views,
+    staff_views,
+    views,
+)
 from governance.login import LoginView
+from governance.passwords import PasswordChangeView
 from grids import catalogue_urls as grids_catalogues
 from petitions import catalogue_urls as petitions_catalogues
 
@@ -37,6 +47,14 @@ governance_patterns = (
         path("pledges/<int:pk>/", pledge_views.pledge_detail, name="pledge-detail"),
         path("pledges/<int:pk>/<str:action>/", pledge_views.pledge_action, name="pledge-action"),
         path("pledge-photos/<int:pk>/", pledge_views.pledge_photo, name="pledge-photo"),
+        # 管理: the township administrator's hub and the books it keeps.
+        path("manage/", hub.hub, name="manage"),
+        path("manage/staff/", staff_views.staff_list, name="staff-list"),
+        path("manage/staff/new/", staff_views.staff_create, name="staff-create"),
+        path("manage/staff/import/", staff_views.staff_import, name="staff-import"),
+        path("manage/staff/import/template.xlsx", staff_views.staff_template, name="staff-template"),
+        path("manage/staff/<int:pk>/", staff_views.staff_detail, name="staff-detail"),
+        path("manage/staff/<int:pk>/<slug:action>/", staff_views.staff_action, name="staff-action"),
         path("manage/assignments/", assignment_views.assignment_manage, name="assignment-manage"),
         path("manage/assignments/new/", assignment_views.assignment_create_page, name="assignment-create"),
         path("manage/assignments/<int:pk>/end/", assignment_views.assignment_end_page, name="assignment-end"),
@@ -63,6 +81,7 @@ urlpatterns = [
     path("accounts/login/", LoginView.as_view(), name="login"),
     path("captcha/", include("captcha.urls")),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/password/", PasswordChangeView.as_view(), name="password-change"),
     path("public/points/", include("points.public_urls")),
     path("public/", include("petitions.public_urls")),
     path("public/", include("governance.public_urls")),

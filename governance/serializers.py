@@ -53,6 +53,17 @@ class TokenRequestSerializer(serializers.Serializer):
     captcha_answer = serializers.CharField(required=False, allow_blank=True, max_length=20)
 
 
+class PasswordChangeRequestSerializer(TokenRequestSerializer):
+    new_password = serializers.CharField(
+        label=_("new password"),
+        max_length=128,
+        trim_whitespace=False,
+        write_only=True,
+        style={"input_type": "password"},
+        help_text=_("Checked by the site's password rules; it must differ from the current one."),
+    )
+
+
 class TokenSerializer(serializers.Serializer):
     token = serializers.CharField(read_only=True)
 

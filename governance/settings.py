@@ -117,6 +117,8 @@ MIDDLEWARE = [
     "governance.history.HistoryActorMiddleware",
     # A signed-in user's pages, the public ones included, are kept by no shared cache.
     "governance.security.SignedInPagesArePrivate",
+    # A password an administrator issued is changed before anything else (governance.passwords).
+    "governance.passwords.PasswordChangeRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
@@ -355,7 +357,7 @@ REGISTER_ID_REFUSALS_PER_DAY = env_int("REGISTER_ID_REFUSALS_PER_DAY", 10)
 REST_FRAMEWORK = {
     # Token first: its WWW-Authenticate header turns an anonymous call into a 401, not a 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "governance.passwords.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

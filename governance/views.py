@@ -84,6 +84,8 @@ def home(request):
     user = request.user
     if homes.counter_only(user):
         return redirect("points:counter")
+    if homes.manager_only(user):
+        return redirect("governance:manage")
     scope = scope_for(user)
     assignments = list(assignments_of(user))
     context = {"assignments": assignments, "today": homes.field_home(user)}

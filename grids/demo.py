@@ -74,6 +74,8 @@ ACCOUNTS = [
     ("hualong_cadre", "化龙村 吴书记", Role.VILLAGE_CADRE, ("village", "500117101002"), ""),
     ("liwan_cadre", "李湾村 马书记", Role.VILLAGE_CADRE, ("village", "500117102001"), ""),
     ("xiaomian_official", "小沔镇 干部", Role.TOWNSHIP_OFFICIAL, ("township", "500117102"), ""),
+    # The township administrator (镇街管理员): staff accounts, assignments, places, catalogues.
+    ("weituo_admin", "渭沱镇 镇街管理员 唐主任", Role.TOWNSHIP_ADMIN, ("township", "500117101"), ""),
     # Beyond the contract's accounts: the people of the source article.
     ("weituo_community_cadre", "池洪均", Role.VILLAGE_CADRE, ("village", "500117101004"), ""),
     ("fangxi_helper", "蔚东明", Role.COURTYARD_HELPER, ("courtyard", "500117101004", 1, "方溪还房"), ""),

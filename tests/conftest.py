@@ -199,3 +199,6 @@ from tests.pledge_fixtures import plw  # noqa: E402, F401
 
 # 力量沉底's fixture (`sent`: the world with its official 包村 七星村, its leader 包片 of 北片).
 from tests.sent_down_fixtures import sent  # noqa: E402, F401
+
+# The staff accounts' fixture (`sw`: the world, two township administrators, an opened account).
+from tests.staff_fixtures import sw  # noqa: E402, F401

@@ -95,4 +95,5 @@ CONTRACT_ACCOUNTS = [
     "hualong_cadre",
     "liwan_cadre",
     "xiaomian_official",
+    "weituo_admin",
 ]

@@ -158,8 +158,9 @@ def page_problems(persona: str, response, *, forbidden_templates=("403.html",)) 
     redirect goes to the login page."""
     status = response.status_code
     templates = {t.name for t in response.templates}
-    # The one other redirect by design: a shop clerk's home is the counter (governance.homes).
-    if status == 302 and not response["Location"].startswith(("/accounts/login/?next=", "/points/shop/")):
+    # The other redirects by design: a shop clerk's home is the counter, a township
+    # administrator's the hub (governance.homes).
+    if status == 302 and not response["Location"].startswith(("/accounts/login/?next=", "/points/shop/", "/manage/")):
         return [f"sent to {response['Location']}, not the login page"]
     if status == 403 and not templates & set(forbidden_templates):
         return [f"403 without {' or '.join(forbidden_templates)}: {response.content[:300]!r}"]
