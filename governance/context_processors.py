@@ -2,6 +2,7 @@ from governance.catalogues import sees_catalogues
 from governance.hub import shows_hub
 from governance.models import Notification
 from governance.nav import badges_for
+from governance.passwords import must_change
 from governance.roles import AFFAIRS_ROLES, ASSIGNER_ROLES, GRID_ROLES, PLEDGE_READERS, TOWNSHIP_ROLES, VILLAGE_ROLES
 from governance.scoping import scope_for
 
@@ -14,6 +15,9 @@ def navigation(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
+    if must_change(request):
+        # Only the password page answers (governance.passwords): no menu to lead elsewhere.
+        return {"nav": {"must_change_password": True}}
     scope = scope_for(user)
     return {
         "nav": {

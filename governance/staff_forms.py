@@ -20,7 +20,7 @@ def password_input() -> forms.TextInput:
 
 class StaffFilterForm(forms.Form):
     q = forms.CharField(label=_("Name, username or phone"), max_length=100, required=False, widget=search_input())
-    status = forms.ChoiceField(label=_("Status"), choices=STATUSES, required=False)
+    status = forms.ChoiceField(label=_("Account status"), choices=STATUSES, required=False)
 
 
 class _TownshipForm(OnceForm):
@@ -97,7 +97,7 @@ class PasswordResetForm(OnceForm):
 
 class DeactivateForm(OnceForm):
     reason = forms.CharField(
-        label=_("Why"),
+        label=_("Reason"),
         max_length=200,
         help_text=_("E.g. left the post, moved to another township. Kept in the account's history."),
         widget=text_area(2),

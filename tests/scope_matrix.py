@@ -123,6 +123,8 @@ PAGE_MODELS = {
     "calendar-day-delete": CalendarDay,
     "tag-update": Tag,
     "tag-delete": Tag,
+    "staff-detail": get_user_model(),
+    "staff-action": get_user_model(),
 }
 # Public pages (a village's published board and shop photos): open to everyone by design.
 PUBLIC_ROUTE = re.compile(r"^(public/|api/v1/\^public/)")
@@ -299,6 +301,8 @@ class Oracle:
                 self.cache[model] = self._pledges(model)
             elif model is FinanceStatement:
                 self.cache[model] = self._statements()
+            elif model is get_user_model():
+                self.cache[model] = self._accounts() if self.user is not None else set()
             elif model in (Team, Mediation, Meeting, Selection, Activity):
                 self.cache[model] = self._civic(model) if self.user is not None else set()
             elif model is ActivityPhoto:
@@ -315,6 +319,15 @@ class Oracle:
         villages = [x.village_id for x in a if x.role in village_roles]
         townships = [x.township_id for x in a if x.role in (Role.TOWNSHIP_OFFICIAL, Role.TOWNSHIP_LEADER)]
         return self._ids(FinanceStatement.objects.filter(Q(village_id__in=villages) | Q(township_id__in=townships)))
+
+    def _accounts(self) -> set[int]:
+        """Staff accounts (/manage/staff/, /api/v1/staff/): a township administrator's are those
+        opened for the township or holding or having held an assignment there, never a
+        superuser's or a Django-admin staff account; no one else keeps any."""
+        kept = [x.township_id for x in self.assignments if x.role == Role.TOWNSHIP_ADMIN]
+        held = Assignment.objects.filter(township_id__in=kept).values("user_id")
+        accounts = get_user_model().objects.filter(Q(staff_account__township_id__in=kept) | Q(pk__in=held))
+        return self._ids(accounts.filter(is_superuser=False, is_staff=False))
 
     def _ids(self, queryset) -> set[int]:
         return set(queryset.values_list("pk", flat=True))

@@ -26,6 +26,10 @@ def test_schema_generates_and_validates_without_warnings(db, tmp_path):
         "/api/v1/public/matters/{code}/evaluate/",
         "/api/v1/assignments/{id}/end/",
         "/api/v1/areas/{id}/",
+        "/api/v1/auth/password/",
+        "/api/v1/staff/",
+        "/api/v1/staff/{id}/reset-password/",
+        "/api/v1/staff/import/",
     ):
         assert f"  {path}:" in schema
 
