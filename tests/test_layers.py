@@ -191,6 +191,7 @@ NAV_KEYS = {
     "sees_civic",
     "sees_catalogues",
     "assigns",
+    "manages",
 }
 
 

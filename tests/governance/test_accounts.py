@@ -26,6 +26,17 @@ from tests.factories import assign, make_user
 from tests.staff_fixtures import xlsx
 
 User = get_user_model()
+# The pages these tests cover for tests/pages/test_permissions.py (their roles, 403 and 404 below).
+COVERED_URL_NAMES = {
+    "manage",
+    "staff-list",
+    "staff-create",
+    "staff-import",
+    "staff-template",
+    "staff-detail",
+    "staff-action",
+    "password-change",
+}
 PASSWORD_SHAPE = re.compile(r"^[a-z2-9]{4}-[a-z2-9]{4}-[a-z2-9]{4}$")
 
 

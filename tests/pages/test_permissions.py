@@ -144,6 +144,7 @@ def test_matrix_covers_every_page_and_the_required_personas():
     from tests.civic.test_councils_pages import COVERED_URL_NAMES as COUNCIL_PAGES
     from tests.civic.test_mediation_pages import COVERED_URL_NAMES as MEDIATION_PAGES
     from tests.civic.test_selections_pages import COVERED_URL_NAMES as CIVIC_SELECTION_PAGES
+    from tests.governance.test_accounts import COVERED_URL_NAMES as STAFF_PAGES
     from tests.governance.test_assignment_pages import COVERED_URL_NAMES as ASSIGNMENT_PAGES
     from tests.governance.test_finance import COVERED_URL_NAMES as FINANCE_PAGES
     from tests.governance.test_pledges import COVERED_URL_NAMES as PLEDGE_PAGES
@@ -185,6 +186,7 @@ def test_matrix_covers_every_page_and_the_required_personas():
     covered |= {"history"}  # every kept kind for every demo account: tests/security/test_scope_matrix.py
     covered |= PLACE_PAGES  # grids and courtyards kept by their village: tests/pages/test_place_pages.py
     covered |= ASSIGNMENT_PAGES  # 人员安排 and 片区: tests/governance/test_assignment_pages.py
+    covered |= STAFF_PAGES  # 管理 and staff accounts, the password page: tests/governance/test_accounts.py
     # django-simple-captcha's own images, open to all (the login page shows them): tests/governance/test_login.py
     covered |= {"captcha-image", "captcha-image-2x", "captcha-audio", "captcha-refresh"}
     missing = names - covered - {"login", "logout", "notification-read", "notification-read-all"}

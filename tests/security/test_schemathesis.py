@@ -26,7 +26,15 @@ from schemathesis.specs.openapi.checks import response_schema_conformance
 KNOWN: list[tuple[str, str]] = []
 
 EXAMPLES = int(os.environ.get("CUNZHI_FUZZ_EXAMPLES", "2"))
-ROLES = ["qixing_grid1", "qixing_cadre", "weituo_official", "qixing_clerk", "weituo_sifasuo", "qixing_supervisor"]
+ROLES = [
+    "qixing_grid1",
+    "qixing_cadre",
+    "weituo_official",
+    "qixing_clerk",
+    "weituo_sifasuo",
+    "qixing_supervisor",
+    "weituo_admin",
+]
 CHECKS = [not_a_server_error, response_schema_conformance]
 
 
