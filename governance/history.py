@@ -99,10 +99,10 @@ def history_of(obj, *, limit: int = 200) -> list[Change]:
     kept = _kept.get(kind_of(obj) or "")
     for part in kept.parts(obj) if kept and kept.parts else ():
         entries = entries | LogEntry.objects.get_for_object(part)
-    entries = entries.select_related("actor").order_by("-timestamp", "-pk")[:limit]
+    entries = entries.select_related("actor", "content_type").order_by("-timestamp", "-pk")[:limit]
     changes = []
     for entry in entries:
-        rows = _rows(entry, type(obj))
+        rows = _rows(entry, entry.content_type.model_class() or type(obj))
         actor = entry.actor.get_full_name() or entry.actor.username if entry.actor else str(_("the system"))
         changes.append(Change(at=entry.timestamp, actor=actor, action=str(ACTIONS.get(entry.action, "")), fields=rows))
     return changes

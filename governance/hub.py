@@ -17,7 +17,8 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from governance import accounts
-from governance.roles import ADMIN_ROLES
+from governance.catalogues import sees_catalogues
+from governance.roles import ADMIN_ROLES, ASSIGNER_ROLES, PLACE_KEEPERS
 from governance.scoping import scope_for
 
 
@@ -65,21 +66,41 @@ CARDS = [
         township_admin,
         _staff_figures,
     ),
+    Card(
+        _("Posts and people"),
+        _("Who answers for which place: give and end posts, 包村 and 包片, and keep the township's 片区."),
+        "governance:assignment-manage",
+        lambda scope: scope.has_any_role(ASSIGNER_ROLES),
+    ),
+    Card(
+        _("Grids and courtyards"),
+        _("Add, rename, merge and split the villages' grids and courtyards; households move on the record."),
+        "grids:place-list",
+        lambda scope: scope.has_any_role(PLACE_KEEPERS),
+    ),
+    Card(
+        _("Catalogues and settings"),
+        _("Matter categories, time limits, the working-day calendar, tags and visit targets, and who edits each."),
+        "catalogues:overview",
+        sees_catalogues,
+    ),
 ]
 
 
 def shows_hub(scope) -> bool:
-    """Whether the caller may use one of the hub's cards (the navigation's 管理)."""
-    return any(card.shown(scope) for card in CARDS)
+    """Whether the navigation shows 管理: to the township administrator (and the superuser). A
+    village cadre, who keeps posts and places too, reaches those pages from its own menu and
+    home."""
+    return township_admin(scope)
 
 
 @login_required
 def hub(request):
     """管理: the cards of the books the caller keeps, each with its figures."""
     scope = scope_for(request.user)
-    cards = [card for card in CARDS if card.shown(scope)]
-    if not cards:
+    if not shows_hub(scope):
         raise PermissionDenied(_("The administration pages are for the township administrator (镇街管理员)."))
+    cards = [card for card in CARDS if card.shown(scope)]
     rows = [
         {"card": card, "url": reverse(card.url_name), "figures": card.figures(request.user) if card.figures else []}
         for card in cards
