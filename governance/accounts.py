@@ -49,7 +49,7 @@ NOT_AN_ADMINISTRATOR = gettext_lazy("Staff accounts are kept by the township adm
 
 # Generated passwords: three groups of four, lower-case letters and digits without the ones
 # read alike (0/o, 1/l/i): about 59 bits, read out over the phone or copied from paper.
-PASSWORD_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
+PASSWORD_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # nosec B105: the letters passwords are drawn from, not a password
 PASSWORD_GROUPS, PASSWORD_GROUP_LENGTH = 3, 4
 _PHONE_SHAPE = re.compile(r"^1\d{10}$")
 
