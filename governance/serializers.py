@@ -43,7 +43,7 @@ def choice_labels(context: dict, key: str, choices: dict) -> dict[str, dict[str,
     return labels
 
 
-class TokenRequestSerializer(serializers.Serializer):
+class TokenRequestSerializer(InputSerializer):
     username = serializers.CharField(label=_("username"), max_length=150)
     password = serializers.CharField(
         label=_("password"), max_length=128, trim_whitespace=False, write_only=True, style={"input_type": "password"}

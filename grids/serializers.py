@@ -43,7 +43,7 @@ RETIRED_HELP = _("The day it was merged into another; null while in use.")
 
 class GridSerializer(serializers.ModelSerializer):
     village_name = serializers.CharField(source="village.name", read_only=True)
-    retired_on = serializers.DateField(read_only=True, help_text=RETIRED_HELP)
+    retired_on = serializers.DateField(read_only=True, allow_null=True, help_text=RETIRED_HELP)
 
     class Meta:
         model = Grid
@@ -52,7 +52,7 @@ class GridSerializer(serializers.ModelSerializer):
 
 class CourtyardSerializer(serializers.ModelSerializer):
     grid_name = serializers.CharField(source="grid.name", read_only=True)
-    retired_on = serializers.DateField(read_only=True, help_text=RETIRED_HELP)
+    retired_on = serializers.DateField(read_only=True, allow_null=True, help_text=RETIRED_HELP)
 
     class Meta:
         model = Courtyard

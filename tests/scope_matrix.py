@@ -106,6 +106,7 @@ PAGE_MODELS = {
     "team-member-add": Team,
     "mediation-detail": Mediation,
     "mediation-agreement": Mediation,
+    "mediation-action": Mediation,
     "consultation-members": Deliberation,
     "meeting-detail": Meeting,
     "meeting-minutes": Meeting,
@@ -125,6 +126,14 @@ PAGE_MODELS = {
     "tag-delete": Tag,
     "staff-detail": get_user_model(),
     "staff-action": get_user_model(),
+    # Self-service administration (/manage/): assignments, 片区 and places.
+    "assignment-end": Assignment,
+    "area-update": Area,
+    "place-grid": Grid,
+    "place-grid-split": Grid,
+    "place-grid-action": Grid,
+    "place-courtyard": Courtyard,
+    "place-courtyard-action": Courtyard,
 }
 # Public pages (a village's published board and shop photos): open to everyone by design.
 PUBLIC_ROUTE = re.compile(r"^(public/|api/v1/\^public/)")
@@ -166,7 +175,7 @@ def _fill(route: str) -> str | None:
     route = re.sub(r"<int:pk>|\(\?P<pk>[^)]*\)", "{pk}", route)
     route = re.sub(r"\(\?P<action>([a-z_-]+)[^)]*\)", r"\1", route)  # first alternative
     for name, value in OTHER_PARAMS.items():
-        route = re.sub(rf"<(?:str:)?{name}>", value, route)
+        route = re.sub(rf"<(?:str:|slug:)?{name}>", value, route)
     if re.search(r"<|\(\?P|\\", route):
         return None
     return "/" + route
@@ -383,7 +392,7 @@ class Oracle:
             return set()
         if model in SHARED_CATALOGUES:
             return None
-        if model in (Township, Village, Grid, Courtyard, Department):
+        if model in (Township, Village, Grid, Courtyard, Department, Area):
             field_ = "pk" if model is Township else "township_id"
             return self._ids(model.objects.filter(**{f"{field_}__in": self.townships}))
         if model is Notification:

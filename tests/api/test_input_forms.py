@@ -13,10 +13,6 @@ from governance.api_input import InputFieldsMixin
 from petitions.models import MatterEvent, State
 from tests.api.matter_states import civil, database_state
 
-# Owned by the login work; it has only text fields.
-NOT_YET_HARDENED = {"TokenRequestSerializer"}
-
-
 @functools.cache
 def request_serializers() -> dict[str, serializers.Serializer]:
     """Every serializer the API reads a request body with, from the schema."""
@@ -37,7 +33,6 @@ def boolean_fields():
     return [
         (name, field_name)
         for name, cls in request_serializers().items()
-        if name not in NOT_YET_HARDENED
         for field_name, field in cls().fields.items()
         if isinstance(field, serializers.BooleanField) and not field.read_only
     ]
@@ -49,7 +44,7 @@ def test_every_request_serializer_reads_forms_as_json():
     unhardened = sorted(
         name
         for name, cls in serializers_.items()
-        if not issubclass(cls, InputFieldsMixin) and name not in NOT_YET_HARDENED
+        if not issubclass(cls, InputFieldsMixin)
     )
     assert unhardened == []
 
@@ -110,7 +105,6 @@ def test_every_text_and_list_input_of_the_api_is_bounded():
     unbounded = [
         (name, field_name)
         for name, cls in request_serializers().items()
-        if name not in NOT_YET_HARDENED
         for field_name, field in cls().fields.items()
         if not field.read_only
         and isinstance(field, serializers.CharField | serializers.ListField)
