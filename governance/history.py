@@ -18,9 +18,10 @@ from auditlog.context import set_extra_data
 from auditlog.models import LogEntry
 from auditlog.registry import auditlog
 from django.core.exceptions import FieldDoesNotExist
-from django.db.models import Model, QuerySet
+from django.db.models import BooleanField, Model, QuerySet
 from django.http import Http404
 from django.utils.functional import SimpleLazyObject
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 # Who may read an object's history: fn(user) -> the queryset of objects of that kind whose
@@ -33,7 +34,7 @@ class Kept:
     kind: str
     model: type[Model]
     readable: Readable
-    label: str
+    label: str  # a lazy translation
     # fn(obj) -> the objects whose changes show in obj's history too (a staff account's
     # StaffAccount in the account's), or None.
     parts: Callable[..., Iterable[Model]] | None = None
@@ -48,7 +49,7 @@ def keep_history(model, *, kind: str, readable: Readable, exclude=(), mask=(), m
     (password hashes, counters); `mask`: fields recorded only as changed, never their values;
     `parts(obj)`: the objects (kept themselves) whose changes the object's history shows too."""
     auditlog.register(model, exclude_fields=list(exclude), mask_fields=list(mask), m2m_fields=set(m2m))
-    label = str(model._meta.verbose_name)
+    label = model._meta.verbose_name  # lazy: read in the language of the page that shows it
     _kept[kind] = Kept(kind=kind, model=model, readable=readable, label=label, parts=parts)
 
 
@@ -70,6 +71,7 @@ class Change:
     actor: str
     action: str
     fields: list[tuple[str, str, str]]  # (field's name, before, after)
+    created: bool = False  # the object was made: its fields have no before
 
 
 ACTIONS = {
@@ -104,7 +106,9 @@ def history_of(obj, *, limit: int = 200) -> list[Change]:
     for entry in entries:
         rows = _rows(entry, entry.content_type.model_class() or type(obj))
         actor = entry.actor.get_full_name() or entry.actor.username if entry.actor else str(_("the system"))
-        changes.append(Change(at=entry.timestamp, actor=actor, action=str(ACTIONS.get(entry.action, "")), fields=rows))
+        action = str(ACTIONS.get(entry.action, ""))
+        created = entry.action == LogEntry.Action.CREATE
+        changes.append(Change(at=entry.timestamp, actor=actor, action=action, fields=rows, created=created))
     return changes
 
 
@@ -123,10 +127,30 @@ def _rows(entry, model) -> list[tuple[str, str, str]]:
             continue
         if field.auto_created and (field.is_relation or getattr(field, "primary_key", False)):
             continue
+        if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+            continue  # the entry's own time says when
         label = getattr(field, "verbose_name", name)
         values = raw if isinstance(raw, dict) else shown.get(label, raw)
-        rows.append((str(label), *_before_after(values)))
+        before, after = _before_after(values)
+        if not before and not after:
+            continue  # a field left empty when the object was made: nothing to read
+        if isinstance(field, BooleanField):
+            before, after = _yes_no(before), _yes_no(after)
+        rows.append((_field_label(field), before, after))
     return rows
+
+
+def _field_label(field) -> str:
+    """A field's name as the pages show it. A foreign key named by Django alone ("grid",
+    "village") is named by the model it points at, whose name is translated."""
+    label = str(field.verbose_name)
+    if field.is_relation and field.related_model and label == field.name.replace("_", " "):
+        label = str(field.related_model._meta.verbose_name)
+    return capfirst(label)
+
+
+def _yes_no(value: str) -> str:
+    return {"True": str(_("yes")), "False": str(_("no"))}.get(value, value)
 
 
 def _before_after(values) -> tuple[str, str]:
@@ -146,7 +170,7 @@ def _blank(value) -> str:
 
 def mask_value(value) -> str:
     """How a masked field (a phone) stands in the history: 158****9119, as the pages show it."""
-    text = "" if value is None else str(value)
+    text = "" if value in (None, "None") else str(value)  # auditlog hands an absent value as "None"
     return f"{text[:3]}****{text[-4:]}" if len(text) >= 7 else "****" if text else ""
 
 

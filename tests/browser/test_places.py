@@ -107,3 +107,24 @@ def test_the_places_pages_fit_a_phone(open_page, target):
     group.locator("[data-check-group]").check()
     expect(page.locator("[data-chosen-count]")).to_contain_text("1")
     _ok(page, "phone-places-split")
+
+
+def test_a_grid_history_fits_a_phone_and_reads_in_english_too(open_page, target):
+    if target.world is None:
+        pytest.skip("renames a grid: needs the test world, not a running demo")
+    from grids.places import grid_update
+
+    world = target.world
+    grid_update(grid=world.q1, name="第一网格（沿河两岸的四个村民小组和新建的安置小区）")
+    page = open_page(PHONE, target.cadre, phone=True)
+    page.goto(f"/history/grid/{world.q1.pk}/")
+    expect(page.locator(".history .card")).to_have_count(2)  # made, renamed
+    expect(page.locator("main")).to_contain_text("沿河两岸")
+    _ok(page, "phone-grid-history")  # the long name wraps inside the card
+
+    with page.expect_navigation():
+        page.locator(".lang-form button").click()
+    expect(page.locator("h1")).to_contain_text("History of")
+    # the kind is named in the page's language, not the one the server started in
+    expect(page.locator("main p.muted").first).to_contain_text("Grid ·")
+    _ok(page, "phone-grid-history-english")
