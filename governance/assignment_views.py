@@ -196,6 +196,13 @@ def _fixed_place(user, value: str | None):
     return place_type, place
 
 
+def _initial_person(request) -> dict:
+    """`?user=<pk>` (an account's page links "assign this person"): the person chosen at first.
+    The form's own choices decide whether the caller may give them a post."""
+    person = request.GET.get("user", "")
+    return {"user": int(person)} if person.isdigit() and len(person) < 10 else {}
+
+
 @login_required
 def assignment_create_page(request):
     """Give a person a post: at the place named in `?place=type:id` (the manage page's links; the
@@ -219,6 +226,7 @@ def assignment_create_page(request):
         roles=roles,
         users=a.assignable_users(user).order_by("first_name", "username"),
         fixed_place=fixed_value,
+        initial=_initial_person(request),
     )
     status = 200
     if posted and form.is_valid():

@@ -13,6 +13,7 @@ state its flag was read from. The API's token sign-in refuses such an account in
 
 from django import forms
 from django.contrib import messages
+from django.contrib.auth import password_validation
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import PasswordChangeForm
 from django.contrib.auth.signals import user_logged_in
@@ -22,7 +23,7 @@ from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse, reverse_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from rest_framework import authentication, exceptions
 
 from governance.accounts import password_change_required, staff_password_changed
@@ -135,3 +136,16 @@ class TokenAuthentication(authentication.TokenAuthentication):
         if must:
             raise PasswordChangeRequired()
         return token.user, token
+
+
+class MinimumLengthValidator(password_validation.MinimumLengthValidator):
+    """Django's, with its message in our catalogue: Django 5.2 reworded it ("%d" for
+    "%(min_length)d") and its Chinese catalogue still has the old wording, so the message came out
+    in English on a Chinese page."""
+
+    def get_error_message(self):
+        return ngettext(
+            "This password is too short. It must contain at least %(min_length)d character.",
+            "This password is too short. It must contain at least %(min_length)d characters.",
+            self.min_length,
+        ) % {"min_length": self.min_length}

@@ -152,3 +152,51 @@ def test_the_import_page_shows_the_errors_then_the_passwords(open_page, sw, tmp_
         page.locator("#import-form button[type=submit]").click()
     expect(page.locator(".issued-passwords tbody tr")).to_have_count(2)
     check_layout(page, "desktop-admin-import-passwords")
+
+
+def test_a_short_password_is_refused_in_chinese_and_the_account_page_assigns_the_person(open_page, sw):
+    from django.utils import timezone
+
+    from governance.models import Assignment
+
+    page = open_page(PHONE, sw.users.weituo_admin.username, phone=True)
+    page.goto("/manage/staff/new/")
+    page.fill("#id_name", "短密码")
+    page.fill("#id_username", "t_short")
+    page.fill("#id_password", "abc")
+    with page.expect_navigation():
+        page.locator("main form button[type=submit]").click()
+    # Django 5.2's own message has no Chinese yet: ours has.
+    expect(page.locator("#field-password .errorlist")).to_contain_text("密码长度太短")
+    expect(page.locator("#field-password .errorlist")).not_to_contain_text("too short")
+    expect(page.locator("#id_username")).to_have_value("t_short")
+    check_layout(page, "phone-admin-staff-short-password")
+
+    # The account's page leads to giving the person a post, the person already chosen.
+    page.goto(f"/manage/staff/{sw.opened.pk}/")
+    page.locator(f"main a[href='/manage/assignments/new/?user={sw.opened.pk}']").click()
+    expect(page.locator("#id_user")).to_have_value(str(sw.opened.pk))
+    page.select_option("#id_place", f"grid:{sw.q1.pk}")
+    page.select_option("#id_role", "grid_worker")
+    page.fill("#id_valid_from", timezone.localdate().isoformat())
+    with page.expect_navigation():
+        page.locator("main form button[type=submit]").click()
+    expect(page.locator(".message.success")).to_be_visible()
+    post = Assignment.objects.get(user=sw.opened)
+
+    # Its history reads in Chinese at 360 px: fields named by what they point at, no empty
+    # rows, no English, and a new post's values in one column.
+    page.goto(f"/history/assignment/{post.pk}/")
+    fields = page.locator(".history-fields tbody th")
+    expect(fields.first).to_be_visible()
+    names = fields.all_inner_texts()
+    assert "网格" in names and "村（社区）" in names, names
+    assert not [name for name in names if name.isascii()], names
+    expect(page.locator(".history-fields thead th")).to_have_count(2)
+    check_layout(page, "phone-admin-post-history")
+
+    # The account's history says yes and no, not True and False.
+    page.goto(f"/history/account/{sw.opened.pk}/")
+    expect(page.locator("main")).not_to_contain_text("True")
+    expect(page.locator(".history-fields td", has_text="是").first).to_be_visible()
+    check_layout(page, "phone-admin-account-history")
