@@ -78,7 +78,9 @@ class AssignmentForm(OnceForm):
             level = ROLE_LEVEL[role]
             self.add_error(
                 "role",
-                _("%(role)s is assigned to %(place)s.") % {"role": Role(role).label, "place": PLACE_TYPE_LABELS[level]},
+                # Not "is assigned to", which read in Chinese as "has already been assigned".
+                _("%(role)s is a post at %(place)s: choose another role, or %(place)s as the place of the post.")
+                % {"role": Role(role).label, "place": PLACE_TYPE_LABELS[level]},
             )
         return data
 

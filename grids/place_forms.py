@@ -4,6 +4,7 @@ and grids.places write."""
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from governance.forms import OnceForm
 from grids.models import Courtyard, Grid, Household
@@ -19,7 +20,9 @@ NUMBER_FIELD = {
 class GridForm(OnceForm):
     """A new grid, or a grid renamed (and renumbered)."""
 
-    name = forms.CharField(label=_("Name"), max_length=100, help_text=_("For example: 第三网格 or 河坝片."))
+    name = forms.CharField(
+        label=pgettext_lazy("place", "Name"), max_length=100, help_text=_("For example: 第三网格 or 河坝片.")
+    )
     number = forms.IntegerField(
         required=False, help_text=_("Leave empty for the next free number of the village."), **NUMBER_FIELD
     )
@@ -34,7 +37,9 @@ class GridForm(OnceForm):
 class CourtyardForm(OnceForm):
     """A new courtyard of the grid, or a courtyard renamed."""
 
-    name = forms.CharField(label=_("Name"), max_length=100, help_text=_("For example: 方溪还房 or 老院子."))
+    name = forms.CharField(
+        label=pgettext_lazy("place", "Name"), max_length=100, help_text=_("For example: 方溪还房 or 老院子.")
+    )
 
 
 class PlaceChoiceField(forms.ModelChoiceField):
