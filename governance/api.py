@@ -24,6 +24,7 @@ from governance.assigning import (
     assignment_place,
     require_keeps_areas,
     require_may_end,
+    require_not_self,
 )
 from governance.errors import Refused
 from governance.history import history_of, object_for_history
@@ -321,6 +322,7 @@ class AssignmentViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
             data = dict(serializer.validated_data)
             place_type, place_id = data.pop("place_type"), data.pop("place_id")
             place = assignment_place(request.user, role=data["role"], place_type=place_type, place_id=place_id)
+            require_not_self(request.user, data["user"])
             person = assignable_users(request.user).filter(pk=data.pop("user")).first()
             if person is None:
                 raise Refused(_("No such account among those you may assign."), code="does_not_exist", field="user")

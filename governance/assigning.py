@@ -49,6 +49,7 @@ NOT_AN_ASSIGNER = _("Only a village cadre or the township administrator assigns 
 NOT_YOURS_TO_ASSIGN = _("Your role may not give this role here.")
 NOT_YOURS_TO_END = _("Your role may not end this assignment.")
 NOT_AN_AREA_KEEPER = _("Only the township administrator keeps its areas (片区).")
+NOT_YOURSELF = _("No one gives themselves a role: another cadre or the township administrator assigns you.")
 
 
 def assigns_anything(user) -> bool:
@@ -154,6 +155,13 @@ def require_may_assign(user, *, role: str, place) -> None:
         raise Forbidden(NOT_YOURS_TO_ASSIGN, code="role_not_assignable")
 
 
+def require_not_self(user, person_id: int) -> None:
+    """Forbidden (403) for a role given to oneself: an administrator who made themselves a
+    township official would read every person of the township (maker-checker)."""
+    if person_id == user.pk and not user.is_superuser:
+        raise Forbidden(NOT_YOURSELF, code="own_assignment")
+
+
 def may_end(user, assignment: Assignment) -> bool:
     """Whether the user may end the assignment: the role is theirs to give at its place."""
     return assignment.role in roles_assignable_at(
@@ -171,7 +179,8 @@ def require_may_end(user, assignment: Assignment) -> None:
 
 def assignable_users(user):
     """The accounts the user may give a role to: active staff who hold or held a role at a place
-    the user assigns at, and those who hold none today (a new account, someone between posts)."""
+    the user assigns at, and those who hold none today (a new account, someone between posts);
+    never the user themselves (`require_not_self`)."""
     accounts = get_user_model().objects.filter(is_active=True)
     if user.is_superuser:
         return accounts
@@ -183,8 +192,10 @@ def assignable_users(user):
     held_here = Assignment.objects.filter(Q(township_id__in=townships) | Q(village_id__in=villages))
     today = timezone.localdate()
     placed = Assignment.objects.filter(valid_from__lte=today).filter(Q(valid_to__isnull=True) | Q(valid_to__gte=today))
-    return accounts.filter(is_superuser=False).filter(
-        Q(pk__in=held_here.values("user_id")) | ~Q(pk__in=placed.values("user_id"))
+    return (
+        accounts.filter(is_superuser=False)
+        .exclude(pk=user.pk)
+        .filter(Q(pk__in=held_here.values("user_id")) | ~Q(pk__in=placed.values("user_id")))
     )
 
 
