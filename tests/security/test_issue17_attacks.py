@@ -132,3 +132,18 @@ def test_one_area_name_sent_twice_at_once_is_one_area_and_a_400_not_a_500(sw):
 
     assert sorted(statuses) == [201, 400, 400], statuses
     assert Area.objects.filter(name="北片").count() == 1
+
+
+# ---------------------------------------------------------------- every refusal in Chinese
+
+
+def test_a_short_password_is_refused_in_chinese_and_in_english(sw, as_user):
+    """Django 5.2's own wording of this message is not in its Chinese catalogue."""
+    client = as_user(sw.users.weituo_admin)
+    body = {"username": "t_short_pw", "name": "短密码", "password": "k7mp3x"}
+    chinese = client.post("/api/v1/staff/", body, format="json", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    english = client.post("/api/v1/staff/", body, format="json", HTTP_ACCEPT_LANGUAGE="en")
+    assert chinese.status_code == english.status_code == 400
+    assert chinese.json()["password"] == ["密码长度太短。密码必须包含至少 8 个字符。"]
+    assert english.json()["password"] == ["This password is too short. It must contain at least 8 characters."]
+    assert not a.accounts_managed_by(sw.users.weituo_admin).filter(username="t_short_pw").exists()
