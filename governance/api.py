@@ -1,5 +1,6 @@
 """REST API for login, the caller, responsibility and notifications (/api/v1/)."""
 
+from auditlog.context import set_actor
 from django.contrib.auth import authenticate, user_logged_in
 from django.db import transaction
 from django.db.models import Q
@@ -203,7 +204,9 @@ class PasswordView(APIView):
             problems.append(str(SAME_PASSWORD))
         if problems:
             raise exceptions.ValidationError({"new_password": problems})
-        with transaction.atomic():
+        # No session or token signs this request in, so the history's middleware names no one:
+        # the account changing its own password is the actor.
+        with set_actor(user, remote_addr=request.META.get("REMOTE_ADDR")), transaction.atomic():
             user.set_password(new)
             user.save(update_fields=["password"])
             staff_password_changed(user=user)

@@ -5,12 +5,13 @@ import datetime
 import threading
 
 import pytest
+from auditlog.models import LogEntry
 from django.db import connection, connections
 from django.utils import timezone
 from rest_framework.test import APIClient
 
 from governance import accounts as a
-from governance.models import Assignment, Role
+from governance.models import Assignment, Role, StaffAccount
 from grids.models import Area
 from tests.factories import assign, make_user
 
@@ -147,3 +148,20 @@ def test_a_short_password_is_refused_in_chinese_and_in_english(sw, as_user):
     assert chinese.json()["password"] == ["密码长度太短。密码必须包含至少 8 个字符。"]
     assert english.json()["password"] == ["This password is too short. It must contain at least 8 characters."]
     assert not a.accounts_managed_by(sw.users.weituo_admin).filter(username="t_short_pw").exists()
+
+
+# ---------------------------------------------------------------- history names every actor
+
+
+def test_a_first_login_password_change_through_the_api_is_on_record_under_the_account(sw, api_client):
+    """/api/v1/auth/password/ signs no one in before it writes: its change was "the system"'s."""
+    changed = api_client.post(
+        "/api/v1/auth/password/",
+        {"username": "t_new_grid", "password": sw.opened_password, "new_password": "liangjiang-2026"},
+        format="json",
+    )
+    assert changed.status_code == 200
+    entry = LogEntry.objects.get_for_object(StaffAccount.objects.get(user=sw.opened)).order_by("-pk").first()
+    assert entry.changes_dict["must_change_password"] == ["True", "False"]
+    assert entry.actor == sw.opened
+    assert "pbkdf2" not in str(LogEntry.objects.filter(object_pk=str(sw.opened.pk)).values_list("changes", flat=True))
