@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from governance.errors import Conflict, Forbidden, Refused
-from governance.models import ROLE_LEVEL, SCOPE_LEVEL, Assignment, Department, Role
+from governance.models import ROLE_LEVEL, SCOPE_LEVEL, Assignment, Department, Role, StaffAccount
 from governance.roles import AREA_KEEPERS, ASSIGNABLE_BY, ASSIGNER_ROLES
 from governance.scoping import scope_for
 from governance.services import ALREADY_ENDED
@@ -180,7 +180,7 @@ def require_may_end(user, assignment: Assignment) -> None:
 def assignable_users(user):
     """The accounts the user may give a role to: active staff who hold or held a role at a place
     the user assigns at, and those who hold none today (a new account, someone between posts);
-    never the user themselves (`require_not_self`)."""
+    never the user themselves (`require_not_self`), nor an account another township keeps."""
     accounts = get_user_model().objects.filter(is_active=True)
     if user.is_superuser:
         return accounts
@@ -192,9 +192,14 @@ def assignable_users(user):
     held_here = Assignment.objects.filter(Q(township_id__in=townships) | Q(village_id__in=villages))
     today = timezone.localdate()
     placed = Assignment.objects.filter(valid_from__lte=today).filter(Q(valid_to__isnull=True) | Q(valid_to__gte=today))
+    # An account another township keeps (opened for it) is its own to place, even between posts:
+    # not offered by name to, nor taken by, the staff of another township.
+    own = set(townships) | set(Village.objects.filter(pk__in=villages).values_list("township_id", flat=True))
+    kept_elsewhere = StaffAccount.objects.filter(township__isnull=False).exclude(township_id__in=sorted(own))
     return (
         accounts.filter(is_superuser=False)
         .exclude(pk=user.pk)
+        .exclude(pk__in=kept_elsewhere.values("user_id"))
         .filter(Q(pk__in=held_here.values("user_id")) | ~Q(pk__in=placed.values("user_id")))
     )
 

@@ -165,3 +165,26 @@ def test_a_first_login_password_change_through_the_api_is_on_record_under_the_ac
     assert entry.changes_dict["must_change_password"] == ["True", "False"]
     assert entry.actor == sw.opened
     assert "pbkdf2" not in str(LogEntry.objects.filter(object_pk=str(sw.opened.pk)).values_list("changes", flat=True))
+
+
+def test_an_account_opened_for_another_township_is_neither_offered_nor_assignable(sw, as_user, client):
+    """小沔镇's new account holds no post yet: 渭沱镇's cadre saw its name on the form and could
+    take it as a grid worker of 七星村."""
+    from governance.assigning import assignable_users
+
+    fresh, _password = a.staff_account_create(
+        by=sw.users.xiaomian_admin, township=sw.xiaomian, account=a.NewAccount(username="t_xm_fresh", name="小沔新人")
+    )
+    for assigner in (sw.users.cadre, sw.users.weituo_admin):
+        assert not assignable_users(assigner).filter(pk=fresh.pk).exists()
+        response = as_user(assigner).post(
+            "/api/v1/assignments/",
+            {"user": fresh.pk, "role": "grid_worker", "place_type": "grid", "place_id": sw.q2.pk},
+            format="json",
+        )
+        assert response.status_code == 400, response.json()
+        assert response.json()["code"] == "does_not_exist"
+    assert not Assignment.objects.filter(user=fresh).exists()
+    assert assignable_users(sw.users.xiaomian_admin).filter(pk=fresh.pk).exists()
+    # One opened for 渭沱镇 is offered to its cadre.
+    assert assignable_users(sw.users.cadre).filter(pk=sw.opened.pk).exists()
