@@ -104,9 +104,7 @@ def accounts_managed_by(user):
         Q(staff_account__township_id__in=townships) | Q(staff_account__created_by=user) | Q(pk__in=held),
         is_superuser=False,
         is_staff=False,
-    ).exclude(
-        Q(pk__in=elsewhere) | Q(pk__in=administrators) | Q(pk__in=kept_elsewhere.values("user_id"))
-    )
+    ).exclude(Q(pk__in=elsewhere) | Q(pk__in=administrators) | Q(pk__in=kept_elsewhere.values("user_id")))
 
 
 def current_assignments_q(day: datetime.date | None = None) -> Q:

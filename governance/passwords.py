@@ -42,6 +42,8 @@ class MinimumLengthValidator(password_validation.MinimumLengthValidator):
             "This password is too short. It must contain at least %(min_length)d characters.",
             self.min_length,
         ) % {"min_length": self.min_length}
+
+
 CODE = "password_change_required"
 MESSAGE = gettext_lazy("Choose a password of your own first: the one you were given must be changed.")
 SAME_PASSWORD = gettext_lazy("Choose a password different from the one you were given.")
