@@ -13,6 +13,7 @@ from governance.api_input import InputFieldsMixin
 from petitions.models import MatterEvent, State
 from tests.api.matter_states import civil, database_state
 
+
 @functools.cache
 def request_serializers() -> dict[str, serializers.Serializer]:
     """Every serializer the API reads a request body with, from the schema."""
@@ -41,11 +42,7 @@ def boolean_fields():
 def test_every_request_serializer_reads_forms_as_json():
     serializers_ = request_serializers()
     assert len(serializers_) > 20
-    unhardened = sorted(
-        name
-        for name, cls in serializers_.items()
-        if not issubclass(cls, InputFieldsMixin)
-    )
+    unhardened = sorted(name for name, cls in serializers_.items() if not issubclass(cls, InputFieldsMixin))
     assert unhardened == []
 
 
