@@ -3,7 +3,8 @@
 
 Who. A township administrator manages the accounts of their township: those opened for it
 (StaffAccount.township) or by them, and those that hold or held an assignment there; never a
-superuser's nor a Django-admin staff account. Anyone without the role is refused (403,
+superuser's nor a Django-admin staff account, nor one that another township keeps or that holds
+an assignment elsewhere today, nor another administrator's. Anyone without the role is refused (403,
 `check_manager`); another township's account is out of scope, a 404 like one that does not
 exist (`accounts_managed_by`, the one selector of the pages and the API). A superuser manages
 every account.
@@ -92,11 +93,18 @@ def accounts_managed_by(user):
     if not townships:
         return accounts.none()
     held = Assignment.objects.filter(township_id__in=townships).values("user_id")
+    # Never an account another township keeps or works in today, nor another administrator's:
+    # resetting its password would hand the caller that account, and deactivating it would end
+    # its assignments there. Such accounts are the superuser's.
+    current = Assignment.objects.filter(current_assignments_q())
+    elsewhere = current.exclude(township_id__in=townships).values("user_id")
+    administrators = current.filter(role__in=sorted(ADMIN_ROLES)).exclude(user=user).values("user_id")
+    kept_elsewhere = StaffAccount.objects.filter(township__isnull=False).exclude(township_id__in=townships)
     return accounts.filter(
         Q(staff_account__township_id__in=townships) | Q(staff_account__created_by=user) | Q(pk__in=held),
         is_superuser=False,
         is_staff=False,
-    )
+    ).exclude(Q(pk__in=elsewhere) | Q(pk__in=administrators) | Q(pk__in=kept_elsewhere.values("user_id")))
 
 
 def current_assignments_q(day: datetime.date | None = None) -> Q:

@@ -1,5 +1,6 @@
 """REST API for login, the caller, responsibility and notifications (/api/v1/)."""
 
+from auditlog.context import set_actor
 from django.contrib.auth import authenticate, user_logged_in
 from django.db import transaction
 from django.db.models import Q
@@ -24,6 +25,7 @@ from governance.assigning import (
     assignment_place,
     require_keeps_areas,
     require_may_end,
+    require_not_self,
 )
 from governance.errors import Refused
 from governance.history import history_of, object_for_history
@@ -202,7 +204,9 @@ class PasswordView(APIView):
             problems.append(str(SAME_PASSWORD))
         if problems:
             raise exceptions.ValidationError({"new_password": problems})
-        with transaction.atomic():
+        # No session or token signs this request in, so the history's middleware names no one:
+        # the account changing its own password is the actor.
+        with set_actor(user, remote_addr=request.META.get("REMOTE_ADDR")), transaction.atomic():
             user.set_password(new)
             user.save(update_fields=["password"])
             staff_password_changed(user=user)
@@ -321,6 +325,7 @@ class AssignmentViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
             data = dict(serializer.validated_data)
             place_type, place_id = data.pop("place_type"), data.pop("place_id")
             place = assignment_place(request.user, role=data["role"], place_type=place_type, place_id=place_id)
+            require_not_self(request.user, data["user"])
             person = assignable_users(request.user).filter(pk=data.pop("user")).first()
             if person is None:
                 raise Refused(_("No such account among those you may assign."), code="does_not_exist", field="user")

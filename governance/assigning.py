@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from governance.errors import Conflict, Forbidden, Refused
-from governance.models import ROLE_LEVEL, SCOPE_LEVEL, Assignment, Department, Role
+from governance.models import ROLE_LEVEL, SCOPE_LEVEL, Assignment, Department, Role, StaffAccount
 from governance.roles import AREA_KEEPERS, ASSIGNABLE_BY, ASSIGNER_ROLES
 from governance.scoping import scope_for
 from governance.services import ALREADY_ENDED
@@ -49,6 +49,7 @@ NOT_AN_ASSIGNER = _("Only a village cadre or the township administrator assigns 
 NOT_YOURS_TO_ASSIGN = _("Your role may not give this role here.")
 NOT_YOURS_TO_END = _("Your role may not end this assignment.")
 NOT_AN_AREA_KEEPER = _("Only the township administrator keeps its areas (片区).")
+NOT_YOURSELF = _("No one gives themselves a role: another cadre or the township administrator assigns you.")
 
 
 def assigns_anything(user) -> bool:
@@ -154,6 +155,13 @@ def require_may_assign(user, *, role: str, place) -> None:
         raise Forbidden(NOT_YOURS_TO_ASSIGN, code="role_not_assignable")
 
 
+def require_not_self(user, person_id: int) -> None:
+    """Forbidden (403) for a role given to oneself: an administrator who made themselves a
+    township official would read every person of the township (maker-checker)."""
+    if person_id == user.pk and not user.is_superuser:
+        raise Forbidden(NOT_YOURSELF, code="own_assignment")
+
+
 def may_end(user, assignment: Assignment) -> bool:
     """Whether the user may end the assignment: the role is theirs to give at its place."""
     return assignment.role in roles_assignable_at(
@@ -171,7 +179,8 @@ def require_may_end(user, assignment: Assignment) -> None:
 
 def assignable_users(user):
     """The accounts the user may give a role to: active staff who hold or held a role at a place
-    the user assigns at, and those who hold none today (a new account, someone between posts)."""
+    the user assigns at, and those who hold none today (a new account, someone between posts);
+    never the user themselves (`require_not_self`), nor an account another township keeps."""
     accounts = get_user_model().objects.filter(is_active=True)
     if user.is_superuser:
         return accounts
@@ -183,8 +192,15 @@ def assignable_users(user):
     held_here = Assignment.objects.filter(Q(township_id__in=townships) | Q(village_id__in=villages))
     today = timezone.localdate()
     placed = Assignment.objects.filter(valid_from__lte=today).filter(Q(valid_to__isnull=True) | Q(valid_to__gte=today))
-    return accounts.filter(is_superuser=False).filter(
-        Q(pk__in=held_here.values("user_id")) | ~Q(pk__in=placed.values("user_id"))
+    # An account another township keeps (opened for it) is its own to place, even between posts:
+    # not offered by name to, nor taken by, the staff of another township.
+    own = set(townships) | set(Village.objects.filter(pk__in=villages).values_list("township_id", flat=True))
+    kept_elsewhere = StaffAccount.objects.filter(township__isnull=False).exclude(township_id__in=sorted(own))
+    return (
+        accounts.filter(is_superuser=False)
+        .exclude(pk=user.pk)
+        .exclude(pk__in=kept_elsewhere.values("user_id"))
+        .filter(Q(pk__in=held_here.values("user_id")) | ~Q(pk__in=placed.values("user_id")))
     )
 
 

@@ -29,6 +29,21 @@ from rest_framework import authentication, exceptions
 from governance.accounts import password_change_required, staff_password_changed
 
 MUST_CHANGE = "cunzhi_must_change_password"
+
+
+class MinimumLengthValidator(password_validation.MinimumLengthValidator):
+    """Django's, refusing in Chinese: Django 5.2 words its message with `%d`, which its zh_Hans
+    catalogue does not translate yet (it has the `%(min_length)d` wording used here), so a short
+    password was refused in English among Chinese messages."""
+
+    def get_error_message(self):
+        return ngettext(
+            "This password is too short. It must contain at least %(min_length)d character.",
+            "This password is too short. It must contain at least %(min_length)d characters.",
+            self.min_length,
+        ) % {"min_length": self.min_length}
+
+
 CODE = "password_change_required"
 MESSAGE = gettext_lazy("Choose a password of your own first: the one you were given must be changed.")
 SAME_PASSWORD = gettext_lazy("Choose a password different from the one you were given.")
@@ -136,16 +151,3 @@ class TokenAuthentication(authentication.TokenAuthentication):
         if must:
             raise PasswordChangeRequired()
         return token.user, token
-
-
-class MinimumLengthValidator(password_validation.MinimumLengthValidator):
-    """Django's, with its message in our catalogue: Django 5.2 reworded it ("%d" for
-    "%(min_length)d") and its Chinese catalogue still has the old wording, so the message came out
-    in English on a Chinese page."""
-
-    def get_error_message(self):
-        return ngettext(
-            "This password is too short. It must contain at least %(min_length)d character.",
-            "This password is too short. It must contain at least %(min_length)d characters.",
-            self.min_length,
-        ) % {"min_length": self.min_length}

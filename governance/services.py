@@ -1,12 +1,13 @@
 """Writes for responsibility and notifications."""
 
+import contextlib
 import datetime
 import logging
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -168,7 +169,8 @@ def area_create(*, township: Township, name: str, villages) -> Area:
     """A 片区 of the township: its name and its villages (at least one, all of that township)."""
     villages = list(villages)
     _check_area(township_id=township.pk, name=name, villages=villages)
-    area = Area.objects.create(township=township, name=name)
+    with _name_taken_refused():
+        area = Area.objects.create(township=township, name=name)
     area.villages.set(villages)
     return area
 
@@ -182,10 +184,24 @@ def area_update(*, area: Area, name: str | None = None, villages=None) -> Area:
     _check_area(township_id=area.township_id, name=name, villages=villages, exclude_pk=area.pk)
     if name is not None and name != area.name:
         area.name = name
-        area.save(update_fields=["name"])
+        with _name_taken_refused():
+            area.save(update_fields=["name"])
     if villages is not None and {v.pk for v in villages} != set(area.villages.values_list("pk", flat=True)):
         area.villages.set(villages)
     return area
+
+
+@contextlib.contextmanager
+def _name_taken_refused():
+    """The name checked free was taken meanwhile (two keepers at once): the unique constraint
+    refuses the second, a field error like the check's, not a 500."""
+    try:
+        with transaction.atomic():
+            yield
+    except IntegrityError:
+        raise ValidationError(
+            {"name": ValidationError(_("The township already has an area of this name."), code="unique")}
+        ) from None
 
 
 def _check_area(*, township_id: int, name: str | None, villages: list | None, exclude_pk=None) -> None:
