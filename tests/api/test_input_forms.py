@@ -13,6 +13,7 @@ from governance.api_input import InputFieldsMixin
 from petitions.models import MatterEvent, State
 from tests.api.matter_states import civil, database_state
 
+
 @functools.cache
 def request_serializers() -> dict[str, serializers.Serializer]:
     """Every serializer the API reads a request body with, from the schema."""
