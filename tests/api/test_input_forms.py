@@ -42,11 +42,7 @@ def boolean_fields():
 def test_every_request_serializer_reads_forms_as_json():
     serializers_ = request_serializers()
     assert len(serializers_) > 20
-    unhardened = sorted(
-        name
-        for name, cls in serializers_.items()
-        if not issubclass(cls, InputFieldsMixin)
-    )
+    unhardened = sorted(name for name, cls in serializers_.items() if not issubclass(cls, InputFieldsMixin))
     assert unhardened == []
 
 
