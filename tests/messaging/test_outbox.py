@@ -195,3 +195,23 @@ def test_fengshi_eve_run_to_3000_staff_queues_3000_sms_once_paced_under_the_rate
     assert slots[0] == local(eve, 19) and slots[-1] == local(eve, 19) + datetime.timedelta(seconds=2999 / 50)
     assert len(set(slots)) == 3000
     assert set(deliveries.values_list("status", flat=True)) == {"queued"}
+
+
+def test_every_matter_action_with_a_kind_of_message_exists_and_escalations_are_urgent_supervision():
+    from petitions.workflow import MESSAGE_KINDS, TRANSITIONS, URGENT_ACTIONS
+
+    assert set(MESSAGE_KINDS) - set(TRANSITIONS) == {"submit"}
+    assert {a for a, k in MESSAGE_KINDS.items() if k == Kind.SUPERVISION} >= URGENT_ACTIONS
+    assert MESSAGE_KINDS["supervise"] == Kind.SUPERVISION and "supervise" not in URGENT_ACTIONS
+
+
+def test_a_delivery_whose_worker_died_mid_send_is_tried_again_by_the_sweep(world, capsys):
+    give_phone(world.users.grid1, "13800000001")
+    with time_machine.travel(local(DAY, 10), tick=False):
+        notify(user=world.users.grid1, title="督办", kind=Kind.SUPERVISION)
+        Delivery.objects.update(status=Delivery.Status.SENDING, claimed_at=local(DAY, 10), attempts=1)
+    with time_machine.travel(local(DAY, 10, 5), tick=False):
+        assert deliveries_sweep(older_than=datetime.timedelta(0)) == 0  # it may still be sending
+    with time_machine.travel(local(DAY, 10, 11), tick=False):
+        assert deliveries_sweep(older_than=datetime.timedelta(0)) == 1
+    assert _sms(world.users.grid1).attempts == 2 and capsys.readouterr().out.count("[SMS 138****0001]") == 1
