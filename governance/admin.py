@@ -60,7 +60,7 @@ class AssignmentAdmin(admin.ModelAdmin):
 
 @admin.register(Notification)
 class NotificationAdmin(admin.ModelAdmin):
-    list_display = ["user", "title", "created_at", "read_at", "emailed_at"]
+    list_display = ["user", "title", "created_at", "read_at"]
     list_filter = ["read_at"]
     raw_id_fields = ["user"]
 

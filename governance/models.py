@@ -213,24 +213,13 @@ class Notification(models.Model):
     url = models.CharField(_("link"), max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     read_at = models.DateTimeField(null=True, blank=True)
-    # Email delivery: wants_email is decided at creation (the user had an address); the
-    # sweep sends every row with wants_email and no emailed_at.
-    wants_email = models.BooleanField(default=False)
-    emailed_at = models.DateTimeField(null=True, blank=True)
-    email_attempts = models.PositiveSmallIntegerField(default=0)
+    # Its e-mail, SMS and 企业微信 messages are governance.messaging's Delivery rows.
 
     class Meta:
         verbose_name = _("notification")
         verbose_name_plural = _("notifications")
         ordering = ["-created_at", "-id"]
-        indexes = [
-            models.Index(fields=["user", "read_at"]),
-            models.Index(
-                fields=["created_at"],
-                condition=Q(wants_email=True, emailed_at__isnull=True),
-                name="notification_unsent",
-            ),
-        ]
+        indexes = [models.Index(fields=["user", "read_at"])]
 
     def __str__(self):
         return self.title

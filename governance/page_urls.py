@@ -14,6 +14,7 @@ from governance import (
     views,
 )
 from governance.login import LoginView
+from governance.messaging import views as messaging_views
 from governance.passwords import PasswordChangeView
 from grids import catalogue_urls as grids_catalogues
 from petitions import catalogue_urls as petitions_catalogues
@@ -24,6 +25,7 @@ governance_patterns = (
         path("dashboard/villages/<int:pk>/", views.village_dashboard, name="village-dashboard"),
         path("dashboard/townships/<int:pk>/", views.township_dashboard, name="township-dashboard"),
         path("notifications/", views.notification_list, name="notification-list"),
+        path("notifications/settings/", messaging_views.preferences, name="notification-preferences"),
         path("history/<slug:kind>/<int:pk>/", views.history, name="history"),
         path("reports/monthly/", report_views.monthly_report, name="monthly-report"),
         path("reports/monthly/export.xlsx", report_views.monthly_report_export, name="monthly-report-export"),

@@ -14,6 +14,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from governance.errors import Conflict
+from governance.messaging.models import Kind
+from governance.messaging.services import Message, deliveries_queue
 from governance.models import ROLE_LEVEL, Assignment, Department, IdempotencyRecord, Notification
 from governance.roles import SENT_DOWN_ROLES, TOWNSHIP_ROLES
 from grids.models import Area, Township
@@ -23,23 +25,23 @@ ALREADY_ENDED = gettext_lazy("This assignment has already ended.")
 logger = logging.getLogger(__name__)
 
 
-def enqueue(task, *args) -> None:
+def enqueue(task, *args, eta=None) -> None:
     """Schedule a Celery task after commit; never let a broker outage fail the request.
 
     What could not be queued stays marked unsent in the database, and a periodic sweep
     picks it up once Redis and the worker are back.
     """
-
-    def send():
-        try:
-            task.apply_async(args=args, retry=False)
-        except Exception:  # the broker is down or unreachable: the sweep will deliver
-            logger.warning("could not queue %s%r; the sweep will retry", task.name, args, exc_info=True)
-
-    transaction.on_commit(send)
+    transaction.on_commit(lambda: enqueue_now(task, *args, eta=eta))
 
 
-@transaction.atomic
+def enqueue_now(task, *args, eta=None) -> None:
+    """Queue a Celery task now (outside a transaction, or from an on-commit callback)."""
+    try:
+        task.apply_async(args=args, eta=eta, retry=False)
+    except Exception:  # the broker is down or unreachable: the sweep will deliver
+        logger.warning("could not queue %s%r; the sweep will retry", task.name, args, exc_info=True)
+
+
 def department_create(*, township: Township, name: str) -> Department:
     """A township department and its auth Group (the holder of per-matter permissions)."""
     group, _created = Group.objects.get_or_create(name=f"dept:{township.code}:{name}")
@@ -219,34 +221,41 @@ def _check_area(*, township_id: int, name: str | None, villages: list | None, ex
         raise ValidationError(errors)
 
 
-def notify(*, user, title: str, body: str = "", url: str = "") -> Notification:
-    """Tell `user` something: an inbox row now, and an email after commit if they have an address.
+def notify(
+    *, user, title: str, body: str = "", url: str = "", kind: str = Kind.OTHER, urgent: bool = False, key: str = ""
+) -> Notification:
+    """Tell `user` something: an inbox row now, and a message on each channel (e-mail, SMS,
+    企业微信) that they and their township allow for `kind`, sent after commit.
 
     The one entry point every capability uses. It joins the caller's transaction, so a
-    rolled-back action notifies nobody.
+    rolled-back action notifies nobody. `urgent` lets an SMS through quiet hours (a 督办 that
+    cannot wait); `key` names the message across reruns so that none is queued twice.
     """
-    from governance.tasks import send_notification_email
-
-    notification = Notification.objects.create(user=user, title=title, body=body, url=url, wants_email=bool(user.email))
-    if notification.wants_email:
-        enqueue(send_notification_email, notification.pk)
+    notification = Notification.objects.create(user=user, title=title, body=body, url=url)
+    deliveries_queue([Message(user, notification, title, body, key)], kind=kind, urgent=urgent)
     return notification
 
 
-def notify_many(items) -> list[Notification]:
-    """`notify` for many at once (the sweeps): items are (user, title, body, url) tuples.
-    One INSERT for the inbox rows; emails queued after commit as for `notify`."""
-    from governance.tasks import send_notification_email
-
+def notify_many(
+    items, *, kind: str = Kind.OTHER, urgent: bool = False, paced: bool = False, keys=None
+) -> list[Notification]:
+    """`notify` for many at once (the sweeps): items are (user, title, body, url) tuples, `keys`
+    (if given) one per item. One INSERT for the inbox rows and one for their deliveries;
+    `paced` spreads the SMS under the provider's rate (the 逢十 eve reminders to a district)."""
+    items = list(items)
     rows = Notification.objects.bulk_create(
-        [
-            Notification(user=user, title=title, body=body, url=url, wants_email=bool(user.email))
-            for user, title, body, url in items
-        ]
+        [Notification(user=user, title=title, body=body, url=url) for user, title, body, url in items]
     )
-    for row in rows:
-        if row.wants_email:
-            enqueue(send_notification_email, row.pk)
+    keys = list(keys) if keys is not None else [""] * len(items)
+    deliveries_queue(
+        [
+            Message(user, row, title, body, key)
+            for (user, title, body, _url), row, key in zip(items, rows, keys, strict=True)
+        ],
+        kind=kind,
+        urgent=urgent,
+        paced=paced,
+    )
     return rows
 
 
@@ -256,56 +265,6 @@ def notification_mark_read(*, user, notification_ids=None) -> int:
     if notification_ids is not None:
         rows = rows.filter(pk__in=notification_ids)
     return rows.update(read_at=timezone.now())
-
-
-def notification_send_email(*, notification_id: int) -> bool:
-    """Email one notification, once. Claims the row first so that two workers never both send."""
-    from django.core.mail import send_mail
-
-    now = timezone.now()
-    claimed = Notification.objects.filter(pk=notification_id, wants_email=True, emailed_at__isnull=True).update(
-        emailed_at=now
-    )
-    if not claimed:
-        return False
-    notification = Notification.objects.select_related("user").get(pk=notification_id)
-    try:
-        send_mail(
-            subject=f"[村治] {notification.title}",
-            message=notification.body or notification.title,
-            from_email=None,
-            recipient_list=[notification.user.email],
-        )
-    except Exception:
-        # Release the claim so the sweep tries again later.
-        Notification.objects.filter(pk=notification_id).update(
-            emailed_at=None, email_attempts=notification.email_attempts + 1
-        )
-        raise
-    return True
-
-
-MAX_EMAIL_ATTEMPTS = 5
-SWEEP_BATCH = 500
-
-
-def notification_emails_sweep(*, older_than: datetime.timedelta = datetime.timedelta(minutes=1)) -> int:
-    """Send the emails whose task was lost (Redis or the worker down when the request ran):
-    notifications that want one, older than `older_than`, not yet given up on. Returns how many
-    went out; a failure is logged and counted against the notification, never raised."""
-    cutoff = timezone.now() - older_than
-    ids = list(
-        Notification.objects.filter(
-            wants_email=True, emailed_at__isnull=True, created_at__lte=cutoff, email_attempts__lt=MAX_EMAIL_ATTEMPTS
-        ).values_list("pk", flat=True)[:SWEEP_BATCH]
-    )
-    sent = 0
-    for notification_id in ids:
-        try:
-            sent += notification_send_email(notification_id=notification_id)
-        except Exception:
-            logger.warning("email for notification %s failed", notification_id, exc_info=True)
-    return sent
 
 
 def idempotency_records_prune(*, now: datetime.datetime | None = None) -> int:

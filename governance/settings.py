@@ -4,6 +4,7 @@ The helpers below are strict on purpose: a malformed value stops the process at 
 instead of surfacing later as a confusing runtime error.
 """
 
+import json
 import os
 from pathlib import Path
 
@@ -53,6 +54,16 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in value.split(",") if item.strip()]
 
 
+def env_json(name: str, default):
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    try:
+        return json.loads(value)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name} must be JSON, got {value!r}.") from exc
+
+
 DEBUG = env_bool("DEBUG", True)
 
 # Development defaults only; production (DEBUG off) must set every key explicitly.
@@ -98,6 +109,7 @@ INSTALLED_APPS = [
     "petitions",
     "points",
     "governance.civic",
+    "governance.messaging",
 ]
 
 MIDDLEWARE = [
@@ -242,6 +254,59 @@ EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 25)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "cunzhi@localhost")
 
+# Messages by SMS and 企业微信 (governance.messaging; README "Messages: SMS and 企业微信").
+# console prints each SMS: nothing leaves the machine until a provider and its keys are set.
+CUNZHI_SMS_PROVIDER = env_str("CUNZHI_SMS_PROVIDER", "console")
+if CUNZHI_SMS_PROVIDER not in {"console", "aliyun", "tencent"}:
+    raise ImproperlyConfigured("CUNZHI_SMS_PROVIDER must be console, aliyun or tencent.")
+CUNZHI_SMS_ACCESS_KEY_ID = os.environ.get("CUNZHI_SMS_ACCESS_KEY_ID", "")
+CUNZHI_SMS_ACCESS_KEY_SECRET = os.environ.get("CUNZHI_SMS_ACCESS_KEY_SECRET", "")
+CUNZHI_SMS_SIGN_NAME = os.environ.get("CUNZHI_SMS_SIGN_NAME", "")
+CUNZHI_SMS_SDK_APP_ID = os.environ.get("CUNZHI_SMS_SDK_APP_ID", "")  # Tencent Cloud's SmsSdkAppId
+CUNZHI_SMS_REGION = env_str("CUNZHI_SMS_REGION", "ap-guangzhou")  # Tencent Cloud's region
+CUNZHI_SMS_ENDPOINT = os.environ.get("CUNZHI_SMS_ENDPOINT", "")  # e.g. http://127.0.0.1:8999 in tests
+
+
+# One pre-approved template per kind of message: {"supervision": {"code": "SMS_123", "params": ["title"]}}.
+CUNZHI_SMS_TEMPLATES = env_json("CUNZHI_SMS_TEMPLATES", {})
+if not isinstance(CUNZHI_SMS_TEMPLATES, dict) or any(
+    not isinstance(t, dict) or not t.get("code") or not isinstance(t.get("params", []), list)
+    for t in CUNZHI_SMS_TEMPLATES.values()
+):
+    raise ImproperlyConfigured('CUNZHI_SMS_TEMPLATES maps a kind to {"code": "...", "params": [...]}.')
+if CUNZHI_SMS_PROVIDER != "console":
+    _missing = [
+        name
+        for name in ("CUNZHI_SMS_ACCESS_KEY_ID", "CUNZHI_SMS_ACCESS_KEY_SECRET", "CUNZHI_SMS_SIGN_NAME")
+        if not globals()[name]
+    ]
+    if CUNZHI_SMS_PROVIDER == "tencent" and not CUNZHI_SMS_SDK_APP_ID:
+        _missing.append("CUNZHI_SMS_SDK_APP_ID")
+    if "supervision" not in CUNZHI_SMS_TEMPLATES:
+        _missing.append("CUNZHI_SMS_TEMPLATES (supervision)")
+    if _missing:
+        raise ImproperlyConfigured(f"SMS by {CUNZHI_SMS_PROVIDER} needs " + ", ".join(_missing) + ".")
+# The provider's rate (messages a second) that a batch (the 逢十 eve reminders) is spread under,
+# how many SMS one number gets in an hour, and the quiet hours (local time) when only urgent
+# 督办 go out by SMS.
+CUNZHI_SMS_RATE_PER_SECOND = env_int("CUNZHI_SMS_RATE_PER_SECOND", 10)
+CUNZHI_SMS_PER_PHONE_PER_HOUR = env_int("CUNZHI_SMS_PER_PHONE_PER_HOUR", 5)
+CUNZHI_QUIET_HOURS = env_str("CUNZHI_QUIET_HOURS", "22:00-07:00")
+try:
+    _quiet_from, _quiet_to = (tuple(int(part) for part in end.split(":")) for end in CUNZHI_QUIET_HOURS.split("-"))
+    CUNZHI_QUIET_FROM, CUNZHI_QUIET_TO = (_quiet_from[0], _quiet_from[1]), (_quiet_to[0], _quiet_to[1])
+except (ValueError, IndexError) as exc:
+    raise ImproperlyConfigured(f"CUNZHI_QUIET_HOURS must read HH:MM-HH:MM, got {CUNZHI_QUIET_HOURS!r}.") from exc
+if CUNZHI_SMS_RATE_PER_SECOND < 1 or CUNZHI_SMS_PER_PHONE_PER_HOUR < 1:
+    raise ImproperlyConfigured("CUNZHI_SMS_RATE_PER_SECOND and CUNZHI_SMS_PER_PHONE_PER_HOUR must be 1 or more.")
+# 企业微信 application messages: off unless the corp id is set.
+CUNZHI_WECOM_CORP_ID = os.environ.get("CUNZHI_WECOM_CORP_ID", "")
+CUNZHI_WECOM_SECRET = os.environ.get("CUNZHI_WECOM_SECRET", "")
+CUNZHI_WECOM_AGENT_ID = env_int("CUNZHI_WECOM_AGENT_ID", 0)
+CUNZHI_WECOM_API_BASE = env_str("CUNZHI_WECOM_API_BASE", "https://qyapi.weixin.qq.com")
+if CUNZHI_WECOM_CORP_ID and not (CUNZHI_WECOM_SECRET and CUNZHI_WECOM_AGENT_ID):
+    raise ImproperlyConfigured("企业微信 needs CUNZHI_WECOM_SECRET and CUNZHI_WECOM_AGENT_ID beside the corp id.")
+
 # Celery: with REDIS_URL unset, tasks run in-process (the embedded default).
 REDIS_URL = os.environ.get("REDIS_URL", "")
 
@@ -268,9 +333,10 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5, "max_retries": 0}
 CELERY_BEAT_SCHEDULE = {
-    "sweep-unsent-notifications": {
-        "task": "governance.tasks.sweep_unsent_notifications",
-        "schedule": 300.0,
+    # The outbox: messages whose task was lost, retries whose backoff is over, held ones due.
+    "sweep-deliveries": {
+        "task": "governance.messaging.tasks.sweep_deliveries",
+        "schedule": 60.0,
     },
     "sweep-overdue-matters": {
         "task": "petitions.tasks.sweep_overdue_matters",

@@ -162,7 +162,10 @@ def matter_submit(
     )
     _record(matter, actor=actor, action="submit", from_state="", payload={"source": source, "on_behalf": on_behalf})
     workflow.tell(
-        workflow.classifiers_of(matter), matter, _("New matter to classify: %(title)s") % {"title": matter.title}
+        workflow.classifiers_of(matter),
+        matter,
+        _("New matter to classify: %(title)s") % {"title": matter.title},
+        action="submit",
     )
     return matter
 
@@ -201,6 +204,7 @@ def matter_submit_public(
         workflow.classifiers_of(matter),
         matter,
         _("New matter from the public form: %(title)s") % {"title": matter.title},
+        action="submit",
     )
     return matter
 

@@ -45,6 +45,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from governance.errors import Conflict, DomainError, Forbidden
+from governance.messaging.models import Kind as MessageKind
 from governance.models import Role
 from governance.roles import (
     GRID_ROLES,
@@ -56,7 +57,7 @@ from governance.roles import (
     VILLAGE_AFFAIRS_VERIFIERS,
 )
 from governance.scoping import Scope, scope_for, users_holding
-from governance.services import notify
+from governance.services import notify_many
 from petitions.models import (
     CLOCK_STATES,
     HANDLING_CLOCK_STATES,
@@ -1406,11 +1407,49 @@ def matter_transition(
         if change.after is not None:
             change.after(matter)
         for people, title, body in t.told(matter, actor, change) if t.told else []:
-            tell(people, matter, title, body)
+            tell(people, matter, title, body, action=t.action)
     return matter, event
 
 
-def tell(people, matter: Matter, title: str, body: str = "") -> None:
-    """An inbox row for each person (once), linking to the matter; e-mail after commit."""
-    for user in {u.pk: u for u in people}.values():
-        notify(user=user, title=title, body=body or matter.title, url=f"/matters/{matter.pk}/")
+# Which kind of message each action's notes are (each person chooses their channels per kind);
+# 督办 also goes by SMS wherever a phone is known, and an escalation past the owner's level is
+# urgent: its SMS goes out even in quiet hours.
+MESSAGE_KINDS = {
+    "submit": MessageKind.ASSIGNMENT,
+    "classify": MessageKind.ASSIGNMENT,
+    "reclassify": MessageKind.ASSIGNMENT,
+    "handle": MessageKind.ASSIGNMENT,
+    "send_back": MessageKind.ASSIGNMENT,
+    "deliberate": MessageKind.APPROVAL,
+    "township_approval": MessageKind.APPROVAL,
+    "record_filing": MessageKind.APPROVAL,
+    "report": MessageKind.APPROVAL,
+    "verify": MessageKind.APPROVAL,
+    "request_review": MessageKind.APPROVAL,
+    "decide_review": MessageKind.APPROVAL,
+    "request_extension": MessageKind.APPROVAL,
+    "decide_extension": MessageKind.APPROVAL,
+    "supervise": MessageKind.SUPERVISION,
+    "mark_overdue": MessageKind.SUPERVISION,
+    "escalate": MessageKind.SUPERVISION,
+    "accept_overdue": MessageKind.SUPERVISION,
+    "accept_escalate": MessageKind.SUPERVISION,
+    "warn": MessageKind.REMINDER,
+    "accept_warn": MessageKind.REMINDER,
+    "sign_overdue": MessageKind.REMINDER,
+}
+URGENT_ACTIONS = frozenset({"escalate", "accept_escalate"})
+
+
+def tell(people, matter: Matter, title: str, body: str = "", *, action: str = "") -> None:
+    """An inbox row for each person (once), linking to the matter; e-mail, SMS and 企业微信
+    after commit as each person chose for the action's kind of message. One batch for all."""
+    people = list({u.pk: u for u in people}.values())
+    if not people:
+        return
+    url = f"/matters/{matter.pk}/"
+    notify_many(
+        [(user, title, body or matter.title, url) for user in people],
+        kind=MESSAGE_KINDS.get(action, MessageKind.OTHER),
+        urgent=action in URGENT_ACTIONS,
+    )

@@ -26,6 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from governance import law
+from governance.messaging.models import Kind
 from governance.models import Role
 from governance.photos import reencode_photo
 from governance.roles import DECIDER_ROLES
@@ -230,7 +231,7 @@ def _objection_until(village_id: int, now: datetime.datetime) -> datetime.dateti
 def _tell_deciders(village_id: int, actor, title: str, url: str, body: str = "") -> None:
     for user in users_holding({Role.VILLAGE_CADRE}, village_id=village_id):
         if actor is None or user.pk != actor.pk:
-            notify(user=user, title=title, body=body, url=url)
+            notify(user=user, title=title, body=body, url=url, kind=Kind.APPROVAL)
 
 
 def _new_award(rule, account_id, member, occurred_on, note, actor, now, until, batch=None) -> Award:
@@ -476,6 +477,7 @@ def award_reject(*, award: Award, actor, reason: str, now: datetime.datetime | N
         title=_("Points entry rejected: %(rule)s") % {"rule": award.rule.name},
         body=reason,
         url=f"/points/entries/{award.pk}/",
+        kind=Kind.APPROVAL,
     )
     return award
 
@@ -1056,6 +1058,7 @@ def objection_rule(
             title=_("Points entry rejected after an objection: %(rule)s") % {"rule": award.rule.name},
             body=note,
             url=f"/points/entries/{award.pk}/",
+            kind=Kind.APPROVAL,
         )
     return objection
 

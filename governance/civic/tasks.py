@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from governance.civic.models import CONFIRMATION_WINDOW_DAYS, Mediation, MediationStatus
+from governance.messaging.models import Kind
 from governance.roles import COUNCIL_RUNNERS
 from governance.scoping import users_holding
 from governance.services import notify_many
@@ -37,7 +38,7 @@ def _remind(pk: int, claim_field: str, now, title: str, body) -> bool:
         url = reverse("civic:mediation-detail", args=[pk])
         text = body(mediation)
         title = f"{title}{pgettext('before what follows', ': ')}{mediation.number}"
-        notify_many([(user, title, text, url) for user in _people(mediation)])
+        notify_many([(user, title, text, url) for user in _people(mediation)], kind=Kind.REMINDER)
     return True
 
 

@@ -26,6 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from governance.messaging.models import Kind as MessageKind
 from governance.models import Assignment, Role
 from governance.roles import (
     COMPLIANCE_READERS,
@@ -196,7 +197,14 @@ def _deliver(cycle: datetime.date, kind: str, messages: dict[int, tuple[str, str
             )
             if not batch:
                 return sent
-            notifications = notify_many([(users[r.user_id], *messages[r.user_id]) for r in batch])
+            # Paced: the SMS of a district's 3 000 people spread under the provider's rate; keyed
+            # by (cycle, kind, person), so that no rerun queues a message twice.
+            notifications = notify_many(
+                [(users[r.user_id], *messages[r.user_id]) for r in batch],
+                kind=MessageKind.REMINDER,
+                paced=True,
+                keys=[f"fengshi:{cycle.isoformat()}:{kind}:{r.user_id}" for r in batch],
+            )
             now = timezone.now()
             for reminder, notification in zip(batch, notifications, strict=True):
                 reminder.sent_at, reminder.notification = now, notification

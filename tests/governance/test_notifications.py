@@ -1,4 +1,4 @@
-"""Notifications: the inbox row, the email after commit, and delivery when Redis is down."""
+"""Notifications: the inbox row, the email (an outbox row) after commit, and delivery when Redis is down."""
 
 import os
 import uuid
@@ -9,6 +9,7 @@ from django.core import mail
 from django.db import transaction
 
 from governance.celery import app
+from governance.messaging.models import Delivery
 from governance.models import Notification
 from governance.services import notification_mark_read, notify
 from governance.tasks import sweep_unsent_notifications
@@ -47,14 +48,17 @@ def broker(url: str):
         app.amqp._producer_pool = None
 
 
+def _email(note):
+    return Delivery.objects.get(notification=note, channel="email")
+
+
 def test_notify_writes_inbox_row_and_emails_once_after_commit(world, django_capture_on_commit_callbacks):
     cadre = world.users.cadre
     with django_capture_on_commit_callbacks(execute=True):
         note = notify(user=cadre, title="新事项", body="七星村一网格有新事项", url="/")
     assert Notification.objects.filter(user=cadre, read_at__isnull=True).count() == 1
     assert len(mail.outbox) == 1 and mail.outbox[0].to == ["cadre@example.com"]
-    note.refresh_from_db()
-    assert note.emailed_at is not None
+    assert _email(note).status == Delivery.Status.SENT and _email(note).sent_at is not None
     # A second delivery attempt (a retried task, the sweep) sends nothing more.
     assert sweep_unsent_notifications(older_than_seconds=0) == 0
     assert len(mail.outbox) == 1
@@ -63,14 +67,14 @@ def test_notify_writes_inbox_row_and_emails_once_after_commit(world, django_capt
 def test_user_without_email_gets_inbox_only(world, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         note = notify(user=world.users.grid1, title="提醒")
-    assert not note.wants_email and mail.outbox == []
+    assert not Delivery.objects.filter(notification=note).exists() and mail.outbox == []
 
 
 def test_rolled_back_action_notifies_nobody(world, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True), pytest.raises(RuntimeError), transaction.atomic():
         notify(user=world.users.cadre, title="不会发出")
         raise RuntimeError("the action failed")
-    assert not Notification.objects.exists() and mail.outbox == []
+    assert not Notification.objects.exists() and not Delivery.objects.exists() and mail.outbox == []
 
 
 def test_mark_read_only_touches_own_notifications(world):
@@ -86,8 +90,7 @@ def test_redis_down_request_succeeds_and_sweep_delivers_later(world, django_capt
     with broker("redis://127.0.0.1:1/0"), django_capture_on_commit_callbacks(execute=True):
         note = notify(user=world.users.cadre, title="Redis 停了也要送到")
     assert Notification.objects.filter(pk=note.pk).exists()
-    note.refresh_from_db()
-    assert note.emailed_at is None and mail.outbox == []
+    assert _email(note).status == Delivery.Status.QUEUED and mail.outbox == []
     assert sweep_unsent_notifications(older_than_seconds=0) == 1
     assert len(mail.outbox) == 1
     assert sweep_unsent_notifications(older_than_seconds=0) == 0
@@ -103,7 +106,7 @@ def test_sweep_command_sends_lost_emails_older_than_given_minutes(world, django_
     with broker("redis://127.0.0.1:1/0"), django_capture_on_commit_callbacks(execute=True):
         old = notify(user=world.users.cadre, title="十分钟前")
         new = notify(user=world.users.cadre, title="刚刚")
-    Notification.objects.filter(pk=old.pk).update(created_at=timezone.now() - datetime.timedelta(minutes=10))
+    Delivery.objects.filter(notification=old).update(created_at=timezone.now() - datetime.timedelta(minutes=10))
     out = io.StringIO()
     call_command("sweep_unsent_notifications", "--older-than", "5", stdout=out)
     assert out.getvalue().strip() == "sent=1"
@@ -111,8 +114,7 @@ def test_sweep_command_sends_lost_emails_older_than_given_minutes(world, django_
     call_command("sweep_unsent_notifications", "--older-than", "0", stdout=out)
     call_command("sweep_unsent_notifications", "--older-than", "0", stdout=out)
     assert [m.subject for m in mail.outbox] == ["[村治] 十分钟前", "[村治] 刚刚"]
-    new.refresh_from_db()
-    assert new.emailed_at is not None
+    assert _email(new).status == Delivery.Status.SENT
     with pytest.raises(CommandError):
         call_command("sweep_unsent_notifications", "--older-than", "-1")
 
@@ -127,11 +129,10 @@ def test_email_goes_through_real_redis_and_worker(world):
     with broker(redis_url), start_worker(app, perform_ping_check=False, shutdown_timeout=10):
         note = notify(user=world.users.cadre, title="经由 Redis")
         for _ in range(100):
-            note.refresh_from_db()
-            if note.emailed_at:
+            if _email(note).sent_at:
                 break
             import time
 
             time.sleep(0.1)
-    assert note.emailed_at is not None
+    assert _email(note).status == Delivery.Status.SENT
     assert [m.subject for m in mail.outbox] == ["[村治] 经由 Redis"]

@@ -43,6 +43,7 @@ MATRIX = {
     # The clerk: passbooks and the shop; the supervision committee (村务监督委员会): 村事 only.
     ("GET", "household-list"): {**_everyone(200), "clerk": 403, "supervisor": 403},
     ("GET", "notification-list"): _everyone(200),
+    ("GET", "notification-preferences"): _everyone(200),
     ("GET", "household-create"): {p: (302 if p == "anonymous" else 200 if p in EDITORS else 403) for p in PERSONAS},
     ("GET", "household-detail-q1"): _row(**SEES_Q1),
     ("GET", "household-detail-q1b"): _row(**SEES_Q1B),
@@ -102,6 +103,7 @@ def _urls(world):
         "home": "/",
         "household-list": "/households/",
         "notification-list": "/notifications/",
+        "notification-preferences": "/notifications/settings/",
         "household-create": "/households/new/",
         "household-detail-q1": f"/households/{hh.q1.pk}/",
         "household-detail-q1b": f"/households/{hh.q1b.pk}/",
