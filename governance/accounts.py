@@ -38,7 +38,7 @@ from openpyxl.utils import get_column_letter
 from rest_framework.authtoken.models import Token
 
 from governance.errors import Conflict, DomainError, Forbidden, Invalid
-from governance.models import Assignment, StaffAccount
+from governance.models import Assignment, Role, StaffAccount
 from governance.roles import ADMIN_ROLES
 from governance.scoping import scope_for
 from governance.services import assignment_end
@@ -93,12 +93,14 @@ def accounts_managed_by(user):
     if not townships:
         return accounts.none()
     held = Assignment.objects.filter(township_id__in=townships).values("user_id")
-    # Never an account another township keeps or works in today, nor another administrator's:
-    # resetting its password would hand the caller that account, and deactivating it would end
-    # its assignments there. Such accounts are the superuser's.
+    # Never an account another township keeps or works in today, nor another administrator's or
+    # a township leader's: resetting its password would hand the caller that account (and with a
+    # leader's, the township's decisions), and deactivating it would end its assignments there.
+    # Such accounts are the superuser's.
     current = Assignment.objects.filter(current_assignments_q())
     elsewhere = current.exclude(township_id__in=townships).values("user_id")
-    administrators = current.filter(role__in=sorted(ADMIN_ROLES)).exclude(user=user).values("user_id")
+    above = sorted(ADMIN_ROLES | {Role.TOWNSHIP_LEADER})
+    administrators = current.filter(role__in=above).exclude(user=user).values("user_id")
     kept_elsewhere = StaffAccount.objects.filter(township__isnull=False).exclude(township_id__in=townships)
     return accounts.filter(
         Q(staff_account__township_id__in=townships) | Q(staff_account__created_by=user) | Q(pk__in=held),

@@ -12,7 +12,10 @@ The 片区 (areas) a township's 包片 leaders answer for are kept by its admini
 (`require_keeps_areas`); whoever sees the township reads them.
 """
 
+import datetime
+
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
@@ -49,6 +52,15 @@ NOT_AN_ASSIGNER = _("Only a village cadre or the township administrator assigns 
 NOT_YOURS_TO_ASSIGN = _("Your role may not give this role here.")
 NOT_YOURS_TO_END = _("Your role may not end this assignment.")
 NOT_AN_AREA_KEEPER = _("Only the township administrator keeps its areas (片区).")
+# How far from today an assignment given or ended in the pages and the API may reach (services,
+# the demo and the tests record older history directly). A post recorded late starts or ends at
+# most a month back: the 逢十 compliance of the days it covers changes with it, and a month is the
+# period compliance is reported for. A start is planned at most a year ahead; a fixed term (a
+# 村两委 term is five years) ends at most five years ahead.
+MAX_DAYS_BACK = 31
+MAX_DAYS_AHEAD = 366
+MAX_TERM_DAYS_AHEAD = 5 * 366
+
 NOT_YOURSELF = _("No one gives themselves a role: another cadre or the township administrator assigns you.")
 
 
@@ -147,6 +159,26 @@ def assignment_place(user, *, role: str, place_type: str, place_id: int):
             field="place_type",
         )
     return place
+
+
+def check_assignment_day(day: datetime.date | None, *, ending: bool = False, today=None) -> None:
+    """A day an assignment starts (or, with `ending`, ends) on, within the reach above; None
+    (today, or open) passes. Raises ValidationError for the form's field or the API's."""
+    if day is None:
+        return
+    today = today or timezone.localdate()
+    if (today - day).days > MAX_DAYS_BACK:
+        raise ValidationError(
+            _("At most %(days)d days back: an older change goes to the district's administrator.")
+            % {"days": MAX_DAYS_BACK},
+            code="too_far_back",
+        )
+    ahead = MAX_TERM_DAYS_AHEAD if ending else MAX_DAYS_AHEAD
+    if (day - today).days > ahead:
+        raise ValidationError(
+            _("At most %(days)d days ahead.") % {"days": ahead},
+            code="too_far_ahead",
+        )
 
 
 def require_may_assign(user, *, role: str, place) -> None:

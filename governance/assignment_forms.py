@@ -1,11 +1,13 @@
 """The forms of the assignment pages (governance.assignment_views): a role given at a place, an
 assignment ended, a 片区 kept. Their choices are what governance.assigning allows the caller."""
 
+from functools import partial
+
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from governance.assigning import PLACE_TYPE_LABELS
+from governance.assigning import PLACE_TYPE_LABELS, check_assignment_day
 from governance.forms import OnceForm, date_input
 from governance.models import ROLE_LEVEL, Role
 
@@ -41,11 +43,12 @@ class AssignmentForm(OnceForm):
         required=False,
         help_text=_("As people call the post, e.g. 村支书, 网格长."),
     )
-    valid_from = forms.DateField(label=_("Valid from"), widget=date_input())
+    valid_from = forms.DateField(label=_("Valid from"), widget=date_input(), validators=[check_assignment_day])
     valid_to = forms.DateField(
         label=_("Valid until"),
         widget=date_input(),
         required=False,
+        validators=[partial(check_assignment_day, ending=True)],
         help_text=_("Leave empty until the post is handed over."),
     )
 
@@ -87,7 +90,10 @@ class AssignmentForm(OnceForm):
 
 class AssignmentEndForm(OnceForm):
     valid_to = forms.DateField(
-        label=_("Last day"), widget=date_input(), help_text=_("The person holds the post until the end of this day.")
+        label=_("Last day"),
+        widget=date_input(),
+        validators=[partial(check_assignment_day, ending=True)],
+        help_text=_("The person holds the post until the end of this day."),
     )
 
 

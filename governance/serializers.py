@@ -2,11 +2,13 @@
 that matters, visits and points share, and the helpers with which the apps render their
 rows by hand (dates, people's names, choice labels)."""
 
+from functools import partial
+
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from governance.api_input import InputSerializer, VisibleField
-from governance.assigning import PLACE_TYPES, area_townships, places_in_sight
+from governance.assigning import PLACE_TYPES, area_townships, check_assignment_day, places_in_sight
 from governance.models import ROLE_LEVEL, Assignment, Department, Notification, Role
 from grids.models import Area, Township, Village
 
@@ -127,13 +129,29 @@ class AssignmentCreateSerializer(InputSerializer):
     place_type = serializers.ChoiceField(choices=[(kind, kind) for kind in PLACE_TYPES])
     place_id = serializers.IntegerField(min_value=1, max_value=2**31 - 1)
     title = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
-    valid_from = serializers.DateField(required=False, allow_null=True, default=None)
-    valid_to = serializers.DateField(required=False, allow_null=True, default=None)
+    valid_from = serializers.DateField(
+        required=False,
+        allow_null=True,
+        default=None,
+        validators=[check_assignment_day],
+        help_text=_("At most 31 days back and 366 days ahead."),
+    )
+    valid_to = serializers.DateField(
+        required=False,
+        allow_null=True,
+        default=None,
+        validators=[partial(check_assignment_day, ending=True)],
+        help_text=_("At most 31 days back and five years ahead."),
+    )
 
 
 class AssignmentEndSerializer(InputSerializer):
     valid_to = serializers.DateField(
-        required=False, allow_null=True, default=None, help_text=_("The last day it holds; today when absent.")
+        required=False,
+        allow_null=True,
+        default=None,
+        validators=[partial(check_assignment_day, ending=True)],
+        help_text=_("The last day it holds; today when absent. At most 31 days back."),
     )
 
 

@@ -203,6 +203,45 @@ def test_refusals_about_the_input_name_their_field_and_code(world, as_user):
     assert not Assignment.objects.filter(user=newcomer).exists()
 
 
+@pytest.mark.parametrize(
+    ("field", "days", "reach"),
+    [("valid_from", -32, 31), ("valid_from", 367, 366), ("valid_to", -32, 31), ("valid_to", 5 * 366 + 1, 5 * 366)],
+)
+def test_an_assignments_days_reach_a_month_back_and_a_year_or_a_term_ahead(world, as_user, field, days, reach):
+    """A backdated start rewrites the 逢十 compliance of the days it covers: a post given in the
+    pages or the API starts at most a month back (governance.assigning.MAX_DAYS_BACK)."""
+    client = as_user(world.users.cadre)
+    newcomer = make_user("t_newcomer", name="新人")
+    day = timezone.localdate() + datetime.timedelta(days=days)
+    dates = {"valid_from": day.isoformat()} if field == "valid_from" else {"valid_to": day.isoformat()}
+    if field == "valid_to" and days < 0:
+        dates["valid_from"] = (day - datetime.timedelta(days=1)).isoformat()
+
+    refused = client.post(URL, grid_worker(newcomer, world.q2, **dates), format="json")
+
+    assert refused.status_code == 400, refused.json()
+    assert str(reach) in refused.json()[field][0]
+    assert not Assignment.objects.filter(user=newcomer).exists()
+
+
+def test_an_assignment_within_the_reach_is_given_and_ended(world, as_user):
+    client = as_user(world.users.cadre)
+    newcomer = make_user("t_newcomer", name="新人")
+    today = timezone.localdate()
+    start, term_end = today - datetime.timedelta(days=31), today + datetime.timedelta(days=5 * 366)
+
+    given = client.post(
+        URL, grid_worker(newcomer, world.q2, valid_from=start.isoformat(), valid_to=term_end.isoformat()), format="json"
+    )
+    end = f"{URL}{given.json()['id']}/end/"
+    too_old = client.post(end, {"valid_to": (today - datetime.timedelta(days=32)).isoformat()}, format="json")
+    ended = client.post(end, {"valid_to": today.isoformat()}, format="json")
+
+    assert given.status_code == 201, given.json()
+    assert too_old.status_code == 400 and "31" in too_old.json()["valid_to"][0]
+    assert ended.status_code == 200 and ended.json()["valid_to"] == today.isoformat()
+
+
 def test_ending_an_ended_assignment_is_409_and_an_end_is_never_moved_later(world, as_user):
     client = as_user(world.users.cadre)
     today = timezone.localdate()

@@ -114,8 +114,17 @@ def test_an_administrator_keeps_the_accounts_opened_for_or_working_in_their_town
     weituo = set(a.accounts_managed_by(users.weituo_admin).values_list("username", flat=True))
     assert {"t_new_grid", "t_grid1", "t_cadre", "t_official", "t_sifasuo", "t_weituo_admin"} <= weituo
     # Not who works in another township today (渭沱镇 would reset the password of, or deactivate,
-    # someone 小沔镇 relies on), nor another administrator (the superuser keeps those).
-    assert not weituo & {"t_xiaomian", "t_outsider", "t_admin", "t_xiaomian_admin", "t_mover", "t_weituo_admin2"}
+    # someone 小沔镇 relies on), nor another administrator, nor the township's leader, whose
+    # password would hand the caller the township's decisions (the superuser keeps those).
+    assert not weituo & {
+        "t_xiaomian",
+        "t_outsider",
+        "t_admin",
+        "t_xiaomian_admin",
+        "t_mover",
+        "t_weituo_admin2",
+        "t_leader",
+    }
     # Another administrator of the township keeps what the first one opened.
     assert a.accounts_managed_by(second_admin).filter(pk=sw.opened.pk).exists()
     xiaomian = set(a.accounts_managed_by(users.xiaomian_admin).values_list("username", flat=True))

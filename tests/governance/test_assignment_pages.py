@@ -198,6 +198,21 @@ def test_a_role_at_a_place_of_another_level_is_refused_next_to_the_role(client, 
     assert list(response.context["form"].errors) == ["role"]
 
 
+def test_a_start_more_than_a_month_back_is_refused_next_to_its_day(client, aw):
+    client.force_login(aw.users.cadre)
+    newcomer = make_user("t_newcomer", name="新网格员")
+    long_ago = timezone.localdate() - datetime.timedelta(days=32)
+    response = _post(
+        client,
+        NEW,
+        {"place": f"grid:{aw.q2.pk}", "role": "grid_worker", "user": newcomer.pk, "valid_from": long_ago.isoformat()},
+    )
+    assert response.status_code == 400
+    assert list(response.context["form"].errors) == ["valid_from"]
+    assert "31" in response.context["form"].errors["valid_from"][0]
+    assert not Assignment.objects.filter(user=newcomer).exists()
+
+
 def test_township_admin_sends_an_official_to_a_village_and_keeps_an_area(client, aw):
     tadmin, official, leader = aw.users.tadmin, aw.users.official, aw.users.leader
     client.force_login(tadmin)
