@@ -240,7 +240,14 @@ ALIYUN_PUSH = [
         "sequence_id": 1234567,
     }
 ]
-TENCENT_PUSH = {"extend": "", "mobile": PHONE, "nationcode": "86", "sign": "村治平台", "text": "退订", "time": 1795665600}
+TENCENT_PUSH = {
+    "extend": "",
+    "mobile": PHONE,
+    "nationcode": "86",
+    "sign": "村治平台",
+    "text": "退订",
+    "time": 1795665600,
+}
 
 
 @pytest.mark.parametrize(
@@ -280,7 +287,9 @@ def test_the_callback_refuses_a_wrong_token_and_is_absent_when_unset(client, mw,
     assert SmsSubscription.objects.get().withdrawn_at is None
 
 
-@pytest.mark.parametrize(("text", "stops"), [("TD", True), ("td", True), ("ＴＤ", True), (" 退订。", True), ("谢谢", False)])
+@pytest.mark.parametrize(
+    ("text", "stops"), [("TD", True), ("td", True), ("ＴＤ", True), (" 退订。", True), ("谢谢", False)]
+)
 def test_only_td_or_tuiding_withdraws(mw, text, stops):
     public(mw)
     assert resident_sms_reply(phone=PHONE, text=text) == int(stops)
