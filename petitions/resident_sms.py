@@ -11,7 +11,8 @@ or a rerun never sends it twice), each its own template in CUNZHI_SMS_TEMPLATES:
 
 After a review (复查) reopens the matter, its new result and evaluation link are new messages
 (`…:result:r1`). Parameters offered to every template: `code` (tracking code), `title` (cut
-to 20 characters), `link` (the matter's public page), `by` and `deadline` (受理告知).
+to 20 characters), `link` (the matter's public page, which has a button to stop the SMS),
+`unsubscribe` (the stop page itself), `by` and `deadline` (受理告知).
 
 The resident withdraws by the link in the SMS (/public/sms/unsubscribe/<token>/) or by
 replying TD (governance.messaging.inbound → `resident_sms_reply`): nothing more is queued,
@@ -114,6 +115,7 @@ def resident_told(matter: Matter, event: MatterEvent) -> bool:
             "code": matter.tracking_code,
             "title": matter.title,
             "link": status_link(matter),
+            "unsubscribe": settings.CUNZHI_PUBLIC_URL + reverse("public:sms-unsubscribe", args=[subscription.token]),
             "by": acceptor_label(accepted) if accepted else "",
             "deadline": timezone.localtime(deadline).strftime("%Y-%m-%d") if deadline else "—",
         }

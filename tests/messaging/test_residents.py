@@ -88,6 +88,7 @@ def test_with_consent_one_acceptance_sms_once_accepted_and_none_before(mw):
     assert sms.params["code"] == matter.tracking_code and sms.params["title"] == "土地纠纷"
     assert sms.params["link"].endswith(f"/public/matters/{matter.tracking_code}/")
     assert sms.params["deadline"] and sms.params["by"]
+    assert sms.params["unsubscribe"].endswith(f"/public/sms/unsubscribe/{matter.sms_subscription.token}/")
     assert "TD" in sms.body and matter.tracking_code in sms.body
 
 
