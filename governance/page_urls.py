@@ -85,6 +85,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/password/", PasswordChangeView.as_view(), name="password-change"),
     path("public/points/", include("points.public_urls")),
+    path("public/sms/", include("governance.messaging.urls")),
     path("public/", include("petitions.public_urls")),
     path("public/", include("governance.public_urls")),
     path("", include(governance_patterns)),

@@ -300,6 +300,17 @@ except (ValueError, IndexError) as exc:
 if CUNZHI_SMS_RATE_PER_SECOND < 1 or CUNZHI_SMS_PER_PHONE_PER_HOUR < 1:
     raise ImproperlyConfigured("CUNZHI_SMS_RATE_PER_SECOND and CUNZHI_SMS_PER_PHONE_PER_HOUR must be 1 or more.")
 # 企业微信 application messages: off unless the corp id is set.
+# The token in the URL the SMS provider calls back with replies (回复TD): /public/sms/inbound/
+# <aliyun|tencent>/<token>/. Unset: no callback (a reply of TD is then not heard).
+CUNZHI_SMS_INBOUND_TOKEN = os.environ.get("CUNZHI_SMS_INBOUND_TOKEN", "")
+if CUNZHI_SMS_INBOUND_TOKEN and len(CUNZHI_SMS_INBOUND_TOKEN) < 24:
+    raise ImproperlyConfigured("CUNZHI_SMS_INBOUND_TOKEN must be at least 24 characters (it guards the callback).")
+# Where residents reach the public pages, for the links in their SMS (https://cunzhi.example.gov.cn);
+# unset, an SMS carries the page's path only.
+CUNZHI_PUBLIC_URL = env_str("CUNZHI_PUBLIC_URL", "").rstrip("/")
+if CUNZHI_PUBLIC_URL and not CUNZHI_PUBLIC_URL.startswith(("https://", "http://")):
+    raise ImproperlyConfigured("CUNZHI_PUBLIC_URL must start with https:// (or http://).")
+
 CUNZHI_WECOM_CORP_ID = os.environ.get("CUNZHI_WECOM_CORP_ID", "")
 CUNZHI_WECOM_SECRET = os.environ.get("CUNZHI_WECOM_SECRET", "")
 CUNZHI_WECOM_AGENT_ID = env_int("CUNZHI_WECOM_AGENT_ID", 0)

@@ -10,6 +10,7 @@ from petitions.models import (
     MatterEvent,
     MatterPhoto,
     RepresentativesAuthorisation,
+    SmsSubscription,
     TimeLimit,
     VillageMatterSettings,
 )
@@ -97,3 +98,23 @@ class DeliberationAdmin(admin.ModelAdmin):
 class MatterPhotoAdmin(admin.ModelAdmin):
     list_display = ["matter", "width", "height", "size", "uploaded_by", "created_at"]
     readonly_fields = ["matter", "image", "width", "height", "size", "uploaded_by", "created_at"]
+
+
+@admin.register(SmsSubscription)
+class SmsSubscriptionAdmin(ReadOnlyAdmin):
+    """A resident's consent to SMS updates: read-only (the public form gives it, the link or a
+    reply of TD withdraws it); the number masked, the unsubscribe token not shown."""
+
+    list_display = ["matter", "masked_phone", "consented_at", "withdrawn_at", "withdrawn_via"]
+    list_filter = ["withdrawn_via"]
+    list_select_related = ["matter"]
+    fields = [
+        "matter",
+        "masked_phone",
+        "consent_text",
+        "consent_language",
+        "consented_at",
+        "withdrawn_at",
+        "withdrawn_via",
+    ]
+    readonly_fields = fields

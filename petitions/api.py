@@ -33,6 +33,7 @@ from petitions.exports import export_filename, matters_export
 from petitions.filters import QUEUE_ORDERING, MatterFilter
 from petitions.models import CalendarDay, ClockLimit, Deliberation, Matter, MatterCategory, MatterEvent, TimeLimit
 from petitions.photos import matter_add_photo, may_add_photo
+from petitions.resident_sms import consent_wording
 from petitions.selectors import matters_visible_to
 from petitions.serializers import (
     CalendarDayInputSerializer,
@@ -419,7 +420,9 @@ class PublicMatterViewSet(viewsets.GenericViewSet):
         def perform():
             serializer = PublicMatterCreateSerializer(data=request.data)
             serializer.is_valid(raise_exception=True)
-            matter = services.matter_submit_public(**serializer.validated_data)
+            data = dict(serializer.validated_data)
+            consent = consent_wording() if data.pop("sms_updates", False) else ""
+            matter = services.matter_submit_public(**data, sms_consent=consent)
             matter = self.get_queryset().get(pk=matter.pk)
             data = {**PublicMatterSerializer(matter).data, "code": matter.tracking_code}
             return Response(data, status=status.HTTP_201_CREATED)

@@ -718,3 +718,44 @@ class CompactArticle(models.Model):
 
     def __str__(self):
         return f"{self.version} §{self.number}"
+
+
+def new_unsubscribe_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+class SmsSubscription(models.Model):
+    """A resident's consent, given on the public form, to SMS about their matter: the number
+    they gave, the wording they agreed to exactly as shown (and its language), when; and
+    when they withdrew it (the link in the SMS, or a reply of TD). Without a row, or once
+    withdrawn, nothing is sent (petitions.resident_sms)."""
+
+    class Via(models.TextChoices):
+        LINK = "link", _("the unsubscribe link")
+        REPLY = "reply", _("a reply of TD")
+
+    matter = models.OneToOneField(Matter, on_delete=models.CASCADE, related_name="sms_subscription")
+    phone = models.CharField(_("mobile number"), max_length=20)
+    consent_text = models.TextField(_("consent as shown"))
+    consent_language = models.CharField(_("language shown"), max_length=10)
+    consented_at = models.DateTimeField(_("consented at"))
+    withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
+    withdrawn_via = models.CharField(_("withdrawn by"), max_length=10, choices=Via.choices, blank=True)
+    # The key of the unsubscribe link: 256 random bits, never derived from the matter.
+    token = models.CharField(max_length=64, unique=True, default=new_unsubscribe_token, editable=False)
+
+    class Meta:
+        verbose_name = _("SMS updates to a resident")
+        verbose_name_plural = _("SMS updates to residents")
+        indexes = [models.Index(fields=["phone"], condition=Q(withdrawn_at=None), name="sms_subscription_active")]
+
+    def __str__(self):
+        return f"{self.masked_phone} · {self.matter_id}"
+
+    @property
+    def masked_phone(self) -> str:
+        return mask_phone(self.phone)
+
+    @property
+    def active(self) -> bool:
+        return self.withdrawn_at is None

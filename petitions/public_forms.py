@@ -11,6 +11,7 @@ from governance.limits import BoundedTextForm
 from grids.idnumbers import validate_phone
 from grids.models import Grid
 from petitions.models import Rating
+from petitions.resident_sms import CONSENT_HELP, CONSENT_LABEL
 
 
 class GridChoiceField(forms.ModelChoiceField):
@@ -55,6 +56,9 @@ class PublicMatterForm(OnceForm):
         ),
         error_messages={"required": _("Leave a mobile number so the village can reach you.")},
     )
+
+    # Off unless the resident ticks it: no SMS without consent (petitions.resident_sms).
+    sms_updates = forms.BooleanField(label=CONSENT_LABEL, help_text=CONSENT_HELP, required=False, initial=False)
 
     def __init__(self, *args, grids, **kwargs):
         super().__init__(*args, **kwargs)

@@ -14,6 +14,7 @@ urlpatterns = [
     path("matters/<str:code>/evaluate/", views.matter_evaluate, name="matter-evaluate"),
     path("matters/<str:code>/withdraw/", views.matter_withdraw, name="matter-withdraw"),
     path("matters/<str:code>/review/", views.matter_request_review, name="matter-review"),
+    path("sms/unsubscribe/<str:token>/", views.sms_unsubscribe, name="sms-unsubscribe"),
     path("<str:village_code>/new/", views.matter_create, name="matter-create"),
     path("<str:village_code>/poster/", views.poster, name="poster"),
     path("<str:village_code>/compact/", views.compact, name="compact"),

@@ -35,8 +35,9 @@ from governance.models import IdempotencyRecord
 from grids.models import Grid, Township, Village
 from petitions import services, workflow
 from petitions.compact import compact_in_force, compact_public_version, compact_public_versions, for_the_public
-from petitions.models import CompactStatus, Matter, State
+from petitions.models import CompactStatus, Matter, SmsSubscription, State
 from petitions.public_forms import EvaluateForm, PublicMatterForm, ReviewForm, TrackingCodeForm, WithdrawForm
+from petitions.resident_sms import consent_wording, sms_subscription_withdraw, subscription_for_token
 
 # A village's Wi-Fi or a carrier's NAT puts many residents behind one address: the limit
 # stops a flood, not a busy village.
@@ -215,6 +216,8 @@ def matter_create(request, village_code):
                 grid=data.get("grid"),
                 submitter_name=data["submitter_name"],
                 submitter_phone=data["submitter_phone"],
+                # The wording the resident was shown, in the page's language, as their consent.
+                sms_consent=consent_wording() if data.get("sms_updates") else "",
             )
             return reverse("public:matter-submitted", args=[matter.tracking_code])
 
@@ -329,6 +332,8 @@ def _status_page(request, matter: Matter, *, evaluate_form=None, review_form=Non
         "review_form": (review_form or ReviewForm()) if can_review else None,
         "can_withdraw": matter.state in workflow.TRANSITIONS["withdraw"].sources,
         "where_else": workflow.WHERE_ELSE if matter.closed_dissatisfied else (),
+        # Whoever holds the code may stop the SMS updates (the code is the resident's key).
+        "sms": SmsSubscription.objects.filter(matter=matter).only("withdrawn_at", "token").first(),
     }
     return _noindex(render(request, "petitions/public/status.html", context))
 
@@ -402,6 +407,21 @@ def matter_withdraw(request, matter):
             messages.success(request, _("The matter is withdrawn. Nobody will work on it any more."))
         return redirect("public:matter-status", code=matter.tracking_code)
     return _noindex(render(request, "petitions/public/withdraw.html", {"matter": matter, "form": form}))
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def sms_unsubscribe(request, token):
+    """The link in a resident's SMS: a button to stop the SMS about that matter (GET shows it,
+    POST withdraws the consent). No login; the token is the key. An unknown token is a 404."""
+    subscription = subscription_for_token(token)
+    if subscription is None:
+        raise Http404
+    if request.method == "POST":
+        sms_subscription_withdraw(subscription=subscription, via=SmsSubscription.Via.LINK)
+        subscription.refresh_from_db(fields=["withdrawn_at", "withdrawn_via"])
+    context = {"subscription": subscription, "matter": subscription.matter, "done": request.method == "POST"}
+    return _noindex(render(request, "petitions/public/sms_unsubscribe.html", context))
 
 
 def qr_svg(data: str, *, title: str = "") -> str:

@@ -788,6 +788,14 @@ class PublicMatterCreateSerializer(_SubmitterPhoneMixin, InputSerializer):
     grid = serializers.PrimaryKeyRelatedField(queryset=Grid.objects.all(), required=False, allow_null=True)
     submitter_name = serializers.CharField(max_length=50, label=_("your name"))
     submitter_phone = serializers.CharField(max_length=20, label=_("your mobile number"))
+    sms_updates = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text=_(
+            "The resident ticked “Tell me by SMS how my matter progresses” (off by default); the wording "
+            "recorded as their consent is the public form's, in the request's language."
+        ),
+    )
 
 
 class PublicStepSerializer(serializers.Serializer):

@@ -27,7 +27,7 @@ from governance.scoping import scope_for
 from grids.idnumbers import validate_phone
 from grids.models import Grid, Household, HouseholdMove, Resident, Village
 from grids.services import place_in_use
-from petitions import calendar, deadlines, extensions, procedure, workflow
+from petitions import calendar, deadlines, extensions, procedure, resident_sms, workflow
 from petitions.models import (
     Approval,
     ClockLimit,
@@ -179,8 +179,11 @@ def matter_submit_public(
     submitter_name: str,
     submitter_phone: str,
     grid: Grid | None = None,
+    sms_consent: str = "",
 ) -> Matter:
-    """A resident submits through the public form; the tracking code is their key to it."""
+    """A resident submits through the public form; the tracking code is their key to it.
+    `sms_consent`: the wording of the SMS updates' checkbox as the resident was shown it, when
+    they ticked it (empty: no SMS, ever)."""
     if grid is not None and grid.village_id != village.pk:
         raise ValidationError({"grid": _("This grid is not in the chosen village.")})
     if grid is not None:
@@ -200,6 +203,8 @@ def matter_submit_public(
         **_village_acceptance(),
     )
     _record(matter, actor=None, action="submit", from_state="", payload={"source": Source.PUBLIC_FORM})
+    if sms_consent:
+        resident_sms.sms_subscribe(matter=matter, phone=phone, wording=sms_consent)
     workflow.tell(
         workflow.classifiers_of(matter),
         matter,

@@ -72,6 +72,7 @@ from petitions.models import (
     village_affairs_verifiers,
 )
 from petitions.procedure import VILLAGE_STEPS, VOTE_STEP, awaiting_approval, awaiting_filing
+from petitions.resident_sms import resident_told
 
 
 class MatterError(DomainError):
@@ -1408,6 +1409,8 @@ def matter_transition(
             change.after(matter)
         for people, title, body in t.told(matter, actor, change) if t.told else []:
             tell(people, matter, title, body, action=t.action)
+        # The resident who asked for SMS on the public form: 受理告知, handling, result, evaluation.
+        resident_told(matter, event)
     return matter, event
 
 

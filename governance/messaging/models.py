@@ -15,6 +15,13 @@ class Kind(models.TextChoices):
     SUPERVISION = "supervision", _("督办 and escalations")
     APPROVAL = "approval", _("approvals")
     OTHER = "other", _("other messages")
+    # SMS to a resident who asked for updates on the public form (petitions.resident_sms):
+    # no account, so no inbox row and no choices on the staff's settings page.
+    RESIDENT = "resident", _("updates to residents")
+
+
+# The kinds staff receive and choose channels for (the settings page, the defaults).
+STAFF_KINDS = tuple(kind for kind in Kind if kind != Kind.RESIDENT)
 
 
 class Channel(models.TextChoices):

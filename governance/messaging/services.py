@@ -13,7 +13,7 @@ from django.db.models import Count, F, Max, Min
 from django.utils import timezone
 
 from governance.messaging.backends import SendError, backend_for
-from governance.messaging.models import Channel, Contact, Delivery, Kind, Preference, TownshipChannel
+from governance.messaging.models import STAFF_KINDS, Channel, Contact, Delivery, Kind, Preference, TownshipChannel
 from governance.models import StaffAccount
 
 logger = logging.getLogger(__name__)
@@ -21,8 +21,8 @@ logger = logging.getLogger(__name__)
 # What each person gets when they have chosen nothing: e-mail and 企业微信 for everything (where
 # they have an address), SMS only for 督办, which always goes by SMS where a phone is known.
 DEFAULTS = {
-    Channel.EMAIL: set(Kind),
-    Channel.WECOM: set(Kind),
+    Channel.EMAIL: set(STAFF_KINDS),
+    Channel.WECOM: set(STAFF_KINDS),
     Channel.SMS: {Kind.SUPERVISION},
 }
 FORCED = {(Channel.SMS, Kind.SUPERVISION)}
@@ -150,6 +150,47 @@ def deliveries_queue(messages: list[Message], *, kind: str, urgent: bool = False
     if keys:
         transaction.on_commit(lambda: _queue_sends(keys))
     return len(rows)
+
+
+def sms_queue(*, address: str, kind: str, template_key: str, params: dict, body: str, key: str) -> bool:
+    """One SMS to a number that belongs to no account (a resident who asked for updates), in
+    the caller's transaction: never urgent, so held in quiet hours (and, like every SMS, under
+    the per-number limit when it is sent); sent after commit. `key`
+    names the message: a rerun with the same key writes nothing. False when the deployment has
+    no template for `template_key` (the console backend sends any) or the key exists already."""
+    if not address or not (settings.CUNZHI_SMS_PROVIDER == "console" or template_key in settings.CUNZHI_SMS_TEMPLATES):
+        return False
+    now = timezone.now()
+    row = Delivery(
+        channel=Channel.SMS,
+        kind=kind,
+        address=address,
+        template_key=template_key,
+        params={name: _short(str(value)) if name == "title" else str(value) for name, value in params.items()},
+        subject=body[:200],
+        body=body,
+        not_before=now,
+        dedupe_key=f"{key}:{Channel.SMS}",
+        created_at=now,
+    )
+    if in_quiet_hours(now):
+        row.status, row.not_before = Delivery.Status.HELD, quiet_hours_end(now)
+    if Delivery.objects.filter(dedupe_key=row.dedupe_key).exists():
+        return False
+    # A concurrent writer of the same key loses quietly: the unique key keeps one row (and
+    # the send that both queue claims it once).
+    Delivery.objects.bulk_create([row], ignore_conflicts=True)
+    if row.status == Delivery.Status.QUEUED:
+        transaction.on_commit(lambda: _queue_sends([row.dedupe_key]))
+    return True
+
+
+def deliveries_suppress(*, address: str, key_prefix: str) -> int:
+    """Withdrawn consent: the SMS to `address` whose key starts with `key_prefix` and that are
+    not sent yet (queued, held, failed) are never sent. Returns how many."""
+    return Delivery.objects.filter(
+        channel=Channel.SMS, address=address, dedupe_key__startswith=key_prefix, status__in=SENDABLE
+    ).update(status=Delivery.Status.SUPPRESSED)
 
 
 def _short(text: str) -> str:
@@ -310,7 +351,7 @@ def preference_choices(user) -> dict[tuple[str, str], dict]:
         else {}
     )
     choices = {}
-    for kind in Kind:
+    for kind in STAFF_KINDS:
         for channel in Channel:
             if not channel_available(channel, kind):
                 continue

@@ -171,6 +171,7 @@ def test_matrix_covers_every_page_and_the_required_personas():
     covered |= MATTER_PAGES  # with their own matrix in test_matter_pages.py
     covered |= set(PUBLIC_PAGES)  # no login: tests/pages/test_public_pages.py
     covered |= {"matter-photo"}  # scoped photo serving: tests/petitions/test_photos.py
+    covered |= {"sms-inbound"}  # the SMS providers' reply callback (a token): tests/messaging/test_residents.py
     covered |= EXTRA_PAGES  # photo and clock forms: tests/pages/test_matter_extra_pages.py
     covered |= POINTS_PAGES  # the points bank's pages: tests/points/test_pages.py
     covered |= FINANCE_PAGES  # the accounts, the 村务 hub and the public board: tests/governance/test_finance.py

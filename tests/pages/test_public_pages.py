@@ -411,6 +411,7 @@ PUBLIC_PAGES = {
     "poster": ("GET", "/public/500117101001/poster/"),
     "compact": ("GET", "/public/500117101001/compact/"),
     "compact-version": ("GET", "/public/500117101001/compact/v1/"),
+    "sms-unsubscribe": ("GET", "/public/sms/unsubscribe/{token}/"),
 }
 
 
@@ -418,10 +419,11 @@ def test_every_public_page_is_open_without_login(client, mw):
     from petitions.public_urls import urlpatterns
 
     assert {pattern.name for pattern in urlpatterns} == set(PUBLIC_PAGES)
-    code = mw.public_matter().tracking_code
+    matter = mw.public_matter(sms_consent="用短信告诉我办理进展")
+    code, token = matter.tracking_code, matter.sms_subscription.token
     in_force(mw)  # 七星村's compact, version 1
     for method, url in PUBLIC_PAGES.values():
-        url = url.format(code=code)
+        url = url.format(code=code, token=token)
         response = client.get(url) if method == "GET" else client.post(url, {})
         assert response.status_code in (200, 302), url
         assert not response.get("Location", "").startswith("/accounts/login/"), url
