@@ -94,6 +94,16 @@ def _fresh_cache(settings):
     }
 
 
+@pytest.fixture(autouse=True)
+def _demo_forgotten():
+    """A test that loaded the demo snapshot (tests.demo_snapshot) leaves no cached content type
+    behind for the next one."""
+    yield
+    from tests.demo_snapshot import after_test
+
+    after_test()
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
     """Under CI every test must run: a skip there (no Chromium, no PostgreSQL) is a failure."""

@@ -11,6 +11,8 @@ from types import SimpleNamespace
 
 import pytest
 
+from tests.demo_snapshot import load_demo
+
 # Playwright's sync API runs an event loop in this thread; Django's ORM refuses to run
 # inside one unless told it is safe (the test, not a coroutine, owns the connection).
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
@@ -106,11 +108,7 @@ def open_page(browser, target):
 def demo_site(live_server, transactional_db, browser):
     """The live server on the seeded demo (seed_demo), and open_as(viewport, username, phone=)
     for its own accounts (qixing_grid1, qixing_cadre, qixing_clerk ...), like open_page."""
-    import io
-
-    from django.core.management import call_command
-
-    call_command("seed_demo", force=True, stdout=io.StringIO())
+    load_demo()
     opener = _Opener(browser, live_server.url, 15_000)
     yield opener
     opener.close()

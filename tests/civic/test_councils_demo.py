@@ -2,21 +2,19 @@
 each council in 李湾村, the 民情恳谈会's two concerns as two matters, one meeting ahead; twice
 adds nothing."""
 
-import io
-
 import pytest
-from django.core.management import call_command
 from django.utils import timezone
 
 from governance.civic import council_demo
 from governance.civic.models import Concern, CouncilKind, Meeting, MeetingStatus
 from petitions.models import Source
+from tests.demo_snapshot import load_demo
 
 pytestmark = pytest.mark.django_db
 
 
 def test_the_demo_has_a_meeting_of_each_council_in_liwan_once():
-    call_command("seed_demo", force=True, stdout=io.StringIO())
+    load_demo()
     lines = []
     council_demo.seed(lines.append)
     council_demo.seed(lines.append)  # a second run adds nothing

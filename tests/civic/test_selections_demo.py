@@ -1,20 +1,18 @@
 """The demo's 最美家庭 selection and 邻里节 of 李湾村 (governance.civic.selection_demo.seed)."""
 
-import io
-
 import pytest
-from django.core.management import call_command
 
 from governance.civic.models import Activity, Selection, SelectionStatus
 from governance.civic.selection_demo import LIWAN_CODE, seed
 from points.models import AwardStatus
+from tests.demo_snapshot import load_demo
 
 pytestmark = pytest.mark.django_db
 
 
 def test_the_demo_publishes_a_family_selection_with_its_points_and_a_festival_once(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
-    call_command("seed_demo", force=True, stdout=io.StringIO())
+    load_demo()
     lines = []
     seed(lines.append)
     seed(lines.append)  # a second run adds nothing

@@ -1,7 +1,6 @@
-import io
-
 import pytest
-from django.core.management import call_command
+
+from tests.demo_snapshot import load_demo
 
 # The matters fixtures (the world plus a grid leader, a second 司法所 member, and categories).
 from tests.petitions.conftest import categories, mw  # noqa: F401
@@ -10,4 +9,4 @@ from tests.petitions.conftest import categories, mw  # noqa: F401
 @pytest.fixture
 def demo(db):
     """The demo (seed_demo): every role's account with real numbers behind its home."""
-    call_command("seed_demo", force=True, stdout=io.StringIO())
+    load_demo()

@@ -1,19 +1,18 @@
 """The admin opens for a superuser on every registered model, and the records that change only
 through their services (a workflow, the ledger, an audit trail) cannot be added, changed or deleted there."""
 
-import io
 import re
 
 import pytest
 from django.contrib import admin
 from django.contrib.auth import get_user_model
-from django.core.management import call_command
 from django.urls import reverse
 
 from grids.models import Household, IdNumberRefusal
 from grids.visits.models import Reminder, Visit
 from petitions.models import Matter, MatterEvent
 from points.models import Account, Award, AwardBatch, Board, Entry, Redemption
+from tests.demo_snapshot import load_demo
 
 READ_ONLY = [
     IdNumberRefusal,
@@ -32,7 +31,7 @@ READ_ONLY = [
 
 @pytest.fixture
 def superuser_client(db, client):
-    call_command("seed_demo", force=True, stdout=io.StringIO())
+    load_demo()
     user = get_user_model().objects.create_superuser("admin_test", "admin@example.com", "pw-admin-test")
     client.force_login(user)
     return client

@@ -9,12 +9,13 @@ from governance.models import Assignment
 from governance.scoping import scope_for
 from grids.idnumbers import decrypt_id_number, validate_id_number
 from grids.models import Courtyard, Grid, Household, Resident, Township, Village
+from tests.demo_snapshot import load_demo
 from tests.factories import CONTRACT_ACCOUNTS
 
 
 @pytest.fixture
 def demo(db):
-    call_command("seed_demo", force=True, stdout=io.StringIO())
+    load_demo()
 
 
 def counts():

@@ -21,6 +21,7 @@ from petitions import services as s
 from petitions.deadlines import sweep
 from petitions.models import ClockLimit, Kind, Matter, MatterEvent, MatterGroupObjectPermission, State
 from petitions.selectors import matters_visible_to
+from tests.demo_snapshot import load_demo
 from tests.petitions.conftest import title_prefix as prefix
 
 # A Monday before National Day 2026 (1–7 October off): three working days end on 8 October.
@@ -340,7 +341,7 @@ def test_the_page_signs_for_it(mw, client):
 
 
 def test_the_demo_holds_a_matter_awaiting_sign_off_and_one_overdue_for_acceptance(db):
-    call_command("seed_demo", force=True, stdout=io.StringIO())
+    load_demo()
     awaiting = Matter.objects.filter(state=State.HANDLING, department__isnull=False, signed_at__isnull=True)
     assert awaiting.filter(tracking_code="demo-sifasuo-wage").exists()
     late = Matter.objects.get(title="村道边护栏被撞坏")

@@ -14,6 +14,7 @@ from petitions import calendar
 from petitions import services as s
 from petitions.deadlines import sweep
 from petitions.models import CalendarDay, Kind, Matter, MatterEvent, Rating, State, TimeLimit
+from tests.demo_snapshot import load_demo
 
 D = datetime.date
 
@@ -233,7 +234,7 @@ def test_concurrent_sweeps_settle_each_matter_once(mw):
 
 
 def test_demo_sweep_marks_the_sifasuo_matter_overdue_and_escalates_once(db):
-    call_command("seed_demo", force=True, stdout=io.StringIO())
+    load_demo()
     matter = Matter.objects.get(tracking_code="demo-sifasuo-wage")
     moment = (matter.deadline + datetime.timedelta(hours=49)).isoformat()
     out = io.StringIO()

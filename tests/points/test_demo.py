@@ -8,12 +8,13 @@ from django.utils import timezone
 
 from grids.models import Household
 from points.models import Account, Award, AwardStatus, Board, BoardStatus, Entry, EntryKind, Item, Rule
+from tests.demo_snapshot import load_demo
 
 
 @pytest.fixture
 def demo(db, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
-    call_command("seed_demo", force=True, stdout=io.StringIO())
+    load_demo()
 
 
 def counts():

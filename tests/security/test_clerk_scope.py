@@ -2,11 +2,8 @@
 (DESIGN §2 roles). Regression: through the API `qixing_clerk` read the village's households,
 residents, matters with their events, and visits, while the pages refused them."""
 
-import io
-
 import pytest
 from django.contrib.auth import get_user_model
-from django.core.management import call_command
 from rest_framework.test import APIClient
 
 from governance.models import Role
@@ -17,11 +14,12 @@ from grids.visits.models import Visit
 from petitions.models import Matter
 from points.models import Account
 from points.selectors import passbook_members_visible_to
+from tests.demo_snapshot import load_demo
 
 
 @pytest.fixture
 def demo(db):
-    call_command("seed_demo", force=True, stdout=io.StringIO())
+    load_demo()
     return get_user_model().objects.get(username="qixing_clerk")
 
 
