@@ -10,7 +10,7 @@ import random
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
-from governance.models import Assignment, Department, Notification, Role
+from governance.models import Assignment, Department, Notification, Role, StaffAccount
 from governance.services import assignment_create, department_create, notify
 from grids.idnumbers import hash_id_number, id_check_char
 from grids.models import Courtyard, Grid, Household, Resident, Tag, Township, Village
@@ -87,6 +87,17 @@ ACCOUNTS = [
     ("liwan_director", "李湾村 村委会 蔡主任", Role.VILLAGE_CADRE, ("village", "500117102001"), ""),
     ("weituo_nongye", "渭沱镇 农业服务中心", Role.DEPARTMENT_HANDLER, ("department", "500117101", "农业服务中心"), ""),
 ]
+
+# Mobile numbers of the staff who are told of 督办 and escalations, so that `make run` prints
+# their SMS on the console (governance.messaging). 1990000xxxx numbers: never anyone's.
+DEMO_PHONES = {
+    "weituo_leader": "19900000101",
+    "weituo_official": "19900000102",
+    "weituo_sifasuo": "19900000103",
+    "qixing_cadre": "19900000201",
+    "qixing_grid1": "19900000211",
+    "qixing_grid2": "19900000212",
+}
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程魏苏吕丁任沈姚卢蔚池"
 GIVEN_MALE = "伟强磊军勇杰涛明超刚平辉鹏华建国志文斌波成康德福贵林海"
@@ -259,6 +270,8 @@ def _ensure_accounts(log) -> None:
         user = User.objects.filter(username=username).first()
         if user is None:
             user = User.objects.create_user(username, email, DEMO_PASSWORD, first_name=name)
+        if username in DEMO_PHONES:
+            StaffAccount.objects.get_or_create(user=user, defaults={"phone": DEMO_PHONES[username]})
         if Assignment.objects.filter(user=user, role=role).exists():
             continue
         if key[0] == "department":
