@@ -105,11 +105,3 @@ def validate_phone(value: str) -> str:
             code="phone_shape",
         )
     return phone
-
-
-def mask_phone(phone: str) -> str:
-    if not phone:
-        return ""
-    if len(phone) != 11:
-        return phone[:2] + "*" * max(len(phone) - 4, 0) + phone[-2:]
-    return phone[:3] + "****" + phone[-4:]

@@ -14,7 +14,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from grids.idnumbers import mask_phone
+from governance.masking import mask_phone
 
 
 def scope_indexes(*columns: str) -> list[models.Index]:

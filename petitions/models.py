@@ -18,8 +18,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
+from governance.masking import mask_phone
 from governance.models import Department, StoredPhoto
-from grids.idnumbers import mask_phone
 from grids.models import Grid, Household, Resident, Township, Village
 
 

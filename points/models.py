@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from governance import roles
-from grids.idnumbers import mask_phone
+from governance.masking import mask_phone
 from grids.models import Household, Resident, Township, Village, scope_indexes
 
 

@@ -39,9 +39,10 @@ from governance.civic.models import (
 from governance.civic.teams import mediation_teams_for
 from governance.errors import Conflict, Forbidden
 from governance.limits import too_early
+from governance.masking import mask_phone
 from governance.roles import MEDIATION_RECORDERS
 from governance.scoping import reaches_village
-from grids.idnumbers import mask_phone, validate_phone
+from grids.idnumbers import validate_phone
 from grids.models import Grid, Village
 from petitions import workflow
 from petitions.models import Deliberation, Kind, Matter, State

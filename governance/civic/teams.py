@@ -20,9 +20,10 @@ from django.utils.translation import gettext_lazy
 from governance.civic.access import check_reach, reads_civic, visible
 from governance.civic.models import MEDIATION_TEAM_KINDS, ConsultationMembers, Team, TeamKind, TeamMember, TeamRole
 from governance.errors import Conflict, Forbidden
+from governance.masking import mask_phone
 from governance.roles import CIVIC_READERS, COUNCIL_RUNNERS, MEDIATION_RECORDERS, TOWNSHIP_TEAM_KEEPERS
 from governance.scoping import reaches_village, villages_for
-from grids.idnumbers import mask_phone, validate_phone
+from grids.idnumbers import validate_phone
 from grids.models import Grid, Resident, Township, Village
 from petitions.models import Deliberation, Kind
 

@@ -6,7 +6,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from grids.idnumbers import mask_phone
+from governance.masking import mask_phone
 
 
 class Kind(models.TextChoices):

@@ -14,11 +14,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from governance.masking import mask_phone
 from governance.messaging.inbound import ACKNOWLEDGEMENTS, PARSERS, BadPush, replies_receive
 from governance.messaging.models import STAFF_KINDS, Channel
 from governance.messaging.services import preference_choices, preferences_save
 from governance.models import StaffAccount
-from grids.idnumbers import mask_phone
 
 logger = logging.getLogger(__name__)
 

@@ -5,7 +5,8 @@ from cryptography.fernet import Fernet
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 
-from grids.idnumbers import decrypt_id_number, mask_id_number, mask_phone, validate_id_number, validate_phone
+from governance.masking import mask_phone
+from grids.idnumbers import decrypt_id_number, mask_id_number, validate_id_number, validate_phone
 from grids.models import Resident
 
 
