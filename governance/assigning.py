@@ -26,7 +26,7 @@ from governance.models import ROLE_LEVEL, SCOPE_LEVEL, Assignment, Department, R
 from governance.roles import AREA_KEEPERS, ASSIGNABLE_BY, ASSIGNER_ROLES
 from governance.scoping import scope_for
 from governance.services import ALREADY_ENDED
-from grids.models import Area, Courtyard, Grid, Township, Village
+from grids.models import Area, Courtyard, Grid, Township, Village, retired_message
 
 # The places an assignment points at, by the `place_type` the API reads and writes (the level of
 # the role, governance.models.ROLE_LEVEL), from the top down.
@@ -123,8 +123,11 @@ def areas_visible(user):
 
 
 def assignable_places(user, place_type: str):
-    """The places of `place_type` at which the user may give some role of that level."""
+    """The places of `place_type` at which the user may give some role of that level: in use,
+    a grid or courtyard merged into another takes no one."""
     queryset = places_in_sight(user, place_type)
+    if place_type in ("grid", "courtyard"):
+        queryset = queryset.active()
     if user.is_superuser:
         return queryset
     scope = scope_for(user)
@@ -158,6 +161,8 @@ def assignment_place(user, *, role: str, place_type: str, place_id: int):
             code="wrong_place_type",
             field="place_type",
         )
+    if getattr(place, "retired_on", None) is not None:
+        raise Refused(retired_message(place), code="retired", field="place_id")
     return place
 
 

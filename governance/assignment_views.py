@@ -79,8 +79,9 @@ def _board(user) -> dict:
     cadre_villages = sorted(scope.ids_for(r for r in ASSIGNER_ROLES if SCOPE_LEVEL[r] == "village"))
     villages = list(Village.objects.filter(Q(township_id__in=township_ids) | Q(pk__in=cadre_villages)).order_by("code"))
     village_ids = [v.pk for v in villages]
-    grids = list(Grid.objects.filter(village_id__in=village_ids).order_by("village_id", "number"))
-    courtyards = list(Courtyard.objects.filter(village_id__in=village_ids).order_by("grid_id", "name"))
+    # The places in use: one merged into another takes no one (its posts ended with the merge).
+    grids = list(Grid.objects.active().filter(village_id__in=village_ids).order_by("village_id", "number"))
+    courtyards = list(Courtyard.objects.active().filter(village_id__in=village_ids).order_by("grid_id", "name"))
     departments = list(Department.objects.filter(township_id__in=township_ids).order_by("name"))
     areas = list(Area.objects.filter(township_id__in=township_ids).prefetch_related("villages").order_by("name"))
     held = (

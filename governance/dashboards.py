@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from grids.models import Grid, Village
-from grids.visits.fengshi import cycles_between, latest_cycle
+from grids.visits.fengshi import counted_on, cycles_between, latest_cycle
 from grids.visits.models import Visit, not_superseded
 from petitions.figures import ON_TIME, RATED, SATISFIED, decided
 from petitions.filters import STEP_GROUPS, accept_overdue_q, overdue_q, unsigned_q
@@ -115,11 +115,12 @@ def _compliance_trend(grids, cycles: list[datetime.date], group: str | None = No
     """{group id or None: [{cycle, grids, visited, rate}]}: grids with at least one effective
     visit on each 逢十 day (as grids/visits/fengshi.compliance counts them), in two queries."""
     grid_ids = grids.values("pk")
-    counts = (
-        dict(grids.values(group).annotate(n=Count("pk")).values_list(group, "n").order_by())
-        if group
-        else {None: grids.count()}
-    )
+    # Per cycle, the grids that cycle counts (a grid merged into another counts up to its merge).
+    per_cycle = {f"c{i}": Count("pk", filter=counted_on(cycle)) for i, cycle in enumerate(cycles)}
+    if group:
+        totals = {row[group]: row for row in grids.values(group).annotate(**per_cycle).order_by()}
+    else:
+        totals = {None: grids.aggregate(**per_cycle)}
     visited = Visit.objects.filter(not_superseded(), visited_on__in=cycles, grid_id__in=grid_ids)
     # A visit carries its grid's village and township ids: grouped on its own columns, with no
     # join to the grids (whose misestimated join made the district's query take seconds).
@@ -128,16 +129,16 @@ def _compliance_trend(grids, cycles: list[datetime.date], group: str | None = No
     for row in visited.values(*values).annotate(n=Count("grid_id", distinct=True)).order_by():
         done[(row.get(group) if group else None, row["visited_on"])] = row["n"]
     trend = {}
-    for owner, total in counts.items():
+    for owner, total in totals.items():
         trend[owner] = [
             {
                 "cycle": cycle,
-                "grids": total,
+                "grids": total[f"c{i}"],
                 "visited": done.get((owner, cycle), 0),
-                "rate": rate(done.get((owner, cycle), 0), total),
+                "rate": rate(done.get((owner, cycle), 0), total[f"c{i}"]),
                 "url": compliance_url(cycle, **({group.removesuffix("_id"): owner} if group else place or {})),
             }
-            for cycle in cycles
+            for i, cycle in enumerate(cycles)
         ]
     return trend
 
@@ -226,7 +227,8 @@ def _clocks(matters, place: dict, now) -> dict:
 
 
 def _grid_rows(village_id: int, matters, cycle: datetime.date) -> list[dict]:
-    grids = Grid.objects.filter(village_id=village_id)
+    # Today's grids: one merged into another has no households, staff or open matters left.
+    grids = Grid.objects.active().filter(village_id=village_id)
     counts = {
         row["grid_id"]: row
         for row in matters.filter(state__in=sorted(OPEN_STATES), grid__isnull=False)

@@ -11,8 +11,8 @@ setting VISIT_DEFAULT_EVERY_DAYS.
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 from governance.masking import mask_phone
 
@@ -56,6 +56,16 @@ class PlaceQuerySet(models.QuerySet):
     def active(self):
         """The places in use: not merged into another (grids.places)."""
         return self.filter(retired_on__isnull=True)
+
+
+def retired_message(place) -> str:
+    """What is said of a grid or courtyard merged into another, which takes nothing new: by a
+    service refusing it (grids.services.place_in_use, a Conflict) and by an input or form that
+    offers only the places in use (a 400 on its field)."""
+    if isinstance(place, Courtyard):
+        message = gettext("%(courtyard)s was merged into another courtyard; choose one in use.")
+        return message % {"courtyard": place.name}
+    return gettext("%(grid)s was merged into another grid; choose a grid in use.") % {"grid": place.name}
 
 
 def _retired_with_target() -> Q:

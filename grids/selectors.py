@@ -105,9 +105,11 @@ def search_households(queryset: QuerySet[Household], q: str) -> QuerySet[Househo
     return queryset.filter(condition)
 
 
-def _count_of(model, field: str):
-    """A correlated COUNT(*) of `model` rows whose `field` is the outer row: no join fan-out."""
-    rows = model.objects.filter(**{field: OuterRef("pk")}).order_by().values(field).annotate(n=Count("pk")).values("n")
+def _count_of(model, field: str, rows=None):
+    """A correlated COUNT(*) of `model` rows (of `rows`, when given) whose `field` is the outer
+    row: no join fan-out."""
+    rows = (model.objects.all() if rows is None else rows).filter(**{field: OuterRef("pk")})
+    rows = rows.order_by().values(field).annotate(n=Count("pk")).values("n")
     return Coalesce(Subquery(rows, output_field=IntegerField()), Value(0))
 
 
@@ -131,9 +133,12 @@ def grids_editable_by(user) -> QuerySet[Grid]:
 
 
 def grids_with_counts(*, village_ids=None, grid_ids=None) -> QuerySet[Grid]:
-    """Grids (of villages, or by id) with their household and resident counts, in one query."""
-    grids = Grid.objects.select_related("village").annotate(
-        household_count=_count_of(Household, "grid"), resident_count=_count_of(Resident, "grid")
+    """Grids in use (of villages, or by id) with their household and resident counts, in one
+    query."""
+    grids = (
+        Grid.objects.active()
+        .select_related("village")
+        .annotate(household_count=_count_of(Household, "grid"), resident_count=_count_of(Resident, "grid"))
     )
     condition = Q(pk__in=[])
     if village_ids:
@@ -144,9 +149,9 @@ def grids_with_counts(*, village_ids=None, grid_ids=None) -> QuerySet[Grid]:
 
 
 def villages_with_counts(*, village_ids=None, township_ids=None) -> QuerySet[Village]:
-    """Villages with their grid, household and resident counts, in one query."""
+    """Villages with their grid (in use), household and resident counts, in one query."""
     villages = Village.objects.select_related("township").annotate(
-        grid_count=_count_of(Grid, "village"),
+        grid_count=_count_of(Grid, "village", Grid.objects.active()),
         household_count=_count_of(Household, "village"),
         resident_count=_count_of(Resident, "village"),
     )

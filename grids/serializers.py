@@ -18,7 +18,7 @@ from governance.serializers import choice_labels, render_datetime
 from governance.uploads import UploadRefused, check_xlsx
 from grids import validators
 from grids.idnumbers import validate_id_number, validate_phone
-from grids.models import Courtyard, Grid, Household, Resident, Tag, Township, Village
+from grids.models import Courtyard, Grid, Household, Resident, Tag, Township, Village, retired_message
 from grids.selectors import villages_visible_to
 from grids.services import RESIDENT_FIELDS
 
@@ -263,14 +263,35 @@ class ResidentSerializer(_RegisterRowSerializer):
 # Input. A related row the caller cannot see is answered like one that does not exist.
 
 
-class VisibleGridField(serializers.PrimaryKeyRelatedField):
+class _VisiblePlaceField(serializers.PrimaryKeyRelatedField):
+    """A grid or courtyard the caller sees, in use: one merged into another (grids.places) is a
+    400 on the field that says so, in the words of grids.services.place_in_use (which still
+    refuses it, under its lock, should a merge come in between). `in_use=False` lets a retired
+    place through to its service, for the place keepers' own actions (merge, a new courtyard),
+    whose contract is a 409."""
+
+    kind = ""
+
+    def __init__(self, *, in_use: bool = True, **kwargs):
+        self.in_use = in_use
+        super().__init__(**kwargs)
+
     def get_queryset(self):
-        return scope_for(self.context["request"].user).filter_places(super().get_queryset(), "grid")
+        return scope_for(self.context["request"].user).filter_places(super().get_queryset(), self.kind)
+
+    def to_internal_value(self, data):
+        place = super().to_internal_value(data)
+        if self.in_use and place.retired_on is not None:
+            raise serializers.ValidationError(retired_message(place), code="retired")
+        return place
 
 
-class VisibleCourtyardField(serializers.PrimaryKeyRelatedField):
-    def get_queryset(self):
-        return scope_for(self.context["request"].user).filter_places(super().get_queryset(), "courtyard")
+class VisibleGridField(_VisiblePlaceField):
+    kind = "grid"
+
+
+class VisibleCourtyardField(_VisiblePlaceField):
+    kind = "courtyard"
 
 
 class VisibleHouseholdField(serializers.PrimaryKeyRelatedField):
@@ -364,7 +385,7 @@ class GridUpdateSerializer(InputSerializer):
 
 
 class GridMergeSerializer(InputSerializer):
-    into = VisibleGridField(queryset=Grid.objects.all(), label=_("merge into"))
+    into = VisibleGridField(queryset=Grid.objects.all(), in_use=False, label=_("merge into"))
 
 
 class GridSplitSerializer(InputSerializer):
@@ -379,7 +400,7 @@ class GridSplitSerializer(InputSerializer):
 
 
 class CourtyardCreateSerializer(InputSerializer):
-    grid = VisibleGridField(queryset=Grid.objects.all(), label=_("grid"))
+    grid = VisibleGridField(queryset=Grid.objects.all(), in_use=False, label=_("grid"))
     name = serializers.CharField(max_length=100, label=_("name"))
 
     def to_representation(self, instance):
@@ -394,7 +415,7 @@ class CourtyardUpdateSerializer(InputSerializer):
 
 
 class CourtyardMergeSerializer(InputSerializer):
-    into = VisibleCourtyardField(queryset=Courtyard.objects.all(), label=_("merge into"))
+    into = VisibleCourtyardField(queryset=Courtyard.objects.all(), in_use=False, label=_("merge into"))
 
 
 class GridMergeResultSerializer(serializers.Serializer):

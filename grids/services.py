@@ -31,6 +31,7 @@ from grids.models import (
     Tag,
     Township,
     Village,
+    retired_message,
 )
 from grids.selectors import tag_households
 from grids.signals import households_created, households_moved, visit_targets_changed
@@ -65,14 +66,9 @@ def place_in_use(grid: Grid, courtyard: Courtyard | None = None) -> Grid:
     (grids.places). Returns the locked grid."""
     locked = Grid.objects.select_for_update().get(pk=grid.pk)
     if locked.retired_on is not None:
-        raise Conflict(
-            _("%(grid)s was merged into another grid; choose a grid in use.") % {"grid": locked.name}, code="retired"
-        )
+        raise Conflict(retired_message(locked), code="retired")
     if courtyard is not None and Courtyard.objects.filter(pk=courtyard.pk, retired_on__isnull=False).exists():
-        raise Conflict(
-            _("%(courtyard)s was merged into another courtyard; choose one in use.") % {"courtyard": courtyard.name},
-            code="retired",
-        )
+        raise Conflict(retired_message(courtyard), code="retired")
     return locked
 
 

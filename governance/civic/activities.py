@@ -159,7 +159,7 @@ def activity_record(
         )
     ):
         # Grid staff record their grid's activities: the first grid of theirs in the village.
-        grid = Grid.objects.filter(village=village, pk__in=scope.ids_for(GRID_ROLES)).order_by("pk").first()
+        grid = Grid.objects.active().filter(village=village, pk__in=scope.ids_for(GRID_ROLES)).order_by("pk").first()
     activity = Activity.objects.create(
         township_id=village.township_id,
         village=village,

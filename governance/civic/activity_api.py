@@ -76,7 +76,7 @@ def _villages(user):
 
 
 def _grids(user):
-    return Grid.objects.filter(village__in=_villages(user).values("pk"))
+    return Grid.objects.active().filter(village__in=_villages(user).values("pk"))
 
 
 def _residents(user):

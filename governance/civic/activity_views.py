@@ -76,7 +76,8 @@ def activity_create(request):
         request.POST if posted else None,
         request.FILES if posted else None,
         villages=villages,
-        grids=Grid.objects.filter(village__in=villages.values("pk"))
+        grids=Grid.objects.active()
+        .filter(village__in=villages.values("pk"))
         .select_related("village")
         .order_by("village_id", "number"),
         residents=a.participants_for(user),

@@ -196,7 +196,9 @@ class ConcernInputSerializer(InputSerializer):
     submitter_phone = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
     title = serializers.CharField(max_length=200)
     description = serializers.CharField(max_length=4000)
-    grid = _Among(lambda ctx: Grid.objects.filter(village_id=_meeting(ctx).village_id), queryset=Grid.objects.none())
+    grid = _Among(
+        lambda ctx: Grid.objects.active().filter(village_id=_meeting(ctx).village_id), queryset=Grid.objects.none()
+    )
 
 
 class RatingInputSerializer(InputSerializer):

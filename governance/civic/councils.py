@@ -157,7 +157,8 @@ def calendar_month(user, month: datetime.date, *, village: Village | None = None
 
 
 def village_grids(village: Village):
-    return Grid.objects.filter(village=village).order_by("number", "pk")
+    """The village's grids in use (a concern raised at a meeting belongs to one)."""
+    return Grid.objects.active().filter(village=village).order_by("number", "pk")
 
 
 def open_matters(village: Village):

@@ -106,7 +106,11 @@ class _InVillage(serializers.PrimaryKeyRelatedField):
 
     def get_queryset(self):
         selection = self.context.get("selection")
-        return self.model.objects.filter(village_id=selection.village_id) if selection else self.model.objects.none()
+        if selection is None:
+            return self.model.objects.none()
+        rows = self.model.objects.filter(village_id=selection.village_id)
+        # A grid or courtyard merged into another (grids.places) is nominated no more.
+        return rows.active() if self.model in (Grid, Courtyard) else rows
 
 
 class _ReadableVillage(serializers.PrimaryKeyRelatedField):

@@ -145,6 +145,8 @@ def nominee_choices(user, selection: Selection):
     courtyards for its cadres, only those of their own grid for grid staff."""
     model = {SelectionKind.FAMILY: Household, SelectionKind.GRID: Grid, SelectionKind.COURTYARD: Courtyard}
     queryset = model[selection.kind].objects.filter(village_id=selection.village_id)
+    if selection.kind != SelectionKind.FAMILY:
+        queryset = queryset.active()  # a grid or courtyard merged into another is nominated no more
     if not reaches(user, COUNCIL_RUNNERS, selection):
         grids = sorted(scope_for(user).ids_for(GRID_ROLES))
         queryset = (

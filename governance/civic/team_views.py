@@ -54,7 +54,7 @@ def team_list(request):
 
 def _team_form(user, data=None):
     villages = villages_for(user, COUNCIL_RUNNERS).order_by("code")
-    grids = Grid.objects.filter(village__in=villages.values("pk")).select_related("village")
+    grids = Grid.objects.active().filter(village__in=villages.values("pk")).select_related("village")
     grids = grids.order_by("village_id", "number")
     if user.is_superuser:
         townships = Township.objects.all()

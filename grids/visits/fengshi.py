@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import Count, F, Q, Window
+from django.db.models import Count, Exists, F, OuterRef, Q, Window
 from django.db.models.functions import RowNumber
 from django.urls import reverse
 from django.utils import timezone
@@ -248,7 +248,8 @@ def _duty_messages(cycle: datetime.date, kind: str) -> dict[int, tuple[str, str,
     villages = village_duty(cycle)
     village_grids: dict[int, list[dict]] = defaultdict(list)
     for grid in (
-        Grid.objects.filter(village_id__in=sorted({d["village_id"] for d in villages}))
+        Grid.objects.active()
+        .filter(village_id__in=sorted({d["village_id"] for d in villages}))
         .order_by("village_id", "number")
         .values("pk", "name", "village_id")
     ):
@@ -355,11 +356,19 @@ class Compliance:
     sent_down: dict = field(default_factory=dict)
 
 
+def counted_on(cycle: datetime.date) -> Q:
+    """The grids a 逢十 day's compliance counts: those in use, and one merged into another
+    (grids.places) on a later day. One merged on that day itself counts only if it was visited
+    before its merge: it has no staff and no households left, and is no 0 % grid."""
+    visited = Visit.objects.filter(not_superseded(), visited_on=cycle, grid_id=OuterRef("pk"))
+    return Q(retired_on__isnull=True) | Q(retired_on__gt=cycle) | (Q(retired_on=cycle) & Exists(visited))
+
+
 def compliance(*, cycle: datetime.date, township_ids=None, village_ids=None, grid_ids=None) -> Compliance:
     """Per grid and per person on duty on `cycle`: visited or not, visits, households covered;
     rolled up per village and township. A handful of queries whatever the size. A grid merged
-    into another (grids.places) counts up to the day of its merge, when its staff's duty ended."""
-    grids = Grid.objects.filter(Q(retired_on__isnull=True) | Q(retired_on__gte=cycle))
+    into another counts up to the day of its merge, when its staff's duty ended (counted_on)."""
+    grids = Grid.objects.filter(counted_on(cycle))
     if grid_ids is not None:
         grids = grids.filter(pk__in=list(grid_ids))
     if village_ids is not None:

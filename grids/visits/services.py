@@ -27,7 +27,7 @@ from governance.models import Role
 from governance.photos import reencode_photo
 from governance.roles import GRID_ROLES, VILLAGE_DUTY_ROLES, VISITOR_ROLES
 from governance.scoping import scope_for
-from grids.models import Courtyard, Grid, Household, Resident
+from grids.models import Courtyard, Grid, Household, Resident, retired_message
 from grids.visits.models import Visit, VisitPhoto, not_superseded
 
 
@@ -50,6 +50,15 @@ def _covers_grid(scope, grid: Grid) -> bool:
 
 def _covers_courtyard(scope, courtyard: Courtyard) -> bool:
     return courtyard.pk in scope.by_role.get(Role.COURTYARD_HELPER, frozenset()) or _covers_grid(scope, courtyard.grid)
+
+
+def _refuse_merged_before(place: Grid | Courtyard, day: datetime.date) -> None:
+    """A walk of a grid or courtyard after the day it was merged into another is refused (400):
+    it has no households and no staff any more. One dated up to that day, sent late from a
+    phone that was offline, still counts for its cycle."""
+    if place.retired_on is not None and day > place.retired_on:
+        field = "courtyard" if isinstance(place, Courtyard) else "grid"
+        raise ValidationError({field: retired_message(place)})
 
 
 def _place_of(scope, *, method, household, grid, courtyard) -> tuple[Grid, Courtyard | None, Household | None]:
@@ -149,6 +158,8 @@ def visit_record(
     place_grid, place_courtyard, place_household = _place_of(
         scope_for(author), method=method, household=household, grid=grid, courtyard=courtyard
     )
+    if place_household is None:
+        _refuse_merged_before(place_courtyard or place_grid, timezone.localdate(visited_at))
     try:
         with transaction.atomic():
             visit = _create(
