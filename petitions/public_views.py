@@ -252,6 +252,8 @@ def matter_submitted(request, matter):
         "matter": matter,
         "code_groups": [matter.tracking_code[i : i + 4] for i in range(0, len(matter.tracking_code), 4)],
         "status_url": status_url,
+        # Whether the resident asked for SMS updates (the number itself is shown on no tracking page).
+        "sms_updates": SmsSubscription.objects.filter(matter=matter, withdrawn_at=None).exists(),
     }
     return _noindex(render(request, "petitions/public/submitted.html", context))
 
@@ -416,11 +418,13 @@ def sms_unsubscribe(request, token):
     POST withdraws the consent). No login; the token is the key. An unknown token is a 404."""
     subscription = subscription_for_token(token)
     if subscription is None:
-        raise Http404
+        # A link cut short in the SMS: still a 404, but one that tells the resident the other ways.
+        return _noindex(render(request, "petitions/public/sms_unsubscribe.html", {"not_found": True}, status=404))
     if request.method == "POST":
         sms_subscription_withdraw(subscription=subscription, via=SmsSubscription.Via.LINK)
-        subscription.refresh_from_db(fields=["withdrawn_at", "withdrawn_via"])
-    context = {"subscription": subscription, "matter": subscription.matter, "done": request.method == "POST"}
+        # Back to the page by GET, which now says it is done: a reload sends nothing again.
+        return redirect(request.path)
+    context = {"subscription": subscription, "matter": subscription.matter}
     return _noindex(render(request, "petitions/public/sms_unsubscribe.html", context))
 
 

@@ -36,7 +36,9 @@ from petitions.models import Matter, MatterEvent, SmsSubscription, Source, State
 
 # Translators: the checkbox on the public form (用短信告诉我办理进展).
 CONSENT_LABEL = gettext_lazy("Tell me by SMS how my matter progresses")
+# It says that the box is optional: a resident may think every box of an official form must be ticked.
 CONSENT_HELP = gettext_lazy(
+    "Optional: without it you still follow the matter with its tracking code. "
     "Up to four messages to the number above: when the matter is accepted, when handling starts, "
     "the result, and the link to evaluate it. Reply TD, or open the link in a message, to stop them."
 )

@@ -11,16 +11,35 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from governance.masking import mask_phone
 from governance.messaging.inbound import ACKNOWLEDGEMENTS, PARSERS, BadPush, replies_receive
-from governance.messaging.models import STAFF_KINDS, Channel
-from governance.messaging.services import preference_choices, preferences_save
+from governance.messaging.models import STAFF_KINDS, Channel, Contact, Kind
+from governance.messaging.services import FORCED, preference_choices, preferences_save
 from governance.models import StaffAccount
 
 logger = logging.getLogger(__name__)
+
+
+# What each kind of message carries, in the words of the people who get them.
+KIND_HELP = {
+    Kind.REMINDER: gettext_lazy("逢十 visit days, meetings and other reminders."),
+    Kind.ASSIGNMENT: gettext_lazy("A matter given to you: new, sorted (分流), handed to you to handle, sent back."),
+    Kind.SUPERVISION: gettext_lazy("督办 notes, overdue marks and escalations to the level above."),
+    Kind.APPROVAL: gettext_lazy("Waiting for your check or decision: results, records, extensions, reviews."),
+    Kind.OTHER: gettext_lazy("Everything else, for example a matter rejected or evaluated."),
+}
+
+
+def _addresses(user) -> dict[str, str]:
+    """Where each channel reaches `user` ("" when the account has no address for it): the phone
+    masked, as everywhere it is shown."""
+    phone = StaffAccount.objects.filter(user=user).values_list("phone", flat=True).first() or ""
+    wecom = Contact.objects.filter(user=user).values_list("wecom_userid", flat=True).first() or ""
+    return {Channel.EMAIL: user.email, Channel.SMS: mask_phone(phone), Channel.WECOM: wecom}
 
 
 @login_required
@@ -34,25 +53,29 @@ def preferences(request):
         messages.success(request, _("Your choices are saved."))
         return redirect("governance:notification-preferences")
     choices = preference_choices(request.user)
-    channels = [c for c in Channel if any(key[1] == c for key in choices)]
+    addresses = _addresses(request.user)
+    channels = [{"channel": c, "address": addresses[c]} for c in Channel if any(key[1] == c for key in choices)]
     rows = [
         {
             "kind": kind,
+            "help": KIND_HELP.get(kind, ""),
             "cells": [
-                {"channel": channel, "key": f"{kind.value}:{channel.value}", **choices[(kind, channel)]}
-                if (kind, channel) in choices
-                else None
-                for channel in channels
+                {
+                    "channel": c["channel"],
+                    "key": f"{kind.value}:{c['channel'].value}",
+                    "forced": (c["channel"], kind) in FORCED,
+                    "reachable": bool(c["address"]),
+                    **choices[(kind, c["channel"])],
+                }
+                for c in channels
+                if (kind, c["channel"]) in choices
             ],
         }
         for kind in STAFF_KINDS
     ]
-    phone = StaffAccount.objects.filter(user=request.user).values_list("phone", flat=True).first() or ""
-    return render(
-        request,
-        "messaging/preferences.html",
-        {"rows": rows, "channels": channels, "phone": mask_phone(phone), "email": request.user.email},
-    )
+    (from_h, from_m), (to_h, to_m) = settings.CUNZHI_QUIET_FROM, settings.CUNZHI_QUIET_TO
+    quiet = {"quiet_from": f"{from_h:02d}:{from_m:02d}", "quiet_to": f"{to_h:02d}:{to_m:02d}"}
+    return render(request, "messaging/preferences.html", {"rows": rows, "channels": channels, **quiet})
 
 
 @csrf_exempt

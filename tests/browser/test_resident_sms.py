@@ -38,8 +38,13 @@ def test_resident_asks_for_sms_updates_on_the_form_and_stops_them_by_the_link(re
     assert layout_problems(page) == []
     screenshot(page, "public-phone-form-sms")
 
+    # The box says it is optional: the matter is followed by its code without it.
+    expect(page.locator("#id_sms_updates_helptext")).to_contain_text(re.compile("tracking code|查询码"))
     page.locator("main button[type=submit]").click()
     expect(page.locator("#tracking-code")).to_be_visible()
+    # The confirmation says the SMS updates are on, without showing the number.
+    expect(page.locator("#sms-updates")).to_be_visible()
+    assert "1111" not in page.locator("main").inner_text()
     matter = Matter.objects.get()
     subscription = SmsSubscription.objects.get(matter=matter)
     assert subscription.phone == "15900001111" and subscription.consent_text
@@ -55,3 +60,21 @@ def test_resident_asks_for_sms_updates_on_the_form_and_stops_them_by_the_link(re
     expect(page.locator(".message.success")).to_be_visible()
     subscription.refresh_from_db()
     assert subscription.withdrawn_at is not None and subscription.withdrawn_via == "link"
+    # Back on the page by GET: a reload asks nothing and changes nothing.
+    expect(page).to_have_url(re.compile(r"/public/sms/unsubscribe/[^/]+/$"))
+    withdrawn_at = subscription.withdrawn_at
+    page.reload()
+    expect(page.locator(".message.success")).to_be_visible()
+    subscription.refresh_from_db()
+    assert subscription.withdrawn_at == withdrawn_at
+
+
+def test_a_stop_link_cut_short_tells_the_resident_the_other_ways_to_stop(resident, target, mw):  # noqa: F811
+    page = resident
+    response = page.goto("/public/sms/unsubscribe/AbC123/")
+    assert response.status == 404
+    expect(page.locator("main h1")).to_be_visible()
+    expect(page.locator("main")).to_contain_text("TD")
+    expect(page.locator("main a[href='/public/#track']")).to_be_visible()
+    assert layout_problems(page) == []
+    screenshot(page, "public-phone-sms-unsubscribe-not-found")

@@ -207,7 +207,9 @@ def test_unsubscribe_by_link_stops_further_sms_and_suppresses_queued_ones(client
     page = client.get(f"/public/sms/unsubscribe/{token}/")
     html = page.content.decode()
     assert page.status_code == 200 and "159****1111" in html and PHONE not in html
-    assert client.post(f"/public/sms/unsubscribe/{token}/").status_code == 200
+    # Withdrawn, then back to the page by GET (a reload sends nothing again).
+    response = client.post(f"/public/sms/unsubscribe/{token}/")
+    assert response.status_code == 302 and response["Location"] == f"/public/sms/unsubscribe/{token}/"
     subscription = SmsSubscription.objects.get()
     assert subscription.withdrawn_at == datetime.datetime(2026, 11, 20, 23, 0, tzinfo=SHANGHAI)
     assert subscription.withdrawn_via == "link"
@@ -218,7 +220,7 @@ def test_unsubscribe_by_link_stops_further_sms_and_suppresses_queued_ones(client
     to_the_end(mw, matter, from_classify=False)
     assert len(resident_sms()) == 1
     # A second POST changes nothing; the status page says the SMS are off.
-    assert client.post(f"/public/sms/unsubscribe/{token}/").status_code == 200
+    assert client.post(f"/public/sms/unsubscribe/{token}/").status_code == 302
     assert SmsSubscription.objects.get().withdrawn_at == subscription.withdrawn_at
     assert "sms-updates" in client.get(f"/public/matters/{matter.tracking_code}/").content.decode()
 
