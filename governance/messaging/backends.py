@@ -16,6 +16,7 @@ from django.conf import settings
 from django.core.cache import cache
 
 from governance.messaging.models import Channel, Delivery
+from grids.idnumbers import mask_phone
 
 logger = logging.getLogger(__name__)
 
@@ -168,6 +169,9 @@ class TencentSms:
         except Exception as exc:
             raise SendError(f"tencent: {exc}", transient=True) from exc
         answer = json.loads(response.to_json_string())
+        for sent in answer.get("SendStatusSet") or []:
+            # The answer is kept on the row and shown in the admin: the number only masked.
+            sent["PhoneNumber"] = mask_phone(str(sent.get("PhoneNumber") or "").removeprefix("+86"))
         status = (answer.get("SendStatusSet") or [{}])[0]
         if status.get("Code") != "Ok":
             code_ = status.get("Code") or ""

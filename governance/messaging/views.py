@@ -90,7 +90,7 @@ def sms_inbound(request, provider, token):
         return JsonResponse({"detail": _("Wrong token."), "code": "permission_denied"}, status=403)
     try:
         replies_receive(provider=provider, payload=json.loads(request.body or b"null"))
-    except (ValueError, BadPush) as error:
+    except (ValueError, RecursionError, BadPush) as error:  # RecursionError: JSON nested too deep
         logger.warning("SMS reply push from %s refused: %s", provider, error)
         return JsonResponse({"detail": _("Not a reply push this provider sends."), "code": "invalid"}, status=400)
     return JsonResponse(ACKNOWLEDGEMENTS[provider])
