@@ -310,6 +310,10 @@ if CUNZHI_SMS_INBOUND_TOKEN and len(CUNZHI_SMS_INBOUND_TOKEN) < 24:
 CUNZHI_PUBLIC_URL = env_str("CUNZHI_PUBLIC_URL", "").rstrip("/")
 if CUNZHI_PUBLIC_URL and not CUNZHI_PUBLIC_URL.startswith(("https://", "http://")):
     raise ImproperlyConfigured("CUNZHI_PUBLIC_URL must start with https:// (or http://).")
+# A resident's SMS carries links (the matter's page, the stop page): a bare path is no link.
+_resident_templates = any(key.startswith("resident_") for key in CUNZHI_SMS_TEMPLATES)
+if CUNZHI_SMS_PROVIDER != "console" and _resident_templates and not CUNZHI_PUBLIC_URL:
+    raise ImproperlyConfigured("SMS to residents need CUNZHI_PUBLIC_URL (https://…) for the links they carry.")
 
 CUNZHI_WECOM_CORP_ID = os.environ.get("CUNZHI_WECOM_CORP_ID", "")
 CUNZHI_WECOM_SECRET = os.environ.get("CUNZHI_WECOM_SECRET", "")

@@ -30,7 +30,7 @@ def follow_merged_grid(sender, *, grid, into, actor, **kwargs):
 
 
 @receiver(sms_received, dispatch_uid="petitions.resident_sms_reply")
-def resident_replied(sender, *, phone, text, **kwargs):
+def resident_replied(sender, *, phone, text, sent_at=None, **kwargs):
     from petitions.resident_sms import resident_sms_reply
 
-    resident_sms_reply(phone=phone, text=text)
+    resident_sms_reply(phone=phone, text=text, sent_at=sent_at)

@@ -20,6 +20,7 @@ and what is queued and not yet sent for that matter is suppressed. SMS to reside
 never urgent: the quiet hours hold them until morning.
 """
 
+import datetime
 import unicodedata
 
 from django.conf import settings
@@ -105,7 +106,9 @@ def resident_told(matter: Matter, event: MatterEvent) -> bool:
     name = _message(matter, event)
     if name is None:
         return False
-    subscription = SmsSubscription.objects.filter(matter=matter, withdrawn_at=None).first()
+    # Locked: a withdrawal committing between this read and the delivery's INSERT would
+    # otherwise miss the new row when it suppresses what is queued.
+    subscription = SmsSubscription.objects.select_for_update().filter(matter=matter, withdrawn_at=None).first()
     if subscription is None:
         return False
     from petitions.workflow import acceptor_label
@@ -159,12 +162,18 @@ def is_unsubscribe(text: str) -> bool:
     return "".join(c for c in normal if c.isalnum()) in UNSUBSCRIBE_REPLIES
 
 
-def resident_sms_reply(*, phone: str, text: str) -> int:
+def resident_sms_reply(*, phone: str, text: str, sent_at=None) -> int:
     """A reply to our SMS from `phone`: TD (or 退订) withdraws every consent that number gave
-    (a reply does not say which matter). Returns how many were withdrawn."""
+    (a reply does not say which matter) before `sent_at`, when the reply was sent (now when the
+    provider does not say): a push the provider repeats later never withdraws a consent given
+    after the reply. Returns how many were withdrawn."""
     if not is_unsubscribe(text):
         return 0
     withdrawn = 0
-    for subscription in SmsSubscription.objects.filter(phone=phone, withdrawn_at=None):
+    given = SmsSubscription.objects.filter(phone=phone, withdrawn_at=None)
+    if sent_at is not None:
+        # The providers give the time to the second: a consent within that second counts as before.
+        given = given.filter(consented_at__lt=sent_at + datetime.timedelta(seconds=1))
+    for subscription in given:
         withdrawn += sms_subscription_withdraw(subscription=subscription, via=SmsSubscription.Via.REPLY)
     return withdrawn

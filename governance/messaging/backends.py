@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.cache import cache
 
+from governance.masking import mask_phone
 from governance.messaging.models import Channel, Delivery
-from grids.idnumbers import mask_phone
 
 logger = logging.getLogger(__name__)
 

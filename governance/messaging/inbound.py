@@ -2,7 +2,7 @@
 
 The provider's console is given `https://<host>/public/sms/inbound/<provider>/<token>/`, the
 token being CUNZHI_SMS_INBOUND_TOKEN. Each reply is announced with the `sms_received` signal
-(phone, text); whoever cares plugs in a receiver (petitions: 回复TD withdraws a resident's
+(phone, text, sent_at); whoever cares plugs in a receiver (petitions: 回复TD withdraws a resident's
 consent), so that this lower layer knows nothing of matters.
 
 - Alibaba Cloud (SmsUp, HTTP batch push): a JSON array of
@@ -12,11 +12,16 @@ consent), so that this lower layer knows nothing of matters.
   {"extend", "mobile", "nationcode", "sign", "text", "time"}; it expects {"result": 0, "errmsg": "OK"}.
 """
 
+import datetime
+import zoneinfo
 from dataclasses import dataclass
 
 from django.dispatch import Signal
 
-# sender: the provider's name; phone: 11 digits (no +86); text: as the resident typed it.
+CHINA = zoneinfo.ZoneInfo("Asia/Shanghai")
+
+# sender: the provider's name; phone: 11 digits (no +86); text: as the resident typed it;
+# sent_at: when they sent it (None when the push does not say).
 sms_received = Signal()
 
 
@@ -24,6 +29,24 @@ sms_received = Signal()
 class Reply:
     phone: str
     text: str
+    sent_at: datetime.datetime | None = None  # when the resident sent it, if the push says
+
+
+def _aliyun_time(raw) -> datetime.datetime | None:
+    """Alibaba Cloud's `send_time`, "2026-12-07 10:02:03" in China's time."""
+    try:
+        moment = datetime.datetime.strptime(str(raw), "%Y-%m-%d %H:%M:%S")
+    except (TypeError, ValueError):
+        return None
+    return moment.replace(tzinfo=CHINA)
+
+
+def _tencent_time(raw) -> datetime.datetime | None:
+    """Tencent Cloud's `time`, seconds since the epoch."""
+    try:
+        return datetime.datetime.fromtimestamp(int(raw), tz=datetime.UTC)
+    except (TypeError, ValueError, OverflowError, OSError):
+        return None
 
 
 class BadPush(ValueError):
@@ -51,14 +74,15 @@ def parse_aliyun(payload) -> list[Reply]:
     for item in payload:
         if "phone_number" not in item or "content" not in item:
             raise BadPush("a message without phone_number or content")
-        replies.append(Reply(_phone(item["phone_number"]), str(item["content"])))
+        replies.append(Reply(_phone(item["phone_number"]), str(item["content"]), _aliyun_time(item.get("send_time"))))
     return replies
 
 
 def parse_tencent(payload) -> list[Reply]:
     if not isinstance(payload, dict) or "mobile" not in payload or "text" not in payload:
         raise BadPush("expected {mobile, nationcode, text, ...}")
-    return [Reply(_phone(payload["mobile"], payload.get("nationcode", "86")), str(payload["text"]))]
+    phone = _phone(payload["mobile"], payload.get("nationcode", "86"))
+    return [Reply(phone, str(payload["text"]), _tencent_time(payload.get("time")))]
 
 
 PARSERS = {"aliyun": parse_aliyun, "tencent": parse_tencent}
@@ -69,5 +93,5 @@ def replies_receive(*, provider: str, payload) -> int:
     """Announce each reply of a push (`sms_received`); returns how many. Raises BadPush."""
     replies = [r for r in PARSERS[provider](payload) if r.phone]
     for reply in replies:
-        sms_received.send(sender=provider, phone=reply.phone, text=reply.text)
+        sms_received.send(sender=provider, phone=reply.phone, text=reply.text, sent_at=reply.sent_at)
     return len(replies)

@@ -9,12 +9,12 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Count, F, Max, Min
+from django.db.models import Count, F, Max, Min, Q
 from django.utils import timezone
 
 from governance.messaging.backends import SendError, backend_for
 from governance.messaging.models import STAFF_KINDS, Channel, Contact, Delivery, Kind, Preference, TownshipChannel
-from governance.models import StaffAccount
+from governance.models import Assignment, StaffAccount
 
 logger = logging.getLogger(__name__)
 
@@ -64,6 +64,28 @@ def wanted(*, channel: str, kind: str, chosen: bool | None, township_allows: boo
     return chosen if chosen is not None else kind in DEFAULTS[channel]
 
 
+def townships_of(user_ids, *, kept_by: dict | None = None) -> dict[int, int]:
+    """The township whose channel rules apply to each person: the one that keeps their staff
+    account, or else (an account opened before staff accounts were kept, or by the superuser)
+    the township of a post they hold today. `kept_by`: the staff accounts' townships, when the
+    caller has read them already. Two queries at most, whatever the number of people."""
+    if kept_by is None:
+        kept_by = dict(StaffAccount.objects.filter(user_id__in=user_ids).values_list("user_id", "township_id"))
+    townships = {user_id: township_id for user_id, township_id in kept_by.items() if township_id}
+    rest = set(user_ids) - set(townships)
+    if rest:
+        today = timezone.localdate()
+        posts = (
+            Assignment.objects.filter(user_id__in=rest, valid_from__lte=today)
+            .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=today))
+            .order_by("user_id", "pk")
+            .values_list("user_id", "township_id")
+        )
+        for user_id, township_id in posts:
+            townships.setdefault(user_id, township_id)
+    return townships
+
+
 def deliveries_queue(messages: list[Message], *, kind: str, urgent: bool = False, paced: bool = False) -> int:
     """Write each message's deliveries on the channels its person gets for `kind`, in the
     caller's transaction, and queue their sends after commit. `paced` spreads the SMS under the
@@ -72,11 +94,12 @@ def deliveries_queue(messages: list[Message], *, kind: str, urgent: bool = False
     if not messages:
         return 0
     user_ids = {m.user.pk for m in messages}
-    phones, townships = {}, {}
+    phones, kept_by = {}, {}
     for user_id, phone, township_id in StaffAccount.objects.filter(user_id__in=user_ids).values_list(
         "user_id", "phone", "township_id"
     ):
-        phones[user_id], townships[user_id] = phone, township_id
+        phones[user_id], kept_by[user_id] = phone, township_id
+    townships = townships_of(user_ids, kept_by=kept_by)
     wecom = {}
     if channel_available(Channel.WECOM, kind):
         wecom = dict(
@@ -347,7 +370,7 @@ def deliveries_sweep(*, older_than: datetime.timedelta = datetime.timedelta(minu
 def preference_choices(user) -> dict[tuple[str, str], dict]:
     """For each (kind, channel) this deployment offers: whether it is on for `user`, and whether
     they may change it (not when forced or when their township does not allow it)."""
-    township_id = StaffAccount.objects.filter(user=user).values_list("township_id", flat=True).first()
+    township_id = townships_of({user.pk}).get(user.pk)
     chosen = {(p.kind, p.channel): p.enabled for p in Preference.objects.filter(user=user)}
     allows = (
         {(t.kind, t.channel): t.allowed for t in TownshipChannel.objects.filter(township_id=township_id)}

@@ -94,3 +94,33 @@ def test_https_and_hsts_in_production(world, client, settings):
     secure = client.get("/accounts/login/", HTTP_X_FORWARDED_PROTO="https")
     assert secure.status_code == 200
     assert secure["Strict-Transport-Security"].startswith("max-age=31536000")
+
+
+SMS_BY_ALIYUN = {
+    "CUNZHI_SMS_PROVIDER": "aliyun",
+    "CUNZHI_SMS_ACCESS_KEY_ID": "LTAI-test",
+    "CUNZHI_SMS_ACCESS_KEY_SECRET": "secret-test",
+    "CUNZHI_SMS_SIGN_NAME": "村治平台",
+}
+
+
+@pytest.mark.parametrize(
+    ("templates", "public_url", "refused"),
+    [
+        ('{"supervision": {"code": "SMS_1", "params": ["title"]}}', "", None),
+        ('{"resident_accepted": {"code": "SMS_2", "params": ["title", "link"]}}', "", "CUNZHI_PUBLIC_URL"),
+        ('{"resident_accepted": {"code": "SMS_2", "params": ["link"]}}', "https://cunzhi.example.gov.cn", None),
+        ("{}", "", "supervision"),
+    ],
+)
+def test_a_real_sms_provider_starts_only_with_what_its_messages_need(templates, public_url, refused):
+    """A missing template for 督办, or residents' SMS whose links would be bare paths, stop the
+    process at start rather than send wrong or no messages."""
+    supervision = '"supervision": {"code": "SMS_1", "params": ["title"]}'
+    if "resident_" in templates:
+        templates = templates.replace("{", "{" + supervision + ", ", 1)
+    result = _deploy_check(**SMS_BY_ALIYUN, CUNZHI_SMS_TEMPLATES=templates, CUNZHI_PUBLIC_URL=public_url)
+    if refused is None:
+        assert result.returncode == 0, result.stdout + result.stderr
+    else:
+        assert result.returncode != 0 and refused in result.stderr

@@ -18,7 +18,7 @@ from petitions.models import Matter, SmsSubscription
 from petitions.resident_sms import consent_wording
 from tests.governance.test_notifications import broker
 from tests.messaging.conftest import give_phone
-from tests.messaging.test_residents import ALIYUN_PUSH, FORM, PHONE, TOKEN, classify, public, resident_sms
+from tests.messaging.test_residents import FORM, PHONE, TOKEN, aliyun_push, classify, public, resident_sms
 
 pytestmark = pytest.mark.django_db
 
@@ -78,13 +78,13 @@ def test_get_never_withdraws_and_the_post_needs_the_csrf_token(mw):
     assert browser.post(url).status_code == 403  # a third-party page cannot withdraw it
     assert SmsSubscription.objects.get().withdrawn_at is None
     token = page.cookies["csrftoken"].value if "csrftoken" in page.cookies else browser.cookies["csrftoken"].value
-    assert browser.post(url, {"csrfmiddlewaretoken": token}).status_code == 200
+    assert browser.post(url, {"csrfmiddlewaretoken": token}).status_code == 302  # back to the page, withdrawn
     assert SmsSubscription.objects.get().withdrawn_via == "link"
 
 
 def test_one_matters_token_withdraws_that_matter_only(client, mw):
     first, second = public(mw), public(mw)
-    assert client.post(f"/public/sms/unsubscribe/{first.sms_subscription.token}/").status_code == 200
+    assert client.post(f"/public/sms/unsubscribe/{first.sms_subscription.token}/").status_code == 302
     assert SmsSubscription.objects.get(matter=first).withdrawn_at is not None
     assert SmsSubscription.objects.get(matter=second).withdrawn_at is None
     # A token differing by one character, or of another case, is nobody's.
@@ -123,7 +123,7 @@ def test_a_push_larger_than_the_request_limit_is_refused(client, mw, settings):
     settings.CUNZHI_SMS_INBOUND_TOKEN = TOKEN
     settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 10_000
     public(mw)
-    huge = json.dumps([{**ALIYUN_PUSH[0], "content": "x" * 20_000}, ALIYUN_PUSH[0]])
+    huge = json.dumps([{**aliyun_push()[0], "content": "x" * 20_000}, aliyun_push()[0]])
     response = client.post(f"/public/sms/inbound/aliyun/{TOKEN}/", huge, "application/json")
     assert 400 <= response.status_code < 500
     assert SmsSubscription.objects.get().withdrawn_at is None
@@ -132,7 +132,7 @@ def test_a_push_larger_than_the_request_limit_is_refused(client, mw, settings):
 def test_a_replayed_td_push_changes_nothing_more(client, mw, settings):
     settings.CUNZHI_SMS_INBOUND_TOKEN = TOKEN
     public(mw)
-    url, body = f"/public/sms/inbound/aliyun/{TOKEN}/", json.dumps(ALIYUN_PUSH)
+    url, body = f"/public/sms/inbound/aliyun/{TOKEN}/", json.dumps(aliyun_push())
     assert client.post(url, body, "application/json").status_code == 200
     withdrawn = SmsSubscription.objects.get().withdrawn_at
     assert client.post(url, body, "application/json").status_code == 200
@@ -145,7 +145,7 @@ def test_a_td_from_a_number_with_several_consents_withdraws_only_that_numbers(cl
     theirs = mw.public_matter(grid=mw.q1, sms_consent=consent_wording())
     Matter.objects.filter(pk=theirs.pk).update(submitter_phone="15900002222")
     SmsSubscription.objects.filter(matter=theirs).update(phone="15900002222")
-    push = [{**ALIYUN_PUSH[0], "phone_number": "8615900001111"}]
+    push = [{**aliyun_push()[0], "phone_number": "8615900001111"}]
     assert client.post(f"/public/sms/inbound/aliyun/{TOKEN}/", json.dumps(push), "application/json").status_code == 200
     withdrawn = dict(SmsSubscription.objects.values_list("matter_id", "withdrawn_via"))
     assert withdrawn == {mine.pk: "reply", also_mine.pk: "reply", theirs.pk: ""}

@@ -153,9 +153,10 @@ def test_notify_many_costs_the_same_queries_for_two_people_and_for_twenty(world,
     ]
     for user in users:
         give_phone(user, f"139{user.pk:08d}")
-    # the inbox rows, the people's numbers, their choices, their deliveries
+    # the inbox rows, the people's numbers, the townships of their posts (their staff accounts
+    # name none), their township's rules, their choices, their deliveries
     for batch in (users[:2], users):
-        with django_assert_num_queries(4):
+        with django_assert_num_queries(6):
             notify_many([(u, "提醒", "", "") for u in batch], kind=Kind.SUPERVISION)
 
 

@@ -9,7 +9,7 @@ import zoneinfo
 import pytest
 import time_machine
 from django.core.cache import cache
-from django.utils import translation
+from django.utils import timezone, translation
 
 from governance.messaging.models import Delivery, Kind
 from governance.messaging.services import delivery_send
@@ -233,31 +233,39 @@ def test_an_unknown_unsubscribe_token_is_a_404(client, mw, token):
     assert SmsSubscription.objects.get().withdrawn_at is None
 
 
-ALIYUN_PUSH = [
-    {
-        "phone_number": PHONE,
-        "send_time": "2026-11-20 12:00:00",
-        "content": "TD",
-        "sign_name": "【村治平台】",
-        "dest_code": "1234",
-        "sequence_id": 1234567,
+def aliyun_push(sent: datetime.datetime | None = None) -> list[dict]:
+    """Alibaba Cloud's SmsUp push of a TD reply sent at `sent` (now), as its documentation shows it."""
+    sent = timezone.localtime(sent or timezone.now())
+    return [
+        {
+            "phone_number": PHONE,
+            "send_time": sent.strftime("%Y-%m-%d %H:%M:%S"),
+            "content": "TD",
+            "sign_name": "【村治平台】",
+            "dest_code": "1234",
+            "sequence_id": 1234567,
+        }
+    ]
+
+
+def tencent_push(sent: datetime.datetime | None = None) -> dict:
+    """Tencent Cloud's reply callback of a 退订 sent at `sent` (now)."""
+    sent = sent or timezone.now()
+    return {
+        "extend": "",
+        "mobile": PHONE,
+        "nationcode": "86",
+        "sign": "村治平台",
+        "text": "退订",
+        "time": int(sent.timestamp()),
     }
-]
-TENCENT_PUSH = {
-    "extend": "",
-    "mobile": PHONE,
-    "nationcode": "86",
-    "sign": "村治平台",
-    "text": "退订",
-    "time": 1795665600,
-}
 
 
 @pytest.mark.parametrize(
     ("provider", "push", "answer"),
     [
-        ("aliyun", ALIYUN_PUSH, {"code": 0, "msg": "成功"}),
-        ("tencent", TENCENT_PUSH, {"result": 0, "errmsg": "OK"}),
+        ("aliyun", aliyun_push, {"code": 0, "msg": "成功"}),
+        ("tencent", tencent_push, {"result": 0, "errmsg": "OK"}),
     ],
 )
 def test_a_td_reply_through_the_providers_callback_withdraws_and_suppresses(
@@ -267,7 +275,7 @@ def test_a_td_reply_through_the_providers_callback_withdraws_and_suppresses(
     matter = public(mw)
     other = public(mw)  # the same number's other matter: a reply does not say which
     classify(mw, matter)
-    response = client.post(f"/public/sms/inbound/{provider}/{TOKEN}/", json.dumps(push), "application/json")
+    response = client.post(f"/public/sms/inbound/{provider}/{TOKEN}/", json.dumps(push()), "application/json")
     assert response.status_code == 200 and response.json() == answer
     assert set(SmsSubscription.objects.values_list("withdrawn_via", flat=True)) == {"reply"}
     assert [d.status for d in resident_sms()] == [Delivery.Status.SUPPRESSED]
@@ -279,7 +287,7 @@ def test_a_td_reply_through_the_providers_callback_withdraws_and_suppresses(
 def test_the_callback_refuses_a_wrong_token_and_is_absent_when_unset(client, mw, settings):
     public(mw)
     url = "/public/sms/inbound/aliyun/{}/"
-    body = json.dumps(ALIYUN_PUSH)
+    body = json.dumps(aliyun_push())
     assert client.post(url.format(TOKEN), body, "application/json").status_code == 404  # no token configured
     settings.CUNZHI_SMS_INBOUND_TOKEN = TOKEN
     assert client.post(url.format("wrong-token-0123456789abcd"), body, "application/json").status_code == 403
@@ -287,6 +295,19 @@ def test_the_callback_refuses_a_wrong_token_and_is_absent_when_unset(client, mw,
     assert client.get(url.format(TOKEN)).status_code == 405
     refused = client.post(url.format(TOKEN), '{"not": "a push"}', "application/json")
     assert refused.status_code == 400 and refused.json()["code"] == "invalid"
+    assert SmsSubscription.objects.get().withdrawn_at is None
+
+
+@pytest.mark.parametrize("push", [aliyun_push, tencent_push])
+def test_a_td_sent_before_a_consent_does_not_withdraw_it(client, mw, settings, push):
+    """A provider may push a reply again later: a TD sent before the resident next consented
+    (a new matter from the same number) leaves that consent alone."""
+    settings.CUNZHI_SMS_INBOUND_TOKEN = TOKEN
+    earlier = timezone.now() - datetime.timedelta(minutes=5)
+    public(mw)
+    provider = "aliyun" if push is aliyun_push else "tencent"
+    response = client.post(f"/public/sms/inbound/{provider}/{TOKEN}/", json.dumps(push(earlier)), "application/json")
+    assert response.status_code == 200
     assert SmsSubscription.objects.get().withdrawn_at is None
 
 

@@ -146,14 +146,15 @@ def _sweep_statements(mw, due: int) -> tuple[int, int]:
 def test_the_sweep_settles_each_matter_in_a_few_statements(mw):
     """The sweep settles each due matter through matter_transition on the row as its batch
     locked it: the row's update, its event, one INSERT of the inbox rows of everyone told and
-    the outbox's three (their phone numbers, their choices, one INSERT of their e-mails, SMS and
-    企业微信 messages), however many are told, with no second read of the row and no savepoint
-    of its own."""
+    the outbox's five (their phone numbers, the townships of those whose staff account names
+    none, those townships' channel rules, their choices, one INSERT of their e-mails, SMS and
+    企业微信 messages), however many are told, with no second read of the row and no savepoint of
+    its own."""
     two, notes_two = _sweep_statements(mw, 2)
     six, notes_six = _sweep_statements(mw, 6)
     told = (notes_six - notes_two) // 4
     assert told >= 1
-    assert six - two == 4 * (2 + 1 + 3)
+    assert six - two == 4 * (2 + 1 + 5)
 
 
 @pytest.mark.django_db(transaction=True)
