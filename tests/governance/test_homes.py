@@ -90,3 +90,55 @@ def test_a_handler_of_two_departments_sees_figures_that_are_their_lists(demo):
     queue = _section(html, "department-queue-heading")
     assert "department=" not in queue
     assert _check_every_figure(client, html) >= 4
+
+
+def test_township_home_counts_its_queue_once_and_no_resident_however_many(mw, client):
+    """A township official's and leader's home (issue 19): the queue is read once for the card
+    and the nav's badge, the residents come from the tallies (no query counts them), and the
+    queries stay as many when the township's residents and matters grow."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from governance.tallies import count_tallies
+    from petitions.models import State
+    from petitions.selectors import matters_waiting_for
+    from tests.api.matter_states import civil, government
+    from tests.factories import make_household
+
+    def grow(n):
+        for i in range(n):
+            make_household(mw.q1 if i % 2 else mw.h1, members=3)
+            civil(mw, State.SUBMITTED) if i % 2 else government(mw, State.VERIFYING)
+        count_tallies()
+
+    def home(user) -> tuple[int, list[str]]:
+        client.force_login(user)
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get("/")
+        assert response.status_code == 200
+        waiting = len(matters_waiting_for(user))
+        assert response.context["waiting"]["total"] == response.context["nav"]["matters_waiting"] == waiting
+        return waiting, [q["sql"] for q in queries.captured_queries]
+
+    def queue_reads(sqls, user) -> int:
+        with CaptureQueriesContext(connection) as queue:
+            list(matters_waiting_for(user).values_list("pk", flat=True))
+        (queue_sql,) = [q["sql"] for q in queue.captured_queries]
+        prefix = queue_sql[: queue_sql.index(" WHERE ")]
+        return sum(sql.startswith(prefix + " WHERE ") for sql in sqls)
+
+    grow(1)
+    costs = {}
+    for user in (mw.users.official, mw.users.leader):
+        waiting, sqls = home(user)
+        assert waiting
+        assert queue_reads(sqls, user) == 1
+        assert not [sql for sql in sqls if '"grids_resident"' in sql]
+        costs[user.username] = len(sqls)
+    grow(6)
+    for user in (mw.users.official, mw.users.leader):
+        waiting, sqls = home(user)
+        assert waiting
+        assert queue_reads(sqls, user) == 1
+        assert not [sql for sql in sqls if '"grids_resident"' in sql]
+        assert len(sqls) == costs[user.username]
