@@ -75,6 +75,7 @@ bench: venv ## Benchmark on a district-sized PostgreSQL database (built once wit
 	  "from grids.models import Township; import sys; sys.exit(0 if Township.objects.filter(code__startswith='S').exists() else 1)" \
 	  || DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) manage.py generate_scale $(SCALE_ARGS)
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) manage.py bench --output docs/bench-latest.md
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) manage.py bench_http --output docs/bench-http.md
 
 clean: ## Remove the virtual environment and the SQLite database
 	rm -rf $(VENV) db.sqlite3

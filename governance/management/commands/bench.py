@@ -141,7 +141,7 @@ class Command(BaseCommand):
         """The dashboards (驾驶舱) and the monthly report as pages, each persona logged in
         (session), over a year of activity (generate_activity adds it when it is missing) and
         the sweep's open matters: median and p95 time, queries of one request, the target."""
-        from governance.management.commands.generate_scale import generate_activity
+        from governance.management.commands.generate_scale import generate_activity, generate_visit_year
         from governance.models import MonthlyReport, Tally
         from governance.reports import previous_month
         from governance.tallies import count_tallies
@@ -150,6 +150,7 @@ class Command(BaseCommand):
         from petitions.models import OPEN_STATES, Matter, MatterEvent
 
         generate_activity(stdout=self.stdout)
+        generate_visit_year(stdout=self.stdout)
         users = get_user_model().objects
         names = scale_usernames()
         official = users.get(username=names["township_official"])

@@ -403,6 +403,73 @@ def generate_activity(seed: int = 2026, stdout=None) -> dict:
     return activity.counts
 
 
+VISITS_PER_HOUSEHOLD_YEAR = 11  # ordinary working days a household is seen on, besides the 逢十 days
+DAY_VISIT_FINGERPRINT = "scale-day"
+
+
+def generate_visit_year(seed: int = 2026, stdout=None) -> int:
+    """A year of everyday visits on top of the 逢十 days' (about 4.3 million at district scale,
+    some 4.8 million in all): each household seen on VISITS_PER_HOUSEHOLD_YEAR working days by its
+    grid's worker; then every household's last visit and next due day as the app keeps them.
+    Its own random stream; does nothing if the visits are there."""
+    from grids.visits.fengshi import cycles_between
+    from grids.visits.models import Visit
+    from grids.visits.services import households_refresh_visit_due
+
+    if Visit.objects.filter(fingerprint=DAY_VISIT_FINGERPRINT).exists():
+        return 0
+    rng = random.Random(seed * 11 + 3)  # nosec B311: benchmark data
+    ids = _NextIds()
+    tz = timezone.get_current_timezone()
+    today = timezone.localdate()
+    cycles = set(cycles_between(today - datetime.timedelta(days=365), today))
+    days = [
+        day for n in range(1, 366) if (day := today - datetime.timedelta(days=n)).weekday() < 5 and day not in cycles
+    ]
+    started = time.monotonic()
+    count = 0
+    for township in Township.objects.filter(code__startswith=CODE_PREFIX).order_by("code"):
+        workers = dict(
+            Assignment.objects.filter(township=township, role="grid_worker").values_list("grid_id", "user_id")
+        )
+        rows = Household.objects.filter(township=township).values_list("pk", "village_id", "grid_id")
+        with transaction.atomic(), connection.cursor() as cursor:
+            w = Writer(cursor)
+            for household_id, village_id, grid_id in rows.order_by("pk").iterator(chunk_size=5000):
+                for day in rng.sample(days, VISITS_PER_HOUSEHOLD_YEAR):
+                    at = datetime.datetime.combine(day, datetime.time(8), tzinfo=tz) + datetime.timedelta(
+                        minutes=rng.randrange(600)
+                    )
+                    w.add(
+                        Visit,
+                        id=ids.next(Visit),
+                        author_id=workers[grid_id],
+                        client_uuid=str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+                        fingerprint=DAY_VISIT_FINGERPRINT,
+                        household_id=household_id,
+                        visited_at=at.isoformat(),
+                        visited_on=day.isoformat(),
+                        method=rng.choice(["home", "home", "sit-down", "courtyard"]),
+                        met="head",
+                        received_at=at.isoformat(),
+                        township_id=township.pk,
+                        village_id=village_id,
+                        grid_id=grid_id,
+                    )
+                    count += 1
+            w.flush(["grids_visit"])
+        household_ids = list(rows.values_list("pk", flat=True))
+        for start in range(0, len(household_ids), 5000):
+            households_refresh_visit_due(household_ids[start : start + 5000])
+        if stdout:
+            stdout.write(f"visits {township.code}: {count:,} everyday visits ({time.monotonic() - started:.0f} s)")
+    ids.reset_sequences()
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE grids_visit")
+        cursor.execute("ANALYZE grids_household")
+    return count
+
+
 class _Activity:
     def __init__(self, seed: int):
         from grids.visits.fengshi import cycles_between
