@@ -61,9 +61,7 @@ def _test_config(binary: str, workdir: Path, *, upstream: str, http_port: int, h
     site = CONFIG.read_text()
     site = _replace(site, "server web:8000;", f"server {upstream};")
     site = _replace(site, "listen 80 default_server;", f"listen {NGINX}:{http_port} default_server;")
-    site = _replace(site, "listen [::]:80 default_server;\n", "")
     site = _replace(site, "listen 443 ssl default_server;", f"listen {NGINX}:{https_port} ssl default_server;")
-    site = _replace(site, "listen [::]:443 ssl default_server;\n", "")
     site = _replace(site, "/etc/nginx/certs/", f"{workdir}/certs/")
     site = _replace(site, "/srv/static/", f"{workdir}/static/")
     if _version(binary) < (1, 25, 1):  # Debian 12's nginx 1.22: HTTP/2 is a `listen` flag there
