@@ -93,7 +93,7 @@ http {{
     return main
 
 
-def _static_files(workdir: Path) -> dict[str, str]:
+def _static_files(workdir: Path) -> dict:
     """One real stylesheet as collectstatic's manifest storage leaves it: a hashed name with its
     .gz beside it, and the plain name."""
     source = (ROOT / "static" / "css" / "app.css").read_bytes()
