@@ -10,7 +10,8 @@ COPY . .
 # collectstatic only reads settings; these throw-away values never reach a running container.
 RUN DEBUG=false SECRET_KEY=build-only ID_ENCRYPTION_KEYS=build-only ID_HASH_KEY=build-only \
     python manage.py collectstatic --noinput \
- && useradd --system --home /app cunzhi && mkdir -p /app/media && chown cunzhi /app/media
+ && useradd --system --home /app cunzhi && mkdir -p /app/media \
+ && chown -R cunzhi /app/media /app/staticfiles
 
 USER cunzhi
 EXPOSE 8000

@@ -115,7 +115,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # Pages go out compressed (a phone on a weak signal: a visit page is a fifth of its size).
     # Django's GZipMiddleware pads each response at random against BREACH, and CSRF tokens are
-    # masked per response; static files are compressed ahead by whitenoise.
+    # masked per response; static files are compressed ahead by whitenoise. nginx in front
+    # (deploy/nginx/cunzhi.conf) leaves what is already compressed alone: this is the one gzip.
     "django.middleware.gzip.GZipMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",

@@ -6,6 +6,7 @@ import os
 import uuid
 
 import pytest
+from axes.models import AccessAttempt
 from captcha.models import CaptchaStore
 from django.test import RequestFactory
 from rest_framework.test import APIClient
@@ -67,9 +68,14 @@ def test_a_request_without_an_address_has_none():
 # --- the token endpoint -------------------------------------------------------------------
 
 
-def test_token_throttle_ignores_forged_forwarded_for(world, api, monkeypatch):
+# docker-compose.yml's nginx: the one address whose X-Forwarded-For is believed.
+PROXY = "172.30.0.2"
+
+
+def test_token_throttle_ignores_forged_forwarded_for(world, api, settings, monkeypatch):
     from rest_framework.throttling import ScopedRateThrottle
 
+    settings.TRUSTED_PROXIES = [f"{PROXY}/32"]
     monkeypatch.setattr(ScopedRateThrottle, "THROTTLE_RATES", {"login": "3/min"})
     statuses = [
         api.post(
@@ -82,6 +88,42 @@ def test_token_throttle_ignores_forged_forwarded_for(world, api, monkeypatch):
         for i in range(5)
     ]
     assert statuses == [200, 200, 200, 429, 429]
+
+
+def proxied_token(client, username, password="demo12345", *, forwarded, peer=PROXY):
+    """A token login reaching the app from `peer` (the proxy unless told) with X-Forwarded-For."""
+    body = {"username": username, "password": password}
+    return client.post(TOKEN_URL, body, format="json", REMOTE_ADDR=peer, HTTP_X_FORWARDED_FOR=forwarded)
+
+
+def test_behind_the_trusted_proxy_the_throttle_counts_each_forwarded_client(world, api, settings, monkeypatch):
+    from rest_framework.throttling import ScopedRateThrottle
+
+    settings.TRUSTED_PROXIES = [f"{PROXY}/32"]
+    monkeypatch.setattr(ScopedRateThrottle, "THROTTLE_RATES", {"login": "3/min"})
+
+    def via_proxy(client_address):
+        return proxied_token(api, "t_grid1", forwarded=f"6.6.6.6, {client_address}").status_code
+
+    # Five clients behind one proxy: each has its own count, none is throttled for the others.
+    assert [via_proxy(f"198.51.100.{i}") for i in range(5)] == [200] * 5
+    assert [via_proxy("198.51.100.1") for _ in range(3)] == [200, 200, 429]
+
+
+def test_behind_the_trusted_proxy_the_lockout_is_per_forwarded_client(world, api, settings):
+    settings.TRUSTED_PROXIES = [f"{PROXY}/32"]
+    for i in range(5):
+        proxied_token(api, "t_grid1", f"wrong{i}", forwarded="198.51.100.66")
+    assert proxied_token(api, "t_grid1", forwarded="198.51.100.66").json()["code"] == "locked_out"
+    assert list(AccessAttempt.objects.values_list("ip_address", flat=True)) == ["198.51.100.66"]
+    # The owner, behind the same proxy, still logs in.
+    assert proxied_token(api, "t_grid1", forwarded="203.0.113.7").status_code == 200
+
+    # A peer that is not the proxy forging the owner's address locks out only itself.
+    for i in range(5):
+        proxied_token(api, "t_cadre", f"wrong{i}", forwarded="203.0.113.7", peer="198.51.100.77")
+    assert AccessAttempt.objects.get(username="t_cadre").ip_address == "198.51.100.77"
+    assert proxied_token(api, "t_cadre", forwarded="203.0.113.7").status_code == 200
 
 
 def test_token_endpoint_limits_failures_per_address_across_usernames(world, api, settings):
