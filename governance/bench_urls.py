@@ -81,7 +81,11 @@ def bare_matter(request, pk):
     row = matters_visible_to(user).filter(pk=pk).values(*MATTER_FIELDS, "description").first()
     if row is None:
         return JsonResponse({}, status=404)
-    row["events"] = list(MatterEvent.objects.filter(matter_id=pk).order_by("id").values("id", "kind", "created_at"))
+    row["events"] = list(
+        MatterEvent.objects.filter(matter_id=pk)
+        .order_by("id")
+        .values("id", "action", "from_state", "to_state", "created_at")
+    )
     return JsonResponse(row)
 
 

@@ -14,6 +14,7 @@ For each run: requests done, errors (status >= 400 or a broken connection, with 
 bodies), throughput per second, and latency percentiles in milliseconds.
 """
 
+import gzip
 import http.client
 import itertools
 import json
@@ -91,6 +92,8 @@ def run(base: str, spec: dict) -> dict:
                     statuses[code] = statuses.get(code, 0) + 1
                     sizes.append(len(payload))
                     if code >= 400 and len(errors) < 5:
+                        if payload[:2] == b"\x1f\x8b":
+                            payload = gzip.decompress(payload)
                         errors.append(f"{request['method']} {request['path']} {code}: {payload[:300]!r}")
         connection.close()
 

@@ -7,4 +7,4 @@ class PetitionsConfig(AppConfig):
     verbose_name = _("Matters")
 
     def ready(self):
-        from petitions import receivers  # noqa: F401 (matters follow households and merged grids)
+        from petitions import queue, receivers  # noqa: F401 (matters follow households and merged grids; queues)

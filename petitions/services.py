@@ -46,6 +46,7 @@ from petitions.models import (
     RepresentativesAuthorisation,
     Source,
 )
+from petitions.queue import queue_changed
 from petitions.selectors import handler_candidates
 from petitions.workflow import Change, matter_transition
 
@@ -1048,6 +1049,7 @@ def _moved(matters: list[Matter], to_grid_id: int, *, actor, note: str, reason: 
     ]
     Matter.objects.filter(pk__in=[m.pk for m in matters]).update(grid_id=to_grid_id, updated_at=timezone.now())
     MatterEvent.objects.bulk_create(events)
+    queue_changed(township_ids={m.township_id for m in matters})  # update() and bulk_create() send no signal
 
 
 def _grid_names(*ids) -> dict[int, str]:
