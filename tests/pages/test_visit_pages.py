@@ -307,13 +307,15 @@ def _assert_queries(client, url, expected, django_assert_num_queries):
 # counts: unread notifications, matters waiting, and (the cadre decides) proposals waiting.
 # The to-do list (/visits/): 4 the grids the user walks (with their villages), 5 the
 # courtyards, 6 the tags (the filter's choices), 7 the counts (total, never visited, due),
-# 8 the first households by need, 9 their tags (one prefetch); then the nav.
+# 8 the first households by need (grid and courtyard joined), 9 their tags (one query for
+# all of them); then the nav.
 # The form (/visits/new/): 4 the grids, 5 the courtyards, 6 the households to choose from
 # (with grid and courtyard joined); then the nav.
 TODO_AND_FORM = {
     ("grid1", "/visits/"): 3 + 6 + 2,
     ("cadre", "/visits/"): 3 + 6 + 3,
     ("grid1", "/visits/new/"): 3 + 3 + 2,
+    ("cadre", "/visits/new/"): 3 + 3 + 3,
 }
 
 
