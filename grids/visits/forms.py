@@ -92,7 +92,8 @@ class DetailSelect(forms.Select):
             detail = "".join(f' {attr}="{escape(str(v))}"' for attr, v in self.details.get(key, {}).items())
             options.append(OPTION.format(escape(key), " selected" if selected else "", detail, escape(str(label))))
         select = flatatt(self.build_attrs(self.attrs, {**(attrs or {}), "name": name}))
-        return mark_safe(f"<select{select}>\n{chr(10).join(options)}\n</select>")  # each part escaped above
+        # flatatt escapes the select's attributes, and every option's parts were escaped above.
+        return mark_safe(f"<select{select}>\n" + "\n".join(options) + "\n</select>")  # nosec B308 B703
 
 
 OPTION = '<option value="{}"{}{}>{}</option>'
@@ -152,13 +153,14 @@ class VisitForm(BoundedTextForm):
         household.choices = [("", _("No household: a walk of the grid or a courtyard")), *labels.items()]
         household.widget = DetailSelect(
             choices=household.choices,
+            # The top of the form names the household (its label up to the first " · ", the
+            # head or else the number: static/js/visits.js) and says this; 1 300 options on a
+            # village's form, so nothing the script can read from the label is repeated.
             details={
                 str(row["pk"]): {
-                    "data-name": row["head_name"] or row["number"],
                     "data-detail": " · ".join(
                         part for part in (row["number"], labels[row["pk"]].split(" · ")[-1], row["address"]) if part
                     ),
-                    "data-grid": row["grid_id"],
                 }
                 for row in households
             },
