@@ -93,6 +93,8 @@ class KeysetPagination(IdCursorPagination):
         if not self.page_size:
             return None
         self.base_url = request.build_absolute_uri()
+        if self.template is not None:
+            self.display_page_controls = True  # the browsable API's links, as DRF's cursor
         cursor = self.decode_cursor(request)
         self.reverse = bool(cursor and cursor.reverse)
         if cursor is not None:
