@@ -1,17 +1,20 @@
 """Shared API machinery: error bodies, pagination, scope permissions, idempotent creates."""
 
+import functools
 import hashlib
 import json
+import operator
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.http import Http404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import exceptions, status
-from rest_framework.pagination import CursorPagination
+from rest_framework.pagination import Cursor, CursorPagination
 from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -71,6 +74,80 @@ class IdCursorPagination(CursorPagination):
     ordering = "id"
     page_size_query_param = "page_size"
     max_page_size = 200
+
+
+class KeysetPagination(IdCursorPagination):
+    """Cursor pages over a key of several ascending columns (`ordering`: field or annotation
+    names, together unique; the queryset carries them). DRF's cursor keeps only the first
+    column and counts an offset through its ties, which a list ordered by a due date (many
+    rows share one, and never-visited ones have none) would walk past its offset cutoff. Here
+    the cursor holds the whole key of the row at the page's edge, and the next page is the
+    rows after it: one query per page, whatever its depth. The answer has the same shape
+    (next, previous, results); rows may be model instances or values() dicts."""
+
+    ordering = ("id",)
+
+    def paginate_queryset(self, queryset, request, view=None):
+        self.request = request
+        self.page_size = self.get_page_size(request)
+        if not self.page_size:
+            return None
+        self.base_url = request.build_absolute_uri()
+        if self.template is not None:
+            self.display_page_controls = True  # the browsable API's links, as DRF's cursor
+        cursor = self.decode_cursor(request)
+        self.reverse = bool(cursor and cursor.reverse)
+        if cursor is not None:
+            try:
+                queryset = queryset.filter(self._beyond(self._decode_key(cursor.position), before=self.reverse))
+            except (DjangoValidationError, TypeError, ValueError):
+                raise exceptions.NotFound(self.invalid_cursor_message) from None
+        queryset = queryset.order_by(*(f"-{name}" if self.reverse else name for name in self.ordering))
+        rows = list(queryset[: self.page_size + 1])
+        more = len(rows) > self.page_size
+        rows = rows[: self.page_size]
+        if self.reverse:
+            rows.reverse()
+        self.page = rows
+        # Going forward, there is a page before this one if we came by a cursor; going back,
+        # there is always one after it (the page we came from).
+        self.has_next = more if not self.reverse else True
+        self.has_previous = more if self.reverse else cursor is not None
+        return rows
+
+    def get_next_link(self):
+        if not (self.has_next and self.page):
+            return None
+        return self.encode_cursor(Cursor(offset=0, reverse=False, position=self._encode_key(self.page[-1])))
+
+    def get_previous_link(self):
+        if not (self.has_previous and self.page):
+            return None
+        return self.encode_cursor(Cursor(offset=0, reverse=True, position=self._encode_key(self.page[0])))
+
+    def _beyond(self, key: list, *, before: bool) -> Q:
+        """Rows after the key in the ordering (before it, going back): (a > x) or (a = x and b > y) ..."""
+        lookup = "lt" if before else "gt"
+        return functools.reduce(
+            operator.or_,
+            (
+                Q(**dict(zip(self.ordering[:depth], key[:depth], strict=True)), **{f"{name}__{lookup}": key[depth]})
+                for depth, name in enumerate(self.ordering)
+            ),
+        )
+
+    def _encode_key(self, row) -> str:
+        values = [row[name] if isinstance(row, dict) else getattr(row, name) for name in self.ordering]
+        return json.dumps([v.isoformat() if hasattr(v, "isoformat") else v for v in values], ensure_ascii=False)
+
+    def _decode_key(self, position) -> list:
+        try:
+            key = json.loads(position or "")
+        except ValueError:
+            key = None
+        if not isinstance(key, list) or len(key) != len(self.ordering):
+            raise exceptions.NotFound(self.invalid_cursor_message)
+        return key
 
 
 IDEMPOTENCY_HEADER = "HTTP_IDEMPOTENCY_KEY"

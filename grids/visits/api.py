@@ -17,17 +17,19 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
 
-from governance.api_common import IdCursorPagination, StateConflict, idempotent
+from governance.api_common import IdCursorPagination, KeysetPagination, StateConflict, idempotent
 from governance.permissions import ActionPolicy, Policy
 from governance.roles import COMPLIANCE_READERS, VISITOR_ROLES
 from governance.serializers import PhotoSerializer
 from grids.visits.fengshi import compliance_for, latest_cycle
 from grids.visits.filters import VisitFilter
 from grids.visits.models import Visit
-from grids.visits.selectors import households_to_visit, visits_visible_to
+from grids.visits.selectors import TODO_ORDER, household_tags, households_to_visit, visits_visible_to
 from grids.visits.serializers import (
+    TODO_ROW_FIELDS,
     ComplianceQuerySerializer,
     HouseholdToVisitSerializer,
+    TodoQuerySerializer,
     VisitBatchResultSerializer,
     VisitBatchSerializer,
     VisitInputSerializer,
@@ -38,6 +40,10 @@ from grids.visits.services import VisitConflict, visit_add_photo, visit_record
 
 class NewestFirstPagination(IdCursorPagination):
     ordering = "-id"
+
+
+class TodoPagination(KeysetPagination):
+    ordering = TODO_ORDER
 
 
 def _record_visit(request, data) -> tuple[int, dict]:
@@ -131,17 +137,26 @@ class VisitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
 
         return idempotent(request, perform)
 
-    @extend_schema(responses=HouseholdToVisitSerializer(many=True))
-    @action(detail=False, methods=["get"], pagination_class=None, filterset_class=None)
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("courtyard", OpenApiTypes.INT, description="only the households of this courtyard"),
+            OpenApiParameter("tag", OpenApiTypes.INT, description="only households with this tag, or a member with it"),
+        ],
+        responses=HouseholdToVisitSerializer(many=True),
+        filters=False,
+    )
+    @action(detail=False, methods=["get"], pagination_class=TodoPagination, filter_backends=[])
     def todo(self, request):
-        """The caller's households by need (never visited, then longest overdue first)."""
+        """The caller's households by need (never visited, then longest overdue first), a page
+        at a time: a client that wants them all follows `next`."""
+        query = TodoQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
         households = households_to_visit(
-            request.user,
-            courtyard_id=request.query_params.get("courtyard") or None,
-            tag_id=request.query_params.get("tag") or None,
+            request.user, courtyard_id=query.validated_data.get("courtyard"), tag_id=query.validated_data.get("tag")
         )
-        context = {"today": timezone.localdate()}
-        return Response(HouseholdToVisitSerializer(households, many=True, context=context).data)
+        page = self.paginate_queryset(households.values(*TODO_ROW_FIELDS))
+        context = {"today": timezone.localdate(), "tags": household_tags(row["id"] for row in page)}
+        return self.get_paginated_response(HouseholdToVisitSerializer(page, many=True, context=context).data)
 
     @extend_schema(
         parameters=[OpenApiParameter("cycle", OpenApiTypes.DATE, description="a 逢十 day (default: the latest)")],

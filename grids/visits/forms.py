@@ -8,8 +8,11 @@ the API, with the same field names.
 """
 
 import uuid
+from html import escape
 
 from django import forms
+from django.forms.utils import flatatt
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from governance.limits import BoundedTextForm
@@ -75,6 +78,26 @@ class DetailSelect(forms.Select):
         option["attrs"].update(self.details.get(str(value), {}))
         return option
 
+    def render(self, name, value, attrs=None, renderer=None):
+        # Written out here rather than through Django's option templates: a village's select
+        # holds every household (the form is kept offline for all of them), 1 300 options,
+        # and a template per option was most of the form's time. Same markup, flat choices.
+        chosen = next(iter(self.format_value(value)), None)
+        options = []
+        for key, label in self.choices:
+            key = "" if key is None else str(key)
+            selected = key == chosen
+            if selected:
+                chosen = None  # one selected option, as Django's Select does
+            detail = "".join(f' {attr}="{escape(str(v))}"' for attr, v in self.details.get(key, {}).items())
+            options.append(OPTION.format(escape(key), " selected" if selected else "", detail, escape(str(label))))
+        select = flatatt(self.build_attrs(self.attrs, {**(attrs or {}), "name": name}))
+        # flatatt escapes the select's attributes, and every option's parts were escaped above.
+        return mark_safe(f"<select{select}>\n" + "\n".join(options) + "\n</select>")  # nosec B308 B703
+
+
+OPTION = '<option value="{}"{}{}>{}</option>'
+
 
 class VisitForm(BoundedTextForm):
     """One visit: a household (then `met` applies), or a walk of a grid or a courtyard."""
@@ -126,18 +149,18 @@ class VisitForm(BoundedTextForm):
         self.grids = {grid.pk: grid for grid in grids}
         self.courtyards = {courtyard.pk: courtyard for courtyard in courtyards}
         household = self.fields["household"]
-        household.choices = [("", _("No household: a walk of the grid or a courtyard"))] + [
-            (row["pk"], household_label(row)) for row in households
-        ]
+        labels = {row["pk"]: household_label(row) for row in households}
+        household.choices = [("", _("No household: a walk of the grid or a courtyard")), *labels.items()]
         household.widget = DetailSelect(
             choices=household.choices,
+            # The top of the form names the household (its label up to the first " · ", the
+            # head or else the number: static/js/visits.js) and says this; 1 300 options on a
+            # village's form, so nothing the script can read from the label is repeated.
             details={
                 str(row["pk"]): {
-                    "data-name": row["head_name"] or row["number"],
                     "data-detail": " · ".join(
-                        part for part in (row["number"], household_label(row).split(" · ")[-1], row["address"]) if part
+                        part for part in (row["number"], labels[row["pk"]].split(" · ")[-1], row["address"]) if part
                     ),
-                    "data-grid": row["grid_id"],
                 }
                 for row in households
             },

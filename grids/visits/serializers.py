@@ -150,6 +150,48 @@ class HouseholdToVisitSerializer(serializers.ModelSerializer):
     def get_due(self, household) -> bool:
         return household.visit_due_on is None or household.visit_due_on <= self.context["today"]
 
+    def to_representation(self, row):
+        # Written out by hand over values() rows (TODO_ROW_FIELDS), with the page's tags from
+        # the context (grids.visits.selectors.household_tags): DRF's per-field machinery and a
+        # prefetch per household cost more than the query. The fields above describe the schema.
+        due_on = row["visit_due_on"]
+        last = row["last_visited_on"]
+        return {
+            "id": row["id"],
+            "number": row["number"],
+            "head_name": row["head_name"],
+            "address": row["address"],
+            "grid": row["grid_id"],
+            "grid_name": row["grid__name"],
+            "courtyard": row["courtyard_id"],
+            "courtyard_name": row["courtyard__name"] or "",
+            "tags": [tag["name"] for tag in self.context["tags"].get(row["id"], ())],
+            "last_visited_on": last.isoformat() if last else None,
+            "visit_due_on": due_on.isoformat() if due_on else None,
+            "due": due_on is None or due_on <= self.context["today"],
+        }
+
+
+# What HouseholdToVisitSerializer reads from each row (and the pages' order key, TODO_ORDER).
+TODO_ROW_FIELDS = (
+    "id",
+    "number",
+    "head_name",
+    "address",
+    "grid_id",
+    "grid__name",
+    "courtyard_id",
+    "courtyard__name",
+    "last_visited_on",
+    "visit_due_on",
+    "due_key",
+)
+
+
+class TodoQuerySerializer(InputSerializer):
+    courtyard = serializers.IntegerField(required=False, min_value=1)
+    tag = serializers.IntegerField(required=False, min_value=1)
+
 
 class ComplianceQuerySerializer(InputSerializer):
     cycle = serializers.DateField(required=False)

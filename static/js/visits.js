@@ -808,7 +808,8 @@
       if (!walk) {
         var option = f.household.options[f.household.selectedIndex];
         kind.textContent = card.getAttribute("data-word-household");
-        name.textContent = option.getAttribute("data-name") || option.textContent;
+        // The label is "head · number · place" (the number first when there is no head).
+        name.textContent = option.getAttribute("data-name") || option.textContent.split(" · ")[0];
         detail.textContent = option.getAttribute("data-detail") || "";
       } else {
         var courtyard = method === "courtyard" && places.courtyards[f.courtyard.value];

@@ -150,7 +150,7 @@ def test_liaison_logs_visits_to_the_villages_households_through_the_api(sent, as
     # a walk of a grid of their village is theirs too
     walk = {"client_uuid": str(uuid.uuid4()), "grid": sent.q2.pk, "visited_at": timezone.now().isoformat()}
     assert client.post("/api/v1/visits/", {**walk, "method": "grid"}, format="json").status_code == 201
-    todo = client.get("/api/v1/visits/todo/").data
+    todo = client.get("/api/v1/visits/todo/").data["results"]
     assert {row["id"] for row in todo} == {sent.households.q1.pk, sent.households.q1b.pk, sent.households.q2.pk}
 
 

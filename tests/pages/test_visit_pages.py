@@ -307,13 +307,15 @@ def _assert_queries(client, url, expected, django_assert_num_queries):
 # counts: unread notifications, matters waiting, and (the cadre decides) proposals waiting.
 # The to-do list (/visits/): 4 the grids the user walks (with their villages), 5 the
 # courtyards, 6 the tags (the filter's choices), 7 the counts (total, never visited, due),
-# 8 the first households by need, 9 their tags (one prefetch); then the nav.
+# 8 the first households by need (grid and courtyard joined), 9 their tags (one query for
+# all of them); then the nav.
 # The form (/visits/new/): 4 the grids, 5 the courtyards, 6 the households to choose from
 # (with grid and courtyard joined); then the nav.
 TODO_AND_FORM = {
     ("grid1", "/visits/"): 3 + 6 + 2,
     ("cadre", "/visits/"): 3 + 6 + 3,
     ("grid1", "/visits/new/"): 3 + 3 + 2,
+    ("cadre", "/visits/new/"): 3 + 3 + 3,
 }
 
 
@@ -480,3 +482,22 @@ def test_a_photo_that_cannot_be_read_saves_nothing_and_says_so_next_to_the_photo
     # The same form, corrected, is saved once with its photo.
     assert client.post(url, {**data, "photos": [_photo()]}).status_code == 302
     assert Visit.objects.get().photos.count() == 1
+
+
+def test_todo_cards_and_the_household_select_escape_what_the_register_holds(login, world):
+    # The cards and the options are written by the view and the widget, not by templates.
+    hh = world.households
+    Household.objects.filter(pk=hh.q1.pk).update(head_name='<b>张"三</b>', address="<script>x</script>")
+    tag = Tag.objects.create(code="odd", name="<i>困难</i>", is_key_group=True)
+    hh.q1.tags.add(tag)
+    client = login(world.users.grid1)
+    todo = client.get("/visits/").content.decode()
+    assert "<b>" not in todo and "<script>x" not in todo and "<i>" not in todo
+    assert "<h3>&lt;b&gt;张&quot;三&lt;/b&gt;</h3>" in todo
+    assert '<p class="meta">&lt;script&gt;x&lt;/script&gt;</p>' in todo
+    assert '<span aria-hidden="true">★</span> &lt;i&gt;困难&lt;/i&gt;</li>' in todo
+    assert f'data-household="{hh.q1.pk}" data-courtyard="{world.yard.pk}" data-tags="{tag.pk}"' in todo
+    form = client.get("/visits/new/").content.decode()
+    assert "<b>" not in form and "<script>x" not in form
+    assert f'<option value="{hh.q1.pk}" data-detail="' in form
+    assert "&lt;b&gt;张&quot;三&lt;/b&gt; · " in form
