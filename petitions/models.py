@@ -57,6 +57,9 @@ TERMINAL_STATES = frozenset({State.CLOSED, State.REJECTED, State.WITHDRAWN})
 # The states in which the time limit runs (petitions.deadlines): handling's clock, then the
 # review's own (复查, TimeLimit.Stage.REVIEW).
 CLOCK_STATES = [State.CLASSIFIED, State.DELIBERATING, State.HANDLING, State.REVIEWING]
+# The places a matter's readers see it through (governance.scoping.PERSON_FIELDS, and the
+# department it is assigned to).
+MATTER_PLACES = ("township", "village", "grid", "department")
 # The states whose clock is the handling's: where an extension may be asked for.
 HANDLING_CLOCK_STATES = [State.CLASSIFIED, State.DELIBERATING, State.HANDLING]
 
@@ -279,6 +282,15 @@ class Matter(models.Model):
             models.Index(fields=["village", "state"]),
             models.Index(fields=["grid", "state"]),
             models.Index(fields=["department", "state"]),
+            # A list of the matters of one's places, newest first: the API's by id (its cursor),
+            # the page's by the time received. Each reads its first page off the place's end of
+            # the index instead of walking the whole table backwards (petitions.selectors.
+            # matters_visible_to keeps the places' condition free of ORs for this).
+            *(models.Index(fields=[place, "id"], name=f"matter_{place}_newest") for place in MATTER_PLACES),
+            *(
+                models.Index(fields=[place, "created_at", "id"], name=f"matter_{place}_received")
+                for place in MATTER_PLACES
+            ),
         ]
         constraints = [
             models.CheckConstraint(

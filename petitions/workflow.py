@@ -38,6 +38,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from importlib import import_module
 
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -73,6 +74,7 @@ from petitions.models import (
 )
 from petitions.procedure import VILLAGE_STEPS, VOTE_STEP, awaiting_approval, awaiting_filing
 from petitions.resident_sms import resident_told
+from petitions.selectors import forget_matters_beyond
 
 
 class MatterError(DomainError):
@@ -1388,6 +1390,9 @@ def matter_transition(
         check(actor, action, matter)
         before = matter.state
         change = EFFECTS[action](matter, actor, **payload)
+        # The matters the people of the action reach beyond their places may have changed (a
+        # handler set or cleared, a grant): their cached reach is read again.
+        forget_matters_beyond(actor, *(v for v in payload.values() if isinstance(v, AbstractBaseUser)))
         fields = list(dict.fromkeys(change.fields))
         target = t.target_for(matter, change)
         if target != before or "state" in fields:

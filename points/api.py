@@ -69,6 +69,7 @@ from points.serializers import (
     PublicBoardSerializer,
     ReasonSerializer,
     RedemptionCreateSerializer,
+    RedemptionPayloadSerializer,
     RedemptionSerializer,
     RedemptionTargetSerializer,
     RestockSerializer,
@@ -116,7 +117,7 @@ class _PointsViewSet(viewsets.GenericViewSet):
             if input_class is not None:
                 serializer = input_class(data=request.data, context=context)
                 serializer.is_valid(raise_exception=True)
-                data = serializer.validated_data
+                data = {**data, **serializer.validated_data}
             return render(service(actor=request.user, **data))
 
         return idempotent(request, perform)
@@ -492,9 +493,11 @@ class RedemptionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _Point
             request,
             target_class=RedemptionTargetSerializer,
             check=lambda account, item: policy.check_redeem(request.user, account),
-            input_class=RedemptionCreateSerializer,
+            # The account and the item were read with the target; the service returns the
+            # redemption with every row its answer shows (no read after the write).
+            input_class=RedemptionPayloadSerializer,
             service=services.points_redeem,
-            render=lambda redemption: self._detail(redemption.pk, status.HTTP_201_CREATED),
+            render=lambda redemption: self._render(RedemptionSerializer, redemption, status.HTTP_201_CREATED),
         )
 
     @extend_schema(request=ReasonSerializer, responses={200: RedemptionSerializer, **REFUSALS})

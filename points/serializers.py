@@ -548,7 +548,10 @@ class RedemptionTargetSerializer(InputSerializer):
     item = VisibleField(items_visible_to, queryset=Item.objects.none())
 
 
-class RedemptionCreateSerializer(RedemptionTargetSerializer):
+class RedemptionPayloadSerializer(InputSerializer):
+    """What a redemption asks besides its target: read after the target's checks, without
+    reading the account and the item again."""
+
     quantity = serializers.IntegerField(min_value=1, max_value=MAX_QUANTITY, default=1)
     member = VisibleField(
         passbook_members_visible_to,
@@ -557,6 +560,10 @@ class RedemptionCreateSerializer(RedemptionTargetSerializer):
         allow_null=True,
         help_text=_("Which member came."),
     )
+
+
+class RedemptionCreateSerializer(RedemptionTargetSerializer, RedemptionPayloadSerializer):
+    """The whole request (the schema's): the target, then the payload."""
 
 
 class ItemTargetSerializer(InputSerializer):

@@ -62,8 +62,9 @@ from points.selectors import carried_resolutions, households_without_account, po
 MAX_QUANTITY = 1000
 
 
-def _locked_account(account_id: int) -> Account:
-    return Account.objects.select_for_update(of=("self",)).select_related("household").get(pk=account_id)
+def _locked_account(account_id: int, *related: str) -> Account:
+    """The account, locked (its row only: the rows joined by `related` are read, not locked)."""
+    return Account.objects.select_for_update(of=("self",)).select_related("household", *related).get(pk=account_id)
 
 
 def _post(account: Account, *, kind: str, points: int, occurred_on: datetime.date, actor, **source) -> Entry:
@@ -79,6 +80,8 @@ def _post(account: Account, *, kind: str, points: int, occurred_on: datetime.dat
         created_by=actor,
         **source,
     )
+    # A new entry is reversed by nothing: said here, so rendering it reads no more rows.
+    Entry._meta.get_field("reversed_by").set_cached_value(entry, None)
     account.balance = balance
     account.save(update_fields=["balance", "updated_at"])
     return entry
@@ -521,7 +524,9 @@ def points_redeem(
     redeemable threshold do not cover the price (insufficient_points) or the stock is too
     small (insufficient_stock); points are checked first.
     """
-    account = _locked_account(account.pk)
+    # The household and its grid come with the lock for the answer's row, the village's
+    # settings for the threshold: one read instead of three.
+    account = _locked_account(account.pk, "household__grid", "village__points_settings")
     policy.check_redeem(actor, account)
     item = Item.objects.select_for_update().get(pk=item.pk)
     if item.village_id != account.village_id:
@@ -533,7 +538,7 @@ def points_redeem(
     if member is not None and member.household_id != account.household_id:
         raise ValidationError({"member": _("This person is not a member of the household.")})
     cost = item.price * quantity
-    allowed = standing(account, points_settings(account.village_id))
+    allowed = standing(account)
     if cost > allowed.spendable:
         raise PointsRefused(
             _(

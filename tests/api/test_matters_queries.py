@@ -2,11 +2,12 @@
 
 import itertools
 
+from django.contrib.auth import get_user_model
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from petitions import services as s
-from petitions.models import State
+from petitions.models import Matter, State
 from tests.api.matter_states import civil, government
 
 
@@ -121,3 +122,46 @@ def test_detail_costs_exactly_its_queries_for_2_records_and_for_22(mw, api_clien
     meetings(20)
     with django_assert_num_queries(DETAIL):
         assert len(api_client.get(url).json()["deliberations"]) == 22
+
+
+def _list_as_a_new_request(api_client, user, url="/api/v1/matters/"):
+    """The list as a request of its own (a fresh user object: no scope kept): its statements
+    and the ids it lists."""
+    api_client.force_authenticate(get_user_model().objects.get(pk=user.pk))
+    with CaptureQueriesContext(connection) as queries:
+        response = api_client.get(url)
+    assert response.status_code == 200
+    return [q["sql"] for q in queries.captured_queries], [row["id"] for row in response.json()["results"]]
+
+
+def test_grid_worker_list_costs_three_queries_with_a_grant_as_without(mw, api_client):
+    """1 the scope, 2 the matters reached beyond the grid (handled there, or granted: usually
+    none), 3 the page. A grant is OR-ed into the page as a literal id, never as a subquery on
+    the grants (which turns the planner from the grid's index to a walk of the whole table)."""
+    u = mw.users
+    _matters(mw, 8)
+    elsewhere = mw.staff_matter(grid=mw.q2, actor=u.grid2)
+
+    statements, ids = _list_as_a_new_request(api_client, u.grid1)
+    assert len(statements) == 3 and elsewhere.pk not in ids
+    assert "objectpermission" not in statements[-1] and " IN (SELECT" not in statements[-1]
+
+    s.matter_grant(matter=elsewhere, actor=u.cadre, user=u.grid1)
+    statements, ids = _list_as_a_new_request(api_client, u.grid1)
+    assert len(statements) == 3 and elsewhere.pk in ids
+    assert "objectpermission" not in statements[-1] and f'"petitions_matter"."id" IN ({elsewhere.pk})' in statements[-1]
+
+
+def test_a_grant_and_a_handler_outside_ones_places_still_show_the_matter(mw, api_client):
+    u = mw.users
+    granted = mw.staff_matter(grid=mw.q2, actor=u.grid2)
+    handled = mw.staff_matter(grid=mw.q2, actor=u.grid2)
+    other = mw.staff_matter(grid=mw.q2, actor=u.grid2)
+    assert _list_as_a_new_request(api_client, u.outsider)[1] == []
+
+    s.matter_grant(matter=granted, actor=u.cadre, user=u.outsider)
+    Matter.objects.filter(pk=handled.pk).update(handler=u.outsider)
+    assert _list_as_a_new_request(api_client, u.outsider)[1] == [handled.pk, granted.pk]
+    assert api_client.get(f"/api/v1/matters/{granted.pk}/").status_code == 200
+    assert api_client.get(f"/api/v1/matters/{handled.pk}/").status_code == 200
+    assert api_client.get(f"/api/v1/matters/{other.pk}/").status_code == 404

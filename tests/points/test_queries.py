@@ -117,3 +117,27 @@ def test_ledger_and_board_detail_cost_exactly_their_queries(grown, as_user, djan
         count(client, ledger, 20)
     with django_assert_num_queries(BOARD):
         count(client, url, 10)
+
+
+def test_a_redemption_reads_each_row_once_and_answers_as_its_detail(pw, as_user):
+    """A redemption over the API: the account and the item read once for the caller's scope
+    and once under their locks (the village's settings joined to the account's lock), five
+    writes, and the answer rendered from what the service wrote, not read back."""
+    client = as_user(pw.users.clerk)
+    client.get("/api/v1/points/items/")  # the scope, kept on the user
+    member = pw.households.q1.members.first()
+    payload = {"account": pw.acc.q1.pk, "item": pw.items.soap.pk, "quantity": 1, "member": member.pk}
+    with CaptureQueriesContext(connection) as queries:
+        response = client.post("/api/v1/points/redemptions/", payload, format="json")
+    assert response.status_code == 201, response.content
+    statements = [q["sql"] for q in queries.captured_queries if not q["sql"].startswith(("SAVEPOINT", "RELEASE"))]
+    reads = [sql.split(" FROM ")[1].split()[0] for sql in statements if sql.startswith("SELECT")]
+    assert reads == [
+        '"points_account"',  # the target, in the caller's scope
+        '"points_item"',
+        '"grids_resident"',  # the member, of a passbook the caller sees
+        '"points_account"',  # locked, with its household and the village's settings
+        '"points_item"',  # locked
+    ]
+    assert len(statements) == 9
+    assert response.json() == client.get(f"/api/v1/points/redemptions/{response.json()['id']}/").json()
