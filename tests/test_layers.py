@@ -36,6 +36,7 @@ GOVERNANCE_PROJECT_FILES = {
     "governance/reports.py",
     "governance/report_views.py",
     "governance/management/commands/prepare_monthly_reports.py",
+    "governance/job_kinds.py",
     "governance/dashboards.py",
     "governance/tallies.py",
     "governance/homes.py",
