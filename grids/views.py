@@ -8,7 +8,6 @@ one service. Service errors are shown next to the field they name.
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core import signing
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
@@ -399,7 +398,6 @@ def resident_update(request, pk):
 
 # ---------------------------------------------------------------- the register in Excel
 
-IMPORT_RESULT_SALT = "grids.register-import"
 
 
 @login_required
@@ -447,23 +445,13 @@ def _import_villages(scope):
     return None if scope.is_superuser else scope.ids_for(REGISTER_IMPORTERS)
 
 
-def _unsigned_result(user, value: str) -> dict | None:
-    """The counts of an import this user made, from the address the import sent them to."""
-    try:
-        data = signing.loads(value, salt=IMPORT_RESULT_SALT, max_age=24 * 3600)
-    except signing.BadSignature:
-        return None
-    return data if data.get("user") == user.pk else None
-
-
 @login_required
 def register_import_page(request):
     """Import the household register from Excel: all rows or none, in the background.
 
     The file is saved with a job (governance.jobs) and the page goes to the job's page,
     which shows the progress, then the counts, or every error by row and column with
-    nothing written. A second submit of the same form goes to the same job. An address
-    with the counts signed into it (from before imports were jobs) still shows them.
+    nothing written. A second submit of the same form goes to the same job.
     """
     user = request.user
     scope = scope_for(user)
@@ -482,15 +470,11 @@ def register_import_page(request):
         if not created:
             messages.info(request, _("This file had already been sent; it is imported once."))
         return redirect(url)
-    result = None
-    if not posted and request.GET.get("result"):
-        result = _unsigned_result(user, request.GET["result"])
     villages = Village.objects.order_by("code")
     if village_ids is not None:
         villages = villages.filter(pk__in=sorted(village_ids))
     context = {
         "form": form,
-        "result": result,
         "villages": list(villages) if village_ids is not None else None,
         "columns": COLUMNS,
     }

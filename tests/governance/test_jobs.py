@@ -27,6 +27,8 @@ IMPORT = "/households/import/"
 API_IMPORT = "/api/v1/households/import/"
 API_EXPORT = "/api/v1/households/export/"
 ASYNC = {"HTTP_PREFER": "respond-async"}
+# The pages these tests cover (tests/pages/test_permissions.py checks every page is covered).
+COVERED_URL_NAMES = {"job-list", "job-detail", "job-result", "job-input", "monthly-report-job"}
 
 
 @pytest.fixture(autouse=True)
@@ -376,3 +378,20 @@ def test_monthly_report_page_makes_its_excel_in_the_background(client, world, dj
     client.force_login(world.users.grid1)
     assert client.post(f"/reports/monthly/export/?township={world.weituo.pk}&month={month}").status_code == 403
     assert Job.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("persona", "status"),
+    [("anonymous", 302), ("cadre", 302), ("official", 302), ("grid1", 403), ("clerk", 403), ("other_official", 404)],
+)
+def test_who_may_make_a_villages_monthly_report_file(client, world, persona, status):
+    if persona != "anonymous":
+        client.force_login(getattr(world.users, persona))
+    month = (timezone.localdate().replace(day=1) - datetime.timedelta(days=1)).strftime("%Y-%m")
+    response = client.post(f"/reports/monthly/export/?village={world.qixing.pk}&month={month}")
+    assert response.status_code == status
+    if status == 302 and persona != "anonymous":
+        assert response["Location"] == f"/jobs/{Job.objects.get(owner=getattr(world.users, persona)).pk}/"
+    else:
+        assert not Job.objects.exists()
+    assert client.get(f"/reports/monthly/export/?village={world.qixing.pk}").status_code in (302, 405)
