@@ -12,6 +12,7 @@ from rest_framework.views import APIView
 
 from governance.files import private_file_response
 from governance.jobs import PHASES, job_for
+from governance.models import Job
 from governance.xlsx import XLSX
 
 
@@ -32,7 +33,8 @@ class JobSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     url = serializers.CharField()
     kind = serializers.CharField()
-    state = serializers.ChoiceField(choices=["queued", "running", "done", "failed"])
+    # Plain text, not an enum: another "state" enum (the matter's) keeps its schema name.
+    state = serializers.CharField(help_text="queued, running, done or failed")
     phase = serializers.CharField(help_text="reading, checking, writing, exporting, counting, or empty")
     phase_label = serializers.CharField()
     done = serializers.IntegerField()
@@ -82,6 +84,8 @@ class JobView(APIView):
     """A background job of the caller's: its state, progress (`done` of `total` rows), and once
     done its result (counts, or `result_url` for a file) or, failed, its errors by row and column."""
 
+    queryset = Job.objects.none()  # for the schema and the scope matrix; `job_for` reads
+
     @extend_schema(responses=JobSerializer)
     def get(self, request, pk: int):
         return Response(job_body(request, job_for(request.user, pk)))
@@ -89,6 +93,8 @@ class JobView(APIView):
 
 class JobResultView(APIView):
     """The file a done job wrote (an .xlsx); 404 before it is done or for another's job."""
+
+    queryset = Job.objects.none()
 
     @extend_schema(responses={(200, XLSX): OpenApiTypes.BINARY})
     def get(self, request, pk: int):
