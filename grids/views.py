@@ -399,7 +399,6 @@ def resident_update(request, pk):
 # ---------------------------------------------------------------- the register in Excel
 
 
-
 @login_required
 @people_reader_required
 @require_http_methods(["GET", "POST"])
