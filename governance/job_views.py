@@ -4,6 +4,7 @@ it did not exist."""
 
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
+from django.utils.cache import add_never_cache_headers, patch_vary_headers
 
 from governance.files import private_file_response
 from governance.jobs import PHASES, job_for, jobs_of, kind_of
@@ -38,8 +39,13 @@ def job_detail(request, pk: int):
     job = job_for(request.user, pk)
     context = job_context(job)
     if request.headers.get("HX-Request") and not request.headers.get("HX-History-Restore-Request"):
-        return render(request, "governance/jobs/_status.html", context)
-    return render(request, "governance/jobs/detail.html", context)
+        response = render(request, "governance/jobs/_status.html", context)
+    else:
+        response = render(request, "governance/jobs/detail.html", context)
+    # The progress changes from one second to the next; the fragment and the page share an address.
+    add_never_cache_headers(response)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
 
 
 @login_required

@@ -42,6 +42,7 @@ GOVERNANCE_PROJECT_FILES = {
     "governance/homes.py",
     "governance/public_board.py",
     "governance/management/commands/bench.py",
+    "governance/management/commands/bench_import_job.py",
     "governance/management/commands/generate_scale.py",
     "governance/management/commands/seed_demo.py",
     "governance/demo.py",
