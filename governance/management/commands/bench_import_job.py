@@ -24,7 +24,7 @@ from governance.management.commands.bench import _register_file
 from governance.models import Job, Role
 from governance.services import assignment_create
 from grids.models import Township, Village
-from grids.places import grid_create, village_create
+from grids.services import grid_create, village_create
 
 VILLAGE = "基准后台导入村"
 
