@@ -649,9 +649,10 @@ def _apply(rows: list[_Row], ctx: _Context, user) -> ImportResult:
     }
     resident_tags = _apply_residents(by_household, ctx, {m.household_id for m in moves}, result)
     _apply_tags(resident_tags, household_tag_sets, new_households)
-    _sync_heads([h.pk for h in ctx.households.values() if h.pk and h in household_tag_sets])
     # Tags and statuses set visit targets; new households have no visits to date from.
     new_ids = {h.pk for h in new_households}
+    # A new household was written with its head's name (its one head is in the file).
+    _sync_heads([h.pk for h in ctx.households.values() if h.pk and h.pk not in new_ids and h in household_tag_sets])
     visit_targets_changed.send(
         sender=Household, household_ids=[h.pk for h in household_tag_sets if h.pk not in new_ids]
     )
@@ -708,7 +709,12 @@ def _apply_households(by_household: dict, ctx: _Context, user, result: ImportRes
 
 def _new_household(head_row: _Row, village_id: int, number: str) -> Household:
     phone = head_row.fields["phone"]
+    head_name = head_row.fields["name"] if head_row.fields["relation_to_head"] == Resident.Relation.HEAD else ""
+    pinyin, initials = name_pinyin(head_name) if head_name else ("", "")
     return Household(
+        head_name=head_name,
+        head_name_pinyin=pinyin,
+        head_name_initials=initials,
         township_id=head_row.village.township_id,
         village_id=village_id,
         grid=head_row.grid,
