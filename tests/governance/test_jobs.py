@@ -395,3 +395,18 @@ def test_who_may_make_a_villages_monthly_report_file(client, world, persona, sta
     else:
         assert not Job.objects.exists()
     assert client.get(f"/reports/monthly/export/?village={world.qixing.pk}").status_code in (302, 405)
+
+
+def test_a_long_list_exports_masked_in_the_background_for_any_reader(
+    client, world, monkeypatch, django_capture_on_commit_callbacks
+):
+    monkeypatch.setattr("grids.views.EXPORT_INLINE_HOUSEHOLDS", 1)  # the list has 2 households
+    client.force_login(world.users.grid1)
+    html = client.get("/households/").content.decode()
+    assert 'name="masked" value="1"' in html and 'href="/households/export/" download' not in html
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/households/export/", {"masked": "1"})
+    job = Job.objects.get()
+    assert response["Location"] == f"/jobs/{job.pk}/" and job.state == "done" and job.parameters["reveal"] is False
+    sheet = load_workbook(io.BytesIO(b"".join(client.get(f"/jobs/{job.pk}/result/").streaming_content))).active
+    assert all("*" in row[9] for row in sheet.iter_rows(min_row=2, values_only=True))
