@@ -216,6 +216,20 @@ def jobs_sweep(
     return {"queued": queued, "retried": len(retried), "failed": failed}
 
 
+def jobs_prune(*, older_than: datetime.timedelta | None = None) -> int:
+    """Delete the jobs finished more than JOB_KEEP_DAYS ago, and their files: an uploaded
+    register and a full export hold ID numbers, kept no longer than someone may want them."""
+    cutoff = timezone.now() - (older_than or datetime.timedelta(days=settings.JOB_KEEP_DAYS))
+    old = Job.objects.filter(state__in=[JobState.DONE, JobState.FAILED], finished_at__lt=cutoff)
+    count = 0
+    for job in old.only("pk", "input_file", "result_file").iterator():
+        for stored in (job.input_file, job.result_file):
+            if stored:
+                stored.delete(save=False)
+        count += Job.objects.filter(pk=job.pk).delete()[0]
+    return count
+
+
 def jobs_of(user):
     """The user's own jobs, newest first (nobody sees another's: not even the superuser)."""
     return Job.objects.filter(owner=user).order_by("-created_at", "-id")

@@ -392,6 +392,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "governance.tasks.sweep_jobs",
         "schedule": 60.0,
     },
+    "prune-jobs": {
+        "task": "governance.tasks.prune_jobs",
+        "schedule": crontab(hour=3, minute=45),
+    },
     # Last month's report (月报) of every township and village, prepared once each.
     "prepare-monthly-reports": {
         "task": "governance.reports.prepare_monthly_reports",
@@ -424,9 +428,12 @@ if MATTER_EXTENSION_LIMIT < 0 or MATTER_EXTENSION_MAX_DAYS < 1:
 JOB_REQUEUE_SECONDS = env_int("JOB_REQUEUE_SECONDS", 120)
 JOB_STALE_SECONDS = env_int("JOB_STALE_SECONDS", 900)
 JOB_MAX_ATTEMPTS = env_int("JOB_MAX_ATTEMPTS", 2)
-if JOB_REQUEUE_SECONDS < 1 or JOB_STALE_SECONDS < 60 or JOB_MAX_ATTEMPTS < 1:
+# Finished jobs and their files (uploaded registers, full exports) are deleted after this many days.
+JOB_KEEP_DAYS = env_int("JOB_KEEP_DAYS", 30)
+if JOB_REQUEUE_SECONDS < 1 or JOB_STALE_SECONDS < 60 or JOB_MAX_ATTEMPTS < 1 or JOB_KEEP_DAYS < 1:
     raise ImproperlyConfigured(
-        "JOB_REQUEUE_SECONDS must be 1 or more, JOB_STALE_SECONDS 60 or more, JOB_MAX_ATTEMPTS 1 or more."
+        "JOB_REQUEUE_SECONDS must be 1 or more, JOB_STALE_SECONDS 60 or more, JOB_MAX_ATTEMPTS and "
+        "JOB_KEEP_DAYS 1 or more."
     )
 
 # How long the first answer to an Idempotency-Key request is kept for its retries.

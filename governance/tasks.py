@@ -4,7 +4,7 @@ import datetime
 
 from celery import shared_task
 
-from governance.jobs import job_run, jobs_sweep
+from governance.jobs import job_run, jobs_prune, jobs_sweep
 from governance.messaging.services import deliveries_sweep
 from governance.pledges import pledges_flag_overdue
 from governance.services import idempotency_records_prune
@@ -37,3 +37,9 @@ def run_job(job_id: int) -> str:
 def sweep_jobs() -> dict:
     """Queue again the jobs the broker never took, and retry or fail those whose worker died."""
     return jobs_sweep()
+
+
+@shared_task(name="governance.tasks.prune_jobs")
+def prune_jobs() -> int:
+    """Delete the jobs finished more than JOB_KEEP_DAYS ago, with their files."""
+    return jobs_prune()

@@ -3,6 +3,7 @@ report's file, from the submit to the result, through the real Celery task funct
 
 import datetime
 import io
+import os
 import re
 import threading
 
@@ -410,3 +411,20 @@ def test_a_long_list_exports_masked_in_the_background_for_any_reader(
     assert response["Location"] == f"/jobs/{job.pk}/" and job.state == "done" and job.parameters["reveal"] is False
     sheet = load_workbook(io.BytesIO(b"".join(client.get(f"/jobs/{job.pk}/result/").streaming_content))).active
     assert all("*" in row[9] for row in sheet.iter_rows(min_row=2, values_only=True))
+
+
+def test_finished_jobs_are_pruned_with_their_files_after_the_keeping_days(world, settings, done_export):
+    from governance.tasks import prune_jobs
+
+    old = done_export
+    path = old.result_file.path
+    fresh = Job.objects.create(kind="register_export", owner=world.users.cadre, state="done")
+    fresh.finished_at = timezone.now()
+    fresh.save()
+    waiting = Job.objects.create(kind="register_export", owner=world.users.cadre)
+    Job.objects.filter(pk__in=[old.pk, waiting.pk]).update(
+        finished_at=timezone.now() - datetime.timedelta(days=settings.JOB_KEEP_DAYS + 1)
+    )
+    assert prune_jobs() == 1
+    assert set(Job.objects.values_list("pk", flat=True)) == {fresh.pk, waiting.pk}
+    assert not os.path.exists(path)
