@@ -2,7 +2,7 @@ from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
 from governance import api as governance_api
-from governance import pledge_api, staff_api
+from governance import job_api, pledge_api, staff_api
 from grids import api as grids_api
 from grids.visits import api as visits_api
 from petitions import api as petitions_api
@@ -34,6 +34,8 @@ urlpatterns = [
     path("auth/password/", governance_api.PasswordView.as_view(), name="auth-password"),
     path("me/", governance_api.MeView.as_view(), name="me"),
     path("history/<slug:kind>/<int:pk>/", governance_api.HistoryView.as_view(), name="history"),
+    path("jobs/<int:pk>/", job_api.JobView.as_view(), name="job-detail"),
+    path("jobs/<int:pk>/result/", job_api.JobResultView.as_view(), name="job-result"),
     path("points/", include("points.api_urls")),
     path("", include("governance.civic.api_urls")),
     path("", include(router.urls)),

@@ -16,5 +16,6 @@ class GovernanceConfig(AppConfig):
         # (`<app>/nav.py`, governance.nav) and how a department sees people
         # (`<app>/scoping_rules.py`, governance.scoping), and the changes they keep on record
         # (`<app>/audited.py`, governance.history), and their catalogues and settings in the
-        # overview (`<app>/catalogues.py`, governance.catalogues).
-        autodiscover_modules("nav", "scoping_rules", "audited", "catalogues")
+        # overview (`<app>/catalogues.py`, governance.catalogues), and the work they do in the
+        # background (`<app>/job_kinds.py`, governance.jobs).
+        autodiscover_modules("nav", "scoping_rules", "audited", "catalogues", "job_kinds")

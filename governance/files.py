@@ -1,4 +1,5 @@
-"""Stored JPEGs (re-encoded photos) as responses: one place for matters, visits and points."""
+"""Stored private files as responses: the re-encoded photos of matters, visits and points, and
+the background jobs' uploaded and written files (governance.jobs)."""
 
 from collections.abc import Callable
 
@@ -11,14 +12,22 @@ from django.shortcuts import get_object_or_404
 def jpeg_response(field_file, *, public: bool = False) -> FileResponse:
     """The stored file, or a 404 when its row is there but the file is not (a lost volume, a
     restore without media): never a 500. Private by default: no shared cache keeps it."""
+    response = private_file_response(field_file, content_type="image/jpeg")
+    response["Cache-Control"] = "public, max-age=86400" if public else "private, max-age=3600"
+    return response
+
+
+def private_file_response(field_file, *, content_type: str, filename: str = "") -> FileResponse:
+    """A stored file for the one user the caller has checked may have it (a 404 when the file
+    is gone); downloaded as `filename` when given, and kept by no shared cache."""
     if not field_file:
         raise Http404
     try:
         handle = field_file.open("rb")
     except FileNotFoundError:
         raise Http404 from None
-    response = FileResponse(handle, content_type="image/jpeg")
-    response["Cache-Control"] = "public, max-age=86400" if public else "private, max-age=3600"
+    response = FileResponse(handle, content_type=content_type, as_attachment=bool(filename), filename=filename)
+    response["Cache-Control"] = "private, max-age=3600"
     response["X-Content-Type-Options"] = "nosniff"
     return response
 

@@ -623,3 +623,67 @@ class PledgePhoto(StoredPhoto):
     class Meta(StoredPhoto.Meta):
         verbose_name = _("pledge photo")
         verbose_name_plural = _("pledge photos")
+
+
+class JobState(models.TextChoices):
+    QUEUED = "queued", _("waiting to start")
+    RUNNING = "running", _("running")
+    DONE = "done", _("done")
+    FAILED = "failed", _("failed")
+
+
+def job_file_path(job, filename: str) -> str:
+    # Random names: the path reveals nothing; the files are served only to the job's owner.
+    suffix = filename.rsplit(".", 1)[-1][:8] if "." in filename else "bin"
+    return f"jobs/{timezone.now():%Y/%m}/{secrets.token_hex(12)}.{suffix}"
+
+
+class Job(models.Model):
+    """Long work done in the background (governance.jobs): a register import, a district
+    export, a monthly report file. The row and its input file are saved before the task is
+    queued, so a Redis outage loses nothing; a worker claims the row (queued → running) before
+    it starts, so it runs once; `done`/`total` is its progress, written as it goes."""
+
+    kind = models.CharField(_("kind"), max_length=40)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="jobs")
+    state = models.CharField(_("state"), max_length=10, choices=JobState.choices, default=JobState.QUEUED)
+    phase = models.CharField(max_length=20, blank=True)
+    done = models.PositiveIntegerField(default=0)
+    total = models.PositiveIntegerField(default=0)
+    message = models.CharField(_("message"), max_length=300, blank=True)
+    parameters = models.JSONField(default=dict, blank=True)
+    input_file = models.FileField(upload_to=job_file_path, blank=True)
+    input_name = models.CharField(max_length=200, blank=True)
+    result = models.JSONField(default=dict, blank=True)
+    result_file = models.FileField(upload_to=job_file_path, blank=True)
+    result_name = models.CharField(max_length=200, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    errors = models.JSONField(default=list, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("background job")
+        verbose_name_plural = _("background jobs")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["owner", "-created_at"], name="job_owner_recent"),
+            models.Index(fields=["state", "created_at"], name="job_state_age"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(done__lte=F("total")) | Q(total=0), name="job_done_within_total"),
+        ]
+
+    def __str__(self):
+        return f"{self.kind} #{self.pk} ({self.state})"
+
+    @property
+    def finished(self) -> bool:
+        return self.state in (JobState.DONE, JobState.FAILED)
+
+    @property
+    def percent(self) -> int | None:
+        return round(100 * self.done / self.total) if self.total else None

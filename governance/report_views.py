@@ -9,12 +9,16 @@ department) is a 403.
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.http import Http404, HttpResponseBadRequest
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from governance.errors import Refused
+from governance.job_kinds import REPORT_JOB
+from governance.jobs import job_submit
 from governance.reports import Place, check_month, labelled, parse_month, previous_month, report_export, report_for
 from governance.roles import TOWNSHIP_ROLES, VILLAGE_BOARD_READERS
 from governance.scoping import scope_for
@@ -30,10 +34,18 @@ def _int(value: str) -> int:
 
 
 def _place(request) -> Place:
-    scope = scope_for(request.user)
     if request.GET.get("village"):
+        return place_for(request.user, village_id=_int(request.GET["village"]))
+    return place_for(request.user, township_id=_int(request.GET["township"]))
+
+
+def place_for(user, *, village_id: int | None = None, township_id: int | None = None) -> Place:
+    """The village's (or else the township's) report place, if `user` may read its report:
+    Http404 for a place they do not see, PermissionDenied for one whose report is not theirs."""
+    scope = scope_for(user)
+    if village_id:
         villages = scope.filter_places(Village.objects.select_related("township"), "village")
-        village = villages.filter(pk=_int(request.GET["village"])).first()
+        village = villages.filter(pk=village_id).first()
         if village is None:
             raise Http404
         if not (
@@ -43,7 +55,7 @@ def _place(request) -> Place:
         ):
             raise PermissionDenied(_("The monthly report is for the village's cadres and the township's staff."))
         return Place(village.township, village)
-    township = scope.filter_places(Township.objects.all(), "township").filter(pk=_int(request.GET["township"])).first()
+    township = scope.filter_places(Township.objects.all(), "township").filter(pk=township_id).first()
     if township is None:
         raise Http404
     if not (scope.is_superuser or township.pk in scope.ids_for(TOWNSHIP_ROLES)):
@@ -81,6 +93,19 @@ def monthly_report(request):
         "export_query": f"{place.query}&month={month:%Y-%m}",
     }
     return render(request, "governance/monthly_report.html", context)
+
+
+@login_required
+@require_POST
+def monthly_report_job(request):
+    """The report as .xlsx, made in the background: to the job's page (governance.jobs)."""
+    place, month = _request_report(request)
+    if place is None:
+        return HttpResponseBadRequest(month)
+    parameters = {"township": place.township.pk, "village": place.village.pk if place.village else None}
+    with transaction.atomic():
+        job = job_submit(owner=request.user, kind=REPORT_JOB, parameters={**parameters, "month": f"{month:%Y-%m}"})
+    return redirect("governance:job-detail", pk=job.pk)
 
 
 @login_required

@@ -388,6 +388,15 @@ CELERY_BEAT_SCHEDULE = {
         "task": "governance.tasks.flag_overdue_pledges",
         "schedule": crontab(hour=6, minute=30),
     },
+    # Background jobs (governance.jobs) the broker never took, or whose worker died.
+    "sweep-jobs": {
+        "task": "governance.tasks.sweep_jobs",
+        "schedule": 60.0,
+    },
+    "prune-jobs": {
+        "task": "governance.tasks.prune_jobs",
+        "schedule": crontab(hour=3, minute=45),
+    },
     # Last month's report (月报) of every township and village, prepared once each.
     "prepare-monthly-reports": {
         "task": "governance.reports.prepare_monthly_reports",
@@ -412,6 +421,21 @@ MATTER_EXTENSION_LIMIT = env_int("MATTER_EXTENSION_LIMIT", 1)
 MATTER_EXTENSION_MAX_DAYS = env_int("MATTER_EXTENSION_MAX_DAYS", 30)
 if MATTER_EXTENSION_LIMIT < 0 or MATTER_EXTENSION_MAX_DAYS < 1:
     raise ImproperlyConfigured("MATTER_EXTENSION_LIMIT must be 0 or more and MATTER_EXTENSION_MAX_DAYS 1 or more.")
+
+# Background jobs (governance.jobs): a job still queued after JOB_REQUEUE_SECONDS is queued
+# again by the sweep; a running one without progress for JOB_STALE_SECONDS (its worker died)
+# is tried again, up to JOB_MAX_ATTEMPTS in all, then marked failed. The longest silence of a
+# healthy job is the import's write of 50 000 rows in one transaction (well under a minute).
+JOB_REQUEUE_SECONDS = env_int("JOB_REQUEUE_SECONDS", 120)
+JOB_STALE_SECONDS = env_int("JOB_STALE_SECONDS", 900)
+JOB_MAX_ATTEMPTS = env_int("JOB_MAX_ATTEMPTS", 2)
+# Finished jobs and their files (uploaded registers, full exports) are deleted after this many days.
+JOB_KEEP_DAYS = env_int("JOB_KEEP_DAYS", 30)
+if JOB_REQUEUE_SECONDS < 1 or JOB_STALE_SECONDS < 60 or JOB_MAX_ATTEMPTS < 1 or JOB_KEEP_DAYS < 1:
+    raise ImproperlyConfigured(
+        "JOB_REQUEUE_SECONDS must be 1 or more, JOB_STALE_SECONDS 60 or more, JOB_MAX_ATTEMPTS and "
+        "JOB_KEEP_DAYS 1 or more."
+    )
 
 # How long the first answer to an Idempotency-Key request is kept for its retries.
 IDEMPOTENCY_KEEP_DAYS = env_int("IDEMPOTENCY_KEEP_DAYS", 30)

@@ -18,10 +18,13 @@ from rest_framework.response import Response
 
 from governance.api_common import IdempotentCreateMixin, StateConflict, idempotent
 from governance.catalogue_api import CatalogueViewSet
+from governance.job_api import JobSerializer, accepted, wants_async
+from governance.jobs import job_submit
 from governance.permissions import ActionPolicy, Policy
 from governance.roles import HOUSEHOLD_MOVERS, ID_NUMBER_REVEALERS, PLACE_KEEPERS, REGISTER_EDITORS, REGISTER_IMPORTERS
 from governance.scoping import scope_for
 from governance.xlsx import XLSX, xlsx_response
+from grids import job_kinds as register_jobs
 from grids import places, services
 from grids.filters import CourtyardFilter, GridFilter, HouseholdFilter, ResidentFilter, VillageFilter
 from grids.idconflicts import id_refusals_kept
@@ -243,6 +246,14 @@ class CourtyardViewSet(_KeptPlaceViewSet):
         )
 
 
+PREFER_ASYNC = OpenApiParameter(
+    "Prefer",
+    str,
+    location=OpenApiParameter.HEADER,
+    description=_("respond-async: do the work in the background and answer 202 with the job's URL."),
+)
+
+
 def _for_output(queryset, *joins):
     """Only the joins the output needs (each extra one is 50 model instances per page), and
     tags prefetched into a list (see grids.serializers._tags)."""
@@ -345,11 +356,16 @@ class HouseholdViewSet(_RegisterViewSet):
 
     @extend_schema(
         request={"multipart/form-data": RegisterImportSerializer},
-        responses={201: RegisterImportResultSerializer, 400: RegisterImportErrorSerializer},
+        parameters=[PREFER_ASYNC],
+        responses={201: RegisterImportResultSerializer, 202: JobSerializer, 400: RegisterImportErrorSerializer},
     )
     @action(detail=False, methods=["post"], url_path="import", parser_classes=[MultiPartParser])
     def import_register(self, request):
-        """Import the household register (.xlsx in the template): all rows or none."""
+        """Import the household register (.xlsx in the template): all rows or none.
+
+        With `Prefer: respond-async` the file is checked and written in the background: 202
+        with the job's URL (`Location`, and `url` in the body); GET it for the progress, then
+        the counts in `result` or the errors by row and column in `errors`."""
         scope = scope_for(request.user)
 
         def perform():
@@ -363,6 +379,9 @@ class HouseholdViewSet(_RegisterViewSet):
                     ],
                     code="invalid_file",
                 )
+            if wants_async(request):
+                upload = serializer.validated_data["file"]
+                return accepted(request, job_submit(owner=request.user, kind=register_jobs.IMPORT, upload=upload))
             village_ids = None if scope.is_superuser else scope.ids_for(REGISTER_IMPORTERS)
             result = register_import(user=request.user, file=serializer.validated_data["file"], village_ids=village_ids)
             return Response(result.as_dict(), status=status.HTTP_201_CREATED)
@@ -371,15 +390,25 @@ class HouseholdViewSet(_RegisterViewSet):
             return idempotent(request, perform)
 
     @extend_schema(
-        parameters=[OpenApiParameter("reveal", bool, description=_("Full ID numbers and phones (audited)."))],
-        responses={(200, XLSX): OpenApiTypes.BINARY},
+        parameters=[
+            OpenApiParameter("reveal", bool, description=_("Full ID numbers and phones (audited).")),
+            PREFER_ASYNC,
+        ],
+        responses={(200, XLSX): OpenApiTypes.BINARY, 202: JobSerializer},
     )
     @action(detail=False, methods=["get"], url_path="export")
     def export_register(self, request):
-        """The register of the households the caller sees (filters apply), in the import template."""
+        """The register of the households the caller sees (filters apply), in the import template.
+
+        With `Prefer: respond-async` the file is made in the background: 202 with the job's URL;
+        once done the job's `result_url` downloads it."""
         reveal = request.query_params.get("reveal") in ("1", "true")
         if reveal and not may_reveal_id_numbers(request.user):
             raise PermissionDenied(_("Your role may not see full ID numbers."))
+        if wants_async(request):
+            self.filter_queryset(self.get_queryset().none())  # a bad filter is a 400 now, not a failed job
+            parameters = {"reveal": reveal, "query": request.GET.urlencode(), "via": "api"}
+            return accepted(request, job_submit(owner=request.user, kind=register_jobs.EXPORT, parameters=parameters))
         households = self.filter_queryset(households_visible_to(request.user))
         households = households_for_register_export(request.user, households, reveal=reveal)
         data = register_export(user=request.user, households=households, reveal=reveal)

@@ -8,28 +8,29 @@ one service. Service errors are shown next to the field they name.
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core import signing
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers, patch_vary_headers
-from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from governance.forms import save_form, submit_once
+from governance.jobs import job_submit
 from governance.roles import HOUSEHOLD_MOVERS, ID_NUMBER_REVEALERS, REGISTER_EDITORS, REGISTER_IMPORTERS, VISITOR_ROLES
 from governance.scoping import people_reader_required, require_any_role, scope_for
 from governance.xlsx import xlsx_response
+from grids import job_kinds as register_jobs
 from grids import services
 from grids.filters import HouseholdFilter
 from grids.forms import HouseholdFilterForm, HouseholdForm, HouseholdMoveForm, RegisterImportForm, ResidentForm
-from grids.idconflicts import IdRefusals, id_refusals_kept
+from grids.idconflicts import IdRefusals
 from grids.models import Courtyard, Grid, Resident, Village
 from grids.panels import household_panels
-from grids.register import COLUMNS, RegisterImportError, register_export, register_import, register_template
+from grids.register import COLUMNS, register_export, register_template
 from grids.selectors import (
     grids_editable_by,
     grids_visible_to,
@@ -43,6 +44,9 @@ from grids.selectors import (
 )
 
 HOUSEHOLDS_PER_PAGE = 20
+# Up to this many households the masked export downloads at once (a link); past it the list
+# offers a button that makes the file in the background (a job), as a full export always is.
+EXPORT_INLINE_HOUSEHOLDS = 2000
 
 
 def is_partial(request) -> bool:
@@ -72,8 +76,13 @@ def filtered_households(request):
     search and filters in the query string. The list and its Excel export both use it,
     so the file holds exactly the households the list shows. The form offers and checks
     the choices; the API's FilterSet applies them."""
-    user = request.user
-    form = household_filter_form(user, request.GET or None)
+    return filtered_households_for(request.user, request.GET)
+
+
+def filtered_households_for(user, query):
+    """`filtered_households` for a user and a query string (QueryDict): the background export
+    (grids.job_kinds) applies the list's filters as they were when it was asked for."""
+    form = household_filter_form(user, query or None)
     filters = form.filters() if form.is_bound else {}
     households = HouseholdFilter(_filterset_data(filters), queryset=households_visible_to(user)).qs
     return form, filters, households
@@ -115,6 +124,7 @@ def household_list(request):
         "can_add": scope_for(user).has_any_role(REGISTER_EDITORS),
         "export_url": reverse("grids:household-export") + (f"?{query}" if query else ""),
         "can_reveal_export": may_reveal_id_numbers(user),
+        "export_inline": EXPORT_INLINE_HOUSEHOLDS,
     }
     template = "grids/_household_results.html" if is_partial(request) else "grids/household_list.html"
     response = render(request, template, context)
@@ -388,9 +398,6 @@ def resident_update(request, pk):
 
 # ---------------------------------------------------------------- the register in Excel
 
-IMPORT_RESULT_SALT = "grids.register-import"
-IMPORT_ERRORS_SHOWN = 1000
-
 
 @login_required
 @people_reader_required
@@ -398,14 +405,23 @@ IMPORT_ERRORS_SHOWN = 1000
 def household_export(request):
     """The register of the households in the list, with the list's search and filters.
 
-    A GET downloads it masked (ID numbers 5001**********1234, phones 158****9119). Only a
-    POST, by a role allowed to see full ID numbers, downloads them in full: a link cannot
-    be followed, prefetched or shared into it, and every export is recorded.
+    A GET downloads it masked (ID numbers 5001**********1234, phones 158****9119) at once. A
+    POST makes the file in the background (a job, governance.jobs) and goes to the job's
+    page: masked with `masked=1`, else in full, for a role allowed to see full ID numbers
+    only (a link cannot be followed, prefetched or shared into it). Every export is recorded.
     """
     user = request.user
-    reveal = request.method == "POST"
+    masked_job = request.method == "POST" and request.POST.get("masked") == "1"
+    reveal = request.method == "POST" and not masked_job
     if reveal and not may_reveal_id_numbers(user):
         raise PermissionDenied(_("Only village cadres and township staff may export full ID numbers."))
+    if request.method == "POST":
+        # A post is done in the background (a township's register takes longer than a
+        # request may): the job's page shows its progress, then the file.
+        parameters = {"reveal": reveal, "query": request.GET.urlencode(), "via": "page"}
+        with transaction.atomic():
+            job = job_submit(owner=user, kind=register_jobs.EXPORT, parameters=parameters)
+        return redirect("governance:job-detail", pk=job.pk)
     _form, _filters, households = filtered_households(request)
     households = households_for_register_export(user, households, reveal=reveal)
     data = register_export(user=user, households=households, reveal=reveal)
@@ -428,27 +444,13 @@ def _import_villages(scope):
     return None if scope.is_superuser else scope.ids_for(REGISTER_IMPORTERS)
 
 
-def _signed_result(user, result) -> str:
-    return signing.dumps({"user": user.pk, **result.as_dict()}, salt=IMPORT_RESULT_SALT, compress=True)
-
-
-def _unsigned_result(user, value: str) -> dict | None:
-    """The counts of an import this user made, from the address the import sent them to."""
-    try:
-        data = signing.loads(value, salt=IMPORT_RESULT_SALT, max_age=24 * 3600)
-    except signing.BadSignature:
-        return None
-    return data if data.get("user") == user.pk else None
-
-
 @login_required
 def register_import_page(request):
-    """Import the household register from Excel: all rows or none.
+    """Import the household register from Excel: all rows or none, in the background.
 
-    A refused file comes back with every error by row and column and nothing written;
-    the claim on the form token rolls back with it, so the corrected file can be sent
-    with the same form. An accepted file redirects to this page with its counts signed
-    into the address, so a reload or a second submit shows them again and imports nothing.
+    The file is saved with a job (governance.jobs) and the page goes to the job's page,
+    which shows the progress, then the counts, or every error by row and column with
+    nothing written. A second submit of the same form goes to the same job.
     """
     user = request.user
     scope = scope_for(user)
@@ -457,33 +459,21 @@ def register_import_page(request):
     village_ids = _import_villages(scope)
     posted = request.method == "POST"
     form = RegisterImportForm(request.POST if posted else None, request.FILES if posted else None)
-    errors = None
     if posted and form.is_valid():
 
         def perform():
-            result = register_import(user=user, file=form.cleaned_data["file"], village_ids=village_ids)
-            return reverse("grids:register-import") + "?" + urlencode({"result": _signed_result(user, result)})
+            job = job_submit(owner=user, kind=register_jobs.IMPORT, upload=form.cleaned_data["file"])
+            return reverse("governance:job-detail", args=[job.pk])
 
-        try:
-            with id_refusals_kept():
-                url, created = submit_once(request=request, token=form.cleaned_data["form_token"], perform=perform)
-        except RegisterImportError as refused:
-            errors = refused.errors
-        else:
-            if not created:
-                messages.info(request, _("This file had already been sent; it was imported once."))
-            return redirect(url)
-    result = None
-    if not posted and request.GET.get("result"):
-        result = _unsigned_result(user, request.GET["result"])
+        url, created = submit_once(request=request, token=form.cleaned_data["form_token"], perform=perform)
+        if not created:
+            messages.info(request, _("This file had already been sent; it is imported once."))
+        return redirect(url)
     villages = Village.objects.order_by("code")
     if village_ids is not None:
         villages = villages.filter(pk__in=sorted(village_ids))
     context = {
         "form": form,
-        "errors": errors[:IMPORT_ERRORS_SHOWN] if errors else None,
-        "error_count": len(errors) if errors else 0,
-        "result": result,
         "villages": list(villages) if village_ids is not None else None,
         "columns": COLUMNS,
     }

@@ -28,6 +28,7 @@ from governance.models import (
     Assignment,
     Department,
     FinanceStatement,
+    Job,
     Notification,
     Pledge,
     PledgePhoto,
@@ -102,6 +103,10 @@ PAGE_MODELS = {
     "finance-discard": FinanceStatement,
     "pledge-action": Pledge,
     "pledge-photo": PledgePhoto,
+    # Background jobs and their files: the owner's alone.
+    "job-detail": Job,
+    "job-result": Job,
+    "job-input": Job,
     "team-detail": Team,
     "team-member-add": Team,
     "mediation-detail": Mediation,
@@ -308,6 +313,8 @@ class Oracle:
         if model not in self.cache:
             if model in (Pledge, PledgePhoto):
                 self.cache[model] = self._pledges(model)
+            elif model is Job:
+                self.cache[model] = self._ids(Job.objects.filter(owner=self.user)) if self.user is not None else set()
             elif model is FinanceStatement:
                 self.cache[model] = self._statements()
             elif model is get_user_model():

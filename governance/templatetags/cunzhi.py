@@ -33,3 +33,12 @@ def age_on(birth_date, today=None):
 
     today = today or timezone.localdate()
     return today.year - birth_date.year - ((today.month, today.day) < (birth_date.month, birth_date.day))
+
+
+@register.filter
+def spaced(number) -> str:
+    """A count with its thousands apart, as Chinese print sets them: 50 000 (no-break spaces)."""
+    try:
+        return f"{int(number):,}".replace(",", "\u00a0")
+    except (TypeError, ValueError):
+        return ""

@@ -72,11 +72,12 @@ def _tag_names(tags) -> str:
     return "、".join(t.name for t in tags)
 
 
-def register_export(*, user, households, reveal: bool) -> bytes:
+def register_export(*, user, households, reveal: bool, progress=None) -> bytes:
     """The given households (already scoped to `user`) as a register in the import template.
 
     ID numbers and phones are masked unless `reveal` (the caller's role may reveal them);
-    every export is recorded, with whether it revealed personal data.
+    every export is recorded, with whether it revealed personal data. `progress(done, total,
+    phase=...)` hears of each chunk of households written (governance.jobs.Progress).
     """
     workbook = Workbook()
     sheet = _header_sheet(workbook)
@@ -95,6 +96,8 @@ def register_export(*, user, households, reveal: bool) -> bytes:
             for resident in sorted(by_household[household.pk], key=lambda r: (r.relation_to_head != "head", r.pk)):
                 append_row(sheet, _export_row(household, resident, reveal))
                 count += 1
+        if progress is not None:
+            progress(start + len(chunk), len(ids), phase="exporting")
     for row in sheet.iter_rows(min_row=2, min_col=10, max_col=11):
         for cell in row:
             cell.number_format = "@"  # keep ID numbers and phones as text, never 5.0E+17

@@ -14,6 +14,7 @@ writes households, then residents, then tags, in bulk.
 
 import datetime
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -163,20 +164,24 @@ def _refused(code: str, message, row: int = 0, column: str = "") -> tuple[list, 
     return [], [RowError(row, column, message, code)]
 
 
-def _read_rows(file, seconds: float | None = None) -> tuple[list[_Row], list[RowError]]:
+def _no_progress(done: int, total: int = 0, *, phase: str = "") -> None:
+    pass
+
+
+def _read_rows(file, seconds: float | None = None, progress=_no_progress) -> tuple[list[_Row], list[RowError]]:
     try:
         workbook = open_xlsx(file)
     except UploadRefused as refused:
         return _refused(refused.code, refused.message)
     try:
-        return _rows_of(workbook, seconds)
+        return _rows_of(workbook, seconds, progress)
     except UploadRefused as refused:
         return _refused(refused.code, refused.message)
     finally:
         workbook.close()
 
 
-def _rows_of(workbook, seconds: float | None) -> tuple[list[_Row], list[RowError]]:
+def _rows_of(workbook, seconds: float | None, progress=_no_progress) -> tuple[list[_Row], list[RowError]]:
     sheet = workbook[SHEET_NAME] if SHEET_NAME in workbook.sheetnames else workbook.worksheets[0]
     max_rows = settings.REGISTER_MAX_ROWS + HEADER_SCAN_ROWS
     source = xlsx_rows(sheet, max_rows=max_rows, max_columns=settings.REGISTER_MAX_COLUMNS, seconds=seconds)
@@ -200,7 +205,7 @@ def _rows_of(workbook, seconds: float | None) -> tuple[list[_Row], list[RowError
         yield from enumerate(top[header_index + 1 :], start=header_row + 1)
         yield from rows_iter
 
-    return _data_rows(data_rows(), positions, unheaded, header_row)
+    return _data_rows(data_rows(), positions, unheaded, header_row, progress)
 
 
 def _read_header(titles, header_row: int) -> tuple[dict, set, list[RowError]]:
@@ -247,7 +252,9 @@ def _read_header(titles, header_row: int) -> tuple[dict, set, list[RowError]]:
     return positions, unheaded, errors
 
 
-def _data_rows(numbered, positions: dict, unheaded: set, header_row: int) -> tuple[list[_Row], list[RowError]]:
+def _data_rows(
+    numbered, positions: dict, unheaded: set, header_row: int, progress=_no_progress
+) -> tuple[list[_Row], list[RowError]]:
     """The non-blank rows below the header, by column key; refused when a column without a
     header holds data, or past REGISTER_MAX_ROWS."""
     rows = []
@@ -268,31 +275,43 @@ def _data_rows(numbered, positions: dict, unheaded: set, header_row: int) -> tup
             raise too_many_rows(settings.REGISTER_MAX_ROWS)
         row = {key: values[index] if index < len(values) else None for key, index in positions.items()}
         rows.append(_Row(number=number, values=row))
+        progress(len(rows), phase="reading")
     if not rows:
         return _refused("empty_register", _("The file has no rows below the header."), header_row + 1)
     return rows, []
 
 
-def register_import(*, user, file, village_ids: set[int] | None, read_seconds: float | None = None) -> ImportResult:
+def register_import(
+    *,
+    user,
+    file,
+    village_ids: set[int] | None,
+    read_seconds: float | None = None,
+    progress: Callable[..., None] = _no_progress,
+) -> ImportResult:
     """Validate the whole file, then apply it in one transaction (or raise RegisterImportError).
 
     `village_ids` limits the villages rows may name (a village cadre's own); None allows
     every village (the management command for a township checks the township itself).
     `read_seconds` bounds reading the file (UPLOAD_XLSX_SECONDS for a web request; the
-    command and the bench, which no worker timeout hurries, give themselves longer).
+    command, the bench and a background job, which no worker timeout hurries, give
+    themselves longer). `progress(done, total, phase=...)` hears of each row read and
+    checked (governance.jobs.Progress); it is called only before the write's transaction.
     """
-    rows, errors = _read_rows(file, read_seconds)
+    rows, errors = _read_rows(file, read_seconds, progress)
     if errors:
         codes = {e.code for e in errors}
         raise RegisterImportError(errors, code=codes.pop() if len(codes) == 1 else "invalid_register")
     context = _Context.load(rows)
-    for row in rows:
+    for done, row in enumerate(rows, start=1):
         _validate_row(row, context, village_ids, errors)
+        progress(done, len(rows), phase="checking")
     _validate_across_rows(rows, context, errors)
     _check_id_holders(rows, context, user, errors)
     if errors:
         order = {c.header: i for i, c in enumerate(COLUMNS)}
         raise RegisterImportError(sorted(errors, key=lambda e: (e.row, order.get(e.column, -1))))
+    progress(len(rows), len(rows), phase="writing")
     with transaction.atomic():
         return _apply(rows, context, user)
 
@@ -630,9 +649,10 @@ def _apply(rows: list[_Row], ctx: _Context, user) -> ImportResult:
     }
     resident_tags = _apply_residents(by_household, ctx, {m.household_id for m in moves}, result)
     _apply_tags(resident_tags, household_tag_sets, new_households)
-    _sync_heads([h.pk for h in ctx.households.values() if h.pk and h in household_tag_sets])
     # Tags and statuses set visit targets; new households have no visits to date from.
     new_ids = {h.pk for h in new_households}
+    # A new household was written with its head's name (its one head is in the file).
+    _sync_heads([h.pk for h in ctx.households.values() if h.pk and h.pk not in new_ids and h in household_tag_sets])
     visit_targets_changed.send(
         sender=Household, household_ids=[h.pk for h in household_tag_sets if h.pk not in new_ids]
     )
@@ -689,7 +709,12 @@ def _apply_households(by_household: dict, ctx: _Context, user, result: ImportRes
 
 def _new_household(head_row: _Row, village_id: int, number: str) -> Household:
     phone = head_row.fields["phone"]
+    head_name = head_row.fields["name"] if head_row.fields["relation_to_head"] == Resident.Relation.HEAD else ""
+    pinyin, initials = name_pinyin(head_name) if head_name else ("", "")
     return Household(
+        head_name=head_name,
+        head_name_pinyin=pinyin,
+        head_name_initials=initials,
         township_id=head_row.village.township_id,
         village_id=village_id,
         grid=head_row.grid,
@@ -814,8 +839,11 @@ def _apply_tags(resident_tags: list[tuple], household_tag_sets: dict, new_househ
     through.objects.bulk_create(links, batch_size=2000, ignore_conflicts=True)
     household_through = Household.tags.through
     links = []
+    # By id, not `household in new_households`: a list's `in` compares models one by one, which
+    # for a township's 16 000 new households took minutes.
+    new_ids = {h.pk for h in new_households}
     for household, wanted in household_tag_sets.items():
-        if household in new_households:
+        if household.pk in new_ids:
             links.extend(household_through(household_id=household.pk, tag_id=tag_id) for tag_id in wanted)
         elif wanted and wanted != {t.pk for t in household.tags.all()}:
             household.tags.set(wanted)

@@ -149,6 +149,7 @@ def test_matrix_covers_every_page_and_the_required_personas():
     from tests.governance.test_accounts import COVERED_URL_NAMES as STAFF_PAGES
     from tests.governance.test_assignment_pages import COVERED_URL_NAMES as ASSIGNMENT_PAGES
     from tests.governance.test_finance import COVERED_URL_NAMES as FINANCE_PAGES
+    from tests.governance.test_jobs import COVERED_URL_NAMES as JOB_PAGES
     from tests.governance.test_pledges import COVERED_URL_NAMES as PLEDGE_PAGES
     from tests.pages.test_catalogue_pages import COVERED_URL_NAMES as CATALOGUE_PAGES
     from tests.pages.test_compact_pages import COVERED_URL_NAMES as COMPACT_PAGES
@@ -190,6 +191,7 @@ def test_matrix_covers_every_page_and_the_required_personas():
     covered |= PLACE_PAGES  # grids and courtyards kept by their village: tests/pages/test_place_pages.py
     covered |= ASSIGNMENT_PAGES  # 人员安排 and 片区: tests/governance/test_assignment_pages.py
     covered |= STAFF_PAGES  # 管理 and staff accounts, the password page: tests/governance/test_accounts.py
+    covered |= JOB_PAGES  # background jobs, each its owner's alone: tests/governance/test_jobs.py
     # django-simple-captcha's own images, open to all (the login page shows them): tests/governance/test_login.py
     covered |= {"captcha-image", "captcha-image-2x", "captcha-audio", "captcha-refresh"}
     missing = names - covered - {"login", "logout", "notification-read", "notification-read-all"}

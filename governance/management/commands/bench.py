@@ -627,7 +627,8 @@ def _register_file(village: Village, rows: int) -> bytes:
     for i in range(rows):
         household = i // 3
         birth = datetime.date(1940, 1, 1) + datetime.timedelta(days=(i * 7) % 25_000)
-        first17 = f"500118{birth:%Y%m%d}{i % 1000:03d}"
+        # Unique for a million rows: a birthday comes back every 25 000 rows, with another sequence.
+        first17 = f"500118{birth:%Y%m%d}{(i + i // 25_000) % 1000:03d}"
         sheet.append(
             [
                 village.name,
