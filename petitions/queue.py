@@ -5,7 +5,8 @@ query behind them (a long OR of who may take which step) costs PostgreSQL some 2
 and 5 to run at district scale, on every page. So the ids are cached under a key made of the
 user, their scope (roles and places: a post given or ended changes the key) and generations:
 one per township the user works in, one for the whole district and one for the user. Every
-write to a matter bumps its township's generation once the transaction commits; a write to a
+write to a matter bumps its township's generation at once and again when its transaction
+commits; a write to a
 record of a matter (event, deliberation, extension request, review) bumps the township of the
 matter it holds, or the district's when the matter is not at hand; a grant bumps the grantee's;
 any other write in petitions (a village's matter settings, a category's decision rule: who
@@ -45,11 +46,15 @@ def _bump(keys: set[str]) -> None:
 
 def queue_changed(*, township_ids=(), user_ids=(), everywhere: bool = False) -> None:
     """Matters of these townships (or of these users' grants, or anywhere) changed: queues read
-    from now on are read afresh (after the commit, so no reader caches what is about to change)."""
+    from now on are read afresh."""
     keys = {_township_key(t) for t in township_ids if t} | {_user_key(u) for u in user_ids if u}
     if everywhere:
         keys.add(DISTRICT)
     if keys:
+        # Now, for this transaction's own later reads, and again after the commit: a reader
+        # elsewhere that took the new generation before the commit (and so cached the queue
+        # as it was) is then passed by.
+        _bump(keys)
         transaction.on_commit(lambda: _bump(keys))
 
 
