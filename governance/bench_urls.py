@@ -14,6 +14,7 @@ from django.core.exceptions import ObjectDoesNotExist
 from django.http import HttpResponse, HttpResponseBadRequest, HttpResponseForbidden, JsonResponse
 from django.urls import include, path
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.html import escape
 from django.views.decorators.csrf import csrf_exempt
 
@@ -103,7 +104,7 @@ def bare_visit(request):
     visit, created = visit_record(
         author=user,
         client_uuid=data["client_uuid"],
-        visited_at=timezone.now(),
+        visited_at=parse_datetime(data["visited_at"]),
         method=data["method"],
         household=household,
         notes=data.get("notes", ""),
