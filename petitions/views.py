@@ -326,7 +326,9 @@ def matter_list(request):
     context = {
         "form": form,
         "page": page,
-        "rows": annotate_rows(request.user, page.object_list),
+        # The next-action mark from the queue the menu counts (cached: petitions.queue), not
+        # the queue's long OR planned again over the page's rows.
+        "rows": annotate_rows(request.user, page.object_list, waiting_ids=set(waiting_ids(request))),
         "filtered": any(v for v in filters.values()),
         "figure_labels": [label for label, _value in filters["figure"].values()],
         "figure_inputs": [

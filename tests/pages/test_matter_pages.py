@@ -824,10 +824,10 @@ LIST_URLS = ["/matters/", "/matters/waiting/", "/", "/matters/?state=open&q=路"
 # with the navigation's counts: unread notifications, the matters waiting for the user, and
 # (deciders only: the cadre) the proposals waiting. Between them:
 # - the list (/matters/, filtered or not): COUNT of the grids in scope (whether to offer the
-#   grid filter), COUNT of the matters (the paginator), the page of rows, the ids of those
-#   waiting for the user (the next-action mark); after the nav the filter's choices: the
+#   grid filter), COUNT of the matters (the paginator), the page of rows (the next-action
+#   mark comes from the queue the nav counts); after the nav the filter's choices: the
 #   categories, and the grids when there are several (cadre, township, department). A filter
-#   that leaves no rows (the handler sees no civil matter, no 路) skips the page and the mark.
+#   that leaves no rows (the handler sees no civil matter, no 路) skips the page.
 # - the queue (/matters/waiting/): one query per section the role has (the village cadres and
 #   the township 3, with the return visits (回访) theirs now; grid staff and departments 2).
 # - the home page (/): the assignments again (the cards), the cards' figures by role (places,
@@ -840,39 +840,39 @@ LIST_URLS = ["/matters/", "/matters/waiting/", "/", "/matters/?state=open&q=路"
 # ids come from the cache (petitions.queue), so no query reads them.
 QUERIES = {
     "cadre": {
-        "/matters/": 12,
+        "/matters/": 11,
         "/matters/waiting/": 9,
         "/": 18 + 14,
-        "/matters/?state=open&q=路": 12,
-        "/matters/?kind=civil": 12,
-    },
-    "grid1": {
-        "/matters/": 10,
-        "/matters/waiting/": 7,
-        "/": 14 + 3,  # the grid worker's day: households due, visits since 逢十, matters recorded
-        "/matters/?state=open&q=路": 10,
-        "/matters/?kind=civil": 10,
-    },
-    "official": {
-        "/matters/": 11,
-        "/matters/waiting/": 8,
-        "/": 16 + 7,
         "/matters/?state=open&q=路": 11,
         "/matters/?kind=civil": 11,
     },
+    "grid1": {
+        "/matters/": 9,
+        "/matters/waiting/": 7,
+        "/": 14 + 3,  # the grid worker's day: households due, visits since 逢十, matters recorded
+        "/matters/?state=open&q=路": 9,
+        "/matters/?kind=civil": 9,
+    },
+    "official": {
+        "/matters/": 10,
+        "/matters/waiting/": 8,
+        "/": 16 + 7,
+        "/matters/?state=open&q=路": 10,
+        "/matters/?kind=civil": 10,
+    },
     "handler": {
-        "/matters/": 11,
+        "/matters/": 10,
         "/matters/waiting/": 7,
         "/": 7 + 1,  # the department's queue figures (governance.homes.department_home)
         "/matters/?state=open&q=路": 9,
         "/matters/?kind=civil": 9,
     },
     "leader1": {
-        "/matters/": 10,
+        "/matters/": 9,
         "/matters/waiting/": 7,
         "/": 14 + 3,  # the grid worker's day: households due, visits since 逢十, matters recorded
-        "/matters/?state=open&q=路": 10,
-        "/matters/?kind=civil": 10,
+        "/matters/?state=open&q=路": 9,
+        "/matters/?kind=civil": 9,
     },
 }
 
