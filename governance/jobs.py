@@ -21,6 +21,7 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import F, Q
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -62,6 +63,9 @@ class JobKind:
     result_template: str = ""
     # Where to start another of the kind (a URL name), or "".
     again_url: str = ""
+    # Whether the job's owner may still have its files (the upload, the result): a file kept
+    # for days may hold what the role that made it allowed (full ID numbers), not the owner.
+    may_fetch: Callable[[Job], bool] | None = None
 
 
 KINDS: dict[str, JobKind] = {}
@@ -75,11 +79,12 @@ PHASES = {
 }
 
 
-def register_kind(name: str, *, label, result_template: str = "", again_url: str = ""):
-    """Decorator: `run(job, progress) -> Outcome` is how jobs of `name` are done."""
+def register_kind(name: str, *, label, result_template: str = "", again_url: str = "", may_fetch=None):
+    """Decorator: `run(job, progress) -> Outcome` is how jobs of `name` are done; `may_fetch(job)`
+    whether its owner may still download its files (always, when not given)."""
 
     def decorate(run):
-        KINDS[name] = JobKind(name, label, run, result_template, again_url)
+        KINDS[name] = JobKind(name, label, run, result_template, again_url, may_fetch)
         return run
 
     return decorate
@@ -159,6 +164,8 @@ def job_run(job_id: int) -> str:
     with translation.override(job.parameters.get("language") or settings.LANGUAGE_CODE):
         if kind is None:
             return _finish(job, JobState.FAILED, error=_("This kind of work is no longer done here."))
+        if not job.owner.is_active:  # switched off while the job waited: nothing is done for it
+            return _finish(job, JobState.FAILED, error=_("The account that sent this work is no longer active."))
         try:
             outcome = kind.run(job, Progress(job))
         except JobFailed as failure:
@@ -238,3 +245,13 @@ def jobs_of(user):
 def job_for(user, pk: int) -> Job:
     """The user's job, or a 404 exactly like one that does not exist."""
     return get_object_or_404(jobs_of(user), pk=pk)
+
+
+def job_files_for(user, pk: int) -> Job:
+    """The user's job whose files they may still have (its kind's `may_fetch`, asked now: the
+    role that made the file may have ended since), or a 404."""
+    job = job_for(user, pk)
+    kind = kind_of(job)
+    if kind is not None and kind.may_fetch is not None and not kind.may_fetch(job):
+        raise Http404
+    return job

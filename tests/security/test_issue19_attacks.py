@@ -1,0 +1,136 @@
+"""What the attack on issue 19 (background jobs, the waiting-matters cache, the bench's URL conf,
+nginx) found, one test per finding, named for the behaviour that holds."""
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import Resolver404, resolve
+
+from governance.jobs import job_run, job_submit
+from governance.models import Assignment, Job
+from grids.models import Resident
+from tests.grids.test_register import family, xlsx
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+
+
+@pytest.fixture
+def tags(db):
+    from grids.models import Tag
+
+    Tag.objects.create(code="hardship", name="困难户", is_key_group=True)
+    Tag.objects.create(code="left_behind_child", name="留守儿童", is_key_group=True)
+
+
+def _done(job):
+    job.refresh_from_db()
+    assert job.state == "done", job.error
+    return job
+
+
+# ---------------------------------------------------------------- files kept after the role is gone
+
+
+def test_full_id_export_is_not_downloaded_by_an_owner_who_lost_the_role(
+    client, as_user, world, django_capture_on_commit_callbacks
+):
+    """A synchronous export was handed over at once; a job's file stays on the server for days.
+    An official whose post ended may not fetch the full ID numbers the post allowed (MEDIUM)."""
+    official = world.users.official
+    with django_capture_on_commit_callbacks(execute=True):
+        parameters = {"reveal": True, "query": "", "via": "page"}
+        job = job_submit(owner=official, kind="register_export", parameters=parameters)
+    _done(job)
+    client.force_login(official)
+    assert client.get(f"/jobs/{job.pk}/result/").status_code == 200
+    Assignment.objects.filter(user=official).delete()
+    official = type(official).objects.get(pk=official.pk)  # the scope is cached on the user
+    client.force_login(official)
+    assert client.get(f"/jobs/{job.pk}/result/").status_code == 404
+    assert as_user(official).get(f"/api/v1/jobs/{job.pk}/result/").status_code == 404
+    # The job itself (its state) stays the owner's to see.
+    assert client.get(f"/jobs/{job.pk}/").status_code == 200
+
+
+def test_masked_export_is_not_downloaded_by_an_owner_with_no_role_left(
+    client, world, django_capture_on_commit_callbacks
+):
+    """Masked, the file still holds names, addresses and households: a reader's, not a
+    former reader's."""
+    grid1 = world.users.grid1
+    with django_capture_on_commit_callbacks(execute=True):
+        job = job_submit(owner=grid1, kind="register_export", parameters={"query": "", "via": "page"})
+    _done(job)
+    Assignment.objects.filter(user=grid1).delete()
+    client.force_login(type(grid1).objects.get(pk=grid1.pk))
+    assert client.get(f"/jobs/{job.pk}/result/").status_code == 404
+
+
+def test_uploaded_register_is_not_downloaded_by_an_owner_no_longer_a_cadre(
+    client, world, tags, django_capture_on_commit_callbacks
+):
+    """The uploaded file holds every resident's full ID number: kept for its importer while
+    they import (to correct and send it again), not after their post ends (MEDIUM)."""
+    cadre = world.users.cadre
+    with django_capture_on_commit_callbacks(execute=True):
+        job = job_submit(
+            owner=cadre, kind="register_import", upload=SimpleUploadedFile("r.xlsx", xlsx(family()).getvalue())
+        )
+    _done(job)
+    client.force_login(cadre)
+    assert client.get(f"/jobs/{job.pk}/input/").status_code == 200
+    Assignment.objects.filter(user=cadre).delete()
+    client.force_login(type(cadre).objects.get(pk=cadre.pk))
+    assert client.get(f"/jobs/{job.pk}/input/").status_code == 404
+
+
+# ---------------------------------------------------------------- a deactivated owner
+
+
+def test_a_deactivated_owners_queued_import_does_not_write(world, tags):
+    """An account switched off (someone left, a stolen password) while its import waited in the
+    queue: the job fails and writes nothing rather than acting for a user who may not (MEDIUM)."""
+    cadre = world.users.cadre
+    upload = SimpleUploadedFile("r.xlsx", xlsx(family()).getvalue())
+    job = job_submit(owner=cadre, kind="register_import", upload=upload)
+    type(cadre).objects.filter(pk=cadre.pk).update(is_active=False)
+    assert job_run(job.pk) == "failed"
+    assert not Resident.objects.filter(household__number="Q-100").exists()
+    job.refresh_from_db()
+    assert job.state == "failed" and "Traceback" not in job.error
+
+
+def test_a_deactivated_superusers_queued_export_is_not_made(world):
+    admin = world.users.admin
+    job = job_submit(owner=admin, kind="register_export", parameters={"reveal": True, "query": "", "via": "api"})
+    type(admin).objects.filter(pk=admin.pk).update(is_active=False)
+    assert job_run(job.pk) == "failed"
+    job.refresh_from_db()
+    assert not job.result_file
+
+
+# ---------------------------------------------------------------- what held
+
+
+@pytest.mark.parametrize("path", ["/bare/households/", "/bare/matters/1/", "/bare/page/", "/bare/passbooks/1/"])
+def test_the_bench_floors_are_not_routed_in_the_app(path):
+    with pytest.raises(Resolver404):
+        resolve(path)
+
+
+def test_job_ids_that_are_not_numbers_or_not_there_are_404(client, world):
+    client.force_login(world.users.cadre)
+    for url in ("/jobs/abc/", "/jobs/-1/", "/jobs/99999999/result/", "/jobs/1e3/input/", "/jobs/0/"):
+        assert client.get(url).status_code == 404, url
+
+
+def test_a_queued_or_failed_jobs_result_is_404(client, world):
+    cadre = world.users.cadre
+    client.force_login(cadre)
+    for state in ("queued", "running", "failed"):
+        job = Job.objects.create(kind="register_export", owner=cadre, state=state, error="x")
+        assert client.get(f"/jobs/{job.pk}/result/").status_code == 404
