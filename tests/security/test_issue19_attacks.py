@@ -113,6 +113,40 @@ def test_a_deactivated_superusers_queued_export_is_not_made(world):
     assert not job.result_file
 
 
+# ---------------------------------------------------------------- the waiting-matters cache
+
+
+def _badge(client) -> int:
+    response = client.get("/households/")
+    assert response.status_code == 200
+    return response.context["nav"]["matters_waiting"]
+
+
+def test_a_handler_moved_to_another_township_sees_their_matter_come_back(mw, client):
+    """A handler keeps the matters they handle after their post moves to another township
+    (matters beyond their places), but the matter's writes bumped only its own township's
+    generation, not in the handler's key: a matter sent back to them stayed out of their
+    queue, and one they had reported stayed in it, until QUEUE_TTL (LOW)."""
+    from governance.models import Role
+    from petitions import services as s
+    from petitions.models import State
+    from petitions.selectors import matters_waiting_for
+    from tests.api.matter_states import civil
+    from tests.factories import assign
+
+    grid1 = mw.users.grid1
+    matter = civil(mw, State.VERIFYING)  # grid1 handled it and reported
+    Assignment.objects.filter(user=grid1).delete()
+    assign(grid1, Role.GRID_WORKER, mw.l1)  # now in 小沔镇
+    client.force_login(grid1)
+    before = _badge(client)
+    assert matter.pk not in matters_waiting_for(type(grid1).objects.get(pk=grid1.pk)).values_list("pk", flat=True)
+    s.matter_verify(matter=matter, actor=mw.users.cadre, passed=False, note="灯还是不亮")  # back to grid1
+    fresh = type(grid1).objects.get(pk=grid1.pk)
+    assert matter.pk in matters_waiting_for(fresh).values_list("pk", flat=True)
+    assert _badge(client) == before + 1
+
+
 # ---------------------------------------------------------------- what held
 
 
