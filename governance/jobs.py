@@ -27,6 +27,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from governance.errors import Conflict
 from governance.models import Job, JobState
 
 logger = logging.getLogger(__name__)
@@ -79,6 +80,13 @@ PHASES = {
 }
 
 
+class TooManyJobs(Conflict):
+    """The user has JOB_OPEN_PER_USER jobs queued or running already (429)."""
+
+    status = 429
+    code = "too_many_jobs"
+
+
 def register_kind(name: str, *, label, result_template: str = "", again_url: str = "", may_fetch=None):
     """Decorator: `run(job, progress) -> Outcome` is how jobs of `name` are done; `may_fetch(job)`
     whether its owner may still download its files (always, when not given)."""
@@ -124,10 +132,15 @@ def job_submit(*, owner, kind: str, parameters: dict | None = None, upload=None)
     """Save a job (and its uploaded file) and queue its task once this transaction commits.
 
     The owner's language is kept with the parameters: the worker answers in it. If the
-    broker cannot take the task, the job stays queued for the sweep (`jobs_sweep`).
+    broker cannot take the task, the job stays queued for the sweep (`jobs_sweep`). TooManyJobs
+    when the owner has JOB_OPEN_PER_USER jobs not yet done (pages: `job_refused`).
     """
     if kind not in KINDS:
         raise ValueError(f"unknown job kind {kind!r}")
+    if Job.objects.filter(owner=owner, state__in=[JobState.QUEUED, JobState.RUNNING]).count() >= (
+        settings.JOB_OPEN_PER_USER
+    ):
+        raise TooManyJobs(_("You have work still being done in the background; wait until it is done, then try again."))
     parameters = {"language": translation.get_language() or settings.LANGUAGE_CODE, **(parameters or {})}
     job = Job(kind=kind, owner=owner, parameters=parameters)
     if upload is not None:
@@ -235,6 +248,15 @@ def jobs_prune(*, older_than: datetime.timedelta | None = None) -> int:
                 stored.delete(save=False)
         count += Job.objects.filter(pk=job.pk).delete()[0]
     return count
+
+
+def job_refused(request, refusal: TooManyJobs):
+    """What a page does when job_submit refused: says why, and shows the user's jobs."""
+    from django.contrib import messages
+    from django.shortcuts import redirect
+
+    messages.error(request, str(refusal.message))
+    return redirect("governance:job-list")
 
 
 def jobs_of(user):

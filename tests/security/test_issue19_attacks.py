@@ -88,6 +88,35 @@ def test_uploaded_register_is_not_downloaded_by_an_owner_no_longer_a_cadre(
     assert client.get(f"/jobs/{job.pk}/input/").status_code == 404
 
 
+# ---------------------------------------------------------------- flooding the workers
+
+
+def test_a_user_cannot_queue_jobs_without_end(client, as_user, world, settings):
+    """Each POST of the export page (or GET of the API with respond-async, which no form
+    token guards) queued another export of the whole township: a reload loop held every
+    worker and everyone's imports waited behind it (MEDIUM). Now JOB_OPEN_PER_USER at once."""
+    settings.JOB_OPEN_PER_USER = 3
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    official = world.users.official
+    client.force_login(official)
+    for _ in range(3):
+        assert client.post("/households/export/", {"masked": "1"}).status_code == 302
+    assert Job.objects.filter(owner=official).count() == 3
+    refused = client.post("/households/export/", {"masked": "1"}, follow=True)
+    assert refused.redirect_chain[-1][0] == "/jobs/"
+    assert "wait until it is done" in refused.content.decode()
+    api = as_user(official).get("/api/v1/households/export/", HTTP_PREFER="respond-async")
+    assert api.status_code == 429 and api.json()["code"] == "too_many_jobs"
+    assert Job.objects.filter(owner=official).count() == 3
+    # Another user is not held back, and a finished job frees a place.
+    client.force_login(world.users.cadre)
+    assert client.post("/households/export/", {"masked": "1"}).status_code == 302
+    Job.objects.filter(owner=official).update(state="done")
+    client.force_login(official)
+    assert client.post("/households/export/", {"masked": "1"}).status_code == 302
+    assert Job.objects.filter(owner=official).count() == 4
+
+
 # ---------------------------------------------------------------- a deactivated owner
 
 
