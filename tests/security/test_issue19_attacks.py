@@ -197,3 +197,48 @@ def test_a_queued_or_failed_jobs_result_is_404(client, world):
     for state in ("queued", "running", "failed"):
         job = Job.objects.create(kind="register_export", owner=cadre, state=state, error="x")
         assert client.get(f"/jobs/{job.pk}/result/").status_code == 404
+
+
+def test_the_job_posts_need_the_csrf_token(world):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(world.users.official)
+    for url in ("/households/export/", "/reports/monthly/export/", "/households/import/"):
+        assert client.post(url, {"masked": "1"}).status_code == 403, url
+    assert not Job.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "name, content",
+    [
+        ("register.xlsx", b"not a zip at all"),
+        ("register.csv", b"a,b\n1,2\n"),
+        ("register.xlsx", b"PK\x03\x04" + b"0" * 64),
+    ],
+)
+def test_a_file_that_is_no_register_is_refused_before_a_job_is_made(as_user, world, name, content):
+    response = as_user(world.users.cadre).post(
+        "/api/v1/households/import/",
+        {"file": SimpleUploadedFile(name, content)},
+        format="multipart",
+        HTTP_PREFER="respond-async",
+    )
+    assert response.status_code == 400
+    assert not Job.objects.exists()
+
+
+def test_a_job_page_shows_no_trace_of_a_crash(client, world, monkeypatch):
+    from governance import jobs
+
+    def crash(job, progress):
+        raise RuntimeError("secret internals: /srv/app/grids/register.py line 1")
+
+    monkeypatch.setitem(
+        jobs.KINDS, "register_export", jobs.KINDS["register_export"].__class__("register_export", "x", crash)
+    )
+    job = job_submit(owner=world.users.cadre, kind="register_export", parameters={"query": "", "via": "page"})
+    assert job_run(job.pk) == "failed"
+    client.force_login(world.users.cadre)
+    html = client.get(f"/jobs/{job.pk}/").content.decode()
+    assert "secret internals" not in html and "Traceback" not in html
