@@ -242,3 +242,40 @@ def test_a_job_page_shows_no_trace_of_a_crash(client, world, monkeypatch):
     client.force_login(world.users.cadre)
     html = client.get(f"/jobs/{job.pk}/").content.decode()
     assert "secret internals" not in html and "Traceback" not in html
+
+
+def test_nothing_of_the_app_imports_the_bench_urls():
+    """Only governance.bench_settings routes them (bench_http starts gunicorn with it)."""
+    import pathlib
+
+    from django.conf import settings
+
+    assert settings.ROOT_URLCONF == "governance.urls"
+    root = pathlib.Path(__file__).resolve().parents[2]
+    users = {
+        str(path.relative_to(root))
+        for app in ("governance", "grids", "petitions", "points")
+        for path in (root / app).rglob("*.py")
+        if "bench_urls" in path.read_text(encoding="utf-8")
+    }
+    assert users <= {
+        "governance/bench_urls.py",
+        "governance/bench_settings.py",
+        "governance/management/commands/bench_http.py",
+        "grids/bench.py",
+    }
+    for entry in ("manage.py", "governance/wsgi.py", "governance/celery.py"):
+        assert "bench_settings" not in (root / entry).read_text(encoding="utf-8")
+
+
+def test_a_forwarded_for_from_a_client_that_is_no_proxy_is_ignored(rf, settings):
+    from governance.login import client_ip
+
+    settings.TRUSTED_PROXIES = ["172.16.0.0/12"]
+    spoofed = rf.get("/", REMOTE_ADDR="203.0.113.9", HTTP_X_FORWARDED_FOR="127.0.0.1, 10.0.0.1")
+    assert client_ip(spoofed) == "203.0.113.9"
+    # Through nginx (a trusted hop): the address nginx appended, not what the client claimed.
+    proxied = rf.get("/", REMOTE_ADDR="172.18.0.5", HTTP_X_FORWARDED_FOR="127.0.0.1, 198.51.100.7")
+    assert client_ip(proxied) == "198.51.100.7"
+    injected = rf.get("/", REMOTE_ADDR="172.18.0.5", HTTP_X_FORWARDED_FOR="1.2.3.4\r\nX-Evil: 1, 198.51.100.7")
+    assert client_ip(injected) == "198.51.100.7"
