@@ -279,3 +279,21 @@ def test_a_forwarded_for_from_a_client_that_is_no_proxy_is_ignored(rf, settings)
     assert client_ip(proxied) == "198.51.100.7"
     injected = rf.get("/", REMOTE_ADDR="172.18.0.5", HTTP_X_FORWARDED_FOR="1.2.3.4\r\nX-Evil: 1, 198.51.100.7")
     assert client_ip(injected) == "198.51.100.7"
+
+
+def test_an_import_whose_owner_lost_the_post_before_it_ran_writes_nothing(world, tags):
+    cadre = world.users.cadre
+    upload = SimpleUploadedFile("r.xlsx", xlsx(family()).getvalue())
+    job = job_submit(owner=cadre, kind="register_import", upload=upload)
+    Assignment.objects.filter(user=cadre).delete()
+    assert job_run(job.pk) == "failed"
+    assert not Resident.objects.filter(household__number="Q-100").exists()
+
+
+def test_a_full_export_whose_owner_lost_the_right_before_it_ran_is_not_made(world):
+    official = world.users.official
+    job = job_submit(owner=official, kind="register_export", parameters={"reveal": True, "query": "", "via": "api"})
+    Assignment.objects.filter(user=official).delete()
+    assert job_run(job.pk) == "failed"
+    job.refresh_from_db()
+    assert not job.result_file
