@@ -297,3 +297,40 @@ def test_a_full_export_whose_owner_lost_the_right_before_it_ran_is_not_made(worl
     assert job_run(job.pk) == "failed"
     job.refresh_from_db()
     assert not job.result_file
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_async_imports_at_once_with_one_idempotency_key_make_one_job(world, tags):
+    import threading
+
+    from django.db import connection
+    from rest_framework.test import APIClient
+
+    content = xlsx(family()).getvalue()
+    start = threading.Barrier(2)
+    statuses = []
+
+    def send():
+        client = APIClient()
+        client.force_authenticate(world.users.cadre)
+        start.wait()
+        try:
+            response = client.post(
+                "/api/v1/households/import/",
+                {"file": SimpleUploadedFile("r.xlsx", content)},
+                format="multipart",
+                HTTP_PREFER="respond-async",
+                HTTP_IDEMPOTENCY_KEY="same-import",
+            )
+            statuses.append(response.status_code)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=send) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert Job.objects.count() == 1, statuses
+    assert statuses[0] in (202, 409) and 202 in statuses
+    assert Resident.objects.filter(household__number="Q-100").count() == 3
