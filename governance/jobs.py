@@ -273,7 +273,12 @@ def job_files_for(user, pk: int) -> Job:
     """The user's job whose files they may still have (its kind's `may_fetch`, asked now: the
     role that made the file may have ended since), or a 404."""
     job = job_for(user, pk)
-    kind = kind_of(job)
-    if kind is not None and kind.may_fetch is not None and not kind.may_fetch(job):
+    if not job_files_allowed(job):
         raise Http404
     return job
+
+
+def job_files_allowed(job: Job) -> bool:
+    """Whether the job's owner may have its files now (the kind's `may_fetch`)."""
+    kind = kind_of(job)
+    return kind is None or kind.may_fetch is None or kind.may_fetch(job)

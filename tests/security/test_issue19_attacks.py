@@ -52,8 +52,10 @@ def test_full_id_export_is_not_downloaded_by_an_owner_who_lost_the_role(
     client.force_login(official)
     assert client.get(f"/jobs/{job.pk}/result/").status_code == 404
     assert as_user(official).get(f"/api/v1/jobs/{job.pk}/result/").status_code == 404
-    # The job itself (its state) stays the owner's to see.
-    assert client.get(f"/jobs/{job.pk}/").status_code == 200
+    # The job itself (its state) stays the owner's to see, without the link.
+    page = client.get(f"/jobs/{job.pk}/")
+    assert page.status_code == 200 and f"/jobs/{job.pk}/result/" not in page.content.decode()
+    assert as_user(official).get(f"/api/v1/jobs/{job.pk}/").json()["result_url"] is None
 
 
 def test_masked_export_is_not_downloaded_by_an_owner_with_no_role_left(
