@@ -119,6 +119,29 @@ def test_a_user_cannot_queue_jobs_without_end(client, as_user, world, settings):
     assert Job.objects.filter(owner=official).count() == 4
 
 
+def test_the_import_and_report_pages_refuse_past_the_cap_too(client, world, settings, tags):
+    import datetime
+
+    from django.utils import timezone
+
+    from tests.pages.conftest import form_token
+
+    settings.JOB_OPEN_PER_USER = 1
+    cadre, official = world.users.cadre, world.users.official
+    Job.objects.create(kind="register_export", owner=cadre)
+    Job.objects.create(kind="register_export", owner=official)
+    client.force_login(cadre)
+    token = form_token(client.get("/households/import/").content.decode())
+    upload = SimpleUploadedFile("r.xlsx", xlsx(family()).getvalue())
+    response = client.post("/households/import/", {"form_token": token, "file": upload})
+    assert response.status_code == 302 and response["Location"] == "/jobs/"
+    client.force_login(official)
+    month = (timezone.localdate().replace(day=1) - datetime.timedelta(days=1)).strftime("%Y-%m")
+    response = client.post(f"/reports/monthly/export/?township={world.weituo.pk}&month={month}")
+    assert response.status_code == 302 and response["Location"] == "/jobs/"
+    assert Job.objects.count() == 2
+
+
 # ---------------------------------------------------------------- a deactivated owner
 
 
