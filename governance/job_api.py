@@ -11,7 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from governance.files import private_file_response
-from governance.jobs import PHASES, job_for
+from governance.jobs import PHASES, job_files_allowed, job_files_for, job_for
 from governance.models import Job
 from governance.xlsx import XLSX
 
@@ -61,7 +61,9 @@ def job_body(request, job) -> dict:
             "done": job.done,
             "total": job.total,
             "result": job.result,
-            "result_url": request.build_absolute_uri(reverse("job-result", args=[job.pk])) if job.result_file else None,
+            "result_url": request.build_absolute_uri(reverse("job-result", args=[job.pk]))
+            if job.result_file and job_files_allowed(job)
+            else None,
             "error": job.error,
             "errors": job.errors,
             "page_url": request.build_absolute_uri(reverse("governance:job-detail", args=[job.pk])),
@@ -98,7 +100,7 @@ class JobResultView(APIView):
 
     @extend_schema(responses={(200, XLSX): OpenApiTypes.BINARY})
     def get(self, request, pk: int):
-        job = job_for(request.user, pk)
+        job = job_files_for(request.user, pk)
         response = private_file_response(job.result_file, content_type=XLSX, filename=job.result_name or "result.xlsx")
         response["Cache-Control"] = "no-store, private"
         return response

@@ -7,7 +7,7 @@ from django.shortcuts import render
 from django.utils.cache import add_never_cache_headers, patch_vary_headers
 
 from governance.files import private_file_response
-from governance.jobs import PHASES, job_for, jobs_of, kind_of
+from governance.jobs import PHASES, job_files_allowed, job_files_for, job_for, jobs_of, kind_of
 from governance.models import JobState
 from governance.xlsx import XLSX
 
@@ -37,7 +37,7 @@ def job_context(job) -> dict:
 def job_detail(request, pk: int):
     """The job's progress (refreshed by htmx every few seconds while it runs), then its result."""
     job = job_for(request.user, pk)
-    context = job_context(job)
+    context = {**job_context(job), "files": job_files_allowed(job)}
     if request.headers.get("HX-Request") and not request.headers.get("HX-History-Restore-Request"):
         response = render(request, "governance/jobs/_status.html", context)
     else:
@@ -58,7 +58,7 @@ def job_list(request):
 @login_required
 def job_result(request, pk: int):
     """The file the job wrote (an export may hold full ID numbers: kept by no cache)."""
-    job = job_for(request.user, pk)
+    job = job_files_for(request.user, pk)
     response = private_file_response(job.result_file, content_type=XLSX, filename=job.result_name or "result.xlsx")
     response["Cache-Control"] = "no-store, private"
     return response
@@ -67,7 +67,7 @@ def job_result(request, pk: int):
 @login_required
 def job_input(request, pk: int):
     """The file the owner sent (to correct it and send it again)."""
-    job = job_for(request.user, pk)
+    job = job_files_for(request.user, pk)
     response = private_file_response(job.input_file, content_type=XLSX, filename=job.input_name or "upload.xlsx")
     response["Cache-Control"] = "no-store, private"
     return response

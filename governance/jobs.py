@@ -21,11 +21,13 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import F, Q
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from governance.errors import Conflict
 from governance.models import Job, JobState
 
 logger = logging.getLogger(__name__)
@@ -62,6 +64,9 @@ class JobKind:
     result_template: str = ""
     # Where to start another of the kind (a URL name), or "".
     again_url: str = ""
+    # Whether the job's owner may still have its files (the upload, the result): a file kept
+    # for days may hold what the role that made it allowed (full ID numbers), not the owner.
+    may_fetch: Callable[[Job], bool] | None = None
 
 
 KINDS: dict[str, JobKind] = {}
@@ -75,11 +80,19 @@ PHASES = {
 }
 
 
-def register_kind(name: str, *, label, result_template: str = "", again_url: str = ""):
-    """Decorator: `run(job, progress) -> Outcome` is how jobs of `name` are done."""
+class TooManyJobs(Conflict):
+    """The user has JOB_OPEN_PER_USER jobs queued or running already (429)."""
+
+    status = 429
+    code = "too_many_jobs"
+
+
+def register_kind(name: str, *, label, result_template: str = "", again_url: str = "", may_fetch=None):
+    """Decorator: `run(job, progress) -> Outcome` is how jobs of `name` are done; `may_fetch(job)`
+    whether its owner may still download its files (always, when not given)."""
 
     def decorate(run):
-        KINDS[name] = JobKind(name, label, run, result_template, again_url)
+        KINDS[name] = JobKind(name, label, run, result_template, again_url, may_fetch)
         return run
 
     return decorate
@@ -119,10 +132,15 @@ def job_submit(*, owner, kind: str, parameters: dict | None = None, upload=None)
     """Save a job (and its uploaded file) and queue its task once this transaction commits.
 
     The owner's language is kept with the parameters: the worker answers in it. If the
-    broker cannot take the task, the job stays queued for the sweep (`jobs_sweep`).
+    broker cannot take the task, the job stays queued for the sweep (`jobs_sweep`). TooManyJobs
+    when the owner has JOB_OPEN_PER_USER jobs not yet done (pages: `job_refused`).
     """
     if kind not in KINDS:
         raise ValueError(f"unknown job kind {kind!r}")
+    if Job.objects.filter(owner=owner, state__in=[JobState.QUEUED, JobState.RUNNING]).count() >= (
+        settings.JOB_OPEN_PER_USER
+    ):
+        raise TooManyJobs(_("You have work still being done in the background; wait until it is done, then try again."))
     parameters = {"language": translation.get_language() or settings.LANGUAGE_CODE, **(parameters or {})}
     job = Job(kind=kind, owner=owner, parameters=parameters)
     if upload is not None:
@@ -159,6 +177,8 @@ def job_run(job_id: int) -> str:
     with translation.override(job.parameters.get("language") or settings.LANGUAGE_CODE):
         if kind is None:
             return _finish(job, JobState.FAILED, error=_("This kind of work is no longer done here."))
+        if not job.owner.is_active:  # switched off while the job waited: nothing is done for it
+            return _finish(job, JobState.FAILED, error=_("The account that sent this work is no longer active."))
         try:
             outcome = kind.run(job, Progress(job))
         except JobFailed as failure:
@@ -230,6 +250,15 @@ def jobs_prune(*, older_than: datetime.timedelta | None = None) -> int:
     return count
 
 
+def job_refused(request, refusal: TooManyJobs):
+    """What a page does when job_submit refused: says why, and shows the user's jobs."""
+    from django.contrib import messages
+    from django.shortcuts import redirect
+
+    messages.error(request, str(refusal.message))
+    return redirect("governance:job-list")
+
+
 def jobs_of(user):
     """The user's own jobs, newest first (nobody sees another's: not even the superuser)."""
     return Job.objects.filter(owner=user).order_by("-created_at", "-id")
@@ -238,3 +267,18 @@ def jobs_of(user):
 def job_for(user, pk: int) -> Job:
     """The user's job, or a 404 exactly like one that does not exist."""
     return get_object_or_404(jobs_of(user), pk=pk)
+
+
+def job_files_for(user, pk: int) -> Job:
+    """The user's job whose files they may still have (its kind's `may_fetch`, asked now: the
+    role that made the file may have ended since), or a 404."""
+    job = job_for(user, pk)
+    if not job_files_allowed(job):
+        raise Http404
+    return job
+
+
+def job_files_allowed(job: Job) -> bool:
+    """Whether the job's owner may have its files now (the kind's `may_fetch`)."""
+    kind = kind_of(job)
+    return kind is None or kind.may_fetch is None or kind.may_fetch(job)

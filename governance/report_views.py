@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 
 from governance.errors import Refused
 from governance.job_kinds import REPORT_JOB
-from governance.jobs import job_submit
+from governance.jobs import TooManyJobs, job_refused, job_submit
 from governance.reports import Place, check_month, labelled, parse_month, previous_month, report_export, report_for
 from governance.roles import TOWNSHIP_ROLES, VILLAGE_BOARD_READERS
 from governance.scoping import scope_for
@@ -103,8 +103,11 @@ def monthly_report_job(request):
     if place is None:
         return HttpResponseBadRequest(month)
     parameters = {"township": place.township.pk, "village": place.village.pk if place.village else None}
-    with transaction.atomic():
-        job = job_submit(owner=request.user, kind=REPORT_JOB, parameters={**parameters, "month": f"{month:%Y-%m}"})
+    try:
+        with transaction.atomic():
+            job = job_submit(owner=request.user, kind=REPORT_JOB, parameters={**parameters, "month": f"{month:%Y-%m}"})
+    except TooManyJobs as refusal:
+        return job_refused(request, refusal)
     return redirect("governance:job-detail", pk=job.pk)
 
 

@@ -436,6 +436,9 @@ if MATTER_EXTENSION_LIMIT < 0 or MATTER_EXTENSION_MAX_DAYS < 1:
 JOB_REQUEUE_SECONDS = env_int("JOB_REQUEUE_SECONDS", 120)
 JOB_STALE_SECONDS = env_int("JOB_STALE_SECONDS", 900)
 JOB_MAX_ATTEMPTS = env_int("JOB_MAX_ATTEMPTS", 2)
+# A user may have at most this many jobs queued or running at once: each export of a township
+# holds a worker for minutes, and a reload loop must not keep everyone else's waiting.
+JOB_OPEN_PER_USER = env_int("JOB_OPEN_PER_USER", 3)
 # Finished jobs and their files (uploaded registers, full exports) are deleted after this many days.
 JOB_KEEP_DAYS = env_int("JOB_KEEP_DAYS", 30)
 if JOB_REQUEUE_SECONDS < 1 or JOB_STALE_SECONDS < 60 or JOB_MAX_ATTEMPTS < 1 or JOB_KEEP_DAYS < 1:

@@ -22,11 +22,25 @@ EXPORT = "register_export"
 JOB_READ_SECONDS = 3600
 
 
+def may_fetch_import(job) -> bool:
+    """The uploaded file (every resident's full ID number) is its importer's while they import."""
+    return scope_for(job.owner).has_any_role(REGISTER_IMPORTERS)
+
+
+def may_fetch_export(job) -> bool:
+    """The file is the owner's while their roles still read the register, in full only while
+    one of them may reveal ID numbers."""
+    if job.parameters.get("reveal"):
+        return may_reveal_id_numbers(job.owner)
+    return scope_for(job.owner).reads_people
+
+
 @register_kind(
     IMPORT,
     label=gettext_lazy("Import of the household register"),
     result_template="grids/jobs/register_import_result.html",
     again_url="grids:register-import",
+    may_fetch=may_fetch_import,
 )
 def run_register_import(job, progress) -> Outcome:
     """All rows or none, as on the page; a refused file fails the job with every error."""
@@ -44,7 +58,12 @@ def run_register_import(job, progress) -> Outcome:
     return Outcome(result=result.as_dict())
 
 
-@register_kind(EXPORT, label=gettext_lazy("Export of the household register"), again_url="grids:household-list")
+@register_kind(
+    EXPORT,
+    label=gettext_lazy("Export of the household register"),
+    again_url="grids:household-list",
+    may_fetch=may_fetch_export,
+)
 def run_register_export(job, progress) -> Outcome:
     """The households the owner sees, narrowed by the list's (or the API's) filters; full ID
     numbers only when asked for and the owner's role still allows it."""

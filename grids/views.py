@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from governance.forms import save_form, submit_once
-from governance.jobs import job_submit
+from governance.jobs import TooManyJobs, job_refused, job_submit
 from governance.roles import HOUSEHOLD_MOVERS, ID_NUMBER_REVEALERS, REGISTER_EDITORS, REGISTER_IMPORTERS, VISITOR_ROLES
 from governance.scoping import people_reader_required, require_any_role, scope_for
 from governance.xlsx import xlsx_response
@@ -419,8 +419,11 @@ def household_export(request):
         # A post is done in the background (a township's register takes longer than a
         # request may): the job's page shows its progress, then the file.
         parameters = {"reveal": reveal, "query": request.GET.urlencode(), "via": "page"}
-        with transaction.atomic():
-            job = job_submit(owner=user, kind=register_jobs.EXPORT, parameters=parameters)
+        try:
+            with transaction.atomic():
+                job = job_submit(owner=user, kind=register_jobs.EXPORT, parameters=parameters)
+        except TooManyJobs as refusal:
+            return job_refused(request, refusal)
         return redirect("governance:job-detail", pk=job.pk)
     _form, _filters, households = filtered_households(request)
     households = households_for_register_export(user, households, reveal=reveal)
@@ -465,7 +468,10 @@ def register_import_page(request):
             job = job_submit(owner=user, kind=register_jobs.IMPORT, upload=form.cleaned_data["file"])
             return reverse("governance:job-detail", args=[job.pk])
 
-        url, created = submit_once(request=request, token=form.cleaned_data["form_token"], perform=perform)
+        try:
+            url, created = submit_once(request=request, token=form.cleaned_data["form_token"], perform=perform)
+        except TooManyJobs as refusal:
+            return job_refused(request, refusal)
         if not created:
             messages.info(request, _("This file had already been sent; it is imported once."))
         return redirect(url)

@@ -6,7 +6,7 @@ and 5 to run at district scale, on every page. So the ids are cached under a key
 user, their scope (roles and places: a post given or ended changes the key) and generations:
 one per township the user works in, one for the whole district and one for the user. Every
 write to a matter bumps its township's generation at once and again when its transaction
-commits; a write to a
+commits (and its handler's, who may work elsewhere by now); a write to a
 record of a matter (event, deliberation, extension request, review) bumps the township of the
 matter it holds, or the district's when the matter is not at hand; a grant bumps the grantee's;
 any other write in petitions (a village's matter settings, a category's decision rule: who
@@ -80,7 +80,9 @@ def _matter_written(sender, instance, **kwargs):
     if meta.app_label != "petitions":
         return
     if meta.model_name == "matter":
-        queue_changed(township_ids=[instance.township_id])
+        # Its handler too: one whose post moved to another township still handles it (a
+        # matter beyond their places), and their key holds no generation of its township.
+        queue_changed(township_ids=[instance.township_id], user_ids=[instance.handler_id])
         return
     if not hasattr(instance, "matter_id") and not hasattr(instance, "content_object_id"):
         # A village's matter settings or a category's decision rule say who takes a step;

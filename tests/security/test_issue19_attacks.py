@@ -1,0 +1,361 @@
+"""What the attack on issue 19 (background jobs, the waiting-matters cache, the bench's URL conf,
+nginx) found, one test per finding, named for the behaviour that holds."""
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import Resolver404, resolve
+
+from governance.jobs import job_run, job_submit
+from governance.models import Assignment, Job
+from grids.models import Resident
+from tests.grids.test_register import family, xlsx
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+
+
+@pytest.fixture
+def tags(db):
+    from grids.models import Tag
+
+    Tag.objects.create(code="hardship", name="困难户", is_key_group=True)
+    Tag.objects.create(code="left_behind_child", name="留守儿童", is_key_group=True)
+
+
+def _done(job):
+    job.refresh_from_db()
+    assert job.state == "done", job.error
+    return job
+
+
+# ---------------------------------------------------------------- files kept after the role is gone
+
+
+def test_full_id_export_is_not_downloaded_by_an_owner_who_lost_the_role(
+    client, as_user, world, django_capture_on_commit_callbacks
+):
+    """A synchronous export was handed over at once; a job's file stays on the server for days.
+    An official whose post ended may not fetch the full ID numbers the post allowed (MEDIUM)."""
+    official = world.users.official
+    with django_capture_on_commit_callbacks(execute=True):
+        parameters = {"reveal": True, "query": "", "via": "page"}
+        job = job_submit(owner=official, kind="register_export", parameters=parameters)
+    _done(job)
+    client.force_login(official)
+    assert client.get(f"/jobs/{job.pk}/result/").status_code == 200
+    Assignment.objects.filter(user=official).delete()
+    official = type(official).objects.get(pk=official.pk)  # the scope is cached on the user
+    client.force_login(official)
+    assert client.get(f"/jobs/{job.pk}/result/").status_code == 404
+    assert as_user(official).get(f"/api/v1/jobs/{job.pk}/result/").status_code == 404
+    # The job itself (its state) stays the owner's to see, without the link.
+    page = client.get(f"/jobs/{job.pk}/")
+    assert page.status_code == 200 and f"/jobs/{job.pk}/result/" not in page.content.decode()
+    assert as_user(official).get(f"/api/v1/jobs/{job.pk}/").json()["result_url"] is None
+
+
+def test_masked_export_is_not_downloaded_by_an_owner_with_no_role_left(
+    client, world, django_capture_on_commit_callbacks
+):
+    """Masked, the file still holds names, addresses and households: a reader's, not a
+    former reader's."""
+    grid1 = world.users.grid1
+    with django_capture_on_commit_callbacks(execute=True):
+        job = job_submit(owner=grid1, kind="register_export", parameters={"query": "", "via": "page"})
+    _done(job)
+    Assignment.objects.filter(user=grid1).delete()
+    client.force_login(type(grid1).objects.get(pk=grid1.pk))
+    assert client.get(f"/jobs/{job.pk}/result/").status_code == 404
+
+
+def test_uploaded_register_is_not_downloaded_by_an_owner_no_longer_a_cadre(
+    client, world, tags, django_capture_on_commit_callbacks
+):
+    """The uploaded file holds every resident's full ID number: kept for its importer while
+    they import (to correct and send it again), not after their post ends (MEDIUM)."""
+    cadre = world.users.cadre
+    with django_capture_on_commit_callbacks(execute=True):
+        job = job_submit(
+            owner=cadre, kind="register_import", upload=SimpleUploadedFile("r.xlsx", xlsx(family()).getvalue())
+        )
+    _done(job)
+    client.force_login(cadre)
+    assert client.get(f"/jobs/{job.pk}/input/").status_code == 200
+    Assignment.objects.filter(user=cadre).delete()
+    client.force_login(type(cadre).objects.get(pk=cadre.pk))
+    assert client.get(f"/jobs/{job.pk}/input/").status_code == 404
+
+
+# ---------------------------------------------------------------- flooding the workers
+
+
+def test_a_user_cannot_queue_jobs_without_end(client, as_user, world, settings):
+    """Each POST of the export page (or GET of the API with respond-async, which no form
+    token guards) queued another export of the whole township: a reload loop held every
+    worker and everyone's imports waited behind it (MEDIUM). Now JOB_OPEN_PER_USER at once."""
+    settings.JOB_OPEN_PER_USER = 3
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    official = world.users.official
+    client.force_login(official)
+    for _ in range(3):
+        assert client.post("/households/export/", {"masked": "1"}).status_code == 302
+    assert Job.objects.filter(owner=official).count() == 3
+    refused = client.post("/households/export/", {"masked": "1"}, follow=True)
+    assert refused.redirect_chain[-1][0] == "/jobs/"
+    assert "wait until it is done" in refused.content.decode()
+    api = as_user(official).get("/api/v1/households/export/", HTTP_PREFER="respond-async")
+    assert api.status_code == 429 and api.json()["code"] == "too_many_jobs"
+    assert Job.objects.filter(owner=official).count() == 3
+    # Another user is not held back, and a finished job frees a place.
+    client.force_login(world.users.cadre)
+    assert client.post("/households/export/", {"masked": "1"}).status_code == 302
+    Job.objects.filter(owner=official).update(state="done")
+    client.force_login(official)
+    assert client.post("/households/export/", {"masked": "1"}).status_code == 302
+    assert Job.objects.filter(owner=official).count() == 4
+
+
+def test_the_import_and_report_pages_refuse_past_the_cap_too(client, world, settings, tags):
+    import datetime
+
+    from django.utils import timezone
+
+    from tests.pages.conftest import form_token
+
+    settings.JOB_OPEN_PER_USER = 1
+    cadre, official = world.users.cadre, world.users.official
+    Job.objects.create(kind="register_export", owner=cadre)
+    Job.objects.create(kind="register_export", owner=official)
+    client.force_login(cadre)
+    token = form_token(client.get("/households/import/").content.decode())
+    upload = SimpleUploadedFile("r.xlsx", xlsx(family()).getvalue())
+    response = client.post("/households/import/", {"form_token": token, "file": upload})
+    assert response.status_code == 302 and response["Location"] == "/jobs/"
+    client.force_login(official)
+    month = (timezone.localdate().replace(day=1) - datetime.timedelta(days=1)).strftime("%Y-%m")
+    response = client.post(f"/reports/monthly/export/?township={world.weituo.pk}&month={month}")
+    assert response.status_code == 302 and response["Location"] == "/jobs/"
+    assert Job.objects.count() == 2
+
+
+# ---------------------------------------------------------------- a deactivated owner
+
+
+def test_a_deactivated_owners_queued_import_does_not_write(world, tags):
+    """An account switched off (someone left, a stolen password) while its import waited in the
+    queue: the job fails and writes nothing rather than acting for a user who may not (MEDIUM)."""
+    cadre = world.users.cadre
+    upload = SimpleUploadedFile("r.xlsx", xlsx(family()).getvalue())
+    job = job_submit(owner=cadre, kind="register_import", upload=upload)
+    type(cadre).objects.filter(pk=cadre.pk).update(is_active=False)
+    assert job_run(job.pk) == "failed"
+    assert not Resident.objects.filter(household__number="Q-100").exists()
+    job.refresh_from_db()
+    assert job.state == "failed" and "Traceback" not in job.error
+
+
+def test_a_deactivated_superusers_queued_export_is_not_made(world):
+    admin = world.users.admin
+    job = job_submit(owner=admin, kind="register_export", parameters={"reveal": True, "query": "", "via": "api"})
+    type(admin).objects.filter(pk=admin.pk).update(is_active=False)
+    assert job_run(job.pk) == "failed"
+    job.refresh_from_db()
+    assert not job.result_file
+
+
+# ---------------------------------------------------------------- the waiting-matters cache
+
+
+def _badge(client) -> int:
+    response = client.get("/households/")
+    assert response.status_code == 200
+    return response.context["nav"]["matters_waiting"]
+
+
+def test_a_handler_moved_to_another_township_sees_their_matter_come_back(mw, client):
+    """A handler keeps the matters they handle after their post moves to another township
+    (matters beyond their places), but the matter's writes bumped only its own township's
+    generation, not in the handler's key: a matter sent back to them stayed out of their
+    queue, and one they had reported stayed in it, until QUEUE_TTL (LOW)."""
+    from governance.models import Role
+    from petitions import services as s
+    from petitions.models import State
+    from petitions.selectors import matters_waiting_for
+    from tests.api.matter_states import civil
+    from tests.factories import assign
+
+    grid1 = mw.users.grid1
+    matter = civil(mw, State.VERIFYING)  # grid1 handled it and reported
+    Assignment.objects.filter(user=grid1).delete()
+    assign(grid1, Role.GRID_WORKER, mw.l1)  # now in 小沔镇
+    client.force_login(grid1)
+    before = _badge(client)
+    assert matter.pk not in matters_waiting_for(type(grid1).objects.get(pk=grid1.pk)).values_list("pk", flat=True)
+    s.matter_verify(matter=matter, actor=mw.users.cadre, passed=False, note="灯还是不亮")  # back to grid1
+    fresh = type(grid1).objects.get(pk=grid1.pk)
+    assert matter.pk in matters_waiting_for(fresh).values_list("pk", flat=True)
+    assert _badge(client) == before + 1
+
+
+# ---------------------------------------------------------------- what held
+
+
+@pytest.mark.parametrize("path", ["/bare/households/", "/bare/matters/1/", "/bare/page/", "/bare/passbooks/1/"])
+def test_the_bench_floors_are_not_routed_in_the_app(path):
+    with pytest.raises(Resolver404):
+        resolve(path)
+
+
+def test_job_ids_that_are_not_numbers_or_not_there_are_404(client, world):
+    client.force_login(world.users.cadre)
+    for url in ("/jobs/abc/", "/jobs/-1/", "/jobs/99999999/result/", "/jobs/1e3/input/", "/jobs/0/"):
+        assert client.get(url).status_code == 404, url
+
+
+def test_a_queued_or_failed_jobs_result_is_404(client, world):
+    cadre = world.users.cadre
+    client.force_login(cadre)
+    for state in ("queued", "running", "failed"):
+        job = Job.objects.create(kind="register_export", owner=cadre, state=state, error="x")
+        assert client.get(f"/jobs/{job.pk}/result/").status_code == 404
+
+
+def test_the_job_posts_need_the_csrf_token(world):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(world.users.official)
+    for url in ("/households/export/", "/reports/monthly/export/", "/households/import/"):
+        assert client.post(url, {"masked": "1"}).status_code == 403, url
+    assert not Job.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "name, content",
+    [
+        ("register.xlsx", b"not a zip at all"),
+        ("register.csv", b"a,b\n1,2\n"),
+        ("register.xlsx", b"PK\x03\x04" + b"0" * 64),
+    ],
+)
+def test_a_file_that_is_no_register_is_refused_before_a_job_is_made(as_user, world, name, content):
+    response = as_user(world.users.cadre).post(
+        "/api/v1/households/import/",
+        {"file": SimpleUploadedFile(name, content)},
+        format="multipart",
+        HTTP_PREFER="respond-async",
+    )
+    assert response.status_code == 400
+    assert not Job.objects.exists()
+
+
+def test_a_job_page_shows_no_trace_of_a_crash(client, world, monkeypatch):
+    from governance import jobs
+
+    def crash(job, progress):
+        raise RuntimeError("secret internals: /srv/app/grids/register.py line 1")
+
+    monkeypatch.setitem(
+        jobs.KINDS, "register_export", jobs.KINDS["register_export"].__class__("register_export", "x", crash)
+    )
+    job = job_submit(owner=world.users.cadre, kind="register_export", parameters={"query": "", "via": "page"})
+    assert job_run(job.pk) == "failed"
+    client.force_login(world.users.cadre)
+    html = client.get(f"/jobs/{job.pk}/").content.decode()
+    assert "secret internals" not in html and "Traceback" not in html
+
+
+def test_nothing_of_the_app_imports_the_bench_urls():
+    """Only governance.bench_settings routes them (bench_http starts gunicorn with it)."""
+    import pathlib
+
+    from django.conf import settings
+
+    assert settings.ROOT_URLCONF == "governance.urls"
+    root = pathlib.Path(__file__).resolve().parents[2]
+    users = {
+        str(path.relative_to(root))
+        for app in ("governance", "grids", "petitions", "points")
+        for path in (root / app).rglob("*.py")
+        if "bench_urls" in path.read_text(encoding="utf-8")
+    }
+    assert users <= {
+        "governance/bench_urls.py",
+        "governance/bench_settings.py",
+        "governance/management/commands/bench_http.py",
+        "grids/bench.py",
+    }
+    for entry in ("manage.py", "governance/wsgi.py", "governance/celery.py"):
+        assert "bench_settings" not in (root / entry).read_text(encoding="utf-8")
+
+
+def test_a_forwarded_for_from_a_client_that_is_no_proxy_is_ignored(rf, settings):
+    from governance.login import client_ip
+
+    settings.TRUSTED_PROXIES = ["172.16.0.0/12"]
+    spoofed = rf.get("/", REMOTE_ADDR="203.0.113.9", HTTP_X_FORWARDED_FOR="127.0.0.1, 10.0.0.1")
+    assert client_ip(spoofed) == "203.0.113.9"
+    # Through nginx (a trusted hop): the address nginx appended, not what the client claimed.
+    proxied = rf.get("/", REMOTE_ADDR="172.18.0.5", HTTP_X_FORWARDED_FOR="127.0.0.1, 198.51.100.7")
+    assert client_ip(proxied) == "198.51.100.7"
+    injected = rf.get("/", REMOTE_ADDR="172.18.0.5", HTTP_X_FORWARDED_FOR="1.2.3.4\r\nX-Evil: 1, 198.51.100.7")
+    assert client_ip(injected) == "198.51.100.7"
+
+
+def test_an_import_whose_owner_lost_the_post_before_it_ran_writes_nothing(world, tags):
+    cadre = world.users.cadre
+    upload = SimpleUploadedFile("r.xlsx", xlsx(family()).getvalue())
+    job = job_submit(owner=cadre, kind="register_import", upload=upload)
+    Assignment.objects.filter(user=cadre).delete()
+    assert job_run(job.pk) == "failed"
+    assert not Resident.objects.filter(household__number="Q-100").exists()
+
+
+def test_a_full_export_whose_owner_lost_the_right_before_it_ran_is_not_made(world):
+    official = world.users.official
+    job = job_submit(owner=official, kind="register_export", parameters={"reveal": True, "query": "", "via": "api"})
+    Assignment.objects.filter(user=official).delete()
+    assert job_run(job.pk) == "failed"
+    job.refresh_from_db()
+    assert not job.result_file
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_async_imports_at_once_with_one_idempotency_key_make_one_job(world, tags):
+    import threading
+
+    from django.db import connection
+    from rest_framework.test import APIClient
+
+    content = xlsx(family()).getvalue()
+    start = threading.Barrier(2)
+    statuses = []
+
+    def send():
+        client = APIClient()
+        client.force_authenticate(world.users.cadre)
+        start.wait()
+        try:
+            response = client.post(
+                "/api/v1/households/import/",
+                {"file": SimpleUploadedFile("r.xlsx", content)},
+                format="multipart",
+                HTTP_PREFER="respond-async",
+                HTTP_IDEMPOTENCY_KEY="same-import",
+            )
+            statuses.append(response.status_code)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=send) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert Job.objects.count() == 1, statuses
+    assert statuses[0] in (202, 409) and 202 in statuses
+    assert Resident.objects.filter(household__number="Q-100").count() == 3
