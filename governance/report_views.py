@@ -19,7 +19,16 @@ from django.views.decorators.http import require_POST
 from governance.errors import Refused
 from governance.job_kinds import REPORT_JOB
 from governance.jobs import job_submit
-from governance.reports import Place, check_month, labelled, parse_month, previous_month, report_export, report_for
+from governance.reports import (
+    Place,
+    check_month,
+    labelled,
+    parse_month,
+    previous_month,
+    report_export,
+    report_filename,
+    report_for,
+)
 from governance.roles import TOWNSHIP_ROLES, VILLAGE_BOARD_READERS
 from governance.scoping import scope_for
 from governance.xlsx import xlsx_response
@@ -114,5 +123,4 @@ def monthly_report_export(request):
     if place is None:
         return HttpResponseBadRequest(month)
     data, _stored = report_for(place, month)
-    code = (place.village or place.township).code
-    return xlsx_response(report_export(data), f"monthly-report-{code}-{month:%Y-%m}.xlsx")
+    return xlsx_response(report_export(data), report_filename(place, month))
