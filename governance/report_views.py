@@ -72,6 +72,19 @@ def place_for(user, *, village_id: int | None = None, township_id: int | None = 
     return Place(township)
 
 
+def _own_place_query(user) -> dict | None:
+    """{"township": id} or {"village": id} when `user` reads exactly one township's (else
+    one village's) report; None when there is no one place to choose for them."""
+    scope = scope_for(user)
+    if scope.is_superuser:
+        return None
+    townships = scope.ids_for(TOWNSHIP_ROLES)
+    if townships:
+        return {"township": str(next(iter(townships)))} if len(townships) == 1 else None
+    villages = scope.ids_for(VILLAGE_BOARD_READERS)
+    return {"village": str(next(iter(villages)))} if len(villages) == 1 else None
+
+
 def _request_report(request) -> tuple[Place | None, object]:
     """(place, month) from the query; (None, message) when it is not well formed (400)."""
     today = timezone.localdate()
@@ -90,6 +103,12 @@ def _request_report(request) -> tuple[Place | None, object]:
 
 @login_required
 def monthly_report(request):
+    own = None if (request.GET.get("village") or request.GET.get("township")) else _own_place_query(request.user)
+    if own:
+        # /reports/monthly/ as typed or bookmarked: to the one place whose report is theirs.
+        query = request.GET.copy()
+        query.update(own)
+        return redirect(f"{request.path}?{query.urlencode()}")
     place, month = _request_report(request)
     if place is None:
         return HttpResponseBadRequest(month)
