@@ -72,3 +72,8 @@ def test_monthly_report_fits_a_phone(open_page, target):
     page.goto(f"/reports/monthly/?township={target.world.weituo.pk}")
     expect(page.locator("#fengshi-heading")).to_be_visible()
     assert layout_problems(page) == []
+    # Export and print side by side in one row of actions (a form in a <p> split them apart).
+    actions = page.locator(".page-head .actions")
+    expect(actions.locator("form button")).to_be_visible()
+    expect(actions.locator("a[data-print]")).to_be_visible()
+    assert page.locator(".page-head > form").count() == 0
