@@ -235,8 +235,13 @@ def test_a_job_whose_worker_died_is_tried_again_then_failed(world):
     retried = Job.objects.create(
         kind="test_count", owner=world.users.cadre, state="running", attempts=1, heartbeat_at=long_ago
     )
-    given_up = Job.objects.create(
-        kind="test_count", owner=world.users.cadre, state="running", attempts=2, heartbeat_at=long_ago
+    given_up = Job.objects.create(  # its owner reads English: the failure is said in it
+        kind="test_count",
+        owner=world.users.cadre,
+        state="running",
+        attempts=2,
+        heartbeat_at=long_ago,
+        parameters={"language": "en"},
     )
     alive = Job.objects.create(
         kind="test_count", owner=world.users.cadre, state="running", attempts=1, heartbeat_at=timezone.now()
