@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from governance.jobs import JobFailed, Outcome, register_kind
-from governance.reports import report_export, report_for
+from governance.reports import report_export, report_filename, report_for
 
 REPORT_JOB = "monthly_report"
 
@@ -27,5 +27,4 @@ def run_monthly_report(job, progress) -> Outcome:
     month = datetime.date.fromisoformat(f"{parameters['month']}-01")
     progress(0, phase="counting")
     data, _stored = report_for(place, month)
-    code = (place.village or place.township).code
-    return Outcome(file=report_export(data), filename=f"monthly-report-{code}-{month:%Y-%m}.xlsx")
+    return Outcome(file=report_export(data), filename=report_filename(place, month))

@@ -19,7 +19,16 @@ from django.views.decorators.http import require_POST
 from governance.errors import Refused
 from governance.job_kinds import REPORT_JOB
 from governance.jobs import TooManyJobs, job_refused, job_submit
-from governance.reports import Place, check_month, labelled, parse_month, previous_month, report_export, report_for
+from governance.reports import (
+    Place,
+    check_month,
+    labelled,
+    parse_month,
+    previous_month,
+    report_export,
+    report_filename,
+    report_for,
+)
 from governance.roles import TOWNSHIP_ROLES, VILLAGE_BOARD_READERS
 from governance.scoping import scope_for
 from governance.xlsx import xlsx_response
@@ -63,6 +72,19 @@ def place_for(user, *, village_id: int | None = None, township_id: int | None = 
     return Place(township)
 
 
+def _own_place_query(user) -> dict | None:
+    """{"township": id} or {"village": id} when `user` reads exactly one township's (else
+    one village's) report; None when there is no one place to choose for them."""
+    scope = scope_for(user)
+    if scope.is_superuser:
+        return None
+    townships = scope.ids_for(TOWNSHIP_ROLES)
+    if townships:
+        return {"township": str(next(iter(townships)))} if len(townships) == 1 else None
+    villages = scope.ids_for(VILLAGE_BOARD_READERS)
+    return {"village": str(next(iter(villages)))} if len(villages) == 1 else None
+
+
 def _request_report(request) -> tuple[Place | None, object]:
     """(place, month) from the query; (None, message) when it is not well formed (400)."""
     today = timezone.localdate()
@@ -81,6 +103,12 @@ def _request_report(request) -> tuple[Place | None, object]:
 
 @login_required
 def monthly_report(request):
+    own = None if (request.GET.get("village") or request.GET.get("township")) else _own_place_query(request.user)
+    if own:
+        # /reports/monthly/ as typed or bookmarked: to the one place whose report is theirs.
+        query = request.GET.copy()
+        query.update(own)
+        return redirect(f"{request.path}?{query.urlencode()}")
     place, month = _request_report(request)
     if place is None:
         return HttpResponseBadRequest(month)
@@ -117,5 +145,4 @@ def monthly_report_export(request):
     if place is None:
         return HttpResponseBadRequest(month)
     data, _stored = report_for(place, month)
-    code = (place.village or place.township).code
-    return xlsx_response(report_export(data), f"monthly-report-{code}-{month:%Y-%m}.xlsx")
+    return xlsx_response(report_export(data), report_filename(place, month))

@@ -297,6 +297,12 @@ def _pct(rate) -> str:
     return "" if rate is None else f"{rate * 100:.1f}%"
 
 
+def report_filename(place: Place, month: datetime.date) -> str:
+    """The report's file name in the reader's language (渭沱镇月报-2026-11.xlsx): the name
+    a cadre finds it by among the downloads, not the place's code."""
+    return _("%(place)s monthly report %(month)s.xlsx") % {"place": place.name, "month": f"{month:%Y-%m}"}
+
+
 def report_export(report: dict) -> bytes:
     """The report as .xlsx: the villages side by side, matters by kind and state, the 逢十 days."""
     report = labelled(report)

@@ -149,3 +149,22 @@ def test_import_job_page_shows_its_progress_on_a_phone_then_the_counts(open_page
     desktop.goto("/jobs/")
     expect(desktop.locator(".job-list .job-done")).to_have_count(1)
     screenshot(desktop, "desktop-job-list")
+
+
+def test_job_list_names_each_jobs_file_on_a_phone(open_page, target):
+    """Three imports of the same kind read alike on /jobs/: each card also names its file
+    (the file sent, or the file made), and a long name wraps inside the card."""
+    if target.world is None:
+        pytest.skip("writes jobs: needs the test world, not a running demo")
+    from governance.models import Job
+    from grids import job_kinds
+
+    owner = target.world.users.cadre
+    long_name = "七星村户籍台账" + "_第二次修改版" * 8 + ".xlsx"
+    Job.objects.create(kind=job_kinds.IMPORT, owner=owner, state="failed", input_name=long_name)
+    Job.objects.create(kind=job_kinds.EXPORT, owner=owner, state="done", result_name="户籍台账-20261207.xlsx")
+    phone = open_page(PHONE, target.cadre, phone=True)
+    phone.goto("/jobs/")
+    expect(phone.locator(".job-list .job-file")).to_have_text(["户籍台账-20261207.xlsx", long_name])
+    assert layout_problems(phone) == []
+    screenshot(phone, "phone-job-list-files")

@@ -237,8 +237,13 @@ def test_a_job_whose_worker_died_is_tried_again_then_failed(world):
     retried = Job.objects.create(
         kind="test_count", owner=world.users.cadre, state="running", attempts=1, heartbeat_at=long_ago
     )
-    given_up = Job.objects.create(
-        kind="test_count", owner=world.users.cadre, state="running", attempts=2, heartbeat_at=long_ago
+    given_up = Job.objects.create(  # its owner reads English: the failure is said in it
+        kind="test_count",
+        owner=world.users.cadre,
+        state="running",
+        attempts=2,
+        heartbeat_at=long_ago,
+        parameters={"language": "en"},
     )
     alive = Job.objects.create(
         kind="test_count", owner=world.users.cadre, state="running", attempts=1, heartbeat_at=timezone.now()
@@ -378,7 +383,8 @@ def test_monthly_report_page_makes_its_excel_in_the_background(client, world, dj
         response = client.post(f"/reports/monthly/export/?township={world.weituo.pk}&month={month}")
     job = Job.objects.get()
     assert response["Location"] == f"/jobs/{job.pk}/" and job.state == JobState.DONE, job.error
-    assert job.result_name == f"monthly-report-{world.weituo.code}-{month}.xlsx"
+    # Named by the place and month in the reader's language (渭沱镇月报-2026-11.xlsx), not a code.
+    assert job.result_name.startswith(world.weituo.name) and job.result_name.endswith(f"{month}.xlsx")
     # A place whose report is not theirs: no job.
     client.force_login(world.users.grid1)
     assert client.post(f"/reports/monthly/export/?township={world.weituo.pk}&month={month}").status_code == 403

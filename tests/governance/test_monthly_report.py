@@ -148,11 +148,22 @@ def test_who_reads_a_monthly_report(rw, client, persona, place, status):
 
 
 @pytest.mark.parametrize(
-    "query", [{}, {"village": "x"}, {"village": "1", "month": "2026-13"}, {"township": "1", "month": "2026"}]
+    "query", [{"village": "x"}, {"village": "1", "month": "2026-13"}, {"township": "1", "month": "2026"}]
 )
 def test_bad_queries_are_a_400(rw, client, query):
     client.force_login(rw.users.official)
     assert client.get(URL, query).status_code == 400
+
+
+def test_the_bare_address_goes_to_ones_own_report(rw, client):
+    """/reports/monthly/ with no place: to the one township (or village) whose report is
+    theirs, the month kept; someone with no such place gets the 400 that says what to give."""
+    client.force_login(rw.users.official)
+    assert client.get(URL, {"month": "2026-01"})["Location"] == f"{URL}?month=2026-01&township={rw.weituo.pk}"
+    client.force_login(rw.users.cadre)
+    assert client.get(URL)["Location"] == f"{URL}?village={rw.qixing.pk}"
+    client.force_login(rw.users.grid1)
+    assert client.get(URL).status_code == 400
 
 
 def test_page_shows_the_figures_and_prints_on_a4(rw, client):
