@@ -219,10 +219,12 @@ def test_the_rule_list_costs_the_same_queries_for_one_resolution_and_for_three(
     client.get("/points/rules/")
     with CaptureQueriesContext(connection) as few:
         assert client.get("/points/rules/").status_code == 200
+    expected = len(few)  # read now: the next request clears the log
     for n in range(2):
         other = _matter(pw, village_grid=pw.q2, title=f"积分细则修订{n}")
         s.rule_update(actor=pw.users.cadre, rule=pw.rules.meeting, resolution=other, order=200 + n)
-    with django_assert_num_queries(len(few)):
+    client.get("/points/rules/")  # new matters renew the menu's cached queue (petitions.queue): read once
+    with django_assert_num_queries(expected):
         assert client.get("/points/rules/").status_code == 200
 
 
