@@ -5,7 +5,7 @@ anyone else. `accepted(request, job)` is the 202 an endpoint answers when the ca
 
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -14,6 +14,12 @@ from governance.files import private_file_response
 from governance.jobs import PHASES, job_files_allowed, job_files_for, job_for
 from governance.models import Job
 from governance.xlsx import XLSX
+
+# The schema's 429 of an endpoint that may answer with a job.
+TOO_MANY_JOBS = OpenApiResponse(
+    description="With respond-async: the caller has JOB_OPEN_PER_USER jobs queued or running already "
+    "(code too_many_jobs); try again once one is done."
+)
 
 
 def wants_async(request) -> bool:

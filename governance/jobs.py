@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from governance.errors import Conflict
+from governance.locks import serialise
 from governance.models import Job, JobState
 
 logger = logging.getLogger(__name__)
@@ -137,17 +138,22 @@ def job_submit(*, owner, kind: str, parameters: dict | None = None, upload=None)
     """
     if kind not in KINDS:
         raise ValueError(f"unknown job kind {kind!r}")
-    if Job.objects.filter(owner=owner, state__in=[JobState.QUEUED, JobState.RUNNING]).count() >= (
-        settings.JOB_OPEN_PER_USER
-    ):
-        raise TooManyJobs(_("You have work still being done in the background; wait until it is done, then try again."))
     parameters = {"language": translation.get_language() or settings.LANGUAGE_CODE, **(parameters or {})}
-    job = Job(kind=kind, owner=owner, parameters=parameters)
-    if upload is not None:
-        job.input_name = str(getattr(upload, "name", "") or "upload")[-200:]
-        upload.seek(0)
-        job.input_file.save(job.input_name, upload, save=False)
-    job.save()
+    with transaction.atomic():
+        # Counted and saved under the owner's lock: two submits at once cannot both pass the cap.
+        serialise(f"jobs:{owner.pk}")
+        if Job.objects.filter(owner=owner, state__in=[JobState.QUEUED, JobState.RUNNING]).count() >= (
+            settings.JOB_OPEN_PER_USER
+        ):
+            raise TooManyJobs(
+                _("You have work still being done in the background; wait until it is done, then try again.")
+            )
+        job = Job(kind=kind, owner=owner, parameters=parameters)
+        if upload is not None:
+            job.input_name = str(getattr(upload, "name", "") or "upload")[-200:]
+            upload.seek(0)
+            job.input_file.save(job.input_name, upload, save=False)
+        job.save()
     transaction.on_commit(lambda: job_enqueue(job.pk))
     return job
 

@@ -18,7 +18,7 @@ from rest_framework.response import Response
 
 from governance.api_common import IdempotentCreateMixin, StateConflict, idempotent
 from governance.catalogue_api import CatalogueViewSet
-from governance.job_api import JobSerializer, accepted, wants_async
+from governance.job_api import TOO_MANY_JOBS, JobSerializer, accepted, wants_async
 from governance.jobs import job_submit
 from governance.permissions import ActionPolicy, Policy
 from governance.roles import HOUSEHOLD_MOVERS, ID_NUMBER_REVEALERS, PLACE_KEEPERS, REGISTER_EDITORS, REGISTER_IMPORTERS
@@ -357,7 +357,12 @@ class HouseholdViewSet(_RegisterViewSet):
     @extend_schema(
         request={"multipart/form-data": RegisterImportSerializer},
         parameters=[PREFER_ASYNC],
-        responses={201: RegisterImportResultSerializer, 202: JobSerializer, 400: RegisterImportErrorSerializer},
+        responses={
+            201: RegisterImportResultSerializer,
+            202: JobSerializer,
+            400: RegisterImportErrorSerializer,
+            429: TOO_MANY_JOBS,
+        },
     )
     @action(detail=False, methods=["post"], url_path="import", parser_classes=[MultiPartParser])
     def import_register(self, request):
@@ -394,7 +399,7 @@ class HouseholdViewSet(_RegisterViewSet):
             OpenApiParameter("reveal", bool, description=_("Full ID numbers and phones (audited).")),
             PREFER_ASYNC,
         ],
-        responses={(200, XLSX): OpenApiTypes.BINARY, 202: JobSerializer},
+        responses={(200, XLSX): OpenApiTypes.BINARY, 202: JobSerializer, 429: TOO_MANY_JOBS},
     )
     @action(detail=False, methods=["get"], url_path="export")
     def export_register(self, request):

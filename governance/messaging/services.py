@@ -8,10 +8,11 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Count, F, Max, Min, Q
 from django.utils import timezone
 
+from governance.locks import serialise
 from governance.messaging.backends import SendError, backend_for
 from governance.messaging.models import STAFF_KINDS, Channel, Contact, Delivery, Kind, Preference, TownshipChannel
 from governance.models import Assignment, StaffAccount
@@ -224,21 +225,13 @@ def _pace(rows: list[Delivery], *, now: datetime.datetime) -> None:
     """Give each SMS of a batch its own second-fraction after whatever paced SMS are already
     waiting, so that every batch together stays under the provider's rate."""
     step = datetime.timedelta(seconds=1 / settings.CUNZHI_SMS_RATE_PER_SECOND)
-    _serialise("messaging-pace")  # two batches queued at once would both start from the same last slot
+    serialise("messaging-pace")  # two batches queued at once would both start from the same last slot
     last = Delivery.objects.filter(
         channel=Channel.SMS, paced=True, status=Delivery.Status.QUEUED, not_before__gt=now
     ).aggregate(last=Max("not_before"))["last"]
     start = max(now, last + step) if last else now
     for i, row in enumerate(rows):
         row.not_before = start + i * step
-
-
-def _serialise(name: str) -> None:
-    """Hold `name` until the transaction ends (PostgreSQL's transaction-level advisory lock).
-    The embedded SQLite of `make run` lets one writer in at a time already: nothing to take."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [name])
 
 
 def _queue_sends(keys: list[str]) -> None:
@@ -327,7 +320,7 @@ def _sms_held_until(delivery: Delivery, *, now: datetime.datetime) -> datetime.d
     if not delivery.urgent and in_quiet_hours(now):
         return quiet_hours_end(now)
     hour_ago = now - datetime.timedelta(hours=1)
-    _serialise(f"sms:{delivery.address}")  # the count and the claim: two workers cannot both pass the limit
+    serialise(f"sms:{delivery.address}")  # the count and the claim: two workers cannot both pass the limit
     recent = Delivery.objects.filter(
         channel=Channel.SMS, address=delivery.address, claimed_at__gt=hour_ago, status__in=("sending", "sent")
     ).aggregate(n=Count("pk"), first=Min("claimed_at"))

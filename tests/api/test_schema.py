@@ -123,3 +123,16 @@ def test_visit_responses_match_the_schema(world, as_user, path, url):
     assert (body["results"][0] if "results" in body else body)["met"] == ""
 
     assert _errors(_response_validator(client, path), body) == []
+
+
+def test_the_endpoints_that_may_answer_with_a_job_document_the_cap(db, tmp_path):
+    """respond-async past JOB_OPEN_PER_USER is a 429 (governance.jobs.TooManyJobs): the schema says so."""
+    import yaml
+
+    out = tmp_path / "schema.yml"
+    call_command("spectacular", "--file", str(out))
+    paths = yaml.safe_load(out.read_text())["paths"]
+    for path, method in (("/api/v1/households/import/", "post"), ("/api/v1/households/export/", "get")):
+        responses = paths[path][method]["responses"]
+        assert {"202", "429"} <= set(responses), (path, sorted(responses))
+        assert "too_many_jobs" in responses["429"]["description"]

@@ -359,3 +359,38 @@ def test_two_async_imports_at_once_with_one_idempotency_key_make_one_job(world, 
     assert Job.objects.count() == 1, statuses
     assert statuses[0] in (202, 409) and 202 in statuses
     assert Resident.objects.filter(household__number="Q-100").count() == 3
+
+
+@pytest.mark.django_db(transaction=True)
+def test_submits_at_once_do_not_pass_the_job_cap_together(world, settings):
+    """The cap was counted, then the job saved, with nothing held between: submits at the same
+    moment each counted the same jobs and all passed. Now counted and saved under the owner's lock."""
+    import threading
+
+    from django.db import connection
+
+    from governance.jobs import TooManyJobs
+    from grids.job_kinds import EXPORT
+
+    settings.JOB_OPEN_PER_USER = 2
+    official = world.users.official
+    start = threading.Barrier(6)
+    outcomes = []
+
+    def submit():
+        start.wait()
+        try:
+            job_submit(owner=official, kind=EXPORT, parameters={"reveal": False, "query": "", "via": "api"})
+            outcomes.append("queued")
+        except TooManyJobs:
+            outcomes.append("refused")
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=submit) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["queued"] * 2 + ["refused"] * 4
+    assert Job.objects.filter(owner=official).count() == 2
