@@ -36,6 +36,7 @@ from petitions.photos import matter_add_photo, may_add_photo
 from petitions.resident_sms import consent_wording
 from petitions.selectors import matters_visible_to
 from petitions.serializers import (
+    MATTER_LIST_VALUES,
     CalendarDayInputSerializer,
     CalendarDaySerializer,
     ClockLimitSerializer,
@@ -235,6 +236,12 @@ class MatterViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         if self.action == "retrieve":
             return MatterDetailSerializer
         return MatterSerializer
+
+    def list(self, request, *args, **kwargs):
+        # The page's rows as values (MatterSerializer reads them): no model instances.
+        queryset = self.filter_queryset(self.get_queryset()).values(*MATTER_LIST_VALUES)
+        page = self.paginate_queryset(queryset)
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     def _detail(self, pk, **extra) -> dict:
         matter = _with_detail(matters_visible_to(self.request.user).select_related("household")).filter(pk=pk).first()

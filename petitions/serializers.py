@@ -143,12 +143,6 @@ class _CategoryBriefSerializer(serializers.Serializer):
     name = serializers.CharField()
 
 
-def _category(category) -> dict | None:
-    if category is None:
-        return None
-    return {"id": category.pk, "code": category.code, "name": category.name}
-
-
 class MatterSerializer(serializers.Serializer):
     """A matter in a list: what it is, where, in which step, and how late."""
 
@@ -181,37 +175,70 @@ class MatterSerializer(serializers.Serializer):
     closed_at = serializers.DateTimeField(allow_null=True)
 
     def to_representation(self, obj):
-        # By hand: a page is 50 rows, and the choice labels are translated once per page.
+        # By hand: a page is 50 rows, and the choice labels are translated once per page. A
+        # list reads its rows as MATTER_LIST_VALUES (no model instances: seven per row with
+        # their joins); one matter (the detail) is turned into the same row first.
+        row = obj if isinstance(obj, dict) else matter_list_row(obj)
         labels = _labels(self.context)
+        category = row["category_id"]
+        handler = row["handler_id"]
         return {
-            "id": obj.pk,
-            "title": obj.title,
-            "state": obj.state,
-            "state_label": labels["state"].get(obj.state, ""),
-            "kind": obj.kind,
-            "kind_label": labels["kind"].get(obj.kind, ""),
-            "category": _category(obj.category),
-            "township": obj.township_id,
-            "village": obj.village_id,
-            "village_name": obj.village.name,
-            "grid": obj.grid_id,
-            "grid_name": obj.grid.name if obj.grid_id else None,
-            "household": obj.household_id,
-            "household_number": obj.household.number if obj.household_id else None,
-            "source": obj.source,
-            "handler": obj.handler_id,
-            "handler_name": person_name(obj.handler) if obj.handler_id else None,
-            "department": obj.department_id,
-            "department_name": obj.department.name if obj.department_id else None,
-            "deadline": render_datetime(obj.deadline),
-            "is_overdue": obj.is_overdue,
-            "escalation_level": obj.escalation_level,
-            "reopen_count": obj.reopen_count,
-            "rating": obj.rating,
-            "created_at": render_datetime(obj.created_at),
-            "updated_at": render_datetime(obj.updated_at),
-            "closed_at": render_datetime(obj.closed_at),
+            "id": row["id"],
+            "title": row["title"],
+            "state": row["state"],
+            "state_label": labels["state"].get(row["state"], ""),
+            "kind": row["kind"],
+            "kind_label": labels["kind"].get(row["kind"], ""),
+            "category": {"id": category, "code": row["category__code"], "name": row["category__name"]}
+            if category
+            else None,
+            "township": row["township_id"],
+            "village": row["village_id"],
+            "village_name": row["village__name"],
+            "grid": row["grid_id"],
+            "grid_name": row["grid__name"] if row["grid_id"] else None,
+            "household": row["household_id"],
+            "household_number": row["household__number"] if row["household_id"] else None,
+            "source": row["source"],
+            "handler": handler,
+            "handler_name": (
+                f"{row['handler__first_name']} {row['handler__last_name']}".strip() or row["handler__username"]
+            )
+            if handler
+            else None,
+            "department": row["department_id"],
+            "department_name": row["department__name"] if row["department_id"] else None,
+            "deadline": render_datetime(row["deadline"]),
+            "is_overdue": row["is_overdue"],
+            "escalation_level": row["escalation_level"],
+            "reopen_count": row["reopen_count"],
+            "rating": row["rating"],
+            "created_at": render_datetime(row["created_at"]),
+            "updated_at": render_datetime(row["updated_at"]),
+            "closed_at": render_datetime(row["closed_at"]),
         }
+
+
+# What a matter in a list reads (queryset.values(*MATTER_LIST_VALUES)); the handler's name as
+# governance.serializers.person_name gives it (User.get_full_name, else the username).
+MATTER_LIST_VALUES = (
+    *("id", "title", "state", "kind", "source", "township_id", "village_id", "grid_id", "household_id"),
+    *("category_id", "category__code", "category__name", "village__name", "grid__name", "household__number"),
+    *("handler_id", "handler__first_name", "handler__last_name", "handler__username"),
+    *("department_id", "department__name", "deadline", "is_overdue", "escalation_level", "reopen_count"),
+    *("rating", "created_at", "updated_at", "closed_at"),
+)
+
+
+def matter_list_row(matter: Matter) -> dict:
+    """A loaded matter as the row MATTER_LIST_VALUES reads (its relations already joined)."""
+    row = {}
+    for name in MATTER_LIST_VALUES:
+        value = matter
+        for part in name.split("__"):
+            value = getattr(value, part, None) if value is not None else None
+        row[name] = value
+    return row
 
 
 class DeliberationSerializer(serializers.Serializer):
