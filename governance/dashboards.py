@@ -15,14 +15,20 @@ from django.db.models import Count, F, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from governance.generations import cached
+from governance.scoping import scope_for
 from grids.models import Grid, Village
+from grids.receivers import places_generation
 from grids.visits.fengshi import counted_on, cycles_between, latest_cycle
 from grids.visits.models import Visit, not_superseded
+from grids.visits.receivers import visits_generation
 from petitions.figures import ON_TIME, RATED, SATISFIED, decided
 from petitions.filters import STEP_GROUPS, accept_overdue_q, overdue_q, unsigned_q
 from petitions.models import OPEN_STATES, Kind, State
+from petitions.queue import DISTRICT, township_generation, user_generation
 from petitions.selectors import matters_visible_to
 
 TREND_CYCLES = 6
@@ -312,7 +318,6 @@ def village_dashboard(user, village: Village, *, now: datetime.datetime | None =
 
 def _may_see_points(user, village_id: int) -> bool:
     from governance.roles import DECIDER_ROLES
-    from governance.scoping import scope_for
 
     scope = scope_for(user)
     return scope.is_superuser or village_id in scope.ids_for(DECIDER_ROLES)
@@ -489,13 +494,13 @@ def _monthly(tallies, months: list[datetime.date], place: dict) -> list[dict]:
     return rows
 
 
-def _board_frame(now) -> dict:
+def _board_frame(now, run=None) -> dict:
     from governance.tallies import fresh_run
 
     now = now or timezone.now()
     today = timezone.localdate(now)
     months = last_months(today)
-    run = fresh_run(now)
+    run = run or fresh_run(now)
     return {
         "months": months,
         "twelve": window(months),
@@ -525,7 +530,7 @@ def counted_villages(township_ids: list[int] | None = None, *, village_ids: list
     return list(villages.annotate(**counted).order_by("code"))
 
 
-def township_dashboard(township, *, now: datetime.datetime | None = None) -> dict:
+def township_dashboard(township, *, now: datetime.datetime | None = None, run=None) -> dict:
     """镇街驾驶舱 of one township, for its staff and superusers (who see every matter of it):
     the villages and the departments side by side over the last twelve months, the
     twelve-month trend, each village's own dashboard one click away; from the tallies
@@ -533,7 +538,7 @@ def township_dashboard(township, *, now: datetime.datetime | None = None) -> dic
     (each row's `village` carries them, for the page's cards)."""
     from governance.models import Department, Tally
 
-    frame = _board_frame(now)
+    frame = _board_frame(now, run)
     months = frame.pop("months")
     tallies = Tally.objects.filter(township_id=township.pk)
     villages = counted_villages([township.pk])
@@ -551,20 +556,20 @@ def township_dashboard(township, *, now: datetime.datetime | None = None) -> dic
     return board
 
 
-def villages_board(village_ids: list[int], *, now: datetime.datetime | None = None) -> dict:
+def villages_board(village_ids: list[int], *, now: datetime.datetime | None = None, run=None) -> dict:
     """The villages a 包片 leader (or a 包村 official of several) answers for, side by side as
     the township's board shows its villages, each village's own dashboard one click away; from
     the tallies, like the township's board."""
     from governance.models import Tally
 
-    frame = _board_frame(now)
+    frame = _board_frame(now, run)
     months = frame.pop("months")
     villages = counted_villages(village_ids=village_ids)
     tallies = Tally.objects.filter(village_id__in=sorted(village_ids))
     return {**frame, "villages": _village_rows(tallies, villages, months, frame["cycle"])}
 
 
-def district_dashboard(townships: list, *, user=None, now: datetime.datetime | None = None) -> dict:
+def district_dashboard(townships: list, *, user=None, now: datetime.datetime | None = None, run=None) -> dict:
     """The townships side by side, for a superuser or someone on the staff of several (each
     township's own dashboard one click away), and the twelve-month trend, from the tallies.
     The trend's figures link to the unfiltered list (one township a filter) only when `user`
@@ -572,7 +577,7 @@ def district_dashboard(townships: list, *, user=None, now: datetime.datetime | N
     more than the figure counts, so the figures are then shown without a link."""
     from governance.models import Tally
 
-    frame = _board_frame(now)
+    frame = _board_frame(now, run)
     months = frame.pop("months")
     ids = sorted(township.pk for township in townships)
     tallies = Tally.objects.filter(township_id__in=ids)
@@ -640,3 +645,105 @@ def _month_label(month: datetime.date, *, first: bool) -> str:
 
 def _pct(value: float | None) -> int | None:
     return round(value * 100) if value is not None else None
+
+
+# ---------------------------------------------------------------- the boards the pages show
+
+
+# A board is kept in the cache for the minute it was counted in, under the generations
+# (governance.generations) of what it counts: a matter, a visit, a grid or a points record
+# written in its places makes the next reader count afresh. What follows the clock alone (a
+# clock passing its deadline, a new quarter) is at most a minute late; the township's and the
+# district's figures are the tallies' anyway (counted every five minutes, the board says when).
+BOARD_TTL = 60  # seconds
+
+
+def _kept(prefix: str, names, parts, compute, now):
+    minute = timezone.localtime(now or timezone.now()).strftime("%Y-%m-%dT%H:%M")
+    return cached(f"board:{prefix}", names, (*parts, get_language(), minute), compute, timeout=BOARD_TTL)
+
+
+def _viewer(user) -> tuple:
+    """Who reads: a board counts the matters `user` sees, so their places are in its key."""
+    scope = scope_for(user)
+    return (user.pk, scope.is_superuser, sorted((role, sorted(ids)) for role, ids in scope.by_role.items()))
+
+
+def _township_names(township_ids) -> list[str]:
+    names = []
+    for township_id in sorted(township_ids):
+        names += [township_generation(township_id), visits_generation(township_id), places_generation(township_id)]
+    return names
+
+
+def village_board(user, village: Village, *, now: datetime.datetime | None = None) -> dict:
+    """village_dashboard, kept for the minute (BOARD_TTL) while nothing it counts changes."""
+    from points.receivers import points_generation
+
+    names = [DISTRICT, user_generation(user.pk), *_township_names([village.township_id])]
+    names.append(points_generation(village.pk))
+    return _kept(f"village:{village.pk}", names, _viewer(user), lambda: village_dashboard(user, village, now=now), now)
+
+
+def township_board(township, *, now: datetime.datetime | None = None) -> dict:
+    """township_dashboard, kept for the minute while its tallies, visits and grids stay."""
+    from governance.tallies import fresh_run
+
+    run = fresh_run(now)
+    return _kept(
+        f"township:{township.pk}",
+        _township_names([township.pk]),
+        (run.counted_at,),
+        lambda: township_dashboard(township, now=now, run=run),
+        now,
+    )
+
+
+def sent_down_board(village_ids: list[int], township_ids, *, now: datetime.datetime | None = None) -> dict:
+    """villages_board (a 包片 leader's villages), kept like the township's."""
+    from governance.tallies import fresh_run
+
+    run = fresh_run(now)
+    ids = sorted(village_ids)
+    return _kept(
+        "villages:" + ",".join(map(str, ids)),
+        _township_names(township_ids),
+        (run.counted_at,),
+        lambda: villages_board(ids, now=now, run=run),
+        now,
+    )
+
+
+def district_board(townships: list, *, user, now: datetime.datetime | None = None) -> dict:
+    """district_dashboard for `user`, kept like the township's."""
+    from governance.tallies import fresh_run
+
+    run = fresh_run(now)
+    ids = [township.pk for township in townships]
+    return _kept(
+        "district",
+        [DISTRICT, user_generation(user.pk), *_township_names(ids)],
+        (run.counted_at, ids, *_viewer(user)),
+        lambda: district_dashboard(townships, user=user, now=now, run=run),
+        now,
+    )
+
+
+def fengshi_summary(user, *, now: datetime.datetime | None = None) -> dict:
+    """The last 逢十 day's roll-up over the user's places and the next 逢十 day, kept like a board."""
+    from grids.visits.fengshi import compliance_for, next_cycle
+
+    today = timezone.localdate(now)
+    last = latest_cycle(today)
+    scope = scope_for(user)
+    return {
+        "last": last,
+        "next": next_cycle(today),
+        "totals": _kept(
+            f"fengshi:{last.isoformat()}",
+            _township_names(scope.township_ids),
+            _viewer(user),
+            lambda: compliance_for(user, cycle=last).totals,
+            now,
+        ),
+    }

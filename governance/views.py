@@ -6,7 +6,6 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
@@ -63,15 +62,6 @@ def _group(children, key, parents) -> list[dict]:
     return groups
 
 
-def _fengshi_summary(user) -> dict:
-    """The last 逢十 day's roll-up over the user's places, and the next 逢十 day."""
-    from grids.visits.fengshi import compliance_for, latest_cycle, next_cycle
-
-    today = timezone.localdate()
-    last = latest_cycle(today)
-    return {"last": last, "next": next_cycle(today), "totals": compliance_for(user, cycle=last).totals}
-
-
 @login_required
 def home(request):
     """The dashboard: one section per kind of work the user holds today.
@@ -109,7 +99,7 @@ def home(request):
         context["villages"] = _group(grids_with_counts(village_ids=village_ids), "village_id", villages)
         cockpit_ids = sorted(scope.ids_for({Role.VILLAGE_CADRE}))
         context["village_boards"] = [
-            dashboards.village_dashboard(user, village) for village in villages if village.pk in cockpit_ids
+            dashboards.village_board(user, village) for village in villages if village.pk in cockpit_ids
         ]
 
     # 包村 and 包片: the villages they answer for as their cadres see them. One village: its
@@ -117,25 +107,25 @@ def home(request):
     sent_down = sorted(scope.ids_for(SENT_DOWN_ROLES) - scope.ids_for({Role.VILLAGE_CADRE}))
     if len(sent_down) == 1:
         village = Village.objects.select_related("township").get(pk=sent_down[0])
-        context["village_boards"].append(dashboards.village_dashboard(user, village))
+        context["village_boards"].append(dashboards.village_board(user, village))
     elif sent_down:
-        context["sent_down_board"] = dashboards.villages_board(sent_down)
+        context["sent_down_board"] = dashboards.sent_down_board(sent_down, scope.township_ids)
 
     # One township: its villages and its dashboard; several (a superuser, someone on the staff
     # of more than one): the townships side by side, each one click from its own.
     township_ids = None if user.is_superuser else scope.ids_for(TOWNSHIP_ROLES)
     townships = list(townships_for(township_ids)) if township_ids is None or township_ids else []
     if len(townships) == 1:
-        board = dashboards.township_dashboard(townships[0])
+        board = dashboards.township_board(townships[0])
         villages = [row["village"] for row in board["villages"]]
         context["townships"] = _group(villages, "township_id", townships)
         context["township_board"] = board
     elif townships:
-        context["district_board"] = dashboards.district_dashboard(townships, user=user)
+        context["district_board"] = dashboards.district_board(townships, user=user)
 
     # The last 逢十 day's roll-up; the district's board shows it per township instead.
     if scope.has_any_role(VILLAGE_STAFF | TOWNSHIP_ROLES | SENT_DOWN_ROLES) and "district_board" not in context:
-        context["fengshi"] = _fengshi_summary(user)
+        context["fengshi"] = dashboards.fengshi_summary(user)
 
     context["departments"] = [a.department for a in assignments if a.role == Role.DEPARTMENT_HANDLER]
     context["department_home"] = homes.department_home(user, context["departments"])
@@ -156,7 +146,7 @@ def village_dashboard(request, pk):
     condition = Q(pk__in=sorted(readers)) | Q(township_id__in=sorted(townships))
     villages = Village.objects.select_related("township")
     village = get_object_or_404(villages if scope.is_superuser else villages.filter(condition), pk=pk)
-    board = dashboards.village_dashboard(request.user, village)
+    board = dashboards.village_board(request.user, village)
     context = {
         "board": board,
         "village": village,
@@ -171,7 +161,7 @@ def township_dashboard(request, pk):
     scope = scope_for(request.user)
     townships = Township.objects.all() if scope.is_superuser else townships_for(scope.ids_for(TOWNSHIP_ROLES))
     township = get_object_or_404(townships, pk=pk)
-    board = dashboards.township_dashboard(township)
+    board = dashboards.township_board(township)
     villages = [row["village"] for row in board["villages"]]
     context = {"board": board, "township": township, "townships": _group(villages, "township_id", [township])}
     return render(request, "governance/dashboards/township_page.html", context)

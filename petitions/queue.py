@@ -16,61 +16,40 @@ cache is exact; QUEUE_TTL bounds what a lost Redis (each process then has its ow
 could leave stale.
 """
 
-import hashlib
-
-from django.core.cache import cache
-from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
+from governance.generations import bump, cached
+
 QUEUE_TTL = 60  # seconds
-DISTRICT = "matters-gen:all"
+DISTRICT = "matters:all"
 
 
-def _township_key(township_id) -> str:
-    return f"matters-gen:t{township_id}"
+def township_generation(township_id) -> str:
+    """The generation of a township's matters (governance.generations), which boards read too."""
+    return f"matters:t{township_id}"
 
 
-def _user_key(user_id) -> str:
-    return f"matters-gen:u{user_id}"
-
-
-def _bump(keys: set[str]) -> None:
-    for key in keys:
-        cache.add(key, 0, timeout=None)
-        try:
-            cache.incr(key)
-        except ValueError:  # evicted between the two calls
-            cache.set(key, 1, timeout=None)
+def user_generation(user_id) -> str:
+    """The generation of the matters a user handles or was granted beyond their places."""
+    return f"matters:u{user_id}"
 
 
 def queue_changed(*, township_ids=(), user_ids=(), everywhere: bool = False) -> None:
     """Matters of these townships (or of these users' grants, or anywhere) changed: queues read
     from now on are read afresh."""
-    keys = {_township_key(t) for t in township_ids if t} | {_user_key(u) for u in user_ids if u}
+    names = {township_generation(t) for t in township_ids if t} | {user_generation(u) for u in user_ids if u}
     if everywhere:
-        keys.add(DISTRICT)
-    if keys:
-        # Now, for this transaction's own later reads, and again after the commit: a reader
-        # elsewhere that took the new generation before the commit (and so cached the queue
-        # as it was) is then passed by.
-        _bump(keys)
-        transaction.on_commit(lambda: _bump(keys))
+        names.add(DISTRICT)
+    bump(*names)
 
 
 def cached_queue(user, scope, compute) -> list[int]:
     """The user's waiting ids from the cache, or `compute()` stored there."""
     townships = sorted(scope.township_ids)
-    keys = [DISTRICT, _user_key(user.pk), *(_township_key(t) for t in townships)]
-    generations = cache.get_many(keys)
+    names = [DISTRICT, user_generation(user.pk), *(township_generation(t) for t in townships)]
     places = sorted((role, sorted(ids)) for role, ids in scope.by_role.items())
-    stamp = repr((places, townships, [generations.get(k, 0) for k in keys]))
-    key = f"matters-queue:{user.pk}:{hashlib.sha256(stamp.encode()).hexdigest()[:32]}"
-    ids = cache.get(key)
-    if ids is None:
-        ids = compute()
-        cache.set(key, ids, timeout=QUEUE_TTL)
-    return ids
+    return cached(f"matters-queue:{user.pk}", names, (places, townships), compute, timeout=QUEUE_TTL)
 
 
 @receiver(post_save, dispatch_uid="petitions.queue.saved")

@@ -26,6 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from governance import law
+from governance.generations import bump
 from governance.messaging.models import Kind
 from governance.models import Role
 from governance.photos import reencode_photo
@@ -57,6 +58,7 @@ from points.models import (
     quarter_bounds,
 )
 from points.policy import PointsInvalid, PointsPermissionError, PointsRefused, PointsStateError
+from points.receivers import points_generation
 from points.selectors import carried_resolutions, households_without_account, points_settings, standing
 
 MAX_QUANTITY = 1000
@@ -154,6 +156,7 @@ def accounts_open_missing(*, village: Village | None = None, batch_size: int = 1
                 starts[village_id] = points_settings(village_id).starting_balance
         try:
             with transaction.atomic():
+                bump(*(points_generation(village_id) for _pk, _township, village_id in rows))
                 accounts = Account.objects.bulk_create(
                     [
                         Account(household_id=pk, township_id=town, village_id=village_id, balance=starts[village_id])
@@ -389,6 +392,7 @@ def award_propose_batch(
         proposed_by=actor,
     )
     until = _objection_until(rule.village_id, now)
+    bump(points_generation(rule.village_id))
     Award.objects.bulk_create(
         [
             _new_award(rule, account_id, member, occurred_on, note, actor, now, until, batch=batch)

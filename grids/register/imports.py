@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from openpyxl.utils import get_column_letter
 
 from governance.errors import DomainError, Invalid
+from governance.generations import bump
 from governance.uploads import UploadRefused, open_xlsx, too_many_rows, xlsx_rows
 from grids import idconflicts
 from grids.idnumbers import (
@@ -36,6 +37,7 @@ from grids.idnumbers import (
     validate_phone,
 )
 from grids.models import Courtyard, Grid, Household, HouseholdMove, Resident, Tag, Village
+from grids.receivers import places_generation
 from grids.register.columns import (
     COLUMNS,
     GENDERS,
@@ -656,6 +658,8 @@ def _apply(rows: list[_Row], ctx: _Context, user) -> ImportResult:
     visit_targets_changed.send(
         sender=Household, household_ids=[h.pk for h in household_tag_sets if h.pk not in new_ids]
     )
+    # What counts the register (the boards, the 逢十 roll-up) counts afresh: residents came in bulk.
+    bump(*{places_generation(h.township_id) for h in ctx.households.values()})
     # The apps built on grids act on the new households (the points bank opens passbooks).
     if new_households:
         households_created.send(

@@ -3,11 +3,12 @@
 import pytest
 
 from governance.models import Notification
-from tests.factories import make_household
+from tests.factories import forget_boards, make_household
 
 
 def _assert_queries(client, url, expected, django_assert_num_queries):
     client.get(url)  # warm up: session, first-time caches
+    forget_boards()  # the boards' own queries are counted (the warm-up kept them: BOARD_TTL)
     with django_assert_num_queries(expected):
         response = client.get(url)
     assert response.status_code == 200
@@ -128,3 +129,24 @@ def test_notification_list_costs_exactly_its_queries_for_3_and_for_30(login, wor
     for i in range(27):
         Notification.objects.create(user=world.users.grid1, title=f"m{i}")
     _assert_queries(client, "/notifications/", NOTIFICATIONS, django_assert_num_queries)
+
+
+# After a first look the boards come from the cache (governance.dashboards.BOARD_TTL) until
+# what they count changes: the village's 14 aggregates, the 逢十 roll-up's 8 and the matters
+# reached beyond one's places are not read again; the township's and the district's boards
+# still read the tallies' last count (whether to count again), their other aggregates not (and
+# the township's villages, which the home's cards show, come with its board).
+FENGSHI = 8
+HOME_KEPT = {
+    "cadre": HOME_CADRE - DASHBOARD_QUERIES["village"] - FENGSHI - BEYOND,
+    "official": HOME_OFFICIAL - DASHBOARD_QUERIES["township"] - FENGSHI,
+    "admin": HOME_ADMIN - (DASHBOARD_QUERIES["district"] - 1),
+}
+
+
+@pytest.mark.parametrize("persona", sorted(HOME_KEPT))
+def test_a_home_read_again_takes_its_boards_from_the_cache(login, world, persona, django_assert_num_queries):
+    client = login(getattr(world.users, persona))
+    client.get("/")
+    with django_assert_num_queries(HOME_KEPT[persona]):
+        assert client.get("/").status_code == 200

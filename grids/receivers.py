@@ -1,0 +1,35 @@
+"""What grids keeps up to date when places, households and posts change."""
+
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
+
+from governance.generations import bump
+from governance.models import Assignment
+from grids.models import Courtyard, Grid, Household, Resident, Village
+from grids.signals import households_created, households_moved
+
+
+def places_generation(township_id) -> str:
+    """The generation of a township's places, households, residents and posts
+    (governance.generations): the boards and the 逢十 roll-up count them."""
+    return f"places:t{township_id}"
+
+
+PLACES = (Village, Grid, Courtyard, Household, Resident, Assignment)
+
+
+def _written(sender, instance, **kwargs):
+    if sender in PLACES:
+        bump(places_generation(instance.township_id))
+
+
+post_save.connect(_written, dispatch_uid="grids.generation.saved")
+post_delete.connect(_written, dispatch_uid="grids.generation.deleted")
+
+
+@receiver(households_created, dispatch_uid="grids.generation.households_created")
+@receiver(households_moved, dispatch_uid="grids.generation.households_moved")
+def _households_changed(sender, *, households=None, moves=None, **kwargs):
+    """A register import inserts its households in bulk (no post_save)."""
+    rows = households if households is not None else [move.household for move in moves or []]
+    bump(*{places_generation(household.township_id) for household in rows})
