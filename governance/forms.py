@@ -21,6 +21,8 @@ from collections.abc import Callable
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from governance.errors import Conflict, DomainError, Forbidden
@@ -55,6 +57,46 @@ class OnceForm(BoundedTextForm):
             data = self.data.copy()
             data[self.add_prefix("form_token")] = str(uuid.uuid4())
             self.data = data
+
+
+class QuickSelect(forms.Select):
+    """A select rendered in Python, to the same markup as Django's select templates.
+
+    The template renderer costs about a tenth of a millisecond per option: a township's
+    hundred grids on a list's filter were a third of the page's time."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        widget = self.get_context(name, value, attrs)["widget"]
+        parts = [format_html('<select name="{}"{}>', widget["name"], _attrs(widget["attrs"]))]
+        for group_name, options, _index in widget["optgroups"]:
+            if group_name:
+                parts.append(format_html('\n  <optgroup label="{}">', group_name))
+            for option in options:
+                parts.append(
+                    format_html(
+                        '\n  <option value="{}"{}>{}</option>',
+                        str(option["value"]),
+                        _attrs(option["attrs"]),
+                        option["label"],
+                    )
+                )
+            if group_name:
+                parts.append(mark_safe("\n  </optgroup>"))  # nosec B308 B703: a constant
+        parts.append(mark_safe("\n</select>"))  # nosec B308 B703: a constant
+        return mark_safe("".join(parts))  # nosec B308 B703: every part escaped by format_html
+
+
+def _attrs(attrs: dict) -> str:
+    """As django/forms/widgets/attrs.html writes them."""
+    return format_html_join(
+        "",
+        " {}{}",
+        (
+            (key, "" if value is True else format_html('="{}"', str(value)))
+            for key, value in attrs.items()
+            if value is not False
+        ),
+    )
 
 
 def date_input() -> forms.DateInput:

@@ -6,6 +6,7 @@ import random
 
 from django.contrib.auth import get_user_model
 
+from governance.dashboards import forget_boards as forget_boards  # the tests call it from here
 from governance.services import assignment_create
 from grids.idnumbers import id_check_char
 from grids.models import Grid, Household, Resident
@@ -97,13 +98,3 @@ CONTRACT_ACCOUNTS = [
     "xiaomian_official",
     "weituo_admin",
 ]
-
-
-def forget_boards():
-    """The next home or dashboard counts its boards afresh (governance.dashboards keeps them a
-    minute): for the query counts of the boards themselves."""
-    from governance.generations import bump
-    from grids.models import Township
-    from grids.receivers import places_generation
-
-    bump(*(places_generation(pk) for pk in Township.objects.values_list("pk", flat=True)))
