@@ -14,13 +14,15 @@ from django.http import HttpResponse
 from django.utils.functional import Promise
 from django.utils.http import content_disposition_header
 from openpyxl import Workbook
-from openpyxl.cell import Cell
+from openpyxl.cell import Cell, WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # At most this many rows in a list export: past it, narrow the filters (the page says so).
 MAX_EXPORT_ROWS = 10_000
+# A sheet holds 1 048 576 rows in Excel and WPS: the header and this many.
+MAX_SHEET_ROWS = 1_048_575
 # Excel refuses sheet names longer than 31 characters or with any of these.
 _SHEET_NAME_FORBIDDEN = str.maketrans(dict.fromkeys("[]:*?/\\", " "))
 
@@ -54,15 +56,24 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _text_cell(sheet, text: str) -> Cell:
-    cell = Cell(sheet)
-    cell.value = text
+    cell = WriteOnlyCell(sheet, value=text)
     cell.data_type, cell.quotePrefix = "s", True
     return cell
 
 
-def append_row(sheet, values: Sequence) -> None:
-    """One row of data, any text that a spreadsheet would read as a formula kept as text."""
-    sheet.append([_text_cell(sheet, v) if isinstance(v, str) and v.startswith(_FORMULA_START) else v for v in values])
+def append_row(sheet, values: Sequence, text_columns: Sequence[int] = ()) -> None:
+    """One row of data, any text that a spreadsheet would read as a formula kept as text, and
+    the `text_columns` (1-based: phone and ID numbers) formatted as text, never 5.0E+17. Works
+    on a write-only sheet too (a large export streams its rows to disk)."""
+    row = []
+    for index, value in enumerate(values, start=1):
+        if isinstance(value, str) and value.startswith(_FORMULA_START):
+            value = _text_cell(sheet, value)
+        if index in text_columns:
+            value = value if isinstance(value, Cell) else WriteOnlyCell(sheet, value=value)
+            value.number_format = "@"
+        row.append(value)
+    sheet.append(row)
 
 
 def sheet_title(title: str) -> str:
@@ -70,17 +81,20 @@ def sheet_title(title: str) -> str:
 
 
 def write_header(sheet, headers: Sequence[str], *, widths: Sequence[int] | None = None, required=()) -> None:
-    """The first row: bold, on grey (required columns white on red), widths set, frozen."""
-    sheet.append([str(h) for h in headers])
+    """The first row: bold, on grey (required columns white on red), widths set, frozen; on a
+    write-only sheet too."""
+    cells = []
     for index, header in enumerate(headers, start=1):
-        cell = sheet.cell(row=1, column=index)
+        cell = WriteOnlyCell(sheet, value=str(header))
         marked = index in required
         cell.font = Font(bold=True, color="FFFFFF" if marked else "000000")
         cell.fill = PatternFill("solid", fgColor="B3261E" if marked else "E8E8E8")
         cell.alignment = Alignment(horizontal="center")
+        cells.append(cell)
         width = widths[index - 1] if widths else max(8, _width(header) + 2)
         sheet.column_dimensions[get_column_letter(index)].width = width
     sheet.freeze_panes = "A2"
+    sheet.append(cells)
 
 
 def write_sheet(sheet, spec: Sheet) -> int:
@@ -91,16 +105,13 @@ def write_sheet(sheet, spec: Sheet) -> int:
     count = 0
     for row in spec.rows:
         values = [_cell(value) for value in row]
-        append_row(sheet, values)
+        append_row(sheet, values, spec.text_columns)
         count += 1
         if count <= 200 and spec.widths is None:
             widths = [min(60, max(w, _width(v) + 2)) for w, v in zip(widths, values, strict=False)]
     if spec.widths is None:
         for index, width in enumerate(widths, start=1):
             sheet.column_dimensions[get_column_letter(index)].width = width
-    for column in spec.text_columns:
-        for (cell,) in sheet.iter_rows(min_row=2, min_col=column, max_col=column):
-            cell.number_format = "@"
     return count
 
 

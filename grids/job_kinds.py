@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from governance.errors import Refused
 from governance.jobs import JobFailed, Outcome, register_kind
 from governance.roles import REGISTER_IMPORTERS
 from governance.scoping import scope_for
@@ -79,7 +80,10 @@ def run_register_export(job, progress) -> Outcome:
 
         _form, _filters, households = filtered_households_for(owner, query)
     households = households_for_register_export(owner, households, reveal=reveal)
-    data = register_export(user=owner, households=households, reveal=reveal, progress=progress)
+    try:
+        data = register_export(user=owner, households=households, reveal=reveal, progress=progress)
+    except Refused as refusal:  # more people than a sheet holds
+        raise JobFailed(refusal.message) from None
     stamp = f"{timezone.localdate():%Y%m%d}"
     name = f"户籍台账-{stamp}-完整身份证号.xlsx" if reveal else f"户籍台账-{stamp}.xlsx"
     return Outcome(file=data, filename=name)

@@ -18,6 +18,7 @@ from django.utils.cache import add_never_cache_headers, patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from governance.errors import Refused
 from governance.forms import save_form, submit_once
 from governance.jobs import TooManyJobs, job_refused, job_submit
 from governance.roles import HOUSEHOLD_MOVERS, ID_NUMBER_REVEALERS, REGISTER_EDITORS, REGISTER_IMPORTERS, VISITOR_ROLES
@@ -427,7 +428,12 @@ def household_export(request):
         return redirect("governance:job-detail", pk=job.pk)
     _form, _filters, households = filtered_households(request)
     households = households_for_register_export(user, households, reveal=reveal)
-    data = register_export(user=user, households=households, reveal=reveal)
+    try:
+        data = register_export(user=user, households=households, reveal=reveal)
+    except Refused as refusal:  # more people than a sheet holds: narrow the list first
+        messages.error(request, refusal.message)
+        query = request.GET.urlencode()
+        return redirect(reverse("grids:household-list") + (f"?{query}" if query else ""))
     stamp = f"{timezone.localdate():%Y%m%d}"
     name = f"户籍台账-{stamp}-完整身份证号.xlsx" if reveal else f"户籍台账-{stamp}.xlsx"
     response = xlsx_response(data, name)

@@ -6,18 +6,20 @@ edited and imported back; masked ID numbers and phones in it mean "unchanged".
 
 from collections import defaultdict
 
+from django.utils.translation import gettext as _
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
-from governance.xlsx import append_row, save, write_header
+from governance.errors import Refused
+from governance.xlsx import MAX_SHEET_ROWS, append_row, save, write_header
 from grids.idnumbers import decrypt_id_number
 from grids.models import RegisterExport, Resident, Tag
 from grids.register.columns import COLUMNS, GENDER_LABELS, RELATION_LABELS, SHEET_NAME, STATUS_LABELS
 
 
 def _header_sheet(workbook: Workbook):
-    sheet = workbook.active
-    sheet.title = SHEET_NAME
+    sheet = workbook.create_sheet(SHEET_NAME)
     required = {index for index, column in enumerate(COLUMNS, start=1) if column.required}
     write_header(sheet, [c.header for c in COLUMNS], widths=[c.width for c in COLUMNS], required=required)
     return sheet
@@ -52,20 +54,26 @@ def _instructions(workbook: Workbook) -> None:
         ("", "同一文件可重复导入：按身份证号（或户号+姓名）对应已有记录，不会重复登记。"),
         ("", "文件有任何错误时一行都不会写入，系统会按行列列出全部错误。"),
     ]
-    for line in lines:
-        sheet.append(line)
     sheet.column_dimensions["A"].width = 18
     sheet.column_dimensions["B"].width = 90
-    sheet.cell(row=1, column=1).font = Font(bold=True)
-    sheet.cell(row=1, column=2).font = Font(bold=True)
+    heading = [WriteOnlyCell(sheet, value=text) for text in lines[0]]
+    for cell in heading:
+        cell.font = Font(bold=True)
+    sheet.append(heading)
+    for line in lines[1:]:
+        sheet.append(line)
 
 
 def register_template() -> bytes:
     """The blank register (header row and a sheet of instructions) as .xlsx bytes."""
-    workbook = Workbook()
+    workbook = Workbook(write_only=True)
     _header_sheet(workbook)
     _instructions(workbook)
     return save(workbook)
+
+
+# The ID number and the phone (1-based), kept as text: never 5.0E+17.
+TEXT_COLUMNS = (10, 11)
 
 
 def _tag_names(tags) -> str:
@@ -78,10 +86,25 @@ def register_export(*, user, households, reveal: bool, progress=None) -> bytes:
     ID numbers and phones are masked unless `reveal` (the caller's role may reveal them);
     every export is recorded, with whether it revealed personal data. `progress(done, total,
     phase=...)` hears of each chunk of households written (governance.jobs.Progress).
+
+    The rows stream to disk as they are written (a write-only workbook): a township's 43 000
+    residents or a million take the same memory. One sheet holds MAX_SHEET_ROWS people: past
+    that (a whole district) the export is Refused, before anything is written, with what to
+    narrow it to.
     """
-    workbook = Workbook()
-    sheet = _header_sheet(workbook)
     households = households.select_related("village", "grid", "courtyard").prefetch_related("tags")
+    people = Resident.objects.filter(household__in=households.values("pk")).count()
+    if people > MAX_SHEET_ROWS:
+        raise Refused(
+            _(
+                "These households have %(people)s residents: more than one sheet holds (%(most)s). "
+                "Export one township or village at a time."
+            )
+            % {"people": f"{people:,}", "most": f"{MAX_SHEET_ROWS:,}"},
+            code="too_many_rows",
+        )
+    workbook = Workbook(write_only=True)
+    sheet = _header_sheet(workbook)
     count = 0
     ids = list(households.order_by("village_id", "number").values_list("pk", flat=True))
     for start in range(0, len(ids), 2000):
@@ -94,13 +117,10 @@ def register_export(*, user, households, reveal: bool, progress=None) -> bytes:
             by_household[resident.household_id].append(resident)
         for household in households.filter(pk__in=chunk).order_by("village_id", "number"):
             for resident in sorted(by_household[household.pk], key=lambda r: (r.relation_to_head != "head", r.pk)):
-                append_row(sheet, _export_row(household, resident, reveal))
+                append_row(sheet, _export_row(household, resident, reveal), TEXT_COLUMNS)
                 count += 1
         if progress is not None:
             progress(start + len(chunk), len(ids), phase="exporting")
-    for row in sheet.iter_rows(min_row=2, min_col=10, max_col=11):
-        for cell in row:
-            cell.number_format = "@"  # keep ID numbers and phones as text, never 5.0E+17
     _instructions(workbook)
     RegisterExport.objects.create(user=user, rows=count, revealed=reveal)
     return save(workbook)

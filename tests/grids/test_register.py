@@ -236,3 +236,48 @@ def test_birth_date_outside_a_lifetime_is_refused_like_the_form(world, tags, yea
         register_import(user=world.users.cadre, file=xlsx([row]), village_ids={world.qixing.pk})
     assert [(e.row, e.column) for e in caught.value.errors] == [(2, "出生日期")]
     assert snapshot() == before
+
+
+def test_an_export_keeps_id_numbers_and_phones_as_text_under_a_frozen_styled_header(world):
+    data = register_export(
+        user=world.users.cadre, households=Household.objects.filter(village=world.qixing), reveal=True
+    )
+    book = load_workbook(io.BytesIO(data))
+    sheet = book.active
+    assert book.sheetnames == ["登记表", "填写说明"] or book.sheetnames[1] == "填写说明"
+    assert sheet.freeze_panes == "A2"
+    assert sheet.cell(row=1, column=1).font.bold
+    rows = list(sheet.iter_rows(min_row=2))
+    assert rows
+    for row in rows:
+        assert row[9].number_format == "@" and row[10].number_format == "@"
+        assert row[5].number_format == "General"
+    assert book["填写说明"].cell(row=1, column=1).font.bold
+
+
+def test_more_people_than_a_sheet_holds_are_refused_before_anything_is_written(world, monkeypatch, client, settings):
+    """One sheet holds 1 048 575 people (Excel, WPS): a district's register is refused with
+    what to narrow it to, on the page, in the API and as a job; nothing is recorded."""
+    from governance.errors import Refused
+    from governance.jobs import job_run, job_submit
+    from grids import job_kinds
+    from grids.register import exports
+
+    monkeypatch.setattr(exports, "MAX_SHEET_ROWS", 2)
+    settings.MEDIA_ROOT = settings.BASE_DIR / "test-artifacts" / "media-too-many"
+    households = Household.objects.filter(village=world.qixing)
+    with pytest.raises(Refused) as refused:
+        register_export(user=world.users.cadre, households=households, reveal=False)
+    assert refused.value.code == "too_many_rows"
+    client.force_login(world.users.cadre)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    page = client.get("/households/export/", follow=True)
+    assert page.redirect_chain[-1][0] == "/households/"
+    assert "Export one township or village at a time" in page.content.decode()
+    job = job_submit(
+        owner=world.users.cadre, kind=job_kinds.EXPORT, parameters={"reveal": False, "query": "", "via": "page"}
+    )
+    job_run(job.pk)
+    job.refresh_from_db()
+    assert job.state == "failed" and "more than one sheet holds" in job.error
+    assert not RegisterExport.objects.exists()

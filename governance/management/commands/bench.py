@@ -86,6 +86,8 @@ class Command(BaseCommand):
                         self.stdout.write(line)
         lines += ["", self._bench_import(import_rows)]
         self.stdout.write(lines[-1])
+        lines += ["", self._bench_export()]
+        self.stdout.write(lines[-1])
         if sweep_matters:
             lines += ["", self._bench_sweep(sweep_matters)]
             self.stdout.write(lines[-1])
@@ -292,6 +294,43 @@ class Command(BaseCommand):
             f"{result.residents_created:,} residents, into a new village of the scale database, rolled back): "
             f"{timings['time']:.1f} s; Python memory peak {timings['peak'] / 2**20:.0f} MiB (tracemalloc, "
             f"a separate run: {timings['memory']:.1f} s with tracing)."
+        )
+
+    def _bench_export(self) -> str:
+        """A township's register export as its job makes it (write-only: the rows stream to
+        disk), traced for its Python memory peak; the district's, refused past one sheet."""
+        from governance.errors import Refused
+        from grids.register import register_export
+        from grids.selectors import households_for_register_export, households_visible_to
+
+        official = get_user_model().objects.get(username=scale_usernames()["township_official"])
+        admin, _created = get_user_model().objects.get_or_create(
+            username="bench_admin", defaults={"is_superuser": True, "is_staff": True}
+        )
+        households = households_for_register_export(official, households_visible_to(official), reveal=False)
+        people = Resident.objects.filter(household__in=households.values("pk")).count()
+        try:
+            with transaction.atomic():
+                tracemalloc.start()
+                started = time.perf_counter()
+                data = register_export(user=official, households=households, reveal=False)
+                elapsed = time.perf_counter() - started
+                peak = tracemalloc.get_traced_memory()[1]
+                tracemalloc.stop()
+                started = time.perf_counter()
+                try:
+                    register_export(user=admin, households=households_visible_to(admin), reveal=False)
+                    refused = "not refused"
+                except Refused:
+                    refused = f"refused in {time.perf_counter() - started:.1f} s"
+                raise _Rollback
+        except _Rollback:
+            pass
+        return (
+            f"Register export of one township ({people:,} residents, masked, as its job writes it): "
+            f"{elapsed:.1f} s with memory tracing on, Python memory peak {peak / 2**20:.0f} MiB, a "
+            f"{len(data) / 2**20:.1f} MB file. The district's ({Resident.objects.count():,} residents, more than "
+            f"one sheet holds): {refused}, before a row is written. Rolled back."
         )
 
     def _bench_visit_logging(self, requests: int) -> str:
