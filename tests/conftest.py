@@ -116,6 +116,14 @@ def pytest_runtest_makereport(item, call):
 
 @pytest.fixture
 def world(db):
+    """The small world of this module's docstring. Built once per test process and copied into
+    each test that asks for it (tests.fixture_snapshot): the same rows, ids and objects."""
+    from tests.fixture_snapshot import snapshotted
+
+    return snapshotted("world", _build_world)
+
+
+def _build_world():
     weituo = township_create(name="渭沱镇", code="500117101", district="合川区")
     xiaomian = township_create(name="小沔镇", code="500117102", district="合川区")
     qixing = village_create(township=weituo, name="七星村", code="500117101001")

@@ -20,6 +20,12 @@ def title_prefix(title: str) -> str:
 
 @pytest.fixture
 def categories(db):
+    from tests.fixture_snapshot import snapshotted
+
+    return snapshotted("categories", _build_categories)
+
+
+def _build_categories():
     rows = [
         ("neighbour_dispute", "邻里纠纷", Kind.CIVIL, DecisionRule.SIMPLE),
         ("environment", "环境卫生", Kind.CIVIL, DecisionRule.SIMPLE),
@@ -41,10 +47,16 @@ def categories(db):
 @pytest.fixture
 def mw(world, categories):
     """The world plus a grid leader of grid 1 and a second 司法所 member, and handy makers."""
-    world.users.leader1 = make_user("t_leader1", name="网格长")
-    assign(world.users.leader1, Role.GRID_LEADER, world.q1)
-    world.users.handler2 = make_user("t_sifasuo2", name="司法所二")
-    assign(world.users.handler2, Role.DEPARTMENT_HANDLER, department=world.sifasuo)
+    from tests.fixture_snapshot import snapshotted
+
+    def people():
+        leader1 = make_user("t_leader1", name="网格长")
+        assign(leader1, Role.GRID_LEADER, world.q1)
+        handler2 = make_user("t_sifasuo2", name="司法所二")
+        assign(handler2, Role.DEPARTMENT_HANDLER, department=world.sifasuo)
+        return leader1, handler2
+
+    world.users.leader1, world.users.handler2 = snapshotted("mw", people)
     world.categories = categories
 
     def staff_matter(grid=None, actor=None, **extra):

@@ -61,29 +61,42 @@ def _rules(village, prefix=""):
 
 @pytest.fixture
 def pw(world, settings, tmp_path):
+    from tests.fixture_snapshot import snapshotted
+
     settings.MEDIA_ROOT = tmp_path
     u = world.users
-    u.cadre2 = make_user("t_cadre2", name="七星村副书记")
-    assign(u.cadre2, Role.VILLAGE_CADRE, world.qixing)
-    if not hasattr(u, "leader1"):  # the matters fixture (mw) makes the same grid leader
-        u.leader1 = make_user("t_leader1", name="网格长")
-        assign(u.leader1, Role.GRID_LEADER, world.q1)
-    for village in (world.qixing, world.hualong, world.liwan):
-        VillagePointsSettings.objects.create(
-            village=village,
-            starting_balance=100,
-            redeem_threshold=80,
-            benefit_floor=60,
-            objection_days=3,
-            black_list_consequence="取消当年评先评优资格",
+
+    def rows():
+        """Built once per test process and copied in after (tests.fixture_snapshot)."""
+        cadre2 = make_user("t_cadre2", name="七星村副书记")
+        assign(cadre2, Role.VILLAGE_CADRE, world.qixing)
+        leader1 = None
+        if not hasattr(u, "leader1"):  # the matters fixture (mw) makes the same grid leader
+            leader1 = make_user("t_leader1", name="网格长")
+            assign(leader1, Role.GRID_LEADER, world.q1)
+        for village in (world.qixing, world.hualong, world.liwan):
+            VillagePointsSettings.objects.create(
+                village=village,
+                starting_balance=100,
+                redeem_threshold=80,
+                benefit_floor=60,
+                objection_days=3,
+                black_list_consequence="取消当年评先评优资格",
+            )
+        rules, hualong_rules = _rules(world.qixing), _rules(world.hualong, "化龙")
+        items = SimpleNamespace(
+            soap=Item.objects.create(village=world.qixing, name="香皂", unit="块", price=10, stock=50),
+            oil=Item.objects.create(village=world.qixing, name="食用油", unit="桶", price=60, stock=2),
+            hualong_soap=Item.objects.create(village=world.hualong, name="香皂", unit="块", price=10, stock=50),
         )
-    world.rules = _rules(world.qixing)
-    world.hualong_rules = _rules(world.hualong, "化龙")
-    world.items = SimpleNamespace(
-        soap=Item.objects.create(village=world.qixing, name="香皂", unit="块", price=10, stock=50),
-        oil=Item.objects.create(village=world.qixing, name="食用油", unit="桶", price=60, stock=2),
-        hualong_soap=Item.objects.create(village=world.hualong, name="香皂", unit="块", price=10, stock=50),
+        return cadre2, leader1, rules, hualong_rules, items
+
+    # Keyed by whether mw came first (its leader1 is then in the database already).
+    u.cadre2, leader1, world.rules, world.hualong_rules, world.items = snapshotted(
+        "pw+leader1" if hasattr(u, "leader1") else "pw", rows
     )
+    if leader1 is not None:
+        u.leader1 = leader1
     hh = world.households
     world.acc = SimpleNamespace(
         q1=hh.q1.points_account, q1b=hh.q1b.points_account, q2=hh.q2.points_account, h1=hh.h1.points_account
