@@ -106,3 +106,50 @@ def test_two_readers_of_one_village_each_see_their_own_board(world, login, clien
     client.force_login(world.users.official)
     official = client.get(f"/dashboard/villages/{world.qixing.pk}/").context["board"]
     assert "points" in cadre and "points" not in official
+
+
+def _fengshi_visit(world):
+    """grid1 visits 张三 on the evening of the last 逢十 day (the day every board's compliance counts)."""
+    evening = timezone.make_aware(datetime.datetime.combine(latest_cycle(timezone.localdate()), datetime.time(20)))
+    visit_record(
+        author=world.users.grid1,
+        client_uuid=uuid.uuid4(),
+        visited_at=evening - datetime.timedelta(hours=2),
+        method="home",
+        household=world.households.q1,
+        now=evening,
+    )
+
+
+def test_a_visit_on_the_last_fengshi_day_is_on_the_next_township_and_district_boards(world, login):
+    """The township's and the district's figures are the tallies', but their 逢十 compliance
+    is counted from the visits: a visit shows on the official's and the superuser's next board."""
+
+    def visited(board, key, pk):
+        rows = board["villages" if key == "village" else "townships"]
+        return next(row["grids_visited"] for row in rows if row[key].pk == pk)
+
+    official = login(world.users.official)
+    before = visited(_home(official)["township_board"], "village", world.qixing.pk)
+    admin = login(world.users.admin)
+    district = visited(_home(admin)["district_board"], "township", world.weituo.pk)
+    _fengshi_visit(world)
+    assert visited(_home(admin)["district_board"], "township", world.weituo.pk) == district + 1
+    official = login(world.users.official)
+    assert visited(_home(official)["township_board"], "village", world.qixing.pk) == before + 1
+
+
+def test_a_redemption_at_the_shop_is_on_the_next_board(world, login):
+    """The clerk hands out goods: the cadre's board counts the month's redemptions at once."""
+    from points.models import Item
+    from points.services import points_redeem
+
+    VillagePointsSettings.objects.update_or_create(village=world.qixing, defaults={"redeem_threshold": 0})
+    soap = Item.objects.create(village=world.qixing, name="香皂", unit="块", price=1, stock=5)
+    client = login(world.users.cadre)
+    before = _board(client)["points"]
+    assert _board(client)["points"] == before  # kept
+    points_redeem(actor=world.users.clerk, account=world.households.q1.points_account, item=soap)
+    after = _board(client)["points"]
+    assert after["redemptions"] == before["redemptions"] + 1
+    assert after["redeemed_points"] == before["redeemed_points"] + 1
