@@ -394,3 +394,86 @@ def test_submits_at_once_do_not_pass_the_job_cap_together(world, settings):
         thread.join()
     assert sorted(outcomes) == ["queued"] * 2 + ["refused"] * 4
     assert Job.objects.filter(owner=official).count() == 2
+
+
+# ---------------------------------------------------------------- the boards kept a minute
+
+
+def _home(client):
+    response = client.get("/")
+    assert response.status_code == 200
+    return response.context
+
+
+def test_a_department_added_is_on_the_townships_next_board(client, world):
+    """The township's board names its departments: a department added (the admin) bumped no
+    generation, and the board went on without it for up to a minute (LOW)."""
+    from governance.services import department_create
+
+    client.force_login(world.users.official)
+    before = [row["department"].name for row in _home(client)["township_board"]["departments"]]
+    department_create(township=world.weituo, name="派出所")
+    after = [row["department"].name for row in _home(client)["township_board"]["departments"]]
+    assert sorted(after) == sorted([*before, "派出所"])
+
+
+def test_a_township_renamed_is_on_its_next_board(client, world):
+    client.force_login(world.users.official)
+    _home(client)
+    world.weituo.name = "渭沱街道"
+    world.weituo.save()
+    assert _home(client)["township_board"]["township"].name == "渭沱街道"
+    client.force_login(world.users.admin)  # the district's board, the townships side by side
+    assert "渭沱街道" in [row["township"].name for row in _home(client)["district_board"]["townships"]]
+
+
+def test_a_superusers_fengshi_roll_up_counts_the_next_visit(world):
+    """A superuser's 逢十 roll-up is every township's, but its key held the generations of the
+    superuser's own posts (none): a visit left it unchanged for up to a minute (LOW; it shows
+    on the home of a deployment with one township)."""
+    import datetime
+    import uuid
+
+    from django.utils import timezone
+
+    from governance.dashboards import fengshi_summary
+    from grids.visits.fengshi import latest_cycle
+    from grids.visits.services import visit_record
+
+    admin = world.users.admin
+    before = fengshi_summary(admin)["totals"]["visits"]
+    evening = timezone.make_aware(datetime.datetime.combine(latest_cycle(timezone.localdate()), datetime.time(20)))
+    visit_record(
+        author=world.users.grid1,
+        client_uuid=uuid.uuid4(),
+        visited_at=evening - datetime.timedelta(hours=2),
+        method="home",
+        household=world.households.q1,
+        now=evening,
+    )
+    assert fengshi_summary(admin)["totals"]["visits"] == before + 1
+
+
+def test_a_district_boards_links_go_with_the_first_matter_beyond_its_townships(client, world):
+    """The trend's figures link to the unfiltered list only while the user sees no matter
+    beyond the board's townships; a first one in a village elsewhere (a third township) must
+    take the links off the next board, not a minute later."""
+    from governance.models import Role
+    from grids.services import grid_create, township_create, village_create
+    from petitions.models import Source
+    from petitions.services import matter_submit
+    from tests.factories import assign, make_user
+
+    third = township_create(name="太和镇", code="500117103", district="合川区")
+    village = village_create(township=third, name="太和村", code="500117103001")
+    grid = grid_create(village=village, number=1, name="第一网格")
+    user = make_user("t_two_townships", name="两镇干部")
+    assign(user, Role.TOWNSHIP_OFFICIAL, world.weituo)
+    assign(user, Role.TOWNSHIP_OFFICIAL, world.xiaomian)
+    assign(user, Role.VILLAGE_CADRE, village)
+    client.force_login(user)
+    assert all(month["received_url"] for month in _home(client)["district_board"]["months"])
+    matter_submit(
+        actor=user, title="路灯坏了", description="村口路灯不亮", grid=grid, source=Source.VISIT, submitter_name="张三"
+    )
+    assert not any(month["received_url"] for month in _home(client)["district_board"]["months"])
