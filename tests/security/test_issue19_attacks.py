@@ -477,3 +477,135 @@ def test_a_district_boards_links_go_with_the_first_matter_beyond_its_townships(c
         actor=user, title="路灯坏了", description="村口路灯不亮", grid=grid, source=Source.VISIT, submitter_name="张三"
     )
     assert not any(month["received_url"] for month in _home(client)["district_board"]["months"])
+
+
+# ---------------------------------------------------------------- what held
+
+
+def test_the_matter_lists_filter_selects_escape_names_and_keep_the_choice(client, mw):
+    """QuickSelect writes the options in Python: a grid or category named like markup stays
+    text, and the filter chosen stays selected."""
+    from grids.services import grid_create
+    from petitions.models import MatterCategory
+
+    grid = grid_create(village=mw.qixing, number=9, name='<script>alert("g")</script>')
+    category = MatterCategory.objects.create(
+        code="xss", name='"><img src=x onerror=alert(1)>', default_kind="civil", order=1
+    )
+    client.force_login(mw.users.cadre)
+    html = client.get(f"/matters/?grid={grid.pk}&category={category.pk}&state=open").content.decode()
+    assert "<script>alert" not in html and "<img src=x" not in html
+    assert "&lt;script&gt;alert(&quot;g&quot;)&lt;/script&gt;" in html
+    assert "&quot;&gt;&lt;img src=x onerror=alert(1)&gt;" in html
+    assert f'<option value="{grid.pk}" selected>' in html
+    assert f'<option value="{category.pk}" selected>' in html
+    assert '<option value="open" selected>' in html
+
+
+def test_an_exported_register_file_imports_back_unchanged_with_formulas_kept_as_text(world):
+    """The file itself (a write-only workbook: inline strings, styles written with each
+    cell), not a copy of its values: it imports back as no change, a note typed as a
+    formula stays text, and the ID and phone columns are text."""
+    import io
+
+    from openpyxl import load_workbook
+
+    from grids.models import Household
+    from grids.register import register_export, register_import
+
+    resident = Resident.objects.filter(village=world.qixing).order_by("pk").first()
+    resident.notes = '=HYPERLINK("http://evil.example","点我")'
+    resident.save()
+    households = Household.objects.filter(village=world.qixing)
+    fields = ("name", "notes", "phone", "id_number_hash", "birth_date", "grid_id", "status")
+    before = sorted(Resident.objects.values_list(*fields))
+    for reveal in (False, True):
+        data = register_export(user=world.users.cadre, households=households, reveal=reveal)
+        sheet = load_workbook(io.BytesIO(data)).worksheets[0]
+        cells = [cell for row in sheet.iter_rows(min_row=2) for cell in row]
+        assert not [cell.coordinate for cell in cells if cell.data_type == "f"]
+        (note,) = [cell for cell in cells if cell.value == resident.notes]
+        assert note.data_type == "s" and note.quotePrefix
+        assert {cell.number_format for cell in cells if cell.column in (10, 11)} == {"@"}
+        result = register_import(user=world.users.cadre, file=io.BytesIO(data), village_ids={world.qixing.pk})
+        assert result.residents_unchanged == Resident.objects.filter(village=world.qixing).count() > 0
+        assert (result.residents_created, result.residents_updated, result.households_updated) == (0, 0, 0)
+        assert sorted(Resident.objects.values_list(*fields)) == before
+
+
+def test_the_api_export_past_one_sheet_is_a_400_with_its_code(as_user, world, monkeypatch):
+    from grids.models import RegisterExport
+    from grids.register import exports
+
+    monkeypatch.setattr(exports, "MAX_SHEET_ROWS", 2)
+    response = as_user(world.users.cadre).get("/api/v1/households/export/")
+    assert response.status_code == 400 and response.json()["code"] == "too_many_rows"
+    assert not RegisterExport.objects.exists()
+
+
+# The fields of a matter in the list before it was read as values (git show 9fd61ae:petitions/serializers.py).
+MATTER_LIST_FIELDS = {
+    *("id", "title", "state", "state_label", "kind", "kind_label", "category", "township", "village"),
+    *("village_name", "grid", "grid_name", "household", "household_number", "source", "handler"),
+    *("handler_name", "department", "department_name", "deadline", "is_overdue", "escalation_level"),
+    *("reopen_count", "rating", "created_at", "updated_at", "closed_at"),
+}
+
+
+def _pages(client, url) -> list[dict]:
+    rows = []
+    while url:
+        response = client.get(url)
+        assert response.status_code == 200, response.content
+        rows += response.json()["results"]
+        url = response.json()["next"]
+        assert len(rows) < 500
+    return rows
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "",
+        "waiting=1",
+        "waiting=true",
+        "search=%E8%B7%AF%E7%81%AF",
+        "overdue=1",
+        "state=handling&state=submitted",
+        "kind=civil",
+        "step_group=during",
+        "mine=1",
+        "escalated=1",
+    ],
+)
+def test_the_matter_list_api_shows_each_row_as_its_detail_does_page_after_page(mw, as_user, query):
+    """The list reads values (MATTER_LIST_VALUES): every field of a row is the detail's, no
+    field beyond the list's own, and a queue read a row a page is the queue read at once."""
+    import datetime
+
+    from django.utils import timezone
+
+    from petitions.models import Matter, State
+    from tests.api.matter_states import civil, government
+
+    civil(mw, State.HANDLING)
+    civil(mw, State.VERIFYING)
+    government(mw, State.HANDLING)
+    submitted = [mw.staff_matter(title=f"路灯坏了 {n}") for n in range(5)]
+    now = timezone.now()
+    for n, matter in enumerate(submitted):  # ties on the overdue flag, deadlines apart and alike
+        Matter.objects.filter(pk=matter.pk).update(
+            is_overdue=n % 2 == 0, deadline=now + datetime.timedelta(days=n // 2), escalation_level=n % 2
+        )
+    Matter.objects.filter(state=State.HANDLING).update(is_overdue=True)
+    users = mw.users
+    for user in (users.cadre, users.grid1, users.official, users.handler, users.supervisor, users.admin):
+        client = as_user(user)
+        whole = _pages(client, f"/api/v1/matters/?{query}&page_size=200")
+        assert [row["id"] for row in _pages(client, f"/api/v1/matters/?{query}&page_size=1")] == [
+            row["id"] for row in whole
+        ]
+        for row in whole:
+            assert set(row) == MATTER_LIST_FIELDS
+            detail = client.get(f"/api/v1/matters/{row['id']}/").json()
+            assert {key: detail[key] for key in row} == row
