@@ -201,6 +201,29 @@ def test_a_handler_moved_to_another_township_sees_their_matter_come_back(mw, cli
     assert _badge(client) == before + 1
 
 
+def test_a_grid_merged_is_on_the_next_village_board_with_its_open_matters(client, mw):
+    """A merge moves the matters with update() (no signal): petitions bumps their township."""
+    from grids.places import grid_merge
+
+    mw.staff_matter(grid=mw.q2, actor=mw.users.grid2)
+    client.force_login(mw.users.cadre)
+    rows = {row["id"]: row["open"] for row in _home(client)["village_boards"][0]["grids"]}
+    assert rows[mw.q2.pk] == 1
+    grid_merge(grid=mw.q2, into=mw.q1, actor=mw.users.cadre)
+    after = {row["id"]: row["open"] for row in _home(client)["village_boards"][0]["grids"]}
+    assert after == {mw.q1.pk: rows[mw.q1.pk] + 1}
+
+
+def test_a_register_import_is_in_the_next_fengshi_roll_up(client, world, tags):
+    """The import inserts households and residents in bulk (no post_save): it bumps itself."""
+    from grids.register import register_import
+
+    client.force_login(world.users.cadre)
+    households = _home(client)["fengshi"]["totals"]["households"]
+    register_import(user=world.users.cadre, file=xlsx(family()), village_ids={world.qixing.pk})
+    assert _home(client)["fengshi"]["totals"]["households"] == households + 1
+
+
 # ---------------------------------------------------------------- what held
 
 
