@@ -224,6 +224,24 @@ def test_a_register_import_is_in_the_next_fengshi_roll_up(client, world, tags):
     assert _home(client)["fengshi"]["totals"]["households"] == households + 1
 
 
+def test_the_overdue_sweep_is_on_the_next_village_board(client, mw):
+    import datetime
+
+    from django.utils import timezone
+
+    from petitions.deadlines import sweep
+    from petitions.models import Matter, State
+    from tests.api.matter_states import civil
+
+    matter = civil(mw, State.HANDLING)
+    client.force_login(mw.users.cadre)
+    overdue = _home(client)["village_boards"][0]["waiting"]["overdue"]
+    now = timezone.now()
+    Matter.objects.filter(pk=matter.pk).update(deadline=now - datetime.timedelta(hours=1))
+    assert sweep(now=now).marked_overdue == 1
+    assert _home(client)["village_boards"][0]["waiting"]["overdue"] == overdue + 1
+
+
 # ---------------------------------------------------------------- what held
 
 
