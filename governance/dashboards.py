@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from governance.generations import bump, cached
 from governance.scoping import scope_for
-from grids.models import Grid, Village
+from grids.models import Grid, Township, Village
 from grids.receivers import places_generation
 from grids.visits.fengshi import counted_on, cycles_between, latest_cycle
 from grids.visits.models import Visit, not_superseded
@@ -728,9 +728,10 @@ def district_board(townships: list, *, user, now: datetime.datetime | None = Non
 
     run = fresh_run(now)
     ids = [township.pk for township in townships]
+    # Its links hang on the matters the user sees beyond these townships (a village elsewhere).
     return _kept(
         "district",
-        [DISTRICT, user_generation(user.pk), *_township_names(ids)],
+        [DISTRICT, user_generation(user.pk), *_township_names({*ids, *scope_for(user).township_ids})],
         (run.counted_at, ids, *_viewer(user)),
         lambda: district_dashboard(townships, user=user, now=now, run=run),
         now,
@@ -744,12 +745,14 @@ def fengshi_summary(user, *, now: datetime.datetime | None = None) -> dict:
     today = timezone.localdate(now)
     last = latest_cycle(today)
     scope = scope_for(user)
+    # A superuser's roll-up is every township's, whatever their own posts.
+    townships = Township.objects.values_list("pk", flat=True) if scope.is_superuser else scope.township_ids
     return {
         "last": last,
         "next": next_cycle(today),
         "totals": _kept(
             f"fengshi:{last.isoformat()}",
-            _township_names(scope.township_ids),
+            _township_names(townships),
             _viewer(user),
             lambda: compliance_for(user, cycle=last).totals,
             now,

@@ -4,8 +4,8 @@ from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from governance.generations import bump
-from governance.models import Assignment
-from grids.models import Courtyard, Grid, Household, Resident, Village
+from governance.models import Assignment, Department
+from grids.models import Courtyard, Grid, Household, Resident, Township, Village
 from grids.signals import households_created, households_moved
 
 
@@ -15,11 +15,14 @@ def places_generation(township_id) -> str:
     return f"places:t{township_id}"
 
 
-PLACES = (Village, Grid, Courtyard, Household, Resident, Assignment)
+# The township's board names its departments (and, like the district's, the township itself).
+PLACES = (Village, Grid, Courtyard, Household, Resident, Assignment, Department)
 
 
 def _written(sender, instance, **kwargs):
-    if sender in PLACES:
+    if sender is Township:
+        bump(places_generation(instance.pk))
+    elif sender in PLACES:
         bump(places_generation(instance.township_id))
 
 

@@ -201,6 +201,47 @@ def test_a_handler_moved_to_another_township_sees_their_matter_come_back(mw, cli
     assert _badge(client) == before + 1
 
 
+def test_a_grid_merged_is_on_the_next_village_board_with_its_open_matters(client, mw):
+    """A merge moves the matters with update() (no signal): petitions bumps their township."""
+    from grids.places import grid_merge
+
+    mw.staff_matter(grid=mw.q2, actor=mw.users.grid2)
+    client.force_login(mw.users.cadre)
+    rows = {row["id"]: row["open"] for row in _home(client)["village_boards"][0]["grids"]}
+    assert rows[mw.q2.pk] == 1
+    grid_merge(grid=mw.q2, into=mw.q1, actor=mw.users.cadre)
+    after = {row["id"]: row["open"] for row in _home(client)["village_boards"][0]["grids"]}
+    assert after == {mw.q1.pk: rows[mw.q1.pk] + 1}
+
+
+def test_a_register_import_is_in_the_next_fengshi_roll_up(client, world, tags):
+    """The import inserts households and residents in bulk (no post_save): it bumps itself."""
+    from grids.register import register_import
+
+    client.force_login(world.users.cadre)
+    households = _home(client)["fengshi"]["totals"]["households"]
+    register_import(user=world.users.cadre, file=xlsx(family()), village_ids={world.qixing.pk})
+    assert _home(client)["fengshi"]["totals"]["households"] == households + 1
+
+
+def test_the_overdue_sweep_is_on_the_next_village_board(client, mw):
+    import datetime
+
+    from django.utils import timezone
+
+    from petitions.deadlines import sweep
+    from petitions.models import Matter, State
+    from tests.api.matter_states import civil
+
+    matter = civil(mw, State.HANDLING)
+    client.force_login(mw.users.cadre)
+    overdue = _home(client)["village_boards"][0]["waiting"]["overdue"]
+    now = timezone.now()
+    Matter.objects.filter(pk=matter.pk).update(deadline=now - datetime.timedelta(hours=1))
+    assert sweep(now=now).marked_overdue == 1
+    assert _home(client)["village_boards"][0]["waiting"]["overdue"] == overdue + 1
+
+
 # ---------------------------------------------------------------- what held
 
 
@@ -394,3 +435,218 @@ def test_submits_at_once_do_not_pass_the_job_cap_together(world, settings):
         thread.join()
     assert sorted(outcomes) == ["queued"] * 2 + ["refused"] * 4
     assert Job.objects.filter(owner=official).count() == 2
+
+
+# ---------------------------------------------------------------- the boards kept a minute
+
+
+def _home(client):
+    response = client.get("/")
+    assert response.status_code == 200
+    return response.context
+
+
+def test_a_department_added_is_on_the_townships_next_board(client, world):
+    """The township's board names its departments: a department added (the admin) bumped no
+    generation, and the board went on without it for up to a minute (LOW)."""
+    from governance.services import department_create
+
+    client.force_login(world.users.official)
+    before = [row["department"].name for row in _home(client)["township_board"]["departments"]]
+    department_create(township=world.weituo, name="派出所")
+    after = [row["department"].name for row in _home(client)["township_board"]["departments"]]
+    assert sorted(after) == sorted([*before, "派出所"])
+
+
+def test_a_township_renamed_is_on_its_next_board(client, world):
+    client.force_login(world.users.official)
+    _home(client)
+    world.weituo.name = "渭沱街道"
+    world.weituo.save()
+    assert _home(client)["township_board"]["township"].name == "渭沱街道"
+    client.force_login(world.users.admin)  # the district's board, the townships side by side
+    assert "渭沱街道" in [row["township"].name for row in _home(client)["district_board"]["townships"]]
+
+
+def test_a_superusers_fengshi_roll_up_counts_the_next_visit(world):
+    """A superuser's 逢十 roll-up is every township's, but its key held the generations of the
+    superuser's own posts (none): a visit left it unchanged for up to a minute (LOW; it shows
+    on the home of a deployment with one township)."""
+    import datetime
+    import uuid
+
+    from django.utils import timezone
+
+    from governance.dashboards import fengshi_summary
+    from grids.visits.fengshi import latest_cycle
+    from grids.visits.services import visit_record
+
+    admin = world.users.admin
+    before = fengshi_summary(admin)["totals"]["visits"]
+    evening = timezone.make_aware(datetime.datetime.combine(latest_cycle(timezone.localdate()), datetime.time(20)))
+    visit_record(
+        author=world.users.grid1,
+        client_uuid=uuid.uuid4(),
+        visited_at=evening - datetime.timedelta(hours=2),
+        method="home",
+        household=world.households.q1,
+        now=evening,
+    )
+    assert fengshi_summary(admin)["totals"]["visits"] == before + 1
+
+
+def test_a_district_boards_links_go_with_the_first_matter_beyond_its_townships(client, world):
+    """The trend's figures link to the unfiltered list only while the user sees no matter
+    beyond the board's townships; a first one in a village elsewhere (a third township) must
+    take the links off the next board, not a minute later."""
+    from governance.models import Role
+    from grids.services import grid_create, township_create, village_create
+    from petitions.models import Source
+    from petitions.services import matter_submit
+    from tests.factories import assign, make_user
+
+    third = township_create(name="太和镇", code="500117103", district="合川区")
+    village = village_create(township=third, name="太和村", code="500117103001")
+    grid = grid_create(village=village, number=1, name="第一网格")
+    user = make_user("t_two_townships", name="两镇干部")
+    assign(user, Role.TOWNSHIP_OFFICIAL, world.weituo)
+    assign(user, Role.TOWNSHIP_OFFICIAL, world.xiaomian)
+    assign(user, Role.VILLAGE_CADRE, village)
+    client.force_login(user)
+    assert all(month["received_url"] for month in _home(client)["district_board"]["months"])
+    matter_submit(
+        actor=user, title="路灯坏了", description="村口路灯不亮", grid=grid, source=Source.VISIT, submitter_name="张三"
+    )
+    assert not any(month["received_url"] for month in _home(client)["district_board"]["months"])
+
+
+# ---------------------------------------------------------------- what held
+
+
+def test_the_matter_lists_filter_selects_escape_names_and_keep_the_choice(client, mw):
+    """QuickSelect writes the options in Python: a grid or category named like markup stays
+    text, and the filter chosen stays selected."""
+    from grids.services import grid_create
+    from petitions.models import MatterCategory
+
+    grid = grid_create(village=mw.qixing, number=9, name='<script>alert("g")</script>')
+    category = MatterCategory.objects.create(
+        code="xss", name='"><img src=x onerror=alert(1)>', default_kind="civil", order=1
+    )
+    client.force_login(mw.users.cadre)
+    html = client.get(f"/matters/?grid={grid.pk}&category={category.pk}&state=open").content.decode()
+    assert "<script>alert" not in html and "<img src=x" not in html
+    assert "&lt;script&gt;alert(&quot;g&quot;)&lt;/script&gt;" in html
+    assert "&quot;&gt;&lt;img src=x onerror=alert(1)&gt;" in html
+    assert f'<option value="{grid.pk}" selected>' in html
+    assert f'<option value="{category.pk}" selected>' in html
+    assert '<option value="open" selected>' in html
+
+
+def test_an_exported_register_file_imports_back_unchanged_with_formulas_kept_as_text(world):
+    """The file itself (a write-only workbook: inline strings, styles written with each
+    cell), not a copy of its values: it imports back as no change, a note typed as a
+    formula stays text, and the ID and phone columns are text."""
+    import io
+
+    from openpyxl import load_workbook
+
+    from grids.models import Household
+    from grids.register import register_export, register_import
+
+    resident = Resident.objects.filter(village=world.qixing).order_by("pk").first()
+    resident.notes = '=HYPERLINK("http://evil.example","点我")'
+    resident.save()
+    households = Household.objects.filter(village=world.qixing)
+    fields = ("name", "notes", "phone", "id_number_hash", "birth_date", "grid_id", "status")
+    before = sorted(Resident.objects.values_list(*fields))
+    for reveal in (False, True):
+        data = register_export(user=world.users.cadre, households=households, reveal=reveal)
+        sheet = load_workbook(io.BytesIO(data)).worksheets[0]
+        cells = [cell for row in sheet.iter_rows(min_row=2) for cell in row]
+        assert not [cell.coordinate for cell in cells if cell.data_type == "f"]
+        (note,) = [cell for cell in cells if cell.value == resident.notes]
+        assert note.data_type == "s" and note.quotePrefix
+        assert {cell.number_format for cell in cells if cell.column in (10, 11)} == {"@"}
+        result = register_import(user=world.users.cadre, file=io.BytesIO(data), village_ids={world.qixing.pk})
+        assert result.residents_unchanged == Resident.objects.filter(village=world.qixing).count() > 0
+        assert (result.residents_created, result.residents_updated, result.households_updated) == (0, 0, 0)
+        assert sorted(Resident.objects.values_list(*fields)) == before
+
+
+def test_the_api_export_past_one_sheet_is_a_400_with_its_code(as_user, world, monkeypatch):
+    from grids.models import RegisterExport
+    from grids.register import exports
+
+    monkeypatch.setattr(exports, "MAX_SHEET_ROWS", 2)
+    response = as_user(world.users.cadre).get("/api/v1/households/export/")
+    assert response.status_code == 400 and response.json()["code"] == "too_many_rows"
+    assert not RegisterExport.objects.exists()
+
+
+# The fields of a matter in the list before it was read as values (git show 9fd61ae:petitions/serializers.py).
+MATTER_LIST_FIELDS = {
+    *("id", "title", "state", "state_label", "kind", "kind_label", "category", "township", "village"),
+    *("village_name", "grid", "grid_name", "household", "household_number", "source", "handler"),
+    *("handler_name", "department", "department_name", "deadline", "is_overdue", "escalation_level"),
+    *("reopen_count", "rating", "created_at", "updated_at", "closed_at"),
+}
+
+
+def _pages(client, url) -> list[dict]:
+    rows = []
+    while url:
+        response = client.get(url)
+        assert response.status_code == 200, response.content
+        rows += response.json()["results"]
+        url = response.json()["next"]
+        assert len(rows) < 500
+    return rows
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "",
+        "waiting=1",
+        "waiting=true",
+        "search=%E8%B7%AF%E7%81%AF",
+        "overdue=1",
+        "state=handling&state=submitted",
+        "kind=civil",
+        "step_group=during",
+        "mine=1",
+        "escalated=1",
+    ],
+)
+def test_the_matter_list_api_shows_each_row_as_its_detail_does_page_after_page(mw, as_user, query):
+    """The list reads values (MATTER_LIST_VALUES): every field of a row is the detail's, no
+    field beyond the list's own, and a queue read a row a page is the queue read at once."""
+    import datetime
+
+    from django.utils import timezone
+
+    from petitions.models import Matter, State
+    from tests.api.matter_states import civil, government
+
+    civil(mw, State.HANDLING)
+    civil(mw, State.VERIFYING)
+    government(mw, State.HANDLING)
+    submitted = [mw.staff_matter(title=f"路灯坏了 {n}") for n in range(5)]
+    now = timezone.now()
+    for n, matter in enumerate(submitted):  # ties on the overdue flag, deadlines apart and alike
+        Matter.objects.filter(pk=matter.pk).update(
+            is_overdue=n % 2 == 0, deadline=now + datetime.timedelta(days=n // 2), escalation_level=n % 2
+        )
+    Matter.objects.filter(state=State.HANDLING).update(is_overdue=True)
+    users = mw.users
+    for user in (users.cadre, users.grid1, users.official, users.handler, users.supervisor, users.admin):
+        client = as_user(user)
+        whole = _pages(client, f"/api/v1/matters/?{query}&page_size=200")
+        assert [row["id"] for row in _pages(client, f"/api/v1/matters/?{query}&page_size=1")] == [
+            row["id"] for row in whole
+        ]
+        for row in whole:
+            assert set(row) == MATTER_LIST_FIELDS
+            detail = client.get(f"/api/v1/matters/{row['id']}/").json()
+            assert {key: detail[key] for key in row} == row
