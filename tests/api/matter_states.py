@@ -10,6 +10,7 @@ public form in 七星村 (no grid), reviewed by the township and handled by 司�
 import datetime
 
 from django.db.models import Count
+from django.utils import timezone
 
 from governance.models import IdempotencyRecord, Notification
 from petitions import services as s
@@ -23,7 +24,7 @@ from petitions.models import (
     State,
 )
 
-TODAY = datetime.date.today()
+TODAY = timezone.localdate()  # the app's day (Asia/Shanghai), not the machine's
 
 CIVIL_STEPS = [State.SUBMITTED, State.CLASSIFIED, State.DELIBERATING, State.HANDLING, State.VERIFYING, State.EVALUATING]
 

@@ -11,6 +11,7 @@ import re
 import uuid
 
 import pytest
+from django.utils import timezone
 
 from governance.models import IdempotencyRecord
 from petitions import services as s
@@ -32,7 +33,7 @@ from tests.petitions import conftest as matter_fixtures
 
 # The matters fixtures (the world plus a grid leader, a second 司法所 member, categories).
 categories, mw = matter_fixtures.categories, matter_fixtures.mw
-TODAY = datetime.date.today()
+TODAY = timezone.localdate()  # the app's day (Asia/Shanghai), not the machine's
 PERSONAS = [
     "anonymous",
     "grid1",

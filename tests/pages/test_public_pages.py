@@ -1,6 +1,5 @@
 """The public board (/public/): a resident without an account submits, follows and evaluates a matter."""
 
-import datetime
 import re
 import threading
 
@@ -8,6 +7,7 @@ import pytest
 import segno
 from django.core.cache import cache
 from django.db import connection
+from django.utils import timezone
 
 from governance.models import Role
 from petitions import public_views
@@ -22,7 +22,7 @@ from tests.petitions.compacts import in_force
 categories = matter_fixtures.categories
 mw = matter_fixtures.mw
 
-TODAY = datetime.date.today()
+TODAY = timezone.localdate()  # the app's day (Asia/Shanghai), not the machine's
 FORM = "/public/500117101001/new/"  # 七星村
 
 

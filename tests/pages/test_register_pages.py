@@ -306,13 +306,14 @@ def test_revealed_export_holds_only_households_a_revealing_role_covers(login, wo
     assert {r[3] for r in _rows(_job_file(client, client.post(EXPORT, {"reveal": "1"})))} == {hh.h1.number}
 
 
-# The export page costs exactly 13 queries, for 3 households as for 23: 1 the session, 2 the
+# The export page costs exactly 14 queries, for 3 households as for 23: 1 the session, 2 the
 # user, 3 the assignments (the scope); the list's filter form, which the export shares: 4 COUNT
-# of the villages, 5 COUNT of the grids, 6 any tag; the export (grids.register.exports): 7 the
-# ids of the households, per chunk of 2000 8 their residents, 9 the residents' tags, 10 the
-# households with their places, 11 their tags; 12 the tag names (the instructions sheet), 13 the
-# row recording the export. A file has no navigation: nothing after.
-EXPORT_PAGE = 13
+# of the villages, 5 COUNT of the grids, 6 any tag; the export (grids.register.exports): 7 COUNT
+# of their residents (more than a sheet holds is refused), 8 the ids of the households, per chunk
+# of 2000 9 their residents, 10 the residents' tags, 11 the households with their places, 12 their
+# tags; 13 the tag names (the instructions sheet), 14 the row recording the export. A file has no
+# navigation: nothing after.
+EXPORT_PAGE = 14
 
 
 def test_export_costs_exactly_its_queries_for_3_households_and_for_23(login, world, django_assert_num_queries):

@@ -1,18 +1,18 @@
 """Duplicates are suggested from similar words, and the same minutes recorded twice are asked
 about first (issue 14, item 7 c and d)."""
 
-import datetime
 import re
 
 import pytest
 from django.db import connection
+from django.utils import timezone
 
 from governance.models import IdempotencyRecord
 from petitions import services as s
 from petitions.models import Deliberation, Kind, MatterEvent, State
 from tests.pages.conftest import field_block
 
-TODAY = datetime.date.today()
+TODAY = timezone.localdate()  # the app's day (Asia/Shanghai), not the machine's
 MINUTES = "院坝会：大家同意更换楼道路灯，\n费用由村集体承担。"
 
 

@@ -2,9 +2,8 @@
 else, verifies them with or instead of the township as the village chose, supervises (督办)
 them, and takes no handling action."""
 
-import datetime
-
 import pytest
+from django.utils import timezone
 
 from governance.models import Notification, Role
 from governance.roles import REVISIT_ROLES_BY_KIND
@@ -16,7 +15,7 @@ from petitions.workflow import MatterPermissionError, available_actions, may
 from tests.api.matter_states import village
 from tests.factories import assign, make_user
 
-TODAY = datetime.date.today()
+TODAY = timezone.localdate()  # the app's day (Asia/Shanghai), not the machine's
 
 
 def village_matter(mw, state=State.VERIFYING, *, grid=None, cadre=None) -> Matter:

@@ -6,6 +6,7 @@ import threading
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
+from django.utils import timezone
 
 from governance.models import Notification
 from petitions import services as s
@@ -13,7 +14,7 @@ from petitions.models import Deliberation, Kind, Matter, MatterEvent, Rating, St
 from petitions.selectors import matters_visible_to, matters_waiting_for
 from petitions.workflow import MatterPermissionError, MatterStateError, available_actions
 
-TODAY = datetime.date.today()
+TODAY = timezone.localdate()  # the app's day (Asia/Shanghai), not the machine's
 
 
 def events(matter):

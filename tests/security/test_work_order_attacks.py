@@ -20,7 +20,7 @@ from petitions import services as s
 from petitions.models import ExtensionRequest, Kind, Matter, MatterEvent, State
 from tests.api.matter_states import civil, database_state, government, village
 
-TODAY = datetime.date.today()
+TODAY = timezone.localdate()  # the app's day (Asia/Shanghai), not the machine's
 
 
 def url(matter, action):
