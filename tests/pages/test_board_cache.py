@@ -2,18 +2,17 @@
 while nothing they count changes; every write they count makes the next reader count afresh."""
 
 import datetime
-import uuid
 
 import pytest
 import time_machine
 from django.utils import timezone
 
 from grids.visits.fengshi import latest_cycle
-from grids.visits.services import visit_record
 from petitions.models import Source
 from petitions.services import matter_submit
 from points.models import VillagePointsSettings
 from tests.factories import make_household
+from tests.sent_down_fixtures import visit
 
 pytestmark = pytest.mark.django_db
 
@@ -45,18 +44,9 @@ def test_a_new_matter_is_on_the_next_board(world, login):
 
 def test_a_visit_on_the_last_fengshi_day_is_on_the_next_board_and_roll_up(world, login):
     client = login(world.users.cadre)
-    cycle = latest_cycle(timezone.localdate())
     visits = {row["id"]: row["visits"] for row in _board(client)["grids"]}
     done = _home(client)["fengshi"]["totals"]["visits"]
-    evening = timezone.make_aware(datetime.datetime.combine(cycle, datetime.time(20)))
-    visit_record(
-        author=world.users.grid1,
-        client_uuid=uuid.uuid4(),
-        visited_at=evening - datetime.timedelta(hours=2),
-        method="home",
-        household=world.households.q1,
-        now=evening,
-    )
+    _fengshi_visit(world)
     context = _home(client)
     assert {row["id"]: row["visits"] for row in context["village_boards"][0]["grids"]} == {
         **visits,
@@ -109,16 +99,8 @@ def test_two_readers_of_one_village_each_see_their_own_board(world, login, clien
 
 
 def _fengshi_visit(world):
-    """grid1 visits 张三 on the evening of the last 逢十 day (the day every board's compliance counts)."""
-    evening = timezone.make_aware(datetime.datetime.combine(latest_cycle(timezone.localdate()), datetime.time(20)))
-    visit_record(
-        author=world.users.grid1,
-        client_uuid=uuid.uuid4(),
-        visited_at=evening - datetime.timedelta(hours=2),
-        method="home",
-        household=world.households.q1,
-        now=evening,
-    )
+    """grid1 visits 张三 on the last 逢十 day (the day every board's compliance counts)."""
+    visit(world.users.grid1, world.households.q1, latest_cycle(timezone.localdate()))
 
 
 def test_a_visit_on_the_last_fengshi_day_is_on_the_next_township_and_district_boards(world, login):

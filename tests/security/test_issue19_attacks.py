@@ -472,26 +472,16 @@ def test_a_superusers_fengshi_roll_up_counts_the_next_visit(world):
     """A superuser's 逢十 roll-up is every township's, but its key held the generations of the
     superuser's own posts (none): a visit left it unchanged for up to a minute (LOW; it shows
     on the home of a deployment with one township)."""
-    import datetime
-    import uuid
 
     from django.utils import timezone
 
     from governance.dashboards import fengshi_summary
     from grids.visits.fengshi import latest_cycle
-    from grids.visits.services import visit_record
+    from tests.sent_down_fixtures import visit
 
     admin = world.users.admin
     before = fengshi_summary(admin)["totals"]["visits"]
-    evening = timezone.make_aware(datetime.datetime.combine(latest_cycle(timezone.localdate()), datetime.time(20)))
-    visit_record(
-        author=world.users.grid1,
-        client_uuid=uuid.uuid4(),
-        visited_at=evening - datetime.timedelta(hours=2),
-        method="home",
-        household=world.households.q1,
-        now=evening,
-    )
+    visit(world.users.grid1, world.households.q1, latest_cycle(timezone.localdate()))
     assert fengshi_summary(admin)["totals"]["visits"] == before + 1
 
 
