@@ -659,9 +659,8 @@ BOARD_TTL = 60  # seconds
 
 
 def forget_boards() -> None:
-    """Every board is counted afresh by its next reader (the bench and the tests count a board's
+    """Every board and 逢十 roll-up is counted afresh by its next reader (the bench and the tests count a board's
     own queries and time so)."""
-    from grids.models import Township
 
     bump(*(places_generation(pk) for pk in Township.objects.values_list("pk", flat=True)))
 
@@ -673,8 +672,7 @@ def _kept(prefix: str, names, parts, compute, now):
 
 def _viewer(user) -> tuple:
     """Who reads: a board counts the matters `user` sees, so their places are in its key."""
-    scope = scope_for(user)
-    return (user.pk, scope.is_superuser, sorted((role, sorted(ids)) for role, ids in scope.by_role.items()))
+    return (user.pk, *scope_for(user).key())
 
 
 def _township_names(township_ids) -> list[str]:
@@ -682,6 +680,22 @@ def _township_names(township_ids) -> list[str]:
     for township_id in sorted(township_ids):
         names += [township_generation(township_id), visits_generation(township_id), places_generation(township_id)]
     return names
+
+
+def village_cards(village_ids, township_ids, *, now: datetime.datetime | None = None) -> tuple[list, list]:
+    """The village staff's cards on the home page: their villages and the villages' grids in use,
+    each with its household and resident counts, kept for the minute while the places of their
+    townships (`township_ids`, which hold the villages) stay."""
+    from grids.selectors import grids_with_counts, villages_with_counts
+
+    ids = sorted(village_ids)
+    return _kept(
+        "cards:" + ",".join(map(str, ids)),
+        [places_generation(pk) for pk in sorted(township_ids)],
+        (),
+        lambda: (list(villages_with_counts(village_ids=ids)), list(grids_with_counts(village_ids=ids))),
+        now,
+    )
 
 
 def village_board(user, village: Village, *, now: datetime.datetime | None = None) -> dict:
@@ -739,22 +753,10 @@ def district_board(townships: list, *, user, now: datetime.datetime | None = Non
 
 
 def fengshi_summary(user, *, now: datetime.datetime | None = None) -> dict:
-    """The last 逢十 day's roll-up over the user's places and the next 逢十 day, kept like a board."""
+    """The last 逢十 day's roll-up over the user's places (kept as compliance_for keeps it) and
+    the next 逢十 day."""
     from grids.visits.fengshi import compliance_for, next_cycle
 
     today = timezone.localdate(now)
     last = latest_cycle(today)
-    scope = scope_for(user)
-    # A superuser's roll-up is every township's, whatever their own posts.
-    townships = Township.objects.values_list("pk", flat=True) if scope.is_superuser else scope.township_ids
-    return {
-        "last": last,
-        "next": next_cycle(today),
-        "totals": _kept(
-            f"fengshi:{last.isoformat()}",
-            _township_names(townships),
-            _viewer(user),
-            lambda: compliance_for(user, cycle=last).totals,
-            now,
-        ),
-    }
+    return {"last": last, "next": next_cycle(today), "totals": compliance_for(user, cycle=last).totals}

@@ -121,6 +121,10 @@ class Scope:
         supervision committee: its village's 村事)."""
         return self.has_any_role(MATTER_READERS)
 
+    def key(self) -> tuple:
+        """What a figure counted over this scope depends on (part of a cache key)."""
+        return (self.is_superuser, sorted((role, sorted(ids)) for role, ids in self.by_role.items()))
+
     def ids_for(self, roles) -> set[int]:
         ids: set[int] = set()
         for role in roles:

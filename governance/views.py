@@ -32,7 +32,6 @@ from grids.selectors import (
     grids_with_counts,
     households_visible_to,
     townships_for,
-    villages_with_counts,
     with_member_counts,
 )
 from grids.views import household_filter_form, household_rows
@@ -95,8 +94,8 @@ def home(request):
     village_ids = scope.ids_for(VILLAGE_STAFF)
     context["village_boards"] = []
     if village_ids:
-        villages = list(villages_with_counts(village_ids=village_ids))
-        context["villages"] = _group(grids_with_counts(village_ids=village_ids), "village_id", villages)
+        villages, grids = dashboards.village_cards(village_ids, scope.township_ids)
+        context["villages"] = _group(grids, "village_id", villages)
         cockpit_ids = sorted(scope.ids_for({Role.VILLAGE_CADRE}))
         context["village_boards"] = [
             dashboards.village_board(user, village) for village in villages if village.pk in cockpit_ids

@@ -23,9 +23,10 @@ from django.db.models import Count, Exists, F, OuterRef, Q, Window
 from django.db.models.functions import RowNumber
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
+from governance.generations import cached
 from governance.messaging.models import Kind as MessageKind
 from governance.models import Assignment, Role
 from governance.roles import (
@@ -39,7 +40,9 @@ from governance.roles import (
 from governance.scoping import scope_for
 from governance.services import notify_many
 from grids.models import Area, Grid, Household, Township, Village
+from grids.receivers import places_generation
 from grids.visits.models import Reminder, Visit, not_superseded
+from grids.visits.receivers import visits_generation
 
 NOT_A_FENGSHI_DAY = gettext_lazy("Not a 逢十 day: choose the 10th, the 20th or the 30th (the last day of February).")
 NAMES_PER_GRID = 8
@@ -345,6 +348,8 @@ def _report_messages(cycle: datetime.date) -> dict[int, tuple[str, str, str]]:
 
 # Compliance
 
+COMPLIANCE_TTL = 60  # seconds: what a lost generation (Redis restarted) could leave stale
+
 
 @dataclass
 class Compliance:
@@ -572,8 +577,26 @@ def compliance_for(
     township or village of those when given (a dashboard's figure opens its own place's
     roll-up). With `sent_down`, also the village cadres and the township's staff sent down, of
     the villages the caller sees whole: the township its villages', a village its own; grid
-    staff see none (`sent_down_roll`)."""
+    staff see none (`sent_down_roll`).
+
+    Kept for a minute while the visits and the places of the caller's townships stay
+    (governance.generations: a visit, a grid, a household or a post written there makes the
+    next reader count afresh)."""
     scope = scope_for(user)
+    # A superuser's roll-up is every township's, whatever their own posts.
+    townships = Township.objects.values_list("pk", flat=True) if scope.is_superuser else scope.township_ids
+    names = [name for pk in sorted(townships) for name in (visits_generation(pk), places_generation(pk))]
+    parts = (user.pk, *scope.key(), cycle.isoformat(), township, village, sent_down, get_language())
+    return cached(
+        "compliance",
+        names,
+        parts,
+        lambda: _count_compliance(scope, cycle=cycle, township=township, village=village, sent_down=sent_down),
+        timeout=COMPLIANCE_TTL,
+    )
+
+
+def _count_compliance(scope, *, cycle, township, village, sent_down) -> Compliance:
     narrow = {
         "township_ids": None if township is None else [township],
         "village_ids": None if village is None else [village],

@@ -22,7 +22,7 @@ from grids.visits.fengshi import (
 )
 from grids.visits.models import Reminder, Visit
 from grids.visits.services import visit_record
-from tests.factories import make_user
+from tests.factories import assign, forget_boards, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -217,7 +217,8 @@ def test_compliance_is_scoped_to_the_caller(world):
 # The roll costs exactly 8 queries, for 3 grids as for 13 (the caller's scope is kept on the
 # user after the first call): 1 the ids of the grids in scope, 2 those grids, 3 their villages,
 # 4 their townships, 5 households per grid, 6 visits per grid, 7 visits per grid and author,
-# 8 the people on duty.
+# 8 the people on duty. Read again, the roll comes from the cache (no query) until a visit or a
+# place of the caller's townships changes; the counts below forget it first.
 COMPLIANCE = 8
 
 
@@ -226,12 +227,33 @@ def test_compliance_costs_exactly_its_queries_for_3_grids_and_for_13(world, djan
 
     cycle = D(2026, 11, 30)
     compliance_for(world.users.official, cycle=cycle)  # warm up: the scope
+    forget_boards()
     with django_assert_num_queries(COMPLIANCE):
         compliance_for(world.users.official, cycle=cycle)
     for n in range(3, 13):
         grid_create(village=world.qixing, number=n, name=f"第{n}网格")
+    forget_boards()
     with django_assert_num_queries(COMPLIANCE):
         compliance_for(world.users.official, cycle=cycle)
+
+
+def test_the_roll_is_kept_until_a_visit_a_post_or_a_place_changes(world, django_assert_num_queries):
+    from grids.services import grid_create
+
+    cycle = D(2026, 11, 30)
+    official = world.users.official
+    first = compliance_for(official, cycle=cycle)
+    with django_assert_num_queries(0):
+        assert compliance_for(official, cycle=cycle).totals == first.totals
+    visit(world, world.users.grid1, world.households.q1, day=cycle)
+    after_visit = compliance_for(official, cycle=cycle).totals
+    assert after_visit["visits"] == first.totals["visits"] + 1
+    grid_create(village=world.qixing, number=9, name="第9网格")
+    assert compliance_for(official, cycle=cycle).totals["grids_count"] == after_visit["grids_count"] + 1
+    assign(make_user("newgrid"), Role.GRID_WORKER, world.q1, valid_from=D(2026, 1, 1))
+    assert compliance_for(official, cycle=cycle).totals["people_total"] == after_visit["people_total"] + 1
+    # Another reader (a grid worker: one grid) has a roll of their own, not the official's.
+    assert compliance_for(world.users.grid1, cycle=cycle).totals["grids_count"] == 1
 
 
 @pytest.mark.postgres

@@ -14,7 +14,7 @@ from django.utils.translation import gettext
 from governance.models import Assignment, Notification, Role
 from grids.visits.fengshi import compliance, compliance_for, send_fengshi_reminders, sent_down_roll, village_duty
 from grids.visits.models import Reminder, Visit
-from tests.factories import assign
+from tests.factories import assign, forget_boards
 from tests.sent_down_fixtures import visit as make_visit
 
 pytestmark = pytest.mark.django_db
@@ -240,6 +240,7 @@ def test_compliance_with_the_section_apart_costs_exactly_its_queries(sent, djang
 
     official = sent.users.official
     compliance_for(official, cycle=CYCLE, sent_down=True)  # warm up: the scope
+    forget_boards()  # the roll read again comes from the cache: its own queries are counted
     with django_assert_num_queries(COMPLIANCE_SENT_DOWN):
         compliance_for(official, cycle=CYCLE, sent_down=True)
     for n in range(3, 13):
@@ -249,6 +250,7 @@ def test_compliance_with_the_section_apart_costs_exactly_its_queries(sent, djang
         cadre = get_user_model().objects.create_user(f"cadre{n}")
         assign(cadre, Role.VILLAGE_CADRE, village, valid_from=D(2026, 1, 1))
         visit(sent.users.leader, sent.households.q1, day=CYCLE)
+    forget_boards()
     with django_assert_num_queries(COMPLIANCE_SENT_DOWN):
         roll = compliance_for(official, cycle=CYCLE, sent_down=True)
     assert len(roll.sent_down["people"]) == 14

@@ -62,6 +62,22 @@ def test_a_new_household_is_in_the_next_roll_up(world, login):
     assert _home(client)["fengshi"]["totals"]["households"] == households + 1
 
 
+def test_a_new_household_and_resident_are_on_the_village_staffs_next_cards(world, login):
+    client = login(world.users.cadre)
+    [village] = _home(client)["villages"]
+    grids = {grid.pk: grid.household_count for grid in village["children"]}
+    make_household(world.q2, head_name="新户", members=3)
+    [village_after] = _home(client)["villages"]
+    assert (village_after["households"], village_after["residents"]) == (
+        village["households"] + 1,
+        village["residents"] + 3,
+    )
+    assert {grid.pk: grid.household_count for grid in village_after["children"]} == {
+        **grids,
+        world.q2.pk: grids[world.q2.pk] + 1,
+    }
+
+
 def test_a_points_setting_is_on_the_next_board(world, login):
     client = login(world.users.cadre)
     assert _board(client)["points"]["below_floor"] == 0
