@@ -36,3 +36,23 @@ def test_a_quick_select_in_a_bound_form_keeps_the_choice(db):
     html = str(F({"pick": "b"})["pick"])
     assert '<option value="b" selected>' in html
     assert html.startswith('<select name="pick" id="id_pick">')
+
+
+@pytest.mark.parametrize("multiple", [False, True])
+def test_a_quick_select_of_places_is_the_same_markup_as_djangos(world, multiple):
+    from grids.models import Grid
+
+    field = forms.ModelMultipleChoiceField if multiple else forms.ModelChoiceField
+    grids = Grid.objects.select_related("village").order_by("pk")
+    value = [world.q2.pk] if multiple else world.q2.pk
+    widget = forms.SelectMultiple if multiple else forms.Select
+
+    class Mine(forms.Form):
+        grid = field(queryset=grids, required=False, widget=type("Quick", (QuickSelect, widget), {}))
+
+    class Djangos(forms.Form):
+        grid = field(queryset=grids, required=False, widget=widget)
+
+    mine, django = str(Mine({"grid": value})["grid"]), str(Djangos({"grid": value})["grid"])
+    assert _same(mine) == _same(django)
+    assert f'<option value="{world.q2.pk}" selected>' in mine
