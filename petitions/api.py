@@ -232,6 +232,11 @@ class MatterViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             return _with_detail(queryset)
         return queryset
 
+    def filter_queryset(self, queryset):
+        # The list's filters narrow lists: one matter by id (its page, an action) is found
+        # without building and validating a FilterSet and its form on every request.
+        return super().filter_queryset(queryset) if self.action == "list" else queryset
+
     def get_serializer_class(self):
         if self.action == "retrieve":
             return MatterDetailSerializer

@@ -7,16 +7,25 @@ from django.db.models import OuterRef, Q, Subquery
 from governance.civic.access import reads_civic
 from governance.civic.councils import meetings_visible_to
 from governance.civic.mediations import mediations_visible_to
-from governance.civic.models import Concern
+from governance.civic.models import Concern, Mediation, Meeting
 from governance.panels import Panel, panel
 
 
 @panel("matter")
 def civic(request, matter) -> Panel | None:
-    """For a civic reader three queries (the villages they reach, the meetings, the
-    mediations); nothing, and no query, for anyone else."""
+    """For a civic reader one query when no meeting or mediation names the matter (most
+    matters), else four (that one, the villages they reach, the meetings, the mediations);
+    nothing, and no query, for anyone else."""
     user = request.user
     if not reads_civic(user):
+        return None
+    # Whether any meeting or mediation names it at all, before the reader's scope is built.
+    named = (
+        Meeting.objects.filter(matter=matter)
+        .values("pk")
+        .union(Concern.objects.filter(matter=matter).values("pk"), Mediation.objects.filter(matter=matter).values("pk"))
+    )
+    if not named[:1]:
         return None
     raised_by = Concern.objects.filter(meeting=OuterRef("pk"), matter=matter).values("raised_by")[:1]
     meetings = list(

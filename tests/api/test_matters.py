@@ -554,6 +554,17 @@ def test_detail_of_a_government_matter(mw, api_client):
     assert detail["tracking_code"] is None  # only the village's classifiers
 
 
+def test_a_matter_by_id_is_not_narrowed_by_the_lists_filters(mw, api_client):
+    """The list's filters narrow the list; a matter asked for by id is found (or not) by scope alone."""
+    matter = government(mw, State.HANDLING)
+    api_client.force_authenticate(mw.users.official)
+    assert ok(api_client.get(f"/api/v1/matters/{matter.pk}/", {"state": "closed", "kind": "civil"}))["id"] == matter.pk
+    assert api_client.get(f"/api/v1/matters/{matter.pk}/", {"state": "nonsense"}).status_code == 200
+    assert api_client.get("/api/v1/matters/", {"state": "nonsense"}).status_code == 400
+    api_client.force_authenticate(mw.users.outsider)
+    assert api_client.get(f"/api/v1/matters/{matter.pk}/", {"state": "handling"}).status_code == 404
+
+
 def test_events_name_the_submitter_and_the_system(mw, api_client):
     matter = government(mw, State.HANDLING)
     MatterEvent.objects.create(

@@ -909,9 +909,11 @@ def test_matter_lists_cost_exactly_their_queries_for_7_matters_and_for_30(
 # the same matter's object permissions (the user's, then the groups'), looked up four times
 # (one pair per check), 11 the category names, 14 the departments; then the nav.
 # A reader of the civic books (the cadre, the official, the grid worker; not the handler) also
-# has the 三治 section before the nav (governance/civic/matter_panels.py): the villages their
-# roles reach, the meetings the matter was raised at or coordinated by, its mediations.
-MATTER_PAGE = {"cadre": 21, "official": 14, "grid1": 14, "handler": 20}
+# has the 三治 section before the nav (governance/civic/matter_panels.py): whether a meeting or
+# a mediation names the matter at all (none here; when one does, then the villages their roles
+# reach, the meetings the matter was raised at or coordinated by, its mediations:
+# tests/civic/test_matter_panel.py).
+MATTER_PAGE = {"cadre": 19, "official": 12, "grid1": 12, "handler": 20}
 
 
 def test_matter_page_costs_exactly_its_queries_for_3_records_and_for_30(login, mw, django_assert_num_queries):
