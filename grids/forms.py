@@ -8,7 +8,7 @@ from django.utils.functional import lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from governance.forms import OnceForm, offer_or_drop, search_input
+from governance.forms import OnceForm, QuickSelect, offer_or_drop, search_input
 from governance.uploads import UploadRefused, check_xlsx
 from grids.idnumbers import validate_id_number, validate_phone
 from grids.models import MAX_VISIT_EVERY_DAYS, Courtyard, Grid, Resident, Tag, Village
@@ -50,12 +50,24 @@ class HouseholdFilterForm(forms.Form):
         widget=search_input(autocapitalize="off"),
         help_text=_("Name, pinyin or initials (zs for 张三), household number, address, or a full ID number."),
     )
+    # QuickSelect: a township's villages, grids and tags through the option templates were a
+    # third of the list's time.
     village = forms.ModelChoiceField(
-        label=_("Village"), queryset=Village.objects.none(), required=False, empty_label=_("All villages")
+        label=_("Village"),
+        queryset=Village.objects.none(),
+        required=False,
+        empty_label=_("All villages"),
+        widget=QuickSelect,
     )
-    grid = GridChoiceField(label=_("Grid"), queryset=Grid.objects.none(), required=False, empty_label=_("All grids"))
+    grid = GridChoiceField(
+        label=_("Grid"), queryset=Grid.objects.none(), required=False, empty_label=_("All grids"), widget=QuickSelect
+    )
     tag = forms.ModelChoiceField(
-        label=_("Tag"), queryset=Tag.objects.order_by("code"), required=False, empty_label=_("All tags")
+        label=_("Tag"),
+        queryset=Tag.objects.order_by("code"),
+        required=False,
+        empty_label=_("All tags"),
+        widget=QuickSelect,
     )
 
     def __init__(self, *args, grids, villages, **kwargs):
