@@ -35,7 +35,12 @@ from django.test import Client
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
-from governance.management.commands.generate_scale import generate_activity, generate_visit_year, scale_usernames
+from governance.management.commands.generate_scale import (
+    generate_activity,
+    generate_visit_year,
+    scale_usernames,
+    vacuum_analyze,
+)
 from governance.models import Assignment
 from governance.scoping import scope_for
 from governance.tallies import count_tallies
@@ -101,6 +106,9 @@ class Command(BaseCommand):
             raise CommandError("No generate_scale data on PostgreSQL here: run `make bench` (it builds it).")
         generate_activity(stdout=self.stdout)
         generate_visit_year(stdout=self.stdout)
+        # What `manage.py bench` wrote and rolled back (its sweep over half a million matters)
+        # leaves dead rows and stale statistics, which a server without autovacuum keeps.
+        vacuum_analyze([], self.stdout)
         self._count_tallies()
         self.levels = [int(c) for c in concurrency.split(",")]
         self.seconds, self.warmup = seconds, warmup
