@@ -52,7 +52,8 @@ def matter_cards(rows, empty=None) -> SafeString:
     """The cards of `rows` (matters annotated by petitions.views.annotate_rows; a duplicate
     found while typing carries its `similarity`), or `empty` in words when there are none."""
     if not rows:
-        return mark_safe(f'<p class="empty">{escape(empty or _("No matters to show."))}</p>')  # nosec B308 B703
+        empty = empty or _("No matters to show.")
+        return mark_safe(f'<p class="empty">{escape(empty)}</p>')  # nosec B308 B703: escaped
     words = {
         "unclassified": '<span aria-hidden="true">?</span> ' + escape(_("not classified yet")),
         "overdue": '<li class="chip warn"><span aria-hidden="true">⚠</span> ' + escape(_("overdue")) + "</li>",
