@@ -238,10 +238,14 @@ class Command(BaseCommand):
     def _bench_sweep(self, count: int) -> str:
         """The overdue sweep over `count` open matters: a first run that finds work due, a
         second that finds none; both rolled back so the data set stays as it was."""
+        from governance.management.commands.generate_scale import vacuum_analyze
         from petitions.deadlines import sweep
         from petitions.models import Matter
 
         _ensure_open_matters(count)
+        # Half a million rows just written (or rewritten) and a server without autovacuum: the
+        # sweep's index-only reads want the visibility map, the planner fresh statistics.
+        vacuum_analyze(["petitions_matter"], self.stdout)
         open_count = Matter.objects.filter(state="handling").count()
         runs = []
         try:
