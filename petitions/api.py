@@ -232,10 +232,13 @@ class MatterViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             return _with_detail(queryset)
         return queryset
 
+    # The actions the list's filters narrow (the export is the list as .xlsx).
+    FILTERED_ACTIONS = ("list", "export")
+
     def filter_queryset(self, queryset):
         # The list's filters narrow lists: one matter by id (its page, an action) is found
         # without building and validating a FilterSet and its form on every request.
-        return super().filter_queryset(queryset) if self.action == "list" else queryset
+        return super().filter_queryset(queryset) if self.action in self.FILTERED_ACTIONS else queryset
 
     def get_serializer_class(self):
         if self.action == "retrieve":
