@@ -188,6 +188,17 @@ ACTIVITY_RECORDERS = frozenset({Role.VILLAGE_CADRE}) | GRID_ROLES
 # Who nominates for a 最美 selection (staff, for residents).
 NOMINATOR_ROLES = frozenset({Role.VILLAGE_CADRE}) | GRID_ROLES
 
+# ---------------------------------------------------------------- campaigns (专项排查, grids.campaigns)
+
+# Who makes, reviews and starts a campaign: the township for the township (or one of its
+# villages), a village cadre for the village.
+CAMPAIGN_ORGANISERS = TOWNSHIP_ROLES | frozenset({Role.VILLAGE_CADRE})
+# Who reads a campaign and its progress: its organisers and the staff sent down to the village.
+# The answers themselves are read by whoever may read the household (PEOPLE_READERS).
+CAMPAIGN_READERS = CAMPAIGN_ORGANISERS | SENT_DOWN_ROLES
+# Who answers a household's task: whoever visits it (the frontline and the staff sent down).
+CAMPAIGN_ANSWERERS = VISITOR_ROLES
+
 # ---------------------------------------------------------------- assignments (governance.assigning)
 
 # Who gives whom a role, and where (the assignment pages and the API ask governance.assigning,

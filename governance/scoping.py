@@ -48,6 +48,13 @@ PERSON_FIELDS = {
         "grid": "grid_id",
         "courtyard": "household__courtyard_id",
     },
+    # A campaign's task (grids.campaigns): read by whoever reads its household.
+    "task": {
+        "township": "township_id",
+        "village": "village_id",
+        "grid": "grid_id",
+        "courtyard": "household__courtyard_id",
+    },
 }
 
 # kind -> fn(department_ids) -> Q: what a department handler sees of that kind of row.

@@ -106,6 +106,7 @@ INSTALLED_APPS = [
     "governance",
     "grids",
     "grids.visits",
+    "grids.campaigns",
     "petitions",
     "points",
     "governance.civic",

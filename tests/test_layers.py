@@ -7,7 +7,8 @@
   grids.visits (it announces changes through grids.signals; only grids/urls.py lists the visit
   pages in the grids: namespace); grids.visits may raise
   a matter (`petitions.services`, and `petitions.models` for the matter it links and its
-  source), nothing else of petitions;
+  source), nothing else of petitions; grids.campaigns (专项排查) sits above visits: it may
+  use visits and raise matters the same way, and nothing below it imports it;
 - petitions does not import points;
 - governance.civic (三治: councils, teams, mediation, selections, activities) is the layer above
   every app: it raises matters, rates pledges and proposes points. Nothing else imports it
@@ -96,9 +97,14 @@ def _broken_rule(file: str, module_of_file: str, imported: str) -> str | None:
         if _under(imported, "grids", "petitions", "points"):
             return "governance's core imports only grids.models of the apps"
     elif app == "grids":
-        if _under(module_of_file, "grids.visits") and _under(imported, "petitions.services", "petitions.models"):
+        field_work = _under(module_of_file, "grids.visits", "grids.campaigns")
+        if field_work and _under(imported, "petitions.services", "petitions.models"):
             return None
-        if not _under(module_of_file, "grids.visits") and _under(imported, "grids.visits"):
+        if _under(imported, "grids.campaigns") and not _under(module_of_file, "grids.campaigns"):
+            if file == "grids/urls.py" and _under(imported, "grids.campaigns.urls"):
+                return None
+            return "places, the register and visits do not know campaigns (campaigns plug in)"
+        if not field_work and _under(imported, "grids.visits"):
             # The URL conf lists the visit pages in the grids: namespace they have always had.
             if file == "grids/urls.py" and _under(imported, "grids.visits.urls"):
                 return None
@@ -163,6 +169,10 @@ def test_the_rules():
     assert _broken_rule("grids/services.py", "grids.services", "petitions.services.matter_create")
     assert _broken_rule("grids/services.py", "grids.services", "grids.visits.services.households_refresh_visit_due")
     assert _broken_rule("grids/urls.py", "grids.urls", "grids.visits.urls.urlpatterns") is None
+    assert _broken_rule("grids/campaigns/services.py", "grids.campaigns.services", "grids.visits.models.Visit") is None
+    assert _broken_rule("grids/campaigns/services.py", "grids.campaigns.services", "petitions.services.x") is None
+    assert _broken_rule("grids/campaigns/views.py", "grids.campaigns.views", "points.services.x")
+    assert _broken_rule("grids/visits/views.py", "grids.visits.views", "grids.campaigns.selectors.x")
     assert _broken_rule("governance/scoping.py", "governance.scoping", "grids.models.Household") is None
     assert _broken_rule("governance/scoping.py", "governance.scoping", "grids.selectors.households_visible_to")
     assert _broken_rule("governance/views.py", "governance.views", "petitions.views") is None
