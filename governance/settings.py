@@ -415,6 +415,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "governance.civic.tasks.send_mediation_reminders",
         "schedule": crontab(hour=8, minute=0),
     },
+    # Campaigns' answers past their retention deleted (the counts stay), unclaimed photos too.
+    "delete-expired-campaign-answers": {
+        "task": "grids.campaigns.tasks.delete_expired_answers",
+        "schedule": crontab(hour=3, minute=15),
+    },
 }
 
 # Matters on time (petitions.deadlines).

@@ -16,9 +16,11 @@ the answers as its description and routed as any other, and a follow-up task som
 import datetime
 import hashlib
 import json
+import secrets
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -436,3 +438,67 @@ def _answer(actor, task, client_uuid, fingerprint, answers, answered_at, visit, 
     task.save(update_fields=["state", "answered_by", "answered_at", "client_uuid", "fingerprint", "answers", "visit"])
     _findings(task, form, cleaned, actor, timezone.localdate(answered_at))
     return task
+
+
+# ---------------------------------------------------------------- photos and keeping answers
+
+
+@transaction.atomic
+def answer_photo_upload(*, actor, upload) -> AnswerPhoto:
+    """Keep a photo for a photo question before the answer names it (the phone uploads it as soon
+    as it has a signal and writes the returned token into the answer). Re-encoded without EXIF.
+    Only staff who answer tasks upload; a photo no answer claims is deleted with the day's sweep."""
+    from governance.photos import reencode_photo
+
+    if not scope_for(actor).has_any_role(CAMPAIGN_ANSWERERS):
+        raise CampaignPermissionError(_("Only the staff who visit households take campaign photos."))
+    data, width, height = reencode_photo(upload)
+    photo = AnswerPhoto(token=secrets.token_hex(12), uploaded_by=actor, width=width, height=height, size=len(data))
+    photo.image.save("photo.jpg", ContentFile(data), save=False)
+    photo.save()
+    return photo
+
+
+UNCLAIMED_PHOTO_DAYS = 7
+
+
+def _delete_photos(photos) -> int:
+    count = 0
+    for photo in photos.iterator(chunk_size=500):
+        photo.image.delete(save=False)
+        photo.delete()
+        count += 1
+    return count
+
+
+def campaigns_delete_expired_answers(*, now: datetime.datetime | None = None) -> dict:
+    """Delete the answers (and photos) of campaigns past their deadline plus their retention
+    days, keeping the counts (selectors.summary) on the campaign; and the photos no answer
+    claimed within a week. Each campaign in its own transaction, claimed by setting
+    answers_deleted_at, so a rerun (or a second beat) deletes nothing twice."""
+    from grids.campaigns.selectors import progress, summary
+
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    done = 0
+    for campaign in Campaign.objects.filter(answers_deleted_at__isnull=True).exclude(state=Campaign.State.DRAFT):
+        if campaign.due_on + datetime.timedelta(days=campaign.retention_days) >= today:
+            continue
+        with transaction.atomic():
+            locked = Campaign.objects.select_for_update(skip_locked=True).filter(
+                pk=campaign.pk, answers_deleted_at__isnull=True
+            )
+            campaign = locked.first()
+            if campaign is None:
+                continue
+            kept = summary(campaign)
+            kept["progress"] = {by: progress(campaign, by=by, today=today) for by in ("village", "grid")}
+            _delete_photos(AnswerPhoto.objects.filter(task__campaign=campaign))
+            Task.objects.filter(campaign=campaign).update(answers=None)
+            campaign.summary, campaign.answers_deleted_at = kept, now
+            campaign.save(update_fields=["summary", "answers_deleted_at"])
+            done += 1
+    stale = AnswerPhoto.objects.filter(
+        task__isnull=True, created_at__lt=now - datetime.timedelta(days=UNCLAIMED_PHOTO_DAYS)
+    )
+    return {"campaigns": done, "unclaimed_photos": _delete_photos(stale)}

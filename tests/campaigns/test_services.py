@@ -239,3 +239,62 @@ def test_starting_is_one_statement_whatever_the_number_of_households(
     with django_assert_max_num_queries(12):
         campaign = campaign_start(campaign=campaign, actor=world.users.official)
     assert campaign.task_count == 33 == Task.objects.filter(campaign=campaign).count()
+
+
+def test_a_photo_answer_names_an_uploaded_photo_of_ones_own(world, make_campaign, safety, settings, tmp_path):
+    from grids.campaigns.models import AnswerPhoto
+    from grids.campaigns.services import answer_photo_upload
+    from tests.pledge_fixtures import jpeg
+
+    settings.MEDIA_ROOT = tmp_path
+    campaign = make_campaign(start=True)
+    with pytest.raises(Forbidden):
+        answer_photo_upload(actor=world.users.clerk, upload=jpeg())
+    photo = answer_photo_upload(actor=world.users.grid1, upload=jpeg())
+    other = answer_photo_upload(actor=world.users.grid2, upload=jpeg())
+    task = _task(campaign, world.households.q1)
+    with pytest.raises(ValidationError) as error:  # someone else's photo
+        task_answer(
+            actor=world.users.grid1, task=task, client_uuid=uuid.uuid4(), answers={**HAZARD, "photo": other.token}
+        )
+    assert "photo" in error.value.message_dict
+    task, _ = task_answer(
+        actor=world.users.grid1, task=task, client_uuid=uuid.uuid4(), answers={**HAZARD, "photo": photo.token}
+    )
+    assert task.answers["photo"] == photo.token
+    assert AnswerPhoto.objects.get(pk=photo.pk).task == task
+
+
+def test_answers_are_deleted_after_their_retention_and_the_counts_stay(
+    world, make_campaign, safety, settings, tmp_path
+):
+    from grids.campaigns.models import AnswerPhoto
+    from grids.campaigns.services import answer_photo_upload, campaigns_delete_expired_answers
+    from tests.pledge_fixtures import jpeg
+
+    settings.MEDIA_ROOT = tmp_path
+    campaign = make_campaign(start=True, retention_days=30)
+    photo = answer_photo_upload(actor=world.users.grid1, upload=jpeg())
+    task_answer(
+        actor=world.users.grid1, task=_task(campaign, world.households.q1), client_uuid=uuid.uuid4(),
+        answers={**HAZARD, "photo": photo.token},
+    )  # fmt: skip
+    task_answer(
+        actor=world.users.grid1, task=_task(campaign, world.households.q1b), client_uuid=uuid.uuid4(), answers=SAFE
+    )
+    before = summary(campaign)
+    unclaimed = answer_photo_upload(actor=world.users.grid1, upload=jpeg())
+    day_before = timezone.now() + datetime.timedelta(days=(campaign.due_on - timezone.localdate()).days + 30)
+    # The unclaimed photo goes a week after its upload; the answers only after their retention.
+    assert campaigns_delete_expired_answers(now=day_before) == {"campaigns": 0, "unclaimed_photos": 1}
+    later = day_before + datetime.timedelta(days=1)
+    assert campaigns_delete_expired_answers(now=later) == {"campaigns": 1, "unclaimed_photos": 0}
+    campaign.refresh_from_db()
+    assert campaign.answers_deleted_at is not None
+    assert not Task.objects.filter(campaign=campaign, answers__isnull=False).exists()
+    assert not AnswerPhoto.objects.filter(pk__in=[photo.pk, unclaimed.pk]).exists()
+    assert list(tmp_path.rglob("*.jpg")) == []
+    kept = summary(campaign)
+    assert kept["answered"] == before["answered"] == 2 and kept["choices"] == before["choices"]
+    assert kept["progress"]["village"][0]["done"] == 2
+    assert campaigns_delete_expired_answers(now=later) == {"campaigns": 0, "unclaimed_photos": 0}
