@@ -4,6 +4,7 @@ from rest_framework.routers import DefaultRouter
 from governance import api as governance_api
 from governance import job_api, pledge_api, staff_api
 from grids import api as grids_api
+from grids.campaigns import api as campaigns_api
 from grids.visits import api as visits_api
 from petitions import api as petitions_api
 
@@ -21,6 +22,10 @@ router.register("staff", staff_api.StaffViewSet, basename="staff")
 router.register("notifications", governance_api.NotificationViewSet, basename="notification")
 router.register("pledges", pledge_api.PledgeViewSet, basename="pledge")
 router.register("visits", visits_api.VisitViewSet, basename="visit")
+router.register("campaigns", campaigns_api.CampaignViewSet, basename="campaign")
+router.register("campaign-tasks", campaigns_api.TaskViewSet, basename="campaign-task")
+router.register("campaign-photos", campaigns_api.AnswerPhotoViewSet, basename="campaign-photo")
+router.register("campaign-templates", campaigns_api.TemplateViewSet, basename="campaign-template")
 router.register("matter-categories", petitions_api.MatterCategoryViewSet, basename="matter-category")
 router.register("time-limits", petitions_api.TimeLimitViewSet, basename="time-limit")
 router.register("clock-limits", petitions_api.ClockLimitViewSet, basename="clock-limit")

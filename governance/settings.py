@@ -525,6 +525,10 @@ SPECTACULAR_SETTINGS = {
         "TeamKindEnum": "governance.civic.models.TeamKind",
         "TeamRoleEnum": "governance.civic.models.TeamRole",
         "AssignmentRoleEnum": "governance.models.Role",
+        # The matters' states kept the name they had before campaigns also had a state.
+        "StateEnum": "petitions.models.State",
+        "CampaignStateEnum": "grids.campaigns.models.Campaign.State",
+        "CampaignTaskStateEnum": "grids.campaigns.models.Task.State",
     },
 }
 

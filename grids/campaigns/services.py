@@ -152,7 +152,7 @@ def campaign_create(
         due_on=due_on,
         retention_days=retention_days,
     )
-    checked_form = Form.from_json(form).to_json() if form else []
+    checked_form = _checked_form(form) if form else []
     campaign = Campaign.objects.create(
         township=township,
         village=village,
@@ -163,6 +163,14 @@ def campaign_create(
     )
     _set_coverage(campaign, villages=villages, grids=grids, courtyards=courtyards, tags=tags)
     return campaign
+
+
+def _checked_form(form) -> list:
+    """The form as it is kept, its problems a field error on `form`."""
+    try:
+        return Form.from_json(form).to_json()
+    except ValidationError as error:
+        raise ValidationError({"form": error.messages})
 
 
 def _locked(campaign: Campaign) -> Campaign:
@@ -199,7 +207,7 @@ def campaign_set_form(*, campaign: Campaign, actor, form: list, source: str = ""
     campaign = _locked(campaign)
     _check_organiser(actor, campaign)
     _check_state(campaign, Campaign.State.DRAFT)
-    campaign.form = Form.from_json(form).to_json()
+    campaign.form = _checked_form(form)
     campaign.form_source = source[:100]
     campaign.save(update_fields=["form", "form_source"])
     return campaign
