@@ -81,6 +81,19 @@ def _saved(obj, *, field: str, message: str, code: str = "duplicate"):
     return obj
 
 
+def _changed(row, changes: dict, *, fields, check):
+    """The row again, locked, with `changes` set on it and checked by `check(row)` (a field
+    not in `fields` is the caller's mistake); the caller saves it (`_saved`)."""
+    unknown = set(changes) - set(fields)
+    if unknown:
+        raise ValueError(unknown)
+    row = type(row).objects.select_for_update().get(pk=row.pk)
+    for name, value in changes.items():
+        setattr(row, name, value)
+    check(row)
+    return row
+
+
 # ---------------------------------------------------------------- categories
 
 
@@ -137,13 +150,7 @@ def category_update(*, actor, category: MatterCategory, **changes) -> MatterCate
     whether it is offered (`is_active`; a category in use is deactivated, not deleted). Open
     村事 that voted under another rule vote again (petitions.procedure.rule_changed)."""
     check_catalogue_editor(actor)
-    unknown = set(changes) - set(CATEGORY_FIELDS)
-    if unknown:
-        raise ValueError(unknown)
-    category = MatterCategory.objects.select_for_update().get(pk=category.pk)
-    for name, value in changes.items():
-        setattr(category, name, value)
-    _check_category(category)
+    category = _changed(category, changes, fields=CATEGORY_FIELDS, check=_check_category)
     return _saved(category, field="code", message=_("Another category already has this code or name."))
 
 
@@ -204,16 +211,13 @@ def time_limit_create(
     return _saved(limit, field="category", message=_("This stage, kind and category already have a time limit."))
 
 
+TIME_LIMIT_FIELDS = ("stage", "kind", "category", "working_days")
+
+
 @transaction.atomic
 def time_limit_update(*, actor, limit: TimeLimit, **changes) -> TimeLimit:
     check_catalogue_editor(actor)
-    unknown = set(changes) - {"stage", "kind", "category", "working_days"}
-    if unknown:
-        raise ValueError(unknown)
-    limit = TimeLimit.objects.select_for_update().get(pk=limit.pk)
-    for name, value in changes.items():
-        setattr(limit, name, value)
-    _check_time_limit(limit)
+    limit = _changed(limit, changes, fields=TIME_LIMIT_FIELDS, check=_check_time_limit)
     return _saved(limit, field="category", message=_("This stage, kind and category already have a time limit."))
 
 

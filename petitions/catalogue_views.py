@@ -187,14 +187,11 @@ def _time_limit_page(request, limit, form, status=200):
     return _page(request, "petitions/catalogues/time_limit_form.html", context, status=status)
 
 
-LIMIT_FIELDS = ("stage", "kind", "category", "working_days")
-
-
 def _time_limit_saved(request, form, limit, *, save):
     """A new or changed time limit's page: `save(fields)` calls the service."""
 
     def saved_to(data):
-        save({f: data[f] for f in LIMIT_FIELDS})
+        save({f: data[f] for f in services.TIME_LIMIT_FIELDS})
         return reverse("catalogues:time-limit-list")
 
     done = _("The time limit is saved. Deadlines already set keep their day.")
@@ -215,7 +212,7 @@ def time_limit_update(request, pk):
     user = request.user
     limit = get_object_or_404(TimeLimit.objects.select_related("category"), pk=pk)
     _require_editor(user)
-    initial = {f: getattr(limit, f) for f in LIMIT_FIELDS}
+    initial = {f: getattr(limit, f) for f in services.TIME_LIMIT_FIELDS}
     form = TimeLimitForm(request.POST or None, initial=initial, category=limit.category)
     return _time_limit_saved(
         request, form, limit, save=lambda fields: services.time_limit_update(actor=user, limit=limit, **fields)
@@ -233,7 +230,7 @@ def time_limit_delete(request, pk):
         return reverse("catalogues:time-limit-list")
 
     def show(bound, status):
-        initial = {f: getattr(limit, f) for f in LIMIT_FIELDS}
+        initial = {f: getattr(limit, f) for f in services.TIME_LIMIT_FIELDS}
         return _time_limit_page(request, limit, TimeLimitForm(initial=initial, category=limit.category), status)
 
     return row_delete_page(
