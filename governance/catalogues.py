@@ -74,6 +74,15 @@ def register_catalogue(catalogue: Catalogue) -> Catalogue:
     return catalogue
 
 
+def register_district_catalogue(**fields) -> Catalogue:
+    """Add one of the district's catalogues (owner "district") to the overview: every member of
+    staff reads it, the district's administrator, the superuser, edits it
+    (governance.roles.DISTRICT_CATALOGUE_EDITORS). `fields` are the rest of its Catalogue."""
+    return register_catalogue(
+        Catalogue(owner="district", editors=_("The district's administrator (superuser)"), **fields)
+    )
+
+
 @dataclass(frozen=True)
 class Row:
     catalogue: Catalogue
