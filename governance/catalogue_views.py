@@ -9,6 +9,7 @@ through the app's service, and a row is deleted as one step on its page (governa
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
+from django.urls import path
 
 from governance.catalogues import catalogues_for
 from governance.errors import Forbidden
@@ -42,10 +43,16 @@ def row_form_page(request, form, *, save, done, show):
     return show(form, 400 if posted else 200)
 
 
-def row_delete_page(request, *, detail_url: str, check, perform, done, show):
-    """Delete a row from its page (`detail_url`) with its delete form: `check()` refuses a
-    caller (403) or a row in use (409, the row again with the reason), `perform(data)` deletes
-    and returns where to go (governance.forms.step_page)."""
+def row_delete_page(request, *, detail_url: str, list_url: str, check, delete, done, show):
+    """Delete a row from its page (`detail_url`) with its delete form, then go to `list_url`:
+    `check()` refuses a caller (the 403 page) or a row in use (409: `show(status)` renders the
+    row's page again, with the reason on top), `delete()` calls the service
+    (governance.forms.step_page)."""
+
+    def perform(data):
+        delete()
+        return list_url
+
     return step_page(
         request,
         action="delete",
@@ -54,5 +61,17 @@ def row_delete_page(request, *, detail_url: str, check, perform, done, show):
         form=lambda: OnceForm(request.POST, prefix="delete"),
         perform=perform,
         done=done,
-        show=show,
+        show=lambda bound, status: show(status),
     )
+
+
+def row_routes(prefix: str, name: str, *, index, create, update, delete) -> list:
+    """A catalogue's four pages for its rows, in the catalogues: namespace: `<prefix>/` the
+    list, `<prefix>/new/` a new row, `<prefix>/<pk>/` a row's edit page and
+    `<prefix>/<pk>/delete/` its deletion, named `<name>-list`, -create, -update and -delete."""
+    return [
+        path(f"{prefix}/", index, name=f"{name}-list"),
+        path(f"{prefix}/new/", create, name=f"{name}-create"),
+        path(f"{prefix}/<int:pk>/", update, name=f"{name}-update"),
+        path(f"{prefix}/<int:pk>/delete/", delete, name=f"{name}-delete"),
+    ]

@@ -103,18 +103,12 @@ def tag_delete(request, pk):
         services.check_tag_editor(user)
         services.check_tag_removable(tag)
 
-    def perform(data):
-        services.tag_delete(actor=user, tag=tag)
-        return reverse("catalogues:tag-list")
-
-    def show(bound, status):
-        return _tag_page(request, tag, TagForm(initial=_initial(tag)), status)
-
     return row_delete_page(
         request,
         detail_url=reverse("catalogues:tag-update", args=[tag.pk]),
+        list_url=reverse("catalogues:tag-list"),
         check=check,
-        perform=perform,
+        delete=lambda: services.tag_delete(actor=user, tag=tag),
         done=_("The tag is deleted."),
-        show=show,
+        show=lambda status: _tag_page(request, tag, TagForm(initial=_initial(tag)), status),
     )

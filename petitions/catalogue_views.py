@@ -133,18 +133,15 @@ def category_delete(request, pk):
         services.check_catalogue_editor(user)
         services.check_category_removable(category)
 
-    def perform(data):
-        services.category_delete(actor=user, category=category)
-        return reverse("catalogues:category-list")
-
-    def show(bound, status):
+    def show(status):
         return _category_page(request, category, CategoryForm(initial=_category_initial(category)), status=status)
 
     return row_delete_page(
         request,
         detail_url=reverse("catalogues:category-update", args=[category.pk]),
+        list_url=reverse("catalogues:category-list"),
         check=check,
-        perform=perform,
+        delete=lambda: services.category_delete(actor=user, category=category),
         done=_("The category is deleted."),
         show=show,
     )
@@ -225,19 +222,16 @@ def time_limit_delete(request, pk):
     user = request.user
     limit = get_object_or_404(TimeLimit.objects.select_related("category"), pk=pk)
 
-    def perform(data):
-        services.time_limit_delete(actor=user, limit=limit)
-        return reverse("catalogues:time-limit-list")
-
-    def show(bound, status):
+    def show(status):
         initial = {f: getattr(limit, f) for f in services.TIME_LIMIT_FIELDS}
         return _time_limit_page(request, limit, TimeLimitForm(initial=initial, category=limit.category), status)
 
     return row_delete_page(
         request,
         detail_url=reverse("catalogues:time-limit-update", args=[limit.pk]),
+        list_url=reverse("catalogues:time-limit-list"),
         check=lambda: services.check_catalogue_editor(user),
-        perform=perform,
+        delete=lambda: services.time_limit_delete(actor=user, limit=limit),
         done=_("The time limit is removed: the kind's limit applies."),
         show=show,
     )
@@ -373,18 +367,14 @@ def calendar_day_delete(request, pk):
     user = request.user
     day = get_object_or_404(CalendarDay, pk=pk)
     back = reverse("catalogues:calendar") + f"?year={day.date.year}"
-
-    def perform(data):
-        services.calendar_day_remove(actor=user, day=day)
-        return back
-
     return row_delete_page(
         request,
         detail_url=back,
+        list_url=back,
         check=lambda: services.check_catalogue_editor(user),
-        perform=perform,
+        delete=lambda: services.calendar_day_remove(actor=user, day=day),
         done=_("The day is taken out: the public calendar decides it again."),
-        show=lambda bound, status: _calendar_page(request, day.date.year, status=status),
+        show=lambda status: _calendar_page(request, day.date.year, status=status),
     )
 
 
