@@ -254,6 +254,12 @@ class IdempotencyRecord(models.Model):
         ]
 
 
+def random_photo_name(folder: str) -> str:
+    """Where a stored photo goes under MEDIA: a random name in `folder`, so that the path reveals
+    nothing (and MEDIA is never served as public files)."""
+    return f"{folder}/{secrets.token_hex(12)}.jpg"
+
+
 class StoredPhoto(models.Model):
     """A photo as governance.photos.reencode_photo stored it (a JPEG without metadata), served
     only through governance.files.private_photo_view. A concrete photo adds its parent and its
@@ -608,8 +614,7 @@ class PledgeProgress(models.Model):
 
 
 def pledge_photo_path(photo, filename: str) -> str:
-    # Random names: the path reveals nothing, and MEDIA is never served as public files.
-    return f"pledges/{photo.pledge_id}/{secrets.token_hex(12)}.jpg"
+    return random_photo_name(f"pledges/{photo.pledge_id}")
 
 
 class PledgePhoto(StoredPhoto):

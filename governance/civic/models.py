@@ -8,7 +8,6 @@ resident or a staff user is linked as well.
 """
 
 import datetime
-import secrets
 
 from django.conf import settings
 from django.db import models
@@ -16,7 +15,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from governance.models import Pledge, StoredPhoto
+from governance.models import Pledge, StoredPhoto, random_photo_name
 from grids.models import Courtyard, Grid, Household, Resident, Township, Village
 from petitions.models import Matter
 from points.models import AwardBatch, Board, Rule
@@ -503,8 +502,7 @@ class Activity(models.Model):
 
 
 def activity_photo_path(photo, filename: str) -> str:
-    # Random names: the path reveals nothing, and MEDIA is never served as public files.
-    return f"activities/{photo.activity_id}/{secrets.token_hex(12)}.jpg"
+    return random_photo_name(f"activities/{photo.activity_id}")
 
 
 class ActivityPhoto(StoredPhoto):
