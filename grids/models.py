@@ -73,6 +73,11 @@ def _retired_with_target() -> Q:
     return Q(retired_on__isnull=True, merged_into__isnull=True) | Q(retired_on__isnull=False, merged_into__isnull=False)
 
 
+def unique_in_use(*fields: str, name: str) -> models.UniqueConstraint:
+    """Unique among the places in use: a merged place's number or name is free again."""
+    return models.UniqueConstraint(fields=fields, condition=Q(retired_on__isnull=True), name=name)
+
+
 class MergeablePlace(models.Model):
     """A grid or a courtyard: one merged into another is kept, empty, rather than deleted (its
     history, its visits and its past compliance stay readable), and it takes nothing new."""
@@ -105,11 +110,8 @@ class Grid(MergeablePlace):
         verbose_name = _("grid")
         verbose_name_plural = _("grids")
         ordering = ["village_id", "number"]
-        # A merged grid's number is free again.
         constraints = [
-            models.UniqueConstraint(
-                fields=["village", "number"], condition=Q(retired_on__isnull=True), name="grid_number_unique_in_village"
-            ),
+            unique_in_use("village", "number", name="grid_number_unique_in_village"),
             *MergeablePlace.Meta.constraints,
         ]
 
@@ -129,11 +131,8 @@ class Courtyard(MergeablePlace):
         verbose_name = _("courtyard")
         verbose_name_plural = _("courtyards")
         ordering = ["grid_id", "name"]
-        # A merged courtyard's name is free again.
         constraints = [
-            models.UniqueConstraint(
-                fields=["grid", "name"], condition=Q(retired_on__isnull=True), name="courtyard_name_unique_in_grid"
-            ),
+            unique_in_use("grid", "name", name="courtyard_name_unique_in_grid"),
             *MergeablePlace.Meta.constraints,
         ]
 
