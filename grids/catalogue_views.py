@@ -19,16 +19,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from governance.catalogue_views import require_editor, row_delete_page, row_form_page
+from governance.catalogues import may_edit_district_catalogues
 from governance.forms import OnceForm
-from governance.roles import DISTRICT_CATALOGUE_EDITORS
-from governance.scoping import scope_for
 from grids import services
 from grids.forms import TagForm
 from grids.models import Tag
-
-
-def _may_edit(user) -> bool:
-    return scope_for(user).has_any_role(DISTRICT_CATALOGUE_EDITORS)
 
 
 @login_required
@@ -40,7 +35,7 @@ def tag_list(request):
     context = {
         "tags": tags,
         "default_every": settings.VISIT_DEFAULT_EVERY_DAYS,
-        "may_edit": _may_edit(request.user),
+        "may_edit": may_edit_district_catalogues(request.user),
         "tab": "tags",
     }
     return render(request, "grids/catalogues/tag_list.html", context)

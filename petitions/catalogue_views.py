@@ -24,6 +24,7 @@ from django.utils.translation import pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from governance.catalogue_views import require_editor, row_delete_page, row_form_page
+from governance.catalogues import check_district_catalogue_editor, may_edit_district_catalogues
 from governance.forms import OnceForm, save_form
 from governance.roles import MATTER_SETTINGS_READERS
 from governance.scoping import require_any_role, scope_for
@@ -51,11 +52,11 @@ from petitions.models import (
 
 def _require_editor(user) -> None:
     """The 403 page, before any input is read, for anyone but the district's administrator."""
-    require_editor(services.check_catalogue_editor, user)
+    require_editor(check_district_catalogue_editor, user)
 
 
 def _page(request, template, context, status=200):
-    context = {"may_edit": services.may_edit_catalogues(request.user), **context}
+    context = {"may_edit": may_edit_district_catalogues(request.user), **context}
     return render(request, template, context, status=status)
 
 
@@ -130,7 +131,7 @@ def category_delete(request, pk):
     category = get_object_or_404(MatterCategory, pk=pk)
 
     def check():
-        services.check_catalogue_editor(user)
+        check_district_catalogue_editor(user)
         services.check_category_removable(category)
 
     def show(status):
@@ -230,7 +231,7 @@ def time_limit_delete(request, pk):
         request,
         detail_url=reverse("catalogues:time-limit-update", args=[limit.pk]),
         list_url=reverse("catalogues:time-limit-list"),
-        check=lambda: services.check_catalogue_editor(user),
+        check=lambda: check_district_catalogue_editor(user),
         delete=lambda: services.time_limit_delete(actor=user, limit=limit),
         done=_("The time limit is removed: the kind's limit applies."),
         show=show,
@@ -371,7 +372,7 @@ def calendar_day_delete(request, pk):
         request,
         detail_url=back,
         list_url=back,
-        check=lambda: services.check_catalogue_editor(user),
+        check=lambda: check_district_catalogue_editor(user),
         delete=lambda: services.calendar_day_remove(actor=user, day=day),
         done=_("The day is taken out: the public calendar decides it again."),
         show=lambda status: _calendar_page(request, day.date.year, status=status),
