@@ -11,10 +11,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from governance.roles import CATALOGUE_MENU_ROLES, FINANCE_EDITORS, FINANCE_READERS
-from governance.scoping import Scope
+from governance.errors import Forbidden
+from governance.roles import CATALOGUE_MENU_ROLES, DISTRICT_CATALOGUE_EDITORS, FINANCE_EDITORS, FINANCE_READERS
+from governance.scoping import Scope, scope_for
 
 # Who owns a catalogue or a setting, in the overview's order.
 OWNERS = {
@@ -72,6 +74,27 @@ def register_catalogue(catalogue: Catalogue) -> Catalogue:
         raise ValueError(catalogue.owner)
     _catalogues[catalogue.key] = catalogue
     return catalogue
+
+
+def may_edit_district_catalogues(user) -> bool:
+    """The district's catalogues are one for every township and village: the superuser, the
+    district's administrator, edits them (DISTRICT_CATALOGUE_EDITORS); everyone else reads them."""
+    return scope_for(user).has_any_role(DISTRICT_CATALOGUE_EDITORS)
+
+
+def check_district_catalogue_editor(user) -> None:
+    """Forbidden (403) for anyone but the district's administrator."""
+    if not may_edit_district_catalogues(user):
+        raise Forbidden(gettext("Only the district's administrator edits the district's catalogues."))
+
+
+def register_district_catalogue(**fields) -> Catalogue:
+    """Add one of the district's catalogues (owner "district") to the overview: every member of
+    staff reads it, the district's administrator, the superuser, edits it
+    (governance.roles.DISTRICT_CATALOGUE_EDITORS). `fields` are the rest of its Catalogue."""
+    return register_catalogue(
+        Catalogue(owner="district", editors=_("The district's administrator (superuser)"), **fields)
+    )
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,7 @@
 """Responsibility (三级多方), notifications, idempotent request records and the stored photo's columns."""
 
+import functools
+import operator
 import secrets
 
 from django.conf import settings
@@ -12,6 +14,13 @@ from django.utils.translation import gettext_lazy as _
 
 from governance.limits import outside_records
 from grids.models import Area, Courtyard, Grid, Resident, Township, Village
+
+
+def exactly_one(*fields: str) -> Q:
+    """A CheckConstraint's condition: exactly one of `fields` (nullable foreign keys) is set."""
+    return functools.reduce(
+        operator.or_, (Q(**{f"{other}__isnull": other != field for other in fields}) for field in fields)
+    )
 
 
 class Role(models.TextChoices):
@@ -252,6 +261,12 @@ class IdempotencyRecord(models.Model):
                 fields=["key", "path"], condition=Q(user__isnull=True), name="idempotency_key_unique_anonymous"
             ),
         ]
+
+
+def random_photo_name(folder: str) -> str:
+    """Where a stored photo goes under MEDIA: a random name in `folder`, so that the path reveals
+    nothing (and MEDIA is never served as public files)."""
+    return f"{folder}/{secrets.token_hex(12)}.jpg"
 
 
 class StoredPhoto(models.Model):
@@ -545,9 +560,7 @@ class Pledge(models.Model):
         ordering = ["-id"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(pledger_user__isnull=False, pledger_resident__isnull=True)
-                | Q(pledger_user__isnull=True, pledger_resident__isnull=False),
-                name="pledge_one_pledger",
+                condition=exactly_one("pledger_user", "pledger_resident"), name="pledge_one_pledger"
             ),
             models.CheckConstraint(condition=Q(period_end__gte=models.F("period_start")), name="pledge_period_range"),
         ]
@@ -608,8 +621,7 @@ class PledgeProgress(models.Model):
 
 
 def pledge_photo_path(photo, filename: str) -> str:
-    # Random names: the path reveals nothing, and MEDIA is never served as public files.
-    return f"pledges/{photo.pledge_id}/{secrets.token_hex(12)}.jpg"
+    return random_photo_name(f"pledges/{photo.pledge_id}")
 
 
 class PledgePhoto(StoredPhoto):

@@ -1,12 +1,8 @@
 """The tags' pages, under /manage/catalogues/ in the catalogues: namespace (governance.page_urls)."""
 
-from django.urls import path
-
+from governance.catalogue_views import row_routes
 from grids import catalogue_views as views
 
-urlpatterns = [
-    path("tags/", views.tag_list, name="tag-list"),
-    path("tags/new/", views.tag_create, name="tag-create"),
-    path("tags/<int:pk>/", views.tag_update, name="tag-update"),
-    path("tags/<int:pk>/delete/", views.tag_delete, name="tag-delete"),
-]
+urlpatterns = row_routes(
+    "tags", "tag", index=views.tag_list, create=views.tag_create, update=views.tag_update, delete=views.tag_delete
+)

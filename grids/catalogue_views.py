@@ -8,33 +8,22 @@ The default target for a household without a tag's is the deployment's setting
 VISIT_DEFAULT_EVERY_DAYS, shown here and changed where the server is installed.
 """
 
+from functools import partial
+
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.db.models import Count
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from governance.errors import Forbidden
-from governance.forms import OnceForm, save_form, step_page
-from governance.roles import DISTRICT_CATALOGUE_EDITORS
-from governance.scoping import scope_for
+from governance.catalogue_views import require_editor, row_delete_page, row_form_page
+from governance.catalogues import may_edit_district_catalogues
+from governance.forms import OnceForm
 from grids import services
 from grids.forms import TagForm
 from grids.models import Tag
-
-
-def _may_edit(user) -> bool:
-    return scope_for(user).has_any_role(DISTRICT_CATALOGUE_EDITORS)
-
-
-def _require_editor(user) -> None:
-    try:
-        services.check_tag_editor(user)
-    except Forbidden as error:
-        raise PermissionDenied(str(error.message)) from None
 
 
 @login_required
@@ -46,7 +35,7 @@ def tag_list(request):
     context = {
         "tags": tags,
         "default_every": settings.VISIT_DEFAULT_EVERY_DAYS,
-        "may_edit": _may_edit(request.user),
+        "may_edit": may_edit_district_catalogues(request.user),
         "tab": "tags",
     }
     return render(request, "grids/catalogues/tag_list.html", context)
@@ -64,40 +53,38 @@ def _tag_page(request, tag, form, status=200):
     return render(request, "grids/catalogues/tag_form.html", context, status=status)
 
 
+def _initial(tag) -> dict:
+    return {f: getattr(tag, f) for f in services.TAG_FIELDS}
+
+
+def _listed(tag) -> str:
+    return reverse("catalogues:tag-list") + f"#tag-{tag.pk}"
+
+
 @login_required
 def tag_create(request):
     user = request.user
-    _require_editor(user)
-    form = TagForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
+    require_editor(services.check_tag_editor, user)
 
-        def perform():
-            tag = services.tag_create(actor=user, **{f: data[f] for f in services.TAG_FIELDS})
-            return reverse("catalogues:tag-list") + f"#tag-{tag.pk}"
+    def save(data):
+        return _listed(services.tag_create(actor=user, **{f: data[f] for f in services.TAG_FIELDS}))
 
-        if saved := save_form(request, form, perform=perform, done=_("The tag is saved.")):
-            return saved
-    return _tag_page(request, None, form, status=400 if request.method == "POST" else 200)
+    show = partial(_tag_page, request, None)
+    return row_form_page(request, TagForm(request.POST or None), save=save, done=_("The tag is saved."), show=show)
 
 
 @login_required
 def tag_update(request, pk):
     user = request.user
     tag = get_object_or_404(Tag, pk=pk)
-    _require_editor(user)
-    form = TagForm(request.POST or None, initial={f: getattr(tag, f) for f in services.TAG_FIELDS})
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
+    require_editor(services.check_tag_editor, user)
 
-        def perform():
-            services.tag_update(actor=user, tag=tag, **{f: data[f] for f in services.TAG_FIELDS})
-            return reverse("catalogues:tag-list") + f"#tag-{tag.pk}"
+    def save(data):
+        return _listed(services.tag_update(actor=user, tag=tag, **{f: data[f] for f in services.TAG_FIELDS}))
 
-        done = _("The tag is saved; the households that carry it are due as its target says.")
-        if saved := save_form(request, form, perform=perform, done=done):
-            return saved
-    return _tag_page(request, tag, form, status=400 if request.method == "POST" else 200)
+    done = _("The tag is saved; the households that carry it are due as its target says.")
+    form = TagForm(request.POST or None, initial=_initial(tag))
+    return row_form_page(request, form, save=save, done=done, show=partial(_tag_page, request, tag))
 
 
 @login_required
@@ -111,20 +98,12 @@ def tag_delete(request, pk):
         services.check_tag_editor(user)
         services.check_tag_removable(tag)
 
-    def perform(data):
-        services.tag_delete(actor=user, tag=tag)
-        return reverse("catalogues:tag-list")
-
-    def show(bound, status):
-        return _tag_page(request, tag, TagForm(initial={f: getattr(tag, f) for f in services.TAG_FIELDS}), status)
-
-    return step_page(
+    return row_delete_page(
         request,
-        action="delete",
         detail_url=reverse("catalogues:tag-update", args=[tag.pk]),
+        list_url=reverse("catalogues:tag-list"),
         check=check,
-        form=lambda: OnceForm(request.POST, prefix="delete"),
-        perform=perform,
+        delete=lambda: services.tag_delete(actor=user, tag=tag),
         done=_("The tag is deleted."),
-        show=show,
+        show=lambda status: _tag_page(request, tag, TagForm(initial=_initial(tag)), status),
     )

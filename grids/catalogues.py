@@ -4,20 +4,16 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from governance.catalogues import Catalogue, register_catalogue
+from governance.catalogues import Catalogue, register_catalogue, register_district_catalogue
 
-register_catalogue(
-    Catalogue(
-        key="tags",
-        owner="district",
-        title=gettext_lazy("Tags and visit targets"),
-        description=gettext_lazy(
-            "独居老人, 困难户, 留守儿童 ...: key groups, and how often a household with the tag is visited."
-        ),
-        editors=gettext_lazy("The district's administrator (superuser)"),
-        url_name="catalogues:tag-list",
-        order=50,
-    )
+register_district_catalogue(
+    key="tags",
+    title=gettext_lazy("Tags and visit targets"),
+    description=gettext_lazy(
+        "独居老人, 困难户, 留守儿童 ...: key groups, and how often a household with the tag is visited."
+    ),
+    url_name="catalogues:tag-list",
+    order=50,
 )
 register_catalogue(
     Catalogue(

@@ -73,13 +73,15 @@ def _retired_with_target() -> Q:
     return Q(retired_on__isnull=True, merged_into__isnull=True) | Q(retired_on__isnull=False, merged_into__isnull=False)
 
 
-class Grid(models.Model):
-    township = models.ForeignKey(Township, on_delete=models.PROTECT, related_name="+")
-    village = models.ForeignKey(Village, on_delete=models.PROTECT, related_name="grids")
-    number = models.PositiveIntegerField(_("number"))
-    name = models.CharField(_("name"), max_length=100)
-    # A grid merged into another is kept, empty, rather than deleted: its history, its visits and
-    # its past compliance stay readable, and it takes nothing new. Its number is free again.
+def unique_in_use(*fields: str, name: str) -> models.UniqueConstraint:
+    """Unique among the places in use: a merged place's number or name is free again."""
+    return models.UniqueConstraint(fields=fields, condition=Q(retired_on__isnull=True), name=name)
+
+
+class MergeablePlace(models.Model):
+    """A grid or a courtyard: one merged into another is kept, empty, rather than deleted (its
+    history, its visits and its past compliance stay readable), and it takes nothing new."""
+
     retired_on = models.DateField(_("merged on"), null=True, blank=True, editable=False)
     merged_into = models.ForeignKey(
         "self",
@@ -94,50 +96,44 @@ class Grid(models.Model):
     objects = PlaceQuerySet.as_manager()
 
     class Meta:
+        abstract = True
+        constraints = [models.CheckConstraint(condition=_retired_with_target(), name="%(class)s_retired_with_target")]
+
+
+class Grid(MergeablePlace):
+    township = models.ForeignKey(Township, on_delete=models.PROTECT, related_name="+")
+    village = models.ForeignKey(Village, on_delete=models.PROTECT, related_name="grids")
+    number = models.PositiveIntegerField(_("number"))
+    name = models.CharField(_("name"), max_length=100)
+
+    class Meta(MergeablePlace.Meta):
         verbose_name = _("grid")
         verbose_name_plural = _("grids")
         ordering = ["village_id", "number"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["village", "number"], condition=Q(retired_on__isnull=True), name="grid_number_unique_in_village"
-            ),
-            models.CheckConstraint(condition=_retired_with_target(), name="grid_retired_with_target"),
+            unique_in_use("village", "number", name="grid_number_unique_in_village"),
+            *MergeablePlace.Meta.constraints,
         ]
 
     def __str__(self):
         return f"{self.village.name} {self.name}"
 
 
-class Courtyard(models.Model):
+class Courtyard(MergeablePlace):
     """院落: an optional cluster of households inside a grid, looked after by a helper."""
 
     township = models.ForeignKey(Township, on_delete=models.PROTECT, related_name="+")
     village = models.ForeignKey(Village, on_delete=models.PROTECT, related_name="+")
     grid = models.ForeignKey(Grid, on_delete=models.PROTECT, related_name="courtyards")
     name = models.CharField(_("name"), max_length=100)
-    # As for grids: a courtyard merged into another is kept, empty, and its name is free again.
-    retired_on = models.DateField(_("merged on"), null=True, blank=True, editable=False)
-    merged_into = models.ForeignKey(
-        "self",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        editable=False,
-        verbose_name=_("merged into"),
-    )
 
-    objects = PlaceQuerySet.as_manager()
-
-    class Meta:
+    class Meta(MergeablePlace.Meta):
         verbose_name = _("courtyard")
         verbose_name_plural = _("courtyards")
         ordering = ["grid_id", "name"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["grid", "name"], condition=Q(retired_on__isnull=True), name="courtyard_name_unique_in_grid"
-            ),
-            models.CheckConstraint(condition=_retired_with_target(), name="courtyard_retired_with_target"),
+            unique_in_use("grid", "name", name="courtyard_name_unique_in_grid"),
+            *MergeablePlace.Meta.constraints,
         ]
 
     def __str__(self):

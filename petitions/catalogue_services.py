@@ -22,9 +22,10 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from governance.catalogues import check_district_catalogue_editor
 from governance.errors import Conflict, Forbidden, Refused
 from governance.limits import earliest_day
-from governance.roles import DISTRICT_CATALOGUE_EDITORS, MATTER_SETTINGS_EDITORS
+from governance.roles import MATTER_SETTINGS_EDITORS
 from governance.scoping import scope_for
 from grids.models import Village
 from petitions.models import (
@@ -44,15 +45,6 @@ from petitions.models import (
 # How far ahead a calendar day may be entered: the State Council announces a year's holidays
 # and 调休 in the autumn before it, so this year and the next two are plenty.
 CALENDAR_YEARS_AHEAD = 2
-
-
-def may_edit_catalogues(user) -> bool:
-    return scope_for(user).has_any_role(DISTRICT_CATALOGUE_EDITORS)
-
-
-def check_catalogue_editor(user) -> None:
-    if not may_edit_catalogues(user):
-        raise Forbidden(_("Only the district's administrator edits the district's catalogues."))
 
 
 def _choice(value, choices, field: str) -> None:
@@ -79,6 +71,19 @@ def _saved(obj, *, field: str, message: str, code: str = "duplicate"):
     except IntegrityError:
         raise Refused(message, code=code, field=field) from None
     return obj
+
+
+def _changed(row, changes: dict, *, fields, check):
+    """The row again, locked, with `changes` set on it and checked by `check(row)` (a field
+    not in `fields` is the caller's mistake); the caller saves it (`_saved`)."""
+    unknown = set(changes) - set(fields)
+    if unknown:
+        raise ValueError(unknown)
+    row = type(row).objects.select_for_update().get(pk=row.pk)
+    for name, value in changes.items():
+        setattr(row, name, value)
+    check(row)
+    return row
 
 
 # ---------------------------------------------------------------- categories
@@ -120,7 +125,7 @@ def category_create(
 ) -> MatterCategory:
     """A new matter category (邻里纠纷, 土地承包调整 ...) with the kind it usually is and, for a
     村事, the rule it is decided by."""
-    check_catalogue_editor(actor)
+    check_district_catalogue_editor(actor)
     category = MatterCategory(
         code=code, name=name, default_kind=default_kind, decision_rule=decision_rule, order=order, is_active=is_active
     )
@@ -136,14 +141,8 @@ def category_update(*, actor, category: MatterCategory, **changes) -> MatterCate
     """Change a category: its words, its kind, its decision rule, its place in the lists, or
     whether it is offered (`is_active`; a category in use is deactivated, not deleted). Open
     村事 that voted under another rule vote again (petitions.procedure.rule_changed)."""
-    check_catalogue_editor(actor)
-    unknown = set(changes) - set(CATEGORY_FIELDS)
-    if unknown:
-        raise ValueError(unknown)
-    category = MatterCategory.objects.select_for_update().get(pk=category.pk)
-    for name, value in changes.items():
-        setattr(category, name, value)
-    _check_category(category)
+    check_district_catalogue_editor(actor)
+    category = _changed(category, changes, fields=CATEGORY_FIELDS, check=_check_category)
     return _saved(category, field="code", message=_("Another category already has this code or name."))
 
 
@@ -165,7 +164,7 @@ def check_category_removable(category: MatterCategory) -> None:
 def category_delete(*, actor, category: MatterCategory) -> None:
     """Delete a category nothing names yet (its own time limits go with it); one in use is
     refused (409): deactivate it instead."""
-    check_catalogue_editor(actor)
+    check_district_catalogue_editor(actor)
     category = MatterCategory.objects.select_for_update().get(pk=category.pk)
     check_category_removable(category)
     for limit in TimeLimit.objects.filter(category=category):
@@ -198,29 +197,26 @@ def time_limit_create(
 ) -> TimeLimit:
     """The working days a kind of matter (of one category, or of every category without its
     own) has at a stage. Deadlines already set are not rewritten (see the module's doc)."""
-    check_catalogue_editor(actor)
+    check_district_catalogue_editor(actor)
     limit = TimeLimit(stage=stage, kind=kind, category=category, working_days=working_days)
     _check_time_limit(limit)
     return _saved(limit, field="category", message=_("This stage, kind and category already have a time limit."))
 
 
+TIME_LIMIT_FIELDS = ("stage", "kind", "category", "working_days")
+
+
 @transaction.atomic
 def time_limit_update(*, actor, limit: TimeLimit, **changes) -> TimeLimit:
-    check_catalogue_editor(actor)
-    unknown = set(changes) - {"stage", "kind", "category", "working_days"}
-    if unknown:
-        raise ValueError(unknown)
-    limit = TimeLimit.objects.select_for_update().get(pk=limit.pk)
-    for name, value in changes.items():
-        setattr(limit, name, value)
-    _check_time_limit(limit)
+    check_district_catalogue_editor(actor)
+    limit = _changed(limit, changes, fields=TIME_LIMIT_FIELDS, check=_check_time_limit)
     return _saved(limit, field="category", message=_("This stage, kind and category already have a time limit."))
 
 
 @transaction.atomic
 def time_limit_delete(*, actor, limit: TimeLimit) -> None:
     """Remove a time limit: the kind's own limit (or the built-in one) applies from then on."""
-    check_catalogue_editor(actor)
+    check_district_catalogue_editor(actor)
     TimeLimit.objects.select_for_update().get(pk=limit.pk).delete()
 
 
@@ -231,7 +227,7 @@ def time_limit_delete(*, actor, limit: TimeLimit) -> None:
 def clock_limit_set(*, actor, clock: str, working_days: int) -> ClockLimit:
     """The working days of acceptance (受理) at the village or the township, or of a
     department's sign-off (签收). Clocks already running keep their end."""
-    check_catalogue_editor(actor)
+    check_district_catalogue_editor(actor)
     _choice(clock, ClockLimit.Clock.values, "clock")
     _days(working_days)
     limit = ClockLimit.objects.select_for_update().filter(clock=clock).first() or ClockLimit(clock=clock)
@@ -254,7 +250,7 @@ def calendar_day_add(*, actor, date: datetime.date, is_workday: bool, name: str 
     """A holiday, or a make-up working day (调休), that overrides the public calendar on that
     day: for a year the chinese-calendar package does not know yet, or a local correction.
     Deadlines already set keep their day; clocks started from now on count it."""
-    check_catalogue_editor(actor)
+    check_district_catalogue_editor(actor)
     first, last = calendar_bounds(timezone.localdate())
     if not first <= date <= last:
         raise Refused(
@@ -277,7 +273,7 @@ def calendar_day_add(*, actor, date: datetime.date, is_workday: bool, name: str 
 @transaction.atomic
 def calendar_day_remove(*, actor, day: CalendarDay) -> None:
     """Take an override out: the public calendar decides that day again."""
-    check_catalogue_editor(actor)
+    check_district_catalogue_editor(actor)
     CalendarDay.objects.select_for_update().get(pk=day.pk).delete()
 
 

@@ -3,17 +3,26 @@
 
 from django.urls import path
 
+from governance.catalogue_views import row_routes
 from petitions import catalogue_views as views
 
 urlpatterns = [
-    path("categories/", views.category_list, name="category-list"),
-    path("categories/new/", views.category_create, name="category-create"),
-    path("categories/<int:pk>/", views.category_update, name="category-update"),
-    path("categories/<int:pk>/delete/", views.category_delete, name="category-delete"),
-    path("time-limits/", views.time_limit_list, name="time-limit-list"),
-    path("time-limits/new/", views.time_limit_create, name="time-limit-create"),
-    path("time-limits/<int:pk>/", views.time_limit_update, name="time-limit-update"),
-    path("time-limits/<int:pk>/delete/", views.time_limit_delete, name="time-limit-delete"),
+    *row_routes(
+        "categories",
+        "category",
+        index=views.category_list,
+        create=views.category_create,
+        update=views.category_update,
+        delete=views.category_delete,
+    ),
+    *row_routes(
+        "time-limits",
+        "time-limit",
+        index=views.time_limit_list,
+        create=views.time_limit_create,
+        update=views.time_limit_update,
+        delete=views.time_limit_delete,
+    ),
     path("clock-limits/", views.clock_limit_list, name="clock-limit-list"),
     path("clock-limits/<slug:clock>/", views.clock_limit_update, name="clock-limit-update"),
     path("calendar/", views.calendar_page, name="calendar"),

@@ -9,6 +9,7 @@ township that oversees it (petitions.catalogue_services). Every row links to its
 """
 
 import datetime
+from functools import partial
 from itertools import groupby
 
 from django.contrib.auth.decorators import login_required
@@ -22,8 +23,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
 from django.views.decorators.http import require_POST
 
-from governance.errors import Forbidden
-from governance.forms import OnceForm, save_form, step_page
+from governance.catalogue_views import require_editor, row_delete_page, row_form_page
+from governance.catalogues import check_district_catalogue_editor, may_edit_district_catalogues
+from governance.forms import OnceForm, save_form
 from governance.roles import MATTER_SETTINGS_READERS
 from governance.scoping import require_any_role, scope_for
 from grids.models import Village
@@ -50,14 +52,11 @@ from petitions.models import (
 
 def _require_editor(user) -> None:
     """The 403 page, before any input is read, for anyone but the district's administrator."""
-    try:
-        services.check_catalogue_editor(user)
-    except Forbidden as error:
-        raise PermissionDenied(str(error.message)) from None
+    require_editor(check_district_catalogue_editor, user)
 
 
 def _page(request, template, context, status=200):
-    context = {"may_edit": services.may_edit_catalogues(request.user), **context}
+    context = {"may_edit": may_edit_district_catalogues(request.user), **context}
     return render(request, template, context, status=status)
 
 
@@ -87,21 +86,26 @@ def _category_page(request, category, form=None, status=200):
     return _page(request, "petitions/catalogues/category_form.html", context, status=status)
 
 
+def _category_initial(category) -> dict:
+    return {f: getattr(category, f) for f in services.CATEGORY_FIELDS}
+
+
+def _category_listed(category) -> str:
+    return reverse("catalogues:category-list") + f"#category-{category.pk}"
+
+
 @login_required
 def category_create(request):
     user = request.user
     _require_editor(user)
+
+    def save(data):
+        fields = {f: data[f] for f in services.CATEGORY_FIELDS}
+        return _category_listed(services.category_create(actor=user, **fields))
+
     form = CategoryForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-
-        def perform():
-            category = services.category_create(actor=user, **{f: data[f] for f in services.CATEGORY_FIELDS})
-            return reverse("catalogues:category-list") + f"#category-{category.pk}"
-
-        if saved := save_form(request, form, perform=perform, done=_("The category is saved.")):
-            return saved
-    return _category_page(request, None, form, status=400 if request.method == "POST" else 200)
+    done = _("The category is saved.")
+    return row_form_page(request, form, save=save, done=done, show=partial(_category_page, request, None))
 
 
 @login_required
@@ -109,18 +113,14 @@ def category_update(request, pk):
     user = request.user
     category = get_object_or_404(MatterCategory, pk=pk)
     _require_editor(user)
-    initial = {f: getattr(category, f) for f in services.CATEGORY_FIELDS}
-    form = CategoryForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
 
-        def perform():
-            services.category_update(actor=user, category=category, **{f: data[f] for f in services.CATEGORY_FIELDS})
-            return reverse("catalogues:category-list") + f"#category-{category.pk}"
+    def save(data):
+        fields = {f: data[f] for f in services.CATEGORY_FIELDS}
+        return _category_listed(services.category_update(actor=user, category=category, **fields))
 
-        if saved := save_form(request, form, perform=perform, done=_("The category is saved.")):
-            return saved
-    return _category_page(request, category, form, status=400 if request.method == "POST" else 200)
+    form = CategoryForm(request.POST or None, initial=_category_initial(category))
+    done = _("The category is saved.")
+    return row_form_page(request, form, save=save, done=done, show=partial(_category_page, request, category))
 
 
 @login_required
@@ -131,24 +131,18 @@ def category_delete(request, pk):
     category = get_object_or_404(MatterCategory, pk=pk)
 
     def check():
-        services.check_catalogue_editor(user)
+        check_district_catalogue_editor(user)
         services.check_category_removable(category)
 
-    def perform(data):
-        services.category_delete(actor=user, category=category)
-        return reverse("catalogues:category-list")
+    def show(status):
+        return _category_page(request, category, CategoryForm(initial=_category_initial(category)), status=status)
 
-    def show(bound, status):
-        initial = {f: getattr(category, f) for f in services.CATEGORY_FIELDS}
-        return _category_page(request, category, CategoryForm(initial=initial), status=status)
-
-    return step_page(
+    return row_delete_page(
         request,
-        action="delete",
         detail_url=reverse("catalogues:category-update", args=[category.pk]),
+        list_url=reverse("catalogues:category-list"),
         check=check,
-        form=lambda: OnceForm(request.POST, prefix="delete"),
-        perform=perform,
+        delete=lambda: services.category_delete(actor=user, category=category),
         done=_("The category is deleted."),
         show=show,
     )
@@ -191,7 +185,15 @@ def _time_limit_page(request, limit, form, status=200):
     return _page(request, "petitions/catalogues/time_limit_form.html", context, status=status)
 
 
-LIMIT_FIELDS = ("stage", "kind", "category", "working_days")
+def _time_limit_saved(request, form, limit, *, save):
+    """A new or changed time limit's page: `save(fields)` calls the service."""
+
+    def saved_to(data):
+        save({f: data[f] for f in services.TIME_LIMIT_FIELDS})
+        return reverse("catalogues:time-limit-list")
+
+    done = _("The time limit is saved. Deadlines already set keep their day.")
+    return row_form_page(request, form, save=saved_to, done=done, show=partial(_time_limit_page, request, limit))
 
 
 @login_required
@@ -200,17 +202,7 @@ def time_limit_create(request):
     _require_editor(user)
     initial = {name: request.GET[name] for name in ("stage", "kind") if name in request.GET}
     form = TimeLimitForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-
-        def perform():
-            services.time_limit_create(actor=user, **{f: data[f] for f in LIMIT_FIELDS})
-            return reverse("catalogues:time-limit-list")
-
-        done = _("The time limit is saved. Deadlines already set keep their day.")
-        if saved := save_form(request, form, perform=perform, done=done):
-            return saved
-    return _time_limit_page(request, None, form, status=400 if request.method == "POST" else 200)
+    return _time_limit_saved(request, form, None, save=lambda fields: services.time_limit_create(actor=user, **fields))
 
 
 @login_required
@@ -218,19 +210,11 @@ def time_limit_update(request, pk):
     user = request.user
     limit = get_object_or_404(TimeLimit.objects.select_related("category"), pk=pk)
     _require_editor(user)
-    initial = {f: getattr(limit, f) for f in LIMIT_FIELDS}
+    initial = {f: getattr(limit, f) for f in services.TIME_LIMIT_FIELDS}
     form = TimeLimitForm(request.POST or None, initial=initial, category=limit.category)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-
-        def perform():
-            services.time_limit_update(actor=user, limit=limit, **{f: data[f] for f in LIMIT_FIELDS})
-            return reverse("catalogues:time-limit-list")
-
-        done = _("The time limit is saved. Deadlines already set keep their day.")
-        if saved := save_form(request, form, perform=perform, done=done):
-            return saved
-    return _time_limit_page(request, limit, form, status=400 if request.method == "POST" else 200)
+    return _time_limit_saved(
+        request, form, limit, save=lambda fields: services.time_limit_update(actor=user, limit=limit, **fields)
+    )
 
 
 @login_required
@@ -239,21 +223,16 @@ def time_limit_delete(request, pk):
     user = request.user
     limit = get_object_or_404(TimeLimit.objects.select_related("category"), pk=pk)
 
-    def perform(data):
-        services.time_limit_delete(actor=user, limit=limit)
-        return reverse("catalogues:time-limit-list")
-
-    def show(bound, status):
-        initial = {f: getattr(limit, f) for f in LIMIT_FIELDS}
+    def show(status):
+        initial = {f: getattr(limit, f) for f in services.TIME_LIMIT_FIELDS}
         return _time_limit_page(request, limit, TimeLimitForm(initial=initial, category=limit.category), status)
 
-    return step_page(
+    return row_delete_page(
         request,
-        action="delete",
         detail_url=reverse("catalogues:time-limit-update", args=[limit.pk]),
-        check=lambda: services.check_catalogue_editor(user),
-        form=lambda: OnceForm(request.POST, prefix="delete"),
-        perform=perform,
+        list_url=reverse("catalogues:time-limit-list"),
+        check=lambda: check_district_catalogue_editor(user),
+        delete=lambda: services.time_limit_delete(actor=user, limit=limit),
         done=_("The time limit is removed: the kind's limit applies."),
         show=show,
     )
@@ -289,20 +268,17 @@ def clock_limit_update(request, clock):
         raise Http404
     _require_editor(user)
     form = ClockLimitForm(request.POST or None, initial={"working_days": row["days"]})
-    if request.method == "POST" and form.is_valid():
-        days = form.cleaned_data["working_days"]
 
-        def perform():
-            services.clock_limit_set(actor=user, clock=clock, working_days=days)
-            return reverse("catalogues:clock-limit-list")
+    def save(data):
+        services.clock_limit_set(actor=user, clock=clock, working_days=data["working_days"])
+        return reverse("catalogues:clock-limit-list")
 
-        done = _("The clock's limit is saved. Clocks already running keep their end.")
-        if saved := save_form(request, form, perform=perform, done=done):
-            return saved
-    context = {"row": row, "form": form, "tab": "clocks"}
-    return _page(
-        request, "petitions/catalogues/clock_limit_form.html", context, status=400 if request.method == "POST" else 200
-    )
+    def show(form, status):
+        context = {"row": row, "form": form, "tab": "clocks"}
+        return _page(request, "petitions/catalogues/clock_limit_form.html", context, status=status)
+
+    done = _("The clock's limit is saved. Clocks already running keep their end.")
+    return row_form_page(request, form, save=save, done=done, show=show)
 
 
 # ---------------------------------------------------------------- the working-day calendar
@@ -371,21 +347,19 @@ def calendar_page(request):
 def calendar_day_create(request):
     user = request.user
     _require_editor(user)
-    form = CalendarDayForm(request.POST)
-    if form.is_valid():
-        data = form.cleaned_data
 
-        def perform():
-            day = services.calendar_day_add(
-                actor=user, date=data["date"], is_workday=data["status"] == "workday", name=data["name"]
-            )
-            return reverse("catalogues:calendar") + f"?year={day.date.year}#day-{day.date.isoformat()}"
+    def save(data):
+        day = services.calendar_day_add(
+            actor=user, date=data["date"], is_workday=data["status"] == "workday", name=data["name"]
+        )
+        return reverse("catalogues:calendar") + f"?year={day.date.year}#day-{day.date.isoformat()}"
 
-        done = _("The day is in the calendar. Deadlines already set keep their day.")
-        if saved := save_form(request, form, perform=perform, done=done):
-            return saved
-    year = form.cleaned_data["date"].year if form.cleaned_data.get("date") else _year(request)
-    return _calendar_page(request, year, form, status=400)
+    def show(form, status):
+        year = form.cleaned_data["date"].year if form.cleaned_data.get("date") else _year(request)
+        return _calendar_page(request, year, form, status=status)
+
+    done = _("The day is in the calendar. Deadlines already set keep their day.")
+    return row_form_page(request, CalendarDayForm(request.POST), save=save, done=done, show=show)
 
 
 @login_required
@@ -394,20 +368,14 @@ def calendar_day_delete(request, pk):
     user = request.user
     day = get_object_or_404(CalendarDay, pk=pk)
     back = reverse("catalogues:calendar") + f"?year={day.date.year}"
-
-    def perform(data):
-        services.calendar_day_remove(actor=user, day=day)
-        return back
-
-    return step_page(
+    return row_delete_page(
         request,
-        action="delete",
         detail_url=back,
-        check=lambda: services.check_catalogue_editor(user),
-        form=lambda: OnceForm(request.POST, prefix="delete"),
-        perform=perform,
+        list_url=back,
+        check=lambda: check_district_catalogue_editor(user),
+        delete=lambda: services.calendar_day_remove(actor=user, day=day),
         done=_("The day is taken out: the public calendar decides it again."),
-        show=lambda bound, status: _calendar_page(request, day.date.year, status=status),
+        show=lambda status: _calendar_page(request, day.date.year, status=status),
     )
 
 

@@ -2,58 +2,38 @@
 
 from django.utils.translation import gettext_lazy as _
 
-from governance.catalogues import Catalogue, holding, register_catalogue
+from governance.catalogues import Catalogue, holding, register_catalogue, register_district_catalogue
 from governance.roles import MATTER_SETTINGS_EDITORS, MATTER_SETTINGS_READERS
 
-DISTRICT_EDITORS = _("The district's administrator (superuser)")
-
-register_catalogue(
-    Catalogue(
-        key="matter-categories",
-        owner="district",
-        title=_("Matter categories"),
-        description=_(
-            "邻里纠纷, 土地承包调整 ...: the kind each usually is, and for a village matter the rule it is decided by."
-        ),
-        editors=DISTRICT_EDITORS,
-        url_name="catalogues:category-list",
-        order=10,
-    )
+register_district_catalogue(
+    key="matter-categories",
+    title=_("Matter categories"),
+    description=_(
+        "邻里纠纷, 土地承包调整 ...: the kind each usually is, and for a village matter the rule it is decided by."
+    ),
+    url_name="catalogues:category-list",
+    order=10,
 )
-register_catalogue(
-    Catalogue(
-        key="time-limits",
-        owner="district",
-        title=_("Time limits"),
-        description=_("Working days for handling each kind (and category) of matter, and for a review one level up."),
-        editors=DISTRICT_EDITORS,
-        url_name="catalogues:time-limit-list",
-        order=20,
-    )
+register_district_catalogue(
+    key="time-limits",
+    title=_("Time limits"),
+    description=_("Working days for handling each kind (and category) of matter, and for a review one level up."),
+    url_name="catalogues:time-limit-list",
+    order=20,
 )
-register_catalogue(
-    Catalogue(
-        key="clock-limits",
-        owner="district",
-        title=_("Acceptance and sign-off clocks"),
-        description=_(
-            "Working days for acceptance (受理) by the village and the township, and a department's sign-off."
-        ),
-        editors=DISTRICT_EDITORS,
-        url_name="catalogues:clock-limit-list",
-        order=30,
-    )
+register_district_catalogue(
+    key="clock-limits",
+    title=_("Acceptance and sign-off clocks"),
+    description=_("Working days for acceptance (受理) by the village and the township, and a department's sign-off."),
+    url_name="catalogues:clock-limit-list",
+    order=30,
 )
-register_catalogue(
-    Catalogue(
-        key="calendar",
-        owner="district",
-        title=_("Working-day calendar"),
-        description=_("Holidays and make-up working days (调休) that every deadline counts with."),
-        editors=DISTRICT_EDITORS,
-        url_name="catalogues:calendar",
-        order=40,
-    )
+register_district_catalogue(
+    key="calendar",
+    title=_("Working-day calendar"),
+    description=_("Holidays and make-up working days (调休) that every deadline counts with."),
+    url_name="catalogues:calendar",
+    order=40,
 )
 register_catalogue(
     Catalogue(

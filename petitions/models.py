@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from governance.masking import mask_phone
-from governance.models import Department, StoredPhoto
+from governance.models import Department, StoredPhoto, random_photo_name
 from grids.models import Grid, Household, Resident, Township, Village
 
 
@@ -437,8 +437,7 @@ class MatterGroupObjectPermission(GroupObjectPermissionBase):
 
 
 def photo_path(photo, filename: str) -> str:
-    # Random names: the path reveals nothing, and MEDIA is never served as public files.
-    return f"matters/{photo.matter_id}/{secrets.token_hex(12)}.jpg"
+    return random_photo_name(f"matters/{photo.matter_id}")
 
 
 class MatterPhoto(StoredPhoto):

@@ -22,6 +22,7 @@ from django.utils.translation import pgettext_lazy
 
 from governance import roles
 from governance.masking import mask_phone
+from governance.models import random_photo_name
 from grids.models import Household, Resident, Township, Village, scope_indexes
 
 
@@ -279,12 +280,11 @@ class Account(models.Model):
 
 
 def evidence_path(award, filename: str) -> str:
-    # Random names: the path reveals nothing, and MEDIA is never served as public files.
-    return f"points/evidence/{secrets.token_hex(12)}.jpg"
+    return random_photo_name("points/evidence")
 
 
 def item_photo_path(item, filename: str) -> str:
-    return f"points/items/{secrets.token_hex(12)}.jpg"
+    return random_photo_name("points/items")
 
 
 # Unambiguous letters and digits for a code read aloud or typed on a phone.

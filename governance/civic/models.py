@@ -8,7 +8,6 @@ resident or a staff user is linked as well.
 """
 
 import datetime
-import secrets
 
 from django.conf import settings
 from django.db import models
@@ -16,7 +15,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from governance.models import Pledge, StoredPhoto
+from governance.models import Pledge, StoredPhoto, exactly_one, random_photo_name
 from grids.models import Courtyard, Grid, Household, Resident, Township, Village
 from petitions.models import Matter
 from points.models import AwardBatch, Board, Rule
@@ -241,11 +240,7 @@ class ResultRating(models.Model):
         verbose_name_plural = _("results ratings")
         ordering = ["meeting_id", "id"]
         constraints = [
-            models.CheckConstraint(
-                condition=(Q(matter__isnull=False) & Q(pledge__isnull=True))
-                | (Q(matter__isnull=True) & Q(pledge__isnull=False)),
-                name="civic_rating_one_subject",
-            ),
+            models.CheckConstraint(condition=exactly_one("matter", "pledge"), name="civic_rating_one_subject"),
             models.UniqueConstraint(fields=["meeting", "matter"], name="civic_rating_matter_once"),
             models.UniqueConstraint(fields=["meeting", "pledge"], name="civic_rating_pledge_once"),
         ]
@@ -446,12 +441,7 @@ class Nomination(models.Model):
         ordering = ["selection_id", "id"]
         constraints = [
             models.CheckConstraint(
-                condition=(
-                    Q(household__isnull=False, grid__isnull=True, courtyard__isnull=True)
-                    | Q(household__isnull=True, grid__isnull=False, courtyard__isnull=True)
-                    | Q(household__isnull=True, grid__isnull=True, courtyard__isnull=False)
-                ),
-                name="civic_nomination_one_nominee",
+                condition=exactly_one("household", "grid", "courtyard"), name="civic_nomination_one_nominee"
             ),
             models.UniqueConstraint(fields=["selection", "household"], name="civic_nominated_household_once"),
             models.UniqueConstraint(fields=["selection", "grid"], name="civic_nominated_grid_once"),
@@ -503,8 +493,7 @@ class Activity(models.Model):
 
 
 def activity_photo_path(photo, filename: str) -> str:
-    # Random names: the path reveals nothing, and MEDIA is never served as public files.
-    return f"activities/{photo.activity_id}/{secrets.token_hex(12)}.jpg"
+    return random_photo_name(f"activities/{photo.activity_id}")
 
 
 class ActivityPhoto(StoredPhoto):

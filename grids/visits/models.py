@@ -4,14 +4,12 @@ The tables kept their names when the models moved here from grids (`Meta.db_tabl
 move changed Django's state only, no row moved (migrations visits 0001, grids 0006).
 """
 
-import secrets
-
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from governance.models import StoredPhoto
+from governance.models import StoredPhoto, random_photo_name
 from grids.models import Courtyard, Grid, Household, Township, Village, scope_indexes
 
 
@@ -98,8 +96,7 @@ class Visit(models.Model):
 
 
 def visit_photo_path(photo, filename: str) -> str:
-    # Random names, as for matter photos: MEDIA is never served as public files.
-    return f"visits/{photo.visit_id}/{secrets.token_hex(12)}.jpg"
+    return random_photo_name(f"visits/{photo.visit_id}")
 
 
 class VisitPhoto(StoredPhoto):
