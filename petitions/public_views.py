@@ -191,6 +191,27 @@ def _submit_once(*, request, token: uuid.UUID, perform) -> tuple[str, bool]:
     return url, True
 
 
+def send_public_form(request, form, *, perform, throttled: str, refused=(), invalid_status: int = 400):
+    """Send a valid public form once per its token (_submit_once): (the redirect to where
+    `perform` leads, None), saying so when the form had been sent already; or (None, the status)
+    with the error on the form: `invalid_status` for the service's field errors, 409 for an error
+    of the `refused` classes (the state), 429 past the throttle (`throttled` says so)."""
+    try:
+        url, created = _submit_once(request=request, token=form.cleaned_data["form_token"], perform=perform)
+    except ValidationError as error:
+        add_service_errors(form, error)
+        return None, invalid_status
+    except refused as error:
+        form.add_error(None, str(error.message))
+        return None, 409
+    except Throttled:
+        form.add_error(None, throttled)
+        return None, 429
+    if not created:
+        messages.info(request, _("This form had already been sent; nothing was saved twice."))
+    return redirect(url), None
+
+
 @require_GET
 def board(request):
     """Choose your village (township, then village), or look a matter up by its code."""
@@ -223,23 +244,14 @@ def matter_create(request, village_code):
             )
             return reverse("public:matter-submitted", args=[matter.tracking_code])
 
-        try:
-            url, created = _submit_once(request=request, token=data["form_token"], perform=perform)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        except Throttled:
-            status = 429
-            form.add_error(
-                None,
-                _(
-                    "Many matters have been sent from this network in the last hour, so this one was not saved. "
-                    "Please try again in an hour, or tell your grid worker or the village committee directly."
-                ),
-            )
-        else:
-            if not created:
-                messages.info(request, _("This form had already been sent; nothing was saved twice."))
-            return redirect(url)
+        throttled = _(
+            "Many matters have been sent from this network in the last hour, so this one was not saved. "
+            "Please try again in an hour, or tell your grid worker or the village committee directly."
+        )
+        # The service's field errors (a grid of another village) show the form again as it was.
+        sent, status = send_public_form(request, form, perform=perform, throttled=throttled, invalid_status=200)
+        if sent is not None:
+            return sent
     context = {"form": form, "village": village}
     return render(request, "petitions/public/matter_form.html", context, status=status)
 
