@@ -28,7 +28,7 @@ from django.views.decorators.http import require_POST
 
 from governance.errors import Conflict, Forbidden, Refused
 from governance.files import jpeg_response
-from governance.forms import OnceForm, redirect_if_resent, save_form
+from governance.forms import OnceForm, redirect_if_resent, save_form, step_page
 from governance.roles import (
     ACCOUNT_READER_ROLES,
     BOARD_ROLES,
@@ -1186,46 +1186,41 @@ def board_action(request, pk, action):
     if action not in BOARD_DONE:
         raise Http404
     board = _board_for(user, pk)
-    if already := redirect_if_resent(request, f"{action}-form_token", reverse("points:board-detail", args=[board.pk])):
-        return already
-    # The board as it is now, with the refusal on top (409); not this village's cadre: 403.
-    refused = _forbidden_or(request, lambda: _board_page(request, _board_for(user, board.pk), status=409))
-    try:
-        policy.check_board(user, board, action)
-    except (Forbidden, Conflict) as error:
-        return refused(error)
-    if action == "decide":
-        form = f.BoardDecideForm(request.POST, prefix="decide", lines=board.lines.all())
-    else:
-        form = OnceForm(request.POST, prefix=action)
-    if form.is_valid():
-        data = form.cleaned_data
 
-        def perform():
-            if action == "compile":
-                services.board_compile(actor=user, village=board.village, year=board.year, quarter=board.quarter)
-            elif action == "decide":
-                services.board_decide(
-                    board=board,
-                    actor=user,
-                    decision=data["decision"],
-                    meeting_date=data["meeting_date"],
-                    struck_lines=[line.pk for line in data["struck_lines"]],
-                )
-            else:
-                services.board_publish(board=board, actor=user)
-            return reverse("points:board-detail", args=[board.pk])
+    def form():
+        if action == "decide":
+            return f.BoardDecideForm(request.POST, prefix="decide", lines=board.lines.all())
+        return OnceForm(request.POST, prefix=action)
 
-        saved = save_form(
-            request,
-            form,
-            perform=perform,
-            done=BOARD_DONE[action],
-            on_refused=refused,
-        )
-        if saved is not None:
-            return saved
-    return _board_page(request, board, bound=form, status=400)
+    def perform(data):
+        if action == "compile":
+            services.board_compile(actor=user, village=board.village, year=board.year, quarter=board.quarter)
+        elif action == "decide":
+            services.board_decide(
+                board=board,
+                actor=user,
+                decision=data["decision"],
+                meeting_date=data["meeting_date"],
+                struck_lines=[line.pk for line in data["struck_lines"]],
+            )
+        else:
+            services.board_publish(board=board, actor=user)
+
+    def show(bound, status):
+        if bound is None:  # a refusal (409): the board as it is now, with the message on top
+            return _board_page(request, _board_for(user, board.pk), status=status)
+        return _board_page(request, board, bound=bound, status=status)
+
+    return step_page(
+        request,
+        action=action,
+        detail_url=reverse("points:board-detail", args=[board.pk]),
+        check=lambda: policy.check_board(user, board, action),
+        form=form,
+        perform=perform,
+        done=BOARD_DONE[action],
+        show=show,
+    )
 
 
 @login_required
