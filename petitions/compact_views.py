@@ -207,7 +207,15 @@ def _guard(request, version):
 
 
 def _save(request, version, form, action, perform):
-    """Validate `form`, run `perform(data)` once, and go back to the version's page."""
+    """A form posted on the version's page, once per its token (a resent form goes where the
+    first went); 403 for who may not edit, 409 when frozen (_guard); then validate `form`, run
+    `perform(data)` once, and go back to the version's page."""
+    if already := redirect_if_resent(request, form.add_prefix("form_token"), version_url(version)):
+        return already
+    try:
+        _guard(request, version)
+    except Conflict as error:
+        return _frozen(request, version, error)
     if form.is_valid():
         saved = save_form(
             request,
@@ -230,42 +238,26 @@ def compact_version_action(request, pk, action):
     if action not in VERSION_ACTIONS:
         raise Http404
     version = _version(request, pk)
-    prefix = {"edit": "version", "add": "add", "propose": "propose"}[action]
-    if already := redirect_if_resent(request, f"{prefix}-form_token", version_url(version)):
-        return already
-    try:
-        _guard(request, version)
-    except Conflict as error:
-        return _frozen(request, version, error)
     user = request.user
     if action == "edit":
         form = CompactVersionForm(request.POST, prefix="version")
-        return _save(
-            request,
-            version,
-            form,
-            action,
-            lambda d: (
-                c.compact_version_edit(version=version, actor=user, title=d["title"], preamble=d["preamble"]) and None
-            ),
-        )
-    if action == "add":
+
+        def perform(d):
+            c.compact_version_edit(version=version, actor=user, title=d["title"], preamble=d["preamble"])
+
+    elif action == "add":
         form = CompactArticleForm(request.POST, prefix="add")
-        return _save(
-            request,
-            version,
-            form,
-            action,
-            lambda d: c.compact_article_add(version=version, actor=user, title=d["title"], text=d["text"]) and None,
-        )
-    form = CompactProposeForm(request.POST, matters=c.compact_matter_choices(version))
-    return _save(
-        request,
-        version,
-        form,
-        action,
-        lambda d: c.compact_version_propose(version=version, actor=user, matter=d.get("matter")) and None,
-    )
+
+        def perform(d):
+            c.compact_article_add(version=version, actor=user, title=d["title"], text=d["text"])
+
+    else:
+        form = CompactProposeForm(request.POST, matters=c.compact_matter_choices(version))
+
+        def perform(d):
+            c.compact_version_propose(version=version, actor=user, matter=d.get("matter"))
+
+    return _save(request, version, form, action, perform)
 
 
 @login_required
@@ -278,26 +270,20 @@ def compact_article_action(request, pk, action):
     articles = CompactArticle.objects.filter(version__in=c.compact_versions_visible_to(request.user))
     article = get_object_or_404(articles.select_related("version__village"), pk=pk)
     version = _version(request, article.version_id)
-    prefix = f"a{article.pk}" if action == "edit" else f"s{article.pk}"
-    if already := redirect_if_resent(request, f"{prefix}-form_token", version_url(version)):
-        return already
-    try:
-        _guard(request, version)
-    except Conflict as error:
-        return _frozen(request, version, error)
     user = request.user
     if action == "edit":
-        form = CompactArticleForm(request.POST, prefix=prefix)
-        return _save(
-            request,
-            version,
-            form,
-            action,
-            lambda d: c.compact_article_edit(article=article, actor=user, title=d["title"], text=d["text"]) and None,
-        )
-    form = CompactStepForm(request.POST, prefix=prefix)
-    if action == "remove":
-        return _save(request, version, form, action, lambda d: c.compact_article_remove(article=article, actor=user))
-    return _save(
-        request, version, form, action, lambda d: c.compact_article_move(article=article, actor=user, up=action == "up")
-    )
+        form = CompactArticleForm(request.POST, prefix=f"a{article.pk}")
+
+        def perform(d):
+            c.compact_article_edit(article=article, actor=user, title=d["title"], text=d["text"])
+
+    else:
+        form = CompactStepForm(request.POST, prefix=f"s{article.pk}")
+
+        def perform(d):
+            if action == "remove":
+                c.compact_article_remove(article=article, actor=user)
+            else:
+                c.compact_article_move(article=article, actor=user, up=action == "up")
+
+    return _save(request, version, form, action, perform)

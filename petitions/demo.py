@@ -16,7 +16,7 @@ from grids.demo import COMMUNITY, HUALONG, JINSHAN, LIWAN, QIXING
 from grids.models import Courtyard, Grid, Household, Village
 from petitions import compact, deadlines
 from petitions import services as s
-from petitions.models import ClockLimit, CompactVersion, DecisionRule, Kind, Matter, MatterCategory, Rating, Source
+from petitions.models import ClockLimit, DecisionRule, Kind, Matter, MatterCategory, Rating, Source
 
 CATEGORIES = [
     ("neighbour_dispute", "邻里纠纷", Kind.CIVIL, 10),
@@ -88,6 +88,13 @@ def _public(village_code: str, title: str, description: str, name: str, phone: s
         submitter_name=name,
         submitter_phone=phone,
     )
+
+
+def _village_matter(title: str, description: str, category: str, *, grid: int) -> Matter:
+    """A 七星村 村事 that its cadre records at the office (walk-in) for grid `grid` and classifies."""
+    matter = _staff("qixing_cadre", _grid(QIXING, grid), title, description, category, source=Source.WALK_IN)
+    s.matter_classify(matter=matter, actor=_user("qixing_cadre"), kind=Kind.VILLAGE, category=_category(category))
+    return matter
 
 
 def ensure_categories() -> None:
@@ -172,15 +179,12 @@ def road_dispute() -> None:
 def renovation_plan() -> None:
     """七星村's 风貌改造续建 plan: a 村事 part-way through the seven steps (steps 1 to 4)."""
     cadre = _user("qixing_cadre")
-    matter = _staff(
-        "qixing_cadre",
-        _grid(QIXING, 1),
+    matter = _village_matter(
         "风貌改造续建项目方案",
         "续建风貌改造，需协商调剂群众土地 10 余亩，涉及群众 50 余户。",
         "village_project",
-        source=Source.WALK_IN,
+        grid=1,
     )
-    s.matter_classify(matter=matter, actor=cadre, kind=Kind.VILLAGE, category=_category("village_project"))
     minutes = {
         1: "收集群众意见 56 条，形成续建方案草案。",
         2: "村党支部提议将续建方案提交两委会商议。",
@@ -193,40 +197,36 @@ def renovation_plan() -> None:
 def land_adjustment() -> None:
     """七星村 二组's land contract adjustment (土地承包调整): the villagers' meeting carried it with
     two thirds of all its members, announced 12 days ahead; it waits for 渭沱镇's approval."""
-    cadre = _user("qixing_cadre")
-    matter = _staff(
-        "qixing_cadre",
-        _grid(QIXING, 2),
+    matter = _village_matter(
         "二组土地承包调整方案",
         "风貌改造续建需调剂二组群众土地 10 余亩，涉及 50 余户，按人口变化小调整承包地。",
         "land_adjustment",
-        source=Source.WALK_IN,
+        grid=2,
     )
-    s.matter_classify(matter=matter, actor=cadre, kind=Kind.VILLAGE, category=_category("land_adjustment"))
     minutes = {
         1: "逐户走访二组 52 户，收集调整意见，形成调整方案草案。",
         2: "村党支部提议将土地承包调整方案提交两委会商议。",
         3: "两委会商议方案，明确调整面积与补偿办法。",
         4: "党员大会审议方案，同意提交村民会议表决。",
     }
-    _first_four_steps(matter, cadre, minutes, first=40, every=3, present=30)
-    s.matter_deliberate(
-        matter=matter,
-        actor=cadre,
-        kind="step",
-        step=5,
-        held_on=_ago(10),
-        announced_on=_ago(22),
-        summary="二组村民会议表决土地承包调整方案：应到 150 人，实到 132 人，赞成 108 人。",
-        body="villagers_meeting",
-        entitled=150,
-        present=132,
-        in_favour=108,
-        against=16,
-        abstain=8,
-    )
-    s.matter_deliberate(
-        matter=matter, actor=cadre, kind="step", step=6, held_on=_ago(8), summary="表决结果在村务公开栏张贴公示 7 天。"
+    vote = {
+        "summary": "二组村民会议表决土地承包调整方案：应到 150 人，实到 132 人，赞成 108 人。",
+        "body": "villagers_meeting",
+        "announced_on": _ago(22),
+        "entitled": 150,
+        "present": 132,
+        "in_favour": 108,
+        "against": 16,
+        "abstain": 8,
+    }
+    seven_steps(
+        matter,
+        _user("qixing_cadre"),
+        minutes,
+        vote=vote,
+        days=(40, 3, 10, 8),
+        present=30,
+        published="表决结果在村务公开栏张贴公示 7 天。",
     )
 
 
@@ -241,34 +241,34 @@ def _first_four_steps(matter: Matter, cadre, minutes: dict[int, str], *, first: 
         )
 
 
-def _seven_steps(matter: Matter, cadre, minutes: dict[int, str], *, vote: dict, start: int) -> None:
-    """Steps 1 to 6 of the 七步走, `start` days ago onward: the minutes of steps 1 to 4, the vote of
-    step 5 (`vote`: its body, counts and announcement), and the published resolution (step 6)."""
-    _first_four_steps(matter, cadre, minutes, first=start, every=2, present=31)
-    s.matter_deliberate(matter=matter, actor=cadre, kind="step", step=5, held_on=_ago(start - 10), **vote)
-    s.matter_deliberate(
-        matter=matter,
-        actor=cadre,
-        kind="step",
-        step=6,
-        held_on=_ago(start - 12),
-        summary="表决结果在村务公开栏张贴公示。",
-    )
+def seven_steps(
+    matter: Matter,
+    cadre,
+    minutes: dict[int, str],
+    *,
+    vote: dict,
+    days: tuple[int, int, int, int],
+    present: int = 31,
+    published: str = "表决结果在村务公开栏张贴公示。",
+) -> None:
+    """Steps 1 to 6 of the 七步走 of a 村事 (also the points demo's 积分细则): the minutes of steps 1
+    to 4, the vote of step 5 (`vote`: its summary, body, counts and announcement) and the
+    resolution published (step 6, `published`). `days` = (first, every, voted, published): step n
+    of 1 to 4 held `first - n * every` days ago, the vote `voted` days ago, the publication
+    `published` days ago."""
+    first, every, voted, published_ago = days
+    _first_four_steps(matter, cadre, minutes, first=first, every=every, present=present)
+    s.matter_deliberate(matter=matter, actor=cadre, kind="step", step=5, held_on=_ago(voted), **vote)
+    s.matter_deliberate(matter=matter, actor=cadre, kind="step", step=6, held_on=_ago(published_ago), summary=published)
 
 
 def pond_repair() -> None:
     """七星村's 山坪塘 repair: a 村事 decided by the 村民代表会议, done and reported (step 7); it waits
     for its check (督) by the 村务监督委员会 or 渭沱镇 (verifying)."""
     cadre = _user("qixing_cadre")
-    matter = _staff(
-        "qixing_cadre",
-        _grid(QIXING, 1),
-        "一组山坪塘清淤整治",
-        "一组山坪塘淤积严重，蓄水不足，影响 30 余户灌溉。",
-        "village_project",
-        source=Source.WALK_IN,
+    matter = _village_matter(
+        "一组山坪塘清淤整治", "一组山坪塘淤积严重，蓄水不足，影响 30 余户灌溉。", "village_project", grid=1
     )
-    s.matter_classify(matter=matter, actor=cadre, kind=Kind.VILLAGE, category=_category("village_project"))
     minutes = {
         1: "走访一组 34 户，收集清淤整治意见。",
         2: "村党支部提议实施山坪塘清淤整治。",
@@ -284,7 +284,7 @@ def pond_repair() -> None:
         "against": 2,
         "abstain": 1,
     }
-    _seven_steps(matter, cadre, minutes, vote=vote, start=40)
+    seven_steps(matter, cadre, minutes, vote=vote, days=(40, 2, 30, 28))
     s.matter_handle(matter=matter, actor=cadre, handler=_user("qixing_grid1"))
     s.matter_report(
         matter=matter,
@@ -321,31 +321,29 @@ SIMPLE_CEREMONIES = (
 COMPACT_V1 = "制定七星村村规民约"
 
 
-def _compact_version(cadre, *, articles) -> CompactVersion:
-    """The next version of 七星村's compact, drafted by its cadre, with `articles` added (to the
-    copy of the articles in force)."""
+def _compact_matter(title: str, description: str, *, grid: int, articles) -> Matter:
+    """A 村事 on 七星村's compact: its cadre records it and drafts the next version of the
+    compact, with `articles` added (to the copy of the articles in force), proposed by the matter."""
+    cadre = _user("qixing_cadre")
+    matter = _village_matter(title, description, "village_rules", grid=grid)
     version = compact.compact_version_draft(village=Village.objects.get(code=QIXING), actor=cadre)
     compact.compact_version_edit(version=version, actor=cadre, title=COMPACT_TITLE, preamble=COMPACT_PREAMBLE)
-    for title, text in articles:
-        compact.compact_article_add(version=version, actor=cadre, title=title, text=text)
-    return version
+    for article_title, text in articles:
+        compact.compact_article_add(version=version, actor=cadre, title=article_title, text=text)
+    compact.compact_version_propose(version=version, actor=cadre, matter=matter)
+    return matter
 
 
 def compact_first_version() -> None:
     """七星村's compact, version 1: adopted by the 村民会议 a year ago, filed (备案) by 渭沱镇 and in
     force; its 村事 carried out, checked and closed."""
     cadre, official = _user("qixing_cadre"), _user("weituo_official")
-    matter = _staff(
-        "qixing_cadre",
-        _grid(QIXING, 1),
+    matter = _compact_matter(
         COMPACT_V1,
         "村党支部牵头订立村民公约，把环境治理、“十不”行为规范、红白喜事倡议纳入公约，形成治理共识。",
-        "village_rules",
-        source=Source.WALK_IN,
+        grid=1,
+        articles=COMPACT_ARTICLES,
     )
-    s.matter_classify(matter=matter, actor=cadre, kind=Kind.VILLAGE, category=_category("village_rules"))
-    version = _compact_version(cadre, articles=COMPACT_ARTICLES)
-    compact.compact_version_propose(version=version, actor=cadre, matter=matter)
     minutes = {
         1: "开展“村民公约大家说”主题党日活动，各网格收集意见 86 条。",
         2: "村党支部提议订立村规民约。",
@@ -362,7 +360,7 @@ def compact_first_version() -> None:
         "against": 12,
         "abstain": 10,
     }
-    _seven_steps(matter, cadre, minutes, vote=vote, start=398)
+    seven_steps(matter, cadre, minutes, vote=vote, days=(398, 2, 388, 386))
     s.matter_record_filing(matter=matter, actor=official, filed=True, filed_on=_ago(380), reason="镇民政办备案")
     s.matter_handle(matter=matter, actor=cadre, handler=_user("qixing_grid1"))
     s.matter_report(
@@ -383,18 +381,12 @@ def compact_first_version() -> None:
 def compact_revision() -> None:
     """七星村's 村规民约 revision (version 2: 红白喜事简办): adopted by the 村民会议 (announced 12 days
     ahead), waiting to be filed (备案) by 渭沱镇."""
-    cadre = _user("qixing_cadre")
-    matter = _staff(
-        "qixing_cadre",
-        _grid(QIXING, 2),
+    matter = _compact_matter(
         "修订村规民约（红白喜事简办）",
         "群众反映红白喜事大操大办、人情攀比负担重，提议在村规民约中增加简办条款。",
-        "village_rules",
-        source=Source.WALK_IN,
+        grid=2,
+        articles=[SIMPLE_CEREMONIES],
     )
-    s.matter_classify(matter=matter, actor=cadre, kind=Kind.VILLAGE, category=_category("village_rules"))
-    version = _compact_version(cadre, articles=[SIMPLE_CEREMONIES])
-    compact.compact_version_propose(version=version, actor=cadre, matter=matter)
     minutes = {
         1: "召开院坝会 6 场，收集修订意见 41 条。",
         2: "村党支部提议修订村规民约，增加红白喜事简办条款。",
@@ -411,7 +403,7 @@ def compact_revision() -> None:
         "against": 22,
         "abstain": 15,
     }
-    _seven_steps(matter, cadre, minutes, vote=vote, start=38)
+    seven_steps(matter, _user("qixing_cadre"), minutes, vote=vote, days=(38, 2, 28, 26))
 
 
 def wage_arrears() -> None:

@@ -4,7 +4,7 @@ row per matter, with no personal data the list does not show (no submitter, no p
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from governance.errors import Refused
+from governance.export_limits import refuse_past_export_limit
 from governance.xlsx import MAX_EXPORT_ROWS, Sheet, workbook_bytes
 from petitions.models import Matter
 
@@ -62,13 +62,11 @@ def matters_export(matters) -> bytes:
 
     At most MAX_EXPORT_ROWS: a longer list is refused (400 `too_many_rows`) before any row
     is read, so the caller narrows the filters rather than getting a truncated file."""
-    total = matters.count()
-    if total > MAX_EXPORT_ROWS:
-        raise Refused(
-            _("%(count)s matters match: at most %(limit)s can be exported at once. Narrow the filters.")
-            % {"count": total, "limit": MAX_EXPORT_ROWS},
-            code="too_many_rows",
-        )
+    refuse_past_export_limit(
+        matters,
+        _("%(count)s matters match: at most %(limit)s can be exported at once. Narrow the filters."),
+        MAX_EXPORT_ROWS,
+    )
     rows = matters.select_related("village", "grid", "category", "department", "handler").order_by("-created_at", "-id")
     return workbook_bytes(Sheet(_("Matters"), headers(), (matter_row(m) for m in rows.iterator(chunk_size=2000))))
 

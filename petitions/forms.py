@@ -231,6 +231,18 @@ class ActionForm(OnceForm):
         return {name: self.cleaned_data.get(name) for name in workflow.input_fields(self.action) if name in self.fields}
 
 
+def _is_yes(value: str) -> bool:
+    return value == "yes"
+
+
+def decision_field(label, yes, no) -> forms.TypedChoiceField:
+    """A yes-or-no decision of an action (approve, file, pass, uphold) as two radio buttons:
+    the service is given a bool under the field's name (ActionForm.payload)."""
+    return forms.TypedChoiceField(
+        label=label, choices=[("yes", yes), ("no", no)], coerce=_is_yes, widget=forms.RadioSelect
+    )
+
+
 class _KindCategoryMixin(forms.Form):
     kind = forms.ChoiceField(label=_("Kind (三事分流)"), choices=Kind.choices, widget=forms.RadioSelect)
     category = CategoryChoiceField(
@@ -531,28 +543,20 @@ class HandleForm(ActionForm):
 
 class TownshipApprovalForm(ActionForm):
     action = "township_approval"
-    YES, NO = "yes", "no"
-    approve = forms.ChoiceField(
-        label=_("The township's decision"),
-        choices=[(YES, _("Approved: the village may carry it out")), (NO, _("Refused: back to the village"))],
-        widget=forms.RadioSelect,
+    approve = decision_field(
+        _("The township's decision"),
+        _("Approved: the village may carry it out"),
+        _("Refused: back to the village"),
     )
     reason = forms.CharField(label=_("Reason"), widget=text_area(2))
-
-    def payload(self) -> dict:
-        return {"approve": self.cleaned_data["approve"] == self.YES, "reason": self.cleaned_data["reason"]}
 
 
 class RecordFilingForm(ActionForm):
     action = "record_filing"
-    YES, NO = "yes", "no"
-    filed = forms.ChoiceField(
-        label=_("Filed (备案) or returned"),
-        choices=[
-            (YES, _("Filed (备案): the compact comes into force")),
-            (NO, _("Returned: the village amends it and votes again")),
-        ],
-        widget=forms.RadioSelect,
+    filed = decision_field(
+        _("Filed (备案) or returned"),
+        _("Filed (备案): the compact comes into force"),
+        _("Returned: the village amends it and votes again"),
     )
     filed_on = forms.DateField(label=_("Filed on"), widget=date_input(), required=False)
     reason = forms.CharField(
@@ -568,17 +572,9 @@ class RecordFilingForm(ActionForm):
 
     def clean(self):
         data = super().clean()
-        if data.get("filed") == self.NO and not (data.get("reason") or "").strip():
+        if data.get("filed") is False and not (data.get("reason") or "").strip():
             self.add_error("reason", _("Say why the compact is returned: the village amends it."))
         return data
-
-    def payload(self) -> dict:
-        data = self.cleaned_data
-        return {
-            "filed": data["filed"] == self.YES,
-            "reason": data.get("reason") or "",
-            "filed_on": data.get("filed_on"),
-        }
 
 
 class ReportForm(ActionForm):
@@ -610,11 +606,10 @@ class SendBackForm(ActionForm):
 
 class VerifyForm(ActionForm):
     action = "verify"
-    PASSED, FAILED = "yes", "no"
-    passed = forms.ChoiceField(
-        label=_("Is the result accepted?"),
-        choices=[(PASSED, _("Passed: the result is accepted")), (FAILED, _("Not passed: back to the handler"))],
-        widget=forms.RadioSelect,
+    passed = decision_field(
+        _("Is the result accepted?"),
+        _("Passed: the result is accepted"),
+        _("Not passed: back to the handler"),
     )
     note = forms.CharField(
         label=pgettext_lazy("verification", "Note"),
@@ -622,9 +617,6 @@ class VerifyForm(ActionForm):
         required=False,
         help_text=_("What you checked; if not passed, what is still wrong."),
     )
-
-    def payload(self) -> dict:
-        return {"passed": self.cleaned_data["passed"] == self.PASSED, "note": self.cleaned_data["note"]}
 
 
 class EvaluateForm(ActionForm):
@@ -660,19 +652,12 @@ class RequestReviewForm(ActionForm):
 
 class DecideReviewForm(ActionForm):
     action = "decide_review"
-    UPHELD, REDO = "yes", "no"
-    upheld = forms.ChoiceField(
-        label=_("Does the result stand?"),
-        choices=[
-            (UPHELD, _("Upheld: the result stands and the matter closes")),
-            (REDO, _("Not upheld: it is handled again")),
-        ],
-        widget=forms.RadioSelect,
+    upheld = decision_field(
+        _("Does the result stand?"),
+        _("Upheld: the result stands and the matter closes"),
+        _("Not upheld: it is handled again"),
     )
     reason = forms.CharField(label=_("Reasons"), widget=text_area(3), help_text=_("The resident is told them."))
-
-    def payload(self) -> dict:
-        return {"upheld": self.cleaned_data["upheld"] == self.UPHELD, "reason": self.cleaned_data["reason"]}
 
 
 class RequestExtensionForm(ActionForm):
@@ -700,12 +685,7 @@ class RequestExtensionForm(ActionForm):
 
 class DecideExtensionForm(ActionForm):
     action = "decide_extension"
-    APPROVE, REFUSE = "yes", "no"
-    approve = forms.ChoiceField(
-        label=_("Your decision"),
-        choices=[(APPROVE, _("Approve")), (REFUSE, _("Refuse"))],
-        widget=forms.RadioSelect,
-    )
+    approve = decision_field(_("Your decision"), _("Approve"), _("Refuse"))
     reason = forms.CharField(label=_("Reasons"), widget=text_area(2))
 
     def __init__(self, *args, **kwargs):
@@ -719,9 +699,6 @@ class DecideExtensionForm(ActionForm):
             else:
                 asked = _("Asked for: a pause of the clock.")
             self.fields["approve"].help_text = f"{asked} {request.reason}"
-
-    def payload(self) -> dict:
-        return {"approve": self.cleaned_data["approve"] == self.APPROVE, "reason": self.cleaned_data["reason"]}
 
 
 class SuperviseForm(ActionForm):

@@ -114,6 +114,15 @@ class WithdrawForm(BoundedTextForm):
     )
 
 
+def code_input(capitalize: str = "none") -> forms.TextInput:
+    """The box for a code a resident types in off paper or a message (a tracking code, a 公示
+    line's reference): no autocorrection, completion or spell-check; `capitalize`: how the
+    phone's keyboard starts ("characters" for a code of capitals)."""
+    return forms.TextInput(
+        attrs={"autocapitalize": capitalize, "autocorrect": "off", "autocomplete": "off", "spellcheck": "false"}
+    )
+
+
 def normalize_code(value: str) -> str:
     """A tracking code as typed or pasted: spaces and line breaks dropped."""
     return re.sub(r"\s+", "", value or "")
@@ -123,9 +132,7 @@ class TrackingCodeForm(forms.Form):
     code = forms.CharField(
         label=_("Tracking code"),
         max_length=40,
-        widget=forms.TextInput(
-            attrs={"autocapitalize": "none", "autocorrect": "off", "autocomplete": "off", "spellcheck": "false"}
-        ),
+        widget=code_input(),
         help_text=_("The code you were given when you sent the matter."),
         error_messages={"required": _("Type in your tracking code.")},
     )

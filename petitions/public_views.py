@@ -12,7 +12,9 @@ Floods: successful submissions are counted per client address in the cache, a fe
 """
 
 import uuid
+from collections.abc import Callable
 from functools import wraps
+from typing import NamedTuple
 
 import segno
 from django.contrib import messages
@@ -189,6 +191,27 @@ def _submit_once(*, request, token: uuid.UUID, perform) -> tuple[str, bool]:
     return url, True
 
 
+def send_public_form(request, form, *, perform, throttled: str, refused=(), invalid_status: int = 400):
+    """Send a valid public form once per its token (_submit_once): (the redirect to where
+    `perform` leads, None), saying so when the form had been sent already; or (None, the status)
+    with the error on the form: `invalid_status` for the service's field errors, 409 for an error
+    of the `refused` classes (the state), 429 past the throttle (`throttled` says so)."""
+    try:
+        url, created = _submit_once(request=request, token=form.cleaned_data["form_token"], perform=perform)
+    except ValidationError as error:
+        add_service_errors(form, error)
+        return None, invalid_status
+    except refused as error:
+        form.add_error(None, str(error.message))
+        return None, 409
+    except Throttled:
+        form.add_error(None, throttled)
+        return None, 429
+    if not created:
+        messages.info(request, _("This form had already been sent; nothing was saved twice."))
+    return redirect(url), None
+
+
 @require_GET
 def board(request):
     """Choose your village (township, then village), or look a matter up by its code."""
@@ -221,23 +244,14 @@ def matter_create(request, village_code):
             )
             return reverse("public:matter-submitted", args=[matter.tracking_code])
 
-        try:
-            url, created = _submit_once(request=request, token=data["form_token"], perform=perform)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        except Throttled:
-            status = 429
-            form.add_error(
-                None,
-                _(
-                    "Many matters have been sent from this network in the last hour, so this one was not saved. "
-                    "Please try again in an hour, or tell your grid worker or the village committee directly."
-                ),
-            )
-        else:
-            if not created:
-                messages.info(request, _("This form had already been sent; nothing was saved twice."))
-            return redirect(url)
+        throttled = _(
+            "Many matters have been sent from this network in the last hour, so this one was not saved. "
+            "Please try again in an hour, or tell your grid worker or the village committee directly."
+        )
+        # The service's field errors (a grid of another village) show the form again as it was.
+        sent, status = send_public_form(request, form, perform=perform, throttled=throttled, invalid_status=200)
+        if sent is not None:
+            return sent
     context = {"form": form, "village": village}
     return render(request, "petitions/public/matter_form.html", context, status=status)
 
@@ -347,28 +361,59 @@ def matter_status(request, matter):
     return _status_page(request, matter)
 
 
+class _Answer(NamedTuple):
+    service: Callable
+    form: type
+    slot: str  # the status page's argument that shows the form again
+    gone: str  # the matter no longer waits for it (a double tap, an answer recorded on a return visit)
+    done: str
+
+
+# The submitter's answers by tracking code (评, 复查).
+_ANSWERS = {
+    "evaluate": _Answer(
+        services.matter_evaluate,
+        EvaluateForm,
+        "evaluate_form",
+        gettext_lazy("This matter is no longer waiting for an evaluation. Its progress is below."),
+        gettext_lazy("Thank you: your evaluation is recorded."),
+    ),
+    "request_review": _Answer(
+        services.matter_request_review,
+        ReviewForm,
+        "review_form",
+        gettext_lazy("A review can no longer be asked for. The matter's progress is below."),
+        gettext_lazy("Your request is sent: the level above reviews the matter."),
+    ),
+}
+
+
+def _submitter_answer(request, matter: Matter, name: str):
+    """The submitter's answer `name`: its service given the form's fields, then back to the
+    progress; the form's errors on the status page."""
+    answer = _ANSWERS[name]
+    form = answer.form(request.POST)
+    if form.is_valid():
+        try:
+            answer.service(matter=matter, actor=None, **form.cleaned_data)
+        except workflow.MatterStateError:
+            messages.info(request, answer.gone)
+            return redirect("public:matter-status", code=matter.tracking_code)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, answer.done)
+            return redirect("public:matter-status", code=matter.tracking_code)
+    return _status_page(request, matter, **{answer.slot: form})
+
+
 @never_cache
 @require_POST
 @_by_tracking_code
 def matter_evaluate(request, matter):
     """评 by the submitter: satisfied closes the matter; unsatisfied goes one level up for a
     review (复查), once, and after it closes the matter on the record."""
-    form = EvaluateForm(request.POST)
-    if form.is_valid():
-        try:
-            services.matter_evaluate(
-                matter=matter, actor=None, rating=form.cleaned_data["rating"], comment=form.cleaned_data["comment"]
-            )
-        except workflow.MatterStateError:
-            # A double tap, or an answer already recorded on a return visit.
-            messages.info(request, _("This matter is no longer waiting for an evaluation. Its progress is below."))
-            return redirect("public:matter-status", code=matter.tracking_code)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, _("Thank you: your evaluation is recorded."))
-            return redirect("public:matter-status", code=matter.tracking_code)
-    return _status_page(request, matter, evaluate_form=form)
+    return _submitter_answer(request, matter, "evaluate")
 
 
 @never_cache
@@ -376,19 +421,7 @@ def matter_evaluate(request, matter):
 @_by_tracking_code
 def matter_request_review(request, matter):
     """复查 asked for by the submitter: the level above reviews the matter, once."""
-    form = ReviewForm(request.POST)
-    if form.is_valid():
-        try:
-            services.matter_request_review(matter=matter, actor=None, reason=form.cleaned_data["reason"])
-        except workflow.MatterStateError:
-            messages.info(request, _("A review can no longer be asked for. The matter's progress is below."))
-            return redirect("public:matter-status", code=matter.tracking_code)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, _("Your request is sent: the level above reviews the matter."))
-            return redirect("public:matter-status", code=matter.tracking_code)
-    return _status_page(request, matter, review_form=form)
+    return _submitter_answer(request, matter, "request_review")
 
 
 @never_cache

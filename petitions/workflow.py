@@ -488,13 +488,15 @@ def _tell_handle(matter, actor, change):
     return [(handlers_of(matter), _titled(_("A matter to handle: %(title)s"), matter), "")]
 
 
-def _tell_approval(matter, actor, change):
-    """The village's cadres learn the township's decision on the land adjustment."""
-    if change.payload["approve"]:
-        text = _("The township approved the land contract adjustment: %(title)s")
-    else:
-        text = _("The township refused the land contract adjustment: %(title)s")
-    return [(owners_of(matter), _titled(text, matter), change.payload["reason"])]
+def _tell_decision(field: str, yes, no, people=lambda matter, change: owners_of(matter)):
+    """`people` (the owners unless named) learn a yes-or-no decision, the payload's `field`, worded
+    `yes` or `no` (with %(title)s), and its reason."""
+
+    def told(matter, actor, change):
+        text = yes if change.payload[field] else no
+        return [(people(matter, change), _titled(text, matter), change.payload["reason"])]
+
+    return told
 
 
 def _tell_deliberated(matter, actor, change):
@@ -509,15 +511,6 @@ def _tell_deliberated(matter, actor, change):
         text = _("A village compact waits to be filed with the township (备案): %(title)s")
         told.append((township, _titled(text, matter), ""))
     return told
-
-
-def _tell_filing(matter, actor, change):
-    """The village's cadres learn whether the township filed the compact or returned it, and why."""
-    if change.payload["filed"]:
-        text = _("The township filed the village compact (备案): %(title)s")
-    else:
-        text = _("The township returned the village compact: %(title)s")
-    return [(owners_of(matter), _titled(text, matter), change.payload["reason"])]
 
 
 def verifiers_of(matter: Matter):
@@ -616,14 +609,6 @@ def _tell_decide_review(matter, actor, change):
 def _tell_request_extension(matter, actor, change):
     people = [u for u in supervisors_at(matter, 1) if u.pk != actor.pk]
     return [(people, _titled(_("An extension to decide: %(title)s"), matter), change.payload["reason"])]
-
-
-def _tell_decide_extension(matter, actor, change):
-    if change.payload["approved"]:
-        text = _("Your extension is approved: %(title)s")
-    else:
-        text = _("Your extension is refused: %(title)s")
-    return [(change.facts["requester"], _titled(text, matter), change.payload["reason"])]
 
 
 def _tell_supervise(matter, actor, change):
@@ -938,7 +923,12 @@ TRANSITIONS = {
             when=_awaiting_approval,
             conflict=_("Only a land contract adjustment whose vote carried and was published waits for approval."),
             forbidden=_("Only the township's staff approve a land contract adjustment."),
-            told=_tell_approval,
+            # The village's cadres learn the township's decision on the land adjustment.
+            told=_tell_decision(
+                "approve",
+                _("The township approved the land contract adjustment: %(title)s"),
+                _("The township refused the land contract adjustment: %(title)s"),
+            ),
             api=(
                 "The township approves or refuses a land contract adjustment (土地承包调整, 农村土地承包法\n"
                 "Art. 28) after its vote carried and was published, with a reason; handling waits for it."
@@ -960,7 +950,12 @@ TRANSITIONS = {
                 "filed or returned since, waits for filing."
             ),
             forbidden=_("Only the township's staff file a village compact (备案)."),
-            told=_tell_filing,
+            # The village's cadres learn whether the township filed the compact or returned it, and why.
+            told=_tell_decision(
+                "filed",
+                _("The township filed the village compact (备案): %(title)s"),
+                _("The township returned the village compact: %(title)s"),
+            ),
             api=(
                 "The township files (备案, Art. 27) a village compact (村规民约) adopted by the villagers'\n"
                 "meeting {filed: true, filed_on (optional, today by default), reason (a note)}, or returns\n"
@@ -1141,7 +1136,12 @@ TRANSITIONS = {
             when=_extension_waiting,
             conflict=_("No extension request waits for a decision."),
             conflict_code="no_extension_request",
-            told=_tell_decide_extension,
+            told=_tell_decision(
+                "approved",
+                _("Your extension is approved: %(title)s"),
+                _("Your extension is refused: %(title)s"),
+                people=lambda matter, change: change.facts["requester"],
+            ),
             api=(
                 "The level above approves or refuses the waiting extension, with a reason; only approved\n"
                 "time moves the deadline or stops the clock (409 extension_limit past the limit; 409\n"

@@ -122,6 +122,20 @@ class _PointsViewSet(viewsets.GenericViewSet):
 
         return idempotent(request, perform)
 
+    def _act(self, request, check, input_class, service):
+        """An action on one object, in the contract's order: the object in the caller's scope
+        (404), `check(obj)` for the role and the state (403, 409), the payload (400), then the
+        service given the object under its model's name (`award=`, `board=`), and the object's
+        detail again."""
+        obj = self.get_object()
+        return self._write(
+            request,
+            check=lambda: check(obj),
+            input_class=input_class,
+            service=partial(service, **{self.queryset.model._meta.model_name: obj}),
+            render=lambda _done: self._detail(obj.pk),
+        )
+
 
 class LedgerPagination(IdCursorPagination):
     ordering = "-id"
@@ -269,17 +283,6 @@ class AwardViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _PointsView
 
         return idempotent(request, perform)
 
-    def _act(self, request, check, serializer_class, service):
-        """404 (scope), 403 (role), 409 (state), 400 (payload), then the service."""
-        award = self.get_object()
-        return self._write(
-            request,
-            check=lambda: check(award),
-            input_class=serializer_class,
-            service=partial(service, award=award),
-            render=lambda _done: self._detail(award.pk),
-        )
-
     @extend_schema(request=ApproveSerializer, responses={200: AwardSerializer, **REFUSALS})
     @action(detail=True, methods=["post"], filter_backends=[])
     def approve(self, request, pk=None):
@@ -379,13 +382,11 @@ class ObjectionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _Points
         """Rule on an objection, on the record: {upheld, note}. Upheld: the entry is rejected with the note;
         dismissed: it may be approved once its window has closed. A village cadre of the village, not the one
         who recorded the objection nor the proposer (403); once (409 already_ruled)."""
-        objection = self.get_object()
-        return self._write(
+        return self._act(
             request,
-            check=lambda: policy.check_rule_objection(request.user, objection),
-            input_class=RulingSerializer,
-            service=partial(services.objection_rule, objection=objection),
-            render=lambda _done: self._detail(objection.pk),
+            lambda objection: policy.check_rule_objection(request.user, objection),
+            RulingSerializer,
+            services.objection_rule,
         )
 
 
@@ -505,13 +506,11 @@ class RedemptionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _Point
     def reverse(self, request, pk=None):
         """Undo a redemption (recorded by mistake, goods returned): the points come back with a reversing
         entry and the goods go back into stock. Village cadres only; once (409 already_reversed)."""
-        redemption = self.get_object()
-        return self._write(
+        return self._act(
             request,
-            check=lambda: policy.check_reverse_redemption(request.user, redemption),
-            input_class=ReasonSerializer,
-            service=partial(services.redemption_reverse, redemption=redemption),
-            render=lambda _entry: self._detail(redemption.pk),
+            lambda redemption: policy.check_reverse_redemption(request.user, redemption),
+            ReasonSerializer,
+            services.redemption_reverse,
         )
 
 
@@ -560,15 +559,8 @@ class BoardViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _PointsView
             render=lambda board: self._detail(board.pk, status.HTTP_201_CREATED),
         )
 
-    def _act(self, request, name, serializer_class, service):
-        board = self.get_object()
-        return self._write(
-            request,
-            check=lambda: policy.check_board(request.user, board, name),
-            input_class=serializer_class,
-            service=partial(service, board=board),
-            render=lambda _done: self._detail(board.pk),
-        )
+    def _board_act(self, request, name, input_class, service):
+        return self._act(request, lambda board: policy.check_board(request.user, board, name), input_class, service)
 
     @extend_schema(request=None, responses={200: BoardDetailSerializer, **REFUSALS})
     @action(detail=True, methods=["post"], filter_backends=[])
@@ -578,19 +570,19 @@ class BoardViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _PointsView
         def again(*, board, actor):
             return services.board_compile(actor=actor, village=board.village, year=board.year, quarter=board.quarter)
 
-        return self._act(request, "compile", None, again)
+        return self._board_act(request, "compile", None, again)
 
     @extend_schema(request=BoardDecideSerializer, responses={200: BoardDetailSerializer, **REFUSALS})
     @action(detail=True, methods=["post"], filter_backends=[])
     def decide(self, request, pk=None):
         """Record the 道德评议会's decision: {decision, meeting_date, struck_lines}."""
-        return self._act(request, "decide", BoardDecideSerializer, services.board_decide)
+        return self._board_act(request, "decide", BoardDecideSerializer, services.board_decide)
 
     @extend_schema(request=None, responses={200: BoardDetailSerializer, **REFUSALS})
     @action(detail=True, methods=["post"], filter_backends=[])
     def publish(self, request, pk=None):
         """Publish a decided board (409 board_not_decided otherwise)."""
-        return self._act(request, "publish", None, services.board_publish)
+        return self._board_act(request, "publish", None, services.board_publish)
 
     @extend_schema(responses={200: PublicBoardSerializer, 404: REFUSALS[404]}, filters=False)
     @action(detail=True, methods=["get"], filter_backends=[])

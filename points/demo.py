@@ -138,6 +138,7 @@ def _resolution():
     with 渭沱镇 (备案), carried out, checked and evaluated: closed. Made once, through the
     petitions services."""
     from petitions import services as ps
+    from petitions.demo import seven_steps
     from petitions.models import Kind, Matter, MatterCategory, Rating, Source
 
     village = Village.objects.get(code=QIXING)
@@ -168,35 +169,17 @@ def _resolution():
         3: "两委会商议积分细则草案，征求镇司法所合法性审查意见。",
         4: "党员大会审议积分细则草案，同意提交村民会议表决。",
     }
-    for step, summary in minutes.items():
-        attendance = {"entitled": 35, "present": 31} if step == 4 else {}
-        ps.matter_deliberate(
-            matter=matter,
-            actor=cadre,
-            kind="step",
-            step=step,
-            held_on=ago(80 - step * 3),
-            summary=summary,
-            **attendance,
-        )
-    ps.matter_deliberate(
-        matter=matter,
-        actor=cadre,
-        kind="step",
-        step=5,
-        held_on=ago(60),
-        announced_on=ago(72),
-        summary="村民会议表决积分细则：应到 620 人，实到 452 人，赞成 418 人。",
-        body="villagers_meeting",
-        entitled=620,
-        present=452,
-        in_favour=418,
-        against=21,
-        abstain=13,
-    )
-    ps.matter_deliberate(
-        matter=matter, actor=cadre, kind="step", step=6, held_on=ago(58), summary="表决结果在村务公开栏公示。"
-    )
+    vote = {
+        "summary": "村民会议表决积分细则：应到 620 人，实到 452 人，赞成 418 人。",
+        "body": "villagers_meeting",
+        "announced_on": ago(72),
+        "entitled": 620,
+        "present": 452,
+        "in_favour": 418,
+        "against": 21,
+        "abstain": 13,
+    }
+    seven_steps(matter, cadre, minutes, vote=vote, days=(80, 3, 60, 58), published="表决结果在村务公开栏公示。")
     ps.matter_record_filing(matter=matter, actor=official, filed=True, filed_on=ago(55), reason="渭沱镇备案。")
     ps.matter_handle(matter=matter, actor=cadre, handler=grid1)
     ps.matter_report(matter=matter, actor=grid1, result="积分细则印发到户，积分存折全部开户，积分超市开业。")

@@ -5,7 +5,7 @@ show them to staff; never ID numbers or phones)."""
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from governance.errors import Refused
+from governance.export_limits import refuse_past_export_limit
 from governance.xlsx import MAX_EXPORT_ROWS, Sheet, workbook_bytes
 from points.models import Board, BoardSide
 from points.selectors import public_initials
@@ -19,13 +19,11 @@ def ledger_export(entries, *, title: str) -> bytes:
     """The ledger lines (already scoped), oldest first, each with its balance after.
 
     At most MAX_EXPORT_ROWS, else 400 `too_many_rows` before any row is read."""
-    total = entries.count()
-    if total > MAX_EXPORT_ROWS:
-        raise Refused(
-            _("%(count)s ledger lines match: at most %(limit)s can be exported at once. Choose a month.")
-            % {"count": total, "limit": MAX_EXPORT_ROWS},
-            code="too_many_rows",
-        )
+    refuse_past_export_limit(
+        entries,
+        _("%(count)s ledger lines match: at most %(limit)s can be exported at once. Choose a month."),
+        MAX_EXPORT_ROWS,
+    )
     rows = entries.select_related("account__household__grid", "rule").order_by("occurred_on", "id")
     return workbook_bytes(
         Sheet(

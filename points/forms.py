@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from governance import law
 from governance.forms import OnceForm, date_input, offer_or_drop, search_input, text_area
 from petitions.models import Matter
+from petitions.public_forms import code_input
 from points import policy
 from points.models import (
     DEFAULT_PROPOSER_ROLES,
@@ -525,9 +526,7 @@ class ObjectionRefForm(forms.Form):
     ref = forms.CharField(
         label=_("Reference of the entry"),
         max_length=20,
-        widget=forms.TextInput(
-            attrs={"autocapitalize": "characters", "autocorrect": "off", "autocomplete": "off", "spellcheck": "false"}
-        ),
+        widget=code_input("characters"),
         help_text=_("Printed on each line of the 公示, for example K7QF-2MXR."),
         error_messages={"required": _("Type in the entry's reference.")},
     )

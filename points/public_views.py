@@ -12,9 +12,7 @@ location by points.services, and the shop's form tells the clerk never to photog
 people. Evidence photos of proposals are personal data and never public.
 """
 
-from django.contrib import messages
-from django.core.exceptions import ValidationError
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -22,13 +20,12 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from governance.files import jpeg_response
-from governance.forms import add_service_errors
 from governance.security import public_cache
 from grids.models import Village
 from grids.selectors import public_grid_names
 
 # The public intake's one-time form token and per-address throttle, reused (not copied).
-from petitions.public_views import Throttled, _submit_once
+from petitions.public_views import send_public_form
 from points import services
 from points.forms import ObjectionRefForm, PublicObjectionForm, normalize_ref
 from points.models import Award, AwardStatus, Board, BoardStatus, Category, Item, Rule
@@ -145,27 +142,15 @@ def objection_create(request, village_code):
             )
             return reverse("points_public:objection-sent", args=[village.code])
 
-        try:
-            url, created = _submit_once(request=request, token=data["form_token"], perform=perform)
-        except ValidationError as error:
-            add_service_errors(form, error)
-            status = 400
-        except PointsStateError as error:
-            form.add_error(None, str(error.message))
-            status = 409
-        except Throttled:
-            status = 429
-            form.add_error(
-                None,
-                _(
-                    "Many forms have been sent from this network in the last hour, so this one was not saved. "
-                    "Please try again in an hour, or tell your grid worker or the village committee directly."
-                ),
-            )
-        else:
-            if not created:
-                messages.info(request, _("This form had already been sent; nothing was saved twice."))
-            return redirect(url)
+        throttled = _(
+            "Many forms have been sent from this network in the last hour, so this one was not saved. "
+            "Please try again in an hour, or tell your grid worker or the village committee directly."
+        )
+        sent, status = send_public_form(
+            request, form, perform=perform, throttled=throttled, refused=(PointsStateError,)
+        )
+        if sent is not None:
+            return sent
     elif request.method == "POST":
         status = 400 if open_ else 409
     context = {"village": village, "award": award, "form": form, "open": open_, "ref": award.public_code}

@@ -443,6 +443,25 @@ def _locked_award(award: Award) -> tuple[Account, Award]:
     return account, award
 
 
+def _decide(award: Award, status: str, *, actor, now: datetime.datetime, note: str) -> None:
+    """The decision on a proposal, on its row: approved or rejected, by whom, when, and why."""
+    award.status, award.decided_by, award.decided_at, award.decision_note = status, actor, now, note
+    award.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+
+
+def _reject(award: Award, *, actor, now: datetime.datetime, note: str, told, body: str) -> None:
+    """Reject a proposal with `note` on the record, and tell its proposer (`told`: the message's
+    title, with %(rule)s; `body`: the reason)."""
+    _decide(award, AwardStatus.REJECTED, actor=actor, now=now, note=note)
+    notify(
+        user=award.proposed_by,
+        title=told % {"rule": award.rule.name},
+        body=body,
+        url=f"/points/entries/{award.pk}/",
+        kind=Kind.APPROVAL,
+    )
+
+
 @transaction.atomic
 def award_approve(*, award: Award, actor, note: str = "", now: datetime.datetime | None = None) -> Award:
     """A village cadre other than the proposer approves once the objection window has
@@ -463,9 +482,7 @@ def award_approve(*, award: Award, actor, note: str = "", now: datetime.datetime
         note=award.note,
         award=award,
     )
-    award.status, award.decided_by, award.decided_at = AwardStatus.APPROVED, actor, now
-    award.decision_note = (note or "").strip()
-    award.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+    _decide(award, AwardStatus.APPROVED, actor=actor, now=now, note=(note or "").strip())
     return award
 
 
@@ -477,15 +494,7 @@ def award_reject(*, award: Award, actor, reason: str, now: datetime.datetime | N
     _account, award = _locked_award(award)
     policy.check_decide(actor, award, "reject", now)
     reason = _text("reason", reason, _("Say why the entry is rejected."))
-    award.status, award.decided_by, award.decided_at, award.decision_note = AwardStatus.REJECTED, actor, now, reason
-    award.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
-    notify(
-        user=award.proposed_by,
-        title=_("Points entry rejected: %(rule)s") % {"rule": award.rule.name},
-        body=reason,
-        url=f"/points/entries/{award.pk}/",
-        kind=Kind.APPROVAL,
-    )
+    _reject(award, actor=actor, now=now, note=reason, told=_("Points entry rejected: %(rule)s"), body=reason)
     return award
 
 
@@ -1059,16 +1068,9 @@ def objection_rule(
     objection.ruled_by, objection.ruled_at, objection.ruling_note = actor, now, note
     objection.save(update_fields=["ruling", "ruled_by", "ruled_at", "ruling_note"])
     if upheld and award.status == AwardStatus.PENDING:
-        award.status, award.decided_by, award.decided_at = AwardStatus.REJECTED, actor, now
-        award.decision_note = _("Objection upheld: %(note)s") % {"note": note}
-        award.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
-        notify(
-            user=award.proposed_by,
-            title=_("Points entry rejected after an objection: %(rule)s") % {"rule": award.rule.name},
-            body=note,
-            url=f"/points/entries/{award.pk}/",
-            kind=Kind.APPROVAL,
-        )
+        upheld_note = _("Objection upheld: %(note)s") % {"note": note}
+        told = _("Points entry rejected after an objection: %(rule)s")
+        _reject(award, actor=actor, now=now, note=upheld_note, told=told, body=note)
     return objection
 
 

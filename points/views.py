@@ -28,7 +28,7 @@ from django.views.decorators.http import require_POST
 
 from governance.errors import Conflict, Forbidden, Refused
 from governance.files import jpeg_response
-from governance.forms import OnceForm, redirect_if_resent, save_form
+from governance.forms import OnceForm, redirect_if_resent, save_form, step_page
 from governance.roles import (
     ACCOUNT_READER_ROLES,
     BOARD_ROLES,
@@ -1186,46 +1186,41 @@ def board_action(request, pk, action):
     if action not in BOARD_DONE:
         raise Http404
     board = _board_for(user, pk)
-    if already := redirect_if_resent(request, f"{action}-form_token", reverse("points:board-detail", args=[board.pk])):
-        return already
-    # The board as it is now, with the refusal on top (409); not this village's cadre: 403.
-    refused = _forbidden_or(request, lambda: _board_page(request, _board_for(user, board.pk), status=409))
-    try:
-        policy.check_board(user, board, action)
-    except (Forbidden, Conflict) as error:
-        return refused(error)
-    if action == "decide":
-        form = f.BoardDecideForm(request.POST, prefix="decide", lines=board.lines.all())
-    else:
-        form = OnceForm(request.POST, prefix=action)
-    if form.is_valid():
-        data = form.cleaned_data
 
-        def perform():
-            if action == "compile":
-                services.board_compile(actor=user, village=board.village, year=board.year, quarter=board.quarter)
-            elif action == "decide":
-                services.board_decide(
-                    board=board,
-                    actor=user,
-                    decision=data["decision"],
-                    meeting_date=data["meeting_date"],
-                    struck_lines=[line.pk for line in data["struck_lines"]],
-                )
-            else:
-                services.board_publish(board=board, actor=user)
-            return reverse("points:board-detail", args=[board.pk])
+    def form():
+        if action == "decide":
+            return f.BoardDecideForm(request.POST, prefix="decide", lines=board.lines.all())
+        return OnceForm(request.POST, prefix=action)
 
-        saved = save_form(
-            request,
-            form,
-            perform=perform,
-            done=BOARD_DONE[action],
-            on_refused=refused,
-        )
-        if saved is not None:
-            return saved
-    return _board_page(request, board, bound=form, status=400)
+    def perform(data):
+        if action == "compile":
+            services.board_compile(actor=user, village=board.village, year=board.year, quarter=board.quarter)
+        elif action == "decide":
+            services.board_decide(
+                board=board,
+                actor=user,
+                decision=data["decision"],
+                meeting_date=data["meeting_date"],
+                struck_lines=[line.pk for line in data["struck_lines"]],
+            )
+        else:
+            services.board_publish(board=board, actor=user)
+
+    def show(bound, status):
+        if bound is None:  # a refusal (409): the board as it is now, with the message on top
+            return _board_page(request, _board_for(user, board.pk), status=status)
+        return _board_page(request, board, bound=bound, status=status)
+
+    return step_page(
+        request,
+        action=action,
+        detail_url=reverse("points:board-detail", args=[board.pk]),
+        check=lambda: policy.check_board(user, board, action),
+        form=form,
+        perform=perform,
+        done=BOARD_DONE[action],
+        show=show,
+    )
 
 
 @login_required
@@ -1425,42 +1420,60 @@ def rule_update(request, pk):
 # ---------------------------------------------------------------- objections during the 公示
 
 
+def _entry_form_post(request, award, *, prefix, check, form_class, perform, done):
+    """A form posted on a proposal's page about its 公示 (an objection, a ruling), once per
+    token: `check()` refusing the role is the 403 page, the state the entry's page with the
+    message (409); then the form's errors (400), or `perform(cleaned_data)` and back to the entry."""
+    detail = reverse("points:entry-detail", args=[award.pk])
+    if already := redirect_if_resent(request, f"{prefix}-form_token", detail):
+        return already
+    try:
+        check()
+    except (Forbidden, Conflict) as error:
+        if isinstance(error, Forbidden):
+            _forbidden(error)
+        return _refused_entry(request, award, error, error.status)
+    form = form_class(request.POST, prefix=prefix)
+    if form.is_valid():
+        data = form.cleaned_data
+
+        def run():
+            perform(data)
+            return detail
+
+        saved = save_form(
+            request, form, perform=run, done=done, on_refused=_forbidden_or(request, lambda: redirect(detail))
+        )
+        if saved is not None:
+            return saved
+    return _entry_page(request, award, bound=form, status=400)
+
+
 @login_required
 @require_POST
 def entry_object(request, pk):
     """Staff record a resident's objection to a proposal during its 公示."""
     user = request.user
     award = _award_for(user, pk)
-    detail = reverse("points:entry-detail", args=[award.pk])
-    if already := redirect_if_resent(request, "object-form_token", detail):
-        return already
-    try:
-        policy.check_object(user, award)
-    except (Forbidden, Conflict) as error:
-        if isinstance(error, Forbidden):
-            _forbidden(error)
-        return _refused_entry(request, award, error, error.status)
-    form = f.ObjectionForm(request.POST, prefix="object")
-    if form.is_valid():
-        data = form.cleaned_data
 
-        def perform():
-            services.objection_raise(
-                award=award,
-                actor=user,
-                reason=data["reason"],
-                contact_name=data["contact_name"],
-                contact_phone=data["contact_phone"],
-            )
-            return detail
-
-        done = _("The objection is recorded: the entry waits until a village cadre rules on it.")
-        saved = save_form(
-            request, form, perform=perform, done=done, on_refused=_forbidden_or(request, lambda: redirect(detail))
+    def perform(data):
+        services.objection_raise(
+            award=award,
+            actor=user,
+            reason=data["reason"],
+            contact_name=data["contact_name"],
+            contact_phone=data["contact_phone"],
         )
-        if saved is not None:
-            return saved
-    return _entry_page(request, award, bound=form, status=400)
+
+    return _entry_form_post(
+        request,
+        award,
+        prefix="object",
+        check=lambda: policy.check_object(user, award),
+        form_class=f.ObjectionForm,
+        perform=perform,
+        done=_("The objection is recorded: the entry waits until a village cadre rules on it."),
+    )
 
 
 @login_required
@@ -1469,32 +1482,17 @@ def objection_rule(request, pk):
     """A village cadre rules on an objection: uphold (the entry is rejected) or dismiss."""
     user = request.user
     objection = get_object_or_404(objections_visible_to(user), pk=pk)
-    award = _award_for(user, objection.award_id)
-    detail = reverse("points:entry-detail", args=[award.pk])
-    prefix = f"rule{objection.pk}"
-    if already := redirect_if_resent(request, f"{prefix}-form_token", detail):
-        return already
-    try:
-        policy.check_rule_objection(user, objection)
-    except (Forbidden, Conflict) as error:
-        if isinstance(error, Forbidden):
-            _forbidden(error)
-        return _refused_entry(request, award, error, error.status)
-    form = f.RulingForm(request.POST, prefix=prefix)
-    if form.is_valid():
-        data = form.cleaned_data
-
-        def perform():
-            services.objection_rule(objection=objection, actor=user, upheld=data["ruling"], note=data["note"])
-            return detail
-
-        done = _("The ruling is on the record.")
-        saved = save_form(
-            request, form, perform=perform, done=done, on_refused=_forbidden_or(request, lambda: redirect(detail))
-        )
-        if saved is not None:
-            return saved
-    return _entry_page(request, award, bound=form, status=400)
+    return _entry_form_post(
+        request,
+        _award_for(user, objection.award_id),
+        prefix=f"rule{objection.pk}",
+        check=lambda: policy.check_rule_objection(user, objection),
+        form_class=f.RulingForm,
+        perform=lambda data: services.objection_rule(
+            objection=objection, actor=user, upheld=data["ruling"], note=data["note"]
+        ),
+        done=_("The ruling is on the record."),
+    )
 
 
 # ---------------------------------------------------------------- consent to the published red list
