@@ -128,3 +128,34 @@ def test_out_of_scope_is_a_404(world, as_user, safety):
 def test_the_library_is_listed(world, as_user):
     rows = as_user(world.users.cadre).get("/api/v1/campaign-templates/").data
     assert {row["code"] for row in rows} >= {"gas_safety", "flood_hazards", "elderly_winter"}
+
+
+def test_the_export_holds_the_answers_in_the_forms_words(world, as_user, safety):
+    import io
+
+    from openpyxl import load_workbook
+
+    campaign_id = _draft(as_user, world).data["id"]
+    as_user(world.users.official).post(
+        f"/api/v1/campaigns/{campaign_id}/form/", {"xlsform": xlsform()}, format="multipart"
+    )
+    as_user(world.users.official).post(f"/api/v1/campaigns/{campaign_id}/start/")
+    grid1 = as_user(world.users.grid1)
+    for row in grid1.get("/api/v1/campaign-tasks/").data["results"]:
+        grid1.post(f"/api/v1/campaign-tasks/{row['id']}/answer/", {"client_uuid": str(uuid.uuid4()), "answers": ANSWER},
+                   format="json")  # fmt: skip
+    response = as_user(world.users.official).get(f"/api/v1/campaigns/{campaign_id}/export/")
+    assert response.status_code == 200
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    header = rows[0]
+    assert header[:3] == ("村（社区）", "网格", "户号")
+    assert "燃气类型" in header and "是否有隐患" in header
+    assert len(rows) == 3  # two households of grid 1, no follow-up answered yet
+    gas = header.index("燃气类型")
+    assert {row[gas] for row in rows[1:]} == {"瓶装液化气"}
+    # Grid 2's worker reads none of grid 1's households: an empty file, not their answers.
+    response = as_user(world.users.grid2).get(f"/api/v1/campaigns/{campaign_id}/export/")
+    assert response.status_code == 200
+    assert len(list(load_workbook(io.BytesIO(response.content)).active.iter_rows())) == 1
+    assert as_user(world.users.official).get(f"/api/v1/campaigns/{campaign_id}/export/?village=x").status_code == 400
