@@ -100,6 +100,7 @@ urlpatterns = [
     path("matters/", include("petitions.urls")),
     path("compact/", include("petitions.compact_urls")),
     path("points/", include("points.urls")),
+    path("campaigns/", include("grids.campaigns.urls")),
     path("", include("governance.civic.urls")),
     # Photos are served by governance's private photo view, each app wiring its own scope.
     path("", include("petitions.photo_urls")),
