@@ -93,21 +93,54 @@ def _grid_form(grid: Grid, action: str, data=None):
     return CourtyardForm(data, prefix=action)
 
 
+def _keeper_forms(user, place, actions, make, bound):
+    """The forms a keeper may send on a place in use (none for a reader who does not keep it, or
+    for a place merged into another), `bound` (the one sent) in place of its blank one."""
+    if place.retired_on is not None or not may_keep(user, place):
+        return {}
+    forms = {action: make(place, action) for action in actions}
+    if not forms["merge"].fields["into"].queryset.exists():
+        del forms["merge"]  # no other place in use to merge into
+    if bound is not None:
+        forms[bound.prefix] = bound
+    return forms
+
+
+def _place_detail(request, place, page):
+    """A place's page for its keepers (403 to a reader who only sees it)."""
+    if not may_keep(request.user, place):
+        raise PermissionDenied(KEEPERS_ONLY)
+    return page(request, place)
+
+
+def _place_action(request, pk, action, *, actions, load, make, page, url_name, perform, done):
+    """One of a place's forms sent: 404, 403, 409, 400, once. `perform(place, data)` runs the
+    service; `done` says, for each action, what the reader is told after."""
+    user = request.user
+    if action not in actions:
+        raise Http404
+    place = load(user, pk)
+    form = make(place, action, request.POST)
+    return step_page(
+        request,
+        action=action,
+        detail_url=reverse(url_name, args=[place.pk]),
+        check=lambda: _check(user, place),
+        form=lambda: form,
+        perform=lambda data: perform(place, data),
+        done=done[action],
+        show=lambda bound, status: page(request, load(user, pk), bound=bound, status=status),
+    )
+
+
 def _grid_page(request, grid: Grid, bound=None, status=200):
     user = request.user
     (row,) = kept_grids(grid_ids=[grid.pk])
     _with_staff([row])
-    forms = {}
-    if grid.retired_on is None and may_keep(user, grid):
-        forms = {action: _grid_form(grid, action) for action in GRID_ACTIONS}
-        if not forms["merge"].fields["into"].queryset.exists():
-            del forms["merge"]  # no other grid in use to merge into
-        if bound is not None:
-            forms[bound.prefix] = bound
     context = {
         "grid": grid,
         "row": row,
-        "forms": forms,
+        "forms": _keeper_forms(user, grid, GRID_ACTIONS, _grid_form, bound),
         "retired_courtyards": Courtyard.objects.filter(grid=grid, retired_on__isnull=False).order_by("name"),
         "reads_people": scope_for(user).reads_people,
     }
@@ -117,10 +150,7 @@ def _grid_page(request, grid: Grid, bound=None, status=200):
 @login_required
 def grid_detail(request, pk):
     """One grid for its keepers: households, staff, courtyards, and the forms to change it."""
-    grid = _grid_for(request.user, pk)
-    if not may_keep(request.user, grid):
-        raise PermissionDenied(KEEPERS_ONLY)
-    return _grid_page(request, grid)
+    return _place_detail(request, _grid_for(request.user, pk), _grid_page)
 
 
 @login_required
@@ -128,12 +158,8 @@ def grid_detail(request, pk):
 def grid_action(request, pk, action):
     """Rename, merge, or add a courtyard: 404, 403, 409, 400, once."""
     user = request.user
-    if action not in GRID_ACTIONS:
-        raise Http404
-    grid = _grid_for(user, pk)
-    form = _grid_form(grid, action, request.POST)
 
-    def perform(data):
+    def perform(grid, data):
         if action == "rename":
             places.grid_update(grid=grid, name=data["name"], number=data["number"])
         elif action == "merge":
@@ -150,16 +176,18 @@ def grid_action(request, pk, action):
             " hold it: assign staff on the assignments page if needed."
         ),
         "add-courtyard": _("Courtyard added."),
-    }[action]
-    return step_page(
+    }
+    return _place_action(
         request,
-        action=action,
-        detail_url=reverse("grids:place-grid", args=[grid.pk]),
-        check=lambda: _check(user, grid),
-        form=lambda: form,
+        pk,
+        action,
+        actions=GRID_ACTIONS,
+        load=_grid_for,
+        make=_grid_form,
+        page=_grid_page,
+        url_name="grids:place-grid",
         perform=perform,
         done=done,
-        show=lambda bound, status: _grid_page(request, _grid_for(user, pk), bound=bound, status=status),
     )
 
 
@@ -282,18 +310,11 @@ def _courtyard_form(courtyard: Courtyard, action: str, data=None):
 
 def _courtyard_page(request, courtyard: Courtyard, bound=None, status=200):
     user = request.user
-    forms = {}
-    if courtyard.retired_on is None and may_keep(user, courtyard):
-        forms = {action: _courtyard_form(courtyard, action) for action in COURTYARD_ACTIONS}
-        if not forms["merge"].fields["into"].queryset.exists():
-            del forms["merge"]
-        if bound is not None:
-            forms[bound.prefix] = bound
     context = {
         "courtyard": courtyard,
         "household_count": courtyard.households.count(),
         "staff": place_staff(courtyard_ids=[courtyard.pk]).get(("courtyard", courtyard.pk), []),
-        "forms": forms,
+        "forms": _keeper_forms(user, courtyard, COURTYARD_ACTIONS, _courtyard_form, bound),
     }
     return render(request, "grids/places/courtyard.html", context, status=status)
 
@@ -301,10 +322,7 @@ def _courtyard_page(request, courtyard: Courtyard, bound=None, status=200):
 @login_required
 def courtyard_detail(request, pk):
     """One courtyard for its keepers: households, helpers, and the forms to change it."""
-    courtyard = _courtyard_for(request.user, pk)
-    if not may_keep(request.user, courtyard):
-        raise PermissionDenied(KEEPERS_ONLY)
-    return _courtyard_page(request, courtyard)
+    return _place_detail(request, _courtyard_for(request.user, pk), _courtyard_page)
 
 
 @login_required
@@ -312,12 +330,8 @@ def courtyard_detail(request, pk):
 def courtyard_action(request, pk, action):
     """Rename, or merge into another courtyard of the grid: 404, 403, 409, 400, once."""
     user = request.user
-    if action not in COURTYARD_ACTIONS:
-        raise Http404
-    courtyard = _courtyard_for(user, pk)
-    form = _courtyard_form(courtyard, action, request.POST)
 
-    def perform(data):
+    def perform(courtyard, data):
         if action == "rename":
             places.courtyard_update(courtyard=courtyard, name=data["name"])
             return None
@@ -327,14 +341,16 @@ def courtyard_action(request, pk, action):
     done = {
         "rename": _("The courtyard's new name is saved. The change is kept in its history."),
         "merge": _("The courtyards are merged: every household moved here, on the record."),
-    }[action]
-    return step_page(
+    }
+    return _place_action(
         request,
-        action=action,
-        detail_url=reverse("grids:place-courtyard", args=[courtyard.pk]),
-        check=lambda: _check(user, courtyard),
-        form=lambda: form,
+        pk,
+        action,
+        actions=COURTYARD_ACTIONS,
+        load=_courtyard_for,
+        make=_courtyard_form,
+        page=_courtyard_page,
+        url_name="grids:place-courtyard",
         perform=perform,
         done=done,
-        show=lambda bound, status: _courtyard_page(request, _courtyard_for(user, pk), bound=bound, status=status),
     )
