@@ -93,6 +93,27 @@ def _end(assignments, today: datetime.date) -> int:
     return ended
 
 
+def _merge_locked(model, place, into, parent: str, *, already: str, into_retired: str, elsewhere: str) -> Merged:
+    """A merge of `place` into `into` begun: both rows locked, refused if either is retired
+    (409; `into_retired` names `into` by the model's name, e.g. %(grid)s) or if they belong to
+    different parents (`parent`, 400 on `into`)."""
+    rows = _locked(model, place.pk, into.pk)
+    source, target = rows[place.pk], rows[into.pk]
+    _refuse_retired(source, already)
+    _refuse_retired(target, into_retired % {model._meta.model_name: target.name}, code="into_retired")
+    if getattr(target, parent) != getattr(source, parent):
+        raise ValidationError({"into": elsewhere})
+    return Merged(place=source, into=target)
+
+
+def _retire(merged: Merged, today: datetime.date, **place) -> None:
+    """The merge finished: the assignments to the place end today and it is retired into the other."""
+    merged.ended = _end(_open_assignments(today, **place), today)
+    source = merged.place
+    source.retired_on, source.merged_into = today, merged.into
+    source.save()
+
+
 def _staff_follow(courtyard: Courtyard, today: datetime.date) -> None:
     """The courtyard moved to another grid: each assignment to it ends today and a new one,
     with the same role, title and end, starts on the same day in its new grid."""
@@ -143,18 +164,16 @@ def grid_merge(*, grid: Grid, into: Grid, actor) -> Merged:
     is retired. What else points at `grid` follows through grids.signals.grid_merged."""
     if grid.pk == into.pk:
         raise Conflict(_("A grid cannot be merged into itself."), code="same_place")
-    rows = _locked(Grid, grid.pk, into.pk)
-    source, target = rows[grid.pk], rows[into.pk]
-    _refuse_retired(source, _("This grid was already merged into another."))
-    _refuse_retired(
-        target,
-        _("%(grid)s was merged into another grid; choose a grid in use.") % {"grid": target.name},
-        code="into_retired",
+    merged = _merge_locked(
+        Grid,
+        grid,
+        into,
+        "village_id",
+        already=_("This grid was already merged into another."),
+        into_retired=_("%(grid)s was merged into another grid; choose a grid in use."),
+        elsewhere=_("A grid can only be merged into a grid of its own village."),
     )
-    if target.village_id != source.village_id:
-        raise ValidationError({"into": _("A grid can only be merged into a grid of its own village.")})
-    today = timezone.localdate()
-    merged = Merged(place=source, into=target)
+    source, target, today = merged.place, merged.into, timezone.localdate()
     taken = set(Courtyard.objects.active().filter(grid=target).values_list("name", flat=True))
     courtyards = {}
     for courtyard in Courtyard.objects.active().select_for_update().filter(grid=source).order_by("pk"):
@@ -178,9 +197,7 @@ def grid_merge(*, grid: Grid, into: Grid, actor) -> Merged:
                 reason=GRID_MERGE_REASON,
             )
         )
-    merged.ended = _end(_open_assignments(today, grid=source), today)
-    source.retired_on, source.merged_into = today, target
-    source.save()
+    _retire(merged, today, grid=source)
     grid_merged.send(sender=Grid, grid=source, into=target, actor=actor)
     return merged
 
@@ -256,18 +273,16 @@ def courtyard_merge(*, courtyard: Courtyard, into: Courtyard, actor) -> Merged:
     if courtyard.pk == into.pk:
         raise Conflict(_("A courtyard cannot be merged into itself."), code="same_place")
     _locked(Grid, courtyard.grid_id, into.grid_id)
-    rows = _locked(Courtyard, courtyard.pk, into.pk)
-    source, target = rows[courtyard.pk], rows[into.pk]
-    _refuse_retired(source, _("This courtyard was already merged into another."))
-    _refuse_retired(
-        target,
-        _("%(courtyard)s was merged into another courtyard; choose one in use.") % {"courtyard": target.name},
-        code="into_retired",
+    merged = _merge_locked(
+        Courtyard,
+        courtyard,
+        into,
+        "grid_id",
+        already=_("This courtyard was already merged into another."),
+        into_retired=_("%(courtyard)s was merged into another courtyard; choose one in use."),
+        elsewhere=_("A courtyard can only be merged into a courtyard of its own grid."),
     )
-    if target.grid_id != source.grid_id:
-        raise ValidationError({"into": _("A courtyard can only be merged into a courtyard of its own grid.")})
-    today = timezone.localdate()
-    merged = Merged(place=source, into=target)
+    source, target, today = merged.place, merged.into, timezone.localdate()
     grid = Grid.objects.get(pk=source.grid_id)
     for household in Household.objects.select_for_update().filter(courtyard=source).order_by("pk"):
         merged.moves.append(
@@ -275,7 +290,5 @@ def courtyard_merge(*, courtyard: Courtyard, into: Courtyard, actor) -> Merged:
                 household=household, to_grid=grid, to_courtyard=target, moved_by=actor, reason=COURTYARD_MERGE_REASON
             )
         )
-    merged.ended = _end(_open_assignments(today, courtyard=source), today)
-    source.retired_on, source.merged_into = today, target
-    source.save()
+    _retire(merged, today, courtyard=source)
     return merged
