@@ -222,6 +222,31 @@ def step_page(request, *, action: str, detail_url: str, check, form, perform, do
     return show(bound, 400)
 
 
+def object_step(request, pk, action: str, *, actions, load, page, url_name: str, check, form, perform, done):
+    """`step_page` for a form sent on one object's page, the action named in the URL: an
+    action not in `actions` is a 404, then the object (`load(user, pk)`, a 404 out of sight).
+    `check(obj)`, `form(obj)` and `perform(obj, data)` are step_page's with the object; the
+    reader goes back to `url_name` of the object, whose page `page(request, obj, bound=,
+    status=)` is rendered afresh (the object loaded again) where the step is refused."""
+    from django.http import Http404
+    from django.urls import reverse
+
+    user = request.user
+    if action not in actions:
+        raise Http404
+    obj = load(user, pk)
+    return step_page(
+        request,
+        action=action,
+        detail_url=reverse(url_name, args=[obj.pk]),
+        check=lambda: check(obj),
+        form=lambda: form(obj),
+        perform=lambda data: perform(obj, data),
+        done=done,
+        show=lambda bound, status: page(request, load(user, pk), bound=bound, status=status),
+    )
+
+
 def redirect_if_resent(request, token_field: str, fallback: str, message=None):
     """The "already sent" pre-check: a form sent again after its first send was saved goes
     back where the first one went (or to `fallback`), with a message, before the view asks

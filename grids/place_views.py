@@ -10,7 +10,6 @@ once per form token (governance.forms.step_page).
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -18,7 +17,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from governance.errors import Conflict, Forbidden
-from governance.forms import step_page
+from governance.forms import object_step, step_page
 from governance.roles import PLACE_KEEPERS
 from governance.scoping import require_any_role, scope_for
 from grids import places, services
@@ -35,8 +34,19 @@ from grids.selectors import (
 
 KEEPERS_ONLY = gettext_lazy("Only the village's cadres or the township's administrator keep its grids and courtyards.")
 
-GRID_ACTIONS = ("rename", "add-courtyard", "merge")
-COURTYARD_ACTIONS = ("rename", "merge")
+# action -> the message when done
+GRID_ACTIONS = {
+    "rename": gettext_lazy("The grid's new name is saved. The change is kept in its history."),
+    "add-courtyard": gettext_lazy("Courtyard added."),
+    "merge": gettext_lazy(
+        "The grids are merged: every household moved here, on the record. The merged grid's staff no longer"
+        " hold it: assign staff on the assignments page if needed."
+    ),
+}
+COURTYARD_ACTIONS = {
+    "rename": gettext_lazy("The courtyard's new name is saved. The change is kept in its history."),
+    "merge": gettext_lazy("The courtyards are merged: every household moved here, on the record."),
+}
 
 
 def _retired_message(place) -> str:
@@ -113,26 +123,6 @@ def _place_detail(request, place, page):
     return page(request, place)
 
 
-def _place_action(request, pk, action, *, actions, load, make, page, url_name, perform, done):
-    """One of a place's forms sent: 404, 403, 409, 400, once. `perform(place, data)` runs the
-    service; `done` says, for each action, what the reader is told after."""
-    user = request.user
-    if action not in actions:
-        raise Http404
-    place = load(user, pk)
-    form = make(place, action, request.POST)
-    return step_page(
-        request,
-        action=action,
-        detail_url=reverse(url_name, args=[place.pk]),
-        check=lambda: _check(user, place),
-        form=lambda: form,
-        perform=lambda data: perform(place, data),
-        done=done[action],
-        show=lambda bound, status: page(request, load(user, pk), bound=bound, status=status),
-    )
-
-
 def _grid_page(request, grid: Grid, bound=None, status=200):
     user = request.user
     (row,) = kept_grids(grid_ids=[grid.pk])
@@ -169,25 +159,18 @@ def grid_action(request, pk, action):
             courtyard = services.courtyard_create(grid=grid, name=data["name"])
             return reverse("grids:place-courtyard", args=[courtyard.pk])
 
-    done = {
-        "rename": _("The grid's new name is saved. The change is kept in its history."),
-        "merge": _(
-            "The grids are merged: every household moved here, on the record. The merged grid's staff no longer"
-            " hold it: assign staff on the assignments page if needed."
-        ),
-        "add-courtyard": _("Courtyard added."),
-    }
-    return _place_action(
+    return object_step(
         request,
         pk,
         action,
         actions=GRID_ACTIONS,
         load=_grid_for,
-        make=_grid_form,
         page=_grid_page,
         url_name="grids:place-grid",
+        check=lambda grid: _check(user, grid),
+        form=lambda grid: _grid_form(grid, action, request.POST),
         perform=perform,
-        done=done,
+        done=GRID_ACTIONS.get(action),
     )
 
 
@@ -338,19 +321,16 @@ def courtyard_action(request, pk, action):
         merged = places.courtyard_merge(courtyard=courtyard, into=data["into"], actor=user)
         return reverse("grids:place-courtyard", args=[merged.into.pk])
 
-    done = {
-        "rename": _("The courtyard's new name is saved. The change is kept in its history."),
-        "merge": _("The courtyards are merged: every household moved here, on the record."),
-    }
-    return _place_action(
+    return object_step(
         request,
         pk,
         action,
         actions=COURTYARD_ACTIONS,
         load=_courtyard_for,
-        make=_courtyard_form,
         page=_courtyard_page,
         url_name="grids:place-courtyard",
+        check=lambda courtyard: _check(user, courtyard),
+        form=lambda courtyard: _courtyard_form(courtyard, action, request.POST),
         perform=perform,
-        done=done,
+        done=COURTYARD_ACTIONS.get(action),
     )
