@@ -7,6 +7,9 @@ again with the message), the input 400 (next to the field). Each write is one se
 once per form token (governance.forms.step_page).
 """
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -47,6 +50,17 @@ COURTYARD_ACTIONS = {
     "rename": gettext_lazy("The courtyard's new name is saved. The change is kept in its history."),
     "merge": gettext_lazy("The courtyards are merged: every household moved here, on the record."),
 }
+
+
+@dataclass(frozen=True)
+class _Kind:
+    """What the keepers' pages of one kind of place (grid, courtyard) are made of."""
+
+    actions: dict  # action -> the message when done
+    load: Callable  # (user, pk) -> the place, 404 out of sight
+    form: Callable  # (place, action, data=None) -> the action's form
+    page: Callable  # (request, place, bound=None, status=200) -> the place's page
+    url_name: str
 
 
 def _retired_message(place) -> str:
@@ -103,12 +117,12 @@ def _grid_form(grid: Grid, action: str, data=None):
     return CourtyardForm(data, prefix=action)
 
 
-def _keeper_forms(user, place, actions, make, bound):
+def _keeper_forms(user, place, kind: _Kind, bound):
     """The forms a keeper may send on a place in use (none for a reader who does not keep it, or
     for a place merged into another), `bound` (the one sent) in place of its blank one."""
     if place.retired_on is not None or not may_keep(user, place):
         return {}
-    forms = {action: make(place, action) for action in actions}
+    forms = {action: kind.form(place, action) for action in kind.actions}
     if not forms["merge"].fields["into"].queryset.exists():
         del forms["merge"]  # no other place in use to merge into
     if bound is not None:
@@ -116,11 +130,30 @@ def _keeper_forms(user, place, actions, make, bound):
     return forms
 
 
-def _place_detail(request, place, page):
+def _place_detail(request, pk, kind: _Kind):
     """A place's page for its keepers (403 to a reader who only sees it)."""
+    place = kind.load(request.user, pk)
     if not may_keep(request.user, place):
         raise PermissionDenied(KEEPERS_ONLY)
-    return page(request, place)
+    return kind.page(request, place)
+
+
+def _place_action(request, pk, action: str, kind: _Kind, perform):
+    """One of a place's forms sent: 404, 403, 409, 400, once; `perform(place, data)`."""
+    user = request.user
+    return object_step(
+        request,
+        pk,
+        action,
+        actions=kind.actions,
+        load=kind.load,
+        page=kind.page,
+        url_name=kind.url_name,
+        check=lambda place: _check(user, place),
+        form=lambda place: kind.form(place, action, request.POST),
+        perform=perform,
+        done=kind.actions.get(action),
+    )
 
 
 def _grid_page(request, grid: Grid, bound=None, status=200):
@@ -130,17 +163,20 @@ def _grid_page(request, grid: Grid, bound=None, status=200):
     context = {
         "grid": grid,
         "row": row,
-        "forms": _keeper_forms(user, grid, GRID_ACTIONS, _grid_form, bound),
+        "forms": _keeper_forms(user, grid, GRID, bound),
         "retired_courtyards": Courtyard.objects.filter(grid=grid, retired_on__isnull=False).order_by("name"),
         "reads_people": scope_for(user).reads_people,
     }
     return render(request, "grids/places/grid.html", context, status=status)
 
 
+GRID = _Kind(actions=GRID_ACTIONS, load=_grid_for, form=_grid_form, page=_grid_page, url_name="grids:place-grid")
+
+
 @login_required
 def grid_detail(request, pk):
     """One grid for its keepers: households, staff, courtyards, and the forms to change it."""
-    return _place_detail(request, _grid_for(request.user, pk), _grid_page)
+    return _place_detail(request, pk, GRID)
 
 
 @login_required
@@ -159,19 +195,7 @@ def grid_action(request, pk, action):
             courtyard = services.courtyard_create(grid=grid, name=data["name"])
             return reverse("grids:place-courtyard", args=[courtyard.pk])
 
-    return object_step(
-        request,
-        pk,
-        action,
-        actions=GRID_ACTIONS,
-        load=_grid_for,
-        page=_grid_page,
-        url_name="grids:place-grid",
-        check=lambda grid: _check(user, grid),
-        form=lambda grid: _grid_form(grid, action, request.POST),
-        perform=perform,
-        done=GRID_ACTIONS.get(action),
-    )
+    return _place_action(request, pk, action, GRID, perform)
 
 
 @login_required
@@ -297,15 +321,24 @@ def _courtyard_page(request, courtyard: Courtyard, bound=None, status=200):
         "courtyard": courtyard,
         "household_count": courtyard.households.count(),
         "staff": place_staff(courtyard_ids=[courtyard.pk]).get(("courtyard", courtyard.pk), []),
-        "forms": _keeper_forms(user, courtyard, COURTYARD_ACTIONS, _courtyard_form, bound),
+        "forms": _keeper_forms(user, courtyard, COURTYARD, bound),
     }
     return render(request, "grids/places/courtyard.html", context, status=status)
+
+
+COURTYARD = _Kind(
+    actions=COURTYARD_ACTIONS,
+    load=_courtyard_for,
+    form=_courtyard_form,
+    page=_courtyard_page,
+    url_name="grids:place-courtyard",
+)
 
 
 @login_required
 def courtyard_detail(request, pk):
     """One courtyard for its keepers: households, helpers, and the forms to change it."""
-    return _place_detail(request, _courtyard_for(request.user, pk), _courtyard_page)
+    return _place_detail(request, pk, COURTYARD)
 
 
 @login_required
@@ -321,16 +354,4 @@ def courtyard_action(request, pk, action):
         merged = places.courtyard_merge(courtyard=courtyard, into=data["into"], actor=user)
         return reverse("grids:place-courtyard", args=[merged.into.pk])
 
-    return object_step(
-        request,
-        pk,
-        action,
-        actions=COURTYARD_ACTIONS,
-        load=_courtyard_for,
-        page=_courtyard_page,
-        url_name="grids:place-courtyard",
-        check=lambda courtyard: _check(user, courtyard),
-        form=lambda courtyard: _courtyard_form(courtyard, action, request.POST),
-        perform=perform,
-        done=COURTYARD_ACTIONS.get(action),
-    )
+    return _place_action(request, pk, action, COURTYARD, perform)

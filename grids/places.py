@@ -114,6 +114,21 @@ def _retire(merged: Merged, today: datetime.date, **place) -> None:
     source.save()
 
 
+def _move_households(households, *, to_grid: Grid, courtyards: dict, actor, reason: str) -> list[HouseholdMove]:
+    """Each household moved to `to_grid` through `household_move`, into the courtyard that
+    `courtyards` maps its own to (none where it maps nothing)."""
+    return [
+        household_move(
+            household=household,
+            to_grid=to_grid,
+            to_courtyard=courtyards.get(household.courtyard_id),
+            moved_by=actor,
+            reason=reason,
+        )
+        for household in households
+    ]
+
+
 def _staff_follow(courtyard: Courtyard, today: datetime.date) -> None:
     """The courtyard moved to another grid: each assignment to it ends today and a new one,
     with the same role, title and end, starts on the same day in its new grid."""
@@ -187,16 +202,13 @@ def grid_merge(*, grid: Grid, into: Grid, actor) -> Merged:
         courtyards[courtyard.pk] = courtyard
     merged.courtyards = list(courtyards.values())
     # Locked before they are moved: a household moved elsewhere meanwhile is no longer listed.
-    for household in Household.objects.select_for_update().filter(grid=source).order_by("pk"):
-        merged.moves.append(
-            household_move(
-                household=household,
-                to_grid=target,
-                to_courtyard=courtyards.get(household.courtyard_id),
-                moved_by=actor,
-                reason=GRID_MERGE_REASON,
-            )
-        )
+    merged.moves = _move_households(
+        Household.objects.select_for_update().filter(grid=source).order_by("pk"),
+        to_grid=target,
+        courtyards=courtyards,
+        actor=actor,
+        reason=GRID_MERGE_REASON,
+    )
     _retire(merged, today, grid=source)
     grid_merged.send(sender=Grid, grid=source, into=target, actor=actor)
     return merged
@@ -238,16 +250,7 @@ def grid_split(*, grid: Grid, name: str, households, actor, number: int | None =
         courtyard.save()
         _staff_follow(courtyard, today)
         courtyards[courtyard.pk] = courtyard
-    moves = [
-        household_move(
-            household=household,
-            to_grid=new,
-            to_courtyard=courtyards.get(household.courtyard_id),
-            moved_by=actor,
-            reason=GRID_SPLIT_REASON,
-        )
-        for household in chosen
-    ]
+    moves = _move_households(chosen, to_grid=new, courtyards=courtyards, actor=actor, reason=GRID_SPLIT_REASON)
     return Split(grid=new, moves=moves, courtyards=list(courtyards.values()))
 
 
@@ -284,11 +287,12 @@ def courtyard_merge(*, courtyard: Courtyard, into: Courtyard, actor) -> Merged:
     )
     source, target, today = merged.place, merged.into, timezone.localdate()
     grid = Grid.objects.get(pk=source.grid_id)
-    for household in Household.objects.select_for_update().filter(courtyard=source).order_by("pk"):
-        merged.moves.append(
-            household_move(
-                household=household, to_grid=grid, to_courtyard=target, moved_by=actor, reason=COURTYARD_MERGE_REASON
-            )
-        )
+    merged.moves = _move_households(
+        Household.objects.select_for_update().filter(courtyard=source).order_by("pk"),
+        to_grid=grid,
+        courtyards={source.pk: target},
+        actor=actor,
+        reason=COURTYARD_MERGE_REASON,
+    )
     _retire(merged, today, courtyard=source)
     return merged
