@@ -43,11 +43,14 @@ from governance.roles import ADMIN_ROLES
 from governance.scoping import scope_for
 from governance.services import assignment_end
 from governance.uploads import (
+    Column,
     RowError,
     RowsRefused,
     UploadRefused,
     cell_text,
+    missing_columns,
     too_many_rows,
+    unheaded_column,
     xlsx_opened,
     xlsx_rows,
 )
@@ -396,15 +399,6 @@ def staff_password_changed(*, user) -> None:
 # ---------------------------------------------------------------- the list in Excel
 
 
-@dataclass(frozen=True)
-class Column:
-    key: str
-    header: str
-    width: int
-    required: bool = False
-    aliases: tuple[str, ...] = ()
-
-
 SHEET_NAME = "工作人员账号"
 COLUMNS = [
     Column("username", "用户名", 16, True, ("账号", "登录名", "用户账号", "username")),
@@ -501,18 +495,12 @@ def _rows_of(numbered) -> list[_Row]:
         known = set(positions.values()) | ignored
         stray = next((i for i, v in enumerate(values) if cell_text(v) and i not in known), None)
         if stray is not None:
-            letter = get_column_letter(stray + 1)
-            message = _("Column %(letter)s has data but no header; give it a template header or delete it.") % {
-                "letter": letter
-            }
-            raise StaffImportError([RowError(number, letter, message, "unknown_column")], code="unknown_column")
+            raise StaffImportError([unheaded_column(number, stray)], code="unknown_column")
         if len(rows) >= MAX_IMPORT_ROWS:
             raise too_many_rows(MAX_IMPORT_ROWS)
         rows.append(_Row(number, {key: values[i] if i < len(values) else None for key, i in positions.items()}))
     if positions is None:
-        missing = "、".join(c.header for c in COLUMNS if c.required)
-        message = _("The header row lacks these columns: %(columns)s. Download the template.") % {"columns": missing}
-        raise StaffImportError([RowError(1, "", message, "missing_columns")], code="missing_columns")
+        raise StaffImportError([missing_columns(COLUMNS, {}, 1)], code="missing_columns")
     if not rows:
         message = _("The file has no rows below the header.")
         raise StaffImportError([RowError(header_row + 1, "", message, "empty_list")], code="empty_list")
@@ -539,12 +527,8 @@ def _read_header(titles, number: int) -> tuple[dict, set]:
             errors.append(RowError(number, cell_text(title), message, "duplicate_column"))
         else:
             positions[HEADERS[key].key] = index
-    missing = [c.header for c in COLUMNS if c.required and c.key not in positions]
-    if missing:
-        message = _("The header row lacks these columns: %(columns)s. Download the template.") % {
-            "columns": "、".join(missing)
-        }
-        errors.append(RowError(number, "", message, "missing_columns"))
+    if missing := missing_columns(COLUMNS, positions, number):
+        errors.append(missing)
     if errors:
         codes = {e.code for e in errors}
         raise StaffImportError(errors, code=codes.pop() if len(codes) == 1 else "invalid_staff_list")

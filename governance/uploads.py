@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.utils.translation import gettext as _
 from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
 from openpyxl.utils.cell import range_boundaries
 
 from governance.errors import DomainError, Invalid, Refused
@@ -134,6 +135,39 @@ class RowError:
 
     def as_dict(self) -> dict:
         return {"row": self.row, "column": self.column, "message": str(self.message), "code": self.code}
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column of a list's template: its key, its header, its width, whether a row must fill
+    it, and the other headers that name it in the lists people bring."""
+
+    key: str
+    header: str
+    width: int
+    required: bool = False
+    aliases: tuple[str, ...] = ()
+
+
+def missing_columns(columns, positions, row: int) -> RowError | None:
+    """The header row's error (on `row`) when it lacks a required column of `columns` (none
+    found: `positions` empty), else None."""
+    missing = [c.header for c in columns if c.required and c.key not in positions]
+    if not missing:
+        return None
+    message = _("The header row lacks these columns: %(columns)s. Download the template.") % {
+        "columns": "、".join(missing)
+    }
+    return RowError(row, "", message, "missing_columns")
+
+
+def unheaded_column(row: int, index: int) -> RowError:
+    """Data in the column at `index` (from 0), which has no header."""
+    letter = get_column_letter(index + 1)
+    message = _("Column %(letter)s has data but no header; give it a template header or delete it.") % {
+        "letter": letter
+    }
+    return RowError(row, letter, message, "unknown_column")
 
 
 class RowsRefused(Invalid):

@@ -25,7 +25,17 @@ from django.utils.translation import gettext as _
 from openpyxl.utils import get_column_letter
 
 from governance.generations import bump
-from governance.uploads import RowError, RowsRefused, UploadRefused, cell_text, too_many_rows, xlsx_opened, xlsx_rows
+from governance.uploads import (
+    RowError,
+    RowsRefused,
+    UploadRefused,
+    cell_text,
+    missing_columns,
+    too_many_rows,
+    unheaded_column,
+    xlsx_opened,
+    xlsx_rows,
+)
 from grids import idconflicts
 from grids.idnumbers import (
     encrypt_id_number,
@@ -169,9 +179,7 @@ def _rows_of(workbook, seconds: float | None, progress=_no_progress) -> tuple[li
             break
     header_index = _find_header(top)
     if header_index is None:
-        missing = "、".join(c.header for c in COLUMNS if c.required)
-        message = _("The header row lacks these columns: %(columns)s. Download the template.") % {"columns": missing}
-        return _refused("missing_columns", message, 1)
+        return [], [missing_columns(COLUMNS, {}, 1)]
     header_row = header_index + 1
     positions, unheaded, errors = _read_header(top[header_index], header_row)
     if errors:
@@ -219,12 +227,8 @@ def _read_header(titles, header_row: int) -> tuple[dict, set, list[RowError]]:
             )
         else:
             positions[HEADERS[key].key] = index
-    missing = [c.header for c in COLUMNS if c.required and c.key not in positions]
-    if missing:
-        message = _("The header row lacks these columns: %(columns)s. Download the template.") % {
-            "columns": "、".join(missing)
-        }
-        errors.append(RowError(header_row, "", message, "missing_columns"))
+    if missing := missing_columns(COLUMNS, positions, header_row):
+        errors.append(missing)
     return positions, unheaded, errors
 
 
@@ -239,14 +243,7 @@ def _data_rows(
             continue
         stray = next((i for i in sorted(unheaded) if i < len(values) and values[i] not in (None, "")), None)
         if stray is not None:
-            letter = get_column_letter(stray + 1)
-            return _refused(
-                "unknown_column",
-                _("Column %(letter)s has data but no header; give it a template header or delete it.")
-                % {"letter": letter},
-                number,
-                letter,
-            )
+            return [], [unheaded_column(number, stray)]
         if len(rows) >= settings.REGISTER_MAX_ROWS:
             raise too_many_rows(settings.REGISTER_MAX_ROWS)
         row = {key: values[index] if index < len(values) else None for key, index in positions.items()}
