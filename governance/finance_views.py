@@ -232,30 +232,46 @@ def _refused(request, statement):
     return on_refused
 
 
-@login_required
-@require_POST
-def finance_line_add(request, pk):
+def _statement_step(request, pk, *, prefix: str, form, perform, done):
+    """One of a draft statement's forms sent (a line, a spreadsheet): 404, 403, then a resent
+    form goes where the first went; a valid one is saved once (`perform(statement, data)` returns
+    where to go), a refusal shows the page with why (409), invalid input the page with the form
+    (400). `form(data, files)` binds the form under `prefix`."""
     user = request.user
     _require_reader(user)
     statement = _statement_for(user, pk, writing=True)
-    here = reverse("governance:finance-detail", args=[statement.pk])
-    if already := redirect_if_resent(request, "line-form_token", here):
+    if already := redirect_if_resent(request, f"{prefix}-form_token", _here(statement)):
         return already
-    form = LineForm(request.POST, prefix="line")
-    if form.is_valid():
-        data = form.cleaned_data
-        line = finance.LineInput(**{key: data[key] for key in finance.LineInput.__dataclass_fields__})
-
-        def perform():
-            finance.finance_line_add(user=user, statement=statement, line=line)
-            return here + "#lines"
-
+    bound = form(request.POST, request.FILES)
+    if bound.is_valid():
         saved = save_form(
-            request, form, perform=perform, done=_("The line is added."), on_refused=_refused(request, statement)
+            request,
+            bound,
+            perform=lambda: perform(statement, bound.cleaned_data),
+            done=done,
+            on_refused=_refused(request, statement),
         )
         if saved is not None:
             return saved
-    return _detail(request, statement, line_form=form, status=400)
+    return _detail(request, statement, **{f"{prefix}_form": bound}, status=400)
+
+
+@login_required
+@require_POST
+def finance_line_add(request, pk):
+    def perform(statement, data):
+        line = finance.LineInput(**{key: data[key] for key in finance.LineInput.__dataclass_fields__})
+        finance.finance_line_add(user=request.user, statement=statement, line=line)
+        return _here(statement) + "#lines"
+
+    return _statement_step(
+        request,
+        pk,
+        prefix="line",
+        form=lambda data, files: LineForm(data, prefix="line"),
+        perform=perform,
+        done=_("The line is added."),
+    )
 
 
 def _button(request, pk, act, *, done, then, already=None):
@@ -297,32 +313,20 @@ def finance_line_remove(request, pk, line_id):
 @login_required
 @require_POST
 def finance_import(request, pk):
-    user = request.user
-    _require_reader(user)
-    statement = _statement_for(user, pk, writing=True)
-    here = reverse("governance:finance-detail", args=[statement.pk])
-    if already := redirect_if_resent(request, "import-form_token", here):
-        return already
-    form = ImportForm(request.POST, request.FILES, prefix="import")
-    if form.is_valid():
-        counted = {}
+    counted = {}
 
-        def perform():
-            counted["lines"] = finance.finance_lines_import(
-                user=user, statement=statement, file=form.cleaned_data["file"]
-            )
-            return here + "#lines"
+    def perform(statement, data):
+        counted["lines"] = finance.finance_lines_import(user=request.user, statement=statement, file=data["file"])
+        return _here(statement) + "#lines"
 
-        saved = save_form(
-            request,
-            form,
-            perform=perform,
-            done=lambda: _("%(count)d lines are added from the spreadsheet.") % {"count": counted.get("lines", 0)},
-            on_refused=_refused(request, statement),
-        )
-        if saved is not None:
-            return saved
-    return _detail(request, statement, import_form=form, status=400)
+    return _statement_step(
+        request,
+        pk,
+        prefix="import",
+        form=lambda data, files: ImportForm(data, files, prefix="import"),
+        perform=perform,
+        done=lambda: _("%(count)d lines are added from the spreadsheet.") % {"count": counted.get("lines", 0)},
+    )
 
 
 @login_required
