@@ -179,6 +179,19 @@ def save_form(request, form: OnceForm, *, perform: Callable[[], str], done, on_r
     return redirect(url)
 
 
+def form_page(request, form, *, perform, done, template: str, context: dict):
+    """A page of one form that writes: a valid post is saved once (`perform(data)` saves and
+    returns the URL to go to, through `save_form`); otherwise `template` is rendered with the
+    form (its errors, if posted) and `context`."""
+    from django.shortcuts import render
+
+    if request.method == "POST" and form.is_valid():
+        response = save_form(request, form, perform=lambda: perform(form.cleaned_data), done=done)
+        if response:
+            return response
+    return render(request, template, {"form": form, **context})
+
+
 def step_page(request, *, action: str, detail_url: str, check, form, perform, done, show):
     """One step taken on an object's page (a pledge's, a meeting's, a mediation's, a
     selection's, an activity's), in the contract's order: a form sent again after its first
