@@ -171,6 +171,12 @@ def household_detail(request, pk):
     )
 
 
+def _household_form_page(request, form, household, perform, done):
+    """The household form, new (`household` None) or edited; `perform(data)` as for form_page."""
+    context = {"household": household}
+    return form_page(request, form, perform=perform, done=done, template="grids/household_form.html", context=context)
+
+
 @login_required
 def household_create(request):
     user = request.user
@@ -198,14 +204,7 @@ def household_create(request):
         )
         return reverse("grids:resident-create", args=[household.pk]) + "?relation=head"
 
-    return form_page(
-        request,
-        form,
-        perform=perform,
-        done=_("Household saved. Now add the head of the household."),
-        template="grids/household_form.html",
-        context={"household": None},
-    )
+    return _household_form_page(request, form, None, perform, _("Household saved. Now add the head of the household."))
 
 
 @login_required
@@ -234,14 +233,7 @@ def household_update(request, pk):
         services.household_update(household=household, **changes)
         return reverse("grids:household-detail", args=[household.pk])
 
-    return form_page(
-        request,
-        form,
-        perform=perform,
-        done=_("Household details saved."),
-        template="grids/household_form.html",
-        context={"household": household},
-    )
+    return _household_form_page(request, form, household, perform, _("Household details saved."))
 
 
 @login_required
