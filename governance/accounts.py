@@ -37,12 +37,23 @@ from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 from rest_framework.authtoken.models import Token
 
-from governance.errors import Conflict, DomainError, Forbidden, Invalid
+from governance.errors import Conflict, Forbidden
 from governance.models import Assignment, Role, StaffAccount
 from governance.roles import ADMIN_ROLES
 from governance.scoping import scope_for
 from governance.services import assignment_end
-from governance.uploads import UploadRefused, open_xlsx, too_many_rows, xlsx_rows
+from governance.uploads import (
+    Column,
+    RowError,
+    RowsRefused,
+    UploadRefused,
+    cell_text,
+    missing_columns,
+    too_many_rows,
+    unheaded_column,
+    xlsx_opened,
+    xlsx_rows,
+)
 from governance.xlsx import save, write_header
 from grids.models import Township
 
@@ -388,15 +399,6 @@ def staff_password_changed(*, user) -> None:
 # ---------------------------------------------------------------- the list in Excel
 
 
-@dataclass(frozen=True)
-class Column:
-    key: str
-    header: str
-    width: int
-    required: bool = False
-    aliases: tuple[str, ...] = ()
-
-
 SHEET_NAME = "工作人员账号"
 COLUMNS = [
     Column("username", "用户名", 16, True, ("账号", "登录名", "用户账号", "username")),
@@ -444,32 +446,14 @@ def staff_template() -> bytes:
     return save(workbook)
 
 
-@dataclass
-class RowError:
-    row: int
-    column: str
-    message: str
-    code: str = "invalid"
-
-    def as_dict(self) -> dict:
-        return {"row": self.row, "column": self.column, "message": str(self.message), "code": self.code}
-
-
-class StaffImportError(Invalid):
-    """The list was refused, nothing was written; `errors` holds every problem by row and column.
-    The API answers it with a 400 whose body is `as_body()`."""
+class StaffImportError(RowsRefused):
+    """The list was refused, nothing was written; `errors` holds every problem by row and column."""
 
     def __init__(self, errors: list[RowError], *, code: str = "invalid_staff_list"):
-        DomainError.__init__(self, f"{len(errors)} errors", code)
-        self.errors = errors
+        super().__init__(errors, code=code)
 
-    def as_body(self) -> dict:
-        return {
-            "detail": _("The list was not imported: %(count)d errors. No account was opened.")
-            % {"count": len(self.errors)},
-            "code": self.code,
-            "errors": [e.as_dict() for e in self.errors],
-        }
+    def summary(self) -> str:
+        return _("The list was not imported: %(count)d errors. No account was opened.") % {"count": len(self.errors)}
 
 
 @dataclass
@@ -478,35 +462,22 @@ class _Row:
     values: dict = field(default_factory=dict)
 
 
-def _text(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return str(value).strip()
-
-
 def _read_rows(file, seconds: float | None) -> list[_Row]:
     """The rows below the header, by column key (raises StaffImportError)."""
     try:
-        workbook = open_xlsx(file)
+        with xlsx_opened(file) as workbook:
+            sheet = workbook[SHEET_NAME] if SHEET_NAME in workbook.sheetnames else workbook.worksheets[0]
+            source = xlsx_rows(
+                sheet, max_rows=MAX_IMPORT_ROWS + HEADER_SCAN_ROWS, max_columns=MAX_IMPORT_COLUMNS, seconds=seconds
+            )
+            return _rows_of(enumerate(source, start=1))
     except UploadRefused as refused:
         raise StaffImportError([RowError(0, "", refused.message, refused.code)], code=refused.code) from None
-    try:
-        sheet = workbook[SHEET_NAME] if SHEET_NAME in workbook.sheetnames else workbook.worksheets[0]
-        source = xlsx_rows(
-            sheet, max_rows=MAX_IMPORT_ROWS + HEADER_SCAN_ROWS, max_columns=MAX_IMPORT_COLUMNS, seconds=seconds
-        )
-        return _rows_of(enumerate(source, start=1))
-    except UploadRefused as refused:
-        raise StaffImportError([RowError(0, "", refused.message, refused.code)], code=refused.code) from None
-    finally:
-        workbook.close()
 
 
 def _header_key(value) -> str:
     """A header as compared: lower case, without spaces or "*" marks."""
-    return "".join(_text(value).lower().replace("*", "").replace("＊", "").split())
+    return "".join(cell_text(value).lower().replace("*", "").replace("＊", "").split())
 
 
 def _rows_of(numbered) -> list[_Row]:
@@ -519,23 +490,17 @@ def _rows_of(numbered) -> list[_Row]:
             elif number >= HEADER_SCAN_ROWS:
                 break
             continue
-        if not any(_text(v) for v in values):
+        if not any(cell_text(v) for v in values):
             continue
         known = set(positions.values()) | ignored
-        stray = next((i for i, v in enumerate(values) if _text(v) and i not in known), None)
+        stray = next((i for i, v in enumerate(values) if cell_text(v) and i not in known), None)
         if stray is not None:
-            letter = get_column_letter(stray + 1)
-            message = _("Column %(letter)s has data but no header; give it a template header or delete it.") % {
-                "letter": letter
-            }
-            raise StaffImportError([RowError(number, letter, message, "unknown_column")], code="unknown_column")
+            raise StaffImportError([unheaded_column(number, stray)], code="unknown_column")
         if len(rows) >= MAX_IMPORT_ROWS:
             raise too_many_rows(MAX_IMPORT_ROWS)
         rows.append(_Row(number, {key: values[i] if i < len(values) else None for key, i in positions.items()}))
     if positions is None:
-        missing = "、".join(c.header for c in COLUMNS if c.required)
-        message = _("The header row lacks these columns: %(columns)s. Download the template.") % {"columns": missing}
-        raise StaffImportError([RowError(1, "", message, "missing_columns")], code="missing_columns")
+        raise StaffImportError([missing_columns(COLUMNS, {}, 1)], code="missing_columns")
     if not rows:
         message = _("The file has no rows below the header.")
         raise StaffImportError([RowError(header_row + 1, "", message, "empty_list")], code="empty_list")
@@ -555,19 +520,15 @@ def _read_header(titles, number: int) -> tuple[dict, set]:
             message = _(
                 "Unknown column “%(title)s” (column %(letter)s): so that nothing in it is lost, the list was "
                 "not imported. Rename it to a column of the template, or delete it."
-            ) % {"title": _text(title), "letter": get_column_letter(index + 1)}
-            errors.append(RowError(number, _text(title), message, "unknown_column"))
+            ) % {"title": cell_text(title), "letter": get_column_letter(index + 1)}
+            errors.append(RowError(number, cell_text(title), message, "unknown_column"))
         elif HEADERS[key].key in positions:
             message = _("Two columns are both “%(header)s”; keep one.") % {"header": HEADERS[key].header}
-            errors.append(RowError(number, _text(title), message, "duplicate_column"))
+            errors.append(RowError(number, cell_text(title), message, "duplicate_column"))
         else:
             positions[HEADERS[key].key] = index
-    missing = [c.header for c in COLUMNS if c.required and c.key not in positions]
-    if missing:
-        message = _("The header row lacks these columns: %(columns)s. Download the template.") % {
-            "columns": "、".join(missing)
-        }
-        errors.append(RowError(number, "", message, "missing_columns"))
+    if missing := missing_columns(COLUMNS, positions, number):
+        errors.append(missing)
     if errors:
         codes = {e.code for e in errors}
         raise StaffImportError(errors, code=codes.pop() if len(codes) == 1 else "invalid_staff_list")
@@ -582,7 +543,7 @@ def staff_accounts_import(*, by, township: Township | None, file, read_seconds: 
     rows = _read_rows(file, read_seconds)
     accounts, errors, seen = [], [], {}
     for row in rows:
-        account = NewAccount(**{key: _text(row.values.get(key)) for key in HEADERS_BY_KEY})
+        account = NewAccount(**{key: cell_text(row.values.get(key)) for key in HEADERS_BY_KEY})
         for name, messages in account_errors(account).items():
             errors += [RowError(row.number, HEADERS_BY_KEY[name], message) for message in messages]
         first = seen.setdefault(account.username.lower(), row.number) if account.username else row.number

@@ -74,7 +74,17 @@ class LockedOut(exceptions.APIException):
     default_detail = _("Too many failed logins for this account. Try again later or ask an administrator.")
 
 
-class TokenView(APIView):
+class _LoginView(APIView):
+    """An endpoint that checks a username and password itself: open to anyone, throttled per
+    address in the `login` scope."""
+
+    authentication_classes: list = []
+    permission_classes = [permissions.AllowAny]
+    throttle_classes = [ClientIpScopedRateThrottle]
+    throttle_scope = "login"
+
+
+class TokenView(_LoginView):
     """Exchange a username and password for an API token (`Authorization: Token <token>`).
 
     Failures count against the (username, address) pair (django-axes): after too many, that
@@ -84,11 +94,6 @@ class TokenView(APIView):
     an administrator issued gets no token (403 password_change_required): it changes its
     password at /api/v1/auth/password/, which answers with a token.
     """
-
-    authentication_classes: list = []
-    permission_classes = [permissions.AllowAny]
-    throttle_classes = [ClientIpScopedRateThrottle]
-    throttle_scope = "login"
 
     @extend_schema(
         request=TokenRequestSerializer,
@@ -166,16 +171,11 @@ def _signed_in(request, user) -> str:
     return Token.objects.get_or_create(user=user)[0].key
 
 
-class PasswordView(APIView):
+class PasswordView(_LoginView):
     """Change one's password with the current one, and get an API token: the way in for an
     account whose password an administrator issued (the token endpoint answers it 403
     `password_change_required`). Login failures count as at the token endpoint; the account's
     other tokens are deleted."""
-
-    authentication_classes: list = []
-    permission_classes = [permissions.AllowAny]
-    throttle_classes = [ClientIpScopedRateThrottle]
-    throttle_scope = "login"
 
     @extend_schema(
         request=PasswordChangeRequestSerializer,

@@ -24,6 +24,7 @@ from rest_framework.utils import html
 from rest_framework.utils.formatting import lazy_format
 
 from governance.limits import LIST_LONG, TEXT_LONG
+from governance.uploads import UploadRefused, check_xlsx
 
 
 class AwareDateTimeField(serializers.DateTimeField):
@@ -114,3 +115,16 @@ class VisibleField(serializers.PrimaryKeyRelatedField):
 
     def get_queryset(self):
         return self.selector(self.context["request"].user)
+
+
+class XlsxFileField(serializers.FileField):
+    """An uploaded .xlsx within the bounds of governance.uploads: any other file is a 400 on the
+    field with the refusal's code (not_xlsx, file_too_large, ...)."""
+
+    def to_internal_value(self, data):
+        file = super().to_internal_value(data)
+        try:
+            check_xlsx(file)
+        except UploadRefused as refused:
+            raise serializers.ValidationError(refused.message, code=refused.code) from None
+        return file

@@ -73,3 +73,11 @@ class Invalid(DomainError):
 
     def as_body(self) -> dict:
         return self.errors
+
+
+def refuse_unknown_fields(service: str, changes, allowed) -> None:
+    """An `<entity>_update(**changes)` given a field it does not change: a programming error
+    (TypeError), never an answer to the user."""
+    unknown = set(changes) - set(allowed)
+    if unknown:
+        raise TypeError(f"{service} cannot change {sorted(unknown)}")

@@ -29,7 +29,7 @@ from governance.limits import outside_records, too_early
 from governance.models import FinanceLine, FinancePeriod, FinanceStatement, VillageFinanceSettings
 from governance.roles import FINANCE_EDITORS, FINANCE_READERS, TOWNSHIP_ROLES
 from governance.scoping import scope_for
-from governance.uploads import UploadRefused, open_xlsx, xlsx_rows
+from governance.uploads import UploadRefused, cell_text, xlsx_opened, xlsx_rows
 from governance.xlsx import Sheet, workbook_bytes
 from grids.models import Village
 
@@ -393,20 +393,12 @@ def finance_template() -> bytes:
     return workbook_bytes(Sheet(title="财务公开", headers=headers, rows=rows, widths=[12, 10, 36, 12, 12, 10, 20]))
 
 
-def _text(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return str(value).strip()
-
-
 def _parse_day(value) -> datetime.date | None:
     if isinstance(value, datetime.datetime):
         return value.date()
     if isinstance(value, datetime.date):
         return value
-    text = _text(value).replace("年", "-").replace("月", "-").replace("日", "").replace("/", "-").replace(".", "-")
+    text = cell_text(value).replace("年", "-").replace("月", "-").replace("日", "").replace("/", "-").replace(".", "-")
     try:
         return datetime.date.fromisoformat("-".join(part.zfill(2) for part in text.split("-")))
     except ValueError:
@@ -414,7 +406,7 @@ def _parse_day(value) -> datetime.date | None:
 
 
 def _parse_amount(value) -> decimal.Decimal | None:
-    text = _text(value).replace(",", "").replace("，", "").replace("¥", "").replace("￥", "").replace("元", "")
+    text = cell_text(value).replace(",", "").replace("，", "").replace("¥", "").replace("￥", "").replace("元", "")
     try:
         amount = decimal.Decimal(text)
     except decimal.InvalidOperation:
@@ -429,7 +421,7 @@ def _header_positions(row) -> dict:
             names[word.lower()] = key
     positions = {}
     for index, title in enumerate(row):
-        key = names.get(_text(title).lower())
+        key = names.get(cell_text(title).lower())
         if key and key not in positions:
             positions[key] = index
     return positions
@@ -442,7 +434,7 @@ def _row_error(number: int, key: str, message) -> str:
 def _read_line(number: int, values, positions: dict, statement) -> tuple[LineInput | None, list[str]]:
     cell = {key: (values[index] if index < len(values) else None) for key, index in positions.items()}
     day = _parse_day(cell.get("occurred_on"))
-    direction = DIRECTION_WORDS.get(_text(cell.get("direction")).lower())
+    direction = DIRECTION_WORDS.get(cell_text(cell.get("direction")).lower())
     amount = _parse_amount(cell.get("amount"))
     errors = []
     if day is None:
@@ -456,41 +448,36 @@ def _read_line(number: int, values, positions: dict, statement) -> tuple[LineInp
     line = LineInput(
         direction=direction,
         occurred_on=day,
-        item=_text(cell.get("item")),
+        item=cell_text(cell.get("item")),
         amount=amount,
-        category=_text(cell.get("category")),
-        voucher=_text(cell.get("voucher")),
-        note=_text(cell.get("note")),
+        category=cell_text(cell.get("category")),
+        voucher=cell_text(cell.get("voucher")),
+        note=cell_text(cell.get("note")),
     )
     return line, [_row_error(number, key, message) for key, message in line_errors(line, statement).items()]
 
 
 def _lines_from(file, statement) -> list[LineInput]:
     try:
-        workbook = open_xlsx(file)
+        with xlsx_opened(file) as workbook:
+            rows = xlsx_rows(workbook.worksheets[0], max_rows=MAX_IMPORT_ROWS + 1, max_columns=IMPORT_COLUMNS)
+            lines, errors, positions = [], [], None
+            for number, values in enumerate(rows, start=1):
+                if positions is None:
+                    positions = _header_positions(values)
+                    missing = [str(COLUMN_NAMES[key]) for key in REQUIRED if key not in positions]
+                    if missing:
+                        message = _("The first row lacks these columns: %(columns)s. Download the template.")
+                        raise ValidationError({"file": [message % {"columns": "、".join(missing)}]})
+                    continue
+                if all(value in (None, "") for value in values):
+                    continue
+                line, row_errors = _read_line(number, values, positions, statement)
+                errors.extend(row_errors)
+                if line is not None and not row_errors:
+                    lines.append(line)
     except UploadRefused as refused:
         raise ValidationError({"file": [str(refused.message)]}) from None
-    try:
-        rows = xlsx_rows(workbook.worksheets[0], max_rows=MAX_IMPORT_ROWS + 1, max_columns=IMPORT_COLUMNS)
-        lines, errors, positions = [], [], None
-        for number, values in enumerate(rows, start=1):
-            if positions is None:
-                positions = _header_positions(values)
-                missing = [str(COLUMN_NAMES[key]) for key in REQUIRED if key not in positions]
-                if missing:
-                    message = _("The first row lacks these columns: %(columns)s. Download the template.")
-                    raise ValidationError({"file": [message % {"columns": "、".join(missing)}]})
-                continue
-            if all(value in (None, "") for value in values):
-                continue
-            line, row_errors = _read_line(number, values, positions, statement)
-            errors.extend(row_errors)
-            if line is not None and not row_errors:
-                lines.append(line)
-    except UploadRefused as refused:
-        raise ValidationError({"file": [str(refused.message)]}) from None
-    finally:
-        workbook.close()
     if errors:
         raise ValidationError({"file": errors[:50]})
     if not lines:

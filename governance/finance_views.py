@@ -116,60 +116,66 @@ def finance_list(request, form=None, status=200, bound_settings=None):
     return render(request, "governance/finance/list.html", context, status=status)
 
 
-@login_required
-@require_POST
-def finance_settings(request):
+def _list_step(request, *, token: str, form, perform, done, again):
+    """A form of the list page sent (the village's settings, a new statement): a resent one goes
+    where the first went; 403 unless the reader keeps a village's accounts; a valid one is
+    saved once (`perform(data)` returns where to go), else the list again with the form (400,
+    `again(bound)`). `form(editable)` binds the form to the villages the reader keeps."""
     user = request.user
     _require_reader(user)
-    if already := redirect_if_resent(request, "settings-form_token", reverse("governance:finance-list")):
+    if already := redirect_if_resent(request, token, reverse("governance:finance-list")):
         return already
     editable = _editable_villages(user)
     if not editable.exists():
         raise PermissionDenied(_("Only a cadre of the village keeps its accounts."))
-    form = SettingsForm(request.POST, villages=editable, prefix="settings")
-    if form.is_valid():
-        data = form.cleaned_data
-
-        def perform():
-            finance.finance_settings_set(
-                user=user, village=data["village"], period=data["period"], posting_since=data["posting_since"]
-            )
-            return reverse("governance:finance-list")
-
-        saved = save_form(request, form, perform=perform, done=_("Saved: the village posts as set."))
+    bound = form(editable)
+    if bound.is_valid():
+        saved = save_form(request, bound, perform=lambda: perform(bound.cleaned_data), done=done)
         if saved is not None:
             return saved
-    return finance_list(request, bound_settings=form, status=400)
+    return again(bound)
+
+
+@login_required
+@require_POST
+def finance_settings(request):
+    def perform(data):
+        finance.finance_settings_set(
+            user=request.user, village=data["village"], period=data["period"], posting_since=data["posting_since"]
+        )
+        return reverse("governance:finance-list")
+
+    return _list_step(
+        request,
+        token="settings-form_token",
+        form=lambda editable: SettingsForm(request.POST, villages=editable, prefix="settings"),
+        perform=perform,
+        done=_("Saved: the village posts as set."),
+        again=lambda bound: finance_list(request, bound_settings=bound, status=400),
+    )
 
 
 @login_required
 @require_POST
 def finance_create(request):
-    user = request.user
-    _require_reader(user)
-    if already := redirect_if_resent(request, "form_token", reverse("governance:finance-list")):
-        return already
-    editable = _editable_villages(user)
-    if not editable.exists():
-        raise PermissionDenied(_("Only a cadre of the village keeps its accounts."))
-    form = StatementForm(request.POST, villages=editable)
-    if form.is_valid():
-        data = form.cleaned_data
+    def perform(data):
+        statement = finance.finance_statement_create(
+            user=request.user,
+            village=data["village"],
+            period=data["period"],
+            day=data["day"],
+            opening_balance=data["opening_balance"],
+        )
+        return reverse("governance:finance-detail", args=[statement.pk])
 
-        def perform():
-            statement = finance.finance_statement_create(
-                user=user,
-                village=data["village"],
-                period=data["period"],
-                day=data["day"],
-                opening_balance=data["opening_balance"],
-            )
-            return reverse("governance:finance-detail", args=[statement.pk])
-
-        saved = save_form(request, form, perform=perform, done=_("The statement is opened. Add its lines."))
-        if saved is not None:
-            return saved
-    return finance_list(request, form=form, status=400)
+    return _list_step(
+        request,
+        token="form_token",
+        form=lambda editable: StatementForm(request.POST, villages=editable),
+        perform=perform,
+        done=_("The statement is opened. Add its lines."),
+        again=lambda bound: finance_list(request, form=bound, status=400),
+    )
 
 
 def _statement_for(user, pk, *, writing=False) -> FinanceStatement:
@@ -226,30 +232,46 @@ def _refused(request, statement):
     return on_refused
 
 
-@login_required
-@require_POST
-def finance_line_add(request, pk):
+def _statement_step(request, pk, *, prefix: str, form, perform, done):
+    """One of a draft statement's forms sent (a line, a spreadsheet): 404, 403, then a resent
+    form goes where the first went; a valid one is saved once (`perform(statement, data)` returns
+    where to go), a refusal shows the page with why (409), invalid input the page with the form
+    (400). `form(data, files)` binds the form under `prefix`."""
     user = request.user
     _require_reader(user)
     statement = _statement_for(user, pk, writing=True)
-    here = reverse("governance:finance-detail", args=[statement.pk])
-    if already := redirect_if_resent(request, "line-form_token", here):
+    if already := redirect_if_resent(request, f"{prefix}-form_token", _here(statement)):
         return already
-    form = LineForm(request.POST, prefix="line")
-    if form.is_valid():
-        data = form.cleaned_data
-        line = finance.LineInput(**{key: data[key] for key in finance.LineInput.__dataclass_fields__})
-
-        def perform():
-            finance.finance_line_add(user=user, statement=statement, line=line)
-            return here + "#lines"
-
+    bound = form(request.POST, request.FILES)
+    if bound.is_valid():
         saved = save_form(
-            request, form, perform=perform, done=_("The line is added."), on_refused=_refused(request, statement)
+            request,
+            bound,
+            perform=lambda: perform(statement, bound.cleaned_data),
+            done=done,
+            on_refused=_refused(request, statement),
         )
         if saved is not None:
             return saved
-    return _detail(request, statement, line_form=form, status=400)
+    return _detail(request, statement, **{f"{prefix}_form": bound}, status=400)
+
+
+@login_required
+@require_POST
+def finance_line_add(request, pk):
+    def perform(statement, data):
+        line = finance.LineInput(**{key: data[key] for key in finance.LineInput.__dataclass_fields__})
+        finance.finance_line_add(user=request.user, statement=statement, line=line)
+        return _here(statement) + "#lines"
+
+    return _statement_step(
+        request,
+        pk,
+        prefix="line",
+        form=lambda data, files: LineForm(data, prefix="line"),
+        perform=perform,
+        done=_("The line is added."),
+    )
 
 
 def _button(request, pk, act, *, done, then, already=None):
@@ -291,32 +313,20 @@ def finance_line_remove(request, pk, line_id):
 @login_required
 @require_POST
 def finance_import(request, pk):
-    user = request.user
-    _require_reader(user)
-    statement = _statement_for(user, pk, writing=True)
-    here = reverse("governance:finance-detail", args=[statement.pk])
-    if already := redirect_if_resent(request, "import-form_token", here):
-        return already
-    form = ImportForm(request.POST, request.FILES, prefix="import")
-    if form.is_valid():
-        counted = {}
+    counted = {}
 
-        def perform():
-            counted["lines"] = finance.finance_lines_import(
-                user=user, statement=statement, file=form.cleaned_data["file"]
-            )
-            return here + "#lines"
+    def perform(statement, data):
+        counted["lines"] = finance.finance_lines_import(user=request.user, statement=statement, file=data["file"])
+        return _here(statement) + "#lines"
 
-        saved = save_form(
-            request,
-            form,
-            perform=perform,
-            done=lambda: _("%(count)d lines are added from the spreadsheet.") % {"count": counted.get("lines", 0)},
-            on_refused=_refused(request, statement),
-        )
-        if saved is not None:
-            return saved
-    return _detail(request, statement, import_form=form, status=400)
+    return _statement_step(
+        request,
+        pk,
+        prefix="import",
+        form=lambda data, files: ImportForm(data, files, prefix="import"),
+        perform=perform,
+        done=lambda: _("%(count)d lines are added from the spreadsheet.") % {"count": counted.get("lines", 0)},
+    )
 
 
 @login_required

@@ -179,6 +179,19 @@ def save_form(request, form: OnceForm, *, perform: Callable[[], str], done, on_r
     return redirect(url)
 
 
+def form_page(request, form, *, perform, done, template: str, context: dict):
+    """A page of one form that writes: a valid post is saved once (`perform(data)` saves and
+    returns the URL to go to, through `save_form`); otherwise `template` is rendered with the
+    form (its errors, if posted) and `context`."""
+    from django.shortcuts import render
+
+    if request.method == "POST" and form.is_valid():
+        response = save_form(request, form, perform=lambda: perform(form.cleaned_data), done=done)
+        if response:
+            return response
+    return render(request, template, {"form": form, **context})
+
+
 def step_page(request, *, action: str, detail_url: str, check, form, perform, done, show):
     """One step taken on an object's page (a pledge's, a meeting's, a mediation's, a
     selection's, an activity's), in the contract's order: a form sent again after its first
@@ -220,6 +233,31 @@ def step_page(request, *, action: str, detail_url: str, check, form, perform, do
         if saved is not None:
             return saved
     return show(bound, 400)
+
+
+def object_step(request, pk, action: str, *, actions, load, page, url_name: str, check, form, perform, done):
+    """`step_page` for a form sent on one object's page, the action named in the URL: an
+    action not in `actions` is a 404, then the object (`load(user, pk)`, a 404 out of sight).
+    `check(obj)`, `form(obj)` and `perform(obj, data)` are step_page's with the object; the
+    reader goes back to `url_name` of the object, whose page `page(request, obj, bound=,
+    status=)` is rendered afresh (the object loaded again) where the step is refused."""
+    from django.http import Http404
+    from django.urls import reverse
+
+    user = request.user
+    if action not in actions:
+        raise Http404
+    obj = load(user, pk)
+    return step_page(
+        request,
+        action=action,
+        detail_url=reverse(url_name, args=[obj.pk]),
+        check=lambda: check(obj),
+        form=lambda: form(obj),
+        perform=lambda data: perform(obj, data),
+        done=done,
+        show=lambda bound, status: page(request, load(user, pk), bound=bound, status=status),
+    )
 
 
 def redirect_if_resent(request, token_field: str, fallback: str, message=None):

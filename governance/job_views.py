@@ -55,19 +55,23 @@ def job_list(request):
     return render(request, "governance/jobs/list.html", {"rows": rows})
 
 
-@login_required
-def job_result(request, pk: int):
-    """The file the job wrote (an export may hold full ID numbers: kept by no cache)."""
+def _job_file(request, pk: int, which: str, default_name: str):
+    """One of the job's files (`which`: "result" or "input") for its owner, kept by no cache:
+    an export may hold full ID numbers."""
     job = job_files_for(request.user, pk)
-    response = private_file_response(job.result_file, content_type=XLSX, filename=job.result_name or "result.xlsx")
+    name = getattr(job, f"{which}_name") or default_name
+    response = private_file_response(getattr(job, f"{which}_file"), content_type=XLSX, filename=name)
     response["Cache-Control"] = "no-store, private"
     return response
+
+
+@login_required
+def job_result(request, pk: int):
+    """The file the job wrote."""
+    return _job_file(request, pk, "result", "result.xlsx")
 
 
 @login_required
 def job_input(request, pk: int):
     """The file the owner sent (to correct it and send it again)."""
-    job = job_files_for(request.user, pk)
-    response = private_file_response(job.input_file, content_type=XLSX, filename=job.input_name or "upload.xlsx")
-    response["Cache-Control"] = "no-store, private"
-    return response
+    return _job_file(request, pk, "input", "upload.xlsx")

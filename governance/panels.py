@@ -43,3 +43,10 @@ def panels(page: str, request, obj) -> list[Panel]:
         autodiscover_modules(f"{page}_panels")
         _discovered.add(page)
     return [shown for shown in (function(request, obj) for function in _panels[page]) if shown is not None]
+
+
+def latest_panel(template: str, key: str, rows, limit: int, **context) -> Panel:
+    """A panel of the first `limit` of `rows` (a queryset, in its order) as `key`, with `more`
+    saying whether there are others (one query of `limit` + 1 rows), and `context`."""
+    listed = list(rows[: limit + 1])
+    return Panel(template, {key: listed[:limit], "more": len(listed) > limit, **context})

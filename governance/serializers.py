@@ -118,6 +118,17 @@ class AssignmentSerializer(serializers.ModelSerializer):
         return getattr(obj, f"{ROLE_LEVEL[obj.role]}_id")
 
 
+def _last_day_field(help_text) -> serializers.DateField:
+    """An assignment's last day, optional (null: open-ended, or as the endpoint says)."""
+    return serializers.DateField(
+        required=False,
+        allow_null=True,
+        default=None,
+        validators=[partial(check_assignment_day, ending=True)],
+        help_text=help_text,
+    )
+
+
 class AssignmentCreateSerializer(InputSerializer):
     """A new assignment, in the fields an assignment is read with: `user` takes `role` at the
     place `place_type` + `place_id` (the level of the role: township, department for a
@@ -136,23 +147,11 @@ class AssignmentCreateSerializer(InputSerializer):
         validators=[check_assignment_day],
         help_text=_("At most 31 days back and 366 days ahead."),
     )
-    valid_to = serializers.DateField(
-        required=False,
-        allow_null=True,
-        default=None,
-        validators=[partial(check_assignment_day, ending=True)],
-        help_text=_("At most 31 days back and five years ahead."),
-    )
+    valid_to = _last_day_field(_("At most 31 days back and five years ahead."))
 
 
 class AssignmentEndSerializer(InputSerializer):
-    valid_to = serializers.DateField(
-        required=False,
-        allow_null=True,
-        default=None,
-        validators=[partial(check_assignment_day, ending=True)],
-        help_text=_("The last day it holds; today when absent. At most 31 days back."),
-    )
+    valid_to = _last_day_field(_("The last day it holds; today when absent. At most 31 days back."))
 
 
 class AreaSerializer(serializers.ModelSerializer):

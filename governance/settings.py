@@ -371,20 +371,13 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=3, minute=30),
     },
     # 逢十 reminders: each run sends only what is due that day, at most once per person.
-    "fengshi-eve": {
-        "task": "grids.visits.tasks.send_fengshi_reminders",
-        "schedule": crontab(hour=19, minute=0),
-        "kwargs": {"kind": "eve"},
-    },
-    "fengshi-morning": {
-        "task": "grids.visits.tasks.send_fengshi_reminders",
-        "schedule": crontab(hour=7, minute=30),
-        "kwargs": {"kind": "morning"},
-    },
-    "fengshi-report": {
-        "task": "grids.visits.tasks.send_fengshi_reminders",
-        "schedule": crontab(hour=9, minute=0),
-        "kwargs": {"kind": "report"},
+    **{
+        f"fengshi-{kind}": {
+            "task": "grids.visits.tasks.send_fengshi_reminders",
+            "schedule": crontab(hour=hour, minute=minute),
+            "kwargs": {"kind": kind},
+        }
+        for kind, hour, minute in (("eve", 19, 0), ("morning", 7, 30), ("report", 9, 0))
     },
     # The township and district dashboards' tallies (governance.tallies), every five minutes.
     "count-tallies": {

@@ -17,11 +17,10 @@ from rest_framework.response import Response
 
 from governance import accounts as a
 from governance.api_common import idempotent, refusals
-from governance.api_input import InputSerializer, VisibleField
+from governance.api_input import InputSerializer, VisibleField, XlsxFileField
 from governance.permissions import ActionPolicy, Policy
 from governance.roles import ADMIN_ROLES
 from governance.serializers import render_date, render_datetime
-from governance.uploads import UploadRefused, check_xlsx
 from governance.xlsx import XLSX, xlsx_response
 from grids.models import Township
 
@@ -121,32 +120,32 @@ class _TownshipInput(InputSerializer):
         return townships[0] if len(townships) == 1 else None
 
 
+def _password_field(help_text) -> serializers.CharField:
+    """A password the administrator may give (taken as typed, spaces and all) or leave out to
+    have one generated."""
+    return serializers.CharField(
+        max_length=128,
+        required=False,
+        allow_blank=True,
+        default="",
+        trim_whitespace=False,
+        write_only=True,
+        help_text=help_text,
+    )
+
+
 class StaffCreateSerializer(_TownshipInput):
     username = serializers.CharField(max_length=150)
     name = serializers.CharField(max_length=150)
     phone = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
     email = serializers.CharField(max_length=254, required=False, allow_blank=True, default="")
-    password = serializers.CharField(
-        max_length=128,
-        required=False,
-        allow_blank=True,
-        default="",
-        trim_whitespace=False,
-        write_only=True,
-        help_text=_("Leave out to have a readable one generated; either way it must be changed at the first login."),
+    password = _password_field(
+        _("Leave out to have a readable one generated; either way it must be changed at the first login.")
     )
 
 
 class PasswordResetSerializer(InputSerializer):
-    password = serializers.CharField(
-        max_length=128,
-        required=False,
-        allow_blank=True,
-        default="",
-        trim_whitespace=False,
-        write_only=True,
-        help_text=_("Leave out to have a readable one generated."),
-    )
+    password = _password_field(_("Leave out to have a readable one generated."))
 
 
 class PasswordIssuedSerializer(serializers.Serializer):
@@ -160,14 +159,7 @@ class DeactivateSerializer(InputSerializer):
 
 
 class StaffImportSerializer(_TownshipInput):
-    file = serializers.FileField(help_text=_("The list as .xlsx, in the template's columns."))
-
-    def validate_file(self, file):
-        try:
-            check_xlsx(file)
-        except UploadRefused as refused:
-            raise serializers.ValidationError(refused.message, code=refused.code) from None
-        return file
+    file = XlsxFileField(help_text=_("The list as .xlsx, in the template's columns."))
 
 
 class ImportedAccountSerializer(serializers.Serializer):

@@ -13,7 +13,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -22,7 +21,7 @@ from django.views.decorators.http import require_POST
 
 from governance import accounts as a
 from governance import staff_forms as f
-from governance.forms import save_form, step_page, submit_once
+from governance.forms import object_step, save_form, submit_once
 from governance.models import Assignment
 from governance.xlsx import xlsx_response
 
@@ -47,6 +46,12 @@ def _require_manager(user) -> None:
 
 def _account_for(user, pk):
     return get_object_or_404(a.accounts_managed_by(user), pk=pk)
+
+
+def _managed_account(user, pk):
+    """The role first (403), then the account (404 unless the caller keeps it)."""
+    _require_manager(user)
+    return _account_for(user, pk)
 
 
 @login_required
@@ -181,8 +186,7 @@ def _detail_page(request, account, bound=None, status=200):
 @login_required
 def staff_detail(request, pk):
     """One account: who, its state, its assignments past and present, its history, its actions."""
-    _require_manager(request.user)
-    return _detail_page(request, _account_for(request.user, pk))
+    return _detail_page(request, _managed_account(request.user, pk))
 
 
 @login_required
@@ -190,13 +194,8 @@ def staff_detail(request, pk):
 def staff_action(request, pk, action):
     """Reset the password, deactivate or reactivate: 403, 404, 409, 400, once."""
     user = request.user
-    if action not in ACTIONS:
-        raise Http404
-    _require_manager(user)
-    account = _account_for(user, pk)
-    form_class, done = ACTIONS[action]
 
-    def perform(data):
+    def perform(account, data):
         if action == "reset-password":
             password = a.staff_password_reset(by=user, user=account, password=data["password"])
             request.session[ISSUED] = {"user": account.pk, "password": password}
@@ -205,13 +204,17 @@ def staff_action(request, pk, action):
         else:
             a.staff_account_reactivate(by=user, user=account)
 
-    return step_page(
+    form_class, done = ACTIONS.get(action, (None, None))
+    return object_step(
         request,
-        action=action,
-        detail_url=reverse("governance:staff-detail", args=[account.pk]),
-        check=lambda: a.check_action(user, account, action),
-        form=lambda: form_class(request.POST, prefix=action),
+        pk,
+        action,
+        actions=ACTIONS,
+        load=_managed_account,
+        page=_detail_page,
+        url_name="governance:staff-detail",
+        check=lambda account: a.check_action(user, account, action),
+        form=lambda account: form_class(request.POST, prefix=action),
         perform=perform,
         done=done,
-        show=lambda bound, status: _detail_page(request, _account_for(user, pk), bound=bound, status=status),
     )

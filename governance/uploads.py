@@ -8,17 +8,20 @@ then refuses a sheet whose declared dimension is too large, counts every row it 
 ones included) and stops at a time budget.
 """
 
+import contextlib
 import re
 import time
 import zipfile
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.utils.translation import gettext as _
 from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
 from openpyxl.utils.cell import range_boundaries
 
-from governance.errors import Refused
+from governance.errors import DomainError, Invalid, Refused
 
 
 class UploadRefused(Refused):
@@ -99,6 +102,87 @@ def open_xlsx(file):
         return load_workbook(file, read_only=True, data_only=True)
     except Exception:
         raise UploadRefused("not_xlsx", _("The file is not an Excel .xlsx workbook.")) from None
+
+
+@contextlib.contextmanager
+def xlsx_opened(file):
+    """The workbook of an uploaded .xlsx (`open_xlsx`), closed when the block is done."""
+    workbook = open_xlsx(file)
+    try:
+        yield workbook
+    finally:
+        workbook.close()
+
+
+def cell_text(value) -> str:
+    """A cell as text: empty for a blank cell, a whole number without its ".0", trimmed."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()
+
+
+@dataclass
+class RowError:
+    """One problem of an uploaded list: its row (0: the file as a whole), its column's header,
+    what is wrong, and a code for programs."""
+
+    row: int
+    column: str
+    message: str
+    code: str = "invalid"
+
+    def as_dict(self) -> dict:
+        return {"row": self.row, "column": self.column, "message": str(self.message), "code": self.code}
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column of a list's template: its key, its header, its width, whether a row must fill
+    it, and the other headers that name it in the lists people bring."""
+
+    key: str
+    header: str
+    width: int
+    required: bool = False
+    aliases: tuple[str, ...] = ()
+
+
+def missing_columns(columns, positions, row: int) -> RowError | None:
+    """The header row's error (on `row`) when it lacks a required column of `columns` (none
+    found: `positions` empty), else None."""
+    missing = [c.header for c in columns if c.required and c.key not in positions]
+    if not missing:
+        return None
+    message = _("The header row lacks these columns: %(columns)s. Download the template.") % {
+        "columns": "、".join(missing)
+    }
+    return RowError(row, "", message, "missing_columns")
+
+
+def unheaded_column(row: int, index: int) -> RowError:
+    """Data in the column at `index` (from 0), which has no header."""
+    letter = get_column_letter(index + 1)
+    message = _("Column %(letter)s has data but no header; give it a template header or delete it.") % {
+        "letter": letter
+    }
+    return RowError(row, letter, message, "unknown_column")
+
+
+class RowsRefused(Invalid):
+    """An uploaded list refused whole, nothing written; `errors` holds every problem by row and
+    column. The API answers it with a 400 whose body is `as_body()`; `summary()` is its detail."""
+
+    def __init__(self, errors: list[RowError], *, code: str):
+        DomainError.__init__(self, f"{len(errors)} errors", code)
+        self.errors = errors
+
+    def summary(self) -> str:
+        raise NotImplementedError
+
+    def as_body(self) -> dict:
+        return {"detail": self.summary(), "code": self.code, "errors": [e.as_dict() for e in self.errors]}
 
 
 def _declared_dimension(sheet) -> tuple[int, int] | None:

@@ -7,10 +7,12 @@ again with the message), the input 400 (next to the field). Each write is one se
 once per form token (governance.forms.step_page).
 """
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -18,7 +20,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from governance.errors import Conflict, Forbidden
-from governance.forms import step_page
+from governance.forms import object_step, step_page
 from governance.roles import PLACE_KEEPERS
 from governance.scoping import require_any_role, scope_for
 from grids import places, services
@@ -35,8 +37,30 @@ from grids.selectors import (
 
 KEEPERS_ONLY = gettext_lazy("Only the village's cadres or the township's administrator keep its grids and courtyards.")
 
-GRID_ACTIONS = ("rename", "add-courtyard", "merge")
-COURTYARD_ACTIONS = ("rename", "merge")
+# action -> the message when done
+GRID_ACTIONS = {
+    "rename": gettext_lazy("The grid's new name is saved. The change is kept in its history."),
+    "add-courtyard": gettext_lazy("Courtyard added."),
+    "merge": gettext_lazy(
+        "The grids are merged: every household moved here, on the record. The merged grid's staff no longer"
+        " hold it: assign staff on the assignments page if needed."
+    ),
+}
+COURTYARD_ACTIONS = {
+    "rename": gettext_lazy("The courtyard's new name is saved. The change is kept in its history."),
+    "merge": gettext_lazy("The courtyards are merged: every household moved here, on the record."),
+}
+
+
+@dataclass(frozen=True)
+class _Kind:
+    """What the keepers' pages of one kind of place (grid, courtyard) are made of."""
+
+    actions: dict  # action -> the message when done
+    load: Callable  # (user, pk) -> the place, 404 out of sight
+    form: Callable  # (place, action, data=None) -> the action's form
+    page: Callable  # (request, place, bound=None, status=200) -> the place's page
+    url_name: str
 
 
 def _retired_message(place) -> str:
@@ -93,34 +117,66 @@ def _grid_form(grid: Grid, action: str, data=None):
     return CourtyardForm(data, prefix=action)
 
 
+def _keeper_forms(user, place, kind: _Kind, bound):
+    """The forms a keeper may send on a place in use (none for a reader who does not keep it, or
+    for a place merged into another), `bound` (the one sent) in place of its blank one."""
+    if place.retired_on is not None or not may_keep(user, place):
+        return {}
+    forms = {action: kind.form(place, action) for action in kind.actions}
+    if not forms["merge"].fields["into"].queryset.exists():
+        del forms["merge"]  # no other place in use to merge into
+    if bound is not None:
+        forms[bound.prefix] = bound
+    return forms
+
+
+def _place_detail(request, pk, kind: _Kind):
+    """A place's page for its keepers (403 to a reader who only sees it)."""
+    place = kind.load(request.user, pk)
+    if not may_keep(request.user, place):
+        raise PermissionDenied(KEEPERS_ONLY)
+    return kind.page(request, place)
+
+
+def _place_action(request, pk, action: str, kind: _Kind, perform):
+    """One of a place's forms sent: 404, 403, 409, 400, once; `perform(place, data)`."""
+    user = request.user
+    return object_step(
+        request,
+        pk,
+        action,
+        actions=kind.actions,
+        load=kind.load,
+        page=kind.page,
+        url_name=kind.url_name,
+        check=lambda place: _check(user, place),
+        form=lambda place: kind.form(place, action, request.POST),
+        perform=perform,
+        done=kind.actions.get(action),
+    )
+
+
 def _grid_page(request, grid: Grid, bound=None, status=200):
     user = request.user
     (row,) = kept_grids(grid_ids=[grid.pk])
     _with_staff([row])
-    forms = {}
-    if grid.retired_on is None and may_keep(user, grid):
-        forms = {action: _grid_form(grid, action) for action in GRID_ACTIONS}
-        if not forms["merge"].fields["into"].queryset.exists():
-            del forms["merge"]  # no other grid in use to merge into
-        if bound is not None:
-            forms[bound.prefix] = bound
     context = {
         "grid": grid,
         "row": row,
-        "forms": forms,
+        "forms": _keeper_forms(user, grid, GRID, bound),
         "retired_courtyards": Courtyard.objects.filter(grid=grid, retired_on__isnull=False).order_by("name"),
         "reads_people": scope_for(user).reads_people,
     }
     return render(request, "grids/places/grid.html", context, status=status)
 
 
+GRID = _Kind(actions=GRID_ACTIONS, load=_grid_for, form=_grid_form, page=_grid_page, url_name="grids:place-grid")
+
+
 @login_required
 def grid_detail(request, pk):
     """One grid for its keepers: households, staff, courtyards, and the forms to change it."""
-    grid = _grid_for(request.user, pk)
-    if not may_keep(request.user, grid):
-        raise PermissionDenied(KEEPERS_ONLY)
-    return _grid_page(request, grid)
+    return _place_detail(request, pk, GRID)
 
 
 @login_required
@@ -128,12 +184,8 @@ def grid_detail(request, pk):
 def grid_action(request, pk, action):
     """Rename, merge, or add a courtyard: 404, 403, 409, 400, once."""
     user = request.user
-    if action not in GRID_ACTIONS:
-        raise Http404
-    grid = _grid_for(user, pk)
-    form = _grid_form(grid, action, request.POST)
 
-    def perform(data):
+    def perform(grid, data):
         if action == "rename":
             places.grid_update(grid=grid, name=data["name"], number=data["number"])
         elif action == "merge":
@@ -143,24 +195,7 @@ def grid_action(request, pk, action):
             courtyard = services.courtyard_create(grid=grid, name=data["name"])
             return reverse("grids:place-courtyard", args=[courtyard.pk])
 
-    done = {
-        "rename": _("The grid's new name is saved. The change is kept in its history."),
-        "merge": _(
-            "The grids are merged: every household moved here, on the record. The merged grid's staff no longer"
-            " hold it: assign staff on the assignments page if needed."
-        ),
-        "add-courtyard": _("Courtyard added."),
-    }[action]
-    return step_page(
-        request,
-        action=action,
-        detail_url=reverse("grids:place-grid", args=[grid.pk]),
-        check=lambda: _check(user, grid),
-        form=lambda: form,
-        perform=perform,
-        done=done,
-        show=lambda bound, status: _grid_page(request, _grid_for(user, pk), bound=bound, status=status),
-    )
+    return _place_action(request, pk, action, GRID, perform)
 
 
 @login_required
@@ -282,29 +317,28 @@ def _courtyard_form(courtyard: Courtyard, action: str, data=None):
 
 def _courtyard_page(request, courtyard: Courtyard, bound=None, status=200):
     user = request.user
-    forms = {}
-    if courtyard.retired_on is None and may_keep(user, courtyard):
-        forms = {action: _courtyard_form(courtyard, action) for action in COURTYARD_ACTIONS}
-        if not forms["merge"].fields["into"].queryset.exists():
-            del forms["merge"]
-        if bound is not None:
-            forms[bound.prefix] = bound
     context = {
         "courtyard": courtyard,
         "household_count": courtyard.households.count(),
         "staff": place_staff(courtyard_ids=[courtyard.pk]).get(("courtyard", courtyard.pk), []),
-        "forms": forms,
+        "forms": _keeper_forms(user, courtyard, COURTYARD, bound),
     }
     return render(request, "grids/places/courtyard.html", context, status=status)
+
+
+COURTYARD = _Kind(
+    actions=COURTYARD_ACTIONS,
+    load=_courtyard_for,
+    form=_courtyard_form,
+    page=_courtyard_page,
+    url_name="grids:place-courtyard",
+)
 
 
 @login_required
 def courtyard_detail(request, pk):
     """One courtyard for its keepers: households, helpers, and the forms to change it."""
-    courtyard = _courtyard_for(request.user, pk)
-    if not may_keep(request.user, courtyard):
-        raise PermissionDenied(KEEPERS_ONLY)
-    return _courtyard_page(request, courtyard)
+    return _place_detail(request, pk, COURTYARD)
 
 
 @login_required
@@ -312,29 +346,12 @@ def courtyard_detail(request, pk):
 def courtyard_action(request, pk, action):
     """Rename, or merge into another courtyard of the grid: 404, 403, 409, 400, once."""
     user = request.user
-    if action not in COURTYARD_ACTIONS:
-        raise Http404
-    courtyard = _courtyard_for(user, pk)
-    form = _courtyard_form(courtyard, action, request.POST)
 
-    def perform(data):
+    def perform(courtyard, data):
         if action == "rename":
             places.courtyard_update(courtyard=courtyard, name=data["name"])
             return None
         merged = places.courtyard_merge(courtyard=courtyard, into=data["into"], actor=user)
         return reverse("grids:place-courtyard", args=[merged.into.pk])
 
-    done = {
-        "rename": _("The courtyard's new name is saved. The change is kept in its history."),
-        "merge": _("The courtyards are merged: every household moved here, on the record."),
-    }[action]
-    return step_page(
-        request,
-        action=action,
-        detail_url=reverse("grids:place-courtyard", args=[courtyard.pk]),
-        check=lambda: _check(user, courtyard),
-        form=lambda: form,
-        perform=perform,
-        done=done,
-        show=lambda bound, status: _courtyard_page(request, _courtyard_for(user, pk), bound=bound, status=status),
-    )
+    return _place_action(request, pk, action, COURTYARD, perform)

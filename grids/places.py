@@ -93,6 +93,42 @@ def _end(assignments, today: datetime.date) -> int:
     return ended
 
 
+def _merge_locked(model, place, into, parent: str, *, already: str, into_retired: str, elsewhere: str) -> Merged:
+    """A merge of `place` into `into` begun: both rows locked, refused if either is retired
+    (409; `into_retired` names `into` by the model's name, e.g. %(grid)s) or if they belong to
+    different parents (`parent`, 400 on `into`)."""
+    rows = _locked(model, place.pk, into.pk)
+    source, target = rows[place.pk], rows[into.pk]
+    _refuse_retired(source, already)
+    _refuse_retired(target, into_retired % {model._meta.model_name: target.name}, code="into_retired")
+    if getattr(target, parent) != getattr(source, parent):
+        raise ValidationError({"into": elsewhere})
+    return Merged(place=source, into=target)
+
+
+def _retire(merged: Merged, today: datetime.date, **place) -> None:
+    """The merge finished: the assignments to the place end today and it is retired into the other."""
+    merged.ended = _end(_open_assignments(today, **place), today)
+    source = merged.place
+    source.retired_on, source.merged_into = today, merged.into
+    source.save()
+
+
+def _move_households(households, *, to_grid: Grid, courtyards: dict, actor, reason: str) -> list[HouseholdMove]:
+    """Each household moved to `to_grid` through `household_move`, into the courtyard that
+    `courtyards` maps its own to (none where it maps nothing)."""
+    return [
+        household_move(
+            household=household,
+            to_grid=to_grid,
+            to_courtyard=courtyards.get(household.courtyard_id),
+            moved_by=actor,
+            reason=reason,
+        )
+        for household in households
+    ]
+
+
 def _staff_follow(courtyard: Courtyard, today: datetime.date) -> None:
     """The courtyard moved to another grid: each assignment to it ends today and a new one,
     with the same role, title and end, starts on the same day in its new grid."""
@@ -143,18 +179,16 @@ def grid_merge(*, grid: Grid, into: Grid, actor) -> Merged:
     is retired. What else points at `grid` follows through grids.signals.grid_merged."""
     if grid.pk == into.pk:
         raise Conflict(_("A grid cannot be merged into itself."), code="same_place")
-    rows = _locked(Grid, grid.pk, into.pk)
-    source, target = rows[grid.pk], rows[into.pk]
-    _refuse_retired(source, _("This grid was already merged into another."))
-    _refuse_retired(
-        target,
-        _("%(grid)s was merged into another grid; choose a grid in use.") % {"grid": target.name},
-        code="into_retired",
+    merged = _merge_locked(
+        Grid,
+        grid,
+        into,
+        "village_id",
+        already=_("This grid was already merged into another."),
+        into_retired=_("%(grid)s was merged into another grid; choose a grid in use."),
+        elsewhere=_("A grid can only be merged into a grid of its own village."),
     )
-    if target.village_id != source.village_id:
-        raise ValidationError({"into": _("A grid can only be merged into a grid of its own village.")})
-    today = timezone.localdate()
-    merged = Merged(place=source, into=target)
+    source, target, today = merged.place, merged.into, timezone.localdate()
     taken = set(Courtyard.objects.active().filter(grid=target).values_list("name", flat=True))
     courtyards = {}
     for courtyard in Courtyard.objects.active().select_for_update().filter(grid=source).order_by("pk"):
@@ -168,19 +202,14 @@ def grid_merge(*, grid: Grid, into: Grid, actor) -> Merged:
         courtyards[courtyard.pk] = courtyard
     merged.courtyards = list(courtyards.values())
     # Locked before they are moved: a household moved elsewhere meanwhile is no longer listed.
-    for household in Household.objects.select_for_update().filter(grid=source).order_by("pk"):
-        merged.moves.append(
-            household_move(
-                household=household,
-                to_grid=target,
-                to_courtyard=courtyards.get(household.courtyard_id),
-                moved_by=actor,
-                reason=GRID_MERGE_REASON,
-            )
-        )
-    merged.ended = _end(_open_assignments(today, grid=source), today)
-    source.retired_on, source.merged_into = today, target
-    source.save()
+    merged.moves = _move_households(
+        Household.objects.select_for_update().filter(grid=source).order_by("pk"),
+        to_grid=target,
+        courtyards=courtyards,
+        actor=actor,
+        reason=GRID_MERGE_REASON,
+    )
+    _retire(merged, today, grid=source)
     grid_merged.send(sender=Grid, grid=source, into=target, actor=actor)
     return merged
 
@@ -221,16 +250,7 @@ def grid_split(*, grid: Grid, name: str, households, actor, number: int | None =
         courtyard.save()
         _staff_follow(courtyard, today)
         courtyards[courtyard.pk] = courtyard
-    moves = [
-        household_move(
-            household=household,
-            to_grid=new,
-            to_courtyard=courtyards.get(household.courtyard_id),
-            moved_by=actor,
-            reason=GRID_SPLIT_REASON,
-        )
-        for household in chosen
-    ]
+    moves = _move_households(chosen, to_grid=new, courtyards=courtyards, actor=actor, reason=GRID_SPLIT_REASON)
     return Split(grid=new, moves=moves, courtyards=list(courtyards.values()))
 
 
@@ -256,26 +276,23 @@ def courtyard_merge(*, courtyard: Courtyard, into: Courtyard, actor) -> Merged:
     if courtyard.pk == into.pk:
         raise Conflict(_("A courtyard cannot be merged into itself."), code="same_place")
     _locked(Grid, courtyard.grid_id, into.grid_id)
-    rows = _locked(Courtyard, courtyard.pk, into.pk)
-    source, target = rows[courtyard.pk], rows[into.pk]
-    _refuse_retired(source, _("This courtyard was already merged into another."))
-    _refuse_retired(
-        target,
-        _("%(courtyard)s was merged into another courtyard; choose one in use.") % {"courtyard": target.name},
-        code="into_retired",
+    merged = _merge_locked(
+        Courtyard,
+        courtyard,
+        into,
+        "grid_id",
+        already=_("This courtyard was already merged into another."),
+        into_retired=_("%(courtyard)s was merged into another courtyard; choose one in use."),
+        elsewhere=_("A courtyard can only be merged into a courtyard of its own grid."),
     )
-    if target.grid_id != source.grid_id:
-        raise ValidationError({"into": _("A courtyard can only be merged into a courtyard of its own grid.")})
-    today = timezone.localdate()
-    merged = Merged(place=source, into=target)
+    source, target, today = merged.place, merged.into, timezone.localdate()
     grid = Grid.objects.get(pk=source.grid_id)
-    for household in Household.objects.select_for_update().filter(courtyard=source).order_by("pk"):
-        merged.moves.append(
-            household_move(
-                household=household, to_grid=grid, to_courtyard=target, moved_by=actor, reason=COURTYARD_MERGE_REASON
-            )
-        )
-    merged.ended = _end(_open_assignments(today, courtyard=source), today)
-    source.retired_on, source.merged_into = today, target
-    source.save()
+    merged.moves = _move_households(
+        Household.objects.select_for_update().filter(courtyard=source).order_by("pk"),
+        to_grid=grid,
+        courtyards={source.pk: target},
+        actor=actor,
+        reason=COURTYARD_MERGE_REASON,
+    )
+    _retire(merged, today, courtyard=source)
     return merged

@@ -11,11 +11,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from governance.api_input import InputModelSerializer, InputSerializer, VisibleField
+from governance.api_input import InputModelSerializer, InputSerializer, VisibleField, XlsxFileField
 from governance.roles import REGISTER_EDITORS
 from governance.scoping import scope_for
 from governance.serializers import choice_labels, render_datetime
-from governance.uploads import UploadRefused, check_xlsx
 from grids import validators
 from grids.idnumbers import validate_id_number, validate_phone
 from grids.models import Courtyard, Grid, Household, Resident, Tag, Township, Village, retired_message
@@ -525,14 +524,7 @@ class IdNumberSerializer(serializers.Serializer):
 
 
 class RegisterImportSerializer(InputSerializer):
-    file = serializers.FileField(help_text=_("The register as .xlsx, in the template's columns."))
-
-    def validate_file(self, file):
-        try:
-            check_xlsx(file)
-        except UploadRefused as refused:
-            raise serializers.ValidationError(refused.message, code=refused.code) from None
-        return file
+    file = XlsxFileField(help_text=_("The register as .xlsx, in the template's columns."))
 
 
 class RegisterImportResultSerializer(serializers.Serializer):

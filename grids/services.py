@@ -8,7 +8,7 @@ from django.db.models import Max
 from django.utils.translation import gettext as _
 from pypinyin import Style, lazy_pinyin
 
-from governance.errors import Conflict, Forbidden, Refused
+from governance.errors import Conflict, Forbidden, Refused, refuse_unknown_fields
 from governance.roles import DISTRICT_CATALOGUE_EDITORS
 from governance.scoping import scope_for
 from grids.idconflicts import resident_id_check
@@ -150,10 +150,7 @@ def household_create(
 @transaction.atomic
 def household_update(*, household: Household, **changes) -> Household:
     """Change a household's own fields. Moving it to another grid is `household_move`."""
-    allowed = {"number", "courtyard", "address", "phone", "notes", "tags"}
-    unknown = set(changes) - allowed
-    if unknown:
-        raise TypeError(f"household_update cannot change {sorted(unknown)}")
+    refuse_unknown_fields("household_update", changes, {"number", "courtyard", "address", "phone", "notes", "tags"})
     household = Household.objects.select_for_update().get(pk=household.pk)
     tags = changes.pop("tags", None)
     number = changes.get("number", household.number)
@@ -322,9 +319,7 @@ RESIDENT_FIELDS = (
 def resident_update(*, resident: Resident, actor=None, channel: str = "api", **changes) -> Resident:
     """Change a resident's details. `id_number` replaces the stored number (empty clears it);
     `actor` as for `resident_create`."""
-    unknown = set(changes) - set(RESIDENT_FIELDS)
-    if unknown:
-        raise TypeError(f"resident_update cannot change {sorted(unknown)}")
+    refuse_unknown_fields("resident_update", changes, RESIDENT_FIELDS)
     household = Household.objects.select_for_update().get(pk=resident.household_id)
     resident = Resident.objects.select_for_update().get(pk=resident.pk)
     was_head = resident.relation_to_head == Resident.Relation.HEAD
@@ -426,9 +421,7 @@ def tag_update(*, actor, tag: Tag, **changes) -> Tag:
     """Change a tag. A new visit target moves when each household carrying it is next due
     (grids.signals.visit_targets_changed), in the same transaction."""
     check_tag_editor(actor)
-    unknown = set(changes) - set(TAG_FIELDS)
-    if unknown:
-        raise TypeError(f"tag_update cannot change {sorted(unknown)}")
+    refuse_unknown_fields("tag_update", changes, TAG_FIELDS)
     tag = Tag.objects.select_for_update().get(pk=tag.pk)
     target = tag.visit_every_days
     for name, value in changes.items():

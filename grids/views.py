@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from governance.errors import Refused
-from governance.forms import save_form, submit_once
+from governance.forms import form_page, save_form, submit_once
 from governance.jobs import TooManyJobs, job_refused, job_submit
 from governance.roles import HOUSEHOLD_MOVERS, ID_NUMBER_REVEALERS, REGISTER_EDITORS, REGISTER_IMPORTERS, VISITOR_ROLES
 from governance.scoping import people_reader_required, require_any_role, scope_for
@@ -171,6 +171,12 @@ def household_detail(request, pk):
     )
 
 
+def _household_form_page(request, form, household, perform, done):
+    """The household form, new (`household` None) or edited; `perform(data)` as for form_page."""
+    context = {"household": household}
+    return form_page(request, form, perform=perform, done=done, template="grids/household_form.html", context=context)
+
+
 @login_required
 def household_create(request):
     user = request.user
@@ -185,27 +191,20 @@ def household_create(request):
     elif wanted.isdecimal() and int(wanted) in grid_ids:
         initial["grid"] = int(wanted)
     form = HouseholdForm(request.POST or None, grids=grids, courtyards=courtyards, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
 
-        def perform():
-            household = services.household_create(
-                grid=data["grid"],
-                number=data["number"],
-                courtyard=data.get("courtyard"),
-                address=data["address"],
-                phone=data["phone"],
-                notes=data["notes"],
-                tags=list(data.get("tags") or []),
-            )
-            return reverse("grids:resident-create", args=[household.pk]) + "?relation=head"
-
-        response = save_form(
-            request, form, perform=perform, done=_("Household saved. Now add the head of the household.")
+    def perform(data):
+        household = services.household_create(
+            grid=data["grid"],
+            number=data["number"],
+            courtyard=data.get("courtyard"),
+            address=data["address"],
+            phone=data["phone"],
+            notes=data["notes"],
+            tags=list(data.get("tags") or []),
         )
-        if response:
-            return response
-    return render(request, "grids/household_form.html", {"form": form, "household": None})
+        return reverse("grids:resident-create", args=[household.pk]) + "?relation=head"
+
+    return _household_form_page(request, form, None, perform, _("Household saved. Now add the head of the household."))
 
 
 @login_required
@@ -224,22 +223,17 @@ def household_update(request, pk):
     form = HouseholdForm(
         request.POST or None, grids=Grid.objects.none(), courtyards=courtyards, with_grid=False, initial=initial
     )
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
+
+    def perform(data):
         changes = {name: data[name] for name in ("number", "address", "phone", "notes", "tags") if name in data}
         if "tags" in changes:
             changes["tags"] = list(changes["tags"])
         if "courtyard" in form.fields:
             changes["courtyard"] = data.get("courtyard")
+        services.household_update(household=household, **changes)
+        return reverse("grids:household-detail", args=[household.pk])
 
-        def perform():
-            services.household_update(household=household, **changes)
-            return reverse("grids:household-detail", args=[household.pk])
-
-        response = save_form(request, form, perform=perform, done=_("Household details saved."))
-        if response:
-            return response
-    return render(request, "grids/household_form.html", {"form": form, "household": household})
+    return _household_form_page(request, form, household, perform, _("Household details saved."))
 
 
 @login_required
@@ -256,25 +250,25 @@ def household_move(request, pk):
         .order_by("grid__number", "name")
     )
     form = HouseholdMoveForm(request.POST or None, grids=grids, courtyards=courtyards)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
 
-        def perform():
-            services.household_move(
-                household=household,
-                to_grid=data["to_grid"],
-                to_courtyard=data.get("to_courtyard"),
-                moved_by=user,
-                reason=data["reason"],
-            )
-            return reverse("grids:household-detail", args=[household.pk])
-
-        response = save_form(
-            request, form, perform=perform, done=_("The household was moved. The move is kept in its history.")
+    def perform(data):
+        services.household_move(
+            household=household,
+            to_grid=data["to_grid"],
+            to_courtyard=data.get("to_courtyard"),
+            moved_by=user,
+            reason=data["reason"],
         )
-        if response:
-            return response
-    return render(request, "grids/household_move.html", {"form": form, "household": household})
+        return reverse("grids:household-detail", args=[household.pk])
+
+    return form_page(
+        request,
+        form,
+        perform=perform,
+        done=_("The household was moved. The move is kept in its history."),
+        template="grids/household_move.html",
+        context={"household": household},
+    )
 
 
 def _resident_page(request, resident, revealed_id_number=""):

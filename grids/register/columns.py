@@ -5,20 +5,11 @@ The template's headers and widths, the names villages' own registers give each c
 relation codes), genders and statuses: one table each, read both ways.
 """
 
-from dataclasses import dataclass
-
+from governance.uploads import Column
 from grids.models import Resident
 
 SHEET_NAME = "户籍台账"
 HEADER_SCAN_ROWS = 10  # a village's own 台账 often has title rows above its header
-
-
-@dataclass(frozen=True)
-class Column:
-    key: str
-    header: str
-    width: int
-    required: bool = False
 
 
 COLUMNS = [

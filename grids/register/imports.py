@@ -24,9 +24,18 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl.utils import get_column_letter
 
-from governance.errors import DomainError, Invalid
 from governance.generations import bump
-from governance.uploads import UploadRefused, open_xlsx, too_many_rows, xlsx_rows
+from governance.uploads import (
+    RowError,
+    RowsRefused,
+    UploadRefused,
+    cell_text,
+    missing_columns,
+    too_many_rows,
+    unheaded_column,
+    xlsx_opened,
+    xlsx_rows,
+)
 from grids import idconflicts
 from grids.idnumbers import (
     encrypt_id_number,
@@ -57,18 +66,7 @@ from grids.signals import households_created, households_moved, visit_targets_ch
 from grids.validators import validate_birth_date
 
 
-@dataclass
-class RowError:
-    row: int
-    column: str
-    message: str
-    code: str = "invalid"
-
-    def as_dict(self) -> dict:
-        return {"row": self.row, "column": self.column, "message": str(self.message), "code": self.code}
-
-
-class RegisterImportError(Invalid):
+class RegisterImportError(RowsRefused):
     """The file was refused; `errors` lists every problem found, by row and column.
 
     `code` names the refusal as a whole (``invalid_register`` for row errors); `id_refusals`
@@ -78,21 +76,15 @@ class RegisterImportError(Invalid):
     """
 
     def __init__(self, errors: list[RowError], *, code: str = "invalid_register", id_refusals=()):
-        DomainError.__init__(self, f"{len(errors)} errors", code)
-        self.errors = errors
+        super().__init__(errors, code=code)
         self.id_refusals = list(id_refusals)
+
+    def summary(self) -> str:
+        return _("The file was not imported: %(count)d errors. Nothing was written.") % {"count": len(self.errors)}
 
     def as_dict(self) -> dict:
         """The API's 400 body: {"detail", "code", "errors": [{row, column, message, code}]}."""
-        return {
-            "detail": _("The file was not imported: %(count)d errors. Nothing was written.")
-            % {"count": len(self.errors)},
-            "code": self.code,
-            "errors": [e.as_dict() for e in self.errors],
-        }
-
-    def as_body(self) -> dict:
-        return self.as_dict()
+        return self.as_body()
 
 
 @dataclass
@@ -124,13 +116,10 @@ class _Row:
 
 
 def _text(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
+    """A cell as text, a date-time as its day (2026-05-10)."""
     if isinstance(value, datetime.datetime):
         return value.date().isoformat()
-    return str(value).strip()
+    return cell_text(value)
 
 
 def _split_tags(value: str) -> list[str]:
@@ -172,15 +161,10 @@ def _no_progress(done: int, total: int = 0, *, phase: str = "") -> None:
 
 def _read_rows(file, seconds: float | None = None, progress=_no_progress) -> tuple[list[_Row], list[RowError]]:
     try:
-        workbook = open_xlsx(file)
+        with xlsx_opened(file) as workbook:
+            return _rows_of(workbook, seconds, progress)
     except UploadRefused as refused:
         return _refused(refused.code, refused.message)
-    try:
-        return _rows_of(workbook, seconds, progress)
-    except UploadRefused as refused:
-        return _refused(refused.code, refused.message)
-    finally:
-        workbook.close()
 
 
 def _rows_of(workbook, seconds: float | None, progress=_no_progress) -> tuple[list[_Row], list[RowError]]:
@@ -195,9 +179,7 @@ def _rows_of(workbook, seconds: float | None, progress=_no_progress) -> tuple[li
             break
     header_index = _find_header(top)
     if header_index is None:
-        missing = "、".join(c.header for c in COLUMNS if c.required)
-        message = _("The header row lacks these columns: %(columns)s. Download the template.") % {"columns": missing}
-        return _refused("missing_columns", message, 1)
+        return [], [missing_columns(COLUMNS, {}, 1)]
     header_row = header_index + 1
     positions, unheaded, errors = _read_header(top[header_index], header_row)
     if errors:
@@ -245,12 +227,8 @@ def _read_header(titles, header_row: int) -> tuple[dict, set, list[RowError]]:
             )
         else:
             positions[HEADERS[key].key] = index
-    missing = [c.header for c in COLUMNS if c.required and c.key not in positions]
-    if missing:
-        message = _("The header row lacks these columns: %(columns)s. Download the template.") % {
-            "columns": "、".join(missing)
-        }
-        errors.append(RowError(header_row, "", message, "missing_columns"))
+    if missing := missing_columns(COLUMNS, positions, header_row):
+        errors.append(missing)
     return positions, unheaded, errors
 
 
@@ -265,14 +243,7 @@ def _data_rows(
             continue
         stray = next((i for i in sorted(unheaded) if i < len(values) and values[i] not in (None, "")), None)
         if stray is not None:
-            letter = get_column_letter(stray + 1)
-            return _refused(
-                "unknown_column",
-                _("Column %(letter)s has data but no header; give it a template header or delete it.")
-                % {"letter": letter},
-                number,
-                letter,
-            )
+            return [], [unheaded_column(number, stray)]
         if len(rows) >= settings.REGISTER_MAX_ROWS:
             raise too_many_rows(settings.REGISTER_MAX_ROWS)
         row = {key: values[index] if index < len(values) else None for key, index in positions.items()}

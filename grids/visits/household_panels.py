@@ -1,5 +1,6 @@
 """The household page's visit history (grids.panels finds this module)."""
 
+from governance.panels import latest_panel
 from governance.roles import VISIT_READERS
 from governance.scoping import scope_for
 from grids.panels import Panel, household_panel
@@ -14,15 +15,12 @@ def visit_history(request, household) -> Panel | None:
     """The household's latest visits (one query), for those who read the visit log."""
     if not scope_for(request.user).has_any_role(VISIT_READERS):
         return None
-    rows = list(
+    rows = (
         visits_visible_to(request.user)
         .filter(household=household)
         .select_related(None)
         .select_related("author")
         .prefetch_related(None)
-        .order_by("-visited_at", "-id")[: PANEL_VISITS + 1]
+        .order_by("-visited_at", "-id")
     )
-    return Panel(
-        "visits/_household_panel.html",
-        {"household": household, "visits": rows[:PANEL_VISITS], "more": len(rows) > PANEL_VISITS},
-    )
+    return latest_panel("visits/_household_panel.html", "visits", rows, PANEL_VISITS, household=household)
