@@ -34,7 +34,7 @@ def test_from_an_xlsform_to_an_answer_on_the_page(world, client, safety):
     campaign = Campaign.objects.get()
     assert campaign.title == "燃气安全排查" and campaign.form_source == "xlsform:gas.xlsx"
     page = client.get(response.url).content.decode()
-    assert "是否有隐患" in page and "开始" in page or "Start" in page
+    assert "是否有隐患" in page and "启动：下发到各网格" in page
     response = client.post(f"/campaigns/{campaign.pk}/start/")
     assert response.status_code == 302
     campaign.refresh_from_db()
