@@ -44,7 +44,7 @@ NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
 def kind_labels() -> dict[str, str]:
     """The kinds as a builder page and an error name them."""
     return {
-        "text": _("text"),
+        "text": _("written answer"),
         "integer": _("whole number"),
         "decimal": _("number"),
         "select_one": _("one choice"),

@@ -122,7 +122,6 @@ def _campaign(user, pk) -> Campaign:
 
 def _detail_context(user, campaign: Campaign) -> dict:
     tasks = tasks_visible_to(user)
-    by = "grid" if campaign.village_id else "village"
     form = Form.from_json(campaign.form) if campaign.form else None
     counted = summary(campaign, tasks=tasks)
     charts = []
@@ -147,9 +146,14 @@ def _detail_context(user, campaign: Campaign) -> dict:
     organiser = services.may_organise(user, township_id=campaign.township_id, village_id=campaign.village_id)
     return {
         "campaign": campaign,
-        "questions": [(q, kind_labels()[q.kind]) for q in (form.questions if form else ())],
-        "rows": progress(campaign, by=by, tasks=tasks),
-        "by": by,
+        "questions": [
+            (q, kind_labels()[q.kind], [(q.choice_label(f.when), f) for f in q.findings])
+            for q in (form.questions if form else ())
+        ],
+        "tables": [
+            (by_what, progress(campaign, by=by_what, tasks=tasks))
+            for by_what in (("grid",) if campaign.village_id else ("village", "grid"))
+        ],
         "answered": counted["answered"],
         "charts": charts,
         "may_start": organiser and campaign.state == Campaign.State.DRAFT,

@@ -36,3 +36,12 @@ def make_campaign(world):
         return campaign
 
     return make
+
+
+@pytest.fixture
+def english():
+    """The messages in English, as the assertions read them (the site's language is Chinese)."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield

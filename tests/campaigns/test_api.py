@@ -98,7 +98,7 @@ def test_bad_input_is_a_400_that_names_the_field(world, as_user, safety):
     official = as_user(world.users.official)
     audio = xlsform(survey=[["type", "name", "label"], ["audio", "a", "甲"]])
     bad = official.post(f"/api/v1/campaigns/{campaign_id}/form/", {"xlsform": audio}, format="multipart")
-    assert bad.status_code == 400 and "not supported" in str(bad.data["xlsform"])
+    assert bad.status_code == 400 and "不支持题型“audio”" in str(bad.data["xlsform"])
     official.post(f"/api/v1/campaigns/{campaign_id}/start/")
     task = Task.objects.filter(campaign_id=campaign_id, household=world.households.q1).get()
     grid1 = as_user(world.users.grid1)

@@ -6,6 +6,8 @@ from django.core.exceptions import ValidationError
 from grids.campaigns.library import TEMPLATES, template_form
 from grids.campaigns.questionnaire import ExpressionError, Form, evaluate, parse_expression, references
 
+pytestmark = pytest.mark.usefixtures("english")
+
 FORM = [
     {"name": "uses_gas", "kind": "yes_no", "label": "是否使用燃气", "required": True},
     {

@@ -22,6 +22,8 @@ from grids.campaigns.services import (
 from grids.models import Tag
 from tests.factories import make_household
 
+pytestmark = pytest.mark.usefixtures("english")
+
 HAZARD = {
     "uses_gas": "yes",
     "gas_kind": "lpg",

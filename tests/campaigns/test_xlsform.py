@@ -9,6 +9,8 @@ from grids.campaigns.questionnaire import evaluate
 from grids.campaigns.xlsform import read_xlsform
 from tests.campaigns.xlsforms import GAS_CHOICES, xlsform
 
+pytestmark = pytest.mark.usefixtures("english")
+
 
 def test_the_gas_form_reads_with_chinese_labels_groups_and_findings():
     form, title = read_xlsform(xlsform())
