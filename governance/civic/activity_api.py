@@ -8,16 +8,16 @@ scoped photo page. Every POST honours Idempotency-Key.
 
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import exceptions, mixins, serializers, status, viewsets
+from rest_framework import serializers
 from rest_framework.decorators import action
-from rest_framework.response import Response
 
-from governance.api_common import IdCursorPagination, idempotent, refusals
+from governance.api_common import IdCursorPagination, refusals
 from governance.api_input import InputSerializer, VisibleField
 from governance.civic import activities as a
 from governance.civic.access import NOT_A_READER, check_reach, reads_civic
 from governance.civic.models import Activity, ActivityKind
-from governance.permissions import ActionPolicy, Policy
+from governance.permissions import Policy
+from governance.record_api import RecordViewSet
 from governance.roles import ACTIVITY_RECORDERS, CIVIC_READERS
 from governance.scoping import villages_for
 from grids.models import Grid, Resident, Village
@@ -126,42 +126,29 @@ class ActivityPagination(IdCursorPagination):
         "description, participants (resident ids of the village), photos (multipart)}.",
     ),
 )
-class ActivityViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class ActivityViewSet(RecordViewSet):
     """Activities of the village's campaigns, their photos and their one points batch."""
 
     queryset = Activity.objects.none()
     serializer_class = ActivitySerializer
+    detail_serializer_class = ActivityDetailSerializer
     pagination_class = ActivityPagination
-    permission_classes = [ActionPolicy]
     policies = {"create": Policy(roles=ACTIVITY_RECORDERS, message=a.NOT_A_RECORDER)}
+    selectors = (a.activities_visible_to, a.activity_detail_queryset)
+    readers = (reads_civic, NOT_A_READER)
+    record_name = "activity"
+    steps = {
+        "create": (ActivityRecordSerializer, a.activity_record),
+        "photos": (PhotosSerializer, a.activity_add_photos),
+        "points": (PointsSerializer, a.activity_propose_points),
+    }
 
-    def get_queryset(self):
-        if self.action == "list":
-            return a.activities_visible_to(self.request.user)
-        return a.activity_detail_queryset(self.request.user)
-
-    def get_serializer_class(self):
-        return ActivitySerializer if self.action == "list" else ActivityDetailSerializer
-
-    def list(self, request, *args, **kwargs):
-        if not reads_civic(request.user):
-            raise exceptions.PermissionDenied(NOT_A_READER)
-        return super().list(request, *args, **kwargs)
-
-    def _detail(self, pk, status_code=status.HTTP_200_OK):
-        activity = a.activity_detail_queryset(self.request.user).get(pk=pk)
-        return Response(
-            ActivityDetailSerializer(activity, context=self.get_serializer_context()).data, status=status_code
-        )
-
-    def create(self, request, *args, **kwargs):
-        def perform():
-            serializer = ActivityRecordSerializer(data=request.data, context=self.get_serializer_context())
-            serializer.is_valid(raise_exception=True)
-            activity = a.activity_record(actor=request.user, **serializer.validated_data)
-            return self._detail(activity.pk, status.HTTP_201_CREATED)
-
-        return idempotent(request, perform)
+    def check_step(self, user, step, activity):
+        check_reach(user, ACTIVITY_RECORDERS, activity, a.NOT_A_RECORDER)
+        if step == "points" and activity.award_batch_id is not None:
+            raise a.ActivityStateError(
+                _("This activity's participants have already been proposed points."), code="already_proposed"
+            )
 
     @extend_schema(
         request={"multipart/form-data": PhotosSerializer}, responses={200: ActivityDetailSerializer, **REFUSALS}
@@ -169,35 +156,11 @@ class ActivityViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     @action(detail=True, methods=["post"], filter_backends=[])
     def photos(self, request, pk=None):
         """More photos {photos (multipart)}: the recorders of the activity's village."""
-        activity = self.get_object()
-
-        def perform():
-            check_reach(request.user, ACTIVITY_RECORDERS, activity, a.NOT_A_RECORDER)
-            serializer = PhotosSerializer(data=request.data, context=self.get_serializer_context())
-            serializer.is_valid(raise_exception=True)
-            a.activity_add_photos(activity=activity, actor=request.user, **serializer.validated_data)
-            return self._detail(activity.pk)
-
-        return idempotent(request, perform)
+        return self._act(request, "photos")
 
     @extend_schema(request=PointsSerializer, responses={200: ActivityDetailSerializer, **REFUSALS})
     @action(detail=True, methods=["post"], filter_backends=[])
     def points(self, request, pk=None):
         """ONE points batch for the participants {rule, note}: a second time 409 already_proposed, none
         named 409 no_participants. It waits for its 公示 and a village cadre's approval."""
-        activity = self.get_object()
-
-        def perform():
-            check_reach(request.user, ACTIVITY_RECORDERS, activity, a.NOT_A_RECORDER)
-            if activity.award_batch_id is not None:
-                raise a.ActivityStateError(
-                    _("This activity's participants have already been proposed points."), code="already_proposed"
-                )
-            serializer = PointsSerializer(
-                data=request.data, context={**self.get_serializer_context(), "activity": activity}
-            )
-            serializer.is_valid(raise_exception=True)
-            a.activity_propose_points(activity=activity, actor=request.user, **serializer.validated_data)
-            return self._detail(activity.pk)
-
-        return idempotent(request, perform)
+        return self._act(request, "points")

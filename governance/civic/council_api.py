@@ -13,17 +13,17 @@ import datetime
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import exceptions, mixins, serializers, status, viewsets
+from rest_framework import exceptions, serializers, status
 from rest_framework.decorators import action
-from rest_framework.response import Response
 
-from governance.api_common import IdCursorPagination, idempotent, refusals
+from governance.api_common import IdCursorPagination, refusals
 from governance.api_input import InputSerializer
 from governance.civic import councils as c
 from governance.civic.access import NOT_A_READER, reads_civic
 from governance.civic.models import CouncilKind, Meeting, MeetingStatus
 from governance.models import Pledge
-from governance.permissions import ActionPolicy, Policy
+from governance.permissions import Policy
+from governance.record_api import RecordViewSet
 from governance.roles import COUNCIL_RUNNERS
 from governance.scoping import villages_for
 from grids.models import Grid, Village
@@ -249,11 +249,12 @@ class MeetingPagination(IdCursorPagination):
     ordering = "-id"
 
 
-ACTIONS = {
-    "record": (MeetingRecordSerializer, "record", c.meeting_record),
-    "cancel": (MeetingCancelSerializer, "cancel", c.meeting_cancel),
-    "concerns": (ConcernInputSerializer, "concern", c.concern_raise),
-    "ratings": (RatingInputSerializer, "rating", c.rating_record),
+STEPS = {
+    "create": (MeetingPlanSerializer, c.meeting_plan),
+    "record": (MeetingRecordSerializer, c.meeting_record),
+    "cancel": (MeetingCancelSerializer, c.meeting_cancel),
+    "concern": (ConcernInputSerializer, c.concern_raise),
+    "rating": (RatingInputSerializer, c.rating_record),
 }
 
 
@@ -269,59 +270,23 @@ ACTIONS = {
         ),
     ),
 )
-class MeetingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class MeetingViewSet(RecordViewSet):
     """The four councils' meetings (民情恳谈会, 事务协调会, 道德评议会, 成效评议会)."""
 
     queryset = Meeting.objects.none()
     serializer_class = MeetingSerializer
+    detail_serializer_class = MeetingDetailSerializer
     filterset_class = MeetingFilter
     pagination_class = MeetingPagination
-    permission_classes = [ActionPolicy]
     policies = {"create": Policy(roles=COUNCIL_RUNNERS, message=c.NOT_A_RUNNER)}
+    selectors = (c.meetings_visible_to, c.meeting_detail_queryset)
+    readers = (reads_civic, NOT_A_READER)
+    reader_actions = None
+    record_name = "meeting"
+    steps = STEPS
 
-    def get_queryset(self):
-        if self.action == "list":
-            return c.meetings_visible_to(self.request.user)
-        return c.meeting_detail_queryset(self.request.user)
-
-    def get_serializer_class(self):
-        return MeetingSerializer if self.action == "list" else MeetingDetailSerializer
-
-    def check_permissions(self, request):
-        super().check_permissions(request)
-        if not reads_civic(request.user):
-            raise exceptions.PermissionDenied(NOT_A_READER)
-
-    def _detail(self, pk, status_code=status.HTTP_200_OK):
-        meeting = self.get_queryset().get(pk=pk)
-        return Response(
-            MeetingDetailSerializer(meeting, context=self.get_serializer_context()).data, status=status_code
-        )
-
-    def create(self, request, *args, **kwargs):
-        def perform():
-            serializer = MeetingPlanSerializer(data=request.data, context=self.get_serializer_context())
-            serializer.is_valid(raise_exception=True)
-            meeting = c.meeting_plan(actor=request.user, **serializer.validated_data)
-            return self._detail(meeting.pk, status.HTTP_201_CREATED)
-
-        return idempotent(request, perform)
-
-    def _act(self, request, name):
-        """404 (scope), 403 (role), 409 (council, status), 400 (payload), then the service, once per key."""
-        meeting = self.get_object()
-        input_class, step, service = ACTIONS[name]
-
-        def perform():
-            c.check(request.user, step, meeting)
-            context = {**self.get_serializer_context(), "meeting": meeting}
-            serializer = input_class(data=request.data, context=context)
-            serializer.is_valid(raise_exception=True)
-            service(meeting=meeting, actor=request.user, **serializer.validated_data)
-            code = status.HTTP_201_CREATED if name in ("concerns", "ratings") else status.HTTP_200_OK
-            return self._detail(meeting.pk, code)
-
-        return idempotent(request, perform)
+    def check_step(self, user, step, meeting):
+        c.check(user, step, meeting)
 
     @extend_schema(request=MeetingRecordSerializer, responses={200: MeetingDetailSerializer, **REFUSALS})
     @action(detail=True, methods=["post"], filter_backends=[])
@@ -341,11 +306,11 @@ class MeetingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     def concerns(self, request, pk=None):
         """民情恳谈会: a concern raised {raised_by, submitter_phone, title, description, grid} becomes a matter
         of the village (source "meeting"), linked to the meeting."""
-        return self._act(request, "concerns")
+        return self._act(request, "concern", status.HTTP_201_CREATED)
 
     @extend_schema(request=RatingInputSerializer, responses={201: MeetingDetailSerializer, **REFUSALS})
     @action(detail=True, methods=["post"], filter_backends=[])
     def ratings(self, request, pk=None):
         """成效评议会: rate a handled matter or a pledge waiting for its 评诺 {matter or pledge, raters, satisfied,
         basically_satisfied, unsatisfied, note}; the verdict is computed. A pledge's rating is its 评诺."""
-        return self._act(request, "ratings")
+        return self._act(request, "rating", status.HTTP_201_CREATED)

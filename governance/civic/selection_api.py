@@ -10,16 +10,16 @@ Idempotency-Key.
 
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import exceptions, mixins, serializers, status, viewsets
+from rest_framework import exceptions, serializers
 from rest_framework.decorators import action
-from rest_framework.response import Response
 
-from governance.api_common import IdCursorPagination, idempotent, refusals
+from governance.api_common import IdCursorPagination, refusals
 from governance.api_input import InputSerializer
 from governance.civic import selections as s
 from governance.civic.access import NOT_A_READER, reads_civic
 from governance.civic.models import Meeting, Nomination, Selection, SelectionKind
-from governance.permissions import ActionPolicy, Policy
+from governance.permissions import Policy
+from governance.record_api import RecordViewSet
 from governance.roles import CIVIC_READERS, COUNCIL_RUNNERS
 from governance.scoping import villages_for
 from grids.models import Courtyard, Grid, Household, Village
@@ -171,6 +171,27 @@ class SelectionPagination(IdCursorPagination):
     ordering = "-id"
 
 
+def _nomination(selection, nid) -> Nomination:
+    try:
+        return selection.nominations.get(pk=nid)
+    except Nomination.DoesNotExist:
+        raise exceptions.NotFound(_("No such nomination of this selection.")) from None
+
+
+def _decide(*, votes, **data):
+    """The votes as {nomination id: votes for}, as the service takes them."""
+    s.selection_decide(votes={row["nomination"]: row["votes_for"] for row in votes}, **data)
+
+
+STEPS = {
+    "create": (SelectionOpenSerializer, s.selection_open),
+    "nominate": (NominateSerializer, s.nomination_add),
+    "withdraw": (None, s.nomination_withdraw),
+    "decide": (DecideSerializer, _decide),
+    "publish": (PublishSerializer, s.selection_publish),
+}
+
+
 @extend_schema_view(
     list=extend_schema(description="最美 selections of the villages the caller works in, newest first."),
     retrieve=extend_schema(responses=SelectionDetailSerializer),
@@ -181,67 +202,28 @@ class SelectionPagination(IdCursorPagination):
         "a village cadre of the village.",
     ),
 )
-class SelectionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class SelectionViewSet(RecordViewSet):
     """最美 selections: nominations, the 道德评议会's vote, publication, points."""
 
     queryset = Selection.objects.none()
     serializer_class = SelectionSerializer
+    detail_serializer_class = SelectionDetailSerializer
     pagination_class = SelectionPagination
-    permission_classes = [ActionPolicy]
     policies = {"create": Policy(roles=COUNCIL_RUNNERS, message=_("Only a village cadre opens a 最美 selection."))}
+    selectors = (s.selections_visible_to, s.selection_detail_queryset)
+    readers = (reads_civic, NOT_A_READER)
+    record_name = "selection"
+    steps = STEPS
 
-    def get_queryset(self):
-        if self.action == "list":
-            return s.selections_visible_to(self.request.user)
-        return s.selection_detail_queryset(self.request.user)
-
-    def get_serializer_class(self):
-        return SelectionSerializer if self.action == "list" else SelectionDetailSerializer
-
-    def list(self, request, *args, **kwargs):
-        if not reads_civic(request.user):
-            raise exceptions.PermissionDenied(NOT_A_READER)
-        return super().list(request, *args, **kwargs)
-
-    def _detail(self, pk, status_code=status.HTTP_200_OK):
-        selection = s.selection_detail_queryset(self.request.user).get(pk=pk)
-        return Response(
-            SelectionDetailSerializer(selection, context=self.get_serializer_context()).data, status=status_code
-        )
-
-    def create(self, request, *args, **kwargs):
-        def perform():
-            serializer = SelectionOpenSerializer(data=request.data, context=self.get_serializer_context())
-            serializer.is_valid(raise_exception=True)
-            selection = s.selection_open(actor=request.user, **serializer.validated_data)
-            return self._detail(selection.pk, status.HTTP_201_CREATED)
-
-        return idempotent(request, perform)
-
-    def _act(self, request, name, input_class, run):
-        selection = self.get_object()
-
-        def perform():
-            s.check(request.user, name, selection)
-            context = {**self.get_serializer_context(), "selection": selection}
-            serializer = input_class(data=request.data, context=context)
-            serializer.is_valid(raise_exception=True)
-            run(selection, serializer.validated_data)
-            return self._detail(selection.pk)
-
-        return idempotent(request, perform)
+    def check_step(self, user, step, selection):
+        s.check(user, step, selection)
 
     @extend_schema(request=NominateSerializer, responses={200: SelectionDetailSerializer, **REFUSALS})
     @action(detail=True, methods=["post"], filter_backends=[])
     def nominations(self, request, pk=None):
         """Nominate {household | grid | courtyard (the selection's kind), reason}: the village's cadres,
         grid staff within their own grid."""
-        return self._act(
-            request,
-            "nominate",
-            NominateSerializer,
-            lambda sel, data: s.nomination_add(selection=sel, actor=request.user, **data),
-        )
+        return self._act(request, "nominate")
 
     @extend_schema(request=None, responses={200: SelectionDetailSerializer, **REFUSALS})
     @action(
@@ -253,18 +235,7 @@ class SelectionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
     )
     def withdraw(self, request, pk=None, nid=None):
         """Take a nomination back while nominations are taken: whoever made it, or a village cadre."""
-        selection = self.get_object()
-        try:
-            nomination = selection.nominations.get(pk=nid)
-        except Nomination.DoesNotExist:
-            raise exceptions.NotFound(_("No such nomination of this selection.")) from None
-
-        def perform():
-            s.check(request.user, "withdraw", selection)
-            s.nomination_withdraw(nomination=nomination, actor=request.user)
-            return self._detail(selection.pk)
-
-        return idempotent(request, perform)
+        return self._act(request, "withdraw", target=lambda selection: {"nomination": _nomination(selection, nid)})
 
     @extend_schema(request=DecideSerializer, responses={200: SelectionDetailSerializer, **REFUSALS})
     @action(detail=True, methods=["post"], filter_backends=[])
@@ -272,21 +243,11 @@ class SelectionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         """The 道德评议会's vote {entitled, present, votes: [{nomination, votes_for}], meeting}: quorum
         (more than half of the members present) and who is selected (more than half of those
         present) are computed, never sent; at least one must be selected."""
-
-        def run(selection, data):
-            votes = {row["nomination"]: row["votes_for"] for row in data.pop("votes")}
-            s.selection_decide(selection=selection, actor=request.user, votes=votes, **data)
-
-        return self._act(request, "decide", DecideSerializer, run)
+        return self._act(request, "decide")
 
     @extend_schema(request=PublishSerializer, responses={200: SelectionDetailSerializer, **REFUSALS})
     @action(detail=True, methods=["post"], filter_backends=[])
     def publish(self, request, pk=None):
         """Publish on the village's public board {rule (optional, a family selection)}: a rule proposes
         ONE points batch for the selected households, approved by another cadre after its 公示."""
-        return self._act(
-            request,
-            "publish",
-            PublishSerializer,
-            lambda sel, data: s.selection_publish(selection=sel, actor=request.user, rule=data.get("rule")),
-        )
+        return self._act(request, "publish")
