@@ -10,16 +10,16 @@ Idempotency-Key.
 
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.decorators import action
 
 from governance import pledges as p
-from governance.api_common import IdCursorPagination, refusals
+from governance.api_common import refusals
 from governance.api_input import InputSerializer, VisibleField
 from governance.models import Pledge, PledgeStatus
 from governance.permissions import Policy
-from governance.record_api import RecordViewSet
+from governance.record_api import NewestFirst, RecordViewSet, record_schema
 from governance.roles import PLEDGE_READERS, PLEDGER_ROLES
 from governance.scoping import villages_for
 from grids.models import Resident, Village
@@ -29,7 +29,6 @@ REFUSALS = refusals(
     not_found="No such pledge, or not one the caller sees.",
     conflict="Not possible in the pledge's current status (code not_submitted, not_published, not_done, not_returned).",
 )
-REFUSED_400 = OpenApiResponse(description="Invalid input: field errors.")
 
 
 # ---------------------------------------------------------------- output
@@ -209,10 +208,6 @@ class PledgeFilter(filters.FilterSet):
         fields = ["status", "village", "overdue"]
 
 
-class PledgePagination(IdCursorPagination):
-    ordering = "-id"
-
-
 STEPS = {
     "approve": (PledgeApproveSerializer, p.pledge_approve),
     "return": (PledgeReasonSerializer, p.pledge_return),
@@ -223,18 +218,16 @@ STEPS = {
 }
 
 
-@extend_schema_view(
-    list=extend_schema(description="Pledges of the villages the caller works in, newest first."),
-    retrieve=extend_schema(responses=PledgeDetailSerializer),
-    create=extend_schema(
-        request=PledgeCreateSerializer,
-        responses={201: PledgeDetailSerializer, 400: REFUSED_400, 403: REFUSALS[403]},
-        description=(
-            "提诺: propose one's own pledge {village, pledger_title, title, description, period_label, "
-            "period_start, period_end, due_on}, or, as a village cadre, a resident's (resident). It waits "
-            "for review (审诺) by a village cadre or the township other than the pledger."
-        ),
+@record_schema(
+    listed="Pledges of the villages the caller works in, newest first.",
+    detail=PledgeDetailSerializer,
+    create=PledgeCreateSerializer,
+    created=(
+        "提诺: propose one's own pledge {village, pledger_title, title, description, period_label, "
+        "period_start, period_end, due_on}, or, as a village cadre, a resident's (resident). It waits "
+        "for review (审诺) by a village cadre or the township other than the pledger."
     ),
+    refusals=REFUSALS,
 )
 class PledgeViewSet(RecordViewSet):
     """Pledges (提诺·亮诺·践诺·评诺) and the steps of their cycle."""
@@ -243,7 +236,7 @@ class PledgeViewSet(RecordViewSet):
     serializer_class = PledgeSerializer
     detail_serializer_class = PledgeDetailSerializer
     filterset_class = PledgeFilter
-    pagination_class = PledgePagination
+    pagination_class = NewestFirst
     policies = {"create": Policy(roles=PLEDGER_ROLES, message=_("Your role may not make a pledge."))}
     selectors = (p.pledges_visible_to, p.pledge_detail_queryset)
     readers = (p.reads_pledges, p.NOT_A_READER)

@@ -8,11 +8,32 @@ caller's role (403) and the record's state (409) before the payload is read (400
 service call; every answer is the record as its detail serializer shows it.
 """
 
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import exceptions, mixins, status, viewsets
 from rest_framework.response import Response
 
-from governance.api_common import idempotent
+from governance.api_common import IdCursorPagination, idempotent
 from governance.permissions import ActionPolicy
+
+REFUSED_400 = OpenApiResponse(description="Invalid input: field errors.")
+
+
+class NewestFirst(IdCursorPagination):
+    ordering = "-id"
+
+
+def record_schema(*, listed: str, detail, create, created: str, refusals: dict, create_conflicts: bool = False):
+    """The schema of a record API's list (`listed`: what it lists), retrieve (`detail`, the
+    serializer) and create (`create`, its input: the request's body or a {media type: input};
+    `created`: what it makes); its refusals as `governance.api_common.refusals` gives them."""
+    responses = {201: detail, 400: REFUSED_400, 403: refusals[403]}
+    if create_conflicts:
+        responses[409] = refusals[409]
+    return extend_schema_view(
+        list=extend_schema(description=listed),
+        retrieve=extend_schema(responses=detail),
+        create=extend_schema(request=create, responses=responses, description=created),
+    )
 
 
 class RecordViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):

@@ -7,17 +7,17 @@ scoped photo page. Every POST honours Idempotency-Key.
 """
 
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.decorators import action
 
-from governance.api_common import IdCursorPagination, refusals
+from governance.api_common import refusals
 from governance.api_input import InputSerializer, VisibleField
 from governance.civic import activities as a
 from governance.civic.access import NOT_A_READER, check_reach, reads_civic
 from governance.civic.models import Activity, ActivityKind
 from governance.permissions import Policy
-from governance.record_api import RecordViewSet
+from governance.record_api import NewestFirst, RecordViewSet, record_schema
 from governance.roles import ACTIVITY_RECORDERS, CIVIC_READERS
 from governance.scoping import villages_for
 from grids.models import Grid, Resident, Village
@@ -29,7 +29,6 @@ REFUSALS = refusals(
     conflict="Points already proposed for this activity, or it names no participants "
     "(code already_proposed, no_participants).",
 )
-REFUSED_400 = OpenApiResponse(description="Invalid input: field errors.")
 
 
 class ActivitySerializer(serializers.ModelSerializer):
@@ -112,19 +111,13 @@ class PointsSerializer(InputSerializer):
     note = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")
 
 
-class ActivityPagination(IdCursorPagination):
-    ordering = "-id"
-
-
-@extend_schema_view(
-    list=extend_schema(description="Activities of the villages the caller works in, newest first."),
-    retrieve=extend_schema(responses=ActivityDetailSerializer),
-    create=extend_schema(
-        request={"multipart/form-data": ActivityRecordSerializer, "application/json": ActivityRecordSerializer},
-        responses={201: ActivityDetailSerializer, 400: REFUSED_400, 403: REFUSALS[403]},
-        description="Record an activity {village, grid, kind, title, held_on (not in the future), place, "
-        "description, participants (resident ids of the village), photos (multipart)}.",
-    ),
+@record_schema(
+    listed="Activities of the villages the caller works in, newest first.",
+    detail=ActivityDetailSerializer,
+    create={"multipart/form-data": ActivityRecordSerializer, "application/json": ActivityRecordSerializer},
+    created="Record an activity {village, grid, kind, title, held_on (not in the future), place, "
+    "description, participants (resident ids of the village), photos (multipart)}.",
+    refusals=REFUSALS,
 )
 class ActivityViewSet(RecordViewSet):
     """Activities of the village's campaigns, their photos and their one points batch."""
@@ -132,7 +125,7 @@ class ActivityViewSet(RecordViewSet):
     queryset = Activity.objects.none()
     serializer_class = ActivitySerializer
     detail_serializer_class = ActivityDetailSerializer
-    pagination_class = ActivityPagination
+    pagination_class = NewestFirst
     policies = {"create": Policy(roles=ACTIVITY_RECORDERS, message=a.NOT_A_RECORDER)}
     selectors = (a.activities_visible_to, a.activity_detail_queryset)
     readers = (reads_civic, NOT_A_READER)

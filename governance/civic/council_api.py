@@ -12,18 +12,18 @@ import datetime
 
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, serializers, status
 from rest_framework.decorators import action
 
-from governance.api_common import IdCursorPagination, refusals
+from governance.api_common import refusals
 from governance.api_input import InputSerializer
 from governance.civic import councils as c
 from governance.civic.access import NOT_A_READER, reads_civic
 from governance.civic.models import CouncilKind, Meeting, MeetingStatus
 from governance.models import Pledge
 from governance.permissions import Policy
-from governance.record_api import RecordViewSet
+from governance.record_api import NewestFirst, RecordViewSet, record_schema
 from governance.roles import COUNCIL_RUNNERS
 from governance.scoping import villages_for
 from grids.models import Grid, Village
@@ -38,7 +38,6 @@ REFUSALS = refusals(
         "not_concerns, not_results)."
     ),
 )
-REFUSED_400 = OpenApiResponse(description="Invalid input: field errors.")
 
 
 # ---------------------------------------------------------------- output
@@ -245,10 +244,6 @@ class MeetingFilter(filters.FilterSet):
         return queryset.filter(held_on__range=(first, last))
 
 
-class MeetingPagination(IdCursorPagination):
-    ordering = "-id"
-
-
 STEPS = {
     "create": (MeetingPlanSerializer, c.meeting_plan),
     "record": (MeetingRecordSerializer, c.meeting_record),
@@ -258,17 +253,15 @@ STEPS = {
 }
 
 
-@extend_schema_view(
-    list=extend_schema(description="Meetings of the four councils of the villages the caller reads, newest first."),
-    retrieve=extend_schema(responses=MeetingDetailSerializer),
-    create=extend_schema(
-        request=MeetingPlanSerializer,
-        responses={201: MeetingDetailSerializer, 400: REFUSED_400, 403: REFUSALS[403]},
-        description=(
-            "Plan a meeting {village, kind, title, held_on, starts_at, place, agenda, and for a 事务协调会 "
-            "matter and parties}: it goes on the village's calendar (its day may lie ahead). A village cadre."
-        ),
+@record_schema(
+    listed="Meetings of the four councils of the villages the caller reads, newest first.",
+    detail=MeetingDetailSerializer,
+    create=MeetingPlanSerializer,
+    created=(
+        "Plan a meeting {village, kind, title, held_on, starts_at, place, agenda, and for a 事务协调会 "
+        "matter and parties}: it goes on the village's calendar (its day may lie ahead). A village cadre."
     ),
+    refusals=REFUSALS,
 )
 class MeetingViewSet(RecordViewSet):
     """The four councils' meetings (民情恳谈会, 事务协调会, 道德评议会, 成效评议会)."""
@@ -277,7 +270,7 @@ class MeetingViewSet(RecordViewSet):
     serializer_class = MeetingSerializer
     detail_serializer_class = MeetingDetailSerializer
     filterset_class = MeetingFilter
-    pagination_class = MeetingPagination
+    pagination_class = NewestFirst
     policies = {"create": Policy(roles=COUNCIL_RUNNERS, message=c.NOT_A_RUNNER)}
     selectors = (c.meetings_visible_to, c.meeting_detail_queryset)
     readers = (reads_civic, NOT_A_READER)

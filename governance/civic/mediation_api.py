@@ -6,11 +6,11 @@ does not see are a 400 on that field. Order: scope 404, role 403, status 409, pa
 Every POST honours Idempotency-Key. Phones are masked.
 """
 
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field, extend_schema_view
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.decorators import action
 
-from governance.api_common import IdCursorPagination, refusals
+from governance.api_common import refusals
 from governance.api_input import InputSerializer, VisibleField
 from governance.civic import mediations as m
 from governance.civic.access import NOT_A_READER, reads_civic
@@ -18,7 +18,7 @@ from governance.civic.models import DisputeKind, GuidedTo, Mediation, MediationS
 from governance.civic.team_api import TeamMemberSerializer
 from governance.civic.teams import teams_visible_to
 from governance.errors import Forbidden
-from governance.record_api import RecordViewSet
+from governance.record_api import REFUSED_400, NewestFirst, RecordViewSet, record_schema
 from governance.roles import CIVIC_READERS, MEDIATION_RECORDERS
 from governance.scoping import scope_for, villages_for
 from grids.models import Village
@@ -30,7 +30,6 @@ REFUSALS = refusals(
     not_found="No such mediation, or not one the caller sees.",
     conflict="Not possible in the mediation's status (code not_open, not_agreed, revisited_already).",
 )
-REFUSED_400 = OpenApiResponse(description="Invalid input: field errors.")
 
 
 class PartySerializer(serializers.Serializer):
@@ -163,28 +162,22 @@ STEPS = {
 }
 
 
-class MediationPagination(IdCursorPagination):
-    ordering = "-id"
-
-
-@extend_schema_view(
-    list=extend_schema(description="Mediations of the villages the caller works in, newest first."),
-    retrieve=extend_schema(responses=MediationSerializer),
-    create=extend_schema(
-        request=MediationCreateSerializer,
-        responses={201: MediationSerializer, 400: REFUSED_400, 403: REFUSALS[403]},
-        description=(
-            "Record a mediation {village, mediators, dispute_kind, parties [{name, side, phone, address}], "
-            "facts, held_on, place, matter}. Numbered per village and year (李湾调〔2026〕1号)."
-        ),
+@record_schema(
+    listed="Mediations of the villages the caller works in, newest first.",
+    detail=MediationSerializer,
+    create=MediationCreateSerializer,
+    created=(
+        "Record a mediation {village, mediators, dispute_kind, parties [{name, side, phone, address}], "
+        "facts, held_on, place, matter}. Numbered per village and year (李湾调〔2026〕1号)."
     ),
+    refusals=REFUSALS,
 )
 class MediationViewSet(RecordViewSet):
     """People's mediation (人民调解): the record, the agreement, the failure, the return visit."""
 
     queryset = Mediation.objects.none()
     serializer_class = MediationSerializer
-    pagination_class = MediationPagination
+    pagination_class = NewestFirst
     selectors = (m.mediations_visible_to, m.mediations_visible_to)
     readers = (reads_civic, NOT_A_READER)
     reader_actions = ("list", "create")

@@ -9,17 +9,17 @@ Idempotency-Key.
 """
 
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, serializers
 from rest_framework.decorators import action
 
-from governance.api_common import IdCursorPagination, refusals
+from governance.api_common import refusals
 from governance.api_input import InputSerializer
 from governance.civic import selections as s
 from governance.civic.access import NOT_A_READER, reads_civic
 from governance.civic.models import Meeting, Nomination, Selection, SelectionKind
 from governance.permissions import Policy
-from governance.record_api import RecordViewSet
+from governance.record_api import NewestFirst, RecordViewSet, record_schema
 from governance.roles import CIVIC_READERS, COUNCIL_RUNNERS
 from governance.scoping import villages_for
 from grids.models import Courtyard, Grid, Household, Village
@@ -30,7 +30,6 @@ REFUSALS = refusals(
     not_found="No such selection (or nomination), or not one the caller sees.",
     conflict="Not possible in the selection's current status (code not_nominating, not_decided, no_nominations).",
 )
-REFUSED_400 = OpenApiResponse(description="Invalid input: field errors.")
 
 
 # ---------------------------------------------------------------- output
@@ -167,10 +166,6 @@ class PublishSerializer(InputSerializer):
 # ---------------------------------------------------------------- the viewset
 
 
-class SelectionPagination(IdCursorPagination):
-    ordering = "-id"
-
-
 def _nomination(selection, nid) -> Nomination:
     try:
         return selection.nominations.get(pk=nid)
@@ -192,15 +187,13 @@ STEPS = {
 }
 
 
-@extend_schema_view(
-    list=extend_schema(description="最美 selections of the villages the caller works in, newest first."),
-    retrieve=extend_schema(responses=SelectionDetailSerializer),
-    create=extend_schema(
-        request=SelectionOpenSerializer,
-        responses={201: SelectionDetailSerializer, 400: REFUSED_400, 403: REFUSALS[403]},
-        description="Open a selection {village, kind (family, grid, courtyard), title, year, description}: "
-        "a village cadre of the village.",
-    ),
+@record_schema(
+    listed="最美 selections of the villages the caller works in, newest first.",
+    detail=SelectionDetailSerializer,
+    create=SelectionOpenSerializer,
+    created="Open a selection {village, kind (family, grid, courtyard), title, year, description}: "
+    "a village cadre of the village.",
+    refusals=REFUSALS,
 )
 class SelectionViewSet(RecordViewSet):
     """最美 selections: nominations, the 道德评议会's vote, publication, points."""
@@ -208,7 +201,7 @@ class SelectionViewSet(RecordViewSet):
     queryset = Selection.objects.none()
     serializer_class = SelectionSerializer
     detail_serializer_class = SelectionDetailSerializer
-    pagination_class = SelectionPagination
+    pagination_class = NewestFirst
     policies = {"create": Policy(roles=COUNCIL_RUNNERS, message=_("Only a village cadre opens a 最美 selection."))}
     selectors = (s.selections_visible_to, s.selection_detail_queryset)
     readers = (reads_civic, NOT_A_READER)

@@ -7,7 +7,7 @@ Idempotency-Key.
 """
 
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, serializers
 from rest_framework.decorators import action
 
@@ -17,7 +17,7 @@ from governance.civic import teams as t
 from governance.civic.access import NOT_A_READER, reads_civic
 from governance.civic.models import Team, TeamKind, TeamMember, TeamRole
 from governance.errors import Forbidden
-from governance.record_api import RecordViewSet
+from governance.record_api import REFUSED_400, RecordViewSet, record_schema
 from governance.roles import CIVIC_READERS, TOWNSHIP_ROLES
 from governance.scoping import scope_for, villages_for
 from grids.models import Grid, Township, Village
@@ -27,7 +27,6 @@ REFUSALS = refusals(
     not_found="No such team (or member), or not one the caller sees.",
     conflict="Not possible now (code team_exists, team_inactive, left_already).",
 )
-REFUSED_400 = OpenApiResponse(description="Invalid input: field errors.")
 
 
 class TeamMemberSerializer(serializers.ModelSerializer):
@@ -119,29 +118,24 @@ class MemberLeaveSerializer(InputSerializer):
     left_on = serializers.DateField(required=False, allow_null=True, default=None)
 
 
-class TeamPagination(IdCursorPagination):
-    ordering = "id"
-
-
-@extend_schema_view(
-    list=extend_schema(description="Teams of the villages the caller works in, and their townships' own teams."),
-    retrieve=extend_schema(responses=TeamSerializer),
-    create=extend_schema(
-        request=TeamCreateSerializer,
-        responses={201: TeamSerializer, 400: REFUSED_400, 403: REFUSALS[403], 409: REFUSALS[409]},
-        description=(
-            "A team {kind, name, description}: a 治委会 of a village (village), a 协商议事团 of a grid (grid), "
-            "a mediation team of a village (village) or of a township (township). Kept by the village's "
-            "cadres, or the township for a township team."
-        ),
+@record_schema(
+    listed="Teams of the villages the caller works in, and their townships' own teams.",
+    detail=TeamSerializer,
+    create=TeamCreateSerializer,
+    created=(
+        "A team {kind, name, description}: a 治委会 of a village (village), a 协商议事团 of a grid (grid), "
+        "a mediation team of a village (village) or of a township (township). Kept by the village's "
+        "cadres, or the township for a township team."
     ),
+    refusals=REFUSALS,
+    create_conflicts=True,
 )
 class TeamViewSet(RecordViewSet):
     """Teams and their members (with roles)."""
 
     queryset = Team.objects.none()
     serializer_class = TeamSerializer
-    pagination_class = TeamPagination
+    pagination_class = IdCursorPagination
     selectors = (t.teams_visible_to, t.teams_visible_to)
     readers = (reads_civic, NOT_A_READER)
     reader_actions = ("list", "create")
