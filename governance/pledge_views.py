@@ -18,8 +18,9 @@ from django.views.decorators.http import require_POST
 from governance import pledge_forms as f
 from governance import pledges as p
 from governance.files import private_photo_view
-from governance.forms import save_form, step_page
+from governance.forms import step_page
 from governance.models import PledgePhoto, PledgeStatus
+from governance.record_pages import create_page
 from governance.roles import PLEDGE_READERS, PLEDGE_RECORDER_ROLES, PLEDGER_ROLES
 from governance.scoping import require_any_role, scope_for, villages_for
 from grids.models import Resident
@@ -110,21 +111,14 @@ def pledge_create(request):
         villages=villages_for(user, PLEDGER_ROLES).order_by("code"),
         residents=residents,
     )
-    status = 200
-    if posted and form.is_valid():
-        data = dict(form.cleaned_data)
-        data.pop("form_token")
-
-        def perform():
-            pledge = p.pledge_propose(actor=user, **data)
-            return reverse("governance:pledge-detail", args=[pledge.pk])
-
-        saved = save_form(request, form, perform=perform, done=_("Pledge proposed (提诺): it waits for review (审诺)."))
-        if saved is not None:
-            return saved
-    if posted:
-        status = 400
-    return render(request, "governance/pledges/form.html", {"form": form}, status=status)
+    return create_page(
+        request,
+        form,
+        create=p.pledge_propose,
+        detail="governance:pledge-detail",
+        done=_("Pledge proposed (提诺): it waits for review (审诺)."),
+        template="governance/pledges/form.html",
+    )
 
 
 def _pledge_for(user, pk):

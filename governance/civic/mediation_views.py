@@ -18,10 +18,11 @@ from django.views.decorators.http import require_POST
 
 from governance.civic import mediation_forms as f
 from governance.civic import mediations as m
-from governance.civic.access import NOT_A_READER, reads_civic
+from governance.civic.access import require_civic_reader
 from governance.civic.models import CONFIRMATION_WINDOW_DAYS, MediationStatus, TeamMember
 from governance.civic.teams import mediation_teams_for
-from governance.forms import save_form, step_page
+from governance.forms import step_page
+from governance.record_pages import create_page
 from governance.roles import MEDIATION_RECORDERS
 from governance.scoping import scope_for, villages_for
 from petitions.models import Kind, Matter, State
@@ -42,16 +43,11 @@ NEXT_LABELS = {
 }
 
 
-def _require_reader(user) -> None:
-    if not reads_civic(user):
-        raise PermissionDenied(NOT_A_READER)
-
-
 @login_required
 def mediation_list(request):
     """The mediations the reader sees, newest first, each with what it waits for."""
     user = request.user
-    _require_reader(user)
+    require_civic_reader(user)
     mediations = m.mediations_visible_to(user)
     status = request.GET.get("status")
     if status in MediationStatus.values:
@@ -104,27 +100,23 @@ def _create_form(user, data=None, village_id=None):
 def mediation_create(request):
     """Record a mediation: the mediators, the parties, the facts."""
     user = request.user
-    _require_reader(user)
+    require_civic_reader(user)
     if not scope_for(user).has_any_role(MEDIATION_RECORDERS):
         raise PermissionDenied(m.NOT_A_RECORDER)
     posted = request.method == "POST"
     form, village = _create_form(user, request.POST if posted else None, request.GET.get("village"))
-    if posted and form.is_valid():
-        data = dict(form.cleaned_data)
-        data.pop("form_token")
-        parties = form.parties()
-        fields = ("village", "mediators", "dispute_kind", "held_on", "place", "facts", "matter")
-
-        def perform():
-            mediation = m.mediation_open(actor=user, parties=parties, **{k: data[k] for k in fields})
-            return reverse("civic:mediation-detail", args=[mediation.pk])
-
-        saved = save_form(request, form, perform=perform, done=_("Mediation recorded."))
-        if saved is not None:
-            return saved
-    villages = form.fields["village"].queryset
-    context = {"form": form, "village": village, "several_villages": villages.count() > 1}
-    return render(request, "civic/mediations/form.html", context, status=400 if posted else 200)
+    fields = ("village", "mediators", "dispute_kind", "held_on", "place", "facts", "matter")
+    return create_page(
+        request,
+        form,
+        create=lambda actor, **data: m.mediation_open(
+            actor=actor, parties=form.parties(), **{k: data[k] for k in fields}
+        ),
+        detail="civic:mediation-detail",
+        done=_("Mediation recorded."),
+        template="civic/mediations/form.html",
+        context=lambda: {"village": village, "several_villages": form.fields["village"].queryset.count() > 1},
+    )
 
 
 def _mediation_for(user, pk):
