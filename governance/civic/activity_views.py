@@ -8,9 +8,7 @@ the field). Each write is one service call, once per form token.
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404
 from django.shortcuts import get_object_or_404, render
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
@@ -20,8 +18,7 @@ from governance.civic.access import require_civic_reader
 from governance.civic.models import ActivityPhoto
 from governance.errors import Forbidden
 from governance.files import private_photo_view
-from governance.forms import step_page
-from governance.record_pages import create_page
+from governance.record_pages import create_page, record_step
 from governance.roles import ACTIVITY_RECORDERS, GRID_ROLES
 from governance.scoping import require_any_role, scope_for, villages_for
 from grids.models import Grid
@@ -136,32 +133,36 @@ def activity_detail(request, pk):
 def activity_action(request, pk, action):
     """More photos, or the points batch: 404, 403, 409, 400, once."""
     user = request.user
-    if action not in ACTIONS:
-        raise Http404
-    activity = _activity_for(user, pk)
 
-    def check():
-        if not a.may_record(user, activity):
-            raise Forbidden(a.NOT_A_RECORDER)
+    def step(activity, show):
+        def check():
+            if not a.may_record(user, activity):
+                raise Forbidden(a.NOT_A_RECORDER)
 
-    def perform(data):
-        if action == "photos":
-            a.activity_add_photos(activity=activity, actor=user, photos=data["photos"])
-        else:
-            a.activity_propose_points(activity=activity, actor=user, **data)
+        def perform(data):
+            if action == "photos":
+                a.activity_add_photos(activity=activity, actor=user, photos=data["photos"])
+            else:
+                a.activity_propose_points(activity=activity, actor=user, **data)
 
-    done = (
-        _("Photos added.")
-        if action == "photos"
-        else _("Points proposed: shown publicly (公示) first, then a village cadre approves.")
-    )
-    return step_page(
+        done = (
+            _("Photos added.")
+            if action == "photos"
+            else _("Points proposed: shown publicly (公示) first, then a village cadre approves.")
+        )
+
+        def form():
+            return _form(user, activity, action, request.POST, request.FILES)
+
+        return {"check": check, "form": form, "perform": perform, "done": done}
+
+    return record_step(
         request,
-        action=action,
-        detail_url=reverse("civic:activity-detail", args=[activity.pk]),
-        check=check,
-        form=lambda: _form(user, activity, action, request.POST, request.FILES),
-        perform=perform,
-        done=done,
-        show=lambda bound, status: _detail_page(request, _activity_for(user, pk), bound=bound, status=status),
+        pk,
+        action,
+        actions=ACTIONS,
+        record_for=_activity_for,
+        detail="civic:activity-detail",
+        page=_detail_page,
+        step=step,
     )

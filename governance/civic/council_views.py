@@ -23,8 +23,7 @@ from governance.civic import council_forms as f
 from governance.civic import councils as c
 from governance.civic.access import require_civic_reader
 from governance.civic.models import CouncilKind, Meeting
-from governance.forms import step_page
-from governance.record_pages import create_page
+from governance.record_pages import create_page, record_step
 from governance.roles import CIVIC_READERS, COUNCIL_RUNNERS
 from governance.scoping import require_any_role, scope_for, villages_for
 from petitions.models import Matter
@@ -216,20 +215,20 @@ def meeting_action(request, pk, action):
     if action not in c.STATUSES_FOR:
         raise Http404
     require_civic_reader(user)
-    meeting = _meeting_for(user, pk)
-    detail_url = reverse("civic:meeting-detail", args=[meeting.pk])
 
-    def perform(data):
-        _service_call(action, meeting, user, data)
-        return detail_url + (f"#{action}" if action in ("concern", "rating") else "")
+    def step(meeting, show):
+        def perform(data):
+            _service_call(action, meeting, user, data)
+            anchor = f"#{action}" if action in ("concern", "rating") else ""
+            return reverse("civic:meeting-detail", args=[meeting.pk]) + anchor
 
-    return step_page(
-        request,
-        action=action,
-        detail_url=detail_url,
-        check=lambda: c.check(user, action, meeting),
-        form=lambda: _form_for(action, meeting, request.POST),
-        perform=perform,
-        done=DONE[action],
-        show=lambda bound, status: _detail_page(request, _meeting_for(user, pk), bound=bound, status=status),
+        return {
+            "check": lambda: c.check(user, action, meeting),
+            "form": lambda: _form_for(action, meeting, request.POST),
+            "perform": perform,
+            "done": DONE[action],
+        }
+
+    return record_step(
+        request, pk, action, record_for=_meeting_for, detail="civic:meeting-detail", page=_detail_page, step=step
     )

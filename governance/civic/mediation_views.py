@@ -9,9 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404
 from django.shortcuts import get_object_or_404, render
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
@@ -21,8 +19,7 @@ from governance.civic import mediations as m
 from governance.civic.access import require_civic_reader
 from governance.civic.models import CONFIRMATION_WINDOW_DAYS, MediationStatus, TeamMember
 from governance.civic.teams import mediation_teams_for
-from governance.forms import step_page
-from governance.record_pages import create_page
+from governance.record_pages import create_page, record_step, service_step
 from governance.roles import MEDIATION_RECORDERS
 from governance.scoping import scope_for, villages_for
 from petitions.models import Kind, Matter, State
@@ -172,20 +169,15 @@ def mediation_detail(request, pk):
 @require_POST
 def mediation_action(request, pk, action):
     """agree, fail or revisit: 404, 403, 409, 400, once per form."""
-    user = request.user
-    if action not in ACTIONS:
-        raise Http404
-    mediation = _mediation_for(user, pk)
-    form_class, service, done = ACTIONS[action]
-    return step_page(
+    return record_step(
         request,
-        action=action,
-        detail_url=reverse("civic:mediation-detail", args=[mediation.pk]),
-        check=lambda: m.check(user, action, mediation),
-        form=lambda: form_class(request.POST, prefix=action),
-        perform=lambda data: service(mediation=mediation, actor=user, **data),
-        done=done,
-        show=lambda bound, status: _detail_page(request, _mediation_for(user, pk), bound=bound, status=status),
+        pk,
+        action,
+        actions=ACTIONS,
+        record_for=_mediation_for,
+        detail="civic:mediation-detail",
+        page=_detail_page,
+        step=service_step(request, action, steps=ACTIONS, check=m.check, name="mediation"),
     )
 
 

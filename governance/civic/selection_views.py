@@ -10,9 +10,7 @@ the field). Each write is one service call, once per form token.
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404
 from django.shortcuts import get_object_or_404, render
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
@@ -20,8 +18,7 @@ from governance.civic import selection_forms as f
 from governance.civic import selections as s
 from governance.civic.access import require_civic_reader
 from governance.civic.models import SelectionKind, SelectionStatus
-from governance.forms import step_page
-from governance.record_pages import create_page
+from governance.record_pages import create_page, record_step
 from governance.roles import COUNCIL_RUNNERS
 from governance.scoping import require_any_role, scope_for, villages_for
 from points.models import AwardStatus
@@ -156,35 +153,43 @@ def selection_detail(request, pk):
 def selection_action(request, pk, action):
     """One step (nominate, withdraw, decide, publish): 404, 403, 409, 400, once."""
     user = request.user
-    if action not in s.TRANSITIONS:
-        raise Http404
-    selection = _selection_for(user, pk)
-    form = _form(user, selection, action, request.POST)
 
-    def perform(data):
-        if action == "nominate":
-            s.nomination_add(selection=selection, actor=user, **data)
-        elif action == "withdraw":
-            s.nomination_withdraw(nomination=data["nomination"], actor=user)
-        elif action == "decide":
-            s.selection_decide(selection=selection, actor=user, **form.service_data())
-        else:
-            s.selection_publish(selection=selection, actor=user, rule=data.get("rule"))
+    def step(selection, show):
+        form = _form(user, selection, action, request.POST)
 
-    def show(bound, status):
-        if action == "withdraw" and bound is not None:
-            # The withdraw button's form has no field to show an error next to.
-            messages.error(request, _("This nomination could not be taken back."))
-            bound = None
-        return _detail_page(request, _selection_for(user, pk), bound=bound, status=status)
+        def perform(data):
+            if action == "nominate":
+                s.nomination_add(selection=selection, actor=user, **data)
+            elif action == "withdraw":
+                s.nomination_withdraw(nomination=data["nomination"], actor=user)
+            elif action == "decide":
+                s.selection_decide(selection=selection, actor=user, **form.service_data())
+            else:
+                s.selection_publish(selection=selection, actor=user, rule=data.get("rule"))
 
-    return step_page(
+        def show_withdraw(bound, status):
+            if bound is not None:
+                # The withdraw button's form has no field to show an error next to.
+                messages.error(request, _("This nomination could not be taken back."))
+            return show(None, status)
+
+        parts = {
+            "check": lambda: s.check(user, action, selection),
+            "form": lambda: form,
+            "perform": perform,
+            "done": DONE[action],
+        }
+        if action == "withdraw":
+            parts["show"] = show_withdraw
+        return parts
+
+    return record_step(
         request,
-        action=action,
-        detail_url=reverse("civic:selection-detail", args=[selection.pk]),
-        check=lambda: s.check(user, action, selection),
-        form=lambda: form,
-        perform=perform,
-        done=DONE[action],
-        show=show,
+        pk,
+        action,
+        actions=s.TRANSITIONS,
+        record_for=_selection_for,
+        detail="civic:selection-detail",
+        page=_detail_page,
+        step=step,
     )
