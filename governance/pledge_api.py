@@ -208,6 +208,12 @@ class PledgeFilter(filters.FilterSet):
         fields = ["status", "village", "overdue"]
 
 
+# A progress line's body: its photos come as multipart.
+PROGRESS_LINE = {
+    "multipart/form-data": PledgeProgressInputSerializer,
+    "application/json": PledgeProgressInputSerializer,
+}
+
 STEPS = {
     "approve": (PledgeApproveSerializer, p.pledge_approve),
     "return": (PledgeReasonSerializer, p.pledge_return),
@@ -272,25 +278,13 @@ class PledgeViewSet(RecordViewSet):
         """A returned pledge, edited (any content field) and sent for review again."""
         return self._act(request, "resubmit")
 
-    @extend_schema(
-        request={
-            "multipart/form-data": PledgeProgressInputSerializer,
-            "application/json": PledgeProgressInputSerializer,
-        },
-        responses={200: PledgeDetailSerializer, **REFUSALS},
-    )
+    @extend_schema(request=PROGRESS_LINE, responses={200: PledgeDetailSerializer, **REFUSALS})
     @action(detail=True, methods=["post"], filter_backends=[])
     def progress(self, request, pk=None):
         """践诺: a progress line {note, photos (optional, multipart)}."""
         return self._act(request, "progress")
 
-    @extend_schema(
-        request={
-            "multipart/form-data": PledgeProgressInputSerializer,
-            "application/json": PledgeProgressInputSerializer,
-        },
-        responses={200: PledgeDetailSerializer, **REFUSALS},
-    )
+    @extend_schema(request=PROGRESS_LINE, responses={200: PledgeDetailSerializer, **REFUSALS})
     @action(detail=True, methods=["post"], filter_backends=[])
     def complete(self, request, pk=None):
         """践诺 done: the last line with its evidence {note, photos}; it waits for its rating."""
