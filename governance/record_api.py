@@ -9,13 +9,25 @@ service call; every answer is the record as its detail serializer shows it.
 """
 
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import exceptions, mixins, status, viewsets
+from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.response import Response
 
 from governance.api_common import IdCursorPagination, idempotent
 from governance.permissions import ActionPolicy
 
 REFUSED_400 = OpenApiResponse(description="Invalid input: field errors.")
+
+
+class AmongField(serializers.PrimaryKeyRelatedField):
+    """A primary key among `rows(context)` (rows of the view's record, or the caller's): any
+    other id is "does not exist", a 400 on the field that reveals nothing."""
+
+    def __init__(self, rows=None, **kwargs):
+        self.rows = rows
+        super().__init__(**kwargs)
+
+    def get_queryset(self):
+        return self.rows(self.context)
 
 
 class NewestFirst(IdCursorPagination):

@@ -17,7 +17,7 @@ from governance.civic import activities as a
 from governance.civic.access import NOT_A_READER, check_reach, reads_civic
 from governance.civic.models import Activity, ActivityKind
 from governance.permissions import Policy
-from governance.record_api import NewestFirst, RecordViewSet, record_schema
+from governance.record_api import AmongField, NewestFirst, RecordViewSet, record_schema
 from governance.roles import ACTIVITY_RECORDERS, CIVIC_READERS
 from governance.scoping import villages_for
 from grids.models import Grid, Resident, Village
@@ -98,16 +98,14 @@ class PhotosSerializer(InputSerializer):
     photos = serializers.ListField(child=serializers.FileField(), min_length=1, max_length=a.MAX_PHOTOS)
 
 
-class _VillageRule(serializers.PrimaryKeyRelatedField):
-    """A rule of the activity's village: any other id is "does not exist" (400)."""
-
-    def get_queryset(self):
-        activity = self.context.get("activity")
-        return Rule.objects.filter(village_id=activity.village_id) if activity else Rule.objects.none()
+def _village_rules(context):
+    """The rules of the activity's village."""
+    activity = context.get("activity")
+    return Rule.objects.filter(village_id=activity.village_id) if activity else Rule.objects.none()
 
 
 class PointsSerializer(InputSerializer):
-    rule = _VillageRule(queryset=Rule.objects.none())
+    rule = AmongField(_village_rules, queryset=Rule.objects.none())
     note = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")
 
 

@@ -23,7 +23,7 @@ from governance.civic.access import NOT_A_READER, reads_civic
 from governance.civic.models import CouncilKind, Meeting, MeetingStatus
 from governance.models import Pledge
 from governance.permissions import Policy
-from governance.record_api import NewestFirst, RecordViewSet, record_schema
+from governance.record_api import AmongField, NewestFirst, RecordViewSet, record_schema
 from governance.roles import COUNCIL_RUNNERS
 from governance.scoping import villages_for
 from grids.models import Grid, Village
@@ -113,18 +113,6 @@ class MeetingDetailSerializer(MeetingSerializer):
 # ---------------------------------------------------------------- input
 
 
-class _Among(serializers.PrimaryKeyRelatedField):
-    """A primary key among `rows(view's meeting or the caller)`: any other id is "does not
-    exist", a 400 on the field that reveals nothing."""
-
-    def __init__(self, rows=None, **kwargs):
-        self.rows = rows
-        super().__init__(**kwargs)
-
-    def get_queryset(self):
-        return self.rows(self.context)
-
-
 def _runnable_villages(context):
     return villages_for(context["request"].user, COUNCIL_RUNNERS)
 
@@ -145,14 +133,14 @@ NAMES = serializers.ListField(child=serializers.CharField(max_length=50), max_le
 
 
 class MeetingPlanSerializer(InputSerializer):
-    village = _Among(_runnable_villages, queryset=Village.objects.none())
+    village = AmongField(_runnable_villages, queryset=Village.objects.none())
     kind = serializers.ChoiceField(choices=CouncilKind.choices)
     title = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
     held_on = serializers.DateField()
     starts_at = serializers.TimeField(required=False, allow_null=True, default=None)
     place = serializers.CharField(max_length=100)
     agenda = serializers.CharField(max_length=4000)
-    matter = _Among(
+    matter = AmongField(
         _runnable_matters,
         queryset=Matter.objects.none(),
         required=False,
@@ -178,7 +166,7 @@ class MeetingRecordSerializer(InputSerializer):
         max_length=c.MAX_PARTIES,
     )
     boards = serializers.ListField(
-        child=_Among(_village_boards, queryset=Board.objects.none()),
+        child=AmongField(_village_boards, queryset=Board.objects.none()),
         required=False,
         default=list,
         max_length=8,
@@ -195,20 +183,20 @@ class ConcernInputSerializer(InputSerializer):
     submitter_phone = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
     title = serializers.CharField(max_length=200)
     description = serializers.CharField(max_length=4000)
-    grid = _Among(
+    grid = AmongField(
         lambda ctx: Grid.objects.active().filter(village_id=_meeting(ctx).village_id), queryset=Grid.objects.none()
     )
 
 
 class RatingInputSerializer(InputSerializer):
-    matter = _Among(
+    matter = AmongField(
         lambda ctx: Matter.objects.filter(village_id=_meeting(ctx).village_id),
         queryset=Matter.objects.none(),
         required=False,
         allow_null=True,
         default=None,
     )
-    pledge = _Among(
+    pledge = AmongField(
         lambda ctx: Pledge.objects.filter(village_id=_meeting(ctx).village_id),
         queryset=Pledge.objects.none(),
         required=False,

@@ -19,7 +19,7 @@ from governance.civic import selections as s
 from governance.civic.access import NOT_A_READER, reads_civic
 from governance.civic.models import Meeting, Nomination, Selection, SelectionKind
 from governance.permissions import Policy
-from governance.record_api import NewestFirst, RecordViewSet, record_schema
+from governance.record_api import AmongField, NewestFirst, RecordViewSet, record_schema
 from governance.roles import CIVIC_READERS, COUNCIL_RUNNERS
 from governance.scoping import villages_for
 from grids.models import Courtyard, Grid, Household, Village
@@ -95,30 +95,26 @@ class SelectionDetailSerializer(SelectionSerializer):
 # ---------------------------------------------------------------- input
 
 
-class _InVillage(serializers.PrimaryKeyRelatedField):
-    """A primary key among the selection's village's rows (`model`): any other id is "does not
-    exist", a 400 on the field that reveals nothing."""
+def _in_village(model):
+    """The selection's village's rows of `model`."""
 
-    def __init__(self, model=None, **kwargs):
-        self.model = model
-        super().__init__(**kwargs)
-
-    def get_queryset(self):
-        selection = self.context.get("selection")
+    def rows(context):
+        selection = context.get("selection")
         if selection is None:
-            return self.model.objects.none()
-        rows = self.model.objects.filter(village_id=selection.village_id)
+            return model.objects.none()
+        rows = model.objects.filter(village_id=selection.village_id)
         # A grid or courtyard merged into another (grids.places) is nominated no more.
-        return rows.active() if self.model in (Grid, Courtyard) else rows
+        return rows.active() if model in (Grid, Courtyard) else rows
+
+    return rows
 
 
-class _ReadableVillage(serializers.PrimaryKeyRelatedField):
-    def get_queryset(self):
-        return villages_for(self.context["request"].user, CIVIC_READERS)
+def _readable_villages(context):
+    return villages_for(context["request"].user, CIVIC_READERS)
 
 
 class SelectionOpenSerializer(InputSerializer):
-    village = _ReadableVillage(queryset=Village.objects.none())
+    village = AmongField(_readable_villages, queryset=Village.objects.none())
     kind = serializers.ChoiceField(choices=SelectionKind.choices)
     title = serializers.CharField(max_length=200)
     year = serializers.IntegerField(min_value=2000, max_value=2100)
@@ -126,9 +122,9 @@ class SelectionOpenSerializer(InputSerializer):
 
 
 class NominateSerializer(InputSerializer):
-    household = _InVillage(Household, queryset=Household.objects.none(), required=False, allow_null=True)
-    grid = _InVillage(Grid, queryset=Grid.objects.none(), required=False, allow_null=True)
-    courtyard = _InVillage(Courtyard, queryset=Courtyard.objects.none(), required=False, allow_null=True)
+    household = AmongField(_in_village(Household), queryset=Household.objects.none(), required=False, allow_null=True)
+    grid = AmongField(_in_village(Grid), queryset=Grid.objects.none(), required=False, allow_null=True)
+    courtyard = AmongField(_in_village(Courtyard), queryset=Courtyard.objects.none(), required=False, allow_null=True)
     reason = serializers.CharField(max_length=2000)
 
 
@@ -141,8 +137,12 @@ class DecideSerializer(InputSerializer):
     entitled = serializers.IntegerField(min_value=0, max_value=100000, help_text="Members of the 道德评议会.")
     present = serializers.IntegerField(min_value=0, max_value=100000, help_text="Members present.")
     votes = VoteSerializer(many=True, help_text="The votes for each nomination of the selection.")
-    meeting = _InVillage(
-        Meeting, queryset=Meeting.objects.none(), required=False, allow_null=True, help_text="A held 道德评议会."
+    meeting = AmongField(
+        _in_village(Meeting),
+        queryset=Meeting.objects.none(),
+        required=False,
+        allow_null=True,
+        help_text="A held 道德评议会.",
     )
 
     def validate_votes(self, votes):
@@ -154,8 +154,8 @@ class DecideSerializer(InputSerializer):
 
 
 class PublishSerializer(InputSerializer):
-    rule = _InVillage(
-        Rule,
+    rule = AmongField(
+        _in_village(Rule),
         queryset=Rule.objects.none(),
         required=False,
         allow_null=True,
