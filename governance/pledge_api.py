@@ -8,20 +8,18 @@ payload (400); the service checks again under the row lock. Every POST honours
 Idempotency-Key.
 """
 
-from functools import partial
-
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import exceptions, mixins, serializers, status, viewsets
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
 from rest_framework.decorators import action
-from rest_framework.response import Response
 
 from governance import pledges as p
-from governance.api_common import IdCursorPagination, idempotent, refusals
+from governance.api_common import refusals
 from governance.api_input import InputSerializer, VisibleField
 from governance.models import Pledge, PledgeStatus
-from governance.permissions import ActionPolicy, Policy
+from governance.permissions import Policy
+from governance.record_api import NewestFirst, RecordViewSet, record_schema
 from governance.roles import PLEDGE_READERS, PLEDGER_ROLES
 from governance.scoping import villages_for
 from grids.models import Resident, Village
@@ -31,7 +29,6 @@ REFUSALS = refusals(
     not_found="No such pledge, or not one the caller sees.",
     conflict="Not possible in the pledge's current status (code not_submitted, not_published, not_done, not_returned).",
 )
-REFUSED_400 = OpenApiResponse(description="Invalid input: field errors.")
 
 
 # ---------------------------------------------------------------- output
@@ -211,11 +208,13 @@ class PledgeFilter(filters.FilterSet):
         fields = ["status", "village", "overdue"]
 
 
-class PledgePagination(IdCursorPagination):
-    ordering = "-id"
+# A progress line's body: its photos come as multipart.
+PROGRESS_LINE = {
+    "multipart/form-data": PledgeProgressInputSerializer,
+    "application/json": PledgeProgressInputSerializer,
+}
 
-
-ACTION_INPUT = {
+STEPS = {
     "approve": (PledgeApproveSerializer, p.pledge_approve),
     "return": (PledgeReasonSerializer, p.pledge_return),
     "resubmit": (PledgeResubmitSerializer, p.pledge_resubmit),
@@ -225,72 +224,41 @@ ACTION_INPUT = {
 }
 
 
-@extend_schema_view(
-    list=extend_schema(description="Pledges of the villages the caller works in, newest first."),
-    retrieve=extend_schema(responses=PledgeDetailSerializer),
-    create=extend_schema(
-        request=PledgeCreateSerializer,
-        responses={201: PledgeDetailSerializer, 400: REFUSED_400, 403: REFUSALS[403]},
-        description=(
-            "提诺: propose one's own pledge {village, pledger_title, title, description, period_label, "
-            "period_start, period_end, due_on}, or, as a village cadre, a resident's (resident). It waits "
-            "for review (审诺) by a village cadre or the township other than the pledger."
-        ),
+@record_schema(
+    listed="Pledges of the villages the caller works in, newest first.",
+    detail=PledgeDetailSerializer,
+    create=PledgeCreateSerializer,
+    created=(
+        "提诺: propose one's own pledge {village, pledger_title, title, description, period_label, "
+        "period_start, period_end, due_on}, or, as a village cadre, a resident's (resident). It waits "
+        "for review (审诺) by a village cadre or the township other than the pledger."
     ),
+    refusals=REFUSALS,
 )
-class PledgeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class PledgeViewSet(RecordViewSet):
     """Pledges (提诺·亮诺·践诺·评诺) and the steps of their cycle."""
 
     queryset = Pledge.objects.none()
     serializer_class = PledgeSerializer
+    detail_serializer_class = PledgeDetailSerializer
     filterset_class = PledgeFilter
-    pagination_class = PledgePagination
-    permission_classes = [ActionPolicy]
+    pagination_class = NewestFirst
     policies = {"create": Policy(roles=PLEDGER_ROLES, message=_("Your role may not make a pledge."))}
+    selectors = (p.pledges_visible_to, p.pledge_detail_queryset)
+    readers = (p.reads_pledges, p.NOT_A_READER)
+    record_name = "pledge"
+    steps = STEPS
 
-    def get_queryset(self):
-        if self.action == "list":
-            return p.pledges_visible_to(self.request.user)
-        return p.pledge_detail_queryset(self.request.user)
+    def check_step(self, user, step, pledge):
+        p.check(user, step, pledge)
 
-    def get_serializer_class(self):
-        return PledgeSerializer if self.action == "list" else PledgeDetailSerializer
-
-    def list(self, request, *args, **kwargs):
-        if not p.reads_pledges(request.user):
-            raise exceptions.PermissionDenied(p.NOT_A_READER)
-        return super().list(request, *args, **kwargs)
-
-    def _detail(self, pk, status_code=status.HTTP_200_OK):
-        pledge = self.get_queryset().get(pk=pk)
-        return Response(PledgeDetailSerializer(pledge, context=self.get_serializer_context()).data, status=status_code)
-
-    def create(self, request, *args, **kwargs):
-        def perform():
-            target = PledgeTargetSerializer(data=request.data, context=self.get_serializer_context())
-            target.is_valid(raise_exception=True)
-            village, resident = target.validated_data["village"], target.validated_data.get("resident")
-            p.check_propose(request.user, village=village, resident=resident)
-            content = PledgeContentSerializer(data=request.data, context=self.get_serializer_context())
-            content.is_valid(raise_exception=True)
-            pledge = p.pledge_propose(actor=request.user, village=village, resident=resident, **content.validated_data)
-            return self._detail(pledge.pk, status.HTTP_201_CREATED)
-
-        return idempotent(request, perform)
-
-    def _act(self, request, name):
-        """404 (scope), 403 (role), 409 (status), 400 (payload), then the service, once per key."""
-        pledge = self.get_object()
-        input_class, service = ACTION_INPUT[name]
-
-        def perform():
-            p.check(request.user, name, pledge)
-            serializer = input_class(data=request.data, context=self.get_serializer_context())
-            serializer.is_valid(raise_exception=True)
-            partial(service, pledge=pledge, actor=request.user)(**serializer.validated_data)
-            return self._detail(pledge.pk)
-
-        return idempotent(request, perform)
+    def create_record(self, request):
+        target = self.payload(PledgeTargetSerializer)
+        village, resident = target["village"], target.get("resident")
+        p.check_propose(request.user, village=village, resident=resident)
+        return p.pledge_propose(
+            actor=request.user, village=village, resident=resident, **self.payload(PledgeContentSerializer)
+        )
 
     @extend_schema(request=PledgeApproveSerializer, responses={200: PledgeDetailSerializer, **REFUSALS})
     @action(detail=True, methods=["post"], filter_backends=[])
@@ -310,25 +278,13 @@ class PledgeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         """A returned pledge, edited (any content field) and sent for review again."""
         return self._act(request, "resubmit")
 
-    @extend_schema(
-        request={
-            "multipart/form-data": PledgeProgressInputSerializer,
-            "application/json": PledgeProgressInputSerializer,
-        },
-        responses={200: PledgeDetailSerializer, **REFUSALS},
-    )
+    @extend_schema(request=PROGRESS_LINE, responses={200: PledgeDetailSerializer, **REFUSALS})
     @action(detail=True, methods=["post"], filter_backends=[])
     def progress(self, request, pk=None):
         """践诺: a progress line {note, photos (optional, multipart)}."""
         return self._act(request, "progress")
 
-    @extend_schema(
-        request={
-            "multipart/form-data": PledgeProgressInputSerializer,
-            "application/json": PledgeProgressInputSerializer,
-        },
-        responses={200: PledgeDetailSerializer, **REFUSALS},
-    )
+    @extend_schema(request=PROGRESS_LINE, responses={200: PledgeDetailSerializer, **REFUSALS})
     @action(detail=True, methods=["post"], filter_backends=[])
     def complete(self, request, pk=None):
         """践诺 done: the last line with its evidence {note, photos}; it waits for its rating."""

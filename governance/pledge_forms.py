@@ -6,27 +6,8 @@ from django.utils.translation import pgettext_lazy
 
 from governance.forms import OnceForm, date_input, text_area
 from governance.models import PledgeStatus
+from governance.photo_fields import PhotosField
 from governance.pledges import MAX_PHOTOS_PER_LINE
-
-
-class MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
-class PhotosField(forms.FileField):
-    """Several photos in one file input (the service checks and re-encodes each)."""
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": "image/*"}))
-        kwargs.setdefault("required", False)
-        super().__init__(*args, **kwargs)
-
-    def clean(self, data, initial=None):
-        files = data if isinstance(data, (list, tuple)) else [data] if data else []
-        files = [super(PhotosField, self).clean(file, initial) for file in files if file]
-        if len(files) > MAX_PHOTOS_PER_LINE:
-            raise forms.ValidationError(_("At most %(count)d photos per line.") % {"count": MAX_PHOTOS_PER_LINE})
-        return files
 
 
 class PledgeContentForm(OnceForm):
@@ -80,7 +61,11 @@ class ReturnForm(OnceForm):
 
 class ProgressForm(OnceForm):
     note = forms.CharField(label=pgettext_lazy("pledge", "Progress made"), max_length=4000, widget=text_area(3))
-    photos = PhotosField(label=_("Photos (staff only, never public)"))
+    photos = PhotosField(
+        label=_("Photos (staff only, never public)"),
+        limit=MAX_PHOTOS_PER_LINE,
+        too_many=_("At most %(count)d photos per line."),
+    )
 
 
 class CompleteForm(ProgressForm):

@@ -9,17 +9,15 @@ reader's role 403, the pledge's status 409 (the page again with the message), th
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404
 from django.shortcuts import get_object_or_404, render
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from governance import pledge_forms as f
 from governance import pledges as p
 from governance.files import private_photo_view
-from governance.forms import save_form, step_page
 from governance.models import PledgePhoto, PledgeStatus
+from governance.record_pages import create_page, record_step, service_step
 from governance.roles import PLEDGE_READERS, PLEDGE_RECORDER_ROLES, PLEDGER_ROLES
 from governance.scoping import require_any_role, scope_for, villages_for
 from grids.models import Resident
@@ -110,21 +108,14 @@ def pledge_create(request):
         villages=villages_for(user, PLEDGER_ROLES).order_by("code"),
         residents=residents,
     )
-    status = 200
-    if posted and form.is_valid():
-        data = dict(form.cleaned_data)
-        data.pop("form_token")
-
-        def perform():
-            pledge = p.pledge_propose(actor=user, **data)
-            return reverse("governance:pledge-detail", args=[pledge.pk])
-
-        saved = save_form(request, form, perform=perform, done=_("Pledge proposed (提诺): it waits for review (审诺)."))
-        if saved is not None:
-            return saved
-    if posted:
-        status = 400
-    return render(request, "governance/pledges/form.html", {"form": form}, status=status)
+    return create_page(
+        request,
+        form,
+        create=p.pledge_propose,
+        detail="governance:pledge-detail",
+        done=_("Pledge proposed (提诺): it waits for review (审诺)."),
+        template="governance/pledges/form.html",
+    )
 
 
 def _pledge_for(user, pk):
@@ -170,18 +161,13 @@ def pledge_detail(request, pk):
 @require_POST
 def pledge_action(request, pk, action):
     """One step (approve, return, resubmit, progress, complete, rate): 404, 403, 409, 400, once."""
-    user = request.user
-    if action not in ACTIONS:
-        raise Http404
-    pledge = _pledge_for(user, pk)
-    form_class, service, done = ACTIONS[action]
-    return step_page(
+    return record_step(
         request,
-        action=action,
-        detail_url=reverse("governance:pledge-detail", args=[pledge.pk]),
-        check=lambda: p.check(user, action, pledge),
-        form=lambda: form_class(request.POST, request.FILES, prefix=action),
-        perform=lambda data: service(pledge=pledge, actor=user, **data),
-        done=done,
-        show=lambda bound, status: _detail_page(request, _pledge_for(user, pk), bound=bound, status=status),
+        pk,
+        action,
+        actions=ACTIONS,
+        record_for=_pledge_for,
+        detail="governance:pledge-detail",
+        page=_detail_page,
+        step=service_step(request, action, steps=ACTIONS, check=p.check, name="pledge", files=True),
     )

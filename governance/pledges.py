@@ -44,6 +44,7 @@ from governance.roles import (
 )
 from governance.scoping import reaches_village, scope_for, users_holding, village_condition
 from governance.services import notify_many
+from governance.steps import steps_allowed
 from grids.models import Resident, Village
 
 MAX_PHOTOS_PER_LINE = 6
@@ -139,17 +140,9 @@ def check(user, action: str, pledge: Pledge) -> None:
         )
 
 
-def may(user, action: str, pledge: Pledge) -> bool:
-    try:
-        check(user, action, pledge)
-    except (PledgePermissionError, PledgeStateError):
-        return False
-    return True
-
-
 def next_actions(user, pledge: Pledge) -> list[str]:
     """The steps the reader may take on the pledge now, in the cycle's order."""
-    return [action for action in TRANSITIONS if may(user, action, pledge)]
+    return steps_allowed(check, user, TRANSITIONS, pledge)
 
 
 def check_propose(user, *, village: Village, resident: Resident | None) -> None:

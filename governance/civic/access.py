@@ -6,6 +6,7 @@ belongs to (`check_reach`): out of sight 404 (the same selector as the list), a 
 may not act 403.
 """
 
+from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext_lazy as _
 
 from governance.errors import Forbidden
@@ -18,6 +19,12 @@ NOT_A_READER = _("Your role does not keep the councils, teams, mediations or sel
 def reads_civic(user) -> bool:
     """Whether some role of the user reads the civic books (pages answer 403 otherwise)."""
     return scope_for(user).has_any_role(CIVIC_READERS)
+
+
+def require_civic_reader(user) -> None:
+    """The civic pages' first check: a user whose roles read none of the books gets the 403 page."""
+    if not reads_civic(user):
+        raise PermissionDenied(NOT_A_READER)
 
 
 def visible(queryset, user, roles=CIVIC_READERS):

@@ -7,17 +7,17 @@ scoped photo page. Every POST honours Idempotency-Key.
 """
 
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import exceptions, mixins, serializers, status, viewsets
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
 from rest_framework.decorators import action
-from rest_framework.response import Response
 
-from governance.api_common import IdCursorPagination, idempotent, refusals
+from governance.api_common import refusals
 from governance.api_input import InputSerializer, VisibleField
 from governance.civic import activities as a
 from governance.civic.access import NOT_A_READER, check_reach, reads_civic
 from governance.civic.models import Activity, ActivityKind
-from governance.permissions import ActionPolicy, Policy
+from governance.permissions import Policy
+from governance.record_api import AmongField, NewestFirst, RecordViewSet, record_schema
 from governance.roles import ACTIVITY_RECORDERS, CIVIC_READERS
 from governance.scoping import villages_for
 from grids.models import Grid, Resident, Village
@@ -29,7 +29,6 @@ REFUSALS = refusals(
     conflict="Points already proposed for this activity, or it names no participants "
     "(code already_proposed, no_participants).",
 )
-REFUSED_400 = OpenApiResponse(description="Invalid input: field errors.")
 
 
 class ActivitySerializer(serializers.ModelSerializer):
@@ -99,69 +98,48 @@ class PhotosSerializer(InputSerializer):
     photos = serializers.ListField(child=serializers.FileField(), min_length=1, max_length=a.MAX_PHOTOS)
 
 
-class _VillageRule(serializers.PrimaryKeyRelatedField):
-    """A rule of the activity's village: any other id is "does not exist" (400)."""
-
-    def get_queryset(self):
-        activity = self.context.get("activity")
-        return Rule.objects.filter(village_id=activity.village_id) if activity else Rule.objects.none()
+def _village_rules(context):
+    """The rules of the activity's village."""
+    activity = context.get("activity")
+    return Rule.objects.filter(village_id=activity.village_id) if activity else Rule.objects.none()
 
 
 class PointsSerializer(InputSerializer):
-    rule = _VillageRule(queryset=Rule.objects.none())
+    rule = AmongField(_village_rules, queryset=Rule.objects.none())
     note = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")
 
 
-class ActivityPagination(IdCursorPagination):
-    ordering = "-id"
-
-
-@extend_schema_view(
-    list=extend_schema(description="Activities of the villages the caller works in, newest first."),
-    retrieve=extend_schema(responses=ActivityDetailSerializer),
-    create=extend_schema(
-        request={"multipart/form-data": ActivityRecordSerializer, "application/json": ActivityRecordSerializer},
-        responses={201: ActivityDetailSerializer, 400: REFUSED_400, 403: REFUSALS[403]},
-        description="Record an activity {village, grid, kind, title, held_on (not in the future), place, "
-        "description, participants (resident ids of the village), photos (multipart)}.",
-    ),
+@record_schema(
+    listed="Activities of the villages the caller works in, newest first.",
+    detail=ActivityDetailSerializer,
+    create={"multipart/form-data": ActivityRecordSerializer, "application/json": ActivityRecordSerializer},
+    created="Record an activity {village, grid, kind, title, held_on (not in the future), place, "
+    "description, participants (resident ids of the village), photos (multipart)}.",
+    refusals=REFUSALS,
 )
-class ActivityViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class ActivityViewSet(RecordViewSet):
     """Activities of the village's campaigns, their photos and their one points batch."""
 
     queryset = Activity.objects.none()
     serializer_class = ActivitySerializer
-    pagination_class = ActivityPagination
-    permission_classes = [ActionPolicy]
+    detail_serializer_class = ActivityDetailSerializer
+    pagination_class = NewestFirst
     policies = {"create": Policy(roles=ACTIVITY_RECORDERS, message=a.NOT_A_RECORDER)}
+    selectors = (a.activities_visible_to, a.activity_detail_queryset)
+    readers = (reads_civic, NOT_A_READER)
+    record_name = "activity"
+    steps = {
+        "create": (ActivityRecordSerializer, a.activity_record),
+        "photos": (PhotosSerializer, a.activity_add_photos),
+        "points": (PointsSerializer, a.activity_propose_points),
+    }
 
-    def get_queryset(self):
-        if self.action == "list":
-            return a.activities_visible_to(self.request.user)
-        return a.activity_detail_queryset(self.request.user)
-
-    def get_serializer_class(self):
-        return ActivitySerializer if self.action == "list" else ActivityDetailSerializer
-
-    def list(self, request, *args, **kwargs):
-        if not reads_civic(request.user):
-            raise exceptions.PermissionDenied(NOT_A_READER)
-        return super().list(request, *args, **kwargs)
-
-    def _detail(self, pk, status_code=status.HTTP_200_OK):
-        activity = a.activity_detail_queryset(self.request.user).get(pk=pk)
-        return Response(
-            ActivityDetailSerializer(activity, context=self.get_serializer_context()).data, status=status_code
-        )
-
-    def create(self, request, *args, **kwargs):
-        def perform():
-            serializer = ActivityRecordSerializer(data=request.data, context=self.get_serializer_context())
-            serializer.is_valid(raise_exception=True)
-            activity = a.activity_record(actor=request.user, **serializer.validated_data)
-            return self._detail(activity.pk, status.HTTP_201_CREATED)
-
-        return idempotent(request, perform)
+    def check_step(self, user, step, activity):
+        check_reach(user, ACTIVITY_RECORDERS, activity, a.NOT_A_RECORDER)
+        if step == "points" and activity.award_batch_id is not None:
+            raise a.ActivityStateError(
+                _("This activity's participants have already been proposed points."), code="already_proposed"
+            )
 
     @extend_schema(
         request={"multipart/form-data": PhotosSerializer}, responses={200: ActivityDetailSerializer, **REFUSALS}
@@ -169,35 +147,11 @@ class ActivityViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     @action(detail=True, methods=["post"], filter_backends=[])
     def photos(self, request, pk=None):
         """More photos {photos (multipart)}: the recorders of the activity's village."""
-        activity = self.get_object()
-
-        def perform():
-            check_reach(request.user, ACTIVITY_RECORDERS, activity, a.NOT_A_RECORDER)
-            serializer = PhotosSerializer(data=request.data, context=self.get_serializer_context())
-            serializer.is_valid(raise_exception=True)
-            a.activity_add_photos(activity=activity, actor=request.user, **serializer.validated_data)
-            return self._detail(activity.pk)
-
-        return idempotent(request, perform)
+        return self._act(request, "photos")
 
     @extend_schema(request=PointsSerializer, responses={200: ActivityDetailSerializer, **REFUSALS})
     @action(detail=True, methods=["post"], filter_backends=[])
     def points(self, request, pk=None):
         """ONE points batch for the participants {rule, note}: a second time 409 already_proposed, none
         named 409 no_participants. It waits for its 公示 and a village cadre's approval."""
-        activity = self.get_object()
-
-        def perform():
-            check_reach(request.user, ACTIVITY_RECORDERS, activity, a.NOT_A_RECORDER)
-            if activity.award_batch_id is not None:
-                raise a.ActivityStateError(
-                    _("This activity's participants have already been proposed points."), code="already_proposed"
-                )
-            serializer = PointsSerializer(
-                data=request.data, context={**self.get_serializer_context(), "activity": activity}
-            )
-            serializer.is_valid(raise_exception=True)
-            a.activity_propose_points(activity=activity, actor=request.user, **serializer.validated_data)
-            return self._detail(activity.pk)
-
-        return idempotent(request, perform)
+        return self._act(request, "points")

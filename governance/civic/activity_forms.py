@@ -8,25 +8,11 @@ from django.utils.translation import pgettext_lazy
 from governance.civic.activities import MAX_PHOTOS
 from governance.civic.models import ActivityKind
 from governance.forms import OnceForm, date_input, text_area
-from governance.pledge_forms import MultipleFileInput
+from governance.photo_fields import PhotosField
 from grids.models import Grid, Resident
 from points.models import Rule
 
-
-class PhotosField(forms.FileField):
-    """Several photos in one file input (the service checks and re-encodes each)."""
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": "image/*"}))
-        kwargs.setdefault("required", False)
-        super().__init__(*args, **kwargs)
-
-    def clean(self, data, initial=None):
-        files = data if isinstance(data, (list, tuple)) else [data] if data else []
-        files = [super(PhotosField, self).clean(file, initial) for file in files if file]
-        if len(files) > MAX_PHOTOS:
-            raise forms.ValidationError(_("At most %(count)d photos per activity.") % {"count": MAX_PHOTOS})
-        return files
+TOO_MANY_PHOTOS = _("At most %(count)d photos per activity.")
 
 
 class ParticipantsField(forms.ModelMultipleChoiceField):
@@ -51,7 +37,7 @@ class ActivityForm(OnceForm):
     participants = ParticipantsField(
         label=_("Residents who took part"), queryset=Resident.objects.none(), required=False
     )
-    photos = PhotosField(label=_("Photos (not public)"))
+    photos = PhotosField(label=_("Photos (not public)"), limit=MAX_PHOTOS, too_many=TOO_MANY_PHOTOS)
 
     def __init__(self, *args, villages, grids, residents, whole_village=True, **kwargs):
         super().__init__(*args, **kwargs)
@@ -68,7 +54,7 @@ class ActivityForm(OnceForm):
 
 
 class PhotosForm(OnceForm):
-    photos = PhotosField(label=_("Photos (not public)"), required=True)
+    photos = PhotosField(label=_("Photos (not public)"), limit=MAX_PHOTOS, too_many=TOO_MANY_PHOTOS, required=True)
 
 
 class PointsForm(OnceForm):

@@ -7,21 +7,18 @@ the field). Each write is one service call, once per form token.
 """
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404
 from django.shortcuts import get_object_or_404, render
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from governance.civic import activities as a
 from governance.civic import activity_forms as f
-from governance.civic.access import NOT_A_READER, reads_civic
+from governance.civic.access import require_civic_reader
 from governance.civic.models import ActivityPhoto
 from governance.errors import Forbidden
 from governance.files import private_photo_view
-from governance.forms import save_form, step_page
+from governance.record_pages import create_page, record_step
 from governance.roles import ACTIVITY_RECORDERS, GRID_ROLES
 from governance.scoping import require_any_role, scope_for, villages_for
 from grids.models import Grid
@@ -29,11 +26,6 @@ from grids.models import Grid
 PER_PAGE = 30
 
 activity_photo = private_photo_view(model=ActivityPhoto, parent="activity", visible_to=a.activities_visible_to)
-
-
-def _require_reader(user) -> None:
-    if not reads_civic(user):
-        raise PermissionDenied(NOT_A_READER)
 
 
 def _mark(user, activities) -> list:
@@ -52,7 +44,7 @@ def _mark(user, activities) -> list:
 def activity_list(request):
     """The activities of the reader's villages, latest first."""
     user = request.user
-    _require_reader(user)
+    require_civic_reader(user)
     page = Paginator(a.activities_visible_to(user), PER_PAGE).get_page(request.GET.get("page"))
     context = {
         "page": page,
@@ -84,18 +76,14 @@ def activity_create(request):
         whole_village=whole_village,
         initial={"grid": min(own_grid)} if own_grid else None,
     )
-    if posted and form.is_valid():
-        data = dict(form.cleaned_data)
-        data.pop("form_token")
-
-        def perform():
-            activity = a.activity_record(actor=user, **data)
-            return reverse("civic:activity-detail", args=[activity.pk])
-
-        saved = save_form(request, form, perform=perform, done=_("Activity recorded."))
-        if saved is not None:
-            return saved
-    return render(request, "civic/activities/form.html", {"form": form}, status=400 if posted else 200)
+    return create_page(
+        request,
+        form,
+        create=a.activity_record,
+        detail="civic:activity-detail",
+        done=_("Activity recorded."),
+        template="civic/activities/form.html",
+    )
 
 
 def _activity_for(user, pk):
@@ -136,7 +124,7 @@ def _detail_page(request, activity, bound=None, status=200):
 
 @login_required
 def activity_detail(request, pk):
-    _require_reader(request.user)
+    require_civic_reader(request.user)
     return _detail_page(request, _activity_for(request.user, pk))
 
 
@@ -145,32 +133,36 @@ def activity_detail(request, pk):
 def activity_action(request, pk, action):
     """More photos, or the points batch: 404, 403, 409, 400, once."""
     user = request.user
-    if action not in ACTIONS:
-        raise Http404
-    activity = _activity_for(user, pk)
 
-    def check():
-        if not a.may_record(user, activity):
-            raise Forbidden(a.NOT_A_RECORDER)
+    def step(activity, show):
+        def check():
+            if not a.may_record(user, activity):
+                raise Forbidden(a.NOT_A_RECORDER)
 
-    def perform(data):
-        if action == "photos":
-            a.activity_add_photos(activity=activity, actor=user, photos=data["photos"])
-        else:
-            a.activity_propose_points(activity=activity, actor=user, **data)
+        def perform(data):
+            if action == "photos":
+                a.activity_add_photos(activity=activity, actor=user, photos=data["photos"])
+            else:
+                a.activity_propose_points(activity=activity, actor=user, **data)
 
-    done = (
-        _("Photos added.")
-        if action == "photos"
-        else _("Points proposed: shown publicly (公示) first, then a village cadre approves.")
-    )
-    return step_page(
+        done = (
+            _("Photos added.")
+            if action == "photos"
+            else _("Points proposed: shown publicly (公示) first, then a village cadre approves.")
+        )
+
+        def form():
+            return _form(user, activity, action, request.POST, request.FILES)
+
+        return {"check": check, "form": form, "perform": perform, "done": done}
+
+    return record_step(
         request,
-        action=action,
-        detail_url=reverse("civic:activity-detail", args=[activity.pk]),
-        check=check,
-        form=lambda: _form(user, activity, action, request.POST, request.FILES),
-        perform=perform,
-        done=done,
-        show=lambda bound, status: _detail_page(request, _activity_for(user, pk), bound=bound, status=status),
+        pk,
+        action,
+        actions=ACTIONS,
+        record_for=_activity_for,
+        detail="civic:activity-detail",
+        page=_detail_page,
+        step=step,
     )

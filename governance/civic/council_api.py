@@ -12,18 +12,18 @@ import datetime
 
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import exceptions, mixins, serializers, status, viewsets
+from drf_spectacular.utils import extend_schema
+from rest_framework import exceptions, serializers, status
 from rest_framework.decorators import action
-from rest_framework.response import Response
 
-from governance.api_common import IdCursorPagination, idempotent, refusals
+from governance.api_common import refusals
 from governance.api_input import InputSerializer
 from governance.civic import councils as c
 from governance.civic.access import NOT_A_READER, reads_civic
 from governance.civic.models import CouncilKind, Meeting, MeetingStatus
 from governance.models import Pledge
-from governance.permissions import ActionPolicy, Policy
+from governance.permissions import Policy
+from governance.record_api import AmongField, NewestFirst, RecordViewSet, record_schema
 from governance.roles import COUNCIL_RUNNERS
 from governance.scoping import villages_for
 from grids.models import Grid, Village
@@ -38,7 +38,6 @@ REFUSALS = refusals(
         "not_concerns, not_results)."
     ),
 )
-REFUSED_400 = OpenApiResponse(description="Invalid input: field errors.")
 
 
 # ---------------------------------------------------------------- output
@@ -114,18 +113,6 @@ class MeetingDetailSerializer(MeetingSerializer):
 # ---------------------------------------------------------------- input
 
 
-class _Among(serializers.PrimaryKeyRelatedField):
-    """A primary key among `rows(view's meeting or the caller)`: any other id is "does not
-    exist", a 400 on the field that reveals nothing."""
-
-    def __init__(self, rows=None, **kwargs):
-        self.rows = rows
-        super().__init__(**kwargs)
-
-    def get_queryset(self):
-        return self.rows(self.context)
-
-
 def _runnable_villages(context):
     return villages_for(context["request"].user, COUNCIL_RUNNERS)
 
@@ -146,14 +133,14 @@ NAMES = serializers.ListField(child=serializers.CharField(max_length=50), max_le
 
 
 class MeetingPlanSerializer(InputSerializer):
-    village = _Among(_runnable_villages, queryset=Village.objects.none())
+    village = AmongField(_runnable_villages, queryset=Village.objects.none())
     kind = serializers.ChoiceField(choices=CouncilKind.choices)
     title = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
     held_on = serializers.DateField()
     starts_at = serializers.TimeField(required=False, allow_null=True, default=None)
     place = serializers.CharField(max_length=100)
     agenda = serializers.CharField(max_length=4000)
-    matter = _Among(
+    matter = AmongField(
         _runnable_matters,
         queryset=Matter.objects.none(),
         required=False,
@@ -179,7 +166,7 @@ class MeetingRecordSerializer(InputSerializer):
         max_length=c.MAX_PARTIES,
     )
     boards = serializers.ListField(
-        child=_Among(_village_boards, queryset=Board.objects.none()),
+        child=AmongField(_village_boards, queryset=Board.objects.none()),
         required=False,
         default=list,
         max_length=8,
@@ -196,20 +183,20 @@ class ConcernInputSerializer(InputSerializer):
     submitter_phone = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
     title = serializers.CharField(max_length=200)
     description = serializers.CharField(max_length=4000)
-    grid = _Among(
+    grid = AmongField(
         lambda ctx: Grid.objects.active().filter(village_id=_meeting(ctx).village_id), queryset=Grid.objects.none()
     )
 
 
 class RatingInputSerializer(InputSerializer):
-    matter = _Among(
+    matter = AmongField(
         lambda ctx: Matter.objects.filter(village_id=_meeting(ctx).village_id),
         queryset=Matter.objects.none(),
         required=False,
         allow_null=True,
         default=None,
     )
-    pledge = _Among(
+    pledge = AmongField(
         lambda ctx: Pledge.objects.filter(village_id=_meeting(ctx).village_id),
         queryset=Pledge.objects.none(),
         required=False,
@@ -245,83 +232,42 @@ class MeetingFilter(filters.FilterSet):
         return queryset.filter(held_on__range=(first, last))
 
 
-class MeetingPagination(IdCursorPagination):
-    ordering = "-id"
-
-
-ACTIONS = {
-    "record": (MeetingRecordSerializer, "record", c.meeting_record),
-    "cancel": (MeetingCancelSerializer, "cancel", c.meeting_cancel),
-    "concerns": (ConcernInputSerializer, "concern", c.concern_raise),
-    "ratings": (RatingInputSerializer, "rating", c.rating_record),
+STEPS = {
+    "create": (MeetingPlanSerializer, c.meeting_plan),
+    "record": (MeetingRecordSerializer, c.meeting_record),
+    "cancel": (MeetingCancelSerializer, c.meeting_cancel),
+    "concern": (ConcernInputSerializer, c.concern_raise),
+    "rating": (RatingInputSerializer, c.rating_record),
 }
 
 
-@extend_schema_view(
-    list=extend_schema(description="Meetings of the four councils of the villages the caller reads, newest first."),
-    retrieve=extend_schema(responses=MeetingDetailSerializer),
-    create=extend_schema(
-        request=MeetingPlanSerializer,
-        responses={201: MeetingDetailSerializer, 400: REFUSED_400, 403: REFUSALS[403]},
-        description=(
-            "Plan a meeting {village, kind, title, held_on, starts_at, place, agenda, and for a 事务协调会 "
-            "matter and parties}: it goes on the village's calendar (its day may lie ahead). A village cadre."
-        ),
+@record_schema(
+    listed="Meetings of the four councils of the villages the caller reads, newest first.",
+    detail=MeetingDetailSerializer,
+    create=MeetingPlanSerializer,
+    created=(
+        "Plan a meeting {village, kind, title, held_on, starts_at, place, agenda, and for a 事务协调会 "
+        "matter and parties}: it goes on the village's calendar (its day may lie ahead). A village cadre."
     ),
+    refusals=REFUSALS,
 )
-class MeetingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class MeetingViewSet(RecordViewSet):
     """The four councils' meetings (民情恳谈会, 事务协调会, 道德评议会, 成效评议会)."""
 
     queryset = Meeting.objects.none()
     serializer_class = MeetingSerializer
+    detail_serializer_class = MeetingDetailSerializer
     filterset_class = MeetingFilter
-    pagination_class = MeetingPagination
-    permission_classes = [ActionPolicy]
+    pagination_class = NewestFirst
     policies = {"create": Policy(roles=COUNCIL_RUNNERS, message=c.NOT_A_RUNNER)}
+    selectors = (c.meetings_visible_to, c.meeting_detail_queryset)
+    readers = (reads_civic, NOT_A_READER)
+    reader_actions = None
+    record_name = "meeting"
+    steps = STEPS
 
-    def get_queryset(self):
-        if self.action == "list":
-            return c.meetings_visible_to(self.request.user)
-        return c.meeting_detail_queryset(self.request.user)
-
-    def get_serializer_class(self):
-        return MeetingSerializer if self.action == "list" else MeetingDetailSerializer
-
-    def check_permissions(self, request):
-        super().check_permissions(request)
-        if not reads_civic(request.user):
-            raise exceptions.PermissionDenied(NOT_A_READER)
-
-    def _detail(self, pk, status_code=status.HTTP_200_OK):
-        meeting = self.get_queryset().get(pk=pk)
-        return Response(
-            MeetingDetailSerializer(meeting, context=self.get_serializer_context()).data, status=status_code
-        )
-
-    def create(self, request, *args, **kwargs):
-        def perform():
-            serializer = MeetingPlanSerializer(data=request.data, context=self.get_serializer_context())
-            serializer.is_valid(raise_exception=True)
-            meeting = c.meeting_plan(actor=request.user, **serializer.validated_data)
-            return self._detail(meeting.pk, status.HTTP_201_CREATED)
-
-        return idempotent(request, perform)
-
-    def _act(self, request, name):
-        """404 (scope), 403 (role), 409 (council, status), 400 (payload), then the service, once per key."""
-        meeting = self.get_object()
-        input_class, step, service = ACTIONS[name]
-
-        def perform():
-            c.check(request.user, step, meeting)
-            context = {**self.get_serializer_context(), "meeting": meeting}
-            serializer = input_class(data=request.data, context=context)
-            serializer.is_valid(raise_exception=True)
-            service(meeting=meeting, actor=request.user, **serializer.validated_data)
-            code = status.HTTP_201_CREATED if name in ("concerns", "ratings") else status.HTTP_200_OK
-            return self._detail(meeting.pk, code)
-
-        return idempotent(request, perform)
+    def check_step(self, user, step, meeting):
+        c.check(user, step, meeting)
 
     @extend_schema(request=MeetingRecordSerializer, responses={200: MeetingDetailSerializer, **REFUSALS})
     @action(detail=True, methods=["post"], filter_backends=[])
@@ -341,11 +287,11 @@ class MeetingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     def concerns(self, request, pk=None):
         """民情恳谈会: a concern raised {raised_by, submitter_phone, title, description, grid} becomes a matter
         of the village (source "meeting"), linked to the meeting."""
-        return self._act(request, "concerns")
+        return self._act(request, "concern", status.HTTP_201_CREATED)
 
     @extend_schema(request=RatingInputSerializer, responses={201: MeetingDetailSerializer, **REFUSALS})
     @action(detail=True, methods=["post"], filter_backends=[])
     def ratings(self, request, pk=None):
         """成效评议会: rate a handled matter or a pledge waiting for its 评诺 {matter or pledge, raters, satisfied,
         basically_satisfied, unsatisfied, note}; the verdict is computed. A pledge's rating is its 评诺."""
-        return self._act(request, "ratings")
+        return self._act(request, "rating", status.HTTP_201_CREATED)

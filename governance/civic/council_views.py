@@ -11,7 +11,6 @@ per form token.
 import datetime
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
@@ -22,9 +21,9 @@ from django.views.decorators.http import require_POST
 
 from governance.civic import council_forms as f
 from governance.civic import councils as c
-from governance.civic.access import NOT_A_READER, reads_civic
+from governance.civic.access import require_civic_reader
 from governance.civic.models import CouncilKind, Meeting
-from governance.forms import save_form, step_page
+from governance.record_pages import create_page, record_step
 from governance.roles import CIVIC_READERS, COUNCIL_RUNNERS
 from governance.scoping import require_any_role, scope_for, villages_for
 from petitions.models import Matter
@@ -41,11 +40,6 @@ DONE = {
 # What a list marks as the reader's turn: a meeting whose day has come and that waits to be
 # recorded. Concerns and ratings may be added to a held meeting at any time: its page offers them.
 NEXT_LABELS = {"record": _("Record the meeting")}
-
-
-def _require_reader(user) -> None:
-    if not reads_civic(user):
-        raise PermissionDenied(NOT_A_READER)
 
 
 def _mark(user, meetings) -> list:
@@ -68,7 +62,7 @@ def _month(value: str | None) -> datetime.date:
 def meeting_calendar(request):
     """The village calendar: the planned and held meetings of a month, by day, prev/next month."""
     user = request.user
-    _require_reader(user)
+    require_civic_reader(user)
     month = _month(request.GET.get("month"))
     villages = villages_for(user, CIVIC_READERS).order_by("code")
     village = None
@@ -97,7 +91,7 @@ def meeting_calendar(request):
 def meeting_list(request):
     """Every meeting of the reader's villages, latest first, with each row's next step."""
     user = request.user
-    _require_reader(user)
+    require_civic_reader(user)
     form = f.MeetingFilterForm(request.GET or None, villages=villages_for(user, CIVIC_READERS).order_by("code"))
     meetings = c.meetings_visible_to(user)
     if form.is_valid():
@@ -130,18 +124,14 @@ def meeting_create(request):
     form = f.MeetingPlanForm(
         request.POST if posted else None, initial=initial, villages=villages, matters=_open_matters_of(villages)
     )
-    if posted and form.is_valid():
-        data = dict(form.cleaned_data)
-        data.pop("form_token")
-
-        def perform():
-            meeting = c.meeting_plan(actor=user, **data)
-            return reverse("civic:meeting-detail", args=[meeting.pk])
-
-        saved = save_form(request, form, perform=perform, done=_("Meeting planned: it is on the village's calendar."))
-        if saved is not None:
-            return saved
-    return render(request, "civic/councils/form.html", {"form": form}, status=400 if posted else 200)
+    return create_page(
+        request,
+        form,
+        create=c.meeting_plan,
+        detail="civic:meeting-detail",
+        done=_("Meeting planned: it is on the village's calendar."),
+        template="civic/councils/form.html",
+    )
 
 
 NOT_A_RUNNER_PAGE = _("Only a village cadre runs the councils (四会).")
@@ -191,14 +181,14 @@ def _detail_page(request, meeting, bound=None, status=200):
 @login_required
 def meeting_detail(request, pk):
     """One meeting: its plan, its record, what its council added, and the reader's next steps."""
-    _require_reader(request.user)
+    require_civic_reader(request.user)
     return _detail_page(request, _meeting_for(request.user, pk))
 
 
 @login_required
 def meeting_minutes(request, pk):
     """The printable minutes (会议记录), one A4 sheet or more."""
-    _require_reader(request.user)
+    require_civic_reader(request.user)
     meeting = _meeting_for(request.user, pk)
     return render(request, "civic/councils/minutes.html", {"meeting": meeting})
 
@@ -224,21 +214,21 @@ def meeting_action(request, pk, action):
     user = request.user
     if action not in c.STATUSES_FOR:
         raise Http404
-    _require_reader(user)
-    meeting = _meeting_for(user, pk)
-    detail_url = reverse("civic:meeting-detail", args=[meeting.pk])
+    require_civic_reader(user)
 
-    def perform(data):
-        _service_call(action, meeting, user, data)
-        return detail_url + (f"#{action}" if action in ("concern", "rating") else "")
+    def step(meeting, show):
+        def perform(data):
+            _service_call(action, meeting, user, data)
+            anchor = f"#{action}" if action in ("concern", "rating") else ""
+            return reverse("civic:meeting-detail", args=[meeting.pk]) + anchor
 
-    return step_page(
-        request,
-        action=action,
-        detail_url=detail_url,
-        check=lambda: c.check(user, action, meeting),
-        form=lambda: _form_for(action, meeting, request.POST),
-        perform=perform,
-        done=DONE[action],
-        show=lambda bound, status: _detail_page(request, _meeting_for(user, pk), bound=bound, status=status),
+        return {
+            "check": lambda: c.check(user, action, meeting),
+            "form": lambda: _form_for(action, meeting, request.POST),
+            "perform": perform,
+            "done": DONE[action],
+        }
+
+    return record_step(
+        request, pk, action, record_for=_meeting_for, detail="civic:meeting-detail", page=_detail_page, step=step
     )

@@ -42,6 +42,7 @@ from governance.limits import too_early
 from governance.models import Pledge, PledgeStatus
 from governance.roles import COUNCIL_RUNNERS
 from governance.scoping import reaches_village
+from governance.steps import steps_allowed
 from grids.models import Grid, Village
 from petitions.models import OPEN_STATES, Matter, Source, State
 from petitions.services import matter_submit
@@ -98,17 +99,9 @@ def check(user, action: str, meeting: Meeting, *, today: datetime.date | None = 
         )
 
 
-def may(user, action: str, meeting: Meeting) -> bool:
-    try:
-        check(user, action, meeting)
-    except (Forbidden, Conflict):
-        return False
-    return True
-
-
 def next_actions(user, meeting: Meeting) -> list[str]:
     """The steps the reader may take on the meeting now."""
-    return [action for action in STATUSES_FOR if may(user, action, meeting)]
+    return steps_allowed(check, user, STATUSES_FOR, meeting)
 
 
 def check_plan(user, village: Village) -> None:

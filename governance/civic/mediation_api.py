@@ -6,14 +6,11 @@ does not see are a 400 on that field. Order: scope 404, role 403, status 409, pa
 Every POST honours Idempotency-Key. Phones are masked.
 """
 
-from functools import partial
-
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field, extend_schema_view
-from rest_framework import exceptions, mixins, serializers, status, viewsets
+from drf_spectacular.utils import extend_schema, extend_schema_field
+from rest_framework import serializers
 from rest_framework.decorators import action
-from rest_framework.response import Response
 
-from governance.api_common import IdCursorPagination, idempotent, refusals
+from governance.api_common import refusals
 from governance.api_input import InputSerializer, VisibleField
 from governance.civic import mediations as m
 from governance.civic.access import NOT_A_READER, reads_civic
@@ -21,7 +18,7 @@ from governance.civic.models import DisputeKind, GuidedTo, Mediation, MediationS
 from governance.civic.team_api import TeamMemberSerializer
 from governance.civic.teams import teams_visible_to
 from governance.errors import Forbidden
-from governance.permissions import ActionPolicy
+from governance.record_api import REFUSED_400, NewestFirst, RecordViewSet, record_schema
 from governance.roles import CIVIC_READERS, MEDIATION_RECORDERS
 from governance.scoping import scope_for, villages_for
 from grids.models import Village
@@ -33,7 +30,6 @@ REFUSALS = refusals(
     not_found="No such mediation, or not one the caller sees.",
     conflict="Not possible in the mediation's status (code not_open, not_agreed, revisited_already).",
 )
-REFUSED_400 = OpenApiResponse(description="Invalid input: field errors.")
 
 
 class PartySerializer(serializers.Serializer):
@@ -159,87 +155,52 @@ class RevisitSerializer(InputSerializer):
     revisited_on = serializers.DateField(required=False, allow_null=True, default=None)
 
 
-ACTION_INPUT = {
+STEPS = {
     "agree": (AgreeSerializer, m.mediation_agree),
     "fail": (FailSerializer, m.mediation_fail),
     "revisit": (RevisitSerializer, m.mediation_revisit),
 }
 
 
-class MediationPagination(IdCursorPagination):
-    ordering = "-id"
-
-
-@extend_schema_view(
-    list=extend_schema(description="Mediations of the villages the caller works in, newest first."),
-    retrieve=extend_schema(responses=MediationSerializer),
-    create=extend_schema(
-        request=MediationCreateSerializer,
-        responses={201: MediationSerializer, 400: REFUSED_400, 403: REFUSALS[403]},
-        description=(
-            "Record a mediation {village, mediators, dispute_kind, parties [{name, side, phone, address}], "
-            "facts, held_on, place, matter}. Numbered per village and year (李湾调〔2026〕1号)."
-        ),
+@record_schema(
+    listed="Mediations of the villages the caller works in, newest first.",
+    detail=MediationSerializer,
+    create=MediationCreateSerializer,
+    created=(
+        "Record a mediation {village, mediators, dispute_kind, parties [{name, side, phone, address}], "
+        "facts, held_on, place, matter}. Numbered per village and year (李湾调〔2026〕1号)."
     ),
+    refusals=REFUSALS,
 )
-class MediationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class MediationViewSet(RecordViewSet):
     """People's mediation (人民调解): the record, the agreement, the failure, the return visit."""
 
     queryset = Mediation.objects.none()
     serializer_class = MediationSerializer
-    pagination_class = MediationPagination
-    permission_classes = [ActionPolicy]
+    pagination_class = NewestFirst
+    selectors = (m.mediations_visible_to, m.mediations_visible_to)
+    readers = (reads_civic, NOT_A_READER)
+    reader_actions = ("list", "create")
+    record_name = "mediation"
+    steps = STEPS
 
     def get_queryset(self):
-        queryset = m.mediations_visible_to(self.request.user)
+        queryset = super().get_queryset()
         status_ = self.request.query_params.get("status")
         if self.action == "list" and status_ in MediationStatus.values:
             queryset = queryset.filter(status=status_)
         return queryset
 
-    def _require_reader(self):
-        if not reads_civic(self.request.user):
-            raise exceptions.PermissionDenied(NOT_A_READER)
+    def check_step(self, user, step, mediation):
+        m.check(user, step, mediation)
 
-    def list(self, request, *args, **kwargs):
-        self._require_reader()
-        return super().list(request, *args, **kwargs)
-
-    def _detail(self, pk, status_code=status.HTTP_200_OK):
-        mediation = m.mediations_visible_to(self.request.user).get(pk=pk)
-        return Response(MediationSerializer(mediation, context=self.get_serializer_context()).data, status=status_code)
-
-    def create(self, request, *args, **kwargs):
-        self._require_reader()
-
-        def perform():
-            if not scope_for(request.user).has_any_role(MEDIATION_RECORDERS):
-                raise Forbidden(m.NOT_A_RECORDER)
-            context = self.get_serializer_context()
-            where = VillageSerializer(data={"village": request.data.get("village")}, context=context)
-            where.is_valid(raise_exception=True)
-            village = where.validated_data["village"]
-            if not m.may_record(request.user, township_id=village.township_id, village_id=village.pk):
-                raise Forbidden(m.NOT_A_RECORDER)
-            serializer = MediationCreateSerializer(data=request.data, context=self.get_serializer_context())
-            serializer.is_valid(raise_exception=True)
-            mediation = m.mediation_open(actor=request.user, **serializer.validated_data)
-            return self._detail(mediation.pk, status.HTTP_201_CREATED)
-
-        return idempotent(request, perform)
-
-    def _act(self, request, name):
-        mediation = self.get_object()
-        input_class, service = ACTION_INPUT[name]
-
-        def perform():
-            m.check(request.user, name, mediation)
-            serializer = input_class(data=request.data, context=self.get_serializer_context())
-            serializer.is_valid(raise_exception=True)
-            partial(service, mediation=mediation, actor=request.user)(**serializer.validated_data)
-            return self._detail(mediation.pk)
-
-        return idempotent(request, perform)
+    def create_record(self, request):
+        if not scope_for(request.user).has_any_role(MEDIATION_RECORDERS):
+            raise Forbidden(m.NOT_A_RECORDER)
+        village = self.payload(VillageSerializer, data={"village": request.data.get("village")})["village"]
+        if not m.may_record(request.user, township_id=village.township_id, village_id=village.pk):
+            raise Forbidden(m.NOT_A_RECORDER)
+        return m.mediation_open(actor=request.user, **self.payload(MediationCreateSerializer))
 
     @extend_schema(request=AgreeSerializer, responses={200: MediationSerializer, 400: REFUSED_400, **REFUSALS})
     @action(detail=True, methods=["post"], filter_backends=[])

@@ -9,19 +9,17 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404
 from django.shortcuts import get_object_or_404, render
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from governance.civic import mediation_forms as f
 from governance.civic import mediations as m
-from governance.civic.access import NOT_A_READER, reads_civic
+from governance.civic.access import require_civic_reader
 from governance.civic.models import CONFIRMATION_WINDOW_DAYS, MediationStatus, TeamMember
 from governance.civic.teams import mediation_teams_for
-from governance.forms import save_form, step_page
+from governance.record_pages import create_page, record_step, service_step
 from governance.roles import MEDIATION_RECORDERS
 from governance.scoping import scope_for, villages_for
 from petitions.models import Kind, Matter, State
@@ -42,16 +40,11 @@ NEXT_LABELS = {
 }
 
 
-def _require_reader(user) -> None:
-    if not reads_civic(user):
-        raise PermissionDenied(NOT_A_READER)
-
-
 @login_required
 def mediation_list(request):
     """The mediations the reader sees, newest first, each with what it waits for."""
     user = request.user
-    _require_reader(user)
+    require_civic_reader(user)
     mediations = m.mediations_visible_to(user)
     status = request.GET.get("status")
     if status in MediationStatus.values:
@@ -104,27 +97,23 @@ def _create_form(user, data=None, village_id=None):
 def mediation_create(request):
     """Record a mediation: the mediators, the parties, the facts."""
     user = request.user
-    _require_reader(user)
+    require_civic_reader(user)
     if not scope_for(user).has_any_role(MEDIATION_RECORDERS):
         raise PermissionDenied(m.NOT_A_RECORDER)
     posted = request.method == "POST"
     form, village = _create_form(user, request.POST if posted else None, request.GET.get("village"))
-    if posted and form.is_valid():
-        data = dict(form.cleaned_data)
-        data.pop("form_token")
-        parties = form.parties()
-        fields = ("village", "mediators", "dispute_kind", "held_on", "place", "facts", "matter")
-
-        def perform():
-            mediation = m.mediation_open(actor=user, parties=parties, **{k: data[k] for k in fields})
-            return reverse("civic:mediation-detail", args=[mediation.pk])
-
-        saved = save_form(request, form, perform=perform, done=_("Mediation recorded."))
-        if saved is not None:
-            return saved
-    villages = form.fields["village"].queryset
-    context = {"form": form, "village": village, "several_villages": villages.count() > 1}
-    return render(request, "civic/mediations/form.html", context, status=400 if posted else 200)
+    fields = ("village", "mediators", "dispute_kind", "held_on", "place", "facts", "matter")
+    return create_page(
+        request,
+        form,
+        create=lambda actor, **data: m.mediation_open(
+            actor=actor, parties=form.parties(), **{k: data[k] for k in fields}
+        ),
+        detail="civic:mediation-detail",
+        done=_("Mediation recorded."),
+        template="civic/mediations/form.html",
+        context=lambda: {"village": village, "several_villages": form.fields["village"].queryset.count() > 1},
+    )
 
 
 def _mediation_for(user, pk):
@@ -180,20 +169,15 @@ def mediation_detail(request, pk):
 @require_POST
 def mediation_action(request, pk, action):
     """agree, fail or revisit: 404, 403, 409, 400, once per form."""
-    user = request.user
-    if action not in ACTIONS:
-        raise Http404
-    mediation = _mediation_for(user, pk)
-    form_class, service, done = ACTIONS[action]
-    return step_page(
+    return record_step(
         request,
-        action=action,
-        detail_url=reverse("civic:mediation-detail", args=[mediation.pk]),
-        check=lambda: m.check(user, action, mediation),
-        form=lambda: form_class(request.POST, prefix=action),
-        perform=lambda data: service(mediation=mediation, actor=user, **data),
-        done=done,
-        show=lambda bound, status: _detail_page(request, _mediation_for(user, pk), bound=bound, status=status),
+        pk,
+        action,
+        actions=ACTIONS,
+        record_for=_mediation_for,
+        detail="civic:mediation-detail",
+        page=_detail_page,
+        step=service_step(request, action, steps=ACTIONS, check=m.check, name="mediation"),
     )
 
 

@@ -42,6 +42,7 @@ from governance.limits import too_early
 from governance.masking import mask_phone
 from governance.roles import MEDIATION_RECORDERS
 from governance.scoping import reaches_village
+from governance.steps import steps_allowed
 from grids.idnumbers import validate_phone
 from grids.models import Grid, Village
 from petitions import workflow
@@ -85,14 +86,7 @@ def check(user, action: str, mediation: Mediation) -> None:
 
 def next_actions(user, mediation: Mediation) -> list[str]:
     """The steps the reader may take now."""
-    actions = []
-    for action in TRANSITIONS:
-        try:
-            check(user, action, mediation)
-        except (Conflict, Forbidden):
-            continue
-        actions.append(action)
-    return actions
+    return steps_allowed(check, user, TRANSITIONS, mediation)
 
 
 def next_step(mediation: Mediation, today: datetime.date | None = None) -> str:

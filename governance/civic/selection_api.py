@@ -9,17 +9,17 @@ Idempotency-Key.
 """
 
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import exceptions, mixins, serializers, status, viewsets
+from drf_spectacular.utils import extend_schema
+from rest_framework import exceptions, serializers
 from rest_framework.decorators import action
-from rest_framework.response import Response
 
-from governance.api_common import IdCursorPagination, idempotent, refusals
+from governance.api_common import refusals
 from governance.api_input import InputSerializer
 from governance.civic import selections as s
 from governance.civic.access import NOT_A_READER, reads_civic
 from governance.civic.models import Meeting, Nomination, Selection, SelectionKind
-from governance.permissions import ActionPolicy, Policy
+from governance.permissions import Policy
+from governance.record_api import AmongField, NewestFirst, RecordViewSet, record_schema
 from governance.roles import CIVIC_READERS, COUNCIL_RUNNERS
 from governance.scoping import villages_for
 from grids.models import Courtyard, Grid, Household, Village
@@ -30,7 +30,6 @@ REFUSALS = refusals(
     not_found="No such selection (or nomination), or not one the caller sees.",
     conflict="Not possible in the selection's current status (code not_nominating, not_decided, no_nominations).",
 )
-REFUSED_400 = OpenApiResponse(description="Invalid input: field errors.")
 
 
 # ---------------------------------------------------------------- output
@@ -96,30 +95,26 @@ class SelectionDetailSerializer(SelectionSerializer):
 # ---------------------------------------------------------------- input
 
 
-class _InVillage(serializers.PrimaryKeyRelatedField):
-    """A primary key among the selection's village's rows (`model`): any other id is "does not
-    exist", a 400 on the field that reveals nothing."""
+def _in_village(model):
+    """The selection's village's rows of `model`."""
 
-    def __init__(self, model=None, **kwargs):
-        self.model = model
-        super().__init__(**kwargs)
-
-    def get_queryset(self):
-        selection = self.context.get("selection")
+    def rows(context):
+        selection = context.get("selection")
         if selection is None:
-            return self.model.objects.none()
-        rows = self.model.objects.filter(village_id=selection.village_id)
+            return model.objects.none()
+        rows = model.objects.filter(village_id=selection.village_id)
         # A grid or courtyard merged into another (grids.places) is nominated no more.
-        return rows.active() if self.model in (Grid, Courtyard) else rows
+        return rows.active() if model in (Grid, Courtyard) else rows
+
+    return rows
 
 
-class _ReadableVillage(serializers.PrimaryKeyRelatedField):
-    def get_queryset(self):
-        return villages_for(self.context["request"].user, CIVIC_READERS)
+def _readable_villages(context):
+    return villages_for(context["request"].user, CIVIC_READERS)
 
 
 class SelectionOpenSerializer(InputSerializer):
-    village = _ReadableVillage(queryset=Village.objects.none())
+    village = AmongField(_readable_villages, queryset=Village.objects.none())
     kind = serializers.ChoiceField(choices=SelectionKind.choices)
     title = serializers.CharField(max_length=200)
     year = serializers.IntegerField(min_value=2000, max_value=2100)
@@ -127,9 +122,9 @@ class SelectionOpenSerializer(InputSerializer):
 
 
 class NominateSerializer(InputSerializer):
-    household = _InVillage(Household, queryset=Household.objects.none(), required=False, allow_null=True)
-    grid = _InVillage(Grid, queryset=Grid.objects.none(), required=False, allow_null=True)
-    courtyard = _InVillage(Courtyard, queryset=Courtyard.objects.none(), required=False, allow_null=True)
+    household = AmongField(_in_village(Household), queryset=Household.objects.none(), required=False, allow_null=True)
+    grid = AmongField(_in_village(Grid), queryset=Grid.objects.none(), required=False, allow_null=True)
+    courtyard = AmongField(_in_village(Courtyard), queryset=Courtyard.objects.none(), required=False, allow_null=True)
     reason = serializers.CharField(max_length=2000)
 
 
@@ -142,8 +137,12 @@ class DecideSerializer(InputSerializer):
     entitled = serializers.IntegerField(min_value=0, max_value=100000, help_text="Members of the 道德评议会.")
     present = serializers.IntegerField(min_value=0, max_value=100000, help_text="Members present.")
     votes = VoteSerializer(many=True, help_text="The votes for each nomination of the selection.")
-    meeting = _InVillage(
-        Meeting, queryset=Meeting.objects.none(), required=False, allow_null=True, help_text="A held 道德评议会."
+    meeting = AmongField(
+        _in_village(Meeting),
+        queryset=Meeting.objects.none(),
+        required=False,
+        allow_null=True,
+        help_text="A held 道德评议会.",
     )
 
     def validate_votes(self, votes):
@@ -155,8 +154,8 @@ class DecideSerializer(InputSerializer):
 
 
 class PublishSerializer(InputSerializer):
-    rule = _InVillage(
-        Rule,
+    rule = AmongField(
+        _in_village(Rule),
         queryset=Rule.objects.none(),
         required=False,
         allow_null=True,
@@ -167,81 +166,57 @@ class PublishSerializer(InputSerializer):
 # ---------------------------------------------------------------- the viewset
 
 
-class SelectionPagination(IdCursorPagination):
-    ordering = "-id"
+def _nomination(selection, nid) -> Nomination:
+    try:
+        return selection.nominations.get(pk=nid)
+    except Nomination.DoesNotExist:
+        raise exceptions.NotFound(_("No such nomination of this selection.")) from None
 
 
-@extend_schema_view(
-    list=extend_schema(description="最美 selections of the villages the caller works in, newest first."),
-    retrieve=extend_schema(responses=SelectionDetailSerializer),
-    create=extend_schema(
-        request=SelectionOpenSerializer,
-        responses={201: SelectionDetailSerializer, 400: REFUSED_400, 403: REFUSALS[403]},
-        description="Open a selection {village, kind (family, grid, courtyard), title, year, description}: "
-        "a village cadre of the village.",
-    ),
+def _decide(*, votes, **data):
+    """The votes as {nomination id: votes for}, as the service takes them."""
+    s.selection_decide(votes={row["nomination"]: row["votes_for"] for row in votes}, **data)
+
+
+STEPS = {
+    "create": (SelectionOpenSerializer, s.selection_open),
+    "nominate": (NominateSerializer, s.nomination_add),
+    "withdraw": (None, s.nomination_withdraw),
+    "decide": (DecideSerializer, _decide),
+    "publish": (PublishSerializer, s.selection_publish),
+}
+
+
+@record_schema(
+    listed="最美 selections of the villages the caller works in, newest first.",
+    detail=SelectionDetailSerializer,
+    create=SelectionOpenSerializer,
+    created="Open a selection {village, kind (family, grid, courtyard), title, year, description}: "
+    "a village cadre of the village.",
+    refusals=REFUSALS,
 )
-class SelectionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class SelectionViewSet(RecordViewSet):
     """最美 selections: nominations, the 道德评议会's vote, publication, points."""
 
     queryset = Selection.objects.none()
     serializer_class = SelectionSerializer
-    pagination_class = SelectionPagination
-    permission_classes = [ActionPolicy]
+    detail_serializer_class = SelectionDetailSerializer
+    pagination_class = NewestFirst
     policies = {"create": Policy(roles=COUNCIL_RUNNERS, message=_("Only a village cadre opens a 最美 selection."))}
+    selectors = (s.selections_visible_to, s.selection_detail_queryset)
+    readers = (reads_civic, NOT_A_READER)
+    record_name = "selection"
+    steps = STEPS
 
-    def get_queryset(self):
-        if self.action == "list":
-            return s.selections_visible_to(self.request.user)
-        return s.selection_detail_queryset(self.request.user)
-
-    def get_serializer_class(self):
-        return SelectionSerializer if self.action == "list" else SelectionDetailSerializer
-
-    def list(self, request, *args, **kwargs):
-        if not reads_civic(request.user):
-            raise exceptions.PermissionDenied(NOT_A_READER)
-        return super().list(request, *args, **kwargs)
-
-    def _detail(self, pk, status_code=status.HTTP_200_OK):
-        selection = s.selection_detail_queryset(self.request.user).get(pk=pk)
-        return Response(
-            SelectionDetailSerializer(selection, context=self.get_serializer_context()).data, status=status_code
-        )
-
-    def create(self, request, *args, **kwargs):
-        def perform():
-            serializer = SelectionOpenSerializer(data=request.data, context=self.get_serializer_context())
-            serializer.is_valid(raise_exception=True)
-            selection = s.selection_open(actor=request.user, **serializer.validated_data)
-            return self._detail(selection.pk, status.HTTP_201_CREATED)
-
-        return idempotent(request, perform)
-
-    def _act(self, request, name, input_class, run):
-        selection = self.get_object()
-
-        def perform():
-            s.check(request.user, name, selection)
-            context = {**self.get_serializer_context(), "selection": selection}
-            serializer = input_class(data=request.data, context=context)
-            serializer.is_valid(raise_exception=True)
-            run(selection, serializer.validated_data)
-            return self._detail(selection.pk)
-
-        return idempotent(request, perform)
+    def check_step(self, user, step, selection):
+        s.check(user, step, selection)
 
     @extend_schema(request=NominateSerializer, responses={200: SelectionDetailSerializer, **REFUSALS})
     @action(detail=True, methods=["post"], filter_backends=[])
     def nominations(self, request, pk=None):
         """Nominate {household | grid | courtyard (the selection's kind), reason}: the village's cadres,
         grid staff within their own grid."""
-        return self._act(
-            request,
-            "nominate",
-            NominateSerializer,
-            lambda sel, data: s.nomination_add(selection=sel, actor=request.user, **data),
-        )
+        return self._act(request, "nominate")
 
     @extend_schema(request=None, responses={200: SelectionDetailSerializer, **REFUSALS})
     @action(
@@ -253,18 +228,7 @@ class SelectionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
     )
     def withdraw(self, request, pk=None, nid=None):
         """Take a nomination back while nominations are taken: whoever made it, or a village cadre."""
-        selection = self.get_object()
-        try:
-            nomination = selection.nominations.get(pk=nid)
-        except Nomination.DoesNotExist:
-            raise exceptions.NotFound(_("No such nomination of this selection.")) from None
-
-        def perform():
-            s.check(request.user, "withdraw", selection)
-            s.nomination_withdraw(nomination=nomination, actor=request.user)
-            return self._detail(selection.pk)
-
-        return idempotent(request, perform)
+        return self._act(request, "withdraw", target=lambda selection: {"nomination": _nomination(selection, nid)})
 
     @extend_schema(request=DecideSerializer, responses={200: SelectionDetailSerializer, **REFUSALS})
     @action(detail=True, methods=["post"], filter_backends=[])
@@ -272,21 +236,11 @@ class SelectionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         """The 道德评议会's vote {entitled, present, votes: [{nomination, votes_for}], meeting}: quorum
         (more than half of the members present) and who is selected (more than half of those
         present) are computed, never sent; at least one must be selected."""
-
-        def run(selection, data):
-            votes = {row["nomination"]: row["votes_for"] for row in data.pop("votes")}
-            s.selection_decide(selection=selection, actor=request.user, votes=votes, **data)
-
-        return self._act(request, "decide", DecideSerializer, run)
+        return self._act(request, "decide")
 
     @extend_schema(request=PublishSerializer, responses={200: SelectionDetailSerializer, **REFUSALS})
     @action(detail=True, methods=["post"], filter_backends=[])
     def publish(self, request, pk=None):
         """Publish on the village's public board {rule (optional, a family selection)}: a rule proposes
         ONE points batch for the selected households, approved by another cadre after its 公示."""
-        return self._act(
-            request,
-            "publish",
-            PublishSerializer,
-            lambda sel, data: s.selection_publish(selection=sel, actor=request.user, rule=data.get("rule")),
-        )
+        return self._act(request, "publish")

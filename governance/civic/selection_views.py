@@ -9,19 +9,16 @@ the field). Each write is one service call, once per form token.
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404
 from django.shortcuts import get_object_or_404, render
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from governance.civic import selection_forms as f
 from governance.civic import selections as s
-from governance.civic.access import NOT_A_READER, reads_civic
+from governance.civic.access import require_civic_reader
 from governance.civic.models import SelectionKind, SelectionStatus
-from governance.forms import save_form, step_page
+from governance.record_pages import create_page, record_step
 from governance.roles import COUNCIL_RUNNERS
 from governance.scoping import require_any_role, scope_for, villages_for
 from points.models import AwardStatus
@@ -39,11 +36,6 @@ DONE = {
     "decide": _("The vote is recorded: the selected are marked."),
     "publish": _("Published on the village's public board."),
 }
-
-
-def _require_reader(user) -> None:
-    if not reads_civic(user):
-        raise PermissionDenied(NOT_A_READER)
 
 
 def _mark(user, selections) -> list:
@@ -66,7 +58,7 @@ def _actions(user, selection) -> list[str]:
 def selection_list(request):
     """The selections of the reader's villages, newest first, with each row's next step."""
     user = request.user
-    _require_reader(user)
+    require_civic_reader(user)
     page = Paginator(s.selections_visible_to(user), PER_PAGE).get_page(request.GET.get("page"))
     context = {
         "page": page,
@@ -86,18 +78,14 @@ def selection_create(request):
     form = f.SelectionOpenForm(
         request.POST if posted else None, villages=villages_for(user, COUNCIL_RUNNERS).order_by("code")
     )
-    if posted and form.is_valid():
-        data = dict(form.cleaned_data)
-        data.pop("form_token")
-
-        def perform():
-            selection = s.selection_open(actor=user, **data)
-            return reverse("civic:selection-detail", args=[selection.pk])
-
-        saved = save_form(request, form, perform=perform, done=_("Selection opened: nominations are taken."))
-        if saved is not None:
-            return saved
-    return render(request, "civic/selections/form.html", {"form": form}, status=400 if posted else 200)
+    return create_page(
+        request,
+        form,
+        create=s.selection_open,
+        detail="civic:selection-detail",
+        done=_("Selection opened: nominations are taken."),
+        template="civic/selections/form.html",
+    )
 
 
 def _selection_for(user, pk):
@@ -156,7 +144,7 @@ def _detail_page(request, selection, bound=None, status=200):
 @login_required
 def selection_detail(request, pk):
     """One selection: its nominations, the vote, the publication and the points batch."""
-    _require_reader(request.user)
+    require_civic_reader(request.user)
     return _detail_page(request, _selection_for(request.user, pk))
 
 
@@ -165,35 +153,43 @@ def selection_detail(request, pk):
 def selection_action(request, pk, action):
     """One step (nominate, withdraw, decide, publish): 404, 403, 409, 400, once."""
     user = request.user
-    if action not in s.TRANSITIONS:
-        raise Http404
-    selection = _selection_for(user, pk)
-    form = _form(user, selection, action, request.POST)
 
-    def perform(data):
-        if action == "nominate":
-            s.nomination_add(selection=selection, actor=user, **data)
-        elif action == "withdraw":
-            s.nomination_withdraw(nomination=data["nomination"], actor=user)
-        elif action == "decide":
-            s.selection_decide(selection=selection, actor=user, **form.service_data())
-        else:
-            s.selection_publish(selection=selection, actor=user, rule=data.get("rule"))
+    def step(selection, show):
+        form = _form(user, selection, action, request.POST)
 
-    def show(bound, status):
-        if action == "withdraw" and bound is not None:
-            # The withdraw button's form has no field to show an error next to.
-            messages.error(request, _("This nomination could not be taken back."))
-            bound = None
-        return _detail_page(request, _selection_for(user, pk), bound=bound, status=status)
+        def perform(data):
+            if action == "nominate":
+                s.nomination_add(selection=selection, actor=user, **data)
+            elif action == "withdraw":
+                s.nomination_withdraw(nomination=data["nomination"], actor=user)
+            elif action == "decide":
+                s.selection_decide(selection=selection, actor=user, **form.service_data())
+            else:
+                s.selection_publish(selection=selection, actor=user, rule=data.get("rule"))
 
-    return step_page(
+        def show_withdraw(bound, status):
+            if bound is not None:
+                # The withdraw button's form has no field to show an error next to.
+                messages.error(request, _("This nomination could not be taken back."))
+            return show(None, status)
+
+        parts = {
+            "check": lambda: s.check(user, action, selection),
+            "form": lambda: form,
+            "perform": perform,
+            "done": DONE[action],
+        }
+        if action == "withdraw":
+            parts["show"] = show_withdraw
+        return parts
+
+    return record_step(
         request,
-        action=action,
-        detail_url=reverse("civic:selection-detail", args=[selection.pk]),
-        check=lambda: s.check(user, action, selection),
-        form=lambda: form,
-        perform=perform,
-        done=DONE[action],
-        show=show,
+        pk,
+        action,
+        actions=s.TRANSITIONS,
+        record_for=_selection_for,
+        detail="civic:selection-detail",
+        page=_detail_page,
+        step=step,
     )

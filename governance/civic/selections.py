@@ -40,6 +40,7 @@ from governance.errors import Conflict, Forbidden
 from governance.models import Role
 from governance.roles import CIVIC_READERS, COUNCIL_RUNNERS, GRID_ROLES, NOMINATOR_ROLES
 from governance.scoping import reaches_village, scope_for
+from governance.steps import allowed, steps_allowed
 from grids.models import Courtyard, Grid, Household, Village
 from points.models import Account, Rule
 from points.selectors import public_initials
@@ -85,22 +86,14 @@ def check(user, action: str, selection: Selection) -> None:
         )
 
 
-def may(user, action: str, selection: Selection) -> bool:
-    try:
-        check(user, action, selection)
-    except (Forbidden, Conflict):
-        return False
-    return True
-
-
 def next_actions(user, selection: Selection) -> list[str]:
-    return [action for action in TRANSITIONS if may(user, action, selection)]
+    return steps_allowed(check, user, TRANSITIONS, selection)
 
 
 def may_withdraw(user, nomination: Nomination) -> bool:
     """Whoever nominated, or a village cadre of the village, while nominations are taken."""
     selection = nomination.selection
-    if not may(user, "withdraw", selection):
+    if not allowed(check, user, "withdraw", selection):
         return False
     return nomination.nominated_by_id == user.pk or reaches(user, COUNCIL_RUNNERS, selection)
 

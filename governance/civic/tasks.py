@@ -56,12 +56,12 @@ def mediation_reminders_send(*, now: datetime.datetime | None = None) -> dict:
         agreed_on__lte=warn_from,
         agreed_on__gte=today - datetime.timedelta(days=CONFIRMATION_WINDOW_DAYS),
     )
-    confirmations = 0
-    for pk in closing.order_by("pk").values_list("pk", flat=True):
-        confirmations += _remind(
-            pk,
+    due = agreed.filter(revisit_reminded_at__isnull=True, revisited_on__isnull=True, return_visit_due__lte=today)
+    # name -> (the mediations, the field that claims each, the title, the text of one)
+    reminders = {
+        "confirmation": (
+            closing,
             "confirmation_reminded_at",
-            now,
             _("The 30 days for judicial confirmation (司法确认) are closing"),
             lambda m: (
                 _(
@@ -70,21 +70,23 @@ def mediation_reminders_send(*, now: datetime.datetime | None = None) -> dict:
                 )
                 % {"until": m.confirmation_until.isoformat()}
             ),
-        )
-    due = agreed.filter(revisit_reminded_at__isnull=True, revisited_on__isnull=True, return_visit_due__lte=today)
-    revisits = 0
-    for pk in due.order_by("pk").values_list("pk", flat=True):
-        revisits += _remind(
-            pk,
+        ),
+        "revisit": (
+            due,
             "revisit_reminded_at",
-            now,
             _("A mediation's return visit (回访) is due"),
             lambda m: (
                 _("Visit the parties: was the agreement carried out (due by %(day)s)?")
                 % {"day": m.perform_by.isoformat()}
             ),
+        ),
+    }
+    sent = {}
+    for name, (mediations, field, title, text) in reminders.items():
+        sent[name] = sum(
+            _remind(pk, field, now, title, text) for pk in mediations.order_by("pk").values_list("pk", flat=True)
         )
-    return {"confirmation": confirmations, "revisit": revisits}
+    return sent
 
 
 @shared_task

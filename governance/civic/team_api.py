@@ -7,18 +7,17 @@ Idempotency-Key.
 """
 
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import exceptions, mixins, serializers, status, viewsets
+from drf_spectacular.utils import extend_schema
+from rest_framework import exceptions, serializers
 from rest_framework.decorators import action
-from rest_framework.response import Response
 
-from governance.api_common import IdCursorPagination, idempotent, refusals
+from governance.api_common import IdCursorPagination, refusals
 from governance.api_input import InputSerializer, VisibleField
 from governance.civic import teams as t
 from governance.civic.access import NOT_A_READER, reads_civic
 from governance.civic.models import Team, TeamKind, TeamMember, TeamRole
 from governance.errors import Forbidden
-from governance.permissions import ActionPolicy
+from governance.record_api import REFUSED_400, RecordViewSet, record_schema
 from governance.roles import CIVIC_READERS, TOWNSHIP_ROLES
 from governance.scoping import scope_for, villages_for
 from grids.models import Grid, Township, Village
@@ -28,7 +27,6 @@ REFUSALS = refusals(
     not_found="No such team (or member), or not one the caller sees.",
     conflict="Not possible now (code team_exists, team_inactive, left_already).",
 )
-REFUSED_400 = OpenApiResponse(description="Invalid input: field errors.")
 
 
 class TeamMemberSerializer(serializers.ModelSerializer):
@@ -120,56 +118,37 @@ class MemberLeaveSerializer(InputSerializer):
     left_on = serializers.DateField(required=False, allow_null=True, default=None)
 
 
-class TeamPagination(IdCursorPagination):
-    ordering = "id"
-
-
-@extend_schema_view(
-    list=extend_schema(description="Teams of the villages the caller works in, and their townships' own teams."),
-    retrieve=extend_schema(responses=TeamSerializer),
-    create=extend_schema(
-        request=TeamCreateSerializer,
-        responses={201: TeamSerializer, 400: REFUSED_400, 403: REFUSALS[403], 409: REFUSALS[409]},
-        description=(
-            "A team {kind, name, description}: a 治委会 of a village (village), a 协商议事团 of a grid (grid), "
-            "a mediation team of a village (village) or of a township (township). Kept by the village's "
-            "cadres, or the township for a township team."
-        ),
+@record_schema(
+    listed="Teams of the villages the caller works in, and their townships' own teams.",
+    detail=TeamSerializer,
+    create=TeamCreateSerializer,
+    created=(
+        "A team {kind, name, description}: a 治委会 of a village (village), a 协商议事团 of a grid (grid), "
+        "a mediation team of a village (village) or of a township (township). Kept by the village's "
+        "cadres, or the township for a township team."
     ),
+    refusals=REFUSALS,
+    create_conflicts=True,
 )
-class TeamViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class TeamViewSet(RecordViewSet):
     """Teams and their members (with roles)."""
 
     queryset = Team.objects.none()
     serializer_class = TeamSerializer
-    pagination_class = TeamPagination
-    permission_classes = [ActionPolicy]
+    pagination_class = IdCursorPagination
+    selectors = (t.teams_visible_to, t.teams_visible_to)
+    readers = (reads_civic, NOT_A_READER)
+    reader_actions = ("list", "create")
+    record_name = "team"
+    steps = {
+        "create": (TeamCreateSerializer, t.team_create),
+        "members": (MemberAddSerializer, t.member_add),
+        "leave": (MemberLeaveSerializer, t.member_leave),
+    }
 
-    def get_queryset(self):
-        return t.teams_visible_to(self.request.user)
-
-    def _require_reader(self):
-        if not reads_civic(self.request.user):
-            raise exceptions.PermissionDenied(NOT_A_READER)
-
-    def list(self, request, *args, **kwargs):
-        self._require_reader()
-        return super().list(request, *args, **kwargs)
-
-    def _detail(self, pk, status_code=status.HTTP_200_OK):
-        team = self.get_queryset().get(pk=pk)
-        return Response(TeamSerializer(team, context=self.get_serializer_context()).data, status=status_code)
-
-    def create(self, request, *args, **kwargs):
-        self._require_reader()
-
-        def perform():
-            serializer = TeamCreateSerializer(data=request.data, context=self.get_serializer_context())
-            serializer.is_valid(raise_exception=True)
-            team = t.team_create(actor=request.user, **serializer.validated_data)
-            return self._detail(team.pk, status.HTTP_201_CREATED)
-
-        return idempotent(request, perform)
+    def check_step(self, user, step, team):
+        if not t.may_keep(user, team):
+            raise Forbidden(t.NOT_A_KEEPER)
 
     @extend_schema(
         request=MemberAddSerializer,
@@ -178,17 +157,7 @@ class TeamViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     @action(detail=True, methods=["post"], filter_backends=[])
     def members(self, request, pk=None):
         """Put a person on the team {name, role, title, phone, joined_on}."""
-        team = self.get_object()
-
-        def perform():
-            if not t.may_keep(request.user, team):
-                raise Forbidden(t.NOT_A_KEEPER)
-            serializer = MemberAddSerializer(data=request.data, context=self.get_serializer_context())
-            serializer.is_valid(raise_exception=True)
-            t.member_add(team=team, actor=request.user, **serializer.validated_data)
-            return self._detail(team.pk)
-
-        return idempotent(request, perform)
+        return self._act(request, "members")
 
     @extend_schema(
         request=MemberLeaveSerializer,
@@ -203,17 +172,11 @@ class TeamViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     )
     def member_leave(self, request, pk=None, member_id=None):
         """A member leaves the team {left_on (default today)}; they stay on the record."""
-        team = self.get_object()
-        member = team.members.filter(pk=member_id).first()
-        if member is None:
-            raise exceptions.NotFound(_("No such member of this team."))
+        return self._act(request, "leave", target=lambda team: {"member": _member(team, member_id)})
 
-        def perform():
-            if not t.may_keep(request.user, team):
-                raise Forbidden(t.NOT_A_KEEPER)
-            serializer = MemberLeaveSerializer(data=request.data, context=self.get_serializer_context())
-            serializer.is_valid(raise_exception=True)
-            t.member_leave(member=member, actor=request.user, **serializer.validated_data)
-            return self._detail(team.pk)
 
-        return idempotent(request, perform)
+def _member(team, member_id) -> TeamMember:
+    member = team.members.filter(pk=member_id).first()
+    if member is None:
+        raise exceptions.NotFound(_("No such member of this team."))
+    return member

@@ -17,17 +17,13 @@ from django.views.decorators.http import require_POST
 
 from governance.civic import team_forms as f
 from governance.civic import teams as t
-from governance.civic.access import NOT_A_READER, reads_civic
+from governance.civic.access import require_civic_reader
 from governance.errors import Conflict, Forbidden
-from governance.forms import redirect_if_resent, save_form
+from governance.forms import redirect_if_resent, save_form, step_page
+from governance.record_pages import create_page
 from governance.roles import COUNCIL_RUNNERS, MEDIATION_RECORDERS, TOWNSHIP_ROLES, TOWNSHIP_TEAM_KEEPERS
 from governance.scoping import reaches_village, scope_for, villages_for
 from grids.models import Grid, Township
-
-
-def _require_reader(user) -> None:
-    if not reads_civic(user):
-        raise PermissionDenied(NOT_A_READER)
 
 
 def _may_create(user) -> bool:
@@ -38,7 +34,7 @@ def _may_create(user) -> bool:
 def team_list(request):
     """The teams the reader sees, by village (a township's own teams first), with members."""
     user = request.user
-    _require_reader(user)
+    require_civic_reader(user)
     teams = list(t.teams_visible_to(user).filter(is_active=True).order_by("township_id", "village_id", "kind", "id"))
     groups = []
     for _village, rows in groupby(teams, key=lambda team: (team.township_id, team.village_id)):
@@ -67,23 +63,19 @@ def _team_form(user, data=None):
 def team_create(request):
     """A new team of a village, a grid or the township."""
     user = request.user
-    _require_reader(user)
+    require_civic_reader(user)
     if not _may_create(user):
         raise PermissionDenied(t.NOT_A_KEEPER)
     posted = request.method == "POST"
     form = _team_form(user, request.POST if posted else None)
-    if posted and form.is_valid():
-        data = dict(form.cleaned_data)
-        data.pop("form_token")
-
-        def perform():
-            team = t.team_create(actor=user, **data)
-            return reverse("civic:team-detail", args=[team.pk])
-
-        saved = save_form(request, form, perform=perform, done=_("Team created."))
-        if saved is not None:
-            return saved
-    return render(request, "civic/teams/form.html", {"form": form}, status=400 if posted else 200)
+    return create_page(
+        request,
+        form,
+        create=t.team_create,
+        detail="civic:team-detail",
+        done=_("Team created."),
+        template="civic/teams/form.html",
+    )
 
 
 def _team_for(user, pk):
@@ -113,72 +105,66 @@ def team_detail(request, pk):
     return _detail_page(request, _team_for(request.user, pk))
 
 
-def _refused(request, team):
-    def refused(error):
-        if isinstance(error, Forbidden):
-            raise PermissionDenied(str(error.message))
-        messages.error(request, str(error.message))
-        return _detail_page(request, _team_for(request.user, team.pk), status=error.status)
+def _member_step(request, team, *, action, form_class, conflict, perform, done, show_form):
+    """A keeper's step on a member (`action`: the form's prefix): the team's page again with the
+    message when `conflict` names one (409), the form's errors (400) in it (`show_form`) or on top."""
+    user = request.user
 
-    return refused
+    def check():
+        if not t.may_keep(user, team):
+            raise Forbidden(t.NOT_A_KEEPER)
+        if conflict:
+            raise Conflict(conflict)
+
+    def show(bound, status):
+        if bound is not None and not show_form:
+            messages.error(request, "; ".join(str(e) for errors in bound.errors.values() for e in errors))
+        team_now = team if bound is not None else _team_for(user, team.pk)
+        return _detail_page(request, team_now, member_form=bound if show_form else None, status=status)
+
+    return step_page(
+        request,
+        action=action,
+        detail_url=reverse("civic:team-detail", args=[team.pk]),
+        check=check,
+        form=lambda: form_class(request.POST, prefix=action),
+        perform=perform,
+        done=done,
+        show=show,
+    )
 
 
 @login_required
 @require_POST
 def member_add(request, pk):
-    user = request.user
-    team = _team_for(user, pk)
-    url = reverse("civic:team-detail", args=[team.pk])
-    if already := redirect_if_resent(request, "member-form_token", url):
-        return already
-    if not t.may_keep(user, team):
-        raise PermissionDenied(t.NOT_A_KEEPER)
-    if not team.is_active:
-        return _refused(request, team)(Conflict(_("This team has stood down: it takes no new members.")))
-    form = f.MemberForm(request.POST, prefix="member")
-    if form.is_valid():
-        data = dict(form.cleaned_data)
-        data.pop("form_token")
-
-        def perform():
-            t.member_add(team=team, actor=user, **data)
-            return url
-
-        saved = save_form(request, form, perform=perform, done=_("Member added."), on_refused=_refused(request, team))
-        if saved is not None:
-            return saved
-    return _detail_page(request, team, member_form=form, status=400)
+    team = _team_for(request.user, pk)
+    return _member_step(
+        request,
+        team,
+        action="member",
+        form_class=f.MemberForm,
+        conflict=None if team.is_active else _("This team has stood down: it takes no new members."),
+        perform=lambda data: t.member_add(team=team, actor=request.user, **data),
+        done=_("Member added."),
+        show_form=True,
+    )
 
 
 @login_required
 @require_POST
 def member_leave(request, pk, member_id):
-    user = request.user
-    team = _team_for(user, pk)
+    team = _team_for(request.user, pk)
     member = get_object_or_404(team.members, pk=member_id)
-    url = reverse("civic:team-detail", args=[team.pk])
-    if already := redirect_if_resent(request, "leave-form_token", url):
-        return already
-    if not t.may_keep(user, team):
-        raise PermissionDenied(t.NOT_A_KEEPER)
-    if member.left_on is not None:
-        return _refused(request, team)(Conflict(_("This member has left the team already.")))
-    form = f.LeaveForm(request.POST, prefix="leave")
-    if form.is_valid():
-        data = dict(form.cleaned_data)
-        data.pop("form_token")
-
-        def perform():
-            t.member_leave(member=member, actor=user, **data)
-            return url
-
-        saved = save_form(
-            request, form, perform=perform, done=_("Recorded: the member has left."), on_refused=_refused(request, team)
-        )
-        if saved is not None:
-            return saved
-    messages.error(request, "; ".join(str(e) for errors in form.errors.values() for e in errors))
-    return _detail_page(request, team, status=400)
+    return _member_step(
+        request,
+        team,
+        action="leave",
+        form_class=f.LeaveForm,
+        conflict=_("This member has left the team already.") if member.left_on is not None else None,
+        perform=lambda data: t.member_leave(member=member, actor=request.user, **data),
+        done=_("Recorded: the member has left."),
+        show_form=False,
+    )
 
 
 # ---------------------------------------------------------------- a 民事 consultation's members
@@ -188,7 +174,7 @@ def member_leave(request, pk, member_id):
 def consultation_list(request):
     """The 民事 consultation meetings (院坝会) the reader sees, with the team members recorded."""
     user = request.user
-    _require_reader(user)
+    require_civic_reader(user)
     page = Paginator(t.consultations_visible_to(user), 30).get_page(request.GET.get("page"))
     rows = list(page.object_list)
     members = t.consultation_members_of(rows)

@@ -3,12 +3,11 @@ councils' calendar, and what waits: meetings to record, mediations to conclude o
 selections to decide."""
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
 from django.shortcuts import render
 from django.utils import timezone
 
-from governance.civic.access import NOT_A_READER, reads_civic
+from governance.civic.access import require_civic_reader
 from governance.civic.councils import meetings_visible_to
 from governance.civic.mediations import mediations_visible_to
 from governance.civic.models import MediationStatus, MeetingStatus, SelectionStatus
@@ -22,8 +21,7 @@ def home(request):
     """The cards of the five books, the next meetings, and the counts of what waits (three
     small aggregate queries, whatever the number of rows)."""
     user = request.user
-    if not reads_civic(user):
-        raise PermissionDenied(NOT_A_READER)
+    require_civic_reader(user)
     today = timezone.localdate()
     meetings = meetings_visible_to(user).filter(status=MeetingStatus.PLANNED)
     upcoming = list(meetings.filter(held_on__gte=today).order_by("held_on", "starts_at", "id")[:UPCOMING])
