@@ -18,19 +18,21 @@ class Template:
     form: list
 
 
-def _yes_no(name, label, *, required=True, relevant="", findings=None, hint=""):
-    question = {"name": name, "kind": "yes_no", "label": label, "required": required}
-    if relevant:
-        question["relevant"] = relevant
-    if findings:
-        question["findings"] = findings
-    if hint:
-        question["hint"] = hint
-    return question
+def _q(name, kind, label, *, required=True, **extra) -> dict:
+    """One question; `extra` adds relevant, choices, constraint, findings, hint."""
+    return {"name": name, "kind": kind, "label": label, "required": required, **extra}
 
 
-def _note(name, label, relevant):
-    return {"name": name, "kind": "text", "label": label, "required": True, "relevant": relevant}
+def _yes_no(name, label, **extra) -> dict:
+    return _q(name, "yes_no", label, **extra)
+
+
+def _one_of(name, label, choices, **extra) -> dict:
+    return _q(name, "select_one", label, choices=choices, **extra)
+
+
+def _note(name, label, relevant) -> dict:
+    return _q(name, "text", label, relevant=relevant)
 
 
 GAS = Template(
@@ -39,14 +41,12 @@ GAS = Template(
     purpose="入户检查燃气使用安全，发现隐患当场告知并登记整改。",
     form=[
         _yes_no("uses_gas", "是否使用燃气（管道气或液化气）"),
-        {
-            "name": "gas_kind",
-            "kind": "select_one",
-            "label": "燃气类型",
-            "required": True,
-            "relevant": "${uses_gas} = 'yes'",
-            "choices": [["pipe", "管道天然气"], ["lpg", "瓶装液化气"], ["both", "两者都有"]],
-        },
+        _one_of(
+            "gas_kind",
+            "燃气类型",
+            [["pipe", "管道天然气"], ["lpg", "瓶装液化气"], ["both", "两者都有"]],
+            relevant="${uses_gas} = 'yes'",
+        ),
         _yes_no("hose_ok", "软管是否完好、未超期（不超过2年）", relevant="${uses_gas} = 'yes'"),
         _yes_no("alarm", "是否安装燃气报警器", relevant="${uses_gas} = 'yes'"),
         _yes_no(
@@ -56,7 +56,7 @@ GAS = Template(
             findings=[{"when": "yes", "category": "public_security", "follow_up_days": 7}],
         ),
         _note("hazard_detail", "隐患情况", "${hazard} = 'yes'"),
-        {"name": "photo", "kind": "photo", "label": "现场照片", "relevant": "${hazard} = 'yes'"},
+        _q("photo", "photo", "现场照片", required=False, relevant="${hazard} = 'yes'"),
     ],
 )
 
@@ -126,20 +126,18 @@ DISPUTES = Template(
     purpose="逐户了解邻里、家庭、土地等矛盾纠纷，早发现早化解。",
     form=[
         _yes_no("has_dispute", "是否存在矛盾纠纷"),
-        {
-            "name": "dispute_kind",
-            "kind": "select_one",
-            "label": "纠纷类型",
-            "required": True,
-            "relevant": "${has_dispute} = 'yes'",
-            "choices": [
+        _one_of(
+            "dispute_kind",
+            "纠纷类型",
+            [
                 ["neighbour", "邻里纠纷"],
                 ["family", "婚姻家庭"],
                 ["land", "土地山林"],
                 ["wage", "劳资欠薪"],
                 ["other", "其他"],
             ],
-        },
+            relevant="${has_dispute} = 'yes'",
+        ),
         _yes_no(
             "needs_mediation",
             "是否需要调解",
