@@ -187,6 +187,7 @@ def test_the_rules():
 
 NAV_KEYS = {
     "unread",
+    "sees_campaigns",
     "is_township",
     "is_village",
     "is_grid",

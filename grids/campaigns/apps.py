@@ -7,7 +7,6 @@ class CampaignsConfig(AppConfig):
 
     name = "grids.campaigns"
     label = "campaigns"
+    # governance finds nav.py and scoping_rules.py here (autodiscover_modules).
     verbose_name = _("Campaigns")
 
-    def ready(self):
-        from grids.campaigns import scoping_rules  # noqa: F401 (registers how departments see tasks)
