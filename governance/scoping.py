@@ -298,7 +298,7 @@ def _village_places(user) -> dict[str, tuple[frozenset[int], frozenset[int]]]:
     return result
 
 
-def _reach(user, roles) -> tuple[set[int], set[int]]:
+def places_reached(user, roles) -> tuple[set[int], set[int]]:
     """(township ids, village ids) that one of `roles` of the user reaches: a township role its
     township, any other role its village."""
     townships: set[int] = set()
@@ -321,13 +321,13 @@ def reaches_village(user, roles, *, township_id: int, village_id: int | None) ->
         return False
     if user.is_superuser:
         return True
-    townships, villages = _reach(user, roles)
+    townships, villages = places_reached(user, roles)
     return township_id in townships or (village_id is not None and village_id in villages)
 
 
 def village_condition(user, roles) -> Q:
     """The Q over rows with `township_id` and `village_id` that `reaches_village` describes."""
-    townships, villages = _reach(user, roles)
+    townships, villages = places_reached(user, roles)
     return Q(township_id__in=sorted(townships)) | Q(village_id__in=sorted(villages))
 
 
@@ -335,7 +335,7 @@ def villages_for(user, roles):
     """The villages one of `roles` of the user reaches (a form's choices, the API's check)."""
     if user.is_superuser:
         return Village.objects.all()
-    townships, villages = _reach(user, roles)
+    townships, villages = places_reached(user, roles)
     return Village.objects.filter(Q(pk__in=sorted(villages)) | Q(township_id__in=sorted(townships)))
 
 

@@ -7,7 +7,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from governance.roles import CAMPAIGN_READERS
-from governance.scoping import _reach, scope_for
+from governance.scoping import places_reached, scope_for
 from grids.campaigns.models import Campaign, Task
 from grids.campaigns.questionnaire import CHOICE_KINDS, Form
 
@@ -18,7 +18,7 @@ def campaigns_visible_to(user):
     for the grid staff the campaigns with a task in their grids."""
     if user.is_superuser:
         return Campaign.objects.all()
-    townships, villages = _reach(user, CAMPAIGN_READERS)
+    townships, villages = places_reached(user, CAMPAIGN_READERS)
     grids = sorted(scope_for(user).grid_ids)
     condition = Q(township_id__in=sorted(townships)) | Q(village_id__in=sorted(villages))
     if villages:
