@@ -116,14 +116,14 @@ def finance_list(request, form=None, status=200, bound_settings=None):
     return render(request, "governance/finance/list.html", context, status=status)
 
 
-def _list_step(request, *, token: str, form, perform, done, again):
+def _list_step(request, *, once_field: str, form, perform, done, again):
     """A form of the list page sent (the village's settings, a new statement): a resent one goes
     where the first went; 403 unless the reader keeps a village's accounts; a valid one is
     saved once (`perform(data)` returns where to go), else the list again with the form (400,
     `again(bound)`). `form(editable)` binds the form to the villages the reader keeps."""
     user = request.user
     _require_reader(user)
-    if already := redirect_if_resent(request, token, reverse("governance:finance-list")):
+    if already := redirect_if_resent(request, once_field, reverse("governance:finance-list")):
         return already
     editable = _editable_villages(user)
     if not editable.exists():
@@ -147,7 +147,7 @@ def finance_settings(request):
 
     return _list_step(
         request,
-        token="settings-form_token",
+        once_field="settings-form_token",
         form=lambda editable: SettingsForm(request.POST, villages=editable, prefix="settings"),
         perform=perform,
         done=_("Saved: the village posts as set."),
@@ -170,7 +170,7 @@ def finance_create(request):
 
     return _list_step(
         request,
-        token="form_token",
+        once_field="form_token",
         form=lambda editable: StatementForm(request.POST, villages=editable),
         perform=perform,
         done=_("The statement is opened. Add its lines."),
