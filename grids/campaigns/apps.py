@@ -9,4 +9,3 @@ class CampaignsConfig(AppConfig):
     label = "campaigns"
     # governance finds nav.py and scoping_rules.py here (autodiscover_modules).
     verbose_name = _("Campaigns")
-
