@@ -85,7 +85,9 @@ def write_header(sheet, headers: Sequence[str], *, widths: Sequence[int] | None 
     write-only sheet too."""
     cells = []
     for index, header in enumerate(headers, start=1):
-        cell = WriteOnlyCell(sheet, value=str(header))
+        # A header can be someone's words too (a campaign's question): never a formula.
+        text = str(header)
+        cell = _text_cell(sheet, text) if text.startswith(_FORMULA_START) else WriteOnlyCell(sheet, value=text)
         marked = index in required
         cell.font = Font(bold=True, color="FFFFFF" if marked else "000000")
         cell.fill = PatternFill("solid", fgColor="B3261E" if marked else "E8E8E8")
