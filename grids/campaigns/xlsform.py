@@ -19,6 +19,7 @@ first column whose language names Chinese wins, else `label`, else the first lab
 import io
 import re
 import zipfile
+from xml.etree.ElementTree import ParseError
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
@@ -94,14 +95,18 @@ def read_xlsform(upload) -> tuple[Form, str]:
     data = upload.read(MAX_UPLOAD_BYTES + 1)
     if len(data) > MAX_UPLOAD_BYTES:
         raise ValidationError(_("The file is larger than 2 MB; a form is much smaller."))
+    not_xlsx = ValidationError(_("This is not an .xlsx file. Save the form as Excel (.xlsx) and upload it again."))
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError):
-        raise ValidationError(_("This is not an .xlsx file. Save the form as Excel (.xlsx) and upload it again."))
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError, ParseError):
+        raise not_xlsx
     try:
+        # A read-only workbook parses each sheet as it is read: broken XML shows up here.
         survey = _sheet_rows(workbook, "survey")
         lists = _choice_lists(_sheet_rows(workbook, "choices", required=False))
         settings = _sheet_rows(workbook, "settings", required=False)
+    except (KeyError, ValueError, ParseError):
+        raise not_xlsx
     finally:
         workbook.close()
     title = (settings[0].get("form_title", "") if settings else "")[:100]
