@@ -28,6 +28,9 @@ from grids.campaigns.questionnaire import Form
 
 MAX_UPLOAD_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 1000
+# What the workbook's parts may unpack to: a form is well under 1 MB of XML, and a zip bomb (a
+# sheet of padding or of one row with millions of cells) is refused before openpyxl reads it.
+MAX_UNPACKED_BYTES = 20 * 1024 * 1024
 
 TYPES = {
     "text": "text",
@@ -96,6 +99,14 @@ def read_xlsform(upload) -> tuple[Form, str]:
     if len(data) > MAX_UPLOAD_BYTES:
         raise ValidationError(_("The file is larger than 2 MB; a form is much smaller."))
     not_xlsx = ValidationError(_("This is not an .xlsx file. Save the form as Excel (.xlsx) and upload it again."))
+    try:
+        # The sizes the archive declares bound what reading it unpacks (zipfile stops there).
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError):
+        raise not_xlsx
+    if unpacked > MAX_UNPACKED_BYTES:
+        raise ValidationError(_("The file unpacks to more than 20 MB; a form is much smaller."))
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError, ParseError):

@@ -313,15 +313,24 @@ def test_an_upload_that_is_not_a_usable_xlsform_is_a_400_and_changes_nothing(wor
     assert _state() == before
 
 
-def test_a_zip_bomb_xlsform_is_refused_without_unpacking_it(world, make_campaign, as_user):
-    """One sheet that unpacks to 200 MB of padding but weighs a few hundred kB."""
+HEADER_ROW = '<row r="1"><c r="A1" t="inlineStr"><is><t>type</t></is></c></row>'
+BOMBS = {
+    "padding": HEADER_ROW + " " * (200 * 1024 * 1024),
+    "one row of a million cells": HEADER_ROW + '<row r="2">' + "<c><v>1</v></c>" * 2_000_000 + "</row>",
+}
+
+
+@pytest.mark.parametrize("kind", BOMBS)
+def test_a_zip_bomb_xlsform_is_refused_before_it_is_unpacked(world, make_campaign, as_user, kind):
+    """A sheet that weighs little and unpacks to far more than any form is refused by the
+    sizes its archive declares, before openpyxl reads a row."""
     campaign = make_campaign()
-    padding = " " * (200 * 1024 * 1024)
-    data = _bomb('<row r="1"><c r="A1" t="inlineStr"><is><t>type</t></is></c></row>' + padding)
+    data = _bomb(BOMBS[kind])
     assert len(data) < 2 * 1024 * 1024
     before = _state()
     response = _upload(as_user(world.users.official), campaign, data)
-    assert response.status_code == 400 and "xlsform" in response.json()
+    assert response.status_code == 400
+    assert "20 MB" in response.json()["xlsform"][0]  # the unpacked limit, not "not an .xlsx"
     assert _state() == before
 
 
