@@ -71,8 +71,13 @@ _TOKEN = re.compile(
 )
 
 
+# The parser and `evaluate` recurse once per bracket: a form's conditions nest a few deep, and a
+# bound keeps "((((…" (typed or uploaded) from exhausting Python's stack.
+MAX_NESTING = 20
+
+
 def _tokens(text: str) -> list[tuple[str, str]]:
-    tokens, position = [], 0
+    tokens, position, depth = [], 0, 0
     text = text.strip()
     while position < len(text):
         match = _TOKEN.match(text, position)
@@ -81,6 +86,12 @@ def _tokens(text: str) -> list[tuple[str, str]]:
         kind = match.lastgroup
         tokens.append((kind, match.group(kind)))
         position = match.end()
+        if tokens[-1] == ("punct", "("):
+            depth += 1
+            if depth > MAX_NESTING:
+                raise ExpressionError(_("brackets nested more than %(count)d deep") % {"count": MAX_NESTING})
+        elif tokens[-1] == ("punct", ")"):
+            depth -= 1
     return tokens
 
 

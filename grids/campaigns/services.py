@@ -419,8 +419,9 @@ def task_answer(
     try:
         with transaction.atomic():
             return _answer(actor, task, client_uuid, fingerprint, answers, answered_at, visit, now), True
-    except IntegrityError:
-        # Two sends of one answer raced: the loser returns what the winner stored.
+    except (IntegrityError, CampaignStateError):
+        # Two sends of one answer raced: the loser (which waited for the winner's row lock and
+        # found the task done, or hit the unique UUID) returns what the winner stored.
         stored = _stored(client_uuid, task.pk, fingerprint)
         if stored is None:
             raise

@@ -19,6 +19,7 @@ first column whose language names Chinese wins, else `label`, else the first lab
 import io
 import re
 import zipfile
+from xml.etree.ElementTree import ParseError
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
@@ -27,6 +28,9 @@ from grids.campaigns.questionnaire import Form
 
 MAX_UPLOAD_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 1000
+# What the workbook's parts may unpack to: a form is well under 1 MB of XML, and a zip bomb (a
+# sheet of padding or of one row with millions of cells) is refused before openpyxl reads it.
+MAX_UNPACKED_BYTES = 20 * 1024 * 1024
 
 TYPES = {
     "text": "text",
@@ -94,14 +98,26 @@ def read_xlsform(upload) -> tuple[Form, str]:
     data = upload.read(MAX_UPLOAD_BYTES + 1)
     if len(data) > MAX_UPLOAD_BYTES:
         raise ValidationError(_("The file is larger than 2 MB; a form is much smaller."))
+    not_xlsx = ValidationError(_("This is not an .xlsx file. Save the form as Excel (.xlsx) and upload it again."))
+    try:
+        # The sizes the archive declares bound what reading it unpacks (zipfile stops there).
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError):
+        raise not_xlsx
+    if unpacked > MAX_UNPACKED_BYTES:
+        raise ValidationError(_("The file unpacks to more than 20 MB; a form is much smaller."))
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError):
-        raise ValidationError(_("This is not an .xlsx file. Save the form as Excel (.xlsx) and upload it again."))
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError, ParseError):
+        raise not_xlsx
     try:
+        # A read-only workbook parses each sheet as it is read: broken XML shows up here.
         survey = _sheet_rows(workbook, "survey")
         lists = _choice_lists(_sheet_rows(workbook, "choices", required=False))
         settings = _sheet_rows(workbook, "settings", required=False)
+    except (KeyError, ValueError, ParseError):
+        raise not_xlsx
     finally:
         workbook.close()
     title = (settings[0].get("form_title", "") if settings else "")[:100]
