@@ -34,6 +34,8 @@ from governance.models import (
     PledgePhoto,
     Role,
 )
+from grids.campaigns.models import Campaign
+from grids.campaigns.models import Task as CampaignTask
 from grids.models import Area, Courtyard, Grid, Household, Resident, Tag, Township, Village
 from grids.visits.models import Visit, VisitPhoto
 from petitions.models import (
@@ -139,6 +141,10 @@ PAGE_MODELS = {
     "place-grid-action": Grid,
     "place-courtyard": Courtyard,
     "place-courtyard-action": Courtyard,
+    # Campaigns (专项排查): a campaign, and one household's task (its answers).
+    "campaign-detail": Campaign,
+    "campaign-action": Campaign,
+    "campaign-answer": CampaignTask,
 }
 # Public pages (a village's published board and shop photos): open to everyone by design.
 PUBLIC_ROUTE = re.compile(r"^(public/|api/v1/\^public/)")
@@ -321,6 +327,10 @@ class Oracle:
                 self.cache[model] = self._accounts() if self.user is not None else set()
             elif model in (Team, Mediation, Meeting, Selection, Activity):
                 self.cache[model] = self._civic(model) if self.user is not None else set()
+            elif model is Campaign:
+                self.cache[model] = self._campaigns() if self.user is not None else set()
+            elif model is CampaignTask:
+                self.cache[model] = self._tasks() if self.user is not None else set()
             elif model is ActivityPhoto:
                 activities = self.allowed_ids(Activity)
                 self.cache[model] = self._ids(ActivityPhoto.objects.filter(activity_id__in=activities))
@@ -378,6 +388,32 @@ class Oracle:
         condition = Q(township_id__in=townships) | Q(village_id__in=villages) | Q(pledger_user=self.user)
         pledges = self._ids(Pledge.objects.filter(condition))
         return pledges if model is Pledge else self._ids(PledgePhoto.objects.filter(pledge_id__in=pledges))
+
+    def _campaigns(self) -> set[int]:
+        """A campaign: its township's leaders and officials; for a village's own, its cadres and
+        the liaison sent down; a township's also the cadres and liaison of a village it has a
+        household task in, and the grid staff of any grid it has one in."""
+        a = self.assignments
+        townships = [x.township_id for x in a if x.role in (Role.TOWNSHIP_LEADER, Role.TOWNSHIP_OFFICIAL)]
+        villages = [x.village_id for x in a if x.role in (Role.VILLAGE_CADRE, Role.VILLAGE_LIAISON)]
+        villages += list(
+            Area.villages.through.objects.filter(
+                area_id__in=[x.area_id for x in a if x.role == Role.AREA_LEADER]
+            ).values_list("village_id", flat=True)
+        )
+        grids = [x.grid_id for x in a if x.role in (Role.GRID_LEADER, Role.GRID_WORKER)]
+        grids += [x.courtyard.grid_id for x in a if x.role == Role.COURTYARD_HELPER]
+        with_tasks = CampaignTask.objects.filter(Q(village_id__in=villages) | Q(grid_id__in=grids))
+        condition = (
+            Q(township_id__in=townships) | Q(village_id__in=villages) | Q(pk__in=with_tasks.values("campaign_id"))
+        )
+        return self._ids(Campaign.objects.filter(condition))
+
+    def _tasks(self) -> set[int]:
+        """A household's campaign answers: whoever reads the household by place (no department)."""
+        fields = {**PERSON, "courtyard": "household__courtyard_id"}
+        readers = PEOPLE_READERS - {Role.DEPARTMENT_HANDLER}
+        return self._ids(CampaignTask.objects.filter(_place_q(self.assignments, readers, fields)))
 
     def _civic(self, model) -> set[int]:
         """三治's books (teams, mediations, meetings, selections, activities): a village's cadres

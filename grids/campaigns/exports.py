@@ -3,10 +3,9 @@ choices in the form's words (Chinese), over the tasks the caller may read."""
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
 
 from governance.export_limits import refuse_past_export_limit
-from governance.xlsx import Sheet, save, write_sheet
+from governance.xlsx import Sheet, workbook_bytes
 from grids.campaigns.models import Campaign, Task
 from grids.campaigns.questionnaire import Form
 
@@ -48,12 +47,4 @@ def answers_xlsx(campaign: Campaign, tasks) -> bytes:
                 *[form.display(q, answers.get(q.name)) for q in questions],
             ]
 
-    workbook = Workbook()
-    sheet = workbook.active
-    write_sheet(sheet, Sheet(title=campaign.title, headers=headers, rows=lines(), text_columns=(3,)))
-    # The headers are the form's labels, typed by whoever made the form (an XLSForm's cell
-    # "=HYPERLINK(...)"): a header starting with "=" would be a formula, so it is kept as text.
-    for cell in sheet[1]:
-        if cell.data_type == "f":
-            cell.data_type, cell.quotePrefix = "s", True
-    return save(workbook)
+    return workbook_bytes(Sheet(title=campaign.title, headers=headers, rows=lines(), text_columns=(3,)))

@@ -100,7 +100,7 @@ def campaign_create(request):
                     form=data["form"],
                     form_source=data["form_source"],
                 )
-                return reverse("campaigns:detail", args=[campaign.pk])
+                return reverse("campaigns:campaign-detail", args=[campaign.pk])
 
             done = save_form(request, form, perform=perform, done=_("The campaign is saved as a draft."))
             if done:
@@ -195,7 +195,7 @@ def campaign_action(request, pk, action):
         status = 409 if isinstance(error, Conflict) else 400
         return render(request, "campaigns/detail.html", _detail_context(user, _campaign(user, pk)), status=status)
     messages.success(request, str(done))
-    return redirect("campaigns:detail", pk=pk)
+    return redirect("campaigns:campaign-detail", pk=pk)
 
 
 @login_required
@@ -280,7 +280,7 @@ def task_answer(request, pk):
                 messages.success(request, _("Saved: %(household)s.") % {"household": task.household})
             else:
                 messages.info(request, _("This form had already been sent; nothing was saved twice."))
-            return redirect("campaigns:tasks")
+            return redirect("campaigns:campaign-tasks")
     task.refresh_from_db()
     context = {
         "task": task,

@@ -18,19 +18,17 @@ first column whose language names Chinese wins, else `label`, else the first lab
 
 import io
 import re
-import zipfile
 from xml.etree.ElementTree import ParseError
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from governance.uploads import UploadRefused, check_xlsx, xlsx_opened, xlsx_rows
 from grids.campaigns.questionnaire import Form
 
 MAX_UPLOAD_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 1000
-# What the workbook's parts may unpack to: a form is well under 1 MB of XML, and a zip bomb (a
-# sheet of padding or of one row with millions of cells) is refused before openpyxl reads it.
-MAX_UNPACKED_BYTES = 20 * 1024 * 1024
+MAX_COLUMNS = 60
 
 TYPES = {
     "text": "text",
@@ -55,12 +53,10 @@ def _sheet_rows(workbook, name: str, required: bool = True) -> list[dict]:
         if required:
             raise ValidationError(_("The file has no “%(sheet)s” sheet.") % {"sheet": name})
         return []
-    rows = sheet.iter_rows(values_only=True)
+    rows = xlsx_rows(sheet, max_rows=MAX_ROWS + 1, max_columns=MAX_COLUMNS)
     header = [str(cell or "").strip().lower() for cell in next(rows, ())]
     found = []
     for number, row in enumerate(rows, start=2):
-        if number > MAX_ROWS + 1:
-            raise ValidationError(_("The “%(sheet)s” sheet has too many rows.") % {"sheet": name})
         values = {header[i]: str(cell).strip() for i, cell in enumerate(row) if i < len(header) and cell is not None}
         if any(values.values()):
             found.append({"_row": number, **values})
@@ -92,34 +88,24 @@ def _choice_lists(rows: list[dict]) -> dict[str, list[list[str]]]:
 
 def read_xlsform(upload) -> tuple[Form, str]:
     """The form an uploaded XLSForm holds and its title (settings' form_title, may be blank).
-    ValidationError saying the row and what is wrong when it cannot be read."""
-    from openpyxl import load_workbook
-
-    data = upload.read(MAX_UPLOAD_BYTES + 1)
-    if len(data) > MAX_UPLOAD_BYTES:
-        raise ValidationError(_("The file is larger than 2 MB; a form is much smaller."))
+    ValidationError saying the row and what is wrong when it cannot be read. The workbook is
+    opened and read within the bounds every upload has (governance.uploads: its size, its
+    parts, what they unpack to, the rows and columns of each sheet)."""
+    data = io.BytesIO(upload.read(MAX_UPLOAD_BYTES + 1))
     not_xlsx = ValidationError(_("This is not an .xlsx file. Save the form as Excel (.xlsx) and upload it again."))
     try:
-        # The sizes the archive declares bound what reading it unpacks (zipfile stops there).
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            unpacked = sum(info.file_size for info in archive.infolist())
-    except (zipfile.BadZipFile, OSError, ValueError):
-        raise not_xlsx
-    if unpacked > MAX_UNPACKED_BYTES:
-        raise ValidationError(_("The file unpacks to more than 20 MB; a form is much smaller."))
-    try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError, ParseError):
-        raise not_xlsx
-    try:
-        # A read-only workbook parses each sheet as it is read: broken XML shows up here.
-        survey = _sheet_rows(workbook, "survey")
-        lists = _choice_lists(_sheet_rows(workbook, "choices", required=False))
-        settings = _sheet_rows(workbook, "settings", required=False)
+        check_xlsx(data, max_bytes=MAX_UPLOAD_BYTES)
+        with xlsx_opened(data) as workbook:
+            # A read-only workbook parses each sheet as it is read: broken XML shows up here.
+            survey = _sheet_rows(workbook, "survey")
+            lists = _choice_lists(_sheet_rows(workbook, "choices", required=False))
+            settings = _sheet_rows(workbook, "settings", required=False)
+    except UploadRefused as refused:
+        if refused.code == "not_xlsx":
+            raise not_xlsx
+        raise ValidationError(str(refused.message))
     except (KeyError, ValueError, ParseError):
         raise not_xlsx
-    finally:
-        workbook.close()
     title = (settings[0].get("form_title", "") if settings else "")[:100]
     return Form.from_json(_questions(survey, lists)), title
 

@@ -8,9 +8,11 @@ Out of scope is a 404; a role that has no business with campaigns is a 403 befor
 """
 
 import datetime
+import re
 import uuid
 
 import pytest
+from django.urls import resolve
 from django.utils import timezone
 
 from grids.campaigns.library import GAS
@@ -296,6 +298,8 @@ PAGE_MATRIX = [
 ]
 
 PAGE_CASES = [Case(method, url, expected) for method, url, expected in PAGE_MATRIX]
+# The page names this matrix covers (tests/pages/test_permissions.py checks every page is covered).
+COVERED_URL_NAMES = {resolve(re.sub(r"\{\w+\}", "1", url)).url_name for _method, url, _expected in PAGE_MATRIX}
 
 
 @pytest.mark.parametrize(("case", "persona"), matrix_params(PAGE_CASES, per_persona=True))

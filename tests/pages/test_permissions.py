@@ -143,6 +143,7 @@ def test_page_permissions(client, world, case):
 
 def test_matrix_covers_every_page_and_the_required_personas():
     from governance.page_urls import urlpatterns as page_urls
+    from tests.campaigns.test_matrix import COVERED_URL_NAMES as CAMPAIGN_PAGES
     from tests.civic.test_councils_pages import COVERED_URL_NAMES as COUNCIL_PAGES
     from tests.civic.test_mediation_pages import COVERED_URL_NAMES as MEDIATION_PAGES
     from tests.civic.test_selections_pages import COVERED_URL_NAMES as CIVIC_SELECTION_PAGES
@@ -192,6 +193,7 @@ def test_matrix_covers_every_page_and_the_required_personas():
     covered |= ASSIGNMENT_PAGES  # 人员安排 and 片区: tests/governance/test_assignment_pages.py
     covered |= STAFF_PAGES  # 管理 and staff accounts, the password page: tests/governance/test_accounts.py
     covered |= JOB_PAGES  # background jobs, each its owner's alone: tests/governance/test_jobs.py
+    covered |= CAMPAIGN_PAGES  # 专项排查: tests/campaigns/test_matrix.py
     # django-simple-captcha's own images, open to all (the login page shows them): tests/governance/test_login.py
     covered |= {"captcha-image", "captcha-image-2x", "captcha-audio", "captcha-refresh"}
     missing = names - covered - {"login", "logout", "notification-read", "notification-read-all"}
