@@ -18,7 +18,6 @@ first column whose language names Chinese wins, else `label`, else the first lab
 
 import io
 import re
-from xml.etree.ElementTree import ParseError
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
@@ -104,7 +103,7 @@ def read_xlsform(upload) -> tuple[Form, str]:
         if refused.code == "not_xlsx":
             raise not_xlsx
         raise ValidationError(str(refused.message))
-    except (KeyError, ValueError, ParseError):
+    except (KeyError, ValueError, SyntaxError):  # broken XML: ElementTree.ParseError is a SyntaxError
         raise not_xlsx
     title = (settings[0].get("form_title", "") if settings else "")[:100]
     return Form.from_json(_questions(survey, lists)), title
