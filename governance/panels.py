@@ -1,5 +1,6 @@
 """Sections that higher apps add to a lower app's page: the household page (its matters, visits
-and passbook), the matter page (the council meeting it was raised at, its mediations).
+and passbook), the matter page (the council meeting it was raised at, its mediations), the visit
+form (the campaign questions a visit may answer; its `obj` is the form's households).
 
 The page's app knows none of the apps built on it: an app that has something to show puts a
 module `<page>_panels.py` beside its models and registers a function there with
@@ -13,7 +14,7 @@ from dataclasses import dataclass, field
 
 from django.utils.module_loading import autodiscover_modules
 
-PAGES = ("household", "matter")
+PAGES = ("household", "matter", "visit_form")
 
 
 @dataclass(frozen=True)

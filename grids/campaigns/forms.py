@@ -1,4 +1,7 @@
-"""The campaign pages' forms: making a campaign (its form from the library or an XLSForm)."""
+"""The campaign pages' forms: making a campaign (its form from the library or an XLSForm), and
+the rows of a campaign's questions as the answer page and the visit form show them."""
+
+import json
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -6,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from governance.forms import OnceForm, date_input, text_area
 from grids.campaigns.library import TEMPLATES
+from grids.campaigns.questionnaire import CHOICE_KINDS, Form
 from grids.campaigns.services import MAX_RETENTION_DAYS, MIN_RETENTION_DAYS
 from grids.campaigns.xlsform import read_xlsform
 from grids.models import Tag, Village
@@ -78,3 +82,27 @@ class CampaignForm(OnceForm):
             data["title"] = data.get("title") or template.title
             data["purpose"] = data.get("purpose") or template.purpose
         return data
+
+
+# The kinds the page asks as boxes to tick (the rest as a text, number, date or file input).
+CHOICE_BOXES = (*CHOICE_KINDS, "yes_no")
+
+
+def question_rows(form: Form, values: dict, errors: dict) -> list[dict]:
+    """What campaigns/_questions.html shows of each question: its choices, the value given, its
+    error and its condition (as the tree static/js/campaigns.js judges)."""
+    rows = []
+    for question in form.questions:
+        value = values.get(question.name)
+        rows.append(
+            {
+                "q": question,
+                "choices": question.all_choices(),
+                "multiple": question.kind == "select_multiple",
+                "value": value,
+                "chosen": value if isinstance(value, list) else [value] if value else [],
+                "error": errors.get(question.name),
+                "relevant": json.dumps(question.relevant_tree) if question.relevant_tree else "",
+            }
+        )
+    return rows

@@ -8,7 +8,6 @@ is one service call, once per form token; an answer's form token is its client U
 double tap or a resend after a dropped connection finds the stored answer.
 """
 
-import json
 import uuid
 
 from django.contrib import messages
@@ -27,11 +26,12 @@ from governance.forms import save_form
 from governance.roles import CAMPAIGN_ANSWERERS, CAMPAIGN_ORGANISERS, CAMPAIGN_READERS
 from governance.scoping import require_any_role, scope_for, villages_for
 from grids.campaigns import services
-from grids.campaigns.forms import CampaignForm
+from grids.campaigns.forms import CHOICE_BOXES, CampaignForm, question_rows
 from grids.campaigns.models import Campaign, Task
-from grids.campaigns.questionnaire import CHOICE_KINDS, Form, kind_labels
+from grids.campaigns.questionnaire import Form, kind_labels
 from grids.campaigns.selectors import campaigns_visible_to, open_tasks_for, progress, summary, tasks_visible_to
 from grids.models import Township
+from grids.visits.views import outbox_context
 
 PER_PAGE = 30
 
@@ -205,26 +205,8 @@ def task_list(request):
     if not user.is_superuser:
         require_any_role(user, CAMPAIGN_ANSWERERS, _("Your role does not visit households."))
     page = Paginator(open_tasks_for(user), PER_PAGE).get_page(request.GET.get("page"))
-    context = {"page": page, "rows": page.object_list, "today": timezone.localdate()}
+    context = {"page": page, "rows": page.object_list, "today": timezone.localdate(), **outbox_context(request)}
     return render(request, "campaigns/tasks.html", context)
-
-
-def _field_rows(form: Form, values: dict, errors: dict) -> list[dict]:
-    rows = []
-    for question in form.questions:
-        value = values.get(question.name)
-        rows.append(
-            {
-                "q": question,
-                "choices": question.all_choices(),
-                "multiple": question.kind == "select_multiple",
-                "value": value,
-                "chosen": value if isinstance(value, list) else [value] if value else [],
-                "error": errors.get(question.name),
-                "relevant": json.dumps(question.relevant_tree) if question.relevant_tree else "",
-            }
-        )
-    return rows
 
 
 def _posted_answers(request, form: Form, actor) -> dict:
@@ -284,13 +266,15 @@ def task_answer(request, pk):
     task.refresh_from_db()
     context = {
         "task": task,
-        "rows": _field_rows(form, values, errors),
+        "rows": question_rows(form, values, errors),
         "errors": errors,
         "token": uuid.uuid4(),
         "answered": task.state == Task.State.DONE,
         "display": [
             (q.label, form.display(q, (task.answers or {}).get(q.name))) for q in form.questions if q.answerable
         ],
-        "choice_kinds": (*CHOICE_KINDS, "yes_no"),
+        "choice_kinds": CHOICE_BOXES,
+        # The phone's outbox (grids.visits): the answer is kept there until the server has it.
+        **outbox_context(request),
     }
     return render(request, "campaigns/answer.html", context, status=status)

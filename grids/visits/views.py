@@ -43,6 +43,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from governance.models import Role
+from governance.panels import panels
 from governance.roles import GRID_ROLES, VILLAGE_DUTY_ROLES, VISIT_READERS, VISITOR_ROLES
 from governance.scoping import require_any_role, scope_for
 from governance.xlsx import xlsx_response
@@ -80,6 +81,8 @@ SW_ASSETS = [
     "css/visits.css",
     "js/app.js",
     "js/visits.js",
+    # The campaign questions the visit form carries (grids.campaigns' visit_form panel).
+    "js/campaigns.js",
     "img/icon-192.png",
 ]
 
@@ -192,6 +195,13 @@ def outbox_context(request) -> dict:
         "notes_needed": _("Write down what was found, so the matter can be followed up."),
         "fixing": _("Correct the visit and save it again. It replaces the one that was not accepted."),
         "pending_here": _("Waiting to send"),
+        "answers_waiting": _("%(n)s campaign answers waiting to be sent"),
+        "discard_answers_confirm": _(
+            "Discard these campaign answers? The household stays on the campaign's to-do; a visit sent with them "
+            "was recorded."
+        ),
+        "answer_needed": _("This question needs an answer."),
+        "answer_saved": _("Answers saved: %(name)s."),
     }
     return {
         "visit_strings": {"labels": labels, "words": words},
@@ -385,6 +395,8 @@ def visit_create(request):
             "courtyards": {str(c.pk): {"name": c.name, "grid": c.grid_id} for c in courtyards},
         },
         "place": _form_place(form, grids, courtyards),
+        # What the apps above add (grids.campaigns: the questions of the households' campaigns).
+        "form_panels": panels("visit_form", request, households),
     }
     return _offline_page(request, "visits/visit_form.html", context)
 

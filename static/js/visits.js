@@ -12,6 +12,11 @@
      server's reason, until fixed or discarded by hand. Not logged in (403
      not_authenticated): kept, with a link to log in and come back; sent after the login.
      No network or a server error: kept, tried again later. Nothing is dropped silently.
+   - A visit may carry campaign answers (grids.campaigns adds their questions to the form and
+     hands them over through window.cunzhiVisitParts): once the visit is recorded they go, each
+     under its own UUID and linked to the visit, to the campaign answers' batch, their photos
+     first. A campaign's answer page puts an answer on its own into the same outbox
+     (window.CunzhiOutbox), which then skips the visit step.
    - A service worker (grids/visits/templates/visits/visit_sw.js) keeps the pages for offline use
      where the browser has one; without it (WeChat on iPhone) the open form keeps working:
      it saves into the outbox and resets for the next visit.
@@ -286,13 +291,9 @@
             return null;
           }
           if (result.status === 200 || result.status === 201) {
-            if (!item.photos || !item.photos.length) {
-              return store.remove(item.client_uuid);
-            }
-            // The visit is recorded; its photos follow (sendPhotos).
-            item.status = "photos";
+            // The visit is recorded; its campaign answers (sendAnswers) and photos (sendPhotos) follow.
             item.visit = result.visit && result.visit.id;
-            return store.put(item);
+            return nextStep(store, item);
           }
           if (result.status === 400 || result.status === 409) {
             // Refused: kept with the reason until the user fixes or discards it. (Unless the
@@ -322,6 +323,121 @@
         state.error = (reply.data && reply.data.detail) || format(WORDS.server, {status: reply.status});
       }
       return null;
+    });
+  }
+
+  // What a recorded visit (or a sent answer) still has to send: campaign answers, then photos.
+  function nextStep(store, item) {
+    if (item.campaign && item.campaign.answers.length) {
+      item.status = "answers";
+    } else if (item.photos && item.photos.length && item.visit) {
+      item.status = "photos";
+    } else {
+      return store.remove(item.client_uuid);
+    }
+    return store.put(item);
+  }
+
+  // The campaign answers waiting, one item at a time: each answer's photos first (each under
+  // its own Idempotency-Key, so a photo sent again is stored once; the answer then names it by
+  // its token), then the answers in one batch, linked to the item's visit when it has one.
+  function sendAnswers(store) {
+    return store.all().then(function (items) {
+      var queue = mine(items).filter(function (i) { return i.status === "answers"; }).sort(oldestFirst);
+      var next = function () {
+        var item = queue.shift();
+        if (!item) {
+          return null;
+        }
+        return sendAnswersOf(store, item).then(function (goOn) {
+          return goOn ? next() : null;
+        });
+      };
+      return next();
+    });
+  }
+
+  function failed(reply) {
+    if (refusedLogin(reply)) {
+      state.needsLogin = true;
+    } else if (reply.status === 0 || reply.status >= 500) {
+      state.error = reply.status ? format(WORDS.server, {status: reply.status}) : WORDS.network;
+    } else {
+      return false;
+    }
+    return true;
+  }
+
+  function refuse(store, item, reason, errors) {
+    item.status = "rejected";
+    item.answersRefused = true;
+    item.errors = errors || {};
+    item.reason = reason;
+    return store.put(item).then(function () { return true; });
+  }
+
+  function sendAnswerPhotos(store, item) {
+    var answer = item.campaign.answers.filter(function (a) { return a.photos && Object.keys(a.photos).length; })[0];
+    if (!answer) {
+      return Promise.resolve(true);
+    }
+    var question = Object.keys(answer.photos)[0];
+    var data = new window.FormData();
+    data.append("image", dataUrlBlob(answer.photos[question]), "photo.jpg");
+    var key = "answer-photo:" + answer.client_uuid + ":" + question;
+    return request("POST", item.campaign.photos_url, data, {"Idempotency-Key": key}).then(function (reply) {
+      if (reply.status === 200 || reply.status === 201) {
+        answer.answers[question] = reply.data.token;
+        delete answer.photos[question];
+        return store.put(item).then(function () { return sendAnswerPhotos(store, item); });
+      }
+      if (failed(reply)) {
+        return false;
+      }
+      return refuse(store, item, WORDS.photo_label + ": " + reasonOf(reply.data && reply.data.image ?
+        {image: reply.data.image} : reply.data)).then(function () { return false; });
+    });
+  }
+
+  function sendAnswersOf(store, item) {
+    return sendAnswerPhotos(store, item).then(function (photosSent) {
+      if (!photosSent) {
+        return !state.needsLogin && !state.error;
+      }
+      var answers = item.campaign.answers.map(function (answer) {
+        var body = {task: answer.task, client_uuid: answer.client_uuid, answers: answer.answers};
+        if (item.visit) {
+          body.visit = item.visit;
+        }
+        return body;
+      });
+      return request("POST", item.campaign.url, {answers: answers}).then(function (reply) {
+        if (!(reply.status === 200 && reply.data && reply.data.results)) {
+          if (failed(reply)) {
+            return false;
+          }
+          return refuse(store, item, reasonOf(reply.data), reply.data);
+        }
+        var refused = [];
+        reply.data.results.forEach(function (result) {
+          if (result.status !== 200 && result.status !== 201) {
+            refused.push(result);
+          }
+        });
+        item.campaign.answers = item.campaign.answers.filter(function (answer) {
+          return refused.some(function (r) { return r.client_uuid === answer.client_uuid; });
+        });
+        if (!refused.length) {
+          return nextStep(store, item).then(function () { return true; });
+        }
+        var errors = {};
+        refused.forEach(function (r) {
+          Object.keys(r.errors || {}).forEach(function (name) {
+            errors[name] = [].concat(errors[name] || [], r.errors[name]);
+          });
+        });
+        return refuse(store, item, reasonOf(errors), errors);
+      });
     });
   }
 
@@ -399,8 +515,8 @@
       return store.all().then(function (items) {
         var own = mine(items);
         var waiting = own.filter(function (i) { return i.status === "waiting"; }).sort(oldestFirst);
-        var photos = own.filter(function (i) { return i.status === "photos"; });
-        if (!waiting.length && !photos.length) {
+        var later = own.filter(function (i) { return i.status === "answers" || i.status === "photos"; });
+        if (!waiting.length && !later.length) {
           return null;
         }
         root.setAttribute("data-state", "sending");
@@ -410,6 +526,8 @@
             return null;
           }
           return (waiting.length ? sendBatch(store, waiting) : Promise.resolve()).then(function () {
+            return state.needsLogin || state.error ? null : sendAnswers(store);
+          }).then(function () {
             return state.needsLogin || state.error ? null : sendPhotos(store);
           });
         });
@@ -470,7 +588,8 @@
     li.setAttribute("data-uuid", item.client_uuid);
     var chip = item.status === "rejected" ?
       el("span", "chip refused", "✕ " + WORDS.rejected) : el("span", "chip waiting", "○ " + (item.status === "photos" ?
-        format(WORDS.photos_waiting, {n: item.photos.length}) : WORDS.waiting));
+        format(WORDS.photos_waiting, {n: item.photos.length}) : (item.status === "answers" ?
+          format(WORDS.answers_waiting, {n: item.campaign.answers.length}) : WORDS.waiting)));
     var head = el("div", "row");
     var what = el("div", "grow");
     what.appendChild(el("div", "what", item.label));
@@ -481,7 +600,7 @@
     if (item.status === "rejected") {
       li.appendChild(el("p", "reason", WORDS.reason + " " + (item.reason || "")));
       var actions = el("div", "actions");
-      if (!item.photoRefused) {
+      if (!item.photoRefused && !item.answersRefused) {
         var fix = el("a", "button small", WORDS.fix);
         fix.href = FORM_URL + "?outbox=" + encodeURIComponent(item.client_uuid);
         fix.setAttribute("data-outbox-fix", "");
@@ -492,6 +611,8 @@
       discard.setAttribute("data-outbox-discard", item.client_uuid);
       if (item.photoRefused) {
         discard.setAttribute("data-confirm", WORDS.discard_photos_confirm);
+      } else if (item.answersRefused) {
+        discard.setAttribute("data-confirm", WORDS.discard_answers_confirm);
       }
       actions.appendChild(discard);
       li.appendChild(actions);
@@ -525,7 +646,7 @@
       return store ? store.all() : [];
     }).then(function (items) {
       var own = mine(items).sort(oldestFirst);
-      var waiting = own.filter(function (i) { return i.status === "waiting" || i.status === "photos"; });
+      var waiting = own.filter(function (i) { return i.status !== "rejected"; });
       var rejected = own.filter(function (i) { return i.status === "rejected"; });
       var others = items.length - own.length;
       root.setAttribute("data-waiting", String(waiting.length));
@@ -742,6 +863,27 @@
     });
   }
 
+  // Sections the apps above add to the visit form (grids.campaigns: the questions of the
+  // household's campaigns). Each is {collect(household) -> {problems, campaign} or null, reset()}.
+  var PARTS = window.cunzhiVisitParts = window.cunzhiVisitParts || [];
+
+  // The campaign answers' photos, read (and shrunk) into the outbox like a visit's; `files`
+  // (question -> File) becomes `photos` (question -> data URL).
+  function readAnswerPhotos(campaign) {
+    var answers = campaign ? campaign.answers : [];
+    return Promise.all(answers.map(function (answer) {
+      var names = Object.keys(answer.files || {});
+      answer.photos = {};
+      return Promise.all(names.map(function (name) {
+        return shrink(answer.files[name]).then(function (data) {
+          if (data) {
+            answer.photos[name] = data;
+          }
+        });
+      })).then(function () { delete answer.files; });
+    }));
+  }
+
   function enhanceForm(form) {
     var places = JSON.parse(document.getElementById("visit-places").textContent);
     var f = form.elements;
@@ -880,6 +1022,7 @@
       fixingPhotos = [];
       check("met", "");
       check("result", "nothing");
+      PARTS.forEach(function (part) { part.reset(); });
       var status = form.querySelector("[data-location-status]");
       status.textContent = "";
       clearErrors();
@@ -1021,8 +1164,16 @@
         return;
       }
       var data = body();
-      var found = problems(data);
-      if (found) {
+      var found = problems(data) || {};
+      var campaign = null;
+      PARTS.forEach(function (part) {
+        var given = part.collect(data.household);
+        if (given) {
+          Object.keys(given.problems || {}).forEach(function (name) { found[name] = given.problems[name]; });
+          campaign = given.campaign || campaign;
+        }
+      });
+      if (Object.keys(found).length) {
         showErrors(found);
         return;
       }
@@ -1034,10 +1185,13 @@
         body: data,
         label: placeLabel(),
         created: Date.now(),
-        status: "waiting"
+        status: "waiting",
+        campaign: campaign
       };
       withStore(function (store) {
-        return readPhotos(f.photos && f.photos.files, data.client_uuid).then(function (photos) {
+        return readAnswerPhotos(campaign).then(function () {
+          return readPhotos(f.photos && f.photos.files, data.client_uuid);
+        }).then(function (photos) {
           item.photos = photos.length ? photos : fixingPhotos.map(function (photo, i) {
             return {key: "visit-photo:" + data.client_uuid + ":" + i, data: photo.data};
           });
@@ -1058,8 +1212,8 @@
         }).then(function () {
           return store.get(item.client_uuid);
         }).then(function (left) {
-          if (!left || left.photoRefused) {
-            // Recorded (a refused photo stays in the outbox with its reason).
+          if (!left || left.photoRefused || left.answersRefused) {
+            // Recorded (a refused photo or campaign answer stays in the outbox with its reason).
             afterSave(item, "sent");
           } else if (left.status === "rejected" && !left.photoRefused) {
             // Refused while the user is still here: back into the form, next to the fields.
@@ -1222,6 +1376,24 @@
       warmUp();
     });
   }
+
+  // For the pages of the apps above that put their own items into this outbox (a campaign's
+  // answer page): the same store, sending and login checks as the visits.
+  window.CunzhiOutbox = {
+    user: USER,
+    uuid4: uuid4,
+    state: state,
+    readPhotos: readAnswerPhotos,
+    save: function (item) {
+      return withStore(function (store) {
+        return store.put(item).then(function () { askToKeep(); });
+      });
+    },
+    get: function (key) { return withStore(function (store) { return store.get(key); }); },
+    remove: function (key) { return withStore(function (store) { return store.remove(key); }).then(render); },
+    send: function () { return send(false); },
+    flashNext: flashNext
+  };
 
   storeReady.then(function () {
     render();
