@@ -1,6 +1,7 @@
 """Sections that higher apps add to a lower app's page: the household page (its matters, visits
 and passbook), the matter page (the council meeting it was raised at, its mediations), the visit
-form (the campaign questions a visit may answer; its `obj` is the form's households).
+form (the campaign questions a visit may answer; its `obj` is the form's households), the
+visit to-do (the campaign households left to answer; `obj` is None).
 
 The page's app knows none of the apps built on it: an app that has something to show puts a
 module `<page>_panels.py` beside its models and registers a function there with
@@ -14,7 +15,7 @@ from dataclasses import dataclass, field
 
 from django.utils.module_loading import autodiscover_modules
 
-PAGES = ("household", "matter", "visit_form")
+PAGES = ("household", "matter", "visit_form", "visit_todo")
 
 
 @dataclass(frozen=True)

@@ -204,7 +204,11 @@ def task_list(request):
     user = request.user
     if not user.is_superuser:
         require_any_role(user, CAMPAIGN_ANSWERERS, _("Your role does not visit households."))
-    page = Paginator(open_tasks_for(user), PER_PAGE).get_page(request.GET.get("page"))
+    tasks = open_tasks_for(user)
+    campaign = request.GET.get("campaign", "")
+    if campaign.isdigit():  # one campaign's (the visit to-do links here so), as the API's ?campaign=
+        tasks = tasks.filter(campaign_id=campaign)
+    page = Paginator(tasks, PER_PAGE).get_page(request.GET.get("page"))
     context = {"page": page, "rows": page.object_list, "today": timezone.localdate(), **outbox_context(request)}
     return render(request, "campaigns/tasks.html", context)
 

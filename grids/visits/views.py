@@ -248,6 +248,8 @@ def visit_todo(request):
         "filter_tag": filters.get("tag") or "",
         "walk_grids": grids,
         "walk_courtyards": helper_courtyards,
+        # What the apps above add (grids.campaigns: the campaign households left to answer).
+        "todo_panels": panels("visit_todo", request, None),
     }
     return _offline_page(request, "visits/visit_todo.html", context)
 

@@ -365,6 +365,27 @@
     });
   }
 
+  // ------------------------------------------------------------------ the visit to-do
+
+  // The households with a campaign to answer get its name on their card.
+  function todoMarks() {
+    var dataNode = document.getElementById("todo-campaigns");
+    if (!dataNode) {
+      return;
+    }
+    var households = JSON.parse(dataNode.textContent);
+    slice(document.querySelectorAll("[data-todo-list] [data-household]")).forEach(function (card) {
+      var titles = households[card.getAttribute("data-household")];
+      var chips = card.querySelector(".chips");
+      if (titles && chips && !chips.querySelector(".chip.campaign")) {
+        var chip = document.createElement("li");
+        chip.className = "chip campaign";
+        chip.textContent = "✎ " + titles.join("、");
+        chips.appendChild(chip);
+      }
+    });
+  }
+
   slice(document.querySelectorAll("form[data-campaign-form]")).forEach(function (form) {
     form.addEventListener("change", function () { refresh(form); });
     form.addEventListener("input", function () { refresh(form); });
@@ -372,4 +393,5 @@
     answerPage(form);
   });
   visitForm();
+  todoMarks();
 })();

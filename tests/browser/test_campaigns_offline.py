@@ -72,6 +72,10 @@ def test_three_households_answered_one_online_two_offline_all_arrive_once(open_p
     context = page.context
     page.goto("/visits/")
     wait_for_service_worker(page)
+    # The to-do has the campaign beside the visits, and its households marked.
+    expect(page.locator(".todo-campaigns")).to_contain_text("燃气安全排查")
+    expect(page.locator(f"[data-household='{first.pk}'] .chip.campaign")).to_contain_text("燃气安全排查")
+    check_layout(page, "campaign-on-visit-todo-phone")
 
     # 1. Online: the visit form asks the household's campaign once it is ticked.
     page.goto(f"/visits/new/?household={first.pk}")

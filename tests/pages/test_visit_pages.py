@@ -309,13 +309,13 @@ def _assert_queries(client, url, expected, django_assert_num_queries):
 # The to-do list (/visits/): 4 the grids the user walks (with their villages), 5 the
 # courtyards, 6 the tags (the filter's choices), 7 the counts (total, never visited, due),
 # 8 the first households by need (grid and courtyard joined), 9 their tags (one query for
-# all of them); then the nav.
+# all of them), 10 their open campaign tasks (grids.campaigns' panel); then the nav.
 # The form (/visits/new/): 4 the grids, 5 the courtyards, 6 the households to choose from
 # (with grid and courtyard joined), 7 their open campaign tasks (grids.campaigns' panel; none
 # here, so no campaign's questions are read); then the nav.
 TODO_AND_FORM = {
-    ("grid1", "/visits/"): 3 + 6 + 1,
-    ("cadre", "/visits/"): 3 + 6 + 2,
+    ("grid1", "/visits/"): 3 + 7 + 1,
+    ("cadre", "/visits/"): 3 + 7 + 2,
     ("grid1", "/visits/new/"): 3 + 4 + 1,
     ("cadre", "/visits/new/"): 3 + 4 + 2,
 }
