@@ -341,6 +341,8 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     permission_classes = [ActionPolicy]
     people_data = True
     policies = {
+        # The to-do is for those who answer, as its page (a reader gets 403, not an empty list).
+        "list": Policy(roles=CAMPAIGN_ANSWERERS, message=NOT_AN_ANSWERER),
         "answer": Policy(roles=CAMPAIGN_ANSWERERS, message=NOT_AN_ANSWERER),
         "batch": Policy(roles=CAMPAIGN_ANSWERERS, message=NOT_AN_ANSWERER),
     }

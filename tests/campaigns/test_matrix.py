@@ -54,9 +54,9 @@ NO_CAMPAIGN_BY_ID = {"clerk": 404, "handler": 404, "outsider": 404}
 NOT_ORGANISERS = {"grid1": 403, "grid2": 403, "helper": 403, "supervisor": 403, **NO_CAMPAIGNS}
 # Roles that do not visit households: 403 on an answer.
 NOT_ANSWERERS = {"official": 403, "leader": 403, "other_official": 403, "supervisor": 403, **NO_CAMPAIGNS}
-# The to-do list answers the roles that read people's data (403 for the clerk and the supervisor)
-# and is empty for whoever visits no household (the township, a department handler, no role).
-TODO_REFUSED = {"clerk": 403, "supervisor": 403}
+# The to-do list is for those who visit households, as its page: 403 for everyone else (the
+# township, the shop clerk, the supervisor, a department handler, no role).
+TODO_REFUSED = NOT_ANSWERERS
 
 
 def _day(n: int) -> str:
