@@ -49,6 +49,11 @@ def open_tasks_for(user, *, today: datetime.date | None = None):
     )
 
 
+# Places in their own order: grids by village and number (第一, 第二, 第三 网格; by name, 第三
+# came before 第二), villages and townships by code.
+PROGRESS_ORDER = {"grid": ("village_id", "grid__number"), "village": ("village__code",), "township": ("township__code",)}
+
+
 def progress(campaign: Campaign, *, by: str, tasks=None, today: datetime.date | None = None) -> list[dict]:
     """Done, total and overdue per place (`by`: "grid", "village" or "township"), first tasks
     only (follow-ups are counted apart), in one grouped count."""
@@ -61,7 +66,7 @@ def progress(campaign: Campaign, *, by: str, tasks=None, today: datetime.date | 
             done=Count("id", filter=Q(state=Task.State.DONE)),
             overdue=Count("id", filter=Q(state=Task.State.OPEN, due_on__lt=today)),
         )
-        .order_by(f"{by}__name", f"{by}_id")
+        .order_by(*PROGRESS_ORDER[by], f"{by}_id")
     )
     return [
         {"id": row[f"{by}_id"], "name": row[f"{by}__name"], "total": row["total"], "done": row["done"],

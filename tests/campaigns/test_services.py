@@ -300,3 +300,13 @@ def test_answers_are_deleted_after_their_retention_and_the_counts_stay(
     assert kept["answered"] == before["answered"] == 2 and kept["choices"] == before["choices"]
     assert kept["progress"]["village"][0]["done"] == 2
     assert campaigns_delete_expired_answers(now=later) == {"campaigns": 0, "unclaimed_photos": 0}
+
+
+def test_progress_lists_grids_by_number_not_by_name(world, make_campaign):
+    """第一, 第二, 第三网格 in that order (by name, 第三 sorts before 第二)."""
+    from grids.services import grid_create
+    from tests.factories import make_household
+
+    make_household(grid_create(village=world.qixing, number=3, name="第三网格"), head_name="周九")
+    campaign = make_campaign(start=True)
+    assert [row["name"] for row in progress(campaign, by="grid")] == ["第一网格", "第二网格", "第三网格"]
