@@ -302,7 +302,7 @@ def test_answers_are_deleted_after_their_retention_and_the_counts_stay(
     assert campaigns_delete_expired_answers(now=later) == {"campaigns": 0, "unclaimed_photos": 0}
 
 
-def test_progress_lists_grids_by_number_not_by_name(world, make_campaign):
+def test_progress_lists_grids_by_number_not_by_name(world, make_campaign, safety):
     """第一, 第二, 第三网格 in that order (by name, 第三 sorts before 第二)."""
     from grids.services import grid_create
     from tests.factories import make_household
