@@ -27,12 +27,11 @@ from governance.assigning import places_in_sight
 from governance.errors import DomainError
 from governance.permissions import ActionPolicy, Policy
 from governance.roles import CAMPAIGN_ANSWERERS, CAMPAIGN_ORGANISERS, CAMPAIGN_READERS
-from governance.scoping import scope_for
 from governance.serializers import PhotoSerializer
 from governance.xlsx import XLSX, xlsx_response
 from grids.campaigns import services
 from grids.campaigns.exports import answers_xlsx
-from grids.campaigns.library import TEMPLATES
+from grids.campaigns.library import TEMPLATES, template_input
 from grids.campaigns.models import Campaign, Task
 from grids.campaigns.selectors import campaigns_visible_to, open_tasks_for, progress, summary, tasks_visible_to
 from grids.campaigns.xlsform import read_xlsform
@@ -146,17 +145,11 @@ class CampaignInputSerializer(InputSerializer):
     )
 
     def validate(self, data):
-        village = data.get("village")
-        if village is not None:
-            data["township"] = village.township
-        elif data.get("township") is None:
-            townships = scope_for(self.context["request"].user).township_ids
-            if len(townships) != 1:
-                raise serializers.ValidationError({"township": _("Choose the township.")})
-            data["township"] = Township.objects.get(pk=next(iter(townships)))
+        # The township (the village's, or the organiser's own) is the service's to settle.
         code = data.pop("template", None)
         if code and "form" not in data:
-            data["form"], data["form_source"] = TEMPLATES[code].form, f"template:{code}"
+            given = template_input(code)
+            data["form"], data["form_source"] = given["form"], given["form_source"]
         elif "form" in data:
             data["form_source"] = "api"
         return data
@@ -271,7 +264,8 @@ class CampaignViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
                 raise serializers.ValidationError({"xlsform": error.messages})
             questions, source = form.to_json(), f"xlsform:{data['xlsform'].name}"
         elif "template" in data:
-            questions, source = TEMPLATES[data["template"]].form, f"template:{data['template']}"
+            given = template_input(data["template"])
+            questions, source = given["form"], given["form_source"]
         else:
             questions, source = data["form"], "api"
         campaign = services.campaign_set_form(campaign=campaign, actor=request.user, form=questions, source=source)

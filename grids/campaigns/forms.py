@@ -8,11 +8,17 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from governance.forms import OnceForm, date_input, text_area
-from grids.campaigns.library import TEMPLATES
+from grids.campaigns.library import TEMPLATES, template_input
 from grids.campaigns.questionnaire import CHOICE_KINDS, Form
 from grids.campaigns.services import MAX_RETENTION_DAYS, MIN_RETENTION_DAYS
 from grids.campaigns.xlsform import read_xlsform
 from grids.models import Tag, Village
+
+# What the page's form hands to services.campaign_create (the rest: the form token, the
+# template or upload it was read from).
+CREATE_FIELDS = (
+    "village", "title", "purpose", "starts_on", "due_on", "retention_days", "villages", "tags", "form", "form_source",
+)  # fmt: skip
 
 
 class CampaignForm(OnceForm):
@@ -77,10 +83,10 @@ class CampaignForm(OnceForm):
             data["form"], data["form_source"] = form.to_json(), f"xlsform:{upload.name}"[:100]
             data["title"] = data.get("title") or title
         else:
-            template = TEMPLATES[code]
-            data["form"], data["form_source"] = template.form, f"template:{code}"
-            data["title"] = data.get("title") or template.title
-            data["purpose"] = data.get("purpose") or template.purpose
+            given = template_input(code)
+            data["form"], data["form_source"] = given["form"], given["form_source"]
+            data["title"] = data.get("title") or given["title"]
+            data["purpose"] = data.get("purpose") or given["purpose"]
         return data
 
 

@@ -172,3 +172,15 @@ TEMPLATES = {template.code: template for template in (GAS, FLOOD, ELDERLY, DISPU
 
 def template_form(code: str) -> Form:
     return Form.from_json(TEMPLATES[code].form)
+
+
+def template_input(code: str) -> dict:
+    """A template's form as the campaign's input: the questions, where they came from, its title
+    and purpose (to start from)."""
+    template = TEMPLATES[code]
+    return {
+        "form": template.form,
+        "form_source": f"template:{code}",
+        "title": template.title,
+        "purpose": template.purpose,
+    }

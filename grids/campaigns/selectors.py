@@ -51,7 +51,11 @@ def open_tasks_for(user, *, today: datetime.date | None = None):
 
 # Places in their own order: grids by village and number (第一, 第二, 第三 网格; by name, 第三
 # came before 第二), villages and townships by code.
-PROGRESS_ORDER = {"grid": ("village_id", "grid__number"), "village": ("village__code",), "township": ("township__code",)}
+PROGRESS_ORDER = {
+    "grid": ("village_id", "grid__number"),
+    "village": ("village__code",),
+    "township": ("township__code",),
+}
 
 
 def progress(campaign: Campaign, *, by: str, tasks=None, today: datetime.date | None = None) -> list[dict]:

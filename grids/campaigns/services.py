@@ -28,7 +28,7 @@ from django.utils.translation import gettext as _
 
 from governance.errors import Conflict, Forbidden
 from governance.roles import CAMPAIGN_ANSWERERS, CAMPAIGN_ORGANISERS
-from governance.scoping import reaches_village, scope_for
+from governance.scoping import reaches_village, scope_for, villages_for
 from grids.campaigns.models import AnswerPhoto, Campaign, Task
 from grids.campaigns.questionnaire import Form
 from grids.models import Household, Resident, Township, Village
@@ -122,10 +122,21 @@ def _set_coverage(campaign: Campaign, *, villages, grids, courtyards, tags) -> N
 
 
 @transaction.atomic
+def _campaign_township(actor, township: Township | None, village: Village | None) -> Township:
+    if village is not None:
+        return village.township
+    if township is not None:
+        return township
+    townships = sorted({v.township_id for v in villages_for(actor, CAMPAIGN_ORGANISERS).only("township_id")})
+    if len(townships) != 1:
+        raise ValidationError({"township": _("Choose the township.")})
+    return Township.objects.get(pk=townships[0])
+
+
 def campaign_create(
     *,
     actor,
-    township: Township,
+    township: Township | None = None,
     village: Village | None = None,
     title: str,
     purpose: str = "",
@@ -140,7 +151,9 @@ def campaign_create(
     form_source: str = "",
 ) -> Campaign:
     """A draft campaign of the township (village None) or of one village; its form may come
-    now or later (campaign_set_form)."""
+    now or later (campaign_set_form). The township is the village's, or else the organiser's
+    own (asked for when they organise in several)."""
+    township = _campaign_township(actor, township, village)
     if not may_organise(actor, township_id=township.pk, village_id=village.pk if village else None):
         raise CampaignPermissionError(_("Only the township, or a village's cadres for their village, make campaigns."))
     content = _content(

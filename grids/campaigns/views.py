@@ -26,11 +26,10 @@ from governance.forms import save_form
 from governance.roles import CAMPAIGN_ANSWERERS, CAMPAIGN_ORGANISERS, CAMPAIGN_READERS
 from governance.scoping import require_any_role, scope_for, villages_for
 from grids.campaigns import services
-from grids.campaigns.forms import CHOICE_BOXES, CampaignForm, question_rows
+from grids.campaigns.forms import CHOICE_BOXES, CREATE_FIELDS, CampaignForm, question_rows
 from grids.campaigns.models import Campaign, Task
 from grids.campaigns.questionnaire import Form, kind_labels
 from grids.campaigns.selectors import campaigns_visible_to, open_tasks_for, progress, summary, tasks_visible_to
-from grids.models import Township
 from grids.visits.views import outbox_context
 
 PER_PAGE = 30
@@ -82,38 +81,16 @@ def campaign_create(request):
         status = 400
         if form.is_valid():
             data = form.cleaned_data
-            village = data["village"]
-            township = village.township if village else _township_of(user, villages)
 
             def perform():
-                campaign = services.campaign_create(
-                    actor=user,
-                    township=township,
-                    village=village,
-                    title=data["title"],
-                    purpose=data["purpose"],
-                    starts_on=data["starts_on"],
-                    due_on=data["due_on"],
-                    retention_days=data["retention_days"],
-                    villages=data["villages"],
-                    tags=data["tags"],
-                    form=data["form"],
-                    form_source=data["form_source"],
-                )
+                values = {name: data[name] for name in CREATE_FIELDS}
+                campaign = services.campaign_create(actor=user, **values)
                 return reverse("campaigns:campaign-detail", args=[campaign.pk])
 
             done = save_form(request, form, perform=perform, done=_("The campaign is saved as a draft."))
             if done:
                 return done
     return render(request, "campaigns/form.html", {"form": form}, status=status)
-
-
-def _township_of(user, villages) -> Township:
-    """The township of a township campaign: the one the organiser's villages are in."""
-    townships = sorted({village.township_id for village in villages})
-    if len(townships) != 1:
-        raise ValidationError(_("Choose the township."))
-    return Township.objects.get(pk=townships[0])
 
 
 def _campaign(user, pk) -> Campaign:
