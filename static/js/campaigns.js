@@ -233,6 +233,31 @@
         var campaign = given.length ? {url: data.answers_url, photos_url: data.photos_url, answers: given} : null;
         return {problems: problems, campaign: campaign};
       },
+      restore: function (campaign) {
+        show();
+        (campaign ? campaign.answers : []).forEach(function (answer) {
+          var block = blocks.filter(function (b) { return b.getAttribute("data-task") === String(answer.task); })[0];
+          if (!block) {
+            return;
+          }
+          block.querySelector("[data-campaign-answer]").checked = true;
+          toggle(block);
+          fieldsOf(block).forEach(function (field) {
+            var value = answer.answers[field.getAttribute("data-question")];
+            if (value === undefined) {
+              return;
+            }
+            inputsOf(field).forEach(function (input) {
+              if (input.type === "checkbox" || input.type === "radio") {
+                input.checked = [].concat(value).indexOf(input.value) >= 0;
+              } else if (input.type !== "file") {
+                input.value = value;
+              }
+            });
+          });
+          refresh(block.querySelector("[data-campaign-questions]"));
+        });
+      },
       reset: function () {
         blocks.forEach(function (block) {
           block.querySelector("[data-campaign-answer]").checked = false;

@@ -864,7 +864,8 @@
   }
 
   // Sections the apps above add to the visit form (grids.campaigns: the questions of the
-  // household's campaigns). Each is {collect(household) -> {problems, campaign} or null, reset()}.
+  // household's campaigns). Each is {collect(household) -> {problems, campaign} or null, reset(),
+  // restore(campaign): a refused visit's answers back in the form to be fixed}.
   var PARTS = window.cunzhiVisitParts = window.cunzhiVisitParts || [];
 
   // The campaign answers' photos, read (and shrunk) into the outbox like a visit's; `files`
@@ -1294,6 +1295,11 @@
           timeTouched = true;
         }
         update();
+        PARTS.forEach(function (part) {
+          if (part.restore) {
+            part.restore(item.campaign);
+          }
+        });
         changePlace.open = !f.household.value;
         showNotice(WORDS.fixing);
         if (item.status === "rejected") {

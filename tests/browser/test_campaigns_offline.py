@@ -142,3 +142,36 @@ def test_three_households_answered_one_online_two_offline_all_arrive_once(open_p
     page.reload()
     expect(page.locator(OUTBOX)).to_have_attribute("data-waiting", "0")
     assert Task.objects.filter(campaign=campaign, state="done").count() == 3
+
+
+def test_a_refused_visits_campaign_answers_come_back_to_be_fixed(open_page, target, gas_campaign):
+    campaign, _third = gas_campaign
+    household = target.world.households.q1
+    prefix = f"c{campaign.pk}-"
+    page = open_page(PHONE, target.grid1, phone=True)
+    page.goto("/visits/")
+    wait_for_service_worker(page)
+    page.goto(f"/visits/new/?household={household.pk}")
+
+    # Offline, the time mistyped as tomorrow: refused once it is sent, with its answers.
+    page.context.set_offline(True)
+    tomorrow = timezone.localtime() + datetime.timedelta(days=1)
+    page.fill("#id_visited_at", tomorrow.strftime("%Y-%m-%dT%H:%M"))
+    page.locator("[data-visit-campaigns]").get_by_label("本次走访一并填写").check()
+    answer_gas(page, prefix, hazard=False)
+    save_visit(page)
+    page.wait_for_url("**/visits/")
+    page.context.set_offline(False)
+    outbox = page.locator(OUTBOX)
+    expect(outbox).to_have_attribute("data-rejected", "1", timeout=30_000)
+
+    # Fixed: the answers are back in the form; corrected, the visit and its answer arrive.
+    outbox.locator(".outbox-item.rejected [data-outbox-fix]").click()
+    expect(page.locator(f"#field-{prefix}uses_gas").get_by_label("是")).to_be_checked()
+    expect(page.locator(f"#field-{prefix}gas_kind").get_by_label("瓶装液化气")).to_be_checked()
+    page.fill("#id_visited_at", timezone.localtime().strftime("%Y-%m-%dT%H:%M"))
+    save_visit(page)
+    page.wait_for_url("**/visits/")
+    expect(page.locator(OUTBOX)).to_have_attribute("data-waiting", "0", timeout=30_000)
+    task = Task.objects.get(campaign=campaign, household=household)
+    assert task.state == "done" and task.answers["hazard"] == "no" and task.visit.household == household
