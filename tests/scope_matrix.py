@@ -145,11 +145,15 @@ PAGE_MODELS = {
     "campaign-detail": Campaign,
     "campaign-action": Campaign,
     "campaign-answer": CampaignTask,
+    "campaign-questions": Campaign,
+    "campaign-question-add": Campaign,
+    "campaign-question-edit": Campaign,
+    "campaign-question-step": Campaign,
 }
 # Public pages (a village's published board and shop photos): open to everyone by design.
 PUBLIC_ROUTE = re.compile(r"^(public/|api/v1/\^public/)")
 # Values for the other parameters of an id route.
-OTHER_PARAMS = {"action": "approve", "format": "json"}
+OTHER_PARAMS = {"action": "approve", "format": "json", "question": "q1"}
 
 # Detail links in a page's HTML, checked against the same upper bound.
 PAGE_LINKS = [

@@ -214,12 +214,32 @@ def campaign_edit(*, campaign: Campaign, actor, villages=None, grids=None, court
     return campaign
 
 
-@transaction.atomic
-def campaign_set_form(*, campaign: Campaign, actor, form: list, source: str = "") -> Campaign:
-    """Give a draft its form (built in the page, from the library, or read from an XLSForm)."""
-    campaign = _locked(campaign)
+def form_fingerprint(form: list) -> str:
+    """Names one version of a form: the builder page sends the version it was looking at."""
+    return _fingerprint({"form": form or []})
+
+
+def check_may_set_form(*, campaign: Campaign, actor) -> None:
+    """What campaign_set_form asks before the input: the organiser (403), a draft (409). The
+    builder page asks it before showing its fields."""
     _check_organiser(actor, campaign)
     _check_state(campaign, Campaign.State.DRAFT)
+
+
+@transaction.atomic
+def campaign_set_form(*, campaign: Campaign, actor, form: list, source: str = "", based_on: str = "") -> Campaign:
+    """Give a draft its form (built in the page, from the library, or read from an XLSForm).
+
+    `based_on`: the fingerprint of the form the change was made to (the builder page); if the
+    form has changed since (another organiser's save), nothing is saved (409), rather than
+    one save silently undoing the other."""
+    campaign = _locked(campaign)
+    check_may_set_form(campaign=campaign, actor=actor)
+    if based_on and based_on != form_fingerprint(campaign.form):
+        raise CampaignStateError(
+            _("Someone changed this form meanwhile; nothing was saved. Look at it again and redo your change."),
+            code="form_changed",
+        )
     campaign.form = _checked_form(form)
     campaign.form_source = source[:100]
     campaign.save(update_fields=["form", "form_source"])

@@ -10,5 +10,15 @@ urlpatterns = [
     path("tasks/", views.task_list, name="campaign-tasks"),
     path("tasks/<int:pk>/", views.task_answer, name="campaign-answer"),
     path("<int:pk>/", views.campaign_detail, name="campaign-detail"),
+    # The form builder (a draft's questions), before the actions, whose <slug:action> would take these.
+    # Adding has a path of its own, apart from the questions named under questions/.
+    path("<int:pk>/questions/", views.campaign_questions, name="campaign-questions"),
+    path("<int:pk>/new-question/", views.campaign_question, name="campaign-question-add"),
+    path("<int:pk>/questions/<slug:question>/", views.campaign_question, name="campaign-question-edit"),
+    path(
+        "<int:pk>/questions/<slug:question>/<slug:action>/",
+        views.campaign_question_step,
+        name="campaign-question-step",
+    ),
     path("<int:pk>/<slug:action>/", views.campaign_action, name="campaign-action"),
 ]

@@ -15,20 +15,22 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from governance.dashboards import chart
 from governance.errors import Conflict, Forbidden
 from governance.forms import save_form
 from governance.roles import CAMPAIGN_ANSWERERS, CAMPAIGN_ORGANISERS, CAMPAIGN_READERS
 from governance.scoping import require_any_role, scope_for, villages_for
-from grids.campaigns import services
-from grids.campaigns.forms import CHOICE_BOXES, CREATE_FIELDS, CampaignForm, question_rows
+from grids.campaigns import builder, services
+from grids.campaigns.forms import CHOICE_BOXES, CREATE_FIELDS, CampaignForm, FormStepForm, QuestionForm, question_rows
 from grids.campaigns.models import Campaign, Task
-from grids.campaigns.questionnaire import Form, kind_labels
+from grids.campaigns.questionnaire import YES_NO, Form, kind_labels
 from grids.campaigns.selectors import campaigns_visible_to, open_tasks_for, progress, summary, tasks_visible_to
 from grids.visits.views import outbox_context
 
@@ -85,7 +87,9 @@ def campaign_create(request):
             def perform():
                 values = {name: data[name] for name in CREATE_FIELDS}
                 campaign = services.campaign_create(actor=user, **values)
-                return reverse("campaigns:campaign-detail", args=[campaign.pk])
+                # No form yet (to be built question by question): straight to the builder.
+                where = "campaigns:campaign-detail" if campaign.form else "campaigns:campaign-questions"
+                return reverse(where, args=[campaign.pk])
 
             done = save_form(request, form, perform=perform, done=_("The campaign is saved as a draft."))
             if done:
@@ -107,16 +111,25 @@ def _detail_context(user, campaign: Campaign) -> dict:
         if counts is None:
             continue
         total = sum(counts.values()) or 1
+        choices = question.all_choices()
         charts.append(
             {
+                "id": f"chart-{question.name}",
                 "label": question.label,
+                # Drawn by static/js/charts.js as the dashboards' charts are; the bars are the
+                # figures without scripts.
+                "data": chart(
+                    [label for _value, label in choices],
+                    [{"name": _("answers"), "data": [counts.get(value, 0) for value, _label in choices]}],
+                    unit=_("answers"),
+                ),
                 "bars": [
                     {
                         "label": label,
                         "count": counts.get(value, 0),
                         "percent": round(100 * counts.get(value, 0) / total),
                     }
-                    for value, label in question.all_choices()
+                    for value, label in choices
                 ],
             }
         )
@@ -134,6 +147,7 @@ def _detail_context(user, campaign: Campaign) -> dict:
         "answered": counted["answered"],
         "charts": charts,
         "may_start": organiser and campaign.state == Campaign.State.DRAFT,
+        "may_edit_form": organiser and campaign.state == Campaign.State.DRAFT,
         "may_close": organiser and campaign.state == Campaign.State.STARTED,
         "token": uuid.uuid4(),
     }
@@ -259,3 +273,208 @@ def task_answer(request, pk):
         **outbox_context(request),
     }
     return render(request, "campaigns/answer.html", context, status=status)
+
+
+# ---------------------------------------------------------------- the form builder
+#
+# A draft's questions, one at a time: the list (move one up or down), a question's page (add,
+# edit, delete). Checked in the contract's order: a role with no business with campaigns 403,
+# a campaign out of sight 404, not its organiser 403, not a draft 409 (the page with the
+# message, the questions shown but not offered for change). Every save is the whole form
+# through services.campaign_set_form, once per form token, based on the version the page
+# showed (another organiser's save in between is a 409, not a silent overwrite).
+
+STEPS = {"up": -1, "down": 1, "delete": 0}
+
+
+def _builder_source(campaign: Campaign) -> str:
+    """Where the form came from, once the builder has changed it."""
+    source = campaign.form_source
+    if not source or source == "builder" or source.endswith("+builder"):
+        return source or "builder"
+    return f"{source[:92]}+builder"
+
+
+def _builder_campaign(request, pk) -> tuple[Campaign, str | None]:
+    """The campaign, and why its form cannot change (None: it can); a 403 raised here."""
+    user = request.user
+    _require_reader(user)
+    campaign = _campaign(user, pk)
+    try:
+        services.check_may_set_form(campaign=campaign, actor=user)
+    except Forbidden as error:
+        raise PermissionDenied(str(error.message))
+    except Conflict as error:
+        return campaign, str(error.message)
+    return campaign, None
+
+
+def _builder_page(request, campaign: Campaign, *, refused: str | None = None, step_form=None, status=200):
+    form = list(campaign.form or [])
+    labels = kind_labels()
+    rows = [
+        {
+            "number": number,
+            "q": question,
+            "kind": labels.get(question.get("kind"), question.get("kind")),
+            "choices": "、".join(label for _value, label in question.get("choices") or []),
+            "findings": len(question.get("findings") or []),
+            # The picker's words for a condition it can make, the range or length in words.
+            "relevant": dict(builder.picker_options(form[: number - 1])).get(question.get("relevant") or ""),
+            "check": builder.check_words(question.get("kind"), question.get("constraint") or ""),
+            "first": number == 1,
+            "last": number == len(form),
+        }
+        for number, question in enumerate(form, start=1)
+    ]
+    if refused:
+        messages.error(request, refused)
+    context = {
+        "campaign": campaign,
+        "rows": rows,
+        "editable": refused is None,
+        "step_form": step_form or FormStepForm(initial={"based_on": services.form_fingerprint(form)}),
+    }
+    return render(request, "campaigns/builder.html", context, status=status)
+
+
+def _refused(request, pk):
+    """What a save the service refused shows: the 403 page, or the questions again with the
+    reason (409: no longer a draft, or the form changed meanwhile)."""
+
+    def refused(error):
+        if isinstance(error, Forbidden):
+            raise PermissionDenied(str(error.message))
+        return _builder_page(request, _campaign(request.user, pk), refused=str(error.message), status=error.status)
+
+    return refused
+
+
+@login_required
+def campaign_questions(request, pk):
+    """A draft's questions in order, each to edit or move; a question to add."""
+    campaign, refused = _builder_campaign(request, pk)
+    return _builder_page(request, campaign, refused=refused, status=409 if refused else 200)
+
+
+def _active_categories():
+    from petitions.models import MatterCategory
+
+    return MatterCategory.objects.filter(is_active=True).order_by("code")
+
+
+def _answer_words(stored: dict | None) -> list[str]:
+    """The wording of a stored question's answers, offered when a finding names one."""
+    if stored is None or stored["kind"] not in builder.FINDING_KINDS:
+        return []
+    if stored["kind"] == "yes_no":
+        return [label for _value, label in YES_NO]
+    return [label for _value, label in stored.get("choices") or []]
+
+
+@login_required
+def campaign_question(request, pk, question=None):
+    """Add a question (at the end) or edit one: its wording, kind, choices, condition, check
+    and findings; the whole form saved, or the page again with the errors next to the fields."""
+    user = request.user
+    campaign, refused = _builder_campaign(request, pk)
+    if refused:
+        return _builder_page(request, campaign, refused=refused, status=409)
+    form = list(campaign.form or [])
+    if question is None:
+        index, stored = len(form), None
+    else:
+        try:
+            index = builder.position(form, question)
+        except ValueError:
+            raise Http404
+        stored = form[index]
+    earlier, others = form[:index], [q for q in form if stored is None or q["name"] != stored["name"]]
+    posted = request.method == "POST"
+    bound = QuestionForm(
+        request.POST if posted else None,
+        initial={
+            **(builder.question_initial(stored, earlier) if stored else {"kind": "select_one"}),
+            "based_on": services.form_fingerprint(form),
+        },
+        earlier=earlier,
+        others=others,
+        categories=_active_categories(),
+        findings=len(stored.get("findings") or []) if stored else 0,
+        answers=_answer_words(stored),
+    )
+    status = 200
+    if posted:
+        status = 400
+        if bound.is_valid():
+            data = bound.cleaned_data
+
+            def perform():
+                changed = bound.question(others)
+                whole = (
+                    builder.with_added(form, changed)
+                    if stored is None
+                    else builder.with_replaced(form, stored["name"], changed)
+                )
+                services.campaign_set_form(
+                    campaign=campaign,
+                    actor=user,
+                    form=whole,
+                    source=_builder_source(campaign),
+                    based_on=data["based_on"],
+                )
+                return reverse("campaigns:campaign-questions", args=[campaign.pk])
+
+            saved = save_form(
+                request, bound, perform=perform, done=_("The form is saved."), on_refused=_refused(request, pk)
+            )
+            if saved:
+                return saved
+    context = {
+        "campaign": campaign,
+        "form": bound,
+        "stored": stored,
+        "number": index + 1,
+        "delete_form": FormStepForm(initial={"based_on": services.form_fingerprint(form)}),
+    }
+    return render(request, "campaigns/question.html", context, status=status)
+
+
+@login_required
+@require_POST
+def campaign_question_step(request, pk, question, action):
+    """Move a question one place up or down, or delete it: the whole form saved again."""
+    user = request.user
+    if action not in STEPS:
+        raise Http404
+    campaign, refused = _builder_campaign(request, pk)
+    if refused:
+        return _builder_page(request, campaign, refused=refused, status=409)
+    form = list(campaign.form or [])
+    try:
+        builder.position(form, question)
+    except ValueError:
+        raise Http404
+    bound = FormStepForm(request.POST)
+    if bound.is_valid():
+
+        def perform():
+            step = STEPS[action]
+            whole = builder.with_removed(form, question) if step == 0 else builder.with_moved(form, question, step)
+            services.campaign_set_form(
+                campaign=campaign,
+                actor=user,
+                form=whole,
+                source=_builder_source(campaign),
+                based_on=bound.cleaned_data["based_on"],
+            )
+            return reverse("campaigns:campaign-questions", args=[campaign.pk])
+
+        done = _("The question is deleted.") if action == "delete" else _("The question is moved.")
+        saved = save_form(request, bound, perform=perform, done=done, on_refused=_refused(request, pk))
+        if saved:
+            return saved
+    # The page again with the reason; its buttons based on the form as it is now.
+    bound.data = bound.data.copy()
+    bound.data["based_on"] = services.form_fingerprint(form)
+    return _builder_page(request, campaign, step_form=bound, status=400)

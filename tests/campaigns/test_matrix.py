@@ -277,6 +277,11 @@ ORGANISERS_FORM = {
     "admin": 200,
 }
 
+# Who builds the township's draft: its organisers (no one else sees a draft with no tasks).
+DRAFT_ORGANISERS = ("official", "leader", "admin")
+# Who reads the township's started campaign but does not organise it.
+NOT_BUILDERS = {"grid1": 403, "grid2": 403, "helper": 403, "cadre": 403}
+
 PAGE_MATRIX = [
     ("GET", "/campaigns/", page(200, **PAGE_NO_CAMPAIGNS)),
     ("GET", "/campaigns/new/", page(403, **ORGANISERS_FORM)),
@@ -295,6 +300,29 @@ PAGE_MATRIX = [
     ("POST", "/campaigns/{started}/close/", page(302, sees=READS_STARTED, grid1=403, grid2=403, helper=403, cadre=403)),
     ("POST", "/campaigns/{started}/start/", page(409, sees=READS_STARTED, grid1=403, grid2=403, helper=403, cadre=403)),
     ("POST", "/campaigns/{started}/delete/", page(403, sees=READS_STARTED)),
+    # The form builder: the draft's organisers; a started campaign's form does not change (409),
+    # and is not the grid staff's or the village cadre's to build (403). An empty post comes
+    # back with its errors (400).
+    *[
+        (method, url, page(status, sees=DRAFT_ORGANISERS, **PAGE_NO_CAMPAIGNS))
+        for method, url, status in [
+            ("GET", "/campaigns/{draft}/questions/", 200),
+            ("GET", "/campaigns/{draft}/new-question/", 200),
+            ("POST", "/campaigns/{draft}/new-question/", 400),
+            ("GET", "/campaigns/{draft}/questions/uses_gas/", 200),
+            ("POST", "/campaigns/{draft}/questions/uses_gas/", 400),
+            ("POST", "/campaigns/{draft}/questions/gas_kind/up/", 400),
+        ]
+    ],
+    *[
+        (method, url, page(409, sees=READS_STARTED, **NOT_BUILDERS, **PAGE_NO_CAMPAIGNS))
+        for method, url in [
+            ("GET", "/campaigns/{started}/questions/"),
+            ("POST", "/campaigns/{started}/new-question/"),
+            ("GET", "/campaigns/{started}/questions/uses_gas/"),
+            ("POST", "/campaigns/{started}/questions/gas_kind/delete/"),
+        ]
+    ],
 ]
 
 PAGE_CASES = [Case(method, url, expected) for method, url, expected in PAGE_MATRIX]
