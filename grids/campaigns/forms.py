@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from governance.forms import OnceForm, date_input, text_area
 from grids.campaigns.library import TEMPLATES
+from grids.campaigns.models import Task
 from grids.campaigns.questionnaire import CHOICE_KINDS, Form
 from grids.campaigns.services import MAX_RETENTION_DAYS, MIN_RETENTION_DAYS
 from grids.campaigns.xlsform import read_xlsform
@@ -106,3 +107,28 @@ def question_rows(form: Form, values: dict, errors: dict) -> list[dict]:
             }
         )
     return rows
+
+
+class TaskFilterForm(forms.Form):
+    """The filters of a campaign's task list (grids.campaigns.selectors.filter_tasks): a place
+    among the grids `grids` (those with a task the reader sees), open or done, overdue, the
+    follow-ups instead of the first tasks. A value that is not among the choices is an error on
+    its field, and the list is then empty rather than wider than asked."""
+
+    village = forms.TypedChoiceField(label=_("village"), required=False, coerce=int, empty_value=None)
+    grid = forms.TypedChoiceField(label=_("grid"), required=False, coerce=int, empty_value=None)
+    state = forms.ChoiceField(label=_("state"), required=False)
+    overdue = forms.BooleanField(label=_("overdue only"), required=False)
+    follow_up = forms.BooleanField(label=_("follow-ups instead of the first visits"), required=False)
+
+    def __init__(self, data, *, grids):
+        super().__init__(data)
+        villages = {grid.village_id: grid.village.name for grid in grids}
+        several = len(villages) > 1
+        self.fields["village"].choices = [("", _("every village")), *villages.items()]
+        self.fields["grid"].choices = [
+            ("", _("every grid")),
+            *((grid.pk, f"{grid.village.name} · {grid.name}" if several else grid.name) for grid in grids),
+        ]
+        self.fields["state"].choices = [("", _("open and done")), *Task.State.choices]
+        self.several_villages = several

@@ -10,5 +10,6 @@ urlpatterns = [
     path("tasks/", views.task_list, name="campaign-tasks"),
     path("tasks/<int:pk>/", views.task_answer, name="campaign-answer"),
     path("<int:pk>/", views.campaign_detail, name="campaign-detail"),
+    path("<int:pk>/tasks/", views.campaign_task_list, name="campaign-task-list"),
     path("<int:pk>/<slug:action>/", views.campaign_action, name="campaign-action"),
 ]
