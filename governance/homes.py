@@ -1,8 +1,9 @@
 """What each role's home puts first (issue 14, item 3), beside the dashboards.
 
 - The grid worker's phone home: households waiting for a visit, the next 逢十 day, the
-  visits logged since the last one, the open matters they recorded, and the two things they
-  do all day (登记走访, 上报事项) one tap away. The township's staff sent down (包村, 包片) get
+  visits logged since the last one, the open matters they recorded, the campaign households
+  (专项排查) left to answer, and the two things they do all day (登记走访, 上报事项) one
+  tap away. The township's staff sent down (包村, 包片) get
   the same for their villages: they go down to the grids on the 逢十 days too (力量沉底).
 - A department handler's home is their queue: what waits for their sign-off (签收), what is
   in hand, what is overdue, each figure a link to its list.
@@ -22,6 +23,7 @@ from governance.dashboards import matters_url
 from governance.models import Role
 from governance.roles import ADMIN_ROLES, FENGSHI_ROLES, INTAKE_ROLES, SENT_DOWN_ROLES
 from governance.scoping import scope_for
+from grids.campaigns.selectors import open_tasks_for
 from grids.visits.selectors import field_today
 from petitions.filters import awaiting_sign_q, overdue_q, unsigned_q
 from petitions.models import OPEN_STATES, State
@@ -43,6 +45,8 @@ def field_home(user, today: datetime.date | None = None) -> dict | None:
         "matters_overdue": counts["overdue"],
         "matters_url": matters_url(mine="true", state="open"),
         "matters_overdue_url": matters_url(mine="true", overdue="true"),
+        # 专项排查: the households of the campaigns under way still to answer (the to-do page's rows).
+        "campaign_tasks": open_tasks_for(user).order_by().count(),
         "can_report": scope.has_any_role(INTAKE_ROLES),
         # Whose day it is: a grid's staff, or someone sent down to whole villages.
         "sent_down": not scope.has_any_role(FENGSHI_ROLES),

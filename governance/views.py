@@ -26,6 +26,7 @@ from governance.roles import (
 )
 from governance.scoping import scope_for
 from governance.services import notification_mark_read
+from grids.campaigns.selectors import running_figures
 from grids.models import Township, Village
 from grids.selectors import (
     assignments_of,
@@ -121,6 +122,7 @@ def home(request):
         context["township_board"] = board
     elif townships:
         context["district_board"] = dashboards.district_board(townships, user=user)
+    _add_campaigns(user, context, townships)
 
     # The last 逢十 day's roll-up; the district's board shows it per township instead.
     if scope.has_any_role(VILLAGE_STAFF | TOWNSHIP_ROLES | SENT_DOWN_ROLES) and "district_board" not in context:
@@ -135,6 +137,29 @@ def home(request):
     return render(request, "governance/home.html", context)
 
 
+def _add_campaigns(user, context: dict, townships: list) -> None:
+    """The campaigns under way (专项排查) on the home's boards: a village's figures on its board
+    (the boards of every village, sent down to or not, in one grouped count), a township's on
+    its own and the district's, one per township (one more). Counted live, outside the boards'
+    cache: an answer shows at once, and its list behind the figure is live too."""
+    village_boards, several = context["village_boards"], context.get("sent_down_board")
+    own = {board["village"].pk for board in village_boards}
+    sent_down = {row["village"].pk for row in several["villages"]} if several else set()
+    if own or sent_down:
+        figures = running_figures(user, by="village", places=own | sent_down)
+        context["village_boards"] = [
+            {**board, "campaigns": [row for row in figures if row["place_id"] == board["village"].pk]}
+            for board in village_boards
+        ]
+        if several:
+            rows = [row for row in figures if row["place_id"] in sent_down]
+            context["sent_down_board"] = {**several, "campaigns": rows}
+    for key in ("township_board", "district_board"):
+        if key in context:
+            figures = running_figures(user, by="township", places=[township.pk for township in townships])
+            context[key] = {**context[key], "campaigns": figures}
+
+
 @login_required
 def village_dashboard(request, pk):
     """A village's dashboard (村级驾驶舱), for its cadres and the township's staff sent down to
@@ -147,7 +172,7 @@ def village_dashboard(request, pk):
     village = get_object_or_404(villages if scope.is_superuser else villages.filter(condition), pk=pk)
     board = dashboards.village_board(request.user, village)
     context = {
-        "board": board,
+        "board": {**board, "campaigns": running_figures(request.user, by="village", places=[village.pk])},
         "village": village,
         "township_link": scope.is_superuser or village.township_id in townships,
     }
@@ -161,6 +186,7 @@ def township_dashboard(request, pk):
     townships = Township.objects.all() if scope.is_superuser else townships_for(scope.ids_for(TOWNSHIP_ROLES))
     township = get_object_or_404(townships, pk=pk)
     board = dashboards.township_board(township)
+    board = {**board, "campaigns": running_figures(request.user, by="township", places=[township.pk])}
     villages = [row["village"] for row in board["villages"]]
     context = {"board": board, "township": township, "townships": _group(villages, "township_id", [township])}
     return render(request, "governance/dashboards/township_page.html", context)

@@ -144,6 +144,7 @@ PAGE_MODELS = {
     # Campaigns (专项排查): a campaign, and one household's task (its answers).
     "campaign-detail": Campaign,
     "campaign-action": Campaign,
+    "campaign-task-list": Campaign,
     "campaign-answer": CampaignTask,
     "campaign-questions": Campaign,
     "campaign-question-add": Campaign,

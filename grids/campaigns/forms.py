@@ -20,6 +20,7 @@ from grids.campaigns.builder import (
     unused_name,
 )
 from grids.campaigns.library import TEMPLATES, template_input
+from grids.campaigns.models import Task
 from grids.campaigns.questionnaire import (
     CHOICE_KINDS,
     YES_NO,
@@ -348,3 +349,28 @@ class QuestionForm(FormStepForm):
         if data["findings"]:
             question["findings"] = data["findings"]
         return question
+
+
+class TaskFilterForm(forms.Form):
+    """The filters of a campaign's task list (grids.campaigns.selectors.filter_tasks): a place
+    among the grids `grids` (those with a task the reader sees), open or done, overdue, the
+    follow-ups instead of the first tasks. A value that is not among the choices is an error on
+    its field, and the list is then empty rather than wider than asked."""
+
+    village = forms.TypedChoiceField(label=_("village"), required=False, coerce=int, empty_value=None)
+    grid = forms.TypedChoiceField(label=_("grid"), required=False, coerce=int, empty_value=None)
+    state = forms.ChoiceField(label=_("state"), required=False)
+    overdue = forms.BooleanField(label=_("overdue only"), required=False)
+    follow_up = forms.BooleanField(label=_("follow-ups instead of the first visits"), required=False)
+
+    def __init__(self, data, *, grids):
+        super().__init__(data)
+        villages = {grid.village_id: grid.village.name for grid in grids}
+        several = len(villages) > 1
+        self.fields["village"].choices = [("", _("every village")), *villages.items()]
+        self.fields["grid"].choices = [
+            ("", _("every grid")),
+            *((grid.pk, f"{grid.village.name} · {grid.name}" if several else grid.name) for grid in grids),
+        ]
+        self.fields["state"].choices = [("", _("open and done")), *Task.State.choices]
+        self.several_villages = several

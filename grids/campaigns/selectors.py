@@ -2,8 +2,10 @@
 
 import datetime
 from collections import Counter
+from urllib.parse import urlencode
 
 from django.db.models import Count, Q
+from django.urls import reverse
 from django.utils import timezone
 
 from governance.roles import CAMPAIGN_READERS
@@ -58,25 +60,104 @@ PROGRESS_ORDER = {
 }
 
 
+def overdue_q(today: datetime.date) -> Q:
+    """A task past its due day and not answered: what every "overdue" figure and list counts."""
+    return Q(state=Task.State.OPEN, due_on__lt=today)
+
+
+def _figures(today: datetime.date) -> dict:
+    return {
+        "total": Count("id"),
+        "done": Count("id", filter=Q(state=Task.State.DONE)),
+        "overdue": Count("id", filter=overdue_q(today)),
+    }
+
+
+def filter_tasks(
+    tasks,
+    *,
+    today: datetime.date,
+    village: int | None = None,
+    grid: int | None = None,
+    state: str = "",
+    overdue: bool = False,
+    follow_up: bool = False,
+):
+    """A campaign's tasks as its task list filters them (the list behind every progress figure):
+    the first tasks, or the follow-ups (`follow_up`), of a village or a grid, open or done, past
+    their due day."""
+    tasks = tasks.filter(follows__isnull=not follow_up)
+    if village is not None:
+        tasks = tasks.filter(village_id=village)
+    if grid is not None:
+        tasks = tasks.filter(grid_id=grid)
+    if state:
+        tasks = tasks.filter(state=state)
+    if overdue:
+        tasks = tasks.filter(overdue_q(today))
+    return tasks
+
+
+def tasks_url(campaign_id: int, **filters) -> str:
+    """The campaign's task list filtered as given (filter_tasks's names: village, grid, state,
+    overdue)."""
+    base = reverse("campaigns:campaign-task-list", args=[campaign_id])
+    query = urlencode({name: value for name, value in filters.items() if value not in (None, "")})
+    return f"{base}?{query}" if query else base
+
+
 def progress(campaign: Campaign, *, by: str, tasks=None, today: datetime.date | None = None) -> list[dict]:
     """Done, total and overdue per place (`by`: "grid", "village" or "township"), first tasks
     only (follow-ups are counted apart), in one grouped count."""
     today = today or timezone.localdate()
     tasks = (tasks if tasks is not None else Task.objects.all()).filter(campaign=campaign, follows__isnull=True)
-    rows = (
-        tasks.values(f"{by}_id", f"{by}__name")
-        .annotate(
-            total=Count("id"),
-            done=Count("id", filter=Q(state=Task.State.DONE)),
-            overdue=Count("id", filter=Q(state=Task.State.OPEN, due_on__lt=today)),
-        )
-        .order_by(*PROGRESS_ORDER[by], f"{by}_id")
-    )
+    rows = tasks.values(f"{by}_id", f"{by}__name").annotate(**_figures(today)).order_by(*PROGRESS_ORDER[by], f"{by}_id")
     return [
         {"id": row[f"{by}_id"], "name": row[f"{by}__name"], "total": row["total"], "done": row["done"],
          "overdue": row["overdue"]}
         for row in rows
     ]  # fmt: skip
+
+
+def running_figures(user, *, by: str, places=None, today: datetime.date | None = None) -> list[dict]:
+    """The campaigns under way that `user` reads, each with done, total and overdue of its first
+    tasks per place (`by`: "village" or "township"; only those of `places`, ids, when given):
+    the dashboards' 专项排查 figures, in one grouped count for all of them. Each figure comes
+    with its list's address (the campaign's task list, filtered by the village on a village's
+    board; a campaign's tasks are all in its township), counted over the same tasks the list
+    shows the same user, so a figure is the length of the list behind it."""
+    today = today or timezone.localdate()
+    tasks = tasks_visible_to(user).filter(follows__isnull=True, campaign__state=Campaign.State.STARTED)
+    if not user.is_superuser:
+        tasks = tasks.filter(campaign__in=campaigns_visible_to(user).values("pk"))
+    if places is not None:
+        tasks = tasks.filter(**{f"{by}_id__in": sorted(places)})
+    rows = (
+        tasks.values("campaign_id", "campaign__title", "campaign__due_on", f"{by}_id", f"{by}__name")
+        .annotate(**_figures(today))
+        .order_by("campaign__due_on", "campaign_id", f"{by}__name", f"{by}_id")
+    )
+    figures = []
+    for row in rows:
+        place = {"village": row["village_id"]} if by == "village" else {}
+        figures.append(
+            {
+                "campaign_id": row["campaign_id"],
+                "title": row["campaign__title"],
+                "due_on": row["campaign__due_on"],
+                "place_id": row[f"{by}_id"],
+                "place_name": row[f"{by}__name"],
+                "total": row["total"],
+                "done": row["done"],
+                "overdue": row["overdue"],
+                "percent": round(100 * row["done"] / row["total"]) if row["total"] else 0,
+                "detail_url": reverse("campaigns:campaign-detail", args=[row["campaign_id"]]),
+                "url": tasks_url(row["campaign_id"], **place),
+                "done_url": tasks_url(row["campaign_id"], **place, state=Task.State.DONE),
+                "overdue_url": tasks_url(row["campaign_id"], **place, overdue=1),
+            }
+        )
+    return figures
 
 
 def summary(campaign: Campaign, *, tasks=None) -> dict:

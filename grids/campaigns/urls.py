@@ -20,5 +20,6 @@ urlpatterns = [
         views.campaign_question_step,
         name="campaign-question-step",
     ),
+    path("<int:pk>/tasks/", views.campaign_task_list, name="campaign-task-list"),
     path("<int:pk>/<slug:action>/", views.campaign_action, name="campaign-action"),
 ]

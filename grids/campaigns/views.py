@@ -14,13 +14,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count
+from django.db.models import Count, F
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from governance.dashboards import chart
 from governance.errors import Conflict, Forbidden
@@ -28,10 +28,27 @@ from governance.forms import save_form
 from governance.roles import CAMPAIGN_ANSWERERS, CAMPAIGN_ORGANISERS, CAMPAIGN_READERS
 from governance.scoping import require_any_role, scope_for, villages_for
 from grids.campaigns import builder, services
-from grids.campaigns.forms import CHOICE_BOXES, CREATE_FIELDS, CampaignForm, FormStepForm, QuestionForm, question_rows
+from grids.campaigns.forms import (
+    CHOICE_BOXES,
+    CREATE_FIELDS,
+    CampaignForm,
+    FormStepForm,
+    QuestionForm,
+    TaskFilterForm,
+    question_rows,
+)
 from grids.campaigns.models import Campaign, Task
 from grids.campaigns.questionnaire import YES_NO, Form, kind_labels
-from grids.campaigns.selectors import campaigns_visible_to, open_tasks_for, progress, summary, tasks_visible_to
+from grids.campaigns.selectors import (
+    campaigns_visible_to,
+    filter_tasks,
+    open_tasks_for,
+    progress,
+    summary,
+    tasks_url,
+    tasks_visible_to,
+)
+from grids.models import Grid
 from grids.visits.views import outbox_context
 
 PER_PAGE = 30
@@ -141,9 +158,10 @@ def _detail_context(user, campaign: Campaign) -> dict:
             for q in (form.questions if form else ())
         ],
         "tables": [
-            (by_what, progress(campaign, by=by_what, tasks=tasks))
+            (by_what, _linked(campaign, by_what, progress(campaign, by=by_what, tasks=tasks)))
             for by_what in (("grid",) if campaign.village_id else ("village", "grid"))
         ],
+        "tasks_url": tasks_url(campaign.pk),
         "answered": counted["answered"],
         "charts": charts,
         "may_start": organiser and campaign.state == Campaign.State.DRAFT,
@@ -153,12 +171,59 @@ def _detail_context(user, campaign: Campaign) -> dict:
     }
 
 
+def _linked(campaign: Campaign, by: str, rows: list[dict]) -> list[dict]:
+    """Each progress row with the task lists behind its figures."""
+    for row in rows:
+        place = {by: row["id"]}
+        row["url"] = tasks_url(campaign.pk, **place)
+        row["done_url"] = tasks_url(campaign.pk, **place, state=Task.State.DONE)
+        row["overdue_url"] = tasks_url(campaign.pk, **place, overdue=1)
+    return rows
+
+
 @login_required
 def campaign_detail(request, pk):
     user = request.user
     _require_reader(user)
     campaign = _campaign(user, pk)
     return render(request, "campaigns/detail.html", _detail_context(user, campaign))
+
+
+@login_required
+@require_GET
+def campaign_task_list(request, pk):
+    """A campaign's households as the reader sees them (tasks_visible_to), filtered by village,
+    grid, state and lateness: the list behind every progress figure (the campaign's page, the
+    dashboards), each row one tap from its task (read-only once answered). The households not
+    answered yet come first, the nearest due day first; then the latest answers."""
+    user = request.user
+    _require_reader(user)
+    campaign = _campaign(user, pk)
+    tasks = tasks_visible_to(user).filter(campaign=campaign)
+    grids = Grid.objects.filter(pk__in=tasks.values("grid_id")).select_related("village")
+    form = TaskFilterForm(request.GET, grids=list(grids.order_by("village__code", "number", "pk")))
+    today = timezone.localdate()
+    status = 200
+    if form.is_valid():
+        filters = {name: value for name, value in form.cleaned_data.items() if value not in (None, "", False)}
+        tasks = filter_tasks(tasks, today=today, **filters)
+    else:
+        filters, tasks, status = {}, tasks.none(), 400
+    ordered = tasks.select_related("household", "village", "grid", "answered_by").order_by(
+        F("answered_at").desc(nulls_first=True), "due_on", "village__code", "grid__number", "household__number", "pk"
+    )
+    page = Paginator(ordered, PER_PAGE).get_page(request.GET.get("page"))
+    context = {
+        "campaign": campaign,
+        "form": form,
+        "page": page,
+        "rows": page.object_list,
+        "today": today,
+        "filtered": bool(filters),
+        "follow_up": filters.get("follow_up", False),
+        "list_url": tasks_url(campaign.pk),
+    }
+    return render(request, "campaigns/task_list.html", context, status=status)
 
 
 ACTIONS = {

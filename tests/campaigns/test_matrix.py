@@ -296,6 +296,14 @@ PAGE_MATRIX = [
         "/campaigns/{hualong}/",
         page(200, sees=("other_cadre", "official", "leader", "admin"), **PAGE_NO_CAMPAIGNS),
     ),
+    # A campaign's task list (the list behind its progress figures): whoever reads the campaign;
+    # each sees the tasks of the households they read (tests/campaigns/test_progress.py).
+    ("GET", "/campaigns/{started}/tasks/", page(200, sees=READS_STARTED, **PAGE_NO_CAMPAIGNS)),
+    (
+        "GET",
+        "/campaigns/{hualong}/tasks/?overdue=1",
+        page(200, sees=("other_cadre", "official", "leader", "admin"), **PAGE_NO_CAMPAIGNS),
+    ),
     ("POST", "/campaigns/{draft}/start/", page(302, sees=("official", "leader", "admin"))),
     ("POST", "/campaigns/{started}/close/", page(302, sees=READS_STARTED, grid1=403, grid2=403, helper=403, cadre=403)),
     ("POST", "/campaigns/{started}/start/", page(409, sees=READS_STARTED, grid1=403, grid2=403, helper=403, cadre=403)),
@@ -327,7 +335,9 @@ PAGE_MATRIX = [
 
 PAGE_CASES = [Case(method, url, expected) for method, url, expected in PAGE_MATRIX]
 # The page names this matrix covers (tests/pages/test_permissions.py checks every page is covered).
-COVERED_URL_NAMES = {resolve(re.sub(r"\{\w+\}", "1", url)).url_name for _method, url, _expected in PAGE_MATRIX}
+COVERED_URL_NAMES = {
+    resolve(re.sub(r"\{\w+\}", "1", url.split("?")[0])).url_name for _method, url, _expected in PAGE_MATRIX
+}
 
 
 @pytest.mark.parametrize(("case", "persona"), matrix_params(PAGE_CASES, per_persona=True))

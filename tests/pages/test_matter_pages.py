@@ -836,7 +836,8 @@ LIST_URLS = ["/matters/", "/matters/waiting/", "/", "/matters/?state=open&q=路"
 #   households per grid, visits and 逢十 duty), the ids of the matters waiting (which the nav
 #   then counts) and the first five of them; for the village cadre and the township the
 #   dashboard's aggregates besides (governance.dashboards, a fixed number: DASHBOARD_QUERIES in
-#   tests/pages/test_queries.py).
+#   tests/pages/test_queries.py) and the campaigns under way (2: the places the campaign roles
+#   reach, one grouped count; tests/pages/test_queries.py CAMPAIGNS).
 # The queue and the home page read the matters waiting in two steps (their ids, then the rows:
 # petitions.selectors.matters_by_ids), and the nav counts the same ids; after the warm-up the
 # ids come from the cache (petitions.queue), so no query reads them.
@@ -844,21 +845,21 @@ QUERIES = {
     "cadre": {
         "/matters/": 11,
         "/matters/waiting/": 9,
-        "/": 18 + 14,
+        "/": 18 + 14 + 2,
         "/matters/?state=open&q=路": 11,
         "/matters/?kind=civil": 11,
     },
     "grid1": {
         "/matters/": 9,
         "/matters/waiting/": 7,
-        "/": 14 + 3,  # the grid worker's day: households due, visits since 逢十, matters recorded
+        "/": 14 + 4,  # the grid worker's day: households due, visits since 逢十, matters recorded, campaign households
         "/matters/?state=open&q=路": 9,
         "/matters/?kind=civil": 9,
     },
     "official": {
         "/matters/": 10,
         "/matters/waiting/": 8,
-        "/": 16 + 7,
+        "/": 16 + 7 + 2,
         "/matters/?state=open&q=路": 10,
         "/matters/?kind=civil": 10,
     },
@@ -872,7 +873,7 @@ QUERIES = {
     "leader1": {
         "/matters/": 9,
         "/matters/waiting/": 7,
-        "/": 14 + 3,  # the grid worker's day: households due, visits since 逢十, matters recorded
+        "/": 14 + 4,  # the grid worker's day: households due, visits since 逢十, matters recorded, campaign households
         "/matters/?state=open&q=路": 9,
         "/matters/?kind=civil": 9,
     },

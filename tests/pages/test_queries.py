@@ -57,8 +57,13 @@ def _grow_households(world, to):
 # households (the paginator), 8 the page with member counts, 9 their tags (one prefetch);
 # after the nav the filter's choices: the villages when several (official), the grids when
 # several (not grid1). A grid filter first loads 7 the chosen grid (the form checks it).
-# The grid worker's day (governance.homes.field_home): 3 more, the households due, the visits
-# since the last 逢十 day, the open matters they recorded.
+# The grid worker's day (governance.homes.field_home): 4 more, the households due, the visits
+# since the last 逢十 day, the open matters they recorded, the campaign households (专项排查)
+# left to answer.
+# The campaigns under way on the boards (grids.campaigns.selectors.running_figures, counted live,
+# outside the boards' cache): the places the user's campaign roles reach (campaigns_visible_to;
+# not for the superuser, who reads every campaign) and one grouped count for every campaign of
+# the boards' places.
 # The first list of matters in a request (the grid worker's day, the village's dashboard)
 # reads the matters the user reaches beyond their places, handled elsewhere or granted
 # (petitions.selectors.matters_beyond_places), once.
@@ -67,13 +72,16 @@ def _grow_households(world, to):
 # query, until a matter of the user's changes.
 BEYOND = 1
 QUEUE = 0
-HOME_DAY = 3
+HOME_DAY = 4
 HOME_GRID = 3 + 1 + HOME_DAY + BEYOND + 7 + QUEUE + 1  # scope, cards, the day, field section, matters waiting, nav
 DASHBOARD_QUERIES = {"village": 14, "township": 7, "district": 5}
 CARDS = 2
-HOME_CADRE = 3 + 1 + CARDS + DASHBOARD_QUERIES["village"] + BEYOND + 8 + QUEUE + 2
-HOME_OFFICIAL = 3 + 1 + 2 + DASHBOARD_QUERIES["township"] + 8 + QUEUE + 1
-HOME_ADMIN = 3 + 1 + 1 + DASHBOARD_QUERIES["district"] + 1  # no matters waiting; the nav: notifications
+CAMPAIGNS = 2  # the places reached, the grouped count
+HOME_CADRE = 3 + 1 + CARDS + DASHBOARD_QUERIES["village"] + CAMPAIGNS + BEYOND + 8 + QUEUE + 2
+HOME_OFFICIAL = 3 + 1 + 2 + DASHBOARD_QUERIES["township"] + CAMPAIGNS + 8 + QUEUE + 1
+HOME_ADMIN = (
+    3 + 1 + 1 + DASHBOARD_QUERIES["district"] + 1 + 1
+)  # the campaigns; no matters waiting; the nav: notifications
 HOUSEHOLDS_CADRE = 3 + 6 + 2 + QUEUE + 1  # nav: unread, proposals; + the grid choices
 HOUSEHOLDS_OFFICIAL_GRID = 3 + 7 + 1 + QUEUE + 2  # + the chosen grid; nav: unread; + village and grid choices
 HOUSEHOLDS_GRID = 3 + 6 + 1 + QUEUE  # nav: unread; one grid, one village: no choices
@@ -134,7 +142,8 @@ def test_notification_list_costs_exactly_its_queries_for_3_and_for_30(login, wor
 
 
 # After a first look the boards come from the cache (governance.dashboards.BOARD_TTL) until
-# what they count changes: the village's 14 aggregates, the village staff's cards, the 逢十
+# what they count changes (the campaigns under way are counted afresh: CAMPAIGNS): the
+# village's 14 aggregates, the village staff's cards, the 逢十
 # roll-up's 8 and the matters reached beyond one's places are not read again; the township's and the district's boards
 # still read the tallies' last count (whether to count again), their other aggregates not (and
 # the township's villages, which the home's cards show, come with its board).
