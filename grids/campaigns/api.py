@@ -317,7 +317,7 @@ class CampaignViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         for field in ("village", "grid"):
             value = request.query_params.get(field, "")
             if value:
-                if not value.isdigit():
+                if not value.isdecimal():
                     raise serializers.ValidationError({field: _("Give the id of a place.")})
                 tasks = tasks.filter(**{f"{field}_id": int(value)})
         data = answers_xlsx(campaign, tasks)
@@ -345,7 +345,7 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         if self.action == "list":
             tasks = open_tasks_for(self.request.user)
             campaign = self.request.query_params.get("campaign", "")
-            return tasks.filter(campaign_id=campaign) if campaign.isdigit() else tasks
+            return tasks.filter(campaign_id=campaign) if campaign.isdecimal() else tasks
         return tasks_visible_to(self.request.user).select_related("campaign", "household", "grid")
 
     @extend_schema(request=AnswerInputSerializer, responses={201: TaskSerializer, 200: TaskSerializer})
@@ -366,7 +366,9 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         results = []
         for index, item in enumerate(serializer.validated_data["answers"]):
             task_id = item.get("task")
-            task = visible.filter(pk=task_id).first() if isinstance(task_id, int) else None
+            # JSON's true is no task id, though Python counts a bool as an int (true would be task 1).
+            is_id = isinstance(task_id, int) and not isinstance(task_id, bool)
+            task = visible.filter(pk=task_id).first() if is_id else None
             if task is None:
                 code, body = status.HTTP_404_NOT_FOUND, {"detail": str(_("Not found.")), "code": "not_found"}
             else:

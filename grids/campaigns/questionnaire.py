@@ -540,6 +540,8 @@ def _convert(question: Question, value):
 
 
 def _as_text(question: Question, value):
+    if isinstance(value, list | dict):  # kept as its Python repr ("[{'a': 1}]") otherwise
+        raise ValidationError(_("Write the answer as text."))
     text = str(value).strip()
     if len(text) > MAX_TEXT:
         raise ValidationError(_("At most %(count)d characters.") % {"count": MAX_TEXT})

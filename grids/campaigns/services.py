@@ -121,9 +121,10 @@ def _set_coverage(campaign: Campaign, *, villages, grids, courtyards, tags) -> N
     campaign.tags.set(tags)
 
 
-@transaction.atomic
 def _campaign_township(actor, township: Township | None, village: Village | None) -> Township:
     if village is not None:
+        if township is not None and township.pk != village.township_id:
+            raise ValidationError({"village": _("This village is not in the campaign's township.")})
         return village.township
     if township is not None:
         return township
@@ -133,6 +134,7 @@ def _campaign_township(actor, township: Township | None, village: Village | None
     return Township.objects.get(pk=townships[0])
 
 
+@transaction.atomic
 def campaign_create(
     *,
     actor,

@@ -262,7 +262,7 @@ def task_list(request):
         require_any_role(user, CAMPAIGN_ANSWERERS, _("Your role does not visit households."))
     tasks = open_tasks_for(user)
     campaign = request.GET.get("campaign", "")
-    if campaign.isdigit():  # one campaign's (the visit to-do links here so), as the API's ?campaign=
+    if campaign.isdecimal():  # one campaign's (the visit to-do links here so), as the API's ?campaign=
         tasks = tasks.filter(campaign_id=campaign)
     page = Paginator(tasks, PER_PAGE).get_page(request.GET.get("page"))
     context = {"page": page, "rows": page.object_list, "today": timezone.localdate(), **outbox_context(request)}
