@@ -76,6 +76,7 @@ bench: venv ## Benchmark on a district-sized PostgreSQL database (built once wit
 	  || DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) manage.py generate_scale $(SCALE_ARGS)
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) manage.py bench --output docs/bench-latest.md
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) manage.py bench_http --output docs/bench-http.md
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) manage.py bench_campaigns --output docs/bench-campaigns.md
 
 clean: ## Remove the virtual environment and the SQLite database
 	rm -rf $(VENV) db.sqlite3

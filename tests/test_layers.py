@@ -47,6 +47,7 @@ GOVERNANCE_PROJECT_FILES = {
     "governance/bench_settings.py",
     "governance/bench_urls.py",
     "governance/management/commands/bench_import_job.py",
+    "governance/management/commands/bench_campaigns.py",
     "governance/management/commands/generate_scale.py",
     "governance/management/commands/seed_demo.py",
     "governance/demo.py",

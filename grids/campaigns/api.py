@@ -11,6 +11,7 @@ client UUID: a replay is a 200 with the stored task, the UUID reused for another
 from functools import partial
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
@@ -36,6 +37,7 @@ from grids.campaigns.models import Campaign, Task
 from grids.campaigns.selectors import campaigns_visible_to, open_tasks_for, progress, summary, tasks_visible_to
 from grids.campaigns.xlsform import read_xlsform
 from grids.models import Courtyard, Grid, Tag, Township, Village
+from petitions.models import Matter
 
 NOT_AN_ORGANISER = _("Campaigns are made by the township and the village cadres.")
 NOT_AN_ANSWERER = _("Your role does not visit households.")
@@ -324,6 +326,9 @@ class CampaignViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         return xlsx_response(data, f"{campaign.title}-{timezone.localdate().isoformat()}.xlsx")
 
 
+_MATTER_IDS = Prefetch("matters", queryset=Matter.objects.only("pk"))
+
+
 class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Campaign tasks: the list is the caller's to-do (open tasks of campaigns under way, soonest
     due first; `?campaign=` narrows it); one task, answered or not, is readable by whoever
@@ -343,7 +348,8 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
 
     def get_queryset(self):
         if self.action == "list":
-            tasks = open_tasks_for(self.request.user)
+            # The matters an answer raised, by id: one query for the page (was one per task).
+            tasks = open_tasks_for(self.request.user).prefetch_related(_MATTER_IDS)
             campaign = self.request.query_params.get("campaign", "")
             return tasks.filter(campaign_id=campaign) if campaign.isdecimal() else tasks
         return tasks_visible_to(self.request.user).select_related("campaign", "household", "grid")

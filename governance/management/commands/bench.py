@@ -119,31 +119,7 @@ class Command(BaseCommand):
         return {"households": cases, "residents": cases}
 
     def _measure(self, client, url, search, requests, *, before=None) -> dict:
-        """Median and p95 of `requests` timed requests after 5 warm-ups, and the queries of one;
-        `before()` runs ahead of each (untimed)."""
-        params = {"search": search} if search else {}
-        before = before or (lambda: None)
-        for _ in range(5):
-            response = client.get(url, params)
-            if response.status_code != 200:
-                raise CommandError(f"{url} {params} answered {response.status_code}: {response.content[:200]!r}")
-        reset_queries()  # the request's own reset would otherwise hide its queries from the capture
-        before()
-        with CaptureQueriesContext(connection) as captured:
-            client.get(url, params)
-        queries = len(captured.captured_queries)  # read now: the next request clears the log
-        timings = []
-        for _ in range(requests):
-            before()
-            started = time.perf_counter()
-            client.get(url, params)
-            timings.append((time.perf_counter() - started) * 1000)
-        timings.sort()
-        return {
-            "median": statistics.median(timings),
-            "p95": timings[max(0, int(len(timings) * 0.95) - 1)],
-            "queries": queries,
-        }
+        return measure(client, url, {"search": search} if search else {}, requests, before=before)
 
     def _bench_dashboards(self, requests: int) -> list[str]:
         """The dashboards (驾驶舱) and the monthly report as pages, each persona logged in
@@ -590,6 +566,33 @@ class Command(BaseCommand):
             )
         count = Entry.objects.filter(account=account).count()
         return f"Passbook of a household with {count} ledger entries, as its village cadre: " + "; ".join(results) + "."
+
+
+def measure(client, url, params, requests, *, before=None) -> dict:
+    """Median and p95 of `requests` timed GETs of `url` with `params` after 5 warm-ups, and the
+    queries of one; `before()` runs ahead of each (untimed). Any answer but 200 stops the bench."""
+    before = before or (lambda: None)
+    for _ in range(5):
+        response = client.get(url, params)
+        if response.status_code != 200:
+            raise CommandError(f"{url} {params} answered {response.status_code}: {response.content[:200]!r}")
+    reset_queries()  # the request's own reset would otherwise hide its queries from the capture
+    before()
+    with CaptureQueriesContext(connection) as captured:
+        client.get(url, params)
+    queries = len(captured.captured_queries)  # read now: the next request clears the log
+    timings = []
+    for _ in range(requests):
+        before()
+        started = time.perf_counter()
+        client.get(url, params)
+        timings.append((time.perf_counter() - started) * 1000)
+    timings.sort()
+    return {
+        "median": statistics.median(timings),
+        "p95": _p95(timings),
+        "queries": queries,
+    }
 
 
 def _p95(sorted_timings: list[float]) -> float:
