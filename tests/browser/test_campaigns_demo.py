@@ -92,9 +92,10 @@ def test_the_demo_walk_of_a_gas_campaign(demo_site, tmp_path):
 
     # Progress: 3 of 12 for grid 1; the export holds the three rows.
     desk.goto(f"/campaigns/{campaign.pk}/")
-    row = desk.locator("main table").last.locator("tr", has_text="第一网格")
-    expect(row).to_contain_text("3")
-    expect(row).to_contain_text("12")
+    # The progress table per grid (the page also has the counts' tables under the charts).
+    row = desk.locator("main table.table tr", has_text="第一网格").first
+    expect(row.locator("td").nth(1)).to_have_text("3")
+    expect(row.locator("td").nth(2)).to_have_text("12")
     check_layout(desk, "demo-campaign-progress-desktop")
     response = desk.request.get(f"/api/v1/campaigns/{campaign.pk}/export/")
     assert response.status == 200
