@@ -71,6 +71,18 @@ def _fingerprint(cursor) -> tuple:
     return tuple(row[1:] for row in cursor.fetchall())
 
 
+def _next_xid(cursor) -> int:
+    """A transaction id above every one that wrote a row so far. The snapshot's xmax alone is
+    not: it leaves out this transaction's own savepoints still open (the test's, in which the
+    `world` was copied in), so their rows would count as the build's and no copy would be kept."""
+    written = " UNION ALL ".join(f'(SELECT max(xmin::text::bigint) FROM "{table}")' for table, _ in _table_list(cursor))
+    cursor.execute(
+        f"SELECT greatest(txid_snapshot_xmax(txid_current_snapshot()) % 4294967296, "
+        f"(SELECT max(m) + 1 FROM ({written}) AS w(m)))"
+    )
+    return int(cursor.fetchone()[0])
+
+
 def _copy_out(cursor, query: str) -> str:
     out = io.StringIO()
     cursor.copy_expert(f"COPY ({query}) TO STDOUT", out)
@@ -84,8 +96,7 @@ def _take(build, before: tuple) -> _Snapshot | None:
     there before (a copy of what it wrote would not reproduce that)."""
     with transaction.atomic():
         with connection.cursor() as cursor:
-            cursor.execute("SELECT txid_snapshot_xmax(txid_current_snapshot()) % 4294967296")
-            mark = int(cursor.fetchone()[0])
+            mark = _next_xid(cursor)
         value = build()
         counter = next(factories._counter)
         with connection.cursor() as cursor:
