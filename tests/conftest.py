@@ -104,6 +104,17 @@ def _demo_forgotten():
     after_test()
 
 
+@pytest.hookimpl(trylast=True)
+def pytest_runtest_teardown(item):
+    """A transactional test has committed rows or flushed the tables: the committed database's
+    fingerprint that tests.fixture_snapshot keeps is read again."""
+    marker = item.get_closest_marker("django_db")
+    if "transactional_db" in item.fixturenames or (marker and marker.kwargs.get("transaction")):
+        from tests.fixture_snapshot import committed_changed
+
+        committed_changed()
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
     """Under CI every test must run: a skip there (no Chromium, no PostgreSQL) is a failure."""

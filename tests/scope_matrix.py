@@ -53,7 +53,7 @@ from points.models import Account, Award, Board, Entry, Item, Objection, Redempt
 from tests.factories import CONTRACT_ACCOUNTS
 
 FULL = os.environ.get("CUNZHI_SCOPE_FULL") == "1"
-PER_ROUTE = None if FULL else int(os.environ.get("CUNZHI_SCOPE_PER_ROUTE", "7"))
+PER_ROUTE = None if FULL else int(os.environ.get("CUNZHI_SCOPE_PER_ROUTE", "3"))
 IN_SCOPE_PER_ROUTE = None if FULL else 1
 UNSAFE_PER_ROUTE = None if FULL else 1
 SEED = 20261204

@@ -340,12 +340,12 @@ COVERED_URL_NAMES = {
 }
 
 
-@pytest.mark.parametrize(("case", "persona"), matrix_params(PAGE_CASES, per_persona=True))
-def test_campaign_page_permission_matrix(world, records, client, case, persona):
+@pytest.mark.parametrize("case", matrix_params(PAGE_CASES))
+def test_campaign_page_permission_matrix(world, records, client, case):
     url, data = case.resolve(records)
     run_matrix(
         case,
-        personas=[persona],
+        personas=case.expected,
         login=page_login(client, world.users),
         send=page_send(client, case.method, url, data),
         snapshot=_state,
