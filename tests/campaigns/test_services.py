@@ -6,6 +6,7 @@ import uuid
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db.models import ProtectedError
 from django.utils import timezone
 
 from governance.errors import Conflict, Forbidden
@@ -19,7 +20,7 @@ from grids.campaigns.services import (
     covered_households,
     task_answer,
 )
-from grids.models import Tag
+from grids.models import Grid, Tag, Township, Village
 from tests.factories import make_household
 
 pytestmark = pytest.mark.usefixtures("english")
@@ -241,6 +242,21 @@ def test_starting_is_one_statement_whatever_the_number_of_households(
     with django_assert_max_num_queries(12):
         campaign = campaign_start(campaign=campaign, actor=world.users.official)
     assert campaign.task_count == 33 == Task.objects.filter(campaign=campaign).count()
+
+
+def test_a_place_with_tasks_is_not_deleted(world, make_campaign, safety):
+    """The task's township, village and grid are copies of its household's places without a
+    constraint in the database (migration 0003): the ORM's PROTECT still keeps each of them."""
+    campaign_start(campaign=make_campaign(), actor=world.users.official)
+    task = Task.objects.filter(household=world.households.q2).first()
+    township = Township.objects.create(name="空镇", code="T-EMPTY")
+    village = Village.objects.create(township=world.weituo, name="空村", code="V-EMPTY")
+    grid = Grid.objects.create(township=world.weituo, village=world.qixing, number=99, name="空网格")
+    for field, place in (("township", township), ("village", village), ("grid", grid)):
+        Task.objects.filter(pk=task.pk).update(**{field: place})
+        with pytest.raises(ProtectedError):
+            place.delete()
+        assert type(place).objects.filter(pk=place.pk).exists()
 
 
 def test_a_photo_answer_names_an_uploaded_photo_of_ones_own(world, make_campaign, safety, settings, tmp_path):
