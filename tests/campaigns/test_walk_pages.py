@@ -8,6 +8,7 @@ import uuid
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
+from openpyxl import load_workbook
 from PIL import Image
 
 from grids.campaigns.models import Campaign, Task
@@ -104,6 +105,15 @@ def test_an_answer_shows_its_photo_in_words_and_leads_back_to_the_campaign(world
     token = task.answers["photo"]
     page = client.get(f"/campaigns/tasks/{task.pk}/").content.decode()
     assert token not in page and "已上传照片" in page
+
+    # The export writes it so too; the campaign's close asks first (it cannot be undone).
+    client.force_login(world.users.official)
+    response = client.get(f"/api/v1/campaigns/{campaign.pk}/export/")
+    assert response.status_code == 200
+    rows = list(load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))
+    assert rows[1][rows[0].index("现场照片")] == "已上传照片" and token not in str(rows)
+    page = client.get(f"/campaigns/{campaign.pk}/").content.decode()
+    assert 'data-confirm="结束本次排查？' in page
 
     # The township's leader reads the answer but has no to-do (a 403): back to the campaign.
     client.force_login(world.users.leader)
