@@ -377,7 +377,9 @@ def task_answer(request, pk):
     (the script shows and hides them as answers change; without it all are shown, and the
     server drops the answers whose condition does not hold)."""
     user = request.user
-    task = get_object_or_404(tasks_visible_to(user).select_related("campaign", "household", "grid"), pk=pk)
+    task = get_object_or_404(
+        tasks_visible_to(user).select_related("campaign", "household", "grid", "answered_by"), pk=pk
+    )
     form = Form.from_json(task.campaign.form)
     values, errors, status = dict(task.answers or {}), {}, 200
     if request.method == "POST":

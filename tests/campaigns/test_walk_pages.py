@@ -105,6 +105,7 @@ def test_an_answer_shows_its_photo_in_words_and_leads_back_to_the_campaign(world
     token = task.answers["photo"]
     page = client.get(f"/campaigns/tasks/{task.pk}/").content.decode()
     assert token not in page and "已上传照片" in page
+    assert f"{world.users.grid1.get_full_name()} 于" in page  # who answered, as the campaign's list says
 
     # The export writes it so too; the campaign's close asks first (it cannot be undone).
     client.force_login(world.users.official)
