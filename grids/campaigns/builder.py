@@ -88,6 +88,35 @@ def picker_options(earlier: list[dict]) -> list[tuple[str, str]]:
     return options
 
 
+def _unwrapped(expression: str) -> str:
+    """An expression without the one pair of brackets around the whole of it, as an XLSForm's
+    upload writes a single condition ("(${q} = 'y')"); the expression itself otherwise."""
+    text = (expression or "").strip()
+    if not (text.startswith("(") and text.endswith(")")):
+        return text
+    depth = 0
+    for index, char in enumerate(text):
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if depth == 0 and index < len(text) - 1:
+            return text  # "(a) and (b)": the first bracket closes before the end
+    return text[1:-1].strip()
+
+
+def picked_condition(earlier: list[dict], relevant: str) -> str:
+    """The picker's expression that is `relevant` (in brackets or not), "" when it is none of them."""
+    options = dict(picker_options(earlier))
+    for text in (relevant or "", _unwrapped(relevant)):
+        if text and text in options:
+            return text
+    return ""
+
+
+def condition_words(earlier: list[dict], relevant: str) -> str:
+    """A condition the picker can make, in its words ("是否使用燃气：是"); "" for any other."""
+    picked = picked_condition(earlier, relevant)
+    return dict(picker_options(earlier)).get(picked, "") if picked else ""
+
+
 def range_check(minimum: Decimal | None, maximum: Decimal | None) -> str:
     parts = []
     if minimum is not None:
@@ -147,7 +176,7 @@ def question_initial(question: dict, earlier: list[dict]) -> dict:
     """The builder's fields for a stored question."""
     kind = question["kind"]
     relevant = question.get("relevant") or ""
-    picked = relevant in dict(picker_options(earlier))
+    picked = picked_condition(earlier, relevant)
     initial = {
         "name": question["name"],
         "kind": kind,
@@ -155,7 +184,7 @@ def question_initial(question: dict, earlier: list[dict]) -> dict:
         "hint": question.get("hint", ""),
         "required": bool(question.get("required")),
         "choices": choices_text(question.get("choices")),
-        "relevant_pick": relevant if picked else "",
+        "relevant_pick": picked,
         "relevant": "" if picked else relevant,
         "constraint_message": question.get("constraint_message", ""),
         **split_check(kind, question.get("constraint") or ""),

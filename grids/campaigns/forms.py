@@ -85,9 +85,17 @@ class CampaignForm(OnceForm):
         initial=365,
     )
 
-    def __init__(self, *args, villages, **kwargs):
+    def __init__(self, *args, villages, for_township=True, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["village"].queryset = villages
+        if not for_township:
+            # A village cadre makes their village's campaigns only: no "the township's" to pick
+            # (it was the default, and refused on saving), their village chosen when it is one.
+            field = self.fields["village"]
+            field.required, field.empty_label = True, None
+            field.help_text = _("A village's cadres make their village's campaigns.")
+            if len(villages) == 1:
+                self.initial.setdefault("village", villages[0].pk)
         self.fields["villages"].queryset = villages
         self.fields["template"].choices = [
             ("", _("— none: upload a form —")),

@@ -26,7 +26,7 @@ from governance.dashboards import chart
 from governance.errors import Conflict, Forbidden
 from governance.forms import save_form
 from governance.roles import CAMPAIGN_ANSWERERS, CAMPAIGN_ORGANISERS, CAMPAIGN_READERS
-from governance.scoping import require_any_role, scope_for, villages_for
+from governance.scoping import places_reached, require_any_role, scope_for, villages_for
 from grids.campaigns import builder, services
 from grids.campaigns.forms import (
     CHOICE_BOXES,
@@ -100,8 +100,15 @@ def campaign_create(request):
     if not user.is_superuser:
         require_any_role(user, CAMPAIGN_ORGANISERS, _("Campaigns are made by the township and the village cadres."))
     villages = villages_for(user, CAMPAIGN_ORGANISERS).order_by("code")
+    # Only a township's organisers make the township's campaigns; a village cadre their village's.
+    for_township = user.is_superuser or bool(places_reached(user, CAMPAIGN_ORGANISERS)[0])
     posted = request.method == "POST"
-    form = CampaignForm(request.POST if posted else None, request.FILES if posted else None, villages=villages)
+    form = CampaignForm(
+        request.POST if posted else None,
+        request.FILES if posted else None,
+        villages=villages,
+        for_township=for_township,
+    )
     status = 200
     if posted:
         status = 400
@@ -158,12 +165,26 @@ def _detail_context(user, campaign: Campaign) -> dict:
             }
         )
     organiser = services.may_organise(user, township_id=campaign.township_id, village_id=campaign.village_id)
+    stored = list(campaign.form or [])
+    categories = _category_names(stored)
     return {
         "campaign": campaign,
         "questions": [
-            (q, kind_labels()[q.kind], [(q.choice_label(f.when), f) for f in q.findings])
-            for q in (form.questions if form else ())
+            {
+                "q": q,
+                "kind": kind_labels()[q.kind],
+                # The condition and the check in words where the builder's picker has them.
+                "relevant": builder.condition_words(stored[:index], q.relevant or ""),
+                "check": builder.check_words(q.kind, q.constraint or ""),
+                "findings": [
+                    (q.choice_label(f.when), categories.get(f.category, f.category) if f.category else "", f)
+                    for f in q.findings
+                ],
+            }
+            for index, q in enumerate(form.questions if form else ())
         ],
+        "form_source": source_words(campaign.form_source),
+        "coverage": _coverage(campaign),
         "tables": [
             (by_what, _linked(campaign, by_what, progress(campaign, by=by_what, tasks=tasks)))
             for by_what in (("grid",) if campaign.village_id else ("village", "grid"))
@@ -176,6 +197,56 @@ def _detail_context(user, campaign: Campaign) -> dict:
         "may_close": organiser and campaign.state == Campaign.State.STARTED,
         "token": uuid.uuid4(),
     }
+
+
+def _category_names(form: list[dict]) -> dict[str, str]:
+    """The matter categories a form's findings name, code → name (a retired one too)."""
+    from petitions.models import MatterCategory
+
+    codes = {f.get("category") for q in form for f in q.get("findings") or [] if f.get("category")}
+    if not codes:
+        return {}
+    return dict(MatterCategory.objects.filter(code__in=codes).values_list("code", "name"))
+
+
+def source_words(source: str) -> str:
+    """Where a campaign's form came from, in words: the library's template by its title, the
+    uploaded XLSForm by its file name, the builder."""
+    from grids.campaigns.library import TEMPLATES
+
+    source = source or ""
+    edited = source.endswith("+builder")
+    source = source.removesuffix("+builder")
+    kind, _sep, name = source.partition(":")
+    if kind == "template":
+        template = TEMPLATES.get(name)
+        words = _("From the library: %(title)s") % {"title": template.title if template else name}
+    elif kind == "xlsform":
+        words = _("From the uploaded XLSForm %(file)s") % {"file": name}
+    elif kind == "api":
+        words = _("Sent through the API")
+    elif kind in ("builder", ""):
+        return _("Built question by question") if source or edited else ""
+    else:
+        words = source
+    return _("%(source)s, edited question by question") % {"source": words} if edited else words
+
+
+def _coverage(campaign: Campaign) -> str:
+    """Who the campaign covers, in words: its chosen places and tags, or all of its township or
+    village."""
+    places = [
+        *(village.name for village in campaign.villages.order_by("code")),
+        *(str(grid) for grid in campaign.grids.select_related("village").order_by("village__code", "number")),
+        *(courtyard.name for courtyard in campaign.courtyards.order_by("pk")),
+    ]
+    where = "、".join(places) or _("every household of %(place)s") % {
+        "place": campaign.village.name if campaign.village_id else campaign.township.name
+    }
+    tags = "、".join(tag.name for tag in campaign.tags.order_by("pk"))
+    if tags:
+        return _("%(where)s; only households with these tags: %(tags)s") % {"where": where, "tags": tags}
+    return where
 
 
 def _linked(campaign: Campaign, by: str, rows: list[dict]) -> list[dict]:
@@ -276,6 +347,13 @@ def task_list(request):
     return render(request, "campaigns/tasks.html", context)
 
 
+def _answer_shown(form: Form, question, value) -> str:
+    """An answer as the answer page shows it: a photo by the fact of it, not by its token."""
+    if question.kind == "photo":
+        return _("a photo was taken") if value else ""
+    return form.display(question, value)
+
+
 def _posted_answers(request, form: Form, actor) -> dict:
     """The answers as the page posted them; a photo is uploaded first and named by its token."""
     answers = {}
@@ -299,7 +377,9 @@ def task_answer(request, pk):
     (the script shows and hides them as answers change; without it all are shown, and the
     server drops the answers whose condition does not hold)."""
     user = request.user
-    task = get_object_or_404(tasks_visible_to(user).select_related("campaign", "household", "grid"), pk=pk)
+    task = get_object_or_404(
+        tasks_visible_to(user).select_related("campaign", "household", "grid", "answered_by"), pk=pk
+    )
     form = Form.from_json(task.campaign.form)
     values, errors, status = dict(task.answers or {}), {}, 200
     if request.method == "POST":
@@ -338,8 +418,11 @@ def task_answer(request, pk):
         "token": uuid.uuid4(),
         "answered": task.state == Task.State.DONE,
         "display": [
-            (q.label, form.display(q, (task.answers or {}).get(q.name))) for q in form.questions if q.answerable
+            (q.label, _answer_shown(form, q, (task.answers or {}).get(q.name))) for q in form.questions if q.answerable
         ],
+        # Back to the to-do for those who answer tasks, else to the campaign's households (the
+        # to-do is a 403 for a township leader reading an answer).
+        "back_to_todo": answers_tasks(user) and task.state != Task.State.DONE,
         "choice_kinds": CHOICE_BOXES,
         # The phone's outbox (grids.visits): the answer is kept there until the server has it.
         **outbox_context(request),
@@ -392,7 +475,7 @@ def _builder_page(request, campaign: Campaign, *, refused: str | None = None, st
             "choices": "、".join(label for _value, label in question.get("choices") or []),
             "findings": len(question.get("findings") or []),
             # The picker's words for a condition it can make, the range or length in words.
-            "relevant": dict(builder.picker_options(form[: number - 1])).get(question.get("relevant") or ""),
+            "relevant": builder.condition_words(form[: number - 1], question.get("relevant") or ""),
             "check": builder.check_words(question.get("kind"), question.get("constraint") or ""),
             "first": number == 1,
             "last": number == len(form),
