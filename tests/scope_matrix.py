@@ -34,7 +34,7 @@ from governance.models import (
     PledgePhoto,
     Role,
 )
-from grids.campaigns.models import Campaign
+from grids.campaigns.models import AnswerPhoto, Campaign
 from grids.campaigns.models import Task as CampaignTask
 from grids.models import Area, Courtyard, Grid, Household, Resident, Tag, Township, Village
 from grids.visits.models import Visit, VisitPhoto
@@ -146,6 +146,7 @@ PAGE_MODELS = {
     "campaign-action": Campaign,
     "campaign-task-list": Campaign,
     "campaign-answer": CampaignTask,
+    "campaign-answer-photo": AnswerPhoto,
     "campaign-questions": Campaign,
     "campaign-question-add": Campaign,
     "campaign-question-edit": Campaign,
@@ -336,6 +337,9 @@ class Oracle:
                 self.cache[model] = self._campaigns() if self.user is not None else set()
             elif model is CampaignTask:
                 self.cache[model] = self._tasks() if self.user is not None else set()
+            elif model is AnswerPhoto:
+                tasks = self.allowed_ids(CampaignTask)
+                self.cache[model] = self._ids(AnswerPhoto.objects.filter(task_id__in=tasks))
             elif model is ActivityPhoto:
                 activities = self.allowed_ids(Activity)
                 self.cache[model] = self._ids(ActivityPhoto.objects.filter(activity_id__in=activities))

@@ -1,6 +1,9 @@
 from django.urls import path
 
+from governance.files import private_photo_view
 from grids.campaigns import views
+from grids.campaigns.models import AnswerPhoto
+from grids.campaigns.selectors import tasks_visible_to
 
 app_name = "campaigns"
 
@@ -9,6 +12,12 @@ urlpatterns = [
     path("new/", views.campaign_create, name="campaign-create"),
     path("tasks/", views.task_list, name="campaign-tasks"),
     path("tasks/<int:pk>/", views.task_answer, name="campaign-answer"),
+    # A photo answer, to whoever may see its task (its household); a 404 otherwise.
+    path(
+        "photos/<int:pk>/",
+        private_photo_view(model=AnswerPhoto, parent="task", visible_to=tasks_visible_to),
+        name="campaign-answer-photo",
+    ),
     path("<int:pk>/", views.campaign_detail, name="campaign-detail"),
     # The form builder (a draft's questions), before the actions, whose <slug:action> would take these.
     # Adding has a path of its own, apart from the questions named under questions/.

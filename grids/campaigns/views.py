@@ -347,11 +347,22 @@ def task_list(request):
     return render(request, "campaigns/tasks.html", context)
 
 
-def _answer_shown(form: Form, question, value) -> str:
-    """An answer as the answer page shows it: a photo by the fact of it, not by its token."""
-    if question.kind == "photo":
-        return _("a photo was taken") if value else ""
-    return form.display(question, value)
+def _answers_shown(task: Task, form: Form) -> list[tuple[str, str, object]]:
+    """(label, answer, photo) for each answered question: a photo question by its photo (the
+    page shows it), never by its token."""
+    answers = task.answers or {}
+    photos = {photo.token: photo for photo in task.photos.all()} if answers else {}
+    rows = []
+    for question in form.questions:
+        value = answers.get(question.name)
+        if not question.answerable or value in (None, "", []):
+            continue
+        if question.kind == "photo":
+            photo = photos.get(value)
+            rows.append((question.label, "" if photo else _("a photo was taken"), photo))
+        else:
+            rows.append((question.label, form.display(question, value), None))
+    return rows
 
 
 def _posted_answers(request, form: Form, actor) -> dict:
@@ -417,9 +428,7 @@ def task_answer(request, pk):
         "errors": errors,
         "token": uuid.uuid4(),
         "answered": task.state == Task.State.DONE,
-        "display": [
-            (q.label, _answer_shown(form, q, (task.answers or {}).get(q.name))) for q in form.questions if q.answerable
-        ],
+        "display": _answers_shown(task, form),
         # Back to the to-do for those who answer tasks, else to the campaign's households (the
         # to-do is a 403 for a township leader reading an answer).
         "back_to_todo": answers_tasks(user) and task.state != Task.State.DONE,

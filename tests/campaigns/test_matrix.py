@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from grids.campaigns.library import GAS
 from grids.campaigns.models import AnswerPhoto, Campaign, Task
-from grids.campaigns.services import campaign_create, campaign_start
+from grids.campaigns.services import answer_photo_upload, campaign_create, campaign_start
 from tests.matrix import (
     API_PERSONAS,
     PAGE_PERSONAS,
@@ -208,7 +208,10 @@ def records(world, safety):
     )
     hualong = campaign_start(campaign=hualong, actor=u.other_cadre)
     task_q1 = Task.objects.filter(campaign=started, household=world.households.q1).get()
+    photo = answer_photo_upload(actor=u.grid1, upload=jpeg())
+    AnswerPhoto.objects.filter(pk=photo.pk).update(task=task_q1)
     return {
+        "photo_q1": photo.pk,
         "qixing": world.qixing.pk,
         "today": today.isoformat(),
         "later": (today + datetime.timedelta(days=14)).isoformat(),
@@ -290,6 +293,8 @@ PAGE_MATRIX = [
     ("GET", "/campaigns/tasks/", page(200, official=403, leader=403, other_official=403, **PAGE_NO_CAMPAIGNS)),
     ("GET", "/campaigns/tasks/{task_q1}/", page(200, sees=READS_Q1_TASK)),
     ("POST", "/campaigns/tasks/{task_q1}/", page(400, sees=READS_Q1_TASK)),
+    # A photo answer: whoever reads its task, a 404 for the rest (as the visits' photos).
+    ("GET", "/campaigns/photos/{photo_q1}/", page(200, sees=READS_Q1_TASK)),
     ("GET", "/campaigns/{started}/", page(200, sees=READS_STARTED, **PAGE_NO_CAMPAIGNS)),
     (
         "GET",

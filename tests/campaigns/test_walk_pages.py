@@ -104,8 +104,17 @@ def test_an_answer_shows_its_photo_in_words_and_leads_back_to_the_campaign(world
     task.refresh_from_db()
     token = task.answers["photo"]
     page = client.get(f"/campaigns/tasks/{task.pk}/").content.decode()
-    assert token not in page and "已上传照片" in page
+    photo = task.photos.get()
+    assert token not in page and f'<img class="answer-photo" src="/campaigns/photos/{photo.pk}/"' in page
     assert f"{world.users.grid1.get_full_name()} 于" in page  # who answered, as the campaign's list says
+    # The photo itself, to whoever may see the household (its staff, the township), not beyond.
+    response = client.get(f"/campaigns/photos/{photo.pk}/")
+    assert response.status_code == 200 and response["Content-Type"] == "image/jpeg"
+    assert b"".join(response.streaming_content)[:2] == b"\xff\xd8"
+    for user, status in ((world.users.official, 200), (world.users.grid2, 404), (world.users.other_cadre, 404)):
+        client.force_login(user)
+        assert client.get(f"/campaigns/photos/{photo.pk}/").status_code == status, user
+    client.force_login(world.users.grid1)
 
     # The export writes it so too; the campaign's close asks first (it cannot be undone).
     client.force_login(world.users.official)
