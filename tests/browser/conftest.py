@@ -10,6 +10,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.demo_snapshot import load_demo
 
@@ -172,3 +173,24 @@ LAYOUT_PROBLEMS = """
 def layout_problems(page) -> list[str]:
     """Overflow, small text and small touch targets on the page as rendered."""
     return page.evaluate(LAYOUT_PROBLEMS)
+
+
+def check_layout(page, name: str | None) -> None:
+    """The page, loaded, fits the screen (layout_problems); with a name it is also kept as a
+    screenshot (test-artifacts/<name>.png) to look at."""
+    page.wait_for_load_state()
+    assert layout_problems(page) == [], name
+    if name:
+        screenshot(page, name)
+
+
+def send(page, button) -> None:
+    """Press a form's button and land on the page it leads to."""
+    with page.expect_navigation():
+        button.click()
+
+
+def send_ok(page, button) -> None:
+    """Press a form's button and land on the next page with a success message."""
+    send(page, button)
+    expect(page.locator(".message.success")).to_be_visible()

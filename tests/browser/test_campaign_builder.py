@@ -14,20 +14,9 @@ from playwright.sync_api import expect
 from grids.campaigns.models import Campaign, Task
 from grids.campaigns.questionnaire import Form
 from grids.campaigns.services import task_answer
-from tests.browser.conftest import DESKTOP, PHONE, layout_problems, screenshot
+from tests.browser.conftest import DESKTOP, PHONE, check_layout, send
 
 pytestmark = pytest.mark.browser
-
-
-def check_layout(page, name: str) -> None:
-    page.wait_for_load_state()
-    assert layout_problems(page) == [], name
-    screenshot(page, name)
-
-
-def send(page, button) -> None:
-    with page.expect_navigation():
-        button.click()
 
 
 @pytest.fixture

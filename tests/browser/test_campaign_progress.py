@@ -12,15 +12,9 @@ from playwright.sync_api import expect
 from grids.campaigns.library import GAS
 from grids.campaigns.models import Task
 from grids.campaigns.services import campaign_create, campaign_start, task_answer
-from tests.browser.conftest import DESKTOP, PHONE, layout_problems, screenshot
+from tests.browser.conftest import DESKTOP, PHONE, check_layout
 
 pytestmark = pytest.mark.browser
-
-
-def check_layout(page, name: str) -> None:
-    page.wait_for_load_state()
-    assert layout_problems(page) == [], name
-    screenshot(page, name)
 
 
 @pytest.fixture

@@ -6,21 +6,10 @@ import pytest
 from playwright.sync_api import expect
 
 from grids.campaigns.models import Campaign, Task
-from tests.browser.conftest import DESKTOP, PHONE, layout_problems, screenshot
+from tests.browser.conftest import DESKTOP, PHONE, check_layout, send
 from tests.campaigns.xlsforms import xlsform
 
 pytestmark = pytest.mark.browser
-
-
-def check_layout(page, name: str) -> None:
-    page.wait_for_load_state()
-    assert layout_problems(page) == [], name
-    screenshot(page, name)
-
-
-def send(page, button) -> None:
-    with page.expect_navigation():
-        button.click()
 
 
 @pytest.fixture

@@ -16,16 +16,11 @@ from playwright.sync_api import expect
 from grids.campaigns.models import Campaign, Task
 from grids.models import Household
 from petitions.models import Matter
-from tests.browser.conftest import DESKTOP, PHONE
+from tests.browser.conftest import DESKTOP, PHONE, send
 from tests.browser.test_visits import OUTBOX, check_layout, save_visit, wait_for_service_worker
 from tests.campaigns.xlsforms import xlsform
 
 pytestmark = pytest.mark.browser
-
-
-def send(page, button) -> None:
-    with page.expect_navigation():
-        button.click()
 
 
 def visit_with_answers(page, household, prefix: str, *, hazard: bool) -> None:

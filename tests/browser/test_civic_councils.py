@@ -8,22 +8,9 @@ from playwright.sync_api import expect
 
 from governance.civic.models import Meeting, MeetingStatus
 from petitions.models import Matter, Source
-from tests.browser.conftest import DESKTOP, PHONE, layout_problems, screenshot
+from tests.browser.conftest import DESKTOP, PHONE, check_layout, screenshot, send_ok
 
 pytestmark = pytest.mark.browser
-
-
-def check_layout(page, name: str) -> None:
-    page.wait_for_load_state()
-    assert layout_problems(page) == [], name
-    screenshot(page, name)
-
-
-def send(page, button) -> None:
-    """Press a form's button and land on the next page with a success message."""
-    with page.expect_navigation():
-        button.click()
-    expect(page.locator(".message.success")).to_be_visible()
 
 
 def test_a_cadre_runs_a_concerns_meeting_whose_two_concerns_become_two_matters(open_page, target):
@@ -48,7 +35,7 @@ def test_a_cadre_runs_a_concerns_meeting_whose_two_concerns_become_two_matters(o
     expect(desk.locator("#id_title")).to_have_value("三季度民情恳谈会")
     check_layout(desk, "councils-plan-error-desktop")
     desk.fill("#id_place", "村委会议室")
-    send(desk, desk.locator("main form button[type=submit]"))
+    send_ok(desk, desk.locator("main form button[type=submit]"))
     meeting = Meeting.objects.get(title="三季度民情恳谈会")
     assert meeting.status == MeetingStatus.PLANNED
     expect(desk.locator("h1")).to_have_text("三季度民情恳谈会")
@@ -59,7 +46,7 @@ def test_a_cadre_runs_a_concerns_meeting_whose_two_concerns_become_two_matters(o
     desk.fill("#id_record-attendees", "张三、李四、王五、赵六")
     desk.fill("#id_record-decisions", "两件事转为事项办理")
     desk.fill("#id_record-minutes", "张三反映三组路灯不亮；王五反映二组水渠堵塞。")
-    send(desk, desk.locator("#action-record button[type=submit]"))
+    send_ok(desk, desk.locator("#action-record button[type=submit]"))
     meeting.refresh_from_db()
     assert meeting.status == MeetingStatus.HELD and meeting.attendees == ["张三", "李四", "王五", "赵六"]
 
@@ -68,7 +55,7 @@ def test_a_cadre_runs_a_concerns_meeting_whose_two_concerns_become_two_matters(o
     desk.fill("#id_concern-title", "三组路灯不亮")
     desk.fill("#id_concern-description", "三组路口的路灯坏了一个月，晚上出行不便。")
     desk.select_option("#id_concern-grid", str(world.q1.pk))
-    send(desk, desk.locator("#action-concern button[type=submit]"))
+    send_ok(desk, desk.locator("#action-concern button[type=submit]"))
     expect(desk.locator("#concern ol.concerns li")).to_have_count(1)
     check_layout(desk, "councils-meeting-held-desktop")
 
@@ -83,7 +70,7 @@ def test_a_cadre_runs_a_concerns_meeting_whose_two_concerns_become_two_matters(o
     phone.fill("#id_concern-title", "二组水渠堵塞")
     phone.fill("#id_concern-description", "二组灌溉水渠被泥沙堵塞，影响秋灌。")
     phone.select_option("#id_concern-grid", str(world.q2.pk))
-    send(phone, phone.locator("#action-concern button[type=submit]"))
+    send_ok(phone, phone.locator("#action-concern button[type=submit]"))
     expect(phone.locator("#concern ol.concerns li")).to_have_count(2)
     check_layout(phone, "councils-meeting-held-phone")
 

@@ -6,24 +6,13 @@ import pytest
 from playwright.sync_api import expect
 
 from governance.civic.models import Mediation, MediationStatus
-from tests.browser.conftest import DESKTOP, PHONE, layout_problems, screenshot
+from tests.browser.conftest import DESKTOP, PHONE, check_layout, screenshot, send
 from tests.civic import mediation_fixtures
 from tests.civic.mediation_fixtures import days
 
 cw = mediation_fixtures.cw  # the fixture
 
 pytestmark = pytest.mark.browser
-
-
-def check_layout(page, name: str) -> None:
-    page.wait_for_load_state()
-    assert layout_problems(page) == [], name
-    screenshot(page, name)
-
-
-def send(page, button) -> None:
-    with page.expect_navigation():
-        button.click()
 
 
 def test_a_cadre_records_a_mediation_its_agreement_and_prints_it(cw, open_page, target):

@@ -18,24 +18,12 @@ from playwright.sync_api import expect
 from governance.civic.models import Selection, SelectionStatus
 from points import services as points
 from points.models import AwardStatus
-from tests.browser.conftest import DESKTOP, PHONE, layout_problems, screenshot
+from tests.browser.conftest import DESKTOP, PHONE, check_layout, send_ok
 from tests.civic import selection_world
 
 pytestmark = pytest.mark.browser
 sw = selection_world.sw
 TITLE = "最美家庭评选"
-
-
-def check_layout(page, name: str) -> None:
-    page.wait_for_load_state()
-    assert layout_problems(page) == [], name
-    screenshot(page, name)
-
-
-def send(page, button) -> None:
-    with page.expect_navigation():
-        button.click()
-    expect(page.locator(".message.success")).to_be_visible()
 
 
 def test_a_family_selection_to_the_board_and_the_ledger(sw, target, open_page, browser):
@@ -46,7 +34,7 @@ def test_a_family_selection_to_the_board_and_the_ledger(sw, target, open_page, b
     desk.select_option("#id_kind", "family")
     desk.fill("#id_title", TITLE)
     desk.fill("#id_description", "孝老爱亲、邻里和睦、家风良好")
-    send(desk, desk.locator("main form button[type=submit]"))
+    send_ok(desk, desk.locator("main form button[type=submit]"))
     selection = Selection.objects.get(title=TITLE)
 
     for household, reason in (
@@ -57,7 +45,7 @@ def test_a_family_selection_to_the_board_and_the_ledger(sw, target, open_page, b
             desk.locator("#action-nominate summary").click()
         desk.select_option("#id_nominate-household", str(household.pk))
         desk.fill("#id_nominate-reason", reason)
-        send(desk, desk.locator("#action-nominate button[type=submit]"))
+        send_ok(desk, desk.locator("#action-nominate button[type=submit]"))
     first, second = selection.nominations.order_by("pk")
 
     desk.locator("#action-decide summary").click()
@@ -75,10 +63,10 @@ def test_a_family_selection_to_the_board_and_the_ledger(sw, target, open_page, b
     check_layout(desk, "civic-selection-vote-error-desktop")
     desk.fill("#id_decide-present", "7")
     desk.fill(f"#id_decide-votes_{first.pk}", "6")
-    send(desk, desk.locator("#action-decide button[type=submit]"))
+    send_ok(desk, desk.locator("#action-decide button[type=submit]"))
 
     desk.select_option("#id_publish-rule", str(sw.rules.family.pk))
-    send(desk, desk.locator("#action-publish button[type=submit]"))
+    send_ok(desk, desk.locator("#action-publish button[type=submit]"))
     selection.refresh_from_db()
     assert selection.status == SelectionStatus.PUBLISHED
     expect(desk.locator("#points-heading")).to_be_visible()
@@ -136,8 +124,8 @@ def test_an_activity_recorded_on_a_phone(sw, target, open_page, tmp_path):
         phone.check(f"input[name=participants][value='{member.pk}']")
     phone.set_input_files("#id_photos", str(photo))
     check_layout(phone, "civic-activity-form-phone")
-    send(phone, phone.locator("main form button[type=submit]"))
+    send_ok(phone, phone.locator("main form button[type=submit]"))
     expect(phone.locator("h1")).to_contain_text("邻里节")
     phone.select_option("#id_points-rule", str(sw.rules.festival.pk))
-    send(phone, phone.locator("#action-points button[type=submit]"))
+    send_ok(phone, phone.locator("#action-points button[type=submit]"))
     check_layout(phone, "civic-activity-detail-phone")

@@ -14,7 +14,7 @@ import pytest
 from playwright.sync_api import expect
 
 from petitions.models import Deliberation, Matter, MatterEvent, State
-from tests.browser.conftest import DESKTOP, PHONE, layout_problems, screenshot
+from tests.browser.conftest import DESKTOP, PHONE, check_layout, screenshot
 from tests.petitions import conftest as matter_fixtures
 
 # The matters fixtures (the world plus a grid leader, a second 司法所 member, categories).
@@ -34,11 +34,6 @@ def submit(page, panel: str) -> None:
     with page.expect_navigation():
         page.locator(f"#{panel} button[type=submit]").click()
     expect(page.locator(".message.success")).to_be_visible()
-
-
-def check_layout(page, name: str) -> None:
-    assert layout_problems(page) == [], name
-    screenshot(page, name)
 
 
 def actions(matter) -> list[str]:

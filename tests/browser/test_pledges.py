@@ -17,25 +17,12 @@ from playwright.sync_api import expect
 
 from governance import pledges as p
 from governance.models import Pledge, PledgeStatus
-from tests.browser.conftest import DESKTOP, PHONE, layout_problems, screenshot
+from tests.browser.conftest import DESKTOP, PHONE, check_layout, send_ok
 
 pytestmark = pytest.mark.browser
 QIXING = "500117101001"
 TITLE = "每周巡查河堤两次，汛期前清理排水沟"
 OVERDUE_TITLE = "逢十走访网格内困难户，三天内更新台账"
-
-
-def check_layout(page, name: str) -> None:
-    page.wait_for_load_state()
-    assert layout_problems(page) == [], name
-    screenshot(page, name)
-
-
-def send(page, button) -> None:
-    """Press a form's button and land on the next page with a success message."""
-    with page.expect_navigation():
-        button.click()
-    expect(page.locator(".message.success")).to_be_visible()
 
 
 def _anonymous(demo_site, viewport):
@@ -88,7 +75,7 @@ def test_pledge_cycle_from_phone_to_rating(demo_site, tmp_path):
     assert not Pledge.objects.filter(title=TITLE).exists()
     check_layout(phone, "pledge-propose-error-phone")
     phone.fill("#id_due_on", (end - datetime.timedelta(days=10)).isoformat())
-    send(phone, phone.locator("main form button[type=submit]"))
+    send_ok(phone, phone.locator("main form button[type=submit]"))
     pledge = Pledge.objects.get(title=TITLE)
     assert pledge.status == PledgeStatus.SUBMITTED and pledge.pledger_user.username == "qixing_grid1"
     assert pledge.pledger_title == "网格员"
@@ -107,7 +94,7 @@ def test_pledge_cycle_from_phone_to_rating(demo_site, tmp_path):
     expect(desk.locator("#action-approve")).to_have_attribute("open", "")
     desk.fill("#id_approve-note", "承诺具体，可检验，同意亮诺。")
     check_layout(desk, "pledge-review-desktop")
-    send(desk, desk.locator("#action-approve button[type=submit]"))
+    send_ok(desk, desk.locator("#action-approve button[type=submit]"))
     expect(desk.locator(".chips .status-published")).to_contain_text("已亮诺")
     pledge.refresh_from_db()
     assert pledge.status == PledgeStatus.PUBLISHED and pledge.reviewed_by.username == "qixing_cadre"
@@ -129,14 +116,14 @@ def test_pledge_cycle_from_phone_to_rating(demo_site, tmp_path):
     expect(phone.locator("#action-progress")).to_have_attribute("open", "")
     phone.fill("#id_progress-note", "巡查河堤3次，清理排水沟2处。")
     phone.set_input_files("#id_progress-photos", str(_jpeg(tmp_path / "ditch.jpg")))
-    send(phone, phone.locator("#action-progress button[type=submit]"))
+    send_ok(phone, phone.locator("#action-progress button[type=submit]"))
     photo = phone.locator(".timeline img").first
     expect(photo).to_be_visible()
     assert phone.evaluate("(img) => img.complete && img.naturalWidth > 0", photo.element_handle())
     check_layout(phone, "pledge-progress-phone")
     phone.locator("#action-complete summary").click()
     phone.fill("#id_complete-note", "汛期前河堤巡查完成，排水沟全部清通。")
-    send(phone, phone.locator("#action-complete button[type=submit]"))
+    send_ok(phone, phone.locator("#action-complete button[type=submit]"))
     expect(phone.locator(".chips .status-done")).to_contain_text("已完成，待评诺")
     pledge.refresh_from_db()
     assert pledge.status == PledgeStatus.DONE and pledge.photos.count() == 1
@@ -161,7 +148,7 @@ def test_pledge_cycle_from_phone_to_rating(demo_site, tmp_path):
     expect(desk.locator("#field-rate-raters .errorlist")).to_be_visible()
     expect(desk.locator("#id_rate-satisfied")).to_have_value("24")
     desk.fill("#id_rate-unsatisfied", "2")
-    send(desk, desk.locator("#action-rate button[type=submit]"))
+    send_ok(desk, desk.locator("#action-rate button[type=submit]"))
     expect(desk.locator(".chips .status-closed")).to_contain_text("已评诺，已办结")
     expect(desk.locator(".next-panel")).to_contain_text("满意率 93%")  # (24 + 4) / 30
     expect(desk.locator(".facts")).to_contain_text("满意 24")

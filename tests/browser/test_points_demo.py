@@ -12,15 +12,9 @@ from playwright.sync_api import expect
 
 from grids.models import Household
 from points.models import Award, AwardStatus, Entry, EntryKind, Item, Redemption
-from tests.browser.conftest import DESKTOP, PHONE, layout_problems, screenshot
+from tests.browser.conftest import DESKTOP, PHONE, layout_problems, screenshot, send_ok
 
 pytestmark = pytest.mark.browser
-
-
-def send(page, button) -> None:
-    with page.expect_navigation():
-        button.click()
-    expect(page.locator(".message.success")).to_be_visible()
 
 
 def test_demo_accounts_propose_approve_redeem_and_reverse(demo_site):
@@ -34,7 +28,7 @@ def test_demo_accounts_propose_approve_redeem_and_reverse(demo_site):
     rule = grid1.locator("#id_rule option", has_text="志愿服务").first.get_attribute("value")
     grid1.select_option("#id_rule", rule)
     grid1.fill("#id_note", "帮独居老人打扫院坝")
-    send(grid1, grid1.locator("main form button[type=submit]"))
+    send_ok(grid1, grid1.locator("main form button[type=submit]"))
     award = Award.objects.filter(account=account, proposed_by__username="qixing_grid1").latest("pk")
     assert award.status == AwardStatus.PENDING
 
@@ -47,7 +41,7 @@ def test_demo_accounts_propose_approve_redeem_and_reverse(demo_site):
     # 公示 passes; qixing_cadre approves.
     Award.objects.filter(pk=award.pk).update(objection_until=timezone.now() - datetime.timedelta(minutes=1))
     cadre.goto(f"/points/entries/{award.pk}/")
-    send(cadre, cadre.locator("#action-approve button[type=submit]"))
+    send_ok(cadre, cadre.locator("#action-approve button[type=submit]"))
     award.refresh_from_db()
     assert award.status == AwardStatus.APPROVED
     account.refresh_from_db()
@@ -62,7 +56,7 @@ def test_demo_accounts_propose_approve_redeem_and_reverse(demo_site):
     clerk.fill("#id_quantity", "1")
     head = household.members.get(relation_to_head="head")
     clerk.check(f"input[name=member][value='{head.pk}']")  # who came to the counter
-    send(clerk, clerk.locator(".redeem-form button[type=submit]"))
+    send_ok(clerk, clerk.locator(".redeem-form button[type=submit]"))
     assert Redemption.objects.get(account=account, item=soap).member == head
     soap.refresh_from_db()
     assert soap.stock == stock - 1
@@ -74,7 +68,7 @@ def test_demo_accounts_propose_approve_redeem_and_reverse(demo_site):
     cadre.goto(f"/points/accounts/{account.pk}/")
     cadre.locator(f"a[href='/points/lines/{earn.pk}/reverse/']").click()
     cadre.fill("#id_reverse-reason", "重复申报，予以冲正")
-    send(cadre, cadre.locator("main form button[type=submit]"))
+    send_ok(cadre, cadre.locator("main form button[type=submit]"))
     assert Entry.objects.filter(kind=EntryKind.REVERSAL, reverses=earn).count() == 1
     account.refresh_from_db()
     assert account.balance == start - soap.price

@@ -16,7 +16,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from points.models import Award, AwardStatus, Board, BoardStatus, Entry, EntryKind, Redemption
-from tests.browser.conftest import DESKTOP, PHONE, layout_problems, screenshot
+from tests.browser.conftest import DESKTOP, PHONE, check_layout, screenshot, send_ok
 from tests.points import conftest as points_fixtures
 
 # The points world (the personas' world plus settings, catalogues, shops, a second cadre).
@@ -29,19 +29,6 @@ def journey(target, pw):
     if target.world is None:
         pytest.skip("the journey builds its proposals in the test world")
     return pw
-
-
-def check_layout(page, name: str) -> None:
-    page.wait_for_load_state()
-    assert layout_problems(page) == [], name
-    screenshot(page, name)
-
-
-def send(page, button) -> None:
-    """Press a form's button and land on the next page with a success message."""
-    with page.expect_navigation():
-        button.click()
-    expect(page.locator(".message.success")).to_be_visible()
 
 
 def _png() -> bytes:
@@ -75,7 +62,7 @@ def test_proposal_to_approval_redemption_and_reversal(open_page, browser, target
     phone.check(f"input[name=member][value='{member.pk}']")
     phone.fill("#id_note", "在渭沱镇敬老院做志愿服务")
     check_layout(phone, "phone-points-propose-form")
-    send(phone, phone.locator("main form button[type=submit]"))
+    send_ok(phone, phone.locator("main form button[type=submit]"))
     award = Award.objects.get(account=account, rule=journey.rules.volunteer)
     assert award.status == AwardStatus.PENDING and award.member == member and award.proposed_by == u.grid1
     expect(phone.locator(".award-state.notice").first).to_be_visible()
@@ -113,7 +100,7 @@ def test_proposal_to_approval_redemption_and_reversal(open_page, browser, target
     check_layout(phone_cadre, "phone-points-queue")
     desk.locator(f"a[href='/points/entries/{award.pk}/']").first.click()
     desk.fill("#id_approve-note", "核对敬老院签到表")
-    send(desk, desk.locator("#action-approve button[type=submit]"))
+    send_ok(desk, desk.locator("#action-approve button[type=submit]"))
     award.refresh_from_db()
     assert award.status == AwardStatus.APPROVED and award.decided_by == u.cadre
     account.refresh_from_db()
@@ -139,7 +126,7 @@ def test_proposal_to_approval_redemption_and_reversal(open_page, browser, target
     clerk.check(f"#item-{journey.items.soap.pk}", force=True)
     clerk.fill("#id_quantity", "2")
     check_layout(clerk, "phone-points-counter")
-    send(clerk, clerk.locator(".redeem-form button[type=submit]"))
+    send_ok(clerk, clerk.locator(".redeem-form button[type=submit]"))
     expect(clerk.locator(".standing .spend .figure")).to_have_text("5")
     redemption = Redemption.objects.get()
     assert (redemption.quantity, redemption.points, redemption.member) == (2, 20, member)
@@ -154,7 +141,7 @@ def test_proposal_to_approval_redemption_and_reversal(open_page, browser, target
     desk.locator("main form button[type=submit]").click()
     expect(desk.locator("#field-reverse-reason .errorlist")).to_be_visible()
     desk.fill("#id_reverse-reason", "与敬老院签到表核对不符，予以冲正")
-    send(desk, desk.locator("main form button[type=submit]"))
+    send_ok(desk, desk.locator("main form button[type=submit]"))
     account.refresh_from_db()
     assert account.balance == 80
     assert Entry.objects.filter(kind=EntryKind.REVERSAL, reverses=earn).count() == 1
@@ -191,14 +178,14 @@ def test_board_compiled_decided_and_published(open_page, browser, target, journe
     today = timezone.localdate()
     desk.fill("#id_year", str(today.year))
     desk.select_option("#id_quarter", str((today.month - 1) // 3 + 1))
-    send(desk, desk.locator("main form button[type=submit]"))
+    send_ok(desk, desk.locator("main form button[type=submit]"))
     board = Board.objects.get(village=journey.qixing)
     expect(desk.locator(".board.red tbody tr")).to_have_count(1)
     expect(desk.locator(".board.black tbody tr")).to_have_count(1)
     desk.fill("#id_decide-decision", "道德评议会评议通过：红榜予以公开褒扬。")
-    send(desk, desk.locator("#action-decide button[type=submit]"))
+    send_ok(desk, desk.locator("#action-decide button[type=submit]"))
     check_layout(desk, "desktop-points-board")
-    send(desk, desk.locator("#action-publish button[type=submit]"))
+    send_ok(desk, desk.locator("#action-publish button[type=submit]"))
     board.refresh_from_db()
     assert board.status == BoardStatus.PUBLISHED
 
@@ -239,7 +226,7 @@ def test_a_cadre_who_proposes_gets_no_approve_button_and_a_forced_post_is_refuse
     desk.select_option("#id_rule", str(journey.rules.family.pk))
     desk.set_input_files("#id_evidence", files=[{"name": "证书.png", "mimeType": "image/png", "buffer": _png()}])
     desk.fill("#id_note", "获评渭沱镇“最美家庭”")
-    send(desk, desk.locator("main form button[type=submit]"))
+    send_ok(desk, desk.locator("main form button[type=submit]"))
     award = Award.objects.get(account=account, rule=journey.rules.family)
     time_passes(award)
 
@@ -267,7 +254,7 @@ def test_a_cadre_who_proposes_gets_no_approve_button_and_a_forced_post_is_refuse
     # Another cadre approves it.
     other = open_page(DESKTOP, u.cadre2.username)
     other.goto(f"/points/entries/{award.pk}/")
-    send(other, other.locator("#action-approve button[type=submit]"))
+    send_ok(other, other.locator("#action-approve button[type=submit]"))
     award.refresh_from_db()
     assert award.status == AwardStatus.APPROVED and award.decided_by == u.cadre2
 
@@ -292,5 +279,5 @@ def test_meeting_participants_awarded_from_the_meeting_record(mw, open_page, jou
     phone.locator("a[href*='/points/meetings/']").click()
     phone.select_option("#id_rule", str(journey.rules.meeting.pk))
     check_layout(phone, "phone-points-meeting-award")
-    send(phone, phone.locator("main form button[type=submit]"))
+    send_ok(phone, phone.locator("main form button[type=submit]"))
     assert Award.objects.filter(rule=journey.rules.meeting, batch__deliberation__matter=matter).count() == 2

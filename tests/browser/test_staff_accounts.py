@@ -6,16 +6,10 @@ page and the account's page on a phone and at a desk, each without layout proble
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import DESKTOP, PHONE, layout_problems, screenshot
+from tests.browser.conftest import DESKTOP, PHONE, check_layout
 
 pytestmark = pytest.mark.browser
 NEW_PASSWORD = "qixing-river-2026"
-
-
-def check_layout(page, name: str) -> None:
-    page.wait_for_load_state()
-    assert layout_problems(page) == [], name
-    screenshot(page, name)
 
 
 def _fresh(browser, base_url, viewport, *, phone=False):

@@ -21,7 +21,7 @@ from playwright.sync_api import expect
 
 from grids.models import Grid, Household
 from grids.visits.models import Visit
-from tests.browser.conftest import DESKTOP, PASSWORD, PHONE, layout_problems, screenshot
+from tests.browser.conftest import DESKTOP, PASSWORD, PHONE, check_layout, screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -33,13 +33,6 @@ def world_target(target):
     if target.world is None:
         pytest.skip("counts the visits in the test world's database")
     return target
-
-
-def check_layout(page, name: str | bool) -> None:
-    """The page fits the screen; with a name, it is also kept as a screenshot."""
-    assert layout_problems(page) == [], name
-    if name:
-        screenshot(page, name)
 
 
 # Installing the worker and filling its cache takes a few requests to the live server;
