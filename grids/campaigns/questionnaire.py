@@ -589,10 +589,16 @@ def _as_photo(question: Question, value):
 
 
 def _as_geopoint(question: Question, value) -> str:
+    """ "latitude longitude" (ODK's geopoint; an altitude and accuracy after them are dropped)
+    or a list of the two numbers."""
     parts = value.split() if isinstance(value, str) else value
+    if not isinstance(parts, list) or len(parts) < 2 or any(isinstance(p, bool) for p in parts[:2]):
+        raise ValidationError(_("Not a valid location."))
     try:
         latitude, longitude = Decimal(str(parts[0])), Decimal(str(parts[1]))
-    except (TypeError, IndexError, KeyError, InvalidOperation):
+    except InvalidOperation:
+        raise ValidationError(_("Not a valid location."))
+    if not (latitude.is_finite() and longitude.is_finite()):
         raise ValidationError(_("Not a valid location."))
     if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
         raise ValidationError(_("Not a valid location."))

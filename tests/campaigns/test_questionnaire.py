@@ -146,6 +146,11 @@ def test_answers_are_converted_and_irrelevant_ones_dropped():
         ({"uses_gas": "yes", "kind": "pipe", "risks": ["gold"]}, {"risks"}),
         ({"uses_gas": "no", "checked_on": "2026-13-01"}, {"checked_on"}),
         ({"uses_gas": "no", "where": "91 10"}, {"where"}),
+        # Not a number, not finite (a comparison with NaN raised InvalidOperation: a 500), not a point.
+        ({"uses_gas": "no", "where": "NaN 10"}, {"where"}),
+        ({"uses_gas": "no", "where": "30 Infinity"}, {"where"}),
+        ({"uses_gas": "no", "where": {"0": 30, "1": 106}}, {"where"}),
+        ({"uses_gas": "no", "where": [True, 106]}, {"where"}),
         ({"uses_gas": "no", "ghost": "x"}, {"answers"}),
     ],
 )
