@@ -476,6 +476,9 @@ def _answer(actor, task, client_uuid, fingerprint, answers, answered_at, visit, 
     _check_answered_at(answered_at, task.campaign, now)
     if visit is not None and (visit.author_id != actor.pk or visit.household_id != task.household_id):
         raise ValidationError({"visit": _("Link your own visit to this household.")})
+    if visit is not None and visit.visited_at < task.campaign.started_at - datetime.timedelta(days=1):
+        # The answers were given on a visit of the campaign, not on one from before it.
+        raise ValidationError({"visit": _("This visit was made before the campaign started.")})
     form = Form.from_json(task.campaign.form)
     cleaned = form.clean(answers)
     _attach_photos(task, form, cleaned, actor)

@@ -118,6 +118,25 @@ def test_an_answer_linked_to_a_visit_of_another_household_is_a_400(world, plain)
     assert _state() == before
 
 
+def test_an_answer_linked_to_a_visit_from_before_the_campaign_is_a_400(world, plain):
+    """An answer belongs to a visit of the campaign: an old visit of the household is not one."""
+    household = world.households.q1
+    old = visit_record(
+        author=world.users.grid1,
+        client_uuid=uuid.uuid4(),
+        visited_at=plain.started_at - datetime.timedelta(days=3),
+        method=Visit.Method.HOME,
+        household=household,
+    )[0]
+    task = _task(plain, household)
+    before = _state()
+    [row] = _batch(_client(world.users.grid1), _item(task, visit=old.pk))
+    assert row["status"] == 400 and row["errors"]["visit"] == ["走访时间早于本次排查开始。"], row
+    assert _state() == before
+    recent = _visit(world.users.grid1, household)
+    assert _batch(_client(world.users.grid1), _item(task, visit=recent.pk))[0]["status"] == 201
+
+
 @pytest.mark.parametrize("visit", ["1", [1], {"id": 1}, True, 1.5, 10**30, -1, 0])
 def test_a_visit_id_that_is_not_one_of_the_callers_visits_is_a_400(world, plain, visit):
     assert not Visit.objects.exists()  # so "1" and 1.5 name no visit of grid1's
