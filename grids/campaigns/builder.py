@@ -111,10 +111,29 @@ def picked_condition(earlier: list[dict], relevant: str) -> str:
     return ""
 
 
+def _conjuncts(expression: str) -> list[str]:
+    """The parts of "a and b and c" joined at the top level (outside brackets and quotes)."""
+    parts, depth, quote, start = [], 0, "", 0
+    text = _unwrapped(expression)
+    for index, char in enumerate(text):
+        if quote:
+            quote = "" if char == quote else quote
+        elif char in "'\"":
+            quote = char
+        elif char in "()":
+            depth += 1 if char == "(" else -1
+        elif depth == 0 and text.startswith(" and ", index):
+            parts.append(text[start:index])
+            start = index + len(" and ")
+    return [*parts, text[start:]]
+
+
 def condition_words(earlier: list[dict], relevant: str) -> str:
-    """A condition the picker can make, in its words ("是否使用燃气：是"); "" for any other."""
-    picked = picked_condition(earlier, relevant)
-    return dict(picker_options(earlier)).get(picked, "") if picked else ""
+    """A condition the picker can make, in its words ("是否使用燃气：是"), or several of them
+    joined by "and" (an XLSForm's group condition with the question's own); "" for any other."""
+    options = dict(picker_options(earlier))
+    words = [options.get(picked_condition(earlier, part), "") for part in _conjuncts(relevant or "")]
+    return _("; and ").join(words) if all(words) else ""
 
 
 def range_check(minimum: Decimal | None, maximum: Decimal | None) -> str:

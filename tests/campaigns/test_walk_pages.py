@@ -60,6 +60,11 @@ def test_an_uploaded_forms_conditions_are_the_pickers(world, client, safety):
     form = client.get(f"/campaigns/{campaign.pk}/questions/gas_kind/").context["form"]
     assert form.initial["relevant_pick"] == "${uses_gas} = 'y'" and form.initial["relevant"] == ""
     assert "是否使用燃气：是" in client.get(f"/campaigns/{campaign.pk}/").content.decode()
+    # A question of the group with its own condition: the two parts, each in words.
+    detail = next(q for q in campaign.form if q["name"] == "detail")["relevant"]
+    assert detail == "(${uses_gas} = 'y') and (${hazard} = 'y')"
+    page = client.get(f"/campaigns/{campaign.pk}/").content.decode()
+    assert "仅当 是否使用燃气：是，且 是否有隐患：是" in page and "${hazard}" not in page
 
 
 def test_a_village_cadre_is_offered_their_village_not_the_township(world, client, safety):
