@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 from governance.civic.demo import seed_civic
 from governance.demo import seed_affairs
 from governance.pledge_demo import seed_pledges
+from grids.campaigns.demo import seed_campaigns
 from grids.demo import seed_demo
 from grids.visits.demo import seed_visits
 from petitions.demo import seed_matters
@@ -29,4 +30,5 @@ class Command(BaseCommand):
         seed_affairs(log=lambda line: self.stdout.write(line))
         seed_pledges(log=lambda line: self.stdout.write(line))
         seed_civic(log=lambda line: self.stdout.write(line))
+        seed_campaigns(log=lambda line: self.stdout.write(line))
         self.stdout.write(self.style.SUCCESS("demo ready: log in as qixing_grid1 / demo12345"))
