@@ -12,6 +12,7 @@ from functools import partial
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Prefetch
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
@@ -95,6 +96,7 @@ class TaskSerializer(serializers.ModelSerializer):
     address = serializers.CharField(source="household.address", read_only=True)
     grid_name = serializers.CharField(source="grid.name", read_only=True)
     matters = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    photos = serializers.SerializerMethodField()
 
     class Meta:
         model = Task
@@ -115,8 +117,27 @@ class TaskSerializer(serializers.ModelSerializer):
             "answers",
             "visit",
             "matters",
+            "photos",
         ]
         read_only_fields = fields
+
+    def get_photos(self, task) -> list[dict]:
+        """The photo answers (the answers name them by their upload token), each with its
+        question and the address that serves it; none before the task is answered (the to-do's
+        open tasks cost no query)."""
+        if task.state != Task.State.DONE:
+            return []
+        questions = {token: name for name, token in (task.answers or {}).items() if isinstance(token, str)}
+        return [
+            {
+                "id": p.pk,
+                "question": questions.get(p.token, ""),
+                "url": reverse("campaigns:campaign-answer-photo", args=[p.pk]),
+                "width": p.width,
+                "height": p.height,
+            }
+            for p in task.photos.all()
+        ]
 
 
 class TemplateSerializer(serializers.Serializer):

@@ -120,6 +120,11 @@ def test_an_answer_shows_its_photo_in_words_and_leads_back_to_the_campaign(world
         client.force_login(user)
         assert client.get(f"/campaigns/photos/{photo.pk}/").status_code == status, user
     client.force_login(world.users.grid1)
+    # The API's task names it by its question and its address, as the page shows it.
+    body = client.get(f"/api/v1/campaign-tasks/{task.pk}/").json()
+    assert body["photos"] == [
+        {"id": photo.pk, "question": "photo", "url": f"/campaigns/photos/{photo.pk}/", "width": 40, "height": 30}
+    ]
 
     # The export writes it so too; the campaign's close asks first (it cannot be undone).
     client.force_login(world.users.official)
