@@ -10,6 +10,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect
 
 from tests.demo_snapshot import load_demo
@@ -116,9 +117,18 @@ def demo_site(live_server, transactional_db, browser):
 
 
 def screenshot(page, name: str) -> Path:
+    """The whole page as test-artifacts/<name>.png. Chromium now and then refuses a capture
+    under load ("Unable to capture screenshot", CI of session 21, a page it had just laid
+    out): it is asked once more before the test fails."""
     ARTIFACTS.mkdir(exist_ok=True)
     path = ARTIFACTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
+    try:
+        page.screenshot(path=str(path), full_page=True)
+    except PlaywrightError as error:
+        if "Unable to capture screenshot" not in str(error):
+            raise
+        page.wait_for_timeout(500)
+        page.screenshot(path=str(path), full_page=True)
     return path
 
 
